@@ -1,0 +1,42 @@
+# ctr: build the helpers and the built-in busybox image; run tests, demo, bench.
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
+SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+B       := build
+HELPERS := nsenter-chroot ctr-shim
+LIBS_nsenter-chroot := -lseccomp -lcap
+LIBS_ctr-shim :=
+
+.PHONY: all helpers asan image deps test shell demo bench clean check
+all: helpers asan image
+
+helpers: $(HELPERS:%=$(B)/%)
+asan: $(HELPERS:%=$(B)/asan/%)
+
+$(B)/%: helpers/%.c helpers/*.h | $(B)
+	$(CC) $(WFLAGS) $(CFLAGS) -o $@ $< $(LIBS_$*)
+$(B)/asan/%: helpers/%.c helpers/*.h | $(B)
+	mkdir -p $(B)/asan
+	$(CC) $(WFLAGS) $(SANFLAGS) -o $@ $< $(LIBS_$*)
+$(B):
+	mkdir -p $(B)
+
+include images/busybox.mk
+
+# Install what is missing on a Debian machine (idempotent, quiet when all is there).
+deps:
+	@sh helpers/deps.sh
+
+check:
+	shellcheck -s sh ctr.sh helpers/*.sh images/*.sh
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 --suppress=missingIncludeSystem helpers/*.c
+
+test: deps all
+	bats --tap test/ | sh test/summary.sh
+
+shell: deps all
+	./ctr.sh run -it --rm busybox sh
+
+clean:
+	rm -rf $(B)
