@@ -1,0 +1,466 @@
+#!/bin/sh
+# ctr.sh - a small container runtime: btrfs snapshots, netns + veth, cgroups, and nsenter-chroot.
+# Each verb is one ctr_<verb> function; its #HELP line is what `ctr.sh help` prints.
+set -u
+
+CTR_VERSION=0.1.0
+CTR_HOME=$(cd "$(dirname "$0")" && pwd -P) || exit 125
+: "${CTR_ROOT:=/var/lib/ctr}"
+: "${CTR_POOL:=$CTR_ROOT.pool}"
+: "${CTR_POOL_SIZE:=20G}"
+: "${CTR_PREFIX:=ctr}"
+: "${CTR_LIBEXEC:=$CTR_HOME/build}"
+: "${CTR_BUSYBOX:=$CTR_HOME/build/rootfs/busybox}"
+export CTR_ROOT CTR_PREFIX
+
+# die MESSAGE: "ctr: MESSAGE" on stderr, exit 125 (docker's code for the runtime's own errors).
+die() {
+	printf 'ctr: %s\n' "$*" >&2
+	exit 125
+}
+
+# need CMD PACKAGE: fail clearly when a tool is missing.
+need() {
+	command -v "$1" >/dev/null 2>&1 || die "$1: not found (apt-get install $2)"
+}
+
+# need_arg OPTION "$@": the option must have a value.
+need_arg() {
+	[ $# -ge 2 ] || die "$1: requires an argument"
+}
+
+for _f in storage net cgroup; do
+	# shellcheck source=/dev/null
+	. "$CTR_HOME/helpers/$_f.sh" || exit 125
+done
+
+# lock / unlock: serialise ID, name, address and port allocation across concurrent ctr.sh calls.
+lock() {
+	exec 9>"$CTR_ROOT/lock" && flock 9 || die "$CTR_ROOT/lock: cannot lock"
+}
+unlock() {
+	flock -u 9
+	exec 9>&-
+}
+
+# ---------------------------------------------------------------- container state
+# ctr_state CID: set ST (created|running|exited), ST_CODE, ST_PID, ST_FINISHED.
+ctr_state() {
+	_d=$CTR_ROOT/containers/$1
+	ST=created ST_CODE= ST_PID= ST_FINISHED=
+	[ -f "$_d/pid" ] && read -r ST_PID <"$_d/pid"
+	if [ -f "$_d/exit" ]; then
+		read -r ST_CODE ST_FINISHED <"$_d/exit"
+		ST=exited
+	elif [ -n "$ST_PID" ] && kill -0 "$ST_PID" 2>/dev/null; then
+		ST=running
+	elif [ -n "$ST_PID" ]; then
+		ST=exited ST_CODE=${ST_CODE:-137}
+	fi
+}
+
+# ago SECONDS: docker-style human duration.
+ago() {
+	if [ "$1" -lt 1 ]; then echo "Less than a second"
+	elif [ "$1" -eq 1 ]; then echo "1 second"
+	elif [ "$1" -lt 60 ]; then echo "$1 seconds"
+	elif [ "$1" -lt 120 ]; then echo "About a minute"
+	elif [ "$1" -lt 3600 ]; then echo "$(($1 / 60)) minutes"
+	elif [ "$1" -lt 7200 ]; then echo "About an hour"
+	elif [ "$1" -lt 172800 ]; then echo "$(($1 / 3600)) hours"
+	else echo "$(($1 / 86400)) days"
+	fi
+}
+
+# ---------------------------------------------------------------- verbs
+
+#HELP init DIR [NAME[:TAG]]        import a directory tree as an image; prints its ID
+ctr_init() {
+	[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: ctr.sh init DIR [NAME[:TAG]]"
+	[ -d "$1" ] || die "$1: not a directory"
+	[ -r "$1" ] && [ -x "$1" ] || die "$1: not readable"
+	_src=$(cd "$1" && pwd -P) || die "$1: not readable"
+	pool_ensure
+	_name=${2:-$(basename "$_src")}
+	lock
+	image_import "$_src" "$_name" "dir:$_src"
+}
+
+#HELP images                       list images
+ctr_images() {
+	pool_ensure
+	printf '%-28s %-12s %-20s %s\n' REPOSITORY:TAG "IMAGE ID" CREATED SIZE
+	for _r in "$CTR_ROOT"/refs/*; do
+		[ -f "$_r" ] || continue
+		read -r _id <"$_r"
+		_n=$(printf '%s' "${_r##*/}" | sed 's|%2F|/|g')
+		_c=$(jq -r .created "$CTR_ROOT/images/$_id/config.json" 2>/dev/null)
+		_s=$(du -sh "$CTR_ROOT/images/$_id/rootfs" 2>/dev/null | cut -f1)
+		printf '%-28s %-12s %-20s %s\n' "$_n" "$_id" "$_c" "$_s"
+	done
+}
+
+#HELP rmi [-f] IMAGE...            remove images (refused while a container uses one, unless -f)
+ctr_rmi() {
+	_force=
+	[ "${1:-}" = -f ] && { _force=1; shift; }
+	[ $# -ge 1 ] || die "usage: ctr.sh rmi [-f] IMAGE..."
+	pool_ensure
+	lock
+	_rc=0
+	for _i; do
+		_id=$( (image_resolve_local "$_i") ) || { _rc=125; continue; }
+		if [ -z "$_force" ] && grep -lqs "\"image_id\": *\"$_id\"" "$CTR_ROOT"/containers/*/config.json; then
+			printf 'ctr: image %s: in use by a container (rm it first, or rmi -f)\n' "$_i" >&2
+			_rc=125
+			continue
+		fi
+		for _r in "$CTR_ROOT"/refs/*; do
+			[ -f "$_r" ] && [ "$(cat "$_r")" = "$_id" ] && rm -f "$_r"
+		done
+		subvol_rm "$CTR_ROOT/images/$_id/rootfs" && rm -rf "${CTR_ROOT:?}/images/$_id"
+		printf 'Deleted: %s\n' "$_id"
+	done
+	return $_rc
+}
+
+# image_resolve_local NAME|ID: like image_resolve, without importing the built-in.
+image_resolve_local() {
+	_f=$(ref_file "$1")
+	[ -f "$_f" ] && { cat "$_f"; return 0; }
+	[ -d "$CTR_ROOT/images/$1" ] && { printf '%s\n' "$1"; return 0; }
+	die "image $1: no such image"
+}
+
+#HELP run [OPTIONS] IMAGE [CMD [ARG...]]   run a command in a new container
+#HELP     -d  detach   -i  keep stdin   -t  terminal   --rm   --name NAME   -h|--hostname NAME
+#HELP     -e|--env K=V   -w|--workdir DIR   --net bridge|none|host   -p [IP:]HPORT:CPORT[/udp]
+#HELP     -m|--memory SIZE   --memory-swap SIZE   --cpus N.N   --cpu-shares N   --pids-limit N   --init
+ctr_run() {
+	R_DETACH= R_I= R_T= R_RM= R_NAME= R_HOST= R_ENV= R_WD= R_NET=bridge R_PORTS= R_INIT=
+	R_MEM= R_SWAP= R_CPUS= R_SHARES= R_PIDS=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--*=*) _o=${1%%=*} _v=${1#*=}; shift; set -- "$_o" "$_v" "$@"; continue ;;
+		-[dit][dit]*) _o=$1; shift; set -- "${_o%"${_o#-?}"}" "-${_o#-?}" "$@"; continue ;;
+		-d | --detach) R_DETACH=1 ;;
+		-i | --interactive) R_I=1 ;;
+		-t | --tty) R_T=1 ;;
+		--rm) R_RM=1 ;;
+		--init) R_INIT=1 ;;
+		--name) need_arg "$@"; R_NAME=$2; shift ;;
+		-h | --hostname) need_arg "$@"; R_HOST=$2; shift ;;
+		-e | --env) need_arg "$@"; R_ENV="$R_ENV$2
+"; shift ;;
+		-w | --workdir) need_arg "$@"; R_WD=$2; shift ;;
+		--net | --network) need_arg "$@"; R_NET=$2; shift ;;
+		-p | --publish) need_arg "$@"; R_PORTS="$R_PORTS$2
+"; shift ;;
+		-m | --memory) need_arg "$@"; R_MEM=$2; shift ;;
+		--memory-swap) need_arg "$@"; R_SWAP=$2; shift ;;
+		--cpus) need_arg "$@"; R_CPUS=$2; shift ;;
+		-c | --cpu-shares) need_arg "$@"; R_SHARES=$2; shift ;;
+		--pids-limit) need_arg "$@"; R_PIDS=$2; shift ;;
+		--) shift; break ;;
+		-*) die "run: unknown option $1 (see ctr.sh help)" ;;
+		*) break ;;
+		esac
+		shift
+	done
+	[ $# -ge 1 ] || die "usage: ctr.sh run [OPTIONS] IMAGE [CMD [ARG...]]"
+	case $R_NET in bridge | none | host) ;; *) die "--net $R_NET: must be bridge, none or host" ;; esac
+	[ -z "$R_NAME" ] || valid_name "$R_NAME"
+	[ -z "$R_PORTS" ] || [ "$R_NET" = bridge ] || die "-p: needs --net bridge"
+	cg_validate
+	net_validate
+	pool_ensure
+	_img=$(image_resolve "$1") || exit 125
+	shift
+	_icfg=$CTR_ROOT/images/$_img/config.json
+	if [ $# -eq 0 ]; then
+		eval "set -- $(jq -r '(.entrypoint + .cmd) | @sh' "$_icfg")"
+		[ $# -gt 0 ] || set -- /bin/sh
+	else
+		_ep=$(jq -r '.entrypoint | @sh' "$_icfg")
+		[ -z "$_ep" ] || eval "set -- $_ep \"\$@\""
+	fi
+	[ -n "$R_WD" ] || R_WD=$(jq -r '.workdir // "/" | if . == "" then "/" else . end' "$_icfg")
+
+	# From here on every object made is undone by run_undo unless the run succeeds.
+	lock
+	CID=$(new_id)
+	while [ -e "$CTR_ROOT/containers/$CID" ]; do CID=$(new_id); done
+	C=$CTR_ROOT/containers/$CID
+	trap 'run_undo' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+	mkdir "$C" || die "$C: cannot create"
+	if [ -n "$R_NAME" ]; then
+		(set -C && printf '%s\n' "$CID" >"$CTR_ROOT/names/$R_NAME") 2>/dev/null ||
+			die "name $R_NAME: already in use by container $(cat "$CTR_ROOT/names/$R_NAME")"
+	fi
+	[ -n "$R_HOST" ] || R_HOST=$CID
+	net_alloc "$CID" # under the lock: address and ports
+	unlock
+	btrfs subvolume snapshot "$CTR_ROOT/images/$_img/rootfs" "$C/rootfs" >/dev/null ||
+		die "image $_img: cannot snapshot"
+	btrfs property set -ts "$C/rootfs" ro false || die "$C/rootfs: cannot make writable"
+	jq -n --arg id "$CID" --arg name "$R_NAME" --arg image "$(jq -r .name "$_icfg")" --arg img "$_img" \
+		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" --arg created "$(date +%s)" \
+		--arg env "$R_ENV" --arg ports "$R_PORTS" --argjson rm "$([ -n "$R_RM" ] && echo true || echo false)" \
+		--argjson tty "$([ -n "$R_T" ] && echo true || echo false)" \
+		--argjson iv "$([ -n "$R_I" ] && echo true || echo false)" \
+		--argjson ienv "$(jq .env "$_icfg")" \
+		'{id:$id, name:$name, image:$image, image_id:$img, cmd:$ARGS.positional, hostname:$host,
+		  workdir:$wd, env:($ienv + ($env | split("\n") | map(select(. != "")))),
+		  network:{mode:$net, ports:($ports | split("\n") | map(select(. != "")))},
+		  created:($created|tonumber), rm:$rm, tty:$tty, interactive:$iv,
+		  rootfs:"'"$C/rootfs"'"}' --args -- "$@" >"$C/config.json" || die "$C/config.json: cannot write"
+	net_setup "$CID" "$R_NET" || die "network: setup failed"
+	cg_setup "$CID" || die "cgroup: setup failed"
+	run_exec "$@"
+}
+
+# run_exec CMD...: start the container under ctr-shim (foreground or detached).
+run_exec() {
+	set -- --hostname "$R_HOST" --workdir "$R_WD" --pid-file "$C/pid" "$C/rootfs" "$@"
+	while IFS= read -r _e; do
+		[ -n "$_e" ] && set -- --env "$_e" "$@"
+	done <<EOF
+$(jq -r '.env[]' "$C/config.json")
+EOF
+	[ -z "$R_INIT" ] || set -- --init "$@"
+	[ -z "$R_T" ] || set -- --console-fd 3 "$@"
+	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
+	case $R_NET in
+	host) set -- --net-host "$@" ;;
+	*) set -- --netns "/run/netns/$CTR_PREFIX-$CID" "$@" ;;
+	esac
+	set -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
+	[ -z "$R_T" ] || set -- -t "$@"
+	[ -z "$R_I" ] || set -- -i "$@"
+	set -- "$CTR_LIBEXEC/ctr-shim" --log "$C/log" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
+	if [ -n "$R_DETACH" ]; then
+		"$@" -d 2>"$C/shim.err" || die "start: $(cat "$C/shim.err")"
+		trap - EXIT
+		printf '%s\n' "$CID"
+		return 0
+	fi
+	trap '' INT QUIT
+	"$@"
+	_rc=$?
+	trap - EXIT
+	[ -z "$R_RM" ] || ctr_rm -f "$CID" >/dev/null
+	exit "$_rc"
+}
+
+# run_undo: on a failed run, remove every object made so far (runs from the EXIT trap).
+run_undo() {
+	_rc=$?
+	trap - EXIT INT TERM HUP
+	[ -n "${CID:-}" ] && [ -d "$C" ] && container_remove "$CID" >/dev/null 2>&1
+	exit "$_rc"
+}
+
+# valid_name NAME: docker's rule for container names.
+valid_name() {
+	case $1 in
+	[a-zA-Z0-9]*) ;;
+	*) die "name $1: must start with a letter or digit" ;;
+	esac
+	case $1 in *[!a-zA-Z0-9_.-]*) die "name $1: only [a-zA-Z0-9_.-] allowed" ;; esac
+}
+
+# container_remove CID: remove every object of a container (it must not be running).
+container_remove() {
+	_c=$CTR_ROOT/containers/$1
+	net_teardown "$1"
+	cg_teardown "$1"
+	_n=$(jq -r '.name // ""' "$_c/config.json" 2>/dev/null)
+	[ -z "$_n" ] || [ "$(cat "$CTR_ROOT/names/$_n" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_n"
+	subvol_rm "$_c/rootfs" || return 1
+	rm -rf "$_c"
+}
+
+#HELP ps [-a] [-q]                 list running containers (-a: all, -q: IDs only)
+ctr_ps() {
+	_all= _q=
+	for _o; do
+		case $_o in -a | --all) _all=1 ;; -q | --quiet) _q=1 ;; -aq | -qa) _all=1 _q=1 ;;
+		*) die "ps: unknown option $_o" ;; esac
+	done
+	pool_ensure
+	_now=$(date +%s)
+	[ -n "$_q" ] || printf '%-12s  %-16s  %-16s  %-24s  %-16s  %s\n' "CONTAINER ID" NAME IMAGE COMMAND CREATED STATUS
+	for _d in "$CTR_ROOT"/containers/*/config.json; do
+		[ -f "$_d" ] || continue
+		_id=${_d%/config.json}
+		_id=${_id##*/}
+		ctr_state "$_id"
+		[ -n "$_all" ] || [ "$ST" = running ] || continue
+		if [ -n "$_q" ]; then
+			printf '%s\n' "$_id"
+			continue
+		fi
+		case $ST in
+		running) _s="Up $(ago $((_now - $(stat -c %Y "$CTR_ROOT/containers/$_id/pid"))))" ;;
+		exited) _s="Exited ($ST_CODE) $(ago $((_now - ${ST_FINISHED:-$_now}))) ago" ;;
+		*) _s=Created ;;
+		esac
+		jq -r --arg now "$_now" --arg s "$_s" '[.id, (.name // ""), .image, (.cmd | join(" ") | .[0:24]),
+			((($now|tonumber) - .created) | tostring), $s] | @tsv' "$_d" |
+			while IFS="$(printf '\t')" read -r _i _n _im _c _cr _st; do
+				printf '%-12s  %-16s  %-16s  %-24s  %-16s  %s\n' "$_i" "$_n" "$_im" "\"$_c\"" "$(ago "$_cr") ago" "$_st"
+			done
+	done
+}
+
+#HELP inspect CONTAINER            the container's metadata and state as JSON
+ctr_inspect() {
+	[ $# -eq 1 ] || die "usage: ctr.sh inspect CONTAINER"
+	pool_ensure
+	_id=$(ctr_resolve "$1") || exit 125
+	ctr_state "$_id"
+	_oom=$(cg_oom_killed "$_id")
+	jq --arg st "$ST" --arg pid "${ST_PID:-0}" --arg code "${ST_CODE:-}" --arg fin "${ST_FINISHED:-}" \
+		--argjson oom "${_oom:-false}" --argjson net "$(net_inspect "$_id")" \
+		'. + {state:$st, pid:($pid|tonumber), exit_code:(if $code == "" then null else ($code|tonumber) end),
+		  finished:(if $fin == "" then null else ($fin|tonumber) end), oom_killed:$oom}
+		  | .network += $net' "$CTR_ROOT/containers/$_id/config.json"
+}
+
+#HELP logs [-f] [-t] [--stdout|--stderr] CONTAINER   print a container's output (-f: follow until it exits)
+ctr_logs() {
+	_f= _t= _s=
+	while [ $# -gt 1 ]; do
+		case $1 in
+		-f | --follow) _f=1 ;;
+		-t | --timestamps) _t=1 ;;
+		--stdout) _s=stdout ;;
+		--stderr) _s=stderr ;;
+		*) die "logs: unknown option $1" ;;
+		esac
+		shift
+	done
+	[ $# -eq 1 ] || die "usage: ctr.sh logs [-f] [-t] [--stdout|--stderr] CONTAINER"
+	pool_ensure
+	_id=$(ctr_resolve "$1") || exit 125
+	_l=$CTR_ROOT/containers/$_id/log
+	[ -f "$_l" ] || : >"$_l"
+	if [ -n "$_f" ] && [ -f "$CTR_ROOT/containers/$_id/shim.pid" ]; then
+		tail -n +1 -f --pid="$(cat "$CTR_ROOT/containers/$_id/shim.pid")" "$_l"
+	else
+		cat "$_l"
+	fi | awk -v t="$_t" -v s="$_s" '
+		{ ts = $1; st = $2; tag = $3; sub(/^[^ ]* [^ ]* [^ ]* ?/, "") }
+		s != "" && st != s { next }
+		{ line = (t ? ts " " : "") $0; nl = (tag == "P") ? "" : "\n" }
+		st == "stderr" { printf "%s%s", line, nl > "/dev/stderr"; fflush("/dev/stderr"); next }
+		{ printf "%s%s", line, nl; fflush() }'
+}
+
+#HELP stop [-t SECS] CONTAINER...  SIGTERM, then SIGKILL after SECS (default 10)
+ctr_stop() {
+	_t=10
+	case ${1:-} in -t | --time) need_arg "$@"; _t=$2; shift 2 ;; esac
+	case $_t in '' | *[!0-9]*) die "stop: -t $_t: not a number of seconds" ;; esac
+	[ $# -ge 1 ] || die "usage: ctr.sh stop [-t SECS] CONTAINER..."
+	pool_ensure
+	for _c; do
+		_id=$(ctr_resolve "$_c") || exit 125
+		container_stop "$_id" "$_t"
+		printf '%s\n' "$_c"
+	done
+}
+
+# container_stop CID SECS: SIGTERM PID 1, SIGKILL after SECS, wait until the shim recorded the exit.
+container_stop() {
+	ctr_state "$1"
+	[ "$ST" = running ] || return 0
+	kill -TERM "$ST_PID" 2>/dev/null
+	_n=$(($2 * 10))
+	while [ "$_n" -gt 0 ] && kill -0 "$ST_PID" 2>/dev/null; do
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	kill -KILL "$ST_PID" 2>/dev/null
+	_n=50
+	_sp=$(cat "$CTR_ROOT/containers/$1/shim.pid" 2>/dev/null)
+	while [ "$_n" -gt 0 ] && { kill -0 "$ST_PID" 2>/dev/null || { [ -n "$_sp" ] && kill -0 "$_sp" 2>/dev/null; }; }; do
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+}
+
+#HELP rm [-f] CONTAINER...         remove containers (-f: stop running ones first)
+ctr_rm() {
+	_force=
+	case ${1:-} in -f | --force) _force=1; shift ;; esac
+	[ $# -ge 1 ] || die "usage: ctr.sh rm [-f] CONTAINER..."
+	pool_ensure
+	_rc=0
+	for _c; do
+		_id=$( (ctr_resolve "$_c") ) || { _rc=125; continue; }
+		ctr_state "$_id"
+		if [ "$ST" = running ]; then
+			if [ -z "$_force" ]; then
+				printf 'ctr: container %s: is running (stop it first, or rm -f)\n' "$_c" >&2
+				_rc=125
+				continue
+			fi
+			container_stop "$_id" 0
+		fi
+		container_remove "$_id" || { printf 'ctr: container %s: cannot remove\n' "$_c" >&2; _rc=125; continue; }
+		printf '%s\n' "$_c"
+	done
+	return $_rc
+}
+
+#HELP cleanup [--all]             remove objects left by killed runs (--all: also the bridge and rules)
+ctr_cleanup() {
+	_all=
+	case ${1:-} in --all) _all=1 ;; '') ;; *) die "usage: ctr.sh cleanup [--all]" ;; esac
+	pool_ensure
+	lock
+	# half-made images and containers without a config (a run or pull killed midway)
+	for _t in "$CTR_ROOT"/tmp/*; do
+		[ -e "$_t" ] || continue
+		subvol_rm "$_t/rootfs"
+		rm -rf "$_t" && printf 'removed %s\n' "$_t"
+	done
+	for _c in "$CTR_ROOT"/containers/*; do
+		[ -d "$_c" ] && [ ! -f "$_c/config.json" ] || continue
+		container_remove "${_c##*/}" && printf 'removed container %s\n' "${_c##*/}"
+	done
+	net_cleanup
+	cg_cleanup
+	[ -z "$_all" ] || net_remove
+}
+
+#HELP help                         this text
+ctr_help() {
+	printf 'Usage: ctr.sh COMMAND [ARGS...]\n\nCommands:\n'
+	sed -n 's/^#HELP /  /p' "$0" "$CTR_HOME"/helpers/*.sh
+	cat <<'EOF'
+
+Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CTR_SUBNET (10.99.0.0/16),
+             CTR_PREFIX (ctr: names of netns, cgroups and iptables comments)
+Exit status: the container command's status (128+N if killed by signal N); 125 ctr's own error;
+             126 the command cannot be executed; 127 the command was not found.
+EOF
+}
+
+# ---------------------------------------------------------------- dispatch
+[ $# -ge 1 ] || { ctr_help >&2; exit 125; }
+_verb=$1
+shift
+case $_verb in
+--version | version) printf 'ctr %s\n' "$CTR_VERSION" ;;
+-h | --help | help) ctr_help ;;
+init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats)
+	[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
+	"ctr_$_verb" "$@"
+	;;
+*) die "$_verb: unknown command (see ctr.sh help)" ;;
+esac

@@ -1,0 +1,115 @@
+#!/bin/sh
+# storage.sh - the btrfs pool, image and container subvolumes, metadata. Sourced by ctr.sh.
+#
+# $CTR_ROOT is a btrfs mount. When it is not, a sparse file ${CTR_ROOT}.pool of $CTR_POOL_SIZE
+# is formatted and loop-mounted there on first use, and mounted again by any later call
+# (after a reboot). On a real btrfs disk: mount it on $CTR_ROOT and no pool file is made.
+
+# pool_ensure: make sure $CTR_ROOT is a mounted btrfs with ctr's directories.
+pool_ensure() {
+	[ "$(stat -f -c %T "$CTR_ROOT" 2>/dev/null)" = btrfs ] && [ -d "$CTR_ROOT/containers" ] && return 0
+	mkdir -p "$CTR_ROOT" || die "$CTR_ROOT: cannot create"
+	(
+		flock 8 || exit 1
+		if [ "$(stat -f -c %T "$CTR_ROOT")" != btrfs ]; then
+			pool_mount || exit 1
+		fi
+		mkdir -p "$CTR_ROOT/images" "$CTR_ROOT/containers" "$CTR_ROOT/refs" \
+			"$CTR_ROOT/names" "$CTR_ROOT/tmp"
+	) 8>"$CTR_POOL.lock" || die "$CTR_ROOT: cannot set up the btrfs pool"
+}
+
+# pool_mount: create (once) and loop-mount the pool file on $CTR_ROOT.
+pool_mount() {
+	need mkfs.btrfs btrfs-progs
+	if [ ! -f "$CTR_POOL" ]; then
+		printf 'ctr: creating a %s btrfs pool in %s\n' "$CTR_POOL_SIZE" "$CTR_POOL" >&2
+		truncate -s "$CTR_POOL_SIZE" "$CTR_POOL.tmp" &&
+			mkfs.btrfs -q "$CTR_POOL.tmp" >/dev/null &&
+			mv "$CTR_POOL.tmp" "$CTR_POOL" || { rm -f "$CTR_POOL.tmp"; return 1; }
+	fi
+	mount -o loop "$CTR_POOL" "$CTR_ROOT"
+}
+
+# subvol_rm PATH: delete a subvolume if it exists (and anything nested in it).
+subvol_rm() {
+	[ -d "$1" ] || return 0
+	btrfs property set -ts "$1" ro false >/dev/null 2>&1
+	btrfs subvolume delete "$1" >/dev/null 2>&1 || rm -rf "$1"
+	[ ! -e "$1" ]
+}
+
+# new_id: 12 hex characters from /dev/urandom.
+new_id() {
+	od -An -N6 -tx1 /dev/urandom | tr -d ' \n'
+}
+
+# ref_file NAME[:TAG]: the refs/ file for an image name (tag defaults to latest).
+ref_file() {
+	_r=$1
+	case ${_r##*/} in *:*) ;; *) _r=$_r:latest ;; esac
+	printf '%s/refs/%s' "$CTR_ROOT" "$(printf '%s' "$_r" | sed 's|/|%2F|g')"
+}
+
+# image_resolve NAME[:TAG]|ID: print the image ID, or fail. The built-in busybox is imported on demand.
+image_resolve() {
+	_f=$(ref_file "$1")
+	if [ -f "$_f" ]; then
+		cat "$_f"
+		return 0
+	fi
+	if [ -d "$CTR_ROOT/images/$1" ]; then
+		printf '%s\n' "$1"
+		return 0
+	fi
+	case $1 in busybox | busybox:latest)
+		[ -d "$CTR_BUSYBOX" ] || die "image busybox: not built (run make in $CTR_HOME)"
+		image_import "$CTR_BUSYBOX" busybox:latest "ctr built-in ($CTR_BUSYBOX)" && return 0
+		;;
+	esac
+	die "image $1: no such image"
+}
+
+# image_import DIR NAME[:TAG] SOURCE: copy DIR into a new read-only subvolume; print the image ID.
+image_import() {
+	_id=$(new_id)
+	_tmp=$CTR_ROOT/tmp/img-$_id
+	mkdir "$_tmp" || die "$_tmp: cannot create"
+	btrfs subvolume create "$_tmp/rootfs" >/dev/null || { rm -rf "$_tmp"; die "$1: cannot create subvolume"; }
+	if ! cp -a --reflink=auto "$1/." "$_tmp/rootfs/"; then
+		subvol_rm "$_tmp/rootfs"
+		rm -rf "$_tmp"
+		die "$1: cannot copy into the image"
+	fi
+	jq -n --arg id "$_id" --arg name "$2" --arg src "$3" --arg created "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		'{id:$id, name:$name, source:$src, created:$created, cmd:["/bin/sh"], entrypoint:[],
+		  env:[], workdir:"/", user:"", exposed_ports:[]}' >"$_tmp/config.json" &&
+		btrfs property set -ts "$_tmp/rootfs" ro true &&
+		mv "$_tmp" "$CTR_ROOT/images/$_id" || {
+		subvol_rm "$_tmp/rootfs"
+		rm -rf "$_tmp"
+		die "$1: cannot import"
+	}
+	image_tag "$_id" "$2"
+	printf '%s\n' "$_id"
+}
+
+# image_tag ID NAME[:TAG]: point NAME[:TAG] at ID (atomically).
+image_tag() {
+	_f=$(ref_file "$2")
+	printf '%s\n' "$1" >"$_f.tmp" && mv "$_f.tmp" "$_f"
+}
+
+# ctr_resolve NAME|ID-PREFIX: print the container ID, or fail.
+ctr_resolve() {
+	[ -n "$1" ] || die "container: empty name"
+	if [ -f "$CTR_ROOT/names/$1" ]; then
+		cat "$CTR_ROOT/names/$1"
+		return 0
+	fi
+	case $1 in *[!0-9a-f]*) die "container $1: no such container" ;; esac
+	set -- "$1" "$CTR_ROOT"/containers/"$1"*
+	[ -e "$2" ] || die "container $1: no such container"
+	[ $# -eq 2 ] || die "container $1: ambiguous ID prefix"
+	printf '%s\n' "${2##*/}"
+}

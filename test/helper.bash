@@ -1,0 +1,85 @@
+# test/helper.bash - shared by every test/*.bats.
+# Each test gets its own CTR_ROOT on its own loopback btrfs pool, its own CTR_PREFIX (names of
+# netns, cgroups, iptables comments), bridge and subnet. teardown removes all of it, pass or fail.
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+CTR="$TOP/ctr.sh"
+
+# ctr_setup: per-test state (called from setup()).
+ctr_setup() {
+	local r
+	r=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+	export CTR_PREFIX="ctrt$r"
+	export CTR_ROOT="$BATS_TEST_TMPDIR/root"
+	export CTR_POOL="$BATS_TEST_TMPDIR/pool"
+	export CTR_POOL_SIZE=1G
+	export CTR_BRIDGE="ctb$r"
+	# a /24 in 10.200.0.0-10.239.255.0 chosen at random: tests may run side by side
+	export CTR_SUBNET="10.$((200 + 0x${r:0:2} % 40)).$((0x${r:2:2})).0/24"
+	[ -z "${CTR_TEST_LIBEXEC:-}" ] || export CTR_LIBEXEC="$CTR_TEST_LIBEXEC"
+}
+
+# ctr_teardown: remove every kernel object of this test's prefix, then the pool.
+ctr_teardown() {
+	local p=$CTR_PREFIX pid ns cg d
+	# processes still in the test's cgroups or namespaces
+	for d in "$CTR_ROOT"/containers/*/; do
+		[ -f "$d/pid" ] && kill -KILL "$(cat "$d/pid")" 2>/dev/null
+		[ -f "$d/shim.pid" ] && kill -KILL "$(cat "$d/shim.pid")" 2>/dev/null
+	done
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$p-"); do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+		ip netns del "$ns" 2>/dev/null
+	done
+	for cg in /sys/fs/cgroup/*/"$p" /sys/fs/cgroup/"$p"; do
+		[ -d "$cg" ] || continue
+		find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+		sleep 0.1
+		find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	iptables-save 2>/dev/null | grep -q -- "--comment \"\\?$p:" && test_iptables_sweep "$p"
+	ip link del "$CTR_BRIDGE" 2>/dev/null
+	for d in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | grep "^$CTR_BRIDGE" | cut -d@ -f1); do
+		ip link del "$d" 2>/dev/null
+	done
+	if mountpoint -q "$CTR_ROOT" 2>/dev/null; then
+		umount "$CTR_ROOT" 2>/dev/null || umount -l "$CTR_ROOT"
+	fi
+	rm -f "$CTR_POOL" "$CTR_POOL.lock"
+	return 0
+}
+
+# test_iptables_sweep PREFIX: delete every iptables rule whose comment starts with PREFIX:.
+test_iptables_sweep() {
+	local t rule
+	for t in nat filter; do
+		iptables-save -t "$t" | grep -- "^-A .*--comment \"\\?$1:" | while IFS= read -r rule; do
+			eval "iptables -t $t -D ${rule#-A }" 2>/dev/null
+		done
+	done
+	for t in nat filter; do
+		iptables-save -t "$t" | awk -v p="$1" '$1 ~ "^:" p {print substr($1, 2)}' | while read -r c; do
+			iptables -t "$t" -F "$c" 2>/dev/null
+			iptables -t "$t" -X "$c" 2>/dev/null
+		done
+	done
+}
+
+setup() { ctr_setup; }
+teardown() { ctr_teardown; }
+
+# ctr: run ctr.sh (use with bats' run).
+ctr() { "$CTR" "$@"; }
+
+# wait_for CMD...: retry CMD for up to 5 seconds.
+wait_for() {
+	local i
+	for i in $(seq 50); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
