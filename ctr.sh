@@ -47,7 +47,7 @@ unlock() {
 # ctr_state CID: set ST (created|running|exited), ST_CODE, ST_PID, ST_FINISHED.
 ctr_state() {
 	_d=$CTR_ROOT/containers/$1
-	ST=created ST_CODE= ST_PID= ST_FINISHED=
+	ST=created ST_CODE='' ST_PID='' ST_FINISHED=''
 	[ -f "$_d/pid" ] && read -r ST_PID <"$_d/pid"
 	if [ -f "$_d/exit" ]; then
 		read -r ST_CODE ST_FINISHED <"$_d/exit"
@@ -137,8 +137,9 @@ image_resolve_local() {
 #HELP     -e|--env K=V   -w|--workdir DIR   --net bridge|none|host   -p [IP:]HPORT:CPORT[/udp]
 #HELP     -m|--memory SIZE   --memory-swap SIZE   --cpus N.N   --cpu-shares N   --pids-limit N   --init
 ctr_run() {
-	R_DETACH= R_I= R_T= R_RM= R_NAME= R_HOST= R_ENV= R_WD= R_NET=bridge R_PORTS= R_INIT=
-	R_MEM= R_SWAP= R_CPUS= R_SHARES= R_PIDS=
+	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENV='' R_WD='' R_NET=bridge R_PORTS='' R_INIT=''
+	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS=''
+	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--*=*) _o=${1%%=*} _v=${1#*=}; shift; set -- "$_o" "$_v" "$@"; continue ;;
@@ -285,7 +286,7 @@ container_remove() {
 
 #HELP ps [-a] [-q]                 list running containers (-a: all, -q: IDs only)
 ctr_ps() {
-	_all= _q=
+	_all='' _q=''
 	for _o; do
 		case $_o in -a | --all) _all=1 ;; -q | --quiet) _q=1 ;; -aq | -qa) _all=1 _q=1 ;;
 		*) die "ps: unknown option $_o" ;; esac
@@ -332,7 +333,7 @@ ctr_inspect() {
 
 #HELP logs [-f] [-t] [--stdout|--stderr] CONTAINER   print a container's output (-f: follow until it exits)
 ctr_logs() {
-	_f= _t= _s=
+	_f='' _t='' _s=''
 	while [ $# -gt 1 ]; do
 		case $1 in
 		-f | --follow) _f=1 ;;
@@ -419,7 +420,7 @@ ctr_rm() {
 
 #HELP cleanup [--all]             remove objects left by killed runs (--all: also the bridge and rules)
 ctr_cleanup() {
-	_all=
+	_all=''
 	case ${1:-} in --all) _all=1 ;; '') ;; *) die "usage: ctr.sh cleanup [--all]" ;; esac
 	pool_ensure
 	lock
