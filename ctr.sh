@@ -241,15 +241,16 @@ EOF
 	set -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	[ -z "$R_T" ] || set -- -t "$@"
 	[ -z "$R_I" ] || set -- -i "$@"
-	set -- "$CTR_LIBEXEC/ctr-shim" --log "$C/log" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
+	set -- --log "$C/log" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
 	if [ -n "$R_DETACH" ]; then
-		"$@" -d 2>"$C/shim.err" || die "start: $(cat "$C/shim.err")"
+		"$CTR_LIBEXEC/ctr-shim" -d --attach-socket "$C/attach.sock" "$@" 2>"$C/shim.err" ||
+			die "start: $(cat "$C/shim.err")"
 		trap - EXIT
 		printf '%s\n' "$CID"
 		return 0
 	fi
-	trap '' INT QUIT
-	"$@"
+	trap ':' INT QUIT # a handler, not SIG_IGN: ignored signals would be inherited by the container
+	"$CTR_LIBEXEC/ctr-shim" "$@"
 	_rc=$?
 	trap - EXIT
 	[ -z "$R_RM" ] || ctr_rm -f "$CID" >/dev/null
