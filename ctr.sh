@@ -29,7 +29,7 @@ need_arg() {
 	[ $# -ge 2 ] || die "$1: requires an argument"
 }
 
-for _f in storage net cgroup; do
+for _f in storage net cgroup pull; do
 	# shellcheck source=/dev/null
 	. "$CTR_HOME/helpers/$_f.sh" || exit 125
 done
@@ -460,7 +460,8 @@ shift
 case $_verb in
 --version | version) printf 'ctr %s\n' "$CTR_VERSION" ;;
 -h | --help | help) ctr_help ;;
-init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats)
+init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
+	pull | login | commit | tag | save | load | exec | attach | demo)
 	[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
 	"ctr_$_verb" "$@"
 	;;
