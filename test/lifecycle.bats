@@ -1,0 +1,154 @@
+#!/usr/bin/env bats
+# init, images, rmi, run -d, ps, inspect, logs, stop, rm, help, --version: the container lifecycle.
+
+load helper
+
+@test "init: imports a directory (dotfiles included) as an image" {
+	src="$BATS_TEST_TMPDIR/tree"
+	cp -a "$TOP/build/rootfs/busybox" "$src"
+	echo secret >"$src/.dotfile"
+	run ctr init "$src" mytree:v1
+	assert_success
+	assert_output --regexp '^[0-9a-f]{12}$'
+	run ctr images
+	assert_output --partial "mytree:v1"
+	run ctr run --rm mytree:v1 cat /.dotfile
+	assert_output secret
+}
+
+@test "init: a missing directory is an error that leaves nothing behind" {
+	run ctr init /no/such/dir x
+	assert_failure 125
+	assert_output "ctr: /no/such/dir: not a directory"
+	run ctr images
+	refute_output --partial "x:latest"
+	[ -z "$(ls "$CTR_ROOT/images")" ]
+	[ -z "$(ls "$CTR_ROOT/tmp")" ]
+}
+
+@test "pool: made on first use, mounted again after it was unmounted (reboot)" {
+	run ctr images
+	assert_success
+	[ "$(stat -f -c %T "$CTR_ROOT")" = btrfs ]
+	[ -f "$CTR_POOL" ]
+	ctr run --rm busybox true
+	umount "$CTR_ROOT"
+	run ctr run --rm busybox echo again
+	assert_success
+	assert_output again
+	[ "$(stat -f -c %T "$CTR_ROOT")" = btrfs ]
+}
+
+@test "rmi: refused while a container uses the image, unless -f" {
+	ctr run --name keep busybox true
+	run ctr rmi busybox
+	assert_failure 125
+	assert_output --partial "in use"
+	ctr rm keep
+	run ctr rmi busybox
+	assert_success
+	run ctr images
+	refute_output --partial busybox
+}
+
+@test "run -d + ps + logs + stop + rm: the whole lifecycle" {
+	id=$(ctr run -d --name life busybox sh -c 'echo out; echo err >&2; exec sleep 60')
+	[[ "$id" =~ ^[0-9a-f]{12}$ ]]
+	run ctr ps
+	assert_line --regexp "^$id +life +busybox:latest .* Up "
+	wait_for sh -c "ctr logs $id 2>&1 | grep -q err"
+	run ctr logs --stdout "$id"
+	assert_output out
+	run ctr logs --stderr "$id"
+	assert_output err
+	run ctr logs -t --stdout life
+	assert_output --regexp '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z out$'
+	run ctr stop -t 1 life
+	assert_success
+	run ctr ps
+	refute_output --partial "$id"
+	run ctr ps -a
+	assert_line --regexp "^$id .* Exited \\(137\\) "
+	pid=$(ctr inspect life | jq .pid)
+	[ "$(ctr inspect life | jq -r .state)" = exited ]
+	run ctr rm life
+	assert_success
+	! kill -0 "$pid" 2>/dev/null
+	[ ! -e "$CTR_ROOT/containers/$id" ]
+	run btrfs subvolume list "$CTR_ROOT"
+	refute_output --partial "$id"
+	! grep -q "$id" /proc/self/mountinfo
+	run ctr inspect life
+	assert_failure 125
+}
+
+@test "stop: a shell that ignores SIGTERM is killed after the timeout" {
+	id=$(ctr run -d busybox sh -c 'trap "" TERM; while :; do sleep 1; done')
+	wait_for test -s "$CTR_ROOT/containers/$id/pid"
+	start=$(date +%s)
+	ctr stop -t 1 "$id"
+	[ "$(ctr inspect "$id" | jq -r .state)" = exited ]
+	[ $(($(date +%s) - start)) -lt 8 ]
+	ctr rm "$id"
+}
+
+@test "inspect: JSON with id, name, image, cmd, state, pid, exit_code, hostname, created, rootfs" {
+	ctr run --name insp --hostname hh busybox sh -c 'exit 4' || true
+	run ctr inspect insp
+	assert_success
+	echo "$output" | jq -e '.id and .name == "insp" and .image == "busybox:latest" and .cmd == ["sh","-c","exit 4"]
+		and .state == "exited" and .exit_code == 4 and .hostname == "hh" and (.created|type) == "number"
+		and (.rootfs|endswith("/rootfs")) and (.pid|type) == "number"'
+}
+
+@test "rm: refuses a running container without -f; IDs resolve by unique prefix" {
+	id=$(ctr run -d busybox sleep 60)
+	run ctr rm "${id:0:5}"
+	assert_failure 125
+	assert_output --partial "is running"
+	run ctr rm -f "${id:0:5}"
+	assert_success
+	run ctr rm "$id"
+	assert_failure 125
+	assert_output "ctr: container $id: no such container"
+}
+
+@test "logs -f follows until the container exits" {
+	id=$(ctr run -d busybox sh -c 'for i in 1 2 3; do echo line$i; sleep 0.3; done')
+	run timeout 10 "$CTR" logs -f "$id"
+	assert_success
+	assert_output "line1
+line2
+line3"
+	ctr rm "$id"
+}
+
+@test "help and --version; unknown verbs and no arguments are errors" {
+	run ctr help
+	assert_success
+	for v in init images rmi run ps inspect logs stop rm cleanup; do
+		assert_line --regexp "^  $v "
+	done
+	run ctr --version
+	assert_output --regexp '^ctr [0-9]+\.[0-9]+\.[0-9]+$'
+	run ctr frobnicate
+	assert_failure 125
+	assert_output "ctr: frobnicate: unknown command (see ctr.sh help)"
+	run ctr
+	assert_failure 125
+}
+
+@test "cleanup: removes a container half-made by a killed run" {
+	ctr images >/dev/null
+	mkdir "$CTR_ROOT/containers/deadbeef0001"
+	btrfs subvolume create "$CTR_ROOT/containers/deadbeef0001/rootfs" >/dev/null
+	ip netns add "$CTR_PREFIX-deadbeef0001"
+	run ctr cleanup
+	assert_success
+	assert_output --partial deadbeef0001
+	[ ! -e "$CTR_ROOT/containers/deadbeef0001" ]
+	! ip netns list | grep -q "$CTR_PREFIX-deadbeef0001"
+	run ctr cleanup
+	assert_success
+	refute_output --partial deadbeef0001
+}
