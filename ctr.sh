@@ -440,6 +440,62 @@ ctr_cleanup() {
 	[ -z "$_all" ] || net_remove
 }
 
+#HELP exec [-i] [-t] [-e K=V] [-w DIR] CONTAINER CMD [ARG...]   run a command in a running container
+ctr_exec() {
+	_i='' _t='' _env='' _wd=''
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--*=*) _o=${1%%=*} _v=${1#*=}; shift; set -- "$_o" "$_v" "$@"; continue ;;
+		-it | -ti) shift; set -- -i -t "$@"; continue ;;
+		-i | --interactive) _i=1 ;;
+		-t | --tty) _t=1 ;;
+		-e | --env) need_arg "$@"; _env="$_env$2
+"; shift ;;
+		-w | --workdir) need_arg "$@"; _wd=$2; shift ;;
+		--) shift; break ;;
+		-*) die "exec: unknown option $1" ;;
+		*) break ;;
+		esac
+		shift
+	done
+	[ $# -ge 2 ] || die "usage: ctr.sh exec [-i] [-t] [-e K=V] [-w DIR] CONTAINER CMD [ARG...]"
+	pool_ensure
+	_id=$(ctr_resolve "$1") || exit 125
+	shift
+	ctr_state "$_id"
+	[ "$ST" = running ] || die "container $_id: is not running"
+	C=$CTR_ROOT/containers/$_id
+	[ -n "$_wd" ] || _wd=$(jq -r .workdir "$C/config.json")
+	set -- --join "$ST_PID" --workdir "$_wd" --hostname "$(jq -r .hostname "$C/config.json")" "$@"
+	while IFS= read -r _e; do
+		[ -n "$_e" ] && set -- --env "$_e" "$@"
+	done <<EOF
+$(jq -r '.env[]' "$C/config.json")
+$_env
+EOF
+	for _cg in $(cg_dirs "$_id"); do set -- --cgroup "$_cg" "$@"; done
+	[ -n "$_i" ] || exec </dev/null
+	[ -n "$_t" ] || exec "$CTR_LIBEXEC/nsenter-chroot" "$@"
+	_x=$C/exec-$(new_id)
+	set -- "$CTR_LIBEXEC/ctr-shim" -t ${_i:+-i} --log /dev/null --exit-file "$_x" \
+		"$CTR_LIBEXEC/nsenter-chroot" --console-fd 3 "$@"
+	"$@"
+	_rc=$?
+	rm -f "$_x"
+	exit "$_rc"
+}
+
+#HELP attach CONTAINER             reconnect the terminal to a detached -it container (Ctrl-P Ctrl-Q detaches)
+ctr_attach() {
+	[ $# -eq 1 ] || die "usage: ctr.sh attach CONTAINER"
+	pool_ensure
+	_id=$(ctr_resolve "$1") || exit 125
+	ctr_state "$_id"
+	[ "$ST" = running ] || die "container $_id: is not running"
+	[ -S "$CTR_ROOT/containers/$_id/attach.sock" ] || die "container $_id: was not started with -d -i or -d -t"
+	exec "$CTR_LIBEXEC/ctr-attach" "$CTR_ROOT/containers/$_id/attach.sock"
+}
+
 #HELP help                         this text
 ctr_help() {
 	printf 'Usage: ctr.sh COMMAND [ARGS...]\n\nCommands:\n'
