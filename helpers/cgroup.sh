@@ -1,8 +1,421 @@
 #!/bin/sh
-# cgroup.sh - resource limits through cgroups v1 / v2. Sourced by ctr.sh. (minimal: none yet)
+# cgroup.sh - resource limits and accounting through cgroups (v1, hybrid, v2). Sourced by ctr.sh.
+#
+# Each container gets the group /$CTR_PREFIX/<cid> in every controller ctr uses (memory, cpu, cpuacct,
+# pids), made with cgroup-tools (cgcreate, cgset, cgdelete). cg_detect is the ONLY place that knows
+# which cgroup version holds which controller; everything else asks cg_path.
+#
+# Interface used by ctr.sh (R_* are run's options):
+#   cg_validate        check R_MEM R_SWAP R_CPUS R_SHARES R_PIDS before anything exists; die on bad values
+#   cg_setup CID       create the group, apply the limits, set CG_DIRS (one --cgroup DIR per hierarchy)
+#   cg_dirs CID        set CG_DIRS for an existing container (for exec)
+#   cg_teardown CID    kill what is left in the group, remove it from every controller (idempotent)
+#   cg_oom_killed CID  print true when the kernel's OOM killer killed a process of the container
+#   cg_cleanup         remove groups of $CTR_PREFIX whose container no longer exists
+#   ctr_stats          the `stats` verb
 
-cg_validate() { :; }
-cg_setup() { CG_DIRS=""; export CG_DIRS; }
-cg_teardown() { :; }
-cg_oom_killed() { echo false; }
-cg_cleanup() { :; }
+CG_CONTROLLERS='memory cpu cpuacct pids'
+CG_PERIOD=100000        # CFS period in microseconds, as docker: --cpus N.N becomes a quota of N.N periods
+CG_MEM_MIN=6291456      # docker's minimum memory limit (6 MiB): below it a container cannot even start
+CG_MEM_MAX=9007199254740992 # 8 PiB (2^53): anything above is a typo, not a limit
+CG_PIDS_DEFAULT=4096    # a fork bomb without --pids-limit stops here instead of at the host's pid_max
+CG_PIDS_MAX=4194304     # the kernel's PID_MAX_LIMIT
+
+# ---------------------------------------------------------------- layout
+
+# cg_detect: find the hierarchy of each controller, once. For a controller C it sets CG_C (mount point,
+# '' when C is not available) and CGV_C (1 or 2), and CG_MODE (v1, hybrid or v2, for messages).
+# A controller bound to a v1 hierarchy is used there; otherwise the cgroup2 mount holds it if its
+# cgroup.controllers lists it. This one rule covers pure v1, hybrid (systemd's /sys/fs/cgroup/unified,
+# usually with no controllers) and pure v2. On v2 there is no cpuacct: cpu.stat of every group counts.
+cg_detect() {
+	[ -z "${CG_MODE:-}" ] || return 0
+	# shellcheck disable=SC2034 # all are read through cg_mount / cg_version
+	CG_memory='' CG_cpu='' CG_cpuacct='' CG_pids='' CGV_memory='' CGV_cpu='' CGV_cpuacct='' CGV_pids=''
+	CG_UNIFIED=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+		CG_MODE=v2
+	elif [ -n "$CG_UNIFIED" ]; then
+		CG_MODE=hybrid
+	else
+		CG_MODE=v1
+	fi
+	for _c in $CG_CONTROLLERS; do
+		_d=$(awk -v c="$_c" '$3 == "cgroup" {
+			n = split($4, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $2; exit } }' /proc/self/mounts)
+		_v=1
+		if [ -z "$_d" ] && [ -n "$CG_UNIFIED" ] && cg_v2_has "$_c"; then
+			_d=$CG_UNIFIED _v=2
+		fi
+		eval "CG_$_c=\$_d CGV_$_c=\$_v"
+	done
+}
+
+# cg_v2_has CONTROLLER: the cgroup2 root offers it. v2 has no cpuacct: cpu.stat in the cpu group counts.
+cg_v2_has() {
+	if [ "$1" = cpuacct ]; then
+		[ "$CGV_cpu" = 2 ] && [ -n "$CG_cpu" ]
+		return
+	fi
+	tr ' ' '\n' <"$CG_UNIFIED/cgroup.controllers" 2>/dev/null | grep -qx "$1"
+}
+
+# cg_mount CONTROLLER / cg_version CONTROLLER: print what cg_detect found.
+cg_mount() { eval "printf '%s' \"\$CG_$1\""; }
+cg_version() { eval "printf '%s' \"\$CGV_$1\""; }
+
+# cg_path CONTROLLER CID [FILE]: the container's group directory (or a file in it) for CONTROLLER.
+cg_path() {
+	_m=$(cg_mount "$1")
+	[ -n "$_m" ] || return 1
+	printf '%s/%s/%s%s' "$_m" "$CTR_PREFIX" "$2" "${3:+/$3}"
+}
+
+# cg_read CONTROLLER CID FILE: a group file's content, nothing when it cannot be read.
+cg_read() {
+	_f=$(cg_path "$1" "$2" "$3") && cat "$_f" 2>/dev/null
+}
+
+# cg_groupdirs CID: every distinct group directory of the container, existing or not, one per line.
+# (cpu and cpuacct may share one v1 mount; on v2 all controllers share one directory.)
+cg_groupdirs() {
+	for _c in $CG_CONTROLLERS; do
+		_p=$(cg_path "$_c" "$1") && printf '%s %s\n' "$_c" "$_p"
+	done | awk '!seen[$2]++'
+}
+
+# cg_dirs CID: set CG_DIRS to the container's existing group directories (what --cgroup joins).
+cg_dirs() {
+	cg_detect
+	CG_DIRS=$(cg_groupdirs "$1" | while read -r _c _p; do [ -d "$_p" ] && printf '%s ' "$_p"; done)
+	CG_DIRS=${CG_DIRS% }
+}
+
+# ---------------------------------------------------------------- validation
+
+# cg_bytes OPTION VALUE: docker's size syntax (1024-based, b k m g t, optional "b"/"ib", decimals) in bytes.
+cg_bytes() {
+	awk -v v="$2" -v max="$CG_MEM_MAX" 'BEGIN {
+		if (v !~ /^[0-9]+(\.[0-9]+)?([bB]|[kKmMgGtT][iI]?[bB]?)?$/) exit 1
+		u = tolower(v); gsub(/[0-9.ib]/, "", u)
+		m = 1; if (u == "k") m = 1024; if (u == "m") m = 1048576; if (u == "g") m = 1073741824
+		if (u == "t") m = 1099511627776
+		b = int(v * m); if (b > max) exit 2
+		printf "%.0f\n", b }'
+	case $? in
+	0) ;;
+	2) die "$1 $2: too large (at most 8 PiB)" ;;
+	*) die "$1 $2: invalid size (a positive number with an optional b, k, m, g or t suffix)" ;;
+	esac
+}
+
+# cg_int OPTION VALUE MIN MAX: print VALUE, an integer in [MIN, MAX] (MIN may be -1), without leading
+# zeros (the kernel would read 010 as octal).
+cg_int() {
+	_i=${2#-}
+	case $_i in '' | *[!0-9]*) die "$1 $2: not an integer" ;; esac
+	_i=$(printf '%s' "$2" | sed 's/^\(-\{0,1\}\)0*\([0-9]\)/\1\2/')
+	[ ${#_i} -le 10 ] && [ "$_i" -ge "$3" ] && [ "$_i" -le "$4" ] ||
+		die "$1 $2: must be between $3 and $4"
+	printf '%s\n' "$_i"
+}
+
+# cg_validate: check run's limit options and turn them into cgroup values (CG_MEM, CG_SWAP bytes or -1,
+# CG_QUOTA microseconds per period, CG_SHARES, CG_PIDS or -1). Dies before anything is created.
+cg_validate() {
+	need cgcreate cgroup-tools
+	cg_detect
+	CG_MEM='' CG_SWAP='' CG_QUOTA='' CG_SHARES='' CG_PIDS=$CG_PIDS_DEFAULT
+	cg_validate_memory
+	cg_validate_cpu
+	if [ -n "$R_PIDS" ]; then
+		CG_PIDS=$(cg_int --pids-limit "$R_PIDS" -1 "$CG_PIDS_MAX") || exit 125
+		[ "$CG_PIDS" -gt 0 ] || CG_PIDS=-1 # docker: 0 and -1 both mean unlimited
+		cg_need pids --pids-limit
+	fi
+}
+
+# cg_validate_memory: -m/--memory and --memory-swap with docker's rules (swap is memory + swap,
+# -1 unlimited, unset = as much swap as memory when the kernel accounts swap).
+cg_validate_memory() {
+	[ -z "$R_MEM" ] || CG_MEM=$(cg_bytes --memory "$R_MEM") || exit 125
+	[ "${CG_MEM:-0}" != 0 ] || CG_MEM='' # docker: 0 is no limit
+	[ -z "$CG_MEM" ] || [ "$CG_MEM" -ge "$CG_MEM_MIN" ] || die "--memory $R_MEM: minimum memory limit allowed is 6MB"
+	if [ -n "$R_SWAP" ] && [ "$R_SWAP" != -1 ]; then
+		CG_SWAP=$(cg_bytes --memory-swap "$R_SWAP") || exit 125
+		[ "$CG_SWAP" != 0 ] || CG_SWAP=''
+	elif [ -n "$R_SWAP" ]; then
+		CG_SWAP=-1
+	fi
+	[ -z "$CG_SWAP" ] || [ -n "$CG_MEM" ] ||
+		die "--memory-swap $R_SWAP: needs --memory too (it is the total of memory and swap)"
+	[ -z "$CG_SWAP" ] || [ "$CG_SWAP" = -1 ] || [ "$CG_SWAP" -ge "$CG_MEM" ] ||
+		die "--memory-swap $R_SWAP: must be at least --memory $R_MEM (it is the total of memory and swap)"
+	[ -z "$CG_MEM" ] || cg_need memory --memory
+	if [ -n "$CG_SWAP" ] && [ "$CGV_memory" = 1 ] && [ ! -f "$CG_memory/memory.memsw.limit_in_bytes" ]; then
+		die "--memory-swap: this kernel does not account swap in cgroups (boot with swapaccount=1)"
+	fi
+}
+
+# cg_validate_cpu: --cpus (0.01 .. number of CPUs, 0 = no limit) and --cpu-shares (2 .. 262144, 0 = default).
+cg_validate_cpu() {
+	if [ -n "$R_CPUS" ]; then
+		_n=$(nproc)
+		CG_QUOTA=$(awk -v v="$R_CPUS" -v p="$CG_PERIOD" -v n="$_n" 'BEGIN {
+			if (v !~ /^([0-9]+(\.[0-9]*)?|\.[0-9]+)$/) exit 1
+			q = int(v * p + 0.5); if (q != 0 && (q < p / 100 || q > n * p)) exit 2
+			print q }')
+		case $? in
+		0) ;;
+		2) die "--cpus $R_CPUS: range of CPUs is from 0.01 to $_n.00, as there are only $_n CPUs available" ;;
+		*) die "--cpus $R_CPUS: not a number of CPUs (e.g. 1.5)" ;;
+		esac
+		[ "$CG_QUOTA" != 0 ] || CG_QUOTA=''
+		[ -z "$CG_QUOTA" ] || cg_need cpu --cpus
+		if [ -n "$CG_QUOTA" ] && [ "$CGV_cpu" = 1 ] && [ ! -f "$CG_cpu/cpu.cfs_quota_us" ]; then
+			die "--cpus: this kernel has no CFS bandwidth control (CONFIG_CFS_BANDWIDTH)"
+		fi
+	fi
+	if [ -n "$R_SHARES" ]; then
+		CG_SHARES=$(cg_int --cpu-shares "$R_SHARES" 0 262144) || exit 125
+		[ "$CG_SHARES" -ne 1 ] || die "--cpu-shares 1: must be between 2 and 262144 (0: the default)"
+		[ "$CG_SHARES" -ne 0 ] || CG_SHARES=''
+		[ -z "$CG_SHARES" ] || cg_need cpu --cpu-shares
+	fi
+}
+
+# cg_need CONTROLLER OPTION: a limit was asked for; its controller must exist.
+cg_need() {
+	[ -n "$(cg_mount "$1")" ] ||
+		die "$2: the $1 cgroup controller is not available on this host (cgroup $CG_MODE)"
+}
+
+# ---------------------------------------------------------------- create, limit, remove
+
+# cg_setup CID: create the container's group in every available controller, apply the limits
+# cg_validate computed, and set CG_DIRS. On failure the caller's cleanup (cg_teardown) removes it.
+cg_setup() {
+	cg_detect
+	_ctrls=$(for _c in $CG_CONTROLLERS; do
+		[ -n "$(cg_mount "$_c")" ] && ! { [ "$(cg_version "$_c")" = 2 ] && [ "$_c" = cpuacct ]; } && printf '%s,' "$_c"
+	done)
+	_ctrls=${_ctrls%,}
+	[ -n "$_ctrls" ] || die "cgroup: no memory, cpu or pids controller on this host (cgroup $CG_MODE)"
+	cg_v2_delegate || die "cgroup: cannot enable controllers in $CG_UNIFIED/$CTR_PREFIX/cgroup.subtree_control"
+	cgcreate -g "$_ctrls:/$CTR_PREFIX/$1" || die "cgroup: cgcreate -g $_ctrls:/$CTR_PREFIX/$1 failed"
+	cg_groupdirs "$1" | while read -r _c _p; do
+		[ -d "$_p" ] || { printf 'ctr: cgroup: %s was not created\n' "$_p" >&2; exit 1; }
+	done || exit 125
+	cg_limits "$1"
+	cg_dirs "$1"
+}
+
+# cg_v2_delegate: on v2 a child group only gets the controllers its parent lists in cgroup.subtree_control:
+# enable ours in the root (if not yet) and in /$CTR_PREFIX, which holds no process itself.
+cg_v2_delegate() {
+	_want=$(for _c in memory cpu pids; do
+		[ "$(cg_version "$_c")" = 2 ] && [ -n "$(cg_mount "$_c")" ] && printf '%s ' "$_c"
+	done)
+	[ -n "$_want" ] || return 0
+	mkdir -p "$CG_UNIFIED/$CTR_PREFIX" || return 1
+	for _d in "$CG_UNIFIED" "$CG_UNIFIED/$CTR_PREFIX"; do
+		for _c in $_want; do
+			tr ' ' '\n' <"$_d/cgroup.subtree_control" | grep -qx "$_c" && continue
+			printf '+%s\n' "$_c" >"$_d/cgroup.subtree_control" || return 1
+		done
+	done
+}
+
+# cg_limits CID: write the limits with cgset, in the file names of each controller's version.
+cg_limits() {
+	_g=/$CTR_PREFIX/$1
+	if [ -n "$CG_MEM" ]; then
+		if [ "$CGV_memory" = 1 ]; then
+			cg_set "$_g" memory.limit_in_bytes "$CG_MEM"
+			# memsw must not be below the memory limit, so it is written after it
+			if [ -n "$CG_SWAP" ]; then
+				cg_set "$_g" memory.memsw.limit_in_bytes "$CG_SWAP"
+			elif [ -f "$CG_memory/memory.memsw.limit_in_bytes" ]; then
+				cg_set "$_g" memory.memsw.limit_in_bytes $((CG_MEM * 2))
+			fi
+		else
+			cg_set "$_g" memory.max "$CG_MEM"
+			if [ -n "$CG_SWAP" ] && [ ! -f "$(cg_path memory "$1" memory.swap.max)" ]; then
+				die "--memory-swap: this kernel does not account swap in cgroups"
+			fi
+			case $CG_SWAP in
+			-1) cg_set "$_g" memory.swap.max max ;;
+			'') [ ! -f "$(cg_path memory "$1" memory.swap.max)" ] || cg_set "$_g" memory.swap.max "$CG_MEM" ;;
+			*) cg_set "$_g" memory.swap.max $((CG_SWAP - CG_MEM)) ;;
+			esac
+		fi
+	fi
+	if [ -n "$CG_QUOTA" ]; then
+		if [ "$CGV_cpu" = 1 ]; then
+			cg_set "$_g" cpu.cfs_period_us "$CG_PERIOD"
+			cg_set "$_g" cpu.cfs_quota_us "$CG_QUOTA"
+		else
+			cg_set "$_g" cpu.max "$CG_QUOTA $CG_PERIOD"
+		fi
+	fi
+	if [ -n "$CG_SHARES" ]; then
+		if [ "$CGV_cpu" = 1 ]; then
+			cg_set "$_g" cpu.shares "$CG_SHARES"
+		else # runc's mapping of shares [2, 262144] onto weight [1, 10000]
+			cg_set "$_g" cpu.weight $((1 + (CG_SHARES - 2) * 9999 / 262142))
+		fi
+	fi
+	if [ -n "$CG_pids" ] && [ "$CG_PIDS" = -1 ]; then
+		cg_set "$_g" pids.max max
+	elif [ -n "$CG_pids" ]; then
+		cg_set "$_g" pids.max "$CG_PIDS"
+	fi
+}
+
+# cg_set GROUP FILE VALUE: one cgset per value, so that a failure names the file.
+cg_set() {
+	cgset -r "$2=$3" "$1" 2>/dev/null || die "cgroup: cannot set $2=$3 in $1"
+}
+
+# cg_kill DIR: SIGKILL every process of a group until it is empty (a fork bomb may race the first pass).
+# cgroup files have size 0 in stat(2): read them, `test -s` would always say empty.
+cg_kill() {
+	[ -f "$1/cgroup.procs" ] || return 0
+	[ ! -f "$1/cgroup.kill" ] || echo 1 >"$1/cgroup.kill" 2>/dev/null
+	_n=50
+	_pids=$(cat "$1/cgroup.procs")
+	while [ -n "$_pids" ] && [ "$_n" -gt 0 ]; do
+		# shellcheck disable=SC2086 # one PID per word
+		kill -KILL $_pids 2>/dev/null
+		sleep 0.1
+		_n=$((_n - 1))
+		_pids=$(cat "$1/cgroup.procs")
+	done
+	[ -z "$_pids" ]
+}
+
+# cg_teardown CID: kill leftovers, then delete the group in each hierarchy with its own cgdelete call
+# (cgroup-tools 2.0.2 deletes only the first group of `-g a,b:/X` or `-g a:/X -g b:/X` and exits 0),
+# and check that each directory is really gone. A group that cannot be emptied is kept: cgdelete
+# would move its processes to the parent group and let them escape. Idempotent.
+cg_teardown() {
+	cg_detect
+	_gd=$(cg_groupdirs "$1")
+	[ -n "$_gd" ] || return 0
+	printf '%s\n' "$_gd" | while read -r _c _p; do
+		[ -d "$_p" ] || continue
+		cg_kill "$_p" || { printf 'ctr: cgroup: cannot kill the processes of %s\n' "$_p" >&2; exit 1; }
+		cgdelete -g "$_c:/$CTR_PREFIX/$1" 2>/dev/null
+		[ ! -d "$_p" ] || { printf 'ctr: cgroup: cannot remove %s\n' "$_p" >&2; exit 1; }
+	done
+}
+
+# ---------------------------------------------------------------- queries
+
+# cg_oom_killed CID: "true" when the OOM killer killed a process of the container's memory group.
+cg_oom_killed() {
+	cg_detect
+	if [ "$CGV_memory" = 1 ]; then _f=memory.oom_control; else _f=memory.events; fi
+	_k=$(cg_read memory "$1" "$_f" | awk '$1 == "oom_kill" { print $2 }')
+	[ "${_k:-0}" -gt 0 ] && echo true || echo false
+}
+
+# cg_cpu_ns CID: CPU time used by the container's group, in nanoseconds.
+cg_cpu_ns() {
+	if [ "$CGV_cpuacct" = 1 ]; then
+		cg_read cpuacct "$1" cpuacct.usage
+	else
+		cg_read cpuacct "$1" cpu.stat | awk '$1 == "usage_usec" { printf "%.0f\n", $2 * 1000 }'
+	fi
+}
+
+# cg_mem CID: "USAGE LIMIT" in bytes, usage without the inactive page cache (as docker), limit the
+# host's memory when the group has none.
+cg_mem() {
+	_tot=$(awk '$1 == "MemTotal:" { printf "%.0f", $2 * 1024 }' /proc/meminfo)
+	if [ "$CGV_memory" = 1 ]; then
+		set -- "$(cg_read memory "$1" memory.usage_in_bytes)" "$(cg_read memory "$1" memory.limit_in_bytes)" \
+			"$(cg_read memory "$1" memory.stat | awk '$1 == "total_inactive_file" { print $2 }')"
+	else
+		set -- "$(cg_read memory "$1" memory.current)" "$(cg_read memory "$1" memory.max)" \
+			"$(cg_read memory "$1" memory.stat | awk '$1 == "inactive_file" { print $2 }')"
+	fi
+	awk -v u="${1:-0}" -v l="$2" -v i="${3:-0}" -v t="$_tot" 'BEGIN {
+		if (l == "" || l == "max" || l + 0 > t + 0) l = t
+		u = (u - i < 0) ? 0 : u - i
+		printf "%.0f %.0f\n", u, l }'
+}
+
+# cg_cleanup: remove the groups of $CTR_PREFIX that belong to no container (a run killed midway).
+# Only directories named like a container ID are considered; other groups are never touched.
+cg_cleanup() {
+	cg_detect
+	for _c in $CG_CONTROLLERS; do
+		_m=$(cg_mount "$_c") && [ -n "$_m" ] || continue
+		for _p in "$_m/$CTR_PREFIX"/*; do
+			_id=${_p##*/}
+			[ -d "$_p" ] && [ ${#_id} -eq 12 ] && [ ! -d "$CTR_ROOT/containers/$_id" ] || continue
+			case $_id in *[!0-9a-f]*) continue ;; esac
+			cg_teardown "$_id" && printf 'removed cgroup /%s/%s\n' "$CTR_PREFIX" "$_id"
+		done
+	done
+}
+
+#HELP stats [CONTAINER...]         one-shot CPU %, memory and PIDs of running containers (default: all)
+ctr_stats() {
+	pool_ensure
+	cg_detect
+	if [ $# -eq 0 ]; then
+		for _d in "$CTR_ROOT"/containers/*/; do
+			_id=${_d%/}
+			_id=${_id##*/}
+			[ -f "$_d/config.json" ] || continue
+			ctr_state "$_id"
+			[ "$ST" = running ] && set -- "$@" "$_id"
+		done
+	else # replace each argument by its container ID: append the ID, drop the argument
+		for _c; do
+			_id=$(ctr_resolve "$_c") || exit 125
+			set -- "$@" "$_id"
+			shift
+		done
+	fi
+	stats_table "$@"
+}
+
+# stats_table CID...: sample the CPU counters twice, $CTR_STATS_INTERVAL (0.5 s) apart, and print one row
+# per container: CPU % is of one CPU, as docker (200% = two CPUs busy).
+stats_table() {
+	printf '%-12s   %-16s   %-7s   %-21s   %-6s   %s\n' "CONTAINER ID" NAME "CPU %" "MEM USAGE / LIMIT" "MEM %" PIDS
+	[ $# -gt 0 ] || return 0
+	_s0=$(for _id; do printf '%s %s\n' "$_id" "$(cg_cpu_ns "$_id")"; done)
+	_t0=$(date +%s%N)
+	sleep "${CTR_STATS_INTERVAL:-0.5}"
+	_s1=$(for _id; do printf '%s %s\n' "$_id" "$(cg_cpu_ns "$_id")"; done)
+	_t1=$(date +%s%N)
+	for _id; do
+		ctr_state "$_id"
+		_name=$(jq -r '.name // ""' "$CTR_ROOT/containers/$_id/config.json" 2>/dev/null)
+		_c0=$(printf '%s\n' "$_s0" | awk -v i="$_id" '$1 == i { print $2 }')
+		_c1=$(printf '%s\n' "$_s1" | awk -v i="$_id" '$1 == i { print $2 }')
+		if [ "$ST" = running ]; then
+			_mem=$(cg_mem "$_id")
+			_pids=$(cg_read pids "$_id" pids.current)
+		else
+			_mem='0 0' _pids=0 _c0=0 _c1=0
+		fi
+		# shellcheck disable=SC2086 # _mem is "USAGE LIMIT"
+		stats_row "$_id" "${_name:--}" "${_c0:-0}" "${_c1:-0}" $((_t1 - _t0)) $_mem "${_pids:-0}"
+	done
+}
+
+# stats_row ID NAME CPU0 CPU1 WALL_NS MEM LIMIT PIDS: one formatted line (sizes as docker: 1.5MiB).
+stats_row() {
+	awk -v id="$1" -v n="$2" -v c0="$3" -v c1="$4" -v w="$5" -v m="$6" -v l="$7" -v p="$8" '
+		function h(b,  u, i) { split("B KiB MiB GiB TiB", u, " "); i = 1
+			while (b >= 1024 && i < 5) { b /= 1024; i++ }
+			return sprintf("%.4g%s", b, u[i]) }
+		BEGIN { cpu = (w > 0 && c1 >= c0) ? (c1 - c0) * 100 / w : 0
+			printf "%-12s   %-16s   %-7s   %-21s   %-6s   %s\n", id, n, sprintf("%.2f%%", cpu),
+				h(m) " / " h(l), sprintf("%.2f%%", l > 0 ? m * 100 / l : 0), p }'
+}
