@@ -9,7 +9,9 @@
 
 BUSYBOX      ?= /bin/busybox
 IMAGE_ROOTFS := $(B)/rootfs/busybox
-IMAGE_STAMP  := $(B)/rootfs/.busybox.stamp
+# dpkg keeps a packaged file's mtime, so an upgraded busybox can look older than the stamp:
+# the stamp's name carries busybox's checksum, and a new busybox means a missing stamp.
+IMAGE_STAMP  := $(B)/rootfs/.busybox.stamp-$(firstword $(shell cksum <$(BUSYBOX) 2>/dev/null))
 IMAGE_PROGS  := $(patsubst images/progs/%.c,$(B)/progs/%,$(wildcard images/progs/*.c))
 PROGS_CFLAGS := -O2 -static -pthread
 
@@ -24,6 +26,7 @@ endif
 
 $(IMAGE_STAMP): images/mkrootfs.sh images/busybox.mk $(BUSYBOX) $(IMAGE_PROGS)
 	BUSYBOX=$(BUSYBOX) sh images/mkrootfs.sh $(IMAGE_ROOTFS) $(IMAGE_PROGS)
+	rm -f $(B)/rootfs/.busybox.stamp*
 	touch $@
 
 $(B)/progs/%: images/progs/%.c helpers/common.h
