@@ -11,7 +11,7 @@ BUSYBOX      ?= /bin/busybox
 IMAGE_ROOTFS := $(B)/rootfs/busybox
 # dpkg keeps a packaged file's mtime, so an upgraded busybox can look older than the stamp:
 # the stamp's name carries busybox's checksum, and a new busybox means a missing stamp.
-IMAGE_STAMP  := $(B)/rootfs/.busybox.stamp-$(firstword $(shell cksum <$(BUSYBOX) 2>/dev/null))
+IMAGE_STAMP  := $(B)/rootfs/.busybox.stamp-$(firstword $(shell cksum $(BUSYBOX) 2>/dev/null))
 IMAGE_PROGS  := $(patsubst images/progs/%.c,$(B)/progs/%,$(wildcard images/progs/*.c))
 PROGS_CFLAGS := -O2 -static -pthread
 
