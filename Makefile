@@ -30,7 +30,7 @@ deps:
 
 check:
 	shellcheck -s sh ctr.sh helpers/*.sh images/*.sh
-	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 --suppress=missingIncludeSystem helpers/*.c
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 --suppress=missingIncludeSystem helpers/*.c images/progs/*.c
 
 test: deps all
 	bats --tap test/ | sh test/summary.sh
