@@ -473,7 +473,8 @@ ctr_exec() {
 $(jq -r '.env[]' "$C/config.json")
 $_env
 EOF
-	for _cg in $(cg_dirs "$_id"); do set -- --cgroup "$_cg" "$@"; done
+	cg_dirs "$_id"
+	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
 	[ -n "$_i" ] || exec </dev/null
 	[ -n "$_t" ] || exec "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	_x=$C/exec-$(new_id)
