@@ -1,0 +1,548 @@
+#!/usr/bin/env bats
+# nsenter-chroot: the helper alone, run against a busybox rootfs, checked from
+# inside the container and from the host.
+# NSENTER selects the binary (default build/nsenter-chroot); the last test runs
+# this whole file again against the ASan/UBSan build (build/asan/nsenter-chroot).
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	export REPO
+	export NSENTER="${NSENTER:-$REPO/build/nsenter-chroot}"
+	[ -x "$NSENTER" ] || make -C "$REPO" -s "${NSENTER#"$REPO"/}" >&2
+	export ROOTFS="$BATS_FILE_TMPDIR/rootfs"
+	make_rootfs "$ROOTFS"
+	export CONSOLE_RECV="$BATS_FILE_TMPDIR/console-recv"
+	make_console_recv "$CONSOLE_RECV"
+}
+
+# make_rootfs DIR: a copy of `make image`'s busybox rootfs when it exists (tests
+# write into the rootfs), else a throwaway one: bin/busybox + applet links.
+make_rootfs() {
+	if [ -x "$REPO/build/rootfs/busybox/bin/busybox" ]; then
+		cp -a "$REPO/build/rootfs/busybox" "$1"
+	else
+		mkdir -p "$1/bin" "$1/tmp" "$1/etc"
+		cp /bin/busybox "$1/bin/busybox"
+		for a in $(/bin/busybox --list); do
+			[ "$a" = busybox ] || ln -s busybox "$1/bin/$a"
+		done
+	fi
+}
+
+# make_console_recv OUT: a tiny receiver for --console-fd. It runs its argv with
+# one end of a socketpair as fd 3, receives the pty master (SCM_RIGHTS), copies
+# everything PROG writes to the terminal onto stdout and exits with the status.
+make_console_recv() {
+	cat >"$BATS_FILE_TMPDIR/console-recv.c" <<'EOF'
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	int sv[2], fd = -1, st;
+	char buf[4096], c;
+	struct iovec iov = { &c, 1 };
+	union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b) };
+	ssize_t n;
+	if (argc < 2 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return 2;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(sv[1], 3);
+		execv(argv[1], argv + 1);
+		_exit(99);
+	}
+	close(sv[1]);
+	if (recvmsg(sv[0], &m, 0) == 1 && CMSG_FIRSTHDR(&m))
+		memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(fd));
+	close(sv[0]);
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		write(1, buf, (size_t)n);
+	waitpid(pid, &st, 0);
+	return fd < 0 ? 98 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+EOF
+	cc -o "$1" "$BATS_FILE_TMPDIR/console-recv.c"
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	PREFIX="nsct$$"
+	NETNS=""
+	CGROUPS=""
+}
+
+teardown() {
+	if [ -f "$T/helper.pid" ]; then
+		kill -KILL "$(cat "$T/helper.pid")" 2>/dev/null || true
+		wait_gone "$(cat "$T/helper.pid")"
+	fi
+	for ns in $NETNS; do ip netns delete "$ns" 2>/dev/null || true; done
+	for cg in $CGROUPS; do rmdir "$cg" 2>/dev/null || true; done
+	rm -f "$ROOTFS/ready"
+}
+
+# start_bg ARG...: run the helper in the background with --pid-file; wait until
+# PROG is exec'd. Sets HELPER (its pid) and CPID (host pid of container PID 1).
+start_bg() {
+	"$NSENTER" --pid-file "$T/pid" "$@" >"$T/out" 2>&1 </dev/null &
+	HELPER=$!
+	echo "$HELPER" >"$T/helper.pid"
+	wait_for "$T/pid"
+	CPID=$(cat "$T/pid")
+}
+
+# wait_for FILE: up to 5 s.
+wait_for() {
+	for _ in $(seq 100); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "timeout waiting for $1" >&2
+	return 1
+}
+
+wait_gone() {
+	for _ in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# --- usage
+
+@test "no argument: one-line hint, exit 125" {
+	run "$NSENTER"
+	assert_failure 125
+	assert_output "nsenter-chroot: ROOTFS and PROG required (see nsenter-chroot --help)"
+}
+
+@test "--help prints the usage on stdout, exit 0" {
+	run "$NSENTER" --help
+	assert_success
+	assert_line --index 0 "usage: nsenter-chroot [options] ROOTFS PROG [ARG...]"
+	assert_output --partial "--console-fd N"
+}
+
+@test "--netns and --net-host are exclusive" {
+	run "$NSENTER" --net-host --netns /run/netns/x "$ROOTFS" true
+	assert_failure 125
+	assert_output --partial "mutually exclusive"
+}
+
+@test "options stop at ROOTFS: PROG's own options are PROG's" {
+	run "$NSENTER" "$ROOTFS" echo -n -h x
+	assert_success
+	assert_output "-h x"
+}
+
+# --- namespaces
+
+@test "pid, mnt, uts, ipc, net, cgroup namespaces differ from the host's (seen from the host)" {
+	start_bg "$ROOTFS" sleep 30
+	for ns in pid mnt uts ipc net cgroup; do
+		host=$(readlink "/proc/self/ns/$ns")
+		ctr=$(readlink "/proc/$CPID/ns/$ns")
+		echo "$ns: host $host container $ctr"
+		[ -n "$ctr" ] && [ "$host" != "$ctr" ]
+	done
+	# the helper itself stays in the host's namespaces
+	for ns in pid mnt uts ipc net; do
+		[ "$(readlink "/proc/self/ns/$ns")" = "$(readlink "/proc/$HELPER/ns/$ns")" ]
+	done
+}
+
+@test "namespaces differ from the host's (seen from inside)" {
+	run "$NSENTER" "$ROOTFS" sh -c 'for ns in pid mnt uts ipc net; do readlink /proc/self/ns/$ns; done'
+	assert_success
+	for ns in pid mnt uts ipc net; do
+		refute_line "$(readlink "/proc/self/ns/$ns")"
+		assert_line --regexp "^$ns:\[[0-9]+\]$"
+	done
+}
+
+@test "PROG is PID 1 and ps shows only the container's processes" {
+	run "$NSENTER" "$ROOTFS" sh -c 'echo $$; ps -o pid,comm; true'
+	assert_success
+	assert_line --index 0 "1"
+	# $$, ps's header, sh (1) and ps: nothing of the host
+	[ "${#lines[@]}" -eq 4 ]
+	assert_line --regexp '^ +1 sh$'
+	run "$NSENTER" "$ROOTFS" ls /proc
+	refute_line --regexp '^([02-9]|1[0-9])'
+	assert_line "1"
+}
+
+# --- filesystem
+
+@test "ls / shows the rootfs only" {
+	touch "$ROOTFS/marker.$$"
+	run "$NSENTER" "$ROOTFS" ls -a /
+	expected=$(ls -a "$ROOTFS" | sort)
+	rm -f "$ROOTFS/marker.$$"
+	assert_success
+	assert_line "marker.$$"
+	[ "$(printf '%s\n' "${lines[@]}" | sort)" = "$expected" ]
+	run "$NSENTER" "$ROOTFS" ls "$BATS_TEST_TMPDIR"
+	assert_failure
+}
+
+@test "mountinfo: exactly the container's mounts, no host mount point" {
+	run "$NSENTER" "$ROOTFS" cat /proc/self/mountinfo
+	assert_success
+	got=$(printf '%s\n' "${lines[@]}" | awk '{print $5}' | sort | tr '\n' ' ')
+	assert_equal "$got" "/ /dev /dev/full /dev/mqueue /dev/null /dev/pts /dev/random /dev/shm /dev/tty /dev/urandom /dev/zero /proc /sys "
+	refute_output --partial "$BATS_TEST_TMPDIR"
+	# the host's /proc/self/mountinfo is not changed by a run
+	before=$(wc -l </proc/self/mountinfo)
+	run "$NSENTER" "$ROOTFS" true
+	[ "$(wc -l </proc/self/mountinfo)" -eq "$before" ]
+	! grep -q " $ROOTFS" /proc/self/mountinfo
+}
+
+@test "mount options: proc nosuid,nodev,noexec; sys read-only; /dev nosuid" {
+	run "$NSENTER" "$ROOTFS" cat /proc/self/mountinfo
+	assert_line --regexp '^[0-9]+ [0-9]+ [0-9:]+ / /proc rw,nosuid,nodev,noexec.* - proc '
+	assert_line --regexp '^[0-9]+ [0-9]+ [0-9:]+ / /sys ro,nosuid,nodev,noexec.* - sysfs '
+	assert_line --regexp ' /dev rw,nosuid.* - tmpfs .*mode=755'
+	assert_line --regexp ' /dev/pts .* - devpts .*mode=620,ptmxmode=666'
+	run "$NSENTER" "$ROOTFS" touch /sys/x
+	assert_failure
+	assert_output --partial "Read-only file system"
+}
+
+@test "/dev holds exactly the listed nodes and links" {
+	run "$NSENTER" "$ROOTFS" ls -A /dev
+	assert_success
+	assert_equal "$(echo "$output" | tr '\n' ' ')" "fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero "
+	run "$NSENTER" "$ROOTFS" stat -c '%n %F %t,%T' /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty
+	assert_output "$(stat -c '%n %F %t,%T' /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty)"
+	run "$NSENTER" "$ROOTFS" sh -c 'for l in ptmx fd stdin stdout stderr; do readlink /dev/$l; done'
+	assert_output "$(printf '%s\n' pts/ptmx /proc/self/fd /proc/self/fd/0 /proc/self/fd/1 /proc/self/fd/2)"
+	run "$NSENTER" "$ROOTFS" sh -c 'echo x >/dev/null && head -c 3 /dev/zero | od -An -tx1 && echo y >/dev/full'
+	assert_failure
+	assert_line " 00 00 00"
+	assert_output --partial "No space left on device"
+}
+
+# --- uts, env, workdir
+
+@test "hostname: default ctr, -h NAME; the host's is unchanged" {
+	host=$(hostname)
+	run "$NSENTER" "$ROOTFS" hostname
+	assert_output "ctr"
+	run "$NSENTER" -h box1 "$ROOTFS" sh -c 'hostname; echo $HOSTNAME'
+	assert_output "$(printf 'box1\nbox1')"
+	[ "$(hostname)" = "$host" ]
+}
+
+@test "environment is clean: PATH HOME HOSTNAME only, no TERM without a tty" {
+	TERM=vt100 LEAK=1 run "$NSENTER" "$ROOTFS" env </dev/null
+	assert_success
+	assert_equal "$(echo "$output" | sort | tr '\n' ' ')" \
+		"HOME=/root HOSTNAME=ctr PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "
+}
+
+@test "--env adds and overrides; K alone copies the caller's K" {
+	FROMHOST=yes run "$NSENTER" -e A=1 -e HOME=/x -e A=2 -e FROMHOST -e UNSET_$$ "$ROOTFS" env </dev/null
+	assert_success
+	assert_line "A=2"
+	assert_line "HOME=/x"
+	assert_line "FROMHOST=yes"
+	refute_line "A=1"
+	refute_line --partial "UNSET_$$"
+}
+
+@test "PROG is searched in the container's PATH, not the caller's" {
+	mkdir -p "$ROOTFS/opt/tools"
+	printf '#!/bin/sh\necho found-in-opt\n' >"$ROOTFS/opt/tools/mytool"
+	chmod 755 "$ROOTFS/opt/tools/mytool"
+	PATH="/opt/tools:$PATH" run -127 "$NSENTER" "$ROOTFS" mytool
+	assert_failure 127
+	run "$NSENTER" -e PATH=/opt/tools:/bin "$ROOTFS" mytool
+	assert_success
+	assert_output "found-in-opt"
+}
+
+@test "--workdir: chdir inside the container, created when missing; default /" {
+	run "$NSENTER" "$ROOTFS" pwd
+	assert_output "/"
+	run "$NSENTER" -w /tmp/wd.$$/sub "$ROOTFS" pwd
+	assert_success
+	assert_output "/tmp/wd.$$/sub"
+	[ -d "$ROOTFS/tmp/wd.$$/sub" ]
+	rm -rf "$ROOTFS/tmp/wd.$$"
+}
+
+@test "fds above 2 of the caller do not reach PROG" {
+	run "$NSENTER" "$ROOTFS" ls /proc/self/fd 5</dev/null 7>"$T/x"
+	assert_success
+	assert_equal "$(echo "$output" | tr '\n' ' ')" "0 1 2 3 "
+}
+
+# --- exit codes and signals
+
+@test "exit codes 0 and 3 propagate" {
+	run "$NSENTER" "$ROOTFS" true
+	assert_success
+	run "$NSENTER" "$ROOTFS" sh -c 'exit 3'
+	assert_failure 3
+}
+
+@test "PROG not found: 127 with the message" {
+	run -127 "$NSENTER" "$ROOTFS" no-such-prog
+	assert_failure 127
+	assert_output "nsenter-chroot: exec no-such-prog: No such file or directory"
+	run -127 "$NSENTER" "$ROOTFS" /bin/no-such-prog
+	assert_failure 127
+}
+
+@test "PROG not executable: 126" {
+	printf 'data\n' >"$ROOTFS/bin/not-exec"
+	chmod 644 "$ROOTFS/bin/not-exec"
+	run "$NSENTER" "$ROOTFS" not-exec
+	assert_failure 126
+	assert_output "nsenter-chroot: exec not-exec: Permission denied"
+	run "$NSENTER" "$ROOTFS" /tmp
+	assert_failure 126
+}
+
+@test "killed by signal N: 128+N (KILL from the host)" {
+	start_bg "$ROOTFS" sleep 30
+	kill -KILL "$CPID"
+	rc=0 && wait "$HELPER" || rc=$?
+	assert_equal "$rc" 137
+}
+
+@test "SIGTERM to the helper is forwarded to PID 1" {
+	start_bg "$ROOTFS" sh -c 'trap "echo got TERM; exit 7" TERM; touch /ready; while :; do sleep 0.05; done'
+	wait_for "$ROOTFS/ready"
+	kill -TERM "$HELPER"
+	rc=0 && wait "$HELPER" || rc=$?
+	assert_equal "$rc" 7
+	run cat "$T/out"
+	assert_output "got TERM"
+}
+
+@test "SIGINT, SIGHUP, SIGUSR1 are forwarded too" {
+	start_bg "$ROOTFS" sh -c 'for s in INT HUP USR1; do trap "echo got $s" $s; done; trap "exit 0" USR2; touch /ready; while :; do sleep 0.05; done'
+	wait_for "$ROOTFS/ready"
+	for s in INT HUP USR1; do kill -s "$s" "$HELPER"; sleep 0.2; done
+	kill -USR2 "$HELPER"
+	rc=0 && wait "$HELPER" || rc=$?
+	assert_equal "$rc" 0
+	run cat "$T/out"
+	assert_output "$(printf 'got INT\ngot HUP\ngot USR1')"
+}
+
+@test "--pid-file holds the host PID of the container's PID 1" {
+	start_bg "$ROOTFS" sleep 30
+	run cat "$T/pid"
+	assert_output --regexp '^[0-9]+$'
+	# NSpid: host pid, then 1 in the container's pid namespace
+	run grep NSpid "/proc/$CPID/status"
+	assert_output --regexp "^NSpid:\s+$CPID\s+1$"
+	[ "$(cat "/proc/$CPID/comm")" = sleep ]
+	ls "$T" | grep -v -q tmp
+	! ls "$T" | grep -q '\.tmp\.'
+}
+
+@test "--pid-file is not written when setup or exec fails" {
+	run -127 "$NSENTER" --pid-file "$T/pid" "$ROOTFS" no-such-prog
+	assert_failure 127
+	[ ! -e "$T/pid" ]
+	run "$NSENTER" --pid-file "$T/pid" "$T/no-rootfs" true
+	assert_failure 125
+	[ ! -e "$T/pid" ]
+}
+
+@test "setup failure: 125 with the failed step" {
+	run "$NSENTER" "$T/no-rootfs" true
+	assert_failure 125
+	assert_output --regexp "^nsenter-chroot: bind $T/no-rootfs: No such file or directory$"
+}
+
+# --- --init
+
+@test "--init: PID 1 is the init, PROG is its child, exit status is PROG's" {
+	run "$NSENTER" --init "$ROOTFS" sh -c 'echo $$; cat /proc/1/comm; exit 5'
+	assert_failure 5
+	assert_line --index 0 "2"
+	assert_line --index 1 "nsenter-chroot"
+}
+
+@test "--init: SIGTERM reaches a PROG without a handler (143)" {
+	start_bg --init "$ROOTFS" sleep 30
+	kill -TERM "$HELPER"
+	rc=0 && wait "$HELPER" || rc=$?
+	assert_equal "$rc" 143
+}
+
+@test "--init: orphans are re-parented to the init and reaped (no zombie)" {
+	run "$NSENTER" --init "$ROOTFS" sh -c '(sleep 0.3 &); sleep 0.1; cat /proc/[0-9]*/stat; sleep 0.6; echo after; cat /proc/[0-9]*/stat'
+	assert_success
+	# first listing: the orphan runs, its parent is PID 1 (the init)
+	assert_line --regexp '^[0-9]+ \(sleep\) S 1 '
+	# after it exited: gone, not a zombie
+	after=$(echo "$output" | sed -n '/^after$/,$p')
+	! echo "$after" | grep -q '(sleep) Z'
+	! echo "$after" | grep -q '(sleep) S 1 '
+}
+
+@test "--init: exec failure is still 127" {
+	run -127 "$NSENTER" --init "$ROOTFS" no-such-prog
+	assert_failure 127
+	assert_output "nsenter-chroot: exec no-such-prog: No such file or directory"
+}
+
+# --- network
+
+@test "default network: a new namespace with lo up and nothing else" {
+	run "$NSENTER" "$ROOTFS" ls /sys/class/net
+	assert_output "lo"
+	run "$NSENTER" "$ROOTFS" ip -o link show lo
+	assert_output --regexp '<LOOPBACK,UP,LOWER_UP>'
+}
+
+@test "--netns PATH joins that namespace" {
+	NETNS="$PREFIX-a"
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link add "${PREFIX}a" type veth peer name "${PREFIX}b"
+	run "$NSENTER" -n "/run/netns/$NETNS" "$ROOTFS" readlink /proc/self/ns/net
+	assert_output "$(ip netns exec "$NETNS" readlink /proc/self/ns/net)"
+	run "$NSENTER" -n "/run/netns/$NETNS" "$ROOTFS" ls /sys/class/net
+	assert_line "${PREFIX}a"
+}
+
+@test "--net-host stays in the caller's network namespace" {
+	run "$NSENTER" --net-host "$ROOTFS" readlink /proc/self/ns/net
+	assert_output "$(readlink /proc/self/ns/net)"
+}
+
+@test "--netns with a bad path: 125" {
+	run "$NSENTER" -n "/run/netns/$PREFIX-none" "$ROOTFS" true
+	assert_failure 125
+	assert_output "nsenter-chroot: open netns /run/netns/$PREFIX-none: No such file or directory"
+}
+
+# --- cgroups
+
+# cg_dir NAME: a pids cgroup (v1 hierarchy or v2 unified) registered for teardown.
+cg_dir() {
+	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+		_cg=/sys/fs/cgroup/$1
+	else
+		_cg=/sys/fs/cgroup/pids/$1
+	fi
+	mkdir "$_cg"
+	CGROUPS="$CGROUPS $_cg"
+	echo "$_cg"
+}
+
+@test "--cgroup: PID 1 is in the group from the start; the helper is not" {
+	cg=$(cg_dir "$PREFIX-cg")
+	start_bg --cgroup "$cg" "$ROOTFS" sleep 30
+	run cat "$cg/cgroup.procs"
+	assert_output "$CPID"
+	refute_line "$HELPER"
+	# a cgroup namespace rooted at the group: the container sees itself at /
+	run "$NSENTER" --cgroup "$cg" "$ROOTFS" cat /proc/self/cgroup
+	assert_line --regexp '^[0-9]+:(pids)?:/$'
+}
+
+@test "--cgroup: a missing group fails (125) and leaves no process" {
+	run "$NSENTER" --cgroup "/sys/fs/cgroup/pids/$PREFIX-none" "$ROOTFS" sh -c 'touch /started'
+	assert_failure 125
+	assert_output --partial "cgroup.procs: No such file or directory"
+	[ ! -e "$ROOTFS/started" ]
+}
+
+# --- --join
+
+@test "--join enters the container's namespaces and root" {
+	start_bg -h joined "$ROOTFS" sleep 30
+	run "$NSENTER" --join "$CPID" sh -c 'hostname; echo $HOSTNAME; ps -o pid,comm; for ns in pid mnt net uts ipc; do readlink /proc/self/ns/$ns; done'
+	assert_success
+	assert_line --index 0 joined
+	assert_line --index 1 joined
+	assert_line --regexp '^ +1 sleep$'
+	for ns in pid mnt net uts ipc; do
+		assert_line "$(readlink "/proc/$CPID/ns/$ns")"
+	done
+	run "$NSENTER" --join "$CPID" -w /tmp ls -a /
+	assert_output "$(ls -a "$ROOTFS")"
+}
+
+@test "--join: exit codes propagate, env is clean" {
+	start_bg "$ROOTFS" sleep 30
+	run "$NSENTER" --join "$CPID" sh -c 'exit 4'
+	assert_failure 4
+	run -127 "$NSENTER" --join "$CPID" no-such-prog
+	assert_failure 127
+	LEAK=1 run "$NSENTER" --join "$CPID" -e X=1 env </dev/null
+	assert_equal "$(echo "$output" | sort | tr '\n' ' ')" \
+		"HOME=/root HOSTNAME=ctr PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin X=1 "
+}
+
+@test "--join: --pid-file names the joined process, in the container's pid namespace" {
+	start_bg "$ROOTFS" sleep 30
+	"$NSENTER" --join "$CPID" --pid-file "$T/jpid" sleep 30 >"$T/jout" 2>&1 &
+	wait_for "$T/jpid"
+	jpid=$(cat "$T/jpid")
+	[ "$(readlink "/proc/$jpid/ns/pid")" = "$(readlink "/proc/$CPID/ns/pid")" ]
+	run grep NSpid "/proc/$jpid/status"
+	assert_output --regexp "^NSpid:\s+$jpid\s+[2-9][0-9]*$"
+	joiner=$!
+	kill -KILL "$CPID"  # PID 1 gone: the kernel kills the joined process too
+	rc=0 && wait "$joiner" || rc=$?
+	assert_equal "$rc" 137
+}
+
+@test "--join: a PID that does not exist fails with 125" {
+	run "$NSENTER" --join 999999999 true
+	assert_failure 125
+	assert_output --regexp "^nsenter-chroot: open /proc/999999999/ns/user: No such file or directory$"
+}
+
+@test "--join with --netns is refused" {
+	run "$NSENTER" --join 2 --netns /x true
+	assert_failure 125
+	assert_output --partial "--join excludes"
+}
+
+# --- console
+
+@test "--console-fd: PROG gets a new pty as controlling terminal on 0,1,2" {
+	TERM=vt220 run "$CONSOLE_RECV" "$NSENTER" --console-fd 3 "$ROOTFS" sh -c 'tty; tty <&1; tty <&2; echo TERM=$TERM; cut -d" " -f1,6,7 /proc/$$/stat; exit 6'
+	assert_failure 6
+	lines_nocr=$(echo "$output" | tr -d '\r')
+	echo "$lines_nocr"
+	[ "$(echo "$lines_nocr" | grep -c '^/dev/pts/0$')" -eq 3 ]
+	echo "$lines_nocr" | grep -qx 'TERM=vt220'
+	# pid 1 leads its own session, whose controlling tty is pts 0 (136 << 8 | 0)
+	echo "$lines_nocr" | grep -qx '1 1 34816'
+}
+
+@test "--console-fd with --init: the pty is PROG's terminal; TERM defaults to xterm" {
+	run env -u TERM "$CONSOLE_RECV" "$NSENTER" --init --console-fd 3 "$ROOTFS" sh -c 'tty; echo TERM=$TERM'
+	assert_success
+	assert_equal "$(echo "$output" | tr -d '\r' | tr '\n' ' ')" "/dev/pts/0 TERM=xterm "
+}
+
+# --- the same file against the sanitizer build
+
+@test "ASan/UBSan build passes this whole file" {
+	[ -z "$NSENTER_INNER" ] || skip "inner run"
+	asan="$REPO/build/asan/nsenter-chroot"
+	[ -x "$asan" ] || make -C "$REPO" -s build/asan/nsenter-chroot >&2
+	NSENTER_INNER=1 NSENTER=$asan UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		run bats "$BATS_TEST_FILENAME"
+	assert_success
+}
