@@ -78,13 +78,19 @@ setup() {
 	CGROUPS=""
 }
 
+# teardown: the container dies with its helper (parent-death signal); a cgroup
+# can be removed only once its last process is gone, so wait for that.
 teardown() {
 	if [ -f "$T/helper.pid" ]; then
 		kill -KILL "$(cat "$T/helper.pid")" 2>/dev/null || true
-		wait_gone "$(cat "$T/helper.pid")"
+		wait "$(cat "$T/helper.pid")" 2>/dev/null || true
 	fi
-	for ns in $NETNS; do ip netns delete "$ns" 2>/dev/null || true; done
-	for cg in $CGROUPS; do rmdir "$cg" 2>/dev/null || true; done
+	[ ! -f "$T/pid" ] || wait_gone "$(cat "$T/pid")"
+	for ns in $NETNS; do ip netns delete "$ns"; done
+	for cg in $CGROUPS; do
+		for _ in $(seq 100); do rmdir "$cg" 2>/dev/null && break; sleep 0.05; done
+		[ ! -d "$cg" ] || { echo "teardown: cannot remove $cg" >&2; return 1; }
+	done
 	rm -f "$ROOTFS/ready"
 }
 
@@ -434,26 +440,26 @@ wait_gone() {
 
 # --- cgroups
 
-# cg_dir NAME: a pids cgroup (v1 hierarchy or v2 unified) registered for teardown.
+# cg_dir NAME: make CG, a pids cgroup (v1 hierarchy or v2 unified), registered
+# for teardown.
 cg_dir() {
 	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
-		_cg=/sys/fs/cgroup/$1
+		CG=/sys/fs/cgroup/$1
 	else
-		_cg=/sys/fs/cgroup/pids/$1
+		CG=/sys/fs/cgroup/pids/$1
 	fi
-	mkdir "$_cg"
-	CGROUPS="$CGROUPS $_cg"
-	echo "$_cg"
+	mkdir "$CG"
+	CGROUPS="$CGROUPS $CG"
 }
 
 @test "--cgroup: PID 1 is in the group from the start; the helper is not" {
-	cg=$(cg_dir "$PREFIX-cg")
-	start_bg --cgroup "$cg" "$ROOTFS" sleep 30
-	run cat "$cg/cgroup.procs"
+	cg_dir "$PREFIX-cg"
+	start_bg --cgroup "$CG" "$ROOTFS" sleep 30
+	run cat "$CG/cgroup.procs"
 	assert_output "$CPID"
 	refute_line "$HELPER"
 	# a cgroup namespace rooted at the group: the container sees itself at /
-	run "$NSENTER" --cgroup "$cg" "$ROOTFS" cat /proc/self/cgroup
+	run "$NSENTER" --cgroup "$CG" "$ROOTFS" cat /proc/self/cgroup
 	assert_line --regexp '^[0-9]+:(pids)?:/$'
 }
 
