@@ -33,6 +33,8 @@ cg_detect() {
 	# shellcheck disable=SC2034 # all are read through cg_mount / cg_version
 	CG_memory='' CG_cpu='' CG_cpuacct='' CG_pids='' CGV_memory='' CGV_cpu='' CGV_cpuacct='' CGV_pids=''
 	CG_UNIFIED=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	# a mount listed in /proc/self/mounts may be hidden under a later one: check that it is there
+	[ -f "$CG_UNIFIED/cgroup.controllers" ] || CG_UNIFIED=''
 	if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
 		CG_MODE=v2
 	elif [ -n "$CG_UNIFIED" ]; then
@@ -40,14 +42,15 @@ cg_detect() {
 	else
 		CG_MODE=v1
 	fi
-	for _c in $CG_CONTROLLERS; do
-		_d=$(awk -v c="$_c" '$3 == "cgroup" {
+	for _cgc in $CG_CONTROLLERS; do
+		_cgd=$(awk -v c="$_cgc" '$3 == "cgroup" {
 			n = split($4, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $2; exit } }' /proc/self/mounts)
-		_v=1
-		if [ -z "$_d" ] && [ -n "$CG_UNIFIED" ] && cg_v2_has "$_c"; then
-			_d=$CG_UNIFIED _v=2
+		_cgv=1
+		[ -f "$_cgd/cgroup.procs" ] || _cgd=''
+		if [ -z "$_cgd" ] && [ -n "$CG_UNIFIED" ] && cg_v2_has "$_cgc"; then
+			_cgd=$CG_UNIFIED _cgv=2
 		fi
-		eval "CG_$_c=\$_d CGV_$_c=\$_v"
+		eval "CG_$_cgc=\$_cgd CGV_$_cgc=\$_cgv"
 	done
 }
 
@@ -66,28 +69,28 @@ cg_version() { eval "printf '%s' \"\$CGV_$1\""; }
 
 # cg_path CONTROLLER CID [FILE]: the container's group directory (or a file in it) for CONTROLLER.
 cg_path() {
-	_m=$(cg_mount "$1")
-	[ -n "$_m" ] || return 1
-	printf '%s/%s/%s%s' "$_m" "$CTR_PREFIX" "$2" "${3:+/$3}"
+	_cgm=$(cg_mount "$1")
+	[ -n "$_cgm" ] || return 1
+	printf '%s/%s/%s%s' "$_cgm" "$CTR_PREFIX" "$2" "${3:+/$3}"
 }
 
 # cg_read CONTROLLER CID FILE: a group file's content, nothing when it cannot be read.
 cg_read() {
-	_f=$(cg_path "$1" "$2" "$3") && cat "$_f" 2>/dev/null
+	_cgf=$(cg_path "$1" "$2" "$3") && cat "$_cgf" 2>/dev/null
 }
 
 # cg_groupdirs CID: every distinct group directory of the container, existing or not, one per line.
 # (cpu and cpuacct may share one v1 mount; on v2 all controllers share one directory.)
 cg_groupdirs() {
-	for _c in $CG_CONTROLLERS; do
-		_p=$(cg_path "$_c" "$1") && printf '%s %s\n' "$_c" "$_p"
+	for _cgc in $CG_CONTROLLERS; do
+		_cgp=$(cg_path "$_cgc" "$1") && printf '%s %s\n' "$_cgc" "$_cgp"
 	done | awk '!seen[$2]++'
 }
 
 # cg_dirs CID: set CG_DIRS to the container's existing group directories (what --cgroup joins).
 cg_dirs() {
 	cg_detect
-	CG_DIRS=$(cg_groupdirs "$1" | while read -r _c _p; do [ -d "$_p" ] && printf '%s ' "$_p"; done)
+	CG_DIRS=$(cg_groupdirs "$1" | while read -r _cgc _cgp; do [ -d "$_cgp" ] && printf '%s ' "$_cgp"; done)
 	CG_DIRS=${CG_DIRS% }
 }
 
@@ -112,12 +115,12 @@ cg_bytes() {
 # cg_int OPTION VALUE MIN MAX: print VALUE, an integer in [MIN, MAX] (MIN may be -1), without leading
 # zeros (the kernel would read 010 as octal).
 cg_int() {
-	_i=${2#-}
-	case $_i in '' | *[!0-9]*) die "$1 $2: not an integer" ;; esac
-	_i=$(printf '%s' "$2" | sed 's/^\(-\{0,1\}\)0*\([0-9]\)/\1\2/')
-	[ ${#_i} -le 10 ] && [ "$_i" -ge "$3" ] && [ "$_i" -le "$4" ] ||
+	_cgi=${2#-}
+	case $_cgi in '' | *[!0-9]*) die "$1 $2: not an integer" ;; esac
+	_cgi=$(printf '%s' "$2" | sed 's/^\(-\{0,1\}\)0*\([0-9]\)/\1\2/')
+	[ ${#_cgi} -le 10 ] && [ "$_cgi" -ge "$3" ] && [ "$_cgi" -le "$4" ] ||
 		die "$1 $2: must be between $3 and $4"
-	printf '%s\n' "$_i"
+	printf '%s\n' "$_cgi"
 }
 
 # cg_validate: check run's limit options and turn them into cgroup values (CG_MEM, CG_SWAP bytes or -1,
@@ -160,14 +163,14 @@ cg_validate_memory() {
 # cg_validate_cpu: --cpus (0.01 .. number of CPUs, 0 = no limit) and --cpu-shares (2 .. 262144, 0 = default).
 cg_validate_cpu() {
 	if [ -n "$R_CPUS" ]; then
-		_n=$(nproc)
-		CG_QUOTA=$(awk -v v="$R_CPUS" -v p="$CG_PERIOD" -v n="$_n" 'BEGIN {
+		_cgn=$(nproc)
+		CG_QUOTA=$(awk -v v="$R_CPUS" -v p="$CG_PERIOD" -v n="$_cgn" 'BEGIN {
 			if (v !~ /^([0-9]+(\.[0-9]*)?|\.[0-9]+)$/) exit 1
 			q = int(v * p + 0.5); if (q != 0 && (q < p / 100 || q > n * p)) exit 2
 			print q }')
 		case $? in
 		0) ;;
-		2) die "--cpus $R_CPUS: range of CPUs is from 0.01 to $_n.00, as there are only $_n CPUs available" ;;
+		2) die "--cpus $R_CPUS: range of CPUs is from 0.01 to $_cgn.00, as there are only $_cgn CPUs available" ;;
 		*) die "--cpus $R_CPUS: not a number of CPUs (e.g. 1.5)" ;;
 		esac
 		[ "$CG_QUOTA" != 0 ] || CG_QUOTA=''
@@ -196,15 +199,15 @@ cg_need() {
 # cg_validate computed, and set CG_DIRS. On failure the caller's cleanup (cg_teardown) removes it.
 cg_setup() {
 	cg_detect
-	_ctrls=$(for _c in $CG_CONTROLLERS; do
-		[ -n "$(cg_mount "$_c")" ] && ! { [ "$(cg_version "$_c")" = 2 ] && [ "$_c" = cpuacct ]; } && printf '%s,' "$_c"
+	_cgctrls=$(for _cgc in $CG_CONTROLLERS; do
+		[ -n "$(cg_mount "$_cgc")" ] && ! { [ "$(cg_version "$_cgc")" = 2 ] && [ "$_cgc" = cpuacct ]; } && printf '%s,' "$_cgc"
 	done)
-	_ctrls=${_ctrls%,}
-	[ -n "$_ctrls" ] || die "cgroup: no memory, cpu or pids controller on this host (cgroup $CG_MODE)"
+	_cgctrls=${_cgctrls%,}
+	[ -n "$_cgctrls" ] || die "cgroup: no memory, cpu or pids controller on this host (cgroup $CG_MODE)"
 	cg_v2_delegate || die "cgroup: cannot enable controllers in $CG_UNIFIED/$CTR_PREFIX/cgroup.subtree_control"
-	cgcreate -g "$_ctrls:/$CTR_PREFIX/$1" || die "cgroup: cgcreate -g $_ctrls:/$CTR_PREFIX/$1 failed"
-	cg_groupdirs "$1" | while read -r _c _p; do
-		[ -d "$_p" ] || { printf 'ctr: cgroup: %s was not created\n' "$_p" >&2; exit 1; }
+	cgcreate -g "$_cgctrls:/$CTR_PREFIX/$1" || die "cgroup: cgcreate -g $_cgctrls:/$CTR_PREFIX/$1 failed"
+	cg_groupdirs "$1" | while read -r _cgc _cgp; do
+		[ -d "$_cgp" ] || { printf 'ctr: cgroup: %s was not created\n' "$_cgp" >&2; exit 1; }
 	done || exit 125
 	cg_limits "$1"
 	cg_dirs "$1"
@@ -213,62 +216,62 @@ cg_setup() {
 # cg_v2_delegate: on v2 a child group only gets the controllers its parent lists in cgroup.subtree_control:
 # enable ours in the root (if not yet) and in /$CTR_PREFIX, which holds no process itself.
 cg_v2_delegate() {
-	_want=$(for _c in memory cpu pids; do
-		[ "$(cg_version "$_c")" = 2 ] && [ -n "$(cg_mount "$_c")" ] && printf '%s ' "$_c"
+	_cgwant=$(for _cgc in memory cpu pids; do
+		[ "$(cg_version "$_cgc")" = 2 ] && [ -n "$(cg_mount "$_cgc")" ] && printf '%s ' "$_cgc"
 	done)
-	[ -n "$_want" ] || return 0
+	[ -n "$_cgwant" ] || return 0
 	mkdir -p "$CG_UNIFIED/$CTR_PREFIX" || return 1
-	for _d in "$CG_UNIFIED" "$CG_UNIFIED/$CTR_PREFIX"; do
-		for _c in $_want; do
-			tr ' ' '\n' <"$_d/cgroup.subtree_control" | grep -qx "$_c" && continue
-			printf '+%s\n' "$_c" >"$_d/cgroup.subtree_control" || return 1
+	for _cgd in "$CG_UNIFIED" "$CG_UNIFIED/$CTR_PREFIX"; do
+		for _cgc in $_cgwant; do
+			tr ' ' '\n' <"$_cgd/cgroup.subtree_control" | grep -qx "$_cgc" && continue
+			printf '+%s\n' "$_cgc" >"$_cgd/cgroup.subtree_control" || return 1
 		done
 	done
 }
 
 # cg_limits CID: write the limits with cgset, in the file names of each controller's version.
 cg_limits() {
-	_g=/$CTR_PREFIX/$1
+	_cgg=/$CTR_PREFIX/$1
 	if [ -n "$CG_MEM" ]; then
 		if [ "$CGV_memory" = 1 ]; then
-			cg_set "$_g" memory.limit_in_bytes "$CG_MEM"
+			cg_set "$_cgg" memory.limit_in_bytes "$CG_MEM"
 			# memsw must not be below the memory limit, so it is written after it
 			if [ -n "$CG_SWAP" ]; then
-				cg_set "$_g" memory.memsw.limit_in_bytes "$CG_SWAP"
+				cg_set "$_cgg" memory.memsw.limit_in_bytes "$CG_SWAP"
 			elif [ -f "$CG_memory/memory.memsw.limit_in_bytes" ]; then
-				cg_set "$_g" memory.memsw.limit_in_bytes $((CG_MEM * 2))
+				cg_set "$_cgg" memory.memsw.limit_in_bytes $((CG_MEM * 2))
 			fi
 		else
-			cg_set "$_g" memory.max "$CG_MEM"
+			cg_set "$_cgg" memory.max "$CG_MEM"
 			if [ -n "$CG_SWAP" ] && [ ! -f "$(cg_path memory "$1" memory.swap.max)" ]; then
 				die "--memory-swap: this kernel does not account swap in cgroups"
 			fi
 			case $CG_SWAP in
-			-1) cg_set "$_g" memory.swap.max max ;;
-			'') [ ! -f "$(cg_path memory "$1" memory.swap.max)" ] || cg_set "$_g" memory.swap.max "$CG_MEM" ;;
-			*) cg_set "$_g" memory.swap.max $((CG_SWAP - CG_MEM)) ;;
+			-1) cg_set "$_cgg" memory.swap.max max ;;
+			'') [ ! -f "$(cg_path memory "$1" memory.swap.max)" ] || cg_set "$_cgg" memory.swap.max "$CG_MEM" ;;
+			*) cg_set "$_cgg" memory.swap.max $((CG_SWAP - CG_MEM)) ;;
 			esac
 		fi
 	fi
 	if [ -n "$CG_QUOTA" ]; then
 		if [ "$CGV_cpu" = 1 ]; then
-			cg_set "$_g" cpu.cfs_period_us "$CG_PERIOD"
-			cg_set "$_g" cpu.cfs_quota_us "$CG_QUOTA"
+			cg_set "$_cgg" cpu.cfs_period_us "$CG_PERIOD"
+			cg_set "$_cgg" cpu.cfs_quota_us "$CG_QUOTA"
 		else
-			cg_set "$_g" cpu.max "$CG_QUOTA $CG_PERIOD"
+			cg_set "$_cgg" cpu.max "$CG_QUOTA $CG_PERIOD"
 		fi
 	fi
 	if [ -n "$CG_SHARES" ]; then
 		if [ "$CGV_cpu" = 1 ]; then
-			cg_set "$_g" cpu.shares "$CG_SHARES"
+			cg_set "$_cgg" cpu.shares "$CG_SHARES"
 		else # runc's mapping of shares [2, 262144] onto weight [1, 10000]
-			cg_set "$_g" cpu.weight $((1 + (CG_SHARES - 2) * 9999 / 262142))
+			cg_set "$_cgg" cpu.weight $((1 + (CG_SHARES - 2) * 9999 / 262142))
 		fi
 	fi
 	if [ -n "$CG_pids" ] && [ "$CG_PIDS" = -1 ]; then
-		cg_set "$_g" pids.max max
+		cg_set "$_cgg" pids.max max
 	elif [ -n "$CG_pids" ]; then
-		cg_set "$_g" pids.max "$CG_PIDS"
+		cg_set "$_cgg" pids.max "$CG_PIDS"
 	fi
 }
 
@@ -282,16 +285,16 @@ cg_set() {
 cg_kill() {
 	[ -f "$1/cgroup.procs" ] || return 0
 	[ ! -f "$1/cgroup.kill" ] || echo 1 >"$1/cgroup.kill" 2>/dev/null
-	_n=50
-	_pids=$(cat "$1/cgroup.procs")
-	while [ -n "$_pids" ] && [ "$_n" -gt 0 ]; do
+	_cgn=50
+	_cgpids=$(cat "$1/cgroup.procs")
+	while [ -n "$_cgpids" ] && [ "$_cgn" -gt 0 ]; do
 		# shellcheck disable=SC2086 # one PID per word
-		kill -KILL $_pids 2>/dev/null
+		kill -KILL $_cgpids 2>/dev/null
 		sleep 0.1
-		_n=$((_n - 1))
-		_pids=$(cat "$1/cgroup.procs")
+		_cgn=$((_cgn - 1))
+		_cgpids=$(cat "$1/cgroup.procs")
 	done
-	[ -z "$_pids" ]
+	[ -z "$_cgpids" ]
 }
 
 # cg_teardown CID: kill leftovers, then delete the group in each hierarchy with its own cgdelete call
@@ -300,13 +303,13 @@ cg_kill() {
 # would move its processes to the parent group and let them escape. Idempotent.
 cg_teardown() {
 	cg_detect
-	_gd=$(cg_groupdirs "$1")
-	[ -n "$_gd" ] || return 0
-	printf '%s\n' "$_gd" | while read -r _c _p; do
-		[ -d "$_p" ] || continue
-		cg_kill "$_p" || { printf 'ctr: cgroup: cannot kill the processes of %s\n' "$_p" >&2; exit 1; }
-		cgdelete -g "$_c:/$CTR_PREFIX/$1" 2>/dev/null
-		[ ! -d "$_p" ] || { printf 'ctr: cgroup: cannot remove %s\n' "$_p" >&2; exit 1; }
+	_cggd=$(cg_groupdirs "$1")
+	[ -n "$_cggd" ] || return 0
+	printf '%s\n' "$_cggd" | while read -r _cgc _cgp; do
+		[ -d "$_cgp" ] || continue
+		cg_kill "$_cgp" || { printf 'ctr: cgroup: cannot kill the processes of %s\n' "$_cgp" >&2; exit 1; }
+		cgdelete -g "$_cgc:/$CTR_PREFIX/$1" 2>/dev/null
+		[ ! -d "$_cgp" ] || { printf 'ctr: cgroup: cannot remove %s\n' "$_cgp" >&2; exit 1; }
 	done
 }
 
@@ -315,9 +318,9 @@ cg_teardown() {
 # cg_oom_killed CID: "true" when the OOM killer killed a process of the container's memory group.
 cg_oom_killed() {
 	cg_detect
-	if [ "$CGV_memory" = 1 ]; then _f=memory.oom_control; else _f=memory.events; fi
-	_k=$(cg_read memory "$1" "$_f" | awk '$1 == "oom_kill" { print $2 }')
-	[ "${_k:-0}" -gt 0 ] && echo true || echo false
+	if [ "$CGV_memory" = 1 ]; then _cgf=memory.oom_control; else _cgf=memory.events; fi
+	_cgk=$(cg_read memory "$1" "$_cgf" | awk '$1 == "oom_kill" { print $2 }')
+	[ "${_cgk:-0}" -gt 0 ] && echo true || echo false
 }
 
 # cg_cpu_ns CID: CPU time used by the container's group, in nanoseconds.
@@ -332,7 +335,7 @@ cg_cpu_ns() {
 # cg_mem CID: "USAGE LIMIT" in bytes, usage without the inactive page cache (as docker), limit the
 # host's memory when the group has none.
 cg_mem() {
-	_tot=$(awk '$1 == "MemTotal:" { printf "%.0f", $2 * 1024 }' /proc/meminfo)
+	_cgtot=$(awk '$1 == "MemTotal:" { printf "%.0f", $2 * 1024 }' /proc/meminfo)
 	if [ "$CGV_memory" = 1 ]; then
 		set -- "$(cg_read memory "$1" memory.usage_in_bytes)" "$(cg_read memory "$1" memory.limit_in_bytes)" \
 			"$(cg_read memory "$1" memory.stat | awk '$1 == "total_inactive_file" { print $2 }')"
@@ -340,7 +343,7 @@ cg_mem() {
 		set -- "$(cg_read memory "$1" memory.current)" "$(cg_read memory "$1" memory.max)" \
 			"$(cg_read memory "$1" memory.stat | awk '$1 == "inactive_file" { print $2 }')"
 	fi
-	awk -v u="${1:-0}" -v l="$2" -v i="${3:-0}" -v t="$_tot" 'BEGIN {
+	awk -v u="${1:-0}" -v l="$2" -v i="${3:-0}" -v t="$_cgtot" 'BEGIN {
 		if (l == "" || l == "max" || l + 0 > t + 0) l = t
 		u = (u - i < 0) ? 0 : u - i
 		printf "%.0f %.0f\n", u, l }'
@@ -350,13 +353,13 @@ cg_mem() {
 # Only directories named like a container ID are considered; other groups are never touched.
 cg_cleanup() {
 	cg_detect
-	for _c in $CG_CONTROLLERS; do
-		_m=$(cg_mount "$_c") && [ -n "$_m" ] || continue
-		for _p in "$_m/$CTR_PREFIX"/*; do
-			_id=${_p##*/}
-			[ -d "$_p" ] && [ ${#_id} -eq 12 ] && [ ! -d "$CTR_ROOT/containers/$_id" ] || continue
-			case $_id in *[!0-9a-f]*) continue ;; esac
-			cg_teardown "$_id" && printf 'removed cgroup /%s/%s\n' "$CTR_PREFIX" "$_id"
+	for _cgc in $CG_CONTROLLERS; do
+		_cgm=$(cg_mount "$_cgc") && [ -n "$_cgm" ] || continue
+		for _cgp in "$_cgm/$CTR_PREFIX"/*; do
+			_cgid=${_cgp##*/}
+			[ -d "$_cgp" ] && [ ${#_cgid} -eq 12 ] && [ ! -d "$CTR_ROOT/containers/$_cgid" ] || continue
+			case $_cgid in *[!0-9a-f]*) continue ;; esac
+			cg_teardown "$_cgid" && printf 'removed cgroup /%s/%s\n' "$CTR_PREFIX" "$_cgid"
 		done
 	done
 }
@@ -366,17 +369,17 @@ ctr_stats() {
 	pool_ensure
 	cg_detect
 	if [ $# -eq 0 ]; then
-		for _d in "$CTR_ROOT"/containers/*/; do
-			_id=${_d%/}
-			_id=${_id##*/}
-			[ -f "$_d/config.json" ] || continue
-			ctr_state "$_id"
-			[ "$ST" = running ] && set -- "$@" "$_id"
+		for _cgd in "$CTR_ROOT"/containers/*/; do
+			_cgid=${_cgd%/}
+			_cgid=${_cgid##*/}
+			[ -f "$_cgd/config.json" ] || continue
+			ctr_state "$_cgid"
+			[ "$ST" = running ] && set -- "$@" "$_cgid"
 		done
 	else # replace each argument by its container ID: append the ID, drop the argument
-		for _c; do
-			_id=$(ctr_resolve "$_c") || exit 125
-			set -- "$@" "$_id"
+		for _cgc; do
+			_cgid=$(ctr_resolve "$_cgc") || exit 125
+			set -- "$@" "$_cgid"
 			shift
 		done
 	fi
@@ -388,24 +391,24 @@ ctr_stats() {
 stats_table() {
 	printf '%-12s   %-16s   %-7s   %-21s   %-6s   %s\n' "CONTAINER ID" NAME "CPU %" "MEM USAGE / LIMIT" "MEM %" PIDS
 	[ $# -gt 0 ] || return 0
-	_s0=$(for _id; do printf '%s %s\n' "$_id" "$(cg_cpu_ns "$_id")"; done)
-	_t0=$(date +%s%N)
+	_cgs0=$(for _cgid; do printf '%s %s\n' "$_cgid" "$(cg_cpu_ns "$_cgid")"; done)
+	_cgt0=$(date +%s%N)
 	sleep "${CTR_STATS_INTERVAL:-0.5}"
-	_s1=$(for _id; do printf '%s %s\n' "$_id" "$(cg_cpu_ns "$_id")"; done)
-	_t1=$(date +%s%N)
-	for _id; do
-		ctr_state "$_id"
-		_name=$(jq -r '.name // ""' "$CTR_ROOT/containers/$_id/config.json" 2>/dev/null)
-		_c0=$(printf '%s\n' "$_s0" | awk -v i="$_id" '$1 == i { print $2 }')
-		_c1=$(printf '%s\n' "$_s1" | awk -v i="$_id" '$1 == i { print $2 }')
+	_cgs1=$(for _cgid; do printf '%s %s\n' "$_cgid" "$(cg_cpu_ns "$_cgid")"; done)
+	_cgt1=$(date +%s%N)
+	for _cgid; do
+		ctr_state "$_cgid"
+		_cgname=$(jq -r '.name // ""' "$CTR_ROOT/containers/$_cgid/config.json" 2>/dev/null)
+		_cgc0=$(printf '%s\n' "$_cgs0" | awk -v i="$_cgid" '$1 == i { print $2 }')
+		_cgc1=$(printf '%s\n' "$_cgs1" | awk -v i="$_cgid" '$1 == i { print $2 }')
 		if [ "$ST" = running ]; then
-			_mem=$(cg_mem "$_id")
-			_pids=$(cg_read pids "$_id" pids.current)
+			_cgmem=$(cg_mem "$_cgid")
+			_cgpids=$(cg_read pids "$_cgid" pids.current)
 		else
-			_mem='0 0' _pids=0 _c0=0 _c1=0
+			_cgmem='0 0' _cgpids=0 _cgc0=0 _cgc1=0
 		fi
-		# shellcheck disable=SC2086 # _mem is "USAGE LIMIT"
-		stats_row "$_id" "${_name:--}" "${_c0:-0}" "${_c1:-0}" $((_t1 - _t0)) $_mem "${_pids:-0}"
+		# shellcheck disable=SC2086 # _cgmem is "USAGE LIMIT"
+		stats_row "$_cgid" "${_cgname:--}" "${_cgc0:-0}" "${_cgc1:-0}" $((_cgt1 - _cgt0)) $_cgmem "${_cgpids:-0}"
 	done
 }
 

@@ -1,0 +1,198 @@
+#!/usr/bin/env bats
+# limits: -m/--memory, --memory-swap, --cpus, --cpu-shares, --pids-limit, stats, the cgroup's lifetime.
+# Programs from the busybox image prove the limits: memhog, cpuhog, forkbomb (images/progs/).
+# The checks read the cgroup filesystem directly (v1/hybrid or pure v2), not through helpers/cgroup.sh.
+
+load helper
+
+# v2: /sys/fs/cgroup is a pure cgroup2 mount.
+v2() { [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }
+
+# cg CONTROLLER CID: the container's group directory for CONTROLLER (one directory for all on v2).
+cg() {
+	if v2; then echo "/sys/fs/cgroup/$CTR_PREFIX/$2"; else echo "/sys/fs/cgroup/$1/$CTR_PREFIX/$2"; fi
+}
+
+# cpu_ns CID: the group's CPU usage counter in nanoseconds.
+cpu_ns() {
+	if v2; then
+		awk '$1 == "usage_usec" { printf "%.0f\n", $2 * 1000 }' "$(cg cpu "$1")/cpu.stat"
+	else
+		cat "$(cg cpuacct "$1")/cpuacct.usage"
+	fi
+}
+
+# no_trace: nothing of this test's containers is left: no container directory, no cgroup.
+no_trace() {
+	[ -z "$(ls -A "$CTR_ROOT/containers" 2>/dev/null)" ] || fail "container directory left: $(ls "$CTR_ROOT/containers")"
+	run sh -c "ls -d /sys/fs/cgroup/*/$CTR_PREFIX/*/ /sys/fs/cgroup/$CTR_PREFIX/*/ 2>/dev/null"
+	assert_output ""
+}
+
+@test "limits: a memory hog asking 4x --memory is OOM-killed: exit 137, inspect oom_killed, ps Exited (137)" {
+	run ctr run --name hog -m 32m busybox memhog 128
+	assert_equal "$status" 137
+	assert_output --partial "allocated 10 MiB" # it was running, then killed
+	refute_output --partial "done"
+	refute_output --partial "malloc" # not a failed allocation: the kernel killed it
+	run ctr inspect hog
+	assert_success
+	assert_equal "$(jq .oom_killed <<<"$output")" true
+	assert_equal "$(jq .exit_code <<<"$output")" 137
+	run ctr ps -a
+	assert_line --regexp "hog .*Exited \(137\)"
+}
+
+@test "limits: the same memory hog under --memory succeeds and is not marked oom_killed" {
+	run ctr run --name ok -m 64m busybox memhog 16
+	assert_success
+	assert_line "done 16 MiB"
+	assert_equal "$(ctr inspect ok | jq .oom_killed)" false
+}
+
+@test "limits: the limits are in the group's files and PID 1 is in the group" {
+	id=$(ctr run -d -m 32m --memory-swap 48m --cpus 0.5 --cpu-shares 512 --pids-limit 50 busybox sleep 60)
+	pid=$(ctr inspect "$id" | jq .pid)
+	if v2; then
+		d=$(cg memory "$id")
+		assert_equal "$(cat "$d/memory.max")" 33554432
+		assert_equal "$(cat "$d/memory.swap.max")" 16777216
+		assert_equal "$(cat "$d/cpu.max")" "50000 100000"
+		assert_equal "$(cat "$d/cpu.weight")" 20 # runc's conversion of 512 shares
+		assert_equal "$(cat "$d/pids.max")" 50
+		assert_equal "$(cat /proc/$pid/cgroup)" "0::/$CTR_PREFIX/$id"
+	else
+		assert_equal "$(cat "$(cg memory "$id")/memory.limit_in_bytes")" 33554432
+		assert_equal "$(cat "$(cg memory "$id")/memory.memsw.limit_in_bytes")" 50331648
+		assert_equal "$(cat "$(cg cpu "$id")/cpu.cfs_quota_us")" 50000
+		assert_equal "$(cat "$(cg cpu "$id")/cpu.cfs_period_us")" 100000
+		assert_equal "$(cat "$(cg cpu "$id")/cpu.shares")" 512
+		assert_equal "$(cat "$(cg pids "$id")/pids.max")" 50
+		for c in memory cpu cpuacct pids; do
+			grep -Eq "^[0-9]+:([^:]*,)?$c(,[^:]*)?:/$CTR_PREFIX/$id\$" /proc/$pid/cgroup ||
+				fail "PID 1 is not in the $c group: $(cat /proc/$pid/cgroup)"
+		done
+	fi
+	ctr rm -f "$id"
+}
+
+@test "limits: without flags: no memory or CPU limit, the default pids limit 4096" {
+	id=$(ctr run -d busybox sleep 60)
+	if v2; then
+		assert_equal "$(cat "$(cg memory "$id")/memory.max")" max
+		assert_equal "$(cat "$(cg cpu "$id")/cpu.max")" "max 100000"
+	else
+		[ "$(cat "$(cg memory "$id")/memory.limit_in_bytes")" -gt $((1 << 60)) ]
+		assert_equal "$(cat "$(cg cpu "$id")/cpu.cfs_quota_us")" -1
+	fi
+	assert_equal "$(cat "$(cg pids "$id")/pids.max")" 4096
+	ctr rm -f "$id"
+}
+
+@test "limits: a CPU hog under --cpus 0.5 uses 40-60% of one core, an unlimited one more" {
+	lim=$(ctr run -d --cpus 0.5 busybox cpuhog)
+	unl=$(ctr run -d busybox cpuhog)
+	sleep 0.5
+	l0=$(cpu_ns "$lim") u0=$(cpu_ns "$unl") t0=$(date +%s%N)
+	sleep 3
+	l1=$(cpu_ns "$lim") u1=$(cpu_ns "$unl") t1=$(date +%s%N)
+	pl=$(((l1 - l0) * 100 / (t1 - t0)))
+	pu=$(((u1 - u0) * 100 / (t1 - t0)))
+	echo "--cpus 0.5: $pl% of one core; unlimited: $pu%"
+	[ "$pl" -ge 40 ] && [ "$pl" -le 60 ] || fail "--cpus 0.5 used $pl% of one core"
+	[ "$pu" -gt 60 ] && [ "$pu" -gt "$pl" ] || fail "the unlimited hog used only $pu%"
+	ctr rm -f "$lim" "$unl"
+}
+
+@test "limits: a fork bomb under --pids-limit 50 stops at 50, the host stays responsive" {
+	run ctr run --name bomb --pids-limit 50 busybox forkbomb 1000
+	assert_success
+	assert_line "fork: Resource temporarily unavailable"
+	n=$(awk '$1 == "forked" { print $2 }' <<<"$output")
+	[ "$n" -le 49 ] && [ "$n" -ge 40 ] || fail "forked $n children under a limit of 50 processes"
+	id=$(ctr inspect bomb | jq -r .id)
+	d=$(cg pids "$id")
+	[ "$(awk '$1 == "max" { print $2 }' "$d/pids.events")" -gt 0 ] || fail "pids.events: $(cat "$d/pids.events")"
+	[ ! -f "$d/pids.peak" ] || [ "$(cat "$d/pids.peak")" -le 50 ] || fail "pids.peak $(cat "$d/pids.peak")"
+	run timeout 5 sh -c 'echo responsive'
+	assert_success
+}
+
+@test "limits: bad values get a clear error and leave nothing behind" {
+	local bad=(
+		"-m 1q|--memory 1q: invalid size"
+		"-m -1|--memory -1: invalid size"
+		"--memory 5m|--memory 5m: minimum memory limit allowed is 6MB"
+		"--memory 99999999999999999999g|--memory 99999999999999999999g: too large"
+		"-m 10m --memory-swap 5m|--memory-swap 5m: must be at least --memory 10m"
+		"--memory-swap 1g|--memory-swap 1g: needs --memory too"
+		"--cpus -1|--cpus -1: not a number of CPUs"
+		"--cpus 1000|--cpus 1000: range of CPUs is from 0.01 to"
+		"--cpus 0.001|--cpus 0.001: range of CPUs is from 0.01 to"
+		"--cpu-shares abc|--cpu-shares abc: not an integer"
+		"--cpu-shares 9999999|--cpu-shares 9999999: must be between"
+		"--pids-limit -5|--pids-limit -5: must be between -1 and"
+		"--pids-limit 99999999999|--pids-limit 99999999999: must be between -1 and"
+	)
+	for b in "${bad[@]}"; do
+		# shellcheck disable=SC2086 # the options are words
+		run ctr run ${b%%|*} busybox true
+		assert_equal "$status" 125
+		assert_output --partial "ctr: ${b#*|}"
+		no_trace
+	done
+}
+
+@test "limits: a limit whose controller is missing is an error, not ignored" {
+	# a private mount namespace where the host has no cgroup controllers at all
+	run unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup && exec "$0" run --pids-limit 50 busybox true' "$CTR"
+	assert_equal "$status" 125
+	assert_output --partial "ctr: --pids-limit: the pids cgroup controller is not available"
+	run unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup && exec "$0" run -m 64m busybox true' "$CTR"
+	assert_equal "$status" 125
+	assert_output --partial "ctr: --memory: the memory cgroup controller is not available"
+	no_trace
+}
+
+@test "limits: rm removes the group from every controller and kills what is left in it" {
+	id=$(ctr run -d -m 64m busybox sleep 60)
+	if v2; then dirs=$(cg memory "$id"); else dirs="$(cg memory "$id") $(cg cpu "$id") $(cg cpuacct "$id") $(cg pids "$id")"; fi
+	for d in $dirs; do [ -d "$d" ] || fail "no group $d"; done
+	pid=$(ctr inspect "$id" | jq .pid)
+	ctr rm -f "$id"
+	for d in $dirs; do [ ! -d "$d" ] || fail "group $d left after rm"; done
+	! kill -0 "$pid" 2>/dev/null || fail "PID 1 ($pid) still alive after rm"
+	no_trace
+}
+
+@test "limits: cleanup removes groups whose container is gone, and no other group" {
+	id=0123456789ab
+	if v2; then dirs=$(cg memory $id); else dirs="$(cg memory $id) $(cg cpu $id) $(cg pids $id)"; fi
+	keep=$(dirname "$(cg pids $id)")/keep-me
+	ctr run --rm busybox true # makes the prefix's groups (and on v2 their subtree_control)
+	for d in $dirs $keep; do mkdir "$d"; done
+	run ctr cleanup
+	assert_success
+	assert_line "removed cgroup /$CTR_PREFIX/$id"
+	for d in $dirs; do [ ! -d "$d" ] || fail "$d left by cleanup"; done
+	[ -d "$keep" ] || fail "cleanup removed $keep"
+	rmdir "$keep"
+}
+
+@test "stats: one row per running container with docker's columns, read from its group" {
+	id=$(ctr run -d --name busy -m 64m --pids-limit 50 busybox cpuhog)
+	idle=$(ctr run -d busybox sleep 60)
+	run ctr stats
+	assert_success
+	assert_line --index 0 --regexp '^CONTAINER ID +NAME +CPU % +MEM USAGE / LIMIT +MEM % +PIDS$'
+	assert_line --regexp "^$id +busy +[0-9.]+% +[0-9.]+[KMG]?i?B / 64MiB +[0-9.]+% +[0-9]+$"
+	assert_line --regexp "^$idle +- +"
+	assert_equal "${#lines[@]}" 3
+	cpu=$(awk -v i="$id" '$1 == i { sub(/%/, "", $3); printf "%d", $3 }' <<<"$output")
+	[ "$cpu" -ge 50 ] || fail "cpuhog shows $cpu% CPU"
+	run ctr stats "$idle"
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 1 --regexp "^$idle +- +0\.00% +.* 1$"
+	ctr rm -f "$id" "$idle"
+}
