@@ -1,33 +1,660 @@
 #!/bin/sh
-# net.sh - container networking. Sourced by ctr.sh. (minimal: own netns with lo only; bridge to come)
+# net.sh - container networking with iproute2 and iptables: bridges, network namespaces, veth
+# pairs, addresses, published ports, and the cleanup of what a killed run left. Sourced by
+# ctr.sh; docs/network.md explains the design. Variables of this file start with n_ (locals),
+# NET_ (results of a helper) or NETC_ (the facts of one container, set by net_read).
+#
+# Modes (run --net): bridge (default): own netns, veth v<cid> on a ctr bridge, an address of
+#   $CTR_SUBNET; none: own netns with only lo; host: the host's netns (no isolation at all).
+# Slices: $CTR_SUBNET is cut into slices of at most /22 (1024 addresses: a bridge takes at most
+#   1024 ports). Slice k has its own bridge, $CTR_BRIDGE for k=0 and $CTR_BRIDGE-k after, which
+#   holds the slice's first address; the host routes between the slices.
+# State ($CTR_ROOT/net): ips/<ip> and ports/<proto>-<port>/<host-ip> hold the owner's ID; cursor
+#   is the index of the last address handed out; lock serialises bridge creation.
+#   $CTR_ROOT/containers/<cid>/net: the container's facts, key=value (written by net_alloc).
+# Kernel objects: netns <prefix>-<cid>; veth v<cid> with ifalias <prefix>:<cid>; bridges with
+#   ifalias <prefix>:net; nat chain <prefix>-PORTS; iptables rules commented <prefix>:<cid>
+#   (published ports) or <prefix>:net (shared by all containers).
+# Test hook: CTR_TEST_KILL_AT=alloc|bridge|veth|addr|ports|etc makes a run SIGKILL itself there.
 
-net_validate() { :; }
-net_alloc() { :; }
+: "${CTR_BRIDGE:=ctr0}"
+: "${CTR_SUBNET:=10.99.0.0/16}"
+NET_DIR=$CTR_ROOT/net
+NET_CHAIN=$CTR_PREFIX-PORTS
+NET_NL='
+'
 
-# net_setup CID MODE: create the container's network namespace.
-net_setup() {
-	[ "$2" = host ] && return 0
-	ip netns add "$CTR_PREFIX-$1" && ip -n "$CTR_PREFIX-$1" link set lo up
+# ---------------------------------------------------------------- small helpers
+
+# net_kill_at STEP: the test hook (see above). Only called from the main shell, never a subshell.
+net_kill_at() {
+	[ "${CTR_TEST_KILL_AT:-}" != "$1" ] || kill -KILL $$
 }
 
-# net_teardown CID: remove every network object of the container (idempotent).
-net_teardown() {
-	[ ! -e "/run/netns/$CTR_PREFIX-$1" ] || ip netns del "$CTR_PREFIX-$1"
-}
-
-# net_inspect CID: JSON object with the container's network facts.
-net_inspect() {
-	printf '{"netns":"%s"}\n' "$CTR_PREFIX-$1"
-}
-
-# net_cleanup: remove network objects of this prefix that belong to no container.
-net_cleanup() {
-	for _ns in $(ip netns list | awk '{print $1}'); do
-		case $_ns in "$CTR_PREFIX"-*) ;; *) continue ;; esac
-		[ -d "$CTR_ROOT/containers/${_ns#"$CTR_PREFIX"-}" ] && continue
-		ip netns del "$_ns" && printf 'removed netns %s\n' "$_ns"
+# net_valid_ip A.B.C.D: decimal octets without leading zeros (sh arithmetic reads 010 as octal).
+net_valid_ip() {
+	case $1 in '' | *[!0-9.]* | *..* | .* | *.) return 1 ;; esac
+	n_oifs=$IFS
+	IFS=.
+	# shellcheck disable=SC2086 # split on the dots
+	set -- $1
+	IFS=$n_oifs
+	[ $# -eq 4 ] || return 1
+	for n_x; do
+		case $n_x in [0-9] | [1-9][0-9] | 1[0-9][0-9] | 2[0-4][0-9] | 25[0-5]) ;; *) return 1 ;; esac
 	done
 }
 
-# net_remove: remove the bridge and the rules (refused while a container uses them).
-net_remove() { :; }
+# net_ip2int A.B.C.D: NET_INT = the (valid) address as a number.
+net_ip2int() {
+	n_oifs=$IFS
+	IFS=.
+	# shellcheck disable=SC2086 # split on the dots
+	set -- $1
+	IFS=$n_oifs
+	NET_INT=$((($1 << 24) + ($2 << 16) + ($3 << 8) + $4))
+}
+
+# net_int2ip N: NET_IP = the dotted quad of N.
+net_int2ip() {
+	NET_IP=$((($1 >> 24) & 255)).$((($1 >> 16) & 255)).$((($1 >> 8) & 255)).$(($1 & 255))
+}
+
+# net_mac N: NET_MAC = a locally administered MAC made of the address N. An address handed out
+# again gets the same MAC, so no neighbour cache ever holds a stale entry for it.
+net_mac() {
+	NET_MAC=02:ce
+	for n_sh in 24 16 8 0; do
+		net_hex $((($1 >> n_sh) & 255))
+		NET_MAC=$NET_MAC:$NET_HEX
+	done
+}
+
+# net_hex BYTE: NET_HEX = two lowercase hex digits, without forking a printf.
+net_hex() {
+	NET_HEX=''
+	for n_d in $(($1 >> 4)) $(($1 & 15)); do
+		case $n_d in 10) n_d=a ;; 11) n_d=b ;; 12) n_d=c ;; 13) n_d=d ;; 14) n_d=e ;; 15) n_d=f ;; esac
+		NET_HEX=$NET_HEX$n_d
+	done
+}
+
+# net_is_cid WORD: a container ID is 12 lowercase hex digits.
+net_is_cid() {
+	case $1 in *[!0-9a-f]* | '') return 1 ;; esac
+	[ ${#1} -eq 12 ]
+}
+
+# net_owner FILE: NET_OWNER = the ID in a record; fails when the record is stale (its container
+# directory is gone) so the caller may take it back.
+net_owner() {
+	NET_OWNER=''
+	read -r NET_OWNER 2>/dev/null <"$1"
+	net_is_cid "$NET_OWNER" && [ -d "$CTR_ROOT/containers/$NET_OWNER" ]
+}
+
+# net_release FILE CID: empty a record if CID still owns it. An empty record is free (emptied,
+# not removed: a shell builtin, no rm process in the teardown path); cleanup removes them.
+net_release() {
+	n_o=''
+	[ -f "$1" ] && read -r n_o 2>/dev/null <"$1"
+	[ "$n_o" != "$2" ] || : >"$1"
+}
+
+# net_lock / net_unlock: serialise bridge creation and removal (fd 7; ctr.sh's own lock is fd 9).
+net_lock() {
+	[ -d "$NET_DIR" ] || mkdir -p "$NET_DIR" || die "$NET_DIR: cannot create"
+	exec 7>"$NET_DIR/lock" && flock 7 || die "$NET_DIR/lock: cannot lock"
+}
+net_unlock() {
+	exec 7>&-
+}
+
+# ---------------------------------------------------------------- validation
+
+# net_subnet: parse $CTR_SUBNET into NET_BASE NET_LEN NET_SIZE, and the slices: NET_SLEN NET_SSIZE
+# NET_NSLICES.
+net_subnet() {
+	case $CTR_SUBNET in */*) ;; *) die "CTR_SUBNET $CTR_SUBNET: expected A.B.C.D/LEN" ;; esac
+	net_valid_ip "${CTR_SUBNET%/*}" || die "CTR_SUBNET $CTR_SUBNET: expected A.B.C.D/LEN"
+	NET_LEN=${CTR_SUBNET#*/}
+	case $NET_LEN in [89] | [12][0-9] | 30) ;; *) die "CTR_SUBNET $CTR_SUBNET: the length must be 8 to 30" ;; esac
+	net_ip2int "${CTR_SUBNET%/*}"
+	NET_BASE=$NET_INT NET_SIZE=$((1 << (32 - NET_LEN)))
+	[ $((NET_BASE % NET_SIZE)) -eq 0 ] || die "CTR_SUBNET $CTR_SUBNET: not a network address (host bits set)"
+	NET_SLEN=$NET_LEN
+	[ "$NET_SLEN" -ge 22 ] || NET_SLEN=22
+	NET_SSIZE=$((1 << (32 - NET_SLEN)))
+	NET_NSLICES=$((NET_SIZE / NET_SSIZE))
+}
+
+# net_check_bridge: every bridge name the subnet may need fits in 15 characters (IFNAMSIZ).
+net_check_bridge() {
+	case $CTR_BRIDGE in '' | -* | *[!A-Za-z0-9_.-]*) die "CTR_BRIDGE $CTR_BRIDGE: use [A-Za-z0-9_.-]" ;; esac
+	n_last=$CTR_BRIDGE
+	[ "$NET_NSLICES" -eq 1 ] || n_last=$CTR_BRIDGE-$((NET_NSLICES - 1))
+	[ ${#n_last} -le 15 ] ||
+		die "CTR_BRIDGE $CTR_BRIDGE: too long for $CTR_SUBNET (its last bridge $n_last exceeds 15 characters)"
+}
+
+# net_parse_port SPEC: NET_P = "PROTO HOSTIP HOSTPORT CTRPORT" from [HOSTIP:]HOSTPORT:CTRPORT[/tcp|/udp].
+net_parse_port() {
+	n_s=$1 n_pr=tcp n_hip=0.0.0.0
+	case $n_s in */*) n_pr=${n_s##*/} n_s=${n_s%/*} ;; esac
+	case $n_pr in tcp | udp) ;; *) die "-p $1: protocol must be tcp or udp" ;; esac
+	case $n_s in
+	\[* | *::*) die "-p $1: IPv6 is not supported" ;;
+	*:*:*) n_hip=${n_s%%:*} n_s=${n_s#*:} ;;
+	*:*) ;;
+	*) die "-p $1: expected [HOSTIP:]HOSTPORT:CTRPORT[/tcp|/udp]" ;;
+	esac
+	net_valid_ip "$n_hip" || die "-p $1: $n_hip: not an IPv4 address"
+	for n_x in "${n_s%%:*}" "${n_s#*:}"; do
+		case $n_x in [1-9] | [1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9] | [1-9][0-9][0-9][0-9][0-9]) ;;
+		*) die "-p $1: $n_x: a port is a number from 1 to 65535" ;; esac
+		[ "$n_x" -le 65535 ] || die "-p $1: $n_x: a port is a number from 1 to 65535"
+	done
+	NET_P="$n_pr $n_hip ${n_s%%:*} ${n_s#*:}"
+}
+
+# net_ports_clash "PROTO IP PORT" "PROTO IP PORT": true when both would catch the same packets.
+net_ports_clash() {
+	# shellcheck disable=SC2086 # split the two specs into words
+	set -- $1 $2
+	[ "$1" = "$4" ] && [ "$3" = "$6" ] || return 1
+	[ "$2" = "$5" ] || [ "$2" = 0.0.0.0 ] || [ "$5" = 0.0.0.0 ]
+}
+
+#   net_validate: check --net, $CTR_SUBNET, $CTR_BRIDGE and every -p; NET_PORTS = the normalised -p
+#   list, one "PROTO HOSTIP HOSTPORT CTRPORT" per line. Dies on the first bad value.
+net_validate() {
+	case ${R_NET:-bridge} in bridge | none | host) ;; *) die "--net $R_NET: must be bridge, none or host" ;; esac
+	NET_PORTS=''
+	[ "${R_NET:-bridge}" = bridge ] || return 0
+	net_subnet
+	net_check_bridge
+	while IFS= read -r n_spec; do
+		[ -n "$n_spec" ] || continue
+		net_parse_port "$n_spec"
+		while IFS= read -r n_prev; do
+			[ -z "$n_prev" ] || ! net_ports_clash "${n_prev% *}" "${NET_P% *}" || die "-p $n_spec: published twice"
+		done <<EOF
+$NET_PORTS
+EOF
+		NET_PORTS="$NET_PORTS$NET_P$NET_NL"
+	done <<EOF
+${R_PORTS:-}
+EOF
+}
+
+# ---------------------------------------------------------------- allocation (under ctr.sh's lock)
+
+#   net_alloc CID: write the container's net file, then take its host ports and address. Called
+#   with ctr.sh's lock held, after the container directory exists.
+net_alloc() {
+	n_f=$CTR_ROOT/containers/$1/net
+	# What teardown has to release is listed before it is taken: a record taken by a run killed
+	# before the list is written still names a container that cleanup removes, so it is reclaimed.
+	{
+		printf 'mode=%s\n' "$R_NET"
+		[ "$R_NET" = host ] || printf 'netns=%s-%s\n' "$CTR_PREFIX" "$1"
+		while IFS= read -r n_l; do
+			[ -z "$n_l" ] || printf 'port=%s\n' "$n_l"
+		done <<EOF
+$NET_PORTS
+EOF
+	} >"$n_f" || die "$n_f: cannot write"
+	[ "$R_NET" = bridge ] || return 0
+	[ -d "$NET_DIR/ports" ] || mkdir -p "$NET_DIR/ips" "$NET_DIR/ports" || die "$NET_DIR: cannot create"
+	net_claim_ports "$1"
+	net_claim_ip "$1"
+	printf 'ip=%s\nplen=%s\ngw=%s\nbridge=%s\nmac=%s\nveth=v%s\n' "$NET_IP" "$NET_SLEN" "$NET_GW" \
+		"$NET_BR" "$NET_MAC" "$1" >>"$n_f" || die "$n_f: cannot write"
+	net_kill_at alloc
+}
+
+# net_claim_ports CID: take ports/<proto>-<port>/<host-ip> for each -p; a live owner of a clashing
+# record, or a host socket already on the port, is an error.
+net_claim_ports() {
+	while read -r n_pr n_hip n_hp n_cp; do
+		[ -n "$n_pr" ] || continue
+		n_d=$NET_DIR/ports/$n_pr-$n_hp
+		[ -d "$n_d" ] || mkdir "$n_d" || die "$n_d: cannot create"
+		for n_rec in "$n_d"/*; do
+			[ -f "$n_rec" ] || continue
+			net_owner "$n_rec" || continue # free, or stale: overwritten below if it is ours to take
+			net_ports_clash "$n_pr ${n_rec##*/} $n_hp" "$n_pr $n_hip $n_hp" &&
+				die "-p $n_hip:$n_hp/$n_pr: already published by container $NET_OWNER"
+		done
+		net_port_busy "$n_pr" "$n_hip" "$n_hp" &&
+			die "-p $n_hip:$n_hp/$n_pr: a host process already listens on this port"
+		printf '%s\n' "$1" >"$n_d/$n_hip" || die "$n_d/$n_hip: cannot write"
+	done <<EOF
+$NET_PORTS
+EOF
+}
+
+# net_port_busy PROTO HOSTIP PORT: a socket of the host listens on (tcp) or is bound to (udp) the
+# port at HOSTIP or at a wildcard address: DNAT would silently steal that service's traffic.
+net_port_busy() {
+	net_ip2int "$2"
+	n_st=07
+	[ "$1" = udp ] || n_st=0A
+	awk -v port=":$(printf '%04X' "$3")" -v st="$n_st" -v ip="$(printf '%02X%02X%02X%02X' $((NET_INT & 255)) \
+		$(((NET_INT >> 8) & 255)) $(((NET_INT >> 16) & 255)) $(((NET_INT >> 24) & 255)))" '
+		FNR == 1 { next }
+		$4 != st || substr($2, length($2) - 4) != port { next }
+		{ a = substr($2, 1, length($2) - 5) }
+		ip == "00000000" || a == ip || a ~ /^0+$/ || a == "0000000000000000FFFF0000" ip { busy = 1 }
+		END { exit !busy }' "/proc/net/$1" "/proc/net/${1}6" 2>/dev/null
+}
+
+# net_claim_ip CID: take the next free address after the cursor. Round robin: an address just
+# given back is the last to be reused; no scan of the containers, only of records in the way.
+net_claim_ip() {
+	n_cur=0
+	[ -f "$NET_DIR/cursor" ] && read -r n_cur <"$NET_DIR/cursor"
+	case $n_cur in '' | *[!0-9]*) n_cur=0 ;; esac
+	n_tries=0
+	while [ "$n_tries" -lt "$NET_SIZE" ]; do
+		n_i=$(((n_cur + 1 + n_tries) % NET_SIZE))
+		n_tries=$((n_tries + 1))
+		n_off=$((n_i % NET_SSIZE))
+		# a slice's first address is its network, the second its bridge, the last its broadcast
+		[ "$n_off" -ge 2 ] && [ "$n_off" -lt $((NET_SSIZE - 1)) ] || continue
+		net_int2ip $((NET_BASE + n_i))
+		[ ! -e "$NET_DIR/ips/$NET_IP" ] || ! net_owner "$NET_DIR/ips/$NET_IP" || continue
+		printf '%s\n' "$1" >"$NET_DIR/ips/$NET_IP" || die "$NET_DIR/ips/$NET_IP: cannot write"
+		printf '%s\n' "$n_i" >"$NET_DIR/cursor" || die "$NET_DIR/cursor: cannot write"
+		net_mac $((NET_BASE + n_i))
+		net_slice $((n_i / NET_SSIZE))
+		return 0
+	done
+	die "network: no free address left in $CTR_SUBNET"
+}
+
+# net_slice K: NET_BR and NET_GW, the bridge of slice K and its address.
+net_slice() {
+	NET_BR=$CTR_BRIDGE
+	[ "$1" -eq 0 ] || NET_BR=$CTR_BRIDGE-$1
+	n_ip=$NET_IP
+	net_int2ip $((NET_BASE + $1 * NET_SSIZE + 1))
+	NET_GW=$NET_IP NET_IP=$n_ip
+}
+
+# ---------------------------------------------------------------- setup
+
+# net_read CID: NETC_* = the container's net file; fails when there is none.
+net_read() {
+	NETC_MODE='' NETC_NETNS='' NETC_IP='' NETC_PLEN='' NETC_GW='' NETC_BRIDGE='' NETC_MAC='' NETC_VETH=''
+	NETC_PORTS=''
+	[ -f "$CTR_ROOT/containers/$1/net" ] || return 1
+	while IFS='=' read -r n_k n_v; do
+		case $n_k in
+		mode) NETC_MODE=$n_v ;;
+		netns) NETC_NETNS=$n_v ;;
+		ip) NETC_IP=$n_v ;;
+		plen) NETC_PLEN=$n_v ;;
+		gw) NETC_GW=$n_v ;;
+		bridge) NETC_BRIDGE=$n_v ;;
+		mac) NETC_MAC=$n_v ;;
+		veth) NETC_VETH=$n_v ;;
+		port) NETC_PORTS="$NETC_PORTS$n_v$NET_NL" ;;
+		esac
+	done <"$CTR_ROOT/containers/$1/net"
+}
+
+#   net_setup CID MODE: make the container's network (after net_alloc, once the rootfs exists):
+#   none: netns with lo up; bridge: + veth on the bridge, address, route, published ports;
+#   every mode: /etc/hostname, /etc/hosts and /etc/resolv.conf in the rootfs.
+net_setup() {
+	case $2 in
+	host) ;;
+	none) # lo is brought up by nsenter-chroot once it has joined the netns: one ip process less
+		ip netns add "$CTR_PREFIX-$1" || die "network: cannot create netns $CTR_PREFIX-$1"
+		;;
+	*)
+		net_read "$1" && [ -n "$NETC_IP" ] || die "network: container $1 has no address (net_alloc not run)"
+		net_bridge_ensure "$NETC_BRIDGE" "$NETC_GW" "$NETC_PLEN"
+		net_veth "$1"
+		net_publish "$1"
+		;;
+	esac
+	net_etc "$1" "$2"
+	net_kill_at etc
+}
+
+# net_veth CID: the netns, and a veth pair whose container end is born inside it as eth0 (no
+# rename, no move); then the container side: lo, address, default route. Two ip processes.
+net_veth() {
+	n_ns=$CTR_PREFIX-$1
+	ip -batch - <<EOF || die "network: cannot create netns $n_ns and veth $NETC_VETH"
+netns add $n_ns
+link add $NETC_VETH master $NETC_BRIDGE up type veth peer name eth0 address $NETC_MAC netns $n_ns
+link set $NETC_VETH alias $CTR_PREFIX:$1
+EOF
+	net_kill_at veth
+	ip -n "$n_ns" -batch - <<EOF || die "network: cannot configure eth0 in netns $n_ns"
+link set lo up
+addr add $NETC_IP/$NETC_PLEN brd + dev eth0
+link set eth0 up
+route add default via $NETC_GW
+EOF
+	net_kill_at addr
+}
+
+# net_dnat_rules CID OP: NET_RULES = iptables-restore lines (OP is -A or -D) for NETC_PORTS. The
+# same text adds and deletes, so a deletion matches what was added.
+net_dnat_rules() {
+	NET_RULES=''
+	while read -r n_pr n_hip n_hp n_cp; do
+		[ -n "$n_pr" ] || continue
+		n_dst=''
+		[ "$n_hip" = 0.0.0.0 ] || n_dst="-d $n_hip/32 "
+		NET_RULES="$NET_RULES$2 $NET_CHAIN $n_dst-p $n_pr -m $n_pr --dport $n_hp -m comment --comment $CTR_PREFIX:$1"
+		NET_RULES="$NET_RULES -j DNAT --to-destination $NETC_IP:$n_cp$NET_NL"
+	done <<EOF
+$NETC_PORTS
+EOF
+}
+
+# net_publish CID: one DNAT rule per -p in the <prefix>-PORTS chain, which PREROUTING (other hosts,
+# containers) and OUTPUT (the host itself) jump to for local destinations; all in one commit.
+net_publish() {
+	[ -n "$NETC_PORTS" ] || return 0
+	# 127.0.0.1 as source may leave through this bridge only with route_localnet; the INPUT guard
+	# added with the bridge keeps containers from using it to reach the host's loopback services.
+	n_rl=/proc/sys/net/ipv4/conf/$NETC_BRIDGE/route_localnet
+	read -r n_v <"$n_rl" && [ "$n_v" = 1 ] || echo 1 >"$n_rl" || die "$n_rl: cannot set"
+	net_dnat_rules "$1" -A
+	printf '*nat\n%sCOMMIT\n' "$NET_RULES" | iptables-restore -w --noflush ||
+		die "network: cannot publish the ports of container $1 (iptables-restore failed)"
+	net_kill_at ports
+}
+
+# ---------------------------------------------------------------- bridges and shared rules
+
+# net_alias IFNAME: NET_ALIAS = the interface's ifalias (ctr marks what it made); fails if no such link.
+net_alias() {
+	NET_ALIAS=''
+	[ -e "/sys/class/net/$1" ] || return 1
+	read -r NET_ALIAS <"/sys/class/net/$1/ifalias" 2>/dev/null
+	return 0
+}
+
+# net_bridge_ready BRIDGE: ctr's bridge exists and is up (up is the last step of its creation).
+net_bridge_ready() {
+	net_alias "$1" && [ "$NET_ALIAS" = "$CTR_PREFIX:net" ] || return 1
+	read -r n_fl <"/sys/class/net/$1/flags" && [ $((n_fl & 1)) -eq 1 ]
+}
+
+# net_bridge_ensure BRIDGE GATEWAY PLEN: fast path without any process when the bridge is up;
+# otherwise create it under net_lock, so concurrent first runs make it once.
+net_bridge_ensure() {
+	net_bridge_ready "$1" && return 0
+	net_lock
+	net_bridge_ready "$1" || net_bridge_create "$@"
+	net_unlock
+}
+
+# net_bridge_create BRIDGE GATEWAY PLEN: shared rules, forwarding, then the bridge (idempotent:
+# a creation killed midway is completed by the next run).
+net_bridge_create() {
+	if net_alias "$1"; then
+		[ "$NET_ALIAS" = "$CTR_PREFIX:net" ] ||
+			die "bridge $1: exists and was not made by ctr (prefix $CTR_PREFIX): set CTR_BRIDGE to another name"
+	else
+		net_check_overlap "$2/$3"
+	fi
+	net_rules_ensure
+	# containers must not reach the host's 127.0.0.1 services through route_localnet (see net_publish)
+	net_rule_ensure filter INPUT DROP -i "$1" -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT
+	read -r n_v </proc/sys/net/ipv4/ip_forward && [ "$n_v" = 1 ] ||
+		echo 1 >/proc/sys/net/ipv4/ip_forward || die "cannot enable IPv4 forwarding"
+	net_ip2int "$2"
+	net_mac "$NET_INT"
+	# The bridge gets a fixed MAC: by default it takes its ports' lowest one, which changes as
+	# containers come and go and leaves stale neighbour entries in the containers.
+	{
+		[ -e "/sys/class/net/$1" ] || printf 'link add %s type bridge\n' "$1"
+		printf 'link set %s alias %s:net address %s\n' "$1" "$CTR_PREFIX" "$NET_MAC"
+		printf 'addr replace %s/%s brd + dev %s\n' "$2" "$3" "$1"
+		printf 'link set %s up\n' "$1"
+	} | ip -batch - || die "bridge $1: cannot create"
+	net_neigh_room "$1"
+	net_kill_at bridge
+}
+
+# net_check_overlap PREFIX: refuse a slice that overlaps a route of the host (besides the default):
+# containers would shadow, or be shadowed by, a real network.
+net_check_overlap() {
+	n_r=$({
+		ip -4 -o route show root "$1"
+		ip -4 -o route show match "$1"
+	} | grep -v '^default' | head -n 1)
+	[ -z "$n_r" ] || die "CTR_SUBNET $CTR_SUBNET: $1 overlaps the host's route '$n_r': choose another CTR_SUBNET"
+}
+
+# net_neigh_room BRIDGE: from the second bridge on, raise the neighbour table's hard limit
+# (gc_thresh3, 1024 by default) so the host can talk to every container at once. Only raised.
+net_neigh_room() {
+	case $1 in "$CTR_BRIDGE"-*) ;; *) return 0 ;; esac
+	n_need=$(((${1##*-} + 2) * NET_SSIZE))
+	n_g=/proc/sys/net/ipv4/neigh/default
+	read -r n_v <"$n_g/gc_thresh3" && [ "$n_v" -ge "$n_need" ] && return 0
+	echo $((n_need / 2)) >"$n_g/gc_thresh2" && echo "$n_need" >"$n_g/gc_thresh3" ||
+		printf 'ctr: warning: cannot raise %s/gc_thresh3 to %s\n' "$n_g" "$n_need" >&2
+}
+
+# net_rule_ensure TABLE CHAIN TARGET MATCH...: insert a rule tagged <prefix>:net unless it is there.
+# Inserted first, so a host firewall's DROP further down does not cut the containers off.
+net_rule_ensure() {
+	n_t=$1 n_ch=$2 n_j=$3
+	shift 3
+	iptables -w -t "$n_t" -C "$n_ch" "$@" -m comment --comment "$CTR_PREFIX:net" -j "$n_j" 2>/dev/null ||
+		iptables -w -t "$n_t" -I "$n_ch" "$@" -m comment --comment "$CTR_PREFIX:net" -j "$n_j" ||
+		die "iptables: cannot add to $n_t $n_ch: $* -j $n_j"
+}
+
+# net_rules_ensure: the rules every container of $CTR_SUBNET shares.
+net_rules_ensure() {
+	net_subnet
+	iptables -w -t nat -n -L "$NET_CHAIN" >/dev/null 2>&1 || iptables -w -t nat -N "$NET_CHAIN" ||
+		die "iptables: cannot create chain $NET_CHAIN"
+	# published ports: packets to any local address, from outside (PREROUTING) or the host (OUTPUT)
+	net_rule_ensure nat PREROUTING "$NET_CHAIN" -m addrtype --dst-type LOCAL
+	net_rule_ensure nat OUTPUT "$NET_CHAIN" -m addrtype --dst-type LOCAL
+	# containers reach other networks under the host's address
+	net_rule_ensure nat POSTROUTING MASQUERADE -s "$CTR_SUBNET" ! -d "$CTR_SUBNET"
+	# a published port reached from 127.0.0.1, or by a container (even its own): the answer must
+	# come back through the host to be un-DNATed, so the source becomes the bridge's address
+	net_rule_ensure nat POSTROUTING MASQUERADE -s 127.0.0.0/8 -d "$CTR_SUBNET" -m conntrack --ctstate DNAT
+	net_rule_ensure nat POSTROUTING MASQUERADE -s "$CTR_SUBNET" -d "$CTR_SUBNET" -m conntrack --ctstate DNAT
+	# forwarding: out of the containers, and back in for answers and published ports
+	net_rule_ensure filter FORWARD ACCEPT -s "$CTR_SUBNET"
+	net_rule_ensure filter FORWARD ACCEPT -d "$CTR_SUBNET" -m conntrack --ctstate RELATED,ESTABLISHED,DNAT
+}
+
+# ---------------------------------------------------------------- /etc files
+
+# net_put FILE CONTENT: write a file of the rootfs. The image is untrusted: a symlink (or fifo,
+# device...) in its place is removed first, never followed out of the rootfs.
+net_put() {
+	if [ -L "$1" ] || { [ -e "$1" ] && [ ! -f "$1" ]; }; then
+		rm -f "$1" || return 1
+	fi
+	printf '%s' "$2" >"$1"
+}
+
+# net_resolv FILE: NET_RESOLV = FILE without loopback name servers (unreachable from a netns).
+net_resolv() {
+	NET_RESOLV=''
+	while IFS= read -r n_l; do
+		case $n_l in
+		*nameserver*[[:space:]]127.* | *nameserver*[[:space:]]::1 | *nameserver*[[:space:]]::1[[:space:]]*) continue ;;
+		esac
+		NET_RESOLV="$NET_RESOLV$n_l$NET_NL"
+	done <"$1"
+}
+
+# net_etc CID MODE: hostname, hosts and resolv.conf of the container (the host's for --net host).
+net_etc() {
+	n_etc=$CTR_ROOT/containers/$1/rootfs/etc
+	n_h=${R_HOST:-$1}
+	if [ -L "$n_etc" ] || { [ -e "$n_etc" ] && [ ! -d "$n_etc" ]; }; then
+		printf 'ctr: warning: the image'"'"'s /etc is not a directory: no hosts, hostname, resolv.conf\n' >&2
+		return 0
+	fi
+	[ -d "$n_etc" ] || mkdir -m 755 "$n_etc" || die "$n_etc: cannot create"
+	n_lo="127.0.0.1	localhost$NET_NL::1	localhost ip6-localhost ip6-loopback$NET_NL"
+	NET_RESOLV=''
+	case $2 in
+	host)
+		n_hosts="$(cat /etc/hosts 2>/dev/null)${NET_NL}127.0.1.1	$n_h$NET_NL"
+		[ ! -f /etc/resolv.conf ] || NET_RESOLV=$(cat /etc/resolv.conf)$NET_NL
+		;;
+	none) n_hosts="${n_lo}127.0.1.1	$n_h$NET_NL" ;;
+	*) n_hosts="$n_lo$NETC_IP	$n_h$NET_NL" ;;
+	esac
+	if [ "$2" != host ] && [ -f /etc/resolv.conf ]; then
+		net_resolv /etc/resolv.conf
+		case $NET_RESOLV in *nameserver*) ;; *)
+			# systemd-resolved: 127.0.0.53 in front, the real servers in its own file
+			[ ! -f /run/systemd/resolve/resolv.conf ] || net_resolv /run/systemd/resolve/resolv.conf ;;
+		esac
+	fi
+	net_put "$n_etc/hostname" "$n_h$NET_NL" && net_put "$n_etc/hosts" "$n_hosts" &&
+		net_put "$n_etc/resolv.conf" "$NET_RESOLV" || die "$n_etc: cannot write hostname, hosts, resolv.conf"
+}
+
+# ---------------------------------------------------------------- teardown, inspect
+
+#   net_teardown CID: remove the container's published ports, netns (which takes its veth with
+#   it) and address records. Idempotent: fine on a half-made container and when run twice.
+net_teardown() {
+	net_read "$1"
+	n_rc=0
+	if [ -n "$NETC_PORTS" ]; then
+		net_dnat_rules "$1" -D
+		printf '*nat\n%sCOMMIT\n' "$NET_RULES" | iptables-restore -w --noflush 2>/dev/null ||
+			net_rules_drop "$CTR_PREFIX:$1" >/dev/null || n_rc=1
+	fi
+	if [ -e "/run/netns/$CTR_PREFIX-$1" ]; then
+		ip netns del "$CTR_PREFIX-$1" || n_rc=1
+	fi
+	while read -r n_pr n_hip n_hp n_cp; do
+		[ -z "$n_pr" ] || net_release "$NET_DIR/ports/$n_pr-$n_hp/$n_hip" "$1"
+	done <<EOF
+$NETC_PORTS
+EOF
+	[ -z "$NETC_IP" ] || net_release "$NET_DIR/ips/$NETC_IP" "$1"
+	return "$n_rc"
+}
+
+# net_rules_drop COMMENT-ERE: delete the nat and filter rules whose comment matches, print them.
+net_rules_drop() {
+	n_rc=0
+	for n_t in nat filter; do
+		n_rules=$(iptables-save -t "$n_t" | grep -E -- "^-A .*--comment \"?($1)\"?( |\$)")
+		[ -n "$n_rules" ] || continue
+		if printf '*%s\n%s\nCOMMIT\n' "$n_t" "$n_rules" | sed 's/^-A /-D /' | iptables-restore -w --noflush; then
+			printf '%s\n' "$n_rules" | sed "s/^/removed iptables rule: -t $n_t /"
+		else
+			n_rc=1
+		fi
+	done
+	return "$n_rc"
+}
+
+#   net_inspect CID: one JSON object: mode, ip, mac, gateway, prefix_len, bridge, veth, netns, ports.
+net_inspect() {
+	net_read "$1" || { echo '{}'; return 0; }
+	jq -nc --arg mode "$NETC_MODE" --arg ip "$NETC_IP" --arg mac "$NETC_MAC" --arg gw "$NETC_GW" \
+		--arg plen "$NETC_PLEN" --arg br "$NETC_BRIDGE" --arg veth "$NETC_VETH" --arg ns "$NETC_NETNS" \
+		--arg ports "$NETC_PORTS" '
+		def v: if . == "" then null else . end;
+		{mode: $mode, ip: ($ip|v), mac: ($mac|v), gateway: ($gw|v), prefix_len: ($plen|v|tonumber?),
+		 bridge: ($br|v), veth: ($veth|v), netns: ($ns|v),
+		 ports: [$ports | split("\n")[] | select(. != "") | split(" ")
+		         | {protocol: .[0], host_ip: .[1], host_port: (.[2]|tonumber), container_port: (.[3]|tonumber)}]}'
+}
+
+# ---------------------------------------------------------------- cleanup, network verb
+
+#   net_cleanup: remove the netns, veths, rules and records of this prefix whose container is
+#   gone; print each. Objects of other prefixes, or not made by ctr, are never touched.
+net_cleanup() {
+	for n_p in /run/netns/"$CTR_PREFIX"-*; do
+		n_id=${n_p##*/"$CTR_PREFIX"-}
+		[ -e "$n_p" ] && net_is_cid "$n_id" && [ ! -d "$CTR_ROOT/containers/$n_id" ] || continue
+		ip netns del "$CTR_PREFIX-$n_id" && printf 'removed netns %s\n' "$CTR_PREFIX-$n_id"
+	done
+	for n_p in /sys/class/net/v*; do
+		n_id=${n_p##*/v}
+		net_is_cid "$n_id" && [ ! -d "$CTR_ROOT/containers/$n_id" ] && net_alias "v$n_id" &&
+			[ "$NET_ALIAS" = "$CTR_PREFIX:$n_id" ] || continue
+		ip link del "v$n_id" && printf 'removed veth v%s\n' "$n_id"
+	done
+	net_cleanup_rules
+	for n_p in "$NET_DIR"/ips/* "$NET_DIR"/ports/*/*; do
+		[ -s "$n_p" ] && ! net_owner "$n_p" || continue
+		printf 'released %s (container %s)\n' "${n_p#"$NET_DIR"/}" "$NET_OWNER"
+		: >"$n_p"
+	done
+	# free records, and empty port directories (under ctr.sh's lock: no run is about to fill one)
+	find "$NET_DIR/ips" "$NET_DIR/ports" -mindepth 1 -empty -delete 2>/dev/null
+}
+
+# net_cleanup_rules: the rules tagged <prefix>:<cid> of containers that are gone.
+net_cleanup_rules() {
+	n_gone=''
+	for n_id in $(iptables-save 2>/dev/null | grep -oE -- "--comment \"?$CTR_PREFIX:[0-9a-f]{12}(\"| |\$)" |
+		sed 's/.*:\([0-9a-f]\{12\}\).*/\1/' | sort -u); do
+		[ -d "$CTR_ROOT/containers/$n_id" ] || n_gone="$n_gone|$n_id"
+	done
+	[ -z "$n_gone" ] || net_rules_drop "$CTR_PREFIX:(${n_gone#|})"
+}
+
+#   net_remove: remove ctr's bridges, the <prefix>:net rules and the ports chain; refused while a
+#   container holds an address. IPv4 forwarding stays on (other software may rely on it).
+net_remove() {
+	net_lock
+	n_used=0
+	for n_p in "$NET_DIR"/ips/*; do
+		[ -f "$n_p" ] && net_owner "$n_p" && n_used=$((n_used + 1))
+	done
+	[ "$n_used" -eq 0 ] || die "network: in use by $n_used container(s): rm them first"
+	for n_p in /sys/class/net/*; do
+		[ -d "$n_p/bridge" ] && net_alias "${n_p##*/}" && [ "$NET_ALIAS" = "$CTR_PREFIX:net" ] || continue
+		ip link del "${n_p##*/}" && printf 'removed bridge %s\n' "${n_p##*/}"
+	done
+	net_rules_drop "$CTR_PREFIX:net" || die "iptables: cannot remove the rules of $CTR_PREFIX"
+	if iptables -w -t nat -n -L "$NET_CHAIN" >/dev/null 2>&1; then
+		iptables -w -t nat -F "$NET_CHAIN" && iptables -w -t nat -X "$NET_CHAIN" &&
+			printf 'removed iptables chain: -t nat %s\n' "$NET_CHAIN"
+	fi
+	net_unlock
+}
+
+# net_ls: ctr's bridges of this prefix: slice, address, attached containers.
+net_ls() {
+	printf '%-15s  %-18s  %s\n' BRIDGE ADDRESS CONTAINERS
+	for n_p in /sys/class/net/*; do
+		[ -d "$n_p/bridge" ] && net_alias "${n_p##*/}" && [ "$NET_ALIAS" = "$CTR_PREFIX:net" ] || continue
+		n_a=$(ip -4 -o addr show dev "${n_p##*/}" | awk '{print $4; exit}')
+		set -- "$n_p"/brif/*
+		[ -e "$1" ] || set --
+		printf '%-15s  %-18s  %s\n' "${n_p##*/}" "$n_a" $#
+	done
+}
+
+#HELP network ls|rm                list ctr's bridges / remove them and their rules (when unused)
+ctr_network() {
+	[ $# -eq 1 ] || die "usage: ctr.sh network ls|rm"
+	pool_ensure
+	case $1 in
+	ls) net_ls ;;
+	rm) net_remove ;;
+	*) die "usage: ctr.sh network ls|rm" ;;
+	esac
+}
