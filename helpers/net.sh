@@ -6,19 +6,20 @@
 #
 # Modes (run --net): bridge (default): own netns, veth v<cid> on a ctr bridge, an address of
 #   $CTR_SUBNET; none: own netns with only lo; host: the host's netns (no isolation at all).
-# Slices: $CTR_SUBNET is cut into slices of at most /22 (1024 addresses: a bridge takes at most
-#   1024 ports). Slice k has its own bridge, $CTR_BRIDGE for k=0 and $CTR_BRIDGE-k after, which
-#   holds the slice's first address; the host routes between the slices.
+# Slices: $CTR_SUBNET is cut into slices of /$CTR_SLICE (22 to 30, default 22: 1024 addresses, as
+#   a bridge takes at most 1024 ports). Slice k has its own bridge, $CTR_BRIDGE for k=0 and
+#   $CTR_BRIDGE-k after, which holds the slice's first address; the host routes between slices.
 # State ($CTR_ROOT/net): ips/<ip> and ports/<proto>-<port>/<host-ip> hold the owner's ID; cursor
 #   is the index of the last address handed out; lock serialises bridge creation.
 #   $CTR_ROOT/containers/<cid>/net: the container's facts, key=value (written by net_alloc).
 # Kernel objects: netns <prefix>-<cid>; veth v<cid> with ifalias <prefix>:<cid>; bridges with
 #   ifalias <prefix>:net; nat chain <prefix>-PORTS; iptables rules commented <prefix>:<cid>
 #   (published ports) or <prefix>:net (shared by all containers).
-# Test hook: CTR_TEST_KILL_AT=alloc|bridge|veth|addr|ports|etc makes a run SIGKILL itself there.
+# Test hook: CTR_TEST_KILL_AT=alloc|rules|bridge|veth|addr|ports|etc: a run SIGKILLs itself there.
 
 : "${CTR_BRIDGE:=ctr0}"
 : "${CTR_SUBNET:=10.99.0.0/16}"
+: "${CTR_SLICE:=22}"
 NET_DIR=$CTR_ROOT/net
 NET_CHAIN=$CTR_PREFIX-PORTS
 NET_NL='
@@ -122,8 +123,9 @@ net_subnet() {
 	net_ip2int "${CTR_SUBNET%/*}"
 	NET_BASE=$NET_INT NET_SIZE=$((1 << (32 - NET_LEN)))
 	[ $((NET_BASE % NET_SIZE)) -eq 0 ] || die "CTR_SUBNET $CTR_SUBNET: not a network address (host bits set)"
+	case $CTR_SLICE in 2[2-9] | 30) ;; *) die "CTR_SLICE $CTR_SLICE: must be 22 to 30 (a bridge takes 1024 ports)" ;; esac
 	NET_SLEN=$NET_LEN
-	[ "$NET_SLEN" -ge 22 ] || NET_SLEN=22
+	[ "$NET_SLEN" -ge "$CTR_SLICE" ] || NET_SLEN=$CTR_SLICE
 	NET_SSIZE=$((1 << (32 - NET_SLEN)))
 	NET_NSLICES=$((NET_SIZE / NET_SSIZE))
 }
@@ -206,11 +208,25 @@ EOF
 	} >"$n_f" || die "$n_f: cannot write"
 	[ "$R_NET" = bridge ] || return 0
 	[ -d "$NET_DIR/ports" ] || mkdir -p "$NET_DIR/ips" "$NET_DIR/ports" || die "$NET_DIR: cannot create"
+	net_check_layout
 	net_claim_ports "$1"
 	net_claim_ip "$1"
 	printf 'ip=%s\nplen=%s\ngw=%s\nbridge=%s\nmac=%s\nveth=v%s\n' "$NET_IP" "$NET_SLEN" "$NET_GW" \
 		"$NET_BR" "$NET_MAC" "$1" >>"$n_f" || die "$n_f: cannot write"
 	net_kill_at alloc
+}
+
+# net_check_layout: the subnet, slices and bridge name are fixed while the network exists: the
+# records and bridges were made for them. The first allocation writes them down.
+net_check_layout() {
+	n_want="$CTR_SUBNET $NET_SLEN $CTR_BRIDGE"
+	if [ -f "$NET_DIR/layout" ]; then
+		read -r n_have <"$NET_DIR/layout"
+		[ "$n_have" = "$n_want" ] ||
+			die "network: made for subnet, slice, bridge '$n_have', now '$n_want': run ctr.sh network rm first"
+	else
+		printf '%s\n' "$n_want" >"$NET_DIR/layout" || die "$NET_DIR/layout: cannot write"
+	fi
 }
 
 # net_claim_ports CID: take ports/<proto>-<port>/<host-ip> for each -p; a live owner of a clashing
@@ -407,6 +423,7 @@ net_bridge_create() {
 		net_check_overlap "$2/$3"
 	fi
 	net_rules_ensure
+	net_kill_at rules
 	# containers must not reach the host's 127.0.0.1 services through route_localnet (see net_publish)
 	net_rule_ensure filter INPUT DROP -i "$1" -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT
 	read -r n_v </proc/sys/net/ipv4/ip_forward && [ "$n_v" = 1 ] ||
@@ -633,6 +650,7 @@ net_remove() {
 		iptables -w -t nat -F "$NET_CHAIN" && iptables -w -t nat -X "$NET_CHAIN" &&
 			printf 'removed iptables chain: -t nat %s\n' "$NET_CHAIN"
 	fi
+	rm -f "$NET_DIR/layout"
 	net_unlock
 }
 
