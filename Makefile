@@ -4,9 +4,10 @@ CFLAGS  ?= -O2 -g
 WFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 B       := build
-HELPERS := nsenter-chroot ctr-shim
+HELPERS := nsenter-chroot ctr-shim ctr-attach
 LIBS_nsenter-chroot := -lseccomp -lcap
 LIBS_ctr-shim :=
+LIBS_ctr-attach :=
 
 .PHONY: all helpers asan image deps test shell demo bench clean check
 all: helpers asan image
