@@ -1,0 +1,379 @@
+#!/usr/bin/env bats
+# test/shim.bats - ctr-shim and ctr-attach, driven directly with host programs as PROG
+# (sh and cat; test/fake-console.c stands in for `nsenter-chroot --console-fd 3`).
+# Terminal tests drive a real terminal with tmux. CTR_TEST_LIBEXEC=build/asan runs the same
+# tests against the sanitizer builds.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+B=$(cd "${CTR_TEST_LIBEXEC:-$TOP/build}" && pwd)
+SHIM=$B/ctr-shim
+ATTACH=$B/ctr-attach
+TS_RE='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z'
+
+setup_file() {
+	cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 \
+		-o "$BATS_FILE_TMPDIR/fake-console" "$BATS_TEST_DIRNAME/fake-console.c"
+}
+
+setup() {
+	D=$BATS_TEST_TMPDIR
+	TS="ctrshim$$-$BATS_TEST_NUMBER" # this test's own tmux server (-L)
+	FAKE=$BATS_FILE_TMPDIR/fake-console
+	SHIM_CMD=("$SHIM" --log "$D/log" --exit-file "$D/exit" --shim-pid-file "$D/shim.pid")
+	[ -x "$SHIM" ] || fail "$SHIM: not built (make helpers)"
+}
+
+teardown() {
+	local pid i
+	tmux -L "$TS" kill-server 2>/dev/null
+	[ -f "$D/inner.pid" ] && kill -KILL "$(cat "$D/inner.pid")" 2>/dev/null
+	if [ -f "$D/shim.pid" ]; then
+		pid=$(cat "$D/shim.pid")
+		kill -TERM "$pid" 2>/dev/null # forwarded: PROG goes too
+		for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null && sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	return 0
+}
+
+# shim ARGS...: ctr-shim with this test's log, exit file and pid file ($SHIM_CMD for sh -c).
+shim() { "${SHIM_CMD[@]}" "$@"; }
+
+need_attach() { [ -x "$ATTACH" ] || skip "$ATTACH not built (Makefile HELPERS)"; }
+
+# term_run CMD...: run CMD in a fresh 80x24 terminal (tmux). When CMD ends the terminal
+# shows rc=<status> and `stty -a` is saved in $D/stty.after, as a user would see them.
+term_run() {
+	{
+		printf '%q ' "$@"
+		printf '\necho "rc=$?"\nstty -a > %q\nexec sleep 600\n' "$D/stty.after"
+	} >"$D/term.sh"
+	tmux -L "$TS" new-session -d -s t -x 80 -y 24 "bash $D/term.sh"
+}
+screen() { tmux -L "$TS" capture-pane -p -t t; }
+screen_has() { screen | grep -qF -- "$1"; }
+keys() { tmux -L "$TS" send-keys -t t "$@"; }
+term_mode() { stty -a -F "$(tmux -L "$TS" display-message -p -t t '#{pane_tty}')"; }
+term_is_raw() { term_mode | grep -q -- '-icanon'; }
+
+# assert_canonical FILE: `stty -a` output in FILE shows a cooked terminal that echoes.
+assert_canonical() {
+	run cat "$1"
+	assert_output --regexp '(^|[[:space:]])icanon([[:space:]]|$)'
+	assert_output --regexp '(^|[[:space:]])echo([[:space:]]|$)'
+	assert_output --regexp '(^|[[:space:]])isig([[:space:]]|$)'
+}
+
+# assert_exit_file CODE: the exit file holds `CODE <unix time of about now>`.
+assert_exit_file() {
+	local code t
+	read -r code t <"$D/exit"
+	[ "$code" = "$1" ] || fail "exit file: code $code, expected $1"
+	[ $(($(date +%s) - t)) -ge 0 ] && [ $(($(date +%s) - t)) -lt 60 ] || fail "exit file: time $t"
+	[ ! -e "$D/exit.tmp" ] || fail "exit.tmp left behind"
+}
+
+@test "foreground: stdout and stderr are copied live to the shim's and tagged in the log" {
+	run --separate-stderr shim sh -c 'echo out1; echo err1 >&2; echo out2'
+	assert_success
+	assert_output $'out1\nout2'
+	[ "$stderr" = err1 ]
+	run cut -d' ' -f2- "$D/log"
+	assert_line --index 0 'stdout F out1'
+	assert_line 'stderr F err1'
+	assert_line 'stdout F out2'
+	[ "${#lines[@]}" -eq 3 ]
+}
+
+@test "log: timestamps are RFC 3339 UTC with nanoseconds, in order, and current" {
+	shim sh -c 'echo a; sleep 0.1; echo b >&2; echo c' >/dev/null 2>&1
+	run grep -Ecv "^$TS_RE (stdout|stderr) [FP] " "$D/log"
+	assert_output 0
+	run cut -d' ' -f1 "$D/log"
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(printf '%s\n' "${lines[@]}" | sort -c 2>&1)" = "" ] || fail "not in order: $output"
+	local now t
+	now=$(date +%s)
+	t=$(date -u -d "${lines[0]}" +%s)
+	[ $((now - t)) -ge 0 ] && [ $((now - t)) -lt 60 ] || fail "timestamp $t, now $now"
+}
+
+@test "log: a last line without newline is P; a 20000-byte line is cut at 16384 with P" {
+	shim sh -c 'head -c 20000 /dev/zero | tr "\0" a; echo; printf "no newline"' >/dev/null
+	run cut -d' ' -f2,3 "$D/log"
+	assert_output $'stdout P\nstdout F\nstdout P'
+	run awk '{ print length($4) }' "$D/log"
+	assert_output $'16384\n3616\n2'
+	run tail -n 1 "$D/log"
+	assert_output --regexp ' stdout P no newline$'
+}
+
+@test "exit codes 0, 3 and 137 (SIGKILL) are returned and written to the exit file" {
+	run shim true
+	assert_success
+	assert_exit_file 0
+	run shim sh -c 'exit 3'
+	assert_failure 3
+	assert_exit_file 3
+	run shim sh -c 'kill -KILL $$'
+	assert_failure 137
+	assert_exit_file 137
+}
+
+@test "a program that is not found: 127, the reason on stderr and in the log, exit file" {
+	run -127 --separate-stderr shim "$D/no-such-prog"
+	[ "$stderr" = "ctr-shim: exec $D/no-such-prog: No such file or directory" ]
+	run grep -c "stderr F ctr-shim: exec $D/no-such-prog: No such file" "$D/log"
+	assert_output 1
+	assert_exit_file 127
+	run shim "$D"
+	assert_failure 126
+}
+
+@test "the shim's own failures exit 125 with 'ctr-shim: <step>: <error>'" {
+	run "$SHIM" --log "$D/no/dir/log" --exit-file "$D/exit" true
+	assert_failure 125
+	assert_output "ctr-shim: open $D/no/dir/log: No such file or directory"
+	run "$SHIM" --exit-file "$D/exit" true
+	assert_failure 125
+	assert_line --index 0 'ctr-shim: --log and --exit-file are required'
+	run "$SHIM" --log "$D/log" --exit-file "$D/exit" --attach-socket "$D/s" true
+	assert_failure 125
+	assert_line --index 0 'ctr-shim: --attach-socket requires -d'
+	[ ! -e "$D/exit" ]
+}
+
+@test "-i streams the shim's stdin to PROG; without -i PROG reads /dev/null" {
+	run sh -c 'printf "hi\nthere\n" | "$@" -i cat' _ "${SHIM_CMD[@]}"
+	assert_success
+	assert_output $'hi\nthere'
+	run sh -c 'echo hi | "$@" sh -c "cat; readlink /proc/self/fd/0"' _ "${SHIM_CMD[@]}"
+	assert_success
+	assert_output /dev/null
+}
+
+@test "-d returns at once (even into a pipe), the log fills later, the shim has its own session" {
+	local t0 t1 pid
+	t0=$(date +%s%N)
+	run timeout 5 sh -c '"$@" -d sh -c "sleep 1.5; echo late" | cat' _ "${SHIM_CMD[@]}"
+	t1=$(date +%s%N)
+	assert_success
+	assert_output ''
+	[ $(((t1 - t0) / 1000000)) -lt 1000 ] || fail "-d took $(((t1 - t0) / 1000000)) ms"
+	run grep -c late "$D/log"
+	assert_output 0
+	[ ! -e "$D/exit" ]
+	pid=$(cat "$D/shim.pid")
+	[ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ] || fail "shim $pid is not a session leader"
+	wait_for grep -q 'stdout F late$' "$D/log"
+	wait_for test -f "$D/exit"
+	assert_exit_file 0
+}
+
+@test "-d: a program that cannot be found fails the start with 127" {
+	run -127 shim -d "$D/no-such-prog"
+	assert_output "ctr-shim: exec $D/no-such-prog: No such file or directory"
+	wait_for test -f "$D/exit"
+	assert_exit_file 127
+}
+
+@test "signals TERM INT HUP QUIT USR1 USR2 sent to the shim are forwarded to PROG" {
+	local pid s rc=0
+	# started in the background: bash has INT and QUIT ignored there; PROG must not inherit that
+	"${SHIM_CMD[@]}" sh -c 'for s in INT HUP QUIT USR1 USR2; do trap "echo got-$s" $s; done
+		trap "echo got-TERM; exit 5" TERM
+		echo ready; i=0; while [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done' >/dev/null 2>&1 &
+	pid=$!
+	wait_for grep -q ready "$D/log"
+	for s in INT HUP QUIT USR1 USR2; do
+		kill -s "$s" "$pid"
+		wait_for grep -q "got-$s" "$D/log" || fail "$s not forwarded"
+	done
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 5 ] || fail "shim exited $rc"
+	run grep -c got-TERM "$D/log"
+	assert_output 1
+	assert_exit_file 5
+}
+
+@test "foreground without -t: Ctrl-C in the terminal reaches PROG once, the shim survives" {
+	# perl counts every delivery; a duplicate sent by the shim lands often enough to show
+	# in 5 presses (the kernel merges it with the first when that is still pending)
+	local i
+	term_run "$SHIM" --log "$D/log" --exit-file "$D/exit" perl -e '$| = 1; my ($n, $t) = (0, 0);
+		$SIG{INT} = sub { $n++ }; print "ready\n";
+		while ($n < 5 && $t++ < 100) { select(undef, undef, undef, 0.1) }
+		select(undef, undef, undef, 1); print "count=$n\n"; exit 7'
+	wait_for screen_has ready
+	for i in 1 2 3 4 5; do
+		keys C-c
+		sleep 0.2
+	done
+	wait_for screen_has rc=7 || fail "$(screen)"
+	run grep -c 'stdout F count=5$' "$D/log"
+	assert_output 1
+	assert_exit_file 7
+}
+
+@test "detached shim: resident memory under 1 MiB" {
+	local pid rss
+	! ldd "$SHIM" 2>/dev/null | grep -q 'libasan' || skip "sanitizer build"
+	shim -d sleep 30
+	pid=$(cat "$D/shim.pid")
+	sleep 0.3
+	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
+	echo "# detached ctr-shim VmRSS: $rss kB" >&3
+	if ldd "$SHIM" >/dev/null 2>&1; then
+		skip "ctr-shim is dynamically linked (VmRSS $rss kB, mostly shared libc pages): link it -static"
+	fi
+	[ "$rss" -lt 1024 ] || fail "VmRSS $rss kB"
+}
+
+@test "-t without a terminal: PROG's program runs on the pty it sent, output logged as stdout" {
+	run shim -t "$FAKE" "$D/inner.pid" sh -c 'tty; echo out; exit 4'
+	assert_failure 4
+	assert_line --index 0 --regexp '^/dev/pts/[0-9]+'
+	run cut -d' ' -f2,3,4 "$D/log"
+	assert_line --regexp '^stdout F /dev/pts/[0-9]+'
+	assert_line --regexp $'^stdout F out\r$'
+	assert_exit_file 4
+}
+
+@test "-t in a terminal: raw mode, prompt, Ctrl-C interrupts sleep 100 and the shell survives" {
+	term_run "$SHIM" -i -t --log "$D/log" --exit-file "$D/exit" --shim-pid-file "$D/shim.pid" \
+		"$FAKE" "$D/inner.pid" env PS1='ctr# ' sh
+	wait_for screen_has 'ctr#' || fail "$(screen)"
+	term_is_raw || fail "terminal not raw: $(term_mode)"
+	keys 'sleep 100' Enter
+	sleep 0.3
+	keys C-c
+	keys 'echo alive$((1 + 1))' Enter
+	wait_for screen_has alive2 || fail "$(screen)"
+	kill -0 "$(cat "$D/inner.pid")" || fail "the shell in the container died"
+	run grep -c 'stdout F alive2' "$D/log"
+	assert_output 1
+}
+
+@test "-t in a terminal: the pty follows tmux resize-window (stty size)" {
+	term_run "$SHIM" -i -t --log "$D/log" --exit-file "$D/exit" --shim-pid-file "$D/shim.pid" \
+		"$FAKE" "$D/inner.pid" env PS1='ctr# ' sh
+	wait_for screen_has 'ctr#'
+	keys 'stty size' Enter
+	wait_for screen_has '24 80' || fail "$(screen)"
+	tmux -L "$TS" resize-window -t t -x 100 -y 30
+	keys 'stty size' Enter
+	wait_for screen_has '30 100' || fail "$(screen)"
+}
+
+@test "-t in a terminal: exit 3 returns 3 and the terminal is cooked again (icanon echo)" {
+	term_run "$SHIM" -i -t --log "$D/log" --exit-file "$D/exit" --shim-pid-file "$D/shim.pid" \
+		"$FAKE" "$D/inner.pid" env PS1='ctr# ' sh
+	wait_for screen_has 'ctr#'
+	keys 'exit 3' Enter
+	wait_for screen_has rc=3 || fail "$(screen)"
+	wait_for test -s "$D/stty.after"
+	assert_canonical "$D/stty.after"
+	assert_exit_file 3
+}
+
+@test "-t in a terminal: the terminal is restored when the container is killed from outside" {
+	term_run "$SHIM" -i -t --log "$D/log" --exit-file "$D/exit" --shim-pid-file "$D/shim.pid" \
+		"$FAKE" "$D/inner.pid" env PS1='ctr# ' sh
+	wait_for screen_has 'ctr#'
+	term_is_raw
+	kill -KILL "$(cat "$D/inner.pid")"
+	wait_for screen_has rc=137 || fail "$(screen)"
+	wait_for test -s "$D/stty.after"
+	assert_canonical "$D/stty.after"
+	assert_exit_file 137
+}
+
+@test "-t in a terminal: the terminal is restored after SIGTERM to the shim" {
+	term_run "$SHIM" -i -t --log "$D/log" --exit-file "$D/exit" --shim-pid-file "$D/shim.pid" \
+		"$FAKE" "$D/inner.pid" env PS1='ctr# ' sh
+	wait_for screen_has 'ctr#'
+	term_is_raw
+	kill -TERM "$(cat "$D/shim.pid")"
+	wait_for screen_has rc=143 || fail "$(screen)"
+	wait_for test -s "$D/stty.after"
+	assert_canonical "$D/stty.after"
+}
+
+@test "attach, -d -i: the client's stdin is PROG's, its EOF ends it; socket 0600, removed at exit" {
+	need_attach
+	shim -d -i --attach-socket "$D/sock" sh -c 'cat; echo bye >&2; exit 6'
+	run stat -c %a "$D/sock"
+	assert_output 600
+	run --separate-stderr timeout 5 sh -c 'echo hello | "$1" "$2"' _ "$ATTACH" "$D/sock"
+	assert_failure 6
+	assert_output hello
+	[ "$stderr" = bye ]
+	assert_exit_file 6
+	run cut -d' ' -f2- "$D/log"
+	assert_output $'stdout F hello\nstderr F bye'
+	wait_for test ! -e "$D/sock"
+}
+
+@test "attach: a second client is refused while one is attached" {
+	need_attach
+	local a1 rc=0
+	shim -d -i --attach-socket "$D/sock" cat
+	mkfifo "$D/in"
+	"$ATTACH" "$D/sock" <"$D/in" >"$D/a1.out" &
+	a1=$!
+	exec 5>"$D/in"
+	echo one >&5
+	wait_for grep -q one "$D/a1.out"
+	run "$ATTACH" "$D/sock" </dev/null
+	assert_failure 125
+	assert_output "ctr-attach: $D/sock: another client is attached"
+	exec 5>&-
+	wait "$a1" || rc=$?
+	[ "$rc" -eq 0 ] || fail "first client exited $rc"
+	assert_exit_file 0
+}
+
+@test "attach, -d -i -t in a terminal: Ctrl-P Ctrl-Q detaches; reattach, exit 4 returns 4" {
+	need_attach
+	shim -d -i -t --attach-socket "$D/sock" "$FAKE" "$D/inner.pid" env PS1='ctr# ' sh
+	term_run "$ATTACH" "$D/sock"
+	wait_for term_is_raw
+	keys Enter
+	wait_for screen_has 'ctr#' || fail "$(screen)"
+	keys 'echo x$((6 * 7))' Enter
+	wait_for screen_has x42 || fail "$(screen)"
+	keys C-p C-q
+	wait_for screen_has rc=0 || fail "$(screen)"
+	wait_for test -s "$D/stty.after"
+	assert_canonical "$D/stty.after"
+	kill -0 "$(cat "$D/shim.pid")" || fail "the shim ended on detach"
+	[ ! -e "$D/exit" ]
+	tmux -L "$TS" kill-server
+	rm "$D/stty.after"
+	term_run "$ATTACH" "$D/sock"
+	wait_for term_is_raw
+	keys Enter
+	wait_for screen_has 'ctr#' || fail "$(screen)"
+	keys 'exit 4' Enter
+	wait_for screen_has rc=4 || fail "$(screen)"
+	wait_for test -s "$D/stty.after"
+	assert_canonical "$D/stty.after"
+	assert_exit_file 4
+	run grep -c 'stdout F x42' "$D/log"
+	assert_output 1
+}
+
+@test "attach -t: the pty takes the client's window size and follows its resizes" {
+	need_attach
+	shim -d -i -t --attach-socket "$D/sock" "$FAKE" "$D/inner.pid" env PS1='ctr# ' sh
+	term_run "$ATTACH" "$D/sock"
+	wait_for term_is_raw
+	keys 'stty size' Enter
+	wait_for screen_has '24 80' || fail "$(screen)"
+	tmux -L "$TS" resize-window -t t -x 100 -y 30
+	keys 'stty size' Enter
+	wait_for screen_has '30 100' || fail "$(screen)"
+}
