@@ -767,6 +767,18 @@ static void child_fds_close(struct child_fds *c)
 	close_fd(&c->console);
 }
 
+/* PROG could not be exec'd: say why on stderr (with -d, still the caller's)
+ * and in the log, where `ctr logs` shows it. */
+static void start_failure_report(const struct exec_error *e)
+{
+	char msg[512];
+	const char *step = e->step ? "set up fds for" : "exec";
+	int len = snprintf(msg, sizeof(msg), "%s: %s %s: %s", PROG, step, opt.argv[0], strerror(e->err));
+	errno = e->err;
+	warn_errno("%s %s", step, opt.argv[0]);
+	log_record("stderr", 'F', msg, len < (int)sizeof(msg) ? (size_t)len : sizeof(msg) - 1);
+}
+
 /* Fork and exec PROG; a close-on-exec pipe tells whether the exec worked.
  * Returns 0, or the code PROG's child exits with when it did not. */
 static int prog_start(struct child_fds *c)
@@ -790,14 +802,7 @@ static int prog_start(struct child_fds *c)
 	close(ep[0]);
 	if (n != (ssize_t)sizeof(e))
 		return 0;
-	errno = e.err;
-	warn_errno("%s %s", e.step ? "set up fds for" : "exec", opt.argv[0]);
-	{
-		char msg[512];
-		int len = snprintf(msg, sizeof(msg), "%s: %s %s: %s", PROG,
-		                   e.step ? "set up fds for" : "exec", opt.argv[0], strerror(e.err));
-		log_record("stderr", 'F', msg, len < (int)sizeof(msg) ? (size_t)len : sizeof(msg) - 1);
-	}
+	start_failure_report(&e);
 	return e.step ? EXIT_SELF : e.err == ENOENT ? EXIT_NOTFOUND : EXIT_CANNOT;
 }
 
