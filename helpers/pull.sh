@@ -1,2 +1,989 @@
 #!/bin/sh
-# pull.sh - images from registries (Docker Registry v2 / OCI distribution API). Sourced by ctr.sh.
+# pull.sh - images from registries (Docker Registry v2 / OCI distribution API) and the verbs that move
+# images in and out: pull, login, commit, tag, save, load. Sourced by ctr.sh.
+#
+# Blobs (manifests, configs, layers) are cached by digest in $CTR_ROOT/blobs/sha256/<hex>; a blob enters
+# the cache only after its sha256 (and size) matched. An image is built in $CTR_ROOT/tmp/<verb>-<id>/
+# (rootfs is a new subvolume, work files in w/) and renamed to $CTR_ROOT/images/<id> only when complete:
+# a failure removes it, a kill leaves it for `ctr.sh cleanup`.
+#
+# Layers are unpacked by the static busybox's tar, chrooted into the new rootfs, in a private mount
+# namespace where the busybox binary is the only host file visible (bind-mounted read-only), with a
+# bounding set without CAP_MKNOD or CAP_SYS_ADMIN: see layer_jail. Whiteouts are applied the same way.
+# Variables: REF_* (the parsed reference), P_* (the operation in progress); locals start with _p.
+
+P_MT_OCI_M=application/vnd.oci.image.manifest.v1+json
+P_MT_OCI_I=application/vnd.oci.image.index.v1+json
+P_MT_DOCKER_M=application/vnd.docker.distribution.manifest.v2+json
+P_MT_DOCKER_L=application/vnd.docker.distribution.manifest.list.v2+json
+P_ACCEPT="$P_MT_OCI_M, $P_MT_OCI_I, $P_MT_DOCKER_M, $P_MT_DOCKER_L"
+P_PARALLEL=3 # layer downloads at a time (docker's default)
+P_RE_REPO='[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*'
+P_RE_DIGEST='sha256:[0-9a-f]{64}'
+P_TMP='' P_W='' P_WORK='' P_PIDS='' P_QUIET='' P_TTY='' P_CREDS=''
+
+# p_re ERE STRING: STRING (one line) matches ERE entirely.
+p_re() {
+	case $2 in *'
+'*) return 1 ;; esac
+	printf '%s\n' "$2" | grep -Eqx -- "$1"
+}
+
+# say LINE...: progress lines on stdout, unless -q.
+say() {
+	[ -n "$P_QUIET" ] || printf '%s\n' "$@"
+}
+
+# ---------------------------------------------------------------- references
+
+# ref_parse REF: docker's reference rules. Sets REF_REG (docker.io, host[:port]), REF_HOST (where the
+# API is served), REF_BASE (scheme://host), REF_REPO, REF_TAG, REF_DIGEST, REF_NAME (the local name:
+# busybox:latest, host:5000/ns/x:tag, or name@digest), REF_FULL (the canonical reference).
+ref_parse() {
+	_pr=$1 REF_TAG='' REF_DIGEST=''
+	case $_pr in *@*) REF_DIGEST=${_pr#*@} _pr=${_pr%%@*} ;; esac
+	case ${_pr##*/} in *:*) REF_TAG=${_pr##*:} _pr=${_pr%:*} ;; esac
+	REF_REG=docker.io REF_REPO=$_pr
+	case $_pr in */*)
+		case ${_pr%%/*} in *.* | *:* | localhost) REF_REG=${_pr%%/*} REF_REPO=${_pr#*/} ;; esac ;;
+	esac
+	case $REF_REG in index.docker.io | registry-1.docker.io) REF_REG=docker.io ;; esac
+	case $REF_REG/$REF_REPO in docker.io/*/*) ;; docker.io/*) REF_REPO=library/$REF_REPO ;; esac
+	[ -n "$REF_TAG$REF_DIGEST" ] || REF_TAG=latest
+	p_re '(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:[0-9]+)?' "$REF_REG" || die "$1: invalid registry name"
+	p_re "$P_RE_REPO" "$REF_REPO" || die "$1: invalid repository name (lowercase a-z 0-9 . _ - /)"
+	[ -z "$REF_TAG" ] || p_re '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}' "$REF_TAG" || die "$1: invalid tag"
+	[ -z "$REF_DIGEST" ] || p_re "$P_RE_DIGEST" "$REF_DIGEST" || die "$1: invalid digest (sha256:<64 hex>)"
+	REF_HOST=$REF_REG
+	[ "$REF_REG" != docker.io ] || REF_HOST=registry-1.docker.io
+	REF_BASE=https://$REF_HOST
+	! reg_insecure "$REF_REG" || REF_BASE=http://$REF_HOST
+	_pr=$REF_REG/$REF_REPO
+	case $_pr in docker.io/library/*) _pr=${_pr#docker.io/library/} ;; docker.io/*) _pr=${_pr#docker.io/} ;; esac
+	REF_NAME=$_pr${REF_TAG:+:$REF_TAG}
+	[ -n "$REF_TAG" ] || REF_NAME=$_pr@$REF_DIGEST
+	REF_FULL=$REF_REG/$REF_REPO${REF_TAG:+:$REF_TAG}${REF_DIGEST:+@$REF_DIGEST}
+}
+
+# reg_insecure REGISTRY: plain HTTP for the loopback and for $CTR_INSECURE_REGISTRIES (host[:port],
+# separated by spaces or commas); HTTPS for everything else.
+reg_insecure() {
+	case $1 in \[*\]:*) _ph=${1%:*} ;; \[*\]) _ph=$1 ;; *:*) _ph=${1%:*} ;; *) _ph=$1 ;; esac
+	case $_ph in localhost | 127.0.0.1 | \[::1\]) return 0 ;; esac
+	for _pi in $(printf '%s' "${CTR_INSECURE_REGISTRIES:-}" | tr ',' ' '); do
+		[ "$_pi" = "$1" ] || [ "$_pi" = "$_ph" ] && return 0
+	done
+	return 1
+}
+
+# ---------------------------------------------------------------- HTTP and authentication
+
+# p_curl ARG...: curl as every registry request uses it: http(s) only (redirects too), a connect
+# timeout, and an abort when a transfer stalls (under 1 kB/s for a minute).
+p_curl() {
+	curl -sS --proto =http,https --proto-redir =http,https --connect-timeout 20 \
+		--speed-limit 1024 --speed-time 60 -A "ctr/$CTR_VERSION" "$@"
+}
+
+# reg_get PATH OUT [ACCEPT [MAXBYTES]]: GET $REF_BASE$PATH into OUT (response headers in OUT.h),
+# following redirects and answering one authentication challenge. Sets P_CODE (the HTTP status).
+# The Authorization header lives in $P_W/auth.hdr (0600), never in argv.
+reg_get() {
+	set -- "$REF_BASE$1" "$2" "${3:-*/*}" "${4:-}"
+	for _pt in 1 2; do
+		P_CODE=$(p_curl -L -o "$2" -D "$2.h" -w '%{http_code}' -H "Accept: $3" -H "@$P_W/auth.hdr" \
+			${4:+--max-filesize "$4"} "$1") || die "GET $1: failed"
+		[ "$P_CODE" = 401 ] && [ "$_pt" = 1 ] || return 0
+		auth_answer "$2.h"
+	done
+}
+
+# http_error FILE: "HTTP <code>" and the registry's error code and message, if the body has one.
+http_error() {
+	printf 'HTTP %s%s' "$P_CODE" "$(jq -r '(.errors // [])[0] // empty | ": \(.code) \(.message // "")"' \
+		"$1" 2>/dev/null)"
+}
+
+# header NAME FILE: the value of the last NAME header in FILE (names are case-insensitive).
+header() {
+	tr -d '\r' <"$2" | awk -v n="$1" 'tolower(substr($0, 1, length(n) + 1)) == tolower(n) ":" {
+		v = substr($0, length(n) + 2); sub(/^[ \t]+/, "", v); r = v } END { print r }'
+}
+
+# auth_answer HEADERS: answer the WWW-Authenticate challenge of a 401 (Basic, or Bearer from the
+# challenge's realm, anonymous or with stored credentials) by rewriting $P_W/auth.hdr.
+auth_answer() {
+	_pc=$(header www-authenticate "$1")
+	[ -n "$_pc" ] || die "$REF_REG: HTTP 401 without a WWW-Authenticate challenge"
+	_pcred=$P_CREDS
+	[ -n "$_pcred" ] || _pcred=$(auth_lookup "$REF_REG") || exit 125
+	case $(printf '%s' "${_pc%% *}" | tr '[:upper:]' '[:lower:]') in
+	basic)
+		[ -n "$_pcred" ] || die "$REF_REG: authentication required (ctr.sh login $REF_REG)"
+		auth_set "Basic $_pcred"
+		;;
+	bearer) auth_bearer "$_pc" "$_pcred" ;;
+	*) die "$REF_REG: unsupported authentication scheme: ${_pc%% *}" ;;
+	esac
+}
+
+# auth_param NAME CHALLENGE: a parameter of a challenge (key="value" or key=token, any case for key).
+auth_param() {
+	printf '%s\n' "$2" | awk -v want="$1" '{
+		s = $0; sub(/^[^ ]+ +/, "", s)
+		while (match(s, /^[ ,]*[A-Za-z_-]+=("[^"]*"|[^, ]*)/)) {
+			kv = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH)
+			sub(/^[ ,]*/, "", kv); k = kv; sub(/=.*/, "", k); v = substr(kv, length(k) + 2)
+			if (v ~ /^".*"$/) v = substr(v, 2, length(v) - 2)
+			if (tolower(k) == want) { print v; exit }
+		} }'
+}
+
+# auth_bearer CHALLENGE [CREDS]: get a token from the challenge's realm (service and scope as given;
+# scope defaults to pulling $REF_REPO), sending Basic credentials when we have them.
+auth_bearer() {
+	_prealm=$(auth_param realm "$1") _psvc=$(auth_param service "$1") _pscope=$(auth_param scope "$1")
+	case $_prealm in http://* | https://*) ;; *) die "$REF_REG: bad token realm '$_prealm'" ;; esac
+	[ -n "$_pscope" ] || _pscope=${P_SCOPE-repository:$REF_REPO:pull}
+	set -- -G
+	[ -z "$_psvc" ] || set -- "$@" --data-urlencode "service=$_psvc"
+	[ -z "$_pscope" ] || set -- "$@" --data-urlencode "scope=$_pscope"
+	: >"$P_W/basic.hdr"
+	[ -z "$2" ] || printf 'Authorization: Basic %s\n' "$2" >"$P_W/basic.hdr"
+	_pcode=$(p_curl -L -o "$P_W/token.json" -w '%{http_code}' --max-filesize 1048576 \
+		-H "@$P_W/basic.hdr" "$@" "$_prealm") || die "token server $_prealm: failed"
+	case $_pcode in
+	200) ;;
+	401 | 403) die "$REF_REG: token server refused the credentials (HTTP $_pcode; ctr.sh login $REF_REG)" ;;
+	*) die "token server $_prealm: HTTP $_pcode" ;;
+	esac
+	_ptok=$(jq -r '.token // .access_token // empty' "$P_W/token.json" 2>/dev/null)
+	p_re '[A-Za-z0-9._~+/=-]+' "$_ptok" || die "token server $_prealm: no usable token in the answer"
+	auth_set "Bearer $_ptok"
+}
+
+# auth_set VALUE: the Authorization header for the next requests (replaced atomically: workers share it).
+auth_set() {
+	_paf=$(mktemp "$P_W/auth.XXXXXX") || die "$P_W: cannot write"
+	printf 'Authorization: %s\n' "$1" >"$_paf" && mv -f "$_paf" "$P_W/auth.hdr" || die "$P_W: cannot write"
+}
+
+# auth_lookup REGISTRY: print the stored credentials (base64 user:password) for REGISTRY, if any:
+# from `ctr.sh login` ($CTR_ROOT/auth.json), else from docker's config.json ($DOCKER_CONFIG or ~/.docker).
+auth_lookup() {
+	for _pf in "$CTR_ROOT/auth.json" "${DOCKER_CONFIG:-${HOME:-/root}/.docker}/config.json"; do
+		[ -f "$_pf" ] || continue
+		_pa=$(jq -r --arg r "$1" '.auths // {} | to_entries[]
+			| select(.key | sub("^https?://"; "") | sub("/.*$"; "")
+				| if . == "index.docker.io" or . == "registry-1.docker.io" then "docker.io" else . end
+				| . == $r)
+			| .value | .auth // (if .username then "\(.username):\(.password // "")" | @base64 else empty end)' \
+			"$_pf" 2>/dev/null | head -n 1)
+		[ -n "$_pa" ] || continue
+		p_re '[A-Za-z0-9+/]+=*' "$_pa" || die "$_pf: credentials for $1 are not base64"
+		printf '%s\n' "$_pa"
+		return 0
+	done
+}
+
+# ---------------------------------------------------------------- blob cache
+
+# blob_path DIGEST: where the blob lives in the cache (DIGEST must be sha256:<64 hex>).
+blob_path() {
+	p_re "$P_RE_DIGEST" "$1" || die "digest '$1': unsupported (want sha256:<64 hex>)"
+	printf '%s/blobs/sha256/%s\n' "$CTR_ROOT" "${1#sha256:}"
+}
+
+# blob_store FILE DIGEST [SIZE]: move FILE into the cache if its size and sha256 match.
+blob_store() {
+	_pb=$(blob_path "$2") || exit 125
+	if [ -n "${3:-}" ] && [ "$(stat -c %s "$1")" != "$3" ]; then
+		die "blob $2: $(stat -c %s "$1") bytes, the manifest says $3 (truncated or corrupt download)"
+	fi
+	_ps=sha256:$(sha256sum <"$1" | cut -d' ' -f1)
+	[ "$_ps" = "$2" ] || die "blob $2: content does not match its digest (it hashes to $_ps)"
+	mkdir -p "$CTR_ROOT/blobs/sha256" && mv -f "$1" "$_pb" || die "$_pb: cannot store"
+}
+
+# blob_fetch DIGEST SIZE [MAXBYTES]: download a blob of $REF_REPO into the cache (unless it is there).
+blob_fetch() {
+	_pb=$(blob_path "$1") || exit 125
+	[ -f "$_pb" ] && return 0
+	_pp=$P_W/${1#sha256:}.part
+	reg_get "/v2/$REF_REPO/blobs/$1" "$_pp" '*/*' "${3:-}"
+	[ "$P_CODE" = 200 ] || die "blob $1: $(http_error "$_pp")"
+	blob_store "$_pp" "$1" "$2"
+}
+
+# blob_gc: remove cached blobs that no image refers to (manifest, config or layer).
+blob_gc() {
+	[ -d "$CTR_ROOT/blobs/sha256" ] || return 0
+	cat "$CTR_ROOT"/images/*/config.json 2>/dev/null |
+		jq -r '(.digest, .config_digest, (.layers // [])[]) // empty' | sort -u >"$CTR_ROOT/blobs/.keep"
+	for _pb in "$CTR_ROOT"/blobs/sha256/*; do
+		[ -f "$_pb" ] || continue
+		grep -qx "sha256:${_pb##*/}" "$CTR_ROOT/blobs/.keep" || rm -f "$_pb"
+	done
+	rm -f "$CTR_ROOT/blobs/.keep"
+}
+
+# ---------------------------------------------------------------- manifests
+
+# manifest_get TAG|DIGEST: fetch a manifest of $REF_REPO, check it against its digest (the one asked
+# for, and Docker-Content-Digest when sent), store it. Sets P_MDIGEST, P_MTYPE, P_MFILE.
+manifest_get() {
+	_pf=$P_W/manifest
+	reg_get "/v2/$REF_REPO/manifests/$1" "$_pf" "$P_ACCEPT" 4194304
+	[ "$P_CODE" = 200 ] || die "$REF_FULL: manifest: $(http_error "$_pf")"
+	P_MDIGEST=sha256:$(sha256sum <"$_pf" | cut -d' ' -f1)
+	case $1 in sha256:*) [ "$1" = "$P_MDIGEST" ] ||
+		die "manifest $1: content does not match the digest (it hashes to $P_MDIGEST)" ;;
+	esac
+	_pd=$(header docker-content-digest "$_pf.h")
+	case $_pd in sha256:*) [ "$_pd" = "$P_MDIGEST" ] ||
+		die "manifest: Docker-Content-Digest $_pd does not match its content ($P_MDIGEST)" ;;
+	esac
+	P_MTYPE=$(manifest_type "$_pf" "$(header content-type "$_pf.h")") || exit 125
+	blob_store "$_pf" "$P_MDIGEST"
+	P_MFILE=$(blob_path "$P_MDIGEST")
+}
+
+# manifest_type FILE [CONTENT-TYPE]: its media type: the mediaType field, else the Content-Type,
+# else guessed from the fields (OCI allows leaving mediaType out).
+manifest_type() {
+	_pt=$(jq -r 'if type != "object" then "!" else .mediaType // "" end' "$1" 2>/dev/null) ||
+		die "manifest: not JSON"
+	[ "$_pt" != '!' ] || die "manifest: not a JSON object"
+	[ -n "$_pt" ] || _pt=${2%%;*}
+	case $_pt in '' | application/json | text/plain)
+		_pt=$(jq -r 'if .manifests then "'$P_MT_OCI_I'" elif .layers then "'$P_MT_OCI_M'" else "" end' "$1") ;;
+	esac
+	printf '%s\n' "$_pt"
+}
+
+# manifest_resolve TAG|DIGEST: fetch the manifest; from an index or list, pick $P_PLATFORM and fetch
+# that one. Ends with P_MFILE, P_MDIGEST, P_MTYPE describing an image manifest.
+manifest_resolve() {
+	manifest_get "$1"
+	for _pn in 1 2 3; do
+		case $P_MTYPE in
+		"$P_MT_OCI_M" | "$P_MT_DOCKER_M") return 0 ;;
+		"$P_MT_OCI_I" | "$P_MT_DOCKER_L") manifest_get "$(index_pick "$P_MFILE" "$P_PLATFORM")" ;;
+		application/vnd.docker.distribution.manifest.v1*)
+			die "$REF_FULL: schema 1 manifests are not supported (push the image again with a current client)" ;;
+		*) die "$REF_FULL: not a container image (manifest type '$P_MTYPE')" ;;
+		esac
+	done
+	die "$REF_FULL: index nested too deep"
+}
+
+# index_pick FILE OS/ARCH[/VARIANT]: the digest of the index entry for that platform.
+index_pick() {
+	_pd=$(jq -r --arg p "$2" '($p | split("/")) as [$os, $arch, $v] | [.manifests[]
+		| select(.platform.os == $os and .platform.architecture == $arch and ($v == null
+			or (.platform.variant // "") == $v or ($arch == "arm64" and $v == "v8" and .platform.variant == null)))
+		][0].digest // empty' "$1") || die "index: not valid"
+	[ -n "$_pd" ] || die "$REF_FULL: no image for $2 (the index has: $(jq -r '[.manifests[].platform // {}
+		| "\(.os)/\(.architecture)\(if .variant then "/" + .variant else "" end)"] | join(", ")' "$1"))"
+	printf '%s\n' "$_pd"
+}
+
+# host_platform: linux/<GOARCH>[/variant] of this machine, as registries name it.
+host_platform() {
+	case $(uname -m) in
+	x86_64) echo linux/amd64 ;;
+	aarch64 | arm64) echo linux/arm64 ;;
+	armv7*) echo linux/arm/v7 ;;
+	armv6*) echo linux/arm/v6 ;;
+	i?86) echo linux/386 ;;
+	ppc64le) echo linux/ppc64le ;;
+	s390x) echo linux/s390x ;;
+	riscv64) echo linux/riscv64 ;;
+	mips64) echo linux/mips64le ;;
+	*) echo "linux/$(uname -m)" ;;
+	esac
+}
+
+# manifest_layers: check the image manifest P_MFILE and its config, write $P_W/layers ("digest size"
+# per layer, bottom first) and $P_W/diffids (the config's uncompressed digests, same order).
+manifest_layers() {
+	jq -r '.layers // [] | .[] | "\(.digest) \(.size) \(.mediaType // "")"' "$P_MFILE" >"$P_W/layers.t" ||
+		die "manifest $P_MDIGEST: not valid"
+	while read -r _pd _ps _pt; do
+		case $_pt in *tar* | '') ;; *) die "layer $_pd: unsupported media type $_pt" ;; esac
+		case $_pt in *foreign* | *nondistributable*) die "layer $_pd: foreign layers are not supported" ;; esac
+		p_re '[0-9]+' "$_ps" || die "layer $_pd: bad size"
+		blob_path "$_pd" >/dev/null || exit 125
+		printf '%s %s\n' "$_pd" "$_ps"
+	done <"$P_W/layers.t" >"$P_W/layers" || exit 125
+	_pc=$(blob_path "$(jq -r .config.digest "$P_MFILE")") || exit 125
+	jq -r '.rootfs.diff_ids // [] | .[]' "$_pc" >"$P_W/diffids" 2>/dev/null || die "image config: not valid"
+	[ "$(wc -l <"$P_W/diffids")" = "$(wc -l <"$P_W/layers")" ] ||
+		die "image config: $(wc -l <"$P_W/diffids") diff_ids for $(wc -l <"$P_W/layers") layers"
+	jq -e '.os // "linux" | . == "linux"' "$_pc" >/dev/null || die "image config: not a linux image"
+}
+
+# manifest_config_check: the config blob named by P_MFILE is an image config.
+manifest_config_check() {
+	case $(jq -r '.config.mediaType // ""' "$P_MFILE") in
+	application/vnd.oci.image.config.v1+json | application/vnd.docker.container.image.v1+json | '') ;;
+	*) die "$REF_FULL: not a container image (config type $(jq -r .config.mediaType "$P_MFILE"))" ;;
+	esac
+}
+
+# ---------------------------------------------------------------- layers
+
+# layer_jail ROOT APPLET ARG...: run a busybox applet with ROOT as its root directory. It runs in a
+# private mount namespace where the static busybox is bind-mounted read-only on ROOT/$P_BB (the only
+# host file it can see), with no_new_privs and a bounding set without CAP_MKNOD (no device nodes),
+# CAP_SYS_ADMIN (no mounts) and the rest: absolute paths, .. and symlinks all resolve inside ROOT.
+# Nothing from ROOT is executed or loaded: busybox is static, and applets are called by path.
+layer_jail() {
+	_pjr=$1
+	shift
+	# shellcheck disable=SC2016 # a fixed script; the data comes in as $1...
+	unshare -m --propagation private -- sh -c 'mount --bind -o ro "$1" "$2/$3" || exit 125
+		r=$2 b=$3
+		shift 3
+		exec setpriv --no-new-privs --bounding-set=-all,+chown,+dac_override,+fowner,+fsetid,+sys_chroot \
+			-- chroot "$r" "/$b" "$@"' layer-jail "$P_BUSYBOX" "$_pjr" "$P_BB" "$@"
+}
+
+# layer_cat BLOB: the layer's tar on stdout (gzip, zstd or plain, by its magic bytes).
+layer_cat() {
+	case $(od -An -tx1 -N4 "$1" | tr -d ' \n') in
+	1f8b*) gzip -dc <"$1" ;;
+	28b52ffd) zstd -dcq <"$1" ;;
+	*) cat <"$1" ;;
+	esac
+}
+
+# layer_scan BLOB DIFFID: list the layer (reading only, on the host) into $P_W/names and check that
+# its uncompressed bytes hash to DIFFID; then sort its whiteouts into $P_W/wh.rm (paths to remove),
+# $P_W/wh.opq (directories to empty) and $P_W/wh.mark (the .wh. entries themselves).
+layer_scan() {
+	rm -f "$P_W/fifo" && mkfifo "$P_W/fifo" || die "$P_W/fifo: cannot create"
+	sha256sum <"$P_W/fifo" >"$P_W/diffid" &
+	_pp=$!
+	layer_cat "$1" | tee "$P_W/fifo" | {
+		tar -t -f - >"$P_W/names" 2>"$P_W/tar.err"
+		echo $? >"$P_W/tar.rc"
+		cat >/dev/null
+	}
+	wait "$_pp"
+	[ "$(cat "$P_W/tar.rc")" = 0 ] || die "layer ${1##*/}: not a valid tar: $(head -n 1 "$P_W/tar.err")"
+	[ "sha256:$(cut -d' ' -f1 "$P_W/diffid")" = "$2" ] ||
+		die "layer ${1##*/}: uncompressed content does not match the config's diff_id $2"
+	awk -v W="$P_W/wh.rm" -v O="$P_W/wh.opq" -v M="$P_W/wh.mark" '
+		BEGIN { printf "" > W; printf "" > O; printf "" > M }
+		{ n = $0; sub(/^(\.?\/)+/, "", n); sub(/\/+$/, "", n); b = n; sub(/^.*\//, "", b) }
+		substr(b, 1, 4) != ".wh." { next }
+		{ t = substr(b, 5); d = substr(n, 1, length(n) - length(b)) }
+		index(n, "\\") || n ~ /(^|\/)\.\.?(\/|$)/ || t == "" || t == "." || t == ".." {
+			print "ctr: layer: unsupported whiteout name: " $0 > "/dev/stderr"; bad = 1; exit }
+		{ print "/" n > M }
+		b == ".wh..wh..opq" { print "/" d > O; next }
+		{ print "/" d t > W }
+		END { exit bad }' "$P_W/names" || die "layer ${1##*/}: bad whiteout"
+}
+
+# layer_apply ROOT BLOB DIFFID: apply one layer onto ROOT: whiteouts first (they hide what lower
+# layers made), then the tar, then remove the .wh. markers the tar wrote. All inside layer_jail.
+layer_apply() {
+	layer_scan "$2" "$3"
+	if [ -s "$P_W/wh.rm" ]; then
+		tr '\n' '\0' <"$P_W/wh.rm" | layer_jail "$1" xargs -0 -r "/$P_BB" rm -rf -- ||
+			die "layer ${2##*/}: cannot apply whiteouts"
+	fi
+	while IFS= read -r _pod; do
+		layer_jail "$1" find "$_pod" -mindepth 1 -maxdepth 1 ! -path "/$P_BB" -exec "/$P_BB" rm -rf -- '{}' + \
+			</dev/null || die "layer ${2##*/}: cannot empty $_pod (opaque whiteout)"
+	done <"$P_W/wh.opq"
+	layer_cat "$2" | layer_jail "$1" tar -x -f - -C / --numeric-owner 2>"$P_W/tar.err" ||
+		die "layer ${2##*/}: cannot unpack: $(tail -n 1 "$P_W/tar.err")"
+	# what the jail refused (device nodes) or rewrote (leading /, ..) is worth a warning
+	sed 's/^/ctr: warning: layer: /' "$P_W/tar.err" >&2
+	if [ -s "$P_W/wh.mark" ]; then
+		tr '\n' '\0' <"$P_W/wh.mark" | layer_jail "$1" xargs -0 -r "/$P_BB" rm -rf -- ||
+			die "layer ${2##*/}: cannot remove whiteout markers"
+	fi
+}
+
+# layers_download: start $P_PARALLEL background workers that fetch the layers not in the cache.
+layers_download() {
+	_pk=0
+	while [ "$_pk" -lt "$P_PARALLEL" ]; do
+		layers_worker "$_pk" 2>"$P_W/worker.$_pk.err" &
+		P_PIDS="$P_PIDS $!"
+		_pk=$((_pk + 1))
+	done
+}
+
+# layers_worker K: download the layers whose index is K modulo $P_PARALLEL, lowest first.
+layers_worker() {
+	_pi=0
+	while read -r _pd _ps; do
+		_pi=$((_pi + 1))
+		[ $(((_pi - 1) % P_PARALLEL)) = "$1" ] || continue
+		if [ -f "$(blob_path "$_pd")" ]; then
+			p_state "$_pi" have
+			continue
+		fi
+		p_state "$_pi" down
+		if (blob_fetch "$_pd" "$_ps") 2>"$P_W/st/$_pi.err"; then
+			p_state "$_pi" got
+		else
+			p_state "$_pi" fail
+			return 1
+		fi
+	done <"$P_W/layers"
+}
+
+# layers_unpack ROOT: apply the layers in order as soon as each one is in the cache.
+layers_unpack() {
+	_pi=0
+	while read -r _pd _ps <&3; do
+		_pi=$((_pi + 1))
+		while :; do
+			case $(cat "$P_W/st/$_pi" 2>/dev/null) in
+			have | got) break ;;
+			fail) die "$(sed 's/^ctr: //' "$P_W/st/$_pi.err")" ;;
+			esac
+			sleep 0.1
+		done
+		p_state "$_pi" ext
+		layer_apply "$1" "$(blob_path "$_pd")" "$(sed -n "${_pi}p" "$P_W/diffids")"
+		p_state "$_pi" 'done'
+	done 3<"$P_W/layers"
+}
+
+# p_state I STATE: record layer I's state (wait down have got fail ext done); print it when the
+# output is not a terminal (on a terminal, p_draw shows it).
+p_state() {
+	if [ -z "$P_TTY$P_QUIET" ]; then
+		_psl=$(sed -n "${1}p" "$P_W/layers")
+		printf '%s\n' "${_psl%% *} $2 0 0" | p_fmt | tr -d '\r' | sed 's/\x1b\[K//'
+	fi
+	printf '%s\n' "$2" >"$P_W/st/$1.t" && mv -f "$P_W/st/$1.t" "$P_W/st/$1"
+}
+
+# p_fmt: format "digest state bytes total" lines as docker does.
+p_fmt() {
+	awk 'function h(b) { if (b >= 1e9) return sprintf("%.2fGB", b / 1e9)
+			if (b >= 1e6) return sprintf("%.1fMB", b / 1e6)
+			if (b >= 1e3) return sprintf("%.1fkB", b / 1e3); return b "B" }
+		BEGIN { m["wait"] = "Waiting"; m["have"] = "Already exists"; m["got"] = "Download complete"
+			m["fail"] = "Failed"; m["ext"] = "Extracting"; m["done"] = "Pull complete"; m["down"] = "Pulling fs layer" }
+		{ s = substr($1, 8, 12); t = m[$2]
+		  if ($2 == "down" && $4 > 0) {
+			f = int(30 * $3 / $4); bar = ""
+			for (i = 0; i < 30; i++) bar = bar (i < f ? "=" : (i == f ? ">" : " "))
+			t = sprintf("Downloading  [%s]  %s/%s", bar, h($3), h($4)) }
+		  printf "\r\033[K%s: %s\n", s, t }'
+}
+
+# p_draw: on a terminal, redraw the layer lines every 0.2 s until $P_W/st/stop appears.
+p_draw() {
+	_pn=$(wc -l <"$P_W/layers")
+	_pfirst=1
+	while :; do
+		_pstop=''
+		[ ! -f "$P_W/st/stop" ] || _pstop=1
+		[ -n "$_pfirst" ] || [ "$_pn" = 0 ] || printf '\033[%sA' "$_pn"
+		_pfirst=''
+		_pi=0
+		while read -r _pd _ps; do
+			_pi=$((_pi + 1))
+			printf '%s %s %s %s\n' "$_pd" "$(cat "$P_W/st/$_pi" 2>/dev/null || echo wait)" \
+				"$(stat -c %s "$P_W/${_pd#sha256:}.part" 2>/dev/null || echo 0)" "$_ps"
+		done <"$P_W/layers" | p_fmt
+		[ -z "$_pstop" ] || return 0
+		sleep 0.2
+	done
+}
+
+# ---------------------------------------------------------------- building an image
+
+# p_begin: set up the pool and the blob cache; from here on, p_undo cleans up on any exit.
+p_begin() {
+	need jq jq
+	pool_ensure
+	trap 'p_undo' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+	mkdir -p "$CTR_ROOT/blobs/sha256" && chmod 700 "$CTR_ROOT/blobs" || die "$CTR_ROOT/blobs: cannot create"
+}
+
+# p_new VERB: a new image directory $P_TMP ($CTR_ROOT/tmp/VERB-<id>, renamed to images/<id> when
+# complete; `cleanup` removes it if we are killed) with a private work directory $P_W.
+p_new() {
+	P_ID=$(new_id)
+	while [ -e "$CTR_ROOT/images/$P_ID" ]; do P_ID=$(new_id); done
+	P_TMP=$CTR_ROOT/tmp/$1-$P_ID
+	P_W=$P_TMP/w
+	mkdir "$P_TMP" || die "$P_TMP: cannot create"
+	(umask 077 && mkdir -p "$P_W/st" && : >"$P_W/auth.hdr") || die "$P_W: cannot create"
+}
+
+# p_undo: (EXIT trap) stop the workers and the progress display, remove the half-made image and
+# the work directory $P_WORK.
+p_undo() {
+	_prc=$?
+	trap - EXIT INT TERM HUP
+	for _pp in $P_PIDS; do p_killtree "$_pp"; done
+	wait 2>/dev/null
+	if [ -n "$P_TMP" ] && [ -d "$P_TMP" ]; then
+		subvol_rm "$P_TMP/rootfs"
+		rm -rf "$P_TMP"
+	fi
+	[ -z "$P_WORK" ] || rm -rf "$P_WORK"
+	exit "$_prc"
+}
+
+# p_killtree PID: terminate PID and all its descendants (a worker and its curl).
+p_killtree() {
+	_pall=$1
+	_pnew=$1
+	while [ -n "$_pnew" ]; do
+		_pnew=$(for _pp in $_pnew; do pgrep -P "$_pp"; done)
+		_pall="$_pall $_pnew"
+	done
+	# shellcheck disable=SC2086 # a list of PIDs
+	kill $_pall 2>/dev/null
+}
+
+# image_build NAME SOURCE: build the image of P_MFILE (layers from the cache, or being downloaded)
+# in $P_TMP, then name it NAME. Sets P_ID.
+image_build() {
+	need unshare util-linux
+	need setpriv util-linux
+	need gzip gzip
+	[ ! -s "$P_W/layers" ] || p_busybox
+	btrfs subvolume create "$P_TMP/rootfs" >/dev/null || die "$P_TMP/rootfs: cannot create subvolume"
+	P_BB=busybox-ctr-$(new_id)
+	: >"$P_TMP/rootfs/$P_BB" || die "$P_TMP/rootfs: cannot write"
+	if [ -n "$P_TTY" ]; then
+		p_draw &
+		P_PIDS="$P_PIDS $!"
+	fi
+	layers_unpack "$P_TMP/rootfs"
+	if [ -n "$P_TTY" ]; then
+		: >"$P_W/st/stop"
+		wait "${P_PIDS##* }"
+	fi
+	rm -f "$P_TMP/rootfs/$P_BB"
+	# belt and braces: the jail cannot make device nodes; there must be none
+	find "$P_TMP/rootfs" -xdev \( -type b -o -type c \) -print -delete | sed 's/^/ctr: warning: removed device node /' >&2
+	image_config "$1" "$2" >"$P_TMP/config.json" || die "$P_TMP/config.json: cannot write"
+	image_install "$1"
+}
+
+# p_busybox: the static busybox that unpacks layers ($CTR_UNTAR_BUSYBOX, default: busybox in PATH).
+p_busybox() {
+	P_BUSYBOX=${CTR_UNTAR_BUSYBOX:-$(command -v busybox)} || die "busybox: not found (apt-get install busybox-static)"
+	ldd "$P_BUSYBOX" >/dev/null 2>&1 && die "$P_BUSYBOX: must be statically linked (apt-get install busybox-static)"
+	return 0
+}
+
+# image_config NAME SOURCE: the image's config.json (what run uses) from the OCI/docker image config.
+image_config() {
+	jq -n --arg id "$P_ID" --arg name "$1" --arg src "$2" --arg md "$P_MDIGEST" --arg mt "$P_MTYPE" \
+		--arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --slurpfile m "$P_MFILE" \
+		--slurpfile c "$(blob_path "$(jq -r .config.digest "$P_MFILE")")" \
+		'$c[0] as $c | ($c.config // {}) as $k | {id: $id, name: $name, source: $src,
+		  created: (($c.created // $now) | sub("\\.[0-9]+"; "")),
+		  cmd: ($k.Cmd // []), entrypoint: ($k.Entrypoint // []), env: ($k.Env // []),
+		  workdir: ($k.WorkingDir // ""), user: ($k.User // ""),
+		  exposed_ports: (($k.ExposedPorts // {}) | keys),
+		  digest: $md, media_type: $mt, config_digest: $m[0].config.digest,
+		  layers: [$m[0].layers[].digest],
+		  platform: "\($c.os // "linux")/\($c.architecture // "")\(if $c.variant then "/" + $c.variant else "" end)"}'
+}
+
+# image_install NAME: make $P_TMP/rootfs read-only, rename $P_TMP to images/$P_ID, tag it NAME.
+image_install() {
+	rm -rf "$P_W"
+	btrfs property set -ts "$P_TMP/rootfs" ro true || die "$P_TMP/rootfs: cannot make read-only"
+	mv "$P_TMP" "$CTR_ROOT/images/$P_ID" || die "$CTR_ROOT/images/$P_ID: cannot create"
+	P_TMP=''
+	[ -z "$1" ] || image_tag "$P_ID" "$1" || die "$1: cannot tag"
+}
+
+# image_by_digest DIGEST: the ID of an image built from that manifest, if there is one.
+image_by_digest() {
+	grep -lsF "\"$1\"" "$CTR_ROOT"/images/*/config.json | while IFS= read -r _pf; do
+		[ "$(jq -r .digest "$_pf")" = "$1" ] || continue
+		_pf=${_pf%/config.json}
+		[ -d "$_pf/rootfs" ] && { printf '%s\n' "${_pf##*/}"; break; }
+	done | head -n 1 | grep .
+}
+
+# ---------------------------------------------------------------- verbs
+
+#HELP pull [-q] [--platform OS/ARCH[/VARIANT]] [REGISTRY/]NAME[:TAG|@DIGEST]   download an image
+ctr_pull() {
+	P_PLATFORM='' P_QUIET=''
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--platform=*) P_PLATFORM=${1#*=} ;;
+		--platform) need_arg "$@"; P_PLATFORM=$2; shift ;;
+		-q | --quiet) P_QUIET=1 ;;
+		--) shift; break ;;
+		-*) die "pull: unknown option $1" ;;
+		*) break ;;
+		esac
+		shift
+	done
+	[ $# -eq 1 ] || die "usage: ctr.sh pull [-q] [--platform OS/ARCH[/VARIANT]] [REGISTRY/]NAME[:TAG|@DIGEST]"
+	need curl curl
+	[ -n "$P_PLATFORM" ] || P_PLATFORM=$(host_platform)
+	p_re '[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?' "$P_PLATFORM" || die "--platform $P_PLATFORM: want OS/ARCH[/VARIANT]"
+	ref_parse "$1"
+	[ -n "$P_QUIET" ] || [ ! -t 1 ] || P_TTY=1
+	p_begin
+	p_new pull
+	if [ -n "$REF_DIGEST" ]; then say "$REF_DIGEST: Pulling from $REF_REPO"; else say "$REF_TAG: Pulling from $REF_REPO"; fi
+	manifest_resolve "${REF_DIGEST:-$REF_TAG}"
+	if _pid=$(image_by_digest "$P_MDIGEST"); then
+		image_tag "$_pid" "$REF_NAME" || die "$REF_NAME: cannot tag"
+		say "Digest: $P_MDIGEST" "Status: Image is up to date for $REF_NAME"
+		[ -z "$P_QUIET" ] || printf '%s\n' "$_pid"
+		return 0
+	fi
+	manifest_config_check
+	blob_fetch "$(jq -r .config.digest "$P_MFILE")" "$(jq -r .config.size "$P_MFILE")" 4194304
+	manifest_layers
+	layers_download
+	image_build "$REF_NAME" "$REF_FULL${REF_TAG:+@$P_MDIGEST}"
+	say "Digest: $P_MDIGEST" "Status: Downloaded newer image for $REF_NAME ($P_ID)"
+	[ -z "$P_QUIET" ] || printf '%s\n' "$P_ID"
+}
+
+#HELP login [-u USER] [-p PASSWORD | --password-stdin] REGISTRY   check and store credentials (0600)
+ctr_login() {
+	_plu='' _plp='' _pls=''
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-u | --username) need_arg "$@"; _plu=$2; shift ;;
+		-p | --password) need_arg "$@"; _plp=$2; shift ;;
+		--password-stdin) _pls=1 ;;
+		-*) die "login: unknown option $1" ;;
+		*) break ;;
+		esac
+		shift
+	done
+	[ $# -eq 1 ] || die "usage: ctr.sh login [-u USER] [-p PASSWORD | --password-stdin] REGISTRY"
+	need curl curl
+	login_registry "$1"
+	if [ -z "$_plu" ]; then
+		[ -t 0 ] || die "login: -u USER is required when stdin is not a terminal"
+		printf 'Username: ' >&2
+		read -r _plu || die "login: no username"
+	fi
+	if [ -n "$_pls" ]; then
+		IFS= read -r _plp || [ -n "$_plp" ] || die "login: no password on stdin"
+	elif [ -z "$_plp" ]; then
+		[ -t 0 ] || die "login: use --password-stdin when stdin is not a terminal"
+		printf 'Password: ' >&2
+		stty -echo
+		IFS= read -r _plp
+		stty echo
+		printf '\n' >&2
+	fi
+	[ -n "$_plu" ] && [ -n "$_plp" ] || die "login: empty username or password"
+	case $_plu in *:*) die "login: the username cannot contain ':'" ;; esac
+	p_begin
+	p_new login
+	P_CREDS=$(printf '%s:%s' "$_plu" "$_plp" | base64 -w0)
+	P_SCOPE=''
+	reg_get /v2/ "$P_W/v2"
+	[ "$P_CODE" = 200 ] || die "login $REF_REG: $(http_error "$P_W/v2")"
+	auth_store "$REF_REG" "$P_CREDS"
+	say "Login Succeeded"
+}
+
+# login_registry NAME: set REF_REG, REF_HOST, REF_BASE from a registry name (docker.io for Docker Hub).
+login_registry() {
+	_plr=${1#https://}
+	_plr=${_plr#http://}
+	_plr=${_plr%%/*}
+	case $_plr in index.docker.io | registry-1.docker.io) _plr=docker.io ;; esac
+	p_re '(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:[0-9]+)?' "$_plr" || die "login: invalid registry name '$1'"
+	ref_parse "$_plr/ctr-login"
+}
+
+# auth_store REGISTRY CREDS: record base64 credentials in $CTR_ROOT/auth.json (docker's format, 0600).
+auth_store() {
+	_paf=$CTR_ROOT/auth.json
+	[ -f "$_paf" ] || printf '{}\n' >"$P_W/auth.old"
+	[ ! -f "$_paf" ] || cp "$_paf" "$P_W/auth.old"
+	(umask 077 && jq --arg r "$1" --arg a "$2" '.auths[$r] = {auth: $a}' "$P_W/auth.old" >"$P_W/auth.new") &&
+		chmod 600 "$P_W/auth.new" && mv -f "$P_W/auth.new" "$_paf" || die "$_paf: cannot write"
+}
+
+# image_find IMAGE: the ID of a local image given by ID, by name as stored, or by any spelling of its
+# reference (docker.io/library/busybox:latest finds busybox:latest).
+image_find() {
+	if _pif=$( (image_resolve "$1") 2>/dev/null); then
+		printf '%s\n' "$_pif"
+		return 0
+	fi
+	(ref_parse "$1" 2>/dev/null && image_resolve "$REF_NAME" 2>/dev/null) || die "image $1: no such image"
+}
+
+# name_parse NAME[:TAG]: the local name a tag or commit gives (checked, in docker's familiar form).
+name_parse() {
+	ref_parse "$1"
+	[ -z "$REF_DIGEST" ] || die "$1: an image name cannot carry a digest"
+}
+
+#HELP tag IMAGE NAME[:TAG]         give an image another name
+ctr_tag() {
+	[ $# -eq 2 ] || die "usage: ctr.sh tag IMAGE NAME[:TAG]"
+	pool_ensure
+	_ptid=$(image_find "$1") || exit 125
+	name_parse "$2"
+	image_tag "$_ptid" "$REF_NAME" || die "$2: cannot tag"
+}
+
+#HELP commit CONTAINER [NAME[:TAG]]   snapshot a container's filesystem as a new image; prints its ID
+ctr_commit() {
+	[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: ctr.sh commit CONTAINER [NAME[:TAG]]"
+	pool_ensure
+	_pcid=$(ctr_resolve "$1") || exit 125
+	_pcc=$CTR_ROOT/containers/$_pcid/config.json
+	[ -f "$_pcc" ] && [ -d "$CTR_ROOT/containers/$_pcid/rootfs" ] || die "container $1: not completely created"
+	_pcn=''
+	[ $# -lt 2 ] || { name_parse "$2" && _pcn=$REF_NAME; }
+	p_begin
+	p_new commit
+	# a btrfs snapshot is atomic: a running container is caught at one instant, as after a crash
+	btrfs subvolume snapshot -r "$CTR_ROOT/containers/$_pcid/rootfs" "$P_TMP/rootfs" >/dev/null ||
+		die "container $1: cannot snapshot"
+	_pcp=$CTR_ROOT/images/$(jq -r .image_id "$_pcc")/config.json
+	[ -f "$_pcp" ] || _pcp=/dev/null
+	jq -n --slurpfile p "$_pcp" --slurpfile k "$_pcc" --arg id "$P_ID" --arg name "$_pcn" \
+		--arg created "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		'($p[0] // {cmd: [], entrypoint: [], user: "", exposed_ports: []}) as $p | $k[0] as $k
+		| ($p.entrypoint // []) as $ep
+		| $p + {id: $id, name: $name, source: "commit:\($k.id) (image \($k.image))", created: $created,
+		  parent: $k.image_id, env: $k.env, workdir: $k.workdir,
+		  cmd: (if ($ep | length) > 0 and $k.cmd[:($ep | length)] == $ep then $k.cmd[($ep | length):]
+			else $k.cmd end)}
+		| del(.digest, .media_type, .config_digest, .layers)' >"$P_TMP/config.json" ||
+		die "$P_TMP/config.json: cannot write"
+	image_install "$_pcn"
+	printf '%s\n' "$P_ID"
+}
+
+#HELP save [-o FILE] IMAGE...      write images as an OCI image layout tar (to stdout without -o)
+ctr_save() {
+	_pso=''
+	_psn=$#
+	while [ "$_psn" -gt 0 ]; do
+		case $1 in
+		-o | --output) [ "$_psn" -ge 2 ] || die "save: -o: requires an argument"; _pso=$2; shift; _psn=$((_psn - 1)) ;;
+		--output=*) _pso=${1#*=} ;;
+		-*) die "save: unknown option $1" ;;
+		*) set -- "$@" "$1" ;;
+		esac
+		shift
+		_psn=$((_psn - 1))
+	done
+	[ $# -ge 1 ] || die "usage: ctr.sh save [-o FILE] IMAGE..."
+	[ -n "$_pso" ] || [ ! -t 1 ] || die "save: refusing to write a tar to a terminal (use -o FILE)"
+	need gzip gzip
+	p_begin
+	P_WORK=$CTR_ROOT/tmp/save-$(new_id)
+	P_W=$P_WORK/w
+	_psl=$P_WORK/layout
+	(umask 077 && mkdir -p "$P_W" "$_psl/blobs/sha256") || die "$P_WORK: cannot create"
+	printf '{"imageLayoutVersion":"1.0.0"}\n' >"$_psl/oci-layout"
+	for _psi; do
+		_psid=$(image_find "$_psi") || exit 125
+		save_image "$_psid" "$_psi" "$_psl" >>"$P_W/descs" || exit 125
+	done
+	jq -cs --arg t "$P_MT_OCI_I" '{schemaVersion: 2, mediaType: $t, manifests: .}' "$P_W/descs" \
+		>"$_psl/index.json" || die "save: cannot write index.json"
+	if [ -n "$_pso" ]; then
+		tar -C "$_psl" --hard-dereference --numeric-owner --owner=0 --group=0 -cf "$_pso.tmp" \
+			oci-layout index.json blobs && mv -f "$_pso.tmp" "$_pso" || { rm -f "$_pso.tmp"; die "$_pso: cannot write"; }
+	else
+		tar -C "$_psl" --hard-dereference --numeric-owner --owner=0 --group=0 -cf - oci-layout index.json blobs ||
+			die "save: cannot write"
+	fi
+}
+
+# save_image ID NAME LAYOUT: put image ID's blobs in LAYOUT/blobs; print its index descriptor. The
+# registry's blobs are reused when all are cached (digests preserved), else the rootfs is one layer.
+save_image() {
+	_psc=$CTR_ROOT/images/$1/config.json
+	_psn=$2
+	[ "$_psn" != "$1" ] || _psn=$(jq -r '.name // ""' "$_psc")
+	_psa='{}'
+	if [ -n "$_psn" ] && (ref_parse "$_psn" 2>/dev/null); then
+		ref_parse "$_psn"
+		_psa=$(jq -cn --arg n "$REF_NAME" --arg f "$REF_FULL" \
+			'{"org.opencontainers.image.ref.name": $n, "io.containerd.image.name": $f}')
+	fi
+	if save_cached "$_psc"; then
+		save_manifest_cached "$_psc" "$3"
+	else
+		save_manifest_rootfs "$1" "$3"
+	fi
+	jq -cn --arg t "$P_MT_OCI_M" --arg d "$P_SDIGEST" --argjson s "$P_SSIZE" --argjson a "$_psa" \
+		'{mediaType: $t, digest: $d, size: $s} + if $a == {} then {} else {annotations: $a} end'
+}
+
+# save_cached CONFIG: the image came from a registry or a load, and all its blobs are still cached.
+save_cached() {
+	_psd=$(jq -r '[.digest // empty, .config_digest // empty, (.layers // [])[]] | .[]' "$1")
+	[ -n "$_psd" ] || return 1
+	for _pb in $_psd; do
+		[ -f "$(blob_path "$_pb")" ] || return 1
+	done
+}
+
+# save_blob FILE LAYOUT: link (or copy) a blob into LAYOUT; print its digest.
+save_blob() {
+	_psb=sha256:$(sha256sum <"$1" | cut -d' ' -f1)
+	ln -f "$1" "$2/blobs/sha256/${_psb#sha256:}" 2>/dev/null || cp "$1" "$2/blobs/sha256/${_psb#sha256:}" ||
+		die "$2: cannot write"
+	printf '%s\n' "$_psb"
+}
+
+# save_manifest_cached CONFIG LAYOUT: the cached blobs; a docker v2s2 manifest is rewritten as OCI.
+# Sets P_SDIGEST and P_SSIZE (the manifest's).
+save_manifest_cached() {
+	_psm=$(blob_path "$(jq -r .digest "$1")") || exit 125
+	for _pb in $(jq -r '.config.digest, .layers[].digest' "$_psm"); do
+		save_blob "$(blob_path "$_pb")" "$2" >/dev/null
+	done
+	if [ "$(manifest_type "$_psm")" != "$P_MT_OCI_M" ]; then
+		jq -c --arg t "$P_MT_OCI_M" '{schemaVersion: 2, mediaType: $t,
+			config: (.config | .mediaType = "application/vnd.oci.image.config.v1+json"),
+			layers: [.layers[] | .mediaType |= (
+				if test("diff.tar.gzip$") then "application/vnd.oci.image.layer.v1.tar+gzip"
+				elif test("diff.tar$") then "application/vnd.oci.image.layer.v1.tar" else . end)]}' \
+			"$_psm" >"$P_W/manifest.oci" || die "save: cannot convert the manifest"
+		_psm=$P_W/manifest.oci
+	fi
+	P_SDIGEST=$(save_blob "$_psm" "$2") || exit 125
+	P_SSIZE=$(stat -c %s "$_psm")
+}
+
+# save_manifest_rootfs ID LAYOUT: one gzip layer made from the rootfs, an OCI config from
+# config.json. Sets P_SDIGEST and P_SSIZE.
+save_manifest_rootfs() {
+	_psc=$CTR_ROOT/images/$1/config.json
+	rm -f "$P_W/fifo" && mkfifo "$P_W/fifo" || die "$P_W/fifo: cannot create"
+	sha256sum <"$P_W/fifo" >"$P_W/diffid" &
+	_pp=$!
+	tar -C "$CTR_ROOT/images/$1/rootfs" --numeric-owner --xattrs --sort=name -cf - . |
+		tee "$P_W/fifo" | gzip -n >"$P_W/layer"
+	wait "$_pp"
+	gzip -t "$P_W/layer" || die "image $1: cannot archive the rootfs"
+	_psd=$(save_blob "$P_W/layer" "$2") || exit 125
+	_psz=$(stat -c %s "$P_W/layer")
+	_pst=$(host_platform)
+	jq -c --arg d "sha256:$(cut -d' ' -f1 "$P_W/diffid")" --arg p "$_pst" '
+		((.platform // $p) | split("/")) as $pl
+		| {created: .created, architecture: $pl[1], os: "linux"}
+		+ (if $pl[2] then {variant: $pl[2]} else {} end)
+		+ {config: ({Env: .env, Cmd: .cmd, WorkingDir: .workdir, User: .user}
+			+ (if (.entrypoint // []) != [] then {Entrypoint: .entrypoint} else {} end)
+			+ (if (.exposed_ports // []) != [] then {ExposedPorts: (.exposed_ports | map({(.): {}}) | add)}
+				else {} end)),
+		  rootfs: {type: "layers", diff_ids: [$d]},
+		  history: [{created: .created, created_by: "ctr: \(.source)"}]}' "$_psc" >"$P_W/config" ||
+		die "image $1: cannot write its OCI config"
+	_psk=$(save_blob "$P_W/config" "$2") || exit 125
+	jq -cn --arg t "$P_MT_OCI_M" --arg k "$_psk" --argjson ks "$(stat -c %s "$P_W/config")" \
+		--arg l "$_psd" --argjson ls "$_psz" '{schemaVersion: 2, mediaType: $t,
+		config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $k, size: $ks},
+		layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $l, size: $ls}]}' \
+		>"$P_W/manifest" || die "image $1: cannot write its manifest"
+	P_SDIGEST=$(save_blob "$P_W/manifest" "$2") || exit 125
+	P_SSIZE=$(stat -c %s "$P_W/manifest")
+}
+
+#HELP load [-i FILE]               load images from an OCI image layout tar (from stdin without -i)
+ctr_load() {
+	_pli=''
+	case ${1:-} in -i | --input) need_arg "$@"; _pli=$2; shift 2 ;; --input=*) _pli=${1#*=}; shift ;; esac
+	[ $# -eq 0 ] || die "usage: ctr.sh load [-i FILE]"
+	p_begin
+	P_WORK=$CTR_ROOT/tmp/load-$(new_id)
+	(umask 077 && mkdir -p "$P_WORK/x") || die "$P_WORK: cannot create"
+	if [ -z "$_pli" ]; then
+		[ ! -t 0 ] || die "load: refusing to read a tar from a terminal (use -i FILE)"
+		_pli=$P_WORK/in.tar
+		cat >"$_pli" || die "load: cannot read stdin"
+	fi
+	[ -f "$_pli" ] && [ -r "$_pli" ] || die "$_pli: cannot read"
+	load_extract "$_pli"
+	P_QUIET=1 P_PLATFORM=$(host_platform)
+	jq -c '.manifests // [] | .[]' "$P_WORK/x/index.json" >"$P_WORK/descs" 2>/dev/null ||
+		die "$_pli: index.json is not valid"
+	[ -s "$P_WORK/descs" ] || die "$_pli: no image in index.json"
+	while IFS= read -r _pld; do
+		load_image "$_pld" "oci-archive:$_pli" </dev/null
+	done <"$P_WORK/descs"
+}
+
+# load_extract FILE: extract the layout's index.json and blobs (only those names, as plain files)
+# into $P_WORK/x. Nothing else in the archive is written anywhere.
+load_extract() {
+	tar -tf "$1" >"$P_WORK/list" 2>/dev/null || die "$1: not a tar archive"
+	grep -E '^(\./)?(oci-layout|index\.json|blobs/sha256/[0-9a-f]{64})$' "$P_WORK/list" >"$P_WORK/want"
+	grep -qE '^(\./)?index\.json$' "$P_WORK/want" || die "$1: not an OCI image layout (no index.json)"
+	tar -xf "$1" -C "$P_WORK/x" --no-same-owner --no-same-permissions --no-overwrite-dir \
+		--verbatim-files-from -T "$P_WORK/want" || die "$1: cannot extract"
+	find "$P_WORK/x" ! -type f ! -type d -exec rm -f {} + # links and specials are not blobs
+}
+
+# load_blob DIGEST [SIZE]: move a blob of the extracted layout into the cache (checked).
+load_blob() {
+	_plb=$(blob_path "$1") || exit 125
+	[ ! -f "$_plb" ] || return 0
+	_plf=$P_WORK/x/blobs/sha256/${1#sha256:}
+	[ -f "$_plf" ] || die "blob $1: not in the archive"
+	blob_store "$_plf" "$1" "${2:-}"
+}
+
+# load_image DESCRIPTOR SOURCE: make an image from one index entry (an index picks this platform).
+load_image() {
+	P_MDIGEST=$(printf '%s' "$1" | jq -r .digest)
+	_pln=$(printf '%s' "$1" | jq -r '.annotations // {} | .["io.containerd.image.name"] //
+		(.["org.opencontainers.image.ref.name"] // "" | select(test("[:/]"))) // ""')
+	[ -z "$_pln" ] || { ref_parse "$_pln" && _pln=$REF_NAME; }
+	REF_FULL=${_pln:-$P_MDIGEST}
+	for _pn in 1 2 3; do
+		load_blob "$P_MDIGEST" "$(printf '%s' "$1" | jq -r '.size // empty')"
+		P_MFILE=$(blob_path "$P_MDIGEST")
+		P_MTYPE=$(manifest_type "$P_MFILE" "$(printf '%s' "$1" | jq -r '.mediaType // empty')") || exit 125
+		case $P_MTYPE in
+		"$P_MT_OCI_I" | "$P_MT_DOCKER_L") P_MDIGEST=$(index_pick "$P_MFILE" "$P_PLATFORM") || exit 125 ;;
+		"$P_MT_OCI_M" | "$P_MT_DOCKER_M") break ;;
+		*) die "$REF_FULL: not a container image (manifest type '$P_MTYPE')" ;;
+		esac
+	done
+	if _plid=$(image_by_digest "$P_MDIGEST"); then
+		[ -z "$_pln" ] || image_tag "$_plid" "$_pln" || die "$_pln: cannot tag"
+		printf 'Loaded image: %s (%s, already present)\n' "${_pln:-$_plid}" "$_plid"
+		return 0
+	fi
+	manifest_config_check
+	load_blob "$(jq -r .config.digest "$P_MFILE")" "$(jq -r .config.size "$P_MFILE")"
+	p_new load
+	manifest_layers
+	_pi=0
+	while read -r _pd _ps; do
+		load_blob "$_pd" "$_ps"
+		_pi=$((_pi + 1))
+		p_state "$_pi" have
+	done <"$P_W/layers"
+	image_build "$_pln" "$2"
+	printf 'Loaded image: %s (%s)\n' "${_pln:-$P_ID}" "$P_ID"
+}
