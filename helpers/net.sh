@@ -326,8 +326,9 @@ net_read() {
 net_setup() {
 	case $2 in
 	host) ;;
-	none) # lo is brought up by nsenter-chroot once it has joined the netns: one ip process less
+	none)
 		ip netns add "$CTR_PREFIX-$1" || die "network: cannot create netns $CTR_PREFIX-$1"
+		ip -n "$CTR_PREFIX-$1" link set lo up || die "network: $CTR_PREFIX-$1: cannot bring lo up"
 		;;
 	*)
 		net_read "$1" && [ -n "$NETC_IP" ] || die "network: container $1 has no address (net_alloc not run)"

@@ -6,6 +6,11 @@ load helper
 
 CLIENT="$TOP/build/progs/tcp-client"
 
+setup() {
+	ctr_setup
+	"$CTR" images >/dev/null 2>&1 # make the pool now: its creation message is not a test's output
+}
+
 teardown() {
 	# objects made by hand to check that cleanup leaves what is not its own
 	[ -z "${FOREIGN_PID:-}" ] || kill -KILL "$FOREIGN_PID" 2>/dev/null
@@ -156,12 +161,13 @@ no_net_objects() {
 }
 
 @test "net: --net none has only lo and no route out" {
-	run ctr run --rm --net none busybox sh -c 'ip -o link; echo routes:; ip route; tcp-client -w 1 '"$(bridge_ip)"' 9 x'
+	run ctr run --name nonet --net none busybox sh -c 'ip -o link; echo routes:; ip route; tcp-client -w 1 '"$(bridge_ip)"' 9 x'
 	assert_failure 1
+	ctr rm nonet
 	assert_line --regexp '^1: lo: .*UP'
 	refute_line --regexp '^[0-9]+: eth0'
 	assert_line --index 1 routes:
-	assert_output --partial "Network unreachable"
+	assert_output --partial "Network is unreachable"
 	id=$(ctr run -d --net none busybox sleep 60)
 	ip netns list | grep -q "^$CTR_PREFIX-$id"
 	[ "$(ctr inspect "$id" | jq -r .network.ip)" = null ]
@@ -239,6 +245,7 @@ no_net_objects() {
 }
 
 @test "net: 50 containers started in parallel get distinct IPs and MACs; rm leaves nothing" {
+	ctr run --rm busybox true # import the image first: this test is about the network
 	base=$(random_port)
 	for i in $(seq 50); do
 		ctr run -d -p "$((base + i)):8080" busybox sleep 120 >"$BATS_TEST_TMPDIR/id.$i" 2>&1 &
@@ -286,7 +293,7 @@ no_net_objects() {
 		"$CTR" run -d -p "$(random_port):8080" busybox sleep 60 >/dev/null 2>&1 &
 		pid=$!
 		sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
-		kill -KILL "$pid" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null || : # the run may have finished
 		wait "$pid" 2>/dev/null || :
 	done
 	ctr cleanup >/dev/null
@@ -306,7 +313,7 @@ no_net_objects() {
 	rm -rf "${CTR_ROOT:?}/containers/$id" # the state is lost, the kernel objects are not
 	# look-alikes that are not this prefix's, or not ctr's
 	ip netns add "${CTR_PREFIX}x-0123456789ab"
-	ip link add "v${CTR_PREFIX#ctrt}000000" type dummy
+	ip link add "v${CTR_PREFIX#ctrt}000000" type bridge
 	iptables -t nat -A OUTPUT -p tcp --dport 9 -m comment --comment "${CTR_PREFIX}x:0123456789ab" -j RETURN
 	run ctr cleanup
 	assert_success
