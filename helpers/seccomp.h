@@ -1,0 +1,192 @@
+/* seccomp.h - nsenter-chroot's default seccomp filter (libseccomp), in the
+ * spirit of moby's default profile: an ALLOWLIST. A syscall that is not listed
+ * fails with EPERM, so a syscall added to a future kernel is refused until
+ * someone decides it is safe.
+ *
+ * Never allowed (they act on the host's kernel, not on the container):
+ * kexec_load, init/finit/delete_module, keyctl/add_key/request_key (the keyring
+ * is not namespaced), bpf, perf_event_open, userfaultfd, open_by_handle_at and
+ * name_to_handle_at (escape a chroot by inode handle), mount/umount2/pivot_root,
+ * swapon/swapoff, reboot, clock_settime/settimeofday, unshare/setns and clone
+ * with namespace flags, ptrace, acct, lookup_dcookie, iopl/ioperm, io_uring
+ * (a large attack surface that bypasses this filter), and anything unknown.
+ * Some come back with the capability that needs them anyway (--cap-add
+ * SYS_ADMIN gives mount & co, SYS_PTRACE gives ptrace, ...), as in moby.
+ *
+ * Only the native architecture is allowed: a 32-bit syscall (int 0x80 on
+ * x86_64) kills the process, it could otherwise bypass the rules.
+ * clone3 fails with ENOSYS: its flags are in memory that seccomp cannot read,
+ * and ENOSYS makes libc fall back to clone, whose flags are checked.
+ *
+ * The including file defines PROG and includes common.h first.
+ */
+#ifndef CTR_SECCOMP_H
+#define CTR_SECCOMP_H
+
+#include <linux/capability.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+/* Allowed for every container. */
+static const char *const sc_allow[] = {
+	"accept", "accept4", "access", "adjtimex", "alarm", "arch_prctl", "bind", "brk",
+	"capget", "capset", "chdir", "chmod", "chown", "chown32", "clock_getres",
+	"clock_getres_time64", "clock_gettime", "clock_gettime64", "clock_nanosleep",
+	"clock_nanosleep_time64", "close", "close_range", "connect", "copy_file_range",
+	"creat", "dup", "dup2", "dup3", "epoll_create", "epoll_create1", "epoll_ctl",
+	"epoll_ctl_old", "epoll_pwait", "epoll_pwait2", "epoll_wait", "epoll_wait_old",
+	"eventfd", "eventfd2", "execve", "execveat", "exit", "exit_group", "faccessat",
+	"faccessat2", "fadvise64", "fadvise64_64", "fallocate", "fanotify_mark", "fchdir",
+	"fchmod", "fchmodat", "fchown", "fchown32", "fchownat", "fcntl", "fcntl64",
+	"fdatasync", "fgetxattr", "flistxattr", "flock", "fork", "fremovexattr",
+	"fsetxattr", "fstat", "fstat64", "fstatat64", "fstatfs", "fstatfs64", "fsync",
+	"ftruncate", "ftruncate64", "futex", "futex_time64", "futex_waitv", "futimesat",
+	"getcpu", "getcwd", "getdents", "getdents64", "getegid", "getegid32", "geteuid",
+	"geteuid32", "getgid", "getgid32", "getgroups", "getgroups32", "getitimer",
+	"getpeername", "getpgid", "getpgrp", "getpid", "getppid", "getpriority",
+	"getrandom", "getresgid", "getresgid32", "getresuid", "getresuid32", "getrlimit",
+	"get_robust_list", "getrusage", "getsid", "getsockname", "getsockopt",
+	"get_thread_area", "gettid", "gettimeofday", "getuid", "getuid32", "getxattr",
+	"inotify_add_watch", "inotify_init", "inotify_init1", "inotify_rm_watch",
+	"io_cancel", "io_destroy", "io_getevents", "io_pgetevents",
+	"io_pgetevents_time64", "ioprio_get", "ioprio_set", "io_setup", "io_submit",
+	"ipc", "kill", "landlock_add_rule", "landlock_create_ruleset",
+	"landlock_restrict_self", "lchown", "lchown32", "lgetxattr", "link", "linkat",
+	"listen", "listxattr", "llistxattr", "_llseek", "lremovexattr", "lseek",
+	"lsetxattr", "lstat", "lstat64", "madvise", "membarrier", "memfd_create",
+	"mincore", "mkdir", "mkdirat", "mknod", "mknodat", "mlock", "mlock2", "mlockall",
+	"mmap", "mmap2", "mprotect", "mq_getsetattr", "mq_notify", "mq_open",
+	"mq_timedreceive", "mq_timedreceive_time64", "mq_timedsend",
+	"mq_timedsend_time64", "mq_unlink", "mremap", "msgctl", "msgget", "msgrcv",
+	"msgsnd", "msync", "munlock", "munlockall", "munmap", "nanosleep", "newfstatat",
+	"_newselect", "open", "openat", "openat2", "pause", "pidfd_open",
+	"pidfd_send_signal", "pipe", "pipe2", "pkey_alloc", "pkey_free", "pkey_mprotect",
+	"poll", "ppoll", "ppoll_time64", "prctl", "pread64", "preadv", "preadv2",
+	"prlimit64", "pselect6", "pselect6_time64", "pwrite64", "pwritev", "pwritev2",
+	"read", "readahead", "readlink", "readlinkat", "readv", "recv", "recvfrom",
+	"recvmmsg", "recvmmsg_time64", "recvmsg", "remap_file_pages", "removexattr",
+	"rename", "renameat", "renameat2", "restart_syscall", "rmdir", "rseq",
+	"rt_sigaction", "rt_sigpending", "rt_sigprocmask", "rt_sigqueueinfo",
+	"rt_sigreturn", "rt_sigsuspend", "rt_sigtimedwait", "rt_sigtimedwait_time64",
+	"rt_tgsigqueueinfo", "sched_getaffinity", "sched_getattr", "sched_getparam",
+	"sched_get_priority_max", "sched_get_priority_min", "sched_getscheduler",
+	"sched_rr_get_interval", "sched_rr_get_interval_time64", "sched_setaffinity",
+	"sched_setattr", "sched_setparam", "sched_setscheduler", "sched_yield",
+	"seccomp", "select", "semctl", "semget", "semop", "semtimedop",
+	"semtimedop_time64", "send", "sendfile", "sendfile64", "sendmmsg", "sendmsg",
+	"sendto", "setfsgid", "setfsgid32", "setfsuid", "setfsuid32", "setgid",
+	"setgid32", "setgroups", "setgroups32", "setitimer", "setpgid", "setpriority",
+	"setregid", "setregid32", "setresgid", "setresgid32", "setresuid",
+	"setresuid32", "setreuid", "setreuid32", "setrlimit", "set_robust_list",
+	"setsid", "setsockopt", "set_thread_area", "set_tid_address", "setuid",
+	"setuid32", "setxattr", "shmat", "shmctl", "shmdt", "shmget", "shutdown",
+	"sigaltstack", "signalfd", "signalfd4", "sigprocmask", "sigreturn", "socket",
+	"socketcall", "socketpair", "splice", "stat", "stat64", "statfs", "statfs64",
+	"statx", "symlink", "symlinkat", "sync", "sync_file_range", "syncfs", "sysinfo",
+	"tee", "tgkill", "time", "timer_create", "timer_delete", "timer_getoverrun",
+	"timer_gettime", "timer_gettime64", "timer_settime", "timer_settime64",
+	"timerfd_create", "timerfd_gettime", "timerfd_gettime64", "timerfd_settime",
+	"timerfd_settime64", "times", "tkill", "truncate", "truncate64", "ugetrlimit",
+	"umask", "uname", "unlink", "unlinkat", "utime", "utimensat",
+	"utimensat_time64", "utimes", "vfork", "wait4", "waitid", "waitpid", "write",
+	"writev", NULL,
+};
+
+/* Allowed only with a capability (which the kernel checks as well). */
+static const struct { int cap; const char *const names[12]; } sc_cap_allow[] = {
+	{ CAP_SYS_ADMIN, { "mount", "umount", "umount2", "pivot_root", "unshare", "setns",
+	                   "sethostname", "setdomainname", "quotactl", "fanotify_init",
+	                   "name_to_handle_at", NULL } },
+	{ CAP_SYS_BOOT, { "reboot", NULL } },
+	{ CAP_SYS_CHROOT, { "chroot", NULL } },
+	{ CAP_SYS_MODULE, { "init_module", "finit_module", "delete_module", NULL } },
+	{ CAP_SYS_PACCT, { "acct", NULL } },
+	{ CAP_SYS_PTRACE, { "ptrace", "process_vm_readv", "process_vm_writev", "kcmp",
+	                    "pidfd_getfd", NULL } },
+	{ CAP_SYS_RAWIO, { "iopl", "ioperm", NULL } },
+	{ CAP_SYS_TIME, { "settimeofday", "stime", "clock_settime", "clock_settime64",
+	                  "clock_adjtime", "clock_adjtime64", NULL } },
+	{ CAP_SYS_TTY_CONFIG, { "vhangup", NULL } },
+	{ CAP_SYS_NICE, { "get_mempolicy", "mbind", "set_mempolicy", NULL } },
+	{ CAP_SYSLOG, { "syslog", NULL } },
+	{ CAP_DAC_READ_SEARCH, { "open_by_handle_at", NULL } },
+};
+
+#define SC_NS_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
+                     CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP)
+
+__attribute__((noreturn))
+static void sc_die(int rc, const char *what)
+{
+	errno = -rc;
+	die_errno("seccomp %s", what);
+}
+
+/* Add one rule; a name this architecture does not have is skipped. */
+static void sc_rule(scmp_filter_ctx ctx, uint32_t action, const char *name,
+		    unsigned int argc, const struct scmp_arg_cmp *args)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+	if (nr == __NR_SCMP_ERROR || nr < 0)
+		return;
+	int rc = seccomp_rule_add_array(ctx, action, nr, argc, args);
+	if (rc < 0)
+		sc_die(rc, name);
+}
+
+static void sc_allow_names(scmp_filter_ctx ctx, const char *const *names)
+{
+	for (; *names; names++)
+		sc_rule(ctx, SCMP_ACT_ALLOW, *names, 0, NULL);
+}
+
+/* Syscalls allowed only for some arguments. */
+static void sc_conditional(scmp_filter_ctx ctx, uint64_t caps)
+{
+	static const uint64_t personas[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
+	/* clone: threads and fork, no new namespace (unless CAP_SYS_ADMIN) */
+	struct scmp_arg_cmp no_ns = SCMP_A0_64(SCMP_CMP_MASKED_EQ, SC_NS_FLAGS, 0);
+	sc_rule(ctx, SCMP_ACT_ALLOW, "clone", (caps >> CAP_SYS_ADMIN) & 1 ? 0 : 1, &no_ns);
+	sc_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
+	/* ioctl: all but faking terminal input (TIOCSTI) and the console's
+	 * TIOCLINUX. libseccomp takes one comparison per argument and rule, so
+	 * the allowed 32-bit command space is cut in pieces around the two. */
+	struct scmp_arg_cmp below = SCMP_A1_32(SCMP_CMP_LT, TIOCSTI);
+	struct scmp_arg_cmp above = SCMP_A1_32(SCMP_CMP_GT, TIOCLINUX);
+	sc_rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &below);
+	sc_rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &above);
+	for (uint32_t cmd = TIOCSTI + 1; cmd < TIOCLINUX; cmd++) {
+		struct scmp_arg_cmp eq = SCMP_A1_32(SCMP_CMP_EQ, cmd);
+		sc_rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &eq);
+	}
+	/* personality: only the harmless personas (no ADDR_NO_RANDOMIZE etc.) */
+	for (size_t i = 0; i < sizeof(personas) / sizeof(personas[0]); i++) {
+		struct scmp_arg_cmp p = SCMP_A0_64(SCMP_CMP_EQ, personas[i]);
+		sc_rule(ctx, SCMP_ACT_ALLOW, "personality", 1, &p);
+	}
+}
+
+/* Build and load the filter for a container holding capability set caps.
+ * Called last before execve: every syscall after it must be allowed. */
+static void seccomp_load_default(uint64_t caps)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	if (!ctx)
+		die("seccomp init: out of memory");
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (rc < 0)
+		sc_die(rc, "bad arch action");
+	sc_allow_names(ctx, sc_allow);
+	for (size_t i = 0; i < sizeof(sc_cap_allow) / sizeof(sc_cap_allow[0]); i++)
+		if ((caps >> sc_cap_allow[i].cap) & 1)
+			sc_allow_names(ctx, sc_cap_allow[i].names);
+	sc_conditional(ctx, caps);
+	rc = seccomp_load(ctx);
+	if (rc < 0)
+		sc_die(rc, "load");
+	seccomp_release(ctx);
+}
+
+#endif
