@@ -1,0 +1,448 @@
+#!/bin/sh
+# bench.sh - `make bench`: what a container start costs with ctr, next to the bocker way, runc, crun
+# and the bare kernel floor, all on the same busybox root filesystem and measured in the same run;
+# how start time and memory behave as N containers run; rm time; pull time next to skopeo + umoci.
+#
+# Usage: bench/bench.sh            (as root; needs no terminal)
+# Environment:
+#   BENCH_RUNS (10), BENCH_WARMUP (2)  timed and warm-up runs of each one-shot row
+#   BENCH_MAX_N (1000)     most detached containers; checkpoints at 1, 100, 1000, 4000 up to it
+#   BENCH_RM_SAMPLE (10)   containers removed one at a time and timed; the rest go in parallel
+#   BENCH_PULL_RUNS (3)    timed runs of each pull row (after 1 warm-up)
+#   BENCH_OUT (bench/results.md)   where the Markdown report goes; it is also printed on stdout
+#   BENCH_KEEP             set: keep the work directory (hyperfine's JSON and log) and say where
+# Timing: hyperfine (-N: no shell in between) with --export-json; the report shows medians and
+# min/max in milliseconds. Progress goes to stderr, the hyperfine log to the work directory.
+# Isolation: the bench makes everything under its own names: a work directory in /var/tmp holding
+# CTR_ROOT on its own loopback btrfs pool; CTR_PREFIX `cb` + 4 hex, which also names the bocker
+# objects and the runc/crun cgroups; its own bridges and subnets. The EXIT trap (also on INT, TERM,
+# HUP) kills what runs and removes every netns, link, cgroup, iptables rule, the registry and the pool.
+# Exit status: 0 when the report was written (rows that could not run say why in it), 1 otherwise.
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd -P) || exit 1
+CTR=$TOP/ctr.sh
+ROOTFS=$TOP/build/rootfs/busybox
+: "${BENCH_RUNS:=10}" "${BENCH_WARMUP:=2}" "${BENCH_MAX_N:=1000}" "${BENCH_RM_SAMPLE:=10}"
+: "${BENCH_PULL_RUNS:=3}" "${BENCH_OUT:=$TOP/bench/results.md}" "${BENCH_KEEP:=}"
+W=''
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+	say "$*"
+	exit 1
+}
+
+# ---------------------------------------------------------------- set-up and teardown
+
+# preflight: root, the tools, a built tree; paths without blanks (hyperfine -N splits on them).
+preflight() {
+	[ "$(id -u)" = 0 ] || die "must be run as root"
+	for _t in hyperfine:hyperfine jq:jq btrfs:btrfs-progs ip:iproute2 cgcreate:cgroup-tools \
+		runc:runc crun:crun skopeo:skopeo umoci:umoci docker-registry:docker-registry; do
+		command -v "${_t%%:*}" >/dev/null 2>&1 || die "${_t%%:*}: not found (apt-get install ${_t#*:})"
+	done
+	[ -x "$ROOTFS/bin/busybox" ] || die "$ROOTFS: not built (make image)"
+	[ -x "$TOP/build/ctr-shim" ] && [ -x "$TOP/build/nsenter-chroot" ] || die "helpers not built (make helpers)"
+	case $TOP in *[[:space:]]*) die "$TOP: a path with blanks cannot be benchmarked" ;; esac
+	case $BENCH_MAX_N$BENCH_RUNS$BENCH_WARMUP$BENCH_RM_SAMPLE$BENCH_PULL_RUNS in
+	*[!0-9]*) die "BENCH_MAX_N, BENCH_RUNS, BENCH_WARMUP, BENCH_RM_SAMPLE, BENCH_PULL_RUNS: numbers" ;;
+	esac
+	[ "$BENCH_MAX_N" -ge 1 ] && [ "$BENCH_RUNS" -ge 1 ] || die "BENCH_MAX_N and BENCH_RUNS: at least 1"
+}
+
+# free_octet FROM COUNT: a second octet X in [FROM, FROM+COUNT) such that no address or route of the
+# host is in 10.X.0.0/16.
+free_octet() {
+	_used=$( { ip -4 -o addr show; ip -4 route show table all; } 2>/dev/null)
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+		_x=$(($1 + $(od -An -N1 -tu1 /dev/urandom | tr -d ' ') % $2))
+		printf '%s\n' "$_used" | grep -Eq "(^|[^0-9.])10\.$_x\." || { echo "$_x"; return 0; }
+	done
+	return 1
+}
+
+# names: the bench's own prefix, work directory, pool, bridges and subnets (exported for ctr.sh).
+names() {
+	_r=$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+	P=cb$_r
+	W=$(mktemp -d "/var/tmp/ctr-bench.$_r.XXXXXX") || die "cannot make a work directory"
+	_a=$(free_octet 160 30) && _b=$(free_octet 190 10) || die "no free 10.X.0.0/16 for the bench"
+	export CTR_PREFIX="$P" CTR_ROOT="$W/root" CTR_POOL="$W/pool" CTR_POOL_SIZE=8G
+	export CTR_BRIDGE="${P}c" CTR_SUBNET="10.$_a.0.0/16"
+	BR_BOCKER=${P}k NET_BOCKER=10.$_b.$(($(od -An -N1 -tu1 /dev/urandom | tr -d ' ') % 250))
+}
+
+# kill_cgroup DIR: SIGKILL every process in a group tree, then remove the tree (children first).
+kill_cgroup() {
+	[ -d "$1" ] || return 0
+	# shellcheck disable=SC2038 # what goes through xargs are PIDs, not file names
+	find "$1" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		find "$1" -depth -type d -exec rmdir {} + 2>/dev/null
+		[ -d "$1" ] || return 0
+		sleep 0.1
+	done
+	say "cgroup $1: could not be removed"
+}
+
+# sweep_iptables: delete every rule whose comment starts with "$P:" in one atomic restore per table.
+sweep_iptables() {
+	for _t in nat filter mangle; do
+		_rules=$(iptables-save -t "$_t" 2>/dev/null | grep -- "--comment \"\{0,1\}$P:" | sed 's/^-A /-D /')
+		[ -n "$_rules" ] || continue
+		printf '*%s\n%s\nCOMMIT\n' "$_t" "$_rules" | iptables-restore --noflush ||
+			say "iptables -t $_t: some rules of $P could not be removed"
+	done
+}
+
+# sweep: remove every object of the bench, whatever state it was left in (the EXIT trap).
+sweep() {
+	_rc=$?
+	trap - EXIT INT TERM HUP
+	[ -n "$W" ] || exit "$_rc"
+	say "removing the bench's objects ($P)"
+	[ -f "$W/registry/registry.pid" ] && kill "$(cat "$W/registry/registry.pid")" 2>/dev/null
+	for _f in "$CTR_ROOT"/containers/*/pid "$CTR_ROOT"/containers/*/shim.pid; do
+		[ -f "$_f" ] && kill -KILL "$(cat "$_f")" 2>/dev/null
+	done
+	for _ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case $_ns in "$P"-*) ;; *) continue ;; esac
+		ip netns pids "$_ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+		ip netns del "$_ns" 2>/dev/null
+	done
+	for _cg in /sys/fs/cgroup/*/"$P" /sys/fs/cgroup/"$P"; do kill_cgroup "$_cg"; done
+	sweep_iptables
+	for _l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
+		case $_l in "$P"*) ip link del "$_l" 2>/dev/null ;; esac
+	done
+	if mountpoint -q "$CTR_ROOT" 2>/dev/null; then
+		umount "$CTR_ROOT" 2>/dev/null || umount -l "$CTR_ROOT"
+	fi
+	if [ -n "$BENCH_KEEP" ]; then
+		rm -f "$CTR_POOL"
+		say "work directory kept: $W"
+	else
+		rm -rf "$W"
+	fi
+	exit "$_rc"
+}
+
+# ---------------------------------------------------------------- measuring
+
+# hf NAME CMD [HYPERFINE_OPTION...]: time CMD (no shell) into $W/NAME.json. On failure, the
+# command's last line of output goes to $W/NAME.err and hf fails.
+hf() {
+	_hn=$1 _hcmd=$2
+	shift 2
+	hyperfine -N --show-output --export-json "$W/$_hn.json" "$@" "$_hcmd" >"$W/$_hn.log" 2>&1 </dev/null
+	_hrc=$?
+	printf '\n=== %s: %s\n' "$_hn" "$_hcmd" | cat - "$W/$_hn.log" >>"$W/hyperfine.log"
+	[ "$_hrc" -eq 0 ] && return 0
+	grep -v '^Error: Command terminated\|^Benchmark\|^ *$' "$W/$_hn.log" | tail -n 1 | cut -c1-120 >"$W/$_hn.err"
+	return 1
+}
+
+# times_ms NAME: every run's wall time from $W/NAME.json, in ms, one per line, in run order.
+times_ms() {
+	jq -r '.results[].times[] * 1000' "$W/$1.json"
+}
+
+# stats: "median min max count" of the numbers on stdin (nothing when there are none).
+stats() {
+	sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) exit 1
+		m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+		printf "%.1f %.1f %.1f %d\n", m, a[1], a[NR], NR }'
+}
+
+# one_shot NAME LABEL WHAT CMD: a row of the first table: CMD timed BENCH_RUNS times after the warm-ups.
+one_shot() {
+	say "$1: $4"
+	if hf "$1" "$4" --warmup "$BENCH_WARMUP" --runs "$BENCH_RUNS"; then
+		# shellcheck disable=SC2046 # median min max count, one word each
+		set -- "$1" "$2" "$3" $(times_ms "$1" | stats)
+		printf '| %s | %s | %s | %s | %s |\n' "$2" "$3" "$4" "$5" "$6" >>"$W/t1.md"
+		say "$1: median $4 ms"
+	else
+		printf '| %s | could not run: %s | | | |\n' "$2" "$(cat "$W/$1.err")" >>"$W/t1.md"
+		say "$1: could not run: $(cat "$W/$1.err")"
+	fi
+}
+
+# cgroup_mode: v1, hybrid (v1 controllers and systemd's empty cgroup2) or v2.
+cgroup_mode() {
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		echo v2
+	elif awk '$3 == "cgroup2" { f = 1 } END { exit !f }' /proc/self/mounts; then
+		echo hybrid
+	else
+		echo v1
+	fi
+}
+
+# ---------------------------------------------------------------- the rows
+
+# prime: the first run creates the pool, imports the busybox image and makes the bridge: not timed.
+prime() {
+	say "work directory $W, prefix $P, subnet $CTR_SUBNET"
+	"$CTR" run --rm --net none busybox true || die "ctr.sh run --rm --net none busybox true: failed"
+	"$CTR" run --rm busybox true || die "ctr.sh run --rm busybox true: failed"
+	mkdir "$CTR_ROOT/bocker" && btrfs subvolume create "$CTR_ROOT/bocker/base" >/dev/null &&
+		cp -a "$ROOTFS/." "$CTR_ROOT/bocker/base/" || die "bocker: cannot make the base subvolume"
+	ip link add "$BR_BOCKER" type bridge && ip addr add "$NET_BOCKER.1/24" dev "$BR_BOCKER" &&
+		ip link set "$BR_BOCKER" up || die "bocker: cannot make bridge $BR_BOCKER"
+	sh "$TOP/bench/oci-bundle.sh" "$W/bundle" "$ROOTFS" "/$P/oci" || die "cannot make the OCI bundle"
+}
+
+# crun_cmd: crun 1.8 refuses hybrid cgroups: there it runs in a private mount namespace where a
+# tmpfs hides the (controller-less) cgroup2 mount, so that it sees plain v1.
+crun_cmd() {
+	_c="crun --root $W/crun run --bundle $W/bundle $P-crun"
+	if [ "$(cgroup_mode)" = hybrid ]; then
+		_u=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+		printf "unshare -m sh -c 'mount -t tmpfs none %s && exec %s'" "$_u" "$_c"
+	else
+		printf '%s' "$_c"
+	fi
+}
+
+# shellcheck disable=SC2016 # Markdown backquotes
+# shellcheck disable=SC2016 # Markdown backquotes
+crun_what() {
+	if [ "$(cgroup_mode)" = hybrid ]; then
+		echo '`unshare -m` + a tmpfs over the cgroup2 mount (crun 1.8 refuses hybrid cgroups), then `crun run` of the same bundle'
+	else
+		echo '`crun run` of the same bundle'
+	fi
+}
+
+# shellcheck disable=SC2016 # Markdown backquotes
+one_shot_rows() {
+	printf '| | what is timed | median | min | max |\n|---|---|---:|---:|---:|\n' >"$W/t1.md"
+	one_shot floor "floor" '`unshare -fmuipn --mount-proc chroot ROOTFS true`' \
+		"unshare -fmuipn --mount-proc chroot $ROOTFS true"
+	one_shot bocker "bocker way" '`bench/bocker-run.sh`: veth on a bridge, netns, 5 `ip netns exec`, btrfs snapshot, `cgcreate` + 2 `cgset`, `cgexec … ip netns exec … unshare -fmuip --mount-proc chroot SNAPSHOT true`, teardown' \
+		"sh $TOP/bench/bocker-run.sh $CTR_ROOT/bocker/base $P $BR_BOCKER $NET_BOCKER true"
+	one_shot runc "runc" '`runc run` of a `runc spec` bundle (rootfs read-only in place, new netns)' \
+		"runc --root $W/runc run --bundle $W/bundle $P-runc"
+	one_shot crun "crun" "$(crun_what)" "$(crun_cmd)"
+	one_shot ctr_none "ctr, --net none" '`ctr.sh run --rm --net none busybox true`' \
+		"$CTR run --rm --net none busybox true"
+	one_shot ctr_bridge "ctr, bridge" '`ctr.sh run --rm busybox true`' "$CTR run --rm busybox true"
+}
+
+# checkpoints: 1 100 1000 4000 up to BENCH_MAX_N, and BENCH_MAX_N itself.
+checkpoints() {
+	for _c in 1 100 1000 4000; do [ "$_c" -lt "$BENCH_MAX_N" ] && echo "$_c"; done
+	echo "$BENCH_MAX_N"
+}
+
+# container_procs: "SHIM_PID PID1" of every container of the bench, one per line.
+container_procs() {
+	for _d in "$CTR_ROOT"/containers/*/; do
+		[ -f "$_d/shim.pid" ] && [ -f "$_d/pid" ] && printf '%s %s\n' "$(cat "$_d/shim.pid")" "$(cat "$_d/pid")"
+	done
+}
+
+# vmrss PID...: VmRSS in KiB of each process, one per line.
+vmrss() {
+	[ $# -gt 0 ] || return 0
+	# shellcheck disable=SC2016 # an awk program
+	for _p; do printf '/proc/%s/status\n' "$_p"; done | xargs awk '/^VmRSS:/ { print $2 }' 2>/dev/null
+}
+
+# ppids PID...: the parent of each process (nsenter-chroot, the parent of a container's PID 1).
+ppids() {
+	[ $# -gt 0 ] || return 0
+	# shellcheck disable=SC2016 # an awk program
+	for _p; do printf '/proc/%s/status\n' "$_p"; done | xargs awk '/^PPid:/ { print $2 }' 2>/dev/null
+}
+
+# cg_mem PID...: "KMEM_BYTES TOTAL_BYTES" of the memory cgroup of each process. v1: the group's
+# memory.kmem.usage_in_bytes and memory.usage_in_bytes; v2: memory.stat's kernel, memory.current.
+cg_mem() {
+	_v1=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/self/mounts)
+	_v2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	for _p; do
+		if [ -n "$_v1" ]; then
+			_g=$_v1$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' "/proc/$_p/cgroup" 2>/dev/null)
+			printf '%s %s\n' "$(cat "$_g/memory.kmem.usage_in_bytes")" "$(cat "$_g/memory.usage_in_bytes")"
+		else
+			_g=$_v2$(awk -F: '$1 == "0" { print $3 }' "/proc/$_p/cgroup" 2>/dev/null)
+			printf '%s %s\n' "$(awk '$1 == "kernel" { print $2 }' "$_g/memory.stat")" "$(cat "$_g/memory.current")"
+		fi
+	done 2>/dev/null
+}
+
+# memory_row N: the second table's row with N containers running: their start times (all, the
+# first tenth, the last tenth) and memory per container.
+memory_row() {
+	container_procs >"$W/procs"
+	_running=$(wc -l <"$W/procs")
+	# shellcheck disable=SC2046 # one PID per word
+	_shim=$(vmrss $(cut -d' ' -f1 "$W/procs") | stats)
+	# shellcheck disable=SC2046
+	_nsc=$(vmrss $(ppids $(cut -d' ' -f2 "$W/procs")) | stats)
+	# shellcheck disable=SC2046
+	cg_mem $(cut -d' ' -f2 "$W/procs") >"$W/cgmem"
+	_kmem=$(awk '{ print $1 / 1024 }' "$W/cgmem" | stats)
+	_total=$(awk '{ print $2 / 1024 }' "$W/cgmem" | stats)
+	_k=$((($1 + 9) / 10))
+	_all=$(head -n "$1" "$W/ramp.ms" | stats)
+	_first=$(head -n "$_k" "$W/ramp.ms" | stats)
+	_last=$(head -n "$1" "$W/ramp.ms" | tail -n "$_k" | stats)
+	printf '| %s | %s | %s | %s | %s | %s–%s | %s | %s | %s | %s |\n' "$1" "$_running" "${_all%% *}" \
+		"${_first%% *}" "${_last%% *}" "$(echo "$_all" | cut -d' ' -f2)" "$(echo "$_all" | cut -d' ' -f3)" \
+		"${_shim%% *}" "${_nsc%% *}" "${_kmem%% *}" "${_total%% *}" >>"$W/t2.md"
+	say "N=$1: start median ${_all%% *} ms (first 10% ${_first%% *}, last 10% ${_last%% *}); shim RSS ${_shim%% *} KiB, kmem ${_kmem%% *} KiB"
+}
+
+# ramp: start BENCH_MAX_N containers (`sleep 1d`, bridge network) one after another, each timed, in
+# hyperfine batches of at most 100 runs (a failure loses one batch's times, not the ramp's); a
+# table row at each checkpoint. ramp.ms: one start time per line, in start order.
+ramp() {
+	printf '| N | running | start, median | first 10%% | last 10%% | min–max | ctr-shim RSS | nsenter-chroot RSS | cgroup kmem | cgroup total |\n' >"$W/t2.md"
+	printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' >>"$W/t2.md"
+	: >"$W/ramp.ms"
+	_rn=0
+	for _rcp in $(checkpoints); do
+		while [ "$_rn" -lt "$_rcp" ]; do
+			_rk=$((_rcp - _rn))
+			[ "$_rk" -le 100 ] || _rk=100
+			if ! hf "ramp$_rn" "$CTR run -d busybox sleep 1d" --runs "$_rk"; then
+				RAMP_STOP="at $(container_procs | wc -l) running containers: $(cat "$W/ramp$_rn.err")"
+				say "ramp: stopped $RAMP_STOP"
+				return 0
+			fi
+			times_ms "ramp$_rn" >>"$W/ramp.ms"
+			_rn=$((_rn + _rk))
+			say "ramp: $_rn containers running"
+		done
+		memory_row "$_rcp"
+	done
+}
+
+# rm_rows: rm -f of BENCH_RM_SAMPLE containers one at a time (each timed), then the rest in parallel.
+rm_rows() {
+	_ids=$(ls "$CTR_ROOT/containers")
+	_n=$(printf '%s\n' "$_ids" | grep -c .)
+	[ "$_n" -gt 0 ] || return 0
+	_s=$BENCH_RM_SAMPLE
+	[ "$_s" -le "$_n" ] || _s=$_n
+	say "rm -f: $_s containers one at a time, $_n running"
+	_list=$(printf '%s\n' "$_ids" | head -n "$_s" | paste -sd, -)
+	if hf rm "$CTR rm -f {id}" --runs 1 -L id "$_list"; then
+		_r=$(times_ms rm | stats)
+		RM_ROW="median ${_r%% *} ms, min–max $(echo "$_r" | cut -d' ' -f2)–$(echo "$_r" | cut -d' ' -f3) ms ($_s containers, one at a time, starting with $_n running)"
+	else
+		RM_ROW="could not run: $(cat "$W/rm.err")"
+	fi
+	printf '%s\n' "$_ids" | tail -n +"$((_s + 1))" >"$W/rest"
+	_m=$(grep -c . "$W/rest")
+	[ "$_m" -gt 0 ] || return 0
+	_j=$(($(nproc) * 16))
+	say "rm -f: the other $_m containers, $_j at a time"
+	if hf rmrest "xargs -a $W/rest -P $_j -n 1 $CTR rm -f" --runs 1; then
+		_r=$(times_ms rmrest | stats)
+		RM_REST="the other $_m containers, $_j in parallel: ${_r%% *} ms in all, $(awk -v t="${_r%% *}" -v m="$_m" 'BEGIN { printf "%.1f", t / m }') ms per container"
+	else
+		RM_REST="the other $_m in parallel: could not run: $(cat "$W/rmrest.err")"
+	fi
+}
+
+# pull_rows: a 4-layer image in a local registry, pulled by ctr and by skopeo + umoci.
+pull_rows() {
+	printf '| | median | min | max |\n|---|---:|---:|---:|\n' >"$W/t3.md"
+	mkdir "$W/registry" || return 1
+	say "registry: building and pushing a 4-layer image"
+	if ! REF=$(sh "$TOP/bench/registry.sh" "$W/registry" "$ROOTFS"); then
+		PULL_IMAGE="could not set up the registry"
+		return 0
+	fi
+	PULL_IMAGE="\`$REF\`: $(skopeo inspect --raw --tls-verify=false "docker://$REF" |
+		jq -r '"\(.layers | length) layers, \((([.layers[].size] | add) / 1048576 * 10 | floor) / 10) MiB compressed"')"
+	if grep -q '^ctr_pull()' "$TOP/helpers/pull.sh" 2>/dev/null; then
+		# cold: no image and an empty blob cache (pull.sh keeps layers in $CTR_ROOT/blobs)
+		pull_row ctr_pull "\`ctr.sh pull\`, cold" "$CTR pull -q $REF" \
+			"sh -c '$CTR rmi -f $REF >/dev/null 2>&1; rm -rf $CTR_ROOT/blobs'"
+		pull_row ctr_pull_cached "\`ctr.sh pull\`, layers in ctr's blob cache" "$CTR pull -q $REF" \
+			"sh -c '$CTR rmi -f $REF >/dev/null 2>&1; exit 0'"
+	else
+		# shellcheck disable=SC2016 # Markdown backquotes
+		printf '| `ctr.sh pull` | n/a: pull not implemented yet | | |\n' >>"$W/t3.md"
+	fi
+	pull_row oci_pull "\`skopeo copy\` + \`umoci unpack\` (bench/oci-pull.sh)" \
+		"sh $TOP/bench/oci-pull.sh $REF $W/pulled" "rm -rf $W/pulled"
+}
+
+# pull_row NAME LABEL CMD PREPARE: one pull row, PREPARE before every run (a cold pull each time).
+pull_row() {
+	say "$1: $3"
+	if hf "$1" "$3" --warmup 1 --runs "$BENCH_PULL_RUNS" --prepare "$4"; then
+		# shellcheck disable=SC2046 # median min max count, one word each
+		set -- "$1" "$2" $(times_ms "$1" | stats)
+		printf '| %s | %s | %s | %s |\n' "$2" "$3" "$4" "$5" >>"$W/t3.md"
+		say "$1: median $3 ms"
+	else
+		printf '| %s | could not run: %s | | |\n' "$2" "$(cat "$W/$1.err")" >>"$W/t3.md"
+	fi
+}
+
+# ---------------------------------------------------------------- the report
+
+machine() {
+	_cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+	_mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+	printf '%s\n' "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	printf '%s\n' "- kernel: $(uname -sr) $(uname -m)"
+	printf '%s\n' "- CPU: ${_cpu:-unknown}, $(nproc) cores; memory: $_mem"
+	printf '%s\n' "- cgroups: $(cgroup_mode)"
+	printf '%s, %s, %s, %s, %s\n' "- tools: $("$CTR" --version)" "$(runc --version | head -n 1)" \
+		"$(crun --version | head -n 1)" "$(hyperfine --version)" "$(busybox 2>/dev/null | head -n 1 | cut -d' ' -f1-2)"
+}
+
+# shellcheck disable=SC2016 # Markdown backquotes, not command substitutions
+report() {
+	printf '# ctr benchmark\n\n'
+	printf 'Made by `make bench` (bench/bench.sh). Every row runs `true` (or `sleep`) on the same busybox\n'
+	printf 'root filesystem, build/rootfs/busybox, measured in the same run. Times are wall-clock ms.\n\n'
+	machine
+	printf '\n## Start a container running `true`, wait for it, remove it\n\n'
+	printf 'hyperfine -N, %s runs after %s warm-up run(s). ctr and the bocker way snapshot the rootfs (btrfs);\n' \
+		"$BENCH_RUNS" "$BENCH_WARMUP"
+	printf 'runc and crun use it in place, read-only. `--net none` and runc/crun: a new netns with lo only.\n\n'
+	cat "$W/t1.md"
+	printf '\n## N detached containers: `ctr.sh run -d busybox sleep 1d`, one after another\n\n'
+	printf 'Start time per container in ms (hyperfine -N, one run per container): median of containers 1..N,\n'
+	printf 'of the first tenth of them and of the last tenth. Memory per running container in KiB (median),\n'
+	printf 'VmRSS from /proc/PID/status; kmem and total from the container'"'"'s memory cgroup\n'
+	printf '(v1: memory.kmem.usage_in_bytes, memory.usage_in_bytes; v2: memory.stat kernel, memory.current).\n\n'
+	cat "$W/t2.md"
+	[ -z "${RAMP_STOP:-}" ] || printf '\nThe ramp stopped %s\n' "$RAMP_STOP"
+	printf '\n`rm -f` per container: %s.\n' "${RM_ROW:-not measured}"
+	[ -z "${RM_REST:-}" ] || printf 'Then %s.\n' "$RM_REST"
+	printf '\n## Pull from a local registry (plain HTTP on 127.0.0.1)\n\n'
+	printf 'Image %s. Before every run the pulled image is removed (and, for a cold pull, ctr'"'"'s blob\n' \
+		"${PULL_IMAGE:-n/a}"
+	printf 'cache); hyperfine -N, %s runs after 1 warm-up.\n\n' "$BENCH_PULL_RUNS"
+	cat "$W/t3.md"
+}
+
+main() {
+	preflight
+	names
+	trap sweep EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+	prime
+	one_shot_rows
+	ramp
+	rm_rows
+	pull_rows
+	report >"$W/report.md" || die "cannot write the report"
+	cp "$W/report.md" "$BENCH_OUT" || die "$BENCH_OUT: cannot write"
+	cat "$W/report.md"
+}
+
+main "$@"
