@@ -189,10 +189,11 @@ static struct {
 	int ready[2];           /* child -> parent: READY_BYTE, or errno of execve */
 	int go[2];              /* parent -> child: maps written, cgroups joined */
 	int idmap_tree;         /* --userns: detached clone of ROOTFS, to idmap */
+	int sys_tree;           /* --userns with a netns it does not own: a sysfs */
 	int join_fd[NJOIN];     /* --join: /proc/PID/ns/<name>, -1 when not to enter */
 	int join_root;          /* --join: /proc/PID/root */
 	int join_pidns;         /* --join: /proc/PID/ns/pid */
-} g = { .go = { -1, -1 }, .idmap_tree = -1, .join_root = -1, .join_pidns = -1 };
+} g = { .go = { -1, -1 }, .idmap_tree = -1, .sys_tree = -1, .join_root = -1, .join_pidns = -1 };
 
 static const int fwd_signals[] = {
 	SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT,
@@ -271,10 +272,13 @@ static void parse_userns(struct opts *o, const char *s)
 	o->userns = true;
 }
 
-/* --volume H:C[:ro][:noexec] (also ,ro,noexec and rw) */
-static void parse_volume(struct volume *v, char *s)
+/* --volume H:C[:ro][:noexec] (also ,ro,noexec and rw); argv is left intact. */
+static void parse_volume(struct volume *v, const char *arg)
 {
 	char *save = NULL;
+	char *s = strdup(arg);
+	if (!s)
+		die_errno("strdup");
 	v->src = strtok_r(s, ":", &save);
 	v->dst = strtok_r(NULL, ":", &save);
 	v->attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
@@ -524,6 +528,14 @@ static int status_code(int status)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+	if (fstat(a, &sa) < 0 || fstat(b, &sb) < 0)
+		die_errno("fstat");
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /* Write text to an existing file (uid_map, cgroup.procs); -1 with errno. */
@@ -902,6 +914,20 @@ static void wait_go(void)
 	xclose(g.go[0]);
 }
 
+/* --userns: clone() put us in the new user namespace but we still carry the
+ * host's root ids, which it does not map (files we create would fail with
+ * EOVERFLOW). Become its root (host ids U and G), and drop the host's
+ * supplementary groups, which would otherwise keep their host access. */
+static void become_userns_root(void)
+{
+	if (setgroups(0, NULL) < 0)
+		die_errno("setgroups in the user namespace");
+	if (setresgid(0, 0, 0) < 0)
+		die_errno("setresgid 0 in the user namespace");
+	if (setresuid(0, 0, 0) < 0)
+		die_errno("setresuid 0 in the user namespace");
+}
+
 /* A new network namespace has lo down: bring it up so 127.0.0.1 works. */
 static void lo_up(void)
 {
@@ -980,21 +1006,16 @@ static void mount_proc(int root)
 
 /* sysfs is mounted after the network namespace is set, so /sys/class/net
  * shows the container's interfaces; read-only, the container may not tune
- * the host's devices. A user namespace may not mount the sysfs of a network
- * namespace it does not own (--userns with --netns or --net-host): then the
- * host's /sys is bound read-only instead (as runc does). */
+ * the host's devices. (--userns with a network namespace the user namespace
+ * does not own: the parent made the sysfs, see prepare_sysfs.) */
 static void mount_sys(int root, const struct opts *o)
 {
-	unsigned long ro = o->privileged ? 0 : MS_RDONLY;
 	int t = target_in_root(root, "/sys", MAKE_DIR);
-	char path[32];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", t);
-	if (mount("sysfs", path, "sysfs", ro | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0) {
-		if (errno != EPERM || !o->userns)
-			die_errno("mount sysfs on /sys");
-		bind_host("/sys", t, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
-			  (ro ? MOUNT_ATTR_RDONLY : 0), "/sys");
-	}
+	if (g.sys_tree >= 0)
+		attach(g.sys_tree, t, "/sys");
+	else
+		mount_on(t, "sysfs", "sysfs", (o->privileged ? 0 : MS_RDONLY) |
+			 MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, "/sys");
 	xclose(t);
 }
 
@@ -1070,6 +1091,8 @@ static void mount_volumes(int root, const struct opts *o)
 		if (tree < 0 || fstat(tree, &st) < 0)
 			die_errno("volume %s", v->src);
 		int t = target_in_root(root, v->dst, S_ISDIR(st.st_mode) ? MAKE_DIR : MAKE_FILE);
+		if (same_file(t, root))
+			die("volume %s: resolves to the container's root", v->dst);
 		attach(tree, t, v->dst);
 		xclose(t);
 	}
@@ -1381,6 +1404,8 @@ static void child_main(const struct opts *o)
 	umask(022);
 	if (g.go[0] >= 0)
 		wait_go();
+	if (o->userns)
+		become_userns_root();
 	if (o->join)
 		join_container();
 	else
@@ -1431,14 +1456,6 @@ static int open_proc(pid_t pid, const char *what)
 	return fd;
 }
 
-static bool same_file(int a, int b)
-{
-	struct stat sa, sb;
-	if (fstat(a, &sa) < 0 || fstat(b, &sb) < 0)
-		die_errno("fstat");
-	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 /* --join: open every namespace of PID up front, before anything moves. A
  * namespace we already share is not entered (setns into one's own user
  * namespace is EINVAL). */
@@ -1459,11 +1476,30 @@ static void open_join(pid_t pid)
 	g.join_root = open_proc(pid, "root");
 }
 
+/* --userns with --netns or --net-host: the kernel refuses a user namespace
+ * the sysfs of a network namespace it does not own, so the parent (privileged,
+ * already in that network namespace) makes a detached one for the child to
+ * attach. Binding the host's /sys instead would show the host's devices. */
+static void prepare_sysfs(const struct opts *o)
+{
+	unsigned int ro = o->privileged ? 0 : MOUNT_ATTR_RDONLY;
+	int fs = fsopen("sysfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		die_errno("fsopen sysfs");
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		die_errno("create sysfs");
+	g.sys_tree = fsmount(fs, FSMOUNT_CLOEXEC,
+			     ro | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (g.sys_tree < 0)
+		die_errno("fsmount sysfs");
+	xclose(fs);
+}
+
 /* --userns, before clone: a detached copy of ROOTFS that the parent idmaps
  * once the child's user namespace exists (only a process privileged over the
  * filesystem may create an idmapped mount). A user namespace may not enter a
  * network namespace it does not own, so the parent enters it and the child
- * inherits it. */
+ * inherits it; nor mount its sysfs, so the parent makes that too. */
 static void prepare_userns(const struct opts *o)
 {
 	g.idmap_tree = open_tree(AT_FDCWD, o->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
@@ -1471,6 +1507,8 @@ static void prepare_userns(const struct opts *o)
 		die_errno("open_tree %s", o->rootfs);
 	if (o->netns)
 		enter_netns(o->netns);
+	if (o->netns || o->net_host)
+		prepare_sysfs(o);
 }
 
 /* clone() as fork() with namespace flags: the child is born in them while
@@ -1663,8 +1701,8 @@ static int parent_main(const struct opts *o, pid_t pid)
 int main(int argc, char **argv)
 {
 	static struct opts o;
-	parse_args(&o, argc, argv);
 	reexec_sealed(argv);
+	parse_args(&o, argc, argv);
 	if (prctl(PR_SET_NAME, PROG) < 0)  /* fexecve named us after the fd */
 		die_errno("set name");
 	if (o.join)

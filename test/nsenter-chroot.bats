@@ -216,10 +216,8 @@ wait_gone() {
 		esac
 	done
 	refute_output --partial "$BATS_TEST_TMPDIR"
-	# the host's /proc/self/mountinfo is not changed by a run
-	before=$(wc -l </proc/self/mountinfo)
-	run "$NSENTER" "$ROOTFS" true
-	[ "$(wc -l </proc/self/mountinfo)" -eq "$before" ]
+	# nothing of a run is left mounted on the host (other tests may mount
+	# elsewhere at the same time: look under ROOTFS only)
 	! grep -q " $ROOTFS" /proc/self/mountinfo
 }
 
