@@ -591,7 +591,7 @@ net_inspect() {
 		--arg plen "$NETC_PLEN" --arg br "$NETC_BRIDGE" --arg veth "$NETC_VETH" --arg ns "$NETC_NETNS" \
 		--arg ports "$NETC_PORTS" '
 		def v: if . == "" then null else . end;
-		{mode: $mode, ip: ($ip|v), mac: ($mac|v), gateway: ($gw|v), prefix_len: ($plen|v|tonumber?),
+		{mode: $mode, ip: ($ip|v), mac: ($mac|v), gateway: ($gw|v), prefix_len: (if $plen == "" then null else ($plen|tonumber) end),
 		 bridge: ($br|v), veth: ($veth|v), netns: ($ns|v),
 		 ports: [$ports | split("\n")[] | select(. != "") | split(" ")
 		         | {protocol: .[0], host_ip: .[1], host_port: (.[2]|tonumber), container_port: (.[3]|tonumber)}]}'
