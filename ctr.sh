@@ -46,11 +46,11 @@ unlock() {
 # ---------------------------------------------------------------- container state
 # ctr_state CID: set ST (created|running|exited), ST_CODE, ST_PID, ST_FINISHED.
 ctr_state() {
-	_d=$CTR_ROOT/containers/$1
+	_sd=$CTR_ROOT/containers/$1
 	ST=created ST_CODE='' ST_PID='' ST_FINISHED=''
-	[ -f "$_d/pid" ] && read -r ST_PID <"$_d/pid"
-	if [ -f "$_d/exit" ]; then
-		read -r ST_CODE ST_FINISHED <"$_d/exit"
+	[ -f "$_sd/pid" ] && read -r ST_PID <"$_sd/pid"
+	if [ -f "$_sd/exit" ]; then
+		read -r ST_CODE ST_FINISHED <"$_sd/exit"
 		ST=exited
 	elif [ -n "$ST_PID" ] && kill -0 "$ST_PID" 2>/dev/null; then
 		ST=running
@@ -245,16 +245,23 @@ EOF
 	if [ -n "$R_DETACH" ]; then
 		"$CTR_LIBEXEC/ctr-shim" -d --attach-socket "$C/attach.sock" "$@" 2>"$C/shim.err" ||
 			die "start: $(cat "$C/shim.err")"
+		# Return once PID 1 exists (or the start failed): ps, stop and rm rely on its pid file.
+		_n=500
+		while [ ! -s "$C/pid" ] && [ ! -e "$C/exit" ] && [ "$_n" -gt 0 ]; do
+			sleep 0.01
+			_n=$((_n - 1))
+		done
+		[ -s "$C/pid" ] || die "start: $(cat "$C/shim.err" 2>/dev/null; cat "$C/log" 2>/dev/null)"
 		trap - EXIT
 		printf '%s\n' "$CID"
 		return 0
 	fi
 	trap ':' INT QUIT # a handler, not SIG_IGN: ignored signals would be inherited by the container
 	"$CTR_LIBEXEC/ctr-shim" "$@"
-	_rc=$?
+	R_RC=$?
 	trap - EXIT
 	[ -z "$R_RM" ] || ctr_rm -f "$CID" >/dev/null
-	exit "$_rc"
+	exit "$R_RC"
 }
 
 # run_undo: on a failed run, remove every object made so far (runs from the EXIT trap).
@@ -311,8 +318,8 @@ ctr_ps() {
 		*) _s=Created ;;
 		esac
 		jq -r --arg now "$_now" --arg s "$_s" '[.id, (.name // ""), .image, (.cmd | join(" ") | .[0:24]),
-			((($now|tonumber) - .created) | tostring), $s] | @tsv' "$_d" |
-			while IFS="$(printf '\t')" read -r _i _n _im _c _cr _st; do
+			((($now|tonumber) - .created) | tostring), $s] | join("\u001f")' "$_d" |
+			while IFS="$(printf '\037')" read -r _i _n _im _c _cr _st; do
 				printf '%-12s  %-16s  %-16s  %-24s  %-16s  %s\n' "$_i" "$_n" "$_im" "\"$_c\"" "$(ago "$_cr") ago" "$_st"
 			done
 	done

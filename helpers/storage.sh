@@ -23,7 +23,7 @@ pool_ensure() {
 pool_mount() {
 	need mkfs.btrfs btrfs-progs
 	if [ ! -f "$CTR_POOL" ]; then
-		printf 'ctr: creating a %s btrfs pool in %s\n' "$CTR_POOL_SIZE" "$CTR_POOL" >&2
+		[ ! -t 2 ] || printf 'ctr: creating a %s btrfs pool in %s\n' "$CTR_POOL_SIZE" "$CTR_POOL" >&2
 		truncate -s "$CTR_POOL_SIZE" "$CTR_POOL.tmp" &&
 			mkfs.btrfs -q "$CTR_POOL.tmp" >/dev/null &&
 			mv "$CTR_POOL.tmp" "$CTR_POOL" || { rm -f "$CTR_POOL.tmp"; return 1; }

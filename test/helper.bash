@@ -2,6 +2,7 @@
 # Each test gets its own CTR_ROOT on its own loopback btrfs pool, its own CTR_PREFIX (names of
 # netns, cgroups, iptables comments), bridge and subnet. teardown removes all of it, pass or fail.
 
+bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 

@@ -56,7 +56,7 @@ load helper
 	[[ "$id" =~ ^[0-9a-f]{12}$ ]]
 	run ctr ps
 	assert_line --regexp "^$id +life +busybox:latest .* Up "
-	wait_for sh -c "ctr logs $id 2>&1 | grep -q err"
+	wait_for sh -c "'$CTR' logs $id 2>&1 | grep -q err"
 	run ctr logs --stdout "$id"
 	assert_output out
 	run ctr logs --stderr "$id"

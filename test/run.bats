@@ -77,12 +77,22 @@ load helper
 @test "run: exit codes propagate (0, 3, 127 not found, 126 not executable, 137 SIGKILL)" {
 	run ctr run --rm busybox sh -c 'exit 3'
 	assert_failure 3
-	run ctr run --rm busybox /no/such/cmd
-	assert_failure 127
+	run -127 ctr run --rm busybox /no/such/cmd
+	assert_output --partial "/no/such/cmd"
 	run ctr run --rm busybox /etc/passwd
 	assert_failure 126
-	run ctr run --rm busybox sh -c 'kill -9 $$'
+	run ctr run --rm busybox sh -c 'sleep 60 & kill -9 $!; wait $!'
 	assert_failure 137
+}
+
+@test "run: a container killed by SIGKILL from the host exits 137" {
+	id=$(ctr run -d busybox sleep 60)
+	kill -KILL "$(ctr inspect "$id" | jq .pid)"
+	wait_for test -f "$CTR_ROOT/containers/$id/exit"
+	[ "$(ctr inspect "$id" | jq .exit_code)" = 137 ]
+	run ctr ps -a
+	assert_line --regexp "^$id .* Exited \\(137\\) "
+	ctr rm "$id"
 }
 
 @test "run: -e sets the environment, -w the directory; the environment is clean" {
