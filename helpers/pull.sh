@@ -71,7 +71,7 @@ reg_insecure() {
 	case $1 in \[*\]:*) _ph=${1%:*} ;; \[*\]) _ph=$1 ;; *:*) _ph=${1%:*} ;; *) _ph=$1 ;; esac
 	case $_ph in localhost | 127.0.0.1 | \[::1\]) return 0 ;; esac
 	for _pi in $(printf '%s' "${CTR_INSECURE_REGISTRIES:-}" | tr ',' ' '); do
-		[ "$_pi" = "$1" ] || [ "$_pi" = "$_ph" ] && return 0
+		[ "$_pi" = "$1" ] || [ "$_pi" = "$_ph" ] || [ "$_pi" = "$REF_HOST" ] && return 0
 	done
 	return 1
 }
@@ -102,6 +102,7 @@ reg_get() {
 http_error() {
 	printf 'HTTP %s%s' "$P_CODE" "$(jq -r '(.errors // [])[0] // empty | ": \(.code) \(.message // "")"' \
 		"$1" 2>/dev/null)"
+	[ "$P_CODE" != 401 ] || printf ' (ctr.sh login %s)' "$REF_REG"
 }
 
 # header NAME FILE: the value of the last NAME header in FILE (names are case-insensitive).
@@ -142,6 +143,7 @@ auth_param() {
 # auth_bearer CHALLENGE [CREDS]: get a token from the challenge's realm (service and scope as given;
 # scope defaults to pulling $REF_REPO), sending Basic credentials when we have them.
 auth_bearer() {
+	_pbc=$2
 	_prealm=$(auth_param realm "$1") _psvc=$(auth_param service "$1") _pscope=$(auth_param scope "$1")
 	case $_prealm in http://* | https://*) ;; *) die "$REF_REG: bad token realm '$_prealm'" ;; esac
 	[ -n "$_pscope" ] || _pscope=${P_SCOPE-repository:$REF_REPO:pull}
@@ -149,12 +151,14 @@ auth_bearer() {
 	[ -z "$_psvc" ] || set -- "$@" --data-urlencode "service=$_psvc"
 	[ -z "$_pscope" ] || set -- "$@" --data-urlencode "scope=$_pscope"
 	: >"$P_W/basic.hdr"
-	[ -z "$2" ] || printf 'Authorization: Basic %s\n' "$2" >"$P_W/basic.hdr"
+	[ -z "$_pbc" ] || printf 'Authorization: Basic %s\n' "$_pbc" >"$P_W/basic.hdr"
 	_pcode=$(p_curl -L -o "$P_W/token.json" -w '%{http_code}' --max-filesize 1048576 \
 		-H "@$P_W/basic.hdr" "$@" "$_prealm") || die "token server $_prealm: failed"
 	case $_pcode in
 	200) ;;
-	401 | 403) die "$REF_REG: token server refused the credentials (HTTP $_pcode; ctr.sh login $REF_REG)" ;;
+	401 | 403)
+		[ -n "$_pbc" ] || die "$REF_REG: authentication required (ctr.sh login $REF_REG)"
+		die "$REF_REG: the token server refused the credentials (HTTP $_pcode)" ;;
 	*) die "token server $_prealm: HTTP $_pcode" ;;
 	esac
 	_ptok=$(jq -r '.token // .access_token // empty' "$P_W/token.json" 2>/dev/null)
@@ -254,7 +258,8 @@ manifest_type() {
 	_pt=$(jq -r 'if type != "object" then "!" else .mediaType // "" end' "$1" 2>/dev/null) ||
 		die "manifest: not JSON"
 	[ "$_pt" != '!' ] || die "manifest: not a JSON object"
-	[ -n "$_pt" ] || _pt=${2%%;*}
+	[ -n "$_pt" ] || _pt=${2:-}
+	_pt=${_pt%%;*}
 	case $_pt in '' | application/json | text/plain)
 		_pt=$(jq -r 'if .manifests then "'$P_MT_OCI_I'" elif .layers then "'$P_MT_OCI_M'" else "" end' "$1") ;;
 	esac
@@ -268,7 +273,10 @@ manifest_resolve() {
 	for _pn in 1 2 3; do
 		case $P_MTYPE in
 		"$P_MT_OCI_M" | "$P_MT_DOCKER_M") return 0 ;;
-		"$P_MT_OCI_I" | "$P_MT_DOCKER_L") manifest_get "$(index_pick "$P_MFILE" "$P_PLATFORM")" ;;
+		"$P_MT_OCI_I" | "$P_MT_DOCKER_L")
+			_pd=$(index_pick "$P_MFILE" "$P_PLATFORM") || exit 125
+			manifest_get "$_pd"
+			;;
 		application/vnd.docker.distribution.manifest.v1*)
 			die "$REF_FULL: schema 1 manifests are not supported (push the image again with a current client)" ;;
 		*) die "$REF_FULL: not a container image (manifest type '$P_MTYPE')" ;;
@@ -698,7 +706,11 @@ ctr_login() {
 	P_CREDS=$(printf '%s:%s' "$_plu" "$_plp" | base64 -w0)
 	P_SCOPE=''
 	reg_get /v2/ "$P_W/v2"
-	[ "$P_CODE" = 200 ] || die "login $REF_REG: $(http_error "$P_W/v2")"
+	case $P_CODE in
+	200) ;;
+	401) die "login $REF_REG: wrong username or password" ;;
+	*) die "login $REF_REG: $(http_error "$P_W/v2")" ;;
+	esac
 	auth_store "$REF_REG" "$P_CREDS"
 	say "Login Succeeded"
 }
@@ -959,10 +971,12 @@ load_image() {
 		(.["org.opencontainers.image.ref.name"] // "" | select(test("[:/]"))) // ""')
 	[ -z "$_pln" ] || { ref_parse "$_pln" && _pln=$REF_NAME; }
 	REF_FULL=${_pln:-$P_MDIGEST}
+	_plde=$1 # the descriptor of what we look at: from index.json, then none (index entries)
 	for _pn in 1 2 3; do
-		load_blob "$P_MDIGEST" "$(printf '%s' "$1" | jq -r '.size // empty')"
+		load_blob "$P_MDIGEST" "$(printf '%s' "$_plde" | jq -r '.size // empty')"
 		P_MFILE=$(blob_path "$P_MDIGEST")
-		P_MTYPE=$(manifest_type "$P_MFILE" "$(printf '%s' "$1" | jq -r '.mediaType // empty')") || exit 125
+		P_MTYPE=$(manifest_type "$P_MFILE" "$(printf '%s' "$_plde" | jq -r '.mediaType // empty')") || exit 125
+		_plde={}
 		case $P_MTYPE in
 		"$P_MT_OCI_I" | "$P_MT_DOCKER_L") P_MDIGEST=$(index_pick "$P_MFILE" "$P_PLATFORM") || exit 125 ;;
 		"$P_MT_OCI_M" | "$P_MT_DOCKER_M") break ;;
