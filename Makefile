@@ -41,5 +41,8 @@ test: deps all
 shell: deps all
 	./ctr.sh run -it --rm busybox sh
 
+demo: deps all
+	./ctr.sh demo
+
 clean:
 	rm -rf $(B)

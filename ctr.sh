@@ -527,6 +527,8 @@ case $_verb in
 init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
 	pull | login | commit | tag | save | load | exec | attach | demo)
 	[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
+	# shellcheck source=/dev/null
+	[ "$_verb" != demo ] || . "$CTR_HOME/helpers/demo.sh"
 	"ctr_$_verb" "$@"
 	;;
 *) die "$_verb: unknown command (see ctr.sh help)" ;;

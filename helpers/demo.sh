@@ -1,0 +1,195 @@
+#!/bin/sh
+# demo.sh - `ctr.sh demo`: a narrated, self-checking walk through the course assignment
+# (../shared/seeds/003: namespaces, rootfs, hostname, ps, veth client/server, cgroup limits,
+# two containers on one port, no other runtime). Sourced by ctr.sh. Each step prints the
+# commands it runs, what it saw, and PASS or FAIL; the demo exits 1 if any step failed.
+# Everything it makes (containers, the demo image) is removed on exit, even on Ctrl-C.
+
+D_FAIL=0 D_PAUSE='' D_MADE='' D_IMG=''
+
+# d_say / d_cmd: narration; d_cmd also runs the command and shows its output, indented.
+d_say() { printf '%s\n' "$*"; }
+d_cmd() {
+	printf '  $ %s\n' "$*"
+	"$@" 2>&1 | sed 's/^/    /'
+}
+d_verdict() {
+	if [ "$1" = 0 ]; then
+		printf '  => PASS: %s\n\n' "$2"
+	else
+		printf '  => FAIL: %s\n\n' "$2"
+		D_FAIL=1
+	fi
+}
+# d_ctr ARGS: ctr.sh itself (a new process: the demo shows real commands).
+d_ctr() { "$CTR_HOME/ctr.sh" "$@"; }
+# d_run ARGS: start a detached container, remember it for the cleanup, print its ID.
+d_run() {
+	_did=$(d_ctr run -d "$@") || return 1
+	D_MADE="$D_MADE $_did"
+	printf '%s\n' "$_did"
+}
+d_cleanup() {
+	# shellcheck disable=SC2086 # a list of IDs
+	[ -z "$D_MADE" ] || d_ctr rm -f $D_MADE >/dev/null 2>&1
+	[ -z "$D_IMG" ] || d_ctr rmi -f "$D_IMG" >/dev/null 2>&1
+	[ -z "${D_TMP:-}" ] || rm -rf "$D_TMP"
+	D_MADE='' D_IMG='' D_TMP=''
+}
+d_pause() {
+	[ -z "$D_PAUSE" ] && return 0
+	printf '[Enter] for the next step ' >&2
+	read -r _ </dev/tty || true
+}
+
+d_step1() {
+	d_say "== 1. Separate network, mount, PID, UTS and IPC namespaces"
+	_c=$(d_run busybox sleep 600) || { d_verdict 1 "run"; return; }
+	_p=$(d_ctr inspect "$_c" | jq .pid)
+	d_say "  container $_c, PID 1 is host PID $_p. /proc/PID/ns/* next to the host's (/proc/$$/ns):"
+	_bad=0
+	for _ns in net mnt pid uts ipc user cgroup; do
+		_in=$(readlink "/proc/$_p/ns/$_ns") _out=$(readlink "/proc/$$/ns/$_ns")
+		_same=separate
+		[ "$_in" != "$_out" ] || _same=shared
+		printf '    %-7s container %-22s host %-22s %s\n' "$_ns" "$_in" "$_out" "$_same"
+		case $_ns in net | mnt | pid | uts | ipc) [ "$_same" = separate ] || _bad=1 ;; esac
+	done
+	d_verdict "$_bad" "net, mnt, pid, uts and ipc differ from the host's (user: see run --userns)"
+}
+
+d_step2() {
+	d_say "== 2. The root filesystem is an argument: ls / shows it"
+	D_TMP=$(mktemp -d) || return 1
+	cp -a "$CTR_BUSYBOX" "$D_TMP/rootfs" && echo "made for the demo" >"$D_TMP/rootfs/DEMO-ROOTFS"
+	d_say "  a copy of the busybox tree with a marker file /DEMO-ROOTFS, imported with ctr.sh init:"
+	D_IMG=demo-rootfs-$$
+	d_cmd d_ctr init "$D_TMP/rootfs" "$D_IMG" >/dev/null
+	_out=$(d_ctr run --rm --net none "$D_IMG" ls /)
+	printf '  $ ctr.sh run --rm %s ls /\n%s\n' "$D_IMG" "$(printf '%s\n' "$_out" | paste -sd' ' | sed 's/^/    /')"
+	_ok=1
+	printf '%s\n' "$_out" | grep -qx DEMO-ROOTFS && ! printf '%s\n' "$_out" | grep -qx boot && _ok=0
+	d_verdict "$_ok" "the container's / is the given tree (DEMO-ROOTFS present, the host's /boot absent)"
+}
+
+d_step3() {
+	d_say "== 3. The hostname is an argument"
+	_h=$(d_ctr run --rm --net none --hostname demo-box busybox hostname)
+	printf '  $ ctr.sh run --rm --hostname demo-box busybox hostname\n    %s\n' "$_h"
+	printf '  host: %s\n' "$(hostname)"
+	[ "$_h" = demo-box ] && [ "$(hostname)" != demo-box ]
+	d_verdict $? "hostname prints demo-box inside, the host keeps its own"
+}
+
+d_step4() {
+	d_say "== 4. ps in the container shows only its own processes"
+	_out=$(d_ctr run --rm --net none busybox sh -c 'sleep 30 & ps -o pid,args; kill $!')
+	printf '  $ ctr.sh run --rm busybox sh -c '\''sleep 30 & ps -o pid,args'\''\n%s\n' "$(printf '%s\n' "$_out" | sed 's/^/    /')"
+	_n=$(printf '%s\n' "$_out" | tail -n +2 | wc -l)
+	printf '  container: %s processes; host: %s processes\n' "$_n" "$(ps -e --no-headers | wc -l)"
+	[ "$_n" -le 4 ] && printf '%s\n' "$_out" | grep -q '^ *1 sh -c'
+	d_verdict $? "PID 1 is the container's shell and only its children are listed"
+}
+
+d_step5() {
+	d_say "== 5. A server started from the container's shell, a client on the host, over the veth pair"
+	_c=$(d_run --hostname server-box busybox sh -c 'exec tcp-server -p 8080') || { d_verdict 1 run; return; }
+	_ip=$(d_ctr inspect "$_c" | jq -r .network.ip)
+	_gw=$(d_ctr inspect "$_c" | jq -r .network.gateway)
+	d_say "  container $_c: eth0 $_ip (veth $(d_ctr inspect "$_c" | jq -r .network.veth) on the host side)"
+	d_say "  host side of the bridge: $_gw"
+	sleep 0.3
+	d_cmd "$CTR_HOME/build/progs/tcp-client" "$_ip" 8080 "hello from the host"
+	_r=$("$CTR_HOME/build/progs/tcp-client" "$_ip" 8080 "ping" 2>&1)
+	d_say "  the server's log:"
+	d_ctr logs "$_c" | sed 's/^/    /'
+	[ "$_ip" != "$_gw" ] && printf '%s\n' "$_r" | grep -q "server-box $_ip: echo ping"
+	d_verdict $? "the client on the host ($_gw) and the server in the container ($_ip) exchanged messages"
+}
+
+d_step6() {
+	d_say "== 6. Resource limits: a memory hog and a CPU hog against cgroup limits"
+	d_say "  memhog 16 MiB, then 256 MiB, in a container limited to 64 MiB:"
+	_a=$(d_ctr run --rm --net none -m 64m busybox memhog 16 | tail -1)
+	printf '  $ ctr.sh run --rm -m 64m busybox memhog 16\n    %s\n' "$_a"
+	_c=$(d_run --net none -m 64m busybox memhog 256) || { d_verdict 1 run; return; }
+	while [ "$(d_ctr inspect "$_c" | jq -r .state)" = running ]; do sleep 0.2; done
+	_j=$(d_ctr inspect "$_c")
+	printf '  $ ctr.sh run -d -m 64m busybox memhog 256\n%s\n' "$(d_ctr logs "$_c" 2>&1 | tail -2 | sed 's/^/    /')"
+	printf '    exit code %s, oom_killed %s\n' "$(printf '%s' "$_j" | jq .exit_code)" "$(printf '%s' "$_j" | jq .oom_killed)"
+	[ "$_a" = "done 16 MiB" ] && [ "$(printf '%s' "$_j" | jq '.exit_code == 137 and .oom_killed')" = true ]
+	d_verdict $? "the hog under the limit finished; the one 4x over it was OOM-killed (137)"
+	d_say "  cpuhog for 3 s, with --cpus 0.5 and without a limit:"
+	_l=$(d_ctr run --rm --net none --cpus 0.5 busybox cpuhog 3)
+	_u=$(d_ctr run --rm --net none busybox cpuhog 3)
+	printf '  $ ctr.sh run --rm --cpus 0.5 busybox cpuhog 3\n    %s\n  $ ctr.sh run --rm busybox cpuhog 3\n    %s\n' "$_l" "$_u"
+	_pl=$(printf '%s\n' "$_l" | sed -n 's/^cpu_ms=\([0-9]*\) wall_ms=\([0-9]*\)$/\1 \2/p' | awk '{ printf "%d", 100 * $1 / $2 }')
+	_pu=$(printf '%s\n' "$_u" | sed -n 's/^cpu_ms=\([0-9]*\) wall_ms=\([0-9]*\)$/\1 \2/p' | awk '{ printf "%d", 100 * $1 / $2 }')
+	printf '    limited: %s%% of one core; unlimited: %s%%\n' "${_pl:-?}" "${_pu:-?}"
+	[ "${_pl:-0}" -ge 35 ] && [ "${_pl:-100}" -le 65 ] && [ "${_pu:-0}" -gt "${_pl:-100}" ]
+	d_verdict $? "the CPU limit held the hog near 50% of a core"
+}
+
+d_step7() {
+	d_say "== 7. Two containers side by side, both listening on port 8080, blind to each other"
+	_a=$(d_run --hostname box-a busybox tcp-server -p 8080) || { d_verdict 1 run; return; }
+	_b=$(d_run --hostname box-b busybox tcp-server -p 8080) || { d_verdict 1 run; return; }
+	_ia=$(d_ctr inspect "$_a" | jq -r .network.ip) _ib=$(d_ctr inspect "$_b" | jq -r .network.ip)
+	sleep 0.3
+	_ra=$("$CTR_HOME/build/progs/tcp-client" "$_ia" 8080 hi 2>&1 | tail -1)
+	_rb=$("$CTR_HOME/build/progs/tcp-client" "$_ib" 8080 hi 2>&1 | tail -1)
+	printf '  %s:8080 answers: %s\n  %s:8080 answers: %s\n' "$_ia" "$_ra" "$_ib" "$_rb"
+	d_say "  ps in each (ctr.sh exec ID ps):"
+	_pa=$(d_ctr exec "$_a" ps -o pid,args) _pb=$(d_ctr exec "$_b" ps -o pid,args)
+	printf '%s\n' "$_pa" | sed 's/^/    A: /'
+	printf '%s\n' "$_pb" | sed 's/^/    B: /'
+	case $_ra in *box-a*) ;; *) false ;; esac && case $_rb in *box-b*) ;; *) false ;; esac &&
+		[ "$(printf '%s\n' "$_pa" | grep -c tcp-server)" = 1 ] && [ "$(printf '%s\n' "$_pb" | grep -c tcp-server)" = 1 ]
+	d_verdict $? "both bound 8080, each answered for itself, each ps shows one server"
+}
+
+d_step8() {
+	d_say "== 8. No other runtime: every program a run executes, traced with strace -f -e execve"
+	if ! command -v strace >/dev/null; then
+		d_verdict 1 "strace not installed (apt-get install strace)"
+		return
+	fi
+	_t=$(mktemp) || return 1
+	strace -f -qq -e trace=execve -e signal=none -o "$_t" "$CTR_HOME/ctr.sh" run --rm busybox true
+	_progs=$(sed -n 's/.*execve("\([^"]*\)".* = 0$/\1/p' "$_t" | xargs -n1 basename | sort -u | paste -sd' ')
+	rm -f "$_t"
+	printf '  programs: %s\n' "$_progs"
+	case " $_progs " in
+	*" lxc"* | *" docker"* | *" runc "* | *" crun "* | *" containerd"* | *" podman "* | *" systemd-nspawn "*) false ;;
+	*" nsenter-chroot "*) true ;;
+	*) false ;;
+	esac
+	d_verdict $? "only kernel interfaces through ctr's own helpers (no lxc, docker, runc, crun, podman)"
+}
+
+#HELP demo [--step N] [--pause]    narrated, self-checking tour of the assignment (exit 1 if a step fails)
+ctr_demo() {
+	_only=''
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--step) need_arg "$@"; _only=$2; shift ;;
+		--pause) D_PAUSE=1 ;;
+		*) die "usage: ctr.sh demo [--step N] [--pause]" ;;
+		esac
+		shift
+	done
+	case $_only in '' | [1-8]) ;; *) die "demo: --step $_only: steps are 1 to 8" ;; esac
+	pool_ensure
+	image_resolve busybox >/dev/null
+	trap 'd_cleanup' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	for _s in 1 2 3 4 5 6 7 8; do
+		[ -z "$_only" ] || [ "$_only" = "$_s" ] || continue
+		"d_step$_s"
+		d_cleanup
+		d_pause
+	done
+	if [ "$D_FAIL" = 0 ]; then d_say "demo: every step passed"; else d_say "demo: some step FAILED"; fi
+	return "$D_FAIL"
+}
