@@ -136,6 +136,7 @@ struct volume {
 	const char *src;        /* host path */
 	const char *dst;        /* container path */
 	uint64_t attrs;         /* MOUNT_ATTR_* */
+	int tree;               /* detached copy of src, made by the parent */
 };
 
 struct opts {
@@ -189,11 +190,13 @@ static struct {
 	int ready[2];           /* child -> parent: READY_BYTE, or errno of execve */
 	int go[2];              /* parent -> child: maps written, cgroups joined */
 	int idmap_tree;         /* --userns: detached clone of ROOTFS, to idmap */
+	int rootfs_fd;          /* --userns: ROOTFS in the child's mount namespace */
 	int sys_tree;           /* --userns with a netns it does not own: a sysfs */
 	int join_fd[NJOIN];     /* --join: /proc/PID/ns/<name>, -1 when not to enter */
 	int join_root;          /* --join: /proc/PID/root */
 	int join_pidns;         /* --join: /proc/PID/ns/pid */
-} g = { .go = { -1, -1 }, .idmap_tree = -1, .sys_tree = -1, .join_root = -1, .join_pidns = -1 };
+} g = { .go = { -1, -1 }, .idmap_tree = -1, .rootfs_fd = -1, .sys_tree = -1,
+	.join_root = -1, .join_pidns = -1 };
 
 static const int fwd_signals[] = {
 	SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT,
@@ -975,21 +978,37 @@ static void make_root_private(void)
 		die_errno("make / private");
 }
 
+/* nodev on ROOTFS: CAP_MKNOD is in docker's default set, and without a
+ * devices cgroup nothing else would stop container root from creating
+ * /tmp/sda (the host's disk) and opening it. The nodes in /dev are separate
+ * bind mounts and stay usable. */
+static void rootfs_nodev(int root)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_NODEV };
+	if (mount_setattr(root, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		die_errno("make the rootfs nodev");
+}
+
 /* pivot_root needs ROOTFS to be a mount point: bind it onto itself, or
- * attach the idmapped copy the parent prepared (--userns). Returns an O_PATH
- * fd on the new mount: every later target is resolved inside it. */
+ * attach the idmapped copy the parent prepared on it (--userns: on the fd
+ * opened before our ids changed). Returns an O_PATH fd on the new mount:
+ * every later target is resolved inside it. */
 static int mount_rootfs(const struct opts *o)
 {
+	int root = g.idmap_tree;
 	if (o->userns) {
-		if (move_mount(g.idmap_tree, "", AT_FDCWD, o->rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		if (move_mount(root, "", g.rootfs_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 			die_errno("mount idmapped %s", o->rootfs);
-		xclose(g.idmap_tree);
-	} else if (mount(o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
-		die_errno("bind %s", o->rootfs);
+		xclose(g.rootfs_fd);
+	} else {
+		if (mount(o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+			die_errno("bind %s", o->rootfs);
+		root = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root < 0)
+			die_errno("open %s", o->rootfs);
 	}
-	int root = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		die_errno("open %s", o->rootfs);
+	if (!o->privileged)
+		rootfs_nodev(root);
 	return root;
 }
 
@@ -1059,11 +1078,13 @@ static void dev_mount(int dev, const char *name, const char *type,
 }
 
 /* A private /dev with only the harmless nodes: no host disk, no /dev/mem, no
- * host pty. devpts is a new instance so the container's ptys are its own. */
+ * host pty. The tmpfs is nodev (a node mknod'ed there is inert); the nodes
+ * are bind mounts of their own. devpts is a new instance so the container's
+ * ptys are its own. */
 static void mount_dev(int root)
 {
 	int t = target_in_root(root, "/dev", MAKE_DIR);
-	mount_on(t, "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", "/dev");
+	mount_on(t, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=755,size=65536k", "/dev");
 	xclose(t);
 	int dev = open_in_root(root, "/dev", O_DIRECTORY);  /* the new tmpfs */
 	if (dev < 0)
@@ -1079,21 +1100,20 @@ static void mount_dev(int root)
 	xclose(dev);
 }
 
-/* --volume: the source is resolved on the host (the caller's choice), the
- * target inside the container and created there when missing; always
- * nosuid,nodev so a volume cannot smuggle a setuid binary or a device in. */
+/* --volume: the source was copied by the parent (resolved on the host, as
+ * the caller); the target is resolved inside the container and created there
+ * when missing. */
 static void mount_volumes(int root, const struct opts *o)
 {
 	for (size_t i = 0; i < o->nvols; i++) {
 		const struct volume *v = &o->vols[i];
 		struct stat st;
-		int tree = clone_tree(AT_FDCWD, v->src, v->attrs, true);
-		if (tree < 0 || fstat(tree, &st) < 0)
+		if (fstat(v->tree, &st) < 0)
 			die_errno("volume %s", v->src);
 		int t = target_in_root(root, v->dst, S_ISDIR(st.st_mode) ? MAKE_DIR : MAKE_FILE);
 		if (same_file(t, root))
 			die("volume %s: resolves to the container's root", v->dst);
-		attach(tree, t, v->dst);
+		attach(v->tree, t, v->dst);
 		xclose(t);
 	}
 }
@@ -1404,8 +1424,13 @@ static void child_main(const struct opts *o)
 	umask(022);
 	if (g.go[0] >= 0)
 		wait_go();
-	if (o->userns)
+	if (o->userns) {
+		/* while we still have the host's uid: its parent dirs may be 0700 */
+		g.rootfs_fd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (g.rootfs_fd < 0)
+			die_errno("open %s", o->rootfs);
 		become_userns_root();
+	}
 	if (o->join)
 		join_container();
 	else
@@ -1596,6 +1621,20 @@ static void idmap_rootfs(pid_t pid)
 	xclose(g.idmap_tree);
 }
 
+/* --volume, before clone: detached copies of the sources, nosuid,nodev
+ * always (no setuid binary or device smuggled in) plus ro/noexec. The
+ * parent makes them: host paths are the caller's to resolve, and a
+ * --userns child may not be allowed to search them. */
+static void prepare_volumes(struct opts *o)
+{
+	for (size_t i = 0; i < o->nvols; i++) {
+		struct volume *v = &o->vols[i];
+		v->tree = clone_tree(AT_FDCWD, v->src, v->attrs, true);
+		if (v->tree < 0)
+			die_errno("volume %s", v->src);
+	}
+}
+
 /* Move the child into each cgroup (the writer may name any pid). */
 static void join_cgroups(const struct opts *o, pid_t pid)
 {
@@ -1681,10 +1720,18 @@ static int supervise(pid_t pid)
 	}
 }
 
+/* The parent keeps nothing that was made for the child. */
+static void close_child_fds(const struct opts *o)
+{
+	xclose(o->console_fd);
+	xclose(g.sys_tree);
+	for (size_t i = 0; i < o->nvols; i++)
+		xclose(o->vols[i].tree);
+}
+
 static int parent_main(const struct opts *o, pid_t pid)
 {
-	if (o->console_fd >= 0)
-		xclose(o->console_fd);
+	close_child_fds(o);
 	if (g.go[1] >= 0) {
 		xclose(g.go[0]);
 		release_child(o, pid);
@@ -1709,6 +1756,7 @@ int main(int argc, char **argv)
 		open_join(o.join);
 	if (o.userns)
 		prepare_userns(&o);
+	prepare_volumes(&o);
 	if (pipe2(g.ready, O_CLOEXEC) < 0)
 		die_errno("pipe");
 	if ((o.ncgroups > 0 || o.userns) && pipe2(g.go, O_CLOEXEC) < 0)
