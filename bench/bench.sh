@@ -25,7 +25,7 @@ CTR=$TOP/ctr.sh
 ROOTFS=$TOP/build/rootfs/busybox
 : "${BENCH_RUNS:=10}" "${BENCH_WARMUP:=2}" "${BENCH_MAX_N:=1000}" "${BENCH_RM_SAMPLE:=10}"
 : "${BENCH_PULL_RUNS:=3}" "${BENCH_OUT:=$TOP/bench/results.md}" "${BENCH_KEEP:=}"
-W=''
+W='' HF_PID=''
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() {
@@ -102,6 +102,14 @@ sweep() {
 	trap - EXIT INT TERM HUP
 	[ -n "$W" ] || exit "$_rc"
 	say "removing the bench's objects ($P)"
+	if [ -n "$HF_PID" ]; then
+		kill -TERM "-$HF_PID" 2>/dev/null
+		for _ in $(seq 100); do
+			kill -0 "-$HF_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "-$HF_PID" 2>/dev/null
+	fi
 	[ -f "$W/registry/registry.pid" ] && kill "$(cat "$W/registry/registry.pid")" 2>/dev/null
 	for _f in "$CTR_ROOT"/containers/*/pid "$CTR_ROOT"/containers/*/shim.pid; do
 		[ -f "$_f" ] && kill -KILL "$(cat "$_f")" 2>/dev/null
@@ -135,8 +143,13 @@ sweep() {
 hf() {
 	_hn=$1 _hcmd=$2
 	shift 2
-	hyperfine -N --show-output --export-json "$W/$_hn.json" "$@" "$_hcmd" >"$W/$_hn.log" 2>&1 </dev/null
+	# its own process group, waited for in the background: a signal to the bench runs the trap at
+	# once, and sweep stops hyperfine and the command it is timing together
+	setsid hyperfine -N --show-output --export-json "$W/$_hn.json" "$@" "$_hcmd" >"$W/$_hn.log" 2>&1 </dev/null &
+	HF_PID=$!
+	wait "$HF_PID"
 	_hrc=$?
+	HF_PID=''
 	printf '\n=== %s: %s\n' "$_hn" "$_hcmd" | cat - "$W/$_hn.log" >>"$W/hyperfine.log"
 	[ "$_hrc" -eq 0 ] && return 0
 	grep -v '^Error: Command terminated\|^Benchmark\|^ *$' "$W/$_hn.log" | tail -n 1 | cut -c1-120 >"$W/$_hn.err"
@@ -397,6 +410,7 @@ machine() {
 	printf '%s\n' "- kernel: $(uname -sr) $(uname -m)"
 	printf '%s\n' "- CPU: ${_cpu:-unknown}, $(nproc) cores; memory: $_mem"
 	printf '%s\n' "- cgroups: $(cgroup_mode)"
+	printf '%s\n' "- load average (1, 5, 15 min) at the start: $LOAD0; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	printf '%s, %s, %s, %s, %s\n' "- tools: $("$CTR" --version)" "$(runc --version | head -n 1)" \
 		"$(crun --version | head -n 1)" "$(hyperfine --version)" "$(busybox 2>/dev/null | head -n 1 | cut -d' ' -f1-2)"
 }
@@ -430,6 +444,7 @@ report() {
 
 main() {
 	preflight
+	LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 	names
 	trap sweep EXIT
 	trap 'exit 130' INT
