@@ -226,10 +226,11 @@ ctr_run() {
 # run_exec CMD...: start the container under ctr-shim (foreground or detached).
 run_exec() {
 	set -- --hostname "$R_HOST" --workdir "$R_WD" --pid-file "$C/pid" "$C/rootfs" "$@"
+	# later --env wins in nsenter-chroot: prepend in reverse so run -e overrides the image
 	while IFS= read -r _e; do
 		[ -n "$_e" ] && set -- --env "$_e" "$@"
 	done <<EOF
-$(jq -r '.env[]' "$C/config.json")
+$(jq -r '.env | reverse | .[]' "$C/config.json")
 EOF
 	[ -z "$R_INIT" ] || set -- --init "$@"
 	[ -z "$R_T" ] || set -- --console-fd 3 "$@"
@@ -256,12 +257,36 @@ EOF
 		printf '%s\n' "$CID"
 		return 0
 	fi
-	trap ':' INT QUIT # a handler, not SIG_IGN: ignored signals would be inherited by the container
-	"$CTR_LIBEXEC/ctr-shim" "$@"
+	shim_fg "$CTR_LIBEXEC/ctr-shim" "$@"
 	R_RC=$?
 	trap - EXIT
 	[ -z "$R_RM" ] || ctr_rm -f "$CID" >/dev/null
 	exit "$R_RC"
+}
+
+# shim_fg CMD...: run a foreground ctr-shim and return its status, passing on TERM HUP USR1 USR2
+# sent to ctr.sh (a shell defers its traps while a foreground child runs, so the shim runs in
+# the background, on our stdin, and we wait for it). INT and QUIT are not passed: the terminal
+# sends those to the whole process group, so the container has them already (or, with -t, the
+# terminal is raw and Ctrl-C is a byte); ctr.sh only survives them.
+shim_fg() {
+	exec 8<&0
+	"$@" <&8 8<&- &
+	_sp=$!
+	exec 8<&-
+	for _s in TERM HUP USR1 USR2; do
+		# shellcheck disable=SC2064 # expand now: the signal and the shim's pid
+		trap "kill -$_s $_sp 2>/dev/null" "$_s"
+	done
+	trap ':' INT QUIT
+	while :; do
+		wait "$_sp"
+		_rc=$?
+		# above 128: the shim's status, or a trap cut the wait short while it still runs
+		[ "$_rc" -gt 128 ] && kill -0 "$_sp" 2>/dev/null || break
+	done
+	trap - TERM HUP USR1 USR2 INT QUIT
+	return "$_rc"
 }
 
 # run_undo: on a failed run, remove every object made so far (runs from the EXIT trap).
