@@ -499,11 +499,11 @@ ctr_exec() {
 	C=$CTR_ROOT/containers/$_id
 	[ -n "$_wd" ] || _wd=$(jq -r .workdir "$C/config.json")
 	set -- --join "$ST_PID" --workdir "$_wd" --hostname "$(jq -r .hostname "$C/config.json")" "$@"
+	# the container's environment, then -e (later --env wins in nsenter-chroot: prepend in reverse)
 	while IFS= read -r _e; do
 		[ -n "$_e" ] && set -- --env "$_e" "$@"
 	done <<EOF
-$(jq -r '.env[]' "$C/config.json")
-$_env
+$(printf '%s' "$_env" | jq -R . | jq -rs --slurpfile c "$C/config.json" '$c[0].env + . | reverse | .[]')
 EOF
 	cg_dirs "$_id"
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
@@ -512,7 +512,7 @@ EOF
 	_x=$C/exec-$(new_id)
 	set -- "$CTR_LIBEXEC/ctr-shim" -t ${_i:+-i} --log /dev/null --exit-file "$_x" \
 		"$CTR_LIBEXEC/nsenter-chroot" --console-fd 3 "$@"
-	"$@"
+	shim_fg "$@"
 	_rc=$?
 	rm -f "$_x"
 	exit "$_rc"
