@@ -366,23 +366,23 @@ layer_cat() {
 	esac
 }
 
-# layer_scan BLOB DIFFID: list the layer (reading only, on the host) into $P_W/names and check that
-# its uncompressed bytes hash to DIFFID; then sort its whiteouts into $P_W/wh.rm (paths to remove),
-# $P_W/wh.opq (directories to empty) and $P_W/wh.mark (the .wh. entries themselves).
+# layer_scan BLOB DIFFID P: list the layer (reading only, on the host) into P.names and check that
+# its uncompressed bytes hash to DIFFID; then sort its whiteouts into P.rm (paths to remove), P.opq
+# (directories to empty) and P.mark (the .wh. entries themselves). Runs in the download workers.
 layer_scan() {
-	rm -f "$P_W/fifo" && mkfifo "$P_W/fifo" || die "$P_W/fifo: cannot create"
-	sha256sum <"$P_W/fifo" >"$P_W/diffid" &
+	rm -f "$3.fifo" && mkfifo "$3.fifo" || die "$3.fifo: cannot create"
+	sha256sum <"$3.fifo" >"$3.diffid" &
 	_pp=$!
-	layer_cat "$1" | tee "$P_W/fifo" | {
-		tar -t -f - >"$P_W/names" 2>"$P_W/tar.err"
-		echo $? >"$P_W/tar.rc"
+	layer_cat "$1" | tee "$3.fifo" | {
+		tar -t -f - >"$3.names" 2>"$3.err"
+		echo $? >"$3.rc"
 		cat >/dev/null
 	}
 	wait "$_pp"
-	[ "$(cat "$P_W/tar.rc")" = 0 ] || die "layer ${1##*/}: not a valid tar: $(head -n 1 "$P_W/tar.err")"
-	[ "sha256:$(cut -d' ' -f1 "$P_W/diffid")" = "$2" ] ||
+	[ "$(cat "$3.rc")" = 0 ] || die "layer ${1##*/}: not a valid tar: $(head -n 1 "$3.err")"
+	[ "sha256:$(cut -d' ' -f1 "$3.diffid")" = "$2" ] ||
 		die "layer ${1##*/}: uncompressed content does not match the config's diff_id $2"
-	awk -v W="$P_W/wh.rm" -v O="$P_W/wh.opq" -v M="$P_W/wh.mark" '
+	awk -v W="$3.rm" -v O="$3.opq" -v M="$3.mark" '
 		BEGIN { printf "" > W; printf "" > O; printf "" > M }
 		{ n = $0; sub(/^(\.?\/)+/, "", n); sub(/\/+$/, "", n); b = n; sub(/^.*\//, "", b) }
 		substr(b, 1, 4) != ".wh." { next }
@@ -392,32 +392,32 @@ layer_scan() {
 		{ print "/" n > M }
 		b == ".wh..wh..opq" { print "/" d > O; next }
 		{ print "/" d t > W }
-		END { exit bad }' "$P_W/names" || die "layer ${1##*/}: bad whiteout"
+		END { exit bad }' "$3.names" || die "layer ${1##*/}: bad whiteout"
+	rm -f "$3.names" "$3.fifo"
 }
 
-# layer_apply ROOT BLOB DIFFID: apply one layer onto ROOT: whiteouts first (they hide what lower
+# layer_apply ROOT BLOB P: apply one scanned layer onto ROOT: whiteouts first (they hide what lower
 # layers made), then the tar, then remove the .wh. markers the tar wrote. All inside layer_jail.
 layer_apply() {
-	layer_scan "$2" "$3"
-	if [ -s "$P_W/wh.rm" ]; then
-		tr '\n' '\0' <"$P_W/wh.rm" | layer_jail "$1" xargs -0 -r "/$P_BB" rm -rf -- ||
+	if [ -s "$3.rm" ]; then
+		tr '\n' '\0' <"$3.rm" | layer_jail "$1" xargs -0 -r "/$P_BB" rm -rf -- ||
 			die "layer ${2##*/}: cannot apply whiteouts"
 	fi
 	while IFS= read -r _pod; do
 		layer_jail "$1" find "$_pod" -mindepth 1 -maxdepth 1 ! -path "/$P_BB" -exec "/$P_BB" rm -rf -- '{}' + \
 			</dev/null || die "layer ${2##*/}: cannot empty $_pod (opaque whiteout)"
-	done <"$P_W/wh.opq"
-	layer_cat "$2" | layer_jail "$1" tar -x -f - -C / --numeric-owner 2>"$P_W/tar.err" ||
-		die "layer ${2##*/}: cannot unpack: $(tail -n 1 "$P_W/tar.err")"
+	done <"$3.opq"
+	layer_cat "$2" | layer_jail "$1" tar -x -f - -C / --numeric-owner 2>"$3.err" ||
+		die "layer ${2##*/}: cannot unpack: $(tail -n 1 "$3.err")"
 	# what the jail refused (device nodes) or rewrote (leading /, ..) is worth a warning
-	sed 's/^/ctr: warning: layer: /' "$P_W/tar.err" >&2
-	if [ -s "$P_W/wh.mark" ]; then
-		tr '\n' '\0' <"$P_W/wh.mark" | layer_jail "$1" xargs -0 -r "/$P_BB" rm -rf -- ||
+	sed 's/^/ctr: warning: layer: /' "$3.err" >&2
+	if [ -s "$3.mark" ]; then
+		tr '\n' '\0' <"$3.mark" | layer_jail "$1" xargs -0 -r "/$P_BB" rm -rf -- ||
 			die "layer ${2##*/}: cannot remove whiteout markers"
 	fi
 }
 
-# layers_download: start $P_PARALLEL background workers that fetch the layers not in the cache.
+# layers_download: start $P_PARALLEL background workers that fetch and scan the layers.
 layers_download() {
 	_pk=0
 	while [ "$_pk" -lt "$P_PARALLEL" ]; do
@@ -427,7 +427,8 @@ layers_download() {
 	done
 }
 
-# layers_worker K: download the layers whose index is K modulo $P_PARALLEL, lowest first.
+# layers_worker K: for the layers whose index is K modulo $P_PARALLEL, lowest first: download the
+# blob unless it is cached, then scan it (layer_scan); $P_W/st/I.ready tells layers_unpack.
 layers_worker() {
 	_pi=0
 	while read -r _pd _ps; do
@@ -435,32 +436,28 @@ layers_worker() {
 		[ $(((_pi - 1) % P_PARALLEL)) = "$1" ] || continue
 		if [ -f "$(blob_path "$_pd")" ]; then
 			p_state "$_pi" have
-			continue
-		fi
-		p_state "$_pi" down
-		if (blob_fetch "$_pd" "$_ps") 2>"$P_W/st/$_pi.err"; then
-			p_state "$_pi" got
 		else
-			p_state "$_pi" fail
-			return 1
+			p_state "$_pi" down
+			(blob_fetch "$_pd" "$_ps") 2>"$P_W/st/$_pi.err" || { p_state "$_pi" fail; return 1; }
+			p_state "$_pi" got
 		fi
+		(layer_scan "$(blob_path "$_pd")" "$(sed -n "${_pi}p" "$P_W/diffids")" "$P_W/l$_pi") \
+			2>"$P_W/st/$_pi.err" || { p_state "$_pi" fail; return 1; }
+		: >"$P_W/st/$_pi.ready"
 	done <"$P_W/layers"
 }
 
-# layers_unpack ROOT: apply the layers in order as soon as each one is in the cache.
+# layers_unpack ROOT: apply the layers in order as soon as each one is downloaded and scanned.
 layers_unpack() {
 	_pi=0
 	while read -r _pd _ps <&3; do
 		_pi=$((_pi + 1))
-		while :; do
-			case $(cat "$P_W/st/$_pi" 2>/dev/null) in
-			have | got) break ;;
-			fail) die "$(sed 's/^ctr: //' "$P_W/st/$_pi.err")" ;;
-			esac
-			sleep 0.1
+		while [ ! -f "$P_W/st/$_pi.ready" ]; do
+			[ "$(cat "$P_W/st/$_pi" 2>/dev/null)" != fail ] || die "$(sed 's/^ctr: //' "$P_W/st/$_pi.err")"
+			sleep 0.05
 		done
 		p_state "$_pi" ext
-		layer_apply "$1" "$(blob_path "$_pd")" "$(sed -n "${_pi}p" "$P_W/diffids")"
+		layer_apply "$1" "$(blob_path "$_pd")" "$P_W/l$_pi"
 		p_state "$_pi" 'done'
 	done 3<"$P_W/layers"
 }
@@ -992,12 +989,10 @@ load_image() {
 	load_blob "$(jq -r .config.digest "$P_MFILE")" "$(jq -r .config.size "$P_MFILE")"
 	p_new load
 	manifest_layers
-	_pi=0
 	while read -r _pd _ps; do
 		load_blob "$_pd" "$_ps"
-		_pi=$((_pi + 1))
-		p_state "$_pi" have
 	done <"$P_W/layers"
+	layers_download
 	image_build "$_pln" "$2"
 	printf 'Loaded image: %s (%s)\n' "${_pln:-$P_ID}" "$P_ID"
 }
