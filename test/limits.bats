@@ -93,14 +93,25 @@ no_trace() {
 	lim=$(ctr run -d --cpus 0.5 busybox cpuhog)
 	unl=$(ctr run -d busybox cpuhog)
 	sleep 0.5
-	l0=$(cpu_ns "$lim") u0=$(cpu_ns "$unl") t0=$(date +%s%N)
-	sleep 3
-	l1=$(cpu_ns "$lim") u1=$(cpu_ns "$unl") t1=$(date +%s%N)
-	pl=$(((l1 - l0) * 100 / (t1 - t0)))
-	pu=$(((u1 - u0) * 100 / (t1 - t0)))
-	echo "--cpus 0.5: $pl% of one core; unlimited: $pu%"
-	[ "$pl" -ge 40 ] && [ "$pl" -le 60 ] || fail "--cpus 0.5 used $pl% of one core"
-	[ "$pu" -gt 60 ] && [ "$pu" -gt "$pl" ] || fail "the unlimited hog used only $pu%"
+	# Over 60% is always a failure. Below 40% is one too, unless the unlimited hog also got less than
+	# 90% of a core: then the machine is too busy to tell (other tests, an emulated guest); measure
+	# again, and skip after 3 busy windows (the upper bound was still checked in each).
+	for try in 1 2 3; do
+		l0=$(cpu_ns "$lim") u0=$(cpu_ns "$unl") t0=$(date +%s%N)
+		sleep 3
+		l1=$(cpu_ns "$lim") u1=$(cpu_ns "$unl") t1=$(date +%s%N)
+		pl=$(((l1 - l0) * 100 / (t1 - t0)))
+		pu=$(((u1 - u0) * 100 / (t1 - t0)))
+		echo "try $try: --cpus 0.5: $pl% of one core; unlimited: $pu%"
+		[ "$pl" -le 60 ] || fail "--cpus 0.5 used $pl% of one core"
+		[ "$pl" -ge 40 ] && [ "$pu" -gt 60 ] && break
+		[ "$pu" -lt 90 ] || fail "--cpus 0.5 used $pl% of one core while an unlimited hog got $pu%"
+	done
+	if [ "$try" = 3 ] && { [ "$pl" -lt 40 ] || [ "$pu" -le 60 ]; }; then
+		ctr rm -f "$lim" "$unl"
+		skip "machine too busy: an unlimited CPU hog got only $pu% of a core (load $(cut -d' ' -f1-3 /proc/loadavg))"
+	fi
+	[ "$pu" -gt "$pl" ] || fail "the unlimited hog used only $pu%"
 	ctr rm -f "$lim" "$unl"
 }
 
