@@ -1,0 +1,150 @@
+#!/usr/bin/env bats
+# test/exec.bats - ctr.sh exec without a terminal: exit codes, stdin, environment, and that the
+# command runs in the container's namespaces, cgroups and root with its restrictions, compared
+# from the host. (exec -it in a terminal: test/tty.bats.)
+
+bats_require_minimum_version 1.5.0
+load helper
+
+# start: a running container whose PID 1 wrote a marker into its root; sets ID and PID.
+start() {
+	ID=$(ctr run -d --hostname box -e FROM_RUN=1 busybox sh -c 'echo in-the-root > /marker; exec sleep 100')
+	PID=$(cat "$CTR_ROOT/containers/$ID/pid")
+	wait_for ctr exec "$ID" test -f /marker
+}
+
+# exec_pid MARK: host pid of the process `sleep MARK` that an exec started in the container.
+exec_pid() {
+	local p
+	for p in $(pgrep -xf "sleep $1"); do
+		[ "$(readlink "/proc/$p/ns/pid")" = "$(readlink "/proc/$PID/ns/pid")" ] && echo "$p"
+	done | grep .
+}
+
+@test "exec: exit codes 0, 1, 137 (SIGKILL), 127 (not found) come back" {
+	start
+	run ctr exec "$ID" true
+	assert_success
+	run -1 ctr exec "$ID" sh -c 'exit 1'
+	run -137 ctr exec "$ID" sh -c 'kill -KILL $$'
+	run -127 ctr exec "$ID" no-such-command
+	assert_output --partial 'no-such-command: No such file or directory'
+	kill -0 "$PID" || fail "the container ended"
+}
+
+@test "exec: the container's hostname, root, and PID namespace (ps shows its processes)" {
+	start
+	run ctr exec "$ID" hostname
+	assert_output box
+	run ctr exec "$ID" cat /marker
+	assert_output in-the-root
+	run ctr exec "$ID" ls /
+	refute_line "$(basename "$BATS_TEST_TMPDIR")"
+	run ctr exec "$ID" ps -o pid,args
+	assert_line --regexp '^ +1 +sleep 100$'
+	assert_line --regexp '^ +[0-9]+ +ps -o pid,args$'
+	[ "${#lines[@]}" -eq 3 ] || fail "processes that are not the container's: $output"
+}
+
+@test "exec: same namespaces, cgroups and root as PID 1, compared from the host" {
+	start
+	mark=$((RANDOM + 100))
+	ctr exec "$ID" sleep "$mark" &
+	wait_for exec_pid "$mark" >/dev/null || fail "exec'd sleep $mark not found in the container"
+	p=$(exec_pid "$mark")
+	for ns in cgroup ipc mnt net pid uts; do
+		[ "$(readlink "/proc/$p/ns/$ns")" = "$(readlink "/proc/$PID/ns/$ns")" ] || fail "$ns namespace differs"
+	done
+	[ "$(readlink /proc/$PID/ns/pid)" != "$(readlink /proc/self/ns/pid)" ]
+	run diff "/proc/$p/cgroup" "/proc/$PID/cgroup"
+	assert_success
+	grep -q "/$CTR_PREFIX/$ID\$" "/proc/$p/cgroup" || fail "not in the container's cgroup: $(cat "/proc/$p/cgroup")"
+	[ "$(stat -Lc %d:%i "/proc/$p/root/")" = "$(stat -Lc %d:%i "/proc/$PID/root/")" ] || fail "root differs"
+	kill "$p"
+	wait
+}
+
+@test "exec: the same restrictions as PID 1 (capabilities, no_new_privs, seccomp, ids)" {
+	start
+	fields='^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):'
+	run ctr exec "$ID" grep -E "$fields" /proc/self/status
+	assert_success
+	[ "${#lines[@]}" -eq 10 ] || fail "$output"
+	assert_output "$(grep -E "$fields" "/proc/$PID/status")"
+	assert_line --regexp '^NoNewPrivs:[[:space:]]+1$'
+	assert_line --regexp '^Seccomp:[[:space:]]+2$'
+	refute_line --regexp '^CapEff:[[:space:]]+000001ffffffffff$'
+}
+
+@test "exec: the container's environment, -e overrides it (last wins), -w sets the directory" {
+	start
+	run ctr exec "$ID" env
+	assert_line FROM_RUN=1
+	assert_line HOSTNAME=box
+	run ctr exec -e FROM_RUN=2 -e X=a -e X=b -w /tmp "$ID" sh -c 'echo "$FROM_RUN $X $(pwd)"'
+	assert_output "2 b /tmp"
+}
+
+@test "exec: -i streams stdin to the command and its EOF; without -i stdin is /dev/null" {
+	start
+	run sh -c 'printf "one\ntwo\n" | "$1" exec -i "$2" sh -c "wc -l; echo after-eof"' _ "$CTR" "$ID"
+	assert_success
+	assert_output $'2\nafter-eof'
+	run sh -c 'echo hi | "$1" exec "$2" sh -c "cat; readlink /proc/self/fd/0"' _ "$CTR" "$ID"
+	assert_success
+	assert_output /dev/null
+}
+
+@test "exec: works from a different process with no terminal (setsid, stdin closed)" {
+	start
+	run setsid -w "$CTR" exec "$ID" sh -c 'tty; hostname; cat /marker' </dev/null
+	assert_success
+	assert_output $'not a tty\nbox\nin-the-root'
+	run setsid -w "$CTR" exec -t "$ID" sh -c 'tty; exit 6' </dev/null
+	assert_failure 6
+	assert_output --regexp '^/dev/pts/[0-9]+'
+}
+
+@test "exec: SIGTERM sent to ctr.sh exec reaches the command; its exit code comes back" {
+	start
+	"$CTR" exec "$ID" sh -c 'trap "echo got-term; exit 5" TERM; echo ready; while :; do sleep 0.1; done' \
+		>"$BATS_TEST_TMPDIR/out" &
+	e=$!
+	wait_for grep -q ready "$BATS_TEST_TMPDIR/out" || fail "not started"
+	kill -TERM "$e"
+	rc=0
+	wait "$e" || rc=$?
+	[ "$rc" -eq 5 ] || fail "exec exited $rc"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output $'ready\ngot-term'
+}
+
+@test "exec -t: SIGTERM sent to ctr.sh exec reaches the command through the shim" {
+	start
+	"$CTR" exec -t "$ID" sh -c 'trap "echo got-term; exit 5" TERM; echo ready; while :; do sleep 0.1; done' \
+		>"$BATS_TEST_TMPDIR/out" </dev/null &
+	e=$!
+	wait_for grep -q ready "$BATS_TEST_TMPDIR/out" || fail "not started"
+	kill -TERM "$e"
+	rc=0
+	wait "$e" || rc=$?
+	[ "$rc" -eq 5 ] || fail "exec -t exited $rc"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output --partial got-term
+	[ -z "$(ls "$CTR_ROOT/containers/$ID" | grep '^exec-')" ] || fail "exec exit file left behind"
+}
+
+@test "exec: errors are 125: no such container, a stopped one, no command" {
+	run ctr exec nosuchcontainer true
+	assert_failure 125
+	assert_output --partial "no such container"
+	id=$(ctr run -d busybox true)
+	wait_for test -f "$CTR_ROOT/containers/$id/exit"
+	run ctr exec "$id" true
+	assert_failure 125
+	assert_output "ctr: container $id: is not running"
+	start
+	run ctr exec "$ID"
+	assert_failure 125
+	assert_output --partial usage
+}
