@@ -1210,6 +1210,8 @@ static void join_container(void)
 		if (setns(g.join_fd[i], join_ns[i].type) < 0)
 			die_errno("setns %s", join_ns[i].name);
 		xclose(g.join_fd[i]);
+		if (join_ns[i].type == CLONE_NEWUSER)
+			become_userns_root();
 	}
 	if (fchdir(g.join_root) < 0)
 		die_errno("fchdir container root");

@@ -336,7 +336,7 @@ wait_gone() {
 }
 
 @test "SIGTERM to the helper is forwarded to PID 1" {
-	start_bg "$ROOTFS" sh -c 'trap "echo got TERM; exit 7" TERM; touch /ready; while :; do sleep 0.05; done'
+	start_bg "$ROOTFS" sh -c 'trap "echo got TERM; exit 7" TERM; touch /ready; i=0; while [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; exit 99'
 	wait_for "$ROOTFS/ready"
 	kill -TERM "$HELPER"
 	rc=0 && wait "$HELPER" || rc=$?
@@ -346,7 +346,7 @@ wait_gone() {
 }
 
 @test "SIGINT, SIGHUP, SIGUSR1 are forwarded too" {
-	start_bg "$ROOTFS" sh -c 'for s in INT HUP USR1; do trap "echo got $s" $s; done; trap "exit 0" USR2; touch /ready; while :; do sleep 0.05; done'
+	start_bg "$ROOTFS" sh -c 'for s in INT HUP USR1; do trap "echo got $s" $s; done; trap "exit 0" USR2; touch /ready; i=0; while [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; exit 99'
 	wait_for "$ROOTFS/ready"
 	for s in INT HUP USR1; do kill -s "$s" "$HELPER"; sleep 0.2; done
 	kill -USR2 "$HELPER"

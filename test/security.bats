@@ -385,3 +385,23 @@ hexand() {
 	run "$NSENTER" --privileged -v "$T/vol:/data" "$ROOTFS" cat /data/secret
 	assert_output secret
 }
+
+@test "--join into a --userns container: same user namespace, same host uid, same restrictions" {
+	"$NSENTER" --pid-file "$T/pid" --userns 231072:231072:65536 "$ROOTFS" sleep 30 >/dev/null 2>&1 &
+	echo $! >"$T/helper.pid"
+	for _ in $(seq 100); do [ -e "$T/pid" ] && break; sleep 0.05; done
+	cpid=$(cat "$T/pid")
+	"$NSENTER" --join "$cpid" --pid-file "$T/jpid" -w /tmp/joined sleep 30 >"$T/jout" 2>&1 &
+	joiner=$!
+	for _ in $(seq 100); do [ -e "$T/jpid" ] && break; sleep 0.05; done
+	jpid=$(cat "$T/jpid")
+	[ "$(readlink "/proc/$jpid/ns/user")" = "$(readlink "/proc/$cpid/ns/user")" ]
+	run grep -E '^(Uid|Seccomp|NoNewPrivs):' "/proc/$jpid/status"
+	assert_line --regexp '^Uid:\s+231072\s+231072\s+231072\s+231072$'
+	assert_line --regexp '^Seccomp:\s+2$'
+	assert_line --regexp '^NoNewPrivs:\s+1$'
+	# the workdir it made belongs to the container's root (on disk: 0, idmapped)
+	[ "$(stat -c %u "$ROOTFS/tmp/joined")" = 0 ]
+	kill -KILL "$cpid"
+	wait "$joiner" || true
+}
