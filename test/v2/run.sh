@@ -32,10 +32,13 @@ die() {
 # kernel: unpack Debian's kernel package into $V2/kernel (once) and set KVER, VMLINUZ.
 kernel() {
 	if ! ls "$V2"/kernel/boot/vmlinuz-* >/dev/null 2>&1; then
-		_pkg=${V2_KERNEL_PKG:-$(apt-cache depends linux-image-amd64 2>/dev/null |
-			awk '$1 == "Depends:" && $2 ~ /^linux-image-6\.1\.0-.*-amd64$/ { print $2; exit }')}
-		[ -n "$_pkg" ] || die "no linux-image-6.1.0-*-amd64 package known to apt (run apt-get update)"
-		rm -rf "$V2/kernel" "$V2/dl" && mkdir -p "$V2/dl" || die "$V2: cannot create"
+		_pkg=${V2_KERNEL_PKG:-$(kernel_pkg)}
+		if [ -z "$_pkg" ]; then # a fresh machine may have no package lists yet
+			apt-get update -q >&2
+			_pkg=$(kernel_pkg)
+		fi
+		[ -n "$_pkg" ] || die "no linux-image-6.1.0-*-amd64 package known to apt"
+		rm -rf "$V2/kernel" "$V2/kernel.tmp" "$V2/dl" && mkdir -p "$V2/dl" || die "$V2: cannot create"
 		(cd "$V2/dl" && apt-get download "$_pkg") >&2 || die "apt-get download $_pkg failed"
 		dpkg-deb -x "$V2"/dl/*.deb "$V2/kernel.tmp" || die "dpkg-deb -x failed"
 		rm -rf "$V2/dl"
@@ -46,6 +49,12 @@ kernel() {
 	KVER=$(ls "$V2/kernel/lib/modules")
 	VMLINUZ=$V2/kernel/boot/vmlinuz-$KVER
 	[ -f "$VMLINUZ" ] || die "$VMLINUZ: missing"
+}
+
+# kernel_pkg: the kernel package Debian's linux-image-amd64 depends on now (e.g. linux-image-6.1.0-56-amd64).
+kernel_pkg() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-6\.1\.0-.*-amd64$/ { print $2; exit }'
 }
 
 # deps MODULE...: the modules' files, dependencies first, as paths relative to lib/modules/$KVER.
