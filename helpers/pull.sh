@@ -434,15 +434,17 @@ layers_worker() {
 	while read -r _pd _ps; do
 		_pi=$((_pi + 1))
 		[ $(((_pi - 1) % P_PARALLEL)) = "$1" ] || continue
+		_pst=got
 		if [ -f "$(blob_path "$_pd")" ]; then
-			p_state "$_pi" have
+			_pst=have
 		else
 			p_state "$_pi" down
 			(blob_fetch "$_pd" "$_ps") 2>"$P_W/st/$_pi.err" || { p_state "$_pi" fail; return 1; }
-			p_state "$_pi" got
+			p_state "$_pi" scan
 		fi
 		(layer_scan "$(blob_path "$_pd")" "$(sed -n "${_pi}p" "$P_W/diffids")" "$P_W/l$_pi") \
 			2>"$P_W/st/$_pi.err" || { p_state "$_pi" fail; return 1; }
+		p_state "$_pi" "$_pst"
 		: >"$P_W/st/$_pi.ready"
 	done <"$P_W/layers"
 }
@@ -462,7 +464,7 @@ layers_unpack() {
 	done 3<"$P_W/layers"
 }
 
-# p_state I STATE: record layer I's state (wait down have got fail ext done); print it when the
+# p_state I STATE: record layer I's state (wait down scan have got fail ext done); print it when the
 # output is not a terminal (on a terminal, p_draw shows it).
 p_state() {
 	if [ -z "$P_TTY$P_QUIET" ]; then
@@ -477,8 +479,9 @@ p_fmt() {
 	awk 'function h(b) { if (b >= 1e9) return sprintf("%.2fGB", b / 1e9)
 			if (b >= 1e6) return sprintf("%.1fMB", b / 1e6)
 			if (b >= 1e3) return sprintf("%.1fkB", b / 1e3); return b "B" }
-		BEGIN { m["wait"] = "Waiting"; m["have"] = "Already exists"; m["got"] = "Download complete"
-			m["fail"] = "Failed"; m["ext"] = "Extracting"; m["done"] = "Pull complete"; m["down"] = "Pulling fs layer" }
+		BEGIN { m["wait"] = "Waiting"; m["down"] = "Pulling fs layer"; m["scan"] = "Verifying Checksum"
+			m["have"] = "Already exists"; m["got"] = "Download complete"; m["fail"] = "Failed"
+			m["ext"] = "Extracting"; m["done"] = "Pull complete" }
 		{ s = substr($1, 8, 12); t = m[$2]
 		  if ($2 == "down" && $4 > 0) {
 			f = int(30 * $3 / $4); bar = ""
@@ -528,6 +531,8 @@ p_new() {
 	P_TMP=$CTR_ROOT/tmp/$1-$P_ID
 	P_W=$P_TMP/w
 	mkdir "$P_TMP" || die "$P_TMP: cannot create"
+	# held (fd 7, inherited by our children) while we work: how `cleanup` can tell a live pull from a dead one
+	exec 7>"$P_TMP/.lock" && flock 7 || die "$P_TMP/.lock: cannot lock"
 	(umask 077 && mkdir -p "$P_W/st" && : >"$P_W/auth.hdr") || die "$P_W: cannot create"
 }
 
@@ -608,7 +613,7 @@ image_config() {
 
 # image_install NAME: make $P_TMP/rootfs read-only, rename $P_TMP to images/$P_ID, tag it NAME.
 image_install() {
-	rm -rf "$P_W"
+	rm -rf "$P_W" "$P_TMP/.lock"
 	btrfs property set -ts "$P_TMP/rootfs" ro true || die "$P_TMP/rootfs: cannot make read-only"
 	mv "$P_TMP" "$CTR_ROOT/images/$P_ID" || die "$CTR_ROOT/images/$P_ID: cannot create"
 	P_TMP=''
@@ -808,6 +813,7 @@ ctr_save() {
 	P_W=$P_WORK/w
 	_psl=$P_WORK/layout
 	(umask 077 && mkdir -p "$P_W" "$_psl/blobs/sha256") || die "$P_WORK: cannot create"
+	exec 6>"$P_WORK/.lock" && flock 6 || die "$P_WORK/.lock: cannot lock"
 	printf '{"imageLayoutVersion":"1.0.0"}\n' >"$_psl/oci-layout"
 	for _psi; do
 		_psid=$(image_find "$_psi") || exit 125
@@ -925,6 +931,7 @@ ctr_load() {
 	p_begin
 	P_WORK=$CTR_ROOT/tmp/load-$(new_id)
 	(umask 077 && mkdir -p "$P_WORK/x") || die "$P_WORK: cannot create"
+	exec 6>"$P_WORK/.lock" && flock 6 || die "$P_WORK/.lock: cannot lock"
 	if [ -z "$_pli" ]; then
 		[ ! -t 0 ] || die "load: refusing to read a tar from a terminal (use -i FILE)"
 		_pli=$P_WORK/in.tar
