@@ -29,7 +29,7 @@ need_arg() {
 	[ $# -ge 2 ] || die "$1: requires an argument"
 }
 
-for _f in storage net cgroup pull; do
+for _f in storage net cgroup security pull; do
 	# shellcheck source=/dev/null
 	. "$CTR_HOME/helpers/$_f.sh" || exit 125
 done
@@ -163,7 +163,7 @@ ctr_run() {
 		-c | --cpu-shares) need_arg "$@"; R_SHARES=$2; shift ;;
 		--pids-limit) need_arg "$@"; R_PIDS=$2; shift ;;
 		--) shift; break ;;
-		-*) die "run: unknown option $1 (see ctr.sh help)" ;;
+		-*) sec_opt "$@" || die "run: unknown option $1 (see ctr.sh help)"; shift "$SEC_SHIFT"; continue ;;
 		*) break ;;
 		esac
 		shift
@@ -174,6 +174,7 @@ ctr_run() {
 	[ -z "$R_PORTS" ] || [ "$R_NET" = bridge ] || die "-p: needs --net bridge"
 	cg_validate
 	net_validate
+	sec_validate
 	pool_ensure
 	_img=$(image_resolve "$1") || exit 125
 	shift
@@ -203,6 +204,7 @@ ctr_run() {
 	fi
 	[ -n "$R_HOST" ] || R_HOST=$CID
 	net_alloc "$CID" # under the lock: address and ports
+	sec_alloc "$CID"
 	unlock
 	btrfs subvolume snapshot "$CTR_ROOT/images/$_img/rootfs" "$C/rootfs" >/dev/null ||
 		die "image $_img: cannot snapshot"
@@ -212,11 +214,11 @@ ctr_run() {
 		--arg env "$R_ENV" --arg ports "$R_PORTS" --argjson rm "$([ -n "$R_RM" ] && echo true || echo false)" \
 		--argjson tty "$([ -n "$R_T" ] && echo true || echo false)" \
 		--argjson iv "$([ -n "$R_I" ] && echo true || echo false)" \
-		--argjson ienv "$(jq .env "$_icfg")" \
+		--argjson ienv "$(jq .env "$_icfg")" --argjson sec "$(sec_config)" \
 		'{id:$id, name:$name, image:$image, image_id:$img, cmd:$ARGS.positional, hostname:$host,
 		  workdir:$wd, env:($ienv + ($env | split("\n") | map(select(. != "")))),
 		  network:{mode:$net, ports:($ports | split("\n") | map(select(. != "")))},
-		  created:($created|tonumber), rm:$rm, tty:$tty, interactive:$iv,
+		  created:($created|tonumber), rm:$rm, tty:$tty, interactive:$iv, security:$sec,
 		  rootfs:"'"$C/rootfs"'"}' --args -- "$@" >"$C/config.json" || die "$C/config.json: cannot write"
 	net_setup "$CID" "$R_NET" || die "network: setup failed"
 	cg_setup "$CID" || die "cgroup: setup failed"
@@ -239,6 +241,7 @@ EOF
 	host) set -- --net-host "$@" ;;
 	*) set -- --netns "/run/netns/$CTR_PREFIX-$CID" "$@" ;;
 	esac
+	eval "set -- $(sec_argv "$C/config.json") \"\$@\""
 	set -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	[ -z "$R_T" ] || set -- -t "$@"
 	[ -z "$R_I" ] || set -- -i "$@"
@@ -311,6 +314,7 @@ container_remove() {
 	_c=$CTR_ROOT/containers/$1
 	net_teardown "$1"
 	cg_teardown "$1"
+	sec_teardown "$1"
 	_n=$(jq -r '.name // ""' "$_c/config.json" 2>/dev/null)
 	[ -z "$_n" ] || [ "$(cat "$CTR_ROOT/names/$_n" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_n"
 	subvol_rm "$_c/rootfs" || return 1
@@ -506,6 +510,7 @@ ctr_exec() {
 $(printf '%s' "$_env" | jq -R . | jq -rs --slurpfile c "$C/config.json" '$c[0].env + . | reverse | .[]')
 EOF
 	cg_dirs "$_id"
+	eval "set -- $(sec_argv "$C/config.json") \"\$@\""
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
 	[ -n "$_i" ] || exec </dev/null
 	[ -n "$_t" ] || exec "$CTR_LIBEXEC/nsenter-chroot" "$@"
