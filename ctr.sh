@@ -311,14 +311,14 @@ valid_name() {
 
 # container_remove CID: remove every object of a container (it must not be running).
 container_remove() {
-	_c=$CTR_ROOT/containers/$1
+	_crm=$CTR_ROOT/containers/$1
 	net_teardown "$1"
 	cg_teardown "$1"
 	sec_teardown "$1"
-	_n=$(jq -r '.name // ""' "$_c/config.json" 2>/dev/null)
-	[ -z "$_n" ] || [ "$(cat "$CTR_ROOT/names/$_n" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_n"
-	subvol_rm "$_c/rootfs" || return 1
-	rm -rf "$_c"
+	_crn=$(jq -r '.name // ""' "$_crm/config.json" 2>/dev/null)
+	[ -z "$_crn" ] || [ "$(cat "$CTR_ROOT/names/$_crn" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
+	subvol_rm "$_crm/rootfs" || return 1
+	rm -rf "$_crm"
 }
 
 #HELP ps [-a] [-q]                 list running containers (-a: all, -q: IDs only)
