@@ -11,7 +11,7 @@ LIBS_ctr-attach :=
 # the supervisor stays resident per container: static glibc keeps its RSS under 1 MiB
 STATIC_ctr-shim := -static
 
-.PHONY: all helpers asan image deps test shell demo bench clean check
+.PHONY: all helpers asan image deps test shell demo clean check
 all: helpers asan image
 
 helpers: $(HELPERS:%=$(B)/%)
@@ -26,6 +26,8 @@ $(B):
 	mkdir -p $(B)
 
 include images/busybox.mk
+include bench/bench.mk
+include test/v2/v2.mk
 
 # Install what is missing on a Debian machine (idempotent, quiet when all is there).
 deps:
