@@ -257,6 +257,7 @@ EOF
 		done
 		[ -s "$C/pid" ] || die "start: $(cat "$C/shim.err" 2>/dev/null; cat "$C/log" 2>/dev/null)"
 		trap - EXIT
+		[ -z "$R_RM" ] || rm_when_gone "$(cat "$C/shim.pid")"
 		printf '%s\n' "$CID"
 		return 0
 	fi
@@ -265,6 +266,19 @@ EOF
 	trap - EXIT
 	[ -z "$R_RM" ] || ctr_rm -f "$CID" >/dev/null
 	exit "$R_RC"
+}
+
+# rm_when_gone SHIMPID: run -d --rm: a watcher in the background removes the container once its
+# shim has exited (tail polls the pid once a second). It holds none of the caller's fds (a
+# $(ctr.sh run -d) would wait for it) and survives the terminal's hangup. Nothing to do when the
+# container is gone already (ctr.sh rm, cleanup, a removed pool).
+rm_when_gone() {
+	(
+		trap '' HUP INT QUIT
+		exec </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+		tail --pid="$1" -f /dev/null
+		[ ! -f "$C/config.json" ] || ctr_rm -f "$CID"
+	) &
 }
 
 # shim_fg CMD...: run a foreground ctr-shim and return its status, passing on TERM HUP USR1 USR2
