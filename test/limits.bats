@@ -197,10 +197,11 @@ no_trace() {
 	assert_success
 	assert_line --index 0 --regexp '^CONTAINER ID +NAME +CPU % +MEM USAGE / LIMIT +MEM % +PIDS$'
 	assert_line --regexp "^$id +busy +[0-9.]+% +[0-9.]+[KMG]?i?B / 64MiB +[0-9.]+% +[0-9]+$"
-	assert_line --regexp "^$idle +- +"
+	assert_line --regexp "^$idle +- +0\.00% +"
 	assert_equal "${#lines[@]}" 3
+	# a busy machine may give cpuhog little CPU, but not nothing
 	cpu=$(awk -v i="$id" '$1 == i { sub(/%/, "", $3); printf "%d", $3 }' <<<"$output")
-	[ "$cpu" -ge 50 ] || fail "cpuhog shows $cpu% CPU"
+	[ "$cpu" -ge 5 ] || fail "cpuhog shows $cpu% CPU"
 	run ctr stats "$idle"
 	assert_success
 	assert_equal "${#lines[@]}" 2
