@@ -231,47 +231,51 @@ cg_v2_delegate() {
 
 # cg_limits CID: write the limits with cgset, in the file names of each controller's version.
 cg_limits() {
-	_cgg=/$CTR_PREFIX/$1
-	if [ -n "$CG_MEM" ]; then
-		if [ "$CGV_memory" = 1 ]; then
-			cg_set "$_cgg" memory.limit_in_bytes "$CG_MEM"
-			# memsw must not be below the memory limit, so it is written after it
-			if [ -n "$CG_SWAP" ]; then
-				cg_set "$_cgg" memory.memsw.limit_in_bytes "$CG_SWAP"
-			elif [ -f "$CG_memory/memory.memsw.limit_in_bytes" ]; then
-				cg_set "$_cgg" memory.memsw.limit_in_bytes $((CG_MEM * 2))
-			fi
-		else
-			cg_set "$_cgg" memory.max "$CG_MEM"
-			if [ -n "$CG_SWAP" ] && [ ! -f "$(cg_path memory "$1" memory.swap.max)" ]; then
-				die "--memory-swap: this kernel does not account swap in cgroups"
-			fi
-			case $CG_SWAP in
-			-1) cg_set "$_cgg" memory.swap.max max ;;
-			'') [ ! -f "$(cg_path memory "$1" memory.swap.max)" ] || cg_set "$_cgg" memory.swap.max "$CG_MEM" ;;
-			*) cg_set "$_cgg" memory.swap.max $((CG_SWAP - CG_MEM)) ;;
-			esac
-		fi
-	fi
-	if [ -n "$CG_QUOTA" ]; then
-		if [ "$CGV_cpu" = 1 ]; then
-			cg_set "$_cgg" cpu.cfs_period_us "$CG_PERIOD"
-			cg_set "$_cgg" cpu.cfs_quota_us "$CG_QUOTA"
-		else
-			cg_set "$_cgg" cpu.max "$CG_QUOTA $CG_PERIOD"
-		fi
-	fi
-	if [ -n "$CG_SHARES" ]; then
-		if [ "$CGV_cpu" = 1 ]; then
-			cg_set "$_cgg" cpu.shares "$CG_SHARES"
-		else # runc's mapping of shares [2, 262144] onto weight [1, 10000]
-			cg_set "$_cgg" cpu.weight $((1 + (CG_SHARES - 2) * 9999 / 262142))
-		fi
-	fi
+	[ -z "$CG_MEM" ] || cg_limits_memory "$1" "/$CTR_PREFIX/$1"
+	cg_limits_cpu "/$CTR_PREFIX/$1"
 	if [ -n "$CG_pids" ] && [ "$CG_PIDS" = -1 ]; then
-		cg_set "$_cgg" pids.max max
+		cg_set "/$CTR_PREFIX/$1" pids.max max
 	elif [ -n "$CG_pids" ]; then
-		cg_set "$_cgg" pids.max "$CG_PIDS"
+		cg_set "/$CTR_PREFIX/$1" pids.max "$CG_PIDS"
+	fi
+}
+
+# cg_limits_memory CID GROUP: v1 limits memory and memory+swap; v2 memory and swap alone.
+cg_limits_memory() {
+	if [ "$CGV_memory" = 1 ]; then
+		cg_set "$2" memory.limit_in_bytes "$CG_MEM"
+		# memsw must not be below the memory limit, so it is written after it
+		if [ -n "$CG_SWAP" ]; then
+			cg_set "$2" memory.memsw.limit_in_bytes "$CG_SWAP"
+		elif [ -f "$CG_memory/memory.memsw.limit_in_bytes" ]; then
+			cg_set "$2" memory.memsw.limit_in_bytes $((CG_MEM * 2))
+		fi
+		return
+	fi
+	cg_set "$2" memory.max "$CG_MEM"
+	if [ ! -f "$(cg_path memory "$1" memory.swap.max)" ]; then
+		[ -z "$CG_SWAP" ] || die "--memory-swap: this kernel does not account swap in cgroups"
+		return
+	fi
+	case $CG_SWAP in
+	-1) cg_set "$2" memory.swap.max max ;;
+	'') cg_set "$2" memory.swap.max "$CG_MEM" ;;
+	*) cg_set "$2" memory.swap.max $((CG_SWAP - CG_MEM)) ;;
+	esac
+}
+
+# cg_limits_cpu GROUP: the CFS quota (--cpus) and the weight (--cpu-shares).
+cg_limits_cpu() {
+	if [ -n "$CG_QUOTA" ] && [ "$CGV_cpu" = 1 ]; then
+		cg_set "$1" cpu.cfs_period_us "$CG_PERIOD"
+		cg_set "$1" cpu.cfs_quota_us "$CG_QUOTA"
+	elif [ -n "$CG_QUOTA" ]; then
+		cg_set "$1" cpu.max "$CG_QUOTA $CG_PERIOD"
+	fi
+	if [ -n "$CG_SHARES" ] && [ "$CGV_cpu" = 1 ]; then
+		cg_set "$1" cpu.shares "$CG_SHARES"
+	elif [ -n "$CG_SHARES" ]; then # runc's mapping of shares [2, 262144] onto weight [1, 10000]
+		cg_set "$1" cpu.weight $((1 + (CG_SHARES - 2) * 9999 / 262142))
 	fi
 }
 
