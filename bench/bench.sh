@@ -73,6 +73,18 @@ names() {
 	BR_BOCKER=${P}k NET_BOCKER=10.$_b.$(($(od -An -N1 -tu1 /dev/urandom | tr -d ' ') % 250))
 }
 
+# snapshot: run a copy of ctr.sh, its shell parts and its built helpers, so that the whole run measures
+# one version even if the checkout changes meanwhile (ctr.sh finds its parts next to itself).
+snapshot() {
+	CTR_VERSION_GIT=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)
+	mkdir -p "$W/ctr/helpers" "$W/ctr/build" && cp -p "$TOP/ctr.sh" "$W/ctr/" &&
+		cp -p "$TOP"/helpers/*.sh "$W/ctr/helpers/" &&
+		find "$TOP/build" -maxdepth 1 -type f -perm -u+x -exec cp -p -t "$W/ctr/build/" {} + ||
+		die "cannot copy ctr to $W/ctr"
+	CTR=$W/ctr/ctr.sh
+	export CTR_LIBEXEC="$W/ctr/build" CTR_BUSYBOX="$ROOTFS"
+}
+
 # kill_cgroup DIR: SIGKILL every process in a group tree, then remove the tree (children first).
 kill_cgroup() {
 	[ -d "$1" ] || return 0
@@ -152,7 +164,8 @@ hf() {
 	HF_PID=''
 	printf '\n=== %s: %s\n' "$_hn" "$_hcmd" | cat - "$W/$_hn.log" >>"$W/hyperfine.log"
 	[ "$_hrc" -eq 0 ] && return 0
-	grep -v '^Error: Command terminated\|^Benchmark\|^ *$' "$W/$_hn.log" | tail -n 1 | cut -c1-120 >"$W/$_hn.err"
+	grep -v '^Error: Command terminated\|^Benchmark\|^ *$\|^[0-9a-f]\{12\}$' "$W/$_hn.log" | tail -n 1 |
+		cut -c1-120 >"$W/$_hn.err"
 	return 1
 }
 
@@ -355,9 +368,11 @@ rm_rows() {
 	[ "$_m" -gt 0 ] || return 0
 	_j=$(($(nproc) * 16))
 	say "rm -f: the other $_m containers, $_j at a time"
-	if hf rmrest "xargs -a $W/rest -P $_j -n 1 $CTR rm -f" --runs 1; then
+	if hf rmrest "xargs -a $W/rest -P $_j -n 1 $CTR rm -f" --runs 1 -i; then
 		_r=$(times_ms rmrest | stats)
 		RM_REST="the other $_m containers, $_j in parallel: ${_r%% *} ms in all, $(awk -v t="${_r%% *}" -v m="$_m" 'BEGIN { printf "%.1f", t / m }') ms per container"
+		_left=$(find "$CTR_ROOT/containers" -mindepth 1 -maxdepth 1 | wc -l)
+		[ "$_left" -eq 0 ] || RM_REST="$RM_REST ($_left could not be removed)"
 	else
 		RM_REST="the other $_m in parallel: could not run: $(cat "$W/rmrest.err")"
 	fi
@@ -374,7 +389,7 @@ pull_rows() {
 	fi
 	PULL_IMAGE="\`$REF\`: $(skopeo inspect --raw --tls-verify=false "docker://$REF" |
 		jq -r '"\(.layers | length) layers, \((([.layers[].size] | add) / 1048576 * 10 | floor) / 10) MiB compressed"')"
-	if grep -q '^ctr_pull()' "$TOP/helpers/pull.sh" 2>/dev/null; then
+	if grep -q '^ctr_pull()' "$W/ctr/helpers/pull.sh" 2>/dev/null; then
 		# cold: no image and an empty blob cache (pull.sh keeps layers in $CTR_ROOT/blobs)
 		pull_row ctr_pull "\`ctr.sh pull\`, cold" "$CTR pull -q $REF" \
 			"sh -c '$CTR rmi -f $REF >/dev/null 2>&1; rm -rf $CTR_ROOT/blobs'"
@@ -411,7 +426,7 @@ machine() {
 	printf '%s\n' "- CPU: ${_cpu:-unknown}, $(nproc) cores; memory: $_mem"
 	printf '%s\n' "- cgroups: $(cgroup_mode)"
 	printf '%s\n' "- load average (1, 5, 15 min) at the start: $LOAD0; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-	printf '%s, %s, %s, %s, %s\n' "- tools: $("$CTR" --version)" "$(runc --version | head -n 1)" \
+	printf '%s, %s, %s, %s, %s\n' "- tools: $("$CTR" --version) (git $CTR_VERSION_GIT)" "$(runc --version | head -n 1)" \
 		"$(crun --version | head -n 1)" "$(hyperfine --version)" "$(busybox 2>/dev/null | head -n 1 | cut -d' ' -f1-2)"
 }
 
@@ -450,6 +465,7 @@ main() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
+	snapshot
 	prime
 	one_shot_rows
 	ramp
