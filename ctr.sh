@@ -121,7 +121,7 @@ ctr_rmi() {
 		subvol_rm "$CTR_ROOT/images/$_id/rootfs" && rm -rf "${CTR_ROOT:?}/images/$_id"
 		printf 'Deleted: %s\n' "$_id"
 	done
-	return $_rc
+	return "$_rc"
 }
 
 # image_resolve_local NAME|ID: like image_resolve, without importing the built-in.
@@ -466,7 +466,7 @@ ctr_rm() {
 		container_remove "$_id" || { printf 'ctr: container %s: cannot remove\n' "$_c" >&2; _rc=125; continue; }
 		printf '%s\n' "$_c"
 	done
-	return $_rc
+	return "$_rc"
 }
 
 #HELP cleanup [--all]             remove objects left by killed runs (--all: also the bridge and rules)
@@ -562,18 +562,24 @@ EOF
 }
 
 # ---------------------------------------------------------------- dispatch
-[ $# -ge 1 ] || { ctr_help >&2; exit 125; }
-_verb=$1
-shift
-case $_verb in
---version | version) printf 'ctr %s\n' "$CTR_VERSION" ;;
--h | --help | help) ctr_help ;;
-init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
-	pull | login | commit | tag | save | load | exec | attach | demo)
-	[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
-	# shellcheck source=/dev/null
-	[ "$_verb" != demo ] || . "$CTR_HOME/helpers/demo.sh"
-	"ctr_$_verb" "$@"
-	;;
-*) die "$_verb: unknown command (see ctr.sh help)" ;;
-esac
+# main VERB ARGS: run one verb from the allowlist.
+main() {
+	[ $# -ge 1 ] || { ctr_help >&2; exit 125; }
+	_verb=$1
+	shift
+	case $_verb in
+	--version | version) printf 'ctr %s\n' "$CTR_VERSION" ;;
+	-h | --help | help) ctr_help ;;
+	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
+		pull | login | commit | tag | save | load | exec | attach | demo)
+		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
+		# shellcheck source=/dev/null
+		[ "$_verb" != demo ] || . "$CTR_HOME/helpers/demo.sh"
+		"ctr_$_verb" "$@"
+		;;
+	*) die "$_verb: unknown command (see ctr.sh help)" ;;
+	esac
+}
+
+# One line, parsed whole before it runs: editing ctr.sh under a running container is safe.
+main "$@"; exit $?
