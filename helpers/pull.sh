@@ -374,7 +374,7 @@ layer_scan() {
 	sha256sum <"$3.fifo" >"$3.diffid" &
 	_pp=$!
 	layer_cat "$1" | tee "$3.fifo" | {
-		tar -t -f - >"$3.names" 2>"$3.err"
+		tar -tv --numeric-owner -f - >"$3.names" 2>"$3.err"
 		echo $? >"$3.rc"
 		cat >/dev/null
 	}
@@ -382,10 +382,14 @@ layer_scan() {
 	[ "$(cat "$3.rc")" = 0 ] || die "layer ${1##*/}: not a valid tar: $(head -n 1 "$3.err")"
 	[ "sha256:$(cut -d' ' -f1 "$3.diffid")" = "$2" ] ||
 		die "layer ${1##*/}: uncompressed content does not match the config's diff_id $2"
-	awk -v W="$3.rm" -v O="$3.opq" -v M="$3.mark" '
-		BEGIN { printf "" > W; printf "" > O; printf "" > M }
-		{ n = $0; sub(/^(\.?\/)+/, "", n); sub(/\/+$/, "", n); b = n; sub(/^.*\//, "", b) }
-		substr(b, 1, 4) != ".wh." { next }
+	awk -v W="$3.rm" -v O="$3.opq" -v M="$3.mark" -v T="$3.types" '
+		BEGIN { printf "" > W; printf "" > O; printf "" > M; printf "" > T }
+		{ ty = substr($0, 1, 1); n = $0; sub(/^[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ /, "", n)
+		  if (ty == "l") sub(/ -> .*$/, "", n); else if (ty == "h") sub(/ link to .*$/, "", n)
+		  sub(/^(\.?\/)+/, "", n); sub(/\/+$/, "", n); b = n; sub(/^.*\//, "", b) }
+		substr(b, 1, 4) != ".wh." {
+			if (n != "" && !index(n, "\\") && n !~ /(^|\/)\.\.(\/|$)/) print (ty == "d" ? "d" : "n"), "/" n > T
+			next }
 		{ t = substr(b, 5); d = substr(n, 1, length(n) - length(b)) }
 		index(n, "\\") || n ~ /(^|\/)\.\.?(\/|$)/ || t == "" || t == "." || t == ".." {
 			print "ctr: layer: unsupported whiteout name: " $0 > "/dev/stderr"; bad = 1; exit }
@@ -396,8 +400,24 @@ layer_scan() {
 	rm -f "$3.names" "$3.fifo"
 }
 
+# layer_replace ROOT P: what this layer replaces with another type is removed first, as docker does:
+# a directory where the layer has a file, link or device; a non-directory (a symlink too) where it has
+# a directory. Tested on the host (stat only), removed in layer_jail.
+layer_replace() {
+	while IFS= read -r _plr; do
+		_plp=$1${_plr#? }
+		case $_plr in
+		d*) [ -L "$_plp" ] || { [ -e "$_plp" ] && [ ! -d "$_plp" ]; } || continue ;;
+		*) [ -d "$_plp" ] && [ ! -L "$_plp" ] || continue ;;
+		esac
+		printf '%s\0' "${_plr#? }"
+	done <"$2.types" >"$2.repl"
+	[ ! -s "$2.repl" ] || layer_jail "$1" xargs -0 -r "/$P_BB" rm -rf -- <"$2.repl" ||
+		die "layer: cannot replace what it replaces"
+}
+
 # layer_apply ROOT BLOB P: apply one scanned layer onto ROOT: whiteouts first (they hide what lower
-# layers made), then the tar, then remove the .wh. markers the tar wrote. All inside layer_jail.
+# layers made), then what changes type, then the tar, then remove the .wh. markers the tar wrote.
 layer_apply() {
 	if [ -s "$3.rm" ]; then
 		tr '\n' '\0' <"$3.rm" | layer_jail "$1" xargs -0 -r "/$P_BB" rm -rf -- ||
@@ -407,6 +427,7 @@ layer_apply() {
 		layer_jail "$1" find "$_pod" -mindepth 1 -maxdepth 1 ! -path "/$P_BB" -exec "/$P_BB" rm -rf -- '{}' + \
 			</dev/null || die "layer ${2##*/}: cannot empty $_pod (opaque whiteout)"
 	done <"$3.opq"
+	layer_replace "$1" "$3"
 	layer_cat "$2" | layer_jail "$1" tar -x -f - -C / --numeric-owner 2>"$3.err" ||
 		die "layer ${2##*/}: cannot unpack: $(tail -n 1 "$3.err")"
 	# what the jail refused (device nodes) or rewrote (leading /, ..) is worth a warning

@@ -119,6 +119,18 @@ assert_no_leftovers() {
 	assert_same_tree "$r" "$BATS_TEST_TMPDIR/umoci/rootfs"
 }
 
+@test "pull: an entry that changes type replaces what was there, as umoci unpack does" {
+	ctr pull -q "$REG/t/replace:1"
+	local r
+	r=$(img_dir "$REG/t/replace:1")
+	[ "$(cat "$r/r1")" = "now a file" ]
+	[ -d "$r/r2" ] && [ ! -L "$r/r2" ] && [ ! -e "$r/r2/f" ] && [ "$(cat "$r/r2/g")" = g ]
+	[ "$(readlink "$r/r3")" = real ]
+	[ ! -e "$r/real/g" ]
+	umoci_rootfs "$IMG_LAYOUT" replace "$BATS_TEST_TMPDIR/umoci"
+	assert_same_tree "$r" "$BATS_TEST_TMPDIR/umoci/rootfs"
+}
+
 @test "pull: zstd and uncompressed layers give the same tree as gzip" {
 	ctr pull -q "$REG/t/opq:gzip"
 	ctr pull -q "$REG/t/opq:zstd"
