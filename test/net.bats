@@ -263,7 +263,11 @@ no_net_objects() {
 	[ "$(iptables-save | grep -c -- "--comment \"\?$CTR_PREFIX:[0-9a-f]\{12\}")" -eq 50 ]
 	# the bridge and its shared rules were made once, although 50 runs raced to make them
 	[ -z "$(iptables-save | grep -- "$CTR_PREFIX:net" | sort | uniq -d)" ]
-	ctr rm -f $ids >/dev/null
+	for id in $ids; do
+		ctr rm -f "$id" >/dev/null & # in parallel too: teardowns race for the same chain
+	done
+	wait
+	[ -z "$(ctr ps -aq)" ]
 	no_net_objects
 	[ -z "$(ls /sys/class/net/$CTR_BRIDGE/brif)" ]
 }
