@@ -361,7 +361,7 @@ layer_jail() {
 layer_cat() {
 	case $(od -An -tx1 -N4 "$1" | tr -d ' \n') in
 	1f8b*) gzip -dc <"$1" ;;
-	28b52ffd) zstd -dcq <"$1" ;;
+	28b52ffd) need zstd zstd && zstd -dcq <"$1" ;;
 	*) cat <"$1" ;;
 	esac
 }
