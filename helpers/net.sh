@@ -256,13 +256,16 @@ net_port_busy() {
 	net_ip2int "$2"
 	n_st=07
 	[ "$1" = udp ] || n_st=0A
-	awk -v port=":$(printf '%04X' "$3")" -v st="$n_st" -v ip="$(printf '%02X%02X%02X%02X' $((NET_INT & 255)) \
-		$(((NET_INT >> 8) & 255)) $(((NET_INT >> 16) & 255)) $(((NET_INT >> 24) & 255)))" '
+	n_port=$3
+	set -- "/proc/net/$1"
+	[ ! -f "${1}6" ] || set -- "$1" "${1}6" # no tcp6 file when IPv6 is off
+	awk -v port=":$(printf '%04X' "$n_port")" -v st="$n_st" -v ip="$(printf '%02X%02X%02X%02X' \
+		$((NET_INT & 255)) $(((NET_INT >> 8) & 255)) $(((NET_INT >> 16) & 255)) $(((NET_INT >> 24) & 255)))" '
 		FNR == 1 { next }
 		$4 != st || substr($2, length($2) - 4) != port { next }
 		{ a = substr($2, 1, length($2) - 5) }
 		ip == "00000000" || a == ip || a ~ /^0+$/ || a == "0000000000000000FFFF0000" ip { busy = 1 }
-		END { exit !busy }' "/proc/net/$1" "/proc/net/${1}6" 2>/dev/null
+		END { exit !busy }' "$@"
 }
 
 # net_claim_ip CID: take the next free address after the cursor. Round robin: an address just
@@ -395,7 +398,7 @@ net_publish() {
 net_alias() {
 	NET_ALIAS=''
 	[ -e "/sys/class/net/$1" ] || return 1
-	read -r NET_ALIAS <"/sys/class/net/$1/ifalias" 2>/dev/null
+	read -r NET_ALIAS 2>/dev/null <"/sys/class/net/$1/ifalias"
 	return 0
 }
 
