@@ -19,13 +19,19 @@
  *       --pid-file FILE  write the host PID of PID 1 there once PROG is exec'd
  *       --cgroup DIR     move the container into DIR (DIR/cgroup.procs) before
  *                        it runs a single step of its own (repeatable)
+ *       --device-cgroup DIR  restrict the devices of the group DIR to the
+ *                        harmless nodes of devices.h (v1: devices.deny and
+ *                        .allow; v2: an eBPF device program), then join it as
+ *                        --cgroup; with --join only joined
  *       --init           PID 1 is a tiny init that forks PROG, forwards signals
  *                        to it, reaps every zombie and exits with PROG's status
  *       --console-fd N   N is a unix socket: PROG gets a new pty as controlling
  *                        terminal on fds 0,1,2 and the master is sent over N
  *                        (SCM_RIGHTS); N is closed
  *       --join PID       enter the namespaces, cgroups and root of the running
- *                        container whose PID 1 has host pid PID (ctr.sh exec)
+ *                        container whose PID 1 has host pid PID (ctr.sh exec);
+ *                        --userns, --volume and --readonly-rootfs are accepted
+ *                        and ignored: the container has them already
  *   Security (defaults are docker's):
  *       --cap-add CAP    keep CAP (NET_ADMIN or CAP_NET_ADMIN; ALL) (repeatable)
  *       --cap-drop CAP   drop CAP (ALL: all); an add wins over a drop
@@ -79,6 +85,7 @@
 #define PROG "nsenter-chroot"
 #include "common.h"
 #include "seccomp.h"
+#include "devices.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -118,6 +125,7 @@ static const char usage_text[] =
 	"  -e, --env K=V        add to the clean environment (repeatable)\n"
 	"      --pid-file FILE  write the host PID of the container's PID 1\n"
 	"      --cgroup DIR     join DIR/cgroup.procs first (repeatable)\n"
+	"      --device-cgroup DIR  allow only the harmless devices in group DIR, join it\n"
 	"      --init           run a minimal init as PID 1\n"
 	"      --console-fd N   send a new pty master over unix socket N\n"
 	"      --join PID       enter the running container of PID\n"
@@ -149,6 +157,7 @@ struct opts {
 	const char *pid_file;   /* --pid-file */
 	const char **cgroups;   /* --cgroup dirs, ncgroups of them */
 	size_t ncgroups;
+	const char *device_cgroup;  /* --device-cgroup DIR (also in cgroups) */
 	bool init;              /* --init */
 	int console_fd;         /* --console-fd, -1 if none */
 	pid_t join;             /* --join PID, 0 if none */
@@ -174,13 +183,16 @@ struct user {
 	const char *home;
 };
 
-/* Namespaces of the container to enter with --join, in the order nsenter(1)
- * uses: user first (it grants the capabilities for the rest), mnt last. The pid
+/* Namespaces of the container to enter with --join. The user namespace comes
+ * LAST, unlike nsenter(1), which enters it first to gain capabilities over the
+ * rest: we hold them on the host already, and once inside the container's user
+ * namespace we would lose them over a namespace it does not own, such as the
+ * network namespace ctr.sh made for a --userns container (EPERM). The pid
  * namespace is entered by the parent for its child only. */
 static const struct { const char *name; int type; } join_ns[] = {
-	{ "user", CLONE_NEWUSER }, { "cgroup", CLONE_NEWCGROUP },
-	{ "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
-	{ "net", CLONE_NEWNET }, { "mnt", CLONE_NEWNS },
+	{ "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC },
+	{ "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
+	{ "mnt", CLONE_NEWNS }, { "user", CLONE_NEWUSER },
 };
 #define NJOIN (sizeof(join_ns) / sizeof(join_ns[0]))
 
@@ -299,7 +311,7 @@ static void parse_volume(struct volume *v, const char *arg)
 
 enum { OPT_NET_HOST = 256, OPT_PID_FILE, OPT_CGROUP, OPT_INIT, OPT_CONSOLE_FD,
        OPT_JOIN, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECCOMP,
-       OPT_USERNS, OPT_RO_ROOTFS, OPT_HELP };
+       OPT_USERNS, OPT_RO_ROOTFS, OPT_DEVICE_CGROUP, OPT_HELP };
 
 static const struct option long_opts[] = {
 	{ "netns", required_argument, NULL, 'n' },
@@ -309,6 +321,7 @@ static const struct option long_opts[] = {
 	{ "env", required_argument, NULL, 'e' },
 	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "device-cgroup", required_argument, NULL, OPT_DEVICE_CGROUP },
 	{ "init", no_argument, NULL, OPT_INIT },
 	{ "console-fd", required_argument, NULL, OPT_CONSOLE_FD },
 	{ "join", required_argument, NULL, OPT_JOIN },
@@ -335,6 +348,10 @@ static bool set_opt(struct opts *o, int c)
 	case 'e': o->env[o->nenv++] = optarg; break;
 	case OPT_PID_FILE: o->pid_file = optarg; break;
 	case OPT_CGROUP: o->cgroups[o->ncgroups++] = optarg; break;
+	case OPT_DEVICE_CGROUP:
+		o->device_cgroup = optarg;
+		o->cgroups[o->ncgroups++] = optarg;
+		break;
 	case OPT_INIT: o->init = true; break;
 	case OPT_CONSOLE_FD: o->console_fd = (int)parse_num(optarg, "--console-fd", INT_MAX); break;
 	case OPT_JOIN: o->join = (pid_t)parse_num(optarg, "--join", INT_MAX); break;
@@ -361,8 +378,8 @@ static void check_opts(const struct opts *o)
 {
 	if (o->netns && o->net_host)
 		misuse("--netns and --net-host are mutually exclusive");
-	if (o->join && (o->netns || o->net_host || o->userns || o->nvols || o->ro_rootfs))
-		misuse("--join excludes --netns, --net-host, --userns, --volume and --readonly-rootfs");
+	if (o->join && (o->netns || o->net_host))
+		misuse("--join excludes --netns and --net-host");
 	if (o->join == 1)
 		misuse("--join: not a container PID: 1");
 	if (o->rootfs && !*o->rootfs)
@@ -453,6 +470,11 @@ static void parse_args(struct opts *o, int argc, char **argv)
 		o->rootfs = argv[optind++];
 	o->argv = argv + optind;
 	check_opts(o);
+	if (o->join) {  /* properties of the joined container's namespaces */
+		o->userns = false;
+		o->nvols = 0;
+		o->ro_rootfs = false;
+	}
 	compute_caps(o);
 	if (o->seccomp < 0)
 		o->seccomp = !o->privileged;
@@ -1637,6 +1659,15 @@ static void prepare_volumes(struct opts *o)
 	}
 }
 
+/* --device-cgroup, before clone: the group refuses every device but the
+ * harmless ones before the child (which joins it before its first step)
+ * could open or make one. With --join the group has its rules already. */
+static void prepare_devices(const struct opts *o)
+{
+	if (o->device_cgroup && !o->join)
+		devices_restrict(o->device_cgroup);
+}
+
 /* Move the child into each cgroup (the writer may name any pid). */
 static void join_cgroups(const struct opts *o, pid_t pid)
 {
@@ -1759,6 +1790,7 @@ int main(int argc, char **argv)
 	if (o.userns)
 		prepare_userns(&o);
 	prepare_volumes(&o);
+	prepare_devices(&o);
 	if (pipe2(g.ready, O_CLOEXEC) < 0)
 		die_errno("pipe");
 	if ((o.ncgroups > 0 || o.userns) && pipe2(g.go, O_CLOEXEC) < 0)

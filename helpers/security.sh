@@ -1,18 +1,293 @@
 #!/bin/sh
 # security.sh - run's security options (capabilities, user, seccomp, user namespace, volumes,
-# read-only root) and their translation into nsenter-chroot options. Sourced by ctr.sh.
-# (placeholder: no option yet; the defaults of nsenter-chroot apply)
+# read-only root), the container's devices group and user-namespace range, and their
+# translation into nsenter-chroot options. Sourced by ctr.sh. The model: docs/security.md.
+#
+# Interface used by ctr.sh (SEC_* hold run's options):
+#   sec_opt "$@"      $1 is a security option of run: record it, SEC_SHIFT = words taken; else 1
+#   sec_validate      check the options before anything exists; die on bad input
+#   sec_alloc CID     (under ctr.sh's lock) reserve a user-namespace range (--userns) and make the
+#                     container's devices group (v1 devices controller, or its cgroup2 group)
+#   sec_config        the JSON object stored as .security in the container's config.json
+#   sec_argv CONFIG   nsenter-chroot options of that container, quoted for eval (run and exec)
+#   sec_teardown CID  release the range and remove the devices group (idempotent)
+#   sec_cleanup       the same for containers that no longer exist (a run killed midway)
+#
+# User namespaces: ctr owns CTR_USERNS_SLOTS (4096) ranges of 65536 ids from CTR_USERNS_BASE
+# (0x70000000, just above systemd's container range, below 2^31), recorded in $CTR_ROOT/subuid
+# as /etc/subuid is (`<cid>:<first id>:65536`, uid = gid), the lowest free one first.
 
-# sec_opt "$@": if $1 is a security option of run, record it and set SEC_SHIFT to the number of
-# words it took; else return 1.
-sec_opt() { return 1; }
-# sec_validate: check the recorded options before anything is created (die on bad input).
-sec_validate() { :; }
-# sec_alloc CID: (under ctr.sh's lock) reserve what the options need, e.g. a user-namespace range.
-sec_alloc() { :; }
-# sec_config: the JSON object stored as .security in the container's config.json.
-sec_config() { printf '{}\n'; }
-# sec_argv CONFIG: nsenter-chroot options for the container of CONFIG, quoted for eval (run and exec).
-sec_argv() { :; }
-# sec_teardown CID: release what sec_alloc reserved (idempotent).
-sec_teardown() { :; }
+SEC_PRIV='' SEC_CAPADD='' SEC_CAPDROP='' SEC_USER='' SEC_SECCOMP='' SEC_USERNS='' SEC_VOLS='' SEC_RO=''
+SEC_SHIFT=1 SEC_VOLJ='[]' SEC_RANGE='' SEC_DEVCG=''
+SEC_USERNS_SIZE=65536
+# every capability of Linux 6.x (CAP_LAST_CAP is CHECKPOINT_RESTORE)
+SEC_CAPS="AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE \
+DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE \
+MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID \
+SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE \
+SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM"
+
+# ---------------------------------------------------------------- options
+
+#HELP run [security options]       docker's defaults apply unless changed (docs/security.md)
+#HELP     --privileged   --cap-add CAP   --cap-drop CAP   -u|--user USER[:GROUP]   --read-only
+#HELP     --security-opt seccomp=unconfined|default   --userns (own id range) | --userns=host
+#HELP     -v|--volume /HOST:/CTR[:ro][:noexec]
+# shellcheck disable=SC2034 # SEC_SHIFT is read by ctr.sh
+sec_opt() {
+	SEC_SHIFT=1
+	case $1 in
+	--privileged) SEC_PRIV=1 ;;
+	--read-only) SEC_RO=1 ;;
+	--cap-add) need_arg "$@"; SEC_CAPADD="$SEC_CAPADD$2
+"; SEC_SHIFT=2 ;;
+	--cap-drop) need_arg "$@"; SEC_CAPDROP="$SEC_CAPDROP$2
+"; SEC_SHIFT=2 ;;
+	-u | --user) need_arg "$@"; SEC_USER=$2; SEC_SHIFT=2 ;;
+	-u?*) SEC_USER=${1#-u} ;;
+	--security-opt) need_arg "$@"; sec_security_opt "$2"; SEC_SHIFT=2 ;;
+	-v | --volume) need_arg "$@"; SEC_VOLS="$SEC_VOLS$2
+"; SEC_SHIFT=2 ;;
+	-v?*) SEC_VOLS="$SEC_VOLS${1#-v}
+" ;;
+	--userns) # `--userns=host` arrives as two words; a bare --userns is followed by the image
+		case ${2-auto} in
+		host | '') SEC_USERNS='' SEC_SHIFT=2 ;;
+		auto) SEC_USERNS=auto SEC_SHIFT=2 ;;
+		*) SEC_USERNS=auto ;;
+		esac ;;
+	*) return 1 ;;
+	esac
+}
+
+# sec_security_opt VALUE: docker's --security-opt forms that ctr supports.
+sec_security_opt() {
+	case $1 in
+	seccomp=unconfined | seccomp:unconfined) SEC_SECCOMP=unconfined ;;
+	seccomp=default | seccomp:default | seccomp=builtin) SEC_SECCOMP=default ;;
+	seccomp[=:]*) die "--security-opt $1: only seccomp=unconfined or seccomp=default (no profile files)" ;;
+	no-new-privileges | no-new-privileges[=:]true) ;; # always on (only --privileged lifts it)
+	no-new-privileges[=:]false) die "--security-opt $1: ctr always sets no_new_privs (only --privileged lifts it)" ;;
+	*) die "--security-opt $1: not supported (seccomp=unconfined|default, no-new-privileges)" ;;
+	esac
+}
+
+# ---------------------------------------------------------------- validation
+
+# sec_validate: check the options and normalise them (capability names, volume paths) before
+# anything is created.
+sec_validate() {
+	SEC_CAPADD=$(printf '%s' "$SEC_CAPADD" | sec_caps --cap-add) || exit 125
+	SEC_CAPDROP=$(printf '%s' "$SEC_CAPDROP" | sec_caps --cap-drop) || exit 125
+	[ -z "$SEC_USER" ] || sec_valid_user "$SEC_USER"
+	SEC_VOLJ='[]'
+	while IFS= read -r _sv; do
+		[ -z "$_sv" ] || sec_volume "$_sv"
+	done <<EOF
+$SEC_VOLS
+EOF
+	[ -z "$SEC_USERNS" ] || sec_userns_params
+}
+
+# sec_caps OPTION < NAMES: print the names (one per line) as docker writes them (NET_ADMIN: upper
+# case, no CAP_), one per line; die on a name the kernel does not have.
+sec_caps() {
+	while IFS= read -r _sc || [ -n "$_sc" ]; do
+		_su=$(printf '%s' "$_sc" | tr '[:lower:]' '[:upper:]')
+		_su=${_su#CAP_}
+		case " ALL $SEC_CAPS " in
+		*" ${_su:-none} "*) printf '%s\n' "$_su" ;;
+		*) die "$1 $_sc: unknown capability (e.g. NET_ADMIN, SYS_PTRACE or ALL)" ;;
+		esac
+	done
+}
+
+# sec_valid_user USER[:GROUP]: names or numbers, as the image's /etc/passwd and /etc/group have them
+# (the names are looked up there when the container starts).
+sec_valid_user() {
+	_su=${1%%:*} _sg=
+	case $1 in *:*) _sg=${1#*:} ;; esac
+	for _sx in "$_su" ${_sg:+"$_sg"}; do
+		case $_sx in
+		'' | -* | *[!A-Za-z0-9_.-]*) die "--user $1: expected USER[:GROUP], names or numbers" ;;
+		*[!0-9]*) ;;
+		*) [ ${#_sx} -le 10 ] && [ "$_sx" -le 4294967294 ] || die "--user $1: $_sx is not a valid id" ;;
+		esac
+	done
+	case $1 in *:*:*) die "--user $1: expected USER[:GROUP], names or numbers" ;; esac
+	if [ -n "$SEC_USERNS" ]; then
+		for _sx in "$_su" ${_sg:+"$_sg"}; do
+			case $_sx in *[!0-9]*) ;; *)
+				[ "$_sx" -lt "$SEC_USERNS_SIZE" ] ||
+					die "--user $1: with --userns, ids are 0 to $((SEC_USERNS_SIZE - 1))" ;;
+			esac
+		done
+	fi
+}
+
+# sec_volume SPEC: check /HOST:/CTR[:ro|rw][:noexec|exec] and append it to SEC_VOLJ. The host path must
+# exist (docker's named volumes are not supported) and is recorded resolved (no symlink left).
+sec_volume() {
+	_sh=${1%%:*}
+	_st=${1#*:}
+	[ "$_st" != "$1" ] || die "-v $1: expected /HOST:/CONTAINER[:ro][:noexec]"
+	_so=
+	case $_st in *:*) _so=${_st#*:} _st=${_st%%:*} ;; esac
+	case $_sh in /*) ;; *) die "-v $1: the host path must be absolute (named volumes are not supported)" ;; esac
+	case $_st in /*) ;; *) die "-v $1: the container path must be absolute" ;; esac
+	[ -n "$(printf '%s' "$_st" | tr -d /)" ] || die "-v $1: cannot mount over the container's /"
+	[ -e "$_sh" ] || die "-v $1: $_sh: no such file or directory"
+	_sh=$(readlink -f -- "$_sh") || die "-v $1: $_sh: cannot resolve"
+	_sro=false _sne=false
+	for _sx in $(printf '%s' "$_so" | tr ':,' '  '); do
+		case $_sx in
+		ro) _sro=true ;; rw) _sro=false ;;
+		noexec) _sne=true ;; exec) _sne=false ;;
+		*) die "-v $1: unknown option $_sx (ro, rw, noexec, exec)" ;;
+		esac
+	done
+	SEC_VOLJ=$(printf '%s' "$SEC_VOLJ" | jq -c --arg s "$_sh" --arg t "$_st" --argjson ro "$_sro" \
+		--argjson ne "$_sne" '. + [{source: $s, target: $t, ro: $ro, noexec: $ne}]') || exit 125
+}
+
+# sec_userns_params: the range ctr owns must be valid ids (below 2^32 - 1, the invalid id).
+sec_userns_params() {
+	SEC_USERNS_BASE=${CTR_USERNS_BASE:-1879048192}
+	SEC_USERNS_SLOTS=${CTR_USERNS_SLOTS:-4096}
+	case $SEC_USERNS_BASE$SEC_USERNS_SLOTS in '' | *[!0-9]*)
+		die "CTR_USERNS_BASE, CTR_USERNS_SLOTS: must be numbers" ;;
+	esac
+	[ "$SEC_USERNS_BASE" -gt 0 ] && [ "$SEC_USERNS_SLOTS" -gt 0 ] &&
+		[ $((SEC_USERNS_BASE + SEC_USERNS_SLOTS * SEC_USERNS_SIZE)) -le 4294967295 ] ||
+		die "CTR_USERNS_BASE $SEC_USERNS_BASE + $SEC_USERNS_SLOTS ranges of $SEC_USERNS_SIZE: not valid ids"
+}
+
+# ---------------------------------------------------------------- allocation
+
+# sec_alloc CID: the user-namespace range and the devices group. Undone by sec_teardown.
+sec_alloc() {
+	if [ -n "$SEC_USERNS" ]; then
+		SEC_RANGE=$(sec_range_alloc "$1") || die "--userns: all $SEC_USERNS_SLOTS id ranges are in use"
+	fi
+	[ -n "$SEC_PRIV" ] || sec_devices_make "$1"
+}
+
+# sec_range_alloc CID: record CID in $CTR_ROOT/subuid on the lowest free range; print its first id.
+# Its own lock: sec_teardown releases ranges outside ctr.sh's lock.
+sec_range_alloc() {
+	(
+		flock 6 || exit 1
+		_sf=$CTR_ROOT/subuid
+		[ -f "$_sf" ] || : >"$_sf" || exit 1
+		_sr=$(awk -F: -v b="$SEC_USERNS_BASE" -v z="$SEC_USERNS_SIZE" -v n="$SEC_USERNS_SLOTS" '
+			{ used[sprintf("%.0f", $2)] = 1 }
+			END { for (i = 0; i < n; i++) { s = sprintf("%.0f", b + i * z); if (!(s in used)) { print s; exit 0 } }
+			      exit 1 }' "$_sf") || exit 1
+		printf '%s:%s:%s\n' "$1" "$_sr" "$SEC_USERNS_SIZE" >>"$_sf" || exit 1
+		printf '%s\n' "$_sr"
+	) 6>"$CTR_ROOT/subuid.lock"
+}
+
+# sec_range_free CID: drop CID's line from $CTR_ROOT/subuid (its range can be reused).
+sec_range_free() {
+	[ -f "$CTR_ROOT/subuid" ] || return 0
+	(
+		flock 6 || exit 1
+		grep -q "^$1:" "$CTR_ROOT/subuid" || exit 0
+		grep -v "^$1:" "$CTR_ROOT/subuid" >"$CTR_ROOT/subuid.tmp"
+		mv "$CTR_ROOT/subuid.tmp" "$CTR_ROOT/subuid"
+	) 6>"$CTR_ROOT/subuid.lock"
+}
+
+# sec_devices_dirs CID: the candidate devices groups of CID, one per line: the v1 devices
+# controller's group (if that controller is mounted), then the group on the cgroup2 mount.
+sec_devices_dirs() {
+	_sm=$(awk '$3 == "cgroup" && $4 ~ /(^|,)devices(,|$)/ { print $2; exit }' /proc/self/mounts)
+	[ -z "$_sm" ] || [ ! -f "$_sm/devices.deny" ] || printf '%s/%s/%s\n' "$_sm" "$CTR_PREFIX" "$1"
+	cg_detect
+	[ -z "$CG_UNIFIED" ] || printf '%s/%s/%s\n' "$CG_UNIFIED" "$CTR_PREFIX" "$1"
+}
+
+# sec_devices_make CID: set SEC_DEVCG to the group nsenter-chroot restricts (--device-cgroup) and
+# create it, unless cgroup.sh's cg_setup makes it (cgroup v2). v1 devices controller when there is
+# one; else cgroup2 (an eBPF program). CTR_DEVICE_CONTROL=bpf forces cgroup2 on a hybrid host.
+sec_devices_make() {
+	cg_detect
+	case ${CTR_DEVICE_CONTROL:-auto} in
+	auto) SEC_DEVCG=$(sec_devices_dirs "$1" | head -n 1) ;;
+	bpf) cg_detect; SEC_DEVCG=${CG_UNIFIED:+$CG_UNIFIED/$CTR_PREFIX/$1} ;;
+	*) die "CTR_DEVICE_CONTROL=$CTR_DEVICE_CONTROL: must be auto or bpf" ;;
+	esac
+	[ -n "$SEC_DEVCG" ] || die "devices: no devices cgroup controller and no cgroup2 mount: cannot restrict devices"
+	cg_groupdirs "$1" | awk -v d="$SEC_DEVCG" '$2 == d { f = 1 } END { exit !f }' && return 0
+	mkdir -p "$SEC_DEVCG" || die "devices: cannot create $SEC_DEVCG"
+}
+
+# ---------------------------------------------------------------- config and argv
+
+# sec_config: what run recorded, for inspect and for every later exec.
+sec_config() {
+	_sup=null
+	[ -z "$SEC_RANGE" ] || _sup="{\"uid\": $SEC_RANGE, \"gid\": $SEC_RANGE, \"count\": $SEC_USERNS_SIZE}"
+	jq -n --argjson priv "$([ -n "$SEC_PRIV" ] && echo true || echo false)" \
+		--argjson ro "$([ -n "$SEC_RO" ] && echo true || echo false)" \
+		--arg add "$SEC_CAPADD" --arg drop "$SEC_CAPDROP" --arg user "$SEC_USER" --arg sc "$SEC_SECCOMP" \
+		--argjson userns "$_sup" --argjson vols "$SEC_VOLJ" --arg dev "$SEC_DEVCG" \
+		'{privileged: $priv, cap_add: ($add | split("\n") | map(select(. != ""))),
+		  cap_drop: ($drop | split("\n") | map(select(. != ""))), user: $user,
+		  seccomp: (if $sc == "" then (if $priv then "unconfined" else "default" end) else $sc end),
+		  no_new_privileges: ($priv | not), userns: $userns, volumes: $vols, read_only: $ro,
+		  device_cgroup: (if $dev == "" then null else $dev end)}'
+}
+
+# sec_argv CONFIG: the nsenter-chroot options, shell-quoted. exec passes the same: nsenter-chroot
+# --join ignores the ones that belong to the container's creation (userns, volumes, read-only).
+sec_argv() {
+	jq -r '.security // {} | [
+		(if .privileged then "--privileged" else empty end),
+		(.cap_drop[]? | ("--cap-drop", .)),
+		(.cap_add[]? | ("--cap-add", .)),
+		(if (.user // "") != "" then ("--user", .user) else empty end),
+		(if .seccomp then ("--seccomp", .seccomp) else empty end),
+		(if .userns then ("--userns", "\(.userns.uid):\(.userns.gid):\(.userns.count)") else empty end),
+		(.volumes[]? | ("--volume", "\(.source):\(.target)" + (if .ro then ":ro" else "" end)
+			+ (if .noexec then ":noexec" else "" end))),
+		(if .read_only then "--readonly-rootfs" else empty end),
+		(if .device_cgroup then ("--device-cgroup", .device_cgroup) else empty end)
+	] | @sh' "$1"
+}
+
+# ---------------------------------------------------------------- teardown
+
+# sec_teardown CID: remove the devices group (its processes killed first: cg_teardown has killed
+# them already, unless the container had no other group) and free the id range. Idempotent.
+sec_teardown() {
+	_srm=0
+	for _sd in $(sec_devices_dirs "$1"); do
+		[ -d "$_sd" ] || continue
+		_sn=50
+		until rmdir "$_sd" 2>/dev/null; do
+			_sn=$((_sn - 1))
+			[ "$_sn" -gt 0 ] || { printf 'ctr: devices: cannot remove %s\n' "$_sd" >&2; _srm=1; break; }
+			# shellcheck disable=SC2046 # one PID per word
+			kill -KILL $(cat "$_sd/cgroup.procs" 2>/dev/null) 2>/dev/null
+			sleep 0.1
+		done
+	done
+	sec_range_free "$1" || { printf 'ctr: userns: cannot release the id range of %s\n' "$1" >&2; _srm=1; }
+	return "$_srm"
+}
+
+# sec_cleanup: devices groups and id ranges of containers that no longer exist.
+sec_cleanup() {
+	for _sd in $(sec_devices_dirs '*'); do
+		_sid=${_sd##*/}
+		[ -d "$_sd" ] && [ ${#_sid} -eq 12 ] && [ ! -d "$CTR_ROOT/containers/$_sid" ] || continue
+		case $_sid in *[!0-9a-f]*) continue ;; esac
+		sec_teardown "$_sid" && printf 'removed devices group %s\n' "$_sd"
+	done
+	[ -f "$CTR_ROOT/subuid" ] || return 0
+	cut -d: -f1 "$CTR_ROOT/subuid" | while read -r _sid; do
+		[ -d "$CTR_ROOT/containers/$_sid" ] || { sec_range_free "$_sid" && printf 'released id range of %s\n' "$_sid"; }
+	done
+}
