@@ -183,16 +183,13 @@ struct user {
 	const char *home;
 };
 
-/* Namespaces of the container to enter with --join. The user namespace comes
- * LAST, unlike nsenter(1), which enters it first to gain capabilities over the
- * rest: we hold them on the host already, and once inside the container's user
- * namespace we would lose them over a namespace it does not own, such as the
- * network namespace ctr.sh made for a --userns container (EPERM). The pid
- * namespace is entered by the parent for its child only. */
+/* Namespaces of the container to enter with --join, in nsenter(1)'s order,
+ * mnt last; but see join_container for the user namespace. The pid namespace
+ * is entered by the parent for its child only. */
 static const struct { const char *name; int type; } join_ns[] = {
-	{ "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC },
-	{ "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
-	{ "mnt", CLONE_NEWNS }, { "user", CLONE_NEWUSER },
+	{ "user", CLONE_NEWUSER }, { "cgroup", CLONE_NEWCGROUP },
+	{ "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+	{ "net", CLONE_NEWNET }, { "mnt", CLONE_NEWNS },
 };
 #define NJOIN (sizeof(join_ns) / sizeof(join_ns[0]))
 
@@ -1222,18 +1219,33 @@ static void create_container(const struct opts *o)
 	set_hostname(o->hostname);
 }
 
+/* Enter the namespace join_ns[i] if it is to be entered. */
+static void join_one(size_t i)
+{
+	if (g.join_fd[i] < 0)
+		return;
+	if (setns(g.join_fd[i], join_ns[i].type) < 0)
+		die_errno("setns %s", join_ns[i].name);
+	xclose(g.join_fd[i]);
+}
+
 /* --join: enter the container's namespaces (opened by the parent before
- * anything moved) and its root; the pid namespace came with clone(). */
+ * anything moved) and its root; the pid namespace came with clone(). The
+ * user namespace comes LAST, unlike in nsenter(1), which enters it first to
+ * gain capabilities over the rest: we hold them on the host already, and
+ * inside the container's user namespace we would lose them over a namespace
+ * it does not own, such as the network namespace ctr.sh made for a --userns
+ * container (setns: EPERM). */
 static void join_container(void)
 {
+	for (size_t i = 0; i < NJOIN; i++)
+		if (join_ns[i].type != CLONE_NEWUSER)
+			join_one(i);
 	for (size_t i = 0; i < NJOIN; i++) {
-		if (g.join_fd[i] < 0)
+		if (join_ns[i].type != CLONE_NEWUSER || g.join_fd[i] < 0)
 			continue;
-		if (setns(g.join_fd[i], join_ns[i].type) < 0)
-			die_errno("setns %s", join_ns[i].name);
-		xclose(g.join_fd[i]);
-		if (join_ns[i].type == CLONE_NEWUSER)
-			become_userns_root();
+		join_one(i);
+		become_userns_root();
 	}
 	if (fchdir(g.join_root) < 0)
 		die_errno("fchdir container root");
