@@ -19,7 +19,6 @@ P_MT_DOCKER_L=application/vnd.docker.distribution.manifest.list.v2+json
 P_ACCEPT="$P_MT_OCI_M, $P_MT_OCI_I, $P_MT_DOCKER_M, $P_MT_DOCKER_L"
 P_PARALLEL=3 # layer downloads at a time (docker's default)
 P_RE_REPO='[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*'
-P_RE_DIGEST='sha256:[0-9a-f]{64}'
 P_TMP='' P_W='' P_WORK='' P_PIDS='' P_QUIET='' P_TTY='' P_CREDS=''
 
 # p_re ERE STRING: STRING (one line) matches ERE entirely.
@@ -53,7 +52,7 @@ ref_parse() {
 	p_re '(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:[0-9]+)?' "$REF_REG" || die "$1: invalid registry name"
 	p_re "$P_RE_REPO" "$REF_REPO" || die "$1: invalid repository name (lowercase a-z 0-9 . _ - /)"
 	[ -z "$REF_TAG" ] || p_re '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}' "$REF_TAG" || die "$1: invalid tag"
-	[ -z "$REF_DIGEST" ] || p_re "$P_RE_DIGEST" "$REF_DIGEST" || die "$1: invalid digest (sha256:<64 hex>)"
+	[ -z "$REF_DIGEST" ] || is_digest "$REF_DIGEST" || die "$1: invalid digest (sha256:<64 hex>)"
 	REF_HOST=$REF_REG
 	[ "$REF_REG" != docker.io ] || REF_HOST=registry-1.docker.io
 	REF_BASE=https://$REF_HOST
@@ -192,9 +191,16 @@ auth_lookup() {
 
 # ---------------------------------------------------------------- blob cache
 
+# is_digest STRING: sha256:<64 lowercase hex> (checked without forking: it runs for every blob).
+is_digest() {
+	case $1 in sha256:*) ;; *) return 1 ;; esac
+	case ${1#sha256:} in *[!0-9a-f]*) return 1 ;; esac
+	[ ${#1} -eq 71 ]
+}
+
 # blob_path DIGEST: where the blob lives in the cache (DIGEST must be sha256:<64 hex>).
 blob_path() {
-	p_re "$P_RE_DIGEST" "$1" || die "digest '$1': unsupported (want sha256:<64 hex>)"
+	is_digest "$1" || die "digest '$1': unsupported (want sha256:<64 hex>)"
 	printf '%s/blobs/sha256/%s\n' "$CTR_ROOT" "${1#sha256:}"
 }
 
@@ -320,7 +326,7 @@ manifest_layers() {
 	while read -r _pd _ps _pt; do
 		case $_pt in *tar* | '') ;; *) die "layer $_pd: unsupported media type $_pt" ;; esac
 		case $_pt in *foreign* | *nondistributable*) die "layer $_pd: foreign layers are not supported" ;; esac
-		p_re '[0-9]+' "$_ps" || die "layer $_pd: bad size"
+		case $_ps in '' | *[!0-9]*) die "layer $_pd: bad size" ;; esac
 		blob_path "$_pd" >/dev/null || exit 125
 		printf '%s %s\n' "$_pd" "$_ps"
 	done <"$P_W/layers.t" >"$P_W/layers" || exit 125
@@ -379,7 +385,8 @@ layer_scan() {
 		cat >/dev/null
 	}
 	wait "$_pp"
-	[ "$(cat "$3.rc")" = 0 ] || die "layer ${1##*/}: not a valid tar: $(head -n 1 "$3.err")"
+	read -r _psrc <"$3.rc"
+	[ "$_psrc" = 0 ] || die "layer ${1##*/}: not a valid tar: $(head -n 1 "$3.err")"
 	[ "sha256:$(cut -d' ' -f1 "$3.diffid")" = "$2" ] ||
 		die "layer ${1##*/}: uncompressed content does not match the config's diff_id $2"
 	awk -v W="$3.rm" -v O="$3.opq" -v M="$3.mark" -v T="$3.types" '
@@ -476,7 +483,9 @@ layers_unpack() {
 	while read -r _pd _ps <&3; do
 		_pi=$((_pi + 1))
 		while [ ! -f "$P_W/st/$_pi.ready" ]; do
-			[ "$(cat "$P_W/st/$_pi" 2>/dev/null)" != fail ] || die "$(sed 's/^ctr: //' "$P_W/st/$_pi.err")"
+			_pust=''
+			[ ! -f "$P_W/st/$_pi" ] || read -r _pust <"$P_W/st/$_pi"
+			[ "$_pust" != fail ] || die "$(sed 's/^ctr: //' "$P_W/st/$_pi.err")"
 			sleep 0.05
 		done
 		p_state "$_pi" ext
@@ -492,7 +501,7 @@ p_state() {
 		_psl=$(sed -n "${1}p" "$P_W/layers")
 		printf '%s\n' "${_psl%% *} $2 0 0" | p_fmt | tr -d '\r' | sed 's/\x1b\[K//'
 	fi
-	printf '%s\n' "$2" >"$P_W/st/$1.t" && mv -f "$P_W/st/$1.t" "$P_W/st/$1"
+	printf '%s\n' "$2" >"$P_W/st/$1"
 }
 
 # p_fmt: format "digest state bytes total" lines as docker does.
@@ -562,7 +571,9 @@ p_new() {
 p_undo() {
 	_prc=$?
 	trap - EXIT INT TERM HUP
-	for _pp in $P_PIDS; do p_killtree "$_pp"; done
+	for _pp in $P_PIDS; do
+		! kill -0 "$_pp" 2>/dev/null || p_killtree "$_pp"
+	done
 	wait 2>/dev/null
 	if [ -n "$P_TMP" ] && [ -d "$P_TMP" ]; then
 		subvol_rm "$P_TMP/rootfs"
