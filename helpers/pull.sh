@@ -352,6 +352,7 @@ manifest_config_check() {
 # host file it can see), with no_new_privs and a bounding set without CAP_MKNOD (no device nodes),
 # CAP_SYS_ADMIN (no mounts) and the rest: absolute paths, .. and symlinks all resolve inside ROOT.
 # Nothing from ROOT is executed or loaded: busybox is static, and applets are called by path.
+# umask 022: directories tar makes for entries the layer does not list get 0755, as with docker.
 layer_jail() {
 	_pjr=$1
 	shift
@@ -359,6 +360,7 @@ layer_jail() {
 	unshare -m --propagation private -- sh -c 'mount --bind -o ro "$1" "$2/$3" || exit 125
 		r=$2 b=$3
 		shift 3
+		umask 022
 		exec setpriv --no-new-privs --bounding-set=-all,+chown,+dac_override,+fowner,+fsetid,+sys_chroot \
 			-- chroot "$r" "/$b" "$@"' layer-jail "$P_BUSYBOX" "$_pjr" "$P_BB" "$@"
 }
