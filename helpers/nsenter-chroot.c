@@ -62,9 +62,9 @@
  * may not), clones the child with new pid/mnt/uts/ipc(/net)(/user) namespaces,
  * forwards SIGTERM INT HUP QUIT USR1 USR2 WINCH CONT to it, reaps it, and exits
  * with its status. The child is PID 1 of the new pid namespace and does, in
- * order:
+ * order (the parent has set the --device-cgroup rules before the clone):
  *   1. wait until the parent has written its uid/gid maps and idmapped ROOTFS
- *      (--userns) and put it into its cgroups (--cgroup)
+ *      (--userns) and put it into its cgroups (--cgroup, --device-cgroup)
  *   2. enter/create the network namespace, bring lo up; new cgroup namespace
  *   3. make / recursively private, mount ROOTFS on itself (idmapped: --userns)
  *   4. under ROOTFS, every target resolved INSIDE it (openat2 RESOLVE_IN_ROOT):
@@ -76,8 +76,8 @@
  *   7. user, groups, capabilities, no_new_privs, seccomp (last)
  *   8. close fds > 2 (CLOEXEC), tell the parent "ready", execve PROG
  *      (searched in the container's PATH)
- * With --join the child instead setns(2)s into PID's namespaces, chroots to
- * /proc/PID/root and goes on at step 6 (workdir).
+ * With --join the child instead setns(2)s into PID's namespaces (its user
+ * namespace last), chroots to /proc/PID/root and goes on at step 6 (workdir).
  * Before anything, the helper re-executes itself from a sealed memfd copy, so
  * no helper process in the container (--init, --join, the #!/proc/self/exe
  * trick) can reach the host's binary through /proc/PID/exe (CVE-2019-5736).
