@@ -227,6 +227,9 @@ ctr_run() {
 
 # run_exec CMD...: start the container under ctr-shim (foreground or detached).
 run_exec() {
+	# a pty's input ends with a ^D, not with EOF: a pipe into -it would hang once drained
+	[ -n "$R_DETACH" ] || [ -z "$R_I" ] || [ -z "$R_T" ] || [ -t 0 ] ||
+		die "run -it: the input is not a terminal (use -i without -t)"
 	set -- --hostname "$R_HOST" --workdir "$R_WD" --pid-file "$C/pid" "$C/rootfs" "$@"
 	# later --env wins in nsenter-chroot: prepend in reverse so run -e overrides the image
 	while IFS= read -r _e; do
@@ -509,6 +512,7 @@ ctr_exec() {
 		shift
 	done
 	[ $# -ge 2 ] || die "usage: ctr.sh exec [-i] [-t] [-e K=V] [-w DIR] CONTAINER CMD [ARG...]"
+	[ -z "$_i" ] || [ -z "$_t" ] || [ -t 0 ] || die "exec -it: the input is not a terminal (use -i without -t)"
 	pool_ensure
 	_id=$(ctr_resolve "$1") || exit 125
 	shift
