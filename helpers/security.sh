@@ -280,11 +280,11 @@ sec_teardown() {
 
 # sec_cleanup: devices groups and id ranges of containers that no longer exist.
 sec_cleanup() {
-	for _sd in $(sec_devices_dirs '*'); do
-		_sid=${_sd##*/}
-		[ -d "$_sd" ] && [ ${#_sid} -eq 12 ] && [ ! -d "$CTR_ROOT/containers/$_sid" ] || continue
+	for _scd in $(sec_devices_dirs '*'); do
+		_sid=${_scd##*/}
+		[ -d "$_scd" ] && [ ${#_sid} -eq 12 ] && [ ! -d "$CTR_ROOT/containers/$_sid" ] || continue
 		case $_sid in *[!0-9a-f]*) continue ;; esac
-		sec_teardown "$_sid" && printf 'removed devices group %s\n' "$_sd"
+		sec_teardown "$_sid" && printf 'removed devices group %s\n' "$_scd"
 	done
 	[ -f "$CTR_ROOT/subuid" ] || return 0
 	cut -d: -f1 "$CTR_ROOT/subuid" | while read -r _sid; do
