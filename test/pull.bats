@@ -29,7 +29,7 @@ setup() {
 }
 
 teardown() {
-	[ -z "${bg:-}" ] || kill -KILL "$bg" 2>/dev/null || true
+	[ -z "${bg:-}" ] || kill -KILL -- "-$bg" "$bg" 2>/dev/null || true
 	[ -z "${test_reg:-}" ] || kill "$test_reg" 2>/dev/null || true
 	ctr_teardown
 }
@@ -211,16 +211,30 @@ assert_no_leftovers() {
 	assert_output --partial 'Pull complete'
 }
 
+# midway: true when a pull is half done: a download in progress or a rootfs not yet renamed.
+midway() {
+	ls -d "$CTR_ROOT"/tmp/pull-*/w/*.part "$CTR_ROOT"/tmp/pull-*/rootfs 2>/dev/null | grep -q .
+}
+
 @test "pull: killed (SIGKILL) in the middle, cleanup removes what it left" {
 	ctr pull -q "$REG/t/opq:gzip" # the pool exists before the clock starts
-	"$CTR" pull "$REG/t/big:1" >/dev/null 2>&1 &
+	setsid "$CTR" pull "$REG/t/big:1" >/dev/null 2>&1 &
 	bg=$!
-	wait_for eval "ls -d $CTR_ROOT/tmp/pull-*/w/*.part $CTR_ROOT/tmp/pull-*/rootfs 2>/dev/null | grep -q ."
+	# freeze the pull's process group until it is caught half done, then kill ctr.sh alone
+	local i caught=''
+	for i in $(seq 500); do
+		kill -STOP -- "-$bg"
+		if midway; then caught=1; break; fi
+		kill -CONT -- "-$bg"
+		sleep 0.01
+	done
+	[ -n "$caught" ]
 	kill -KILL "$bg"
+	kill -CONT -- "-$bg"
 	wait "$bg" || true
+	wait_for eval "! pgrep -g $bg >/dev/null" # its orphaned workers end on their own
 	run ctr images
 	refute_line --partial t/big
-	sleep 1 # the orphaned curl finishes or dies
 	run ctr cleanup
 	assert_success
 	assert_output --partial "removed $CTR_ROOT/tmp/pull-"
