@@ -39,13 +39,13 @@ listening() {
 # net_objects [ID...]: every netns, veth, iptables rule and address record of the test's prefix
 # (or of the given containers only) that still exists, one per line.
 net_objects() {
-	local ids='[0-9a-f]{12}' l
+	local ids='[0-9a-f]{12}' l alias
 	[ $# -eq 0 ] || ids="($(IFS='|'; echo "$*"))"
 	ip netns list | grep -E "^$CTR_PREFIX-$ids( |\$)" | sed 's/^/netns /'
-	for l in /sys/class/net/v*; do
+	for l in /sys/class/net/v*; do # builtins only: other tests may have a thousand veths
 		l=${l##*/}
-		[[ $l =~ ^v$ids$ ]] && [ "$(cat "/sys/class/net/$l/ifalias" 2>/dev/null)" = "$CTR_PREFIX:${l#v}" ] &&
-			echo "veth $l"
+		[[ $l =~ ^v$ids$ ]] && read -r alias 2>/dev/null <"/sys/class/net/$l/ifalias" &&
+			[ "$alias" = "$CTR_PREFIX:${l#v}" ] && echo "veth $l"
 	done
 	iptables-save | grep -E -- "--comment \"?$CTR_PREFIX:$ids\"?( |\$)" | sed 's/^/rule /'
 	grep -lxE "$ids" "$CTR_ROOT"/net/ips/* 2>/dev/null | sed 's/^/record /'
