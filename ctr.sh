@@ -555,7 +555,8 @@ ctr_attach() {
 #HELP help                         this text
 ctr_help() {
 	printf 'Usage: ctr.sh COMMAND [ARGS...]\n\nCommands:\n'
-	sed -n 's/^#HELP /  /p' "$0" "$CTR_HOME"/helpers/*.sh
+	sed -n '/^#HELP help /d; s/^#HELP /  /p' "$0" "$CTR_HOME"/helpers/*.sh
+	sed -n 's/^#HELP help /  help /p' "$0"
 	cat <<'EOF'
 
 Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CTR_SUBNET (10.99.0.0/16),
