@@ -243,6 +243,34 @@ midway() {
 	assert_success
 }
 
+@test "pull: interrupted (Ctrl-C, SIGTERM) in the middle, it removes what it made" {
+	ctr pull -q "$REG/t/opq:gzip"
+	local sig i caught rc
+	for sig in INT TERM; do
+		# a terminal's Ctrl-C goes to the whole process group; SIGINT must not be ignored from the start
+		setsid env --default-signal=INT "$CTR" pull "$REG/t/big:1" >/dev/null 2>&1 &
+		bg=$!
+		caught=''
+		for i in $(seq 500); do
+			kill -STOP -- "-$bg"
+			if midway; then caught=1; break; fi
+			kill -CONT -- "-$bg"
+			sleep 0.01
+		done
+		[ -n "$caught" ]
+		if [ "$sig" = INT ]; then kill -INT -- "-$bg"; else kill -TERM "$bg"; fi
+		kill -CONT -- "-$bg"
+		rc=0
+		wait "$bg" || rc=$?
+		[ "$rc" = "$([ "$sig" = INT ] && echo 130 || echo 143)" ]
+		wait_for eval "! pgrep -g $bg >/dev/null"
+		run ctr images
+		refute_line --partial t/big
+		assert_no_leftovers
+		rm -rf "$CTR_ROOT/blobs/sha256"/* # the next round downloads again
+	done
+}
+
 @test "pull: malicious layers cannot write outside the image" {
 	local t h=$HOST_DIR
 	for t in abs dotdot symlink symlink2 hardlink; do
