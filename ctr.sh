@@ -4,7 +4,8 @@
 set -u
 
 CTR_VERSION=0.1.0
-CTR_HOME=$(cd "$(dirname "$0")" && pwd -P) || exit 125
+case $0 in */*) CTR_HOME=${0%/*} ;; *) CTR_HOME=. ;; esac
+CTR_HOME=$(cd "$CTR_HOME" && pwd -P) || exit 125
 : "${CTR_ROOT:=/var/lib/ctr}"
 : "${CTR_POOL:=$CTR_ROOT.pool}"
 : "${CTR_POOL_SIZE:=20G}"
@@ -22,6 +23,18 @@ die() {
 # need CMD PACKAGE: fail clearly when a tool is missing.
 need() {
 	command -v "$1" >/dev/null 2>&1 || die "$1: not found (apt-get install $2)"
+}
+
+# shq VALUE: SHQ = VALUE quoted for eval, without a fork.
+shq() {
+	_q=$1 SHQ=''
+	while :; do
+		case $_q in
+		*\'*) SHQ="$SHQ${_q%%\'*}'\\''" _q=${_q#*\'} ;;
+		*) break ;;
+		esac
+	done
+	SHQ="'$SHQ$_q'"
 }
 
 # need_arg OPTION "$@": the option must have a value.
@@ -137,7 +150,7 @@ image_resolve_local() {
 #HELP     -e|--env K=V   -w|--workdir DIR   --net bridge|none|host   -p [IP:]HPORT:CPORT[/udp]
 #HELP     -m|--memory SIZE   --memory-swap SIZE   --cpus N.N   --cpu-shares N   --pids-limit N   --init
 ctr_run() {
-	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENV='' R_WD='' R_NET=bridge R_PORTS='' R_INIT=''
+	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENV='' R_WD='' R_NET=bridge R_PORTS='' R_INIT='' R_ENVQ=''
 	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
@@ -152,7 +165,7 @@ ctr_run() {
 		--name) need_arg "$@"; R_NAME=$2; shift ;;
 		-h | --hostname) need_arg "$@"; R_HOST=$2; shift ;;
 		-e | --env) need_arg "$@"; R_ENV="$R_ENV$2
-"; shift ;;
+"; shq "$2"; R_ENVQ="$R_ENVQ --env $SHQ"; shift ;;
 		-w | --workdir) need_arg "$@"; R_WD=$2; shift ;;
 		--net | --network) need_arg "$@"; R_NET=$2; shift ;;
 		-p | --publish) need_arg "$@"; R_PORTS="$R_PORTS$2
@@ -179,14 +192,18 @@ ctr_run() {
 	_img=$(image_resolve "$1") || exit 125
 	shift
 	_icfg=$CTR_ROOT/images/$_img/config.json
+	# one jq for everything run needs of the image: I_ENTRY, I_CMD, I_WD, I_ENVQ (quoted for eval)
+	I_ENTRY='' I_CMD='' I_WD=/ I_ENVQ=''
+	eval "$(jq -r '@sh "I_ENTRY=\(.entrypoint // [] | @sh) I_CMD=\(.cmd // [] | @sh)
+		I_WD=\(.workdir // "" | if . == "" then "/" else . end)
+		I_ENVQ=\(.env // [] | map("--env", .) | @sh)"' "$_icfg")" || die "image $_img: bad config.json"
 	if [ $# -eq 0 ]; then
-		eval "set -- $(jq -r '(.entrypoint + .cmd) | @sh' "$_icfg")"
+		eval "set -- $I_ENTRY $I_CMD"
 		[ $# -gt 0 ] || set -- /bin/sh
 	else
-		_ep=$(jq -r '.entrypoint | @sh' "$_icfg")
-		[ -z "$_ep" ] || eval "set -- $_ep \"\$@\""
+		eval "set -- $I_ENTRY \"\$@\""
 	fi
-	[ -n "$R_WD" ] || R_WD=$(jq -r '.workdir // "/" | if . == "" then "/" else . end' "$_icfg")
+	[ -n "$R_WD" ] || R_WD=$I_WD
 
 	# From here on every object made is undone by run_undo unless the run succeeds.
 	lock
@@ -209,14 +226,14 @@ ctr_run() {
 	btrfs subvolume snapshot "$CTR_ROOT/images/$_img/rootfs" "$C/rootfs" >/dev/null ||
 		die "image $_img: cannot snapshot"
 	btrfs property set -ts "$C/rootfs" ro false || die "$C/rootfs: cannot make writable"
-	jq -n --arg id "$CID" --arg name "$R_NAME" --arg image "$(jq -r .name "$_icfg")" --arg img "$_img" \
+	jq -n --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
 		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" --arg created "$(date +%s)" \
 		--arg env "$R_ENV" --arg ports "$R_PORTS" --argjson rm "$([ -n "$R_RM" ] && echo true || echo false)" \
 		--argjson tty "$([ -n "$R_T" ] && echo true || echo false)" \
 		--argjson iv "$([ -n "$R_I" ] && echo true || echo false)" \
-		--argjson ienv "$(jq .env "$_icfg")" --argjson sec "$(sec_config)" \
-		'{id:$id, name:$name, image:$image, image_id:$img, cmd:$ARGS.positional, hostname:$host,
-		  workdir:$wd, env:($ienv + ($env | split("\n") | map(select(. != "")))),
+		--argjson sec "$(sec_config)" \
+		'{id:$id, name:$name, image:$icfg[0].name, image_id:$img, cmd:$ARGS.positional, hostname:$host,
+		  workdir:$wd, env:(($icfg[0].env // []) + ($env | split("\n") | map(select(. != "")))),
 		  network:{mode:$net, ports:($ports | split("\n") | map(select(. != "")))},
 		  created:($created|tonumber), rm:$rm, tty:$tty, interactive:$iv, security:$sec,
 		  rootfs:"'"$C/rootfs"'"}' --args -- "$@" >"$C/config.json" || die "$C/config.json: cannot write"
@@ -231,12 +248,8 @@ run_exec() {
 	[ -n "$R_DETACH" ] || [ -z "$R_I" ] || [ -z "$R_T" ] || [ -t 0 ] ||
 		die "run -it: the input is not a terminal (use -i without -t)"
 	set -- --hostname "$R_HOST" --workdir "$R_WD" --pid-file "$C/pid" "$C/rootfs" "$@"
-	# later --env wins in nsenter-chroot: prepend in reverse so run -e overrides the image
-	while IFS= read -r _e; do
-		[ -n "$_e" ] && set -- --env "$_e" "$@"
-	done <<EOF
-$(jq -r '.env | reverse | .[]' "$C/config.json")
-EOF
+	# later --env wins in nsenter-chroot: the image's first, run -e's after
+	eval "set -- $I_ENVQ $R_ENVQ \"\$@\""
 	[ -z "$R_INIT" ] || set -- --init "$@"
 	[ -z "$R_T" ] || set -- --console-fd 3 "$@"
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done

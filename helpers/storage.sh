@@ -41,7 +41,8 @@ subvol_rm() {
 
 # new_id: 12 hex characters from /dev/urandom.
 new_id() {
-	od -An -N6 -tx1 /dev/urandom | tr -d ' \n'
+	# shellcheck disable=SC2046 # six words, joined
+	printf '%s' $(od -An -N6 -tx1 /dev/urandom)
 }
 
 # ref_file NAME[:TAG]: the refs/ file for an image name (tag defaults to latest).
