@@ -134,6 +134,16 @@ exec_pid() {
 	[ -z "$(ls "$CTR_ROOT/containers/$ID" | grep '^exec-')" ] || fail "exec exit file left behind"
 }
 
+@test "exec -it with a pipe as input: refused; -i alone streams it" {
+	start
+	run sh -c 'echo hi | "$1" exec -it "$2" cat' _ "$CTR" "$ID"
+	assert_failure 125
+	assert_output "ctr: exec -it: the input is not a terminal (use -i without -t)"
+	run sh -c 'echo hi | "$1" exec -i "$2" cat' _ "$CTR" "$ID"
+	assert_success
+	assert_output hi
+}
+
 @test "exec: errors are 125: no such container, a stopped one, no command" {
 	run ctr exec nosuchcontainer true
 	assert_failure 125

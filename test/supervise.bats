@@ -35,6 +35,15 @@ orphans_done() {
 	assert_output /dev/null
 }
 
+@test "run -it with a pipe as input: refused (a pty would wait for ^D forever), nothing left" {
+	run sh -c 'echo hi | "$1" run -it --rm busybox cat' _ "$CTR"
+	assert_failure 125
+	assert_output "ctr: run -it: the input is not a terminal (use -i without -t)"
+	[ -z "$(ctr ps -aq)" ]
+	[ -z "$(ls "$CTR_ROOT/containers")" ]
+	[ -z "$(ip netns list | grep "^$CTR_PREFIX-")" ]
+}
+
 @test "run (foreground): TERM, HUP and USR1 sent to ctr.sh reach the container; its code comes back" {
 	out=$BATS_TEST_TMPDIR/out
 	"$CTR" run --rm busybox sh -c 'trap "echo got-hup" HUP; trap "echo got-usr1" USR1
@@ -91,8 +100,10 @@ orphans_done() {
 }
 
 @test "zombies: under a PID 1 that never reaps they stay; --init reaps them" {
-	# PID 1 is sleep: the orphans (the `orphans` process and its 3 grandchildren) are its
-	cmd='(orphans 3 &); exec sleep 100'
+	# PID 1 is sleep: the orphans (the `orphans` process and its 3 grandchildren) are its.
+	# orphans starts a second later, in a subshell that the shell does not wait for: by then the
+	# shell has become sleep, and nothing of the shell reaps them.
+	cmd='( (sleep 1; exec orphans 3) & ); exec sleep 100'
 	id=$(ctr run -d busybox sh -c "$cmd")
 	wait_for orphans_done "$id" 3 || fail "orphans did not run: $(ctr logs "$id")"
 	wait_for sh -c '[ "$("$1" exec "$2" ps -o stat | grep -c "^Z")" = 4 ]' _ "$CTR" "$id" ||
@@ -193,7 +204,7 @@ orphans_done() {
 @test "--init: PID 1 seen inside shows no host path" {
 	skip "needs: nsenter-chroot --init to name itself (argv/comm) without the host argv"
 	id=$(ctr run -d --init busybox sleep 100)
-	run ctr exec "$id" cat /proc/1/cmdline
+	run sh -c '"$1" exec "$2" cat /proc/1/cmdline | tr "\0" " "' _ "$CTR" "$id"
 	refute_output --partial "$CTR_ROOT"
 	refute_output --partial "$TOP"
 }

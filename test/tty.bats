@@ -208,3 +208,14 @@ running_id() {
 	assert_line --regexp $'^x42\r$'
 	assert_line --regexp $'^y48\r$'
 }
+
+@test "run -it: closing the user's terminal hangs up the container's shell (like a dropped ssh)" {
+	skip "needs: ctr-shim -t, foreground: when the user's terminal hangs up (EIO/EOF on fd 0, SIGHUP), close the pty master"
+	term_run "$CTR" run -it --name hup busybox sh
+	prompt
+	id=$(running_id)
+	tmux -L "$TS" kill-server
+	wait_for sh -c '[ "$("$1" inspect hup | jq -r .state)" = exited ]' _ "$CTR" ||
+		fail "the container's shell survived its terminal: $(ctr ps)"
+	! kill -0 "$(cat "$CTR_ROOT/containers/$id/shim.pid")" 2>/dev/null || fail "the shim survived"
+}
