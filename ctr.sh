@@ -447,18 +447,24 @@ container_stop() {
 	ctr_state "$1"
 	[ "$ST" = running ] || return 0
 	kill -TERM "$ST_PID" 2>/dev/null
-	_n=$(($2 * 10))
-	while [ "$_n" -gt 0 ] && kill -0 "$ST_PID" 2>/dev/null; do
-		sleep 0.1
-		_n=$((_n - 1))
-	done
+	stop_wait "$1" $(($2 * 50)) && return 0
 	kill -KILL "$ST_PID" 2>/dev/null
-	_n=50
-	_sp=$(cat "$CTR_ROOT/containers/$1/shim.pid" 2>/dev/null)
-	while [ "$_n" -gt 0 ] && { kill -0 "$ST_PID" 2>/dev/null || { [ -n "$_sp" ] && kill -0 "$_sp" 2>/dev/null; }; }; do
-		sleep 0.1
-		_n=$((_n - 1))
+	stop_wait "$1" 250
+}
+
+# stop_wait CID TICKS: wait (20 ms ticks) until PID 1 is gone and ctr-shim has written the exit
+# file (a supervisor that was itself killed writes none: then 1 s after PID 1 is enough).
+stop_wait() {
+	_sw=$2 _sg=50
+	while [ "$_sw" -gt 0 ] && [ ! -e "$CTR_ROOT/containers/$1/exit" ]; do
+		if ! kill -0 "$ST_PID" 2>/dev/null; then
+			_sg=$((_sg - 1))
+			[ "$_sg" -gt 0 ] || return 0
+		fi
+		sleep 0.02
+		_sw=$((_sw - 1))
 	done
+	[ "$_sw" -gt 0 ]
 }
 
 #HELP rm [-f] CONTAINER...         remove containers (-f: stop running ones first)
@@ -561,7 +567,7 @@ ctr_attach() {
 	_id=$(ctr_resolve "$1") || exit 125
 	ctr_state "$_id"
 	[ "$ST" = running ] || die "container $_id: is not running"
-	[ -S "$CTR_ROOT/containers/$_id/attach.sock" ] || die "container $_id: was not started with -d -i or -d -t"
+	[ -S "$CTR_ROOT/containers/$_id/attach.sock" ] || die "container $_id: not detached (only run -d has an attach socket)"
 	exec "$CTR_LIBEXEC/ctr-attach" "$CTR_ROOT/containers/$_id/attach.sock"
 }
 
