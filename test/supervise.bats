@@ -201,6 +201,18 @@ orphans_done() {
 	refute_output --partial "$id"
 }
 
+@test "attach to run -di: the client's stdin is the container's, its EOF ends it, the code comes back" {
+	id=$(ctr run -di busybox sh -c 'cat; echo bye >&2; exit 6')
+	run --separate-stderr timeout 10 sh -c 'echo hello | "$1" attach "$2"' _ "$CTR" "$id"
+	assert_failure 6
+	assert_output hello
+	[ "$stderr" = bye ]
+	wait_for test -f "$CTR_ROOT/containers/$id/exit"
+	run ctr attach "$id"
+	assert_failure 125
+	assert_output "ctr: container $id: is not running"
+}
+
 @test "--init: PID 1 seen inside shows no host path" {
 	skip "needs: nsenter-chroot --init to name itself (argv/comm) without the host argv"
 	id=$(ctr run -d --init busybox sleep 100)
