@@ -34,8 +34,15 @@ keys() { tmux -L "$TS" send-keys -t t "$@"; }
 term_mode() { stty -a -F "$(tmux -L "$TS" display-message -p -t t '#{pane_tty}')"; }
 term_is_raw() { term_mode | grep -q -- '-icanon'; }
 # prompt: the busybox shell's prompt for root in / waits for input (capture-pane drops the
-# trailing space of "/ # ")
-prompt() { wait_for sh -c '"$@" | grep -qx "/ #"' _ tmux -L "$TS" capture-pane -p -t t || fail "no prompt: $(screen)"; }
+# trailing space of "/ # "). Up to 20 s: the first run of a test also makes its pool and image.
+prompt() {
+	local i
+	for i in $(seq 200); do
+		screen | grep -qx '/ #' && return 0
+		sleep 0.1
+	done
+	fail "no prompt: $(screen)"
+}
 
 # assert_canonical: the terminal, once ctr is done, is cooked and echoes (stty -a).
 assert_canonical() {
