@@ -34,7 +34,7 @@ deps:
 	@sh helpers/deps.sh
 
 check:
-	shellcheck -s sh ctr.sh helpers/*.sh images/*.sh
+	shellcheck -s sh ctr.sh helpers/*.sh images/*.sh bench/*.sh test/*.sh test/v2/*.sh
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 --suppress=missingIncludeSystem helpers/*.c images/progs/*.c test/*.c
 
 test: deps all
