@@ -331,7 +331,7 @@ net_setup() {
 	host) ;;
 	none)
 		ip netns add "$CTR_PREFIX-$1" || die "network: cannot create netns $CTR_PREFIX-$1"
-		ip -n "$CTR_PREFIX-$1" link set lo up || die "network: $CTR_PREFIX-$1: cannot bring lo up"
+		net_in "$CTR_PREFIX-$1" ip link set lo up || die "network: $CTR_PREFIX-$1: cannot bring lo up"
 		;;
 	*)
 		net_read "$1" && [ -n "$NETC_IP" ] || die "network: container $1 has no address (net_alloc not run)"
@@ -344,6 +344,15 @@ net_setup() {
 	net_kill_at etc
 }
 
+# net_in NETNS CMD...: run CMD in the named netns. Not `ip -n`/`ip netns exec`: they also unshare a
+# mount namespace (a copy of the host's mount table, which holds one mount per netns) and remount
+# /sys, which costs O(containers); nsenter --net only calls setns(2) and execs.
+net_in() {
+	n_ns=$1
+	shift
+	nsenter --net="/run/netns/$n_ns" "$@"
+}
+
 # net_veth CID: the netns, and a veth pair whose container end is born inside it as eth0 (no
 # rename, no move); then the container side: lo, address, default route. Two ip processes.
 net_veth() {
@@ -354,7 +363,7 @@ link add $NETC_VETH master $NETC_BRIDGE up type veth peer name eth0 address $NET
 link set $NETC_VETH alias $CTR_PREFIX:$1
 EOF
 	net_kill_at veth
-	ip -n "$n_ns" -batch - <<EOF || die "network: cannot configure eth0 in netns $n_ns"
+	net_in "$n_ns" ip -batch - <<EOF || die "network: cannot configure eth0 in netns $n_ns"
 link set lo up
 addr add $NETC_IP/$NETC_PLEN brd + dev eth0
 link set eth0 up
