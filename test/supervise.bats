@@ -150,7 +150,7 @@ orphans_done() {
 	[ "$ms" -ge 2000 ] && [ "$ms" -lt 7000 ] || fail "stop took $ms ms"
 	[ "$(ctr inspect "$id" | jq -r '.state + " " + (.exit_code|tostring)')" = "exited 137" ]
 	! kill -0 "$pid" 2>/dev/null || fail "PID 1 survived"
-	! kill -0 "$sp" 2>/dev/null || fail "the shim survived"
+	wait_for sh -c '! kill -0 "$1" 2>/dev/null' _ "$sp" || fail "the shim survived"
 }
 
 @test "logs -f follows the output live and ends when the container exits" {
