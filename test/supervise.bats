@@ -159,6 +159,8 @@ orphans_done() {
 	"$CTR" logs -f "$id" >"$out" 2>&1 &
 	l=$!
 	wait_for grep -q first "$out" || fail "nothing followed"
+	[ "$(ctr inspect "$id" | jq -r .state)" = running ] ||
+		fail "the first line came only after the container ended: logs -f is not live"
 	! grep -q second "$out"
 	kill -0 "$l" || fail "logs -f ended before the container"
 	rc=0
