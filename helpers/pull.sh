@@ -585,16 +585,20 @@ p_undo() {
 	exit "$_prc"
 }
 
-# p_killtree PID: terminate PID and all its descendants (a worker and its curl).
+# p_killtree PID: kill PID and all its descendants (a worker, its subshells, curl, a jail). Each
+# generation is frozen (SIGSTOP) before its children are listed, so none can fork behind our back;
+# then all die at once.
 p_killtree() {
-	_pall=$1
+	_pall=''
 	_pnew=$1
 	while [ -n "$_pnew" ]; do
-		_pnew=$(for _pp in $_pnew; do pgrep -P "$_pp"; done)
+		# shellcheck disable=SC2086 # lists of PIDs
+		kill -STOP $_pnew 2>/dev/null
 		_pall="$_pall $_pnew"
+		_pnew=$(ps -e -o pid= -o ppid= | awk -v p=" $_pnew " 'index(p, " " $2 " ") { print $1 }')
 	done
-	# shellcheck disable=SC2086 # a list of PIDs
-	kill $_pall 2>/dev/null
+	# shellcheck disable=SC2086
+	kill -KILL $_pall 2>/dev/null
 }
 
 # image_build NAME SOURCE: build the image of P_MFILE (layers from the cache, or being downloaded)

@@ -216,19 +216,25 @@ midway() {
 	ls -d "$CTR_ROOT"/tmp/pull-*/w/*.part "$CTR_ROOT"/tmp/pull-*/rootfs 2>/dev/null | grep -q .
 }
 
+# freeze_midway PGID: stop the pull's process group (SIGSTOP) at a moment it is half done; false if
+# it ended first.
+freeze_midway() {
+	local i
+	wait_for kill -0 -- "-$1" || return 1 # setsid has run
+	for i in $(seq 1000); do
+		kill -STOP -- "-$1" 2>/dev/null || return 1
+		midway && return 0
+		kill -CONT -- "-$1"
+		sleep 0.01
+	done
+	return 1
+}
+
 @test "pull: killed (SIGKILL) in the middle, cleanup removes what it left" {
 	ctr pull -q "$REG/t/opq:gzip" # the pool exists before the clock starts
 	setsid "$CTR" pull "$REG/t/big:1" >/dev/null 2>&1 &
 	bg=$!
-	# freeze the pull's process group until it is caught half done, then kill ctr.sh alone
-	local i caught=''
-	for i in $(seq 500); do
-		kill -STOP -- "-$bg"
-		if midway; then caught=1; break; fi
-		kill -CONT -- "-$bg"
-		sleep 0.01
-	done
-	[ -n "$caught" ]
+	freeze_midway "$bg" # then kill ctr.sh alone
 	kill -KILL "$bg"
 	kill -CONT -- "-$bg"
 	wait "$bg" || true
@@ -245,19 +251,12 @@ midway() {
 
 @test "pull: interrupted (Ctrl-C, SIGTERM) in the middle, it removes what it made" {
 	ctr pull -q "$REG/t/opq:gzip"
-	local sig i caught rc
+	local sig rc
 	for sig in INT TERM; do
 		# a terminal's Ctrl-C goes to the whole process group; SIGINT must not be ignored from the start
 		setsid env --default-signal=INT "$CTR" pull "$REG/t/big:1" >/dev/null 2>&1 &
 		bg=$!
-		caught=''
-		for i in $(seq 500); do
-			kill -STOP -- "-$bg"
-			if midway; then caught=1; break; fi
-			kill -CONT -- "-$bg"
-			sleep 0.01
-		done
-		[ -n "$caught" ]
+		freeze_midway "$bg"
 		if [ "$sig" = INT ]; then kill -INT -- "-$bg"; else kill -TERM "$bg"; fi
 		kill -CONT -- "-$bg"
 		rc=0
@@ -269,6 +268,30 @@ midway() {
 		assert_no_leftovers
 		rm -rf "$CTR_ROOT/blobs/sha256"/* # the next round downloads again
 	done
+}
+
+@test "pull: layers download in parallel" {
+	ctr pull -q "$REG/t/opq:gzip"
+	local try i n=0
+	for try in 1 2 3 4 5; do
+		setsid "$CTR" pull -q "$REG/t/big:1" >/dev/null 2>&1 &
+		bg=$!
+		wait_for kill -0 -- "-$bg"
+		for i in $(seq 300); do
+			kill -STOP -- "-$bg" 2>/dev/null || break
+			n=$(pgrep -g "$bg" -x curl | wc -l)
+			kill -CONT -- "-$bg"
+			[ "$n" -lt 2 ] || break
+			kill -0 "$bg" 2>/dev/null || break
+			sleep 0.005
+		done
+		wait "$bg"
+		[ "$n" -lt 2 ] || break
+		ctr rmi "$REG/t/big:1" >/dev/null
+		rm -rf "$CTR_ROOT/blobs/sha256"/*
+	done
+	echo "curls at once: $n"
+	[ "$n" -ge 2 ]
 }
 
 @test "pull: malicious layers cannot write outside the image" {
