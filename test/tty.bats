@@ -9,11 +9,11 @@ load helper
 setup() {
 	ctr_setup
 	D=$BATS_TEST_TMPDIR
-	TS="ctrtty$$-$BATS_TEST_NUMBER" # this test's own tmux server (-L)
+	TS=$D/tmux.sock # this test's own tmux server, its socket removed with the test's directory
 }
 
 teardown() {
-	tmux -L "$TS" kill-server 2>/dev/null
+	tmux -S "$TS" kill-server 2>/dev/null
 	ctr_teardown
 }
 
@@ -26,12 +26,12 @@ term_run() {
 		printf '%q ' "$@"
 		printf '\necho "rc=$?"\nstty -a > %q\nexec sleep 600\n' "$D/stty.after"
 	} >"$D/term.sh"
-	tmux -L "$TS" new-session -d -s t -x 80 -y 24 "bash $D/term.sh"
+	tmux -S "$TS" new-session -d -s t -x 80 -y 24 "bash $D/term.sh"
 }
-screen() { tmux -L "$TS" capture-pane -p -t t; }
+screen() { tmux -S "$TS" capture-pane -p -t t; }
 screen_has() { screen | grep -qF -- "$1"; }
-keys() { tmux -L "$TS" send-keys -t t "$@"; }
-term_mode() { stty -a -F "$(tmux -L "$TS" display-message -p -t t '#{pane_tty}')"; }
+keys() { tmux -S "$TS" send-keys -t t "$@"; }
+term_mode() { stty -a -F "$(tmux -S "$TS" display-message -p -t t '#{pane_tty}')"; }
 term_is_raw() { term_mode | grep -q -- '-icanon'; }
 # prompt: the busybox shell's prompt for root in / waits for input (capture-pane drops the
 # trailing space of "/ # "). Up to 20 s: the first run of a test also makes its pool and image.
@@ -131,7 +131,7 @@ running_id() {
 	prompt
 	keys 'stty size' Enter
 	wait_for screen_has '24 80' || fail "$(screen)"
-	tmux -L "$TS" resize-window -t t -x 100 -y 30
+	tmux -S "$TS" resize-window -t t -x 100 -y 30
 	keys 'stty size' Enter
 	wait_for screen_has '30 100' || fail "$(screen)"
 }
@@ -201,7 +201,7 @@ running_id() {
 	wait_for screen_has rc=0 || fail "Ctrl-P Ctrl-Q did not detach: $(screen)"
 	assert_canonical
 	[ "$(ctr inspect "$id" | jq -r .state)" = running ] || fail "stopped by the detach"
-	tmux -L "$TS" kill-server
+	tmux -S "$TS" kill-server
 	rm "$D/stty.after"
 	term_run "$CTR" attach "$id"
 	wait_for term_is_raw || fail "$(screen)"
@@ -221,7 +221,7 @@ running_id() {
 	term_run "$CTR" run -it --name hup busybox sh
 	prompt
 	id=$(running_id)
-	tmux -L "$TS" kill-server
+	tmux -S "$TS" kill-server
 	wait_for sh -c '[ "$("$1" inspect hup | jq -r .state)" = exited ]' _ "$CTR" ||
 		fail "the container's shell survived its terminal: $(ctr ps)"
 	! kill -0 "$(cat "$CTR_ROOT/containers/$id/shim.pid")" 2>/dev/null || fail "the shim survived"
