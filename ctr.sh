@@ -223,9 +223,9 @@ ctr_run() {
 	net_alloc "$CID" # under the lock: address and ports
 	sec_alloc "$CID"
 	unlock
+	# a snapshot without -r is writable, even of a read-only image
 	btrfs subvolume snapshot "$CTR_ROOT/images/$_img/rootfs" "$C/rootfs" >/dev/null ||
 		die "image $_img: cannot snapshot"
-	btrfs property set -ts "$C/rootfs" ro false || die "$C/rootfs: cannot make writable"
 	jq -n --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
 		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" --arg created "$(date +%s)" \
 		--arg env "$R_ENV" --arg ports "$R_PORTS" --argjson rm "$([ -n "$R_RM" ] && echo true || echo false)" \

@@ -7,7 +7,8 @@
 
 # pool_ensure: make sure $CTR_ROOT is a mounted btrfs with ctr's directories.
 pool_ensure() {
-	[ "$(stat -f -c %T "$CTR_ROOT" 2>/dev/null)" = btrfs ] && [ -d "$CTR_ROOT/containers" ] && return 0
+	[ -z "${POOL_OK:-}" ] || return 0
+	[ "$(stat -f -c %T "$CTR_ROOT" 2>/dev/null)" = btrfs ] && [ -d "$CTR_ROOT/containers" ] && POOL_OK=1 && return 0
 	mkdir -p "$CTR_ROOT" || die "$CTR_ROOT: cannot create"
 	(
 		flock 8 || exit 1
@@ -17,6 +18,7 @@ pool_ensure() {
 		mkdir -p "$CTR_ROOT/images" "$CTR_ROOT/containers" "$CTR_ROOT/refs" \
 			"$CTR_ROOT/names" "$CTR_ROOT/tmp"
 	) 8>"$CTR_POOL.lock" || die "$CTR_ROOT: cannot set up the btrfs pool"
+	POOL_OK=1
 }
 
 # pool_mount: create (once) and loop-mount the pool file on $CTR_ROOT.
@@ -34,8 +36,10 @@ pool_mount() {
 # subvol_rm PATH: delete a subvolume if it exists (and anything nested in it).
 subvol_rm() {
 	[ -d "$1" ] || return 0
-	btrfs property set -ts "$1" ro false >/dev/null 2>&1
-	btrfs subvolume delete "$1" >/dev/null 2>&1 || rm -rf "$1"
+	btrfs subvolume delete "$1" >/dev/null 2>&1 || {
+		btrfs property set -ts "$1" ro false >/dev/null 2>&1
+		rm -rf "$1"
+	}
 	[ ! -e "$1" ]
 }
 
@@ -49,14 +53,21 @@ new_id() {
 ref_file() {
 	_r=$1
 	case ${_r##*/} in *:*) ;; *) _r=$_r:latest ;; esac
-	printf '%s/refs/%s' "$CTR_ROOT" "$(printf '%s' "$_r" | sed 's|/|%2F|g')"
+	_e=''
+	while :; do
+		case $_r in
+		*/*) _e=$_e${_r%%/*}%2F _r=${_r#*/} ;;
+		*) break ;;
+		esac
+	done
+	printf '%s/refs/%s' "$CTR_ROOT" "$_e$_r"
 }
 
 # image_resolve NAME[:TAG]|ID: print the image ID, or fail. The built-in busybox is imported on demand.
 image_resolve() {
 	_f=$(ref_file "$1")
 	if [ -f "$_f" ]; then
-		cat "$_f"
+		read -r _f <"$_f" && printf '%s\n' "$_f"
 		return 0
 	fi
 	if [ -d "$CTR_ROOT/images/$1" ]; then
