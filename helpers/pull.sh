@@ -53,15 +53,20 @@ ref_parse() {
 	p_re "$P_RE_REPO" "$REF_REPO" || die "$1: invalid repository name (lowercase a-z 0-9 . _ - /)"
 	[ -z "$REF_TAG" ] || p_re '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}' "$REF_TAG" || die "$1: invalid tag"
 	[ -z "$REF_DIGEST" ] || is_digest "$REF_DIGEST" || die "$1: invalid digest (sha256:<64 hex>)"
-	REF_HOST=$REF_REG
-	[ "$REF_REG" != docker.io ] || REF_HOST=registry-1.docker.io
-	REF_BASE=https://$REF_HOST
-	! reg_insecure "$REF_REG" || REF_BASE=http://$REF_HOST
+	ref_endpoint
 	_pr=$REF_REG/$REF_REPO
 	case $_pr in docker.io/library/*) _pr=${_pr#docker.io/library/} ;; docker.io/*) _pr=${_pr#docker.io/} ;; esac
 	REF_NAME=$_pr${REF_TAG:+:$REF_TAG}
 	[ -n "$REF_TAG" ] || REF_NAME=$_pr@$REF_DIGEST
 	REF_FULL=$REF_REG/$REF_REPO${REF_TAG:+:$REF_TAG}${REF_DIGEST:+@$REF_DIGEST}
+}
+
+# ref_endpoint: REF_HOST and REF_BASE (scheme://host) for REF_REG.
+ref_endpoint() {
+	REF_HOST=$REF_REG
+	[ "$REF_REG" != docker.io ] || REF_HOST=registry-1.docker.io
+	REF_BASE=https://$REF_HOST
+	! reg_insecure "$REF_REG" || REF_BASE=http://$REF_HOST
 }
 
 # reg_insecure REGISTRY: plain HTTP for the loopback and for $CTR_INSECURE_REGISTRIES (host[:port],
@@ -734,9 +739,11 @@ ctr_login() {
 	elif [ -z "$_plp" ]; then
 		[ -t 0 ] || die "login: use --password-stdin when stdin is not a terminal"
 		printf 'Password: ' >&2
+		trap 'stty echo; exit 130' INT
 		stty -echo
 		IFS= read -r _plp
 		stty echo
+		trap - INT
 		printf '\n' >&2
 	fi
 	[ -n "$_plu" ] && [ -n "$_plp" ] || die "login: empty username or password"
@@ -762,7 +769,8 @@ login_registry() {
 	_plr=${_plr%%/*}
 	case $_plr in index.docker.io | registry-1.docker.io) _plr=docker.io ;; esac
 	p_re '(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:[0-9]+)?' "$_plr" || die "login: invalid registry name '$1'"
-	ref_parse "$_plr/ctr-login"
+	REF_REG=$_plr REF_REPO=ctr-login
+	ref_endpoint
 }
 
 # auth_store REGISTRY CREDS: record base64 credentials in $CTR_ROOT/auth.json (docker's format, 0600).
