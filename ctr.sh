@@ -415,12 +415,15 @@ ctr_logs() {
 	pool_ensure
 	_id=$(ctr_resolve "$1") || exit 125
 	_l=$CTR_ROOT/containers/$_id/log
+	# mawk (Debian's awk) reads a pipe in blocks: -W interactive makes -f follow line by line
+	set --
+	case $(awk -W version 2>&1) in mawk*) set -- -W interactive ;; esac
 	[ -f "$_l" ] || : >"$_l"
 	if [ -n "$_f" ] && [ -f "$CTR_ROOT/containers/$_id/shim.pid" ]; then
 		tail -n +1 -f --pid="$(cat "$CTR_ROOT/containers/$_id/shim.pid")" "$_l"
 	else
 		cat "$_l"
-	fi | awk -v t="$_t" -v s="$_s" '
+	fi | awk "$@" -v t="$_t" -v s="$_s" '
 		{ ts = $1; st = $2; tag = $3; sub(/^[^ ]* [^ ]* [^ ]* ?/, "") }
 		s != "" && st != s { next }
 		{ line = (t ? ts " " : "") $0; nl = (tag == "P") ? "" : "\n" }
