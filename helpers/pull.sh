@@ -335,19 +335,24 @@ manifest_layers() {
 		blob_path "$_pd" >/dev/null || exit 125
 		printf '%s %s\n' "$_pd" "$_ps"
 	done <"$P_W/layers.t" >"$P_W/layers" || exit 125
-	_pc=$(blob_path "$(jq -r .config.digest "$P_MFILE")") || exit 125
-	jq -r '.rootfs.diff_ids // [] | .[]' "$_pc" >"$P_W/diffids" 2>/dev/null || die "image config: not valid"
-	[ "$(wc -l <"$P_W/diffids")" = "$(wc -l <"$P_W/layers")" ] ||
-		die "image config: $(wc -l <"$P_W/diffids") diff_ids for $(wc -l <"$P_W/layers") layers"
-	jq -e '.os // "linux" | . == "linux"' "$_pc" >/dev/null || die "image config: not a linux image"
+	jq -r 'if (.os // "linux") != "linux" then "!" else (.rootfs.diff_ids // [])[] end' \
+		"$(blob_path "$P_CDIGEST")" >"$P_W/diffids" 2>/dev/null || die "image config: not valid"
+	! grep -qx '!' "$P_W/diffids" || die "image config: not a linux image"
+	_pnd=$(wc -l <"$P_W/diffids") _pnl=$(wc -l <"$P_W/layers")
+	[ "$_pnd" = "$_pnl" ] || die "image config: $_pnd diff_ids for $_pnl layers"
 }
 
-# manifest_config_check: the config blob named by P_MFILE is an image config.
-manifest_config_check() {
-	case $(jq -r '.config.mediaType // ""' "$P_MFILE") in
-	application/vnd.oci.image.config.v1+json | application/vnd.docker.container.image.v1+json | '') ;;
-	*) die "$REF_FULL: not a container image (config type $(jq -r .config.mediaType "$P_MFILE"))" ;;
+# manifest_config: the config descriptor of P_MFILE (P_CDIGEST, P_CSIZE), which must be an image config.
+manifest_config() {
+	read -r P_CDIGEST P_CSIZE _pct <<EOF
+$(jq -r '.config // {} | "\(.digest // "-") \(.size // "-") \(.mediaType // "-")"' "$P_MFILE")
+EOF
+	case $_pct in
+	application/vnd.oci.image.config.v1+json | application/vnd.docker.container.image.v1+json | -) ;;
+	*) die "$REF_FULL: not a container image (config type $_pct)" ;;
 	esac
+	blob_path "$P_CDIGEST" >/dev/null || exit 125
+	case $P_CSIZE in *[!0-9]*) die "$REF_FULL: bad config size" ;; esac
 }
 
 # ---------------------------------------------------------------- layers
@@ -414,9 +419,9 @@ layer_scan() {
 	rm -f "$3.names" "$3.fifo"
 }
 
-# layer_replace ROOT P: what this layer replaces with another type is removed first, as docker does:
-# a directory where the layer has a file, link or device; a non-directory (a symlink too) where it has
-# a directory. Tested on the host (stat only), removed in layer_jail.
+# layer_replace ROOT P: list in P.repl (NUL-separated) what this layer gives another type, to be
+# removed first as docker does: a directory where the layer has a file, link or device; a
+# non-directory (a symlink too) where it has a directory. Tested on the host (stat only).
 layer_replace() {
 	while IFS= read -r _plr; do
 		_plp=$1${_plr#? }
@@ -426,22 +431,21 @@ layer_replace() {
 		esac
 		printf '%s\0' "${_plr#? }"
 	done <"$2.types" >"$2.repl"
-	[ ! -s "$2.repl" ] || layer_jail "$1" xargs -0 -r "/$P_BB" rm -rf -- <"$2.repl" ||
-		die "layer: cannot replace what it replaces"
 }
 
-# layer_apply ROOT BLOB P: apply one scanned layer onto ROOT: whiteouts first (they hide what lower
-# layers made), then what changes type, then the tar, then remove the .wh. markers the tar wrote.
+# layer_apply ROOT BLOB P: apply one scanned layer onto ROOT: first remove what its whiteouts hide
+# and what it gives another type, empty its opaque directories, then extract it, then remove the
+# .wh. markers the tar wrote. Every change to ROOT happens inside layer_jail.
 layer_apply() {
-	if [ -s "$3.rm" ]; then
-		tr '\n' '\0' <"$3.rm" | layer_jail "$1" xargs -0 -r "/$P_BB" rm -rf -- ||
+	layer_replace "$1" "$3"
+	if [ -s "$3.rm" ] || [ -s "$3.repl" ]; then
+		{ tr '\n' '\0' <"$3.rm"; cat "$3.repl"; } | layer_jail "$1" xargs -0 -r "/$P_BB" rm -rf -- ||
 			die "layer ${2##*/}: cannot apply whiteouts"
 	fi
 	while IFS= read -r _pod; do
 		layer_jail "$1" find "$_pod" -mindepth 1 -maxdepth 1 ! -path "/$P_BB" -exec "/$P_BB" rm -rf -- '{}' + \
 			</dev/null || die "layer ${2##*/}: cannot empty $_pod (opaque whiteout)"
 	done <"$3.opq"
-	layer_replace "$1" "$3"
 	layer_cat "$2" | layer_jail "$1" tar -x -f - -C / --numeric-owner 2>"$3.err" ||
 		die "layer ${2##*/}: cannot unpack: $(tail -n 1 "$3.err")"
 	# what the jail refused (device nodes) or rewrote (leading /, ..) is worth a warning
@@ -473,13 +477,13 @@ layers_worker() {
 		if [ -f "$(blob_path "$_pd")" ]; then
 			_pst=have
 		else
-			p_state "$_pi" down
-			(blob_fetch "$_pd" "$_ps") 2>"$P_W/st/$_pi.err" || { p_state "$_pi" fail; return 1; }
-			p_state "$_pi" scan
+			p_state "$_pi" down "$_pd"
+			(blob_fetch "$_pd" "$_ps") 2>"$P_W/st/$_pi.err" || { p_state "$_pi" fail "$_pd"; return 1; }
+			p_state "$_pi" scan "$_pd"
 		fi
 		(layer_scan "$(blob_path "$_pd")" "$(sed -n "${_pi}p" "$P_W/diffids")" "$P_W/l$_pi") \
-			2>"$P_W/st/$_pi.err" || { p_state "$_pi" fail; return 1; }
-		p_state "$_pi" "$_pst"
+			2>"$P_W/st/$_pi.err" || { p_state "$_pi" fail "$_pd"; return 1; }
+		p_state "$_pi" "$_pst" "$_pd"
 		: >"$P_W/st/$_pi.ready"
 	done <"$P_W/layers"
 }
@@ -495,18 +499,21 @@ layers_unpack() {
 			[ "$_pust" != fail ] || die "$(sed 's/^ctr: //' "$P_W/st/$_pi.err")"
 			sleep 0.05
 		done
-		p_state "$_pi" ext
+		p_state "$_pi" ext "$_pd"
 		layer_apply "$1" "$(blob_path "$_pd")" "$P_W/l$_pi"
-		p_state "$_pi" 'done'
+		p_state "$_pi" 'done' "$_pd"
 	done 3<"$P_W/layers"
 }
 
-# p_state I STATE: record layer I's state (wait down scan have got fail ext done); print it when the
-# output is not a terminal (on a terminal, p_draw shows it).
+# p_state I STATE DIGEST: record layer I's state (wait down scan have got fail ext done); print it
+# when the output is not a terminal (on a terminal, p_draw shows it).
 p_state() {
 	if [ -z "$P_TTY$P_QUIET" ]; then
-		_psl=$(sed -n "${1}p" "$P_W/layers")
-		printf '%s\n' "${_psl%% *} $2 0 0" | p_fmt | tr -d '\r' | sed 's/\x1b\[K//'
+		case $2 in
+		down) _pmsg='Pulling fs layer' ;; scan) _pmsg='Verifying Checksum' ;; have) _pmsg='Already exists' ;;
+		got) _pmsg='Download complete' ;; ext) _pmsg=Extracting ;; 'done') _pmsg='Pull complete' ;; *) _pmsg=Failed ;;
+		esac
+		printf '%.12s: %s\n' "${3#sha256:}" "$_pmsg"
 	fi
 	printf '%s\n' "$2" >"$P_W/st/$1"
 }
@@ -643,7 +650,7 @@ p_busybox() {
 image_config() {
 	jq -n --arg id "$P_ID" --arg name "$1" --arg src "$2" --arg md "$P_MDIGEST" --arg mt "$P_MTYPE" \
 		--arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --slurpfile m "$P_MFILE" \
-		--slurpfile c "$(blob_path "$(jq -r .config.digest "$P_MFILE")")" \
+		--slurpfile c "$(blob_path "$P_CDIGEST")" \
 		'$c[0] as $c | ($c.config // {}) as $k | {id: $id, name: $name, source: $src,
 		  created: (($c.created // $now) | sub("\\.[0-9]+"; "")),
 		  cmd: ($k.Cmd // []), entrypoint: ($k.Entrypoint // []), env: ($k.Env // []),
@@ -704,8 +711,8 @@ ctr_pull() {
 		[ -z "$P_QUIET" ] || printf '%s\n' "$_pid"
 		return 0
 	fi
-	manifest_config_check
-	blob_fetch "$(jq -r .config.digest "$P_MFILE")" "$(jq -r .config.size "$P_MFILE")" 4194304
+	manifest_config
+	blob_fetch "$P_CDIGEST" "$P_CSIZE" 4194304
 	manifest_layers
 	layers_download
 	image_build "$REF_NAME" "$REF_FULL${REF_TAG:+@$P_MDIGEST}"
@@ -1038,8 +1045,8 @@ load_image() {
 		printf 'Loaded image: %s (%s, already present)\n' "${_pln:-$_plid}" "$_plid"
 		return 0
 	fi
-	manifest_config_check
-	load_blob "$(jq -r .config.digest "$P_MFILE")" "$(jq -r .config.size "$P_MFILE")"
+	manifest_config
+	load_blob "$P_CDIGEST" "$P_CSIZE"
 	p_new load
 	manifest_layers
 	while read -r _pd _ps; do
