@@ -1,6 +1,9 @@
 #!/bin/sh
 # summary.sh - pass TAP through and end with "N passed, N failed[, N skipped]"; exit 1 on failures.
-awk '
+# mawk (Debian's awk) reads a pipe in blocks: -W interactive streams the TAP line by line.
+set --
+case $(awk -W version 2>&1) in mawk*) set -- -W interactive ;; esac
+awk "$@" '
 	{ print; fflush() }
 	/^ok .* # skip/ { s++; next }
 	/^ok / { p++ }
