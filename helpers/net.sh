@@ -393,8 +393,9 @@ net_publish() {
 	[ -n "$NETC_PORTS" ] || return 0
 	# 127.0.0.1 as source may leave through this bridge only with route_localnet; the INPUT guard
 	# added with the bridge keeps containers from using it to reach the host's loopback services.
+	# (written, not read first: /proc/sys files return EOF to the shell's 1-byte reads)
 	n_rl=/proc/sys/net/ipv4/conf/$NETC_BRIDGE/route_localnet
-	read -r n_v <"$n_rl" && [ "$n_v" = 1 ] || echo 1 >"$n_rl" || die "$n_rl: cannot set"
+	echo 1 >"$n_rl" || die "$n_rl: cannot set"
 	net_dnat_rules "$1" -A
 	printf '*nat\n%sCOMMIT\n' "$NET_RULES" | iptables-restore -w --noflush ||
 		die "network: cannot publish the ports of container $1 (iptables-restore failed)"
@@ -439,8 +440,7 @@ net_bridge_create() {
 	net_kill_at rules
 	# containers must not reach the host's 127.0.0.1 services through route_localnet (see net_publish)
 	net_rule_ensure filter INPUT DROP -i "$1" -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT
-	read -r n_v </proc/sys/net/ipv4/ip_forward && [ "$n_v" = 1 ] ||
-		echo 1 >/proc/sys/net/ipv4/ip_forward || die "cannot enable IPv4 forwarding"
+	echo 1 >/proc/sys/net/ipv4/ip_forward || die "cannot enable IPv4 forwarding"
 	net_ip2int "$2"
 	net_mac "$NET_INT"
 	# The bridge gets a fixed MAC: by default it takes its ports' lowest one, which changes as
@@ -471,7 +471,10 @@ net_neigh_room() {
 	case $1 in "$CTR_BRIDGE"-*) ;; *) return 0 ;; esac
 	n_need=$(((${1##*-} + 2) * NET_SSIZE))
 	n_g=/proc/sys/net/ipv4/neigh/default
-	read -r n_v <"$n_g/gc_thresh3" && [ "$n_v" -ge "$n_need" ] && return 0
+	# cat, not read: /proc/sys files return EOF to the shell's 1-byte reads (read would see "1")
+	n_v=$(cat "$n_g/gc_thresh3" 2>/dev/null)
+	case $n_v in '' | *[!0-9]*) return 0 ;; esac # not this kernel's knob: leave it
+	[ "$n_v" -lt "$n_need" ] || return 0
 	echo $((n_need / 2)) >"$n_g/gc_thresh2" && echo "$n_need" >"$n_g/gc_thresh3" ||
 		printf 'ctr: warning: cannot raise %s/gc_thresh3 to %s\n' "$n_g" "$n_need" >&2
 }
