@@ -134,7 +134,17 @@ ctr_rmi() {
 		subvol_rm "$CTR_ROOT/images/$_id/rootfs" && rm -rf "${CTR_ROOT:?}/images/$_id"
 		printf 'Deleted: %s\n' "$_id"
 	done
+	tmp_busy || blob_gc # the registry blobs only this image used
 	return "$_rc"
+}
+
+# tmp_busy: a pull, load or save is running (its work directory's lock is held).
+tmp_busy() {
+	for _tb in "$CTR_ROOT"/tmp/*/.lock; do
+		[ -f "$_tb" ] || continue
+		flock -n "$_tb" true || return 0
+	done
+	return 1
 }
 
 # image_resolve_local NAME|ID: like image_resolve, without importing the built-in.
@@ -193,10 +203,12 @@ ctr_run() {
 	shift
 	_icfg=$CTR_ROOT/images/$_img/config.json
 	# one jq for everything run needs of the image: I_ENTRY, I_CMD, I_WD, I_ENVQ (quoted for eval)
-	I_ENTRY='' I_CMD='' I_WD=/ I_ENVQ=''
+	I_ENTRY='' I_CMD='' I_WD=/ I_ENVQ='' I_USER=''
 	eval "$(jq -r '@sh "I_ENTRY=\(.entrypoint // [] | @sh) I_CMD=\(.cmd // [] | @sh)
 		I_WD=\(.workdir // "" | if . == "" then "/" else . end)
-		I_ENVQ=\(.env // [] | map("--env", .) | @sh)"' "$_icfg")" || die "image $_img: bad config.json"
+		I_ENVQ=\(.env // [] | map("--env", .) | @sh) I_USER=\(.user // "")"' "$_icfg")" ||
+		die "image $_img: bad config.json"
+	[ -n "$SEC_USER" ] || SEC_USER=$I_USER # the image's USER, unless run -u
 	if [ $# -eq 0 ]; then
 		eval "set -- $I_ENTRY $I_CMD"
 		[ $# -gt 0 ] || set -- /bin/sh
@@ -235,6 +247,7 @@ ctr_run() {
 		'{id:$id, name:$name, image:$icfg[0].name, image_id:$img, cmd:$ARGS.positional, hostname:$host,
 		  workdir:$wd, env:(($icfg[0].env // []) + ($env | split("\n") | map(select(. != "")))),
 		  network:{mode:$net, ports:($ports | split("\n") | map(select(. != "")))},
+		  exposed_ports:($icfg[0].exposed_ports // []),
 		  created:($created|tonumber), rm:$rm, tty:$tty, interactive:$iv, security:$sec,
 		  rootfs:"'"$C/rootfs"'"}' --args -- "$@" >"$C/config.json" || die "$C/config.json: cannot write"
 	net_setup "$CID" "$R_NET" || die "network: setup failed"
@@ -503,6 +516,8 @@ ctr_cleanup() {
 	# half-made images and containers without a config (a run or pull killed midway)
 	for _t in "$CTR_ROOT"/tmp/*; do
 		[ -e "$_t" ] || continue
+		# a pull, load or save still running holds its work directory's lock
+		[ ! -f "$_t/.lock" ] || flock -n "$_t/.lock" true || continue
 		subvol_rm "$_t/rootfs"
 		rm -rf "$_t" && printf 'removed %s\n' "$_t"
 	done
@@ -512,6 +527,7 @@ ctr_cleanup() {
 	done
 	net_cleanup
 	cg_cleanup
+	tmp_busy || blob_gc
 	[ -z "$_all" ] || net_remove
 }
 
