@@ -51,10 +51,10 @@ sec_opt() {
 	-v?*) SEC_VOLS="$SEC_VOLS${1#-v}
 " ;;
 	--userns) # `--userns=host` arrives as two words; a bare --userns is followed by the image
-		case ${2-auto} in
+		SEC_USERNS=auto
+		case ${2-none} in
 		host | '') SEC_USERNS='' SEC_SHIFT=2 ;;
-		auto) SEC_USERNS=auto SEC_SHIFT=2 ;;
-		*) SEC_USERNS=auto ;;
+		auto) SEC_SHIFT=2 ;;
 		esac ;;
 	*) return 1 ;;
 	esac
