@@ -227,6 +227,9 @@ ctr_run() {
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
 	mkdir "$C" || die "$C: cannot create"
+	# held until the container has started: cleanup removes a half-made container only when
+	# no run holds its lock (fd 7 is closed for the shim)
+	exec 7>"$C/run.lock" && flock 7 || die "$C/run.lock: cannot lock"
 	if [ -n "$R_NAME" ]; then
 		(set -C && printf '%s\n' "$CID" >"$CTR_ROOT/names/$R_NAME") 2>/dev/null ||
 			die "name $R_NAME: already in use by container $(cat "$CTR_ROOT/names/$R_NAME")"
@@ -276,7 +279,7 @@ run_exec() {
 	[ -z "$R_I" ] || set -- -i "$@"
 	set -- --log "$C/log" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
 	if [ -n "$R_DETACH" ]; then
-		"$CTR_LIBEXEC/ctr-shim" -d --attach-socket "$C/attach.sock" "$@" 2>"$C/shim.err" ||
+		"$CTR_LIBEXEC/ctr-shim" -d --attach-socket "$C/attach.sock" "$@" 2>"$C/shim.err" 7>&- ||
 			die "start: $(cat "$C/shim.err")"
 		# Return once PID 1 exists (or the start failed): ps, stop and rm rely on its pid file.
 		_n=500
@@ -290,7 +293,7 @@ run_exec() {
 		printf '%s\n' "$CID"
 		return 0
 	fi
-	shim_fg "$CTR_LIBEXEC/ctr-shim" "$@"
+	shim_fg "$CTR_LIBEXEC/ctr-shim" "$@" 7>&-
 	R_RC=$?
 	trap - EXIT
 	[ -z "$R_RM" ] || ctr_rm -f "$CID" >/dev/null
@@ -513,7 +516,7 @@ ctr_cleanup() {
 	case ${1:-} in --all) _all=1 ;; '') ;; *) die "usage: ctr.sh cleanup [--all]" ;; esac
 	pool_ensure
 	lock
-	# half-made images and containers without a config (a run or pull killed midway)
+	# half-made images, and containers that never started (a run or pull killed midway)
 	for _t in "$CTR_ROOT"/tmp/*; do
 		[ -e "$_t" ] || continue
 		# a pull, load or save still running holds its work directory's lock
@@ -522,7 +525,8 @@ ctr_cleanup() {
 		rm -rf "$_t" && printf 'removed %s\n' "$_t"
 	done
 	for _c in "$CTR_ROOT"/containers/*; do
-		[ -d "$_c" ] && [ ! -f "$_c/config.json" ] || continue
+		[ -d "$_c" ] && [ ! -e "$_c/pid" ] && [ ! -e "$_c/exit" ] || continue
+		[ ! -f "$_c/run.lock" ] || flock -n "$_c/run.lock" true || continue
 		container_remove "${_c##*/}" && printf 'removed container %s\n' "${_c##*/}"
 	done
 	net_cleanup

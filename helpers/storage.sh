@@ -76,7 +76,16 @@ image_resolve() {
 	fi
 	case $1 in busybox | busybox:latest)
 		[ -d "$CTR_BUSYBOX" ] || die "image busybox: not built (run make in $CTR_HOME)"
-		image_import "$CTR_BUSYBOX" busybox:latest "ctr built-in ($CTR_BUSYBOX)" && return 0
+		# runs started at the same moment import it once
+		exec 6>"$CTR_ROOT/import.lock" && flock 6 || die "$CTR_ROOT/import.lock: cannot lock"
+		_f=$(ref_file busybox:latest)
+		if [ -f "$_f" ]; then
+			read -r _f <"$_f" && printf '%s\n' "$_f"
+		else
+			image_import "$CTR_BUSYBOX" busybox:latest "ctr built-in ($CTR_BUSYBOX)"
+		fi
+		exec 6>&-
+		return 0
 		;;
 	esac
 	die "image $1: no such image"
@@ -109,7 +118,7 @@ image_import() {
 # image_tag ID NAME[:TAG]: point NAME[:TAG] at ID (atomically).
 image_tag() {
 	_f=$(ref_file "$2")
-	printf '%s\n' "$1" >"$_f.tmp" && mv "$_f.tmp" "$_f"
+	printf '%s\n' "$1" >"$_f.$$" && mv "$_f.$$" "$_f"
 }
 
 # ctr_resolve NAME|ID-PREFIX: print the container ID, or fail.

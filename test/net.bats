@@ -279,12 +279,8 @@ no_net_objects() {
 		assert_failure 137
 		run ctr cleanup
 		assert_success
-		# a run killed after writing its config is a container (state "created"): rm removes it
-		left=$(ctr ps -aq)
-		for id in $(net_objects | grep -oE '[0-9a-f]{12}' | sort -u); do
-			grep -q "$id" <<<"$left" || fail "step $step: $id left behind and not a container"
-		done
-		[ -z "$left" ] || ctr rm -f $left >/dev/null
+		# a container that never started and whose run no longer holds its lock is removed too
+		[ -z "$(ctr ps -aq)" ] || fail "step $step: $(ctr ps -a) left behind"
 		no_net_objects
 	done
 	run ctr run --rm -p "$port:8080" busybox true # the port and the bridge are usable again
