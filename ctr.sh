@@ -532,7 +532,7 @@ ctr_cleanup() {
 	net_cleanup
 	cg_cleanup
 	tmp_busy || blob_gc
-	[ -z "$_all" ] || net_remove
+	[ -z "$_all" ] || { net_remove; cg_remove_parents; }
 }
 
 #HELP exec [-i] [-t] [-e K=V] [-w DIR] CONTAINER CMD [ARG...]   run a command in a running container

@@ -368,6 +368,16 @@ cg_cleanup() {
 	done
 }
 
+# cg_remove_parents: (cleanup --all) remove the empty /$CTR_PREFIX parent group of every hierarchy
+# (also the devices one that security.sh uses).
+cg_remove_parents() {
+	for _cgm in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts); do
+		[ -d "$_cgm/$CTR_PREFIX" ] || continue
+		rmdir "$_cgm/$CTR_PREFIX" 2>/dev/null && printf 'removed cgroup %s/%s\n' "$_cgm" "$CTR_PREFIX"
+	done
+	return 0
+}
+
 #HELP stats [CONTAINER...]         one-shot CPU %, memory and PIDs of running containers (default: all)
 ctr_stats() {
 	pool_ensure
