@@ -371,7 +371,7 @@ cg_cleanup() {
 # cg_remove_parents: (cleanup --all) remove the empty /$CTR_PREFIX parent group of every hierarchy
 # (also the devices one that security.sh uses).
 cg_remove_parents() {
-	for _cgm in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts); do
+	awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts | while IFS= read -r _cgm; do
 		[ -d "$_cgm/$CTR_PREFIX" ] || continue
 		rmdir "$_cgm/$CTR_PREFIX" 2>/dev/null && printf 'removed cgroup %s/%s\n' "$_cgm" "$CTR_PREFIX"
 	done
