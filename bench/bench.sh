@@ -106,6 +106,9 @@ sweep_iptables() {
 		printf '*%s\n%s\nCOMMIT\n' "$_t" "$_rules" | iptables-restore --noflush ||
 			say "iptables -t $_t: some rules of $P could not be removed"
 	done
+	# the published-port chain of the prefix (net.sh: <prefix>-PORTS), empty once its rules are gone
+	iptables -t nat -X "$P-PORTS" 2>/dev/null
+	return 0
 }
 
 # sweep: remove every object of the bench, whatever state it was left in (the EXIT trap).
