@@ -39,7 +39,9 @@
  * Signals: TERM INT HUP QUIT USR1 USR2 sent to the shim are forwarded to PROG,
  *   except those the terminal sent to the whole foreground process group
  *   (Ctrl-C, Ctrl-\, hangup: si_code SI_KERNEL), which PROG got already.
- *   WINCH resizes the pty. PROG starts with those signals at SIG_DFL, unblocked.
+ *   WINCH resizes the pty. These and CHLD are set back to SIG_DFL once blocked:
+ *   a caller may pass them ignored (dash does INT and QUIT for a background
+ *   job). PROG starts with those signals at SIG_DFL, unblocked.
  * Attach protocol (unix stream socket, both ways): frames of
  *   [type: 1 byte][payload length: 2 bytes big-endian][payload]
  *   shim -> client: 'h' hello, payload 1 byte: bit 0 tty, bit 1 interactive;
@@ -57,7 +59,8 @@
  *   1. parse argv; make sure fds 0-2 are open
  *   2. open the log and the exit file's directory
  *   3. -d: fork, the caller waits for the "started" byte; setsid
- *   4. write --shim-pid-file; block the handled signals into a signalfd
+ *   4. write --shim-pid-file; block the handled signals, set them to SIG_DFL,
+ *      read them from a signalfd
  *   5. -d --attach-socket: listen
  *   6. make PROG's pipes (and console socket), fork, exec, learn whether the
  *      exec worked
@@ -684,15 +687,12 @@ static void console_receive(void)
 
 /* ---------------------------------------------------------------- PROG */
 
-/* The caller may have blocked or ignored signals (ctr.sh traps INT and QUIT
- * for itself); the container must start with the defaults. */
+/* The handled signals are at SIG_DFL already (signals_block) but blocked,
+ * and the shim ignores SIGPIPE: the container must start with the defaults
+ * and the caller's mask. */
 static void child_signals_reset(void)
 {
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		signal(forwarded[i], SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGWINCH, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &S.old_mask, NULL);
 }
 
@@ -818,6 +818,20 @@ static void child_reap(void)
 
 /* ---------------------------------------------------------------- signals */
 
+/* A signal that arrives while its disposition is SIG_IGN is discarded, even
+ * when blocked, so the signalfd would never see it: ctr.sh starts the shim as
+ * a background job of dash, which ignores INT and QUIT there (and an ignored
+ * SIGCHLD would reap PROG behind our back). Called once the signals are
+ * blocked: from then on a default action can no longer kill the shim. */
+static void signal_default(int sig)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	if (sigaction(sig, &sa, NULL) < 0)
+		die_errno("sigaction %d", sig);
+}
+
 /* Block the handled signals and read them from a signalfd: they become
  * events of the poll loop and never interrupt a write half-way. */
 static void signals_block(void)
@@ -830,6 +844,10 @@ static void signals_block(void)
 	sigaddset(&set, SIGWINCH);
 	if (sigprocmask(SIG_BLOCK, &set, &S.old_mask) < 0)
 		die_errno("sigprocmask");
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		signal_default(forwarded[i]);
+	signal_default(SIGCHLD);
+	signal_default(SIGWINCH);
 	S.sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (S.sig_fd < 0)
 		die_errno("signalfd");

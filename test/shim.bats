@@ -199,6 +199,28 @@ assert_exit_file() {
 	assert_exit_file 5
 }
 
+@test "started with INT, QUIT and CHLD ignored (dash's &, a careless caller): all handled as usual" {
+	# Linux queues a blocked signal even when ignored, but an ignored SIGCHLD reaps PROG
+	# behind the shim's back: it would never learn the exit. perl sets SIG_IGN, then execs.
+	local pid s rc=0
+	perl -e '$SIG{$_} = "IGNORE" for qw(INT QUIT CHLD); exec @ARGV or die' "${SHIM_CMD[@]}" \
+		sh -c 'trap "echo got-INT" INT; trap "echo got-QUIT" QUIT; echo ready; i=0
+		while [ $i -lt 20 ]; do sleep 0.05; i=$((i + 1)); done; exit 4' >/dev/null 2>&1 &
+	pid=$!
+	wait_for grep -q ready "$D/log"
+	# SigIgn, a mask of bit N-1 per ignored signal N: only SIGPIPE (13), which the shim ignores
+	run awk '/^SigIgn:/ { print $2 }' "/proc/$pid/status"
+	assert_output "$(printf '%016x' $((1 << 12)))"
+	for s in INT QUIT; do
+		kill -s "$s" "$pid"
+		wait_for grep -q "got-$s" "$D/log" || fail "$s not forwarded"
+	done
+	timeout 5 tail --pid="$pid" -f /dev/null || fail "the shim missed PROG's exit"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 4 ] || fail "shim exited $rc"
+	assert_exit_file 4
+}
+
 @test "foreground without -t: Ctrl-C in the terminal reaches PROG once, the shim survives" {
 	# perl counts every delivery; a duplicate sent by the shim lands often enough to show
 	# in 5 presses (the kernel merges it with the first when that is still pending)
