@@ -34,7 +34,8 @@
  *        (foreground) and line by line to the log
  *   3    -t only: a unix stream socket; PROG sends one message of >= 1 byte
  *        carrying the pty master (SCM_RIGHTS) and must keep a slave fd open
- *        until it exits. Pty output is logged as stdout.
+ *        until it exits. Pty output is logged as stdout. The pty gets the
+ *        user's window size, or 24x80 until an attach client sends one.
  *   Fds > 2 the shim opens itself are close-on-exec.
  * Signals: TERM INT HUP QUIT USR1 USR2 sent to the shim are forwarded to PROG,
  *   except those the terminal sent to the whole foreground process group
@@ -429,6 +430,18 @@ static void winsize_from_tty(void)
 	winsize_apply();
 }
 
+/* With no terminal to copy from, a new pty is 0x0: `stty size` fails and
+ * full-screen programs draw nothing. Start it at the classic 24x80 until a
+ * terminal or a client gives the real size. */
+static void winsize_default(void)
+{
+	if (S.have_ws)
+		return;
+	S.ws.ws_row = 24;
+	S.ws.ws_col = 80;
+	S.have_ws = 1;
+}
+
 /* ---------------------------------------------------------------- attach client */
 
 static int frame_send(int fd, char type, const void *data, size_t len)
@@ -674,6 +687,7 @@ static void console_receive(void)
 	pty.fd = fd;
 	pty.echo = opt.detach ? -1 : 1;
 	winsize_from_tty();
+	winsize_default();
 	winsize_apply();
 	if (!opt.interactive)
 		return;

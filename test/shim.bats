@@ -264,6 +264,18 @@ assert_exit_file() {
 	assert_exit_file 4
 }
 
+@test "-t without a terminal to copy a size from: the pty is 24x80 (foreground and -d)" {
+	run shim -t "$FAKE" "$D/inner.pid" stty size </dev/null
+	assert_success
+	assert_output $'24 80\r'
+	rm "$D/exit"
+	shim -d -t "$FAKE" "$D/inner.pid" stty size
+	wait_for test -f "$D/exit"
+	assert_exit_file 0
+	run grep -c $'stdout F 24 80\r$' "$D/log"
+	assert_output 2
+}
+
 @test "-t in a terminal: raw mode, prompt, Ctrl-C interrupts sleep 100 and the shell survives" {
 	term_run "$SHIM" -i -t --log "$D/log" --exit-file "$D/exit" --shim-pid-file "$D/shim.pid" \
 		"$FAKE" "$D/inner.pid" env PS1='ctr# ' sh
