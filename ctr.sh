@@ -233,6 +233,7 @@ ctr_run() {
 	if [ -n "$R_NAME" ]; then
 		(set -C && printf '%s\n' "$CID" >"$CTR_ROOT/names/$R_NAME") 2>/dev/null ||
 			die "name $R_NAME: already in use by container $(cat "$CTR_ROOT/names/$R_NAME")"
+		printf '%s\n' "$R_NAME" >"$C/name" # read back by rm without a jq
 	fi
 	[ -n "$R_HOST" ] || R_HOST=$CID
 	net_alloc "$CID" # under the lock: address and ports
@@ -361,7 +362,8 @@ container_remove() {
 	net_teardown "$1"
 	cg_teardown "$1"
 	sec_teardown "$1"
-	_crn=$(jq -r '.name // ""' "$_crm/config.json" 2>/dev/null)
+	_crn=''
+	[ ! -f "$_crm/name" ] || read -r _crn <"$_crm/name"
 	[ -z "$_crn" ] || [ "$(cat "$CTR_ROOT/names/$_crn" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
 	subvol_rm "$_crm/rootfs" || return 1
 	rm -rf "$_crm"
