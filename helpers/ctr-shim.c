@@ -16,7 +16,10 @@
  *                         whatever an attach client sends (-d)
  *   -t, --tty             PROG gets a socket on fd 3 and sends a pty master
  *                         back over it; the shim relays the user's terminal
- *                         (raw mode, window size) or the client to it
+ *                         (raw mode, window size) or the client to it. In the
+ *                         foreground, when that terminal hangs up (EOF or EIO
+ *                         on it, POLLHUP) or the shim gets SIGHUP, the shim
+ *                         closes the master: the pty hangs up too
  *   --attach-socket PATH  (-d only) listen on unix socket PATH (mode 0600) for
  *                         ctr-attach; one client at a time
  *   --log FILE            append CRI records, one per line:
@@ -40,6 +43,7 @@
  * Signals: TERM INT HUP QUIT USR1 USR2 sent to the shim are forwarded to PROG,
  *   except those the terminal sent to the whole foreground process group
  *   (Ctrl-C, Ctrl-\, hangup: si_code SI_KERNEL), which PROG got already.
+ *   HUP with -t in the foreground first hangs up the pty (see -t).
  *   WINCH resizes the pty. These and CHLD are set back to SIG_DFL once blocked:
  *   a caller may pass them ignored (dash does INT and QUIT for a background
  *   job). PROG starts with those signals at SIG_DFL, unblocked.
@@ -137,7 +141,10 @@ static struct {
 	int master;                 /* pty master, -1 until received */
 	int raw_fd;                 /* user terminal in raw mode, -1 none */
 	struct termios saved;
-	int winsize_fd;             /* user terminal whose size the pty follows */
+	int term_fd;                /* foreground -t: the user's terminal (fd 0
+	                               or 1), whose size the pty follows and
+	                               whose hangup hangs the pty up */
+	int hung_up;                /* the pty is (to be) hung up */
 	struct winsize ws;
 	int have_ws;
 	int in_src, in_dst, in_eof; /* input relay: fd 0 -> master or stdin pipe */
@@ -149,7 +156,7 @@ static struct {
 } S = {
 	.log_fd = -1, .exit_dir = -1, .sock_dir = -1, .ready_fd = -1,
 	.sig_fd = -1, .console = -1, .master = -1, .raw_fd = -1,
-	.winsize_fd = -1, .in_src = -1, .in_dst = -1, .listen_fd = -1,
+	.term_fd = -1, .in_src = -1, .in_dst = -1, .listen_fd = -1,
 	.client = -1,
 };
 
@@ -162,6 +169,7 @@ static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGU
 /* ---------------------------------------------------------------- small tools */
 
 static void tty_restore(void);
+static void term_hangup(void);
 
 /* Once the terminal is raw, leave through here so it is never left raw. */
 #define FATAL_ERRNO(...) do { int e_ = errno; tty_restore(); errno = e_; die_errno(__VA_ARGS__); } while (0)
@@ -422,9 +430,9 @@ static void winsize_apply(void)
 
 static void winsize_from_tty(void)
 {
-	if (S.winsize_fd < 0)
+	if (S.term_fd < 0)
 		return;
-	if (ioctl(S.winsize_fd, TIOCGWINSZ, &S.ws) < 0)
+	if (ioctl(S.term_fd, TIOCGWINSZ, &S.ws) < 0)
 		return;
 	S.have_ws = 1;
 	winsize_apply();
@@ -525,19 +533,30 @@ static void input_take(const void *data, size_t len)
 	input_flush();
 }
 
+/* A terminal that hung up answers EIO to every ioctl (and EOF or EIO to
+ * reads); one that is only at end of input (^D in cooked mode) does not. */
+static int term_gone(int fd)
+{
+	struct termios t;
+	return tcgetattr(fd, &t) < 0;
+}
+
 /* Foreground -t -i: the user's keys. fd 0 stays blocking (it is shared with
- * the user's shell); poll() said it is readable. */
+ * the user's shell); poll() said it is readable. EOF or EIO from the user's
+ * terminal means it hung up. */
 static void stdin_read(void)
 {
 	char buf[FRAME_MAX];
 	ssize_t n = read(S.in_src, buf, sizeof(buf));
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
-	if (n <= 0) {
-		S.in_src = -1;
+	if (n > 0) {
+		input_take(buf, (size_t)n);
 		return;
 	}
-	input_take(buf, (size_t)n);
+	if (S.in_src == S.term_fd && term_gone(S.in_src))
+		term_hangup();
+	S.in_src = -1;
 }
 
 static void client_frame(int type, const unsigned char *p, size_t len)
@@ -682,6 +701,10 @@ static void console_receive(void)
 	close_fd(&S.console);
 	if (fd < 0)
 		return;
+	if (S.hung_up) { /* the user left before the pty came: hang it up now */
+		close(fd);
+		return;
+	}
 	S.master = fd;
 	set_nonblock(fd);
 	pty.fd = fd;
@@ -697,6 +720,26 @@ static void console_receive(void)
 	S.in_src = 0;
 	if (isatty(0))
 		tty_raw(0);
+}
+
+/* ---------------------------------------------------------------- hangup (-t) */
+
+/* The user's terminal hung up (a closed xterm, a dropped ssh) or the shim got
+ * SIGHUP: hang up the container's pty too, by closing the master, so the
+ * shell in it gets SIGHUP and EOF from its own terminal as it would under
+ * sshd, instead of waiting for keys forever. What the pty still holds goes to
+ * the log first. A terminal that is gone is no longer read, resized or
+ * restored; PROG's exit is recorded as usual once it ends. */
+static void term_hangup(void)
+{
+	if (opt.detach || !opt.tty)
+		return;
+	if (S.raw_fd >= 0 && term_gone(S.raw_fd))
+		S.raw_fd = -1;
+	S.term_fd = -1;
+	S.in_src = -1;
+	S.hung_up = 1;
+	stream_drain(&pty);
 }
 
 /* ---------------------------------------------------------------- PROG */
@@ -881,6 +924,15 @@ static void signal_forward(const struct signalfd_siginfo *si)
 		warn_errno("kill %d", (int)S.child);
 }
 
+/* SIGHUP with -t in the foreground: the user's terminal went away (the
+ * kernel's hangup, or ctr.sh passing on its own): hang up the pty, then
+ * forward as any other signal. */
+static void signal_hup(const struct signalfd_siginfo *si)
+{
+	term_hangup();
+	signal_forward(si);
+}
+
 static void signals_read(void)
 {
 	struct signalfd_siginfo si;
@@ -889,6 +941,8 @@ static void signals_read(void)
 			child_reap();
 		else if (si.ssi_signo == SIGWINCH)
 			winsize_from_tty();
+		else if (si.ssi_signo == SIGHUP)
+			signal_hup(&si);
 		else
 			signal_forward(&si);
 	}
@@ -988,7 +1042,7 @@ static void attach_listen(void)
 
 /* ---------------------------------------------------------------- main loop */
 
-enum { P_SIG, P_OUT, P_ERR, P_PTY, P_CONSOLE, P_STDIN, P_INDST, P_LISTEN, P_CLIENT, P_N };
+enum { P_SIG, P_OUT, P_ERR, P_PTY, P_CONSOLE, P_STDIN, P_TERM, P_INDST, P_LISTEN, P_CLIENT, P_N };
 
 static void loop_fds(struct pollfd *p)
 {
@@ -999,6 +1053,7 @@ static void loop_fds(struct pollfd *p)
 	p[P_PTY] = (struct pollfd){ pty.fd, POLLIN, 0 };
 	p[P_CONSOLE] = (struct pollfd){ S.console, POLLIN, 0 };
 	p[P_STDIN] = (struct pollfd){ can_take ? S.in_src : -1, POLLIN, 0 };
+	p[P_TERM] = (struct pollfd){ S.term_fd, 0, 0 }; /* POLLHUP: hung up */
 	p[P_INDST] = (struct pollfd){ S.pend_len > 0 ? S.in_dst : -1, POLLOUT, 0 };
 	p[P_LISTEN] = (struct pollfd){ S.listen_fd, POLLIN, 0 };
 	p[P_CLIENT] = (struct pollfd){ S.client >= 0 && S.clen < sizeof(S.cbuf) ? S.client : -1, POLLIN, 0 };
@@ -1033,6 +1088,8 @@ static void loop_once(void)
 		input_flush();
 	if (ready(p, P_STDIN, S.in_src))
 		stdin_read();
+	if (ready(p, P_TERM, S.term_fd))
+		term_hangup();
 	if (ready(p, P_LISTEN, S.listen_fd))
 		client_accept();
 	if (ready(p, P_CLIENT, S.client))
@@ -1085,7 +1142,8 @@ int main(int argc, char **argv)
 	} else {
 		out.echo = 1;
 		err.echo = 2;
-		S.winsize_fd = isatty(0) ? 0 : isatty(1) ? 1 : -1;
+		if (opt.tty)
+			S.term_fd = isatty(0) ? 0 : isatty(1) ? 1 : -1;
 	}
 	while (!S.reaped)
 		loop_once();

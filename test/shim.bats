@@ -336,6 +336,40 @@ assert_exit_file() {
 	assert_canonical "$D/stty.after"
 }
 
+@test "-t in a terminal: closing the terminal hangs up the pty; PROG's shell ends, the exit is recorded" {
+	# PROG and its shell ignore SIGHUP, as nsenter-chroot (it forwards it) and a container's
+	# PID 1 shell (no handler) do: only the hangup of the shell's own pty can end it
+	term_run "$SHIM" -i -t --log "$D/log" --exit-file "$D/exit" --shim-pid-file "$D/shim.pid" \
+		sh -c 'trap "" HUP; exec "$@"' _ "$FAKE" "$D/inner.pid" env PS1='ctr# ' sh
+	wait_for screen_has 'ctr#' || fail "$(screen)"
+	keys 'echo before$((1 + 1))' Enter
+	wait_for screen_has before2 || fail "$(screen)"
+	tmux -L "$TS" kill-server
+	wait_for test -f "$D/exit" || fail "the shell survived its terminal: $(ps -o pid,stat,args -p "$(cat "$D/inner.pid")")"
+	# the shell's code: whatever it makes of EOF or EIO on its terminal
+	run cat "$D/exit"
+	assert_output --regexp '^[0-9]+ [0-9]+$'
+	assert_exit_file "${output%% *}"
+	wait_for sh -c '! kill -0 "$1" 2>/dev/null' _ "$(cat "$D/shim.pid")" || fail "the shim survived"
+	! kill -0 "$(cat "$D/inner.pid")" 2>/dev/null || fail "the shell survived"
+	run grep -c 'stdout F before2' "$D/log"
+	assert_output 1
+}
+
+@test "-t in the foreground: SIGHUP to the shim hangs up the pty, and is forwarded to PROG" {
+	# PROG (sh) traps SIGHUP and runs the console; cat, on the pty, only dies of its hangup
+	"${SHIM_CMD[@]}" -t sh -c 'trap "echo got-HUP >>\"\$0\"" HUP; "$@"; echo "console $?" >>"$0"' \
+		"$D/out" "$FAKE" "$D/inner.pid" sh -c 'echo ready; exec cat' </dev/null >/dev/null 2>&1 &
+	wait_for grep -q 'stdout F ready' "$D/log"
+	kill -HUP "$(cat "$D/shim.pid")"
+	wait_for test -f "$D/exit" || fail "cat survived: $(ps -o pid,stat,args -p "$(cat "$D/inner.pid")")"
+	assert_exit_file 0
+	run cat "$D/out"
+	assert_line got-HUP
+	assert_line 'console 129' # cat: 128 + SIGHUP, sent by its terminal
+	[ "${#lines[@]}" -eq 2 ]
+}
+
 @test "attach, -d -i: the client's stdin is PROG's, its EOF ends it; socket 0600, removed at exit" {
 	need_attach
 	shim -d -i --attach-socket "$D/sock" sh -c 'cat; echo bye >&2; exit 6'

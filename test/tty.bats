@@ -217,7 +217,6 @@ running_id() {
 }
 
 @test "run -it: closing the user's terminal hangs up the container's shell (like a dropped ssh)" {
-	skip "needs: ctr-shim -t, foreground: when the user's terminal hangs up (EIO/EOF on fd 0, SIGHUP), close the pty master"
 	term_run "$CTR" run -it --name hup busybox sh
 	prompt
 	id=$(running_id)
