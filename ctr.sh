@@ -12,6 +12,8 @@ CTR_HOME=$(cd "$CTR_HOME" && pwd -P) || exit 125
 : "${CTR_PREFIX:=ctr}"
 : "${CTR_LIBEXEC:=$CTR_HOME/build}"
 : "${CTR_BUSYBOX:=$CTR_HOME/build/rootfs/busybox}"
+NL='
+'
 export CTR_ROOT CTR_PREFIX
 
 # die MESSAGE: "ctr: MESSAGE" on stderr, exit 125 (docker's code for the runtime's own errors).
@@ -242,18 +244,21 @@ ctr_run() {
 	# a snapshot without -r is writable, even of a read-only image
 	btrfs subvolume snapshot "$CTR_ROOT/images/$_img/rootfs" "$C/rootfs" >/dev/null ||
 		die "image $_img: cannot snapshot"
-	jq -n --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
+	# One jq writes config.json and, on its first line, the helper's security options (R_SECARGV).
+	sec_export
+	_cfg=$(jq -rn --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
 		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" --arg created "$(date +%s)" \
-		--arg env "$R_ENV" --arg ports "$R_PORTS" --argjson rm "$([ -n "$R_RM" ] && echo true || echo false)" \
-		--argjson tty "$([ -n "$R_T" ] && echo true || echo false)" \
-		--argjson iv "$([ -n "$R_I" ] && echo true || echo false)" \
-		--argjson sec "$(sec_config)" \
-		'{id:$id, name:$name, image:$icfg[0].name, image_id:$img, cmd:$ARGS.positional, hostname:$host,
-		  workdir:$wd, env:(($icfg[0].env // []) + ($env | split("\n") | map(select(. != "")))),
-		  network:{mode:$net, ports:($ports | split("\n") | map(select(. != "")))},
-		  exposed_ports:($icfg[0].exposed_ports // []),
-		  created:($created|tonumber), rm:$rm, tty:$tty, interactive:$iv, security:$sec,
-		  rootfs:"'"$C/rootfs"'"}' --args -- "$@" >"$C/config.json" || die "$C/config.json: cannot write"
+		--arg env "$R_ENV" --arg ports "$R_PORTS" --arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" \
+		--arg rootfs "$C/rootfs" \
+		"{id:\$id, name:\$name, image:\$icfg[0].name, image_id:\$img, cmd:\$ARGS.positional, hostname:\$host,
+		  workdir:\$wd, env:((\$icfg[0].env // []) + (\$env | split(\"\\n\") | map(select(. != \"\")))),
+		  network:{mode:\$net, ports:(\$ports | split(\"\\n\") | map(select(. != \"\")))},
+		  exposed_ports:(\$icfg[0].exposed_ports // []), created:(\$created|tonumber),
+		  rm:(\$rm != \"\"), tty:(\$tty != \"\"), interactive:(\$iv != \"\"),
+		  security:($SEC_JQ), rootfs:\$rootfs} | ($SEC_ARGV_JQ), ." --args -- "$@") ||
+		die "$C/config.json: cannot make"
+	R_SECARGV=${_cfg%%"$NL"*}
+	printf '%s\n' "${_cfg#*"$NL"}" >"$C/config.json" || die "$C/config.json: cannot write"
 	net_setup "$CID" "$R_NET" || die "network: setup failed"
 	cg_setup "$CID" || die "cgroup: setup failed"
 	run_exec "$@"
@@ -274,7 +279,7 @@ run_exec() {
 	host) set -- --net-host "$@" ;;
 	*) set -- --netns "/run/netns/$CTR_PREFIX-$CID" "$@" ;;
 	esac
-	eval "set -- $(sec_argv "$C/config.json") \"\$@\""
+	eval "set -- $R_SECARGV \"\$@\""
 	set -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	[ -z "$R_T" ] || set -- -t "$@"
 	[ -z "$R_I" ] || set -- -i "$@"
@@ -533,6 +538,7 @@ ctr_cleanup() {
 	done
 	net_cleanup
 	cg_cleanup
+	sec_cleanup
 	tmp_busy || blob_gc
 	[ -z "$_all" ] || { net_remove; cg_remove_parents; }
 }
@@ -599,7 +605,11 @@ ctr_attach() {
 #HELP help                         this text
 ctr_help() {
 	printf 'Usage: ctr.sh COMMAND [ARGS...]\n\nCommands:\n'
-	sed -n '/^#HELP help /d; s/^#HELP /  /p' "$0" "$CTR_HOME"/helpers/*.sh
+	# ctr.sh's verbs, run's security options right after them, then the verbs of helpers/*.sh
+	sed -n '/^#HELP help /d; s/^#HELP /  /p' "$0" "$CTR_HOME/helpers/security.sh"
+	for _hf in "$CTR_HOME"/helpers/*.sh; do
+		[ "$_hf" = "$CTR_HOME/helpers/security.sh" ] || sed -n 's/^#HELP /  /p' "$_hf"
+	done
 	sed -n 's/^#HELP help /  help /p' "$0"
 	cat <<'EOF'
 

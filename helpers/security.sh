@@ -227,34 +227,46 @@ sec_devices_make() {
 
 # sec_config: what run recorded, for inspect and for every later exec.
 sec_config() {
-	_sup=null
-	[ -z "$SEC_RANGE" ] || _sup="{\"uid\": $SEC_RANGE, \"gid\": $SEC_RANGE, \"count\": $SEC_USERNS_SIZE}"
-	jq -n --argjson priv "$([ -n "$SEC_PRIV" ] && echo true || echo false)" \
-		--argjson ro "$([ -n "$SEC_RO" ] && echo true || echo false)" \
-		--arg add "$SEC_CAPADD" --arg drop "$SEC_CAPDROP" --arg user "$SEC_USER" --arg sc "$SEC_SECCOMP" \
-		--argjson userns "$_sup" --argjson vols "$SEC_VOLJ" --arg dev "$SEC_DEVCG" \
-		'{privileged: $priv, cap_add: ($add | split("\n") | map(select(. != ""))),
-		  cap_drop: ($drop | split("\n") | map(select(. != ""))), user: $user,
-		  seccomp: (if $sc == "" then (if $priv then "unconfined" else "default" end) else $sc end),
-		  no_new_privileges: ($priv | not), userns: $userns, volumes: $vols, read_only: $ro,
-		  device_cgroup: (if $dev == "" then null else $dev end)}'
+	sec_export
+	jq -n "$SEC_JQ"
 }
+
+# sec_export: give jq the SEC_* variables ($ENV.SEC_*) that SEC_JQ reads. The container does not see
+# them: nsenter-chroot gives it a clean environment.
+sec_export() {
+	export SEC_PRIV SEC_RO SEC_CAPADD SEC_CAPDROP SEC_USER SEC_SECCOMP SEC_RANGE SEC_USERNS_SIZE SEC_VOLJ SEC_DEVCG
+}
+
+# SEC_JQ: the .security object, as a jq expression over $ENV.SEC_* (run embeds it in the one jq
+# that writes config.json). SEC_ARGV_JQ: the nsenter-chroot options of a config, quoted for eval.
+# shellcheck disable=SC2016 # jq's $ENV, not the shell's
+SEC_JQ='($ENV.SEC_PRIV != "") as $priv | {privileged: $priv,
+	cap_add: ($ENV.SEC_CAPADD | split("\n") | map(select(. != ""))),
+	cap_drop: ($ENV.SEC_CAPDROP | split("\n") | map(select(. != ""))), user: $ENV.SEC_USER,
+	seccomp: (if $ENV.SEC_SECCOMP == "" then (if $priv then "unconfined" else "default" end) else $ENV.SEC_SECCOMP end),
+	no_new_privileges: ($priv | not),
+	userns: (if $ENV.SEC_RANGE == "" then null else ($ENV.SEC_RANGE | tonumber) as $r
+		| {uid: $r, gid: $r, count: ($ENV.SEC_USERNS_SIZE | tonumber)} end),
+	volumes: ($ENV.SEC_VOLJ | fromjson), read_only: ($ENV.SEC_RO != ""),
+	device_cgroup: (if $ENV.SEC_DEVCG == "" then null else $ENV.SEC_DEVCG end)}'
+# shellcheck disable=SC2016
+SEC_ARGV_JQ='.security // {} | [
+	(if .privileged then "--privileged" else empty end),
+	(.cap_drop[]? | ("--cap-drop", .)),
+	(.cap_add[]? | ("--cap-add", .)),
+	(if (.user // "") != "" then ("--user", .user) else empty end),
+	(if .seccomp then ("--seccomp", .seccomp) else empty end),
+	(if .userns then ("--userns", "\(.userns.uid):\(.userns.gid):\(.userns.count)") else empty end),
+	(.volumes[]? | ("--volume", "\(.source):\(.target)" + (if .ro then ":ro" else "" end)
+		+ (if .noexec then ":noexec" else "" end))),
+	(if .read_only then "--readonly-rootfs" else empty end),
+	(if .device_cgroup then ("--device-cgroup", .device_cgroup) else empty end)
+] | @sh'
 
 # sec_argv CONFIG: the nsenter-chroot options, shell-quoted. exec passes the same: nsenter-chroot
 # --join ignores the ones that belong to the container's creation (userns, volumes, read-only).
 sec_argv() {
-	jq -r '.security // {} | [
-		(if .privileged then "--privileged" else empty end),
-		(.cap_drop[]? | ("--cap-drop", .)),
-		(.cap_add[]? | ("--cap-add", .)),
-		(if (.user // "") != "" then ("--user", .user) else empty end),
-		(if .seccomp then ("--seccomp", .seccomp) else empty end),
-		(if .userns then ("--userns", "\(.userns.uid):\(.userns.gid):\(.userns.count)") else empty end),
-		(.volumes[]? | ("--volume", "\(.source):\(.target)" + (if .ro then ":ro" else "" end)
-			+ (if .noexec then ":noexec" else "" end))),
-		(if .read_only then "--readonly-rootfs" else empty end),
-		(if .device_cgroup then ("--device-cgroup", .device_cgroup) else empty end)
-	] | @sh' "$1"
+	jq -r "$SEC_ARGV_JQ" "$1"
 }
 
 # ---------------------------------------------------------------- teardown
