@@ -24,7 +24,8 @@
  *                        .allow; v2: an eBPF device program), then join it as
  *                        --cgroup; with --join only joined
  *       --init           PID 1 is a tiny init that forks PROG, forwards signals
- *                        to it, reaps every zombie and exits with PROG's status
+ *                        to it, reaps every zombie and exits with PROG's status;
+ *                        it shows as "init" (comm and cmdline: no host path)
  *       --console-fd N   N is a unix socket: PROG gets a new pty as controlling
  *                        terminal on fds 0,1,2 and the master is sent over N
  *                        (SCM_RIGHTS); N is closed
@@ -204,6 +205,8 @@ static struct {
 	int join_fd[NJOIN];     /* --join: /proc/PID/ns/<name>, -1 when not to enter */
 	int join_root;          /* --join: /proc/PID/root */
 	int join_pidns;         /* --join: /proc/PID/ns/pid */
+	char *args;             /* our argv strings, contiguous: what /proc/PID/cmdline shows */
+	size_t args_len;
 } g = { .go = { -1, -1 }, .idmap_tree = -1, .rootfs_fd = -1, .sys_tree = -1,
 	.join_root = -1, .join_pidns = -1 };
 
@@ -1411,6 +1414,19 @@ static bool reap_all(pid_t prog, int *status)
 	}
 }
 
+/* Name this process "init" in /proc/PID/comm and /proc/PID/cmdline: the helper's
+ * own argv holds host paths (ROOTFS, cgroups, the pid file) that a process in the
+ * container would otherwise read from /proc/1/cmdline. */
+static void name_init(void)
+{
+	if (prctl(PR_SET_NAME, "init") < 0)
+		die_errno("set name");
+	if (g.args && g.args_len > sizeof("init")) {
+		memset(g.args, 0, g.args_len);
+		memcpy(g.args, "init", sizeof("init"));
+	}
+}
+
 /* --init: a minimal PID 1. PROG runs as its child; signals (blocked since
  * before clone, so none is lost and the kernel's "init ignores unhandled
  * signals" rule does not drop them) are forwarded to PROG; orphans re-parented
@@ -1430,6 +1446,7 @@ static void run_init(char **argv, char **envp, int console)
 			console_attach(console);
 		exec_prog(argv, envp);
 	}
+	name_init();
 	xclose(g.ready[1]);
 	xclose(console);
 	for (;;) {
@@ -1794,6 +1811,8 @@ int main(int argc, char **argv)
 {
 	static struct opts o;
 	reexec_sealed(argv);
+	g.args = argv[0];
+	g.args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
 	parse_args(&o, argc, argv);
 	if (prctl(PR_SET_NAME, PROG) < 0)  /* fexecve named us after the fd */
 		die_errno("set name");

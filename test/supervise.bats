@@ -216,7 +216,6 @@ orphans_done() {
 }
 
 @test "--init: PID 1 seen inside shows no host path" {
-	skip "needs: nsenter-chroot --init to name itself (argv/comm) without the host argv"
 	id=$(ctr run -d --init busybox sleep 100)
 	run sh -c '"$1" exec "$2" cat /proc/1/cmdline | tr "\0" " "' _ "$CTR" "$id"
 	refute_output --partial "$CTR_ROOT"
