@@ -389,7 +389,7 @@ wait_gone() {
 	run "$NSENTER" --init "$ROOTFS" sh -c 'echo $$; cat /proc/1/comm; exit 5'
 	assert_failure 5
 	assert_line --index 0 "2"
-	assert_line --index 1 "nsenter-chroot"
+	assert_line --index 1 "init"
 }
 
 @test "--init: SIGTERM reaches a PROG without a handler (143)" {
