@@ -96,7 +96,7 @@ host_uid() {
 	mkdir "$BATS_TEST_TMPDIR/vol"
 	echo secret >"$BATS_TEST_TMPDIR/vol/secret"
 	chmod 600 "$BATS_TEST_TMPDIR/vol/secret"
-	run ctr run --rm --userns --privileged -v "$BATS_TEST_TMPDIR/vol:/vol" busybox sh -c 'cat /vol/secret; echo x >/vol/secret; stat -c %u /vol/secret'
+	run ctr run --rm --userns --privileged -v "$BATS_TEST_TMPDIR/vol:/vol" busybox sh -c 'exec 2>&1; cat /vol/secret; echo x >/vol/secret; stat -c %u /vol/secret'
 	assert_output --partial "Permission denied"
 	refute_line secret
 	assert_line 65534
