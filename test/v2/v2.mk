@@ -9,8 +9,8 @@ V2_FILTER ?=
 
 .PHONY: test-v2
 test-v2: deps all
-	@dpkg-query -W -f='$${Status}\n' qemu-system-x86 2>/dev/null | grep -q 'ok installed' || \
-		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-system-x86; }
+	@dpkg-query -W -f='$${Status}\n' qemu-system-x86 cpio 2>/dev/null | grep -c 'ok installed' | grep -qx 2 || \
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-system-x86 cpio; }
 	@mkdir -p $(B)/v2
 	{ sh test/v2/run.sh bats --tap $(if $(V2_FILTER),--filter '$(V2_FILTER)') $(V2_TESTS); \
 	  echo $$? >$(B)/v2/rc; } | sh test/summary.sh && [ "$$(cat $(B)/v2/rc)" = 0 ]
