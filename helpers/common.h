@@ -45,4 +45,22 @@ static void die_errno(const char *fmt, ...)
 	_exit(EXIT_SELF);
 }
 
+/* write_all: write all of buf to a blocking fd, retrying on EINTR and short
+ * writes; 0, or -1 with errno set. */
+__attribute__((unused))
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 #endif

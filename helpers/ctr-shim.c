@@ -188,22 +188,6 @@ static void warn_errno(const char *fmt, ...)
 	fprintf(stderr, ": %s%s", strerror(saved), S.raw_fd >= 0 ? "\r\n" : "\n");
 }
 
-/* Write all of buf to a blocking fd; -1 on error. */
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void set_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);

@@ -492,22 +492,6 @@ static void xclose(int fd)
 		die_errno("close %d", fd);
 }
 
-/* Write all of buf, retrying on EINTR and short writes. */
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Read up to len bytes until EOF; returns the count or -1. */
 static ssize_t read_full(int fd, void *buf, size_t len)
 {
