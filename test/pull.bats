@@ -236,7 +236,8 @@ freeze_midway() {
 	bg=$!
 	freeze_midway "$bg" # then kill ctr.sh alone
 	kill -KILL "$bg"
-	kill -CONT -- "-$bg"
+	# ctr.sh may have been alone in its group (between two tools): then the group is gone now
+	kill -CONT -- "-$bg" 2>/dev/null || true
 	wait "$bg" || true
 	wait_for eval "! pgrep -g $bg >/dev/null" # its orphaned workers end on their own
 	run ctr images
