@@ -32,10 +32,27 @@ cg_detect() {
 	[ -z "${CG_MODE:-}" ] || return 0
 	# shellcheck disable=SC2034 # all are read through cg_mount / cg_version
 	CG_memory='' CG_cpu='' CG_cpuacct='' CG_pids='' CGV_memory='' CGV_cpu='' CGV_cpuacct='' CGV_pids=''
-	CG_UNIFIED=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	CG_DEVICES='' _cgm_devices=''
+	# One pass over the mount table (it holds a line per named netns: thousands on a busy host).
+	# It prints CG_UNIFIED=... and CG_<c>=... for the first cgroup2 mount and the v1 mount of each
+	# controller, shell-quoted; a path with a ' cannot be a cgroup mount of ours and is skipped.
+	eval "$(awk -v want="$CG_CONTROLLERS devices" '
+		BEGIN { n = split(want, c, " ") }
+		index($2, "\047") { next }
+		$3 == "cgroup2" && u == "" { u = $2 }
+		$3 == "cgroup" {
+			k = split($4, o, ",")
+			for (i = 1; i <= k; i++) for (j = 1; j <= n; j++) if (o[i] == c[j] && !(c[j] in m)) m[c[j]] = $2
+		}
+		END {
+			printf "CG_UNIFIED=\047%s\047\n", u
+			for (j = 1; j <= n; j++) printf "_cgm_%s=\047%s\047\n", c[j], m[c[j]]
+		}' /proc/self/mounts)"
 	# a mount listed in /proc/self/mounts may be hidden under a later one: check that it is there
 	[ -f "$CG_UNIFIED/cgroup.controllers" ] || CG_UNIFIED=''
-	if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+	# shellcheck disable=SC2034 # CG_DEVICES: the v1 devices controller's mount, for security.sh
+	[ ! -f "$_cgm_devices/devices.deny" ] || CG_DEVICES=$_cgm_devices
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then # /sys/fs/cgroup itself is cgroup2
 		CG_MODE=v2
 	elif [ -n "$CG_UNIFIED" ]; then
 		CG_MODE=hybrid
@@ -43,8 +60,7 @@ cg_detect() {
 		CG_MODE=v1
 	fi
 	for _cgc in $CG_CONTROLLERS; do
-		_cgd=$(awk -v c="$_cgc" '$3 == "cgroup" {
-			n = split($4, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $2; exit } }' /proc/self/mounts)
+		eval "_cgd=\$_cgm_$_cgc"
 		_cgv=1
 		[ -f "$_cgd/cgroup.procs" ] || _cgd=''
 		if [ -z "$_cgd" ] && [ -n "$CG_UNIFIED" ] && cg_v2_has "$_cgc"; then
@@ -60,7 +76,9 @@ cg_v2_has() {
 		[ "$CGV_cpu" = 2 ] && [ -n "$CG_cpu" ]
 		return
 	fi
-	tr ' ' '\n' <"$CG_UNIFIED/cgroup.controllers" 2>/dev/null | grep -qx "$1"
+	read -r _cgl <"$CG_UNIFIED/cgroup.controllers" 2>/dev/null || return 1
+	case " $_cgl " in *" $1 "*) return 0 ;; esac
+	return 1
 }
 
 # cg_mount CONTROLLER / cg_version CONTROLLER: print what cg_detect found.

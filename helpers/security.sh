@@ -202,9 +202,8 @@ sec_range_free() {
 # sec_devices_dirs CID: the candidate devices groups of CID, one per line: the v1 devices
 # controller's group (if that controller is mounted), then the group on the cgroup2 mount.
 sec_devices_dirs() {
-	_sm=$(awk '$3 == "cgroup" && $4 ~ /(^|,)devices(,|$)/ { print $2; exit }' /proc/self/mounts)
-	[ -z "$_sm" ] || [ ! -f "$_sm/devices.deny" ] || printf '%s/%s/%s\n' "$_sm" "$CTR_PREFIX" "$1"
 	cg_detect
+	[ -z "$CG_DEVICES" ] || printf '%s/%s/%s\n' "$CG_DEVICES" "$CTR_PREFIX" "$1"
 	[ -z "$CG_UNIFIED" ] || printf '%s/%s/%s\n' "$CG_UNIFIED" "$CTR_PREFIX" "$1"
 }
 
@@ -214,12 +213,15 @@ sec_devices_dirs() {
 sec_devices_make() {
 	cg_detect
 	case ${CTR_DEVICE_CONTROL:-auto} in
-	auto) SEC_DEVCG=$(sec_devices_dirs "$1" | head -n 1) ;;
-	bpf) cg_detect; SEC_DEVCG=${CG_UNIFIED:+$CG_UNIFIED/$CTR_PREFIX/$1} ;;
+	auto) SEC_DEVCG=${CG_DEVICES:-$CG_UNIFIED} ;;
+	bpf) SEC_DEVCG=$CG_UNIFIED ;;
 	*) die "CTR_DEVICE_CONTROL=$CTR_DEVICE_CONTROL: must be auto or bpf" ;;
 	esac
 	[ -n "$SEC_DEVCG" ] || die "devices: no devices cgroup controller and no cgroup2 mount: cannot restrict devices"
-	cg_groupdirs "$1" | awk -v d="$SEC_DEVCG" '$2 == d { f = 1 } END { exit !f }' && return 0
+	SEC_DEVCG=$SEC_DEVCG/$CTR_PREFIX/$1
+	# the group on cgroup2 is cg_setup's own when a controller is there
+	# shellcheck disable=SC2154 # CGV_*: set by cg_detect
+	case $CGV_memory$CGV_cpu$CGV_pids in *2*) [ "$SEC_DEVCG" != "$CG_UNIFIED/$CTR_PREFIX/$1" ] || return 0 ;; esac
 	mkdir -p "$SEC_DEVCG" || die "devices: cannot create $SEC_DEVCG"
 }
 
