@@ -162,7 +162,7 @@ image_resolve_local() {
 #HELP     -e|--env K=V   -w|--workdir DIR   --net bridge|none|host   -p [IP:]HPORT:CPORT[/udp]
 #HELP     -m|--memory SIZE   --memory-swap SIZE   --cpus N.N   --cpu-shares N   --pids-limit N   --init
 ctr_run() {
-	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENV='' R_WD='' R_NET=bridge R_PORTS='' R_INIT='' R_ENVQ=''
+	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENV='' R_WD='' R_NET=bridge R_PORTS='' R_INIT='' R_ENVQ='' I_ENVQ='' R_SECARGV=''
 	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
@@ -204,20 +204,6 @@ ctr_run() {
 	_img=$(image_resolve "$1") || exit 125
 	shift
 	_icfg=$CTR_ROOT/images/$_img/config.json
-	# one jq for everything run needs of the image: I_ENTRY, I_CMD, I_WD, I_ENVQ (quoted for eval)
-	I_ENTRY='' I_CMD='' I_WD=/ I_ENVQ='' I_USER=''
-	eval "$(jq -r '@sh "I_ENTRY=\(.entrypoint // [] | @sh) I_CMD=\(.cmd // [] | @sh)
-		I_WD=\(.workdir // "" | if . == "" then "/" else . end)
-		I_ENVQ=\(.env // [] | map("--env", .) | @sh) I_USER=\(.user // "")"' "$_icfg")" ||
-		die "image $_img: bad config.json"
-	[ -n "$SEC_USER" ] || SEC_USER=$I_USER # the image's USER, unless run -u
-	if [ $# -eq 0 ]; then
-		eval "set -- $I_ENTRY $I_CMD"
-		[ $# -gt 0 ] || set -- /bin/sh
-	else
-		eval "set -- $I_ENTRY \"\$@\""
-	fi
-	[ -n "$R_WD" ] || R_WD=$I_WD
 
 	# From here on every object made is undone by run_undo unless the run succeeds.
 	lock
@@ -244,21 +230,29 @@ ctr_run() {
 	# a snapshot without -r is writable, even of a read-only image
 	btrfs subvolume snapshot "$CTR_ROOT/images/$_img/rootfs" "$C/rootfs" >/dev/null ||
 		die "image $_img: cannot snapshot"
-	# One jq writes config.json and, on its first line, the helper's security options (R_SECARGV).
+	# One jq (it costs ~20 ms to start) reads the image's config and writes the container's. Out:
+	# the config on one line, then shell code for eval: the helper's security options (R_SECARGV),
+	# the working directory, the image's env as --env options (I_ENVQ), and `set --` the command:
+	# the image's entrypoint + (CMD or the image's cmd), else /bin/sh. USER: -u, else the image's.
 	sec_export
 	_cfg=$(jq -rn --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
 		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" --arg created "$(date +%s)" \
 		--arg env "$R_ENV" --arg ports "$R_PORTS" --arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" \
 		--arg rootfs "$C/rootfs" \
-		"{id:\$id, name:\$name, image:\$icfg[0].name, image_id:\$img, cmd:\$ARGS.positional, hostname:\$host,
-		  workdir:\$wd, env:((\$icfg[0].env // []) + (\$env | split(\"\\n\") | map(select(. != \"\")))),
+		"\$icfg[0] as \$i | ((\$i.entrypoint // []) + (if \$ARGS.positional == [] then \$i.cmd // []
+		  else \$ARGS.positional end) | if . == [] then [\"/bin/sh\"] else . end) as \$argv |
+		{id:\$id, name:\$name, image:\$i.name, image_id:\$img, cmd:\$argv, hostname:\$host,
+		  workdir:(if \$wd != \"\" then \$wd elif (\$i.workdir // \"\") != \"\" then \$i.workdir else \"/\" end),
+		  env:((\$i.env // []) + (\$env | split(\"\\n\") | map(select(. != \"\")))),
 		  network:{mode:\$net, ports:(\$ports | split(\"\\n\") | map(select(. != \"\")))},
-		  exposed_ports:(\$icfg[0].exposed_ports // []), created:(\$created|tonumber),
+		  exposed_ports:(\$i.exposed_ports // []), created:(\$created|tonumber),
 		  rm:(\$rm != \"\"), tty:(\$tty != \"\"), interactive:(\$iv != \"\"),
-		  security:($SEC_JQ), rootfs:\$rootfs} | ($SEC_ARGV_JQ), ." --args -- "$@") ||
+		  security:($SEC_JQ | if .user == \"\" then .user = (\$i.user // \"\") else . end),
+		  rootfs:\$rootfs} | tojson, (($SEC_ARGV_JQ) as \$sa | @sh \"R_WD=\\(.workdir) I_ENVQ=\\(\$i.env // []
+		  | map(\"--env\", .) | @sh)\" + \" R_SECARGV=\\(\$sa | @sh)\\nset -- \" + (.cmd | @sh))" --args -- "$@") ||
 		die "$C/config.json: cannot make"
-	R_SECARGV=${_cfg%%"$NL"*}
-	printf '%s\n' "${_cfg#*"$NL"}" >"$C/config.json" || die "$C/config.json: cannot write"
+	printf '%s\n' "${_cfg%%"$NL"*}" >"$C/config.json" || die "$C/config.json: cannot write"
+	eval "${_cfg#*"$NL"}"
 	net_setup "$CID" "$R_NET" || die "network: setup failed"
 	cg_setup "$CID" || die "cgroup: setup failed"
 	run_exec "$@"

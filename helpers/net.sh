@@ -355,18 +355,21 @@ net_in() {
 
 # net_veth CID: the netns, and a veth pair whose container end is born inside it as eth0 (no
 # rename, no move); then the container side: lo, address, default route. Two ip processes.
+# The network is IPv4 only: neither end gets an IPv6 link-local address (addrgenmode none, set
+# before up), so a new port sends no DAD, router solicitation or MLD that the bridge would flood
+# to every other container on it (docker disables IPv6 on an IPv4-only network's interfaces too).
 net_veth() {
 	n_ns=$CTR_PREFIX-$1
 	ip -batch - <<EOF || die "network: cannot create netns $n_ns and veth $NETC_VETH"
 netns add $n_ns
-link add $NETC_VETH master $NETC_BRIDGE up type veth peer name eth0 address $NETC_MAC netns $n_ns
-link set $NETC_VETH alias $CTR_PREFIX:$1
+link add $NETC_VETH master $NETC_BRIDGE type veth peer name eth0 address $NETC_MAC netns $n_ns
+link set $NETC_VETH alias $CTR_PREFIX:$1 addrgenmode none up
 EOF
 	net_kill_at veth
 	net_in "$n_ns" ip -batch - <<EOF || die "network: cannot configure eth0 in netns $n_ns"
 link set lo up
 addr add $NETC_IP/$NETC_PLEN brd + dev eth0
-link set eth0 up
+link set eth0 addrgenmode none up
 route add default via $NETC_GW
 EOF
 	net_kill_at addr
