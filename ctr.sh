@@ -537,9 +537,9 @@ ctr_cleanup() {
 	[ -z "$_all" ] || { net_remove; cg_remove_parents; }
 }
 
-#HELP exec [-i] [-t] [-e K=V] [-w DIR] CONTAINER CMD [ARG...]   run a command in a running container
+#HELP exec [-i] [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] CONTAINER CMD [ARG...]   run a command in a running container
 ctr_exec() {
-	_i='' _t='' _env='' _wd=''
+	_i='' _t='' _env='' _wd='' _user=''
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--*=*) _o=${1%%=*} _v=${1#*=}; shift; set -- "$_o" "$_v" "$@"; continue ;;
@@ -549,13 +549,15 @@ ctr_exec() {
 		-e | --env) need_arg "$@"; _env="$_env$2
 "; shift ;;
 		-w | --workdir) need_arg "$@"; _wd=$2; shift ;;
+		-u | --user) need_arg "$@"; _user=$2; shift ;;
 		--) shift; break ;;
 		-*) die "exec: unknown option $1" ;;
 		*) break ;;
 		esac
 		shift
 	done
-	[ $# -ge 2 ] || die "usage: ctr.sh exec [-i] [-t] [-e K=V] [-w DIR] CONTAINER CMD [ARG...]"
+	[ $# -ge 2 ] || die "usage: ctr.sh exec [-i] [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] CONTAINER CMD [ARG...]"
+	[ -z "$_user" ] || sec_valid_user "$_user"
 	[ -z "$_i" ] || [ -z "$_t" ] || [ -t 0 ] || die "exec -it: the input is not a terminal (use -i without -t)"
 	pool_ensure
 	_id=$(ctr_resolve "$1") || exit 125
@@ -563,16 +565,17 @@ ctr_exec() {
 	ctr_state "$_id"
 	[ "$ST" = running ] || die "container $_id: is not running"
 	C=$CTR_ROOT/containers/$_id
-	[ -n "$_wd" ] || _wd=$(jq -r .workdir "$C/config.json")
-	set -- --join "$ST_PID" --workdir "$_wd" --hostname "$(jq -r .hostname "$C/config.json")" "$@"
-	# the container's environment, then -e (later --env wins in nsenter-chroot: prepend in reverse)
-	while IFS= read -r _e; do
-		[ -n "$_e" ] && set -- --env "$_e" "$@"
-	done <<EOF
-$(printf '%s' "$_env" | jq -R . | jq -rs --slurpfile c "$C/config.json" '$c[0].env + . | reverse | .[]')
-EOF
+	# One jq: the container's security options, then --workdir, --hostname and its env followed by
+	# -e's (later --env wins in nsenter-chroot), as words for eval; -u wins over the container's user.
+	_xargs=$(printf '%s' "$_env" | jq -rRs --slurpfile c "$C/config.json" --arg wd "$_wd" --arg user "$_user" \
+		"(split(\"\\n\") | map(select(. != \"\"))) as \$e | \$c[0] | ($SEC_ARGV_JQ) + \" \" + ([\"--workdir\",
+		  (if \$wd != \"\" then \$wd else .workdir end), \"--hostname\", .hostname]
+		  + (if \$user != \"\" then [\"--user\", \$user] else [] end)
+		  + ((.env // []) + \$e | map(\"--env\", .)) | @sh)") ||
+		die "container $_id: cannot read its config.json"
+	set -- --join "$ST_PID" "$@"
 	cg_dirs "$_id"
-	eval "set -- $(sec_argv "$C/config.json") \"\$@\""
+	eval "set -- $_xargs \"\$@\""
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
 	[ -n "$_i" ] || exec </dev/null
 	[ -n "$_t" ] || exec "$CTR_LIBEXEC/nsenter-chroot" "$@"

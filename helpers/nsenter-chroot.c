@@ -73,7 +73,8 @@
  *      /dev/shm, /dev/mqueue and the /dev links, the volumes, the masked and
  *      read-only paths
  *   5. pivot_root into ROOTFS and detach the old root
- *   6. hostname, console, workdir, read-only root
+ *   6. hostname, console, workdir, read-only root; a new session (setsid):
+ *      PROG has no controlling terminal but the --console-fd pty
  *   7. user, groups, capabilities, no_new_privs, seccomp (last)
  *   8. close fds > 2 (CLOEXEC), tell the parent "ready", execve PROG
  *      (searched in the container's PATH)
@@ -775,10 +776,11 @@ static int console_open(int sock)
 	return slave;
 }
 
-/* Make slave the controlling terminal of this process, on fds 0, 1, 2. */
+/* Make slave the controlling terminal of this process, on fds 0, 1, 2; in a
+ * new session unless it leads one already (it does without --init). */
 static void console_attach(int slave)
 {
-	if (setsid() < 0)
+	if (getsid(0) != getpid() && setsid() < 0)
 		die_errno("setsid");
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
 		die_errno("TIOCSCTTY");
@@ -1486,6 +1488,12 @@ static void child_main(const struct opts *o)
 	drop_privileges(o, &u);
 	if (o->seccomp)
 		seccomp_load_default(o->caps);  /* last: everything after it is allowed */
+	/* a session of its own, without a controlling terminal: the caller's
+	 * terminal (inherited on 0,1,2 without -t) cannot be pushed input with
+	 * TIOCSTI (CVE-2017-5226) and sends no signal into the container: Ctrl-C
+	 * reaches it once, forwarded by the parent */
+	if (setsid() < 0)
+		die_errno("setsid");
 	if (o->init)
 		run_init(o->argv, envp, console);
 	if (console >= 0)

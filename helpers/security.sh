@@ -8,8 +8,9 @@
 #   sec_validate      check the options before anything exists; die on bad input
 #   sec_alloc CID     (under ctr.sh's lock) reserve a user-namespace range (--userns) and make the
 #                     container's devices group (v1 devices controller, or its cgroup2 group)
-#   sec_config        the JSON object stored as .security in the container's config.json
-#   sec_argv CONFIG   nsenter-chroot options of that container, quoted for eval (run and exec)
+#   SEC_JQ, SEC_ARGV_JQ  jq expressions: the .security object, and the nsenter-chroot options of a
+#                     config (run and exec embed them in their one jq; --join ignores the options
+#                     that belong to the container's creation: userns, volumes, read-only)
 #   sec_teardown CID  release the range and remove the devices group (idempotent)
 #   sec_cleanup       the same for containers that no longer exist (a run killed midway)
 #
@@ -227,12 +228,6 @@ sec_devices_make() {
 
 # ---------------------------------------------------------------- config and argv
 
-# sec_config: what run recorded, for inspect and for every later exec.
-sec_config() {
-	sec_export
-	jq -n "$SEC_JQ"
-}
-
 # sec_export: give jq the SEC_* variables ($ENV.SEC_*) that SEC_JQ reads. The container does not see
 # them: nsenter-chroot gives it a clean environment.
 sec_export() {
@@ -241,7 +236,7 @@ sec_export() {
 
 # SEC_JQ: the .security object, as a jq expression over $ENV.SEC_* (run embeds it in the one jq
 # that writes config.json). SEC_ARGV_JQ: the nsenter-chroot options of a config, quoted for eval.
-# shellcheck disable=SC2016 # jq's $ENV, not the shell's
+# shellcheck disable=SC2016,SC2034 # jq's $ENV, not the shell's; read by ctr.sh
 SEC_JQ='($ENV.SEC_PRIV != "") as $priv | {privileged: $priv,
 	cap_add: ($ENV.SEC_CAPADD | split("\n") | map(select(. != ""))),
 	cap_drop: ($ENV.SEC_CAPDROP | split("\n") | map(select(. != ""))), user: $ENV.SEC_USER,
@@ -251,7 +246,7 @@ SEC_JQ='($ENV.SEC_PRIV != "") as $priv | {privileged: $priv,
 		| {uid: $r, gid: $r, count: ($ENV.SEC_USERNS_SIZE | tonumber)} end),
 	volumes: ($ENV.SEC_VOLJ | fromjson), read_only: ($ENV.SEC_RO != ""),
 	device_cgroup: (if $ENV.SEC_DEVCG == "" then null else $ENV.SEC_DEVCG end)}'
-# shellcheck disable=SC2016
+# shellcheck disable=SC2016,SC2034
 SEC_ARGV_JQ='.security // {} | [
 	(if .privileged then "--privileged" else empty end),
 	(.cap_drop[]? | ("--cap-drop", .)),
@@ -264,12 +259,6 @@ SEC_ARGV_JQ='.security // {} | [
 	(if .read_only then "--readonly-rootfs" else empty end),
 	(if .device_cgroup then ("--device-cgroup", .device_cgroup) else empty end)
 ] | @sh'
-
-# sec_argv CONFIG: the nsenter-chroot options, shell-quoted. exec passes the same: nsenter-chroot
-# --join ignores the ones that belong to the container's creation (userns, volumes, read-only).
-sec_argv() {
-	jq -r "$SEC_ARGV_JQ" "$1"
-}
 
 # ---------------------------------------------------------------- teardown
 

@@ -312,18 +312,27 @@ host_disk() {
 	assert_output 0
 }
 
-@test "TIOCSTI into the caller's terminal (CVE-2017-5226): EPERM from the seccomp filter" {
+@test "TIOCSTI into the caller's terminal (CVE-2017-5226): EPERM from the seccomp filter, and from the session without it" {
 	command -v script >/dev/null || skip "script(1) not installed"
 	run script -qec "'$CTR' run -i --rm -v '$T:/t:ro' busybox /t/escape-probe tiocsti=x" /dev/null
 	assert_output --partial "tiocsti=EPERM"
 	# with -t the container has its own pty: its TIOCSTI could only type into that one
 	run ctr run -t --rm busybox readlink /proc/self/fd/0
 	assert_output --regexp '^/dev/pts/0'
-	if [ "$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null)" = 1 ]; then
-		# the filter is the layer that stops it: without it, -i on a terminal is exposed
-		run script -qec "'$CTR' run -i --rm --security-opt seccomp=unconfined -v '$T:/t:ro' busybox /t/escape-probe tiocsti=x" /dev/null
-		assert_output --partial "tiocsti=ok"
-	fi
+	# without the filter the container is still in a session of its own: the caller's terminal is
+	# not its controlling terminal, and TIOCSTI on another terminal needs CAP_SYS_ADMIN
+	run script -qec "'$CTR' run -i --rm --security-opt seccomp=unconfined -v '$T:/t:ro' busybox /t/escape-probe tiocsti=x" /dev/null
+	assert_output --partial "tiocsti=E"
+	refute_output --partial "tiocsti=ok"
+	# the same for exec
+	local id
+	id=$(ctr run -d -v "$T:/t:ro" --security-opt seccomp=unconfined busybox sleep 60)
+	run script -qec "'$CTR' exec -i $id /t/escape-probe tiocsti=x" /dev/null
+	assert_output --partial "tiocsti=E"
+	refute_output --partial "tiocsti=ok"
+	# the probe itself, on the host, can push input into its own terminal: the check is real
+	run script -qec "'$T/escape-probe' tiocsti=x" /dev/null
+	assert_output --partial "tiocsti=ok"
 }
 
 # --- hostile images

@@ -85,6 +85,35 @@ exec_pid() {
 	assert_output "2 b /tmp"
 }
 
+@test "exec -u: another user, by number or by the container's /etc/passwd name; bad specs are 125" {
+	start
+	run ctr exec -u 1000:1000 "$ID" id
+	assert_output "uid=1000 gid=1000"
+	run ctr exec --user=nobody "$ID" sh -c 'id -un; echo "$HOME"'
+	assert_output $'nobody\n/nonexistent'
+	run ctr exec -u 0 "$ID" id -u
+	assert_output 0
+	run -125 ctr exec -u a:b:c "$ID" true
+	assert_output --partial "expected USER[:GROUP]"
+	run -125 ctr exec -u no-such-user "$ID" true
+	assert_output --partial no-such-user
+	# the restrictions stay: no capability for a non-root user, seccomp on
+	run ctr exec -u 1000 "$ID" grep -E '^(CapEff|Seccomp):' /proc/self/status
+	assert_line --regexp '^CapEff:[[:space:]]+0+$'
+	assert_line --regexp '^Seccomp:[[:space:]]+2$'
+}
+
+@test "exec and run: the command leads a session of its own, with no controlling terminal" {
+	run ctr run --rm busybox sh -c 'cut -d" " -f6 /proc/self/stat; tty'
+	assert_output $'1\nnot a tty'
+	run ctr run --rm --init busybox sh -c 'cut -d" " -f6 /proc/1/stat; cut -d" " -f6 /proc/self/stat'
+	assert_output $'1\n1'
+	start
+	run ctr exec "$ID" sh -c 'echo "$$ $(cut -d" " -f6 /proc/self/stat)"'
+	set -- $output
+	[ "$1" = "$2" ] || fail "session $2 of pid $1"
+}
+
 @test "exec: -i streams stdin to the command and its EOF; without -i stdin is /dev/null" {
 	start
 	run sh -c 'printf "one\ntwo\n" | "$1" exec -i "$2" sh -c "wc -l; echo after-eof"' _ "$CTR" "$ID"
