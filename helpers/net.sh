@@ -331,7 +331,7 @@ net_setup() {
 	host) ;;
 	none)
 		ip netns add "$CTR_PREFIX-$1" || die "network: cannot create netns $CTR_PREFIX-$1"
-		net_in "$CTR_PREFIX-$1" ip link set lo up || die "network: $CTR_PREFIX-$1: cannot bring lo up"
+		echo 'link set lo up' | net_in_ip "$CTR_PREFIX-$1" || die "network: $CTR_PREFIX-$1: cannot bring lo up"
 		;;
 	*)
 		net_read "$1" && [ -n "$NETC_IP" ] || die "network: container $1 has no address (net_alloc not run)"
@@ -353,6 +353,17 @@ net_in() {
 	nsenter --net="/run/netns/$n_ns" "$@"
 }
 
+# NET_SYSCTL: docker's defaults in a container's own netns: every group may open ICMP echo sockets
+# (ping without NET_RAW: a -u user, a --userns root), every user may bind the ports below 1024.
+NET_SYSCTL='printf "0 2147483647\n" >/proc/sys/net/ipv4/ping_group_range &&
+	echo 0 >/proc/sys/net/ipv4/ip_unprivileged_port_start'
+
+# net_in_ip NETNS: in NETNS, set NET_SYSCTL (/proc/sys/net is the writer's netns), then run the
+# `ip -batch` commands of stdin. One sh, one ip.
+net_in_ip() {
+	net_in "$1" sh -c "$NET_SYSCTL && exec ip -batch -"
+}
+
 # net_veth CID: the netns, and a veth pair whose container end is born inside it as eth0 (no
 # rename, no move); then the container side: lo, address, default route. Two ip processes.
 # The network is IPv4 only: neither end gets an IPv6 link-local address (addrgenmode none, set
@@ -366,7 +377,7 @@ link add $NETC_VETH master $NETC_BRIDGE type veth peer name eth0 address $NETC_M
 link set $NETC_VETH alias $CTR_PREFIX:$1 addrgenmode none up
 EOF
 	net_kill_at veth
-	net_in "$n_ns" ip -batch - <<EOF || die "network: cannot configure eth0 in netns $n_ns"
+	net_in_ip "$n_ns" <<EOF || die "network: cannot configure eth0 in netns $n_ns"
 link set lo up
 addr add $NETC_IP/$NETC_PLEN brd + dev eth0
 link set eth0 addrgenmode none up

@@ -15,13 +15,18 @@
  *   unshare_user            a new user namespace (the CVE-2022-0492 start)
  *   mount_tmpfs=DIR  mount_proc=DIR  mount_cgroup=DIR (v1, with a release_agent)
  *   remount_rw=DIR          remount the mount on DIR read-write
+ *   icmp_echo=IPV4          what an unprivileged ping does: an ICMP echo socket
+ *                           (SOCK_DGRAM, no NET_RAW), one echo, its reply (2 s)
  * Output: one line per action, ACTION=ok or ACTION=<errno name> (EPERM...).
  * Exit: 0; 2 for an unknown action.
  */
 #define PROG "escape-probe"
 #include "../helpers/common.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
 #include <linux/reboot.h>
 #include <sched.h>
 #include <stdint.h>
@@ -80,8 +85,45 @@ static long new_uts(const char *name)
 	return sethostname(name, strlen(name));
 }
 
+static long icmp_echo(const char *ip)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct icmphdr h = { .type = ICMP_ECHO }; /* id and checksum: the kernel's */
+	int err = EPROTO;
+	if (inet_pton(AF_INET, ip, &to.sin_addr) != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (s < 0)
+		return -1;
+	h.un.echo.sequence = htons(1);
+	if (sendto(s, &h, sizeof(h), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		err = errno;
+	} else {
+		struct pollfd p = { .fd = s, .events = POLLIN };
+		char buf[512];
+		int r = poll(&p, 1, 2000);
+		ssize_t n = r > 0 ? recv(s, buf, sizeof(buf), 0) : -1;
+		if (r == 0)
+			err = ETIMEDOUT;
+		else if (n < 0)
+			err = errno;
+		else if ((size_t)n >= sizeof(h)) {
+			memcpy(&h, buf, sizeof(h));
+			if (h.type == ICMP_ECHOREPLY)
+				err = 0;
+		}
+	}
+	close(s);
+	errno = err;
+	return err ? -1 : 0;
+}
+
 static long try(const char *act, const char *arg)
 {
+	if (!strcmp(act, "icmp_echo"))
+		return icmp_echo(arg);
 	if (!strcmp(act, "kexec_load"))
 		return syscall(SYS_kexec_load, 0, 0, NULL, 0);
 	if (!strcmp(act, "init_module"))

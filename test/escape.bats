@@ -335,6 +335,24 @@ host_disk() {
 	assert_output --partial "tiocsti=ok"
 }
 
+@test "network defaults: any user may ping (ICMP echo sockets) and bind ports below 1024, in the container's netns only" {
+	local host_pgr host_ups
+	host_pgr=$(cat /proc/sys/net/ipv4/ping_group_range)
+	host_ups=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+	# no NET_RAW needed: a non-root user, and root of a user namespace, ping the bridge
+	run ctr run --rm -u 1000 -v "$T:/t:ro" busybox sh -c '/t/escape-probe icmp_echo=$(ip route | awk "/^default/ { print \$3 }")'
+	assert_output "icmp_echo=ok"
+	run ctr run --rm --userns -v "$T:/t:ro" busybox sh -c '/t/escape-probe icmp_echo=$(ip route | awk "/^default/ { print \$3 }")'
+	assert_output "icmp_echo=ok"
+	run ctr run --rm -u 1000 busybox sh -c 'nc -l -p 80 & sleep 0.5; netstat -ltn; kill $!'
+	assert_output --regexp ':80 +[^ ]+ +LISTEN'
+	run ctr run --rm --net none busybox cat /proc/sys/net/ipv4/ping_group_range
+	assert_output $'0\t2147483647'
+	# the host's own settings are not touched
+	assert_equal "$(cat /proc/sys/net/ipv4/ping_group_range)" "$host_pgr"
+	assert_equal "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$host_ups"
+}
+
 # --- hostile images
 
 @test "volume on a symlink to / in the image (/data -> /): refused, the host's / is not mounted over" {
