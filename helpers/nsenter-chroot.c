@@ -66,7 +66,8 @@
  * order (the parent has set the --device-cgroup rules before the clone):
  *   1. wait until the parent has written its uid/gid maps and idmapped ROOTFS
  *      (--userns) and put it into its cgroups (--cgroup, --device-cgroup)
- *   2. enter/create the network namespace, bring lo up; new cgroup namespace
+ *   2. enter the --netns one (prepared by the caller: lo is its business), or
+ *      bring lo up in the new one; new cgroup namespace
  *   3. make / recursively private, mount ROOTFS on itself (idmapped: --userns)
  *   4. under ROOTFS, every target resolved INSIDE it (openat2 RESOLVE_IN_ROOT):
  *      /proc, /sys (ro), a tmpfs /dev with bound host nodes, /dev/pts,
