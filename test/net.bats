@@ -103,6 +103,11 @@ no_net_objects() {
 	assert_output --partial "master $CTR_BRIDGE "
 	run ip -n "$CTR_PREFIX-$id" route show default
 	assert_output --partial "default via $(bridge_ip) dev eth0"
+	# IPv4 only: no IPv6 address (link-local included) on either end, so nothing to flood
+	run ip -n "$CTR_PREFIX-$id" -o -6 addr show dev eth0
+	assert_output ""
+	run ip -o -6 addr show dev "v$id"
+	assert_output ""
 	ctr rm -f "$id"
 }
 
