@@ -1,6 +1,7 @@
 /* common.h - error helpers and exit codes shared by ctr's C helpers.
  *
- * Each helper defines PROG (its name) before including this file.
+ * Each helper defines PROG (its name) before including this file, and
+ * USAGE (its usage line) to get parse_num.
  * Exit codes follow docker/skarnet: 125 the helper's own failure,
  * 126 the command cannot be executed, 127 the command was not found.
  */
@@ -18,16 +19,26 @@
 #define EXIT_CANNOT   126
 #define EXIT_NOTFOUND 127
 
+/* verr: print "PROG: <message>" on stderr, then ": <strerror(err)>" unless
+ * err is 0. die, die_errno and the test programs' own failures share it. */
+__attribute__((format(printf, 2, 0), unused))
+static void verr(int err, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", PROG);
+	vfprintf(stderr, fmt, ap);
+	if (err)
+		fprintf(stderr, ": %s", strerror(err));
+	fputc('\n', stderr);
+}
+
 /* die: print "PROG: <message>" on stderr and exit 125. Never returns. */
 __attribute__((noreturn, format(printf, 1, 2), unused))
 static void die(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s: ", PROG);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verr(0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	_exit(EXIT_SELF);
 }
 
@@ -37,13 +48,25 @@ static void die_errno(const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
-	fprintf(stderr, "%s: ", PROG);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verr(saved, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, ": %s\n", strerror(saved));
 	_exit(EXIT_SELF);
 }
+
+#ifdef USAGE
+/* parse_num: a decimal in [min, max], or die with the program's USAGE. */
+__attribute__((unused))
+static long parse_num(const char *s, long min, long max, const char *what)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < min || v > max)
+		die("%s: invalid %s\n%s", s, what, USAGE);
+	return v;
+}
+#endif
 
 /* write_all: write all of buf to a blocking fd, retrying on EINTR and short
  * writes; 0, or -1 with errno set. */

@@ -11,6 +11,7 @@
  * Works the same from the host and inside a container.
  */
 #define PROG "tcp-client"
+#define USAGE "usage: tcp-client [-w SECONDS] HOST PORT [MSG...]"
 #include "../../helpers/common.h"
 
 #include <arpa/inet.h>
@@ -19,7 +20,6 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
-#define USAGE "usage: tcp-client [-w SECONDS] HOST PORT [MSG...]"
 #define EXIT_NET 1
 
 /* fail: a network failure, exit 1 so a test can tell it from a usage error (125). */
@@ -27,22 +27,10 @@ __attribute__((noreturn, format(printf, 1, 2)))
 static void fail(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s: ", PROG);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verr(0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(EXIT_NET);
-}
-
-static long parse_num(const char *s, long min, long max, const char *what)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
-		die("%s: invalid %s\n%s", s, what, USAGE);
-	return v;
 }
 
 /* parse_addr: HOST PORT into a sockaddr, IPv4 first, then IPv6. */

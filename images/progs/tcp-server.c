@@ -14,6 +14,7 @@
  * Exit: 0 COUNT connections served, or stopped by SIGTERM/SIGINT; 125 usage or setup error.
  */
 #define PROG "tcp-server"
+#define USAGE "usage: tcp-server [-p PORT] [-n COUNT]"
 #include "../../helpers/common.h"
 
 #include <arpa/inet.h>
@@ -23,19 +24,6 @@
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-
-#define USAGE "usage: tcp-server [-p PORT] [-n COUNT]"
-
-/* parse_num: a decimal in [min, max], or die with the usage. */
-static long parse_num(const char *s, long min, long max, const char *what)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
-		die("%s: invalid %s\n%s", s, what, USAGE);
-	return v;
-}
 
 /* addr_str: "a.b.c.d" or "a.b.c.d:port" for an IPv4 socket address. */
 static void addr_str(const struct sockaddr_in *a, int with_port, char *out, size_t len)
