@@ -87,7 +87,7 @@ cg_version() { eval "printf '%s' \"\$CGV_$1\""; }
 
 # cg_path CONTROLLER CID [FILE]: the container's group directory (or a file in it) for CONTROLLER.
 cg_path() {
-	_cgm=$(cg_mount "$1")
+	eval "_cgm=\$CG_$1"
 	[ -n "$_cgm" ] || return 1
 	printf '%s/%s/%s%s' "$_cgm" "$CTR_PREFIX" "$2" "${3:+/$3}"
 }
@@ -97,19 +97,35 @@ cg_read() {
 	_cgf=$(cg_path "$1" "$2" "$3") && cat "$_cgf" 2>/dev/null
 }
 
-# cg_groupdirs CID: every distinct group directory of the container, existing or not, one per line.
-# (cpu and cpuacct may share one v1 mount; on v2 all controllers share one directory.)
+# cg_groupdirs [-q] CID: every distinct group directory of the container, existing or not, as
+# lines "CONTROLLER DIR" in CG_GD (and on stdout unless -q). cpu and cpuacct may share one v1
+# mount; on v2 all controllers share one directory. No process: run calls it on its hot path.
 cg_groupdirs() {
+	_cgq=''
+	[ "$1" != -q ] || { _cgq=1; shift; }
+	CG_GD='' _cgseen=' '
 	for _cgc in $CG_CONTROLLERS; do
-		_cgp=$(cg_path "$_cgc" "$1") && printf '%s %s\n' "$_cgc" "$_cgp"
-	done | awk '!seen[$2]++'
+		eval "_cgm=\$CG_$_cgc"
+		[ -n "$_cgm" ] || continue
+		_cgp=$_cgm/$CTR_PREFIX/$1
+		case $_cgseen in *" $_cgp "*) continue ;; esac
+		_cgseen="$_cgseen$_cgp "
+		CG_GD="$CG_GD$_cgc $_cgp
+"
+	done
+	[ -n "$_cgq" ] || printf '%s' "$CG_GD"
 }
 
 # cg_dirs CID: set CG_DIRS to the container's existing group directories (what --cgroup joins).
 cg_dirs() {
 	cg_detect
-	CG_DIRS=$(cg_groupdirs "$1" | while read -r _cgc _cgp; do [ -d "$_cgp" ] && printf '%s ' "$_cgp"; done)
-	CG_DIRS=${CG_DIRS% }
+	cg_groupdirs -q "$1"
+	CG_DIRS=''
+	while read -r _cgc _cgp; do
+		[ -z "$_cgp" ] || [ ! -d "$_cgp" ] || CG_DIRS="$CG_DIRS${CG_DIRS:+ }$_cgp"
+	done <<EOF
+$CG_GD
+EOF
 }
 
 # ---------------------------------------------------------------- validation
@@ -217,16 +233,22 @@ cg_need() {
 # cg_validate computed, and set CG_DIRS. On failure the caller's cleanup (cg_teardown) removes it.
 cg_setup() {
 	cg_detect
-	_cgctrls=$(for _cgc in $CG_CONTROLLERS; do
-		[ -n "$(cg_mount "$_cgc")" ] && ! { [ "$(cg_version "$_cgc")" = 2 ] && [ "$_cgc" = cpuacct ]; } && printf '%s,' "$_cgc"
-	done)
-	_cgctrls=${_cgctrls%,}
+	_cgctrls=''
+	for _cgc in $CG_CONTROLLERS; do
+		eval "_cgm=\$CG_$_cgc _cgv=\$CGV_$_cgc"
+		[ -n "$_cgm" ] || continue
+		[ "$_cgv" = 2 ] && [ "$_cgc" = cpuacct ] && continue # v2 has no cpuacct: cpu counts
+		_cgctrls="$_cgctrls${_cgctrls:+,}$_cgc"
+	done
 	[ -n "$_cgctrls" ] || die "cgroup: no memory, cpu or pids controller on this host (cgroup $CG_MODE)"
 	cg_v2_delegate || die "cgroup: cannot enable controllers in $CG_UNIFIED/$CTR_PREFIX/cgroup.subtree_control"
 	cgcreate -g "$_cgctrls:/$CTR_PREFIX/$1" || die "cgroup: cgcreate -g $_cgctrls:/$CTR_PREFIX/$1 failed"
-	cg_groupdirs "$1" | while read -r _cgc _cgp; do
-		[ -d "$_cgp" ] || { printf 'ctr: cgroup: %s was not created\n' "$_cgp" >&2; exit 1; }
-	done || exit 125
+	cg_groupdirs -q "$1"
+	while read -r _cgc _cgp; do
+		[ -z "$_cgp" ] || [ -d "$_cgp" ] || die "cgroup: $_cgp was not created"
+	done <<EOF
+$CG_GD
+EOF
 	cg_limits "$1"
 	cg_dirs "$1"
 }
@@ -234,14 +256,19 @@ cg_setup() {
 # cg_v2_delegate: on v2 a child group only gets the controllers its parent lists in cgroup.subtree_control:
 # enable ours in the root (if not yet) and in /$CTR_PREFIX, which holds no process itself.
 cg_v2_delegate() {
-	_cgwant=$(for _cgc in memory cpu pids; do
-		[ "$(cg_version "$_cgc")" = 2 ] && [ -n "$(cg_mount "$_cgc")" ] && printf '%s ' "$_cgc"
-	done)
+	_cgwant=''
+	for _cgc in memory cpu pids; do
+		eval "_cgm=\$CG_$_cgc _cgv=\$CGV_$_cgc"
+		[ "$_cgv" = 2 ] && [ -n "$_cgm" ] && _cgwant="$_cgwant $_cgc"
+	done
 	[ -n "$_cgwant" ] || return 0
 	mkdir -p "$CG_UNIFIED/$CTR_PREFIX" || return 1
 	for _cgd in "$CG_UNIFIED" "$CG_UNIFIED/$CTR_PREFIX"; do
+		_cgl=''
+		[ -f "$_cgd/cgroup.subtree_control" ] || return 1
+		read -r _cgl <"$_cgd/cgroup.subtree_control" # empty (EOF at once) when nothing is enabled
 		for _cgc in $_cgwant; do
-			tr ' ' '\n' <"$_cgd/cgroup.subtree_control" | grep -qx "$_cgc" && continue
+			case " $_cgl " in *" $_cgc "*) continue ;; esac
 			printf '+%s\n' "$_cgc" >"$_cgd/cgroup.subtree_control" || return 1
 		done
 	done
