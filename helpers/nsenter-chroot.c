@@ -74,10 +74,10 @@
  *      /dev/shm, /dev/mqueue and the /dev links, the volumes, the masked and
  *      read-only paths
  *   5. pivot_root into ROOTFS and detach the old root
- *   6. hostname, console, workdir, read-only root; a new session (setsid):
- *      PROG has no controlling terminal but the --console-fd pty
+ *   6. hostname, console, workdir, read-only root
  *   7. user, groups, capabilities, no_new_privs, seccomp (last)
- *   8. close fds > 2 (CLOEXEC), tell the parent "ready", execve PROG
+ *   8. a new session (setsid: no controlling terminal but the --console-fd
+ *      pty), close fds > 2 (CLOEXEC), tell the parent "ready", execve PROG
  *      (searched in the container's PATH)
  * With --join the child instead setns(2)s into PID's namespaces (its user
  * namespace last), chroots to /proc/PID/root and goes on at step 6 (workdir).
