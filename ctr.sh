@@ -274,14 +274,17 @@ run_exec() {
 	*) set -- --netns "/run/netns/$CTR_PREFIX-$CID" "$@" ;;
 	esac
 	eval "set -- $R_SECARGV \"\$@\""
+	# -d: the shim returns once the command runs (PID 1 and its pid file exist), told over fd 4
+	[ -z "$R_DETACH" ] || set -- --notify-fd 4 "$@"
 	set -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	[ -z "$R_T" ] || set -- -t "$@"
 	[ -z "$R_I" ] || set -- -i "$@"
 	set -- --log "$C/log" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
 	if [ -n "$R_DETACH" ]; then
-		"$CTR_LIBEXEC/ctr-shim" -d --attach-socket "$C/attach.sock" "$@" 2>"$C/shim.err" 7>&- ||
+		"$CTR_LIBEXEC/ctr-shim" -d --ready-fd 4 --attach-socket "$C/attach.sock" "$@" 2>"$C/shim.err" 7>&- ||
 			die "start: $(cat "$C/shim.err")"
 		# Return once PID 1 exists (or the start failed): ps, stop and rm rely on its pid file.
+		# (--ready-fd made the shim wait for it: this loop only checks.)
 		_n=500
 		while [ ! -s "$C/pid" ] && [ ! -e "$C/exit" ] && [ "$_n" -gt 0 ]; do
 			sleep 0.01

@@ -28,6 +28,12 @@
  *   --exit-file FILE      when PROG ends: `<code> <unix-time>\n`, written to
  *                         FILE.tmp then renamed; code = status or 128+signal
  *   --shim-pid-file FILE  the shim's own pid (after -d: the daemon's)
+ *   --ready-fd N          (-d only, N > 3) PROG gets the write end of a pipe
+ *                         on fd N, and the caller's ctr-shim returns only once
+ *                         PROG has written a byte there or every holder has
+ *                         closed it (nsenter-chroot --notify-fd N: the
+ *                         container's command runs), not as soon as PROG is
+ *                         exec'd
  *
  * Fds of PROG:
  *   0    foreground -i without -t: the shim's stdin; -d -i without -t: a pipe
@@ -35,6 +41,7 @@
  *        otherwise /dev/null
  *   1,2  pipes: the shim copies every byte live to its own 1 and 2
  *        (foreground) and line by line to the log
+ *   N    --ready-fd N: the write end of the "ready" pipe (see there)
  *   3    -t only: a unix stream socket; PROG sends one message of >= 1 byte
  *        carrying the pty master (SCM_RIGHTS) and must keep a slave fd open
  *        until it exits. Pty output is logged as stdout. The pty gets the
@@ -69,7 +76,8 @@
  *   5. -d --attach-socket: listen
  *   6. make PROG's pipes (and console socket), fork, exec, learn whether the
  *      exec worked
- *   7. -d: stdio to /dev/null, chdir /, report to the caller
+ *   7. -d: (--ready-fd: wait for PROG's byte or EOF) stdio to /dev/null,
+ *      chdir /, report to the caller
  *   8. poll loop until PROG is reaped; drain; write the exit file; tell the
  *      client; restore the terminal; remove the socket; exit with PROG's code
  */
@@ -97,7 +105,7 @@
 
 static const char usage_text[] =
 	"Usage: ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]\n"
-	"                --log FILE --exit-file FILE prog...\n";
+	"                [--ready-fd N] --log FILE --exit-file FILE prog...\n";
 
 /* One output stream of PROG (stdout pipe, stderr pipe or pty master). */
 struct stream {
@@ -111,7 +119,7 @@ struct stream {
 
 /* PROG's ends of its stdio: -1 in `in` means "inherit the shim's fd 0". */
 struct child_fds {
-	int in, out, err, console;
+	int in, out, err, console, ready;
 };
 
 /* What PROG's child process reports when it could not exec. */
@@ -122,9 +130,10 @@ struct exec_error {
 
 static struct {
 	int detach, interactive, tty;
+	int ready_fd;               /* --ready-fd N, -1 none */
 	const char *log, *exit_file, *pid_file, *sock;
 	char **argv;
-} opt;
+} opt = { .ready_fd = -1 };
 
 static struct {
 	int log_fd, log_failed;
@@ -133,6 +142,7 @@ static struct {
 	int sock_dir;
 	const char *sock_base;
 	int ready_fd;               /* -d: pipe to the waiting caller */
+	int prog_ready;             /* --ready-fd: our read end of PROG's */
 	sigset_t old_mask;          /* the caller's mask, for PROG */
 	int sig_fd;
 	pid_t child;
@@ -154,7 +164,7 @@ static struct {
 	unsigned char cbuf[3 + FRAME_MAX];
 	size_t clen;
 } S = {
-	.log_fd = -1, .exit_dir = -1, .sock_dir = -1, .ready_fd = -1,
+	.log_fd = -1, .exit_dir = -1, .sock_dir = -1, .ready_fd = -1, .prog_ready = -1,
 	.sig_fd = -1, .console = -1, .master = -1, .raw_fd = -1,
 	.term_fd = -1, .in_src = -1, .in_dst = -1, .listen_fd = -1,
 	.client = -1,
@@ -265,7 +275,7 @@ static void usage_error(const char *what)
 
 static void parse_args(int argc, char **argv)
 {
-	enum { OPT_LOG = 256, OPT_EXIT, OPT_PID, OPT_SOCK, OPT_HELP };
+	enum { OPT_LOG = 256, OPT_EXIT, OPT_PID, OPT_SOCK, OPT_READY, OPT_HELP };
 	static const struct option longopts[] = {
 		{ "detach", no_argument, NULL, 'd' },
 		{ "interactive", no_argument, NULL, 'i' },
@@ -274,6 +284,7 @@ static void parse_args(int argc, char **argv)
 		{ "exit-file", required_argument, NULL, OPT_EXIT },
 		{ "shim-pid-file", required_argument, NULL, OPT_PID },
 		{ "attach-socket", required_argument, NULL, OPT_SOCK },
+		{ "ready-fd", required_argument, NULL, OPT_READY },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -287,6 +298,14 @@ static void parse_args(int argc, char **argv)
 		case OPT_EXIT: opt.exit_file = optarg; break;
 		case OPT_PID: opt.pid_file = optarg; break;
 		case OPT_SOCK: opt.sock = optarg; break;
+		case OPT_READY: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || n <= 3 || n > 1023)
+				usage_error("--ready-fd: a number from 4 to 1023");
+			opt.ready_fd = (int)n;
+			break;
+		}
 		case OPT_HELP: fputs(usage_text, stdout); exit(0);
 		default: usage_error("bad option");
 		}
@@ -295,6 +314,8 @@ static void parse_args(int argc, char **argv)
 		usage_error("--log and --exit-file are required");
 	if (opt.sock && !opt.detach)
 		usage_error("--attach-socket requires -d");
+	if (opt.ready_fd >= 0 && !opt.detach)
+		usage_error("--ready-fd requires -d");
 	if (optind >= argc)
 		usage_error("no program to run");
 	opt.argv = argv + optind;
@@ -761,6 +782,9 @@ static void child_exec(const struct child_fds *c, int ep)
 		child_fail(ep, 1);
 	if (c->console >= 0 && c->console != 3 && dup2(c->console, 3) < 0)
 		child_fail(ep, 1);
+	/* last: c->ready is above N (child_fds_make), nothing dup'ed above can be it */
+	if (c->ready >= 0 && dup2(c->ready, opt.ready_fd) < 0)
+		child_fail(ep, 1);
 	execvp(opt.argv[0], opt.argv);
 	child_fail(ep, 0);
 }
@@ -790,6 +814,16 @@ static void child_fds_make(struct child_fds *c)
 		if (c->in < 0)
 			die_errno("open /dev/null");
 	}
+	c->ready = -1;
+	if (opt.ready_fd >= 0) {
+		pipe_open(p);
+		S.prog_ready = p[0];
+		/* above 3 and N, so that PROG's dup2()s onto 0-3 and N cannot clobber it */
+		c->ready = fcntl(p[1], F_DUPFD_CLOEXEC, opt.ready_fd + 1);
+		if (c->ready < 0)
+			die_errno("dup ready pipe");
+		close(p[1]);
+	}
 	c->console = -1;
 	if (opt.tty) {
 		int sv[2];
@@ -806,6 +840,7 @@ static void child_fds_close(struct child_fds *c)
 	close_fd(&c->out);
 	close_fd(&c->err);
 	close_fd(&c->console);
+	close_fd(&c->ready);
 }
 
 /* PROG could not be exec'd: say why on stderr (with -d, still the caller's)
@@ -965,6 +1000,20 @@ static void daemonize(void)
 		die_errno("setsid");
 }
 
+/* --ready-fd: block until PROG writes its byte or every holder closes the
+ * pipe (it died, or exec'd something that closed it). Signals wait in the
+ * signalfd; PROG's output waits in its pipes. */
+static void prog_ready_wait(void)
+{
+	char b;
+	ssize_t n;
+	do
+		n = read(S.prog_ready, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		warn_errno("read --ready-fd");
+}
+
 /* Tell the caller PROG started (code 0) or could not (126/127). Stdio goes to
  * /dev/null first: a caller reading our stdout through a pipe must see EOF;
  * cwd goes to / so the daemon pins no mount. */
@@ -1122,6 +1171,9 @@ int main(int argc, char **argv)
 	child_fds_make(&c);
 	code = prog_start(&c);
 	if (opt.detach) {
+		if (code == 0 && S.prog_ready >= 0)
+			prog_ready_wait();
+		close_fd(&S.prog_ready);
 		ready_report(code);
 	} else {
 		out.echo = 1;

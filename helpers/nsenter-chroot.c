@@ -29,6 +29,9 @@
  *       --console-fd N   N is a unix socket: PROG gets a new pty as controlling
  *                        terminal on fds 0,1,2 and the master is sent over N
  *                        (SCM_RIGHTS); N is closed
+ *       --notify-fd N    once PROG is exec'd (after --pid-file), write one byte
+ *                        'R' to fd N and close it; the container never holds N
+ *                        (a failed start closes it unwritten: the reader's EOF)
  *       --join PID       enter the namespaces, cgroups and root of the running
  *                        container whose PID 1 has host pid PID (ctr.sh exec);
  *                        --userns, --volume and --readonly-rootfs are accepted
@@ -131,6 +134,7 @@ static const char usage_text[] =
 	"      --device-cgroup DIR  allow only the harmless devices in group DIR, join it\n"
 	"      --init           run a minimal init as PID 1\n"
 	"      --console-fd N   send a new pty master over unix socket N\n"
+	"      --notify-fd N    write 'R' to fd N once PROG runs, then close it\n"
 	"      --join PID       enter the running container of PID\n"
 	"      --cap-add CAP    keep capability CAP (or ALL) (repeatable)\n"
 	"      --cap-drop CAP   drop capability CAP (or ALL) (repeatable)\n"
@@ -163,6 +167,7 @@ struct opts {
 	const char *device_cgroup;  /* --device-cgroup DIR (also in cgroups) */
 	bool init;              /* --init */
 	int console_fd;         /* --console-fd, -1 if none */
+	int notify_fd;          /* --notify-fd, -1 if none */
 	pid_t join;             /* --join PID, 0 if none */
 	const char **cap_add, **cap_drop;  /* --cap-add, --cap-drop */
 	size_t nadd, ndrop;
@@ -312,7 +317,7 @@ static void parse_volume(struct volume *v, const char *arg)
 }
 
 enum { OPT_NET_HOST = 256, OPT_PID_FILE, OPT_CGROUP, OPT_INIT, OPT_CONSOLE_FD,
-       OPT_JOIN, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECCOMP,
+       OPT_NOTIFY_FD, OPT_JOIN, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECCOMP,
        OPT_USERNS, OPT_RO_ROOTFS, OPT_DEVICE_CGROUP, OPT_HELP };
 
 static const struct option long_opts[] = {
@@ -326,6 +331,7 @@ static const struct option long_opts[] = {
 	{ "device-cgroup", required_argument, NULL, OPT_DEVICE_CGROUP },
 	{ "init", no_argument, NULL, OPT_INIT },
 	{ "console-fd", required_argument, NULL, OPT_CONSOLE_FD },
+	{ "notify-fd", required_argument, NULL, OPT_NOTIFY_FD },
 	{ "join", required_argument, NULL, OPT_JOIN },
 	{ "cap-add", required_argument, NULL, OPT_CAP_ADD },
 	{ "cap-drop", required_argument, NULL, OPT_CAP_DROP },
@@ -356,6 +362,7 @@ static bool set_opt(struct opts *o, int c)
 		break;
 	case OPT_INIT: o->init = true; break;
 	case OPT_CONSOLE_FD: o->console_fd = (int)parse_num(optarg, "--console-fd", INT_MAX); break;
+	case OPT_NOTIFY_FD: o->notify_fd = (int)parse_num(optarg, "--notify-fd", INT_MAX); break;
 	case OPT_JOIN: o->join = (pid_t)parse_num(optarg, "--join", INT_MAX); break;
 	case OPT_CAP_ADD: o->cap_add[o->nadd++] = optarg; break;
 	case OPT_CAP_DROP: o->cap_drop[o->ndrop++] = optarg; break;
@@ -463,6 +470,7 @@ static void parse_args(struct opts *o, int argc, char **argv)
 	if (!o->env || !o->cgroups || !o->cap_add || !o->cap_drop || !o->vols)
 		die_errno("calloc");
 	o->console_fd = -1;
+	o->notify_fd = -1;
 	o->seccomp = -1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+n:h:w:e:u:v:", long_opts, NULL)) != -1)
@@ -1459,6 +1467,7 @@ static void child_main(const struct opts *o)
 	int console = -1;
 	char host[65] = "";
 	xclose(g.ready[0]);
+	xclose(o->notify_fd);  /* the parent's: an --init would hold it for good */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)  /* no orphan containers */
 		die_errno("set parent death signal");
 	umask(022);
@@ -1794,6 +1803,11 @@ static int parent_main(const struct opts *o, pid_t pid)
 	int err = wait_ready();
 	if (err == 0 && o->pid_file && write_pid_file(o->pid_file, pid) < 0)
 		abort_child(pid, o->pid_file, errno);
+	/* advisory: a reader that is gone (EPIPE, SIGPIPE ignored: the parent
+	 * execs nothing) is not a reason to stop the container */
+	if (err == 0 && o->notify_fd >= 0 && signal(SIGPIPE, SIG_IGN) != SIG_ERR)
+		(void)write_all(o->notify_fd, "R", 1);
+	xclose(o->notify_fd);
 	int code = supervise(pid);
 	if (err > 0)
 		return err == ENOENT || err == ENOTDIR ? EXIT_NOTFOUND : EXIT_CANNOT;

@@ -377,6 +377,35 @@ wait_gone() {
 	[ ! -e "$T/pid" ]
 }
 
+@test "--notify-fd: one R once PROG runs and its pid file exists; the container never holds the fd" {
+	local bg i
+	mkfifo "$T/notify"
+	"$NSENTER" --notify-fd 4 --pid-file "$T/pid" "$ROOTFS" \
+		sh -c 'ls /proc/self/fd > /tmp/fds.tmp; mv /tmp/fds.tmp /tmp/fds; sleep 20' 4>"$T/notify" >/dev/null 2>&1 &
+	bg=$!
+	# R, then EOF at once while PROG sleeps on: nothing of the container keeps fd 4
+	run timeout 10 sh -c 'head -c1; echo " pid=$(cat "$1")"; cat; echo eof' _ "$T/pid" <"$T/notify"
+	for i in $(seq 50); do [ -e "$ROOTFS/tmp/fds" ] && break; sleep 0.1; done
+	kill "$bg"
+	wait "$bg" || true
+	assert_success
+	assert_output --regexp $'^R pid=[0-9]+\neof$'
+	run cat "$ROOTFS/tmp/fds"
+	assert_line 0
+	refute_line 4
+	# --init: the init (PID 1) does not keep it either
+	"$NSENTER" --notify-fd 4 --init "$ROOTFS" sleep 20 4>"$T/notify" >/dev/null 2>&1 &
+	bg=$!
+	run timeout 10 sh -c 'cat; echo eof' <"$T/notify"
+	kill "$bg"
+	wait "$bg" || true
+	assert_success
+	assert_output 'Reof'
+	# a failed start closes it without a byte
+	run sh -c '"$1" --notify-fd 4 "$2" no-such-prog 4>&1 >/dev/null 2>&1 | od -c' _ "$NSENTER" "$ROOTFS"
+	assert_output "0000000"
+}
+
 @test "setup failure: 125 with the failed step" {
 	run "$NSENTER" "$T/no-rootfs" true
 	assert_failure 125

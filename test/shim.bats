@@ -179,6 +179,27 @@ assert_exit_file() {
 	assert_exit_file 127
 }
 
+@test "-d --ready-fd 4: returns once PROG writes to fd 4, or once it is closed; PROG runs on" {
+	# PROG marks a file, then says ready: the shim must not have returned before the mark
+	run timeout 10 "${SHIM_CMD[@]}" -d --ready-fd 4 sh -c \
+		'sleep 0.5; echo $$ > "$1/marked"; echo R >&4; exec 4>&-; exec sleep 30' _ "$D"
+	assert_success
+	[ -s "$D/marked" ] || fail "the shim returned before PROG wrote to its ready fd"
+	kill -0 "$(cat "$D/marked")" || fail "PROG does not run on"
+	kill -TERM "$(cat "$D/shim.pid")"
+	wait_for test -f "$D/exit"
+	rm -f "$D/exit" "$D/shim.pid" "$D/marked"
+	# a PROG that never writes but closes it (nsenter-chroot that failed, or any program that
+	# knows nothing of it and closes its fds): EOF is enough
+	run timeout 10 "${SHIM_CMD[@]}" -d --ready-fd 4 sh -c 'echo $$ > "$1/marked"; exec 4>&-; exec sleep 30' _ "$D"
+	assert_success
+	kill -0 "$(cat "$D/marked")"
+	run -125 "${SHIM_CMD[@]}" --ready-fd 4 true
+	assert_output --partial "--ready-fd requires -d"
+	run -125 "${SHIM_CMD[@]}" -d --ready-fd 3 true
+	assert_output --partial "--ready-fd: a number from 4 to 1023"
+}
+
 @test "signals TERM INT HUP QUIT USR1 USR2 sent to the shim are forwarded to PROG" {
 	local pid s rc=0
 	# started in the background: bash has INT and QUIT ignored there; PROG must not inherit that
