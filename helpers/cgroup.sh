@@ -30,7 +30,7 @@ CG_PIDS_MAX=4194304     # the kernel's PID_MAX_LIMIT
 # usually with no controllers) and pure v2. On v2 there is no cpuacct: cpu.stat of every group counts.
 cg_detect() {
 	[ -z "${CG_MODE:-}" ] || return 0
-	# shellcheck disable=SC2034 # all are read through cg_mount / cg_version
+	# shellcheck disable=SC2034 # all are read as CG_$c / CGV_$c (eval) by the functions below
 	CG_memory='' CG_cpu='' CG_cpuacct='' CG_pids='' CGV_memory='' CGV_cpu='' CGV_cpuacct='' CGV_pids=''
 	CG_DEVICES='' _cgm_devices=''
 	# One pass over the mount table (it holds a line per named netns: thousands on a busy host).
@@ -80,10 +80,6 @@ cg_v2_has() {
 	case " $_cgl " in *" $1 "*) return 0 ;; esac
 	return 1
 }
-
-# cg_mount CONTROLLER / cg_version CONTROLLER: print what cg_detect found.
-cg_mount() { eval "printf '%s' \"\$CG_$1\""; }
-cg_version() { eval "printf '%s' \"\$CGV_$1\""; }
 
 # cg_path CONTROLLER CID [FILE]: the container's group directory (or a file in it) for CONTROLLER.
 cg_path() {
@@ -223,7 +219,8 @@ cg_validate_cpu() {
 
 # cg_need CONTROLLER OPTION: a limit was asked for; its controller must exist.
 cg_need() {
-	[ -n "$(cg_mount "$1")" ] ||
+	eval "_cgm=\$CG_$1"
+	[ -n "$_cgm" ] ||
 		die "$2: the $1 cgroup controller is not available on this host (cgroup $CG_MODE)"
 }
 
@@ -403,7 +400,8 @@ cg_mem() {
 cg_cleanup() {
 	cg_detect
 	for _cgc in $CG_CONTROLLERS; do
-		_cgm=$(cg_mount "$_cgc") && [ -n "$_cgm" ] || continue
+		eval "_cgm=\$CG_$_cgc"
+		[ -n "$_cgm" ] || continue
 		for _cgp in "$_cgm/$CTR_PREFIX"/*; do
 			_cgid=${_cgp##*/}
 			[ -d "$_cgp" ] && [ ${#_cgid} -eq 12 ] && [ ! -d "$CTR_ROOT/containers/$_cgid" ] || continue
