@@ -176,8 +176,8 @@ int send_fd(int sock, int fd)
 }
 
 /* Receive one message of >= 1 byte carrying an fd (recvmsg flags: flags,
- * plus MSG_CMSG_CLOEXEC). Returns the fd; -1 with errno on error; -2 for EOF
- * or a message without an fd. */
+ * plus MSG_CMSG_CLOEXEC). Returns the fd, or -1 with errno: recvmsg's,
+ * ECONNRESET at EOF, EBADMSG for a message without an fd. */
 int recv_fd(int sock, int flags)
 {
 	char byte;
@@ -190,12 +190,14 @@ int recv_fd(int sock, int flags)
 	if (n < 0)
 		return -1;
 	if (n == 0)
-		return -2;
+		return errno = ECONNRESET, -1;
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 	    c->cmsg_len == CMSG_LEN(sizeof(int)))
 		memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-	return fd < 0 ? -2 : fd;
+	if (fd < 0)
+		return errno = EBADMSG, -1;
+	return fd;
 }
 
 /* mkdir -p (0755), for a workdir the image does not have (docker creates it
