@@ -98,10 +98,13 @@ static int parse_volume(struct ctr_spec *s, const char *arg, struct ctr_err *e)
 		return ctr_fail_errno(e, "strdup");
 	const char *src = strtok_r(v, ":", &save);
 	const char *dst = strtok_r(NULL, ":", &save);
-	if (!src || !dst || src[0] != '/' || dst[0] != '/')
+	if (!src || !dst || src[0] != '/' || dst[0] != '/') {
+		free(v);
 		return ctr_misuse(e, "--volume: expected /HOST:/CONTAINER[:ro][:noexec]");
+	}
 	struct ctr_mount *m = ctr_spec_mount(s, CTR_MOUNT_BIND, dst);
 	m->src = src;
+	m->owned = v;
 	m->attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
 	for (char *opt; (opt = strtok_r(NULL, ":,", &save)); ) {
 		if (strcmp(opt, "ro") == 0)
@@ -213,26 +216,17 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
-/* argv into s (ctr_spec_init'ed). s keeps pointers into argv. */
-int args_parse(struct ctr_spec *s, int argc, char **argv, struct ctr_err *e)
+static int parse(struct ctr_spec *s, struct args *a, int argc, char **argv, struct ctr_err *e)
 {
-	static struct args a;
 	struct ctr_getopt g;
 	int c;
-	size_t n = (size_t)argc;
-	memset(&a, 0, sizeof(a));
-	a.seccomp = -1;
-	s->env = xcalloc(n, sizeof(*s->env));
-	s->cgroups = xcalloc(n, sizeof(*s->cgroups));
-	a.cap_add = xcalloc(n, sizeof(*a.cap_add));
-	a.cap_drop = xcalloc(n, sizeof(*a.cap_drop));
 	if (ctr_opt_build(options, &g) < 0)
 		return ctr_fail(e, 0, "option table too long");
 	s->cwd = NULL;
 	ctr_spec_default_mounts(s, false);  /* the volumes come after these */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
-		int r = set_opt(s, &a, c, optarg, e);
+		int r = set_opt(s, a, c, optarg, e);
 		if (r < 0)
 			return -1;
 		if (r > 0)
@@ -241,25 +235,44 @@ int args_parse(struct ctr_spec *s, int argc, char **argv, struct ctr_err *e)
 	if (!s->join && optind < argc)
 		s->rootfs = argv[optind++];
 	s->argv = argv + optind;
-	if (check_opts(s, &a, e) < 0)
+	if (check_opts(s, a, e) < 0)
 		return -1;
 	if (s->join) {
 		s->device_cgroup = NULL;  /* the group has its rules already */
+		for (size_t i = 0; i < s->nmounts; i++)
+			free(s->mounts[i].owned);
 		s->nmounts = 0;
 	} else {
-		new_container(s, &a);
+		new_container(s, a);
 	}
-	if (caps_compute(&s->caps.bounding, a.privileged, a.cap_drop, a.ndrop,
-			 a.cap_add, a.nadd, e) < 0)
+	if (caps_compute(&s->caps.bounding, a->privileged, a->cap_drop, a->ndrop,
+			 a->cap_add, a->nadd, e) < 0)
 		return -1;
 	s->caps.effective = s->caps.permitted = s->caps.bounding;
 	s->caps.root_only = true;
-	s->seccomp = (a.seccomp < 0 ? !a.privileged : a.seccomp) ? CTR_SECCOMP_DEFAULT : CTR_SECCOMP_NONE;
-	s->no_new_privs = !a.privileged;
-	s->rootfs_nodev = !a.privileged;
+	s->seccomp = (a->seccomp < 0 ? !a->privileged : a->seccomp) ? CTR_SECCOMP_DEFAULT : CTR_SECCOMP_NONE;
+	s->no_new_privs = !a->privileged;
+	s->rootfs_nodev = !a->privileged;
 	if (s->join)
 		s->rootfs_ro = false;
 	if (!s->cwd)
 		s->cwd = "/";
 	return 0;
+}
+
+/* argv into s (ctr_spec_init'ed). s keeps pointers into argv. */
+int args_parse(struct ctr_spec *s, int argc, char **argv, struct ctr_err *e)
+{
+	static struct args a;  /* s->uid_map and gid_map point here */
+	size_t n = (size_t)argc;
+	memset(&a, 0, sizeof(a));
+	a.seccomp = -1;
+	s->env = xcalloc(n, sizeof(*s->env));
+	s->cgroups = xcalloc(n, sizeof(*s->cgroups));
+	a.cap_add = xcalloc(n, sizeof(*a.cap_add));
+	a.cap_drop = xcalloc(n, sizeof(*a.cap_drop));
+	int r = parse(s, &a, argc, argv, e);
+	free(a.cap_add);
+	free(a.cap_drop);
+	return r;
 }

@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Set K=V in env (n entries, room for more), replacing an existing K. */
+/* Set K=V in env (n entries, room for more, all allocated), replacing (and
+ * freeing) an existing K; env takes kv. */
 void env_put(char **env, size_t *n, char *kv)
 {
 	size_t klen = strcspn(kv, "=");
 	for (size_t i = 0; i < *n; i++) {
 		if (strncmp(env[i], kv, klen) == 0 && env[i][klen] == '=') {
+			free(env[i]);
 			env[i] = kv;
 			return;
 		}
@@ -24,13 +26,14 @@ void env_put(char **env, size_t *n, char *kv)
 	env[(*n)++] = kv;
 }
 
+/* "K=V" (or K alone when v is NULL), allocated. */
 static char *env_fmt(const char *k, const char *v)
 {
-	size_t len = strlen(k) + strlen(v) + 2;
+	size_t len = strlen(k) + (v ? strlen(v) + 1 : 0) + 1;
 	char *s = malloc(len);
 	if (!s)
 		die_errno("malloc");
-	snprintf(s, len, "%s=%s", k, v);
+	snprintf(s, len, v ? "%s=%s" : "%s", k, v ? v : "");
 	return s;
 }
 
@@ -55,20 +58,25 @@ char **env_build(const char *const *add, size_t nadd, const char *hostname,
 	const char *term = getenv("TERM");
 	if (!env)
 		die_errno("calloc");
-	env[n++] = "PATH=" DEFAULT_PATH;
+	env[n++] = env_fmt("PATH", DEFAULT_PATH);
 	env[n++] = env_fmt("HOME", home);
 	env[n++] = env_fmt("HOSTNAME", hostname);
 	if (tty)
 		env[n++] = env_fmt("TERM", term && *term ? term : "xterm");
 	for (size_t i = 0; i < nadd; i++) {
 		const char *kv = add[i];
-		if (!strchr(kv, '=')) {
-			const char *v = getenv(kv);
-			if (!v)
-				continue;
-			kv = env_fmt(kv, v);
-		}
-		env_put(env, &n, (char *)kv);
+		const char *v = strchr(kv, '=') ? NULL : getenv(kv);
+		if (!strchr(kv, '=') && !v)
+			continue;
+		env_put(env, &n, env_fmt(kv, v));
 	}
 	return env;
+}
+
+/* Free an environment of env_build. */
+void env_free(char **env)
+{
+	for (char **p = env; *p; p++)
+		free(*p);
+	free(env);
 }

@@ -11,5 +11,6 @@ void env_put(char **env, size_t *n, char *kv);
 const char *env_get(char *const *env, const char *k);
 char **env_build(const char *const *add, size_t nadd, const char *hostname,
 		 const char *home, bool tty);
+void env_free(char **env);
 
 #endif

@@ -74,7 +74,8 @@ int exec_search(char **argv, char **envp)
 	}
 	for (const char *p = path ? path : ""; ; p += strcspn(p, ":") + 1) {
 		int len = (int)strcspn(p, ":");
-		if (snprintf(buf, sizeof(buf), "%.*s/%s", len, len ? p : ".", prog) < (int)sizeof(buf)) {
+		/* an empty entry is the current directory: ".", all of it */
+		if (snprintf(buf, sizeof(buf), "%.*s/%s", len ? len : 1, len ? p : ".", prog) < (int)sizeof(buf)) {
 			execve(buf, argv, envp);
 			if (errno == EACCES)
 				err = EACCES;

@@ -88,3 +88,16 @@ void ctr_spec_protect(struct ctr_spec *s)
 	for (size_t i = 0; i < NELEM(readonly_paths); i++)
 		ctr_spec_mount(s, CTR_MOUNT_READONLY, readonly_paths[i])->optional = true;
 }
+
+/* Free what the spec owns (its arrays, the mounts' storage; fds are the
+ * executor's); s is zeroed. Not needed before exec: for tests and for a
+ * runtime that builds more than one spec. */
+void ctr_spec_free(struct ctr_spec *s)
+{
+	for (size_t i = 0; i < s->nmounts; i++)
+		free(s->mounts[i].owned);
+	free(s->mounts);
+	free(s->env);
+	free(s->cgroups);
+	memset(s, 0, sizeof(*s));
+}

@@ -32,6 +32,7 @@ struct ctr_mount {
 	unsigned long propagation;/* MS_PRIVATE, MS_SLAVE, ... on dst; 0: none */
 	const char *data;         /* FS: mount data */
 	bool optional;            /* a missing dst is skipped (masked, ro paths) */
+	char *owned;              /* storage src/dst point into, freed with the spec */
 	int tree;                 /* BIND: detached copy made by the parent, -1 */
 };
 
@@ -92,6 +93,7 @@ void ctr_spec_init(struct ctr_spec *s);
 struct ctr_mount *ctr_spec_mount(struct ctr_spec *s, enum ctr_mount_kind kind, const char *dst);
 void ctr_spec_default_mounts(struct ctr_spec *s, bool privileged);
 void ctr_spec_protect(struct ctr_spec *s);
+void ctr_spec_free(struct ctr_spec *s);
 uint64_t ctr_default_caps(void);
 
 #endif
