@@ -3,10 +3,11 @@
  * capabilities, seccomp, execve(2)).
  *
  * Usage:
- *   nsenter-chroot [options] ROOTFS prog...
- *   nsenter-chroot --join PID [options] prog...
+ *   nsenter-chroot [options] [--] ROOTFS prog...
+ *   nsenter-chroot --join PID [options] [--] prog...
  *
- * Options (parsing stops at ROOTFS, or at PROG with --join):
+ * Options (parsing stops at ROOTFS, or at PROG with --join, or after `--`:
+ * callers pass `--` so that no word of the command is ever read as an option):
  *   -n, --netns PATH     setns(2) into the network namespace at PATH
  *       --net-host       stay in the caller's network namespace
  *                        (default: a new namespace with only `lo`, brought up)
@@ -14,8 +15,9 @@
  *                        with --join only $HOSTNAME (default: the container's)
  *   -w, --workdir DIR    working directory inside the container (default /;
  *                        created when missing)
- *   -e, --env K=V        add K=V to the clean environment; `K` alone copies the
- *                        caller's K (repeatable; later values win)
+ *   -e, --env K=V        add K=V to the clean environment (repeatable; later
+ *                        values win); K must not be empty. Nothing is copied from
+ *                        the caller's environment (`K` alone is a usage error)
  *       --pid-file FILE  write the host PID of PID 1 there once PROG is exec'd
  *       --cgroup DIR     move the container into DIR (DIR/cgroup.procs) before
  *                        it runs a single step of its own (repeatable)
@@ -121,14 +123,14 @@
 extern char **environ;
 
 static const char usage_text[] =
-	"usage: nsenter-chroot [options] ROOTFS PROG [ARG...]\n"
-	"       nsenter-chroot --join PID [options] PROG [ARG...]\n"
+	"usage: nsenter-chroot [options] [--] ROOTFS PROG [ARG...]\n"
+	"       nsenter-chroot --join PID [options] [--] PROG [ARG...]\n"
 	"options:\n"
 	"  -n, --netns PATH     join the network namespace at PATH\n"
 	"      --net-host       stay in the caller's network namespace\n"
 	"  -h, --hostname NAME  hostname (default ctr)\n"
 	"  -w, --workdir DIR    working directory in the container (default /)\n"
-	"  -e, --env K=V        add to the clean environment (repeatable)\n"
+	"  -e, --env K=V        add to the clean environment (repeatable; no bare K)\n"
 	"      --pid-file FILE  write the host PID of the container's PID 1\n"
 	"      --cgroup DIR     join DIR/cgroup.procs first (repeatable)\n"
 	"      --device-cgroup DIR  allow only the harmless devices in group DIR, join it\n"
@@ -353,7 +355,11 @@ static bool set_opt(struct opts *o, int c)
 	case OPT_NET_HOST: o->net_host = true; break;
 	case 'h': o->hostname = optarg; break;
 	case 'w': o->workdir = optarg; break;
-	case 'e': o->env[o->nenv++] = optarg; break;
+	case 'e':
+		if (optarg[0] == '=' || !strchr(optarg, '='))
+			misuse("--env: expected K=V, not %s", optarg);
+		o->env[o->nenv++] = optarg;
+		break;
 	case OPT_PID_FILE: o->pid_file = optarg; break;
 	case OPT_CGROUP: o->cgroups[o->ncgroups++] = optarg; break;
 	case OPT_DEVICE_CGROUP:
@@ -641,7 +647,8 @@ static const char *env_get(char *const *env, const char *k)
 }
 
 /* The clean environment of PROG: nothing from the caller but TERM on a tty
- * and the --env values, so the host's settings never leak into a container. */
+ * and the --env values (all K=V: set_opt refuses a bare K), so the host's
+ * settings never leak into a container. */
 static char **build_env(const struct opts *o, const char *hostname, const char *home)
 {
 	char **env = calloc(o->nenv + 5, sizeof(*env));
@@ -654,16 +661,8 @@ static char **build_env(const struct opts *o, const char *hostname, const char *
 	env[n++] = env_fmt("HOSTNAME", hostname);
 	if (isatty(0) || o->console_fd >= 0)
 		env[n++] = env_fmt("TERM", term && *term ? term : "xterm");
-	for (size_t i = 0; i < o->nenv; i++) {
-		const char *kv = o->env[i];
-		if (!strchr(kv, '=')) {
-			const char *v = getenv(kv);
-			if (!v)
-				continue;
-			kv = env_fmt(kv, v);
-		}
-		env_put(env, &n, (char *)kv);
-	}
+	for (size_t i = 0; i < o->nenv; i++)
+		env_put(env, &n, (char *)o->env[i]);
 	return env;
 }
 
