@@ -272,7 +272,7 @@ check_workdir() {
 
 #HELP run [OPTIONS] IMAGE [CMD [ARG...]]   run a command in a new container
 #HELP     -d  detach   -i  keep stdin   -t  terminal   --rm   --name NAME   -h|--hostname NAME
-#HELP     -e|--env K=V   -w|--workdir DIR   --net bridge|none|host   -p [IP:]HPORT:CPORT[/udp]
+#HELP     -e|--env K=V|K   -w|--workdir DIR   --net bridge|none|host   -p [IP:]HPORT:CPORT[/udp]
 #HELP     -m|--memory SIZE   --memory-swap SIZE   --cpus N.N   --cpu-shares N   --pids-limit N   --init
 ctr_run() {
 	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
