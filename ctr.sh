@@ -109,6 +109,8 @@ ctr_state() {
 	_sd=$CTR_ROOT/containers/$1
 	ST=created ST_CODE='' ST_PID='' ST_FINISHED=''
 	[ -f "$_sd/pid" ] && read -r ST_PID <"$_sd/pid"
+	# a pid is what stop signals: never 0, -1 (every process), 1 (the host's init) or not a number
+	case $ST_PID in 0* | 1 | *[!0-9]*) ST_PID='' ;; esac
 	if [ -f "$_sd/exit" ]; then
 		read -r ST_CODE ST_FINISHED <"$_sd/exit"
 		ST=exited

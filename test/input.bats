@@ -290,3 +290,17 @@ env_image() {
 	run -125 "$TOP/build/nsenter-chroot" --env =x -- / true
 	assert_output --partial "--env: expected K=V"
 }
+
+@test "a pid file that holds no pid (-1, 0, 1, junk) is never taken for PID 1 (stop would signal it)" {
+	start victim
+	for p in -1 0 1 ' 1' "$PID x"; do
+		printf '%s\n' "$p" >"$CTR_ROOT/containers/$ID/pid"
+		# kill -0 -1 succeeds as root: the old code called such a container running, and stop
+		# sent SIGTERM to -1, every process of the host
+		run ctr inspect victim
+		assert_success
+		assert_equal "$(jq -r '"\(.state) \(.pid)"' <<<"$output")" "created 0"
+	done
+	printf '%s\n' "$PID" >"$CTR_ROOT/containers/$ID/pid"
+	still_running
+}
