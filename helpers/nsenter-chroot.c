@@ -3,8 +3,8 @@
  * capabilities, seccomp, execve(2)).
  *
  * Usage:
- *   nsenter-chroot [options] [--] ROOTFS prog...
- *   nsenter-chroot --join PID [options] [--] prog...
+ *   nsenter-chroot [options] ROOTFS prog...
+ *   nsenter-chroot --join PID [options] prog...
  *
  * Options (parsing stops at ROOTFS, or at PROG with --join, or after `--`:
  * callers pass `--` so that no word of the command is ever read as an option):
@@ -123,8 +123,8 @@
 extern char **environ;
 
 static const char usage_text[] =
-	"usage: nsenter-chroot [options] [--] ROOTFS PROG [ARG...]\n"
-	"       nsenter-chroot --join PID [options] [--] PROG [ARG...]\n"
+	"usage: nsenter-chroot [options] ROOTFS PROG [ARG...]\n"
+	"       nsenter-chroot --join PID [options] PROG [ARG...]\n"
 	"options:\n"
 	"  -n, --netns PATH     join the network namespace at PATH\n"
 	"      --net-host       stay in the caller's network namespace\n"
