@@ -132,7 +132,9 @@ net_subnet() {
 
 # net_check_bridge: every bridge name the subnet may need fits in 15 characters (IFNAMSIZ).
 net_check_bridge() {
-	case $CTR_BRIDGE in '' | -* | *[!A-Za-z0-9_.-]*) die "CTR_BRIDGE $CTR_BRIDGE: use [A-Za-z0-9_.-]" ;; esac
+	case $CTR_BRIDGE in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9_.-]*)
+		die "CTR_BRIDGE $CTR_BRIDGE: use [A-Za-z0-9_.-], starting with a letter or digit" ;;
+	esac
 	n_last=$CTR_BRIDGE
 	[ "$NET_NSLICES" -eq 1 ] || n_last=$CTR_BRIDGE-$((NET_NSLICES - 1))
 	[ ${#n_last} -le 15 ] ||
@@ -167,16 +169,17 @@ net_ports_clash() {
 	[ "$2" = "$5" ] || [ "$2" = 0.0.0.0 ] || [ "$5" = 0.0.0.0 ]
 }
 
-#   net_validate: check --net, $CTR_SUBNET, $CTR_BRIDGE and every -p; NET_PORTS = the normalised -p
-#   list, one "PROTO HOSTIP HOSTPORT CTRPORT" per line. Dies on the first bad value.
+#   net_validate: check --net, $CTR_SUBNET, $CTR_BRIDGE and every -p (R_PORTS: a list of ctr.sh's
+#   list_add); NET_PORTS = the normalised -p list, one "PROTO HOSTIP HOSTPORT CTRPORT" per line
+#   (checked words: no newline or space inside). Dies on the first bad value.
 net_validate() {
 	case ${R_NET:-bridge} in bridge | none | host) ;; *) die "--net $R_NET: must be bridge, none or host" ;; esac
 	NET_PORTS=''
 	[ "${R_NET:-bridge}" = bridge ] || return 0
 	net_subnet
 	net_check_bridge
-	while IFS= read -r n_spec; do
-		[ -n "$n_spec" ] || continue
+	eval "set -- ${R_PORTS:-}"
+	for n_spec; do
 		net_parse_port "$n_spec"
 		while IFS= read -r n_prev; do
 			[ -z "$n_prev" ] || ! net_ports_clash "${n_prev% *}" "${NET_P% *}" || die "-p $n_spec: published twice"
@@ -184,9 +187,7 @@ net_validate() {
 $NET_PORTS
 EOF
 		NET_PORTS="$NET_PORTS$NET_P$NET_NL"
-	done <<EOF
-${R_PORTS:-}
-EOF
+	done
 }
 
 # ---------------------------------------------------------------- allocation (under ctr.sh's lock)

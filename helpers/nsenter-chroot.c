@@ -6,7 +6,8 @@
  *   nsenter-chroot [options] ROOTFS prog...
  *   nsenter-chroot --join PID [options] prog...
  *
- * Options (parsing stops at ROOTFS, or at PROG with --join):
+ * Options (parsing stops at ROOTFS, or at PROG with --join, or after `--`:
+ * callers pass `--` so that no word of the command is ever read as an option):
  *   -n, --netns PATH     setns(2) into the network namespace at PATH
  *       --net-host       stay in the caller's network namespace
  *                        (default: a new namespace with only `lo`, brought up)
@@ -14,8 +15,9 @@
  *                        with --join only $HOSTNAME (default: the container's)
  *   -w, --workdir DIR    working directory inside the container (default /;
  *                        created when missing)
- *   -e, --env K=V        add K=V to the clean environment; `K` alone copies the
- *                        caller's K (repeatable; later values win)
+ *   -e, --env K=V        add K=V to the clean environment (repeatable; later
+ *                        values win); K must not be empty. Nothing is copied from
+ *                        the caller's environment (`K` alone is a usage error)
  *       --pid-file FILE  write the host PID of PID 1 there once PROG is exec'd
  *       --cgroup DIR     move the container into DIR (DIR/cgroup.procs) before
  *                        it runs a single step of its own (repeatable)

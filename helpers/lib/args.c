@@ -25,7 +25,7 @@ static const struct ctr_opt options[] = {
 	{ "net-host", OPT_NET_HOST, NULL, "stay in the caller's network namespace" },
 	{ "hostname", 'h', "NAME", "hostname (default ctr)" },
 	{ "workdir", 'w', "DIR", "working directory in the container (default /)" },
-	{ "env", 'e', "K=V", "add to the clean environment (repeatable)" },
+	{ "env", 'e', "K=V", "add to the clean environment (repeatable; no bare K)" },
 	{ "pid-file", OPT_PID_FILE, "FILE", "write the host PID of the container's PID 1" },
 	{ "cgroup", OPT_CGROUP, "DIR", "join DIR/cgroup.procs first (repeatable)" },
 	{ "device-cgroup", OPT_DEVICE_CGROUP, "DIR", "allow only the harmless devices in group DIR, join it" },
@@ -126,7 +126,11 @@ static int set_opt(struct ctr_spec *s, struct args *a, int c, const char *arg, s
 	case OPT_NET_HOST: a->net_host = true; break;
 	case 'h': s->hostname = arg; break;
 	case 'w': s->cwd = arg; break;
-	case 'e': s->env[s->nenv++] = arg; break;
+	case 'e':
+		if (arg[0] == '=' || !strchr(arg, '='))
+			return ctr_misuse(e, "--env: expected K=V, not %s", arg);
+		s->env[s->nenv++] = arg;
+		break;
 	case OPT_PID_FILE: s->pid_file = arg; break;
 	case OPT_CGROUP: s->cgroups[s->ncgroups++] = arg; break;
 	case OPT_DEVICE_CGROUP:

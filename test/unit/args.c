@@ -102,7 +102,12 @@ static void test_args(void)
 	   !s.hostname, "--join: no ROOTFS; volumes, userns, read-only root ignored");
 	ok(P("--cap-drop", "ALL", "--cap-add", "net_admin", "/r", "p") == 0, "caps");
 	ok(s.caps.bounding == 0 || s.caps.bounding == 1ULL << 12, "drop ALL, add NET_ADMIN");
-	ok(P("-e", "A=1", "-e", "B", "/r", "p") == 0 && s.nenv == 2, "--env values kept in order");
+	ok(P("-e", "A=1", "-e", "B=", "/r", "p") == 0 && s.nenv == 2, "--env values kept in order");
+	ok(P("-e", "B", "/r", "p") < 0, "--env K alone: misuse (nothing copied from the caller)");
+	is_str(e.msg, "--env: expected K=V, not B", "... named");
+	ok(P("-e", "=x", "/r", "p") < 0, "--env with an empty K: misuse");
+	ok(P("--", "/r", "--cap-add", "ALL") == 0 && strcmp(s.argv[0], "--cap-add") == 0,
+	   "after --, the command's words are not options");
 
 	ok(P(NULL) < 0 && e.hint, "no arguments: misuse");
 	is_str(e.msg, "ROOTFS and PROG required", "... ROOTFS and PROG required");
