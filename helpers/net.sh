@@ -14,7 +14,8 @@
 #   $CTR_ROOT/containers/<cid>/net: the container's facts, key=value (written by net_alloc).
 # Kernel objects: netns <prefix>-<cid>; veth v<cid> with ifalias <prefix>:<cid>; bridges with
 #   ifalias <prefix>:net; nat chain <prefix>-PORTS; iptables rules commented <prefix>:<cid>
-#   (published ports) or <prefix>:net (shared by all containers).
+#   (published ports) or <prefix>:net (shared by all containers); the nftables table
+#   `bridge <prefix>` that binds each port to its container's MAC and IP (see net_nft_table).
 # Test hook: CTR_TEST_KILL_AT=alloc|rules|bridge|veth|addr|ports|etc: a run SIGKILLs itself there.
 
 : "${CTR_BRIDGE:=ctr0}"
@@ -24,6 +25,7 @@ NET_DIR=$CTR_ROOT/net
 NET_CHAIN=$CTR_PREFIX-PORTS
 NET_NL='
 '
+NET_NFT="bridge $CTR_PREFIX" # family and name of the anti-spoofing table
 
 # ---------------------------------------------------------------- small helpers
 
@@ -173,6 +175,10 @@ net_validate() {
 	case ${R_NET:-bridge} in bridge | none | host) ;; *) die "--net $R_NET: must be bridge, none or host" ;; esac
 	NET_PORTS=''
 	[ "${R_NET:-bridge}" = bridge ] || return 0
+	# the prefix names the nftables table: an nft identifier
+	case $CTR_PREFIX in [A-Za-z]*) ;; *) die "CTR_PREFIX $CTR_PREFIX: must start with a letter" ;; esac
+	case $CTR_PREFIX in *[!A-Za-z0-9_.-]*) die "CTR_PREFIX $CTR_PREFIX: use [A-Za-z0-9_.-]" ;; esac
+	need nft nftables
 	net_subnet
 	net_check_bridge
 	while IFS= read -r n_spec; do
@@ -364,13 +370,20 @@ net_in_ip() {
 	net_in "$1" sh -c "$NET_SYSCTL && exec ip -batch -"
 }
 
-# net_veth CID: the netns, and a veth pair whose container end is born inside it as eth0 (no
-# rename, no move); then the container side: lo, address, default route. Two ip processes.
+# net_veth CID: bind the port to the container's MAC and IP (net_nft_elems; the nft process runs
+# in the background, beside the two ip processes), the netns, and a veth pair whose container end
+# is born inside it as eth0 (no rename, no move); then the container side: lo, address, default
+# route. The container's first process starts after the port is bound (net_nft_wait).
 # The network is IPv4 only: neither end gets an IPv6 link-local address (addrgenmode none, set
 # before up), so a new port sends no DAD, router solicitation or MLD that the bridge would flood
 # to every other container on it (docker disables IPv6 on an IPv4-only network's interfaces too).
 net_veth() {
 	n_ns=$CTR_PREFIX-$1
+	net_nft_elems add
+	nft -f - 2>/dev/null <<EOF &
+$NET_ELEMS
+EOF
+	NET_NFT_PID=$!
 	ip -batch - <<EOF || die "network: cannot create netns $n_ns and veth $NETC_VETH"
 netns add $n_ns
 link add $NETC_VETH master $NETC_BRIDGE type veth peer name eth0 address $NETC_MAC netns $n_ns
@@ -384,6 +397,82 @@ link set eth0 addrgenmode none up
 route add default via $NETC_GW
 EOF
 	net_kill_at addr
+	# it fails when the table is gone (an older ctr made the bridge, `nft flush ruleset`...)
+	net_nft_wait || { net_lock; net_nft_repair; net_unlock; }
+}
+
+# ---------------------------------------------------------------- anti-spoofing (nftables)
+
+# net_nft_elems VERB: NET_ELEMS = the nft commands that VERB (add or delete) the elements of the
+# container of NETC_*: its port in the set ifs, and port . MAC . IP in the set ports.
+net_nft_elems() {
+	NET_ELEMS="$1 element $NET_NFT ifs { \"$NETC_VETH\" }$NET_NL"
+	NET_ELEMS="$NET_ELEMS$1 element $NET_NFT ports { \"$NETC_VETH\" . $NETC_MAC . $NETC_IP }"
+}
+
+# net_nft_wait: the status of the background nft of net_veth or net_teardown (0 if none).
+net_nft_wait() {
+	[ -n "${NET_NFT_PID:-}" ] || return 0
+	n_pid=$NET_NFT_PID NET_NFT_PID=''
+	wait "$n_pid"
+}
+
+# net_nft_table: the nft commands that make the table of this prefix, or refresh a table that
+# exists (one transaction: its chains are emptied and filled again; the sets keep their elements).
+# Only the ports in the set ifs (ctr's veths of this prefix) are filtered:
+#   port_in  (frames a container sends; bridge prerouting, before the bridge learns the source or
+#            picks a port): IPv4 with the port's MAC and IP as source, ARP (Ethernet, IPv4) whose
+#            source MAC and sender MAC and IP are the port's; everything else (IPv6, VLAN tags,
+#            other ethertypes, forged sources) is dropped.
+#   port_out (frames the bridge sends to a port: forwarded from another port, or from the host):
+#            broadcast and multicast, or unicast to the port's MAC and IP (ARP: target IP). A frame
+#            flooded because its MAC is unknown (an entry aged out) reaches no other container.
+net_nft_table() {
+	n_t=$NET_NFT
+	cat <<EOF
+add table $n_t
+add set $n_t ports { type ifname . ether_addr . ipv4_addr; }
+add set $n_t ifs { type ifname; }
+add chain $n_t prerouting { type filter hook prerouting priority -200; policy accept; }
+add chain $n_t forward { type filter hook forward priority -200; policy accept; }
+add chain $n_t output { type filter hook output priority -200; policy accept; }
+add chain $n_t port_in
+add chain $n_t port_out
+flush chain $n_t prerouting
+flush chain $n_t forward
+flush chain $n_t output
+flush chain $n_t port_in
+flush chain $n_t port_out
+add rule $n_t prerouting iifname @ifs goto port_in
+add rule $n_t forward oifname @ifs goto port_out
+add rule $n_t output oifname @ifs goto port_out
+add rule $n_t port_in ether type ip iifname . ether saddr . ip saddr @ports accept
+add rule $n_t port_in ether type arp arp htype 1 arp ptype ip arp hlen 6 arp plen 4 iifname . ether saddr . arp saddr ip @ports iifname . arp saddr ether . arp saddr ip @ports accept
+add rule $n_t port_in drop
+add rule $n_t port_out ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 accept
+add rule $n_t port_out ether type ip oifname . ether daddr . ip daddr @ports accept
+add rule $n_t port_out ether type arp arp htype 1 arp ptype ip arp hlen 6 arp plen 4 oifname . ether daddr . arp daddr ip @ports accept
+add rule $n_t port_out drop
+EOF
+}
+
+# net_nft_exists: the table of this prefix exists.
+net_nft_exists() {
+	nft list tables bridge 2>/dev/null | grep -qxF "table $NET_NFT"
+}
+
+# net_nft_repair: make (or refresh) the table with the elements of every container on a bridge,
+# in one transaction. Under net_lock. A table removed by hand comes back with every port bound.
+net_nft_repair() {
+	{
+		net_nft_table
+		for n_f in "$CTR_ROOT"/containers/*/net; do # in the pipe's subshell: NETC_* stay the caller's
+			n_id=${n_f%/net}
+			net_read "${n_id##*/}" && [ -n "$NETC_VETH" ] || continue
+			net_nft_elems add
+			printf '%s\n' "$NET_ELEMS"
+		done
+	} | nft -f - || die "nftables: cannot make table $NET_NFT"
 }
 
 # net_dnat_rules CID OP: NET_RULES = iptables-restore lines (OP is -A or -D) for NETC_PORTS. The
@@ -520,6 +609,8 @@ net_rules_ensure() {
 	# forwarding: out of the containers, and back in for answers and published ports
 	net_rule_ensure filter FORWARD ACCEPT -s "$CTR_SUBNET"
 	net_rule_ensure filter FORWARD ACCEPT -d "$CTR_SUBNET" -m conntrack --ctstate RELATED,ESTABLISHED,DNAT
+	# each container port bound to its MAC and IP (the elements are added by net_veth)
+	net_nft_table | nft -f - || die "nftables: cannot make table $NET_NFT"
 }
 
 # ---------------------------------------------------------------- /etc files
@@ -579,8 +670,20 @@ net_etc() {
 #   net_teardown CID: remove the container's published ports, netns (which takes its veth with
 #   it) and address records. Idempotent: fine on a half-made container and when run twice.
 net_teardown() {
+	net_nft_wait # a failed run's background nft (net_veth) is done before its elements go
 	net_read "$1"
 	n_rc=0
+	if [ -n "$NETC_VETH" ]; then
+		# added first, so the deletion cannot fail on an element already gone; beside ip netns del
+		net_nft_elems add
+		n_el=$NET_ELEMS
+		net_nft_elems delete
+		nft -f - 2>/dev/null <<EOF &
+$n_el
+$NET_ELEMS
+EOF
+		NET_NFT_PID=$!
+	fi
 	if [ -n "$NETC_PORTS" ]; then
 		net_dnat_rules "$1" -D
 		printf '*nat\n%sCOMMIT\n' "$NET_RULES" | iptables-restore -w --noflush 2>/dev/null ||
@@ -595,6 +698,8 @@ net_teardown() {
 $NETC_PORTS
 EOF
 	[ -z "$NETC_IP" ] || net_release "$NET_DIR/ips/$NETC_IP" "$1"
+	# it fails when there is no table (then there is nothing to remove)
+	net_nft_wait || ! net_nft_exists || n_rc=1
 	return "$n_rc"
 }
 
@@ -643,6 +748,7 @@ net_cleanup() {
 		ip link del "v$n_id" && printf 'removed veth v%s\n' "$n_id"
 	done
 	net_cleanup_rules
+	net_cleanup_nft
 	for n_p in "$NET_DIR"/ips/* "$NET_DIR"/ports/*/*; do
 		[ -s "$n_p" ] && ! net_owner "$n_p" || continue
 		printf 'released %s (container %s)\n' "${n_p#"$NET_DIR"/}" "$NET_OWNER"
@@ -662,6 +768,28 @@ net_cleanup_rules() {
 	[ -z "$n_gone" ] || net_rules_drop "$CTR_PREFIX:(${n_gone#|})"
 }
 
+# net_cleanup_nft: the elements of the table whose port is the veth of a container that is gone
+# (the elements of a port that is not v<cid> are left: ctr did not add them).
+net_cleanup_nft() {
+	net_nft_exists || return 0
+	n_cmds=$(nft -j list set "bridge" "$CTR_PREFIX" ifs 2>/dev/null |
+		jq -r '.nftables[].set.elem[]? | "ifs { \"\(.)\" }"'
+	nft -j list set "bridge" "$CTR_PREFIX" ports 2>/dev/null |
+		jq -r '.nftables[].set.elem[]?.concat | "ports { \"\(.[0])\" . \(.[1]) . \(.[2]) }"')
+	n_del=''
+	while IFS= read -r n_l; do
+		n_v=${n_l#*\"} n_v=${n_v%%\"*}
+		n_id=${n_v#v}
+		[ "v$n_id" = "$n_v" ] && net_is_cid "$n_id" && [ ! -d "$CTR_ROOT/containers/$n_id" ] || continue
+		n_del="${n_del}delete element $NET_NFT $n_l$NET_NL"
+	done <<EOF
+$n_cmds
+EOF
+	[ -n "$n_del" ] || return 0
+	printf '%s' "$n_del" | nft -f - || return 1
+	printf '%s' "$n_del" | sed 's/^delete element /removed nft element: /'
+}
+
 #   net_remove: remove ctr's bridges, the <prefix>:net rules and the ports chain; refused while a
 #   container holds an address. IPv4 forwarding stays on (other software may rely on it).
 net_remove() {
@@ -679,6 +807,9 @@ net_remove() {
 	if iptables -w -t nat -n -L "$NET_CHAIN" >/dev/null 2>&1; then
 		iptables -w -t nat -F "$NET_CHAIN" && iptables -w -t nat -X "$NET_CHAIN" &&
 			printf 'removed iptables chain: -t nat %s\n' "$NET_CHAIN"
+	fi
+	if net_nft_exists; then
+		nft delete table "bridge" "$CTR_PREFIX" && printf 'removed nft table: %s\n' "$NET_NFT"
 	fi
 	rm -f "$NET_DIR/layout"
 	net_unlock
