@@ -30,8 +30,9 @@ NET_NFT="bridge $CTR_PREFIX" # family and name of the anti-spoofing table
 # ---------------------------------------------------------------- small helpers
 
 # net_kill_at STEP: the test hook (see above). Only called from the main shell, never a subshell.
+# The background nft of net_veth finishes first, so a test's cleanup never races with it.
 net_kill_at() {
-	[ "${CTR_TEST_KILL_AT:-}" != "$1" ] || kill -KILL $$
+	[ "${CTR_TEST_KILL_AT:-}" != "$1" ] || { net_nft_wait; kill -KILL $$; }
 }
 
 # net_valid_ip A.B.C.D: decimal octets without leading zeros (sh arithmetic reads 010 as octal).
