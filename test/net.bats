@@ -36,7 +36,7 @@ listening() {
 	ctr logs "$1" | grep -q '^listening on'
 }
 
-# net_objects [ID...]: every netns, veth, iptables rule, nft element and address record of the test's prefix
+# net_objects [ID...]: every netns, veth, iptables rule and address record of the test's prefix
 # (or of the given containers only) that still exists, one per line.
 net_objects() {
 	local ids='[0-9a-f]{12}' l alias
@@ -48,7 +48,6 @@ net_objects() {
 			[ "$alias" = "$CTR_PREFIX:${l#v}" ] && echo "veth $l"
 	done
 	iptables-save | grep -E -- "--comment \"?$CTR_PREFIX:$ids\"?( |\$)" | sed 's/^/rule /'
-	nft list set bridge "$CTR_PREFIX" ifs 2>/dev/null | grep -oE "\"v$ids\"" | sed 's/^/nft element /'
 	grep -lxE "$ids" "$CTR_ROOT"/net/ips/* 2>/dev/null | sed 's/^/record /'
 	return 0
 }
