@@ -481,9 +481,10 @@ net_nft_exists() {
 net_nft_repair() {
 	[ -f "$NET_DIR/layout" ] || return 0
 	read -r n_sub n_slen n_br <"$NET_DIR/layout" || return 0
-	net_subnet
 	# the bridges were made for the layout; with other settings the slices cannot be computed
-	[ "$n_sub $n_slen $n_br" = "$CTR_SUBNET $NET_SLEN $CTR_BRIDGE" ] || return 0
+	[ "$n_sub $n_br" = "$CTR_SUBNET $CTR_BRIDGE" ] || return 0
+	net_subnet
+	[ "$n_slen" = "$NET_SLEN" ] || return 0
 	n_cmds=''
 	for n_p in /sys/class/net/*; do
 		[ -d "$n_p/bridge" ] && net_alias "${n_p##*/}" && [ "$NET_ALIAS" = "$CTR_PREFIX:net" ] || continue
