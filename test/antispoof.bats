@@ -171,6 +171,7 @@ listening() {
 	assert_success
 	run ctr exec "$a" ethsend -n 5 eth0 "$(icmp_frame "$macb" "$maca" "$(bridge_ip)" "$ipb")"
 	assert_success
+	[ "$(in_echos "$b")" -eq 0 ]
 	# the same with a source address added to eth0
 	ctr exec "$a" ip addr add "$forged/24" dev eth0
 	run ctr exec "$a" ping -c 3 -W 1 -I "$forged" "$ipb"
