@@ -79,8 +79,9 @@ env_arg() {
 # check_env: the variables ctr.sh takes from its environment that name kernel objects or files
 # (netns, cgroups, iptables chains and comments, bridges) follow their grammar, once at start.
 check_env() {
-	case $CTR_PREFIX in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9_-]*)
-		die "CTR_PREFIX $CTR_PREFIX: use [A-Za-z0-9_-], starting with a letter or digit" ;;
+	# (it also names the nftables table `bridge PREFIX`: a letter first)
+	case $CTR_PREFIX in '' | [!A-Za-z]* | *[!A-Za-z0-9_-]*)
+		die "CTR_PREFIX $CTR_PREFIX: use [A-Za-z0-9_-], starting with a letter" ;;
 	esac
 	# the iptables chain <prefix>-PORTS has at most 28 characters
 	[ ${#CTR_PREFIX} -le 22 ] || die "CTR_PREFIX $CTR_PREFIX: at most 22 characters"
@@ -722,7 +723,7 @@ ctr_help() {
 	cat <<'EOF'
 
 Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CTR_SUBNET (10.99.0.0/16),
-             CTR_PREFIX (ctr: names of netns, cgroups and iptables comments)
+             CTR_PREFIX (ctr: names of netns, cgroups, iptables comments and the nft table)
 Exit status: the container command's status (128+N if killed by signal N); 125 ctr's own error;
              126 the command cannot be executed; 127 the command was not found.
 EOF

@@ -162,6 +162,8 @@ nothing_made() {
 	CTR_PREFIX=../x run -125 ctr run --rm busybox true
 	assert_output --partial "ctr: CTR_PREFIX ../x: use [A-Za-z0-9_-]"
 	CTR_PREFIX='a.b' run -125 ctr ps
+	CTR_PREFIX=9x run -125 ctr ps
+	assert_output "ctr: CTR_PREFIX 9x: use [A-Za-z0-9_-], starting with a letter"
 	CTR_PREFIX=aaaaaaaaaaaaaaaaaaaaaaa run -125 ctr ps
 	assert_output "ctr: CTR_PREFIX aaaaaaaaaaaaaaaaaaaaaaa: at most 22 characters"
 	CTR_BRIDGE=.. run -125 ctr ps
