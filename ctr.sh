@@ -366,8 +366,9 @@ container_remove() {
 	sec_teardown "$1"
 	_crn=''
 	[ ! -f "$_crm/name" ] || read -r _crn <"$_crm/name"
-	[ -z "$_crn" ] || [ "$(cat "$CTR_ROOT/names/$_crn" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
+	# the name goes last: a container that cannot be removed keeps it (rm NAME again)
 	subvol_rm "$_crm/rootfs" || return 1
+	[ -z "$_crn" ] || [ "$(cat "$CTR_ROOT/names/$_crn" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
 	rm -rf "$_crm"
 }
 

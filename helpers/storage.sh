@@ -33,14 +33,25 @@ pool_mount() {
 	mount -o loop "$CTR_POOL" "$CTR_ROOT"
 }
 
-# subvol_rm PATH: delete a subvolume if it exists (and anything nested in it).
+# subvol_rm PATH: delete a subvolume if it exists, whatever a container made in it. One
+# `btrfs subvolume delete` when nothing is in the way, else subvol_rm_hard.
 subvol_rm() {
 	[ -d "$1" ] || return 0
-	btrfs subvolume delete "$1" >/dev/null 2>&1 || {
-		btrfs property set -ts "$1" ro false >/dev/null 2>&1
-		rm -rf "$1"
-	}
+	btrfs subvolume delete "$1" >/dev/null 2>&1 || subvol_rm_hard "$1"
 	[ ! -e "$1" ]
+}
+
+# subvol_rm_hard PATH: what stops a subvolume delete or an rm -rf: nested subvolumes (a subvolume's
+# root directory is inode 256; a container with btrfs ioctls, --privileged or seccomp=unconfined,
+# can make them), read-only ones among them, immutable or append-only files (chattr +i/+a, with
+# CAP_LINUX_IMMUTABLE). Clear the flags (ro first: attributes cannot change in a read-only
+# subvolume), delete the nested subvolumes deepest first (find -depth lists a directory after its
+# contents), then PATH. find and chattr -R follow no symlink, so nothing outside PATH is touched.
+subvol_rm_hard() {
+	find "$1" -inum 256 -type d -exec btrfs property set -ts {} ro false \; >/dev/null 2>&1
+	chattr -R -f -i -a "$1" >/dev/null 2>&1
+	find "$1" -depth -mindepth 1 -inum 256 -type d -exec btrfs subvolume delete {} + >/dev/null 2>&1
+	btrfs subvolume delete "$1" >/dev/null 2>&1 || rm -rf "$1"
 }
 
 # new_id: 12 hex characters from /dev/urandom.
