@@ -247,6 +247,7 @@ RUN_JQ=$ENV_JQ'
 	   exposed_ports: ($i.exposed_ports // []), created: ($created | tonumber),
 	   rm: ($rm != ""), tty: ($tty != ""), interactive: ($iv != ""),
 	   security: ('"$SEC_JQ"' | if .user == "" then .user = ($i.user // "") else . end),
+	   storage: {size: ($ENV.ST_SIZE | if . == "" then null else tonumber end)},
 	   rootfs: $rootfs}
 	| tojson, (('"$SEC_ARGV_JQ"') as $sa | @sh "R_WD=\(.workdir) I_ENVQ=\(.env | map("--env", .) | @sh)"
 		+ " R_SECARGV=\($sa | @sh)\nset -- " + (.cmd | @sh))'
@@ -277,10 +278,11 @@ check_workdir() {
 #HELP     -d  detach   -i  keep stdin   -t  terminal   --rm   --name NAME   -h|--hostname NAME
 #HELP     -e|--env K=V|K   -w|--workdir DIR   --net bridge|none|host   -p [IP:]HPORT:CPORT[/udp]
 #HELP     -m|--memory SIZE   --memory-swap SIZE   --cpus N.N   --cpu-shares N   --pids-limit N   --init
+#HELP     --storage-opt size=SIZE   limit the data the container writes (btrfs quota; default CTR_STORAGE_SIZE)
 ctr_run() {
 	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
 	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENVL='' R_WD='' R_NET=bridge R_PORTS='' R_INIT='' I_ENVQ='' R_SECARGV=''
-	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS=''
+	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -302,6 +304,8 @@ ctr_run() {
 		--cpus) need_arg "$@"; R_CPUS=$2; shift ;;
 		-c | --cpu-shares) need_arg "$@"; R_SHARES=$2; shift ;;
 		--pids-limit) need_arg "$@"; R_PIDS=$2; shift ;;
+		--storage-opt) need_arg "$@"; R_STORAGE="$R_STORAGE$2
+"; shift ;;
 		--) shift; break ;;
 		-*) sec_opt "$@" || die "run: unknown option $1 (see ctr.sh help)"; shift "$SEC_SHIFT"; continue ;;
 		*) break ;;
@@ -317,6 +321,7 @@ ctr_run() {
 	cg_validate
 	net_validate
 	sec_validate
+	storage_validate
 	pool_ensure
 	_img=$(image_resolve "$1") || exit 125
 	shift
@@ -336,17 +341,23 @@ ctr_run() {
 	# no run holds its lock (fd 7 is closed for the shim)
 	exec 7>"$C/run.lock" && flock 7 || die "$C/run.lock: cannot lock"
 	if [ -n "$R_NAME" ]; then
-		(set -C && printf '%s\n' "$CID" >"$CTR_ROOT/names/$R_NAME") 2>/dev/null ||
+		# read back by rm without a jq; first, so that run_undo finds the name
+		printf '%s\n' "$R_NAME" 2>/dev/null >"$C/name" || die "$C/name: cannot write (is the pool full?)"
+		(set -C && printf '%s\n' "$CID" >"$CTR_ROOT/names/$R_NAME") 2>/dev/null || {
+			# made but not written (a full pool): ours, under the lock
+			[ -s "$CTR_ROOT/names/$R_NAME" ] || { rm -f "$CTR_ROOT/names/$R_NAME"; die "$CTR_ROOT/names/$R_NAME: cannot write (is the pool full?)"; }
 			die "name $R_NAME: already in use by container $(cat "$CTR_ROOT/names/$R_NAME")"
-		printf '%s\n' "$R_NAME" >"$C/name" # read back by rm without a jq
+		}
 	fi
 	[ -n "$R_HOST" ] || R_HOST=$CID
 	net_alloc "$CID" # under the lock: address and ports
 	sec_alloc "$CID"
 	unlock
+	[ -z "$ST_SIZE" ] || storage_quota_on
 	# a snapshot without -r is writable, even of a read-only image
 	btrfs subvolume snapshot "$CTR_ROOT/images/$_img/rootfs" "$C/rootfs" >/dev/null ||
 		die "image $_img: cannot snapshot"
+	[ -z "$ST_SIZE" ] || storage_limit "$C/rootfs"
 	# One jq (it costs ~20 ms to start) reads the image's config and writes the container's: RUN_JQ.
 	# The lists go in as arguments, each as its length then its items, before the command.
 	sec_export
@@ -358,7 +369,9 @@ ctr_run() {
 		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" --arg created "$(date +%s)" \
 		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$C/rootfs" \
 		"$RUN_JQ" --args -- "$@") || die "$C/config.json: cannot make"
-	printf '%s\n' "${_cfg%%"$NL"*}" >"$C/config.json" || die "$C/config.json: cannot write"
+	# whole or not at all (ps and inspect read every config.json; a full pool cuts a write short)
+	printf '%s\n' "${_cfg%%"$NL"*}" 2>/dev/null >"$C/config.json.tmp" && mv "$C/config.json.tmp" "$C/config.json" ||
+		die "$C/config.json: cannot write (is the pool full?)"
 	eval "${_cfg#*"$NL"}"
 	net_setup "$CID" "$R_NET" || die "network: setup failed"
 	cg_setup "$CID" || die "cgroup: setup failed"
@@ -468,8 +481,9 @@ container_remove() {
 	_crn=''
 	[ ! -f "$_crm/name" ] || read -r _crn <"$_crm/name"
 	valid_name "$_crn" || _crn=''
-	[ -z "$_crn" ] || [ "$(cat "$CTR_ROOT/names/$_crn" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
+	# the name goes last: a container that cannot be removed keeps it (rm NAME again)
 	subvol_rm "$_crm/rootfs" || return 1
+	[ -z "$_crn" ] || [ "$(cat "$CTR_ROOT/names/$_crn" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
 	rm -rf "$_crm"
 }
 
@@ -638,6 +652,7 @@ ctr_cleanup() {
 	net_cleanup
 	cg_cleanup
 	sec_cleanup
+	storage_cleanup
 	tmp_busy || blob_gc
 	[ -z "$_all" ] || { net_remove; cg_remove_parents; }
 }
@@ -723,7 +738,8 @@ ctr_help() {
 	cat <<'EOF'
 
 Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CTR_SUBNET (10.99.0.0/16),
-             CTR_PREFIX (ctr: names of netns, cgroups, iptables comments and the nft table)
+             CTR_PREFIX (ctr: names of netns, cgroups, iptables comments and the nft table),
+             CTR_STORAGE_SIZE (run's default --storage-opt size; unset: no limit)
 Exit status: the container command's status (128+N if killed by signal N); 125 ctr's own error;
              126 the command cannot be executed; 127 the command was not found.
 EOF

@@ -33,14 +33,72 @@ pool_mount() {
 	mount -o loop "$CTR_POOL" "$CTR_ROOT"
 }
 
-# subvol_rm PATH: delete a subvolume if it exists (and anything nested in it).
+# subvol_rm PATH: delete a subvolume if it exists, whatever a container made in it. One
+# `btrfs subvolume delete` when nothing is in the way, else subvol_rm_hard.
 subvol_rm() {
 	[ -d "$1" ] || return 0
-	btrfs subvolume delete "$1" >/dev/null 2>&1 || {
-		btrfs property set -ts "$1" ro false >/dev/null 2>&1
-		rm -rf "$1"
-	}
+	btrfs subvolume delete "$1" >/dev/null 2>&1 || subvol_rm_hard "$1"
 	[ ! -e "$1" ]
+}
+
+# subvol_rm_hard PATH: what stops a subvolume delete or an rm -rf: nested subvolumes (a subvolume's
+# root directory is inode 256; a container with btrfs ioctls, --privileged or seccomp=unconfined,
+# can make them), read-only ones among them, immutable or append-only files (chattr +i/+a, with
+# CAP_LINUX_IMMUTABLE). Clear the flags (ro first: attributes cannot change in a read-only
+# subvolume), delete the nested subvolumes deepest first (find -depth lists a directory after its
+# contents), then PATH. find and chattr -R follow no symlink, so nothing outside PATH is touched.
+subvol_rm_hard() {
+	find "$1" -inum 256 -type d -exec btrfs property set -ts {} ro false \; >/dev/null 2>&1
+	chattr -R -f -i -a "$1" >/dev/null 2>&1
+	find "$1" -depth -mindepth 1 -inum 256 -type d -exec btrfs subvolume delete {} + >/dev/null 2>&1
+	btrfs subvolume delete "$1" >/dev/null 2>&1 || rm -rf "$1"
+}
+
+# ---------------------------------------------------------------- size limits (btrfs qgroups)
+# run --storage-opt size=SIZE, or CTR_STORAGE_SIZE for every run: the data a container writes
+# (its subvolume's exclusive bytes, the writable layer as docker's overlay2 counts it, not the
+# image it shares) is limited with a btrfs qgroup; a write beyond it fails with EDQUOT. Quotas
+# are turned on for the pool the first time a size is asked for (they slow every snapshot and
+# delete down, so never before). The kernel removes a deleted subvolume's qgroup once the
+# subvolume is gone (Linux 6.8+); storage_cleanup removes those an older kernel leaves.
+
+# storage_validate: run's --storage-opt values (R_STORAGE, one per line) and CTR_STORAGE_SIZE; set
+# ST_SIZE (bytes, '' for no limit: unset, or size=0). Dies before anything is created.
+storage_validate() {
+	ST_SIZE=${CTR_STORAGE_SIZE:-} _sto="CTR_STORAGE_SIZE=${CTR_STORAGE_SIZE:-}"
+	while IFS= read -r _sv; do
+		case $_sv in
+		'') ;;
+		size=) die "--storage-opt size=: invalid size (e.g. size=120m)" ;;
+		size=*) ST_SIZE=${_sv#size=} _sto="--storage-opt $_sv" ;;
+		*) die "--storage-opt $_sv: not supported (only size=SIZE)" ;;
+		esac
+	done <<EOF
+$R_STORAGE
+EOF
+	[ -z "$ST_SIZE" ] || ST_SIZE=$(cg_bytes "$_sto" "$ST_SIZE" 2>/dev/null) ||
+		die "$_sto: invalid size (a number with an optional b, k, m, g or t suffix, at most 8 PiB)"
+	[ "$ST_SIZE" != 0 ] || ST_SIZE=''
+	export ST_SIZE # run's jq records it as .storage.size
+}
+
+# storage_quota_on: turn quotas on for the pool (a no-op when they are on).
+storage_quota_on() {
+	btrfs quota enable "$CTR_ROOT" >/dev/null 2>&1 || die "--storage-opt size: cannot enable btrfs quotas on $CTR_ROOT"
+}
+
+# storage_limit SUBVOL: limit SUBVOL's exclusive bytes to ST_SIZE.
+storage_limit() {
+	btrfs qgroup limit -e "$ST_SIZE" "$1" >/dev/null 2>&1 || die "--storage-opt size: cannot set the qgroup limit of $1"
+}
+
+# storage_cleanup: destroy the qgroups of deleted subvolumes (an older kernel leaves them).
+storage_cleanup() {
+	btrfs qgroup show "$CTR_ROOT" 2>/dev/null | awk '$1 ~ "^0/[0-9]+$" && $NF == "<stale>" { print $1 }' |
+		while read -r _sq; do
+			btrfs qgroup destroy "$_sq" "$CTR_ROOT" >/dev/null 2>&1 && printf 'removed qgroup %s\n' "$_sq"
+		done
+	return 0
 }
 
 # new_id: 12 hex characters from /dev/urandom.
