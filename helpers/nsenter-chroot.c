@@ -148,9 +148,11 @@ static const char usage_text[] =
 	"exit: PROG's status, 128+N on signal N, 125 own error, 126 cannot exec, 127 not found\n";
 
 struct volume {
-	const char *src;        /* host path */
+	const char *src;        /* host path, already resolved: no symlink in it */
 	const char *dst;        /* container path */
 	uint64_t attrs;         /* MOUNT_ATTR_* */
+	bool check_id;          /* dev= and ino= given: src must still be that file */
+	unsigned long dev, ino;
 	int tree;               /* detached copy of src, made by the parent */
 };
 
@@ -294,26 +296,37 @@ static void parse_userns(struct opts *o, const char *s)
 	o->userns = true;
 }
 
-/* --volume H:C[:ro][:noexec] (also ,ro,noexec and rw); argv is left intact. */
+/* --volume H:C[:ro][:noexec][:dev=N:ino=N] (also ,ro,noexec and rw); argv
+ * is left intact. */
 static void parse_volume(struct volume *v, const char *arg)
 {
 	char *save = NULL;
 	char *s = strdup(arg);
+	int ndev = 0, nino = 0;
 	if (!s)
 		die_errno("strdup");
 	v->src = strtok_r(s, ":", &save);
 	v->dst = strtok_r(NULL, ":", &save);
 	v->attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
 	if (!v->src || !v->dst || v->src[0] != '/' || v->dst[0] != '/')
-		misuse("--volume: expected /HOST:/CONTAINER[:ro][:noexec]");
+		misuse("--volume: expected /HOST:/CONTAINER[:ro][:noexec][:dev=N:ino=N]");
 	for (char *opt; (opt = strtok_r(NULL, ":,", &save)); ) {
 		if (strcmp(opt, "ro") == 0)
 			v->attrs |= MOUNT_ATTR_RDONLY;
 		else if (strcmp(opt, "noexec") == 0)
 			v->attrs |= MOUNT_ATTR_NOEXEC;
+		else if (strncmp(opt, "dev=", 4) == 0 && ++ndev == 1 &&
+			 parse_ulong(opt + 4, ULONG_MAX, &v->dev, NULL))
+			continue;
+		else if (strncmp(opt, "ino=", 4) == 0 && ++nino == 1 &&
+			 parse_ulong(opt + 4, ULONG_MAX, &v->ino, NULL))
+			continue;
 		else if (strcmp(opt, "rw") != 0)
-			misuse("--volume: unknown option %s", opt);
+			misuse("--volume: unknown or bad option %s", opt);
 	}
+	if (ndev != nino)
+		misuse("--volume: dev=N and ino=N go together: %s", arg);
+	v->check_id = ndev == 1;
 }
 
 enum { OPT_NET_HOST = 256, OPT_PID_FILE, OPT_CGROUP, OPT_INIT, OPT_CONSOLE_FD,
@@ -1018,11 +1031,15 @@ static int mount_rootfs(const struct opts *o)
 			die_errno("mount idmapped %s", o->rootfs);
 		xclose(g.rootfs_fd);
 	} else {
-		if (mount(o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-			die_errno("bind %s", o->rootfs);
-		root = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (root < 0)
+		/* one lookup by name: the copy is made from, and put on, that fd */
+		int fd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
 			die_errno("open %s", o->rootfs);
+		root = clone_tree(fd, "", 0, true);
+		if (root < 0 || move_mount(root, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH |
+					   MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			die_errno("bind %s", o->rootfs);
+		xclose(fd);
 	}
 	if (!o->privileged)
 		rootfs_nodev(root);
@@ -1676,17 +1693,47 @@ static void idmap_rootfs(pid_t pid)
 	xclose(g.idmap_tree);
 }
 
-/* --volume, before clone: detached copies of the sources, nosuid,nodev
- * always (no setuid binary or device smuggled in) plus ro/noexec. The
- * parent makes them: host paths are the caller's to resolve, and a
+/* Open a volume's source, resolved by the caller, with no symlink followed
+ * on the way (RESOLVE_NO_SYMLINKS: not even the last component): a directory
+ * a container can write (a shared volume) may have had one of its
+ * components replaced by a symlink to / since the caller resolved the path,
+ * and a second lookup by name would follow it. With dev= and ino= the file
+ * must also still be the one the caller checked (not another directory
+ * renamed into its place). Returns an O_PATH fd: the mount is made from it. */
+static int open_volume(const struct volume *v)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	struct stat st;
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, v->src, &how, sizeof(how));
+	if (fd < 0 && errno == ELOOP)
+		die("volume %s: a component is (or became) a symlink: the path must be"
+		    " resolved, and is not followed again", v->src);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die_errno("volume %s", v->src);
+	if (v->check_id && (st.st_dev != (dev_t)v->dev || st.st_ino != (ino_t)v->ino))
+		die("volume %s: replaced since it was checked (dev %lu ino %lu, expected"
+		    " %lu %lu)", v->src, (unsigned long)st.st_dev, (unsigned long)st.st_ino,
+		    v->dev, v->ino);
+	return fd;
+}
+
+/* --volume, before clone: detached copies of the sources, made from the fd
+ * open_volume checked (no second lookup by name), nosuid,nodev always (no
+ * setuid binary or device smuggled in) plus ro/noexec. The parent makes
+ * them: host paths mean what they mean in the host's mount namespace, and a
  * --userns child may not be allowed to search them. */
 static void prepare_volumes(struct opts *o)
 {
 	for (size_t i = 0; i < o->nvols; i++) {
 		struct volume *v = &o->vols[i];
-		v->tree = clone_tree(AT_FDCWD, v->src, v->attrs, true);
+		int fd = open_volume(v);
+		v->tree = clone_tree(fd, "", v->attrs, true);
 		if (v->tree < 0)
 			die_errno("volume %s", v->src);
+		xclose(fd);
 	}
 }
 
