@@ -1034,7 +1034,7 @@ static int mount_rootfs(const struct opts *o)
 		/* one lookup by name: the copy is made from, and put on, that fd */
 		int fd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
-			die_errno("open %s", o->rootfs);
+			die_errno("bind %s", o->rootfs);
 		root = clone_tree(fd, "", 0, true);
 		if (root < 0 || move_mount(root, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH |
 					   MOVE_MOUNT_T_EMPTY_PATH) < 0)
