@@ -318,6 +318,12 @@ wait_gone() {
 	assert_failure 127
 }
 
+@test "PROG behind a path component that is a file (ENOTDIR): 127, as ctr-shim" {
+	run -127 "$NSENTER" "$ROOTFS" /bin/busybox/sh
+	assert_failure 127
+	assert_output "nsenter-chroot: exec /bin/busybox/sh: Not a directory"
+}
+
 @test "PROG not executable: 126" {
 	printf 'data\n' >"$ROOTFS/bin/not-exec"
 	chmod 644 "$ROOTFS/bin/not-exec"

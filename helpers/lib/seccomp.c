@@ -1,4 +1,4 @@
-/* seccomp.h - nsenter-chroot's default seccomp filter (libseccomp), in the
+/* seccomp.c - the default seccomp filter (libseccomp), in the
  * spirit of moby's default profile: an ALLOWLIST. A syscall that is not listed
  * fails with EPERM, so a syscall added to a future kernel is refused until
  * someone decides it is safe.
@@ -18,11 +18,13 @@
  * clone3 fails with ENOSYS: its flags are in memory that seccomp cannot read,
  * and ENOSYS makes libc fall back to clone, whose flags are checked.
  *
- * The including file defines PROG and includes common.h first.
+ * Entry point: seccomp_load_default, the child's last step before execve
+ * (dies on failure).
  */
-#ifndef CTR_SECCOMP_H
-#define CTR_SECCOMP_H
+#include "seccomp.h"
+#include "error.h"
 
+#include <errno.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -170,7 +172,7 @@ static void sc_conditional(scmp_filter_ctx ctx, uint64_t caps)
 
 /* Build and load the filter for a container holding capability set caps.
  * Called last before execve: every syscall after it must be allowed. */
-static void seccomp_load_default(uint64_t caps)
+void seccomp_load_default(uint64_t caps)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (!ctx)
@@ -188,5 +190,3 @@ static void seccomp_load_default(uint64_t caps)
 		sc_die(rc, "load");
 	seccomp_release(ctx);
 }
-
-#endif
