@@ -129,6 +129,8 @@ fake_libexec() {
 	assert_output --partial "nsenter-chroot: --volume: dev=N and ino=N go together"
 	run -125 "$ns" -v "$S/sub:/v:dev=x:ino=1" "$r" true
 	assert_output --partial "nsenter-chroot: --volume: unknown or bad option dev=x"
+	run "$ns" --help
+	assert_line --regexp '^  -v, --volume H:C\[:ro\]\[:noexec\]\[:dev=N:ino=N\] '
 	refute grep -q " /v " /proc/self/mountinfo
 }
 
