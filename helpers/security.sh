@@ -123,9 +123,14 @@ sec_valid_user() {
 	fi
 }
 
-# sec_volume SPEC: check /HOST:/CTR[:ro|rw][:noexec|exec] and append it to SEC_VOLL. The host path must
-# exist (docker's named volumes are not supported) and is recorded resolved (no symlink left); a
-# newline in the spec, or a ':' in the resolved path (the helper splits H:C at ':'), is refused.
+# sec_volume SPEC: check /HOST:/CTR[:ro|rw][:noexec|exec] and append it to SEC_VOLL (source, target,
+# ro, noexec, dev, ino). The host path must exist (docker's named volumes are not supported). It is
+# resolved ONCE, here, and recorded resolved (no symlink left) with the device and inode it names:
+# nsenter-chroot opens that path following no symlink at all and mounts what it opened only if it
+# is still that inode, so a component that a container turns into a symlink (or replaces) after
+# this check is refused, never followed. A symlink crossed here must not lie in a directory a
+# container can write (sec_links_check). A newline in the spec, or a ':' or newline in the
+# resolved path (the helper splits H:C at ':'), is refused.
 sec_volume() {
 	one_line -v "$1"
 	_sh=${1%%:*}
@@ -137,8 +142,10 @@ sec_volume() {
 	case $_st in /*) ;; *) die "-v $1: the container path must be absolute" ;; esac
 	[ -n "$(printf '%s' "$_st" | tr -d /)" ] || die "-v $1: cannot mount over the container's /"
 	[ -e "$_sh" ] || die "-v $1: $_sh: no such file or directory"
-	_sh=$(readlink -f -- "$_sh") || die "-v $1: $_sh: cannot resolve"
-	case $_sh in *:* | *"$NL"*) die "-v $1: the host path resolves to $_sh: a ':' or newline is not supported" ;; esac
+	sec_resolve "$_sh" || die "-v $1: $_sh: cannot resolve"
+	[ -z "$_sl" ] || sec_links_check "$1"
+	case $_sr in *:* | *"$NL"*) die "-v $1: the host path resolves to $_sr: a ':' or newline is not supported" ;; esac
+	_sid=$(stat -c '%d %i' -- "$_sr") || die "-v $1: $_sh: cannot resolve"
 	_sro=false _sne=false
 	for _sx in $(printf '%s' "$_so" | tr ':,' '  '); do
 		case $_sx in
@@ -147,10 +154,68 @@ sec_volume() {
 		*) die "-v $1: unknown option $_sx (ro, rw, noexec, exec)" ;;
 		esac
 	done
-	list_add SEC_VOLL "$_sh"
+	# dev and ino as strings: jq's numbers are doubles, an inode number may not fit
+	list_add SEC_VOLL "$_sr"
 	list_add SEC_VOLL "$_st"
 	list_add SEC_VOLL "$_sro"
 	list_add SEC_VOLL "$_sne"
+	list_add SEC_VOLL "${_sid% *}"
+	list_add SEC_VOLL "${_sid#* }"
+}
+
+# sec_resolve PATH: _sr = PATH with every symlink, . and .. resolved (as readlink -f does), _sl = the
+# symlinks crossed (each one's own path, one a line). Each component is tested with the shell's own
+# [ -L ] (no fork); readlink runs for a symlink only. Fails on a loop (40 symlinks, as the kernel).
+sec_resolve() {
+	_sr='' _sl='' _sx=$1 _sn=0
+	while :; do
+		_sx=${_sx#"${_sx%%[!/]*}"} # leading slashes
+		[ -n "$_sx" ] || break
+		_sc=${_sx%%/*}
+		_sx=${_sx#"$_sc"}
+		case $_sc in
+		.) ;;
+		..) _sr=${_sr%/*} ;;
+		*)
+			if [ -L "$_sr/$_sc" ]; then
+				_sn=$((_sn + 1))
+				[ "$_sn" -le 40 ] || return 1
+				_sy=$(readlink -- "$_sr/$_sc") && [ -n "$_sy" ] || return 1
+				_sl="$_sl$_sr/$_sc$NL"
+				case $_sy in /*) _sr='' ;; esac
+				_sx=$_sy$_sx
+			else
+				_sr=$_sr/$_sc
+			fi ;;
+		esac
+	done
+	_sr=${_sr:-/}
+}
+
+# sec_links_check SPEC: die when a symlink that sec_resolve crossed (_sl) lies in a directory a
+# container can write: a read-write volume of any container of CTR_ROOT, or CTR_ROOT itself (the
+# containers' root filesystems). There a container decides where the link points (e.g. to /), so
+# following it would mount what the container chose. Only run when a symlink was crossed.
+sec_links_check() {
+	_sv=$1
+	_sw=$(readlink -f -- "$CTR_ROOT")
+	set -- "$CTR_ROOT"/containers/*/config.json
+	# a config being written or removed meanwhile is skipped (its container has no volume yet)
+	[ ! -e "$1" ] || _sw="$_sw$NL$(jq -r '.security.volumes[]? | select(.ro | not) | .source' \
+		"$@" 2>/dev/null)"
+	while IFS= read -r _sy; do
+		[ -n "$_sy" ] || continue
+		while IFS= read -r _sd; do
+			case $_sd in '') continue ;; /) _sd='' ;; esac
+			case $_sy in "$_sd"/*)
+				die "-v $_sv: $_sy is a symlink in ${_sd:-/}, which a container can write: not followed (give the real path)" ;;
+			esac
+		done <<EOF
+$_sw
+EOF
+	done <<EOF
+$_sl
+EOF
 }
 
 # sec_userns_params: the range ctr owns must be valid ids (below 2^32 - 1, the invalid id).
@@ -247,8 +312,9 @@ SEC_JQ='($ENV.SEC_PRIV != "") as $priv | {privileged: $priv,
 	no_new_privileges: ($priv | not),
 	userns: (if $ENV.SEC_RANGE == "" then null else ($ENV.SEC_RANGE | tonumber) as $r
 		| {uid: $r, gid: $r, count: ($ENV.SEC_USERNS_SIZE | tonumber)} end),
-	volumes: [range(0; $vols | length; 4) as $k | {source: $vols[$k], target: $vols[$k + 1],
-		ro: ($vols[$k + 2] == "true"), noexec: ($vols[$k + 3] == "true")}],
+	volumes: [range(0; $vols | length; 6) as $k | {source: $vols[$k], target: $vols[$k + 1],
+		ro: ($vols[$k + 2] == "true"), noexec: ($vols[$k + 3] == "true"),
+		dev: $vols[$k + 4], ino: $vols[$k + 5]}],
 	read_only: ($ENV.SEC_RO != ""),
 	device_cgroup: (if $ENV.SEC_DEVCG == "" then null else $ENV.SEC_DEVCG end)}'
 # shellcheck disable=SC2016,SC2034
@@ -260,7 +326,7 @@ SEC_ARGV_JQ='.security // {} | [
 	(if .seccomp then ("--seccomp", .seccomp) else empty end),
 	(if .userns then ("--userns", "\(.userns.uid):\(.userns.gid):\(.userns.count)") else empty end),
 	(.volumes[]? | ("--volume", "\(.source):\(.target)" + (if .ro then ":ro" else "" end)
-		+ (if .noexec then ":noexec" else "" end))),
+		+ (if .noexec then ":noexec" else "" end) + (if .ino then ":dev=\(.dev):ino=\(.ino)" else "" end))),
 	(if .read_only then "--readonly-rootfs" else empty end),
 	(if .device_cgroup then ("--device-cgroup", .device_cgroup) else empty end)
 ] | @sh'
