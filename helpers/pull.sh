@@ -271,12 +271,13 @@ blob_store() {
 	mkdir -p "$CTR_ROOT/blobs/sha256" && mv -f "$1" "$_pb" || die "$_pb: cannot store"
 }
 
-# blob_fetch DIGEST SIZE WHAT: download a blob of $REF_REPO into the cache (unless it is there): the
-# download stops after SIZE+1 bytes (SIZE is its descriptor's). WHAT (layer, config) names it in errors.
+# blob_fetch DIGEST SIZE WHAT [N]: download a blob of $REF_REPO into the cache (unless it is there): the
+# download stops after SIZE+1 bytes (SIZE is its descriptor's). WHAT (layer, config) names it in errors;
+# N (the layer's index) names the download: an image may list one layer twice, two workers fetch it.
 blob_fetch() {
 	_pb=$(blob_path "$1") || exit 125
 	[ -f "$_pb" ] && return 0
-	_pp=$P_W/${1#sha256:}.part
+	_pp=$P_W/${1#sha256:}${4:+.$4}.part
 	reg_get "/v2/$REF_REPO/blobs/$1" "$_pp" '*/*' "$2" || die "$P_WHAT: $3 $1: larger than the manifest's $2 bytes"
 	[ "$P_CODE" = 200 ] || die "blob $1: $(http_error "$_pp")"
 	blob_store "$_pp" "$1" "$2"
@@ -395,7 +396,7 @@ manifest_layers() {
 		p_size "layer $_pd" "$_ps" "$P_MAXSIZE" "CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S)"
 		_pz=$((_pz + _ps))
 		[ "$_pz" -le "$P_MAXSIZE" ] ||
-			die "$P_WHAT: its layers are more than CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S) to download"
+			die "$P_WHAT: layers of more than CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S) to download"
 		blob_path "$_pd" >/dev/null || exit 125
 		printf '%s %s\n' "$_pd" "$_ps"
 	done <"$P_W/layers.t" >"$P_W/layers" || exit 125
@@ -555,7 +556,7 @@ layers_worker() {
 			_pst=have
 		else
 			p_state "$_pi" down "$_pd"
-			(blob_fetch "$_pd" "$_ps") 2>"$P_W/st/$_pi.err" || { p_state "$_pi" fail "$_pd"; return 1; }
+			(blob_fetch "$_pd" "$_ps" layer "$_pi") 2>"$P_W/st/$_pi.err" || { p_state "$_pi" fail "$_pd"; return 1; }
 			p_state "$_pi" scan "$_pd"
 		fi
 		(layer_scan "$(blob_path "$_pd")" "$(sed -n "${_pi}p" "$P_W/diffids")" "$P_W/l$_pi") \
@@ -628,7 +629,7 @@ p_draw() {
 		while read -r _pd _ps; do
 			_pi=$((_pi + 1))
 			printf '%s %s %s %s\n' "$_pd" "$(cat "$P_W/st/$_pi" 2>/dev/null || echo wait)" \
-				"$(stat -c %s "$P_W/${_pd#sha256:}.part" 2>/dev/null || echo 0)" "$_ps"
+				"$(stat -c %s "$P_W/${_pd#sha256:}.$_pi.part" 2>/dev/null || echo 0)" "$_ps"
 		done <"$P_W/layers" | p_fmt
 		[ -z "$_pstop" ] || return 0
 		sleep 0.2
