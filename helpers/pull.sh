@@ -226,7 +226,7 @@ auth_lookup() {
 
 # p_limits: the limits of a pull or load, from the environment: P_MAXLAYERS (CTR_MAX_LAYERS, 128 as
 # docker's overlay2: an image of more layers cannot run there either) and P_MAXSIZE (bytes of
-# CTR_MAX_IMAGE_SIZE, 10G: half the default pool; the largest common images, CUDA's, unpack to ~9 GB).
+# CTR_MAX_IMAGE_SIZE, 10G: half the default pool; the few images beyond it, CUDA or ML ones, need more).
 p_limits() {
 	P_MAXLAYERS=${CTR_MAX_LAYERS:-128} P_MAXSIZE_S=${CTR_MAX_IMAGE_SIZE:-10G}
 	case $P_MAXLAYERS in '' | *[!0-9]* | 0*) die "CTR_MAX_LAYERS=$P_MAXLAYERS: want a number of layers (1 or more)" ;; esac
