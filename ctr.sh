@@ -753,7 +753,8 @@ ctr_help() {
 
 Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CTR_SUBNET (10.99.0.0/16),
              CTR_PREFIX (ctr: names of netns, cgroups, iptables comments and the nft table),
-             CTR_STORAGE_SIZE (run's default --storage-opt size; unset: no limit)
+             CTR_STORAGE_SIZE (run's default --storage-opt size; unset: no limit),
+             CTR_MAX_LAYERS (128), CTR_MAX_IMAGE_SIZE (10G: unpacked, per image) for pull and load
 Exit status: the container command's status (128+N if killed by signal N); 125 ctr's own error;
              126 the command cannot be executed; 127 the command was not found.
 EOF
