@@ -301,8 +301,14 @@ run_log_validate() {
 	else
 		_lso="CTR_LOG_MAX_SIZE=${CTR_LOG_MAX_SIZE:-}" LOG_MAX=${CTR_LOG_MAX_SIZE:-100m}
 	fi
-	LOG_MAX=$(cg_bytes "$_lso" "$LOG_MAX" 2>/dev/null) ||
-		die "$_lso: invalid size (a number with an optional b, k, m, g or t suffix, at most 8 PiB)"
+	# the usual forms (100m, 64k, 0) without a fork of cg_bytes' awk, on every run's path
+	case $LOG_MAX in
+	[1-9] | [1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9] | 0) ;;
+	[1-9][kK] | [1-9][0-9][kK] | [1-9][0-9][0-9][kK] | [1-9][0-9][0-9][0-9][kK]) LOG_MAX=$((${LOG_MAX%?} * 1024)) ;;
+	[1-9][mM] | [1-9][0-9][mM] | [1-9][0-9][0-9][mM] | [1-9][0-9][0-9][0-9][mM]) LOG_MAX=$((${LOG_MAX%?} * 1048576)) ;;
+	*) LOG_MAX=$(cg_bytes "$_lso" "$LOG_MAX" 2>/dev/null) ||
+		die "$_lso: invalid size (a number with an optional b, k, m, g or t suffix, at most 8 PiB)" ;;
+	esac
 	export LOG_MAX # run's jq records it as .log.max_size
 }
 
