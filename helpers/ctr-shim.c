@@ -83,6 +83,7 @@
  */
 #define PROG "ctr-shim"
 #include "common.h"
+#include "fds.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -117,7 +118,7 @@ struct stream {
 	char buf[LINE_CAP];
 };
 
-/* PROG's ends of its stdio: -1 in `in` means "inherit the shim's fd 0". */
+/* PROG's ends of its stdio pipes, console socket and ready pipe (-1: none). */
 struct child_fds {
 	int in, out, err, console, ready;
 };
@@ -310,8 +311,6 @@ static void parse_args(int argc, char **argv)
 		default: usage_error("bad option");
 		}
 	}
-	if (!opt.log || !opt.exit_file)
-		usage_error("--log and --exit-file are required");
 	if (opt.sock && !opt.detach)
 		usage_error("--attach-socket requires -d");
 	if (opt.ready_fd >= 0 && !opt.detach)
@@ -357,6 +356,8 @@ static size_t log_timestamp(char *buf, size_t cap)
 static void log_record(const char *stream, char tag, const char *text, size_t len)
 {
 	static char rec[64 + LINE_CAP + 1];
+	if (S.log_fd < 0)
+		return;
 	size_t n = log_timestamp(rec, 48);
 	n += (size_t)snprintf(rec + n, 64 - n, " %s %c ", stream, tag);
 	memcpy(rec + n, text, len);
@@ -387,6 +388,8 @@ static void log_lines(struct stream *s)
 
 static void log_open(void)
 {
+	if (!opt.log)
+		return;
 	S.log_fd = open(opt.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (S.log_fd < 0)
 		die_errno("open %s", opt.log);
@@ -546,9 +549,10 @@ static int term_gone(int fd)
 	return tcgetattr(fd, &t) < 0;
 }
 
-/* Foreground -t -i: the user's keys. fd 0 stays blocking (it is shared with
- * the user's shell); poll() said it is readable. EOF or EIO from the user's
- * terminal means it hung up. */
+/* Foreground -i: the user's keys (-t) or input (PROG's stdin pipe). fd 0
+ * stays blocking (it is shared with the user's shell); poll() said it is
+ * readable. With -t, EOF or EIO from the user's terminal means it hung up;
+ * without, EOF closes PROG's stdin. */
 static void stdin_read(void)
 {
 	char buf[FRAME_MAX];
@@ -562,6 +566,10 @@ static void stdin_read(void)
 	if (S.in_src == S.term_fd && term_gone(S.in_src))
 		term_hangup();
 	S.in_src = -1;
+	if (!opt.tty) { /* end of input: PROG's stdin pipe closes once drained */
+		S.in_eof = 1;
+		input_flush();
+	}
 }
 
 static void client_frame(int type, const unsigned char *p, size_t len)
@@ -653,9 +661,16 @@ static ssize_t stream_read(struct stream *s)
 		stream_close(s);
 		return 0;
 	}
-	if (s->echo >= 0 && write_all(s->echo, p, (size_t)n) < 0)
+	if (s->echo >= 0 && write_all(s->echo, p, (size_t)n) < 0) {
 		s->echo = -1; /* the reader went away: keep logging */
+		if (!opt.log) { /* nobody wants more: PROG gets EPIPE, as if it wrote there */
+			stream_close(s);
+			return 0;
+		}
+	}
 	client_send(s->frame, p, (size_t)n);
+	if (!opt.log)
+		return n;
 	s->len += (size_t)n;
 	log_lines(s);
 	return n;
@@ -789,30 +804,49 @@ static void child_exec(const struct child_fds *c, int ep)
 	child_fail(ep, 0);
 }
 
-/* PROG's stdout and stderr are pipes so the shim sees every byte; its stdin
- * is the shim's (foreground -i), a pipe an attach client feeds (-d -i) or
- * /dev/null; with -t, one end of a socketpair becomes its fd 3. */
+/* Without a log, stdout and stderr need no label: when the shim's own 1 and
+ * 2 are one file (a terminal, `2>&1`), PROG gets one pipe for both, so that
+ * their order is kept as if it wrote there itself. */
+static int streams_merged(void)
+{
+	struct stat a, b;
+	if (opt.log || opt.detach || fstat(1, &a) < 0 || fstat(2, &b) < 0)
+		return 0;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* PROG's stdio are pipes that the shim owns, never the caller's files: a
+ * container could write to its input file or read and truncate its output
+ * file through /proc/self/fd/N. The shim sees every byte of stdout and
+ * stderr; stdin is fed from the shim's (foreground -i without -t), by an
+ * attach client (-d -i without -t), or closed at once (EOF, as /dev/null).
+ * With -t, one end of a socketpair becomes PROG's fd 3. */
 static void child_fds_make(struct child_fds *c)
 {
 	int p[2];
 	pipe_open(p);
 	out.fd = p[0];
 	c->out = p[1];
-	pipe_open(p);
-	err.fd = p[0];
-	c->err = p[1];
-	set_nonblock(out.fd);
-	set_nonblock(err.fd);
-	c->in = -1;
-	if (opt.interactive && opt.detach && !opt.tty) {
+	if (streams_merged()) {
+		c->err = fcntl(c->out, F_DUPFD_CLOEXEC, 3);
+		if (c->err < 0)
+			die_errno("dup stdout pipe");
+	} else {
 		pipe_open(p);
-		c->in = p[0];
+		err.fd = p[0];
+		c->err = p[1];
+		set_nonblock(err.fd);
+	}
+	set_nonblock(out.fd);
+	pipe_open(p);
+	c->in = p[0];
+	if (opt.interactive && !opt.tty) {
 		S.in_dst = p[1];
 		set_nonblock(S.in_dst);
-	} else if (!opt.interactive || opt.tty) {
-		c->in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (c->in < 0)
-			die_errno("open /dev/null");
+		if (!opt.detach)
+			S.in_src = 0;
+	} else {
+		close_fd(&p[1]);
 	}
 	c->ready = -1;
 	if (opt.ready_fd >= 0) {
@@ -1143,7 +1177,7 @@ static int finish(void)
 	stream_drain(&err);
 	stream_drain(&pty);
 	snprintf(text, sizeof(text), "%d %lld\n", S.code, (long long)time(NULL));
-	if (write_atomic(S.exit_dir, S.exit_base, text) < 0)
+	if (S.exit_dir >= 0 && write_atomic(S.exit_dir, S.exit_base, text) < 0)
 		warn_errno("write %s", opt.exit_file);
 	client_send('x', &code, 1);
 	client_drop();
@@ -1158,9 +1192,13 @@ int main(int argc, char **argv)
 	struct child_fds c;
 	int code;
 	parse_args(argc, argv);
+	/* the caller's fds are not ours to hold, nor PROG's to inherit */
+	if (fds_close_except(NULL, 0) < 0)
+		die_errno("close the caller's fds");
 	std_fds_open();
 	log_open();
-	S.exit_dir = open_parent(opt.exit_file, &S.exit_base);
+	if (opt.exit_file)
+		S.exit_dir = open_parent(opt.exit_file, &S.exit_base);
 	if (opt.detach)
 		daemonize();
 	if (opt.pid_file)

@@ -92,6 +92,7 @@
 #include "common.h"
 #include "seccomp.h"
 #include "devices.h"
+#include "fds.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -1444,6 +1445,9 @@ static void run_init(char **argv, char **envp, int console)
 	name_init();
 	xclose(g.ready[1]);
 	xclose(console);
+	/* it never execs: nothing left open by setup may stay in PID 1 */
+	if (fds_close_except(NULL, 0) < 0)
+		die_errno("close fds");
 	for (;;) {
 		siginfo_t si;
 		if (sigwaitinfo(&g.fwd, &si) < 0) {
@@ -1460,6 +1464,35 @@ static void run_init(char **argv, char **envp, int console)
 
 /* ---------------------------------------------------------------- child */
 
+/* First step of the child: it holds only the fds listed here, those its
+ * setup uses (and closes); everything else it inherited goes before the
+ * container can see this process: with --join the parent's fd on the host's
+ * pid namespace (clone_joined) and PID's (setns needs CAP_SYS_ADMIN, but the
+ * fd must not be there to open). Every fd the child uses must be listed. */
+static void child_close_fds(const struct opts *o)
+{
+	size_t n = 0;
+	int *keep = calloc(5 + NJOIN + o->nvols, sizeof(*keep));
+	if (!keep)
+		die_errno("calloc");
+	keep[n++] = g.ready[1];
+	keep[n++] = g.go[0];
+	keep[n++] = g.go[1];
+	keep[n++] = o->console_fd;
+	keep[n++] = g.sys_tree;
+	for (size_t i = 0; o->join && i < NJOIN; i++)
+		keep[n++] = g.join_fd[i];
+	if (o->join)
+		keep[n++] = g.join_root;
+	for (size_t i = 0; i < o->nvols; i++)
+		keep[n++] = o->vols[i].tree;
+	if (fds_close_except(keep, n) < 0)
+		die_errno("close fds");
+	free(keep);
+	g.join_pidns = -1;
+	g.idmap_tree = -1;
+}
+
 /* Everything the child does between clone() and execve(). */
 __attribute__((noreturn))
 static void child_main(const struct opts *o)
@@ -1468,6 +1501,7 @@ static void child_main(const struct opts *o)
 	char host[65] = "";
 	xclose(g.ready[0]);
 	xclose(o->notify_fd);  /* the parent's: an --init would hold it for good */
+	child_close_fds(o);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)  /* no orphan containers */
 		die_errno("set parent death signal");
 	umask(022);
@@ -1789,6 +1823,10 @@ static void close_child_fds(const struct opts *o)
 {
 	xclose(o->console_fd);
 	xclose(g.sys_tree);
+	for (size_t i = 0; o->join && i < NJOIN; i++)
+		xclose(g.join_fd[i]);
+	if (o->join)
+		xclose(g.join_root);
 	for (size_t i = 0; i < o->nvols; i++)
 		xclose(o->vols[i].tree);
 }
@@ -1814,6 +1852,17 @@ static int parent_main(const struct opts *o, pid_t pid)
 	return code;
 }
 
+/* The caller's fds other than 0, 1, 2 are not ours to pass on: only
+ * --console-fd and --notify-fd are kept. A directory the caller left open
+ * would otherwise reach every process of the container, and --init's PID 1,
+ * which never execs, would hold it for good (CVE-2024-21626). */
+static void close_caller_fds(const struct opts *o)
+{
+	int keep[] = { o->console_fd, o->notify_fd };
+	if (fds_close_except(keep, NELEM(keep)) < 0)
+		die_errno("close the caller's fds");
+}
+
 int main(int argc, char **argv)
 {
 	static struct opts o;
@@ -1821,6 +1870,7 @@ int main(int argc, char **argv)
 	g.args = argv[0];
 	g.args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
 	parse_args(&o, argc, argv);
+	close_caller_fds(&o);
 	if (prctl(PR_SET_NAME, PROG) < 0)  /* fexecve named us after the fd */
 		die_errno("set name");
 	if (o.join)
