@@ -56,8 +56,15 @@
  *   HOME=/root (--user: the user's home, or /), HOSTNAME=<hostname>,
  *   TERM=<caller's TERM or xterm> only when stdin or the console is a terminal,
  *   then every --env (overriding). umask 022, all signals default, none blocked.
- * Fds: PROG inherits 0,1,2 (or the pty with --console-fd); every fd > 2 is
- *   closed at exec.
+ * Fds: PROG inherits 0,1,2 (or the pty with --console-fd); no other fd of the
+ *   caller ever reaches a process in the container (CVE-2024-21626 class):
+ *   the helper closes every fd > 2 but --console-fd and --notify-fd first
+ *   thing; the child, first thing after clone, every fd but those its setup
+ *   uses (child_close_fds: with --join, the parent's fd on the host's pid
+ *   namespace goes); the --init PID 1 all fds > 2 once PROG is forked; every
+ *   fd > 2 is close-on-exec before PROG's exec. 0,1,2 are passed as they
+ *   come: ctr.sh gives pipes of ctr-shim (or the pty), never its caller's
+ *   files.
  * Exit codes: PROG's status, 128+N if PROG was killed by signal N;
  *   125 usage or setup failure, 126 PROG cannot be executed, 127 not found.
  *
@@ -67,6 +74,7 @@
  * forwards SIGTERM INT HUP QUIT USR1 USR2 WINCH CONT to it, reaps it, and exits
  * with its status. The child is PID 1 of the new pid namespace and does, in
  * order (the parent has set the --device-cgroup rules before the clone):
+ *   0. close every fd that is not its own (see Fds)
  *   1. wait until the parent has written its uid/gid maps and idmapped ROOTFS
  *      (--userns) and put it into its cgroups (--cgroup, --device-cgroup)
  *   2. enter the --netns one (prepared by the caller: lo is its business), or
