@@ -1480,7 +1480,7 @@ static void run_init(char **argv, char **envp, int console)
 static void child_close_fds(const struct opts *o)
 {
 	size_t n = 0;
-	int *keep = calloc(5 + NJOIN + o->nvols, sizeof(*keep));
+	int *keep = calloc(6 + NJOIN + o->nvols, sizeof(*keep));
 	if (!keep)
 		die_errno("calloc");
 	keep[n++] = g.ready[1];
@@ -1488,6 +1488,7 @@ static void child_close_fds(const struct opts *o)
 	keep[n++] = g.go[1];
 	keep[n++] = o->console_fd;
 	keep[n++] = g.sys_tree;
+	keep[n++] = g.idmap_tree;  /* idmapped by the parent, attached by the child */
 	for (size_t i = 0; o->join && i < NJOIN; i++)
 		keep[n++] = g.join_fd[i];
 	if (o->join)
@@ -1498,7 +1499,6 @@ static void child_close_fds(const struct opts *o)
 		die_errno("close fds");
 	free(keep);
 	g.join_pidns = -1;
-	g.idmap_tree = -1;
 }
 
 /* Everything the child does between clone() and execve(). */
