@@ -43,11 +43,11 @@ static int fds_close_listed(const int *keep, size_t n)
 		(void)close((int)fd);
 		errno = 0;
 	}
-	int err = errno;
-	if (closedir(d) < 0 && err == 0)
-		err = errno;
-	errno = err;
-	return err ? -1 : 0;
+	int saved = errno;
+	if (closedir(d) < 0 && saved == 0)
+		saved = errno;
+	errno = saved;
+	return saved ? -1 : 0;
 }
 
 /* Close every fd >= 3 except those in keep (any order; entries below 3 mean

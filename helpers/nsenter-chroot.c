@@ -739,14 +739,15 @@ static void reset_signals(void)
 }
 
 /* Last steps before PROG: no fd of ours may reach the container (the
- * CVE-2024-21626 class of leaks), signals are reset, and the parent learns
- * that setup succeeded (the ready pipe closes at execve). */
+ * CVE-2024-21626 class of leaks): all but the ready pipe are closed, and it
+ * is close-on-exec; signals are reset, and the parent learns that setup
+ * succeeded (the ready pipe closes at execve). */
 __attribute__((noreturn))
 static void exec_prog(char **argv, char **envp)
 {
 	static const char ready = READY_BYTE;
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		die_errno("close_range");
+	if (fds_close_except(&g.ready[1], 1) < 0)
+		die_errno("close fds");
 	reset_signals();
 	if (write_all(g.ready[1], &ready, 1) < 0)
 		die_errno("write ready pipe");
@@ -1480,7 +1481,7 @@ static void run_init(char **argv, char **envp, int console)
 static void child_close_fds(const struct opts *o)
 {
 	size_t n = 0;
-	int *keep = calloc(6 + NJOIN + o->nvols, sizeof(*keep));
+	int *keep = calloc(7 + NJOIN + o->nvols, sizeof(*keep));  /* as many as below */
 	if (!keep)
 		die_errno("calloc");
 	keep[n++] = g.ready[1];

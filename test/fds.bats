@@ -8,6 +8,11 @@
 bats_require_minimum_version 1.5.0
 load helper
 
+setup_file() {
+	cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o "$BATS_FILE_TMPDIR/no-close-range" \
+		"$BATS_TEST_DIRNAME/no-close-range.c" -lseccomp
+}
+
 setup() {
 	ctr_setup
 	D=$BATS_TEST_TMPDIR
@@ -136,6 +141,20 @@ term_run() {
 	assert_line --regexp '^0=/dev/pts/[0-9]+$'
 	assert_line --regexp '^1=/dev/pts/[0-9]+$'
 	assert_line --regexp '^2=/dev/pts/[0-9]+$'
+}
+
+@test "close_range refused (EPERM, an old seccomp profile): the fds are closed one by one, in every helper" {
+	exec 12</etc
+	run "$BATS_FILE_TMPDIR/no-close-range" "$CTR" run --rm --init busybox sh -c "$FDS"
+	assert_success
+	assert_fds_clean
+	assert_pipes
+	assert_line --regexp '^1:0 1 2$'
+	id=$(ctr run -d busybox sleep 600)
+	run "$BATS_FILE_TMPDIR/no-close-range" "$CTR" exec "$id" sh -c "$FDS"
+	assert_success
+	assert_fds_clean
+	assert_pipes
 }
 
 @test "run -i < FILE: the container cannot write to FILE through /proc/self/fd/0" {
