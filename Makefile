@@ -5,25 +5,46 @@ WFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 B       := build
 HELPERS := nsenter-chroot ctr-shim ctr-attach
+# libctr: the C helpers' library, one file per concern (docs/helpers.md, "Library")
+LIB_SRC := $(wildcard helpers/lib/*.c)
+LIB_HDR := $(wildcard helpers/lib/*.h)
+LIB_OBJ := $(LIB_SRC:helpers/lib/%.c=$(B)/lib/%.o)
+LIB_ASAN_OBJ := $(LIB_SRC:helpers/lib/%.c=$(B)/asan/lib/%.o)
+# unit tests of the parts that need no root (test/unit/*.c), ASan/UBSan builds run by test/unit.bats
+UNIT    := $(patsubst test/unit/%.c,$(B)/asan/unit/%,$(wildcard test/unit/*.c))
 LIBS_nsenter-chroot := -lseccomp -lcap
 LIBS_ctr-shim :=
 LIBS_ctr-attach :=
+LIBS_unit := -lseccomp -lcap
 # the supervisor stays resident per container: static glibc keeps its RSS under 1 MiB
 STATIC_ctr-shim := -static
 
-.PHONY: all helpers asan image deps test shell demo clean check
-all: helpers asan image
+.PHONY: all helpers asan unit image deps test shell demo clean check
+all: helpers asan unit image
 
 helpers: $(HELPERS:%=$(B)/%)
 asan: $(HELPERS:%=$(B)/asan/%)
+unit: $(UNIT)
 
-$(B)/%: helpers/%.c helpers/*.h | $(B)
-	$(CC) $(WFLAGS) $(CFLAGS) $(STATIC_$*) -o $@ $< $(LIBS_$*)
-$(B)/asan/%: helpers/%.c helpers/*.h | $(B)
-	mkdir -p $(B)/asan
-	$(CC) $(WFLAGS) $(SANFLAGS) -o $@ $< $(LIBS_$*)
-$(B):
-	mkdir -p $(B)
+$(B)/lib/%.o: helpers/lib/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(WFLAGS) $(CFLAGS) -c -o $@ $<
+$(B)/asan/lib/%.o: helpers/lib/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(WFLAGS) $(SANFLAGS) -c -o $@ $<
+$(B)/libctr.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(B)/asan/libctr.a: $(LIB_ASAN_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+# a main links only the archive members it uses (the static shim stays small)
+$(B)/%: helpers/%.c $(B)/libctr.a $(LIB_HDR)
+	$(CC) $(WFLAGS) $(CFLAGS) $(STATIC_$*) -o $@ $< $(B)/libctr.a $(LIBS_$*)
+$(B)/asan/%: helpers/%.c $(B)/asan/libctr.a $(LIB_HDR)
+	$(CC) $(WFLAGS) $(SANFLAGS) -o $@ $< $(B)/asan/libctr.a $(LIBS_$*)
+$(B)/asan/unit/%: test/unit/%.c test/unit/tap.h $(B)/asan/libctr.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(WFLAGS) $(SANFLAGS) -Ihelpers/lib -o $@ $< $(B)/asan/libctr.a $(LIBS_unit)
 
 include images/busybox.mk
 include bench/bench.mk
@@ -35,7 +56,7 @@ deps:
 
 check:
 	shellcheck -s sh ctr.sh helpers/*.sh images/*.sh bench/*.sh test/*.sh test/v2/*.sh
-	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 --suppress=missingIncludeSystem helpers/*.c images/progs/*.c test/*.c
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 --suppress=missingIncludeSystem helpers/*.c helpers/lib/*.c images/progs/*.c test/*.c test/unit/*.c
 
 test: deps all
 	bats --tap test/ | sh test/summary.sh

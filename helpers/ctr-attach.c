@@ -17,8 +17,10 @@
  *   128+N on signal N (TERM INT HUP QUIT); 125 own failure (no such socket,
  *   another client attached, connection lost).
  */
-#define PROG "ctr-attach"
-#include "common.h"
+#include "lib/error.h"
+#include "lib/fdio.h"
+#include "lib/frame.h"
+#include "lib/tty.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -27,10 +29,11 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
-#include <termios.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-#define FRAME_MAX  4096
-#define SHIM_FRAME 65535
 #define CTRL_P     0x10
 #define CTRL_Q     0x11
 
@@ -38,38 +41,34 @@ static struct {
 	const char *path;
 	int sock, sig_fd;
 	int hello, session_tty, stdin_open, held_p;
-	int raw_fd;
-	struct termios saved;
-	unsigned char buf[3 + SHIM_FRAME];
+	struct ctr_tty tty;
+	unsigned char buf[FRAME_HDR + FRAME_LIMIT];
 	size_t len;
-} A = { .sock = -1, .sig_fd = -1, .stdin_open = 1, .raw_fd = -1 };
+} A = { .sock = -1, .sig_fd = -1, .stdin_open = 1, .tty = { .fd = -1 } };
 
-static void tty_restore(void)
+static void term_restore(void)
 {
-	int fd = A.raw_fd;
-	if (fd < 0)
-		return;
-	A.raw_fd = -1;
-	if (tcsetattr(fd, TCSADRAIN, &A.saved) < 0)
-		fprintf(stderr, "%s: restore terminal: %s\n", PROG, strerror(errno));
+	if (tty_restore(&A.tty) < 0)
+		fprintf(stderr, "%s: restore terminal: %s\n", ctr_prog, strerror(errno));
 }
 
 __attribute__((noreturn))
 static void leave(int code)
 {
-	tty_restore();
+	term_restore();
 	exit(code);
 }
 
 /* After raw mode, errors leave through here so the terminal is given back. */
-#define FATAL(...) do { tty_restore(); die(__VA_ARGS__); } while (0)
-#define FATAL_ERRNO(...) do { int e_ = errno; tty_restore(); errno = e_; die_errno(__VA_ARGS__); } while (0)
+#define FATAL(...) do { term_restore(); die(__VA_ARGS__); } while (0)
+#define FATAL_ERRNO(...) do { int e_ = errno; term_restore(); errno = e_; die_errno(__VA_ARGS__); } while (0)
 
 static void frame_send(char type, const void *data, size_t len)
 {
-	unsigned char h[3] = { (unsigned char)type, (unsigned char)(len >> 8), (unsigned char)len };
-	struct iovec iov[2] = { { h, 3 }, { (void *)data, len } };
-	size_t done = 0, total = 3 + len;
+	unsigned char h[FRAME_HDR];
+	struct iovec iov[2] = { { h, FRAME_HDR }, { (void *)data, len } };
+	size_t done = 0, total = FRAME_HDR + len;
+	frame_header(h, type, len);
 	while (done < total) {
 		ssize_t n = writev(A.sock, iov, 2);
 		if (n < 0 && errno == EINTR)
@@ -102,18 +101,10 @@ static void sock_connect(void)
 
 /* Raw mode: every key, Ctrl-C included, goes to the program in the
  * container; only Ctrl-P Ctrl-Q is ours. */
-static void tty_raw(void)
+static void term_raw(void)
 {
-	struct termios t;
-	if (!isatty(0))
-		return;
-	if (tcgetattr(0, &A.saved) < 0)
-		die_errno("tcgetattr");
-	t = A.saved;
-	cfmakeraw(&t);
-	if (tcsetattr(0, TCSADRAIN, &t) < 0)
-		die_errno("tcsetattr");
-	A.raw_fd = 0;
+	if (isatty(0) && tty_raw(&A.tty, 0) < 0)
+		die_errno("raw mode");
 }
 
 static void winsize_send(void)
@@ -122,10 +113,7 @@ static void winsize_send(void)
 	unsigned char p[4];
 	if (ioctl(0, TIOCGWINSZ, &ws) < 0 && ioctl(1, TIOCGWINSZ, &ws) < 0)
 		return;
-	p[0] = (unsigned char)(ws.ws_row >> 8);
-	p[1] = (unsigned char)ws.ws_row;
-	p[2] = (unsigned char)(ws.ws_col >> 8);
-	p[3] = (unsigned char)ws.ws_col;
+	frame_winsize_put(p, ws.ws_row, ws.ws_col);
 	frame_send('w', p, 4);
 }
 
@@ -135,7 +123,7 @@ static void hello(const unsigned char *p, size_t len)
 	A.session_tty = len >= 1 && (p[0] & 1);
 	if (!A.session_tty)
 		return;
-	tty_raw();
+	term_raw();
 	winsize_send();
 }
 
@@ -152,7 +140,7 @@ static void out_write(int fd, const unsigned char *p, size_t len)
 	}
 }
 
-static void frame(int type, const unsigned char *p, size_t len)
+static void frame_do(int type, const unsigned char *p, size_t len)
 {
 	switch (type) {
 	case 'h': hello(p, len); break;
@@ -167,6 +155,7 @@ static void frame(int type, const unsigned char *p, size_t len)
 static void sock_read(void)
 {
 	size_t off = 0;
+	struct frame f;
 	ssize_t n = read(A.sock, A.buf + A.len, sizeof(A.buf) - A.len);
 	if (n < 0 && errno == EINTR)
 		return;
@@ -175,13 +164,9 @@ static void sock_read(void)
 	if (n == 0)
 		FATAL("%s: connection closed", A.path);
 	A.len += (size_t)n;
-	while (A.len - off >= 3) {
-		const unsigned char *f = A.buf + off;
-		size_t flen = (size_t)f[1] << 8 | f[2];
-		if (A.len - off < 3 + flen)
-			break;
-		frame(f[0], f + 3, flen);
-		off += 3 + flen;
+	while (frame_next(A.buf + off, A.len - off, FRAME_LIMIT, &f) > 0) {
+		frame_do(f.type, f.data, f.len);
+		off += FRAME_HDR + f.len;
 	}
 	memmove(A.buf, A.buf + off, A.len - off);
 	A.len -= off;
@@ -262,6 +247,7 @@ static void signals_read(void)
 
 int main(int argc, char **argv)
 {
+	ctr_prog = "ctr-attach";
 	if (argc != 2 || argv[1][0] == '-') {
 		fprintf(stderr, "Usage: ctr-attach SOCKET\n");
 		return EXIT_SELF;

@@ -18,7 +18,6 @@ P_MT_DOCKER_M=application/vnd.docker.distribution.manifest.v2+json
 P_MT_DOCKER_L=application/vnd.docker.distribution.manifest.list.v2+json
 P_ACCEPT="$P_MT_OCI_M, $P_MT_OCI_I, $P_MT_DOCKER_M, $P_MT_DOCKER_L"
 P_PARALLEL=3 # layer downloads at a time (docker's default)
-P_RE_REPO='[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*'
 P_TMP='' P_W='' P_WORK='' P_PIDS='' P_QUIET='' P_TTY='' P_CREDS=''
 
 # p_re ERE STRING: STRING (one line) matches ERE entirely.
@@ -35,7 +34,7 @@ say() {
 
 # ---------------------------------------------------------------- references
 
-# ref_parse REF: docker's reference rules. Sets REF_REG (docker.io, host[:port]), REF_HOST (where the
+# ref_parse REF: docker's reference rules (checked by storage.sh's valid_ref). Sets REF_REG (docker.io, host[:port]), REF_HOST (where the
 # API is served), REF_BASE (scheme://host), REF_REPO, REF_TAG, REF_DIGEST, REF_NAME (the local name:
 # busybox:latest, host:5000/ns/x:tag, or name@digest), REF_FULL (the canonical reference).
 ref_parse() {
@@ -49,10 +48,7 @@ ref_parse() {
 	case $REF_REG in index.docker.io | registry-1.docker.io) REF_REG=docker.io ;; esac
 	case $REF_REG/$REF_REPO in docker.io/*/*) ;; docker.io/*) REF_REPO=library/$REF_REPO ;; esac
 	[ -n "$REF_TAG$REF_DIGEST" ] || REF_TAG=latest
-	p_re '(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:[0-9]+)?' "$REF_REG" || die "$1: invalid registry name"
-	p_re "$P_RE_REPO" "$REF_REPO" || die "$1: invalid repository name (lowercase a-z 0-9 . _ - /)"
-	[ -z "$REF_TAG" ] || p_re '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}' "$REF_TAG" || die "$1: invalid tag"
-	[ -z "$REF_DIGEST" ] || is_digest "$REF_DIGEST" || die "$1: invalid digest (sha256:<64 hex>)"
+	valid_ref "$1" || die "$1: $V_WHY" # the grammar of helpers/storage.sh
 	ref_endpoint
 	_pr=$REF_REG/$REF_REPO
 	case $_pr in docker.io/library/*) _pr=${_pr#docker.io/library/} ;; docker.io/*) _pr=${_pr#docker.io/} ;; esac

@@ -29,7 +29,7 @@ $(IMAGE_STAMP): images/mkrootfs.sh images/busybox.mk $(BUSYBOX) $(IMAGE_PROGS)
 	rm -f $(B)/rootfs/.busybox.stamp*
 	touch $@
 
-$(B)/progs/%: images/progs/%.c helpers/common.h
+$(B)/progs/%: images/progs/%.c images/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(WFLAGS) $(PROGS_CFLAGS) -o $@ $<
 

@@ -21,7 +21,7 @@
  * Exit: 0; 2 for an unknown action.
  */
 #define PROG "escape-probe"
-#include "../helpers/common.h"
+#include "../images/progs/prog.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -8,7 +8,7 @@
  * exits with prog's status (128+N when killed by signal N). No namespaces.
  */
 #define PROG "fake-console"
-#include "../helpers/common.h"
+#include "../images/progs/prog.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,12 +1,12 @@
 /* no-close-range - run a program where close_range(2) fails with EPERM, as
  * under an old container runtime's seccomp profile, for test/fds.bats: the
- * helpers must then close the caller's fds one by one (helpers/fds.h).
+ * helpers must then close the caller's fds one by one (helpers/lib/fds.c).
  *
  * Usage: no-close-range PROG [ARG...]
  * Exit: PROG's (it is exec'd); 125 if the filter cannot be loaded.
  */
 #define PROG "no-close-range"
-#include "../helpers/common.h"
+#include "../images/progs/prog.h"
 
 #include <seccomp.h>
 

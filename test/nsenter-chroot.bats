@@ -264,14 +264,17 @@ wait_gone() {
 		"HOME=/root HOSTNAME=ctr PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "
 }
 
-@test "--env adds and overrides; K alone copies the caller's K" {
-	FROMHOST=yes run "$NSENTER" -e A=1 -e HOME=/x -e A=2 -e FROMHOST -e UNSET_$$ "$ROOTFS" env </dev/null
+@test "--env adds and overrides; K alone is a usage error (nothing is copied from the caller)" {
+	FROMHOST=yes run "$NSENTER" -e A=1 -e HOME=/x -e A=2 -e 'NL=a
+B=b' -- "$ROOTFS" env </dev/null
 	assert_success
 	assert_line "A=2"
 	assert_line "HOME=/x"
-	assert_line "FROMHOST=yes"
+	assert_line "NL=a"
 	refute_line "A=1"
-	refute_line --partial "UNSET_$$"
+	refute_line --partial FROMHOST
+	FROMHOST=yes run -125 "$NSENTER" -e FROMHOST "$ROOTFS" env </dev/null
+	assert_output "nsenter-chroot: --env: expected K=V, not FROMHOST (see nsenter-chroot --help)"
 }
 
 @test "PROG is searched in the container's PATH, not the caller's" {
@@ -316,6 +319,12 @@ wait_gone() {
 	assert_output "nsenter-chroot: exec no-such-prog: No such file or directory"
 	run -127 "$NSENTER" "$ROOTFS" /bin/no-such-prog
 	assert_failure 127
+}
+
+@test "PROG behind a path component that is a file (ENOTDIR): 127, as ctr-shim" {
+	run -127 "$NSENTER" "$ROOTFS" /bin/busybox/sh
+	assert_failure 127
+	assert_output "nsenter-chroot: exec /bin/busybox/sh: Not a directory"
 }
 
 @test "PROG not executable: 126" {

@@ -132,6 +132,13 @@ assert_exit_file() {
 	assert_failure 126
 }
 
+@test "a program behind a path component that is a file (ENOTDIR): 127, as nsenter-chroot" {
+	printf 'data\n' >"$D/file"
+	run -127 --separate-stderr shim "$D/file/prog"
+	[ "$stderr" = "ctr-shim: exec $D/file/prog: Not a directory" ]
+	assert_exit_file 127
+}
+
 @test "the shim's own failures exit 125 with 'ctr-shim: <step>: <error>'" {
 	run "$SHIM" --log "$D/no/dir/log" --exit-file "$D/exit" true
 	assert_failure 125

@@ -9,7 +9,7 @@
  * Exit: 0 done or stopped by SIGTERM/SIGINT; 125 usage or setup error.
  */
 #define PROG "cpuhog"
-#include "../../helpers/common.h"
+#include "prog.h"
 
 #include <pthread.h>
 #include <signal.h>

@@ -10,7 +10,7 @@
  * Exit: 0 (a failing fork is the expected result, not an error); 125 usage or setup error.
  */
 #define PROG "forkbomb"
-#include "../../helpers/common.h"
+#include "prog.h"
 
 #include <signal.h>
 #include <sys/prctl.h>

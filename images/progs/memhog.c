@@ -10,7 +10,7 @@
  *       so a test can tell the kernel's limit from an allocation failure.
  */
 #define PROG "memhog"
-#include "../../helpers/common.h"
+#include "prog.h"
 
 #include <stdint.h>
 

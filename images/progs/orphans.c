@@ -11,7 +11,7 @@
  * Exit: 0 all children ran; 1 a child failed to fork its grandchild; 125 usage or setup error.
  */
 #define PROG "orphans"
-#include "../../helpers/common.h"
+#include "prog.h"
 
 #include <sys/wait.h>
 #include <time.h>

@@ -13,7 +13,7 @@
  *       125 stdout cannot be written.
  */
 #define PROG "probe"
-#include "../../helpers/common.h"
+#include "prog.h"
 
 #include <dirent.h>
 #include <limits.h>

@@ -12,7 +12,7 @@
  */
 #define PROG "tcp-client"
 #define USAGE "usage: tcp-client [-w SECONDS] HOST PORT [MSG...]"
-#include "../../helpers/common.h"
+#include "prog.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -15,7 +15,7 @@
  */
 #define PROG "tcp-server"
 #define USAGE "usage: tcp-server [-p PORT] [-n COUNT]"
-#include "../../helpers/common.h"
+#include "prog.h"
 
 #include <arpa/inet.h>
 #include <limits.h>

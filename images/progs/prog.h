@@ -1,12 +1,15 @@
-/* common.h - error helpers and exit codes shared by ctr's C helpers.
+/* prog.h - error helpers and exit codes of the small test programs
+ * (images/progs/NAME.c, baked into the busybox image, and test/NAME.c). They are
+ * standalone static binaries that run inside containers, so they share this
+ * header rather than link the helpers' library (helpers/lib, libctr.a).
  *
- * Each helper defines PROG (its name) before including this file, and
+ * Each program defines PROG (its name) before including this file, and
  * USAGE (its usage line) to get parse_num.
  * Exit codes follow docker/skarnet: 125 the helper's own failure,
  * 126 the command cannot be executed, 127 the command was not found.
  */
-#ifndef CTR_COMMON_H
-#define CTR_COMMON_H
+#ifndef CTR_PROG_H
+#define CTR_PROG_H
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,19 +1,21 @@
-/* fds.h - close every fd a process does not own, so that no fd of the
+/* fds.c - close every fd a process does not own, so that no fd of the
  * caller reaches a container (the CVE-2024-21626 class of leaks: a host
  * directory left open by the caller, walked through /proc/PID/fd/N/..).
- *
  * Entry point: fds_close_except(keep, n): close every fd >= 3 not in keep.
  * Close-on-exec does not help a process that never execs (the --init PID 1)
  * or not yet (a helper between clone and exec): hence close, not CLOEXEC.
- * The including file defines PROG and includes common.h first.
+ * No state; returns -1 with errno, the caller decides (main and the child
+ * after clone die).
  */
-#ifndef CTR_FDS_H
-#define CTR_FDS_H
+#include "fds.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 static bool fds_kept(int fd, const int *keep, size_t n)
 {
@@ -50,10 +52,10 @@ static int fds_close_listed(const int *keep, size_t n)
 	return saved ? -1 : 0;
 }
 
-/* Close every fd >= 3 except those in keep (any order; entries below 3 mean
- * nothing): close_range(2) on each gap between kept fds. 0, or -1 with errno. */
-__attribute__((unused))
-static int fds_close_except(const int *keep, size_t n)
+/* Close every fd >= 3 except those in keep (any order, repeats allowed;
+ * entries below 3 mean nothing): close_range(2) on each gap between kept
+ * fds. 0, or -1 with errno. */
+int fds_close_except(const int *keep, size_t n)
 {
 	unsigned int lo = 3;
 	for (;;) {
@@ -68,5 +70,3 @@ static int fds_close_except(const int *keep, size_t n)
 		lo = next + 1;
 	}
 }
-
-#endif

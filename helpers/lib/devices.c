@@ -1,4 +1,4 @@
-/* devices.h - nsenter-chroot's device control (--device-cgroup DIR): a
+/* devices.c - the container's device control (--device-cgroup DIR): a
  * process of the container may create (mknod), read or write only the
  * harmless device nodes below, whatever node it finds or makes; the host's
  * disks, /dev/mem, /dev/kmsg, the host's consoles and ttys are refused.
@@ -18,11 +18,10 @@
  * This is the second layer: ROOTFS, /dev and volumes are nodev mounts, so a
  * node made there is inert anyway; the cgroup also refuses the mknod itself
  * and covers a node reached any other way.
- *
- * The including file defines PROG and includes common.h first.
+ * Entry point: devices_restrict, parent side before clone (errors returned).
  */
-#ifndef CTR_DEVICES_H
-#define CTR_DEVICES_H
+#include "devices.h"
+#include "fdio.h"
 
 #include <fcntl.h>
 #include <linux/bpf.h>
@@ -31,7 +30,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/statfs.h>
+#include <string.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 /* The nodes a container may use (runc's default list without /dev/console
  * and /dev/net/tun, which ctr does not provide). -1: any minor. */
@@ -49,32 +50,39 @@ static const struct dev_rule { char type; int major, minor; } dev_allowed[] = {
 
 /* ---------------------------------------------------------------- v1 */
 
-static void dev_write(const char *dir, const char *file, const char *line)
+static int dev_write(const char *dir, const char *file, const char *line, struct ctr_err *e)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		die_errno("open %s", path);
-	if (write(fd, line, strlen(line)) < 0)
-		die_errno("write '%s' to %s", line, path);
+		return ctr_fail_errno(e, "open %s", path);
+	if (write(fd, line, strlen(line)) < 0) {
+		ctr_fail_errno(e, "write '%s' to %s", line, path);
+		close_fd(&fd);
+		return -1;
+	}
 	if (close(fd) < 0)
-		die_errno("close %s", path);
+		return ctr_fail_errno(e, "close %s", path);
+	return 0;
 }
 
 /* Deny everything, then allow the list (the group holds no process yet). */
-static void dev_v1(const char *dir)
+static int dev_v1(const char *dir, struct ctr_err *e)
 {
 	char line[64];
-	dev_write(dir, "devices.deny", "a");
+	if (dev_write(dir, "devices.deny", "a", e) < 0)
+		return -1;
 	for (size_t i = 0; i < DEV_NRULES; i++) {
 		const struct dev_rule *r = &dev_allowed[i];
 		if (r->minor < 0)
 			snprintf(line, sizeof(line), "%c %d:* rwm", r->type, r->major);
 		else
 			snprintf(line, sizeof(line), "%c %d:%d rwm", r->type, r->major, r->minor);
-		dev_write(dir, "devices.allow", line);
+		if (dev_write(dir, "devices.allow", line, e) < 0)
+			return -1;
 	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------- v2 */
@@ -126,7 +134,7 @@ static int dev_bpf(int cmd, union bpf_attr *attr)
 
 /* Load the program (printing the verifier's log if it refuses it) and
  * attach it to the group. */
-static void dev_v2(const char *dir)
+static int dev_v2(const char *dir, struct ctr_err *e)
 {
 	static char log[65536];
 	struct bpf_insn prog[DEV_MAX_INSNS];
@@ -142,37 +150,37 @@ static void dev_v2(const char *dir)
 	load.log_level = 1;
 	int pfd = dev_bpf(BPF_PROG_LOAD, &load);
 	if (pfd < 0 && *log)
-		fprintf(stderr, "%s: the BPF verifier says:\n%s", PROG, log);
+		fprintf(stderr, "%s: the BPF verifier says:\n%s", ctr_prog, log);
 	if (pfd < 0)
-		die_errno("load the device program (BPF_PROG_TYPE_CGROUP_DEVICE)");
+		return ctr_fail_errno(e, "load the device program (BPF_PROG_TYPE_CGROUP_DEVICE)");
 	int cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cg < 0)
-		die_errno("open %s", dir);
+	if (cg < 0) {
+		ctr_fail_errno(e, "open %s", dir);
+		close_fd(&pfd);
+		return -1;
+	}
 	memset(&att, 0, sizeof(att));
 	att.target_fd = (uint32_t)cg;
 	att.attach_bpf_fd = (uint32_t)pfd;
 	att.attach_type = BPF_CGROUP_DEVICE;
 	att.attach_flags = BPF_F_ALLOW_MULTI;
-	if (dev_bpf(BPF_PROG_ATTACH, &att) < 0)
-		die_errno("attach the device program to %s", dir);
-	if (close(cg) < 0)
-		die_errno("close %s", dir);
-	if (close(pfd) < 0)
-		die_errno("close the device program");
+	int r = dev_bpf(BPF_PROG_ATTACH, &att);
+	if (r < 0)
+		ctr_fail_errno(e, "attach the device program to %s", dir);
+	close_fd(&cg);
+	close_fd(&pfd);
+	return r < 0 ? -1 : 0;
 }
 
 /* Restrict the devices of the group at dir, whichever cgroup version holds it. */
-static void devices_restrict(const char *dir)
+int devices_restrict(const char *dir, struct ctr_err *e)
 {
 	struct statfs fs;
 	if (statfs(dir, &fs) < 0)
-		die_errno("--device-cgroup %s", dir);
+		return ctr_fail_errno(e, "--device-cgroup %s", dir);
 	if (fs.f_type == CGROUP2_SUPER_MAGIC)
-		dev_v2(dir);
-	else if (fs.f_type == CGROUP_SUPER_MAGIC)
-		dev_v1(dir);
-	else
-		die("--device-cgroup %s: not a cgroup directory", dir);
+		return dev_v2(dir, e);
+	if (fs.f_type == CGROUP_SUPER_MAGIC)
+		return dev_v1(dir, e);
+	return ctr_fail(e, 0, "--device-cgroup %s: not a cgroup directory", dir);
 }
-
-#endif

@@ -1,0 +1,302 @@
+/* args.c - nsenter-chroot's command line, the ONE place its options are
+ * spelled: the table below makes getopt's options and the --help text, and
+ * args_parse turns argv into a struct ctr_spec (mount list in order: /proc,
+ * /sys, /dev, the volumes, then the masked and read-only paths). Parsing stops
+ * at ROOTFS (or at PROG with --join). Errors are returned (code 125, with a
+ * "see --help" hint); only --help prints and exits.
+ */
+#include "args.h"
+#include "caps.h"
+#include "opt.h"
+
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+
+enum { OPT_NET_HOST = 256, OPT_PID_FILE, OPT_CGROUP, OPT_INIT, OPT_CONSOLE_FD,
+       OPT_NOTIFY_FD, OPT_JOIN, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECCOMP,
+       OPT_USERNS, OPT_RO_ROOTFS, OPT_DEVICE_CGROUP, OPT_HELP };
+
+static const struct ctr_opt options[] = {
+	{ "netns", 'n', "PATH", "join the network namespace at PATH" },
+	{ "net-host", OPT_NET_HOST, NULL, "stay in the caller's network namespace" },
+	{ "hostname", 'h', "NAME", "hostname (default ctr)" },
+	{ "workdir", 'w', "DIR", "working directory in the container (default /)" },
+	{ "env", 'e', "K=V", "add to the clean environment (repeatable; no bare K)" },
+	{ "pid-file", OPT_PID_FILE, "FILE", "write the host PID of the container's PID 1" },
+	{ "cgroup", OPT_CGROUP, "DIR", "join DIR/cgroup.procs first (repeatable)" },
+	{ "device-cgroup", OPT_DEVICE_CGROUP, "DIR", "allow only the harmless devices in group DIR, join it" },
+	{ "init", OPT_INIT, NULL, "run a minimal init as PID 1" },
+	{ "console-fd", OPT_CONSOLE_FD, "N", "send a new pty master over unix socket N" },
+	{ "notify-fd", OPT_NOTIFY_FD, "N", "write 'R' to fd N once PROG runs, then close it" },
+	{ "join", OPT_JOIN, "PID", "enter the running container of PID" },
+	{ "cap-add", OPT_CAP_ADD, "CAP", "keep capability CAP (or ALL) (repeatable)" },
+	{ "cap-drop", OPT_CAP_DROP, "CAP", "drop capability CAP (or ALL) (repeatable)" },
+	{ "privileged", OPT_PRIVILEGED, NULL, "all capabilities, no seccomp, no masked paths" },
+	{ "user", 'u', "U[:G]", "run as user U and group G (name or number)" },
+	{ "seccomp", OPT_SECCOMP, "MODE", "default or unconfined" },
+	{ "userns", OPT_USERNS, "U:G:N", "map container ids 0..N-1 to host ids U.. and G.." },
+	{ "volume", 'v', "H:C[:ro][:noexec][:dev=N:ino=N]", "bind resolved host path H on C" },
+	{ "readonly-rootfs", OPT_RO_ROOTFS, NULL, "mount ROOTFS read-only" },
+	{ "help", OPT_HELP, NULL, "print this help" },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* The --help text, on f. */
+void args_usage(FILE *f)
+{
+	fputs("usage: nsenter-chroot [options] ROOTFS PROG [ARG...]\n"
+	      "       nsenter-chroot --join PID [options] PROG [ARG...]\n"
+	      "options:\n", f);
+	ctr_opt_usage(f, options);
+	fputs("exit: PROG's status, 128+N on signal N, 125 own error, 126 cannot exec, 127 not found\n",
+	      f);
+}
+
+/* What the command line says beyond the spec, until args_finish. */
+struct args {
+	bool net_host, privileged, userns;
+	int seccomp;                       /* 1 default, 0 unconfined, -1 unset */
+	struct ctr_idmap uid, gid;
+	const char **cap_add, **cap_drop;
+	size_t nadd, ndrop;
+};
+
+static int parse_num(const char *s, const char *what, long max, long *v, struct ctr_err *e)
+{
+	unsigned long u;
+	if (!parse_ulong(s, (unsigned long)max, &u, NULL))
+		return ctr_misuse(e, "%s: not a number: %s", what, s);
+	*v = (long)u;
+	return 0;
+}
+
+/* --userns U:G:N: container ids 0..N-1 are host ids U.. and G.. */
+static int parse_userns(struct args *a, const char *s, struct ctr_err *e)
+{
+	const char *p = s;
+	unsigned long count;
+	bool ok = parse_ulong(p, UINT32_MAX, &a->uid.outside, &p) && *p++ == ':' &&
+		  parse_ulong(p, UINT32_MAX, &a->gid.outside, &p) && *p++ == ':' &&
+		  parse_ulong(p, UINT32_MAX, &count, NULL) && count > 0;
+	if (!ok)
+		return ctr_misuse(e, "--userns: expected HOSTUID:HOSTGID:COUNT: %s", s);
+	a->uid.count = a->gid.count = count;
+	a->userns = true;
+	return 0;
+}
+
+/* One option of --volume into m: ro, noexec, rw, dev=N, ino=N (each of dev=
+ * and ino= once: *ndev, *nino count them). false: unknown or bad. */
+static bool volume_opt(struct ctr_mount *m, const char *opt, int *ndev, int *nino)
+{
+	unsigned long n;
+	if (strcmp(opt, "ro") == 0)
+		m->attrs |= MOUNT_ATTR_RDONLY;
+	else if (strcmp(opt, "noexec") == 0)
+		m->attrs |= MOUNT_ATTR_NOEXEC;
+	else if (strncmp(opt, "dev=", 4) == 0 && ++*ndev == 1 && parse_ulong(opt + 4, ULONG_MAX, &n, NULL))
+		m->src_dev = (dev_t)n;
+	else if (strncmp(opt, "ino=", 4) == 0 && ++*nino == 1 && parse_ulong(opt + 4, ULONG_MAX, &n, NULL))
+		m->src_ino = (ino_t)n;
+	else
+		return strcmp(opt, "rw") == 0;
+	return true;
+}
+
+/* --volume H:C[:ro][:noexec][:dev=N:ino=N] (also ,ro,noexec and rw): a BIND
+ * step, nosuid,nodev always; argv is left intact. H must be resolved (the
+ * executor follows no symlink in it); with dev= and ino= (both or neither)
+ * it must still be that file when it is opened. */
+static int parse_volume(struct ctr_spec *s, const char *arg, struct ctr_err *e)
+{
+	char *save = NULL;
+	int ndev = 0, nino = 0;
+	char *v = strdup(arg);
+	if (!v)
+		return ctr_fail_errno(e, "strdup");
+	const char *src = strtok_r(v, ":", &save);
+	const char *dst = strtok_r(NULL, ":", &save);
+	if (!src || !dst || src[0] != '/' || dst[0] != '/') {
+		free(v);
+		return ctr_misuse(e, "--volume: expected /HOST:/CONTAINER[:ro][:noexec][:dev=N:ino=N]");
+	}
+	struct ctr_mount *m = ctr_spec_mount(s, CTR_MOUNT_BIND, dst);
+	m->src = src;
+	m->owned = v;
+	m->attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	for (char *opt; (opt = strtok_r(NULL, ":,", &save)); )
+		if (!volume_opt(m, opt, &ndev, &nino))
+			return ctr_misuse(e, "--volume: unknown or bad option %s", opt);
+	if (ndev != nino)
+		return ctr_misuse(e, "--volume: dev=N and ino=N go together: %s", arg);
+	m->src_check = ndev == 1;
+	return 0;
+}
+
+/* One option into s and a; -1 with e on a bad value. */
+static int set_opt(struct ctr_spec *s, struct args *a, int c, const char *arg, struct ctr_err *e)
+{
+	long n = 0;
+	switch (c) {
+	case 'n': s->netns = arg; break;
+	case OPT_NET_HOST: a->net_host = true; break;
+	case 'h': s->hostname = arg; break;
+	case 'w': s->cwd = arg; break;
+	case 'e':
+		if (arg[0] == '=' || !strchr(arg, '='))
+			return ctr_misuse(e, "--env: expected K=V, not %s", arg);
+		s->env[s->nenv++] = arg;
+		break;
+	case OPT_PID_FILE: s->pid_file = arg; break;
+	case OPT_CGROUP: s->cgroups[s->ncgroups++] = arg; break;
+	case OPT_DEVICE_CGROUP:
+		s->device_cgroup = arg;
+		s->cgroups[s->ncgroups++] = arg;
+		break;
+	case OPT_INIT: s->init = true; break;
+	case OPT_CONSOLE_FD:
+		if (parse_num(arg, "--console-fd", INT_MAX, &n, e) < 0)
+			return -1;
+		s->console_fd = (int)n;
+		break;
+	case OPT_NOTIFY_FD:
+		if (parse_num(arg, "--notify-fd", INT_MAX, &n, e) < 0)
+			return -1;
+		s->notify_fd = (int)n;
+		break;
+	case OPT_JOIN:
+		if (parse_num(arg, "--join", INT_MAX, &n, e) < 0)
+			return -1;
+		s->join = (pid_t)n;
+		break;
+	case OPT_CAP_ADD: a->cap_add[a->nadd++] = arg; break;
+	case OPT_CAP_DROP: a->cap_drop[a->ndrop++] = arg; break;
+	case OPT_PRIVILEGED: a->privileged = true; break;
+	case 'u': s->user = arg; break;
+	case OPT_SECCOMP:
+		if (strcmp(arg, "default") != 0 && strcmp(arg, "unconfined") != 0)
+			return ctr_misuse(e, "--seccomp: default or unconfined, not %s", arg);
+		a->seccomp = strcmp(arg, "default") == 0;
+		break;
+	case OPT_USERNS: return parse_userns(a, arg, e);
+	case 'v': return parse_volume(s, arg, e);
+	case OPT_RO_ROOTFS: s->rootfs_ro = true; break;
+	case OPT_HELP: args_usage(stdout); exit(0);
+	default: return 1;
+	}
+	return 0;
+}
+
+/* Exclusive and required options, as unshare(1) declares them. */
+static int check_opts(const struct ctr_spec *s, const struct args *a, struct ctr_err *e)
+{
+	if (s->netns && a->net_host)
+		return ctr_misuse(e, "--netns and --net-host are mutually exclusive");
+	if (s->join && (s->netns || a->net_host))
+		return ctr_misuse(e, "--join excludes --netns and --net-host");
+	if (s->join == 1)
+		return ctr_misuse(e, "--join: not a container PID: 1");
+	if (s->rootfs && !*s->rootfs)
+		return ctr_misuse(e, "ROOTFS is empty");
+	if (!s->argv[0])
+		return ctr_misuse(e, s->join ? "PROG required" : "ROOTFS and PROG required");
+	if (s->hostname && (!*s->hostname || strlen(s->hostname) > 64))
+		return ctr_misuse(e, "--hostname: must be 1 to 64 characters");
+	return 0;
+}
+
+/* A new container: its namespaces, id maps and mount list. With --join the
+ * container has them already: --userns, --volume and --readonly-rootfs are
+ * ignored, its devices are restricted already. */
+static void new_container(struct ctr_spec *s, struct args *a)
+{
+	s->ns_new = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+	if (!s->netns && !a->net_host)
+		s->ns_new |= CLONE_NEWNET;
+	if (a->userns) {
+		s->ns_new |= CLONE_NEWUSER;  /* created first: it owns the others */
+		s->uid_map = &a->uid;
+		s->gid_map = &a->gid;
+		s->nuid_map = s->ngid_map = 1;
+	}
+	if (!s->hostname)
+		s->hostname = "ctr";
+	for (size_t i = 0; i < s->nmounts; i++)  /* a privileged container may write /sys */
+		if (s->mounts[i].kind == CTR_MOUNT_SYSFS && a->privileged)
+			s->mounts[i].flags &= ~(unsigned long)MS_RDONLY;
+	if (!a->privileged)
+		ctr_spec_protect(s);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+	if (!p)
+		die_errno("calloc");
+	return p;
+}
+
+static int parse(struct ctr_spec *s, struct args *a, int argc, char **argv, struct ctr_err *e)
+{
+	struct ctr_getopt g;
+	int c;
+	if (ctr_opt_build(options, &g) < 0)
+		return ctr_fail(e, 0, "option table too long");
+	s->cwd = NULL;
+	ctr_spec_default_mounts(s, false);  /* the volumes come after these */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
+		int r = set_opt(s, a, c, optarg, e);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			return ctr_misuse(e, "bad option: %s", argv[optind - 1]);
+	}
+	if (!s->join && optind < argc)
+		s->rootfs = argv[optind++];
+	s->argv = argv + optind;
+	if (check_opts(s, a, e) < 0)
+		return -1;
+	if (s->join) {
+		s->device_cgroup = NULL;  /* the group has its rules already */
+		for (size_t i = 0; i < s->nmounts; i++)
+			free(s->mounts[i].owned);
+		s->nmounts = 0;
+	} else {
+		new_container(s, a);
+	}
+	if (caps_compute(&s->caps.bounding, a->privileged, a->cap_drop, a->ndrop,
+			 a->cap_add, a->nadd, e) < 0)
+		return -1;
+	s->caps.effective = s->caps.permitted = s->caps.bounding;
+	s->caps.root_only = true;
+	s->seccomp = (a->seccomp < 0 ? !a->privileged : a->seccomp) ? CTR_SECCOMP_DEFAULT : CTR_SECCOMP_NONE;
+	s->no_new_privs = !a->privileged;
+	s->rootfs_nodev = !a->privileged;
+	if (s->join)
+		s->rootfs_ro = false;
+	if (!s->cwd)
+		s->cwd = "/";
+	return 0;
+}
+
+/* argv into s (ctr_spec_init'ed). s keeps pointers into argv. */
+int args_parse(struct ctr_spec *s, int argc, char **argv, struct ctr_err *e)
+{
+	static struct args a;  /* s->uid_map and gid_map point here */
+	size_t n = (size_t)argc;
+	memset(&a, 0, sizeof(a));
+	a.seccomp = -1;
+	s->env = xcalloc(n, sizeof(*s->env));
+	s->cgroups = xcalloc(n, sizeof(*s->cgroups));
+	a.cap_add = xcalloc(n, sizeof(*a.cap_add));
+	a.cap_drop = xcalloc(n, sizeof(*a.cap_drop));
+	int r = parse(s, &a, argc, argv, e);
+	free(a.cap_add);
+	free(a.cap_drop);
+	return r;
+}

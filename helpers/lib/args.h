@@ -1,0 +1,13 @@
+/* args.h - nsenter-chroot's command line into a spec (args.c). */
+#ifndef CTR_ARGS_H
+#define CTR_ARGS_H
+
+#include "error.h"
+#include "spec.h"
+
+#include <stdio.h>
+
+int args_parse(struct ctr_spec *s, int argc, char **argv, struct ctr_err *e);
+void args_usage(FILE *f);
+
+#endif

@@ -1,0 +1,159 @@
+/* child.c - everything the container's first process does between clone()
+ * and execve(), in this order: close every fd that is not its own, wait for
+ * the parent's go (id maps, cgroups),
+ * become the user namespace's root, build the filesystem view (net,
+ * cgroup namespace, private /, ROOTFS, the mount list, pivot_root,
+ * hostname) or enter the --join'ed container, console, workdir, read-only
+ * root, user lookup, environment, rlimits, privileges, seccomp (last),
+ * setsid, then PROG (or the init). After clone: every failure dies, the
+ * parent reports it by the ready pipe's EOF.
+ */
+#include "container.h"
+#include "caps.h"
+#include "console.h"
+#include "env.h"
+#include "exec.h"
+#include "fdio.h"
+#include "fds.h"
+#include "init.h"
+#include "rootfs.h"
+#include "seccomp.h"
+#include "user.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* First step of the child: it holds only the fds listed here, those its
+ * setup uses (and closes); everything else it inherited goes before the
+ * container can see this process: with --join the parent's fds on the host's
+ * pid namespace (clone_joined) and on PID's (setns needs CAP_SYS_ADMIN, but
+ * the fd must not be there to open). Every fd the child uses must be listed;
+ * the ROOTFS fd of --userns (rootfs_fd) is opened later, by the child. */
+static void close_fds(struct ctr_run *r)
+{
+	const struct ctr_spec *s = r->s;
+	size_t n = 0;
+	int *keep = calloc(7 + NJOIN + s->nmounts, sizeof(*keep));  /* as many as below */
+	if (!keep)
+		die_errno("calloc");
+	keep[n++] = r->ready[1];
+	keep[n++] = r->go[0];
+	keep[n++] = r->go[1];
+	keep[n++] = s->console_fd;
+	keep[n++] = r->sys_tree;
+	keep[n++] = r->idmap_tree;  /* idmapped by the parent, attached by the child */
+	for (size_t i = 0; i < NJOIN; i++)
+		keep[n++] = r->join.fd[i];  /* -1 without --join */
+	keep[n++] = r->join.root;
+	for (size_t i = 0; i < s->nmounts; i++)
+		keep[n++] = s->mounts[i].tree;  /* volumes: copied by the parent */
+	if (fds_close_except(keep, n) < 0)
+		die_errno("close fds");
+	free(keep);
+	r->join.pidns = -1;
+}
+
+/* The child waits here until the parent has written its id maps and moved it
+ * into its cgroups, so that every step, every byte it allocates and every
+ * process it forks is accounted there. A closed pipe means the parent failed:
+ * it says why. */
+static void wait_go(struct ctr_run *r)
+{
+	char c;
+	xclose(r->go[1]);
+	if (read_full(r->go[0], &c, 1) != 1)
+		_exit(EXIT_SELF);
+	xclose(r->go[0]);
+}
+
+/* A new container: the child already has its new namespaces from clone();
+ * build its filesystem view under ROOTFS, then pivot into it. */
+static void create_container(struct ctr_run *r)
+{
+	const struct ctr_spec *s = r->s;
+	net_setup(s);
+	if (unshare(CLONE_NEWCGROUP) < 0)  /* after the cgroup join: its root is ours */
+		die_errno("unshare cgroup namespace");
+	root_private();
+	int root = rootfs_mount(s, r->idmap_tree, r->rootfs_fd);
+	rootfs_run_mounts(s, root, r->sys_tree);
+	rootfs_pivot(root);
+	if (sethostname(s->hostname, strlen(s->hostname)) < 0)
+		die_errno("sethostname");
+}
+
+static void set_rlimits(const struct ctr_spec *s)
+{
+	for (size_t i = 0; i < s->nrlimits; i++) {
+		struct rlimit rl = { s->rlimits[i].soft, s->rlimits[i].hard };
+		if (setrlimit(s->rlimits[i].resource, &rl) < 0)
+			die_errno("setrlimit %d", s->rlimits[i].resource);
+	}
+}
+
+/* User, environment, privileges, seccomp: the identity PROG runs with. */
+static char **become_prog(const struct ctr_spec *s, int console)
+{
+	struct ctr_err e;
+	struct user u;
+	char host[65] = "";
+	if (!s->hostname && gethostname(host, sizeof(host) - 1) < 0)
+		die_errno("gethostname");
+	if (user_resolve(s->user, "/etc/passwd", "/etc/group", &u, &e) < 0)
+		ctr_err_die(&e);
+	char **envp = env_build(s->env, s->nenv, s->hostname ? s->hostname : host, u.home,
+				isatty(0) || s->console_fd >= 0);
+	if (console >= 0 && fchown(console, u.uid, (gid_t)-1) < 0)
+		die_errno("chown console");
+	set_rlimits(s);
+	privileges_drop(s, u.uid, u.gid);
+	if (s->seccomp == CTR_SECCOMP_DEFAULT)
+		seccomp_load_default(s->caps.bounding);  /* last: everything after it is allowed */
+	return envp;
+}
+
+void child_main(struct ctr_run *r)
+{
+	const struct ctr_spec *s = r->s;
+	int console = -1;
+	xclose(r->ready[0]);
+	xclose(s->notify_fd);  /* the parent's: an --init would hold it for good */
+	close_fds(r);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)  /* no orphan containers */
+		die_errno("set parent death signal");
+	umask(022);
+	if (r->go[0] >= 0)
+		wait_go(r);
+	if (s->ns_new & CLONE_NEWUSER) {
+		/* while we still have the host's uid: its parent dirs may be 0700 */
+		r->rootfs_fd = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (r->rootfs_fd < 0)
+			die_errno("open %s", s->rootfs);
+		become_userns_root();
+	}
+	if (s->join)
+		ns_join_enter(&r->join);
+	else
+		create_container(r);
+	if (s->console_fd >= 0)
+		console = console_open(s->console_fd);
+	rootfs_finish(s);
+	char **envp = become_prog(s, console);
+	/* a session of its own, without a controlling terminal: the caller's
+	 * terminal (inherited on 0,1,2 without -t) cannot be pushed input with
+	 * TIOCSTI (CVE-2017-5226) and sends no signal into the container: Ctrl-C
+	 * reaches it once, forwarded by the parent */
+	if (setsid() < 0)
+		die_errno("setsid");
+	if (s->init)
+		init_run(s->argv, envp, console, &r->fwd, r->ready[1]);
+	if (console >= 0)
+		console_attach(console);
+	exec_prog(s->argv, envp, r->ready[1]);
+}

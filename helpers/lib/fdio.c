@@ -1,0 +1,221 @@
+/* fdio.c - fd I/O: full reads and writes that survive EINTR and short counts,
+ * small files written whole or atomically (tmp + rename), fd passing over
+ * unix sockets (SCM_RIGHTS), mkdir -p. No state, no order constraints.
+ * Every function returns -1 with errno set on failure, except xclose (for
+ * the child after clone, where a failed close is fatal).
+ */
+#include "fdio.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Write all of buf to a blocking fd. */
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read up to len bytes until EOF; returns the count or -1. */
+ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* close that dies on failure (-1 is skipped). */
+void xclose(int fd)
+{
+	if (fd >= 0 && close(fd) < 0)
+		die_errno("close %d", fd);
+}
+
+/* close that forgets: *fd becomes -1; errors are ignored. */
+void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		(void)close(*fd);
+	*fd = -1;
+}
+
+int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return -1;
+	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* Write text to an existing file (uid_map, cgroup.procs). */
+int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, text, strlen(text)) < 0) {
+		int err = errno;
+		(void)close(fd);
+		errno = err;
+		return -1;
+	}
+	return close(fd);
+}
+
+/* Atomic pid file: write FILE.tmp.<pid> then rename over FILE, so a reader
+ * never sees a partial number. */
+int write_pid_file(const char *file, pid_t pid)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", file, (int)getpid()) >= (int)sizeof(tmp))
+		return errno = ENAMETOOLONG, -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (dprintf(fd, "%d\n", (int)pid) < 0 || close(fd) < 0) {
+		(void)unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, file) < 0) {
+		(void)unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Open the directory holding path (O_PATH) and point *base at its last name;
+ * dir (dirlen bytes) gets the directory's name for messages. Files are later
+ * replaced with renameat() there, which works after a chdir("/") even for
+ * relative paths. errno ENAMETOOLONG or EINVAL (no file name) when path is
+ * not usable. */
+int open_parent(const char *path, const char **base, char *dir, size_t dirlen)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, dirlen, ".");
+	else if (slash == path)
+		snprintf(dir, dirlen, "/");
+	else if ((size_t)(slash - path) < dirlen)
+		snprintf(dir, dirlen, "%.*s", (int)(slash - path), path);
+	else
+		return errno = ENAMETOOLONG, -1;
+	*base = slash ? slash + 1 : path;
+	if (**base == '\0')
+		return errno = EINVAL, -1;
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Replace dir/base with text atomically (base.tmp, fsync, rename). */
+int write_atomic(int dir, const char *base, const char *text)
+{
+	char tmp[NAME_MAX + 8];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", base);
+	int fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+		int err = errno;
+		(void)close(fd);
+		errno = err;
+		return -1;
+	}
+	if (close(fd) < 0)
+		return -1;
+	return renameat(dir, tmp, dir, base);
+}
+
+/* 1 if the fds name the same inode, 0 if not, -1 on error. */
+int same_file(int a, int b)
+{
+	struct stat sa, sb;
+	if (fstat(a, &sa) < 0 || fstat(b, &sb) < 0)
+		return -1;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Send fd over the unix socket sock with SCM_RIGHTS (one byte of payload). */
+int send_fd(int sock, int fd)
+{
+	char byte = 0;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+	                      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	memset(&u, 0, sizeof(u));
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* Receive one message of >= 1 byte carrying an fd (recvmsg flags: flags,
+ * plus MSG_CMSG_CLOEXEC). Returns the fd, or -1 with errno: recvmsg's,
+ * ECONNRESET at EOF, EBADMSG for a message without an fd. */
+int recv_fd(int sock, int flags)
+{
+	char byte;
+	int fd = -1;
+	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+	                      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return errno = ECONNRESET, -1;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	if (fd < 0)
+		return errno = EBADMSG, -1;
+	return fd;
+}
+
+/* mkdir -p (0755), for a workdir the image does not have (docker creates it
+ * too). An existing directory is fine. */
+int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return errno = ENAMETOOLONG, -1;
+	for (char *p = buf + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char save = *p;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = save;
+		if (!save)
+			return 0;
+	}
+}

@@ -1,0 +1,197 @@
+/* namespace.c - namespaces. Parent side (errors returned): clone_child
+ * (clone with new namespaces), ns_join_open + clone_joined (--join: open the
+ * container's namespaces before anything moves, clone into its pid
+ * namespace), netns_enter. Child side (dies): ns_join_enter (setns into
+ * each, the user namespace last), net_setup (the prepared netns, or lo up
+ * in a new one), become_userns_root.
+ */
+#include "namespace.h"
+#include "fdio.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Namespaces of the container to enter with --join, in nsenter(1)'s order,
+ * mnt last; but see ns_join_enter for the user namespace. The pid namespace
+ * is entered by the parent for its child only. */
+static const struct { const char *name; int type; } join_ns[NJOIN] = {
+	{ "user", CLONE_NEWUSER }, { "cgroup", CLONE_NEWCGROUP },
+	{ "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+	{ "net", CLONE_NEWNET }, { "mnt", CLONE_NEWNS },
+};
+
+int open_proc(pid_t pid, const char *what, struct ctr_err *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ctr_fail_errno(e, "open %s", path);
+	return fd;
+}
+
+/* Open every namespace of pid up front, before anything moves. A namespace
+ * we already share is not entered (setns into one's own user namespace is
+ * EINVAL). */
+int ns_join_open(struct ns_join *j, pid_t pid, struct ctr_err *e)
+{
+	for (size_t i = 0; i < NJOIN; i++) {
+		char what[32];
+		snprintf(what, sizeof(what), "ns/%s", join_ns[i].name);
+		j->fd[i] = open_proc(pid, what, e);
+		if (j->fd[i] < 0)
+			return -1;
+		int self = open_proc(getpid(), what, e);
+		if (self < 0)
+			return -1;
+		int same = same_file(j->fd[i], self);
+		if (same < 0)
+			return ctr_fail_errno(e, "fstat");
+		if (same)
+			close_fd(&j->fd[i]);
+		close_fd(&self);
+	}
+	if ((j->pidns = open_proc(pid, "ns/pid", e)) < 0)
+		return -1;
+	if ((j->root = open_proc(pid, "root", e)) < 0)
+		return -1;
+	return 0;
+}
+
+/* clone() put us in a new user namespace (or setns did) but we still carry
+ * the host's root ids, which it does not map (files we create would fail with
+ * EOVERFLOW). Become its root, and drop the host's supplementary groups,
+ * which would otherwise keep their host access. */
+void become_userns_root(void)
+{
+	if (setgroups(0, NULL) < 0)
+		die_errno("setgroups in the user namespace");
+	if (setresgid(0, 0, 0) < 0)
+		die_errno("setresgid 0 in the user namespace");
+	if (setresuid(0, 0, 0) < 0)
+		die_errno("setresuid 0 in the user namespace");
+}
+
+static void join_one(struct ns_join *j, size_t i)
+{
+	if (j->fd[i] < 0)
+		return;
+	if (setns(j->fd[i], join_ns[i].type) < 0)
+		die_errno("setns %s", join_ns[i].name);
+	xclose(j->fd[i]);
+}
+
+/* Enter the container's namespaces and its root; the pid namespace came with
+ * clone(). The user namespace comes LAST, unlike in nsenter(1), which enters
+ * it first to gain capabilities over the rest: we hold them on the host
+ * already, and inside the container's user namespace we would lose them over
+ * a namespace it does not own, such as the network namespace ctr.sh made for
+ * a --userns container (setns: EPERM). */
+void ns_join_enter(struct ns_join *j)
+{
+	for (size_t i = 0; i < NJOIN; i++)
+		if (join_ns[i].type != CLONE_NEWUSER)
+			join_one(j, i);
+	for (size_t i = 0; i < NJOIN; i++) {
+		if (join_ns[i].type != CLONE_NEWUSER || j->fd[i] < 0)
+			continue;
+		join_one(j, i);
+		become_userns_root();
+	}
+	if (fchdir(j->root) < 0)
+		die_errno("fchdir container root");
+	if (chroot(".") < 0)
+		die_errno("chroot container root");
+	xclose(j->root);
+}
+
+int netns_enter(const char *path, struct ctr_err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ctr_fail_errno(e, "open netns %s", path);
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		ctr_fail_errno(e, "setns %s", path);
+		close_fd(&fd);
+		return -1;
+	}
+	if (close(fd) < 0)
+		return ctr_fail_errno(e, "close %s", path);
+	return 0;
+}
+
+/* A new network namespace has lo down: bring it up so 127.0.0.1 works. */
+static void lo_up(void)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		die_errno("socket");
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		die_errno("get lo flags");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		die_errno("bring lo up");
+	xclose(s);
+}
+
+/* The network: a prepared one (ctr.sh's veth + addresses; with a user
+ * namespace the parent entered it already), the host's, or a new empty one
+ * (created by clone, only lo to bring up). */
+void net_setup(const struct ctr_spec *s)
+{
+	struct ctr_err e;
+	if (s->netns && !(s->ns_new & CLONE_NEWUSER)) {
+		if (netns_enter(s->netns, &e) < 0)
+			ctr_err_die(&e);
+	} else if (s->ns_new & CLONE_NEWNET) {
+		lo_up();
+	}
+}
+
+/* clone() as fork() with namespace flags: the child is born in them while
+ * this process stays in all of the host's. */
+pid_t clone_child(int flags, struct ctr_err *e)
+{
+	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD,
+				   NULL, NULL, NULL, NULL);
+	if (pid < 0)
+		return ctr_fail_errno(e, "clone");
+	return pid;
+}
+
+/* --join: the child must be born in the container's pid namespace; point
+ * pid_for_children there for the one clone and back, so nothing else this
+ * process forks (e.g. the leak checker of a sanitizer build) lands in it. */
+pid_t clone_joined(struct ns_join *j, struct ctr_err *e)
+{
+	int self = open_proc(getpid(), "ns/pid", e);
+	if (self < 0)
+		return -1;
+	if (setns(j->pidns, CLONE_NEWPID) < 0)
+		return ctr_fail_errno(e, "setns pid");
+	pid_t pid = clone_child(0, e);
+	if (pid <= 0)
+		return pid;
+	if (setns(self, CLONE_NEWPID) < 0) {
+		ctr_fail_errno(e, "setns back to own pid namespace");
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		return -1;
+	}
+	close_fd(&self);
+	close_fd(&j->pidns);
+	return pid;
+}

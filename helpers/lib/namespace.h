@@ -1,0 +1,26 @@
+/* namespace.h - namespaces: new, joined, cloned into (namespace.c). */
+#ifndef CTR_NAMESPACE_H
+#define CTR_NAMESPACE_H
+
+#include "error.h"
+#include "spec.h"
+
+#define NJOIN 6
+
+/* --join: the container's namespaces and root, opened by the parent. */
+struct ns_join {
+	int fd[NJOIN];          /* /proc/PID/ns/<name>, -1 when not to enter */
+	int root;               /* /proc/PID/root */
+	int pidns;              /* /proc/PID/ns/pid */
+};
+
+int open_proc(pid_t pid, const char *what, struct ctr_err *e);
+int ns_join_open(struct ns_join *j, pid_t pid, struct ctr_err *e);
+void ns_join_enter(struct ns_join *j);
+int netns_enter(const char *path, struct ctr_err *e);
+void net_setup(const struct ctr_spec *s);
+void become_userns_root(void);
+pid_t clone_child(int flags, struct ctr_err *e);
+pid_t clone_joined(struct ns_join *j, struct ctr_err *e);
+
+#endif

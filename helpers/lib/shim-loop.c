@@ -1,0 +1,354 @@
+/* shim-loop.c - ctr-shim's supervisor, in order (shim_run): the caller's
+ * fds > 2 closed, fds 0-2 open,
+ * the log and the exit file's directory, -d (fork: the caller waits for the
+ * "started" byte; setsid), the pid file, the signals (blocked, SIG_DFL, read
+ * from a signalfd), the attach socket, PROG, the poll loop until PROG is
+ * reaped, then the exit file, the client's 'x', the terminal restored.
+ * Dies before PROG runs; afterwards warns and carries on.
+ */
+#include "shim.h"
+#include "error.h"
+#include "fdio.h"
+#include "fds.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct shim_opts shim_opt = { .ready_fd = -1 };
+struct shim_state shim = {
+	.log_fd = -1, .exit_dir = -1, .sock_dir = -1, .ready_fd = -1, .prog_ready = -1,
+	.sig_fd = -1, .console = -1, .master = -1, .raw = { .fd = -1 },
+	.term_fd = -1, .in_src = -1, .in_dst = -1, .listen_fd = -1,
+	.client = -1,
+};
+struct stream shim_out = { .fd = -1, .name = "stdout", .frame = 'o', .echo = -1 };
+struct stream shim_err = { .fd = -1, .name = "stderr", .frame = 'e', .echo = -1 };
+struct stream shim_pty = { .fd = -1, .name = "stdout", .frame = 'o', .echo = -1 };
+
+static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+/* ---------------------------------------------------------------- small tools */
+
+void pipe_open(int p[2])
+{
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die_errno("pipe");
+}
+
+void nonblock(int fd)
+{
+	if (set_nonblock(fd) < 0)
+		die_errno("fcntl O_NONBLOCK");
+}
+
+/* The directory of path, opened (O_PATH), and *base its last name: the files
+ * are replaced with renameat() there, which works after the daemon's
+ * chdir("/") even for relative paths. */
+int parent_dir(const char *path, const char **base)
+{
+	char dir[PATH_MAX];
+	int fd = open_parent(path, base, dir, sizeof(dir));
+	if (fd < 0 && errno == ENAMETOOLONG)
+		die("%s: path too long", path);
+	if (fd < 0 && errno == EINVAL)
+		die("%s: not a file name", path);
+	if (fd < 0)
+		die_errno("open %s", dir);
+	return fd;
+}
+
+/* Fds 0-2 must be open: otherwise the pipes made below could land on them and
+ * PROG's dup2()s would clobber each other. */
+static void std_fds_open(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int n = open("/dev/null", O_RDWR);
+		if (n < 0)
+			die_errno("open /dev/null");
+		if (n != fd)
+			die("fd %d: cannot reopen", fd);
+	}
+}
+
+/* Once the terminal is raw, leave through here so it is never left raw. */
+#define FATAL_ERRNO(...) do { int e_ = errno; term_restore(); errno = e_; die_errno(__VA_ARGS__); } while (0)
+
+/* ---------------------------------------------------------------- signals */
+
+/* A signal that arrives while its disposition is SIG_IGN is discarded, even
+ * when blocked, so the signalfd would never see it: ctr.sh starts the shim as
+ * a background job of dash, which ignores INT and QUIT there (and an ignored
+ * SIGCHLD would reap PROG behind our back). Called once the signals are
+ * blocked: from then on a default action can no longer kill the shim. */
+static void signal_default(int sig)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	if (sigaction(sig, &sa, NULL) < 0)
+		die_errno("sigaction %d", sig);
+}
+
+/* Block the handled signals and read them from a signalfd: they become
+ * events of the poll loop and never interrupt a write half-way. */
+static void signals_block(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&set, forwarded[i]);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &set, &shim.old_mask) < 0)
+		die_errno("sigprocmask");
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		signal_default(forwarded[i]);
+	signal_default(SIGCHLD);
+	signal_default(SIGWINCH);
+	shim.sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (shim.sig_fd < 0)
+		die_errno("signalfd");
+	/* a reader that goes away must cost an EPIPE, not the shim */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		die_errno("signal SIGPIPE");
+}
+
+/* Pass a signal meant for the container on to PROG (nsenter-chroot passes it
+ * to PID 1). One the terminal sent to the whole foreground process group
+ * reached PROG already: forwarding it would deliver it twice. */
+static void signal_forward(const struct signalfd_siginfo *si)
+{
+	if (si->ssi_code == SI_KERNEL || shim.reaped)
+		return;
+	if (kill(shim.child, (int)si->ssi_signo) < 0)
+		warn_errno("kill %d", (int)shim.child);
+}
+
+/* SIGHUP with -t in the foreground: the user's terminal went away (the
+ * kernel's hangup, or ctr.sh passing on its own): hang up the pty, then
+ * forward as any other signal. */
+static void signal_hup(const struct signalfd_siginfo *si)
+{
+	term_hangup();
+	signal_forward(si);
+}
+
+static void signals_read(void)
+{
+	struct signalfd_siginfo si;
+	while (read(shim.sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			child_reap();
+		else if (si.ssi_signo == SIGWINCH)
+			winsize_from_tty();
+		else if (si.ssi_signo == SIGHUP)
+			signal_hup(&si);
+		else
+			signal_forward(&si);
+	}
+}
+
+/* ---------------------------------------------------------------- -d */
+
+__attribute__((noreturn))
+static void wait_ready(int p[2])
+{
+	unsigned char code;
+	ssize_t n;
+	close(p[1]);
+	do
+		n = read(p[0], &code, 1);
+	while (n < 0 && errno == EINTR);
+	_exit(n == 1 ? code : EXIT_SELF);
+}
+
+/* Fork; the caller waits on a pipe until PROG runs, so ctr.sh's `run -d`
+ * returns only once the container is really there. The daemon leaves the
+ * caller's session: a closing terminal must not hang it up. */
+static void daemonize(void)
+{
+	int p[2];
+	pid_t pid;
+	pipe_open(p);
+	pid = fork();
+	if (pid < 0)
+		die_errno("fork");
+	if (pid > 0)
+		wait_ready(p);
+	close(p[0]);
+	shim.ready_fd = p[1];
+	if (setsid() < 0)
+		die_errno("setsid");
+}
+
+/* --ready-fd: block until PROG writes its byte or every holder closes the
+ * pipe (it died, or exec'd something that closed it). Signals wait in the
+ * signalfd; PROG's output waits in its pipes. */
+static void prog_ready_wait(void)
+{
+	char b;
+	ssize_t n;
+	do
+		n = read(shim.prog_ready, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		warn_errno("read --ready-fd");
+}
+
+/* Tell the caller PROG started (code 0) or could not (126/127). Stdio goes to
+ * /dev/null first: a caller reading our stdout through a pipe must see EOF;
+ * cwd goes to / so the daemon pins no mount. */
+static void ready_report(int code)
+{
+	unsigned char c = (unsigned char)code;
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die_errno("open /dev/null");
+	for (int i = 0; i < 3; i++)
+		if (dup2(fd, i) < 0)
+			die_errno("dup2 /dev/null");
+	close(fd);
+	if (chdir("/") < 0)
+		die_errno("chdir /");
+	if (write(shim.ready_fd, &c, 1) != 1)
+		die_errno("report start");
+	close_fd(&shim.ready_fd);
+}
+
+static void pid_file_write(void)
+{
+	char text[32];
+	const char *base;
+	int dir = parent_dir(shim_opt.pid_file, &base);
+	snprintf(text, sizeof(text), "%d\n", (int)getpid());
+	if (write_atomic(dir, base, text) < 0)
+		die_errno("write %s", shim_opt.pid_file);
+	close(dir);
+}
+/* ---------------------------------------------------------------- main loop */
+
+enum { P_SIG, P_OUT, P_ERR, P_PTY, P_CONSOLE, P_STDIN, P_TERM, P_INDST, P_LISTEN, P_CLIENT, P_N };
+
+static void loop_fds(struct pollfd *p)
+{
+	int can_take = shim.pend_len == 0 && shim.in_dst >= 0;
+	p[P_SIG] = (struct pollfd){ shim.sig_fd, POLLIN, 0 };
+	p[P_OUT] = (struct pollfd){ shim_out.fd, POLLIN, 0 };
+	p[P_ERR] = (struct pollfd){ shim_err.fd, POLLIN, 0 };
+	p[P_PTY] = (struct pollfd){ shim_pty.fd, POLLIN, 0 };
+	p[P_CONSOLE] = (struct pollfd){ shim.console, POLLIN, 0 };
+	p[P_STDIN] = (struct pollfd){ can_take ? shim.in_src : -1, POLLIN, 0 };
+	p[P_TERM] = (struct pollfd){ shim.term_fd, 0, 0 }; /* POLLHUP: hung up */
+	p[P_INDST] = (struct pollfd){ shim.pend_len > 0 ? shim.in_dst : -1, POLLOUT, 0 };
+	p[P_LISTEN] = (struct pollfd){ shim.listen_fd, POLLIN, 0 };
+	p[P_CLIENT] = (struct pollfd){ shim.client >= 0 && shim.clen < sizeof(shim.cbuf) ? shim.client : -1, POLLIN, 0 };
+}
+
+/* An event is handled only if its fd is still the one polled. */
+static int ready(const struct pollfd *p, int i, int fd)
+{
+	return p[i].fd >= 0 && p[i].fd == fd && p[i].revents != 0;
+}
+
+static void loop_once(void)
+{
+	struct pollfd p[P_N];
+	loop_fds(p);
+	if (poll(p, P_N, -1) < 0) {
+		if (errno == EINTR)
+			return;
+		FATAL_ERRNO("poll");
+	}
+	if (ready(p, P_SIG, shim.sig_fd))
+		signals_read();
+	if (ready(p, P_OUT, shim_out.fd))
+		stream_read(&shim_out);
+	if (ready(p, P_ERR, shim_err.fd))
+		stream_read(&shim_err);
+	if (ready(p, P_PTY, shim_pty.fd))
+		stream_read(&shim_pty);
+	if (ready(p, P_CONSOLE, shim.console))
+		console_receive();
+	if (ready(p, P_INDST, shim.in_dst))
+		input_flush();
+	if (ready(p, P_STDIN, shim.in_src))
+		stdin_read();
+	if (ready(p, P_TERM, shim.term_fd))
+		term_hangup();
+	if (ready(p, P_LISTEN, shim.listen_fd))
+		client_accept();
+	if (ready(p, P_CLIENT, shim.client))
+		client_read();
+	if (shim.client >= 0 && shim.clen > 0 && shim.pend_len == 0)
+		client_frames();
+}
+
+/* PROG is reaped: finish the log, then record the exit for ctr.sh, then tell
+ * the client, then hand the terminal back. */
+static int finish(void)
+{
+	char text[64];
+	unsigned char code = (unsigned char)shim.code;
+	if (shim.console >= 0)
+		console_receive();
+	stream_drain(&shim_out);
+	stream_drain(&shim_err);
+	stream_drain(&shim_pty);
+	snprintf(text, sizeof(text), "%d %lld\n", shim.code, (long long)time(NULL));
+	if (shim.exit_dir >= 0 && write_atomic(shim.exit_dir, shim.exit_base, text) < 0)
+		warn_errno("write %s", shim_opt.exit_file);
+	client_send('x', &code, 1);
+	client_drop();
+	term_restore();
+	if (shim.sock_dir >= 0 && unlinkat(shim.sock_dir, shim.sock_base, 0) < 0)
+		warn_errno("unlink %s", shim_opt.sock);
+	return shim.code;
+}
+
+/* Run PROG under supervision (shim_opt filled); returns PROG's exit code. */
+int shim_run(void)
+{
+	struct child_fds c;
+	int code;
+	/* the caller's fds are not ours to hold, nor PROG's to inherit */
+	if (fds_close_except(NULL, 0) < 0)
+		die_errno("close the caller's fds");
+	std_fds_open();
+	log_open();
+	if (shim_opt.exit_file)
+		shim.exit_dir = parent_dir(shim_opt.exit_file, &shim.exit_base);
+	if (shim_opt.detach)
+		daemonize();
+	if (shim_opt.pid_file)
+		pid_file_write();
+	signals_block();
+	if (shim_opt.sock)
+		attach_listen();
+	child_fds_make(&c);
+	code = prog_start(&c);
+	if (shim_opt.detach) {
+		if (code == 0 && shim.prog_ready >= 0)
+			prog_ready_wait();
+		close_fd(&shim.prog_ready);
+		ready_report(code);
+	} else {
+		shim_out.echo = 1;
+		shim_err.echo = 2;
+		if (shim_opt.tty)
+			shim.term_fd = isatty(0) ? 0 : isatty(1) ? 1 : -1;
+	}
+	while (!shim.reaped)
+		loop_once();
+	return finish();
+}

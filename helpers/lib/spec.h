@@ -1,0 +1,102 @@
+/* spec.h - what a container is, as data (spec.c). Filled from nsenter-chroot's
+ * argv (args.c) or, later, from an OCI config.json; executed by container.c.
+ * Strings point into argv (or the parsed config): the spec owns only its arrays.
+ */
+#ifndef CTR_SPEC_H
+#define CTR_SPEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+/* One step of the mount list, executed in order under ROOTFS after it is
+ * mounted and before pivot_root; every dst is resolved INSIDE ROOTFS. */
+enum ctr_mount_kind {
+	CTR_MOUNT_FS,        /* a new filesystem: type, src, flags, data on dst */
+	CTR_MOUNT_PROC,      /* procfs of the new pid namespace */
+	CTR_MOUNT_SYSFS,     /* sysfs (the parent's detached one with --userns + netns) */
+	CTR_MOUNT_DEV,       /* a tmpfs /dev with the harmless nodes, pts, shm, mqueue */
+	CTR_MOUNT_BIND,      /* host path src (opened once by the parent) on dst */
+	CTR_MOUNT_MASK,      /* /dev/null over a file, empty ro tmpfs over a dir */
+	CTR_MOUNT_READONLY,  /* dst remounted read-only on itself */
+};
+
+struct ctr_mount {
+	enum ctr_mount_kind kind;
+	const char *src;          /* BIND: host path, resolved (no symlink in it); FS: source */
+	const char *dst;          /* path in the container */
+	const char *type;         /* FS: filesystem type */
+	unsigned long flags;      /* FS, PROC, SYSFS: MS_* */
+	uint64_t attrs;           /* BIND: MOUNT_ATTR_* */
+	unsigned long propagation;/* MS_PRIVATE, MS_SLAVE, ... on dst; 0: none */
+	const char *data;         /* FS: mount data */
+	bool optional;            /* a missing dst is skipped (masked, ro paths) */
+	char *owned;              /* storage src/dst point into, freed with the spec */
+	bool src_check;           /* BIND: src must still be the file src_dev/src_ino */
+	dev_t src_dev;            /* (what the caller checked) */
+	ino_t src_ino;
+	int tree;                 /* BIND: detached copy made by the parent, -1 */
+};
+
+/* A line of uid_map or gid_map: container ids inside.. are host ids outside.. */
+struct ctr_idmap {
+	unsigned long inside, outside, count;
+};
+
+struct ctr_rlimit {
+	int resource;             /* RLIMIT_* */
+	rlim_t soft, hard;
+};
+
+/* The capability sets of PROG (bit N: capability N). */
+struct ctr_caps {
+	uint64_t bounding, effective, permitted, inheritable, ambient;
+	bool root_only;           /* docker: a non-root user gets none in eff/perm */
+};
+
+enum ctr_seccomp { CTR_SECCOMP_NONE, CTR_SECCOMP_DEFAULT };
+
+struct ctr_spec {
+	/* root */
+	const char *rootfs;       /* NULL with join */
+	bool rootfs_ro;
+	bool rootfs_nodev;        /* nodev on ROOTFS and its submounts */
+	/* process */
+	char **argv;              /* PROG ARG... */
+	const char **env;         /* K=V added to the clean environment */
+	size_t nenv;
+	const char *cwd;
+	const char *user;         /* U[:G], names or numbers; NULL: root */
+	struct ctr_caps caps;
+	bool no_new_privs;
+	struct ctr_rlimit *rlimits;
+	size_t nrlimits;
+	bool init;                /* a tiny init as PID 1 */
+	int console_fd;           /* socket to send a pty master to, -1 */
+	/* the container */
+	const char *hostname;     /* NULL with join: keep the container's */
+	struct ctr_mount *mounts;
+	size_t nmounts;
+	int ns_new;               /* CLONE_NEW* to create */
+	const char *netns;        /* join the network namespace at this path */
+	struct ctr_idmap *uid_map, *gid_map;  /* with CLONE_NEWUSER */
+	size_t nuid_map, ngid_map;
+	const char *device_cgroup;/* restrict the devices of this group */
+	const char **cgroups;     /* join these groups (cgroup.procs) */
+	size_t ncgroups;
+	enum ctr_seccomp seccomp;
+	pid_t join;               /* enter the container of this PID 1 instead */
+	/* reporting */
+	const char *pid_file;
+	int notify_fd;            /* 'R' once PROG runs, -1 */
+};
+
+void ctr_spec_init(struct ctr_spec *s);
+struct ctr_mount *ctr_spec_mount(struct ctr_spec *s, enum ctr_mount_kind kind, const char *dst);
+void ctr_spec_default_mounts(struct ctr_spec *s, bool privileged);
+void ctr_spec_protect(struct ctr_spec *s);
+void ctr_spec_free(struct ctr_spec *s);
+uint64_t ctr_default_caps(void);
+
+#endif

@@ -1,0 +1,110 @@
+/* userns.c - a new user namespace, from the parent's side (errors returned).
+ * Order: userns_prepare before clone (detached ROOTFS copy; the netns and a
+ * sysfs for it, which the user namespace may not make itself); after clone,
+ * userns_map (uid_map, gid_map), then userns_idmap_rootfs; then the child
+ * goes on (it became the namespace's root with become_userns_root).
+ */
+#include "userns.h"
+#include "fdio.h"
+#include "namespace.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+/* --userns with --netns or --net-host: the kernel refuses a user namespace
+ * the sysfs of a network namespace it does not own, so the parent (privileged,
+ * already in that network namespace) makes a detached one for the child to
+ * attach. Binding the host's /sys instead would show the host's devices. */
+static int sysfs_prepare(const struct ctr_spec *s, int *sys_tree, struct ctr_err *e)
+{
+	unsigned int ro = MOUNT_ATTR_RDONLY;
+	for (size_t i = 0; i < s->nmounts; i++)
+		if (s->mounts[i].kind == CTR_MOUNT_SYSFS && !(s->mounts[i].flags & MS_RDONLY))
+			ro = 0;
+	int fs = fsopen("sysfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return ctr_fail_errno(e, "fsopen sysfs");
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		ctr_fail_errno(e, "create sysfs");
+		close_fd(&fs);
+		return -1;
+	}
+	*sys_tree = fsmount(fs, FSMOUNT_CLOEXEC,
+			    ro | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (*sys_tree < 0) {
+		ctr_fail_errno(e, "fsmount sysfs");
+		close_fd(&fs);
+		return -1;
+	}
+	if (close(fs) < 0)
+		return ctr_fail_errno(e, "close sysfs");
+	return 0;
+}
+
+/* Before clone: a detached copy of ROOTFS that the parent idmaps once the
+ * child's user namespace exists (only a process privileged over the
+ * filesystem may create an idmapped mount). A user namespace may not enter a
+ * network namespace it does not own, so the parent enters it and the child
+ * inherits it; nor mount its sysfs, so the parent makes that too. */
+int userns_prepare(const struct ctr_spec *s, int *idmap_tree, int *sys_tree, struct ctr_err *e)
+{
+	*idmap_tree = open_tree(AT_FDCWD, s->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (*idmap_tree < 0)
+		return ctr_fail_errno(e, "open_tree %s", s->rootfs);
+	if (s->netns && netns_enter(s->netns, e) < 0)
+		return -1;
+	if (!(s->ns_new & CLONE_NEWNET))
+		return sysfs_prepare(s, sys_tree, e);
+	return 0;
+}
+
+static int write_map(pid_t pid, const char *file, const struct ctr_idmap *m, size_t n,
+		     struct ctr_err *e)
+{
+	char path[64], map[1024];
+	size_t len = 0;
+	for (size_t i = 0; i < n && len < sizeof(map); i++)
+		len += (size_t)snprintf(map + len, sizeof(map) - len, "%lu %lu %lu\n",
+					m[i].inside, m[i].outside, m[i].count);
+	if (len >= sizeof(map))
+		return ctr_fail(e, E2BIG, "%s", file);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if (write_file(path, map) < 0)
+		return ctr_fail_errno(e, "%s", path);
+	return 0;
+}
+
+/* Container ids inside.. are host ids outside... setgroups stays allowed (we
+ * are privileged): the child must be able to drop the host groups it
+ * inherited, which would otherwise keep their host access. */
+int userns_map(const struct ctr_spec *s, pid_t pid, struct ctr_err *e)
+{
+	if (write_map(pid, "uid_map", s->uid_map, s->nuid_map, e) < 0)
+		return -1;
+	return write_map(pid, "gid_map", s->gid_map, s->ngid_map, e);
+}
+
+/* Idmap the copy of ROOTFS with the child's user namespace, so the image's
+ * files owned by 0 are owned by the container's root (host uid U) without a
+ * chown of the image. */
+int userns_idmap_rootfs(int idmap_tree, pid_t pid, struct ctr_err *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	int ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0)
+		return ctr_fail_errno(e, "%s", path);
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)ns };
+	if (mount_setattr(idmap_tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+		ctr_fail_errno(e, "idmapped mount of ROOTFS (this kernel or filesystem cannot"
+			       " idmap: chown the image to the mapped ids or run without --userns)");
+		close_fd(&ns);
+		return -1;
+	}
+	if (close(ns) < 0)
+		return ctr_fail_errno(e, "close %s", path);
+	return 0;
+}
