@@ -105,7 +105,10 @@ unlock() {
 }
 
 # ---------------------------------------------------------------- container state
-# ctr_state CID: set ST (created|running|exited), ST_CODE, ST_PID, ST_FINISHED.
+# ctr_state CID: set ST (created|running|exited), ST_CODE, ST_PID, ST_FINISHED. A pid is the
+# container's PID 1 only while that process is in the container's own cgroup (pid_ours): a pid
+# recycled by an unrelated process after PID 1 died unseen (its supervisor killed too, no exit
+# file) is never taken for the container, so stop and rm -f never signal it.
 ctr_state() {
 	_sd=$CTR_ROOT/containers/$1
 	ST=created ST_CODE='' ST_PID='' ST_FINISHED=''
@@ -115,11 +118,22 @@ ctr_state() {
 	if [ -f "$_sd/exit" ]; then
 		read -r ST_CODE ST_FINISHED <"$_sd/exit"
 		ST=exited
-	elif [ -n "$ST_PID" ] && kill -0 "$ST_PID" 2>/dev/null; then
+	elif [ -n "$ST_PID" ] && kill -0 "$ST_PID" 2>/dev/null && pid_ours "$ST_PID" "$1"; then
 		ST=running
 	elif [ -n "$ST_PID" ]; then
 		ST=exited ST_CODE=${ST_CODE:-137}
 	fi
+}
+
+# pid_ours PID CID: PID is in CID's cgroup /$CTR_PREFIX/CID in some hierarchy (every container has
+# at least one: cg_setup makes them before PID 1 runs a step of its own, and the container cannot
+# leave them). Stronger than comparing start times (field 22 of /proc/PID/stat, as runc does): it
+# names the container, and needs no record. Read with the shell's own read: no fork.
+pid_ours() {
+	while IFS= read -r _pl; do
+		case $_pl in *":/$CTR_PREFIX/$2" | *":/$CTR_PREFIX/$2/"*) return 0 ;; esac
+	done 2>/dev/null <"/proc/$1/cgroup"
+	return 1
 }
 
 # ago SECONDS: docker-style human duration.
@@ -736,7 +750,8 @@ ctr_help() {
 
 Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CTR_SUBNET (10.99.0.0/16),
              CTR_PREFIX (ctr: names of netns, cgroups, iptables comments and the nft table),
-             CTR_STORAGE_SIZE (run's default --storage-opt size; unset: no limit)
+             CTR_STORAGE_SIZE (run's default --storage-opt size; unset: no limit),
+             CTR_MAX_LAYERS (128), CTR_MAX_IMAGE_SIZE (10G: unpacked, per image) for pull and load
 Exit status: the container command's status (128+N if killed by signal N); 125 ctr's own error;
              126 the command cannot be executed; 127 the command was not found.
 EOF
