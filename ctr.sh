@@ -757,14 +757,11 @@ ctr_exec() {
 	eval "set -- $_xargs \"\$@\""
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
 	[ -n "$_i" ] || exec </dev/null
-	[ -n "$_t" ] || exec "$CTR_LIBEXEC/nsenter-chroot" "$@"
-	_x=$C/exec-$(new_id)
-	set -- "$CTR_LIBEXEC/ctr-shim" -t ${_i:+-i} --log /dev/null --exit-file "$_x" -- \
-		"$CTR_LIBEXEC/nsenter-chroot" --console-fd 3 "$@"
+	# through ctr-shim, as run: the command gets its pipes (or the pty), never our files
+	[ -z "$_t" ] || set -- --console-fd 3 "$@"
+	set -- "$CTR_LIBEXEC/ctr-shim" ${_t:+-t} ${_i:+-i} -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	shim_fg "$@"
-	_rc=$?
-	rm -f "$_x"
-	exit "$_rc"
+	exit $?
 }
 
 #HELP attach CONTAINER             reconnect the terminal to a detached -it container (Ctrl-P Ctrl-Q detaches)

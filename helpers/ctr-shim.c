@@ -3,17 +3,19 @@
  *
  * Usage:
  *   ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]
- *            [--log-max-size BYTES] --log FILE --exit-file FILE prog...
+ *            [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]
+ *            [--] prog...
  *
  * ctr-shim sits between ctr.sh and nsenter-chroot (docs/design.md, "Process
  * tree"). It forks PROG with argv untouched (execvp, no shell) and stays until
- * PROG exits. Options (parsing stops at PROG):
+ * PROG exits. Options (parsing stops at PROG, or after `--`):
  *   -d, --detach          daemonize: the caller's ctr-shim exits 0 as soon as
  *                         PROG is exec'd (or with 126/127 if it cannot be);
  *                         the shim lives on in its own session, output goes
  *                         only to the log (and an attached client)
  *   -i, --interactive     PROG reads input: the shim's stdin (foreground), or
- *                         whatever an attach client sends (-d)
+ *                         whatever an attach client sends (-d), through a
+ *                         pipe (or the pty with -t); EOF closes the pipe
  *   -t, --tty             PROG gets a socket on fd 3 and sends a pty master
  *                         back over it; the shim relays the user's terminal
  *                         (raw mode, window size) or the client to it. In the
@@ -24,7 +26,12 @@
  *                         ctr-attach; one client at a time
  *   --log FILE            append CRI records, one per line:
  *                         `<RFC3339Nano UTC> <stdout|stderr> <F|P> <text>`
- *                         (P: a part of a line, cut at 16 KiB or at EOF)
+ *                         (P: a part of a line, cut at 16 KiB or at EOF).
+ *                         Without it nothing is logged (ctr.sh exec); then a
+ *                         reader of the shim's output that goes away closes
+ *                         PROG's pipe (PROG gets EPIPE), and if the shim's
+ *                         fds 1 and 2 are one file (a terminal, 2>&1), PROG
+ *                         gets one pipe for both, so their order is kept
  *   --log-max-size BYTES  (0: no cap, the default) before a record would take
  *                         a regular FILE past BYTES, rename FILE to FILE.1
  *                         (replacing it) and start a new FILE: at most about
@@ -32,6 +39,7 @@
  *                         about once on stderr; logging carries on in FILE
  *   --exit-file FILE      when PROG ends: `<code> <unix-time>\n`, written to
  *                         FILE.tmp then renamed; code = status or 128+signal
+ *                         (without it, only the shim's exit code says it)
  *   --shim-pid-file FILE  the shim's own pid (after -d: the daemon's)
  *   --ready-fd N          (-d only, N > 3) PROG gets the write end of a pipe
  *                         on fd N, and the caller's ctr-shim returns only once
@@ -40,18 +48,23 @@
  *                         container's command runs), not as soon as PROG is
  *                         exec'd
  *
- * Fds of PROG:
- *   0    foreground -i without -t: the shim's stdin; -d -i without -t: a pipe
- *        fed by the attach client (closed when the client sends EOF);
- *        otherwise /dev/null
+ * Fds of PROG: pipes the shim owns, never the caller's files (a container
+ *   could write to the file given as its input, or read and truncate the one
+ *   given as its output, through /proc/self/fd/N: docker relays too):
+ *   0    a pipe: -i without -t, fed from the shim's stdin (foreground) or by
+ *        the attach client (-d), closed at their EOF; otherwise closed at once
+ *        (EOF at the first read, as /dev/null)
  *   1,2  pipes: the shim copies every byte live to its own 1 and 2
- *        (foreground) and line by line to the log
+ *        (foreground) and line by line to the log (one pipe for both: see
+ *        --log)
  *   N    --ready-fd N: the write end of the "ready" pipe (see there)
  *   3    -t only: a unix stream socket; PROG sends one message of >= 1 byte
  *        carrying the pty master (SCM_RIGHTS) and must keep a slave fd open
  *        until it exits. Pty output is logged as stdout. The pty gets the
  *        user's window size, or 24x80 until an attach client sends one.
- *   Fds > 2 the shim opens itself are close-on-exec.
+ *   Nothing else: the shim closes every fd > 2 of its caller's first thing,
+ *   and those it opens itself are close-on-exec. A client's bytes are
+ *   relayed, never its fds (read() drops SCM_RIGHTS).
  * Signals: TERM INT HUP QUIT USR1 USR2 sent to the shim are forwarded to PROG,
  *   except those the terminal sent to the whole foreground process group
  *   (Ctrl-C, Ctrl-\, hangup: si_code SI_KERNEL), which PROG got already.
@@ -73,9 +86,9 @@
  *   <error>`) if the shim fails before PROG runs; 126/127 PROG cannot be
  *   executed / not found (also recorded in --exit-file).
  * Steps, in order:
- *   1. parse argv; make sure fds 0-2 are open
+ *   1. parse argv; close the caller's fds > 2; make sure fds 0-2 are open
  *   2. open the log (--log-max-size: and its directory) and the exit file's
- *      directory
+ *      directory (each if given)
  *   3. -d: fork, the caller waits for the "started" byte; setsid
  *   4. write --shim-pid-file; block the handled signals, set them to SIG_DFL,
  *      read them from a signalfd
@@ -117,7 +130,8 @@ static const struct ctr_opt options[] = {
 static void usage(void)
 {
 	fputs("Usage: ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]\n"
-	      "                [--ready-fd N] [--log-max-size BYTES] --log FILE --exit-file FILE prog...\n"
+	      "                [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]\n"
+	      "                [--] prog...\n"
 	      "options:\n", stdout);
 	ctr_opt_usage(stdout, options);
 }
@@ -162,8 +176,6 @@ static void parse_args(int argc, char **argv)
 		die("option table too long");
 	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1)
 		set_opt(c, optarg);
-	if (!shim_opt.log || !shim_opt.exit_file)
-		usage_error("--log and --exit-file are required");
 	if (shim_opt.sock && !shim_opt.detach)
 		usage_error("--attach-socket requires -d");
 	if (shim_opt.ready_fd >= 0 && !shim_opt.detach)

@@ -62,8 +62,16 @@
  *   HOME=/root (--user: the user's home, or /), HOSTNAME=<hostname>,
  *   TERM=<caller's TERM or xterm> only when stdin or the console is a terminal,
  *   then every --env (overriding). umask 022, all signals default, none blocked.
- * Fds: PROG inherits 0,1,2 (or the pty with --console-fd); every fd > 2 is
- *   closed at exec.
+ * Fds: PROG inherits 0,1,2 (or the pty with --console-fd); no other fd of the
+ *   caller ever reaches a process in the container (CVE-2024-21626 class):
+ *   the helper closes every fd > 2 but --console-fd and --notify-fd first
+ *   thing; the child, first thing after clone, every fd but those its setup
+ *   uses (lib/child.c: with --join, the parent's fd on the host's pid
+ *   namespace goes); the --init PID 1 all fds > 2 once PROG is forked; every
+ *   fd > 2 but the ready pipe (close-on-exec) is closed before PROG's exec.
+ *   0,1,2 are passed as they come: ctr.sh gives pipes of ctr-shim (or the
+ *   pty), never its caller's files. close_range(2), or close() of each fd
+ *   of /proc/self/fd where it is refused (lib/fds.c).
  * Exit codes: PROG's status, 128+N if PROG was killed by signal N;
  *   125 usage or setup failure, 126 PROG cannot be executed, 127 not found.
  *
@@ -74,6 +82,7 @@
  * with its status. The child is PID 1 of the new pid namespace and does, in
  * order (the parent has set the --device-cgroup rules and opened and copied
  * the volume sources before the clone):
+ *   0. close every fd that is not its own (see Fds)
  *   1. wait until the parent has written its uid/gid maps and idmapped ROOTFS
  *      (--userns) and put it into its cgroups (--cgroup, --device-cgroup)
  *   2. enter the --netns one (prepared by the caller: lo is its business), or
@@ -88,7 +97,7 @@
  *   6. hostname, console, workdir, read-only root
  *   7. user, groups, capabilities, no_new_privs, seccomp (last)
  *   8. a new session (setsid: no controlling terminal but the --console-fd
- *      pty), close fds > 2 (CLOEXEC), tell the parent "ready", execve PROG
+ *      pty), close fds > 2, tell the parent "ready", execve PROG
  *      (searched in the container's PATH)
  * With --join the child instead setns(2)s into PID's namespaces (its user
  * namespace last), chroots to /proc/PID/root and goes on at step 6 (workdir).
@@ -103,10 +112,22 @@
 #include "lib/args.h"
 #include "lib/container.h"
 #include "lib/exec.h"
+#include "lib/fds.h"
 #include "lib/init.h"
 
 #include <string.h>
 #include <sys/prctl.h>
+
+/* The caller's fds other than 0, 1, 2 are not ours to pass on: only
+ * --console-fd and --notify-fd are kept. A directory the caller left open
+ * would otherwise reach every process of the container, and --init's PID 1,
+ * which never execs, would hold it for good (CVE-2024-21626). */
+static void close_caller_fds(const struct ctr_spec *s)
+{
+	int keep[] = { s->console_fd, s->notify_fd };
+	if (fds_close_except(keep, NELEM(keep)) < 0)
+		die_errno("close the caller's fds");
+}
 
 int main(int argc, char **argv)
 {
@@ -118,6 +139,7 @@ int main(int argc, char **argv)
 	ctr_spec_init(&s);
 	if (args_parse(&s, argc, argv, &e) < 0)
 		ctr_err_die(&e);
+	close_caller_fds(&s);
 	if (prctl(PR_SET_NAME, ctr_prog) < 0)  /* fexecve named us after the fd */
 		die_errno("set name");
 	int code = container_run(&s, &e);

@@ -114,14 +114,14 @@ exec_pid() {
 	[ "$1" = "$2" ] || fail "session $2 of pid $1"
 }
 
-@test "exec: -i streams stdin to the command and its EOF; without -i stdin is /dev/null" {
+@test "exec: -i streams stdin to the command and its EOF; without -i stdin is an empty pipe" {
 	start
 	run sh -c 'printf "one\ntwo\n" | "$1" exec -i "$2" sh -c "wc -l; echo after-eof"' _ "$CTR" "$ID"
 	assert_success
 	assert_output $'2\nafter-eof'
 	run sh -c 'echo hi | "$1" exec "$2" sh -c "cat; readlink /proc/self/fd/0"' _ "$CTR" "$ID"
 	assert_success
-	assert_output /dev/null
+	assert_output --regexp '^pipe:\[[0-9]+\]$'
 }
 
 @test "exec: works from a different process with no terminal (setsid, stdin closed)" {

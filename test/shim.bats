@@ -143,22 +143,45 @@ assert_exit_file() {
 	run "$SHIM" --log "$D/no/dir/log" --exit-file "$D/exit" true
 	assert_failure 125
 	assert_output "ctr-shim: open $D/no/dir/log: No such file or directory"
-	run "$SHIM" --exit-file "$D/exit" true
-	assert_failure 125
-	assert_line --index 0 'ctr-shim: --log and --exit-file are required'
 	run "$SHIM" --log "$D/log" --exit-file "$D/exit" --attach-socket "$D/s" true
 	assert_failure 125
 	assert_line --index 0 'ctr-shim: --attach-socket requires -d'
 	[ ! -e "$D/exit" ]
 }
 
-@test "-i streams the shim's stdin to PROG; without -i PROG reads /dev/null" {
-	run sh -c 'printf "hi\nthere\n" | "$@" -i cat' _ "${SHIM_CMD[@]}"
+@test "-i streams the shim's stdin to PROG through a pipe; without -i PROG reads an empty pipe" {
+	run sh -c 'printf "hi\nthere\n" | "$@" -i sh -c "cat; readlink /proc/self/fd/0"' _ "${SHIM_CMD[@]}"
 	assert_success
-	assert_output $'hi\nthere'
+	assert_line --index 0 hi
+	assert_line --index 1 there
+	assert_line --index 2 --regexp '^pipe:'
 	run sh -c 'echo hi | "$@" sh -c "cat; readlink /proc/self/fd/0"' _ "${SHIM_CMD[@]}"
 	assert_success
-	assert_output /dev/null
+	assert_output --regexp '^pipe:\[[0-9]+\]$'
+}
+
+@test "without --log and --exit-file: nothing is recorded, the code comes back; 1 and 2 one file: one pipe, order kept" {
+	run "$SHIM" sh -c 'echo out; echo err >&2; exit 3'
+	assert_failure 3
+	assert_output $'out\nerr'
+	[ ! -e "$D/log" ] && [ ! -e "$D/exit" ]
+	# one file on 1 and 2 (bats' run): PROG's 1 and 2 are one pipe, written in order
+	run "$SHIM" sh -c 'for i in 1 2 3 4 5 6 7 8; do echo o$i; echo e$i >&2; done; readlink /proc/self/fd/1 /proc/self/fd/2'
+	[ "$(head -16 <<<"$output")" = "$(for i in 1 2 3 4 5 6 7 8; do echo "o$i"; echo "e$i"; done)" ]
+	assert_line --index 16 --regexp '^pipe:'
+	[ "${lines[16]}" = "${lines[17]}" ]
+	# different files: two pipes, each to its own
+	"$SHIM" sh -c 'echo out; echo err >&2' >"$D/o" 2>"$D/e"
+	[ "$(cat "$D/o")" = out ] && [ "$(cat "$D/e")" = err ]
+	# with a log, the streams stay apart for its labels
+	run "$SHIM" --log "$D/log" sh -c 'echo out; echo err >&2'
+	grep -q ' stdout F out$' "$D/log" && grep -q ' stderr F err$' "$D/log"
+}
+
+@test "without --log: a reader that goes away stops PROG's output with EPIPE, as if PROG wrote there" {
+	run timeout 10 sh -c '"$1" yes | head -2' _ "$SHIM"
+	assert_success
+	assert_output $'y\ny'
 }
 
 @test "-d returns at once (even into a pipe), the log fills later, the shim has its own session" {

@@ -29,10 +29,10 @@ orphans_done() {
 	assert_output $'3\nafter-eof'
 }
 
-@test "run without -i: the container's stdin is /dev/null" {
+@test "run without -i: the container's stdin is an empty pipe, not the caller's" {
 	run sh -c 'echo hi | "$1" run --rm busybox sh -c "cat; readlink /proc/self/fd/0"' _ "$CTR"
 	assert_success
-	assert_output /dev/null
+	assert_output --regexp '^pipe:\[[0-9]+\]$'
 }
 
 @test "run -it with a pipe as input: refused (a pty would wait for ^D forever), nothing left" {

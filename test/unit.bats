@@ -54,3 +54,7 @@ unit() {
 @test "unit: --user lookup on a fixture passwd and group (lib/user.c)" {
 	unit user
 }
+
+@test "unit: close every fd but the kept ones, with and without close_range (lib/fds.c)" {
+	unit fds
+}

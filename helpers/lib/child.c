@@ -1,5 +1,6 @@
 /* child.c - everything the container's first process does between clone()
- * and execve(), in this order: wait for the parent's go (id maps, cgroups),
+ * and execve(), in this order: close every fd that is not its own, wait for
+ * the parent's go (id maps, cgroups),
  * become the user namespace's root, build the filesystem view (net,
  * cgroup namespace, private /, ROOTFS, the mount list, pivot_root,
  * hostname) or enter the --join'ed container, console, workdir, read-only
@@ -13,6 +14,7 @@
 #include "env.h"
 #include "exec.h"
 #include "fdio.h"
+#include "fds.h"
 #include "init.h"
 #include "rootfs.h"
 #include "seccomp.h"
@@ -20,11 +22,42 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* First step of the child: it holds only the fds listed here, those its
+ * setup uses (and closes); everything else it inherited goes before the
+ * container can see this process: with --join the parent's fds on the host's
+ * pid namespace (clone_joined) and on PID's (setns needs CAP_SYS_ADMIN, but
+ * the fd must not be there to open). Every fd the child uses must be listed;
+ * the ROOTFS fd of --userns (rootfs_fd) is opened later, by the child. */
+static void close_fds(struct ctr_run *r)
+{
+	const struct ctr_spec *s = r->s;
+	size_t n = 0;
+	int *keep = calloc(7 + NJOIN + s->nmounts, sizeof(*keep));  /* as many as below */
+	if (!keep)
+		die_errno("calloc");
+	keep[n++] = r->ready[1];
+	keep[n++] = r->go[0];
+	keep[n++] = r->go[1];
+	keep[n++] = s->console_fd;
+	keep[n++] = r->sys_tree;
+	keep[n++] = r->idmap_tree;  /* idmapped by the parent, attached by the child */
+	for (size_t i = 0; i < NJOIN; i++)
+		keep[n++] = r->join.fd[i];  /* -1 without --join */
+	keep[n++] = r->join.root;
+	for (size_t i = 0; i < s->nmounts; i++)
+		keep[n++] = s->mounts[i].tree;  /* volumes: copied by the parent */
+	if (fds_close_except(keep, n) < 0)
+		die_errno("close fds");
+	free(keep);
+	r->join.pidns = -1;
+}
 
 /* The child waits here until the parent has written its id maps and moved it
  * into its cgroups, so that every step, every byte it allocates and every
@@ -91,6 +124,7 @@ void child_main(struct ctr_run *r)
 	int console = -1;
 	xclose(r->ready[0]);
 	xclose(s->notify_fd);  /* the parent's: an --init would hold it for good */
+	close_fds(r);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)  /* no orphan containers */
 		die_errno("set parent death signal");
 	umask(022);

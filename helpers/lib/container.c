@@ -192,6 +192,9 @@ static void close_child_fds(struct ctr_run *r)
 	struct ctr_spec *s = r->s;
 	close_fd(&s->console_fd);
 	close_fd(&r->sys_tree);
+	for (size_t i = 0; i < NJOIN; i++)  /* --join: the container's namespaces */
+		close_fd(&r->join.fd[i]);
+	close_fd(&r->join.root);
 	for (size_t i = 0; i < s->nmounts; i++)
 		close_fd(&s->mounts[i].tree);
 }

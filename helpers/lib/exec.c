@@ -10,6 +10,7 @@
 #include "env.h"
 #include "error.h"
 #include "fdio.h"
+#include "fds.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -19,7 +20,6 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -120,13 +120,14 @@ static void exec_failed(const char *prog, int err, int ready)
 }
 
 /* Last steps before PROG: no fd of ours may reach the container (the
- * CVE-2024-21626 class of leaks), signals are reset, and the parent learns
- * on ready that setup succeeded (the pipe closes at execve). */
+ * CVE-2024-21626 class of leaks): all but ready are closed, and it is
+ * close-on-exec; signals are reset, and the parent learns on ready that
+ * setup succeeded (the pipe closes at execve). */
 void exec_prog(char **argv, char **envp, int ready)
 {
 	static const char byte = READY_BYTE;
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		die_errno("close_range");
+	if (fds_close_except(&ready, 1) < 0)
+		die_errno("close fds");
 	signals_reset();
 	if (write_all(ready, &byte, 1) < 0)
 		die_errno("write ready pipe");

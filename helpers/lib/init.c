@@ -1,5 +1,5 @@
 /* init.c - --init: a minimal PID 1 in the container. init_run forks PROG
- * (which execs through exec_prog), forwards the signals of fwd to it, reaps
+ * (which execs through exec_prog), closes every fd > 2, forwards the signals of fwd to it, reaps
  * every zombie and exits with PROG's status. Child side, after seccomp and
  * setsid (the init has PROG's user, capabilities and filter): dies.
  * init_set_cmdline is main's: where the helper's argv strings are, to blank.
@@ -9,6 +9,7 @@
 #include "error.h"
 #include "exec.h"
 #include "fdio.h"
+#include "fds.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -76,6 +77,9 @@ void init_run(char **argv, char **envp, int console, const sigset_t *fwd, int re
 	name_init();
 	xclose(ready);
 	xclose(console);
+	/* it never execs: nothing left open by setup may stay in PID 1 */
+	if (fds_close_except(NULL, 0) < 0)
+		die_errno("close fds");
 	for (;;) {
 		siginfo_t si;
 		if (sigwaitinfo(fwd, &si) < 0) {

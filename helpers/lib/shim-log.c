@@ -1,11 +1,12 @@
 /* shim-log.c - ctr-shim's log: CRI records, one per line, each written with
  * one write() so records never interleave:
  * `<RFC3339Nano UTC> <stdout|stderr> <F|P> <text>` (P: a part of a line, cut
- * at LINE_CAP or at EOF). Entry points: log_open (before PROG starts: dies),
- * log_lines (a stream's complete lines), log_record. With --log-max-size a
- * record that would take the log past the cap first rotates it: log -> log.1
- * (the older log.1 replaced), a new log. A failed write or rotation is warned
- * about once; the shim carries on (it never dies or blocks over its log).
+ * at LINE_CAP or at EOF); none without --log. Entry points: log_open (before
+ * PROG starts: dies), log_lines (a stream's complete lines), log_record. With
+ * --log-max-size a record that would take the log past the cap first rotates
+ * it: log -> log.1 (the older log.1 replaced), a new log. A failed write or
+ * rotation is warned about once; the shim carries on (it never dies or blocks
+ * over its log).
  */
 #include "shim.h"
 #include "error.h"
@@ -69,6 +70,8 @@ fail:
 void log_record(const char *stream, char tag, const char *text, size_t len)
 {
 	static char rec[64 + LINE_CAP + 1];
+	if (shim.log_fd < 0)  /* no --log */
+		return;
 	size_t n = log_timestamp(rec, 48);
 	n += (size_t)snprintf(rec + n, 64 - n, " %s %c ", stream, tag);
 	memcpy(rec + n, text, len);
@@ -117,6 +120,8 @@ static void log_cap_setup(void)
 
 void log_open(void)
 {
+	if (!shim_opt.log)
+		return;
 	shim.log_fd = open(shim_opt.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (shim.log_fd < 0)
 		die_errno("open %s", shim_opt.log);

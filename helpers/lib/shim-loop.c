@@ -1,4 +1,5 @@
-/* shim-loop.c - ctr-shim's supervisor, in order (shim_run): fds 0-2 open,
+/* shim-loop.c - ctr-shim's supervisor, in order (shim_run): the caller's
+ * fds > 2 closed, fds 0-2 open,
  * the log and the exit file's directory, -d (fork: the caller waits for the
  * "started" byte; setsid), the pid file, the signals (blocked, SIG_DFL, read
  * from a signalfd), the attach socket, PROG, the poll loop until PROG is
@@ -8,6 +9,7 @@
 #include "shim.h"
 #include "error.h"
 #include "fdio.h"
+#include "fds.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -304,7 +306,7 @@ static int finish(void)
 	stream_drain(&shim_err);
 	stream_drain(&shim_pty);
 	snprintf(text, sizeof(text), "%d %lld\n", shim.code, (long long)time(NULL));
-	if (write_atomic(shim.exit_dir, shim.exit_base, text) < 0)
+	if (shim.exit_dir >= 0 && write_atomic(shim.exit_dir, shim.exit_base, text) < 0)
 		warn_errno("write %s", shim_opt.exit_file);
 	client_send('x', &code, 1);
 	client_drop();
@@ -319,9 +321,13 @@ int shim_run(void)
 {
 	struct child_fds c;
 	int code;
+	/* the caller's fds are not ours to hold, nor PROG's to inherit */
+	if (fds_close_except(NULL, 0) < 0)
+		die_errno("close the caller's fds");
 	std_fds_open();
 	log_open();
-	shim.exit_dir = parent_dir(shim_opt.exit_file, &shim.exit_base);
+	if (shim_opt.exit_file)
+		shim.exit_dir = parent_dir(shim_opt.exit_file, &shim.exit_base);
 	if (shim_opt.detach)
 		daemonize();
 	if (shim_opt.pid_file)

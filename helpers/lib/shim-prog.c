@@ -1,8 +1,9 @@
-/* shim-prog.c - PROG's process under ctr-shim: its fds (pipes for 1 and 2,
- * stdin, the console socket as fd 3 with -t, the ready pipe as fd N), fork
- * and execvp, and whether the exec worked (a close-on-exec pipe). Before the
- * loop: dies on the shim's own failures; exec failures are reported and
- * become 126/127 (lib/error.c, ctr_exec_code).
+/* shim-prog.c - PROG's process under ctr-shim: its fds (pipes for 0, 1 and 2,
+ * never the caller's files; the console socket as fd 3 with -t, the ready
+ * pipe as fd N), fork and execvp, and whether the exec worked (a
+ * close-on-exec pipe). Before the loop: dies on the shim's own failures;
+ * exec failures are reported and become 126/127 (lib/error.c,
+ * ctr_exec_code).
  */
 #include "shim.h"
 #include "error.h"
@@ -58,30 +59,48 @@ static void child_exec(const struct child_fds *c, int ep)
 	child_fail(ep, 0);
 }
 
-/* PROG's stdout and stderr are pipes so the shim sees every byte; its stdin
- * is the shim's (foreground -i), a pipe an attach client feeds (-d -i) or
- * /dev/null; with -t, one end of a socketpair becomes its fd 3. */
+/* Without a log, stdout and stderr need no label: when the shim's own 1 and
+ * 2 are one file (a terminal, `2>&1`), PROG gets one pipe for both, so that
+ * their order is kept as if it wrote there itself. */
+static int streams_merged(void)
+{
+	if (shim_opt.log || shim_opt.detach)
+		return 0;
+	return same_file(1, 2) == 1;
+}
+
+/* PROG's stdio are pipes that the shim owns, never the caller's files: a
+ * container could write to its input file or read and truncate its output
+ * file through /proc/self/fd/N. The shim sees every byte of stdout and
+ * stderr; stdin is fed from the shim's (foreground -i without -t), by an
+ * attach client (-d -i without -t), or closed at once (EOF, as /dev/null).
+ * With -t, one end of a socketpair becomes PROG's fd 3. */
 void child_fds_make(struct child_fds *c)
 {
 	int p[2];
 	pipe_open(p);
 	shim_out.fd = p[0];
 	c->out = p[1];
-	pipe_open(p);
-	shim_err.fd = p[0];
-	c->err = p[1];
-	nonblock(shim_out.fd);
-	nonblock(shim_err.fd);
-	c->in = -1;
-	if (shim_opt.interactive && shim_opt.detach && !shim_opt.tty) {
+	if (streams_merged()) {
+		c->err = fcntl(c->out, F_DUPFD_CLOEXEC, 3);
+		if (c->err < 0)
+			die_errno("dup stdout pipe");
+	} else {
 		pipe_open(p);
-		c->in = p[0];
+		shim_err.fd = p[0];
+		c->err = p[1];
+		nonblock(shim_err.fd);
+	}
+	nonblock(shim_out.fd);
+	pipe_open(p);
+	c->in = p[0];
+	if (shim_opt.interactive && !shim_opt.tty) {
 		shim.in_dst = p[1];
 		nonblock(shim.in_dst);
-	} else if (!shim_opt.interactive || shim_opt.tty) {
-		c->in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (c->in < 0)
-			die_errno("open /dev/null");
+		if (!shim_opt.detach)
+			shim.in_src = 0;
+	} else {
+		close_fd(&p[1]);
 	}
 	c->ready = -1;
 	if (shim_opt.ready_fd >= 0) {

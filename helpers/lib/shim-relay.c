@@ -118,9 +118,10 @@ void input_take(const void *data, size_t len)
 	input_flush();
 }
 
-/* Foreground -t -i: the user's keys. fd 0 stays blocking (it is shared with
- * the user's shell); poll() said it is readable. EOF or EIO from the user's
- * terminal means it hung up. */
+/* Foreground -i: the user's keys (-t) or input (PROG's stdin pipe). fd 0
+ * stays blocking (it is shared with the user's shell); poll() said it is
+ * readable. With -t, EOF or EIO from the user's terminal means it hung up;
+ * without, EOF closes PROG's stdin. */
 void stdin_read(void)
 {
 	char buf[FRAME_MAX];
@@ -134,6 +135,10 @@ void stdin_read(void)
 	if (shim.in_src == shim.term_fd && tty_gone(shim.in_src))
 		term_hangup();
 	shim.in_src = -1;
+	if (!shim_opt.tty) { /* end of input: PROG's stdin pipe closes once drained */
+		shim.in_eof = 1;
+		input_flush();
+	}
 }
 
 /* ---------------------------------------------------------------- output streams */
@@ -165,9 +170,16 @@ ssize_t stream_read(struct stream *s)
 		stream_close(s);
 		return 0;
 	}
-	if (s->echo >= 0 && write_all(s->echo, p, (size_t)n) < 0)
+	if (s->echo >= 0 && write_all(s->echo, p, (size_t)n) < 0) {
 		s->echo = -1; /* the reader went away: keep logging */
+		if (!shim_opt.log) { /* nobody wants more: PROG gets EPIPE, as if it wrote there */
+			stream_close(s);
+			return 0;
+		}
+	}
 	client_send(s->frame, p, (size_t)n);
+	if (!shim_opt.log)
+		return n;
 	s->len += (size_t)n;
 	log_lines(s);
 	return n;

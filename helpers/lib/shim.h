@@ -26,7 +26,7 @@ struct stream {
 	char buf[LINE_CAP];
 };
 
-/* PROG's ends of its stdio: -1 in `in` means "inherit the shim's fd 0". */
+/* PROG's ends of its stdio pipes, console socket and ready pipe (-1: none). */
 struct child_fds {
 	int in, out, err, console, ready;
 };
@@ -51,7 +51,7 @@ struct shim_state {
 	const char *log_base;
 	unsigned long log_size;     /* bytes in the log (for --log-max-size) */
 	int log_rotate_failed;
-	int exit_dir;               /* the exit file's directory (dirfd) */
+	int exit_dir;               /* the exit file's directory (dirfd), -1 none */
 	const char *exit_base;
 	int sock_dir;
 	const char *sock_base;
