@@ -54,3 +54,7 @@ unit() {
 @test "unit: --user lookup on a fixture passwd and group (lib/user.c)" {
 	unit user
 }
+
+@test "unit: config.json into a spec, unsupported fields named (lib/oci-*.c)" {
+	unit oci-config
+}

@@ -81,6 +81,7 @@ int cg_groups(struct cg_groups *g, const char *path, struct ctr_err *e)
 		if (!strncmp(g->l.v1[i].opts, "name=", 5))
 			continue;
 		snprintf(g->g[g->n].opts, sizeof(g->g[g->n].opts), "%s", g->l.v1[i].opts);
+		g->g[g->n].mntlen = strlen(g->l.v1[i].mnt);
 		if (snprintf(g->g[g->n].dir, PATH_MAX, "%s%s%s", g->l.v1[i].mnt, p, sep) >= PATH_MAX)
 			return ctr_fail(e, ENAMETOOLONG, "cgroup %s", path);
 		g->n++;
@@ -105,8 +106,23 @@ const char *cg_dir(const struct cg_groups *g, const char *c)
 	return g->l.mode == CG_V2 ? g->unified : NULL;
 }
 
-/* v1 cpuset: a new group has no cpus and mems; copy its parent's. */
-static int cpuset_inherit(const char *dir, struct ctr_err *e)
+/* v1 cpuset: a new group has no cpus and mems; copy its parent's, level by
+ * level from the mount point down (mkdir -p made the parents empty too). */
+static int cpuset_one(const char *dir, struct ctr_err *e);
+
+static int cpuset_inherit(size_t mntlen, const char *dir, struct ctr_err *e)
+{
+	char path[PATH_MAX];
+	for (const char *p = strchr(dir + mntlen + 1, '/'); ; p = strchr(p + 1, '/')) {
+		snprintf(path, sizeof(path), "%.*s", p ? (int)(p - dir) : (int)strlen(dir), dir);
+		if (cpuset_one(path, e) < 0)
+			return -1;
+		if (!p)
+			return 0;
+	}
+}
+
+static int cpuset_one(const char *dir, struct ctr_err *e)
 {
 	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
 	char path[PATH_MAX + 16], parent[PATH_MAX + 16], val[4096];
@@ -121,6 +137,13 @@ static int cpuset_inherit(const char *dir, struct ctr_err *e)
 		if (n < 0)
 			return ctr_fail_errno(e, "read %s", parent);
 		val[n] = '\0';
+		char cur[16] = "";
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && read_full(fd, cur, sizeof(cur) - 1) > 1) {  /* set already */
+			close_fd(&fd);
+			continue;
+		}
+		close_fd(&fd);
 		if (write_file(path, val) < 0)
 			return ctr_fail_errno(e, "%s", path);
 	}
@@ -149,7 +172,7 @@ int cg_create(const struct cg_groups *g, struct ctr_err *e)
 	for (size_t i = 0; i < g->n; i++) {
 		if (mkdir_p(g->g[i].dir) < 0)
 			return ctr_fail_errno(e, "mkdir %s", g->g[i].dir);
-		if (strstr(g->g[i].opts, "cpuset") && cpuset_inherit(g->g[i].dir, e) < 0)
+		if (strstr(g->g[i].opts, "cpuset") && cpuset_inherit(g->g[i].mntlen, g->g[i].dir, e) < 0)
 			return -1;
 	}
 	if (*g->unified) {

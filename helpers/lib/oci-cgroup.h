@@ -27,7 +27,7 @@ struct cg_layout {
 struct cg_groups {
 	struct cg_layout l;
 	size_t n;
-	struct { char opts[64]; char dir[PATH_MAX]; } g[CG_MAX];
+	struct { char opts[64]; char dir[PATH_MAX]; size_t mntlen; } g[CG_MAX];
 	char unified[PATH_MAX];  /* "" when not used */
 };
 

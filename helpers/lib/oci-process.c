@@ -68,8 +68,9 @@ static int parse_capset(const struct oj *k, const char *key, uint64_t held, uint
 	for (size_t i = 0; names[i]; i++) {
 		int cap = cap_number(names[i], e);
 		if (cap < 0) {
+			oj_bad(k, key, e, "unknown capability %s", names[i]);
 			free(names);
-			return oj_bad(k, key, e, "unknown capability %s", names[i]);
+			return -1;
 		}
 		*set |= 1ULL << cap;
 	}

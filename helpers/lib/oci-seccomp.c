@@ -126,8 +126,9 @@ static int parse_arches(struct oci_seccomp *p, const struct oj *s, struct ctr_er
 		low[k] = '\0';
 		uint32_t arch = seccomp_arch_resolve_name(low);
 		if (!arch || p->narches >= NELEM(p->arches)) {
+			oj_bad(s, "architectures", e, "unknown architecture %s", arches[i]);
 			free(arches);
-			return oj_bad(s, "architectures", e, "unknown architecture %s", arches[i]);
+			return -1;
 		}
 		p->arches[p->narches++] = arch;
 	}
