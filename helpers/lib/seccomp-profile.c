@@ -8,6 +8,7 @@
 #include "error.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <seccomp.h>
 
 __attribute__((noreturn))
@@ -43,8 +44,16 @@ void oci_seccomp_load(const struct oci_seccomp *p)
 			cmp[k].datum_a = r->args[k].value;
 			cmp[k].datum_b = r->args[k].value2;
 		}
-		rc = seccomp_rule_add_array(ctx, r->action, r->nr, r->nargs, cmp);
-		if (rc < 0)
+		bool same_arg = false;  /* libseccomp takes one condition per argument */
+		for (unsigned int a = 0; a < r->nargs; a++)
+			for (unsigned int b = a + 1; b < r->nargs; b++)
+				same_arg = same_arg || cmp[a].arg == cmp[b].arg;
+		if (!same_arg)
+			rc = seccomp_rule_add_array(ctx, r->action, r->nr, r->nargs, cmp);
+		for (unsigned int k = 0; same_arg && k < r->nargs; k++)  /* as runc: one rule each */
+			if ((rc = seccomp_rule_add_array(ctx, r->action, r->nr, 1, &cmp[k])) < 0)
+				break;
+		if (rc < 0 && rc != -EEXIST)
 			sc_die(rc, "rule");
 	}
 	if ((rc = seccomp_load(ctx)) < 0)
