@@ -44,6 +44,52 @@ need_arg() {
 	[ $# -ge 2 ] || die "$1: requires an argument"
 }
 
+# one_line OPTION VALUE: refuse a newline where it can only be an attack or a mistake (names,
+# paths, capabilities, ports): such a value never reaches a file or a helper.
+one_line() {
+	case $2 in *"$NL"*) die "$1: the value contains a newline" ;; esac
+}
+
+# list_add VAR VALUE: append VALUE to the list VAR, a string of shell-quoted words that
+# `eval "set -- $VAR"` turns back into argv: a list is never a joined string split again later.
+list_add() {
+	shq "$2"
+	eval "$1=\"\$$1 \$SHQ\""
+}
+
+# list_len VAR: LIST_LEN = the number of items of the list VAR, LIST_WORDS = its words (for eval).
+list_len() {
+	eval "LIST_WORDS=\$$1"
+	eval "set -- $LIST_WORDS"
+	LIST_LEN=$#
+}
+
+# env_arg K=V|K: ENV_ARG = an -e value as docker takes it: K=V as is; K alone is K=<the caller's
+# value of K> when the caller has K, else K alone, which unsets K in the container. Only this K is
+# read from the caller, and only here: helpers never copy from their environment.
+env_arg() {
+	case $1 in '' | =*) die "-e '$1': invalid environment variable (expected K=V or K)" ;; esac
+	ENV_ARG=$1
+	case $1 in *=*) return 0 ;; esac
+	if _ev=$(printenv -- "$1" && echo .); then
+		ENV_ARG=$1=${_ev%"$NL".}
+	fi
+}
+
+# check_env: the variables ctr.sh takes from its environment that name kernel objects or files
+# (netns, cgroups, iptables chains and comments, bridges) follow their grammar, once at start.
+check_env() {
+	# (it also names the nftables table `bridge PREFIX`: a letter first)
+	case $CTR_PREFIX in '' | [!A-Za-z]* | *[!A-Za-z0-9_-]*)
+		die "CTR_PREFIX $CTR_PREFIX: use [A-Za-z0-9_-], starting with a letter" ;;
+	esac
+	# the iptables chain <prefix>-PORTS has at most 28 characters
+	[ ${#CTR_PREFIX} -le 22 ] || die "CTR_PREFIX $CTR_PREFIX: at most 22 characters"
+	case ${CTR_BRIDGE:-ctr0} in [!A-Za-z0-9]* | *[!A-Za-z0-9_.-]*)
+		die "CTR_BRIDGE $CTR_BRIDGE: use [A-Za-z0-9_.-], starting with a letter or digit" ;;
+	esac
+}
+
 for _f in storage net cgroup security pull; do
 	# shellcheck source=/dev/null
 	. "$CTR_HOME/helpers/$_f.sh" || exit 125
@@ -59,19 +105,35 @@ unlock() {
 }
 
 # ---------------------------------------------------------------- container state
-# ctr_state CID: set ST (created|running|exited), ST_CODE, ST_PID, ST_FINISHED.
+# ctr_state CID: set ST (created|running|exited), ST_CODE, ST_PID, ST_FINISHED. A pid is the
+# container's PID 1 only while that process is in the container's own cgroup (pid_ours): a pid
+# recycled by an unrelated process after PID 1 died unseen (its supervisor killed too, no exit
+# file) is never taken for the container, so stop and rm -f never signal it.
 ctr_state() {
 	_sd=$CTR_ROOT/containers/$1
 	ST=created ST_CODE='' ST_PID='' ST_FINISHED=''
 	[ -f "$_sd/pid" ] && read -r ST_PID <"$_sd/pid"
+	# a pid is what stop signals: never 0, -1 (every process), 1 (the host's init) or not a number
+	case $ST_PID in 0* | 1 | *[!0-9]*) ST_PID='' ;; esac
 	if [ -f "$_sd/exit" ]; then
 		read -r ST_CODE ST_FINISHED <"$_sd/exit"
 		ST=exited
-	elif [ -n "$ST_PID" ] && kill -0 "$ST_PID" 2>/dev/null; then
+	elif [ -n "$ST_PID" ] && kill -0 "$ST_PID" 2>/dev/null && pid_ours "$ST_PID" "$1"; then
 		ST=running
 	elif [ -n "$ST_PID" ]; then
 		ST=exited ST_CODE=${ST_CODE:-137}
 	fi
+}
+
+# pid_ours PID CID: PID is in CID's cgroup /$CTR_PREFIX/CID in some hierarchy (every container has
+# at least one: cg_setup makes them before PID 1 runs a step of its own, and the container cannot
+# leave them). Stronger than comparing start times (field 22 of /proc/PID/stat, as runc does): it
+# names the container, and needs no record. Read with the shell's own read: no fork.
+pid_ours() {
+	while IFS= read -r _pl; do
+		case $_pl in *":/$CTR_PREFIX/$2" | *":/$CTR_PREFIX/$2/"*) return 0 ;; esac
+	done 2>/dev/null <"/proc/$1/cgroup"
+	return 1
 }
 
 # ago SECONDS: docker-style human duration.
@@ -95,8 +157,13 @@ ctr_init() {
 	[ -d "$1" ] || die "$1: not a directory"
 	[ -r "$1" ] && [ -x "$1" ] || die "$1: not readable"
 	_src=$(cd "$1" && pwd -P) || die "$1: not readable"
+	_name=${2:-${_src##*/}}
+	if ! valid_ref "$_name"; then
+		[ $# -eq 2 ] || die "init: the directory's name ${_src##*/} is not an image name ($V_WHY): give NAME"
+		die "image $_name: $V_WHY"
+	fi
+	case $_name in *@*) die "image $_name: an image name cannot carry a digest" ;; esac
 	pool_ensure
-	_name=${2:-$(basename "$_src")}
 	lock
 	image_import "$_src" "$_name" "dir:$_src"
 }
@@ -106,8 +173,8 @@ ctr_images() {
 	pool_ensure
 	printf '%-28s %-12s %-20s %s\n' REPOSITORY:TAG "IMAGE ID" CREATED SIZE
 	for _r in "$CTR_ROOT"/refs/*; do
-		[ -f "$_r" ] || continue
-		read -r _id <"$_r"
+		[ -f "$_r" ] && ref_read "$_r" || continue
+		_id=$REF_ID
 		_n=$(printf '%s' "${_r##*/}" | sed 's|%2F|/|g')
 		_c=$(jq -r .created "$CTR_ROOT/images/$_id/config.json" 2>/dev/null)
 		_s=$(du -sh "$CTR_ROOT/images/$_id/rootfs" 2>/dev/null | cut -f1)
@@ -131,8 +198,9 @@ ctr_rmi() {
 			continue
 		fi
 		for _r in "$CTR_ROOT"/refs/*; do
-			[ -f "$_r" ] && [ "$(cat "$_r")" = "$_id" ] && rm -f "$_r"
+			[ -f "$_r" ] && ref_read "$_r" && [ "$REF_ID" = "$_id" ] && rm -f "$_r"
 		done
+		valid_id "$_id" || die "image $_i: '$_id': not an image ID" # never reached: defence in depth
 		subvol_rm "$CTR_ROOT/images/$_id/rootfs" && rm -rf "${CTR_ROOT:?}/images/$_id"
 		printf 'Deleted: %s\n' "$_id"
 	done
@@ -151,19 +219,84 @@ tmp_busy() {
 
 # image_resolve_local NAME|ID: like image_resolve, without importing the built-in.
 image_resolve_local() {
+	image_ref "$1"
 	_f=$(ref_file "$1")
-	[ -f "$_f" ] && { cat "$_f"; return 0; }
-	[ -d "$CTR_ROOT/images/$1" ] && { printf '%s\n' "$1"; return 0; }
+	if [ -f "$_f" ]; then
+		ref_read "$_f" || die "image $1: $_f: not an image ID"
+		printf '%s\n' "$REF_ID"
+		return 0
+	fi
+	valid_id "$1" && [ -d "$CTR_ROOT/images/$1" ] && { printf '%s\n' "$1"; return 0; }
 	die "image $1: no such image"
+}
+
+# ENV_JQ: jq definitions for environments. envset: the list with the later K=V winning over an
+# earlier K (in its place), and K alone (-e K, K unset in the caller) removing K, as docker does.
+# An image's entries without '=' are dropped before (only -e K may copy from the caller, at parse).
+# shellcheck disable=SC2016 # jq's $, not the shell's
+ENV_JQ='def envkey: split("=") | if length > 1 then .[0] else null end;
+	def envset: reduce .[] as $e ([]; ($e | envkey) as $k
+		| if $k == null then map(select(envkey != $e))
+		  elif $k == "" then .
+		  elif any(.[]; envkey == $k) then map(if envkey == $k then $e else . end)
+		  else . + [$e] end);
+	def envclean: map(select(type == "string") | select((envkey // "") != ""));'
+
+# RUN_JQ: run's jq program. In: the image's config ($icfg), run's options (--arg), and as
+# arguments the lists -e, -p, --cap-add, --cap-drop, -v (each: its length, then its items), then
+# the command. Out: config.json on one line, then shell code for eval: R_WD, I_ENVQ (the env as
+# --env options), R_SECARGV (the helper's security options), and `set --` the command: the
+# image's entrypoint + (CMD or the image's cmd), else /bin/sh. USER: -u, else the image's.
+# shellcheck disable=SC2016
+RUN_JQ=$ENV_JQ'
+	reduce range(5) as $n ({l: [], r: $ARGS.positional}; (.r[0] | tonumber) as $c
+		| .l += [.r[1:$c + 1]] | .r = .r[$c + 1:])
+	| . as {l: [$env, $ports, $cap_add, $cap_drop, $vols], r: $args} | $icfg[0] as $i
+	| (($i.entrypoint // []) + (if $args == [] then $i.cmd // [] else $args end)
+		| if . == [] then ["/bin/sh"] else . end) as $argv
+	| {id: $id, name: $name, image: $i.name, image_id: $img, cmd: $argv, hostname: $host,
+	   workdir: (if $wd != "" then $wd elif ($i.workdir // "") != "" then $i.workdir else "/" end),
+	   env: (($i.env // [] | envclean) + $env | envset),
+	   network: {mode: $net, ports: $ports},
+	   exposed_ports: ($i.exposed_ports // []), created: ($created | tonumber),
+	   rm: ($rm != ""), tty: ($tty != ""), interactive: ($iv != ""),
+	   security: ('"$SEC_JQ"' | if .user == "" then .user = ($i.user // "") else . end),
+	   storage: {size: ($ENV.ST_SIZE | if . == "" then null else tonumber end)},
+	   rootfs: $rootfs}
+	| tojson, (('"$SEC_ARGV_JQ"') as $sa | @sh "R_WD=\(.workdir) I_ENVQ=\(.env | map("--env", .) | @sh)"
+		+ " R_SECARGV=\($sa | @sh)\nset -- " + (.cmd | @sh))'
+
+# run_check_name NAME: --name follows docker's rule for container names.
+run_check_name() {
+	valid_name "$1" && return 0
+	case $1 in [a-zA-Z0-9]*) ;; *) die "name $1: must start with a letter or digit" ;; esac
+	[ ${#1} -le 255 ] || die "name $1: at most 255 characters"
+	die "name $1: only [a-zA-Z0-9_.-] allowed"
+}
+
+# run_check_hostname NAME: letters, digits, '.', '-' and '_', starting with a letter or digit, at
+# most 64 (the kernel's limit): it is written into /etc/hosts and /etc/hostname.
+run_check_hostname() {
+	case $1 in [a-zA-Z0-9]*) ;; *) die "--hostname $1: must start with a letter or digit" ;; esac
+	case $1 in *[!a-zA-Z0-9_.-]*) die "--hostname $1: only [a-zA-Z0-9_.-] allowed" ;; esac
+	[ ${#1} -le 64 ] || die "--hostname $1: at most 64 characters"
+}
+
+# check_workdir DIR: -w is an absolute path on one line (docker's rule, and no newline).
+check_workdir() {
+	one_line --workdir "$1"
+	case $1 in /*) ;; *) die "--workdir $1: must be an absolute path" ;; esac
 }
 
 #HELP run [OPTIONS] IMAGE [CMD [ARG...]]   run a command in a new container
 #HELP     -d  detach   -i  keep stdin   -t  terminal   --rm   --name NAME   -h|--hostname NAME
-#HELP     -e|--env K=V   -w|--workdir DIR   --net bridge|none|host   -p [IP:]HPORT:CPORT[/udp]
+#HELP     -e|--env K=V|K   -w|--workdir DIR   --net bridge|none|host   -p [IP:]HPORT:CPORT[/udp]
 #HELP     -m|--memory SIZE   --memory-swap SIZE   --cpus N.N   --cpu-shares N   --pids-limit N   --init
+#HELP     --storage-opt size=SIZE   limit the data the container writes (btrfs quota; default CTR_STORAGE_SIZE)
 ctr_run() {
-	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENV='' R_WD='' R_NET=bridge R_PORTS='' R_INIT='' R_ENVQ='' I_ENVQ='' R_SECARGV=''
-	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS=''
+	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
+	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENVL='' R_WD='' R_NET=bridge R_PORTS='' R_INIT='' I_ENVQ='' R_SECARGV=''
+	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -176,17 +309,17 @@ ctr_run() {
 		--init) R_INIT=1 ;;
 		--name) need_arg "$@"; R_NAME=$2; shift ;;
 		-h | --hostname) need_arg "$@"; R_HOST=$2; shift ;;
-		-e | --env) need_arg "$@"; R_ENV="$R_ENV$2
-"; shq "$2"; R_ENVQ="$R_ENVQ --env $SHQ"; shift ;;
+		-e | --env) need_arg "$@"; env_arg "$2"; list_add R_ENVL "$ENV_ARG"; shift ;;
 		-w | --workdir) need_arg "$@"; R_WD=$2; shift ;;
 		--net | --network) need_arg "$@"; R_NET=$2; shift ;;
-		-p | --publish) need_arg "$@"; R_PORTS="$R_PORTS$2
-"; shift ;;
+		-p | --publish) need_arg "$@"; one_line "$1" "$2"; list_add R_PORTS "$2"; shift ;;
 		-m | --memory) need_arg "$@"; R_MEM=$2; shift ;;
 		--memory-swap) need_arg "$@"; R_SWAP=$2; shift ;;
 		--cpus) need_arg "$@"; R_CPUS=$2; shift ;;
 		-c | --cpu-shares) need_arg "$@"; R_SHARES=$2; shift ;;
 		--pids-limit) need_arg "$@"; R_PIDS=$2; shift ;;
+		--storage-opt) need_arg "$@"; R_STORAGE="$R_STORAGE$2
+"; shift ;;
 		--) shift; break ;;
 		-*) sec_opt "$@" || die "run: unknown option $1 (see ctr.sh help)"; shift "$SEC_SHIFT"; continue ;;
 		*) break ;;
@@ -195,11 +328,14 @@ ctr_run() {
 	done
 	[ $# -ge 1 ] || die "usage: ctr.sh run [OPTIONS] IMAGE [CMD [ARG...]]"
 	case $R_NET in bridge | none | host) ;; *) die "--net $R_NET: must be bridge, none or host" ;; esac
-	[ -z "$R_NAME" ] || valid_name "$R_NAME"
+	[ -z "$R_NAME" ] || run_check_name "$R_NAME"
+	[ -z "$R_HOST" ] || run_check_hostname "$R_HOST"
+	[ -z "$R_WD" ] || check_workdir "$R_WD"
 	[ -z "$R_PORTS" ] || [ "$R_NET" = bridge ] || die "-p: needs --net bridge"
 	cg_validate
 	net_validate
 	sec_validate
+	storage_validate
 	pool_ensure
 	_img=$(image_resolve "$1") || exit 125
 	shift
@@ -219,39 +355,37 @@ ctr_run() {
 	# no run holds its lock (fd 7 is closed for the shim)
 	exec 7>"$C/run.lock" && flock 7 || die "$C/run.lock: cannot lock"
 	if [ -n "$R_NAME" ]; then
-		(set -C && printf '%s\n' "$CID" >"$CTR_ROOT/names/$R_NAME") 2>/dev/null ||
+		# read back by rm without a jq; first, so that run_undo finds the name
+		printf '%s\n' "$R_NAME" 2>/dev/null >"$C/name" || die "$C/name: cannot write (is the pool full?)"
+		(set -C && printf '%s\n' "$CID" >"$CTR_ROOT/names/$R_NAME") 2>/dev/null || {
+			# made but not written (a full pool): ours, under the lock
+			[ -s "$CTR_ROOT/names/$R_NAME" ] || { rm -f "$CTR_ROOT/names/$R_NAME"; die "$CTR_ROOT/names/$R_NAME: cannot write (is the pool full?)"; }
 			die "name $R_NAME: already in use by container $(cat "$CTR_ROOT/names/$R_NAME")"
-		printf '%s\n' "$R_NAME" >"$C/name" # read back by rm without a jq
+		}
 	fi
 	[ -n "$R_HOST" ] || R_HOST=$CID
 	net_alloc "$CID" # under the lock: address and ports
 	sec_alloc "$CID"
 	unlock
+	[ -z "$ST_SIZE" ] || storage_quota_on
 	# a snapshot without -r is writable, even of a read-only image
 	btrfs subvolume snapshot "$CTR_ROOT/images/$_img/rootfs" "$C/rootfs" >/dev/null ||
 		die "image $_img: cannot snapshot"
-	# One jq (it costs ~20 ms to start) reads the image's config and writes the container's. Out:
-	# the config on one line, then shell code for eval: the helper's security options (R_SECARGV),
-	# the working directory, the image's env as --env options (I_ENVQ), and `set --` the command:
-	# the image's entrypoint + (CMD or the image's cmd), else /bin/sh. USER: -u, else the image's.
+	[ -z "$ST_SIZE" ] || storage_limit "$C/rootfs"
+	# One jq (it costs ~20 ms to start) reads the image's config and writes the container's: RUN_JQ.
+	# The lists go in as arguments, each as its length then its items, before the command.
 	sec_export
+	for _l in SEC_VOLL SEC_CAPDROPL SEC_CAPADDL R_PORTS R_ENVL; do
+		list_len "$_l"
+		eval "set -- $LIST_LEN $LIST_WORDS \"\$@\""
+	done
 	_cfg=$(jq -rn --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
 		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" --arg created "$(date +%s)" \
-		--arg env "$R_ENV" --arg ports "$R_PORTS" --arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" \
-		--arg rootfs "$C/rootfs" \
-		"\$icfg[0] as \$i | ((\$i.entrypoint // []) + (if \$ARGS.positional == [] then \$i.cmd // []
-		  else \$ARGS.positional end) | if . == [] then [\"/bin/sh\"] else . end) as \$argv |
-		{id:\$id, name:\$name, image:\$i.name, image_id:\$img, cmd:\$argv, hostname:\$host,
-		  workdir:(if \$wd != \"\" then \$wd elif (\$i.workdir // \"\") != \"\" then \$i.workdir else \"/\" end),
-		  env:((\$i.env // []) + (\$env | split(\"\\n\") | map(select(. != \"\")))),
-		  network:{mode:\$net, ports:(\$ports | split(\"\\n\") | map(select(. != \"\")))},
-		  exposed_ports:(\$i.exposed_ports // []), created:(\$created|tonumber),
-		  rm:(\$rm != \"\"), tty:(\$tty != \"\"), interactive:(\$iv != \"\"),
-		  security:($SEC_JQ | if .user == \"\" then .user = (\$i.user // \"\") else . end),
-		  rootfs:\$rootfs} | tojson, (($SEC_ARGV_JQ) as \$sa | @sh \"R_WD=\\(.workdir) I_ENVQ=\\(\$i.env // []
-		  | map(\"--env\", .) | @sh)\" + \" R_SECARGV=\\(\$sa | @sh)\\nset -- \" + (.cmd | @sh))" --args -- "$@") ||
-		die "$C/config.json: cannot make"
-	printf '%s\n' "${_cfg%%"$NL"*}" >"$C/config.json" || die "$C/config.json: cannot write"
+		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$C/rootfs" \
+		"$RUN_JQ" --args -- "$@") || die "$C/config.json: cannot make"
+	# whole or not at all (ps and inspect read every config.json; a full pool cuts a write short)
+	printf '%s\n' "${_cfg%%"$NL"*}" 2>/dev/null >"$C/config.json.tmp" && mv "$C/config.json.tmp" "$C/config.json" ||
+		die "$C/config.json: cannot write (is the pool full?)"
 	eval "${_cfg#*"$NL"}"
 	net_setup "$CID" "$R_NET" || die "network: setup failed"
 	cg_setup "$CID" || die "cgroup: setup failed"
@@ -263,9 +397,10 @@ run_exec() {
 	# a pty's input ends with a ^D, not with EOF: a pipe into -it would hang once drained
 	[ -n "$R_DETACH" ] || [ -z "$R_I" ] || [ -z "$R_T" ] || [ -t 0 ] ||
 		die "run -it: the input is not a terminal (use -i without -t)"
-	set -- --hostname "$R_HOST" --workdir "$R_WD" --pid-file "$C/pid" "$C/rootfs" "$@"
-	# later --env wins in nsenter-chroot: the image's first, run -e's after
-	eval "set -- $I_ENVQ $R_ENVQ \"\$@\""
+	# `--`: the command's words are never options of nsenter-chroot (nor of ctr-shim, below)
+	set -- --hostname "$R_HOST" --workdir "$R_WD" --pid-file "$C/pid" -- "$C/rootfs" "$@"
+	# the container's whole environment (config.json's env): the image's, then run -e's
+	eval "set -- $I_ENVQ \"\$@\""
 	[ -z "$R_INIT" ] || set -- --init "$@"
 	[ -z "$R_T" ] || set -- --console-fd 3 "$@"
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
@@ -276,7 +411,7 @@ run_exec() {
 	eval "set -- $R_SECARGV \"\$@\""
 	# -d: the shim returns once the command runs (PID 1 and its pid file exist), told over fd 4
 	[ -z "$R_DETACH" ] || set -- --notify-fd 4 "$@"
-	set -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
+	set -- -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	[ -z "$R_T" ] || set -- -t "$@"
 	[ -z "$R_I" ] || set -- -i "$@"
 	set -- --log "$C/log" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
@@ -349,25 +484,20 @@ run_undo() {
 	exit "$_rc"
 }
 
-# valid_name NAME: docker's rule for container names.
-valid_name() {
-	case $1 in
-	[a-zA-Z0-9]*) ;;
-	*) die "name $1: must start with a letter or digit" ;;
-	esac
-	case $1 in *[!a-zA-Z0-9_.-]*) die "name $1: only [a-zA-Z0-9_.-] allowed" ;; esac
-}
-
-# container_remove CID: remove every object of a container (it must not be running).
+# container_remove CID: remove every object of a container (it must not be running). CID must be
+# an ID: an empty or malformed one would name containers/ itself, or a path outside it.
 container_remove() {
+	valid_id "$1" || { printf 'ctr: container ID %s: not 12 hex digits\n' "$1" >&2; return 1; }
 	_crm=$CTR_ROOT/containers/$1
 	net_teardown "$1"
 	cg_teardown "$1"
 	sec_teardown "$1"
 	_crn=''
 	[ ! -f "$_crm/name" ] || read -r _crn <"$_crm/name"
-	[ -z "$_crn" ] || [ "$(cat "$CTR_ROOT/names/$_crn" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
+	valid_name "$_crn" || _crn=''
+	# the name goes last: a container that cannot be removed keeps it (rm NAME again)
 	subvol_rm "$_crm/rootfs" || return 1
+	[ -z "$_crn" ] || [ "$(cat "$CTR_ROOT/names/$_crn" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
 	rm -rf "$_crm"
 }
 
@@ -529,28 +659,38 @@ ctr_cleanup() {
 		rm -rf "$_t" && printf 'removed %s\n' "$_t"
 	done
 	for _c in "$CTR_ROOT"/containers/*; do
-		[ -d "$_c" ] && [ ! -e "$_c/pid" ] && [ ! -e "$_c/exit" ] || continue
+		valid_id "${_c##*/}" && [ -d "$_c" ] && [ ! -e "$_c/pid" ] && [ ! -e "$_c/exit" ] || continue
 		[ ! -f "$_c/run.lock" ] || flock -n "$_c/run.lock" true || continue
 		container_remove "${_c##*/}" && printf 'removed container %s\n' "${_c##*/}"
 	done
 	net_cleanup
 	cg_cleanup
 	sec_cleanup
+	storage_cleanup
 	tmp_busy || blob_gc
 	[ -z "$_all" ] || { net_remove; cg_remove_parents; }
 }
 
+# EXEC_JQ: exec's jq program. In: the container's config ($c), -w ($wd), -u ($user), the -e's as
+# arguments. Out: words for eval: the container's security options, --workdir, --hostname, --user
+# (-u wins over the container's), and its env with the -e's applied (envset: the later wins).
+# shellcheck disable=SC2016,SC2034 # jq's $, not the shell's; read through eval
+EXEC_JQ=$ENV_JQ'
+	$ARGS.positional as $e | $c[0] | ('"$SEC_ARGV_JQ"') + " " + (["--workdir",
+	  (if $wd != "" then $wd else .workdir end), "--hostname", .hostname]
+	  + (if $user != "" then ["--user", $user] else [] end)
+	  + ((.env // [] | envclean) + $e | envset | map("--env", .)) | @sh)'
+
 #HELP exec [-i] [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] CONTAINER CMD [ARG...]   run a command in a running container
 ctr_exec() {
-	_i='' _t='' _env='' _wd='' _user=''
+	_i='' _t='' _envl='' _wd='' _user=''
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--*=*) _o=${1%%=*} _v=${1#*=}; shift; set -- "$_o" "$_v" "$@"; continue ;;
 		-it | -ti) shift; set -- -i -t "$@"; continue ;;
 		-i | --interactive) _i=1 ;;
 		-t | --tty) _t=1 ;;
-		-e | --env) need_arg "$@"; _env="$_env$2
-"; shift ;;
+		-e | --env) need_arg "$@"; env_arg "$2"; list_add _envl "$ENV_ARG"; shift ;;
 		-w | --workdir) need_arg "$@"; _wd=$2; shift ;;
 		-u | --user) need_arg "$@"; _user=$2; shift ;;
 		--) shift; break ;;
@@ -560,7 +700,8 @@ ctr_exec() {
 		shift
 	done
 	[ $# -ge 2 ] || die "usage: ctr.sh exec [-i] [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] CONTAINER CMD [ARG...]"
-	[ -z "$_user" ] || sec_valid_user "$_user"
+	[ -z "$_user" ] || { one_line --user "$_user"; sec_valid_user "$_user"; }
+	[ -z "$_wd" ] || check_workdir "$_wd"
 	[ -z "$_i" ] || [ -z "$_t" ] || [ -t 0 ] || die "exec -it: the input is not a terminal (use -i without -t)"
 	pool_ensure
 	_id=$(ctr_resolve "$1") || exit 125
@@ -568,22 +709,19 @@ ctr_exec() {
 	ctr_state "$_id"
 	[ "$ST" = running ] || die "container $_id: is not running"
 	C=$CTR_ROOT/containers/$_id
-	# One jq: the container's security options, then --workdir, --hostname and its env followed by
-	# -e's (later --env wins in nsenter-chroot), as words for eval; -u wins over the container's user.
-	_xargs=$(printf '%s' "$_env" | jq -rRs --slurpfile c "$C/config.json" --arg wd "$_wd" --arg user "$_user" \
-		"(split(\"\\n\") | map(select(. != \"\"))) as \$e | \$c[0] | ($SEC_ARGV_JQ) + \" \" + ([\"--workdir\",
-		  (if \$wd != \"\" then \$wd else .workdir end), \"--hostname\", .hostname]
-		  + (if \$user != \"\" then [\"--user\", \$user] else [] end)
-		  + ((.env // []) + \$e | map(\"--env\", .)) | @sh)") ||
-		die "container $_id: cannot read its config.json"
-	set -- --join "$ST_PID" "$@"
+	# One jq (EXEC_JQ); the -e's go to it as arguments
+	list_len _envl
+	_xargs=$(eval "jq -rn --slurpfile c \"\$C/config.json\" --arg wd \"\$_wd\" --arg user \"\$_user\" \
+		\"\$EXEC_JQ\" --args -- $LIST_WORDS") || die "container $_id: cannot read its config.json"
+	# `--`: the command's words are never options of nsenter-chroot (nor of ctr-shim, below)
+	set -- --join "$ST_PID" -- "$@"
 	cg_dirs "$_id"
 	eval "set -- $_xargs \"\$@\""
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
 	[ -n "$_i" ] || exec </dev/null
 	[ -n "$_t" ] || exec "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	_x=$C/exec-$(new_id)
-	set -- "$CTR_LIBEXEC/ctr-shim" -t ${_i:+-i} --log /dev/null --exit-file "$_x" \
+	set -- "$CTR_LIBEXEC/ctr-shim" -t ${_i:+-i} --log /dev/null --exit-file "$_x" -- \
 		"$CTR_LIBEXEC/nsenter-chroot" --console-fd 3 "$@"
 	shim_fg "$@"
 	_rc=$?
@@ -614,7 +752,9 @@ ctr_help() {
 	cat <<'EOF'
 
 Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CTR_SUBNET (10.99.0.0/16),
-             CTR_PREFIX (ctr: names of netns, cgroups and iptables comments)
+             CTR_PREFIX (ctr: names of netns, cgroups, iptables comments and the nft table),
+             CTR_STORAGE_SIZE (run's default --storage-opt size; unset: no limit),
+             CTR_MAX_LAYERS (128), CTR_MAX_IMAGE_SIZE (10G: unpacked, per image) for pull and load
 Exit status: the container command's status (128+N if killed by signal N); 125 ctr's own error;
              126 the command cannot be executed; 127 the command was not found.
 EOF
@@ -632,6 +772,7 @@ main() {
 	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
 		pull | login | commit | tag | save | load | exec | attach | demo)
 		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
+		check_env
 		# shellcheck source=/dev/null
 		[ "$_verb" != demo ] || . "$CTR_HOME/helpers/demo.sh"
 		"ctr_$_verb" "$@"

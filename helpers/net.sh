@@ -14,7 +14,9 @@
 #   $CTR_ROOT/containers/<cid>/net: the container's facts, key=value (written by net_alloc).
 # Kernel objects: netns <prefix>-<cid>; veth v<cid> with ifalias <prefix>:<cid>; bridges with
 #   ifalias <prefix>:net; nat chain <prefix>-PORTS; iptables rules commented <prefix>:<cid>
-#   (published ports) or <prefix>:net (shared by all containers).
+#   (published ports) or <prefix>:net (shared by all containers); the nftables table
+#   `bridge <prefix>` that binds each port to its container's MAC and IP (see net_nft_table):
+#   a port's interface group is its container's address, a bridge's its own address.
 # Test hook: CTR_TEST_KILL_AT=alloc|rules|bridge|veth|addr|ports|etc: a run SIGKILLs itself there.
 
 : "${CTR_BRIDGE:=ctr0}"
@@ -24,6 +26,7 @@ NET_DIR=$CTR_ROOT/net
 NET_CHAIN=$CTR_PREFIX-PORTS
 NET_NL='
 '
+NET_NFT="bridge $CTR_PREFIX" # family and name of the anti-spoofing table
 
 # ---------------------------------------------------------------- small helpers
 
@@ -132,7 +135,9 @@ net_subnet() {
 
 # net_check_bridge: every bridge name the subnet may need fits in 15 characters (IFNAMSIZ).
 net_check_bridge() {
-	case $CTR_BRIDGE in '' | -* | *[!A-Za-z0-9_.-]*) die "CTR_BRIDGE $CTR_BRIDGE: use [A-Za-z0-9_.-]" ;; esac
+	case $CTR_BRIDGE in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9_.-]*)
+		die "CTR_BRIDGE $CTR_BRIDGE: use [A-Za-z0-9_.-], starting with a letter or digit" ;;
+	esac
 	n_last=$CTR_BRIDGE
 	[ "$NET_NSLICES" -eq 1 ] || n_last=$CTR_BRIDGE-$((NET_NSLICES - 1))
 	[ ${#n_last} -le 15 ] ||
@@ -167,16 +172,18 @@ net_ports_clash() {
 	[ "$2" = "$5" ] || [ "$2" = 0.0.0.0 ] || [ "$5" = 0.0.0.0 ]
 }
 
-#   net_validate: check --net, $CTR_SUBNET, $CTR_BRIDGE and every -p; NET_PORTS = the normalised -p
-#   list, one "PROTO HOSTIP HOSTPORT CTRPORT" per line. Dies on the first bad value.
+#   net_validate: check --net, $CTR_SUBNET, $CTR_BRIDGE and every -p (R_PORTS: a list of ctr.sh's
+#   list_add); NET_PORTS = the normalised -p list, one "PROTO HOSTIP HOSTPORT CTRPORT" per line
+#   (checked words: no newline or space inside). Dies on the first bad value.
 net_validate() {
 	case ${R_NET:-bridge} in bridge | none | host) ;; *) die "--net $R_NET: must be bridge, none or host" ;; esac
 	NET_PORTS=''
 	[ "${R_NET:-bridge}" = bridge ] || return 0
+	need nft nftables
 	net_subnet
 	net_check_bridge
-	while IFS= read -r n_spec; do
-		[ -n "$n_spec" ] || continue
+	eval "set -- ${R_PORTS:-}"
+	for n_spec; do
 		net_parse_port "$n_spec"
 		while IFS= read -r n_prev; do
 			[ -z "$n_prev" ] || ! net_ports_clash "${n_prev% *}" "${NET_P% *}" || die "-p $n_spec: published twice"
@@ -184,9 +191,7 @@ net_validate() {
 $NET_PORTS
 EOF
 		NET_PORTS="$NET_PORTS$NET_P$NET_NL"
-	done <<EOF
-${R_PORTS:-}
-EOF
+	done
 }
 
 # ---------------------------------------------------------------- allocation (under ctr.sh's lock)
@@ -365,7 +370,9 @@ net_in_ip() {
 }
 
 # net_veth CID: the netns, and a veth pair whose container end is born inside it as eth0 (no
-# rename, no move); then the container side: lo, address, default route. Two ip processes.
+# rename, no move); the port is bound to the container's MAC and IP (its interface group, a write
+# in /sys: see net_nft_table) before eth0 is up; then the container side: lo, address, default
+# route. Two ip processes.
 # The network is IPv4 only: neither end gets an IPv6 link-local address (addrgenmode none, set
 # before up), so a new port sends no DAD, router solicitation or MLD that the bridge would flood
 # to every other container on it (docker disables IPv6 on an IPv4-only network's interfaces too).
@@ -377,6 +384,7 @@ link add $NETC_VETH master $NETC_BRIDGE type veth peer name eth0 address $NETC_M
 link set $NETC_VETH alias $CTR_PREFIX:$1 addrgenmode none up
 EOF
 	net_kill_at veth
+	net_group_set "$NETC_VETH" "$NETC_IP" || die "network: $NETC_VETH: cannot set its interface group"
 	net_in_ip "$n_ns" <<EOF || die "network: cannot configure eth0 in netns $n_ns"
 link set lo up
 addr add $NETC_IP/$NETC_PLEN brd + dev eth0
@@ -384,6 +392,122 @@ link set eth0 addrgenmode none up
 route add default via $NETC_GW
 EOF
 	net_kill_at addr
+}
+
+# ---------------------------------------------------------------- anti-spoofing (nftables)
+
+# net_group_set IFNAME IP: set the interface's group to the address IP as a 32-bit number (ip(8)
+# takes only groups below 2^31; /sys takes any). A shell write, no process.
+net_group_set() {
+	net_ip2int "$2"
+	echo "$NET_INT" >"/sys/class/net/$1/netdev_group"
+}
+
+# net_group_is IFNAME IP: the interface's group is IP (/sys shows the kernel's int: negative from 2^31).
+net_group_is() {
+	n_g=''
+	read -r n_g 2>/dev/null <"/sys/class/net/$1/netdev_group" || return 1
+	case $n_g in '' | *[!0-9-]*) return 1 ;; esac
+	net_ip2int "$2"
+	[ $(((n_g + 4294967296) % 4294967296)) -eq "$NET_INT" ]
+}
+
+# net_nft_table: the nft commands that make the table of this prefix, or refresh a table that
+# exists (one transaction: its chains are emptied and filled again; the set keeps its elements).
+# A port is bound by its interface group, the address of its container (net_veth); the set ports
+# holds "group . MAC . IP" for every container address of each slice that has a bridge
+# (net_nft_slice): with ctr's MACs made of the address, group N may only use N and its MAC. Only
+# the ports whose group lies in $CTR_SUBNET are filtered (other installs' subnets do not overlap):
+#   port_in  (frames a container sends; bridge prerouting, before the bridge learns the source or
+#            picks a port): IPv4 with the port's MAC and IP as source, ARP (Ethernet, IPv4) whose
+#            source MAC and sender MAC and IP are the port's; everything else (IPv6, VLAN tags,
+#            other ethertypes, forged sources) is dropped.
+#   port_out (frames the bridge sends to a port: forwarded from another port, or from the host):
+#            broadcast and multicast, or unicast to the port's MAC and IP (ARP: target IP). A frame
+#            flooded because its MAC is unknown (an entry aged out) reaches no other container.
+net_nft_table() {
+	n_t=$NET_NFT n_r=$NET_BASE-$((NET_BASE + NET_SIZE - 1))
+	cat <<EOF
+add table $n_t
+add set $n_t ports { type devgroup . ether_addr . ipv4_addr; }
+add chain $n_t prerouting { type filter hook prerouting priority -200; policy accept; }
+add chain $n_t forward { type filter hook forward priority -200; policy accept; }
+add chain $n_t output { type filter hook output priority -200; policy accept; }
+add chain $n_t port_in
+add chain $n_t port_out
+flush chain $n_t prerouting
+flush chain $n_t forward
+flush chain $n_t output
+flush chain $n_t port_in
+flush chain $n_t port_out
+add rule $n_t prerouting meta iifgroup $n_r goto port_in
+add rule $n_t forward meta oifgroup $n_r goto port_out
+add rule $n_t output meta oifgroup $n_r goto port_out
+add rule $n_t port_in ether type ip meta iifgroup . ether saddr . ip saddr @ports accept
+add rule $n_t port_in ether type arp arp htype 1 arp ptype ip arp hlen 6 arp plen 4 meta iifgroup . ether saddr . arp saddr ip @ports meta iifgroup . arp saddr ether . arp saddr ip @ports accept
+add rule $n_t port_in drop
+add rule $n_t port_out ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 accept
+add rule $n_t port_out ether type ip meta oifgroup . ether daddr . ip daddr @ports accept
+add rule $n_t port_out ether type arp arp htype 1 arp ptype ip arp hlen 6 arp plen 4 meta oifgroup . ether daddr . arp daddr ip @ports accept
+add rule $n_t port_out drop
+EOF
+}
+
+# net_nft_slice GATEWAY: the nft command that adds "group . MAC . IP" for each container address
+# of the slice whose bridge has GATEWAY (the slice's addresses after it, but the broadcast).
+net_nft_slice() {
+	net_ip2int "$1"
+	awk -v t="$NET_NFT" -v first=$((NET_INT + 1)) -v n=$((NET_SSIZE - 3)) 'BEGIN {
+		printf "add element %s ports {", t
+		for (i = 0; i < n; i++) {
+			a = first + i
+			b1 = int(a / 16777216) % 256; b2 = int(a / 65536) % 256; b3 = int(a / 256) % 256; b4 = a % 256
+			printf "%s\n%.0f . 02:ce:%02x:%02x:%02x:%02x . %d.%d.%d.%d", (i ? "," : ""), a, b1, b2, b3, b4, b1, b2, b3, b4
+		}
+		print " }"
+	}'
+}
+
+# net_nft_exists: the table of this prefix exists.
+net_nft_exists() {
+	nft list tables bridge 2>/dev/null | grep -qxF "table $NET_NFT"
+}
+
+# net_nft_repair: (cleanup) the table is gone while ctr's bridges exist (`nft flush ruleset`,
+# e.g. nftables.service starting; a network made by an older ctr): make it again with the slice of
+# each bridge, and bind the ports of running containers that have no group (made by an older ctr).
+net_nft_repair() {
+	[ -f "$NET_DIR/layout" ] || return 0
+	read -r n_sub n_slen n_br <"$NET_DIR/layout" || return 0
+	# the bridges were made for the layout; with other settings the slices cannot be computed
+	[ "$n_sub $n_br" = "$CTR_SUBNET $CTR_BRIDGE" ] || return 0
+	net_subnet
+	[ "$n_slen" = "$NET_SLEN" ] || return 0
+	n_cmds=''
+	for n_p in /sys/class/net/*; do
+		[ -d "$n_p/bridge" ] && net_alias "${n_p##*/}" && [ "$NET_ALIAS" = "$CTR_PREFIX:net" ] || continue
+		n_k=0
+		[ "${n_p##*/}" = "$n_br" ] || n_k=${n_p##*/"$n_br"-}
+		case $n_k in '' | *[!0-9]*) continue ;; esac
+		n_cmds="$n_cmds$n_k "
+	done
+	if [ -n "$n_cmds" ] && ! net_nft_exists; then
+		n_nft=$(
+			net_nft_table
+			for n_k in $n_cmds; do
+				net_int2ip $((NET_BASE + n_k * NET_SSIZE + 1)) # the slice's gateway
+				net_nft_slice "$NET_IP" || exit 1
+			done
+		) && printf '%s\n' "$n_nft" | nft -f - || return 1
+		printf 'made nft table %s again (bridges of slices %s)\n' "$NET_NFT" "${n_cmds% }"
+	fi
+	for n_p in /sys/class/net/v*; do
+		n_id=${n_p##*/v}
+		net_is_cid "$n_id" && [ -d "$CTR_ROOT/containers/$n_id" ] && net_alias "v$n_id" &&
+			[ "$NET_ALIAS" = "$CTR_PREFIX:$n_id" ] && net_read "$n_id" && [ -n "$NETC_IP" ] || continue
+		net_group_is "v$n_id" "$NETC_IP" && continue
+		net_group_set "v$n_id" "$NETC_IP" && printf 'bound veth v%s to %s %s\n' "$n_id" "$NETC_MAC" "$NETC_IP"
+	done
 }
 
 # net_dnat_rules CID OP: NET_RULES = iptables-restore lines (OP is -A or -D) for NETC_PORTS. The
@@ -426,18 +550,19 @@ net_alias() {
 	return 0
 }
 
-# net_bridge_ready BRIDGE: ctr's bridge exists and is up (up is the last step of its creation).
+# net_bridge_ready BRIDGE GATEWAY: ctr's bridge exists, is up, and its group is its address (the
+# last step of its creation, after its slice's ports are bound; a bridge made by an older ctr has none).
 net_bridge_ready() {
 	net_alias "$1" && [ "$NET_ALIAS" = "$CTR_PREFIX:net" ] || return 1
-	read -r n_fl <"/sys/class/net/$1/flags" && [ $((n_fl & 1)) -eq 1 ]
+	read -r n_fl <"/sys/class/net/$1/flags" && [ $((n_fl & 1)) -eq 1 ] && net_group_is "$1" "$2"
 }
 
 # net_bridge_ensure BRIDGE GATEWAY PLEN: fast path without any process when the bridge is up;
 # otherwise create it under net_lock, so concurrent first runs make it once.
 net_bridge_ensure() {
-	net_bridge_ready "$1" && return 0
+	net_bridge_ready "$1" "$2" && return 0
 	net_lock
-	net_bridge_ready "$1" || net_bridge_create "$@"
+	net_bridge_ready "$1" "$2" || net_bridge_create "$@"
 	net_unlock
 }
 
@@ -466,6 +591,12 @@ net_bridge_create() {
 		printf 'link set %s up\n' "$1"
 	} | ip -batch - || die "bridge $1: cannot create"
 	net_neigh_room "$1"
+	# bind the slice's container addresses (the table is made or refreshed), then mark the bridge
+	{
+		net_nft_table
+		net_nft_slice "$2"
+	} | nft -f - || die "nftables: cannot make table $NET_NFT"
+	net_group_set "$1" "$2" || die "bridge $1: cannot set its interface group"
 	net_kill_at bridge
 }
 
@@ -643,6 +774,7 @@ net_cleanup() {
 		ip link del "v$n_id" && printf 'removed veth v%s\n' "$n_id"
 	done
 	net_cleanup_rules
+	net_nft_repair
 	for n_p in "$NET_DIR"/ips/* "$NET_DIR"/ports/*/*; do
 		[ -s "$n_p" ] && ! net_owner "$n_p" || continue
 		printf 'released %s (container %s)\n' "${n_p#"$NET_DIR"/}" "$NET_OWNER"
@@ -679,6 +811,9 @@ net_remove() {
 	if iptables -w -t nat -n -L "$NET_CHAIN" >/dev/null 2>&1; then
 		iptables -w -t nat -F "$NET_CHAIN" && iptables -w -t nat -X "$NET_CHAIN" &&
 			printf 'removed iptables chain: -t nat %s\n' "$NET_CHAIN"
+	fi
+	if net_nft_exists; then
+		nft delete table "bridge" "$CTR_PREFIX" && printf 'removed nft table: %s\n' "$NET_NFT"
 	fi
 	rm -f "$NET_DIR/layout"
 	net_unlock

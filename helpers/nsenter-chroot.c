@@ -6,7 +6,8 @@
  *   nsenter-chroot [options] ROOTFS prog...
  *   nsenter-chroot --join PID [options] prog...
  *
- * Options (parsing stops at ROOTFS, or at PROG with --join):
+ * Options (parsing stops at ROOTFS, or at PROG with --join, or after `--`:
+ * callers pass `--` so that no word of the command is ever read as an option):
  *   -n, --netns PATH     setns(2) into the network namespace at PATH
  *       --net-host       stay in the caller's network namespace
  *                        (default: a new namespace with only `lo`, brought up)
@@ -14,8 +15,9 @@
  *                        with --join only $HOSTNAME (default: the container's)
  *   -w, --workdir DIR    working directory inside the container (default /;
  *                        created when missing)
- *   -e, --env K=V        add K=V to the clean environment; `K` alone copies the
- *                        caller's K (repeatable; later values win)
+ *   -e, --env K=V        add K=V to the clean environment (repeatable; later
+ *                        values win); K must not be empty. Nothing is copied from
+ *                        the caller's environment (`K` alone is a usage error)
  *       --pid-file FILE  write the host PID of PID 1 there once PROG is exec'd
  *       --cgroup DIR     move the container into DIR (DIR/cgroup.procs) before
  *                        it runs a single step of its own (repeatable)
@@ -46,8 +48,12 @@
  *       --seccomp MODE   default (the allowlist of seccomp.h) or unconfined
  *       --userns U:G:N   new user namespace: container ids 0..N-1 are host ids
  *                        U.. and G..; ROOTFS is idmapped, no chown needed
- *   -v, --volume H:C[:ro][:noexec]  bind host path H on container path C
- *                        (nosuid,nodev), C resolved inside ROOTFS (repeatable)
+ *   -v, --volume H:C[:ro][:noexec][:dev=N:ino=N]  bind host path H on container
+ *                        path C (nosuid,nodev), C resolved inside ROOTFS
+ *                        (repeatable). H must be resolved: it is opened once
+ *                        following no symlink (one in it is refused) and
+ *                        mounted from that fd; with dev= and ino= it must
+ *                        still be that inode (what the caller checked)
  *       --readonly-rootfs  mount ROOTFS read-only
  *       --help           print this help
  *
@@ -66,12 +72,14 @@
  * may not), clones the child with new pid/mnt/uts/ipc(/net)(/user) namespaces,
  * forwards SIGTERM INT HUP QUIT USR1 USR2 WINCH CONT to it, reaps it, and exits
  * with its status. The child is PID 1 of the new pid namespace and does, in
- * order (the parent has set the --device-cgroup rules before the clone):
+ * order (the parent has set the --device-cgroup rules and opened and copied
+ * the volume sources before the clone):
  *   1. wait until the parent has written its uid/gid maps and idmapped ROOTFS
  *      (--userns) and put it into its cgroups (--cgroup, --device-cgroup)
  *   2. enter the --netns one (prepared by the caller: lo is its business), or
  *      bring lo up in the new one; new cgroup namespace
- *   3. make / recursively private, mount ROOTFS on itself (idmapped: --userns)
+ *   3. make / recursively private, mount ROOTFS on itself from one fd
+ *      (idmapped: --userns)
  *   4. under ROOTFS, every target resolved INSIDE it (openat2 RESOLVE_IN_ROOT):
  *      /proc, /sys (ro), a tmpfs /dev with bound host nodes, /dev/pts,
  *      /dev/shm, /dev/mqueue and the /dev links, the volumes, the masked and

@@ -18,8 +18,9 @@ P_MT_DOCKER_M=application/vnd.docker.distribution.manifest.v2+json
 P_MT_DOCKER_L=application/vnd.docker.distribution.manifest.list.v2+json
 P_ACCEPT="$P_MT_OCI_M, $P_MT_OCI_I, $P_MT_DOCKER_M, $P_MT_DOCKER_L"
 P_PARALLEL=3 # layer downloads at a time (docker's default)
-P_RE_REPO='[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*'
+P_MAX_DOC=4194304 # the largest manifest, index, image config or index.json (containerd's limit: 4 MiB)
 P_TMP='' P_W='' P_WORK='' P_PIDS='' P_QUIET='' P_TTY='' P_CREDS=''
+P_WHAT=ctr # what errors about the image in progress start with: pull REF, load REF
 
 # p_re ERE STRING: STRING (one line) matches ERE entirely.
 p_re() {
@@ -35,7 +36,7 @@ say() {
 
 # ---------------------------------------------------------------- references
 
-# ref_parse REF: docker's reference rules. Sets REF_REG (docker.io, host[:port]), REF_HOST (where the
+# ref_parse REF: docker's reference rules (checked by storage.sh's valid_ref). Sets REF_REG (docker.io, host[:port]), REF_HOST (where the
 # API is served), REF_BASE (scheme://host), REF_REPO, REF_TAG, REF_DIGEST, REF_NAME (the local name:
 # busybox:latest, host:5000/ns/x:tag, or name@digest), REF_FULL (the canonical reference).
 ref_parse() {
@@ -49,10 +50,7 @@ ref_parse() {
 	case $REF_REG in index.docker.io | registry-1.docker.io) REF_REG=docker.io ;; esac
 	case $REF_REG/$REF_REPO in docker.io/*/*) ;; docker.io/*) REF_REPO=library/$REF_REPO ;; esac
 	[ -n "$REF_TAG$REF_DIGEST" ] || REF_TAG=latest
-	p_re '(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:[0-9]+)?' "$REF_REG" || die "$1: invalid registry name"
-	p_re "$P_RE_REPO" "$REF_REPO" || die "$1: invalid repository name (lowercase a-z 0-9 . _ - /)"
-	[ -z "$REF_TAG" ] || p_re '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}' "$REF_TAG" || die "$1: invalid tag"
-	[ -z "$REF_DIGEST" ] || is_digest "$REF_DIGEST" || die "$1: invalid digest (sha256:<64 hex>)"
+	valid_ref "$1" || die "$1: $V_WHY" # the grammar of helpers/storage.sh
 	ref_endpoint
 	_pr=$REF_REG/$REF_REPO
 	case $_pr in docker.io/library/*) _pr=${_pr#docker.io/library/} ;; docker.io/*) _pr=${_pr#docker.io/} ;; esac
@@ -89,14 +87,40 @@ p_curl() {
 		--speed-limit 1024 --speed-time 60 -A "ctr/$CTR_VERSION" "$@"
 }
 
+# p_get OUT MAX ARG...: a GET (curl ARG..., redirects followed) into OUT, response headers in OUT.h.
+# curl is stopped once MAX+1 bytes of body have come (--max-filesize when a Content-Length says so
+# at once; head for a body without one, that would otherwise run on and fill the pool); an error
+# body may have 64 KiB. Sets P_CODE (the last HTTP status). Returns 2 for a 200 larger than MAX.
+p_get() {
+	_pgo=$1 _pgm=$2
+	shift 2
+	_pgc=$_pgm
+	[ "$_pgc" -ge 65536 ] || _pgc=65536
+	: >"$_pgo.h"
+	{ p_curl -L -D "$_pgo.h" --max-filesize "$_pgc" "$@" 2>"$_pgo.err"; echo "$?" >"$_pgo.rc"; } |
+		head -c "$((_pgc + 1))" >"$_pgo"
+	P_CODE=''
+	while read -r _pgl _pgs _; do
+		case $_pgl in HTTP/*) P_CODE=$_pgs ;; esac
+	done <"$_pgo.h"
+	read -r _pgr <"$_pgo.rc"
+	_pgz=$(stat -c %s "$_pgo")
+	if [ "$_pgr" = 63 ] || [ "$_pgz" -gt "$_pgc" ] || { [ "$P_CODE" = 200 ] && [ "$_pgz" -gt "$_pgm" ]; }; then
+		[ "$P_CODE" = 200 ] && return 2
+		return 0
+	fi
+	for _pgu; do :; done
+	[ "$_pgr" = 0 ] || { cat "$_pgo.err" >&2; die "GET $_pgu: failed"; }
+}
+
 # reg_get PATH OUT [ACCEPT [MAXBYTES]]: GET $REF_BASE$PATH into OUT (response headers in OUT.h),
 # following redirects and answering one authentication challenge. Sets P_CODE (the HTTP status).
+# A body is cut at MAXBYTES (default $P_MAX_DOC): returns 2 when a 200's is larger.
 # The Authorization header lives in $P_W/auth.hdr (0600), never in argv.
 reg_get() {
-	set -- "$REF_BASE$1" "$2" "${3:-*/*}" "${4:-}"
+	set -- "$REF_BASE$1" "$2" "${3:-*/*}" "${4:-$P_MAX_DOC}"
 	for _pt in 1 2; do
-		P_CODE=$(p_curl -L -o "$2" -D "$2.h" -w '%{http_code}' -H "Accept: $3" -H "@$P_W/auth.hdr" \
-			${4:+--max-filesize "$4"} "$1") || die "GET $1: failed"
+		p_get "$2" "$4" -H "Accept: $3" -H "@$P_W/auth.hdr" "$1" || return
 		[ "$P_CODE" = 401 ] && [ "$_pt" = 1 ] || return 0
 		auth_answer "$2.h"
 	done
@@ -156,14 +180,14 @@ auth_bearer() {
 	[ -z "$_pscope" ] || set -- "$@" --data-urlencode "scope=$_pscope"
 	: >"$P_W/basic.hdr"
 	[ -z "$_pbc" ] || printf 'Authorization: Basic %s\n' "$_pbc" >"$P_W/basic.hdr"
-	_pcode=$(p_curl -L -o "$P_W/token.json" -w '%{http_code}' --max-filesize 1048576 \
-		-H "@$P_W/basic.hdr" "$@" "$_prealm") || die "token server $_prealm: failed"
-	case $_pcode in
+	p_get "$P_W/token.json" 1048576 -H "@$P_W/basic.hdr" "$@" "$_prealm" ||
+		die "token server $_prealm: its answer is larger than 1 MiB"
+	case $P_CODE in
 	200) ;;
 	401 | 403)
 		[ -n "$_pbc" ] || die "$REF_REG: authentication required (ctr.sh login $REF_REG)"
-		die "$REF_REG: the token server refused the credentials (HTTP $_pcode)" ;;
-	*) die "token server $_prealm: HTTP $_pcode" ;;
+		die "$REF_REG: the token server refused the credentials (HTTP $P_CODE)" ;;
+	*) die "token server $_prealm: HTTP ${P_CODE:-error}" ;;
 	esac
 	_ptok=$(jq -r '.token // .access_token // empty' "$P_W/token.json" 2>/dev/null)
 	p_re '[A-Za-z0-9._~+/=-]+' "$_ptok" || die "token server $_prealm: no usable token in the answer"
@@ -194,6 +218,29 @@ auth_lookup() {
 	done
 }
 
+# ---------------------------------------------------------------- limits
+
+# p_limits: the limits of a pull or load, from the environment: P_MAXLAYERS (CTR_MAX_LAYERS, 128 as
+# docker's overlay2: an image of more layers cannot run there either) and P_MAXSIZE (bytes of
+# CTR_MAX_IMAGE_SIZE, 10G: half the default pool; the few images beyond it, CUDA or ML ones, need more).
+p_limits() {
+	P_MAXLAYERS=${CTR_MAX_LAYERS:-128} P_MAXSIZE_S=${CTR_MAX_IMAGE_SIZE:-10G}
+	case $P_MAXLAYERS in '' | *[!0-9]* | 0*) die "CTR_MAX_LAYERS=$P_MAXLAYERS: want a number of layers (1 or more)" ;; esac
+	[ ${#P_MAXLAYERS} -le 9 ] || die "CTR_MAX_LAYERS=$P_MAXLAYERS: too large"
+	_pm=1 _pv=$P_MAXSIZE_S
+	case $_pv in *[kK]) _pm=1024 ;; *[mM]) _pm=1048576 ;; *[gG]) _pm=1073741824 ;; *[tT]) _pm=1099511627776 ;; esac
+	[ "$_pm" = 1 ] || _pv=${_pv%?}
+	case $_pv in '' | *[!0-9]* | 0*) die "CTR_MAX_IMAGE_SIZE=$P_MAXSIZE_S: want a size (bytes, or a number and K, M, G or T)" ;; esac
+	[ ${#_pv} -le 18 ] && [ "$_pv" -le $((4611686018427387904 / _pm)) ] || die "CTR_MAX_IMAGE_SIZE=$P_MAXSIZE_S: too large"
+	P_MAXSIZE=$((_pv * _pm))
+}
+
+# p_size WHAT SIZE MAX LIMIT: SIZE (a descriptor's) must be a number of bytes up to MAX (LIMIT names it).
+p_size() {
+	case $2 in '' | *[!0-9]* | 0?*) die "$P_WHAT: $1: bad size '$2'" ;; esac
+	[ ${#2} -le 18 ] && [ "$2" -le "$3" ] || die "$P_WHAT: $1: $2 bytes, more than $4"
+}
+
 # ---------------------------------------------------------------- blob cache
 
 # is_digest STRING: sha256:<64 lowercase hex> (checked without forking: it runs for every blob).
@@ -220,12 +267,14 @@ blob_store() {
 	mkdir -p "$CTR_ROOT/blobs/sha256" && mv -f "$1" "$_pb" || die "$_pb: cannot store"
 }
 
-# blob_fetch DIGEST SIZE [MAXBYTES]: download a blob of $REF_REPO into the cache (unless it is there).
+# blob_fetch DIGEST SIZE WHAT [N]: download a blob of $REF_REPO into the cache (unless it is there): the
+# download stops after SIZE+1 bytes (SIZE is its descriptor's). WHAT (layer, config) names it in errors;
+# N (the layer's index) names the download: an image may list one layer twice, two workers fetch it.
 blob_fetch() {
 	_pb=$(blob_path "$1") || exit 125
 	[ -f "$_pb" ] && return 0
-	_pp=$P_W/${1#sha256:}.part
-	reg_get "/v2/$REF_REPO/blobs/$1" "$_pp" '*/*' "${3:-}"
+	_pp=$P_W/${1#sha256:}${4:+.$4}.part
+	reg_get "/v2/$REF_REPO/blobs/$1" "$_pp" '*/*' "$2" || die "$P_WHAT: $3 $1: larger than the manifest's $2 bytes"
 	[ "$P_CODE" = 200 ] || die "blob $1: $(http_error "$_pp")"
 	blob_store "$_pp" "$1" "$2"
 }
@@ -244,11 +293,14 @@ blob_gc() {
 
 # ---------------------------------------------------------------- manifests
 
-# manifest_get TAG|DIGEST: fetch a manifest of $REF_REPO, check it against its digest (the one asked
-# for, and Docker-Content-Digest when sent), store it. Sets P_MDIGEST, P_MTYPE, P_MFILE.
+# manifest_get TAG|DIGEST [SIZE]: fetch a manifest of $REF_REPO (at most $P_MAX_DOC bytes, or SIZE: an
+# index's descriptor), check it against its digest (the one asked for, and Docker-Content-Digest when
+# sent), store it. Sets P_MDIGEST, P_MTYPE, P_MFILE.
 manifest_get() {
 	_pf=$P_W/manifest
-	reg_get "/v2/$REF_REPO/manifests/$1" "$_pf" "$P_ACCEPT" 4194304
+	_pz=${2:-$P_MAX_DOC}
+	reg_get "/v2/$REF_REPO/manifests/$1" "$_pf" "$P_ACCEPT" "$_pz" ||
+		die "$P_WHAT: manifest: larger than $([ -n "${2:-}" ] && echo "the index's $2 bytes" || echo 4 MiB)"
 	[ "$P_CODE" = 200 ] || die "$REF_FULL: manifest: $(http_error "$_pf")"
 	P_MDIGEST=sha256:$(sha256sum <"$_pf" | cut -d' ' -f1)
 	case $1 in sha256:*) [ "$1" = "$P_MDIGEST" ] ||
@@ -259,7 +311,7 @@ manifest_get() {
 		die "manifest: Docker-Content-Digest $_pd does not match its content ($P_MDIGEST)" ;;
 	esac
 	P_MTYPE=$(manifest_type "$_pf" "$(header content-type "$_pf.h")") || exit 125
-	blob_store "$_pf" "$P_MDIGEST"
+	blob_store "$_pf" "$P_MDIGEST" "${2:-}"
 	P_MFILE=$(blob_path "$P_MDIGEST")
 }
 
@@ -286,7 +338,7 @@ manifest_resolve() {
 		"$P_MT_OCI_M" | "$P_MT_DOCKER_M") return 0 ;;
 		"$P_MT_OCI_I" | "$P_MT_DOCKER_L")
 			_pd=$(index_pick "$P_MFILE" "$P_PLATFORM") || exit 125
-			manifest_get "$_pd"
+			manifest_get "${_pd% *}" "${_pd#* }"
 			;;
 		application/vnd.docker.distribution.manifest.v1*)
 			die "$REF_FULL: schema 1 manifests are not supported (push the image again with a current client)" ;;
@@ -296,14 +348,16 @@ manifest_resolve() {
 	die "$REF_FULL: index nested too deep"
 }
 
-# index_pick FILE OS/ARCH[/VARIANT]: the digest of the index entry for that platform.
+# index_pick FILE OS/ARCH[/VARIANT]: "DIGEST SIZE" of the index entry for that platform (SIZE checked).
 index_pick() {
 	_pd=$(jq -r --arg p "$2" '($p | split("/")) as [$os, $arch, $v] | [.manifests[]
 		| select(.platform.os == $os and .platform.architecture == $arch and ($v == null
 			or (.platform.variant // "") == $v or ($arch == "arm64" and $v == "v8" and .platform.variant == null)))
-		][0].digest // empty' "$1") || die "index: not valid"
+		][0] // empty | "\(.digest) \((.size | numbers) // "-")"' "$1") || die "index: not valid"
+	[ -z "$_pd" ] || is_digest "${_pd% *}" || die "index: bad digest '${_pd% *}'"
 	[ -n "$_pd" ] || die "$REF_FULL: no image for $2 (the index has: $(jq -r '[.manifests[].platform // {}
 		| "\(.os)/\(.architecture)\(if .variant then "/" + .variant else "" end)"] | join(", ")' "$1"))"
+	p_size "manifest ${_pd% *}" "${_pd#* }" "$P_MAX_DOC" "the 4 MiB limit"
 	printf '%s\n' "$_pd"
 }
 
@@ -326,12 +380,19 @@ host_platform() {
 # manifest_layers: check the image manifest P_MFILE and its config, write $P_W/layers ("digest size"
 # per layer, bottom first) and $P_W/diffids (the config's uncompressed digests, same order).
 manifest_layers() {
-	jq -r '.layers // [] | .[] | "\(.digest) \(.size) \(.mediaType // "")"' "$P_MFILE" >"$P_W/layers.t" ||
+	jq -r '.layers // [] | .[] | "\(.digest) \((.size | numbers) // "-") \(.mediaType // "")"' "$P_MFILE" >"$P_W/layers.t" ||
 		die "manifest $P_MDIGEST: not valid"
+	_pn=0 _pz=0
 	while read -r _pd _ps _pt; do
+		_pn=$((_pn + 1))
+		[ "$_pn" -le "$P_MAXLAYERS" ] ||
+			die "$P_WHAT: $(wc -l <"$P_W/layers.t") layers, more than CTR_MAX_LAYERS ($P_MAXLAYERS)"
 		case $_pt in *tar* | '') ;; *) die "layer $_pd: unsupported media type $_pt" ;; esac
 		case $_pt in *foreign* | *nondistributable*) die "layer $_pd: foreign layers are not supported" ;; esac
-		case $_ps in '' | *[!0-9]*) die "layer $_pd: bad size" ;; esac
+		p_size "layer $_pd" "$_ps" "$P_MAXSIZE" "CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S)"
+		_pz=$((_pz + _ps))
+		[ "$_pz" -le "$P_MAXSIZE" ] ||
+			die "$P_WHAT: layers of more than CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S) to download"
 		blob_path "$_pd" >/dev/null || exit 125
 		printf '%s %s\n' "$_pd" "$_ps"
 	done <"$P_W/layers.t" >"$P_W/layers" || exit 125
@@ -345,14 +406,14 @@ manifest_layers() {
 # manifest_config: the config descriptor of P_MFILE (P_CDIGEST, P_CSIZE), which must be an image config.
 manifest_config() {
 	read -r P_CDIGEST P_CSIZE _pct <<EOF
-$(jq -r '.config // {} | "\(.digest // "-") \(.size // "-") \(.mediaType // "-")"' "$P_MFILE")
+$(jq -r '.config // {} | "\(.digest // "-") \((.size | numbers) // "-") \(.mediaType // "-")"' "$P_MFILE")
 EOF
 	case $_pct in
 	application/vnd.oci.image.config.v1+json | application/vnd.docker.container.image.v1+json | -) ;;
 	*) die "$REF_FULL: not a container image (config type $_pct)" ;;
 	esac
 	blob_path "$P_CDIGEST" >/dev/null || exit 125
-	case $P_CSIZE in *[!0-9]*) die "$REF_FULL: bad config size" ;; esac
+	p_size "config $P_CDIGEST" "$P_CSIZE" "$P_MAX_DOC" "the 4 MiB limit"
 }
 
 # ---------------------------------------------------------------- layers
@@ -387,16 +448,27 @@ layer_cat() {
 # layer_scan BLOB DIFFID P: list the layer (reading only, on the host) into P.names and check that
 # its uncompressed bytes hash to DIFFID; then sort its whiteouts into P.rm (paths to remove), P.opq
 # (directories to empty) and P.mark (the .wh. entries themselves). Runs in the download workers.
+# Decompression stops after $P_MAXSIZE+1 bytes (dd counts them; a gzip bomb is never unpacked whole):
+# P.size gets the layer's unpacked size, which layers_unpack adds up before it writes anything.
 layer_scan() {
 	rm -f "$3.fifo" && mkfifo "$3.fifo" || die "$3.fifo: cannot create"
 	sha256sum <"$3.fifo" >"$3.diffid" &
 	_pp=$!
-	layer_cat "$1" | tee "$3.fifo" | {
+	layer_cat "$1" | LC_ALL=C dd bs=64K iflag=fullblock,count_bytes count="$((P_MAXSIZE + 1))" 2>"$3.dd" |
+		tee "$3.fifo" | {
 		tar -tv --numeric-owner -f - >"$3.names" 2>"$3.err"
 		echo $? >"$3.rc"
 		cat >/dev/null
 	}
 	wait "$_pp"
+	_psz=''
+	while read -r _psn _psw _; do
+		[ "$_psw" != bytes ] || _psz=$_psn
+	done <"$3.dd"
+	case $_psz in '' | *[!0-9]*) die "layer ${1##*/}: cannot read: $(cat "$3.dd")" ;; esac
+	[ "$_psz" -le "$P_MAXSIZE" ] ||
+		die "$P_WHAT: layer sha256:${1##*/}: more than CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S) unpacked"
+	echo "$_psz" >"$3.size"
 	read -r _psrc <"$3.rc"
 	[ "$_psrc" = 0 ] || die "layer ${1##*/}: not a valid tar: $(head -n 1 "$3.err")"
 	[ "sha256:$(cut -d' ' -f1 "$3.diffid")" = "$2" ] ||
@@ -434,8 +506,9 @@ layer_replace() {
 }
 
 # layer_apply ROOT BLOB P: apply one scanned layer onto ROOT: first remove what its whiteouts hide
-# and what it gives another type, empty its opaque directories, then extract it, then remove the
-# .wh. markers the tar wrote. Every change to ROOT happens inside layer_jail.
+# and what it gives another type, empty its opaque directories, then extract it (no more bytes than
+# layer_scan counted), then remove the .wh. markers the tar wrote. Every change to ROOT happens
+# inside layer_jail.
 layer_apply() {
 	layer_replace "$1" "$3"
 	if [ -s "$3.rm" ] || [ -s "$3.repl" ]; then
@@ -446,7 +519,8 @@ layer_apply() {
 		layer_jail "$1" find "$_pod" -mindepth 1 -maxdepth 1 ! -path "/$P_BB" -exec "/$P_BB" rm -rf -- '{}' + \
 			</dev/null || die "layer ${2##*/}: cannot empty $_pod (opaque whiteout)"
 	done <"$3.opq"
-	layer_cat "$2" | layer_jail "$1" tar -x -f - -C / --numeric-owner 2>"$3.err" ||
+	read -r _pas <"$3.size"
+	layer_cat "$2" | head -c "$_pas" | layer_jail "$1" tar -x -f - -C / --numeric-owner 2>"$3.err" ||
 		die "layer ${2##*/}: cannot unpack: $(tail -n 1 "$3.err")"
 	# what the jail refused (device nodes) or rewrote (leading /, ..) is worth a warning
 	sed 's/^/ctr: warning: layer: /' "$3.err" >&2
@@ -478,7 +552,7 @@ layers_worker() {
 			_pst=have
 		else
 			p_state "$_pi" down "$_pd"
-			(blob_fetch "$_pd" "$_ps") 2>"$P_W/st/$_pi.err" || { p_state "$_pi" fail "$_pd"; return 1; }
+			(blob_fetch "$_pd" "$_ps" layer "$_pi") 2>"$P_W/st/$_pi.err" || { p_state "$_pi" fail "$_pd"; return 1; }
 			p_state "$_pi" scan "$_pd"
 		fi
 		(layer_scan "$(blob_path "$_pd")" "$(sed -n "${_pi}p" "$P_W/diffids")" "$P_W/l$_pi") \
@@ -488,9 +562,10 @@ layers_worker() {
 	done <"$P_W/layers"
 }
 
-# layers_unpack ROOT: apply the layers in order as soon as each one is downloaded and scanned.
+# layers_unpack ROOT: apply the layers in order as soon as each one is downloaded and scanned, as long
+# as their unpacked sizes add up to no more than $P_MAXSIZE.
 layers_unpack() {
-	_pi=0
+	_pi=0 _puz=0
 	while read -r _pd _ps <&3; do
 		_pi=$((_pi + 1))
 		while [ ! -f "$P_W/st/$_pi.ready" ]; do
@@ -499,6 +574,9 @@ layers_unpack() {
 			[ "$_pust" != fail ] || die "$(sed 's/^ctr: //' "$P_W/st/$_pi.err")"
 			sleep 0.05
 		done
+		read -r _pus <"$P_W/l$_pi.size"
+		_puz=$((_puz + _pus))
+		[ "$_puz" -le "$P_MAXSIZE" ] || die "$P_WHAT: more than CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S) unpacked"
 		p_state "$_pi" ext "$_pd"
 		layer_apply "$1" "$(blob_path "$_pd")" "$P_W/l$_pi"
 		p_state "$_pi" 'done' "$_pd"
@@ -547,7 +625,7 @@ p_draw() {
 		while read -r _pd _ps; do
 			_pi=$((_pi + 1))
 			printf '%s %s %s %s\n' "$_pd" "$(cat "$P_W/st/$_pi" 2>/dev/null || echo wait)" \
-				"$(stat -c %s "$P_W/${_pd#sha256:}.part" 2>/dev/null || echo 0)" "$_ps"
+				"$(stat -c %s "$P_W/${_pd#sha256:}.$_pi.part" 2>/dev/null || echo 0)" "$_ps"
 		done <"$P_W/layers" | p_fmt
 		[ -z "$_pstop" ] || return 0
 		sleep 0.2
@@ -581,7 +659,7 @@ p_new() {
 }
 
 # p_undo: (EXIT trap) stop the workers and the progress display, remove the half-made image and
-# the work directory $P_WORK.
+# the work directory $P_WORK; after a failure, the blobs no image refers to.
 p_undo() {
 	_prc=$?
 	trap - EXIT INT TERM HUP
@@ -594,6 +672,8 @@ p_undo() {
 		rm -rf "$P_TMP"
 	fi
 	[ -z "$P_WORK" ] || rm -rf "$P_WORK"
+	# a failure keeps no blob that no image uses (unless another pull or load is at work)
+	[ "$_prc" = 0 ] || tmp_busy || blob_gc
 	exit "$_prc"
 }
 
@@ -700,6 +780,8 @@ ctr_pull() {
 	[ -n "$P_PLATFORM" ] || P_PLATFORM=$(host_platform)
 	p_re '[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?' "$P_PLATFORM" || die "--platform $P_PLATFORM: want OS/ARCH[/VARIANT]"
 	ref_parse "$1"
+	P_WHAT="pull $REF_FULL"
+	p_limits
 	[ -n "$P_QUIET" ] || [ ! -t 1 ] || P_TTY=1
 	p_begin
 	p_new pull
@@ -712,7 +794,7 @@ ctr_pull() {
 		return 0
 	fi
 	manifest_config
-	blob_fetch "$P_CDIGEST" "$P_CSIZE" 4194304
+	blob_fetch "$P_CDIGEST" "$P_CSIZE" config
 	manifest_layers
 	layers_download
 	image_build "$REF_NAME" "$REF_FULL${REF_TAG:+@$P_MDIGEST}"
@@ -981,6 +1063,7 @@ ctr_load() {
 	_pli=''
 	case ${1:-} in -i | --input) need_arg "$@"; _pli=$2; shift 2 ;; --input=*) _pli=${1#*=}; shift ;; esac
 	[ $# -eq 0 ] || die "usage: ctr.sh load [-i FILE]"
+	p_limits
 	p_begin
 	P_WORK=$CTR_ROOT/tmp/load-$(new_id)
 	(umask 077 && mkdir -p "$P_WORK/x") || die "$P_WORK: cannot create"
@@ -988,7 +1071,9 @@ ctr_load() {
 	if [ -z "$_pli" ]; then
 		[ ! -t 0 ] || die "load: refusing to read a tar from a terminal (use -i FILE)"
 		_pli=$P_WORK/in.tar
-		cat >"$_pli" || die "load: cannot read stdin"
+		head -c "$((P_MAXSIZE + 1))" >"$_pli" || die "load: cannot read stdin"
+		[ "$(stat -c %s "$_pli")" -le "$P_MAXSIZE" ] ||
+			die "load: the archive on stdin is larger than CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S) (use -i FILE)"
 	fi
 	[ -f "$_pli" ] && [ -r "$_pli" ] || die "$_pli: cannot read"
 	load_extract "$_pli"
@@ -1002,10 +1087,20 @@ ctr_load() {
 }
 
 # load_extract FILE: extract the layout's index.json and blobs (only those names, as plain files)
-# into $P_WORK/x. Nothing else in the archive is written anywhere.
+# into $P_WORK/x. Nothing else in the archive is written anywhere. Sizes are checked first, as listed:
+# index.json and oci-layout up to $P_MAX_DOC, a blob up to $P_MAXSIZE, all together no more than the
+# archive itself (a sparse member can claim terabytes in a few bytes).
 load_extract() {
-	tar -tf "$1" >"$P_WORK/list" 2>/dev/null || die "$1: not a tar archive"
-	grep -E '^(\./)?(oci-layout|index\.json|blobs/sha256/[0-9a-f]{64})$' "$P_WORK/list" >"$P_WORK/want"
+	tar -tv --numeric-owner -f "$1" >"$P_WORK/list" 2>/dev/null || die "$1: not a tar archive"
+	_ple=$(awk -v doc="$P_MAX_DOC" -v max="$P_MAXSIZE" -v lim="CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S)" \
+		-v all="$(stat -c %s "$1")" -v want="$P_WORK/want" 'BEGIN { printf "" > want }
+		NF == 6 && substr($1, 1, 1) == "-" && $3 ~ /^[0-9]+$/ {
+			n = $6; sub(/^\.\//, "", n)
+			if (n != "oci-layout" && n != "index.json" && !(n ~ /^blobs\/sha256\/[0-9a-f]+$/ && length(n) == 77)) next
+			if (n !~ /^blobs/ && $3 + 0 > doc) { print n ": " $3 " bytes, more than 4 MiB"; exit 1 }
+			if ($3 + 0 > max) { print n ": " $3 " bytes, more than " lim; exit 1 }
+			t += $3; if (t > all) { print "its members add up to more bytes than the archive has (sparse files)"; exit 1 }
+			print $6 > want }' "$P_WORK/list") || die "load $1: $_ple"
 	grep -qE '^(\./)?index\.json$' "$P_WORK/want" || die "$1: not an OCI image layout (no index.json)"
 	tar -xf "$1" -C "$P_WORK/x" --no-same-owner --no-same-permissions --no-overwrite-dir \
 		--verbatim-files-from -T "$P_WORK/want" || die "$1: cannot extract"
@@ -1028,14 +1123,19 @@ load_image() {
 		(.["org.opencontainers.image.ref.name"] // "" | select(test("[:/]"))) // ""')
 	[ -z "$_pln" ] || { ref_parse "$_pln" && _pln=$REF_NAME; }
 	REF_FULL=${_pln:-$P_MDIGEST}
+	P_WHAT="load $REF_FULL"
 	_plde=$1 # the descriptor of what we look at: from index.json, then none (index entries)
+	_plz=$(printf '%s' "$1" | jq -r '(.size | numbers) // "-"')
 	for _pn in 1 2 3; do
-		load_blob "$P_MDIGEST" "$(printf '%s' "$_plde" | jq -r '.size // empty')"
+		p_size "manifest $P_MDIGEST" "$_plz" "$P_MAX_DOC" "the 4 MiB limit"
+		load_blob "$P_MDIGEST" "$_plz"
 		P_MFILE=$(blob_path "$P_MDIGEST")
 		P_MTYPE=$(manifest_type "$P_MFILE" "$(printf '%s' "$_plde" | jq -r '.mediaType // empty')") || exit 125
 		_plde={}
 		case $P_MTYPE in
-		"$P_MT_OCI_I" | "$P_MT_DOCKER_L") P_MDIGEST=$(index_pick "$P_MFILE" "$P_PLATFORM") || exit 125 ;;
+		"$P_MT_OCI_I" | "$P_MT_DOCKER_L")
+			_pd=$(index_pick "$P_MFILE" "$P_PLATFORM") || exit 125
+			P_MDIGEST=${_pd% *} _plz=${_pd#* } ;;
 		"$P_MT_OCI_M" | "$P_MT_DOCKER_M") break ;;
 		*) die "$REF_FULL: not a container image (manifest type '$P_MTYPE')" ;;
 		esac

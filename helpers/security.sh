@@ -8,7 +8,10 @@
 #   sec_validate      check the options before anything exists; die on bad input
 #   sec_alloc CID     (under ctr.sh's lock) reserve a user-namespace range (--userns) and make the
 #                     container's devices group (v1 devices controller, or its cgroup2 group)
-#   SEC_JQ, SEC_ARGV_JQ  jq expressions: the .security object, and the nsenter-chroot options of a
+#   SEC_CAPADDL, SEC_CAPDROPL, SEC_VOLL  lists (ctr.sh's list_add): the checked capability names,
+#                     and 4 items per volume: host path, container path, read-only, noexec (true|false)
+#   SEC_JQ, SEC_ARGV_JQ  jq expressions: the .security object (it reads the lists as the jq
+#                     variables $cap_add, $cap_drop, $vols), and the nsenter-chroot options of a
 #                     config (run and exec embed them in their one jq; --join ignores the options
 #                     that belong to the container's creation: userns, volumes, read-only)
 #   sec_teardown CID  release the range and remove the devices group (idempotent)
@@ -18,8 +21,9 @@
 # (0x70000000, just above systemd's container range, below 2^31), recorded in $CTR_ROOT/subuid
 # as /etc/subuid is (`<cid>:<first id>:65536`, uid = gid), the lowest free one first.
 
-SEC_PRIV='' SEC_CAPADD='' SEC_CAPDROP='' SEC_USER='' SEC_SECCOMP='' SEC_USERNS='' SEC_VOLS='' SEC_RO=''
-SEC_SHIFT=1 SEC_VOLJ='[]' SEC_RANGE='' SEC_DEVCG=''
+# shellcheck disable=SC2034 # the lists are read by ctr.sh (list_len)
+SEC_PRIV='' SEC_CAPADDL='' SEC_CAPDROPL='' SEC_USER='' SEC_SECCOMP='' SEC_USERNS='' SEC_VOLS='' SEC_RO=''
+SEC_SHIFT=1 SEC_VOLL='' SEC_RANGE='' SEC_DEVCG=''
 SEC_USERNS_SIZE=65536
 # every capability of Linux 6.x (CAP_LAST_CAP is CHECKPOINT_RESTORE)
 SEC_CAPS="AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE \
@@ -40,17 +44,13 @@ sec_opt() {
 	case $1 in
 	--privileged) SEC_PRIV=1 ;;
 	--read-only) SEC_RO=1 ;;
-	--cap-add) need_arg "$@"; SEC_CAPADD="$SEC_CAPADD$2
-"; SEC_SHIFT=2 ;;
-	--cap-drop) need_arg "$@"; SEC_CAPDROP="$SEC_CAPDROP$2
-"; SEC_SHIFT=2 ;;
+	--cap-add) need_arg "$@"; sec_cap "$@"; list_add SEC_CAPADDL "$SEC_CAP"; SEC_SHIFT=2 ;;
+	--cap-drop) need_arg "$@"; sec_cap "$@"; list_add SEC_CAPDROPL "$SEC_CAP"; SEC_SHIFT=2 ;;
 	-u | --user) need_arg "$@"; SEC_USER=$2; SEC_SHIFT=2 ;;
 	-u?*) SEC_USER=${1#-u} ;;
 	--security-opt) need_arg "$@"; sec_security_opt "$2"; SEC_SHIFT=2 ;;
-	-v | --volume) need_arg "$@"; SEC_VOLS="$SEC_VOLS$2
-"; SEC_SHIFT=2 ;;
-	-v?*) SEC_VOLS="$SEC_VOLS${1#-v}
-" ;;
+	-v | --volume) need_arg "$@"; list_add SEC_VOLS "$2"; SEC_SHIFT=2 ;;
+	-v?*) list_add SEC_VOLS "${1#-v}" ;;
 	--userns) # `--userns=host` arrives as two words; a bare --userns is followed by the image
 		SEC_USERNS=auto
 		case ${2-none} in
@@ -75,32 +75,29 @@ sec_security_opt() {
 
 # ---------------------------------------------------------------- validation
 
-# sec_validate: check the options and normalise them (capability names, volume paths) before
-# anything is created.
+# sec_validate: check the options and normalise them (volume paths) before anything is created.
 sec_validate() {
-	SEC_CAPADD=$(printf '%s' "$SEC_CAPADD" | sec_caps --cap-add) || exit 125
-	SEC_CAPDROP=$(printf '%s' "$SEC_CAPDROP" | sec_caps --cap-drop) || exit 125
-	[ -z "$SEC_USER" ] || sec_valid_user "$SEC_USER"
-	SEC_VOLJ='[]'
-	while IFS= read -r _sv; do
-		[ -z "$_sv" ] || sec_volume "$_sv"
-	done <<EOF
-$SEC_VOLS
-EOF
+	[ -z "$SEC_USER" ] || { one_line --user "$SEC_USER"; sec_valid_user "$SEC_USER"; }
+	# shellcheck disable=SC2034 # read by ctr.sh (list_len)
+	SEC_VOLL=''
+	eval "set -- $SEC_VOLS"
+	for _sv; do
+		sec_volume "$_sv"
+	done
 	[ -z "$SEC_USERNS" ] || sec_userns_params
 }
 
-# sec_caps OPTION < NAMES: print the names (one per line) as docker writes them (NET_ADMIN: upper
-# case, no CAP_), one per line; die on a name the kernel does not have.
-sec_caps() {
-	while IFS= read -r _sc || [ -n "$_sc" ]; do
-		_su=$(printf '%s' "$_sc" | tr '[:lower:]' '[:upper:]')
-		_su=${_su#CAP_}
-		case " ALL $SEC_CAPS " in
-		*" ${_su:-none} "*) printf '%s\n' "$_su" ;;
-		*) die "$1 $_sc: unknown capability (e.g. NET_ADMIN, SYS_PTRACE or ALL)" ;;
-		esac
-	done
+# sec_cap OPTION NAME: SEC_CAP = the capability NAME as docker writes it (NET_ADMIN: upper case, no
+# CAP_); die on anything but one name the kernel has (or ALL).
+sec_cap() {
+	one_line "$1" "$2"
+	case $2 in '' | *[!A-Za-z_]*) die "$1 $2: unknown capability (e.g. NET_ADMIN, SYS_PTRACE or ALL)" ;; esac
+	SEC_CAP=$(printf '%s' "$2" | tr '[:lower:]' '[:upper:]')
+	SEC_CAP=${SEC_CAP#CAP_}
+	case " ALL $SEC_CAPS " in
+	*" ${SEC_CAP:-none} "*) ;;
+	*) die "$1 $2: unknown capability (e.g. NET_ADMIN, SYS_PTRACE or ALL)" ;;
+	esac
 }
 
 # sec_valid_user USER[:GROUP]: names or numbers, as the image's /etc/passwd and /etc/group have them
@@ -126,9 +123,16 @@ sec_valid_user() {
 	fi
 }
 
-# sec_volume SPEC: check /HOST:/CTR[:ro|rw][:noexec|exec] and append it to SEC_VOLJ. The host path must
-# exist (docker's named volumes are not supported) and is recorded resolved (no symlink left).
+# sec_volume SPEC: check /HOST:/CTR[:ro|rw][:noexec|exec] and append it to SEC_VOLL (source, target,
+# ro, noexec, dev, ino). The host path must exist (docker's named volumes are not supported). It is
+# resolved ONCE, here, and recorded resolved (no symlink left) with the device and inode it names:
+# nsenter-chroot opens that path following no symlink at all and mounts what it opened only if it
+# is still that inode, so a component that a container turns into a symlink (or replaces) after
+# this check is refused, never followed. A symlink crossed here must not lie in a directory a
+# container can write (sec_links_check). A newline in the spec, or a ':' or newline in the
+# resolved path (the helper splits H:C at ':'), is refused.
 sec_volume() {
+	one_line -v "$1"
 	_sh=${1%%:*}
 	_st=${1#*:}
 	[ "$_st" != "$1" ] || die "-v $1: expected /HOST:/CONTAINER[:ro][:noexec]"
@@ -138,7 +142,10 @@ sec_volume() {
 	case $_st in /*) ;; *) die "-v $1: the container path must be absolute" ;; esac
 	[ -n "$(printf '%s' "$_st" | tr -d /)" ] || die "-v $1: cannot mount over the container's /"
 	[ -e "$_sh" ] || die "-v $1: $_sh: no such file or directory"
-	_sh=$(readlink -f -- "$_sh") || die "-v $1: $_sh: cannot resolve"
+	sec_resolve "$_sh" || die "-v $1: $_sh: cannot resolve"
+	[ -z "$_sl" ] || sec_links_check "$1"
+	case $_sr in *:* | *"$NL"*) die "-v $1: the host path resolves to $_sr: a ':' or newline is not supported" ;; esac
+	_sid=$(stat -c '%d %i' -- "$_sr") || die "-v $1: $_sh: cannot resolve"
 	_sro=false _sne=false
 	for _sx in $(printf '%s' "$_so" | tr ':,' '  '); do
 		case $_sx in
@@ -147,8 +154,68 @@ sec_volume() {
 		*) die "-v $1: unknown option $_sx (ro, rw, noexec, exec)" ;;
 		esac
 	done
-	SEC_VOLJ=$(printf '%s' "$SEC_VOLJ" | jq -c --arg s "$_sh" --arg t "$_st" --argjson ro "$_sro" \
-		--argjson ne "$_sne" '. + [{source: $s, target: $t, ro: $ro, noexec: $ne}]') || exit 125
+	# dev and ino as strings: jq's numbers are doubles, an inode number may not fit
+	list_add SEC_VOLL "$_sr"
+	list_add SEC_VOLL "$_st"
+	list_add SEC_VOLL "$_sro"
+	list_add SEC_VOLL "$_sne"
+	list_add SEC_VOLL "${_sid% *}"
+	list_add SEC_VOLL "${_sid#* }"
+}
+
+# sec_resolve PATH: _sr = PATH with every symlink, . and .. resolved (as readlink -f does), _sl = the
+# symlinks crossed (each one's own path, one a line). Each component is tested with the shell's own
+# [ -L ] (no fork); readlink runs for a symlink only. Fails on a loop (40 symlinks, as the kernel).
+sec_resolve() {
+	_sr='' _sl='' _sx=$1 _sn=0
+	while :; do
+		_sx=${_sx#"${_sx%%[!/]*}"} # leading slashes
+		[ -n "$_sx" ] || break
+		_sc=${_sx%%/*}
+		_sx=${_sx#"$_sc"}
+		case $_sc in
+		.) ;;
+		..) _sr=${_sr%/*} ;;
+		*)
+			if [ -L "$_sr/$_sc" ]; then
+				_sn=$((_sn + 1))
+				[ "$_sn" -le 40 ] || return 1
+				_sy=$(readlink -- "$_sr/$_sc") && [ -n "$_sy" ] || return 1
+				_sl="$_sl$_sr/$_sc$NL"
+				case $_sy in /*) _sr='' ;; esac
+				_sx=$_sy$_sx
+			else
+				_sr=$_sr/$_sc
+			fi ;;
+		esac
+	done
+	_sr=${_sr:-/}
+}
+
+# sec_links_check SPEC: die when a symlink that sec_resolve crossed (_sl) lies in a directory a
+# container can write: a read-write volume of any container of CTR_ROOT, or CTR_ROOT itself (the
+# containers' root filesystems). There a container decides where the link points (e.g. to /), so
+# following it would mount what the container chose. Only run when a symlink was crossed.
+sec_links_check() {
+	_sv=$1
+	_sw=$(readlink -f -- "$CTR_ROOT")
+	set -- "$CTR_ROOT"/containers/*/config.json
+	# a config being written or removed meanwhile is skipped (its container has no volume yet)
+	[ ! -e "$1" ] || _sw="$_sw$NL$(jq -r '.security.volumes[]? | select(.ro | not) | .source' \
+		"$@" 2>/dev/null)"
+	while IFS= read -r _sy; do
+		[ -n "$_sy" ] || continue
+		while IFS= read -r _sd; do
+			case $_sd in '') continue ;; /) _sd='' ;; esac
+			case $_sy in "$_sd"/*)
+				die "-v $_sv: $_sy is a symlink in ${_sd:-/}, which a container can write: not followed (give the real path)" ;;
+			esac
+		done <<EOF
+$_sw
+EOF
+	done <<EOF
+$_sl
+EOF
 }
 
 # sec_userns_params: the range ctr owns must be valid ids (below 2^32 - 1, the invalid id).
@@ -228,23 +295,27 @@ sec_devices_make() {
 
 # ---------------------------------------------------------------- config and argv
 
-# sec_export: give jq the SEC_* variables ($ENV.SEC_*) that SEC_JQ reads. The container does not see
-# them: nsenter-chroot gives it a clean environment.
+# sec_export: give jq the SEC_* variables ($ENV.SEC_*) that SEC_JQ reads (single values: the lists
+# go to jq as arguments). The container does not see them: nsenter-chroot gives it a clean
+# environment and copies nothing from its own.
 sec_export() {
-	export SEC_PRIV SEC_RO SEC_CAPADD SEC_CAPDROP SEC_USER SEC_SECCOMP SEC_RANGE SEC_USERNS_SIZE SEC_VOLJ SEC_DEVCG
+	export SEC_PRIV SEC_RO SEC_USER SEC_SECCOMP SEC_RANGE SEC_USERNS_SIZE SEC_DEVCG
 }
 
-# SEC_JQ: the .security object, as a jq expression over $ENV.SEC_* (run embeds it in the one jq
-# that writes config.json). SEC_ARGV_JQ: the nsenter-chroot options of a config, quoted for eval.
+# SEC_JQ: the .security object, as a jq expression over $ENV.SEC_* and the lists $cap_add,
+# $cap_drop, $vols (run embeds it in the one jq that writes config.json). SEC_ARGV_JQ: the
+# nsenter-chroot options of a config, quoted for eval.
 # shellcheck disable=SC2016,SC2034 # jq's $ENV, not the shell's; read by ctr.sh
 SEC_JQ='($ENV.SEC_PRIV != "") as $priv | {privileged: $priv,
-	cap_add: ($ENV.SEC_CAPADD | split("\n") | map(select(. != ""))),
-	cap_drop: ($ENV.SEC_CAPDROP | split("\n") | map(select(. != ""))), user: $ENV.SEC_USER,
+	cap_add: $cap_add, cap_drop: $cap_drop, user: $ENV.SEC_USER,
 	seccomp: (if $ENV.SEC_SECCOMP == "" then (if $priv then "unconfined" else "default" end) else $ENV.SEC_SECCOMP end),
 	no_new_privileges: ($priv | not),
 	userns: (if $ENV.SEC_RANGE == "" then null else ($ENV.SEC_RANGE | tonumber) as $r
 		| {uid: $r, gid: $r, count: ($ENV.SEC_USERNS_SIZE | tonumber)} end),
-	volumes: ($ENV.SEC_VOLJ | fromjson), read_only: ($ENV.SEC_RO != ""),
+	volumes: [range(0; $vols | length; 6) as $k | {source: $vols[$k], target: $vols[$k + 1],
+		ro: ($vols[$k + 2] == "true"), noexec: ($vols[$k + 3] == "true"),
+		dev: $vols[$k + 4], ino: $vols[$k + 5]}],
+	read_only: ($ENV.SEC_RO != ""),
 	device_cgroup: (if $ENV.SEC_DEVCG == "" then null else $ENV.SEC_DEVCG end)}'
 # shellcheck disable=SC2016,SC2034
 SEC_ARGV_JQ='.security // {} | [
@@ -255,7 +326,7 @@ SEC_ARGV_JQ='.security // {} | [
 	(if .seccomp then ("--seccomp", .seccomp) else empty end),
 	(if .userns then ("--userns", "\(.userns.uid):\(.userns.gid):\(.userns.count)") else empty end),
 	(.volumes[]? | ("--volume", "\(.source):\(.target)" + (if .ro then ":ro" else "" end)
-		+ (if .noexec then ":noexec" else "" end))),
+		+ (if .noexec then ":noexec" else "" end) + (if .ino then ":dev=\(.dev):ino=\(.ino)" else "" end))),
 	(if .read_only then "--readonly-rootfs" else empty end),
 	(if .device_cgroup then ("--device-cgroup", .device_cgroup) else empty end)
 ] | @sh'

@@ -33,14 +33,72 @@ pool_mount() {
 	mount -o loop "$CTR_POOL" "$CTR_ROOT"
 }
 
-# subvol_rm PATH: delete a subvolume if it exists (and anything nested in it).
+# subvol_rm PATH: delete a subvolume if it exists, whatever a container made in it. One
+# `btrfs subvolume delete` when nothing is in the way, else subvol_rm_hard.
 subvol_rm() {
 	[ -d "$1" ] || return 0
-	btrfs subvolume delete "$1" >/dev/null 2>&1 || {
-		btrfs property set -ts "$1" ro false >/dev/null 2>&1
-		rm -rf "$1"
-	}
+	btrfs subvolume delete "$1" >/dev/null 2>&1 || subvol_rm_hard "$1"
 	[ ! -e "$1" ]
+}
+
+# subvol_rm_hard PATH: what stops a subvolume delete or an rm -rf: nested subvolumes (a subvolume's
+# root directory is inode 256; a container with btrfs ioctls, --privileged or seccomp=unconfined,
+# can make them), read-only ones among them, immutable or append-only files (chattr +i/+a, with
+# CAP_LINUX_IMMUTABLE). Clear the flags (ro first: attributes cannot change in a read-only
+# subvolume), delete the nested subvolumes deepest first (find -depth lists a directory after its
+# contents), then PATH. find and chattr -R follow no symlink, so nothing outside PATH is touched.
+subvol_rm_hard() {
+	find "$1" -inum 256 -type d -exec btrfs property set -ts {} ro false \; >/dev/null 2>&1
+	chattr -R -f -i -a "$1" >/dev/null 2>&1
+	find "$1" -depth -mindepth 1 -inum 256 -type d -exec btrfs subvolume delete {} + >/dev/null 2>&1
+	btrfs subvolume delete "$1" >/dev/null 2>&1 || rm -rf "$1"
+}
+
+# ---------------------------------------------------------------- size limits (btrfs qgroups)
+# run --storage-opt size=SIZE, or CTR_STORAGE_SIZE for every run: the data a container writes
+# (its subvolume's exclusive bytes, the writable layer as docker's overlay2 counts it, not the
+# image it shares) is limited with a btrfs qgroup; a write beyond it fails with EDQUOT. Quotas
+# are turned on for the pool the first time a size is asked for (they slow every snapshot and
+# delete down, so never before). The kernel removes a deleted subvolume's qgroup once the
+# subvolume is gone (Linux 6.8+); storage_cleanup removes those an older kernel leaves.
+
+# storage_validate: run's --storage-opt values (R_STORAGE, one per line) and CTR_STORAGE_SIZE; set
+# ST_SIZE (bytes, '' for no limit: unset, or size=0). Dies before anything is created.
+storage_validate() {
+	ST_SIZE=${CTR_STORAGE_SIZE:-} _sto="CTR_STORAGE_SIZE=${CTR_STORAGE_SIZE:-}"
+	while IFS= read -r _sv; do
+		case $_sv in
+		'') ;;
+		size=) die "--storage-opt size=: invalid size (e.g. size=120m)" ;;
+		size=*) ST_SIZE=${_sv#size=} _sto="--storage-opt $_sv" ;;
+		*) die "--storage-opt $_sv: not supported (only size=SIZE)" ;;
+		esac
+	done <<EOF
+$R_STORAGE
+EOF
+	[ -z "$ST_SIZE" ] || ST_SIZE=$(cg_bytes "$_sto" "$ST_SIZE" 2>/dev/null) ||
+		die "$_sto: invalid size (a number with an optional b, k, m, g or t suffix, at most 8 PiB)"
+	[ "$ST_SIZE" != 0 ] || ST_SIZE=''
+	export ST_SIZE # run's jq records it as .storage.size
+}
+
+# storage_quota_on: turn quotas on for the pool (a no-op when they are on).
+storage_quota_on() {
+	btrfs quota enable "$CTR_ROOT" >/dev/null 2>&1 || die "--storage-opt size: cannot enable btrfs quotas on $CTR_ROOT"
+}
+
+# storage_limit SUBVOL: limit SUBVOL's exclusive bytes to ST_SIZE.
+storage_limit() {
+	btrfs qgroup limit -e "$ST_SIZE" "$1" >/dev/null 2>&1 || die "--storage-opt size: cannot set the qgroup limit of $1"
+}
+
+# storage_cleanup: destroy the qgroups of deleted subvolumes (an older kernel leaves them).
+storage_cleanup() {
+	btrfs qgroup show "$CTR_ROOT" 2>/dev/null | awk '$1 ~ "^0/[0-9]+$" && $NF == "<stale>" { print $1 }' |
+		while read -r _sq; do
+			btrfs qgroup destroy "$_sq" "$CTR_ROOT" >/dev/null 2>&1 && printf 'removed qgroup %s\n' "$_sq"
+		done
+	return 0
 }
 
 # new_id: 12 hex characters from /dev/urandom.
@@ -49,7 +107,80 @@ new_id() {
 	printf '%s' $(od -An -N6 -tx1 /dev/urandom)
 }
 
-# ref_file NAME[:TAG]: the refs/ file for an image name (tag defaults to latest).
+# ---------------------------------------------------------------- input grammar
+# Every name, ID or reference a user gives (or a state file holds) is checked here before it
+# becomes part of a path: a value of these grammars has no '/', is never '.' or '..', and has no
+# glob or shell-special character. Predicates only (no fork, no output): callers say what is wrong.
+
+# valid_id WORD: a container or image ID: 12 lowercase hex digits (new_id's form).
+valid_id() {
+	case $1 in '' | *[!0-9a-f]*) return 1 ;; esac
+	[ ${#1} -eq 12 ]
+}
+
+# valid_name NAME: a container name, docker's rule [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 255: a
+# file name). Every ID prefix is a valid name too, so ctr_resolve checks this first.
+valid_name() {
+	case $1 in [a-zA-Z0-9]*) ;; *) return 1 ;; esac
+	case $1 in *[!a-zA-Z0-9_.-]*) return 1 ;; esac
+	[ ${#1} -le 255 ]
+}
+
+# valid_ref REF: an image reference, the distribution spec's grammar:
+#   [HOST[:PORT]/]COMPONENT[/COMPONENT...][:TAG][@sha256:<64 hex>]
+# HOST: dot-separated [A-Za-z0-9-] labels (no '-' at either end) or [IPv6]; it is HOST only when
+# it has a '.' or ':' or is localhost, and a COMPONENT follows. COMPONENT: [a-z0-9]+ joined by
+# '.', '_', '__' or runs of '-'. The name (HOST/COMPONENTs) is at most 255 characters.
+# TAG: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. On failure V_WHY says which part is wrong.
+valid_ref() {
+	_vr=$1 _vt='' _vtp='' _vd='' _vdp='' _vh=''
+	case $_vr in *@*) _vd=${_vr#*@} _vdp=1 _vr=${_vr%%@*} ;; esac
+	case ${_vr##*/} in *:*) _vt=${_vr##*:} _vtp=1 _vr=${_vr%:*} ;; esac
+	case $_vr in */*) case ${_vr%%/*} in *.* | *:* | localhost) _vh=${_vr%%/*} ;; esac ;; esac
+	V_WHY='invalid name (longer than 255 characters)'
+	[ ${#_vr} -le 255 ] || return 1
+	if [ -n "$_vh" ]; then
+		V_WHY='invalid registry name'
+		_vr=${_vr#*/}
+		case $_vh in *\]:* | [!\[]*:*)
+			case ${_vh##*:} in '' | *[!0-9]*) return 1 ;; esac
+			_vh=${_vh%:*} ;;
+		esac
+		case $_vh in
+		\[*\]) case $_vh in '[]' | \[*[!0-9a-fA-F:]*\]) return 1 ;; esac ;;
+		'' | *[!A-Za-z0-9.-]* | .* | *. | *..* | -* | *- | *.-* | *-.*) return 1 ;;
+		esac
+	fi
+	V_WHY='invalid repository name (lowercase a-z 0-9 . _ - /)'
+	_vr=$_vr/
+	while [ -n "$_vr" ]; do
+		case ${_vr%%/*} in
+		'' | *[!a-z0-9._-]* | [!a-z0-9]* | *[!a-z0-9] | *..* | *._* | *.-* | *_.* | *-.* | *_-* | *-_* | *___*)
+			return 1 ;;
+		esac
+		_vr=${_vr#*/}
+	done
+	V_WHY='invalid tag'
+	if [ -n "$_vtp" ]; then
+		case $_vt in '' | [!A-Za-z0-9_]* | *[!A-Za-z0-9_.-]*) return 1 ;; esac
+		[ ${#_vt} -le 128 ] || return 1
+	fi
+	V_WHY='invalid digest (sha256:<64 hex>)'
+	if [ -n "$_vdp" ]; then
+		case $_vd in sha256:*) ;; *) return 1 ;; esac
+		case ${_vd#sha256:} in *[!0-9a-f]*) return 1 ;; esac
+		[ ${#_vd} -eq 71 ] || return 1
+	fi
+	return 0
+}
+
+# image_ref REF: die unless REF is a valid image reference (valid_ref).
+image_ref() {
+	valid_ref "$1" || die "image $1: $V_WHY"
+}
+
+# ref_file NAME[:TAG]: the refs/ file for a (valid) image name (tag defaults to latest); every '/'
+# is encoded as %2F, so the file is always directly in refs/.
 ref_file() {
 	_r=$1
 	case ${_r##*/} in *:*) ;; *) _r=$_r:latest ;; esac
@@ -63,14 +194,24 @@ ref_file() {
 	printf '%s/refs/%s' "$CTR_ROOT" "$_e$_r"
 }
 
+# ref_read FILE: REF_ID = the image ID a refs/ file holds; fails unless it is a valid ID (the file
+# may be damaged or planted: what it holds becomes a path).
+ref_read() {
+	REF_ID=''
+	read -r REF_ID <"$1" 2>/dev/null
+	valid_id "$REF_ID"
+}
+
 # image_resolve NAME[:TAG]|ID: print the image ID, or fail. The built-in busybox is imported on demand.
 image_resolve() {
+	image_ref "$1"
 	_f=$(ref_file "$1")
 	if [ -f "$_f" ]; then
-		read -r _f <"$_f" && printf '%s\n' "$_f"
+		ref_read "$_f" || die "image $1: $_f: not an image ID"
+		printf '%s\n' "$REF_ID"
 		return 0
 	fi
-	if [ -d "$CTR_ROOT/images/$1" ]; then
+	if valid_id "$1" && [ -d "$CTR_ROOT/images/$1" ]; then
 		printf '%s\n' "$1"
 		return 0
 	fi
@@ -80,7 +221,8 @@ image_resolve() {
 		exec 6>"$CTR_ROOT/import.lock" && flock 6 || die "$CTR_ROOT/import.lock: cannot lock"
 		_f=$(ref_file busybox:latest)
 		if [ -f "$_f" ]; then
-			read -r _f <"$_f" && printf '%s\n' "$_f"
+			ref_read "$_f" || die "image $1: $_f: not an image ID"
+			printf '%s\n' "$REF_ID"
 		else
 			image_import "$CTR_BUSYBOX" busybox:latest "ctr built-in ($CTR_BUSYBOX)"
 		fi
@@ -93,6 +235,7 @@ image_resolve() {
 
 # image_import DIR NAME[:TAG] SOURCE: copy DIR into a new read-only subvolume; print the image ID.
 image_import() {
+	image_ref "$2"
 	_id=$(new_id)
 	_tmp=$CTR_ROOT/tmp/img-$_id
 	mkdir "$_tmp" || die "$_tmp: cannot create"
@@ -115,22 +258,34 @@ image_import() {
 	printf '%s\n' "$_id"
 }
 
-# image_tag ID NAME[:TAG]: point NAME[:TAG] at ID (atomically).
+# image_tag ID NAME[:TAG]: point NAME[:TAG] at ID (atomically). Both are checked again here: every
+# writer of refs/ comes through this function.
 image_tag() {
+	valid_id "$1" || die "image ID '$1': not 12 hex digits"
+	image_ref "$2"
 	_f=$(ref_file "$2")
 	printf '%s\n' "$1" >"$_f.$$" && mv "$_f.$$" "$_f"
 }
 
-# ctr_resolve NAME|ID-PREFIX: print the container ID, or fail.
+# ctr_resolve NAME|ID-PREFIX: print the container ID (12 hex digits), or fail. The argument must be
+# a valid name (every ID prefix is one): no '/', '..', glob character or newline reaches a path.
 ctr_resolve() {
-	[ -n "$1" ] || die "container: empty name"
+	valid_name "$1" || die "container $1: invalid name or ID (want [a-zA-Z0-9][a-zA-Z0-9_.-]*)"
 	if [ -f "$CTR_ROOT/names/$1" ]; then
-		cat "$CTR_ROOT/names/$1"
+		_cr=''
+		read -r _cr <"$CTR_ROOT/names/$1"
+		valid_id "$_cr" || die "container $1: $CTR_ROOT/names/$1: not a container ID"
+		printf '%s\n' "$_cr"
 		return 0
 	fi
 	case $1 in *[!0-9a-f]*) die "container $1: no such container" ;; esac
-	set -- "$1" "$CTR_ROOT"/containers/"$1"*
-	[ -e "$2" ] || die "container $1: no such container"
-	[ $# -eq 2 ] || die "container $1: ambiguous ID prefix"
-	printf '%s\n' "${2##*/}"
+	_cr=''
+	for _cp in "$CTR_ROOT/containers/$1"*; do
+		_cp=${_cp##*/}
+		valid_id "$_cp" && [ -d "$CTR_ROOT/containers/$_cp" ] || continue
+		[ -z "$_cr" ] || die "container $1: ambiguous ID prefix"
+		_cr=$_cp
+	done
+	[ -n "$_cr" ] || die "container $1: no such container"
+	printf '%s\n' "$_cr"
 }

@@ -42,6 +42,7 @@ ctr_teardown() {
 		find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
 	iptables-save 2>/dev/null | grep -q -- "--comment \"\\?$p:" && test_iptables_sweep "$p"
+	nft delete table bridge "$p" 2>/dev/null # the anti-spoofing table (helpers/net.sh)
 	ip link del "$CTR_BRIDGE" 2>/dev/null
 	for d in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | grep "^$CTR_BRIDGE" | cut -d@ -f1); do
 		ip link del "$d" 2>/dev/null

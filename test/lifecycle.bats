@@ -152,3 +152,26 @@ line3"
 	assert_success
 	refute_output --partial deadbeef0001
 }
+
+@test "a recycled PID is never taken for the container: stop and rm -f leave that process alone" {
+	id=$(ctr run -d --name recyc busybox sleep 60)
+	c=$CTR_ROOT/containers/$id
+	# the supervisor and PID 1 die unseen (no exit file), and the pid goes to an unrelated process
+	kill -KILL "$(cat "$c/shim.pid")" "$(cat "$c/pid")"
+	wait_for sh -c "! kill -0 $(cat "$c/pid") 2>/dev/null"
+	sleep 300 &
+	other=$!
+	printf '%s\n' "$other" >"$c/pid"
+	[ ! -e "$c/exit" ]
+	run ctr ps -a
+	assert_line --regexp "^$id +recyc .* Exited \\(137\\) "
+	[ "$(ctr inspect recyc | jq -r .state)" = exited ]
+	run ctr stop -t 1 recyc
+	assert_success
+	kill -0 "$other"
+	run ctr rm -f recyc
+	assert_success
+	kill -0 "$other"
+	kill "$other"
+	wait "$other" 2>/dev/null || true
+}

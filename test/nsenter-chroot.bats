@@ -264,14 +264,17 @@ wait_gone() {
 		"HOME=/root HOSTNAME=ctr PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "
 }
 
-@test "--env adds and overrides; K alone copies the caller's K" {
-	FROMHOST=yes run "$NSENTER" -e A=1 -e HOME=/x -e A=2 -e FROMHOST -e UNSET_$$ "$ROOTFS" env </dev/null
+@test "--env adds and overrides; K alone is a usage error (nothing is copied from the caller)" {
+	FROMHOST=yes run "$NSENTER" -e A=1 -e HOME=/x -e A=2 -e 'NL=a
+B=b' -- "$ROOTFS" env </dev/null
 	assert_success
 	assert_line "A=2"
 	assert_line "HOME=/x"
-	assert_line "FROMHOST=yes"
+	assert_line "NL=a"
 	refute_line "A=1"
-	refute_line --partial "UNSET_$$"
+	refute_line --partial FROMHOST
+	FROMHOST=yes run -125 "$NSENTER" -e FROMHOST "$ROOTFS" env </dev/null
+	assert_output "nsenter-chroot: --env: expected K=V, not FROMHOST (see nsenter-chroot --help)"
 }
 
 @test "PROG is searched in the container's PATH, not the caller's" {

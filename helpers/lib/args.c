@@ -25,7 +25,7 @@ static const struct ctr_opt options[] = {
 	{ "net-host", OPT_NET_HOST, NULL, "stay in the caller's network namespace" },
 	{ "hostname", 'h', "NAME", "hostname (default ctr)" },
 	{ "workdir", 'w', "DIR", "working directory in the container (default /)" },
-	{ "env", 'e', "K=V", "add to the clean environment (repeatable)" },
+	{ "env", 'e', "K=V", "add to the clean environment (repeatable; no bare K)" },
 	{ "pid-file", OPT_PID_FILE, "FILE", "write the host PID of the container's PID 1" },
 	{ "cgroup", OPT_CGROUP, "DIR", "join DIR/cgroup.procs first (repeatable)" },
 	{ "device-cgroup", OPT_DEVICE_CGROUP, "DIR", "allow only the harmless devices in group DIR, join it" },
@@ -39,20 +39,21 @@ static const struct ctr_opt options[] = {
 	{ "user", 'u', "U[:G]", "run as user U and group G (name or number)" },
 	{ "seccomp", OPT_SECCOMP, "MODE", "default or unconfined" },
 	{ "userns", OPT_USERNS, "U:G:N", "map container ids 0..N-1 to host ids U.. and G.." },
-	{ "volume", 'v', "H:C[:ro][:noexec]", "bind host path H on container path C" },
+	{ "volume", 'v', "H:C[:ro][:noexec][:dev=N:ino=N]", "bind resolved host path H on C" },
 	{ "readonly-rootfs", OPT_RO_ROOTFS, NULL, "mount ROOTFS read-only" },
 	{ "help", OPT_HELP, NULL, "print this help" },
 	{ NULL, 0, NULL, NULL },
 };
 
-void args_usage(void)
+/* The --help text, on f. */
+void args_usage(FILE *f)
 {
 	fputs("usage: nsenter-chroot [options] ROOTFS PROG [ARG...]\n"
 	      "       nsenter-chroot --join PID [options] PROG [ARG...]\n"
-	      "options:\n", stdout);
-	ctr_opt_usage(stdout, options);
+	      "options:\n", f);
+	ctr_opt_usage(f, options);
 	fputs("exit: PROG's status, 128+N on signal N, 125 own error, 126 cannot exec, 127 not found\n",
-	      stdout);
+	      f);
 }
 
 /* What the command line says beyond the spec, until args_finish. */
@@ -88,11 +89,32 @@ static int parse_userns(struct args *a, const char *s, struct ctr_err *e)
 	return 0;
 }
 
-/* --volume H:C[:ro][:noexec] (also ,ro,noexec and rw): a BIND step,
- * nosuid,nodev always; argv is left intact. */
+/* One option of --volume into m: ro, noexec, rw, dev=N, ino=N (each of dev=
+ * and ino= once: *ndev, *nino count them). false: unknown or bad. */
+static bool volume_opt(struct ctr_mount *m, const char *opt, int *ndev, int *nino)
+{
+	unsigned long n;
+	if (strcmp(opt, "ro") == 0)
+		m->attrs |= MOUNT_ATTR_RDONLY;
+	else if (strcmp(opt, "noexec") == 0)
+		m->attrs |= MOUNT_ATTR_NOEXEC;
+	else if (strncmp(opt, "dev=", 4) == 0 && ++*ndev == 1 && parse_ulong(opt + 4, ULONG_MAX, &n, NULL))
+		m->src_dev = (dev_t)n;
+	else if (strncmp(opt, "ino=", 4) == 0 && ++*nino == 1 && parse_ulong(opt + 4, ULONG_MAX, &n, NULL))
+		m->src_ino = (ino_t)n;
+	else
+		return strcmp(opt, "rw") == 0;
+	return true;
+}
+
+/* --volume H:C[:ro][:noexec][:dev=N:ino=N] (also ,ro,noexec and rw): a BIND
+ * step, nosuid,nodev always; argv is left intact. H must be resolved (the
+ * executor follows no symlink in it); with dev= and ino= (both or neither)
+ * it must still be that file when it is opened. */
 static int parse_volume(struct ctr_spec *s, const char *arg, struct ctr_err *e)
 {
 	char *save = NULL;
+	int ndev = 0, nino = 0;
 	char *v = strdup(arg);
 	if (!v)
 		return ctr_fail_errno(e, "strdup");
@@ -100,20 +122,18 @@ static int parse_volume(struct ctr_spec *s, const char *arg, struct ctr_err *e)
 	const char *dst = strtok_r(NULL, ":", &save);
 	if (!src || !dst || src[0] != '/' || dst[0] != '/') {
 		free(v);
-		return ctr_misuse(e, "--volume: expected /HOST:/CONTAINER[:ro][:noexec]");
+		return ctr_misuse(e, "--volume: expected /HOST:/CONTAINER[:ro][:noexec][:dev=N:ino=N]");
 	}
 	struct ctr_mount *m = ctr_spec_mount(s, CTR_MOUNT_BIND, dst);
 	m->src = src;
 	m->owned = v;
 	m->attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-	for (char *opt; (opt = strtok_r(NULL, ":,", &save)); ) {
-		if (strcmp(opt, "ro") == 0)
-			m->attrs |= MOUNT_ATTR_RDONLY;
-		else if (strcmp(opt, "noexec") == 0)
-			m->attrs |= MOUNT_ATTR_NOEXEC;
-		else if (strcmp(opt, "rw") != 0)
-			return ctr_misuse(e, "--volume: unknown option %s", opt);
-	}
+	for (char *opt; (opt = strtok_r(NULL, ":,", &save)); )
+		if (!volume_opt(m, opt, &ndev, &nino))
+			return ctr_misuse(e, "--volume: unknown or bad option %s", opt);
+	if (ndev != nino)
+		return ctr_misuse(e, "--volume: dev=N and ino=N go together: %s", arg);
+	m->src_check = ndev == 1;
 	return 0;
 }
 
@@ -126,7 +146,11 @@ static int set_opt(struct ctr_spec *s, struct args *a, int c, const char *arg, s
 	case OPT_NET_HOST: a->net_host = true; break;
 	case 'h': s->hostname = arg; break;
 	case 'w': s->cwd = arg; break;
-	case 'e': s->env[s->nenv++] = arg; break;
+	case 'e':
+		if (arg[0] == '=' || !strchr(arg, '='))
+			return ctr_misuse(e, "--env: expected K=V, not %s", arg);
+		s->env[s->nenv++] = arg;
+		break;
 	case OPT_PID_FILE: s->pid_file = arg; break;
 	case OPT_CGROUP: s->cgroups[s->ncgroups++] = arg; break;
 	case OPT_DEVICE_CGROUP:
@@ -161,7 +185,7 @@ static int set_opt(struct ctr_spec *s, struct args *a, int c, const char *arg, s
 	case OPT_USERNS: return parse_userns(a, arg, e);
 	case 'v': return parse_volume(s, arg, e);
 	case OPT_RO_ROOTFS: s->rootfs_ro = true; break;
-	case OPT_HELP: args_usage(); exit(0);
+	case OPT_HELP: args_usage(stdout); exit(0);
 	default: return 1;
 	}
 	return 0;

@@ -5,7 +5,9 @@
 #include "error.h"
 #include "spec.h"
 
+#include <stdio.h>
+
 int args_parse(struct ctr_spec *s, int argc, char **argv, struct ctr_err *e);
-void args_usage(void);
+void args_usage(FILE *f);
 
 #endif

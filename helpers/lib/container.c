@@ -1,6 +1,7 @@
 /* container.c - the executor, parent side: container_run prepares what the
  * child cannot do itself (--join's namespace fds, the user namespace's ROOTFS
- * copy and sysfs, the volumes' source trees, the device rules), clones the
+ * copy and sysfs, the volumes' source trees: each source opened once, no
+ * symlink followed, checked, copied from that fd; the device rules), clones the
  * child (child.c), releases it once its id maps and cgroups are set, waits
  * for its word, writes the pid file, notifies, forwards signals and returns
  * its exit code. Every failure is returned with context, after the child
@@ -15,9 +16,12 @@
 #include "userns.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,9 +43,43 @@ static int block_signals(struct ctr_run *r, struct ctr_err *e)
 	return 0;
 }
 
-/* Volumes, before clone: detached copies of the sources, nosuid,nodev
- * always (no setuid binary or device smuggled in) plus ro/noexec. The
- * parent makes them: host paths are the caller's to resolve, and a
+/* Open a bind's source, resolved by the caller, following no symlink on the
+ * way (RESOLVE_NO_SYMLINKS: not even the last component): a directory a
+ * container can write (a shared volume) may have had a component replaced by
+ * a symlink to / since the caller resolved the path, and a second lookup by
+ * name would follow it. With src_check the file must also still be the one
+ * the caller checked (not another directory renamed into its place).
+ * Returns an O_PATH fd (the copy is made from it), or -1 with e. */
+static int open_bind_src(const struct ctr_mount *m, struct ctr_err *e)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	struct stat st;
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, m->src, &how, sizeof(how));
+	if (fd < 0 && errno == ELOOP)
+		return ctr_fail(e, 0, "volume %s: a component is (or became) a symlink: the path"
+				" must be resolved, and is not followed again", m->src);
+	if (fd < 0)
+		return ctr_fail_errno(e, "volume %s", m->src);
+	if (fstat(fd, &st) < 0)
+		ctr_fail_errno(e, "volume %s", m->src);
+	else if (m->src_check && (st.st_dev != m->src_dev || st.st_ino != m->src_ino))
+		ctr_fail(e, 0, "volume %s: replaced since it was checked (dev %lu ino %lu,"
+			 " expected %lu %lu)", m->src, (unsigned long)st.st_dev,
+			 (unsigned long)st.st_ino, (unsigned long)m->src_dev,
+			 (unsigned long)m->src_ino);
+	else
+		return fd;
+	close_fd(&fd);
+	return -1;
+}
+
+/* Volumes, before clone: detached copies of the sources, made from the fd
+ * open_bind_src checked (no second lookup by name), nosuid,nodev always (no
+ * setuid binary or device smuggled in) plus ro/noexec. The parent makes
+ * them: host paths mean what they mean in the host's mount namespace, and a
  * user-namespaced child may not be allowed to search them. */
 static int prepare_binds(struct ctr_spec *s, struct ctr_err *e)
 {
@@ -49,9 +87,15 @@ static int prepare_binds(struct ctr_spec *s, struct ctr_err *e)
 		struct ctr_mount *m = &s->mounts[i];
 		if (m->kind != CTR_MOUNT_BIND)
 			continue;
-		m->tree = clone_tree(AT_FDCWD, m->src, m->attrs, !m->norec);
+		int fd = open_bind_src(m, e);
+		if (fd < 0)
+			return -1;
+		m->tree = clone_tree(fd, "", m->attrs, !m->norec);
 		if (m->tree < 0)
-			return ctr_fail_errno(e, "volume %s", m->src);
+			ctr_fail_errno(e, "volume %s", m->src);
+		close_fd(&fd);
+		if (m->tree < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -48,8 +48,9 @@ const char *env_get(char *const *env, const char *k)
 }
 
 /* PROG's environment: tty says whether stdin or the console is a terminal
- * (then TERM is the caller's, or xterm). An added `K` without '=' copies the
- * caller's K, if set. */
+ * (then TERM is the caller's, or xterm). Every added entry is K=V (args.c
+ * refuses a bare K): nothing is copied from the caller's environment. An
+ * entry without '=' is skipped (defence in depth). */
 char **env_build(const char *const *add, size_t nadd, const char *hostname,
 		 const char *home, bool tty)
 {
@@ -64,11 +65,13 @@ char **env_build(const char *const *add, size_t nadd, const char *hostname,
 	if (tty)
 		env[n++] = env_fmt("TERM", term && *term ? term : "xterm");
 	for (size_t i = 0; i < nadd; i++) {
-		const char *kv = add[i];
-		const char *v = strchr(kv, '=') ? NULL : getenv(kv);
-		if (!strchr(kv, '=') && !v)
+		const char *eq = strchr(add[i], '=');
+		if (!eq || eq == add[i])
 			continue;
-		env_put(env, &n, env_fmt(kv, v));
+		char *kv = strdup(add[i]);
+		if (!kv)
+			die_errno("strdup");
+		env_put(env, &n, kv);
 	}
 	return env;
 }

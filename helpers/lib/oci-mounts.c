@@ -9,7 +9,9 @@
 #include "oci.h"
 #include "oci-cgroup.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 
@@ -151,13 +153,15 @@ static int parse_mount(struct oci_config *c, const struct oj *m, struct ctr_err 
 		if (!*src)
 			return oj_bad(m, "source", e, "required for a bind mount");
 		struct ctr_mount *b = ctr_spec_mount(&c->spec, CTR_MOUNT_BIND, dst);
-		if (src[0] == '/') {
-			b->src = src;
-		} else {
-			char *abs = oci_alloc(c, strlen(c->bundle) + strlen(src) + 2, 1);
-			sprintf(abs, "%s/%s", c->bundle, src);
-			b->src = abs;
-		}
+		/* resolved here, by the caller: the executor opens it following
+		 * no symlink (container.c, open_bind_src) */
+		char abs[PATH_MAX], real[PATH_MAX];
+		if (snprintf(abs, sizeof(abs), "%s%s%s", src[0] == '/' ? "" : c->bundle,
+			     src[0] == '/' ? "" : "/", src) >= (int)sizeof(abs))
+			return oj_bad(m, "source", e, "too long");
+		if (!realpath(abs, real))
+			return ctr_fail_errno(e, "config.json: %s.source: %s", m->path, abs);
+		b->src = oci_strdup(c, real);
 		b->attrs = p.attrs;
 		b->norec = !p.rec;
 		b->propagation = p.prop;

@@ -39,8 +39,11 @@ static void rootfs_nodev(int root)
 
 /* pivot_root needs ROOTFS to be a mount point: bind it onto itself, or
  * attach the idmapped copy the parent prepared on it (user namespace: on the
- * fd opened before our ids changed). Returns an O_PATH fd on the new mount:
- * every later target is resolved inside it. */
+ * fd opened before our ids changed). ROOTFS is looked up by name once: the
+ * copy is made from that fd and put on it, so a path swapped meanwhile
+ * cannot make the copy and the mount point two different directories.
+ * Returns an O_PATH fd on the new mount: every later target is resolved
+ * inside it. */
 int rootfs_mount(const struct ctr_spec *s, int idmap_tree, int rootfs_fd)
 {
 	int root = idmap_tree;
@@ -49,11 +52,14 @@ int rootfs_mount(const struct ctr_spec *s, int idmap_tree, int rootfs_fd)
 			die_errno("mount idmapped %s", s->rootfs);
 		xclose(rootfs_fd);
 	} else {
-		if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		int fd = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
 			die_errno("bind %s", s->rootfs);
-		root = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (root < 0)
-			die_errno("open %s", s->rootfs);
+		root = clone_tree(fd, "", 0, true);
+		if (root < 0 || move_mount(root, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH |
+					   MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			die_errno("bind %s", s->rootfs);
+		xclose(fd);
 	}
 	if (s->rootfs_nodev)
 		rootfs_nodev(root);
@@ -120,9 +126,10 @@ static void mount_dev(int root, int t, const char *dst)
 	xclose(dev);
 }
 
-/* A bind: the source was copied by the parent (resolved on the host, as the
- * caller); the target is resolved inside the container, created there when
- * missing, and may not be the container's root. */
+/* A bind: the source was copied by the parent (resolved on the host by the
+ * caller, opened once following no symlink); the target is resolved inside
+ * the container, created there when missing, and may not be the container's
+ * root. */
 static void mount_bind(int root, const struct ctr_mount *m)
 {
 	struct stat st;

@@ -21,7 +21,7 @@ static void sc_die(int rc, const char *what)
 void oci_seccomp_load(const struct oci_seccomp *p)
 {
 	scmp_filter_ctx ctx = seccomp_init(p->default_action);
-	int rc;
+	int rc = 0;
 	if (!ctx)
 		die("seccomp init: bad default action or out of memory");
 	for (unsigned int i = 0; i < p->narches; i++)

@@ -18,6 +18,13 @@
  * clone3 fails with ENOSYS: its flags are in memory that seccomp cannot read,
  * and ENOSYS makes libc fall back to clone, whose flags are checked.
  *
+ * Btrfs ioctls (type 0x94) are refused, whatever the capabilities: with them,
+ * root in a container makes subvolumes in its root and sets them read-only
+ * (which made `ctr.sh rm` fail), snapshots, defragments, and, holding
+ * CAP_SYS_ADMIN, turns the pool's quotas off or raises its own limit. The VFS
+ * ioctls that kept btrfs's number stay allowed: FICLONE, FICLONERANGE
+ * (cp --reflink), FIDEDUPERANGE, FS_IOC_GETFSLABEL. See docs/security.md.
+ *
  * Entry point: seccomp_load_default, the child's last step before execve
  * (dies on failure).
  */
@@ -25,7 +32,9 @@
 #include "error.h"
 
 #include <errno.h>
+#include <linux/btrfs.h>
 #include <linux/capability.h>
+#include <linux/fs.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdint.h>
@@ -170,10 +179,56 @@ static void sc_conditional(scmp_filter_ctx ctx, uint64_t caps)
 	}
 }
 
-/* Build and load the filter for a container holding capability set caps.
+/* The type-0x94 ioctl numbers that are not btrfs's own but the VFS's. */
+static const unsigned int sc_btrfs_keep[] = {
+	_IOC_NR(FICLONE), _IOC_NR(FICLONERANGE), _IOC_NR(FIDEDUPERANGE), _IOC_NR(FS_IOC_GETFSLABEL),
+};
+
+/* sc_btrfs_kept: one of sc_btrfs_keep is in [nr, nr + n). */
+static int sc_btrfs_kept(unsigned int nr, unsigned int n)
+{
+	for (size_t i = 0; i < sizeof(sc_btrfs_keep) / sizeof(sc_btrfs_keep[0]); i++)
+		if (sc_btrfs_keep[i] >= nr && sc_btrfs_keep[i] < nr + n)
+			return 1;
+	return 0;
+}
+
+/* A second filter, loaded before the allowlist: ioctl(fd, cmd) with cmd's
+ * type byte 0x94 fails with EPERM, other syscalls pass to the allowlist. Of
+ * two filters the kernel takes the stricter answer; one filter could not say
+ * it (libseccomp compares an argument once per rule, and the allowlist's
+ * ioctl ranges take in every 0x94 command). Its rules are masked compares on
+ * the type byte and the high bits of the command number, one per aligned
+ * block of numbers without a kept one (about 20). The kernel skips a filter
+ * that allows a syscall whatever its arguments: only ioctl pays for it. */
+static void seccomp_load_btrfs(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		die("seccomp init: out of memory");
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (rc < 0)
+		sc_die(rc, "bad arch action");
+	for (unsigned int nr = 0, n; nr < 256; nr += n) {
+		for (n = 256; n > 1 && (nr % n || sc_btrfs_kept(nr, n)); n /= 2)
+			;
+		if (sc_btrfs_kept(nr, n))
+			continue;
+		struct scmp_arg_cmp cmd = SCMP_A1_32(SCMP_CMP_MASKED_EQ, 0xff00u | (0xffu & ~(n - 1)),
+						     (BTRFS_IOCTL_MAGIC << 8) | nr);
+		sc_rule(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, &cmd);
+	}
+	rc = seccomp_load(ctx);
+	if (rc < 0)
+		sc_die(rc, "load");
+	seccomp_release(ctx);
+}
+
+/* Build and load the filters for a container holding capability set caps.
  * Called last before execve: every syscall after it must be allowed. */
 void seccomp_load_default(uint64_t caps)
 {
+	seccomp_load_btrfs();
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (!ctx)
 		die("seccomp init: out of memory");

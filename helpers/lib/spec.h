@@ -17,7 +17,7 @@ enum ctr_mount_kind {
 	CTR_MOUNT_PROC,      /* procfs of the new pid namespace */
 	CTR_MOUNT_SYSFS,     /* sysfs (the parent's detached one with --userns + netns) */
 	CTR_MOUNT_DEV,       /* a tmpfs /dev with the harmless nodes, pts, shm, mqueue */
-	CTR_MOUNT_BIND,      /* host path src (opened by the parent) on dst */
+	CTR_MOUNT_BIND,      /* host path src (opened once by the parent) on dst */
 	CTR_MOUNT_MASK,      /* /dev/null over a file, empty ro tmpfs over a dir */
 	CTR_MOUNT_READONLY,  /* dst remounted read-only on itself */
 	CTR_MOUNT_DEVNODES,  /* OCI: the default and the spec's device nodes, links, in dst (/dev) */
@@ -25,7 +25,7 @@ enum ctr_mount_kind {
 
 struct ctr_mount {
 	enum ctr_mount_kind kind;
-	const char *src;          /* BIND: host path; FS: source */
+	const char *src;          /* BIND: host path, resolved (no symlink in it); FS: source */
 	const char *dst;          /* path in the container */
 	const char *type;         /* FS: filesystem type */
 	unsigned long flags;      /* FS, PROC, SYSFS: MS_* */
@@ -34,6 +34,9 @@ struct ctr_mount {
 	const char *data;         /* FS: mount data */
 	bool optional;            /* a missing dst is skipped (masked, ro paths) */
 	char *owned;              /* storage src/dst point into, freed with the spec */
+	bool src_check;           /* BIND: src must still be the file src_dev/src_ino */
+	dev_t src_dev;            /* (what the caller checked) */
+	ino_t src_ino;
 	int tree;                 /* BIND: detached copy made by the parent, -1 */
 	bool norec;               /* BIND: the source alone, not its submounts (OCI "bind") */
 };

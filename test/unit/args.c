@@ -87,6 +87,7 @@ static void test_args(void)
 	ok(s.mounts[4].attrs == (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC),
 	   "in command-line order, noexec");
 	ok(s.mounts[5].kind == CTR_MOUNT_MASK, "masked paths after the volumes");
+	ok(!s.mounts[3].src_check && !s.mounts[4].src_check, "without dev= and ino=: no inode check");
 
 	ok(P("--privileged", "/r", "p") == 0 && s.nmounts == 3 && !(s.mounts[1].flags & MS_RDONLY) &&
 	   s.seccomp == CTR_SECCOMP_NONE && !s.no_new_privs && !s.rootfs_nodev,
@@ -102,7 +103,12 @@ static void test_args(void)
 	   !s.hostname, "--join: no ROOTFS; volumes, userns, read-only root ignored");
 	ok(P("--cap-drop", "ALL", "--cap-add", "net_admin", "/r", "p") == 0, "caps");
 	ok(s.caps.bounding == 0 || s.caps.bounding == 1ULL << 12, "drop ALL, add NET_ADMIN");
-	ok(P("-e", "A=1", "-e", "B", "/r", "p") == 0 && s.nenv == 2, "--env values kept in order");
+	ok(P("-e", "A=1", "-e", "B=", "/r", "p") == 0 && s.nenv == 2, "--env values kept in order");
+	ok(P("-e", "B", "/r", "p") < 0, "--env K alone: misuse (nothing copied from the caller)");
+	is_str(e.msg, "--env: expected K=V, not B", "... named");
+	ok(P("-e", "=x", "/r", "p") < 0, "--env with an empty K: misuse");
+	ok(P("--", "/r", "--cap-add", "ALL") == 0 && strcmp(s.argv[0], "--cap-add") == 0,
+	   "after --, the command's words are not options");
 
 	ok(P(NULL) < 0 && e.hint, "no arguments: misuse");
 	is_str(e.msg, "ROOTFS and PROG required", "... ROOTFS and PROG required");
@@ -118,7 +124,7 @@ static void test_args(void)
 	ok(P("--userns", "1:2:0", "/r", "p") < 0, "--userns count 0");
 	ok(P("-v", "rel:/c", "/r", "p") < 0, "a relative volume source");
 	ok(P("-v", "/h:/c:rx", "/r", "p") < 0, "an unknown volume option");
-	is_str(e.msg, "--volume: unknown option rx", "... named");
+	is_str(e.msg, "--volume: unknown or bad option rx", "... named");
 	ok(P("--seccomp", "weird", "/r", "p") < 0, "--seccomp: default or unconfined");
 	ok(P("--cap-add", "NOPE", "/r", "p") < 0, "an unknown capability");
 	is_str(e.msg, "unknown capability: NOPE", "... named");
@@ -127,9 +133,65 @@ static void test_args(void)
 	ctr_spec_free(&s);
 }
 
+/* --volume's dev= and ino=: the inode the caller checked, both or neither. */
+static void test_volume_id(void)
+{
+	struct ctr_spec s = { 0 };
+	struct ctr_err e;
+	struct ctr_mount *m;
+
+	ok(P("-v", "/h:/c:ro:dev=2049:ino=131", "/r", "p") == 0, "-v H:C:ro:dev=N:ino=N");
+	m = &s.mounts[3];
+	ok(m->kind == CTR_MOUNT_BIND && str_eq(m->src, "/h") && str_eq(m->dst, "/c") &&
+	   m->src_check && m->src_dev == 2049 && m->src_ino == 131,
+	   "... a bind step that checks dev 2049 ino 131");
+	ok(m->attrs == (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_RDONLY), "... still ro");
+	ok(P("-v", "/h:/c:ino=7:noexec:dev=0", "/r", "p") == 0 && s.mounts[3].src_check &&
+	   s.mounts[3].src_dev == 0 && s.mounts[3].src_ino == 7 &&
+	   (s.mounts[3].attrs & MOUNT_ATTR_NOEXEC), "any order, dev 0 allowed, with noexec");
+	ok(P("-v", "/h:/c:noexec,dev=5,ino=6", "/r", "p") == 0 && s.mounts[3].src_dev == 5 &&
+	   s.mounts[3].src_ino == 6, "',' separates too");
+	ok(P("-v", "/h:/c:dev=18446744073709551615:ino=18446744073709551615", "/r", "p") == 0 &&
+	   s.mounts[3].src_dev == (dev_t)18446744073709551615UL &&
+	   s.mounts[3].src_ino == (ino_t)18446744073709551615UL, "64-bit dev and ino");
+	ok(P("-v", "/a:/x:dev=1:ino=2", "-v", "/b:/y", "/r", "p") == 0 && s.mounts[3].src_check &&
+	   !s.mounts[4].src_check, "per volume: the second has no check");
+
+	ok(P("-v", "/h:/c:dev=1", "/r", "p") < 0 && e.hint, "dev= without ino=: misuse");
+	is_str(e.msg, "--volume: dev=N and ino=N go together: /h:/c:dev=1", "... named");
+	ok(P("-v", "/h:/c:ro:ino=1", "/r", "p") < 0, "ino= without dev=");
+	is_str(e.msg, "--volume: dev=N and ino=N go together: /h:/c:ro:ino=1", "... named");
+	ok(P("-v", "/h:/c:dev=x:ino=1", "/r", "p") < 0, "dev=x");
+	is_str(e.msg, "--volume: unknown or bad option dev=x", "... named");
+	ok(P("-v", "/h:/c:dev=1:ino=", "/r", "p") < 0, "an empty ino=");
+	is_str(e.msg, "--volume: unknown or bad option ino=", "... named");
+	ok(P("-v", "/h:/c:dev=-1:ino=1", "/r", "p") < 0, "a sign");
+	ok(P("-v", "/h:/c:dev=1:ino=2x", "/r", "p") < 0, "junk after the number");
+	ok(P("-v", "/h:/c:dev=1:ino=18446744073709551616", "/r", "p") < 0, "an ino above 2^64-1");
+	ok(P("-v", "/h:/c:dev=1:ino=2:dev=1", "/r", "p") < 0, "dev= twice");
+	is_str(e.msg, "--volume: unknown or bad option dev=1", "... named");
+	ok(P("-v", "/h:/c:dev=1:ino=2:ino=2", "/r", "p") < 0, "ino= twice");
+	ok(P("-v", "/h:/c:DEV=1:INO=2", "/r", "p") < 0, "lower case only");
+	ok(P("-v", "/h:dev=1:ino=2", "/r", "p") < 0, "dev= is not a container path");
+	is_str(e.msg, "--volume: expected /HOST:/CONTAINER[:ro][:noexec][:dev=N:ino=N]", "... the form");
+	ok(P("--join", "42", "-v", "/h:/c:dev=1:ino=2", "p") == 0 && s.nmounts == 0,
+	   "--join: accepted and ignored");
+
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	args_usage(f);
+	fclose(f);
+	ok(text && strstr(text, "  -v, --volume H:C[:ro][:noexec][:dev=N:ino=N] bind resolved host path H on C\n"),
+	   "--help lists -v with dev= and ino=");
+	free(text);
+	ctr_spec_free(&s);
+}
+
 int main(void)
 {
 	test_table();
 	test_args();
+	test_volume_id();
 	return tap_done();
 }

@@ -145,6 +145,8 @@ int main(void)
 		return perror("mkdtemp"), 1;
 	snprintf(path, sizeof(path), "%s/rootfs", bundle);
 	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/data", bundle);
+	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/runc", bundle);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/runc/rootfs", bundle);
