@@ -116,6 +116,10 @@ void privileges_drop(const struct ctr_spec *s, uid_t uid, gid_t gid)
 		die_errno("setgroups");
 	if (setgid(gid) < 0)
 		die_errno("setgid %u", (unsigned)gid);
+	/* OCI: a non-root user may hold capabilities; setuid would clear the
+	 * permitted set without keepcaps (caps_set raises them again after) */
+	if (!s->caps.root_only && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		die_errno("keepcaps");
 	if (setuid(uid) < 0)
 		die_errno("setuid %u", (unsigned)uid);
 	caps_set(&s->caps, uid);

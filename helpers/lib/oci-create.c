@@ -129,7 +129,9 @@ static int make_fifo(struct oci_config *c, const struct oci_state *st, struct ct
 {
 	char path[PATH_MAX + 16];
 	snprintf(path, sizeof(path), "%s/exec.fifo", st->dir);
-	if (mkfifo(path, 0600) < 0)
+	/* writable by any user the process may run as (it reopens the fifo
+	 * through its fd after setuid); the state dir (0700) keeps others out */
+	if (mkfifo(path, 0622) < 0 || chmod(path, 0622) < 0)
 		return ctr_fail_errno(e, "mkfifo %s", path);
 	c->spec.start_fifo = open(path, O_PATH | O_CLOEXEC);
 	if (c->spec.start_fifo < 0)

@@ -91,3 +91,12 @@ load helper
 	assert_line --index 0 "$ID creating"
 	assert_line --index 2 "$ID stopped"
 }
+
+@test "ctr-oci run: a non-root user keeps the capabilities the config gives it (ambient: the kernel clears the rest at exec)" {
+	config '.process.user = {"uid": 1000, "gid": 1000} | .process.capabilities.effective += ["CAP_CHOWN"] | .process.capabilities.permitted += ["CAP_CHOWN"] | .process.capabilities.bounding += ["CAP_CHOWN"] | .process.capabilities.inheritable = ["CAP_CHOWN"] | .process.capabilities.ambient = ["CAP_CHOWN"]'
+	args sh -c 'id -u; grep CapEff /proc/self/status'
+	run oci run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_line --index 0 1000
+	assert_line --index 1 --regexp 'CapEff:[[:space:]]+0000000000000001'
+}
