@@ -262,6 +262,7 @@ RUN_JQ=$ENV_JQ'
 	   rm: ($rm != ""), tty: ($tty != ""), interactive: ($iv != ""),
 	   security: ('"$SEC_JQ"' | if .user == "" then .user = ($i.user // "") else . end),
 	   storage: {size: ($ENV.ST_SIZE | if . == "" then null else tonumber end)},
+	   log: {max_size: ($ENV.LOG_MAX | tonumber | if . == 0 then null else . end)},
 	   rootfs: $rootfs}
 	| tojson, (('"$SEC_ARGV_JQ"') as $sa | @sh "R_WD=\(.workdir) I_ENVQ=\(.env | map("--env", .) | @sh)"
 		+ " R_SECARGV=\($sa | @sh)\nset -- " + (.cmd | @sh))'
@@ -282,6 +283,35 @@ run_check_hostname() {
 	[ ${#1} -le 64 ] || die "--hostname $1: at most 64 characters"
 }
 
+# run_log_opt KEY=VALUE: run --log-opt; only max-size (docker's json-file/local option).
+run_log_opt() {
+	one_line --log-opt "$1"
+	case $1 in
+	max-size=) die "--log-opt max-size=: invalid size (e.g. max-size=10m)" ;;
+	max-size=*) R_LOGMAX=${1#max-size=} ;;
+	*) die "--log-opt $1: not supported (only max-size=SIZE)" ;;
+	esac
+}
+
+# run_log_validate: LOG_MAX = the bytes the log may reach before ctr-shim rotates it to log.1
+# (--log-opt max-size, else CTR_LOG_MAX_SIZE, else 100m; 0: no cap). Dies before anything is made.
+run_log_validate() {
+	if [ -n "$R_LOGMAX" ]; then
+		_lso="--log-opt max-size=$R_LOGMAX" LOG_MAX=$R_LOGMAX
+	else
+		_lso="CTR_LOG_MAX_SIZE=${CTR_LOG_MAX_SIZE:-}" LOG_MAX=${CTR_LOG_MAX_SIZE:-100m}
+	fi
+	# the usual forms (100m, 64k, 0) without a fork of cg_bytes' awk, on every run's path
+	case $LOG_MAX in
+	[1-9] | [1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9] | 0) ;;
+	[1-9][kK] | [1-9][0-9][kK] | [1-9][0-9][0-9][kK] | [1-9][0-9][0-9][0-9][kK]) LOG_MAX=$((${LOG_MAX%?} * 1024)) ;;
+	[1-9][mM] | [1-9][0-9][mM] | [1-9][0-9][0-9][mM] | [1-9][0-9][0-9][0-9][mM]) LOG_MAX=$((${LOG_MAX%?} * 1048576)) ;;
+	*) LOG_MAX=$(cg_bytes "$_lso" "$LOG_MAX" 2>/dev/null) ||
+		die "$_lso: invalid size (a number with an optional b, k, m, g or t suffix, at most 8 PiB)" ;;
+	esac
+	export LOG_MAX # run's jq records it as .log.max_size
+}
+
 # check_workdir DIR: -w is an absolute path on one line (docker's rule, and no newline).
 check_workdir() {
 	one_line --workdir "$1"
@@ -293,10 +323,11 @@ check_workdir() {
 #HELP     -e|--env K=V|K   -w|--workdir DIR   --net bridge|none|host   -p [IP:]HPORT:CPORT[/udp]
 #HELP     -m|--memory SIZE   --memory-swap SIZE   --cpus N.N   --cpu-shares N   --pids-limit N   --init
 #HELP     --storage-opt size=SIZE   limit the data the container writes (btrfs quota; default CTR_STORAGE_SIZE)
+#HELP     --log-opt max-size=SIZE   rotate the log at SIZE, keep one old (default CTR_LOG_MAX_SIZE; 0: no cap)
 ctr_run() {
 	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
 	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENVL='' R_WD='' R_NET=bridge R_PORTS='' R_INIT='' I_ENVQ='' R_SECARGV=''
-	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE=''
+	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE='' R_LOGMAX=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -320,6 +351,7 @@ ctr_run() {
 		--pids-limit) need_arg "$@"; R_PIDS=$2; shift ;;
 		--storage-opt) need_arg "$@"; R_STORAGE="$R_STORAGE$2
 "; shift ;;
+		--log-opt) need_arg "$@"; run_log_opt "$2"; shift ;;
 		--) shift; break ;;
 		-*) sec_opt "$@" || die "run: unknown option $1 (see ctr.sh help)"; shift "$SEC_SHIFT"; continue ;;
 		*) break ;;
@@ -336,6 +368,7 @@ ctr_run() {
 	net_validate
 	sec_validate
 	storage_validate
+	run_log_validate
 	pool_ensure
 	_img=$(image_resolve "$1") || exit 125
 	shift
@@ -414,7 +447,7 @@ run_exec() {
 	set -- -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	[ -z "$R_T" ] || set -- -t "$@"
 	[ -z "$R_I" ] || set -- -i "$@"
-	set -- --log "$C/log" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
+	set -- --log "$C/log" --log-max-size "$LOG_MAX" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
 	if [ -n "$R_DETACH" ]; then
 		"$CTR_LIBEXEC/ctr-shim" -d --ready-fd 4 --attach-socket "$C/attach.sock" "$@" 2>"$C/shim.err" 7>&- ||
 			die "start: $(cat "$C/shim.err")"
@@ -569,8 +602,13 @@ ctr_logs() {
 	set --
 	case $(awk -W version 2>&1) in mawk*) set -- -W interactive ;; esac
 	[ -f "$_l" ] || : >"$_l"
+	# the shim rotates log to log.1 at --log-opt max-size: the older records first; -f follows
+	# the name log (tail -F) across rotations, until the shim exits
 	if [ -n "$_f" ] && [ -f "$CTR_ROOT/containers/$_id/shim.pid" ]; then
-		tail -n +1 -f --pid="$(cat "$CTR_ROOT/containers/$_id/shim.pid")" "$_l"
+		[ ! -f "$_l.1" ] || cat "$_l.1"
+		tail -n +1 -F --pid="$(cat "$CTR_ROOT/containers/$_id/shim.pid")" "$_l" 2>/dev/null
+	elif [ -f "$_l.1" ]; then
+		cat "$_l.1" "$_l"
 	else
 		cat "$_l"
 	fi | awk "$@" -v t="$_t" -v s="$_s" '
@@ -754,6 +792,7 @@ ctr_help() {
 Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CTR_SUBNET (10.99.0.0/16),
              CTR_PREFIX (ctr: names of netns, cgroups, iptables comments and the nft table),
              CTR_STORAGE_SIZE (run's default --storage-opt size; unset: no limit),
+             CTR_LOG_MAX_SIZE (100m: run's default --log-opt max-size; 0: no cap),
              CTR_MAX_LAYERS (128), CTR_MAX_IMAGE_SIZE (10G: unpacked, per image) for pull and load
 Exit status: the container command's status (128+N if killed by signal N); 125 ctr's own error;
              126 the command cannot be executed; 127 the command was not found.

@@ -3,7 +3,7 @@
  *
  * Usage:
  *   ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]
- *            --log FILE --exit-file FILE prog...
+ *            [--log-max-size BYTES] --log FILE --exit-file FILE prog...
  *
  * ctr-shim sits between ctr.sh and nsenter-chroot (docs/design.md, "Process
  * tree"). It forks PROG with argv untouched (execvp, no shell) and stays until
@@ -25,6 +25,11 @@
  *   --log FILE            append CRI records, one per line:
  *                         `<RFC3339Nano UTC> <stdout|stderr> <F|P> <text>`
  *                         (P: a part of a line, cut at 16 KiB or at EOF)
+ *   --log-max-size BYTES  (0: no cap, the default) before a record would take
+ *                         a regular FILE past BYTES, rename FILE to FILE.1
+ *                         (replacing it) and start a new FILE: at most about
+ *                         2 x BYTES on disk. A failed rotation is warned
+ *                         about once on stderr; logging carries on in FILE
  *   --exit-file FILE      when PROG ends: `<code> <unix-time>\n`, written to
  *                         FILE.tmp then renamed; code = status or 128+signal
  *   --shim-pid-file FILE  the shim's own pid (after -d: the daemon's)
@@ -69,7 +74,8 @@
  *   executed / not found (also recorded in --exit-file).
  * Steps, in order:
  *   1. parse argv; make sure fds 0-2 are open
- *   2. open the log and the exit file's directory
+ *   2. open the log (--log-max-size: and its directory) and the exit file's
+ *      directory
  *   3. -d: fork, the caller waits for the "started" byte; setsid
  *   4. write --shim-pid-file; block the handled signals, set them to SIG_DFL,
  *      read them from a signalfd
@@ -88,16 +94,18 @@
 #include "lib/opt.h"
 #include "lib/shim.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { OPT_LOG = 256, OPT_EXIT, OPT_PID, OPT_SOCK, OPT_READY, OPT_HELP };
+enum { OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_PID, OPT_SOCK, OPT_READY, OPT_HELP };
 
 static const struct ctr_opt options[] = {
 	{ "detach", 'd', NULL, "run in the background once PROG is exec'd" },
 	{ "interactive", 'i', NULL, "PROG reads input (stdin, or the attach client)" },
 	{ "tty", 't', NULL, "relay the pty PROG sends on fd 3" },
 	{ "log", OPT_LOG, "FILE", "append CRI records of PROG's output" },
+	{ "log-max-size", OPT_LOG_MAX, "BYTES", "rotate FILE to FILE.1 at BYTES (0: never)" },
 	{ "exit-file", OPT_EXIT, "FILE", "write `<code> <unix-time>` when PROG ends" },
 	{ "shim-pid-file", OPT_PID, "FILE", "write the shim's own pid" },
 	{ "attach-socket", OPT_SOCK, "PATH", "(-d) listen for ctr-attach on PATH" },
@@ -109,7 +117,7 @@ static const struct ctr_opt options[] = {
 static void usage(void)
 {
 	fputs("Usage: ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]\n"
-	      "                [--ready-fd N] --log FILE --exit-file FILE prog...\n"
+	      "                [--ready-fd N] [--log-max-size BYTES] --log FILE --exit-file FILE prog...\n"
 	      "options:\n", stdout);
 	ctr_opt_usage(stdout, options);
 }
@@ -129,6 +137,10 @@ static void set_opt(int c, const char *arg)
 	case 'i': shim_opt.interactive = 1; break;
 	case 't': shim_opt.tty = 1; break;
 	case OPT_LOG: shim_opt.log = arg; break;
+	case OPT_LOG_MAX:
+		if (!parse_ulong(arg, ULONG_MAX, &shim_opt.log_max, NULL))
+			usage_error("--log-max-size: a number of bytes");
+		break;
 	case OPT_EXIT: shim_opt.exit_file = arg; break;
 	case OPT_PID: shim_opt.pid_file = arg; break;
 	case OPT_SOCK: shim_opt.sock = arg; break;

@@ -139,8 +139,9 @@ listening() {
 	run busybox ping -c 10 -i 0.2 -W 1 "$ipb"
 	assert_line --partial "10 packets transmitted, 10 packets received"
 	[ "$(in_echos "$b")" -eq 10 ]
-	# what the bridge sent to A's port: a few broadcasts at most, none of the 10 pings
-	[ $(($(tx "$a") - txa)) -lt 5 ] || fail "A's port got $(($(tx "$a") - txa)) frames"
+	# what the bridge sent to A's port: a few broadcasts (ARP, more under load), not the 10 pings
+	# (stolen, they would all go there: 10 frames and more)
+	[ $(($(tx "$a") - txa)) -lt 10 ] || fail "A's port got $(($(tx "$a") - txa)) frames"
 	run bridge fdb show br "$CTR_BRIDGE"
 	refute_line --partial "$macb dev v$a "
 	ctr rm -f "$a" "$b"

@@ -2,17 +2,23 @@
  * one write() so records never interleave:
  * `<RFC3339Nano UTC> <stdout|stderr> <F|P> <text>` (P: a part of a line, cut
  * at LINE_CAP or at EOF). Entry points: log_open (before PROG starts: dies),
- * log_lines (a stream's complete lines), log_record. A failed write is
- * warned about once; the shim carries on.
+ * log_lines (a stream's complete lines), log_record. With --log-max-size a
+ * record that would take the log past the cap first rotates it: log -> log.1
+ * (the older log.1 replaced), a new log. A failed write or rotation is warned
+ * about once; the shim carries on (it never dies or blocks over its log).
  */
 #include "shim.h"
 #include "error.h"
 #include "fdio.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* RFC 3339 UTC time with nanoseconds, as CRI logs have it. */
 size_t log_timestamp(char *buf, size_t cap)
@@ -29,6 +35,36 @@ size_t log_timestamp(char *buf, size_t cap)
 	return n;
 }
 
+/* Rename log to log.1 (replacing it) in the log's directory and open a new
+ * log. On a failure the old log stays (renamed back if need be) and takes
+ * the records; the next try is a cap's worth of bytes later. */
+static void log_rotate(void)
+{
+	char old[NAME_MAX + 3];
+	int fd = -1, err;
+	snprintf(old, sizeof(old), "%s.1", shim.log_base);
+	shim.log_size = 0;
+	if (renameat(shim.log_dir, shim.log_base, shim.log_dir, old) < 0)
+		goto fail;
+	fd = openat(shim.log_dir, shim.log_base, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		err = errno;
+		(void)renameat(shim.log_dir, old, shim.log_dir, shim.log_base);
+		errno = err;
+		goto fail;
+	}
+	if (close(shim.log_fd) < 0 && !shim.log_failed) {
+		warn_errno("close %s", old);
+		shim.log_failed = 1;
+	}
+	shim.log_fd = fd;
+	return;
+fail:
+	if (!shim.log_rotate_failed)
+		warn_errno("rotate %s", shim_opt.log);
+	shim.log_rotate_failed = 1;
+}
+
 /* Append one record with a single write(), so records never interleave. */
 void log_record(const char *stream, char tag, const char *text, size_t len)
 {
@@ -38,10 +74,13 @@ void log_record(const char *stream, char tag, const char *text, size_t len)
 	memcpy(rec + n, text, len);
 	n += len;
 	rec[n++] = '\n';
+	if (shim.log_dir >= 0 && shim.log_size > 0 && shim.log_size + n > shim_opt.log_max)
+		log_rotate();
 	if (write_all(shim.log_fd, rec, n) < 0 && !shim.log_failed) {
 		warn_errno("write %s", shim_opt.log);
 		shim.log_failed = 1;
 	}
+	shim.log_size += n;
 }
 
 /* Log every complete line held in s; cut a line that fills the buffer. */
@@ -61,10 +100,26 @@ void log_lines(struct stream *s)
 	}
 }
 
+/* --log-max-size: rotation needs the log's directory (renamed within it,
+ * whatever the cwd) and its size; only a regular file is rotated. */
+static void log_cap_setup(void)
+{
+	struct stat st;
+	if (shim_opt.log_max == 0)
+		return;
+	if (fstat(shim.log_fd, &st) < 0)
+		die_errno("stat %s", shim_opt.log);
+	if (!S_ISREG(st.st_mode))
+		return;
+	shim.log_dir = parent_dir(shim_opt.log, &shim.log_base);
+	shim.log_size = (unsigned long)st.st_size;
+}
+
 void log_open(void)
 {
 	shim.log_fd = open(shim_opt.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (shim.log_fd < 0)
 		die_errno("open %s", shim_opt.log);
+	log_cap_setup();
 }
 

@@ -23,7 +23,7 @@
 
 struct shim_opts shim_opt = { .ready_fd = -1 };
 struct shim_state shim = {
-	.log_fd = -1, .exit_dir = -1, .sock_dir = -1, .ready_fd = -1, .prog_ready = -1,
+	.log_fd = -1, .log_dir = -1, .exit_dir = -1, .sock_dir = -1, .ready_fd = -1, .prog_ready = -1,
 	.sig_fd = -1, .console = -1, .master = -1, .raw = { .fd = -1 },
 	.term_fd = -1, .in_src = -1, .in_dst = -1, .listen_fd = -1,
 	.client = -1,

@@ -41,11 +41,16 @@ struct shim_opts {
 	int detach, interactive, tty;
 	int ready_fd;               /* --ready-fd N, -1 none */
 	const char *log, *exit_file, *pid_file, *sock;
+	unsigned long log_max;      /* --log-max-size: bytes, 0 no cap */
 	char **argv;
 };
 
 struct shim_state {
 	int log_fd, log_failed;
+	int log_dir;                /* --log-max-size: the log's directory, -1 none */
+	const char *log_base;
+	unsigned long log_size;     /* bytes in the log (for --log-max-size) */
+	int log_rotate_failed;
 	int exit_dir;               /* the exit file's directory (dirfd) */
 	const char *exit_base;
 	int sock_dir;
