@@ -20,7 +20,14 @@ setup() {
 }
 
 teardown() {
-	local r
+	local r e=$BATS_TEST_TMPDIR/e
+	# e: made no kernel object, and may own the prefix ctr: only its pool and registry entries
+	if [ -e "$e" ]; then
+		for r in /run/ctr/roots/*; do
+			[ "$(cat "$r" 2>/dev/null)" != "$(realpath -m "$e")" ] || rm -f "$r"
+		done
+		! mountpoint -q "$e" || umount "$e" || umount -l "$e"
+	fi
 	for r in a b c d; do
 		[ -e "$BATS_TEST_TMPDIR/$r" ] || continue
 		(
@@ -171,4 +178,24 @@ every_verb_spares() {
 	run ip netns list
 	refute_output --partial "$PB-"
 	A rm -f "$id"
+}
+
+@test "roots: a root made by an older ctr (containers, no record) keeps its objects' names" {
+	local re=$BATS_TEST_TMPDIR/e pe=ctrt${CTR_BRIDGE#ctb}e
+	E() { CTR_ROOT=$re CTR_POOL=$re.pool "$CTR" "$@"; }
+	CTR_PREFIX=$pe E images >/dev/null
+	[ -d "$re/containers" ]
+	# an older ctr run with CTR_PREFIX: the one it is given
+	rm "$re/prefix" "/run/ctr/roots/$pe"
+	CTR_PREFIX=$pe E ps >/dev/null
+	assert_equal "$(cat "$re/prefix")" "$pe"
+	# an older ctr without: its objects are named ctr (unless a root here owns ctr already)
+	rm "$re/prefix" "/run/ctr/roots/$pe"
+	if [ -e /run/ctr/roots/ctr ] && [ -e "$(cat /run/ctr/roots/ctr)/prefix" ]; then
+		skip "a state root of this host owns the prefix ctr"
+	fi
+	E ps >/dev/null
+	assert_equal "$(cat "$re/prefix")" ctr
+	assert_equal "$(cat /run/ctr/roots/ctr)" "$(realpath "$re")"
+	rm "/run/ctr/roots/ctr"
 }
