@@ -577,7 +577,8 @@ ctr_ps() {
 			continue
 		fi
 		case $ST in
-		running) _s="Up $(ago $((_now - $(stat -c %Y "$CTR_ROOT/containers/$_id/pid"))))" ;;
+		running) _s="Up $(ago $((_now - $(stat -c %Y "$CTR_ROOT/containers/$_id/pid"))))"
+			! cg_frozen "$_id" || _s="$_s (Paused)" ;;
 		exited) _s="Exited ($ST_CODE) $(ago $((_now - ${ST_FINISHED:-$_now}))) ago" ;;
 		*) _s=Created ;;
 		esac
@@ -595,6 +596,7 @@ ctr_inspect() {
 	pool_ensure
 	_id=$(ctr_resolve "$1") || exit 125
 	ctr_state "$_id"
+	[ "$ST" != running ] || ! cg_frozen "$_id" || ST=paused
 	_oom=$(cg_oom_killed "$_id")
 	jq --arg st "$ST" --arg pid "${ST_PID:-0}" --arg code "${ST_CODE:-}" --arg fin "${ST_FINISHED:-}" \
 		--argjson oom "${_oom:-false}" --argjson net "$(net_inspect "$_id")" \
@@ -659,6 +661,7 @@ ctr_stop() {
 container_stop() {
 	ctr_state "$1"
 	[ "$ST" = running ] || return 0
+	! cg_frozen "$1" || cg_freeze "$1" 0 # paused: thawed first, so that it can act on SIGTERM
 	kill -TERM "$ST_PID" 2>/dev/null
 	stop_wait "$1" $(($2 * 50)) && return 0
 	kill -KILL "$ST_PID" 2>/dev/null
@@ -797,6 +800,261 @@ ctr_attach() {
 	exec "$CTR_LIBEXEC/ctr-attach" "$CTR_ROOT/containers/$_id/attach.sock"
 }
 
+# ---------------------------------------------------------------- docker's other verbs
+
+# sig_num SIG: SIG_NUM = the number of a signal given as docker takes it: a number (1 to 64), or a
+# name with or without SIG, any case (kill, SIGKILL, RTMIN+2). The shell's own list: no kill(1).
+sig_num() {
+	SIG_NUM=''
+	case $1 in [1-9] | [1-5][0-9] | 6[0-4]) SIG_NUM=$1; return 0 ;; esac
+	_sn=$(printf '%s' "$1" | tr '[:lower:]' '[:upper:]')
+	_sn=${_sn#SIG} _sk=0
+	case $_sn in '' | *[!A-Z0-9+-]* | [0-9]*) die "kill: invalid signal: $1" ;; esac
+	for _sw in $(kill -l); do
+		[ "$_sw" != "$_sn" ] || { SIG_NUM=$_sk; break; }
+		_sk=$((_sk + 1))
+	done
+	[ -n "$SIG_NUM" ] && [ "$SIG_NUM" -ge 1 ] || die "kill: invalid signal: $1"
+}
+
+#HELP kill [-s SIG] CONTAINER...    send a signal (name or number; default KILL) to each container's PID 1
+ctr_kill() {
+	_sig=KILL
+	case ${1:-} in
+	-s | --signal) need_arg "$@"; _sig=$2; shift 2 ;;
+	--signal=*) _sig=${1#*=}; shift ;;
+	-s?*) _sig=${1#-s}; shift ;;
+	--) shift ;;
+	-?*) die "kill: unknown option $1" ;;
+	esac
+	[ $# -ge 1 ] || die "usage: ctr.sh kill [-s SIG] CONTAINER..."
+	sig_num "$_sig"
+	pool_ensure
+	_rc=0
+	for _c; do
+		_id=$( (ctr_resolve "$_c") ) || { _rc=125; continue; }
+		ctr_state "$_id"
+		if [ "$ST" != running ] || ! kill -s "$SIG_NUM" "$ST_PID" 2>/dev/null; then
+			printf 'ctr: container %s: is not running\n' "$_c" >&2
+			_rc=125
+			continue
+		fi
+		# a frozen process dies of SIGKILL only once thawed (docker, too, unpauses after a KILL)
+		[ "$SIG_NUM" != 9 ] || ! cg_frozen "$_id" || cg_freeze "$_id" 0
+		printf '%s\n' "$_c"
+	done
+	return "$_rc"
+}
+
+#HELP wait CONTAINER...             block until each container stops, then print its exit code
+ctr_wait() {
+	[ $# -ge 1 ] || die "usage: ctr.sh wait CONTAINER..."
+	pool_ensure
+	_rc=0
+	for _c; do
+		_id=$( (ctr_resolve "$_c") ) || { _rc=125; continue; }
+		ctr_state "$_id"
+		if [ "$ST" = running ]; then
+			# tail sleeps in the kernel and checks the pid every 0.1 s: no process per tick
+			tail -s 0.1 --pid="$ST_PID" -f /dev/null
+			ST_PID='' # gone: stop_wait waits (up to 1 s) for the shim to write the exit file
+			[ ! -d "$CTR_ROOT/containers/$_id" ] || stop_wait "$_id" 50
+			ctr_state "$_id"
+		fi
+		[ -d "$CTR_ROOT/containers/$_id" ] || { printf 'ctr: container %s: removed before its exit code was read\n' "$_c" >&2; _rc=125; continue; }
+		printf '%s\n' "${ST_CODE:-0}"
+	done
+	return "$_rc"
+}
+
+#HELP pause CONTAINER...            freeze every process of each container (cgroup freezer)
+ctr_pause() {
+	[ $# -ge 1 ] || die "usage: ctr.sh pause CONTAINER..."
+	pause_each 1 "$@"
+}
+
+#HELP unpause CONTAINER...          thaw each paused container
+ctr_unpause() {
+	[ $# -ge 1 ] || die "usage: ctr.sh unpause CONTAINER..."
+	pause_each 0 "$@"
+}
+
+# pause_each 1|0 CONTAINER...: freeze (1) or thaw (0) each running container, as docker: an error
+# for one that is not running, already paused (pause) or not paused (unpause); the others go on.
+pause_each() {
+	_fz=$1
+	shift
+	pool_ensure
+	_rc=0
+	for _c; do
+		_id=$( (ctr_resolve "$_c") ) || { _rc=125; continue; }
+		ctr_state "$_id"
+		_why=''
+		if [ "$ST" != running ]; then _why='is not running'
+		elif cg_frozen "$_id"; then [ "$_fz" = 0 ] || _why='is already paused'
+		elif [ "$_fz" = 0 ]; then _why='is not paused'
+		fi
+		[ -z "$_why" ] && cg_freeze "$_id" "$_fz" || {
+			[ -n "$_why" ] || { _why='cannot freeze'; [ "$_fz" = 1 ] || _why='cannot thaw'; }
+			printf 'ctr: container %s: %s\n' "$_c" "$_why" >&2
+			_rc=125
+			continue
+		}
+		printf '%s\n' "$_c"
+	done
+	return "$_rc"
+}
+
+#HELP top CONTAINER [ps OPTIONS]     the container's processes as the host's ps shows them (default -ef)
+ctr_top() {
+	[ $# -ge 1 ] || die "usage: ctr.sh top CONTAINER [ps OPTIONS]"
+	pool_ensure
+	_id=$(ctr_resolve "$1") || exit 125
+	ctr_state "$_id"
+	[ "$ST" = running ] || die "container $1: is not running"
+	shift
+	[ $# -gt 0 ] || set -- -ef
+	cg_dirs "$_id"
+	_tp=''
+	for _cg in $CG_DIRS; do [ -n "$_tp" ] || _tp=$_cg/cgroup.procs; done
+	[ -f "$_tp" ] || die "container $_id: no cgroup"
+	# as docker: the host's ps with the caller's options, its rows kept when the PID column names
+	# a process of the container's cgroup (read by awk as a file: the pids never become a list)
+	_to=$(ps "$@") || die "top: ps $*: failed"
+	printf '%s\n' "$_to" | awk 'NR == FNR { p[$1]; next }
+		FNR == 1 { for (i = 1; i <= NF; i++) if ($i == "PID") c = i
+			if (!c) { print "ctr: top: no PID column in the output of ps" > "/dev/stderr"; exit 125 }
+			print; next }
+		$c in p' "$_tp" -
+}
+
+#HELP port CONTAINER [PORT[/PROTO]]  the published ports of a running container (80/tcp -> 0.0.0.0:8080)
+ctr_port() {
+	[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: ctr.sh port CONTAINER [PRIVATE_PORT[/PROTO]]"
+	_want=''
+	if [ $# -eq 2 ]; then
+		_pr=tcp
+		case $2 in */*) _pr=${2##*/} ;; esac
+		case $_pr in tcp | udp) ;; *) die "port $2: protocol must be tcp or udp" ;; esac
+		case ${2%/*} in [1-9] | [1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9] | [1-9][0-9][0-9][0-9][0-9]) ;;
+		*) die "port $2: a port is a number from 1 to 65535" ;; esac
+		[ "${2%/*}" -le 65535 ] || die "port $2: a port is a number from 1 to 65535"
+		_want=${2%/*}/$_pr
+	fi
+	pool_ensure
+	_id=$(ctr_resolve "$1") || exit 125
+	ctr_state "$_id"
+	_n=0 NETC_PORTS=''
+	# as docker, only a running container has ports (a stopped one's are released)
+	[ "$ST" != running ] || net_read "$_id"
+	while read -r _pr _hip _hp _cp; do
+		[ -n "$_pr" ] || continue
+		if [ -z "$_want" ]; then printf '%s/%s -> %s:%s\n' "$_cp" "$_pr" "$_hip" "$_hp"
+		elif [ "$_want" = "$_cp/$_pr" ]; then printf '%s:%s\n' "$_hip" "$_hp"
+		else continue
+		fi
+		_n=$((_n + 1))
+	done <<EOT
+$NETC_PORTS
+EOT
+	[ -z "$_want" ] || [ "$_n" -gt 0 ] || die "container $1: no public port '$_want' published"
+}
+
+#HELP rename CONTAINER NEW_NAME      give a container another name
+ctr_rename() {
+	[ $# -eq 2 ] || die "usage: ctr.sh rename CONTAINER NEW_NAME"
+	run_check_name "$2"
+	pool_ensure
+	lock
+	_id=$(ctr_resolve "$1") || exit 125
+	_cd=$CTR_ROOT/containers/$_id _old=''
+	[ ! -f "$_cd/name" ] || read -r _old <"$_cd/name"
+	[ "$_old" != "$2" ] || die "container $1: is already named $2"
+	# under the lock, in an order that a crash leaves resolvable: the new name's record first
+	(set -C && printf '%s\n' "$_id" >"$CTR_ROOT/names/$2") 2>/dev/null ||
+		die "name $2: already in use by container $(cat "$CTR_ROOT/names/$2" 2>/dev/null)"
+	if ! jq -c --arg n "$2" '.name = $n' "$_cd/config.json" >"$_cd/config.json.tmp" 2>/dev/null ||
+		! printf '%s\n' "$2" 2>/dev/null >"$_cd/name.tmp" ||
+		! mv "$_cd/config.json.tmp" "$_cd/config.json"; then
+		rm -f "$_cd/config.json.tmp" "$_cd/name.tmp" "$CTR_ROOT/names/$2"
+		die "container $1: cannot rename (is the pool full?)"
+	fi
+	mv "$_cd/name.tmp" "$_cd/name" || die "$_cd/name: cannot write"
+	_cr=''
+	! valid_name "$_old" || read -r _cr 2>/dev/null <"$CTR_ROOT/names/$_old"
+	[ "$_cr" != "$_id" ] || rm -f "$CTR_ROOT/names/$_old"
+	unlock
+}
+
+# hsize BYTES: HSIZE = BYTES in docker's units, one decimal (1.5GiB). No fork.
+hsize() {
+	_hb=$1 _hu=B _ht=0
+	for _hn in KiB MiB GiB TiB PiB; do
+		[ "$_hb" -ge 1024 ] || break
+		_ht=$(((_hb % 1024) * 10 / 1024)) _hb=$((_hb / 1024)) _hu=$_hn
+	done
+	HSIZE=$_hb.$_ht$_hu
+}
+
+# cg_version: CGV = "2" or "1 (hybrid)" or "1" (cg_detect's mode).
+cg_version() {
+	cg_detect
+	case $CG_MODE in v2) CGV=2 ;; hybrid) CGV='1 (hybrid: v2 mounted, controllers on v1)' ;; *) CGV=1 ;; esac
+}
+
+#HELP version                        ctr's version, the kernel, cgroup version and storage driver
+ctr_version() {
+	[ $# -eq 0 ] || die "usage: ctr.sh version"
+	cg_version
+	_arch=$(uname -m)
+	case $_arch in x86_64) _arch=amd64 ;; aarch64) _arch=arm64 ;; esac
+	_kv=''
+	read -r _kv </proc/sys/kernel/osrelease
+	printf 'Version:         %s\nOS/Arch:         linux/%s\nKernel Version:  %s\n' "$CTR_VERSION" "$_arch" "$_kv"
+	printf 'Cgroup Version:  %s\nStorage Driver:  btrfs\n' "$CGV"
+}
+
+#HELP info                           containers, images, storage pool, cgroups, network and security of this root
+ctr_info() {
+	[ $# -eq 0 ] || die "usage: ctr.sh info"
+	pool_ensure
+	cg_version
+	_run=0 _pau=0 _sto=0 _img=0
+	for _d in "$CTR_ROOT"/containers/*/config.json; do
+		[ -f "$_d" ] || continue
+		_d=${_d%/config.json}
+		ctr_state "${_d##*/}"
+		if [ "$ST" != running ]; then _sto=$((_sto + 1))
+		elif cg_frozen "${_d##*/}"; then _pau=$((_pau + 1))
+		else _run=$((_run + 1))
+		fi
+	done
+	for _d in "$CTR_ROOT"/images/*/; do
+		_d=${_d%/}
+		! valid_id "${_d##*/}" || _img=$((_img + 1))
+	done
+	printf 'Containers: %s\n Running: %s\n Paused: %s\n Stopped: %s\nImages: %s\n' \
+		$((_run + _pau + _sto)) "$_run" "$_pau" "$_sto" "$_img"
+	# shellcheck disable=SC2046 # block size, blocks, free blocks
+	set -- $(stat -f -c '%S %b %f' "$CTR_ROOT")
+	hsize $(($1 * $2))
+	_size=$HSIZE
+	hsize $(($1 * ($2 - $3)))
+	_pool=$CTR_POOL
+	[ -f "$CTR_POOL" ] || _pool="(a btrfs file system mounted on $CTR_ROOT)"
+	printf 'Storage Driver: btrfs\n Root Dir: %s\n Pool: %s\n Pool Size: %s\n Pool Used: %s\n' \
+		"$CTR_ROOT" "$_pool" "$_size" "$HSIZE"
+	printf 'Cgroup Driver: cgroupfs\nCgroup Version: %s\n' "$CGV"
+	printf 'Network:\n Bridge: %s\n Subnet: %s\nPrefix: %s\nSecurity Options:\n' "$CTR_BRIDGE" "$CTR_SUBNET" "$CTR_PREFIX"
+	grep -qs '^Seccomp:' /proc/self/status && printf ' seccomp\n  Profile: builtin\n'
+	_un=0
+	read -r _un 2>/dev/null </proc/sys/user/max_user_namespaces
+	[ "${_un:-0}" -eq 0 ] || printf ' userns (run --userns: an id range of its own)\n'
+	_kv=''
+	read -r _kv </proc/sys/kernel/osrelease
+	printf 'Kernel Version: %s\nCPUs: %s\n' "$_kv" "$(nproc)"
+}
+
 #HELP help                         this text
 ctr_help() {
 	printf 'Usage: ctr.sh COMMAND [ARGS...]\n\nCommands:\n'
@@ -826,10 +1084,12 @@ main() {
 	_verb=$1
 	shift
 	case $_verb in
-	--version | version) printf 'ctr %s\n' "$CTR_VERSION" ;;
+	--version) printf 'ctr %s\n' "$CTR_VERSION" ;;
+	version) ctr_version "$@" ;;
 	-h | --help | help) ctr_help ;;
 	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
-		pull | login | commit | tag | save | load | exec | attach | demo)
+		pull | login | commit | tag | save | load | exec | attach | demo | \
+		kill | wait | pause | unpause | top | port | rename | info)
 		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
 		check_env
 		# shellcheck source=/dev/null

@@ -2,7 +2,7 @@
 # cgroup.sh - resource limits and accounting through cgroups (v1, hybrid, v2). Sourced by ctr.sh.
 #
 # Each container gets the group /$CTR_PREFIX/<cid> in every controller ctr uses (memory, cpu, cpuacct,
-# pids), made with cgroup-tools (cgcreate, cgset, cgdelete). cg_detect is the ONLY place that knows
+# pids, freezer), made with cgroup-tools (cgcreate, cgset, cgdelete). cg_detect is the ONLY place that knows
 # which cgroup version holds which controller; everything else asks cg_path.
 #
 # Interface used by ctr.sh (R_* are run's options):
@@ -11,10 +11,12 @@
 #   cg_dirs CID        set CG_DIRS for an existing container (for exec)
 #   cg_teardown CID    kill what is left in the group, remove it from every controller (idempotent)
 #   cg_oom_killed CID  print true when the kernel's OOM killer killed a process of the container
+#   cg_freeze CID 1|0  freeze (pause) or thaw (unpause) the container's processes
+#   cg_frozen CID      true when the container is frozen (paused)
 #   cg_cleanup         remove groups of $CTR_PREFIX whose container no longer exists
 #   ctr_stats          the `stats` verb
 
-CG_CONTROLLERS='memory cpu cpuacct pids'
+CG_CONTROLLERS='memory cpu cpuacct pids freezer' # freezer last: cg_v2_has reads the others'
 CG_PERIOD=100000        # CFS period in microseconds, as docker: --cpus N.N becomes a quota of N.N periods
 CG_MEM_MIN=6291456      # docker's minimum memory limit (6 MiB): below it a container cannot even start
 CG_MEM_MAX=9007199254740992 # 8 PiB (2^53): anything above is a typo, not a limit
@@ -32,6 +34,7 @@ cg_detect() {
 	[ -z "${CG_MODE:-}" ] || return 0
 	# shellcheck disable=SC2034 # all are read as CG_$c / CGV_$c (eval) by the functions below
 	CG_memory='' CG_cpu='' CG_cpuacct='' CG_pids='' CGV_memory='' CGV_cpu='' CGV_cpuacct='' CGV_pids=''
+	CG_freezer='' CGV_freezer=''
 	CG_DEVICES='' _cgm_devices=''
 	# One pass over the mount table (it holds a line per named netns: thousands on a busy host).
 	# It prints CG_UNIFIED=... and CG_<c>=... for the first cgroup2 mount and the v1 mount of each
@@ -71,9 +74,15 @@ cg_detect() {
 }
 
 # cg_v2_has CONTROLLER: the cgroup2 root offers it. v2 has no cpuacct: cpu.stat in the cpu group counts.
+# v2's freezer is no controller but cgroup.freeze in every group: there when another controller
+# puts the container's group on cgroup2 (pure v2; on hybrid only the v1 freezer is used).
 cg_v2_has() {
 	if [ "$1" = cpuacct ]; then
 		[ "$CGV_cpu" = 2 ] && [ -n "$CG_cpu" ]
+		return
+	fi
+	if [ "$1" = freezer ]; then
+		{ [ "$CGV_memory" = 2 ] && [ -n "$CG_memory" ]; } || { [ "$CGV_pids" = 2 ] && [ -n "$CG_pids" ]; }
 		return
 	fi
 	read -r _cgl <"$CG_UNIFIED/cgroup.controllers" 2>/dev/null || return 1
@@ -235,6 +244,7 @@ cg_setup() {
 		eval "_cgm=\$CG_$_cgc _cgv=\$CGV_$_cgc"
 		[ -n "$_cgm" ] || continue
 		[ "$_cgv" = 2 ] && [ "$_cgc" = cpuacct ] && continue # v2 has no cpuacct: cpu counts
+		[ "$_cgv" = 2 ] && [ "$_cgc" = freezer ] && continue # v2: cgroup.freeze in the group made for the others
 		_cgctrls="$_cgctrls${_cgctrls:+,}$_cgc"
 	done
 	[ -n "$_cgctrls" ] || die "cgroup: no memory, cpu or pids controller on this host (cgroup $CG_MODE)"
@@ -351,6 +361,7 @@ cg_teardown() {
 	cg_detect
 	_cggd=$(cg_groupdirs "$1")
 	[ -n "$_cggd" ] || return 0
+	cg_freeze "$1" 0 2>/dev/null # a frozen (paused) process cannot die: thaw first
 	printf '%s\n' "$_cggd" | while read -r _cgc _cgp; do
 		[ -d "$_cgp" ] || continue
 		cg_kill "$_cgp" || { printf 'ctr: cgroup: cannot kill the processes of %s\n' "$_cgp" >&2; exit 1; }
@@ -367,6 +378,46 @@ cg_oom_killed() {
 	if [ "$CGV_memory" = 1 ]; then _cgf=memory.oom_control; else _cgf=memory.events; fi
 	_cgk=$(cg_read memory "$1" "$_cgf" | awk '$1 == "oom_kill" { print $2 }')
 	[ "${_cgk:-0}" -gt 0 ] && echo true || echo false
+}
+
+# cg_freeze CID 1|0: freeze or thaw the container's group (v1 freezer.state FROZEN/THAWED, v2
+# cgroup.freeze 1/0) and wait until the kernel says it is done (FREEZING, or frozen 0, while busy).
+cg_freeze() {
+	cg_detect
+	[ -n "$CG_freezer" ] || { printf 'ctr: cgroup: no freezer on this host (cgroup %s)\n' "$CG_MODE" >&2; return 1; }
+	_cgd=$(cg_path freezer "$1")
+	_cgw=THAWED
+	[ "$2" = 0 ] || _cgw=FROZEN
+	if [ "$CGV_freezer" = 1 ]; then
+		[ -f "$_cgd/freezer.state" ] && printf '%s\n' "$_cgw" >"$_cgd/freezer.state" || return 1
+	else
+		[ -f "$_cgd/cgroup.freeze" ] && printf '%s\n' "$2" >"$_cgd/cgroup.freeze" || return 1
+	fi
+	_cgn=100
+	while [ "$_cgn" -gt 0 ]; do
+		if [ "$2" = 1 ]; then cg_frozen "$1" && return 0; else ! cg_frozen "$1" && return 0; fi
+		sleep 0.05
+		_cgn=$((_cgn - 1))
+	done
+	printf 'ctr: cgroup: %s: the freezer did not settle\n' "$_cgd" >&2
+	return 1
+}
+
+# cg_frozen CID: the container's group is frozen, wholly (v1 FROZEN, v2 "frozen 1"). No fork.
+cg_frozen() {
+	cg_detect
+	[ -n "$CG_freezer" ] || return 1
+	_cgd=$CG_freezer/$CTR_PREFIX/$1
+	if [ "$CGV_freezer" = 1 ]; then
+		_cgl=''
+		read -r _cgl 2>/dev/null <"$_cgd/freezer.state"
+		[ "$_cgl" = FROZEN ]
+		return
+	fi
+	while read -r _cgk _cgl; do
+		[ "$_cgk" != frozen ] || { [ "$_cgl" = 1 ]; return; }
+	done 2>/dev/null <"$_cgd/cgroup.events"
+	return 1
 }
 
 # cg_cpu_ns CID: CPU time used by the container's group, in nanoseconds.
