@@ -817,7 +817,7 @@ sig_num() {
 	[ -n "$SIG_NUM" ] && [ "$SIG_NUM" -ge 1 ] || die "kill: invalid signal: $1"
 }
 
-#HELP kill [-s SIG] CONTAINER...    send a signal (name or number; default KILL) to each container's PID 1
+#HELP kill [-s SIG] CONTAINER...   send a signal (name or number; default KILL) to each container's PID 1
 ctr_kill() {
 	_sig=KILL
 	case ${1:-} in
@@ -846,7 +846,7 @@ ctr_kill() {
 	return "$_rc"
 }
 
-#HELP wait CONTAINER...             block until each container stops, then print its exit code
+#HELP wait CONTAINER...            block until each container stops, then print its exit code
 ctr_wait() {
 	[ $# -ge 1 ] || die "usage: ctr.sh wait CONTAINER..."
 	pool_ensure
@@ -867,13 +867,13 @@ ctr_wait() {
 	return "$_rc"
 }
 
-#HELP pause CONTAINER...            freeze every process of each container (cgroup freezer)
+#HELP pause CONTAINER...           freeze every process of each container (cgroup freezer)
 ctr_pause() {
 	[ $# -ge 1 ] || die "usage: ctr.sh pause CONTAINER..."
 	pause_each 1 "$@"
 }
 
-#HELP unpause CONTAINER...          thaw each paused container
+#HELP unpause CONTAINER...         thaw each paused container
 ctr_unpause() {
 	[ $# -ge 1 ] || die "usage: ctr.sh unpause CONTAINER..."
 	pause_each 0 "$@"
@@ -905,7 +905,7 @@ pause_each() {
 	return "$_rc"
 }
 
-#HELP top CONTAINER [ps OPTIONS]     the container's processes as the host's ps shows them (default -ef)
+#HELP top CONTAINER [ps OPTIONS]   the container's processes as the host's ps shows them (default -ef)
 ctr_top() {
 	[ $# -ge 1 ] || die "usage: ctr.sh top CONTAINER [ps OPTIONS]"
 	pool_ensure
@@ -928,7 +928,7 @@ ctr_top() {
 		$c in p' "$_tp" -
 }
 
-#HELP port CONTAINER [PORT[/PROTO]]  the published ports of a running container (80/tcp -> 0.0.0.0:8080)
+#HELP port CONTAINER [PORT[/PROTO]]   the published ports of a running container (80/tcp -> 0.0.0.0:8080)
 ctr_port() {
 	[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: ctr.sh port CONTAINER [PRIVATE_PORT[/PROTO]]"
 	_want=''
@@ -960,7 +960,7 @@ EOT
 	[ -z "$_want" ] || [ "$_n" -gt 0 ] || die "container $1: no public port '$_want' published"
 }
 
-#HELP rename CONTAINER NEW_NAME      give a container another name
+#HELP rename CONTAINER NEW_NAME    give a container another name
 ctr_rename() {
 	[ $# -eq 2 ] || die "usage: ctr.sh rename CONTAINER NEW_NAME"
 	run_check_name "$2"
@@ -1002,7 +1002,7 @@ cg_version() {
 	case $CG_MODE in v2) CGV=2 ;; hybrid) CGV='1 (hybrid: v2 mounted, controllers on v1)' ;; *) CGV=1 ;; esac
 }
 
-#HELP version                        ctr's version, the kernel, cgroup version and storage driver
+#HELP version                      ctr's version, the kernel, cgroup version and storage driver
 ctr_version() {
 	[ $# -eq 0 ] || die "usage: ctr.sh version"
 	cg_version
@@ -1014,7 +1014,7 @@ ctr_version() {
 	printf 'Cgroup Version:  %s\nStorage Driver:  btrfs\n' "$CGV"
 }
 
-#HELP info                           containers, images, storage pool, cgroups, network and security of this root
+#HELP info                         containers, images, storage pool, cgroups, network and security of this root
 ctr_info() {
 	[ $# -eq 0 ] || die "usage: ctr.sh info"
 	pool_ensure
