@@ -90,7 +90,7 @@ static int prepare_binds(struct ctr_spec *s, struct ctr_err *e)
 		int fd = open_bind_src(m, e);
 		if (fd < 0)
 			return -1;
-		m->tree = clone_tree(fd, "", m->attrs, !m->norec);
+		m->tree = clone_tree(fd, "", m->attrs, m->attrs_clr, !m->norec);
 		if (m->tree < 0)
 			ctr_fail_errno(e, "volume %s", m->src);
 		close_fd(&fd);

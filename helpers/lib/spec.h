@@ -29,7 +29,8 @@ struct ctr_mount {
 	const char *dst;          /* path in the container */
 	const char *type;         /* FS: filesystem type */
 	unsigned long flags;      /* FS, PROC, SYSFS: MS_* */
-	uint64_t attrs;           /* BIND: MOUNT_ATTR_* */
+	uint64_t attrs;           /* BIND: MOUNT_ATTR_* set */
+	uint64_t attrs_clr;       /* BIND: MOUNT_ATTR_* cleared (all of _ATIME with an atime mode) */
 	unsigned long propagation;/* MS_PRIVATE, MS_SLAVE, ... on dst; 0: none */
 	const char *data;         /* FS: mount data */
 	bool optional;            /* a missing dst is skipped (masked, ro paths) */

@@ -24,3 +24,38 @@ load helper
 	assert_line --index 0 --regexp 'NoNewPrivs:[[:space:]]+1'
 	assert_line --index 1 --partial "Permission denied"
 }
+
+@test "ctr-oci run: bind options: an atime mode, nosuid, rw and propagation land on the bind; mountinfo lists the mounts in config order" {
+	mkdir -p "$BATS_TEST_TMPDIR/src"
+	config '.mounts += [
+		{"destination": "/mnt/a", "source": $s, "options": ["rbind", "nosuid", "strictatime", "ro", "rw", "shared"]},
+		{"destination": "/mnt/t", "type": "tmpfs", "source": "tmpfs", "options": ["noatime", "shared"]},
+		{"destination": "/mnt/b", "source": $s, "options": ["bind", "noatime", "nodev", "ro", "private"]}]' --arg s "$BATS_TEST_TMPDIR/src"
+	args awk '$5 == "/" || $5 ~ "^/mnt/"' /proc/self/mountinfo
+	run oci run --bundle "$BUNDLE" "$ID"
+	assert_success
+	# fields: id parent root mountpoint options optional... - type source
+	assert_line --regexp ' /mnt/a rw,nosuid shared:[0-9]+ - '
+	assert_line --regexp ' /mnt/t rw,noatime shared:[0-9]+ - tmpfs '
+	assert_line --regexp ' /mnt/b ro,nodev,noatime - '
+	# in the order of the config: / first, then a, t, b
+	[ "$(echo "$output" | awk '{print $5}' | tr '\n' ' ')" = "/ /mnt/a /mnt/t /mnt/b " ]
+}
+
+@test "ctr-oci create: memory.kernelTCP lands in the v1 cgroup (an error on v2); memory.kernel is written where the kernel has it, else a warning" {
+	config '.linux.resources.memory = {"limit": 33554432, "kernel": 16777216, "kernelTCP": 8388608}'
+	args sleep 100
+	if [ ! -d /sys/fs/cgroup/memory ]; then  # cgroup v2: no kmem files at all
+		oci_detached create --bundle "$BUNDLE" "$ID"
+		assert_failure
+		assert_output --partial "linux.resources.memory.kernelTCP: not supported"
+		return 0
+	fi
+	create
+	[ "$(cat /sys/fs/cgroup/memory/"$ID"/memory.kmem.tcp.limit_in_bytes)" = 8388608 ]
+	if [ -e /sys/fs/cgroup/memory/"$ID"/memory.kmem.limit_in_bytes ]; then
+		refute_output --partial "memory.kernel: ignored"
+	else
+		assert_output --partial "memory.kernel: ignored: this kernel has no kernel memory limit"
+	fi
+}
