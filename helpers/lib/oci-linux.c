@@ -147,8 +147,19 @@ static int parse_misc(struct oci_config *c, const struct oj *l, struct ctr_err *
 	struct oj p, x;
 	if (oj_str(l, "rootfsPropagation", &prop, e) < 0 || oj_str(l, "mountLabel", &label, e) < 0)
 		return -1;
-	if (prop && strcmp(prop, "private") && strcmp(prop, "rprivate"))
-		return oj_unsupported(l, "rootfsPropagation", "only private and rprivate", e);
+	static const struct { const char *name; unsigned long flags; } props[] = {
+		{ "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC },
+		{ "shared", MS_SHARED }, { "rshared", MS_SHARED | MS_REC },
+		{ "slave", MS_SLAVE }, { "rslave", MS_SLAVE | MS_REC },
+		{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+	};
+	size_t k = 0;
+	while (prop && k < NELEM(props) && strcmp(props[k].name, prop) != 0)
+		k++;
+	if (prop && k == NELEM(props))
+		return oj_bad(l, "rootfsPropagation", e, "%s: not a propagation", prop);
+	if (prop)
+		c->spec.root_propagation = props[k].flags;
 	if (label && *label)
 		return oj_unsupported(l, "mountLabel", "this host has no SELinux", e);
 	int r = oj_child(l, "intelRdt", json_type_object, &x, e);

@@ -282,11 +282,15 @@ static void enter_workdir(const char *dir)
 }
 
 /* After pivot_root (or the --join chroot): the working directory, created
- * when missing (docker does too), then the read-only root: only the root
+ * when missing (docker does too), the root's propagation (OCI; after the
+ * pivot, as runc: on the container's root, not the old one), then the
+ * read-only root: only the root
  * mount; /dev, /proc, volumes keep theirs. */
 void rootfs_finish(const struct ctr_spec *s)
 {
 	enter_workdir(s->cwd);
+	if (s->root_propagation && mount(NULL, "/", NULL, s->root_propagation, NULL) < 0)
+		die_errno("rootfs propagation");
 	if (!s->rootfs_ro)
 		return;
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };

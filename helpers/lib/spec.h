@@ -78,6 +78,7 @@ struct ctr_spec {
 	/* root */
 	const char *rootfs;       /* NULL with join */
 	bool rootfs_ro;
+	unsigned long root_propagation; /* OCI rootfsPropagation: MS_SHARED... on / after pivot; 0: stays private */
 	bool rootfs_nodev;        /* nodev on ROOTFS and its submounts */
 	/* process */
 	char **argv;              /* PROG ARG... */

@@ -59,3 +59,23 @@ load helper
 		assert_output --partial "memory.kernel: ignored: this kernel has no kernel memory limit"
 	fi
 }
+
+@test "ctr-oci run: linux.rootfsPropagation lands on the container's root (shared: a mount under / shows in a bind of it; unbindable)" {
+	config '.linux.rootfsPropagation = "shared" | .process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"] | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+	args sh -c 'awk "\$5 == \"/\" {print \$7}" /proc/self/mountinfo; mkdir /t /m && mount --rbind / /t && mount -t tmpfs -o size=4k none /m && touch /m/seen && ls /t/m'
+	run oci run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_line --index 0 --regexp '^shared:[0-9]+$'
+	assert_line --index 1 seen
+	oci delete "$ID" 2>/dev/null || true
+	config '.linux.rootfsPropagation = "unbindable"'
+	args sh -c 'awk "\$5 == \"/\" {print \$7}" /proc/self/mountinfo; mkdir -p /t2; mount --bind / /t2'
+	run oci run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_line --index 0 unbindable
+	oci delete "$ID" 2>/dev/null || true
+	config '.linux.rootfsPropagation = "sideways"'
+	run oci run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output --partial "linux.rootfsPropagation: sideways: not a propagation"
+}
