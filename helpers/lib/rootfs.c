@@ -52,7 +52,8 @@ int rootfs_mount(const struct ctr_spec *s, int idmap_tree, int rootfs_fd)
 			die_errno("mount idmapped %s", s->rootfs);
 		xclose(rootfs_fd);
 	} else {
-		int fd = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		/* in a user namespace, the fd opened before our ids changed */
+		int fd = rootfs_fd >= 0 ? rootfs_fd : open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			die_errno("bind %s", s->rootfs);
 		root = clone_tree(fd, "", 0, 0, true);

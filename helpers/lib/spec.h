@@ -100,6 +100,7 @@ struct ctr_spec {
 	const char *netns;        /* join the network namespace at this path */
 	struct ctr_idmap *uid_map, *gid_map;  /* with CLONE_NEWUSER */
 	size_t nuid_map, ngid_map;
+	bool userns_plain_rootfs;  /* OCI: ROOTFS as it is (its owners as the maps show them), not idmapped */
 	const char *device_cgroup;/* restrict the devices of this group */
 	const char **cgroups;     /* join these groups (cgroup.procs) */
 	size_t ncgroups;

@@ -79,3 +79,25 @@ load helper
 	assert_failure
 	assert_output --partial "linux.rootfsPropagation: sideways: not a propagation"
 }
+
+@test "ctr-oci run: a user namespace with the config's maps; the rootfs is used as it is (not idmapped); the maps are required" {
+	config '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
+	args sh -c 'cat /proc/self/uid_map /proc/self/gid_map; id -u; stat -c %u /bin/busybox; touch /tmp/made'
+	run oci run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_line --index 0 --regexp '^ +0 +100000 +65536$'
+	assert_line --index 1 --regexp '^ +0 +200000 +65536$'
+	assert_line --index 2 0
+	# the image's root-owned files are not mapped: nobody inside
+	assert_line --index 3 65534
+	[ "$(stat -c %u:%g "$BUNDLE/rootfs/tmp/made")" = 100000:200000 ]
+	oci delete "$ID" 2>/dev/null || true
+	config 'del(.linux.gidMappings)'
+	run oci run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output --partial "linux.gidMappings: required with a new user namespace"
+	config '.linux.gidMappings = .linux.uidMappings | .linux.namespaces |= map(select(.type != "user"))'
+	run oci run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output --partial "linux.uidMappings: needs a new user namespace"
+}
