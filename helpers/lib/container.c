@@ -108,6 +108,8 @@ static int prepare(struct ctr_run *r, struct ctr_err *e)
 	struct ctr_spec *s = r->s;
 	if (s->join && ns_join_open(&r->join, s->join, e) < 0)
 		return -1;
+	if (ns_paths_enter(s, e) < 0)
+		return -1;
 	if ((s->ns_new & CLONE_NEWUSER) && userns_prepare(s, &r->idmap_tree, &r->sys_tree, e) < 0)
 		return -1;
 	if (prepare_binds(s, e) < 0)

@@ -40,8 +40,14 @@ static int parse_namespace(struct oci_config *c, const struct oj *n, int *seen, 
 		c->spec.netns = path;
 		return 0;
 	}
+	int t = ns_types[k].flag;
+	if (path && (t == CLONE_NEWIPC || t == CLONE_NEWUTS || t == CLONE_NEWPID || t == CLONE_NEWCGROUP)) {
+		c->spec.ns_paths[c->spec.nns_paths].type = t;
+		c->spec.ns_paths[c->spec.nns_paths++].path = path;
+		return 0;
+	}
 	if (path)
-		return oj_unsupported(n, "path", "only a network namespace can be joined yet", e);
+		return oj_unsupported(n, "path", "the mount and user namespaces cannot be joined yet", e);
 	if (ns_types[k].flag == CLONE_NEWUSER)
 		c->spec.userns_plain_rootfs = true;
 	c->spec.ns_new |= ns_types[k].flag;

@@ -101,3 +101,29 @@ load helper
 	assert_failure
 	assert_output --partial "linux.uidMappings: needs a new user namespace"
 }
+
+@test "ctr-oci create: ipc, uts and pid namespaces joined by path (the hostname set in the joined uts one); mount and user cannot be" {
+	# the holder: pid 1 of its pid namespace, gone after 120 s even if this test fails
+	unshare --ipc --uts --pid --fork timeout 120 sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
+	upid=$!
+	for _ in $(seq 50); do
+		tpid=$(pgrep -P "$upid") && [ "$(readlink /proc/"$tpid"/ns/pid)" != "$(readlink /proc/self/ns/pid)" ] && break
+		sleep 0.1
+	done
+	config '.hostname = "joined" | .linux.namespaces |= map(select(.type != "ipc" and .type != "uts" and .type != "pid")) | .linux.namespaces += [{"type": "ipc", "path": $i}, {"type": "uts", "path": $u}, {"type": "pid", "path": $p}]' \
+		--arg i "/proc/$tpid/ns/ipc" --arg u "/proc/$tpid/ns/uts" --arg p "/proc/$tpid/ns/pid_for_children"
+	args sleep 100
+	create
+	pid=$(oci state "$ID" | jq -r .pid)
+	for ns in ipc uts pid; do
+		[ "$(readlink /proc/"$pid"/ns/$ns)" = "$(readlink /proc/"$tpid"/ns/$ns)" ]
+	done
+	[ "$(nsenter -t "$tpid" -u hostname)" = joined ]
+	oci delete --force "$ID"
+	config '.linux.namespaces |= map(select(.type != "mount")) | .linux.namespaces += [{"type": "mount", "path": $m}]' --arg m "/proc/$tpid/ns/mnt"
+	oci_detached create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output --partial "the mount and user namespaces cannot be joined yet"
+	kill -KILL "$tpid"  # the namespace's init: only SIGKILL
+	wait "$upid" || true
+}

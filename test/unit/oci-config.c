@@ -71,7 +71,7 @@ static void test_fields(void)
 	ok(parse(&c, &e, "") == 0 && str_eq(c.rootfs + strlen(c.rootfs) - 7, "/rootfs"), "minimal config, root relative to the bundle");
 	refused(&c, ",\"bogus\":1", "bogus");
 	refused(&c, ",\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\",\"nope\":1}]}", "hooks.prestart[0].nope");
-	refused(&c, ",\"hostname\":\"h\"", "hostname: needs a new uts namespace");
+	refused(&c, ",\"hostname\":\"h\"", "hostname: needs a uts namespace of its own");
 	refused(&c, ",\"mounts\":[{\"destination\":\"/x\",\"type\":\"tmpfs\",\"options\":[\"remount\"]}]", "mounts");
 	refused(&c, ",\"mounts\":[{\"destination\":\"rel\",\"type\":\"tmpfs\"}]", "destination");
 	ok(parse(&c, &e, ",\"mounts\":[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"data\",\"options\":[\"ro\",\"rprivate\"]}]") == 0 &&
