@@ -4,7 +4,7 @@ CFLAGS  ?= -O2 -g
 WFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 B       := build
-HELPERS := nsenter-chroot ctr-shim ctr-attach
+HELPERS := nsenter-chroot ctr-shim ctr-attach ctr-oci
 # libctr: the C helpers' library, one file per concern (docs/helpers.md, "Library")
 LIB_SRC := $(wildcard helpers/lib/*.c)
 LIB_HDR := $(wildcard helpers/lib/*.h)
@@ -15,7 +15,8 @@ UNIT    := $(patsubst test/unit/%.c,$(B)/asan/unit/%,$(wildcard test/unit/*.c))
 LIBS_nsenter-chroot := -lseccomp -lcap
 LIBS_ctr-shim :=
 LIBS_ctr-attach :=
-LIBS_unit := -lseccomp -lcap
+LIBS_ctr-oci := -lseccomp -lcap -ljson-c
+LIBS_unit := -lseccomp -lcap -ljson-c
 # the supervisor stays resident per container: static glibc keeps its RSS under 1 MiB
 STATIC_ctr-shim := -static
 
@@ -44,7 +45,7 @@ $(B)/asan/%: helpers/%.c $(B)/asan/libctr.a $(LIB_HDR)
 	$(CC) $(WFLAGS) $(SANFLAGS) -o $@ $< $(B)/asan/libctr.a $(LIBS_$*)
 $(B)/asan/unit/%: test/unit/%.c test/unit/tap.h $(B)/asan/libctr.a $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(WFLAGS) $(SANFLAGS) -Ihelpers/lib -o $@ $< $(B)/asan/libctr.a $(LIBS_unit)
+	$(CC) $(WFLAGS) $(SANFLAGS) -Ihelpers/lib -DTEST_DIR=\"$(CURDIR)/test/unit\" -o $@ $< $(B)/asan/libctr.a $(LIBS_unit)
 
 include images/busybox.mk
 include bench/bench.mk
@@ -59,7 +60,7 @@ check:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 --suppress=missingIncludeSystem helpers/*.c helpers/lib/*.c images/progs/*.c test/*.c test/unit/*.c
 
 test: deps all
-	bats --tap test/ | sh test/summary.sh
+	bats --tap test/ test/oci/ | sh test/summary.sh
 
 shell: deps all
 	./ctr.sh run -it --rm busybox sh
@@ -69,3 +70,12 @@ demo: deps all
 
 clean:
 	rm -rf $(B)
+
+# OCI conformance (runtime-tools validation, /work/shared/oci-validation): ctr-oci and runc in
+# the same run, both figures printed; ~3 min, not part of `make test`. Figures: docs/oci.md.
+OCI_VALIDATE ?= /work/shared/oci-validation/oci-validate.sh
+.PHONY: oci-validate
+oci-validate: $(B)/ctr-oci
+	@bash $(OCI_VALIDATE) $(CURDIR)/$(B)/ctr-oci $(B)/oci-validate/ctr-oci > $(B)/oci-validate.ctr-oci.log 2>&1; \
+	 bash $(OCI_VALIDATE) runc $(B)/oci-validate/runc > $(B)/oci-validate.runc.log 2>&1; \
+	 printf 'ctr-oci: %s\nrunc:    %s\n' "$$(tail -1 $(B)/oci-validate.ctr-oci.log)" "$$(tail -1 $(B)/oci-validate.runc.log)"

@@ -2,7 +2,7 @@
 # deps.sh - install the Debian packages ctr, its tests and its benchmark need, when missing.
 set -u
 pkgs="btrfs-progs cgroup-tools iptables iproute2 busybox-static bats bats-assert bats-support
-shellcheck cppcheck tmux libseccomp-dev libcap-dev jq curl gcc make libc6-dev util-linux procps
+shellcheck cppcheck tmux libseccomp-dev libcap-dev libjson-c-dev jq curl gcc make libc6-dev util-linux procps
 skopeo umoci docker-registry apache2-utils zstd hyperfine runc crun strace openssl nftables"
 missing=
 for p in $pkgs; do

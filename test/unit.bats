@@ -58,3 +58,7 @@ unit() {
 @test "unit: close every fd but the kept ones, with and without close_range (lib/fds.c)" {
 	unit fds
 }
+
+@test "unit: config.json into a spec, unsupported fields named (lib/oci-*.c)" {
+	unit oci-config
+}

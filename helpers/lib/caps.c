@@ -112,17 +112,28 @@ void privileges_drop(const struct ctr_spec *s, uid_t uid, gid_t gid)
 	for (cap_value_t c = 0; c < cap_max_bits(); c++)
 		if (!((s->caps.bounding >> c) & 1) && cap_drop_bound(c) < 0)
 			die_errno("drop capability %d from the bounding set", c);
-	if (setgroups(0, NULL) < 0)  /* also drops the host's groups in a userns */
+	if (setgroups(s->ngroups, s->groups) < 0)  /* also drops the host's groups in a userns */
 		die_errno("setgroups");
 	if (setgid(gid) < 0)
 		die_errno("setgid %u", (unsigned)gid);
+	/* OCI: a non-root user may hold capabilities; setuid would clear the
+	 * permitted set without keepcaps (caps_set raises them again after) */
+	if (!s->caps.root_only && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		die_errno("keepcaps");
 	if (setuid(uid) < 0)
 		die_errno("setuid %u", (unsigned)uid);
 	caps_set(&s->caps, uid);
 	if (cap_reset_ambient() < 0)
 		die_errno("clear ambient capabilities");
+	/* OCI ambient: the kernel allows only what is permitted and inheritable
+	 * (runc's default config lists ambient caps without inheritable ones:
+	 * those are left out, as runc does) */
+	uint64_t amb = s->caps.ambient & s->caps.inheritable & s->caps.permitted;
+	for (cap_value_t c = 0; s->ambient_set && c < cap_max_bits(); c++)
+		if (((amb >> c) & 1) && cap_set_ambient(c, CAP_SET) < 0)
+			die_errno("raise ambient capability %d", c);
 	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno("no_new_privs");
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)  /* setuid cleared it */
+	if (!s->outlive_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)  /* setuid cleared it */
 		die_errno("set parent death signal");
 }

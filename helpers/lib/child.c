@@ -16,6 +16,7 @@
 #include "fdio.h"
 #include "fds.h"
 #include "init.h"
+#include "oci-seccomp.h"
 #include "rootfs.h"
 #include "seccomp.h"
 #include "user.h"
@@ -24,6 +25,8 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -39,13 +42,14 @@ static void close_fds(struct ctr_run *r)
 {
 	const struct ctr_spec *s = r->s;
 	size_t n = 0;
-	int *keep = calloc(7 + NJOIN + s->nmounts, sizeof(*keep));  /* as many as below */
+	int *keep = calloc(8 + NJOIN + s->nmounts, sizeof(*keep));  /* as many as below */
 	if (!keep)
 		die_errno("calloc");
 	keep[n++] = r->ready[1];
 	keep[n++] = r->go[0];
 	keep[n++] = r->go[1];
 	keep[n++] = s->console_fd;
+	keep[n++] = s->start_fifo;  /* ctr-oci: exec.fifo, waited on after seccomp */
 	keep[n++] = r->sys_tree;
 	keep[n++] = r->idmap_tree;  /* idmapped by the parent, attached by the child */
 	for (size_t i = 0; i < NJOIN; i++)
@@ -84,7 +88,7 @@ static void create_container(struct ctr_run *r)
 	int root = rootfs_mount(s, r->idmap_tree, r->rootfs_fd);
 	rootfs_run_mounts(s, root, r->sys_tree);
 	rootfs_pivot(root);
-	if (sethostname(s->hostname, strlen(s->hostname)) < 0)
+	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		die_errno("sethostname");
 }
 
@@ -112,10 +116,36 @@ static char **become_prog(const struct ctr_spec *s, int console)
 	if (console >= 0 && fchown(console, u.uid, (gid_t)-1) < 0)
 		die_errno("chown console");
 	set_rlimits(s);
+	if (s->personality != CTR_NO_PERSONALITY && personality(s->personality) < 0)
+		die_errno("personality %#lx", s->personality);
 	privileges_drop(s, u.uid, u.gid);
 	if (s->seccomp == CTR_SECCOMP_DEFAULT)
 		seccomp_load_default(s->caps.bounding);  /* last: everything after it is allowed */
+	else if (s->seccomp == CTR_SECCOMP_PROFILE)
+		oci_seccomp_load(s->seccomp_profile);
 	return envp;
+}
+
+/* OCI create: tell the parent that the container is ready, then block on
+ * exec.fifo until `start` opens it for reading (runc's order: after
+ * seccomp, so nothing runs unfiltered once create has returned). The
+ * parent is gone after this: exec failures are only printed. */
+static void wait_start(struct ctr_run *r)
+{
+	static const char byte = READY_BYTE;
+	char path[32];
+	if (write_all(r->ready[1], &byte, 1) < 0)
+		die_errno("write ready pipe");
+	xclose(r->ready[1]);
+	r->ready[1] = -1;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", r->s->start_fifo);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);  /* blocks until start */
+	if (fd < 0)
+		die_errno("open exec fifo");
+	if (write_all(fd, "0", 1) < 0)
+		die_errno("write exec fifo");
+	xclose(fd);
+	xclose(r->s->start_fifo);
 }
 
 void child_main(struct ctr_run *r)
@@ -125,7 +155,7 @@ void child_main(struct ctr_run *r)
 	xclose(r->ready[0]);
 	xclose(s->notify_fd);  /* the parent's: an --init would hold it for good */
 	close_fds(r);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)  /* no orphan containers */
+	if (!s->outlive_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)  /* no orphan containers */
 		die_errno("set parent death signal");
 	umask(022);
 	if (r->go[0] >= 0)
@@ -143,6 +173,8 @@ void child_main(struct ctr_run *r)
 		create_container(r);
 	if (s->console_fd >= 0)
 		console = console_open(s->console_fd);
+	if (console >= 0 && s->console_rows)
+		console_size(console, s->console_rows, s->console_cols);
 	rootfs_finish(s);
 	char **envp = become_prog(s, console);
 	/* a session of its own, without a controlling terminal: the caller's
@@ -151,6 +183,9 @@ void child_main(struct ctr_run *r)
 	 * reaches it once, forwarded by the parent */
 	if (setsid() < 0)
 		die_errno("setsid");
+	umask(s->umask);
+	if (s->start_fifo >= 0)
+		wait_start(r);
 	if (s->init)
 		init_run(s->argv, envp, console, &r->fwd, r->ready[1]);
 	if (console >= 0)

@@ -48,3 +48,11 @@ void console_attach(int slave)
 	if (slave > 2)
 		xclose(slave);
 }
+
+/* OCI process.consoleSize: the pty's initial window size. */
+void console_size(int pty, unsigned short rows, unsigned short cols)
+{
+	struct winsize ws = { .ws_row = rows, .ws_col = cols };
+	if (ioctl(pty, TIOCSWINSZ, &ws) < 0)
+		die_errno("set console size");
+}

@@ -4,5 +4,6 @@
 
 int console_open(int sock);
 void console_attach(int slave);
+void console_size(int pty, unsigned short rows, unsigned short cols);
 
 #endif

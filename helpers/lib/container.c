@@ -90,7 +90,7 @@ static int prepare_binds(struct ctr_spec *s, struct ctr_err *e)
 		int fd = open_bind_src(m, e);
 		if (fd < 0)
 			return -1;
-		m->tree = clone_tree(fd, "", m->attrs, true);
+		m->tree = clone_tree(fd, "", m->attrs, !m->norec);
 		if (m->tree < 0)
 			ctr_fail_errno(e, "volume %s", m->src);
 		close_fd(&fd);
@@ -199,6 +199,26 @@ static void close_child_fds(struct ctr_run *r)
 		close_fd(&s->mounts[i].tree);
 }
 
+/* container_create: the child is set up (and waits for start, or runs
+ * PROG); it is left to outlive us, or killed when it failed. */
+static int detached(struct ctr_run *r, pid_t pid, int err, struct ctr_err *e)
+{
+	if (err < 0) {
+		ctr_fail(e, 0, "container setup failed (the reason is above)");
+		return abort_child(pid);
+	}
+	if (err > 0) {
+		ctr_fail(e, err, "exec %s", r->s->argv[0]);
+		e->code = ctr_exec_code(err);
+		return abort_child(pid);
+	}
+	if (sigprocmask(SIG_UNBLOCK, &r->fwd, NULL) < 0) {
+		ctr_fail_errno(e, "sigprocmask");
+		return abort_child(pid);
+	}
+	return pid;
+}
+
 static int parent_main(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 {
 	struct ctr_spec *s = r->s;
@@ -218,6 +238,8 @@ static int parent_main(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 	if (err == 0 && s->notify_fd >= 0 && signal(SIGPIPE, SIG_IGN) != SIG_ERR)
 		(void)write_all(s->notify_fd, "R", 1);
 	close_fd(&s->notify_fd);
+	if (r->detach)
+		return detached(r, pid, err, e);
 	int code = supervise(r, pid, e);
 	if (code >= 0 && err > 0)
 		return ctr_exec_code(err);
@@ -227,11 +249,12 @@ static int parent_main(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 /* Run the container of spec s; returns its exit code (PROG's status,
  * 128+N on signal N, 126/127 when PROG cannot be exec'd, 125 when its setup
  * failed in the child, which said why), or -1 and e when the parent failed. */
-int container_run(struct ctr_spec *s, struct ctr_err *e)
+static int start(struct ctr_spec *s, bool detach, struct ctr_err *e)
 {
 	static struct ctr_run r;
 	memset(&r, 0, sizeof(r));
 	r.s = s;
+	r.detach = detach;
 	r.go[0] = r.go[1] = r.ready[0] = r.ready[1] = -1;
 	r.idmap_tree = r.rootfs_fd = r.sys_tree = -1;
 	r.join.root = r.join.pidns = -1;
@@ -246,4 +269,17 @@ int container_run(struct ctr_spec *s, struct ctr_err *e)
 	if (pid == 0)
 		child_main(&r);
 	return parent_main(&r, pid, e);
+}
+
+int container_run(struct ctr_spec *s, struct ctr_err *e)
+{
+	return start(s, false, e);
+}
+
+/* Set up the container of spec s (s->outlive_parent) and return the pid of
+ * its first process without waiting for it: with s->start_fifo it waits
+ * for `start`, else PROG runs. -1 and e on failure, nothing left running. */
+pid_t container_create(struct ctr_spec *s, struct ctr_err *e)
+{
+	return start(s, true, e);
 }

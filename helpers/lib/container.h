@@ -9,6 +9,7 @@
 #include "spec.h"
 
 int container_run(struct ctr_spec *s, struct ctr_err *e);
+pid_t container_create(struct ctr_spec *s, struct ctr_err *e);
 
 /* What the parent prepares for the child, shared across clone(). */
 struct ctr_run {
@@ -20,6 +21,7 @@ struct ctr_run {
 	int rootfs_fd;          /* user namespace: ROOTFS in the child's mount namespace */
 	int sys_tree;           /* user namespace with a netns it does not own: a sysfs */
 	struct ns_join join;    /* --join: the container's namespaces and root */
+	bool detach;            /* container_create: return once it is set up */
 };
 
 __attribute__((noreturn))

@@ -114,7 +114,8 @@ void signals_reset(void)
 __attribute__((noreturn))
 static void exec_failed(const char *prog, int err, int ready)
 {
-	(void)write_all(ready, &err, sizeof(err));
+	if (ready >= 0)
+		(void)write_all(ready, &err, sizeof(err));
 	fprintf(stderr, "%s: exec %s: %s\n", ctr_prog, prog, strerror(err));
 	_exit(ctr_exec_code(err));
 }
@@ -129,7 +130,7 @@ void exec_prog(char **argv, char **envp, int ready)
 	if (fds_close_except(&ready, 1) < 0)
 		die_errno("close fds");
 	signals_reset();
-	if (write_all(ready, &byte, 1) < 0)
+	if (ready >= 0 && write_all(ready, &byte, 1) < 0)  /* -1: OCI, told already */
 		die_errno("write ready pipe");
 	exec_failed(argv[0], exec_search(argv, envp), ready);
 }

@@ -9,6 +9,7 @@
 #include "error.h"
 #include "fdio.h"
 #include "mount.h"
+#include "oci-devices.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -178,7 +179,7 @@ static int step_target(int root, const struct ctr_mount *m)
 /* One step of the list. sysfs is mounted after the network namespace is set,
  * so /sys/class/net shows the container's interfaces; with a user namespace
  * and a network namespace it does not own, the parent made it (sys_tree). */
-static void run_mount(int root, const struct ctr_mount *m, int sys_tree)
+static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount *m, int sys_tree)
 {
 	if (m->kind == CTR_MOUNT_BIND) {
 		mount_bind(root, m);
@@ -199,6 +200,7 @@ static void run_mount(int root, const struct ctr_mount *m, int sys_tree)
 	case CTR_MOUNT_MASK: mount_mask(t, m->dst); break;
 	case CTR_MOUNT_READONLY: mount_readonly(t, m->dst); break;
 	case CTR_MOUNT_FS: mount_on(t, m->src, m->type, m->flags, m->data, m->dst); break;
+	case CTR_MOUNT_DEVNODES: oci_devnodes(t, s->devices, s->ndevices); break;
 	case CTR_MOUNT_BIND: break;
 	}
 	if (m->propagation)
@@ -209,7 +211,7 @@ static void run_mount(int root, const struct ctr_mount *m, int sys_tree)
 void rootfs_run_mounts(const struct ctr_spec *s, int root, int sys_tree)
 {
 	for (size_t i = 0; i < s->nmounts; i++)
-		run_mount(root, &s->mounts[i], sys_tree);
+		run_mount(s, root, &s->mounts[i], sys_tree);
 }
 
 /* pivot_root, not chroot: after the old root is detached the host's tree is

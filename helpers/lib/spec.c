@@ -49,6 +49,9 @@ void ctr_spec_init(struct ctr_spec *s)
 	s->no_new_privs = true;
 	s->seccomp = CTR_SECCOMP_DEFAULT;
 	s->cwd = "/";
+	s->umask = 022;
+	s->personality = CTR_NO_PERSONALITY;
+	s->start_fifo = -1;
 }
 
 /* Append a mount step (the list grows by doubling); dies only when out of

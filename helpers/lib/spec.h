@@ -20,6 +20,7 @@ enum ctr_mount_kind {
 	CTR_MOUNT_BIND,      /* host path src (opened once by the parent) on dst */
 	CTR_MOUNT_MASK,      /* /dev/null over a file, empty ro tmpfs over a dir */
 	CTR_MOUNT_READONLY,  /* dst remounted read-only on itself */
+	CTR_MOUNT_DEVNODES,  /* OCI: the default and the spec's device nodes, links, in dst (/dev) */
 };
 
 struct ctr_mount {
@@ -37,6 +38,17 @@ struct ctr_mount {
 	dev_t src_dev;            /* (what the caller checked) */
 	ino_t src_ino;
 	int tree;                 /* BIND: detached copy made by the parent, -1 */
+	bool norec;               /* BIND: the source alone, not its submounts (OCI "bind") */
+};
+
+/* OCI linux.devices: a node made in the container's /dev (CTR_MOUNT_DEVNODES). */
+struct ctr_device {
+	const char *path;         /* in the container, under /dev */
+	char type;                /* 'c', 'b', 'p' (fifo) */
+	unsigned long major, minor;
+	mode_t mode;              /* permission bits */
+	uid_t uid;
+	gid_t gid;
 };
 
 /* A line of uid_map or gid_map: container ids inside.. are host ids outside.. */
@@ -55,7 +67,11 @@ struct ctr_caps {
 	bool root_only;           /* docker: a non-root user gets none in eff/perm */
 };
 
-enum ctr_seccomp { CTR_SECCOMP_NONE, CTR_SECCOMP_DEFAULT };
+enum ctr_seccomp { CTR_SECCOMP_NONE, CTR_SECCOMP_DEFAULT, CTR_SECCOMP_PROFILE };
+
+struct oci_seccomp;           /* an OCI seccomp profile (oci-seccomp.c) */
+
+#define CTR_NO_PERSONALITY 0xffffffffUL
 
 struct ctr_spec {
 	/* root */
@@ -86,6 +102,18 @@ struct ctr_spec {
 	const char **cgroups;     /* join these groups (cgroup.procs) */
 	size_t ncgroups;
 	enum ctr_seccomp seccomp;
+	const struct oci_seccomp *seccomp_profile;  /* CTR_SECCOMP_PROFILE */
+	/* OCI runtime additions (defaults keep nsenter-chroot's behaviour) */
+	const gid_t *groups;      /* supplementary groups of PROG (none by default) */
+	size_t ngroups;
+	bool ambient_set;         /* raise caps.ambient (else cleared) */
+	mode_t umask;             /* PROG's umask (022) */
+	unsigned long personality;/* CTR_NO_PERSONALITY: leave it */
+	unsigned short console_rows, console_cols;  /* 0: leave the pty's size */
+	struct ctr_device *devices;
+	size_t ndevices;
+	bool outlive_parent;      /* no parent-death signal: the OCI init outlives create */
+	int start_fifo;           /* O_PATH fd of exec.fifo: wait there after seccomp, -1 */
 	pid_t join;               /* enter the container of this PID 1 instead */
 	/* reporting */
 	const char *pid_file;

@@ -1,0 +1,197 @@
+/* oci-config.c - an OCI bundle's config.json (runtime-spec 1.0.2 to 1.1,
+ * Linux) into a struct oci_config: a ctr_spec for the executor plus what the
+ * runtime does itself (hooks, cgroup, resources, sysctl, annotations).
+ * Entry points: oci_config_load (BUNDLE/config.json), oci_config_parse (a
+ * text), oci_config_free. Order: top level, process (oci-process.c), linux
+ * (oci-linux.c: namespaces first, the mounts need them), mounts
+ * (oci-mounts.c), then the masked and read-only paths after the mounts.
+ * A field ctr does not know or support is an error naming it.
+ */
+#include "oci.h"
+#include "fdio.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *const oci_hook_names[OCI_NHOOKS] = {
+	"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
+};
+
+/* calloc that is freed with the config; dies when out of memory, as the
+ * spec's own lists do. */
+void *oci_alloc(struct oci_config *c, size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+	if (!p)
+		die_errno("calloc");
+	oci_own(c, p);
+	return p;
+}
+
+/* Hand a malloc'ed block to the config. */
+void oci_own(struct oci_config *c, void *p)
+{
+	void **list = realloc(c->allocs, (c->nallocs + 1) * sizeof(*list));
+	if (!list)
+		die_errno("realloc");
+	c->allocs = list;
+	c->allocs[c->nallocs++] = p;
+}
+
+char *oci_strdup(struct oci_config *c, const char *s)
+{
+	char *p = oci_alloc(c, strlen(s) + 1, 1);
+	memcpy(p, s, strlen(s) + 1);
+	return p;
+}
+
+void oci_config_free(struct oci_config *c)
+{
+	free(c->spec.env);  /* oj_strv's; ctr_spec_free frees it */
+	c->spec.env = NULL;
+	ctr_spec_free(&c->spec);
+	for (size_t i = 0; i < c->nallocs; i++)
+		free(c->allocs[i]);
+	free(c->allocs);
+	if (c->json)
+		json_object_put(c->json);
+	memset(c, 0, sizeof(*c));
+}
+
+/* root.path: absolute, or relative to the bundle; it must be a directory. */
+static int parse_root(struct oci_config *c, const struct oj *top, struct ctr_err *e)
+{
+	static const char *const known[] = { "path", "readonly", NULL };
+	struct oj r;
+	const char *path = "";
+	struct stat st;
+	int rc = oj_child(top, "root", json_type_object, &r, e);
+	if (rc <= 0)
+		return rc < 0 ? -1 : oj_bad(top, "root", e, "required");
+	if (oj_keys(&r, known, e) < 0 || oj_bool(&r, "readonly", &c->spec.rootfs_ro, e) < 0 ||
+	    oj_str(&r, "path", &path, e) < 0)
+		return -1;
+	if (!*path)
+		return oj_bad(&r, "path", e, "required");
+	int n = path[0] == '/' ? snprintf(c->rootfs, sizeof(c->rootfs), "%s", path)
+			       : snprintf(c->rootfs, sizeof(c->rootfs), "%s/%s", c->bundle, path);
+	if (n >= (int)sizeof(c->rootfs))
+		return oj_bad(&r, "path", e, "too long");
+	if (stat(c->rootfs, &st) < 0)
+		return ctr_fail_errno(e, "config.json: root.path: %s", c->rootfs);
+	if (!S_ISDIR(st.st_mode))
+		return oj_bad(&r, "path", e, "%s is not a directory", c->rootfs);
+	c->spec.rootfs = c->rootfs;
+	return 0;
+}
+
+/* The top level. Keys are checked first, so an unknown one is named even
+ * when a later field is wrong too. */
+static int parse_top(struct oci_config *c, const struct oj *top, struct ctr_err *e)
+{
+	static const char *const known[] = {
+		"ociVersion", "root", "process", "hostname", "domainname", "mounts", "hooks",
+		"annotations", "linux", NULL,
+	};
+	struct oj p, l, h, a;
+	int r;
+	if (oj_keys(top, known, e) < 0)
+		return -1;
+	if ((r = oj_str(top, "ociVersion", &c->version, e)) <= 0)
+		return r < 0 ? -1 : oj_bad(top, "ociVersion", e, "required");
+	if (strncmp(c->version, "1.", 2) != 0)
+		return oj_bad(top, "ociVersion", e, "%s: ctr supports 1.0 to 1.1", c->version);
+	if (parse_root(c, top, e) < 0)
+		return -1;
+	if ((r = oj_child(top, "process", json_type_object, &p, e)) < 0 ||
+	    (r > 0 && oci_process_parse(c, &p, e) < 0))
+		return -1;
+	if (r == 0)
+		return oj_bad(top, "process", e, "required by create");
+	if (oj_str(top, "hostname", &c->spec.hostname, e) < 0 ||
+	    oj_str(top, "domainname", &c->domainname, e) < 0)
+		return -1;
+	if ((r = oj_child(top, "annotations", json_type_object, &a, e)) < 0)
+		return -1;
+	c->annotations = r > 0 ? a.o : NULL;
+	if ((r = oj_child(top, "linux", json_type_object, &l, e)) < 0 ||
+	    (r > 0 && oci_linux_parse(c, &l, e) < 0))
+		return -1;
+	if (r == 0)
+		return oj_bad(top, "linux", e, "required on Linux");
+	if ((r = oj_child(top, "hooks", json_type_object, &h, e)) < 0 ||
+	    (r > 0 && oci_hooks_parse(c, &h, e) < 0))
+		return -1;
+	if (c->spec.hostname && !(c->spec.ns_new & CLONE_NEWUTS))
+		return oj_bad(top, "hostname", e, "needs a new uts namespace");
+	if (c->domainname && !(c->spec.ns_new & CLONE_NEWUTS))
+		return oj_bad(top, "domainname", e, "needs a new uts namespace");
+	if (oci_mounts_parse(c, top, e) < 0)
+		return -1;
+	return oci_mounts_finish(c, e);
+}
+
+/* text (config.json's content) into c; bundle is the bundle's directory. */
+int oci_config_parse(struct oci_config *c, const char *bundle, const char *text, struct ctr_err *e)
+{
+	enum json_tokener_error jerr;
+	memset(c, 0, sizeof(*c));
+	ctr_spec_init(&c->spec);
+	c->spec.rootfs_nodev = false;  /* the spec's mounts say what is nodev */
+	c->spec.no_new_privs = false;
+	c->spec.seccomp = CTR_SECCOMP_NONE;
+	c->spec.outlive_parent = true;
+	c->spec.ambient_set = true;
+	c->spec.hostname = NULL;
+	if (!realpath(bundle, c->bundle))
+		return ctr_fail_errno(e, "bundle %s", bundle);
+	c->json = json_tokener_parse_verbose(text, &jerr);
+	if (!c->json)
+		return ctr_fail(e, 0, "config.json: %s", json_tokener_error_desc(jerr));
+	struct oj top = { .o = c->json, .path = "" };
+	if (!json_object_is_type(c->json, json_type_object))
+		return ctr_fail(e, 0, "config.json: not an object");
+	return parse_top(c, &top, e);
+}
+
+/* BUNDLE/config.json into c. */
+int oci_config_load(struct oci_config *c, const char *bundle, struct ctr_err *e)
+{
+	char path[PATH_MAX];
+	memset(c, 0, sizeof(*c));
+	if (snprintf(path, sizeof(path), "%s/config.json", bundle) >= (int)sizeof(path))
+		return ctr_fail(e, ENAMETOOLONG, "bundle %s", bundle);
+	return oci_config_file(c, path, bundle, e);
+}
+
+/* The config.json at path (the state dir's copy) for bundle. */
+int oci_config_file(struct oci_config *c, const char *path, const char *bundle, struct ctr_err *e)
+{
+	struct stat st;
+	memset(c, 0, sizeof(*c));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ctr_fail_errno(e, "open %s", path);
+	if (fstat(fd, &st) < 0 || st.st_size > 16 << 20) {
+		close_fd(&fd);
+		return ctr_fail(e, 0, "%s: not a file of at most 16 MiB", path);
+	}
+	char *text = malloc((size_t)st.st_size + 1);
+	if (!text)
+		die_errno("malloc");
+	ssize_t n = read_full(fd, text, (size_t)st.st_size);
+	close_fd(&fd);
+	if (n < 0) {
+		free(text);
+		return ctr_fail_errno(e, "read %s", path);
+	}
+	text[n] = '\0';
+	int r = oci_config_parse(c, bundle, text, e);
+	free(text);
+	return r;
+}

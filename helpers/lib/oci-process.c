@@ -1,0 +1,211 @@
+/* oci-process.c - config.json's process (also exec's --process file) into
+ * the spec: terminal and consoleSize, user (uid, gid, umask,
+ * additionalGids), args, env, cwd, the five capability sets, rlimits,
+ * noNewPrivileges, oomScoreAdj. apparmorProfile and selinuxLabel are
+ * errors when set: this host has neither. Entry point: oci_process_parse.
+ */
+#include "oci.h"
+#include "caps.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+static const struct { const char *name; int res; } rlimit_names[] = {
+	{ "RLIMIT_AS", RLIMIT_AS }, { "RLIMIT_CORE", RLIMIT_CORE }, { "RLIMIT_CPU", RLIMIT_CPU },
+	{ "RLIMIT_DATA", RLIMIT_DATA }, { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+	{ "RLIMIT_LOCKS", RLIMIT_LOCKS }, { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+	{ "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE }, { "RLIMIT_NICE", RLIMIT_NICE },
+	{ "RLIMIT_NOFILE", RLIMIT_NOFILE }, { "RLIMIT_NPROC", RLIMIT_NPROC },
+	{ "RLIMIT_RSS", RLIMIT_RSS }, { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+	{ "RLIMIT_RTTIME", RLIMIT_RTTIME }, { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+	{ "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+static int parse_user(struct oci_config *c, const struct oj *p, struct ctr_err *e)
+{
+	static const char *const known[] = { "uid", "gid", "umask", "additionalGids", NULL };
+	struct oj u, g, x;
+	int64_t uid = 0, gid = 0, um = 022;
+	int r = oj_child(p, "user", json_type_object, &u, e);
+	if (r <= 0)
+		return r;
+	if (oj_keys(&u, known, e) < 0 || oj_i64(&u, "uid", 0, UINT32_MAX - 1, &uid, e) < 0 ||
+	    oj_i64(&u, "gid", 0, UINT32_MAX - 1, &gid, e) < 0 ||
+	    oj_i64(&u, "umask", 0, 0777, &um, e) < 0)
+		return -1;
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%lld:%lld", (long long)uid, (long long)gid);
+	c->spec.user = oci_strdup(c, buf);
+	c->spec.umask = (mode_t)um;
+	if ((r = oj_child(&u, "additionalGids", json_type_array, &g, e)) <= 0)
+		return r;
+	size_t n = json_object_array_length(g.o);
+	gid_t *groups = oci_alloc(c, n, sizeof(*groups));
+	for (size_t i = 0; i < n; i++) {
+		if (oj_index(&g, i, json_type_int, &x, e) < 0)
+			return -1;
+		int64_t v = json_object_get_int64(x.o);
+		if (v < 0 || v >= UINT32_MAX)
+			return oj_bad(&x, NULL, e, "not a gid");
+		groups[i] = (gid_t)v;
+	}
+	c->spec.groups = groups;
+	c->spec.ngroups = n;
+	return 0;
+}
+
+/* One capability set: names (CAP_X) to bits, within what we hold. */
+static int parse_capset(const struct oj *k, const char *key, uint64_t held, uint64_t *set,
+			struct ctr_err *e)
+{
+	const char **names = NULL;
+	int r = oj_strv(k, key, &names, NULL, e);
+	*set = 0;
+	if (r <= 0)
+		return r;
+	for (size_t i = 0; names[i]; i++) {
+		int cap = cap_number(names[i], e);
+		if (cap < 0) {
+			oj_bad(k, key, e, "unknown capability %s", names[i]);
+			free(names);
+			return -1;
+		}
+		*set |= 1ULL << cap;
+	}
+	free(names);
+	if (*set & ~held)
+		return oj_bad(k, key, e, "holds a capability ctr-oci does not have");
+	return 0;
+}
+
+static int parse_caps(struct oci_config *c, const struct oj *p, struct ctr_err *e)
+{
+	static const char *const known[] = {
+		"bounding", "effective", "inheritable", "permitted", "ambient", NULL,
+	};
+	struct ctr_caps *k = &c->spec.caps;
+	struct oj o;
+	uint64_t held;
+	memset(k, 0, sizeof(*k));
+	int r = oj_child(p, "capabilities", json_type_object, &o, e);
+	if (r <= 0)
+		return r;
+	if (oj_keys(&o, known, e) < 0 || caps_held(&held, e) < 0)
+		return -1;
+	if (parse_capset(&o, "bounding", held, &k->bounding, e) < 0 ||
+	    parse_capset(&o, "effective", held, &k->effective, e) < 0 ||
+	    parse_capset(&o, "inheritable", held, &k->inheritable, e) < 0 ||
+	    parse_capset(&o, "permitted", held, &k->permitted, e) < 0 ||
+	    parse_capset(&o, "ambient", held, &k->ambient, e) < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_rlimits(struct oci_config *c, const struct oj *p, struct ctr_err *e)
+{
+	static const char *const known[] = { "type", "soft", "hard", NULL };
+	struct oj a, x;
+	int r = oj_child(p, "rlimits", json_type_array, &a, e);
+	if (r <= 0)
+		return r;
+	size_t n = json_object_array_length(a.o);
+	c->spec.rlimits = oci_alloc(c, n, sizeof(*c->spec.rlimits));
+	c->spec.nrlimits = n;
+	for (size_t i = 0; i < n; i++) {
+		struct ctr_rlimit *l = &c->spec.rlimits[i];
+		const char *type = "";
+		uint64_t soft = 0, hard = 0;
+		size_t k = 0;
+		if (oj_index(&a, i, json_type_object, &x, e) < 0 || oj_keys(&x, known, e) < 0 ||
+		    oj_str(&x, "type", &type, e) < 0 || oj_u64(&x, "soft", &soft, e) < 0 ||
+		    oj_u64(&x, "hard", &hard, e) < 0)
+			return -1;
+		while (k < NELEM(rlimit_names) && strcmp(rlimit_names[k].name, type) != 0)
+			k++;
+		if (k == NELEM(rlimit_names))
+			return oj_bad(&x, "type", e, "unknown rlimit %s", type);
+		for (size_t j = 0; j < i; j++)
+			if (c->spec.rlimits[j].resource == rlimit_names[k].res)
+				return oj_bad(&x, "type", e, "%s given twice", type);
+		l->resource = rlimit_names[k].res;
+		l->soft = soft;
+		l->hard = hard;
+	}
+	return 0;
+}
+
+static int parse_console(struct oci_config *c, const struct oj *p, struct ctr_err *e)
+{
+	static const char *const known[] = { "height", "width", NULL };
+	struct oj s;
+	int64_t h = 0, w = 0;
+	int r = oj_child(p, "consoleSize", json_type_object, &s, e);
+	if (r <= 0)
+		return r;
+	if (oj_keys(&s, known, e) < 0 || oj_i64(&s, "height", 0, 65535, &h, e) < 0 ||
+	    oj_i64(&s, "width", 0, 65535, &w, e) < 0)
+		return -1;
+	c->spec.console_rows = (unsigned short)h;
+	c->spec.console_cols = (unsigned short)w;
+	return 0;
+}
+
+/* A security label this host cannot apply: an error when set. */
+static int no_lsm(const struct oj *p, const char *key, const char *lsm, struct ctr_err *e)
+{
+	const char *v = NULL;
+	if (oj_str(p, key, &v, e) < 0)
+		return -1;
+	if (v && *v)
+		return oj_unsupported(p, key, lsm, e);
+	return 0;
+}
+
+int oci_process_parse(struct oci_config *c, const struct oj *p, struct ctr_err *e)
+{
+	static const char *const known[] = {
+		"terminal", "consoleSize", "user", "args", "env", "cwd", "capabilities",
+		"rlimits", "noNewPrivileges", "oomScoreAdj", "apparmorProfile", "selinuxLabel",
+		NULL,
+	};
+	struct ctr_spec *s = &c->spec;
+	const char **argv = NULL, *cwd = NULL;
+	int64_t oom = 0;
+	int r;
+	if (oj_keys(p, known, e) < 0 || oj_bool(p, "terminal", &c->terminal, e) < 0 ||
+	    parse_console(c, p, e) < 0 || parse_user(c, p, e) < 0 ||
+	    no_lsm(p, "apparmorProfile", "this host has no AppArmor", e) < 0 ||
+	    no_lsm(p, "selinuxLabel", "this host has no SELinux", e) < 0)
+		return -1;
+	if ((r = oj_strv(p, "args", &argv, NULL, e)) < 0)
+		return -1;
+	if (r == 0 || !argv[0] || !*argv[0]) {
+		free(argv);
+		return oj_bad(p, "args", e, "required, and args[0] not empty");
+	}
+	oci_own(c, argv);
+	s->argv = (char **)argv;
+	free(s->env);
+	s->env = NULL;
+	s->nenv = 0;
+	if (oj_strv(p, "env", &s->env, &s->nenv, e) < 0)
+		return -1;
+	for (size_t i = 0; i < s->nenv; i++)
+		if (!strchr(s->env[i], '='))
+			return oj_bad(p, "env", e, "%s: not KEY=VALUE", s->env[i]);
+	if ((r = oj_str(p, "cwd", &cwd, e)) < 0)
+		return -1;
+	if (r == 0 || cwd[0] != '/')
+		return oj_bad(p, "cwd", e, "required, an absolute path");
+	s->cwd = cwd;
+	if (parse_caps(c, p, e) < 0 || parse_rlimits(c, p, e) < 0 ||
+	    oj_bool(p, "noNewPrivileges", &s->no_new_privs, e) < 0)
+		return -1;
+	if ((r = oj_i64(p, "oomScoreAdj", -1000, 1000, &oom, e)) < 0)
+		return -1;
+	c->has_oom_score_adj = r > 0;
+	c->oom_score_adj = (int)oom;
+	return 0;
+}

@@ -1,0 +1,259 @@
+/* oci-resources.c - linux.resources on the container's groups, v1 (hybrid)
+ * or v2: memory (limit, reservation, swap, swappiness, disableOOMKiller),
+ * cpu (shares, quota, period, realtime, cpus, mems, idle), pids, devices
+ * (v1: the rules in order, then the harmless nodes as runc; v2: the
+ * harmless list of devices.c, other allow rules refused), blockIO weight and
+ * throttles, hugepageLimits, unified (v2). cg_resources(NULL, res, true)
+ * only checks (config.json, `update`): unknown fields are errors naming
+ * them. A file this host lacks is an error naming the field and the file.
+ */
+#include "oci-cgroup.h"
+#include "oci-json.h"
+#include "devices.h"
+#include "fdio.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+struct rx {
+	const struct cg_groups *g;
+	bool dry;
+	struct ctr_err *e;
+};
+
+/* Write val to controller c's file in the container's group. */
+static int put(const struct rx *x, const struct oj *j, const char *field, const char *c,
+	       const char *file, const char *val)
+{
+	char path[PATH_MAX + 64];
+	if (x->dry)
+		return 0;
+	const char *d = cg_dir(x->g, c);
+	if (!d)
+		return oj_bad(j, field, x->e, "this host has no %s controller", c);
+	snprintf(path, sizeof(path), "%s/%s", d, file);
+	if (write_file(path, val) < 0)
+		return ctr_fail_errno(x->e, "config.json: %s.%s: %s", j->path, field, path);
+	return 0;
+}
+
+static void num(char *buf, int64_t v, bool v2)
+{
+	if (v < 0 && v2)
+		snprintf(buf, 32, "max");
+	else
+		snprintf(buf, 32, "%" PRId64, v);
+}
+
+static int memory(const struct rx *x, const struct oj *r)
+{
+	static const char *const known[] = {
+		"limit", "reservation", "swap", "swappiness", "disableOOMKiller", "useHierarchy",
+		"checkBeforeUpdate", NULL,
+	};
+	struct oj m;
+	int64_t limit = 0, res = 0, swap = 0;
+	uint64_t swappiness = 0;
+	bool nooom = false, hier = false, check = false;
+	int hl, hr, hs, hw;
+	char v[32];
+	bool v2 = x->g && x->g->l.mode == CG_V2;
+	int rc = oj_child(r, "memory", json_type_object, &m, x->e);
+	if (rc <= 0)
+		return rc;
+	if (oj_keys(&m, known, x->e) < 0 || (hl = oj_i64(&m, "limit", -1, INT64_MAX, &limit, x->e)) < 0 ||
+	    (hr = oj_i64(&m, "reservation", -1, INT64_MAX, &res, x->e)) < 0 ||
+	    (hs = oj_i64(&m, "swap", -1, INT64_MAX, &swap, x->e)) < 0 ||
+	    (hw = oj_u64(&m, "swappiness", &swappiness, x->e)) < 0 ||
+	    oj_bool(&m, "disableOOMKiller", &nooom, x->e) < 0 ||
+	    oj_bool(&m, "useHierarchy", &hier, x->e) < 0 || oj_bool(&m, "checkBeforeUpdate", &check, x->e) < 0)
+		return -1;
+	if (hw && swappiness > 100)
+		return oj_bad(&m, "swappiness", x->e, "0 to 100");
+	if (hier || check)
+		return oj_unsupported(&m, hier ? "useHierarchy" : "checkBeforeUpdate", NULL, x->e);
+	if (hl) {
+		num(v, limit, v2);
+		int w = put(x, &m, "limit", "memory", v2 ? "memory.max" : "memory.limit_in_bytes", v);
+		if (w < 0 && !(hs && errno == EINVAL))
+			return -1;
+		hl = w < 0 ? 2 : 0;  /* 2: retry after the swap limit grew */
+	}
+	if (hr) {
+		num(v, res, v2);
+		if (put(x, &m, "reservation", "memory", v2 ? "memory.low" : "memory.soft_limit_in_bytes", v) < 0)
+			return -1;
+	}
+	if (hs) {
+		num(v, v2 && swap > 0 && limit > 0 ? swap - limit : swap, v2);
+		if (put(x, &m, "swap", "memory", v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes", v) < 0)
+			return -1;
+	}
+	if (hl == 2) {
+		num(v, limit, v2);
+		if (put(x, &m, "limit", "memory", "memory.limit_in_bytes", v) < 0)
+			return -1;
+	}
+	if (hw) {
+		if (v2)
+			return oj_unsupported(&m, "swappiness", "cgroup v2 has none", x->e);
+		num(v, (int64_t)swappiness, false);
+		if (put(x, &m, "swappiness", "memory", "memory.swappiness", v) < 0)
+			return -1;
+	}
+	if (nooom && v2)
+		return oj_unsupported(&m, "disableOOMKiller", "cgroup v2 has none", x->e);
+	if (nooom && put(x, &m, "disableOOMKiller", "memory", "memory.oom_control", "1") < 0)
+		return -1;
+	return 0;
+}
+
+static int cpu(const struct rx *x, const struct oj *r)
+{
+	static const char *const known[] = {
+		"shares", "quota", "period", "realtimeRuntime", "realtimePeriod", "cpus", "mems",
+		"idle", "burst", NULL,
+	};
+	struct oj c;
+	uint64_t shares = 0, period = 0, rtp = 0;
+	int64_t quota = 0, rtr = 0, idle = 0;
+	const char *cpus = NULL, *mems = NULL;
+	int hs, hq, hp, hrr, hrp, hi;
+	char v[64];
+	bool v2 = x->g && x->g->l.mode == CG_V2;
+	int rc = oj_child(r, "cpu", json_type_object, &c, x->e);
+	if (rc <= 0)
+		return rc;
+	if (oj_keys(&c, known, x->e) < 0 || (hs = oj_u64(&c, "shares", &shares, x->e)) < 0 ||
+	    (hq = oj_i64(&c, "quota", -1, INT64_MAX, &quota, x->e)) < 0 ||
+	    (hp = oj_u64(&c, "period", &period, x->e)) < 0 ||
+	    (hrr = oj_i64(&c, "realtimeRuntime", -1, INT64_MAX, &rtr, x->e)) < 0 ||
+	    (hrp = oj_u64(&c, "realtimePeriod", &rtp, x->e)) < 0 ||
+	    (hi = oj_i64(&c, "idle", 0, 1, &idle, x->e)) < 0 ||
+	    oj_str(&c, "cpus", &cpus, x->e) < 0 || oj_str(&c, "mems", &mems, x->e) < 0)
+		return -1;
+	if (json_object_object_get_ex(c.o, "burst", NULL))
+		return oj_unsupported(&c, "burst", NULL, x->e);
+	if (hs && (shares < 2 || shares > 262144))
+		return oj_bad(&c, "shares", x->e, "2 to 262144");
+	if (hs) {
+		snprintf(v, sizeof(v), "%" PRIu64, v2 ? 1 + ((shares - 2) * 9999) / 262142 : shares);
+		if (put(x, &c, "shares", "cpu", v2 ? "cpu.weight" : "cpu.shares", v) < 0)
+			return -1;
+	}
+	if (v2 && (hq || hp)) {
+		if (hq && quota > 0)
+			snprintf(v, sizeof(v), "%" PRId64 " %" PRIu64, quota, hp ? period : 100000);
+		else
+			snprintf(v, sizeof(v), "max %" PRIu64, hp ? period : 100000);
+		if (put(x, &c, hq ? "quota" : "period", "cpu", "cpu.max", v) < 0)
+			return -1;
+	}
+	if (!v2 && hp && (snprintf(v, sizeof(v), "%" PRIu64, period), put(x, &c, "period", "cpu", "cpu.cfs_period_us", v) < 0))
+		return -1;
+	if (!v2 && hq && (num(v, quota, false), put(x, &c, "quota", "cpu", "cpu.cfs_quota_us", v) < 0))
+		return -1;
+	if ((hrr || hrp) && v2)
+		return oj_unsupported(&c, hrr ? "realtimeRuntime" : "realtimePeriod", "cgroup v2 has none", x->e);
+	if (hrp && (snprintf(v, sizeof(v), "%" PRIu64, rtp), put(x, &c, "realtimePeriod", "cpu", "cpu.rt_period_us", v) < 0))
+		return -1;
+	if (hrr && (num(v, rtr, false), put(x, &c, "realtimeRuntime", "cpu", "cpu.rt_runtime_us", v) < 0))
+		return -1;
+	if (hi && !v2)
+		return oj_unsupported(&c, "idle", "cgroup v1 has none", x->e);
+	if (hi && put(x, &c, "idle", "cpu", "cpu.idle", idle ? "1" : "0") < 0)
+		return -1;
+	if (cpus && put(x, &c, "cpus", "cpuset", "cpuset.cpus", cpus) < 0)
+		return -1;
+	if (mems && put(x, &c, "mems", "cpuset", "cpuset.mems", mems) < 0)
+		return -1;
+	return 0;
+}
+
+static int pids(const struct rx *x, const struct oj *r)
+{
+	static const char *const known[] = { "limit", NULL };
+	struct oj p;
+	int64_t limit = 0;
+	char v[32];
+	int rc = oj_child(r, "pids", json_type_object, &p, x->e);
+	if (rc <= 0)
+		return rc;
+	if (oj_keys(&p, known, x->e) < 0 || (rc = oj_i64(&p, "limit", -1, INT64_MAX, &limit, x->e)) < 0)
+		return -1;
+	if (rc == 0)
+		return 0;
+	num(v, limit <= 0 ? -1 : limit, true);
+	return put(x, &p, "limit", "pids", "pids.max", v);
+}
+
+/* The nodes every container may use (runc's list, as devices.c's). */
+static const char *const dev_default[] = {
+	"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm",
+	"c 5:2 rwm", "c 136:* rwm",
+};
+
+static int devices(const struct rx *x, const struct oj *r)
+{
+	static const char *const known[] = { "allow", "type", "major", "minor", "access", NULL };
+	struct oj a, d;
+	bool v2 = x->g && x->g->l.mode == CG_V2;
+	int rc = oj_child(r, "devices", json_type_array, &a, x->e);
+	if (rc < 0)
+		return -1;
+	if (!x->dry && !v2 && put(x, r, "devices", "devices", "devices.deny", "a") < 0)
+		return -1;
+	if (!x->dry && v2 && devices_restrict(x->g->unified, x->e) < 0)
+		return -1;
+	for (size_t i = 0; rc > 0 && i < json_object_array_length(a.o); i++) {
+		bool allow = false;
+		const char *type = "a", *access = "rwm";
+		int64_t major = -1, minor = -1;
+		char rule[64], M[24] = "*", m[24] = "*";
+		if (oj_index(&a, i, json_type_object, &d, x->e) < 0 || oj_keys(&d, known, x->e) < 0 ||
+		    oj_bool(&d, "allow", &allow, x->e) < 0 || oj_str(&d, "type", &type, x->e) < 0 ||
+		    oj_i64(&d, "major", -1, 0xfff, &major, x->e) < 0 ||
+		    oj_i64(&d, "minor", -1, 0xfffff, &minor, x->e) < 0 || oj_str(&d, "access", &access, x->e) < 0)
+			return -1;
+		if (strcmp(type, "a") && strcmp(type, "c") && strcmp(type, "b"))
+			return oj_bad(&d, "type", x->e, "a, c or b");
+		if (!*access || strspn(access, "rwm") != strlen(access))
+			return oj_bad(&d, "access", x->e, "letters of rwm");
+		if (allow && v2)
+			return oj_unsupported(&d, "allow", "device allow rules need cgroup v1 (v2: ctr's list only)", x->e);
+		if (major >= 0)
+			snprintf(M, sizeof(M), "%" PRId64, major);
+		if (minor >= 0)
+			snprintf(m, sizeof(m), "%" PRId64, minor);
+		snprintf(rule, sizeof(rule), "%s %s:%s %s", type, M, m, access);
+		if (!strcmp(type, "a"))
+			snprintf(rule, sizeof(rule), "a");
+		if (!v2 && put(x, &d, "allow", "devices", allow ? "devices.allow" : "devices.deny", rule) < 0)
+			return -1;
+	}
+	for (size_t i = 0; !v2 && i < NELEM(dev_default); i++)
+		if (put(x, r, "devices", "devices", "devices.allow", dev_default[i]) < 0)
+			return -1;
+	return 0;
+}
+
+int cg_resources(const struct cg_groups *g, json_object *res, bool dry, struct ctr_err *e)
+{
+	static const char *const known[] = {
+		"memory", "cpu", "pids", "devices", "blockIO", "hugepageLimits", "unified", NULL,
+	};
+	struct rx x = { g, dry, e };
+	struct oj r = { .o = res, .path = "linux.resources" };
+	static const char *const later[] = { "blockIO", "hugepageLimits", "unified" };
+	if (oj_keys(&r, known, e) < 0)
+		return -1;
+	for (size_t i = 0; i < NELEM(later); i++)
+		if (json_object_object_get_ex(res, later[i], NULL))
+			return oj_unsupported(&r, later[i], "not yet in ctr-oci", e);
+	/* devices: the default rules even when the config has none */
+	if (memory(&x, &r) < 0 || cpu(&x, &r) < 0 || pids(&x, &r) < 0 ||
+	    ((!dry || json_object_object_get_ex(res, "devices", NULL)) && devices(&x, &r) < 0))
+		return -1;
+	return 0;
+}

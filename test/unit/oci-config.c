@@ -1,0 +1,164 @@
+/* Unit tests of lib/oci-config.c and its parts (oci-process, oci-mounts,
+ * oci-linux, oci-seccomp, oci-hooks): config.json into a spec, and every
+ * unsupported or wrong field an error naming it (no container is run). */
+#include "tap.h"
+#include "oci.h"
+#include "oci-seccomp.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char bundle[] = "/tmp/ctr-unit-oci.XXXXXX";
+
+/* A minimal valid config with EXTRA spliced into the top level (or "" ). */
+static int parse(struct oci_config *c, struct ctr_err *e, const char *extra)
+{
+	char text[8192];
+	snprintf(text, sizeof(text),
+		 "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
+		 "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},"
+		 "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"pid\"}]}%s}", extra);
+	oci_config_free(c);
+	return oci_config_parse(c, bundle, text, e);
+}
+
+static size_t count(const struct ctr_spec *s, enum ctr_mount_kind k)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nmounts; i++)
+		n += s->mounts[i].kind == k;
+	return n;
+}
+
+/* parse, expect failure with msg containing what */
+static void refused(struct oci_config *c, const char *extra, const char *what)
+{
+	struct ctr_err e = { 0 };
+	int r = parse(c, &e, extra);
+	ok(r < 0 && strstr(e.msg, what), "refused, naming %s: %s", what, e.msg);
+}
+
+static void test_runc_spec(void)
+{
+	static struct oci_config c;
+	struct ctr_err e = { 0 };
+	char dir[128];
+	snprintf(dir, sizeof(dir), "%s/runc", bundle);
+	ok(oci_config_load(&c, dir, &e) == 0, "runc spec's default config parses: %s", e.msg);
+	ok(c.terminal && c.spec.rootfs_ro && str_eq(c.spec.hostname, "runc"), "terminal, readonly root, hostname");
+	ok(c.spec.ns_new == (CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS),
+	   "five new namespaces");
+	ok(c.spec.nrlimits == 1 && c.spec.rlimits[0].soft == 1024, "rlimit NOFILE");
+	ok(c.spec.no_new_privs && c.spec.caps.bounding == ((1ULL << 29) | (1ULL << 5) | (1ULL << 10)),
+	   "noNewPrivileges, bounding AUDIT_WRITE KILL NET_BIND_SERVICE");
+	ok(c.spec.nenv == 2 && str_eq(c.spec.argv[0], "sh"), "env and args");
+	ok(c.spec.mounts[0].kind == CTR_MOUNT_PROC && str_eq(c.spec.mounts[1].dst, "/dev") &&
+	   str_eq(c.spec.mounts[1].type, "tmpfs") && str_eq(c.spec.mounts[1].data, "mode=755,size=65536k") &&
+	   c.spec.mounts[1].flags == (MS_NOSUID | MS_STRICTATIME), "mounts in order, flags and data split");
+	ok(count(&c.spec, CTR_MOUNT_DEVNODES) == 1 && count(&c.spec, CTR_MOUNT_MASK) == 10 &&
+	   count(&c.spec, CTR_MOUNT_READONLY) >= 5, "device nodes, 10 masked, 5+ read-only");
+	ok(c.spec.seccomp == CTR_SECCOMP_NONE && c.spec.outlive_parent, "no seccomp unless asked; init outlives create");
+	oci_config_free(&c);
+}
+
+static void test_fields(void)
+{
+	static struct oci_config c;
+	struct ctr_err e = { 0 };
+	ok(parse(&c, &e, "") == 0 && str_eq(c.rootfs + strlen(c.rootfs) - 7, "/rootfs"), "minimal config, root relative to the bundle");
+	refused(&c, ",\"bogus\":1", "bogus");
+	refused(&c, ",\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\",\"nope\":1}]}", "hooks.prestart[0].nope");
+	refused(&c, ",\"hostname\":\"h\"", "hostname: needs a new uts namespace");
+	refused(&c, ",\"mounts\":[{\"destination\":\"/x\",\"type\":\"tmpfs\",\"options\":[\"remount\"]}]", "mounts");
+	refused(&c, ",\"mounts\":[{\"destination\":\"rel\",\"type\":\"tmpfs\"}]", "destination");
+	ok(parse(&c, &e, ",\"mounts\":[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"data\",\"options\":[\"ro\",\"rprivate\"]}]") == 0 &&
+	   c.spec.mounts[0].kind == CTR_MOUNT_BIND && c.spec.mounts[0].norec &&
+	   c.spec.mounts[0].attrs == MOUNT_ATTR_RDONLY && c.spec.mounts[0].propagation == (MS_PRIVATE | MS_REC) &&
+	   strstr(c.spec.mounts[0].src, "/data"), "bind: source in the bundle, ro attr, not recursive, rprivate");
+	ok(parse(&c, &e, ",\"mounts\":[{\"destination\":\"/d\",\"source\":\"/tmp\",\"options\":[\"rbind\"]}]") == 0 &&
+	   !c.spec.mounts[0].norec, "rbind is recursive");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"}]}", "user namespaces");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"uts\",\"path\":\"/proc/1/ns/uts\"}]}", "namespaces[1].path");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}", "new mount namespace");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"intelRdt\":{}}", "intelRdt");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"sysctl\":{\"kernel.panic\":\"1\"}}", "sysctl.kernel.panic");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"memory\":{\"limit\":\"x\"}}}", "resources.memory.limit");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"blockIO\":{}}}", "resources.blockIO");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"devices\":[{\"type\":\"c\",\"path\":\"/etc/x\"}]}", "devices[0].path");
+	ok(parse(&c, &e, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"network\"}],"
+		 "\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},\"resources\":{\"memory\":{\"limit\":67108864},\"pids\":{\"limit\":10}},"
+		 "\"devices\":[{\"type\":\"c\",\"path\":\"/dev/fuse\",\"major\":10,\"minor\":229}]}") == 0 &&
+	   c.nsysctl == 1 && c.resources && c.spec.ndevices == 1 && c.spec.devices[0].major == 10, "sysctl, resources, devices: %s", e.msg);
+	ok(parse(&c, &e, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+		 "\"architectures\":[\"SCMP_ARCH_X86_64\"],\"syscalls\":[{\"names\":[\"getcwd\",\"no_such_call\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+		 "{\"names\":[\"kill\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":3,\"args\":[{\"index\":1,\"value\":9,\"op\":\"SCMP_CMP_EQ\"}]}]}}") == 0 &&
+	   c.spec.seccomp == CTR_SECCOMP_PROFILE && c.spec.seccomp_profile->nrules == 2 &&
+	   c.spec.seccomp_profile->rules[1].nargs == 1, "seccomp: an unknown name skipped, conditions kept: %s", e.msg);
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"seccomp\":{\"defaultAction\":\"SCMP_ACT_NOPE\"}}", "seccomp.defaultAction");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\"}}", "listenerPath");
+	ok(parse(&c, &e, ",\"hooks\":{\"poststop\":[{\"path\":\"/bin/true\",\"args\":[\"true\",\"x\"],\"timeout\":5}]}") == 0 &&
+	   c.nhooks[OCI_POSTSTOP] == 1 && c.hooks[OCI_POSTSTOP][0].timeout == 5, "hooks");
+	refused(&c, ",\"hooks\":{\"prestart\":[{\"path\":\"rel\"}]}", "prestart[0].path");
+	oci_config_free(&c);
+}
+
+static void test_process(void)
+{
+	static struct oci_config c;
+	struct ctr_err e = { 0 };
+	char text[1024];
+	const char *bad[][2] = {
+		{ "\"args\":[],\"cwd\":\"/\"", "process.args" },
+		{ "\"args\":[\"sh\"],\"cwd\":\"rel\"", "process.cwd" },
+		{ "\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":-1}", "process.user.uid" },
+		{ "\"args\":[\"sh\"],\"cwd\":\"/\",\"capabilities\":{\"bounding\":[\"CAP_NOPE\"]}", "capabilities.bounding" },
+		{ "\"args\":[\"sh\"],\"cwd\":\"/\",\"rlimits\":[{\"type\":\"RLIMIT_NOPE\",\"soft\":1,\"hard\":1}]", "rlimits[0].type" },
+		{ "\"args\":[\"sh\"],\"cwd\":\"/\",\"apparmorProfile\":\"x\"", "apparmorProfile" },
+		{ "\"args\":[\"sh\"],\"cwd\":\"/\",\"env\":[\"NOEQUALS\"]", "process.env" },
+		{ "\"args\":[\"sh\"],\"cwd\":\"/\",\"scheduler\":{}", "process.scheduler" },
+	};
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		snprintf(text, sizeof(text), "{\"ociVersion\":\"1.1.0\",\"root\":{\"path\":\"rootfs\"},\"process\":{%s},"
+			 "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}", bad[i][0]);
+		oci_config_free(&c);
+		int r = oci_config_parse(&c, bundle, text, &e);
+		ok(r < 0 && strstr(e.msg, bad[i][1]), "process refused, naming %s: %s", bad[i][1], e.msg);
+	}
+	snprintf(text, sizeof(text), "{\"ociVersion\":\"1.1.0\",\"root\":{\"path\":\"rootfs\"},\"process\":{\"args\":[\"id\"],"
+		 "\"cwd\":\"/w\",\"user\":{\"uid\":1000,\"gid\":100,\"umask\":63,\"additionalGids\":[5,6]},"
+		 "\"consoleSize\":{\"height\":30,\"width\":100},\"oomScoreAdj\":-5},"
+		 "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}");
+	oci_config_free(&c);
+	ok(oci_config_parse(&c, bundle, text, &e) == 0 && str_eq(c.spec.user, "1000:100") && c.spec.umask == 077 &&
+	   c.spec.ngroups == 2 && c.spec.groups[1] == 6 && c.spec.console_rows == 30 && c.has_oom_score_adj &&
+	   c.oom_score_adj == -5, "user, umask, additional gids, console size, oomScoreAdj: %s", e.msg);
+	oci_config_free(&c);
+}
+
+int main(void)
+{
+	char path[128];
+	if (!mkdtemp(bundle))
+		return perror("mkdtemp"), 1;
+	snprintf(path, sizeof(path), "%s/rootfs", bundle);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/data", bundle);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/runc", bundle);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/runc/rootfs", bundle);
+	mkdir(path, 0755);
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "cp %s/../fixtures/oci/runc-spec.json %s/runc/config.json", TEST_DIR, bundle);
+	if (system(cmd) != 0)
+		return 1;
+	test_runc_spec();
+	test_fields();
+	test_process();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", bundle);
+	(void)system(cmd);
+	return tap_done();
+}
