@@ -788,13 +788,16 @@ cleanup_exited() {
 	fi
 }
 
-# shim_alive CID: the container's supervisor still runs (its shim.pid names a ctr-shim).
+# shim_alive CID: the container's supervisor still runs: its shim.pid names a ctr-shim that is
+# not a zombie (a killed daemon stays one until its new parent reaps it).
 shim_alive() {
-	_sa='' _sc=''
+	_sa='' _sn='' _ss=''
 	[ -f "$CTR_ROOT/containers/$1/shim.pid" ] && read -r _sa <"$CTR_ROOT/containers/$1/shim.pid" || return 1
 	case $_sa in '' | 0* | *[!0-9]*) return 1 ;; esac
-	read -r _sc 2>/dev/null <"/proc/$_sa/comm"
-	[ "$_sc" = ctr-shim ]
+	while read -r _sk _sv _; do
+		case $_sk in Name:) _sn=$_sv ;; State:) _ss=$_sv; break ;; esac
+	done 2>/dev/null <"/proc/$_sa/status"
+	[ "$_sn" = ctr-shim ] && [ "$_ss" != Z ] && [ "$_ss" != X ]
 }
 
 # EXEC_JQ: exec's jq program. In: the container's config ($c), -w ($wd), -u ($user), the -e's as

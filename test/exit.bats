@@ -52,7 +52,7 @@ only_id() { ls "$CTR_ROOT/containers"; }
 
 @test "exit: run --rm whose ctr.sh is SIGKILLed: the supervisor removes the container when it exits" {
 	ctr images >/dev/null
-	setsid "$CTR" run --rm busybox sh -c 'sleep 2; echo done' >/dev/null 2>&1 3>&- &
+	setsid "$CTR" run --rm busybox sh -c 'sleep 4; echo done' >/dev/null 2>&1 3>&- &
 	front=$!
 	wait_for sh -c "ls '$CTR_ROOT'/containers/*/pid" >/dev/null 2>&1 || fail "never started"
 	id=$(only_id)
@@ -173,10 +173,12 @@ only_id() { ls "$CTR_ROOT/containers"; }
 }
 
 @test "exit: cleanup does the exit action of a container whose supervisor was killed; --rm ones are removed" {
-	a=$(ctr run -d busybox sleep 1)
-	b=$(ctr run -d --rm busybox sleep 1)
+	a=$(ctr run -d busybox sleep 60)
+	b=$(ctr run -d --rm busybox sleep 60)
+	# the supervisor first, then PID 1: no exit action runs
 	for id in "$a" "$b"; do
 		kill -KILL "$(cat "$CTR_ROOT/containers/$id/shim.pid")"
+		kill -KILL "$(cat "$CTR_ROOT/containers/$id/pid")"
 	done
 	wait_for sh -c "! kill -0 $(cat "$CTR_ROOT/containers/$a/pid") && ! kill -0 $(cat "$CTR_ROOT/containers/$b/pid")" 2>/dev/null ||
 		fail "PID 1 still runs"
