@@ -9,11 +9,31 @@ CTR_HOME=$(cd "$CTR_HOME" && pwd -P) || exit 125
 : "${CTR_ROOT:=/var/lib/ctr}"
 : "${CTR_POOL:=$CTR_ROOT.pool}"
 : "${CTR_POOL_SIZE:=20G}"
-: "${CTR_PREFIX:=ctr}"
 : "${CTR_LIBEXEC:=$CTR_HOME/build}"
 : "${CTR_BUSYBOX:=$CTR_HOME/build/rootfs/busybox}"
 NL='
 '
+
+# prefix_default: CTR_PREFIX of a root that has recorded none yet: ctr for /var/lib/ctr and for a
+# root made by a ctr that recorded none (it has containers/: its objects are named ctr), else c +
+# 8 hex of the sha256 of the root's canonical path, so that two roots never share one unasked.
+prefix_default() {
+	CTR_PREFIX=ctr
+	[ "$CTR_ROOT" != /var/lib/ctr ] && [ ! -d "$CTR_ROOT/containers" ] || return 0
+	_pr=$(realpath -m -- "$CTR_ROOT") || _pr=$CTR_ROOT
+	[ "$_pr" != /var/lib/ctr ] || return 0
+	_pr=$(printf '%s' "$_pr" | sha256sum)
+	CTR_PREFIX=c${_pr%"${_pr#????????}"}
+}
+
+# CTR_PREFIX names the root's kernel objects (docs/design.md "Names of kernel objects"): the
+# caller's (CTR_PREFIX_SET; it must match the record), else $CTR_ROOT/prefix, recorded by
+# pool_ensure and read here without a fork (CTR_PREFIX_REC), else prefix_default.
+# shellcheck disable=SC2034 # CTR_PREFIX_SET: read by storage.sh
+CTR_PREFIX_SET=${CTR_PREFIX:+1} CTR_PREFIX_REC=''
+read -r CTR_PREFIX_REC 2>/dev/null <"$CTR_ROOT/prefix"
+[ -n "${CTR_PREFIX:-}" ] || CTR_PREFIX=$CTR_PREFIX_REC
+[ -n "$CTR_PREFIX" ] || prefix_default
 export CTR_ROOT CTR_PREFIX
 
 # die MESSAGE: "ctr: MESSAGE" on stderr, exit 125 (docker's code for the runtime's own errors).
@@ -85,6 +105,8 @@ check_env() {
 	esac
 	# the iptables chain <prefix>-PORTS has at most 28 characters
 	[ ${#CTR_PREFIX} -le 22 ] || die "CTR_PREFIX $CTR_PREFIX: at most 22 characters"
+	# another prefix would orphan every object the root's containers have (pool_ensure records it)
+	[ -z "$CTR_PREFIX_REC" ] || [ "$CTR_PREFIX" = "$CTR_PREFIX_REC" ] || root_prefix_clash "$CTR_PREFIX_REC"
 	case ${CTR_BRIDGE:-ctr0} in [!A-Za-z0-9]* | *[!A-Za-z0-9_.-]*)
 		die "CTR_BRIDGE $CTR_BRIDGE: use [A-Za-z0-9_.-], starting with a letter or digit" ;;
 	esac
@@ -878,7 +900,8 @@ ctr_help() {
 	cat <<'EOF'
 
 Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CTR_SUBNET (10.99.0.0/16),
-             CTR_PREFIX (ctr: names of netns, cgroups, iptables comments and the nft table),
+             CTR_PREFIX (names of netns, cgroups, iptables comments and the nft table; unset: the
+               root's recorded one, ctr for /var/lib/ctr, else c + 8 hex of its path's sha256),
              CTR_STORAGE_SIZE (run's default --storage-opt size; unset: no limit),
              CTR_LOG_MAX_SIZE (100m: run's default --log-opt max-size; 0: no cap),
              CTR_MAX_LAYERS (128), CTR_MAX_IMAGE_SIZE (10G: unpacked, per image) for pull and load
