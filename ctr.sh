@@ -9,11 +9,31 @@ CTR_HOME=$(cd "$CTR_HOME" && pwd -P) || exit 125
 : "${CTR_ROOT:=/var/lib/ctr}"
 : "${CTR_POOL:=$CTR_ROOT.pool}"
 : "${CTR_POOL_SIZE:=20G}"
-: "${CTR_PREFIX:=ctr}"
 : "${CTR_LIBEXEC:=$CTR_HOME/build}"
 : "${CTR_BUSYBOX:=$CTR_HOME/build/rootfs/busybox}"
 NL='
 '
+
+# prefix_default: CTR_PREFIX of a root that has recorded none yet: ctr for /var/lib/ctr and for a
+# root made by a ctr that recorded none (it has containers/: its objects are named ctr), else c +
+# 8 hex of the sha256 of the root's canonical path, so that two roots never share one unasked.
+prefix_default() {
+	CTR_PREFIX=ctr
+	[ "$CTR_ROOT" != /var/lib/ctr ] && [ ! -d "$CTR_ROOT/containers" ] || return 0
+	_pr=$(realpath -m -- "$CTR_ROOT") || _pr=$CTR_ROOT
+	[ "$_pr" != /var/lib/ctr ] || return 0
+	_pr=$(printf '%s' "$_pr" | sha256sum)
+	CTR_PREFIX=c${_pr%"${_pr#????????}"}
+}
+
+# CTR_PREFIX names the root's kernel objects (docs/design.md "Names of kernel objects"): the
+# caller's (CTR_PREFIX_SET; it must match the record), else $CTR_ROOT/prefix, recorded by
+# pool_ensure and read here without a fork (CTR_PREFIX_REC), else prefix_default.
+# shellcheck disable=SC2034 # CTR_PREFIX_SET: read by storage.sh
+CTR_PREFIX_SET=${CTR_PREFIX:+1} CTR_PREFIX_REC=''
+read -r CTR_PREFIX_REC 2>/dev/null <"$CTR_ROOT/prefix"
+[ -n "${CTR_PREFIX:-}" ] || CTR_PREFIX=$CTR_PREFIX_REC
+[ -n "$CTR_PREFIX" ] || prefix_default
 export CTR_ROOT CTR_PREFIX
 
 # die MESSAGE: "ctr: MESSAGE" on stderr, exit 125 (docker's code for the runtime's own errors).
@@ -85,6 +105,8 @@ check_env() {
 	esac
 	# the iptables chain <prefix>-PORTS has at most 28 characters
 	[ ${#CTR_PREFIX} -le 22 ] || die "CTR_PREFIX $CTR_PREFIX: at most 22 characters"
+	# another prefix would orphan every object the root's containers have (pool_ensure records it)
+	[ -z "$CTR_PREFIX_REC" ] || [ "$CTR_PREFIX" = "$CTR_PREFIX_REC" ] || root_prefix_clash "$CTR_PREFIX_REC"
 	case ${CTR_BRIDGE:-ctr0} in [!A-Za-z0-9]* | *[!A-Za-z0-9_.-]*)
 		die "CTR_BRIDGE $CTR_BRIDGE: use [A-Za-z0-9_.-], starting with a letter or digit" ;;
 	esac
@@ -448,40 +470,40 @@ run_exec() {
 	[ -z "$R_T" ] || set -- -t "$@"
 	[ -z "$R_I" ] || set -- -i "$@"
 	set -- --log "$C/log" --log-max-size "$LOG_MAX" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
+	# the exit action (container_exited), run by the shim once PID 1's exit is recorded, whether
+	# ctr.sh is still there or not: the settings it needs reach it as env's arguments, nothing else
+	# of our environment
+	_xl='--exit-command /usr/bin/env'
+	for _x in "CTR_ROOT=$CTR_ROOT" "CTR_POOL=$CTR_POOL" "CTR_PREFIX=$CTR_PREFIX" "CTR_BRIDGE=$CTR_BRIDGE" \
+		"CTR_SUBNET=$CTR_SUBNET" "CTR_SLICE=$CTR_SLICE" "CTR_LIBEXEC=$CTR_LIBEXEC" "$CTR_HOME/${0##*/}" \
+		_exited ${R_RM:+--rm} "$CID"; do
+		list_add _xl --exit-command-arg
+		list_add _xl "$_x"
+	done
+	eval "set -- $_xl \"\$@\""
 	if [ -n "$R_DETACH" ]; then
 		"$CTR_LIBEXEC/ctr-shim" -d --ready-fd 4 --attach-socket "$C/attach.sock" "$@" 2>"$C/shim.err" 7>&- ||
 			die "start: $(cat "$C/shim.err")"
 		# Return once PID 1 exists (or the start failed): ps, stop and rm rely on its pid file.
-		# (--ready-fd made the shim wait for it: this loop only checks.)
+		# (--ready-fd made the shim wait for it: this loop only checks.) A --rm container that
+		# ran and ended already may be gone: its exit action removed it.
 		_n=500
-		while [ ! -s "$C/pid" ] && [ ! -e "$C/exit" ] && [ "$_n" -gt 0 ]; do
+		while [ ! -s "$C/pid" ] && [ ! -e "$C/exit" ] && [ -d "$C" ] && [ "$_n" -gt 0 ]; do
 			sleep 0.01
 			_n=$((_n - 1))
 		done
-		[ -s "$C/pid" ] || die "start: $(cat "$C/shim.err" 2>/dev/null; cat "$C/log" 2>/dev/null)"
+		[ -s "$C/pid" ] || [ ! -d "$C" ] || die "start: $(cat "$C/shim.err" 2>/dev/null; cat "$C/log" 2>/dev/null)"
 		trap - EXIT
-		[ -z "$R_RM" ] || rm_when_gone "$(cat "$C/shim.pid")"
 		printf '%s\n' "$CID"
 		return 0
 	fi
+	# the shim returns once the exit action is done: a --rm container is gone by then
 	shim_fg "$CTR_LIBEXEC/ctr-shim" "$@" 7>&-
 	R_RC=$?
 	trap - EXIT
-	[ -z "$R_RM" ] || ctr_rm -f "$CID" >/dev/null
+	# still there: it never started (no pid file: the exit action keeps it), or the action is late
+	[ -z "$R_RM" ] || [ ! -d "$C" ] || ctr_rm -f "$CID" >/dev/null
 	exit "$R_RC"
-}
-
-# rm_when_gone SHIMPID: run -d --rm: a watcher in the background removes the container once its
-# shim has exited (tail polls the pid once a second). It holds none of the caller's fds (a
-# $(ctr.sh run -d) would wait for it) and survives the terminal's hangup. Nothing to do when the
-# container is gone already (ctr.sh rm, cleanup, a removed pool).
-rm_when_gone() {
-	(
-		trap '' HUP INT QUIT
-		exec </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
-		tail --pid="$1" -f /dev/null
-		[ ! -f "$C/config.json" ] || ctr_rm -f "$CID"
-	) &
 }
 
 # shim_fg CMD...: run a foreground ctr-shim and return its status, passing on TERM HUP USR1 USR2
@@ -513,7 +535,8 @@ shim_fg() {
 run_undo() {
 	_rc=$?
 	trap - EXIT INT TERM HUP
-	[ -n "${CID:-}" ] && [ -d "$C" ] && container_remove "$CID" >/dev/null 2>&1
+	# under the lock: the shim's exit action may be releasing the same objects
+	[ -n "${CID:-}" ] && [ -d "$C" ] && lock && container_remove "$CID" >/dev/null 2>&1
 	exit "$_rc"
 }
 
@@ -522,9 +545,11 @@ run_undo() {
 container_remove() {
 	valid_id "$1" || { printf 'ctr: container ID %s: not 12 hex digits\n' "$1" >&2; return 1; }
 	_crm=$CTR_ROOT/containers/$1
-	net_teardown "$1"
-	cg_teardown "$1"
-	sec_teardown "$1"
+	if [ ! -e "$_crm/released" ]; then
+		net_teardown "$1"
+		cg_teardown "$1"
+		sec_teardown "$1"
+	fi
 	_crn=''
 	[ ! -f "$_crm/name" ] || read -r _crn <"$_crm/name"
 	valid_name "$_crn" || _crn=''
@@ -532,6 +557,42 @@ container_remove() {
 	subvol_rm "$_crm/rootfs" || return 1
 	[ -z "$_crn" ] || [ "$(cat "$CTR_ROOT/names/$_crn" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
 	rm -rf "$_crm"
+}
+
+# container_exited CID [--rm]: the exit action, once PID 1 has exited (ctr-shim's --exit-command
+# `ctr.sh _exited [--rm] CID`, or cleanup's for a container whose shim was killed). Under the lock
+# (rm, cleanup, run_undo and other exit actions take it too). Releases what a stopped container
+# has no use for and others may need: its network (netns and veth, address and port records, DNAT
+# rules), cgroups (the OOM fact first goes to oom_killed, for inspect), devices group and userns
+# range; `released` marks it done. Keeps the rootfs, config.json, net, log and exit (ps -a,
+# inspect, logs, commit). --rm: removes the container, once it has run (a pid file): a start that
+# failed is undone by its run, or cleanup. Idempotent; nothing to do when the container is gone.
+container_exited() {
+	_xc=$CTR_ROOT/containers/$1
+	[ -f "$_xc/config.json" ] || return 0
+	if [ "${2:-}" = --rm ] && [ -e "$_xc/pid" ]; then
+		container_remove "$1"
+		return
+	fi
+	[ ! -e "$_xc/released" ] || return 0
+	[ -e "$_xc/oom_killed" ] || cg_oom_killed "$1" >"$_xc/oom_killed"
+	_xrc=0
+	net_teardown "$1" || _xrc=1
+	cg_teardown "$1" || _xrc=1
+	sec_teardown "$1" || _xrc=1
+	[ "$_xrc" -ne 0 ] || : >"$_xc/released"
+}
+
+# ctr__exited [--rm] CID: the verb behind ctr-shim's --exit-command (not listed in help).
+ctr__exited() {
+	_xrm=''
+	[ "${1:-}" != --rm ] || { _xrm=--rm; shift; }
+	[ $# -eq 1 ] && valid_id "$1" || die "usage: ctr.sh _exited [--rm] CID"
+	[ -d "$CTR_ROOT/containers/$1" ] || return 0
+	lock
+	ctr_state "$1"
+	[ "$ST" != running ] || die "container $1: is running"
+	container_exited "$1" "$_xrm"
 }
 
 #HELP ps [-a] [-q]                 list running containers (-a: all, -q: IDs only)
@@ -573,7 +634,10 @@ ctr_inspect() {
 	pool_ensure
 	_id=$(ctr_resolve "$1") || exit 125
 	ctr_state "$_id"
-	_oom=$(cg_oom_killed "$_id")
+	# recorded by the exit action before the cgroup went; read from the cgroup while it runs
+	_oom=''
+	[ ! -f "$CTR_ROOT/containers/$_id/oom_killed" ] || read -r _oom <"$CTR_ROOT/containers/$_id/oom_killed"
+	case $_oom in true | false) ;; *) _oom=$(cg_oom_killed "$_id") ;; esac
 	jq --arg st "$ST" --arg pid "${ST_PID:-0}" --arg code "${ST_CODE:-}" --arg fin "${ST_FINISHED:-}" \
 		--argjson oom "${_oom:-false}" --argjson net "$(net_inspect "$_id")" \
 		'. + {state:$st, pid:($pid|tonumber), exit_code:(if $code == "" then null else ($code|tonumber) end),
@@ -676,7 +740,15 @@ ctr_rm() {
 			fi
 			container_stop "$_id" 0
 		fi
-		container_remove "$_id" || { printf 'ctr: container %s: cannot remove\n' "$_c" >&2; _rc=125; continue; }
+		# under the lock, as the exit action; gone meanwhile (a --rm one's exit action): removed
+		lock
+		if [ -d "$CTR_ROOT/containers/$_id" ] && ! container_remove "$_id"; then
+			unlock
+			printf 'ctr: container %s: cannot remove\n' "$_c" >&2
+			_rc=125
+			continue
+		fi
+		unlock
 		printf '%s\n' "$_c"
 	done
 	return "$_rc"
@@ -701,12 +773,53 @@ ctr_cleanup() {
 		[ ! -f "$_c/run.lock" ] || flock -n "$_c/run.lock" true || continue
 		container_remove "${_c##*/}" && printf 'removed container %s\n' "${_c##*/}"
 	done
+	for _c in "$CTR_ROOT"/containers/*; do
+		cleanup_exited "${_c##*/}"
+	done
 	net_cleanup
 	cg_cleanup
 	sec_cleanup
 	storage_cleanup
 	tmp_busy || blob_gc
 	[ -z "$_all" ] || { net_remove; cg_remove_parents; }
+}
+
+# cleanup_exited CID: (cleanup, under the lock) the exit action of a container that ran and ended
+# without one: its shim was killed (no exit file) or could not run it. A live shim runs it itself,
+# a run still starting the container holds its run.lock. --rm containers are removed, also those
+# that never started (no pid file) and whose run was killed before it undid them.
+cleanup_exited() {
+	_ce=$CTR_ROOT/containers/$1
+	valid_id "$1" && [ -f "$_ce/config.json" ] && { [ -e "$_ce/pid" ] || [ -e "$_ce/exit" ]; } || return 0
+	[ ! -e "$_ce/released" ] || [ ! -e "$_ce/pid" ] || return 0
+	[ ! -f "$_ce/run.lock" ] || flock -n "$_ce/run.lock" true || return 0
+	! shim_alive "$1" || return 0
+	ctr_state "$1"
+	[ "$ST" != running ] || return 0
+	_cerm=''
+	[ "$(jq -r .rm "$_ce/config.json" 2>/dev/null)" != true ] || _cerm=--rm
+	if [ -e "$_ce/released" ]; then
+		[ -n "$_cerm" ] && container_remove "$1" && printf 'removed container %s\n' "$1"
+		return 0
+	fi
+	container_exited "$1" "$_cerm" || return 0
+	if [ -d "$_ce" ]; then
+		printf 'released the objects of exited container %s\n' "$1"
+	else
+		printf 'removed container %s\n' "$1"
+	fi
+}
+
+# shim_alive CID: the container's supervisor still runs: its shim.pid names a ctr-shim that is
+# not a zombie (a killed daemon stays one until its new parent reaps it).
+shim_alive() {
+	_sa='' _sn='' _ss=''
+	[ -f "$CTR_ROOT/containers/$1/shim.pid" ] && read -r _sa <"$CTR_ROOT/containers/$1/shim.pid" || return 1
+	case $_sa in '' | 0* | *[!0-9]*) return 1 ;; esac
+	while read -r _sk _sv _; do
+		case $_sk in Name:) _sn=$_sv ;; State:) _ss=$_sv; break ;; esac
+	done 2>/dev/null <"/proc/$_sa/status"
+	[ "$_sn" = ctr-shim ] && [ "$_ss" != Z ] && [ "$_ss" != X ]
 }
 
 # EXEC_JQ: exec's jq program. In: the container's config ($c), -w ($wd), -u ($user), the -e's as
@@ -787,7 +900,8 @@ ctr_help() {
 	cat <<'EOF'
 
 Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CTR_SUBNET (10.99.0.0/16),
-             CTR_PREFIX (ctr: names of netns, cgroups, iptables comments and the nft table),
+             CTR_PREFIX (names of netns, cgroups, iptables comments and the nft table; unset: the
+               root's recorded one, ctr for /var/lib/ctr, else c + 8 hex of its path's sha256),
              CTR_STORAGE_SIZE (run's default --storage-opt size; unset: no limit),
              CTR_LOG_MAX_SIZE (100m: run's default --log-opt max-size; 0: no cap),
              CTR_MAX_LAYERS (128), CTR_MAX_IMAGE_SIZE (10G: unpacked, per image) for pull and load
@@ -806,7 +920,7 @@ main() {
 	--version | version) printf 'ctr %s\n' "$CTR_VERSION" ;;
 	-h | --help | help) ctr_help ;;
 	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
-		pull | login | commit | tag | save | load | exec | attach | demo)
+		pull | login | commit | tag | save | load | exec | attach | demo | _exited)
 		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
 		check_env
 		# shellcheck source=/dev/null

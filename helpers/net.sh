@@ -23,10 +23,15 @@
 : "${CTR_SUBNET:=10.99.0.0/16}"
 : "${CTR_SLICE:=22}"
 NET_DIR=$CTR_ROOT/net
-NET_CHAIN=$CTR_PREFIX-PORTS
 NET_NL='
 '
-NET_NFT="bridge $CTR_PREFIX" # family and name of the anti-spoofing table
+
+# net_names: the names made of the prefix (again when pool_ensure adopts the root's recorded one).
+net_names() {
+	NET_CHAIN=$CTR_PREFIX-PORTS
+	NET_NFT="bridge $CTR_PREFIX" # family and name of the anti-spoofing table
+}
+net_names
 
 # ---------------------------------------------------------------- small helpers
 
@@ -570,8 +575,7 @@ net_bridge_ensure() {
 # a creation killed midway is completed by the next run).
 net_bridge_create() {
 	if net_alias "$1"; then
-		[ "$NET_ALIAS" = "$CTR_PREFIX:net" ] ||
-			die "bridge $1: exists and was not made by ctr (prefix $CTR_PREFIX): set CTR_BRIDGE to another name"
+		[ "$NET_ALIAS" = "$CTR_PREFIX:net" ] || net_bridge_foreign "$1"
 	else
 		net_check_overlap "$2/$3"
 	fi
@@ -598,6 +602,18 @@ net_bridge_create() {
 	} | nft -f - || die "nftables: cannot make table $NET_NFT"
 	net_group_set "$1" "$2" || die "bridge $1: cannot set its interface group"
 	net_kill_at bridge
+}
+
+# net_bridge_foreign BRIDGE: die: BRIDGE exists and is not this root's (another root's bridge, with
+# the alias <its prefix>:net, or not ctr's). Each root needs its own bridge and subnet.
+net_bridge_foreign() {
+	n_o=${NET_ALIAS%:net}
+	if [ "$n_o" != "$NET_ALIAS" ] && [ -n "$n_o" ]; then
+		n_r=''
+		read -r n_r 2>/dev/null <"$CTR_REGISTRY/$n_o"
+		die "bridge $1: belongs to another ctr state root${n_r:+ ($n_r)} (prefix $n_o): give $CTR_ROOT its own CTR_BRIDGE and CTR_SUBNET"
+	fi
+	die "bridge $1: exists and was not made by ctr (prefix $CTR_PREFIX): set CTR_BRIDGE to another name"
 }
 
 # net_check_overlap PREFIX: refuse a slice that overlaps a route of the host (besides the default):

@@ -19,7 +19,8 @@
 #
 # User namespaces: ctr owns CTR_USERNS_SLOTS (4096) ranges of 65536 ids from CTR_USERNS_BASE
 # (0x70000000, just above systemd's container range, below 2^31), recorded in $CTR_ROOT/subuid
-# as /etc/subuid is (`<cid>:<first id>:65536`, uid = gid), the lowest free one first.
+# as /etc/subuid is (`<cid>:<first id>:65536`, uid = gid), the lowest one free on the host first
+# (no other root's container has it: sec_range_alloc).
 
 # shellcheck disable=SC2034 # the lists are read by ctr.sh (list_len)
 SEC_PRIV='' SEC_CAPADDL='' SEC_CAPDROPL='' SEC_USER='' SEC_SECCOMP='' SEC_USERNS='' SEC_VOLS='' SEC_RO=''
@@ -240,20 +241,34 @@ sec_alloc() {
 	[ -n "$SEC_PRIV" ] || sec_devices_make "$1"
 }
 
-# sec_range_alloc CID: record CID in $CTR_ROOT/subuid on the lowest free range; print its first id.
-# Its own lock: sec_teardown releases ranges outside ctr.sh's lock.
+# sec_range_alloc CID: record CID in $CTR_ROOT/subuid on the lowest range free on the host: not
+# overlapping a range of this root's or of any other root's subuid (the roots registered in
+# $CTR_REGISTRY, storage.sh; their CTR_USERNS_BASE may differ); print its first id. The host-wide
+# lock serialises allocations of all roots; the root's own lock, its subuid (sec_teardown
+# releases ranges outside ctr.sh's lock).
 sec_range_alloc() {
 	(
-		flock 6 || exit 1
+		flock 5 && flock 6 || exit 1
 		_sf=$CTR_ROOT/subuid
 		[ -f "$_sf" ] || : >"$_sf" || exit 1
+		_sme=$(cd "$CTR_ROOT" && pwd -P) || exit 1
+		set -- "$1" "$_sf"
+		for _sg in "$CTR_REGISTRY"/*; do
+			_so=''
+			read -r _so 2>/dev/null <"$_sg" && [ -n "$_so" ] && [ "$_so" != "$_sme" ] || continue
+			[ ! -f "$_so/subuid" ] || set -- "$@" "$_so/subuid"
+		done
+		_sc=$1
+		shift
 		_sr=$(awk -F: -v b="$SEC_USERNS_BASE" -v z="$SEC_USERNS_SIZE" -v n="$SEC_USERNS_SLOTS" '
-			{ used[sprintf("%.0f", $2)] = 1 }
-			END { for (i = 0; i < n; i++) { s = sprintf("%.0f", b + i * z); if (!(s in used)) { print s; exit 0 } }
-			      exit 1 }' "$_sf") || exit 1
-		printf '%s:%s:%s\n' "$1" "$_sr" "$SEC_USERNS_SIZE" >>"$_sf" || exit 1
+			$2 !~ /^[0-9]+$/ || $3 !~ /^[0-9]+$/ || $3 == 0 || $2 + $3 <= b || $2 >= b + n * z { next }
+			{ lo = ($2 <= b) ? 0 : int(($2 - b) / z); hi = int(($2 + $3 - 1 - b) / z)
+			  for (i = lo; i <= hi && i < n; i++) used[i] = 1 }
+			END { for (i = 0; i < n; i++) if (!(i in used)) { printf "%.0f\n", b + i * z; exit 0 }
+			      exit 1 }' "$@") || exit 1
+		printf '%s:%s:%s\n' "$_sc" "$_sr" "$SEC_USERNS_SIZE" >>"$_sf" || exit 1
 		printf '%s\n' "$_sr"
-	) 6>"$CTR_ROOT/subuid.lock"
+	) 5>"$CTR_RUN/userns.lock" 6>"$CTR_ROOT/subuid.lock"
 }
 
 # sec_range_free CID: drop CID's line from $CTR_ROOT/subuid (its range can be reused).

@@ -5,20 +5,89 @@
 # is formatted and loop-mounted there on first use, and mounted again by any later call
 # (after a reboot). On a real btrfs disk: mount it on $CTR_ROOT and no pool file is made.
 
-# pool_ensure: make sure $CTR_ROOT is a mounted btrfs with ctr's directories.
+# pool_ensure: make sure $CTR_ROOT is a mounted btrfs with ctr's directories, its prefix recorded
+# and registered (root_settle). The fast path, every call's: one stat, and two reads without a fork.
 pool_ensure() {
 	[ -z "${POOL_OK:-}" ] || return 0
-	[ "$(stat -f -c %T "$CTR_ROOT" 2>/dev/null)" = btrfs ] && [ -d "$CTR_ROOT/containers" ] && POOL_OK=1 && return 0
+	[ "$(stat -f -c %T "$CTR_ROOT" 2>/dev/null)" = btrfs ] && [ -d "$CTR_ROOT/containers" ] &&
+		[ -n "$CTR_PREFIX_REC" ] && root_registered && POOL_OK=1 && return 0
 	mkdir -p "$CTR_ROOT" || die "$CTR_ROOT: cannot create"
 	(
 		flock 8 || exit 1
 		if [ "$(stat -f -c %T "$CTR_ROOT")" != btrfs ]; then
 			pool_mount || exit 1
 		fi
-		mkdir -p "$CTR_ROOT/images" "$CTR_ROOT/containers" "$CTR_ROOT/refs" \
-			"$CTR_ROOT/names" "$CTR_ROOT/tmp"
+		# made by a ctr that recorded no prefix: its objects carry the prefix of the time
+		if [ ! -f "$CTR_ROOT/prefix" ] && [ -d "$CTR_ROOT/containers" ]; then
+			_pp=$CTR_PREFIX
+			[ -n "$CTR_PREFIX_SET" ] || _pp=ctr
+			printf '%s\n' "$_pp" >"$CTR_ROOT/prefix" || exit 1
+		fi
 	) 8>"$CTR_POOL.lock" || die "$CTR_ROOT: cannot set up the btrfs pool"
+	root_settle
+	# after the prefix: a root with containers/ and no prefix is one made by an older ctr
+	mkdir -p "$CTR_ROOT/images" "$CTR_ROOT/containers" "$CTR_ROOT/refs" "$CTR_ROOT/names" \
+		"$CTR_ROOT/tmp" || die "$CTR_ROOT: cannot set up the btrfs pool"
 	POOL_OK=1
+}
+
+# ---------------------------------------------------------------- the root's prefix
+# Every kernel object of a root is named by its prefix (docs/design.md "Names of kernel objects"),
+# so two roots on one host must never share one: each verb of a root acts on its prefix's objects
+# only. $CTR_ROOT/prefix records it; $CTR_REGISTRY/<prefix> (tmpfs, host-wide) names the root that
+# owns it, and lists the roots whose user-namespace ranges an allocation must avoid
+# (sec_range_alloc). A root registers again on its first call after a reboot.
+CTR_RUN=/run/ctr # host-wide: the registry of roots, the lock of user-namespace ranges
+CTR_REGISTRY=$CTR_RUN/roots
+
+# root_registered: $CTR_REGISTRY/<prefix> names this root (by its canonical path: a CTR_ROOT spelt
+# otherwise takes pool_ensure's slow path, which compares canonical paths). No fork.
+root_registered() {
+	_ro=''
+	read -r _ro 2>/dev/null <"$CTR_REGISTRY/$CTR_PREFIX" && [ "$_ro" = "$CTR_ROOT" ]
+}
+
+# root_settle: record the prefix (a fresh root: CTR_PREFIX, the caller's or prefix_default) and
+# register it, refused when another root owns it; adopt the record if it differs from the default
+# worked out before the pool was mounted. Host-wide lock: two new roots cannot take one prefix.
+root_settle() {
+	mkdir -p "$CTR_REGISTRY" || die "$CTR_REGISTRY: cannot create"
+	_rs=$( (flock 6 || exit 1; root_record) 6>"$CTR_REGISTRY.lock") || exit 125
+	[ "$_rs" != "$CTR_PREFIX" ] || return 0
+	CTR_PREFIX=$_rs CTR_PREFIX_REC=$_rs
+	check_env
+	net_names
+}
+
+# root_record: (under the registry's lock) print the root's prefix, recorded and registered.
+root_record() {
+	_rp=''
+	[ ! -f "$CTR_ROOT/prefix" ] || read -r _rp <"$CTR_ROOT/prefix"
+	[ -n "$_rp" ] || _rp=$CTR_PREFIX
+	[ -z "$CTR_PREFIX_SET" ] || [ "$CTR_PREFIX" = "$_rp" ] || root_prefix_clash "$_rp"
+	_rc=$(cd "$CTR_ROOT" && pwd -P) || die "$CTR_ROOT: cannot resolve"
+	_ro=''
+	read -r _ro 2>/dev/null <"$CTR_REGISTRY/$_rp"
+	if [ -n "$_ro" ] && [ "$_ro" != "$_rc" ] && root_owns "$_ro" "$_rp"; then
+		[ -n "$CTR_PREFIX_SET" ] || [ -f "$CTR_ROOT/prefix" ] ||
+			die "$CTR_ROOT: its default prefix $_rp names the objects of the state root $_ro: set CTR_PREFIX"
+		die "CTR_PREFIX $_rp: names the objects of the state root $_ro (each root needs its own: another root's cleanup would remove them)"
+	fi
+	[ -f "$CTR_ROOT/prefix" ] || printf '%s\n' "$_rp" >"$CTR_ROOT/prefix" || die "$CTR_ROOT/prefix: cannot write"
+	printf '%s\n' "$_rc" >"$CTR_REGISTRY/$_rp" || die "$CTR_REGISTRY/$_rp: cannot write"
+	printf '%s\n' "$_rp"
+}
+
+# root_owns ROOT PREFIX: ROOT (a registered root) still records PREFIX (else its entry is stale:
+# the root was removed, or its pool is not mounted, so none of its containers runs).
+root_owns() {
+	_rw=''
+	read -r _rw 2>/dev/null <"$1/prefix" && [ "$_rw" = "$2" ]
+}
+
+# root_prefix_clash RECORDED: die: the caller's CTR_PREFIX is not the one the root recorded.
+root_prefix_clash() {
+	die "CTR_PREFIX $CTR_PREFIX: the objects of $CTR_ROOT are named $1 ($CTR_ROOT/prefix): unset CTR_PREFIX or set it to $1"
 }
 
 # pool_mount: create (once) and loop-mount the pool file on $CTR_ROOT.

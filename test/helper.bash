@@ -47,6 +47,8 @@ ctr_teardown() {
 	for d in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | grep "^$CTR_BRIDGE" | cut -d@ -f1); do
 		ip link del "$d" 2>/dev/null
 	done
+	# the host-wide registry's entry of this root (helpers/storage.sh)
+	[ "$(cat "/run/ctr/roots/$p" 2>/dev/null)" != "$(realpath -m "$CTR_ROOT")" ] || rm -f "/run/ctr/roots/$p"
 	if mountpoint -q "$CTR_ROOT" 2>/dev/null; then
 		umount "$CTR_ROOT" 2>/dev/null || umount -l "$CTR_ROOT"
 	fi

@@ -62,6 +62,8 @@ host_uid() {
 }
 
 @test "--userns: each container gets its own range; a range is free again after rm; --userns=host has none" {
+	# ranges are free or taken host-wide (other tests' roots take them too): this test's own ids
+	export CTR_USERNS_BASE=$((0x78000000 + 0x${CTR_PREFIX#ctrt} % 512 * 4 * 65536)) CTR_USERNS_SLOTS=4 # below 2^31
 	a=$(ctr run -d --userns busybox sleep 60)
 	b=$(ctr run -d --userns busybox sleep 60)
 	ra=$(range "$a") rb=$(range "$b")
