@@ -470,40 +470,40 @@ run_exec() {
 	[ -z "$R_T" ] || set -- -t "$@"
 	[ -z "$R_I" ] || set -- -i "$@"
 	set -- --log "$C/log" --log-max-size "$LOG_MAX" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
+	# the exit action (container_exited), run by the shim once PID 1's exit is recorded, whether
+	# ctr.sh is still there or not: the settings it needs reach it as env's arguments, nothing else
+	# of our environment
+	_xl='--exit-command /usr/bin/env'
+	for _x in "CTR_ROOT=$CTR_ROOT" "CTR_POOL=$CTR_POOL" "CTR_PREFIX=$CTR_PREFIX" "CTR_BRIDGE=$CTR_BRIDGE" \
+		"CTR_SUBNET=$CTR_SUBNET" "CTR_SLICE=$CTR_SLICE" "CTR_LIBEXEC=$CTR_LIBEXEC" "$CTR_HOME/${0##*/}" \
+		_exited ${R_RM:+--rm} "$CID"; do
+		list_add _xl --exit-command-arg
+		list_add _xl "$_x"
+	done
+	eval "set -- $_xl \"\$@\""
 	if [ -n "$R_DETACH" ]; then
 		"$CTR_LIBEXEC/ctr-shim" -d --ready-fd 4 --attach-socket "$C/attach.sock" "$@" 2>"$C/shim.err" 7>&- ||
 			die "start: $(cat "$C/shim.err")"
 		# Return once PID 1 exists (or the start failed): ps, stop and rm rely on its pid file.
-		# (--ready-fd made the shim wait for it: this loop only checks.)
+		# (--ready-fd made the shim wait for it: this loop only checks.) A --rm container that
+		# ran and ended already may be gone: its exit action removed it.
 		_n=500
-		while [ ! -s "$C/pid" ] && [ ! -e "$C/exit" ] && [ "$_n" -gt 0 ]; do
+		while [ ! -s "$C/pid" ] && [ ! -e "$C/exit" ] && [ -d "$C" ] && [ "$_n" -gt 0 ]; do
 			sleep 0.01
 			_n=$((_n - 1))
 		done
-		[ -s "$C/pid" ] || die "start: $(cat "$C/shim.err" 2>/dev/null; cat "$C/log" 2>/dev/null)"
+		[ -s "$C/pid" ] || [ ! -d "$C" ] || die "start: $(cat "$C/shim.err" 2>/dev/null; cat "$C/log" 2>/dev/null)"
 		trap - EXIT
-		[ -z "$R_RM" ] || rm_when_gone "$(cat "$C/shim.pid")"
 		printf '%s\n' "$CID"
 		return 0
 	fi
+	# the shim returns once the exit action is done: a --rm container is gone by then
 	shim_fg "$CTR_LIBEXEC/ctr-shim" "$@" 7>&-
 	R_RC=$?
 	trap - EXIT
-	[ -z "$R_RM" ] || ctr_rm -f "$CID" >/dev/null
+	# still there: it never started (no pid file: the exit action keeps it), or the action is late
+	[ -z "$R_RM" ] || [ ! -d "$C" ] || ctr_rm -f "$CID" >/dev/null
 	exit "$R_RC"
-}
-
-# rm_when_gone SHIMPID: run -d --rm: a watcher in the background removes the container once its
-# shim has exited (tail polls the pid once a second). It holds none of the caller's fds (a
-# $(ctr.sh run -d) would wait for it) and survives the terminal's hangup. Nothing to do when the
-# container is gone already (ctr.sh rm, cleanup, a removed pool).
-rm_when_gone() {
-	(
-		trap '' HUP INT QUIT
-		exec </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
-		tail --pid="$1" -f /dev/null
-		[ ! -f "$C/config.json" ] || ctr_rm -f "$CID"
-	) &
 }
 
 # shim_fg CMD...: run a foreground ctr-shim and return its status, passing on TERM HUP USR1 USR2
@@ -535,7 +535,8 @@ shim_fg() {
 run_undo() {
 	_rc=$?
 	trap - EXIT INT TERM HUP
-	[ -n "${CID:-}" ] && [ -d "$C" ] && container_remove "$CID" >/dev/null 2>&1
+	# under the lock: the shim's exit action may be releasing the same objects
+	[ -n "${CID:-}" ] && [ -d "$C" ] && lock && container_remove "$CID" >/dev/null 2>&1
 	exit "$_rc"
 }
 
@@ -544,9 +545,11 @@ run_undo() {
 container_remove() {
 	valid_id "$1" || { printf 'ctr: container ID %s: not 12 hex digits\n' "$1" >&2; return 1; }
 	_crm=$CTR_ROOT/containers/$1
-	net_teardown "$1"
-	cg_teardown "$1"
-	sec_teardown "$1"
+	if [ ! -e "$_crm/released" ]; then
+		net_teardown "$1"
+		cg_teardown "$1"
+		sec_teardown "$1"
+	fi
 	_crn=''
 	[ ! -f "$_crm/name" ] || read -r _crn <"$_crm/name"
 	valid_name "$_crn" || _crn=''
@@ -554,6 +557,42 @@ container_remove() {
 	subvol_rm "$_crm/rootfs" || return 1
 	[ -z "$_crn" ] || [ "$(cat "$CTR_ROOT/names/$_crn" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
 	rm -rf "$_crm"
+}
+
+# container_exited CID [--rm]: the exit action, once PID 1 has exited (ctr-shim's --exit-command
+# `ctr.sh _exited [--rm] CID`, or cleanup's for a container whose shim was killed). Under the lock
+# (rm, cleanup, run_undo and other exit actions take it too). Releases what a stopped container
+# has no use for and others may need: its network (netns and veth, address and port records, DNAT
+# rules), cgroups (the OOM fact first goes to oom_killed, for inspect), devices group and userns
+# range; `released` marks it done. Keeps the rootfs, config.json, net, log and exit (ps -a,
+# inspect, logs, commit). --rm: removes the container, once it has run (a pid file): a start that
+# failed is undone by its run, or cleanup. Idempotent; nothing to do when the container is gone.
+container_exited() {
+	_xc=$CTR_ROOT/containers/$1
+	[ -f "$_xc/config.json" ] || return 0
+	if [ "${2:-}" = --rm ] && [ -e "$_xc/pid" ]; then
+		container_remove "$1"
+		return
+	fi
+	[ ! -e "$_xc/released" ] || return 0
+	[ -e "$_xc/oom_killed" ] || cg_oom_killed "$1" >"$_xc/oom_killed"
+	_xrc=0
+	net_teardown "$1" || _xrc=1
+	cg_teardown "$1" || _xrc=1
+	sec_teardown "$1" || _xrc=1
+	[ "$_xrc" -ne 0 ] || : >"$_xc/released"
+}
+
+# ctr__exited [--rm] CID: the verb behind ctr-shim's --exit-command (not listed in help).
+ctr__exited() {
+	_xrm=''
+	[ "${1:-}" != --rm ] || { _xrm=--rm; shift; }
+	[ $# -eq 1 ] && valid_id "$1" || die "usage: ctr.sh _exited [--rm] CID"
+	[ -d "$CTR_ROOT/containers/$1" ] || return 0
+	lock
+	ctr_state "$1"
+	[ "$ST" != running ] || die "container $1: is running"
+	container_exited "$1" "$_xrm"
 }
 
 #HELP ps [-a] [-q]                 list running containers (-a: all, -q: IDs only)
@@ -597,7 +636,10 @@ ctr_inspect() {
 	_id=$(ctr_resolve "$1") || exit 125
 	ctr_state "$_id"
 	[ "$ST" != running ] || ! cg_frozen "$_id" || ST=paused
-	_oom=$(cg_oom_killed "$_id")
+	# recorded by the exit action before the cgroup went; read from the cgroup while it runs
+	_oom=''
+	[ ! -f "$CTR_ROOT/containers/$_id/oom_killed" ] || read -r _oom <"$CTR_ROOT/containers/$_id/oom_killed"
+	case $_oom in true | false) ;; *) _oom=$(cg_oom_killed "$_id") ;; esac
 	jq --arg st "$ST" --arg pid "${ST_PID:-0}" --arg code "${ST_CODE:-}" --arg fin "${ST_FINISHED:-}" \
 		--argjson oom "${_oom:-false}" --argjson net "$(net_inspect "$_id")" \
 		'. + {state:$st, pid:($pid|tonumber), exit_code:(if $code == "" then null else ($code|tonumber) end),
@@ -701,7 +743,15 @@ ctr_rm() {
 			fi
 			container_stop "$_id" 0
 		fi
-		container_remove "$_id" || { printf 'ctr: container %s: cannot remove\n' "$_c" >&2; _rc=125; continue; }
+		# under the lock, as the exit action; gone meanwhile (a --rm one's exit action): removed
+		lock
+		if [ -d "$CTR_ROOT/containers/$_id" ] && ! container_remove "$_id"; then
+			unlock
+			printf 'ctr: container %s: cannot remove\n' "$_c" >&2
+			_rc=125
+			continue
+		fi
+		unlock
 		printf '%s\n' "$_c"
 	done
 	return "$_rc"
@@ -726,12 +776,53 @@ ctr_cleanup() {
 		[ ! -f "$_c/run.lock" ] || flock -n "$_c/run.lock" true || continue
 		container_remove "${_c##*/}" && printf 'removed container %s\n' "${_c##*/}"
 	done
+	for _c in "$CTR_ROOT"/containers/*; do
+		cleanup_exited "${_c##*/}"
+	done
 	net_cleanup
 	cg_cleanup
 	sec_cleanup
 	storage_cleanup
 	tmp_busy || blob_gc
 	[ -z "$_all" ] || { net_remove; cg_remove_parents; }
+}
+
+# cleanup_exited CID: (cleanup, under the lock) the exit action of a container that ran and ended
+# without one: its shim was killed (no exit file) or could not run it. A live shim runs it itself,
+# a run still starting the container holds its run.lock. --rm containers are removed, also those
+# that never started (no pid file) and whose run was killed before it undid them.
+cleanup_exited() {
+	_ce=$CTR_ROOT/containers/$1
+	valid_id "$1" && [ -f "$_ce/config.json" ] && { [ -e "$_ce/pid" ] || [ -e "$_ce/exit" ]; } || return 0
+	[ ! -e "$_ce/released" ] || [ ! -e "$_ce/pid" ] || return 0
+	[ ! -f "$_ce/run.lock" ] || flock -n "$_ce/run.lock" true || return 0
+	! shim_alive "$1" || return 0
+	ctr_state "$1"
+	[ "$ST" != running ] || return 0
+	_cerm=''
+	[ "$(jq -r .rm "$_ce/config.json" 2>/dev/null)" != true ] || _cerm=--rm
+	if [ -e "$_ce/released" ]; then
+		[ -n "$_cerm" ] && container_remove "$1" && printf 'removed container %s\n' "$1"
+		return 0
+	fi
+	container_exited "$1" "$_cerm" || return 0
+	if [ -d "$_ce" ]; then
+		printf 'released the objects of exited container %s\n' "$1"
+	else
+		printf 'removed container %s\n' "$1"
+	fi
+}
+
+# shim_alive CID: the container's supervisor still runs: its shim.pid names a ctr-shim that is
+# not a zombie (a killed daemon stays one until its new parent reaps it).
+shim_alive() {
+	_sa='' _sn='' _ss=''
+	[ -f "$CTR_ROOT/containers/$1/shim.pid" ] && read -r _sa <"$CTR_ROOT/containers/$1/shim.pid" || return 1
+	case $_sa in '' | 0* | *[!0-9]*) return 1 ;; esac
+	while read -r _sk _sv _; do
+		case $_sk in Name:) _sn=$_sv ;; State:) _ss=$_sv; break ;; esac
+	done 2>/dev/null <"/proc/$_sa/status"
+	[ "$_sn" = ctr-shim ] && [ "$_ss" != Z ] && [ "$_ss" != X ]
 }
 
 # EXEC_JQ: exec's jq program. In: the container's config ($c), -w ($wd), -u ($user), the -e's as
@@ -854,17 +945,28 @@ ctr_wait() {
 	for _c; do
 		_id=$( (ctr_resolve "$_c") ) || { _rc=125; continue; }
 		ctr_state "$_id"
-		if [ "$ST" = running ]; then
-			# tail sleeps in the kernel and checks the pid every 0.1 s: no process per tick
-			tail -s 0.1 --pid="$ST_PID" -f /dev/null
-			ST_PID='' # gone: stop_wait waits (up to 1 s) for the shim to write the exit file
-			[ ! -d "$CTR_ROOT/containers/$_id" ] || stop_wait "$_id" 50
-			ctr_state "$_id"
-		fi
-		[ -d "$CTR_ROOT/containers/$_id" ] || { printf 'ctr: container %s: removed before its exit code was read\n' "$_c" >&2; _rc=125; continue; }
+		[ "$ST" != running ] || wait_exit "$_id"
+		[ -d "$CTR_ROOT/containers/$_id" ] || { printf 'ctr: container %s: removed (--rm) before its exit code was read\n' "$_c" >&2; _rc=125; continue; }
 		printf '%s\n' "${ST_CODE:-0}"
 	done
 	return "$_rc"
+}
+
+# wait_exit CID: wait until the running container's PID 1 is gone and its exit is recorded, then
+# ctr_state. tail sleeps and checks the pid every 10 ms (a kill(2), no process per tick); then the
+# lock holds off the exit action of a --rm container (it takes the lock) until the code is read.
+# The shim writes the exit file before it runs that action: no deadlock; a shim killed writes none.
+wait_exit() {
+	tail -s 0.01 --pid="$ST_PID" -f /dev/null
+	lock
+	_ws=''
+	read -r _ws 2>/dev/null <"$CTR_ROOT/containers/$1/shim.pid"
+	case $_ws in '' | 0* | 1 | *[!0-9]*) _ws='' ;; esac
+	while [ -n "$_ws" ] && [ ! -e "$CTR_ROOT/containers/$1/exit" ] && kill -0 "$_ws" 2>/dev/null; do
+		sleep 0.02
+	done
+	ctr_state "$1"
+	unlock
 }
 
 #HELP pause CONTAINER...           freeze every process of each container (cgroup freezer)
@@ -1088,7 +1190,7 @@ main() {
 	version) ctr_version "$@" ;;
 	-h | --help | help) ctr_help ;;
 	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
-		pull | login | commit | tag | save | load | exec | attach | demo | \
+		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
 		kill | wait | pause | unpause | top | port | rename | info)
 		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
 		check_env

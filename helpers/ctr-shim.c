@@ -4,7 +4,7 @@
  * Usage:
  *   ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]
  *            [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]
- *            [--] prog...
+ *            [--exit-command PATH [--exit-command-arg ARG]...] [--] prog...
  *
  * ctr-shim sits between ctr.sh and nsenter-chroot (docs/design.md, "Process
  * tree"). It forks PROG with argv untouched (execvp, no shell) and stays until
@@ -40,6 +40,17 @@
  *   --exit-file FILE      when PROG ends: `<code> <unix-time>\n`, written to
  *                         FILE.tmp then renamed; code = status or 128+signal
  *                         (without it, only the shim's exit code says it)
+ *   --exit-command PATH   once PROG is reaped and the exit file written, run
+ *                         PATH (no PATH search) with the --exit-command-args
+ *                         as its arguments, in a session of its own, stdio
+ *                         on /dev/null, no other fd, cwd /, signals at their
+ *                         defaults, and only PATH=/usr/local/sbin:...:/bin
+ *                         in its environment (none of the shim's). The shim
+ *                         waits for it, at most 30 s, then exits with PROG's
+ *                         code; a killed shim does not stop it (ctr.sh: its
+ *                         exit action, `ctr.sh _exited CID`, which releases
+ *                         the container's objects and removes a --rm one)
+ *   --exit-command-arg ARG  (repeatable, in order) an argument of PATH
  *   --shim-pid-file FILE  the shim's own pid (after -d: the daemon's)
  *   --ready-fd N          (-d only, N > 3) PROG gets the write end of a pipe
  *                         on fd N, and the caller's ctr-shim returns only once
@@ -98,10 +109,11 @@
  *   7. -d: (--ready-fd: wait for PROG's byte or EOF) stdio to /dev/null,
  *      chdir /, report to the caller
  *   8. poll loop until PROG is reaped; drain; write the exit file; tell the
- *      client; restore the terminal; remove the socket; exit with PROG's code
+ *      client; restore the terminal; remove the socket
+ *   9. --exit-command: run it, wait for it (bounded); exit with PROG's code
  *
  * This file is the main and the option table; the supervisor is
- * lib/shim-*.c (steps 1-8: lib/shim-loop.c, shim_run).
+ * lib/shim-*.c (steps 1-9: lib/shim-loop.c, shim_run; 9: lib/shim-exit.c).
  */
 #include "lib/error.h"
 #include "lib/opt.h"
@@ -111,7 +123,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_PID, OPT_SOCK, OPT_READY, OPT_HELP };
+enum { OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_EXIT_CMD, OPT_EXIT_ARG, OPT_PID, OPT_SOCK, OPT_READY, OPT_HELP };
 
 static const struct ctr_opt options[] = {
 	{ "detach", 'd', NULL, "run in the background once PROG is exec'd" },
@@ -120,6 +132,8 @@ static const struct ctr_opt options[] = {
 	{ "log", OPT_LOG, "FILE", "append CRI records of PROG's output" },
 	{ "log-max-size", OPT_LOG_MAX, "BYTES", "rotate FILE to FILE.1 at BYTES (0: never)" },
 	{ "exit-file", OPT_EXIT, "FILE", "write `<code> <unix-time>` when PROG ends" },
+	{ "exit-command", OPT_EXIT_CMD, "PATH", "run PATH (detached, waited for) once PROG's exit is recorded" },
+	{ "exit-command-arg", OPT_EXIT_ARG, "ARG", "an argument of the exit command (repeatable)" },
 	{ "shim-pid-file", OPT_PID, "FILE", "write the shim's own pid" },
 	{ "attach-socket", OPT_SOCK, "PATH", "(-d) listen for ctr-attach on PATH" },
 	{ "ready-fd", OPT_READY, "N", "(-d) return once PROG writes to or closes fd N" },
@@ -131,7 +145,7 @@ static void usage(void)
 {
 	fputs("Usage: ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]\n"
 	      "                [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]\n"
-	      "                [--] prog...\n"
+	      "                [--exit-command PATH [--exit-command-arg ARG]...] [--] prog...\n"
 	      "options:\n", stdout);
 	ctr_opt_usage(stdout, options);
 }
@@ -143,7 +157,12 @@ static void usage_error(const char *what)
 	exit(EXIT_SELF);
 }
 
-static void set_opt(int c, const char *arg)
+/* The exit command's argv: PATH first, then the --exit-command-args in order
+ * (room for all of argv, allocated once by parse_args). */
+static char **exit_argv;
+static size_t exit_argc;
+
+static void set_opt(int c, char *arg)
 {
 	unsigned long n;
 	switch (c) {
@@ -156,6 +175,12 @@ static void set_opt(int c, const char *arg)
 			usage_error("--log-max-size: a number of bytes");
 		break;
 	case OPT_EXIT: shim_opt.exit_file = arg; break;
+	case OPT_EXIT_CMD:
+		if (arg[0] != '/')
+			usage_error("--exit-command: an absolute path");
+		exit_argv[0] = arg;
+		break;
+	case OPT_EXIT_ARG: exit_argv[++exit_argc] = arg; break;
 	case OPT_PID: shim_opt.pid_file = arg; break;
 	case OPT_SOCK: shim_opt.sock = arg; break;
 	case OPT_READY:
@@ -174,12 +199,19 @@ static void parse_args(int argc, char **argv)
 	int c;
 	if (ctr_opt_build(options, &g) < 0)
 		die("option table too long");
+	exit_argv = calloc((size_t)argc + 1, sizeof(*exit_argv));
+	if (!exit_argv)
+		die_errno("calloc");
 	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1)
 		set_opt(c, optarg);
 	if (shim_opt.sock && !shim_opt.detach)
 		usage_error("--attach-socket requires -d");
 	if (shim_opt.ready_fd >= 0 && !shim_opt.detach)
 		usage_error("--ready-fd requires -d");
+	if (exit_argc > 0 && !exit_argv[0])
+		usage_error("--exit-command-arg requires --exit-command");
+	if (exit_argv[0])
+		shim_opt.exit_argv = exit_argv;
 	if (optind >= argc)
 		usage_error("no program to run");
 	shim_opt.argv = argv + optind;

@@ -313,7 +313,10 @@ no_net_objects() {
 	# a process outside the container keeps the netns alive, so its veth outlives the netns' name
 	ip netns exec "$CTR_PREFIX-$id" sleep 60 &
 	FOREIGN_PID=$!
-	ctr stop -t 0 "$id" >/dev/null
+	# the container and its supervisor die unseen (no exit action), then the state is lost
+	c=$CTR_ROOT/containers/$id
+	kill -KILL "$(cat "$c/shim.pid")" "$(cat "$c/pid")"
+	wait_for sh -c "! kill -0 $(cat "$c/pid") 2>/dev/null"
 	btrfs subvolume delete "$CTR_ROOT/containers/$id/rootfs" >/dev/null
 	rm -rf "${CTR_ROOT:?}/containers/$id" # the state is lost, the kernel objects are not
 	# look-alikes that are not this prefix's, or not ctr's

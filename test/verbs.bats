@@ -23,8 +23,10 @@ freezer_state() {
 
 @test "kill: KILL by default, -s by name (with or without SIG, any case) or number; wait prints the codes" {
 	ctr run -d --name k1 busybox sleep 1000
-	ctr run -d --name k2 busybox sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done'
-	ctr run -d --name k3 busybox sh -c 'trap "exit 43" TERM; while :; do sleep 0.1; done'
+	k2=$(ctr run -d --name k2 busybox sh -c 'trap "exit 42" USR1; echo ready; while :; do sleep 0.1; done')
+	k3=$(ctr run -d --name k3 busybox sh -c 'trap "exit 43" TERM; echo ready; while :; do sleep 0.1; done')
+	# PID 1 gets only the signals it handles: send them once the traps are set
+	wait_for grep -q ready "$CTR_ROOT/containers/$k2/log" "$CTR_ROOT/containers/$k3/log"
 	pid=$(ctr inspect k1 | jq .pid)
 	run ctr kill k1
 	assert_success
@@ -71,6 +73,10 @@ x' SIG; do
 	assert_success
 	assert_output "7
 5"
+	ctr run -d --rm --name gone busybox sh -c 'sleep 1; exit 4'
+	run ctr wait gone
+	assert_success
+	assert_output 4
 	run ctr wait nosuch
 	assert_failure 125
 	assert_output "ctr: container nosuch: no such container"

@@ -118,10 +118,15 @@ static char **become_prog(const struct ctr_spec *s, int console)
 	set_rlimits(s);
 	if (s->personality != CTR_NO_PERSONALITY && personality(s->personality) < 0)
 		die_errno("personality %#lx", s->personality);
+	/* OCI without noNewPrivileges: loading a filter needs CAP_SYS_ADMIN,
+	 * so the profile goes in before the drop (runc's order); else last */
+	bool profile_first = s->seccomp == CTR_SECCOMP_PROFILE && !s->no_new_privs;
+	if (profile_first)
+		oci_seccomp_load(s->seccomp_profile);
 	privileges_drop(s, u.uid, u.gid);
 	if (s->seccomp == CTR_SECCOMP_DEFAULT)
 		seccomp_load_default(s->caps.bounding);  /* last: everything after it is allowed */
-	else if (s->seccomp == CTR_SECCOMP_PROFILE)
+	else if (s->seccomp == CTR_SECCOMP_PROFILE && !profile_first)
 		oci_seccomp_load(s->seccomp_profile);
 	return envp;
 }

@@ -90,7 +90,7 @@ static int prepare_binds(struct ctr_spec *s, struct ctr_err *e)
 		int fd = open_bind_src(m, e);
 		if (fd < 0)
 			return -1;
-		m->tree = clone_tree(fd, "", m->attrs, !m->norec);
+		m->tree = clone_tree(fd, "", m->attrs, m->attrs_clr, !m->norec);
 		if (m->tree < 0)
 			ctr_fail_errno(e, "volume %s", m->src);
 		close_fd(&fd);
@@ -107,6 +107,8 @@ static int prepare(struct ctr_run *r, struct ctr_err *e)
 {
 	struct ctr_spec *s = r->s;
 	if (s->join && ns_join_open(&r->join, s->join, e) < 0)
+		return -1;
+	if (ns_paths_enter(s, e) < 0)
 		return -1;
 	if ((s->ns_new & CLONE_NEWUSER) && userns_prepare(s, &r->idmap_tree, &r->sys_tree, e) < 0)
 		return -1;

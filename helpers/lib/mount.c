@@ -99,16 +99,18 @@ void mount_on(int target, const char *src, const char *type,
 }
 
 /* A detached copy (open_tree) of dirfd/path, with mount attributes attrs
- * added (nosuid, ro, ...); recursive copies the submounts too. -1 with errno. */
-int clone_tree(int dirfd, const char *path, uint64_t attrs, bool recursive)
+ * added (nosuid, ro, ...) and clr removed (an atime mode in attrs needs all
+ * of MOUNT_ATTR__ATIME in clr: the modes are an enum, not bits);
+ * recursive copies the submounts too. -1 with errno. */
+int clone_tree(int dirfd, const char *path, uint64_t attrs, uint64_t clr, bool recursive)
 {
 	unsigned int rec = recursive ? AT_RECURSIVE : 0;
 	int tree = open_tree(dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec |
 			     (*path ? 0 : AT_EMPTY_PATH));
 	if (tree < 0)
 		return -1;
-	struct mount_attr attr = { .attr_set = attrs };
-	if (attrs && mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) < 0) {
+	struct mount_attr attr = { .attr_set = attrs, .attr_clr = clr };
+	if ((attrs || clr) && mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) < 0) {
 		int err = errno;
 		(void)close(tree);
 		errno = err;
@@ -128,7 +130,7 @@ void attach_tree(int tree, int target, const char *what)
 /* Bind the host's file or directory src on target. */
 void bind_host(const char *src, int target, uint64_t attrs, const char *what)
 {
-	int tree = clone_tree(AT_FDCWD, src, attrs, true);
+	int tree = clone_tree(AT_FDCWD, src, attrs, 0, true);
 	if (tree < 0)
 		die_errno("bind %s", src);
 	attach_tree(tree, target, what);

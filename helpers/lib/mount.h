@@ -11,7 +11,7 @@ int open_in_root(int root, const char *path, int flags);
 int target_in_root(int root, const char *path, enum make make);
 void mount_on(int target, const char *src, const char *type,
 	      unsigned long flags, const char *data, const char *what);
-int clone_tree(int dirfd, const char *path, uint64_t attrs, bool recursive);
+int clone_tree(int dirfd, const char *path, uint64_t attrs, uint64_t clr, bool recursive);
 void attach_tree(int tree, int target, const char *what);
 void bind_host(const char *src, int target, uint64_t attrs, const char *what);
 

@@ -130,6 +130,27 @@ int netns_enter(const char *path, struct ctr_err *e)
 	return 0;
 }
 
+/* OCI namespaces joined by path (ipc, uts, pid, cgroup): entered by the
+ * parent before clone, so the child is born in them (for pid, its children
+ * are: setns changes pid_for_children). The file must be a namespace of
+ * that type (setns checks it). */
+int ns_paths_enter(const struct ctr_spec *s, struct ctr_err *e)
+{
+	for (size_t i = 0; i < s->nns_paths; i++) {
+		int fd = open(s->ns_paths[i].path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return ctr_fail_errno(e, "open namespace %s", s->ns_paths[i].path);
+		if (setns(fd, s->ns_paths[i].type) < 0) {
+			ctr_fail_errno(e, "setns %s", s->ns_paths[i].path);
+			close_fd(&fd);
+			return -1;
+		}
+		if (close(fd) < 0)
+			return ctr_fail_errno(e, "close %s", s->ns_paths[i].path);
+	}
+	return 0;
+}
+
 /* A new network namespace has lo down: bring it up so 127.0.0.1 works. */
 static void lo_up(void)
 {

@@ -127,10 +127,15 @@ static int parse_top(struct oci_config *c, const struct oj *top, struct ctr_err 
 	if ((r = oj_child(top, "hooks", json_type_object, &h, e)) < 0 ||
 	    (r > 0 && oci_hooks_parse(c, &h, e) < 0))
 		return -1;
-	if (c->spec.hostname && !(c->spec.ns_new & CLONE_NEWUTS))
-		return oj_bad(top, "hostname", e, "needs a new uts namespace");
-	if (c->domainname && !(c->spec.ns_new & CLONE_NEWUTS))
-		return oj_bad(top, "domainname", e, "needs a new uts namespace");
+	/* never the host's: a new uts namespace, or one joined by path (its
+	 * names are set, as runc does) */
+	bool uts = c->spec.ns_new & CLONE_NEWUTS;
+	for (size_t i = 0; i < c->spec.nns_paths; i++)
+		uts = uts || c->spec.ns_paths[i].type == CLONE_NEWUTS;
+	if (c->spec.hostname && !uts)
+		return oj_bad(top, "hostname", e, "needs a uts namespace of its own");
+	if (c->domainname && !uts)
+		return oj_bad(top, "domainname", e, "needs a uts namespace of its own");
 	if (oci_mounts_parse(c, top, e) < 0)
 		return -1;
 	return oci_mounts_finish(c, e);

@@ -34,16 +34,22 @@ static int parse_namespace(struct oci_config *c, const struct oj *n, int *seen, 
 	if (*seen & (1 << k))
 		return oj_bad(n, "type", e, "%s given twice", type);
 	*seen |= 1 << k;
-	if (ns_types[k].flag == CLONE_NEWUSER)
-		return oj_unsupported(n, "type", "user namespaces are not supported yet", e);
 	if (ns_types[k].flag == 0)
 		return oj_unsupported(n, "type", "time namespaces are not supported yet", e);
 	if (path && ns_types[k].flag == CLONE_NEWNET) {
 		c->spec.netns = path;
 		return 0;
 	}
+	int t = ns_types[k].flag;
+	if (path && (t == CLONE_NEWIPC || t == CLONE_NEWUTS || t == CLONE_NEWPID || t == CLONE_NEWCGROUP)) {
+		c->spec.ns_paths[c->spec.nns_paths].type = t;
+		c->spec.ns_paths[c->spec.nns_paths++].path = path;
+		return 0;
+	}
 	if (path)
-		return oj_unsupported(n, "path", "only a network namespace can be joined yet", e);
+		return oj_unsupported(n, "path", "the mount and user namespaces cannot be joined yet", e);
+	if (ns_types[k].flag == CLONE_NEWUSER)
+		c->spec.userns_plain_rootfs = true;
 	c->spec.ns_new |= ns_types[k].flag;
 	return 0;
 }
@@ -147,8 +153,19 @@ static int parse_misc(struct oci_config *c, const struct oj *l, struct ctr_err *
 	struct oj p, x;
 	if (oj_str(l, "rootfsPropagation", &prop, e) < 0 || oj_str(l, "mountLabel", &label, e) < 0)
 		return -1;
-	if (prop && strcmp(prop, "private") && strcmp(prop, "rprivate"))
-		return oj_unsupported(l, "rootfsPropagation", "only private and rprivate", e);
+	static const struct { const char *name; unsigned long flags; } props[] = {
+		{ "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC },
+		{ "shared", MS_SHARED }, { "rshared", MS_SHARED | MS_REC },
+		{ "slave", MS_SLAVE }, { "rslave", MS_SLAVE | MS_REC },
+		{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+	};
+	size_t k = 0;
+	while (prop && k < NELEM(props) && strcmp(props[k].name, prop) != 0)
+		k++;
+	if (prop && k == NELEM(props))
+		return oj_bad(l, "rootfsPropagation", e, "%s: not a propagation", prop);
+	if (prop)
+		c->spec.root_propagation = props[k].flags;
 	if (label && *label)
 		return oj_unsupported(l, "mountLabel", "this host has no SELinux", e);
 	int r = oj_child(l, "intelRdt", json_type_object, &x, e);
@@ -175,6 +192,41 @@ static int parse_misc(struct oci_config *c, const struct oj *l, struct ctr_err *
 	return 0;
 }
 
+/* uidMappings / gidMappings: required with a new user namespace, refused
+ * without one (the maps of a joined namespace are its own). At most 340
+ * lines (the kernel's limit). */
+static int parse_idmap(struct oci_config *c, const struct oj *l, const char *key,
+		       struct ctr_idmap **map, size_t *n, struct ctr_err *e)
+{
+	static const char *const known[] = { "containerID", "hostID", "size", NULL };
+	struct oj a, m;
+	bool userns = c->spec.ns_new & CLONE_NEWUSER;
+	int r = oj_child(l, key, json_type_array, &a, e);
+	if (r < 0)
+		return -1;
+	size_t len = r > 0 ? json_object_array_length(a.o) : 0;
+	if (len && !userns)
+		return oj_bad(l, key, e, "needs a new user namespace");
+	if (!len && userns)
+		return oj_bad(l, key, e, "required with a new user namespace");
+	if (len > 340)
+		return oj_bad(l, key, e, "at most 340 lines");
+	*map = len ? oci_alloc(c, len, sizeof(**map)) : NULL;
+	*n = len;
+	for (size_t i = 0; i < len; i++) {
+		int64_t in = 0, out = 0, size = 0;
+		if (oj_index(&a, i, json_type_object, &m, e) < 0 || oj_keys(&m, known, e) < 0 ||
+		    oj_i64(&m, "containerID", 0, UINT32_MAX - 1, &in, e) < 0 ||
+		    oj_i64(&m, "hostID", 0, UINT32_MAX - 1, &out, e) < 0 ||
+		    oj_i64(&m, "size", 1, UINT32_MAX, &size, e) < 0)
+			return -1;
+		if (size == 0)
+			return oj_bad(&m, "size", e, "required, at least 1");
+		(*map)[i] = (struct ctr_idmap){ (unsigned long)in, (unsigned long)out, (unsigned long)size };
+	}
+	return 0;
+}
+
 int oci_linux_parse(struct oci_config *c, const struct oj *l, struct ctr_err *e)
 {
 	static const char *const known[] = {
@@ -186,13 +238,9 @@ int oci_linux_parse(struct oci_config *c, const struct oj *l, struct ctr_err *e)
 	int r;
 	if (oj_keys(l, known, e) < 0 || parse_namespaces(c, l, e) < 0)
 		return -1;
-	for (int i = 0; i < 2; i++) {
-		const char *key = i ? "gidMappings" : "uidMappings";
-		if ((r = oj_child(l, key, json_type_array, &x, e)) < 0)
-			return -1;
-		if (r > 0 && json_object_array_length(x.o) > 0)
-			return oj_unsupported(l, key, "user namespaces are not supported yet", e);
-	}
+	if (parse_idmap(c, l, "uidMappings", &c->spec.uid_map, &c->spec.nuid_map, e) < 0 ||
+	    parse_idmap(c, l, "gidMappings", &c->spec.gid_map, &c->spec.ngid_map, e) < 0)
+		return -1;
 	if (parse_devices(c, l, e) < 0 || oj_str(l, "cgroupsPath", &c->cgroups_path, e) < 0 ||
 	    parse_sysctl(c, l, e) < 0 || parse_misc(c, l, e) < 0)
 		return -1;

@@ -15,37 +15,43 @@
 #include <string.h>
 #include <sys/mount.h>
 
-/* A mount(8) option: flags it sets or clears, a propagation, bind attrs. */
+/* A mount(8) option: flags it sets or clears, a propagation, the bind
+ * attributes it sets and clears (an atime mode clears all of _ATIME: the
+ * modes are an enum; relatime is 0). */
+#define ATIME(mode) mode, MOUNT_ATTR__ATIME
 static const struct mopt {
 	const char *name;
 	unsigned long set, clear, prop;
-	uint64_t attr;
+	uint64_t attr, attr_clr;
 } mopts[] = {
-	{ "defaults", 0, 0, 0, 0 },
-	{ "ro", MS_RDONLY, 0, 0, MOUNT_ATTR_RDONLY }, { "rw", 0, MS_RDONLY, 0, 0 },
-	{ "nosuid", MS_NOSUID, 0, 0, MOUNT_ATTR_NOSUID }, { "suid", 0, MS_NOSUID, 0, 0 },
-	{ "nodev", MS_NODEV, 0, 0, MOUNT_ATTR_NODEV }, { "dev", 0, MS_NODEV, 0, 0 },
-	{ "noexec", MS_NOEXEC, 0, 0, MOUNT_ATTR_NOEXEC }, { "exec", 0, MS_NOEXEC, 0, 0 },
-	{ "sync", MS_SYNCHRONOUS, 0, 0, 0 }, { "async", 0, MS_SYNCHRONOUS, 0, 0 },
-	{ "dirsync", MS_DIRSYNC, 0, 0, 0 }, { "mand", MS_MANDLOCK, 0, 0, 0 },
-	{ "nomand", 0, MS_MANDLOCK, 0, 0 },
-	{ "atime", 0, MS_NOATIME, 0, 0 }, { "noatime", MS_NOATIME, 0, 0, MOUNT_ATTR_NOATIME },
-	{ "diratime", 0, MS_NODIRATIME, 0, 0 },
-	{ "nodiratime", MS_NODIRATIME, 0, 0, MOUNT_ATTR_NODIRATIME },
-	{ "relatime", MS_RELATIME, 0, 0, MOUNT_ATTR_RELATIME }, { "norelatime", 0, MS_RELATIME, 0, 0 },
-	{ "strictatime", MS_STRICTATIME, 0, 0, MOUNT_ATTR_STRICTATIME },
-	{ "nostrictatime", 0, MS_STRICTATIME, 0, 0 },
-	{ "lazytime", MS_LAZYTIME, 0, 0, 0 }, { "nolazytime", 0, MS_LAZYTIME, 0, 0 },
-	{ "silent", MS_SILENT, 0, 0, 0 }, { "loud", 0, MS_SILENT, 0, 0 },
-	{ "iversion", MS_I_VERSION, 0, 0, 0 }, { "noiversion", 0, MS_I_VERSION, 0, 0 },
-	{ "nosymfollow", MS_NOSYMFOLLOW, 0, 0, MOUNT_ATTR_NOSYMFOLLOW },
-	{ "symfollow", 0, MS_NOSYMFOLLOW, 0, 0 },
-	{ "private", 0, 0, MS_PRIVATE, 0 }, { "rprivate", 0, 0, MS_PRIVATE | MS_REC, 0 },
-	{ "shared", 0, 0, MS_SHARED, 0 }, { "rshared", 0, 0, MS_SHARED | MS_REC, 0 },
-	{ "slave", 0, 0, MS_SLAVE, 0 }, { "rslave", 0, 0, MS_SLAVE | MS_REC, 0 },
-	{ "unbindable", 0, 0, MS_UNBINDABLE, 0 },
-	{ "runbindable", 0, 0, MS_UNBINDABLE | MS_REC, 0 },
-	{ "bind", MS_BIND, 0, 0, 0 }, { "rbind", MS_BIND | MS_REC, 0, 0, 0 },
+	{ "defaults", 0, 0, 0, 0, 0 },
+	{ "ro", MS_RDONLY, 0, 0, MOUNT_ATTR_RDONLY, 0 }, { "rw", 0, MS_RDONLY, 0, 0, MOUNT_ATTR_RDONLY },
+	{ "nosuid", MS_NOSUID, 0, 0, MOUNT_ATTR_NOSUID, 0 }, { "suid", 0, MS_NOSUID, 0, 0, MOUNT_ATTR_NOSUID },
+	{ "nodev", MS_NODEV, 0, 0, MOUNT_ATTR_NODEV, 0 }, { "dev", 0, MS_NODEV, 0, 0, MOUNT_ATTR_NODEV },
+	{ "noexec", MS_NOEXEC, 0, 0, MOUNT_ATTR_NOEXEC, 0 }, { "exec", 0, MS_NOEXEC, 0, 0, MOUNT_ATTR_NOEXEC },
+	{ "sync", MS_SYNCHRONOUS, 0, 0, 0, 0 }, { "async", 0, MS_SYNCHRONOUS, 0, 0, 0 },
+	{ "dirsync", MS_DIRSYNC, 0, 0, 0, 0 }, { "mand", MS_MANDLOCK, 0, 0, 0, 0 },
+	{ "nomand", 0, MS_MANDLOCK, 0, 0, 0 },
+	/* atime and nostrictatime: the kernel's default, relatime */
+	{ "atime", 0, MS_NOATIME, 0, ATIME(MOUNT_ATTR_RELATIME) },
+	{ "noatime", MS_NOATIME, 0, 0, ATIME(MOUNT_ATTR_NOATIME) },
+	{ "diratime", 0, MS_NODIRATIME, 0, 0, MOUNT_ATTR_NODIRATIME },
+	{ "nodiratime", MS_NODIRATIME, 0, 0, MOUNT_ATTR_NODIRATIME, 0 },
+	{ "relatime", MS_RELATIME, 0, 0, ATIME(MOUNT_ATTR_RELATIME) },
+	{ "norelatime", 0, MS_RELATIME, 0, 0, 0 },
+	{ "strictatime", MS_STRICTATIME, 0, 0, ATIME(MOUNT_ATTR_STRICTATIME) },
+	{ "nostrictatime", 0, MS_STRICTATIME, 0, ATIME(MOUNT_ATTR_RELATIME) },
+	{ "lazytime", MS_LAZYTIME, 0, 0, 0, 0 }, { "nolazytime", 0, MS_LAZYTIME, 0, 0, 0 },
+	{ "silent", MS_SILENT, 0, 0, 0, 0 }, { "loud", 0, MS_SILENT, 0, 0, 0 },
+	{ "iversion", MS_I_VERSION, 0, 0, 0, 0 }, { "noiversion", 0, MS_I_VERSION, 0, 0, 0 },
+	{ "nosymfollow", MS_NOSYMFOLLOW, 0, 0, MOUNT_ATTR_NOSYMFOLLOW, 0 },
+	{ "symfollow", 0, MS_NOSYMFOLLOW, 0, 0, MOUNT_ATTR_NOSYMFOLLOW },
+	{ "private", 0, 0, MS_PRIVATE, 0, 0 }, { "rprivate", 0, 0, MS_PRIVATE | MS_REC, 0, 0 },
+	{ "shared", 0, 0, MS_SHARED, 0, 0 }, { "rshared", 0, 0, MS_SHARED | MS_REC, 0, 0 },
+	{ "slave", 0, 0, MS_SLAVE, 0, 0 }, { "rslave", 0, 0, MS_SLAVE | MS_REC, 0, 0 },
+	{ "unbindable", 0, 0, MS_UNBINDABLE, 0, 0 },
+	{ "runbindable", 0, 0, MS_UNBINDABLE | MS_REC, 0, 0 },
+	{ "bind", MS_BIND, 0, 0, 0, 0 }, { "rbind", MS_BIND | MS_REC, 0, 0, 0, 0 },
 };
 
 /* Options that ask for what ctr does not do: an error, not a guess. */
@@ -55,7 +61,7 @@ static const char *const mopt_refused[] = {
 
 struct parsed {
 	unsigned long flags, prop;
-	uint64_t attrs;
+	uint64_t attrs, attrs_clr;
 	bool bind, rec;
 	char data[1024];
 };
@@ -86,7 +92,10 @@ static int parse_options(const struct oj *m, struct parsed *p, struct ctr_err *e
 			continue;
 		}
 		p->flags = (p->flags | mopts[k].set) & ~mopts[k].clear;
-		p->attrs |= mopts[k].attr;
+		/* the last option wins; an atime mode stays inside _ATIME in clr */
+		p->attrs = (p->attrs & ~mopts[k].attr_clr) | mopts[k].attr;
+		p->attrs_clr = (p->attrs_clr & ~(mopts[k].attr & ~(uint64_t)MOUNT_ATTR__ATIME)) |
+			       mopts[k].attr_clr;
 		if (mopts[k].prop)
 			p->prop = mopts[k].prop;
 		if (mopts[k].set & MS_BIND) {
@@ -126,10 +135,10 @@ static int cgroup_mount(struct oci_config *c, const char *dst, const struct pars
 		struct ctr_mount *m = ctr_spec_mount(&c->spec, CTR_MOUNT_FS, path);
 		m->type = m->src = i < l.n ? "cgroup" : "cgroup2";
 		m->flags = fl;
-		m->data = i < l.n ? (strncmp(opts, "name=", 5) ? opts : oci_strdup(c, "none")) : NULL;
-		if (i < l.n && !strncmp(opts, "name=", 5)) {
+		m->data = NULL;  /* opts is in l, on this stack: copied */
+		if (i < l.n) {
 			char *d = oci_alloc(c, strlen(opts) + 6, 1);
-			sprintf(d, "none,%s", opts);
+			sprintf(d, "%s%s", strncmp(opts, "name=", 5) ? "" : "none,", opts);
 			m->data = d;
 		}
 	}
@@ -163,6 +172,7 @@ static int parse_mount(struct oci_config *c, const struct oj *m, struct ctr_err 
 			return ctr_fail_errno(e, "config.json: %s.source: %s", m->path, abs);
 		b->src = oci_strdup(c, real);
 		b->attrs = p.attrs;
+		b->attrs_clr = p.attrs_clr;
 		b->norec = !p.rec;
 		b->propagation = p.prop;
 		return 0;

@@ -1,5 +1,6 @@
 /* oci-resources.c - linux.resources on the container's groups, v1 (hybrid)
- * or v2: memory (limit, reservation, swap, swappiness, disableOOMKiller),
+ * or v2: memory (limit, reservation, swap, swappiness, disableOOMKiller,
+ * kernelTCP on v1, kernel where the kernel still has it),
  * cpu (shares, quota, period, realtime, cpus, mems, idle), pids, devices
  * (v1: the rules in order, then the harmless nodes as runc; v2: the
  * harmless list of devices.c, other allow rules refused), blockIO weight and
@@ -15,6 +16,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 struct rx {
 	const struct cg_groups *g;
@@ -46,14 +48,35 @@ static void num(char *buf, int64_t v, bool v2)
 		snprintf(buf, 32, "%" PRId64, v);
 }
 
+/* memory.kernel: deprecated by the runtime-spec, gone from cgroup v2 and
+ * from v1 since Linux 6.x (the file is gone, or takes writes it ignores).
+ * Written where the file exists; else a warning, not an error: runc ignores
+ * it too, and no kernel could honour it. */
+static int kmem_limit(const struct rx *x, const struct oj *m, int64_t kmem, bool v2)
+{
+	char path[PATH_MAX + 64], v[32];
+	const char *d = x->dry || v2 ? NULL : cg_dir(x->g, "memory");
+	if (x->dry)
+		return 0;
+	if (d)
+		snprintf(path, sizeof(path), "%s/memory.kmem.limit_in_bytes", d);
+	if (!d || access(path, F_OK) < 0) {
+		warn("config.json: %s.kernel: ignored: this kernel has no kernel memory limit", m->path);
+		return 0;
+	}
+	num(v, kmem, false);
+	return put(x, m, "kernel", "memory", "memory.kmem.limit_in_bytes", v);
+}
+
 static int memory(const struct rx *x, const struct oj *r)
 {
 	static const char *const known[] = {
 		"limit", "reservation", "swap", "swappiness", "disableOOMKiller", "useHierarchy",
-		"checkBeforeUpdate", NULL,
+		"checkBeforeUpdate", "kernel", "kernelTCP", NULL,
 	};
 	struct oj m;
-	int64_t limit = 0, res = 0, swap = 0;
+	int64_t limit = 0, res = 0, swap = 0, kmem = 0, ktcp = 0;
+	int hk, ht;
 	uint64_t swappiness = 0;
 	bool nooom = false, hier = false, check = false;
 	int hl, hr, hs, hw;
@@ -67,7 +90,9 @@ static int memory(const struct rx *x, const struct oj *r)
 	    (hs = oj_i64(&m, "swap", -1, INT64_MAX, &swap, x->e)) < 0 ||
 	    (hw = oj_u64(&m, "swappiness", &swappiness, x->e)) < 0 ||
 	    oj_bool(&m, "disableOOMKiller", &nooom, x->e) < 0 ||
-	    oj_bool(&m, "useHierarchy", &hier, x->e) < 0 || oj_bool(&m, "checkBeforeUpdate", &check, x->e) < 0)
+	    oj_bool(&m, "useHierarchy", &hier, x->e) < 0 || oj_bool(&m, "checkBeforeUpdate", &check, x->e) < 0 ||
+	    (hk = oj_i64(&m, "kernel", -1, INT64_MAX, &kmem, x->e)) < 0 ||
+	    (ht = oj_i64(&m, "kernelTCP", -1, INT64_MAX, &ktcp, x->e)) < 0)
 		return -1;
 	if (hw && swappiness > 100)
 		return oj_bad(&m, "swappiness", x->e, "0 to 100");
@@ -102,6 +127,15 @@ static int memory(const struct rx *x, const struct oj *r)
 		if (put(x, &m, "swappiness", "memory", "memory.swappiness", v) < 0)
 			return -1;
 	}
+	if (ht && v2)
+		return oj_unsupported(&m, "kernelTCP", "cgroup v2 has none", x->e);
+	if (ht) {
+		num(v, ktcp, false);
+		if (put(x, &m, "kernelTCP", "memory", "memory.kmem.tcp.limit_in_bytes", v) < 0)
+			return -1;
+	}
+	if (hk && kmem_limit(x, &m, kmem, v2) < 0)
+		return -1;
 	if (nooom && v2)
 		return oj_unsupported(&m, "disableOOMKiller", "cgroup v2 has none", x->e);
 	if (nooom && put(x, &m, "disableOOMKiller", "memory", "memory.oom_control", "1") < 0)

@@ -52,10 +52,11 @@ int rootfs_mount(const struct ctr_spec *s, int idmap_tree, int rootfs_fd)
 			die_errno("mount idmapped %s", s->rootfs);
 		xclose(rootfs_fd);
 	} else {
-		int fd = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		/* in a user namespace, the fd opened before our ids changed */
+		int fd = rootfs_fd >= 0 ? rootfs_fd : open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			die_errno("bind %s", s->rootfs);
-		root = clone_tree(fd, "", 0, true);
+		root = clone_tree(fd, "", 0, 0, true);
 		if (root < 0 || move_mount(root, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH |
 					   MOVE_MOUNT_T_EMPTY_PATH) < 0)
 			die_errno("bind %s", s->rootfs);
@@ -126,6 +127,41 @@ static void mount_dev(int root, int t, const char *dst)
 	xclose(dev);
 }
 
+/* The step's propagation (OCI: shared, rslave...) on the mount just made:
+ * dst resolved again, as the fd taken before the mount names what is under
+ * it (and mount(2) refuses a propagation change on a non-mount-root). */
+static void set_propagation(int root, const struct ctr_mount *m)
+{
+	if (!m->propagation)
+		return;
+	int t = open_in_root(root, m->dst, 0);
+	if (t < 0)
+		die_errno("resolve %s in the container", m->dst);
+	mount_on(t, "none", NULL, m->propagation, NULL, m->dst);
+	xclose(t);
+}
+
+/* Mount ids follow creation, and /proc/self/mountinfo lists by id: the
+ * parent's copy of a bind source predates the container's root and would be
+ * listed before it. The attached tree is copied again, here, its first copy
+ * detached and the new one put in its place: the list shows the mounts in
+ * the order they were made (OCI: mounts in order). */
+static void renew_tree(int root, int t, const char *dst)
+{
+	int top = open_in_root(root, dst, 0);
+	if (top < 0)
+		die_errno("resolve %s in the container", dst);
+	int tree = clone_tree(top, "", 0, 0, true);
+	if (tree < 0)
+		die_errno("copy the mount on %s", dst);
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", top);
+	if (umount2(path, MNT_DETACH) < 0)
+		die_errno("unmount the first copy on %s", dst);
+	xclose(top);
+	attach_tree(tree, t, dst);
+}
+
 /* A bind: the source was copied by the parent (resolved on the host by the
  * caller, opened once following no symlink); the target is resolved inside
  * the container, created there when missing, and may not be the container's
@@ -139,7 +175,9 @@ static void mount_bind(int root, const struct ctr_mount *m)
 	if (same_file(t, root) != 0)
 		die("volume %s: resolves to the container's root", m->dst);
 	attach_tree(m->tree, t, m->dst);
+	renew_tree(root, t, m->dst);
 	xclose(t);
+	set_propagation(root, m);
 }
 
 /* Masked: /dev/null over a file, an empty read-only tmpfs over a directory. */
@@ -158,7 +196,7 @@ static void mount_mask(int t, const char *dst)
 static void mount_readonly(int t, const char *dst)
 {
 	int tree = clone_tree(t, "", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-			      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, true);
+			      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0, true);
 	if (tree < 0)
 		die_errno("read-only %s", dst);
 	attach_tree(tree, t, dst);
@@ -203,9 +241,8 @@ static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount
 	case CTR_MOUNT_DEVNODES: oci_devnodes(t, s->devices, s->ndevices); break;
 	case CTR_MOUNT_BIND: break;
 	}
-	if (m->propagation)
-		mount_on(t, "none", NULL, m->propagation, NULL, m->dst);
 	xclose(t);
+	set_propagation(root, m);
 }
 
 void rootfs_run_mounts(const struct ctr_spec *s, int root, int sys_tree)
@@ -246,11 +283,15 @@ static void enter_workdir(const char *dir)
 }
 
 /* After pivot_root (or the --join chroot): the working directory, created
- * when missing (docker does too), then the read-only root: only the root
+ * when missing (docker does too), the root's propagation (OCI; after the
+ * pivot, as runc: on the container's root, not the old one), then the
+ * read-only root: only the root
  * mount; /dev, /proc, volumes keep theirs. */
 void rootfs_finish(const struct ctr_spec *s)
 {
 	enter_workdir(s->cwd);
+	if (s->root_propagation && mount(NULL, "/", NULL, s->root_propagation, NULL) < 0)
+		die_errno("rootfs propagation");
 	if (!s->rootfs_ro)
 		return;
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };

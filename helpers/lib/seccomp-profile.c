@@ -1,6 +1,7 @@
 /* seccomp-profile.c - load an OCI seccomp profile (checked and resolved by
- * oci-seccomp.c) with libseccomp: the child's last step before execve, so it
- * dies on failure. Kept apart from the parser: nsenter-chroot links the
+ * oci-seccomp.c) with libseccomp: the child's last step before execve
+ * (before the privileges drop without noNewPrivileges), so it dies on
+ * failure. Kept apart from the parser: nsenter-chroot links the
  * child without json-c. A rule whose action is the default one is skipped
  * (libseccomp refuses it).
  */
@@ -27,6 +28,10 @@ void oci_seccomp_load(const struct oci_seccomp *p)
 	for (unsigned int i = 0; i < p->narches; i++)
 		if ((rc = seccomp_arch_add(ctx, p->arches[i])) < 0 && rc != -EEXIST)
 			sc_die(rc, "add architecture");
+	/* libseccomp sets no_new_privs on load unless told not to: the
+	 * config's noNewPrivileges decides (privileges_drop), as with runc */
+	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0)
+		sc_die(rc, "no_new_privs attribute");
 	if ((p->flags & 1) && (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0)
 		sc_die(rc, "flag TSYNC");
 	if ((p->flags & 2) && (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1)) < 0)

@@ -350,5 +350,7 @@ int shim_run(void)
 	}
 	while (!shim.reaped)
 		loop_once();
-	return finish();
+	code = finish();
+	exit_command_run();
+	return code;
 }

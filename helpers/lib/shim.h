@@ -42,6 +42,7 @@ struct shim_opts {
 	int ready_fd;               /* --ready-fd N, -1 none */
 	const char *log, *exit_file, *pid_file, *sock;
 	unsigned long log_max;      /* --log-max-size: bytes, 0 no cap */
+	char **exit_argv;           /* --exit-command PATH, then each --exit-command-arg; NULL none */
 	char **argv;
 };
 
@@ -115,6 +116,9 @@ void client_send(char type, const void *data, size_t len);
 void client_drop(void);
 void client_read(void);
 void client_frames(void);
+
+/* shim-exit.c: --exit-command, once PROG is reaped and its exit recorded */
+void exit_command_run(void);
 
 /* shim-prog.c: PROG's process */
 void child_fds_make(struct child_fds *c);

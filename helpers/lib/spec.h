@@ -29,7 +29,8 @@ struct ctr_mount {
 	const char *dst;          /* path in the container */
 	const char *type;         /* FS: filesystem type */
 	unsigned long flags;      /* FS, PROC, SYSFS: MS_* */
-	uint64_t attrs;           /* BIND: MOUNT_ATTR_* */
+	uint64_t attrs;           /* BIND: MOUNT_ATTR_* set */
+	uint64_t attrs_clr;       /* BIND: MOUNT_ATTR_* cleared (all of _ATIME with an atime mode) */
 	unsigned long propagation;/* MS_PRIVATE, MS_SLAVE, ... on dst; 0: none */
 	const char *data;         /* FS: mount data */
 	bool optional;            /* a missing dst is skipped (masked, ro paths) */
@@ -77,6 +78,7 @@ struct ctr_spec {
 	/* root */
 	const char *rootfs;       /* NULL with join */
 	bool rootfs_ro;
+	unsigned long root_propagation; /* OCI rootfsPropagation: MS_SHARED... on / after pivot; 0: stays private */
 	bool rootfs_nodev;        /* nodev on ROOTFS and its submounts */
 	/* process */
 	char **argv;              /* PROG ARG... */
@@ -96,8 +98,11 @@ struct ctr_spec {
 	size_t nmounts;
 	int ns_new;               /* CLONE_NEW* to create */
 	const char *netns;        /* join the network namespace at this path */
+	struct { int type; const char *path; } ns_paths[4];  /* OCI: ipc, uts, pid, cgroup to join */
+	size_t nns_paths;         /* (the parent enters them before clone: the child is born there) */
 	struct ctr_idmap *uid_map, *gid_map;  /* with CLONE_NEWUSER */
 	size_t nuid_map, ngid_map;
+	bool userns_plain_rootfs;  /* OCI: ROOTFS as it is (its owners as the maps show them), not idmapped */
 	const char *device_cgroup;/* restrict the devices of this group */
 	const char **cgroups;     /* join these groups (cgroup.procs) */
 	size_t ncgroups;

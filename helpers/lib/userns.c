@@ -44,15 +44,17 @@ static int sysfs_prepare(const struct ctr_spec *s, int *sys_tree, struct ctr_err
 	return 0;
 }
 
-/* Before clone: a detached copy of ROOTFS that the parent idmaps once the
+/* Before clone: a detached copy of ROOTFS (none for OCI, whose maps do not
+ * idmap the root) that the parent idmaps once the
  * child's user namespace exists (only a process privileged over the
  * filesystem may create an idmapped mount). A user namespace may not enter a
  * network namespace it does not own, so the parent enters it and the child
  * inherits it; nor mount its sysfs, so the parent makes that too. */
 int userns_prepare(const struct ctr_spec *s, int *idmap_tree, int *sys_tree, struct ctr_err *e)
 {
-	*idmap_tree = open_tree(AT_FDCWD, s->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (*idmap_tree < 0)
+	*idmap_tree = s->userns_plain_rootfs ? -1 :
+		      open_tree(AT_FDCWD, s->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (*idmap_tree < 0 && !s->userns_plain_rootfs)
 		return ctr_fail_errno(e, "open_tree %s", s->rootfs);
 	if (s->netns && netns_enter(s->netns, e) < 0)
 		return -1;
@@ -93,6 +95,8 @@ int userns_map(const struct ctr_spec *s, pid_t pid, struct ctr_err *e)
 int userns_idmap_rootfs(int idmap_tree, pid_t pid, struct ctr_err *e)
 {
 	char path[64];
+	if (idmap_tree < 0)  /* OCI: ROOTFS is used as it is */
+		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 	int ns = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns < 0)

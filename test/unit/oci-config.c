@@ -71,7 +71,7 @@ static void test_fields(void)
 	ok(parse(&c, &e, "") == 0 && str_eq(c.rootfs + strlen(c.rootfs) - 7, "/rootfs"), "minimal config, root relative to the bundle");
 	refused(&c, ",\"bogus\":1", "bogus");
 	refused(&c, ",\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\",\"nope\":1}]}", "hooks.prestart[0].nope");
-	refused(&c, ",\"hostname\":\"h\"", "hostname: needs a new uts namespace");
+	refused(&c, ",\"hostname\":\"h\"", "hostname: needs a uts namespace of its own");
 	refused(&c, ",\"mounts\":[{\"destination\":\"/x\",\"type\":\"tmpfs\",\"options\":[\"remount\"]}]", "mounts");
 	refused(&c, ",\"mounts\":[{\"destination\":\"rel\",\"type\":\"tmpfs\"}]", "destination");
 	ok(parse(&c, &e, ",\"mounts\":[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"data\",\"options\":[\"ro\",\"rprivate\"]}]") == 0 &&
@@ -80,8 +80,12 @@ static void test_fields(void)
 	   strstr(c.spec.mounts[0].src, "/data"), "bind: source in the bundle, ro attr, not recursive, rprivate");
 	ok(parse(&c, &e, ",\"mounts\":[{\"destination\":\"/d\",\"source\":\"/tmp\",\"options\":[\"rbind\"]}]") == 0 &&
 	   !c.spec.mounts[0].norec, "rbind is recursive");
-	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"}]}", "user namespaces");
-	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"uts\",\"path\":\"/proc/1/ns/uts\"}]}", "namespaces[1].path");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"}]}", "uidMappings: required with a new user namespace");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}", "uidMappings: needs a new user namespace");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":1000}],\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}", "uidMappings[0].size: required");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"mount\",\"path\":\"/proc/1/ns/mnt\"}]}", "mount given twice");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\",\"path\":\"/proc/1/ns/user\"}]}", "namespaces[1].path");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"rootfsPropagation\":\"sideways\"}", "rootfsPropagation: sideways: not a propagation");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}", "new mount namespace");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"intelRdt\":{}}", "intelRdt");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"sysctl\":{\"kernel.panic\":\"1\"}}", "sysctl.kernel.panic");

@@ -1,0 +1,199 @@
+#!/usr/bin/env bats
+# exit: what happens when a container's PID 1 exits is done by its supervisor (ctr-shim's
+# --exit-command runs `ctr.sh _exited`), not by the front-end: the network, cgroups and id range
+# are released at once, what ps -a, inspect and logs need is kept, a --rm container is removed,
+# even when the ctr.sh that started it was killed.
+
+load helper
+
+# v2: /sys/fs/cgroup is a pure cgroup2 mount.
+v2() { [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }
+
+# cgroups_of CID: the container's cgroup directories that exist, one per line.
+cgroups_of() {
+	local d
+	for d in /sys/fs/cgroup/*/"$CTR_PREFIX/$1" "/sys/fs/cgroup/$CTR_PREFIX/$1"; do
+		[ ! -d "$d" ] || echo "$d"
+	done
+}
+
+# address_of CID: the address records that name CID.
+address_of() {
+	grep -rlx -- "$1" "$CTR_ROOT/net/ips" 2>/dev/null || true
+}
+
+# released CID: the kernel objects of CID are gone: netns, veth, cgroups, address record.
+released() {
+	[ ! -e "/run/netns/$CTR_PREFIX-$1" ] || return 1
+	[ ! -e "/sys/class/net/v$1" ] || return 1
+	[ -z "$(cgroups_of "$1")" ] || return 1
+	[ -z "$(address_of "$1")" ]
+}
+
+# assert_released CID: as released, saying which object is left.
+assert_released() {
+	[ ! -e "/run/netns/$CTR_PREFIX-$1" ] || fail "netns $CTR_PREFIX-$1 left"
+	! ip netns list | grep -q "^$CTR_PREFIX-$1" || fail "netns $CTR_PREFIX-$1 listed"
+	[ ! -e "/sys/class/net/v$1" ] || fail "veth v$1 left"
+	[ -z "$(cgroups_of "$1")" ] || fail "cgroups left: $(cgroups_of "$1")"
+	[ -z "$(address_of "$1")" ] || fail "address record left: $(address_of "$1")"
+}
+
+# assert_gone CID: the container and every object of it are gone.
+assert_gone() {
+	[ ! -e "$CTR_ROOT/containers/$1" ] || fail "container directory left: $(ls "$CTR_ROOT/containers/$1")"
+	assert_released "$1"
+	run btrfs subvolume list "$CTR_ROOT"
+	refute_output --partial "$1"
+}
+
+# the only container's ID
+only_id() { ls "$CTR_ROOT/containers"; }
+
+@test "exit: run --rm whose ctr.sh is SIGKILLed: the supervisor removes the container when it exits" {
+	ctr images >/dev/null
+	setsid "$CTR" run --rm busybox sh -c 'sleep 4; echo done' >/dev/null 2>&1 3>&- &
+	front=$!
+	wait_for sh -c "ls '$CTR_ROOT'/containers/*/pid" >/dev/null 2>&1 || fail "never started"
+	id=$(only_id)
+	kill -KILL "$front"
+	wait "$front" 2>/dev/null || true
+	# it runs on without its front-end, with its network
+	[ "$(ctr inspect "$id" | jq -r .state)" = running ]
+	[ -e "/run/netns/$CTR_PREFIX-$id" ]
+	wait_for test ! -e "$CTR_ROOT/containers/$id" ||
+		wait_for test ! -e "$CTR_ROOT/containers/$id" || fail "not removed: $(ctr ps -a)"
+	assert_gone "$id"
+	[ -z "$(ctr ps -aq)" ]
+}
+
+@test "exit: run -d: once exited, netns, veth, cgroups and address are released; ps -a, inspect, logs still work; rm leaves nothing" {
+	id=$(ctr run -d --name fin busybox sh -c 'echo hello; echo oops >&2')
+	c=$CTR_ROOT/containers/$id
+	wait_for test -e "$c/released" || fail "not released: $(ls "$c")"
+	assert_released "$id"
+	run ctr ps -a
+	assert_line --regexp "^$id +fin .* Exited \\(0\\) "
+	run ctr inspect fin
+	assert_success
+	assert_equal "$(jq -r .state <<<"$output")" exited
+	assert_equal "$(jq .exit_code <<<"$output")" 0
+	assert_equal "$(jq .oom_killed <<<"$output")" false
+	assert_equal "$(jq -r .network.netns <<<"$output")" "$CTR_PREFIX-$id"
+	run ctr logs fin
+	assert_success
+	assert_line hello
+	assert_line oops
+	# the rootfs is kept (commit, cp)
+	[ -d "$c/rootfs/bin" ]
+	run ctr rm fin
+	assert_success
+	assert_output fin
+	assert_gone "$id"
+	[ ! -e "$CTR_ROOT/names/fin" ]
+}
+
+@test "exit: a foreground run returns after the release; with --rm the container is gone when it returns" {
+	run ctr run --name fg busybox sh -c 'exit 4'
+	assert_failure 4
+	id=$(cat "$CTR_ROOT/names/fg")
+	assert_released "$id"
+	[ -e "$CTR_ROOT/containers/$id/released" ]
+	ctr rm fg
+	run ctr run --rm busybox sh -c 'echo hi; exit 3'
+	assert_failure 3
+	assert_output hi
+	[ -z "$(ls "$CTR_ROOT/containers")" ] || fail "left: $(ls "$CTR_ROOT/containers")"
+	run ip netns list
+	refute_output --partial "$CTR_PREFIX-"
+	[ -z "$(ls "$CTR_ROOT/net/ips" 2>/dev/null | while read -r f; do [ -s "$CTR_ROOT/net/ips/$f" ] && echo "$f"; done)" ]
+}
+
+@test "exit: run -d --rm is removed after it exits, its ctr.sh long gone" {
+	id=$(ctr run -d --rm -p 127.0.0.1:18431:80 busybox sh -c 'sleep 1; exit 3')
+	[ -d "$CTR_ROOT/containers/$id" ]
+	iptables-save -t nat | grep -q -- "$CTR_PREFIX:$id" || fail "no DNAT rule while it runs"
+	wait_for test ! -e "$CTR_ROOT/containers/$id" || fail "not removed: $(ctr ps -a)"
+	assert_gone "$id"
+	run iptables-save -t nat
+	refute_output --partial "$CTR_PREFIX:$id"
+	# the port is free again
+	id2=$(ctr run -d -p 127.0.0.1:18431:80 busybox sleep 30)
+	ctr rm -f "$id2" >/dev/null
+}
+
+@test "exit: an OOM-killed container still shows oom_killed true once its cgroup is gone" {
+	run ctr run --name hog -m 32m busybox memhog 128
+	assert_equal "$status" 137
+	id=$(cat "$CTR_ROOT/names/hog")
+	assert_released "$id"
+	run ctr inspect hog
+	assert_success
+	assert_equal "$(jq .oom_killed <<<"$output")" true
+	assert_equal "$(jq .exit_code <<<"$output")" 137
+}
+
+@test "exit: addresses are reused: more containers than addresses, none removed, all start" {
+	# a /28: 13 container addresses (network, bridge and broadcast excluded)
+	export CTR_SUBNET="${CTR_SUBNET%/24}/28"
+	for i in $(seq 16); do
+		id=$(ctr run -d busybox true) || fail "run $i failed"
+		wait_for test -e "$CTR_ROOT/containers/$id/released" || fail "run $i: not released"
+	done
+	[ "$(ctr ps -aq | wc -l)" -eq 16 ]
+	run ctr ps -a
+	refute_output --partial Up
+}
+
+@test "exit: exec has no exit action: the container keeps its network and cgroups after an exec ends" {
+	id=$(ctr run -d busybox sleep 30)
+	run ctr exec "$id" sh -c 'exit 5'
+	assert_failure 5
+	sleep 0.5
+	[ -e "/run/netns/$CTR_PREFIX-$id" ]
+	[ -n "$(cgroups_of "$id")" ]
+	[ ! -e "$CTR_ROOT/containers/$id/released" ]
+	[ "$(ctr inspect "$id" | jq -r .state)" = running ]
+	ctr rm -f "$id" >/dev/null
+	assert_gone "$id"
+}
+
+@test "exit: _exited refuses a running container and changes nothing; it is not in help" {
+	id=$(ctr run -d busybox sleep 30)
+	run -125 ctr _exited "$id"
+	assert_output --partial "is running"
+	run -125 ctr _exited --rm "$id"
+	[ -e "/run/netns/$CTR_PREFIX-$id" ]
+	[ -n "$(cgroups_of "$id")" ]
+	[ -n "$(address_of "$id")" ]
+	run -125 ctr _exited ../../etc
+	run ctr help
+	refute_output --partial _exited
+	ctr rm -f "$id" >/dev/null
+}
+
+@test "exit: cleanup does the exit action of a container whose supervisor was killed; --rm ones are removed" {
+	a=$(ctr run -d busybox sleep 60)
+	b=$(ctr run -d --rm busybox sleep 60)
+	# the supervisor first, then PID 1: no exit action runs
+	for id in "$a" "$b"; do
+		kill -KILL "$(cat "$CTR_ROOT/containers/$id/shim.pid")"
+		kill -KILL "$(cat "$CTR_ROOT/containers/$id/pid")"
+	done
+	wait_for sh -c "! kill -0 $(cat "$CTR_ROOT/containers/$a/pid") && ! kill -0 $(cat "$CTR_ROOT/containers/$b/pid")" 2>/dev/null ||
+		fail "PID 1 still runs"
+	# nothing ran at exit: both hold their objects
+	[ -e "/run/netns/$CTR_PREFIX-$a" ] && [ -e "/run/netns/$CTR_PREFIX-$b" ]
+	run ctr cleanup
+	assert_success
+	assert_line "released the objects of exited container $a"
+	assert_line "removed container $b"
+	assert_released "$a"
+	[ "$(ctr inspect "$a" | jq -r .state)" = exited ]
+	assert_gone "$b"
+	run ctr cleanup
+	assert_success
+	refute_output --partial "$a"
+	ctr rm "$a"
+	assert_gone "$a"
+}
