@@ -26,7 +26,8 @@ freezer_state() {
 	k2=$(ctr run -d --name k2 busybox sh -c 'trap "exit 42" USR1; echo ready; while :; do sleep 0.1; done')
 	k3=$(ctr run -d --name k3 busybox sh -c 'trap "exit 43" TERM; echo ready; while :; do sleep 0.1; done')
 	# PID 1 gets only the signals it handles: send them once the traps are set
-	wait_for grep -q ready "$CTR_ROOT/containers/$k2/log" "$CTR_ROOT/containers/$k3/log"
+	wait_for grep -q ready "$CTR_ROOT/containers/$k2/log"
+	wait_for grep -q ready "$CTR_ROOT/containers/$k3/log"
 	pid=$(ctr inspect k1 | jq .pid)
 	run ctr kill k1
 	assert_success
