@@ -945,28 +945,35 @@ ctr_wait() {
 	for _c; do
 		_id=$( (ctr_resolve "$_c") ) || { _rc=125; continue; }
 		ctr_state "$_id"
-		[ "$ST" != running ] || wait_exit "$_id"
-		[ -d "$CTR_ROOT/containers/$_id" ] || { printf 'ctr: container %s: removed (--rm) before its exit code was read\n' "$_c" >&2; _rc=125; continue; }
+		# running, or ended with its exit not yet recorded (a zombie PID 1 is in no cgroup: ctr_state
+		# says exited, 137, until the shim writes the exit file)
+		[ "$ST" != running ] && { [ -e "$CTR_ROOT/containers/$_id/exit" ] || [ -z "$ST_PID" ]; } ||
+			wait_exit "$_id"
+		[ -n "$ST_CODE" ] || [ "$ST" = created ] || { printf 'ctr: container %s: removed before its exit code was read\n' "$_c" >&2; _rc=125; continue; }
 		printf '%s\n' "${ST_CODE:-0}"
 	done
 	return "$_rc"
 }
 
-# wait_exit CID: wait until the running container's PID 1 is gone and its exit is recorded, then
-# ctr_state. tail sleeps and checks the pid every 10 ms (a kill(2), no process per tick); then the
-# lock holds off the exit action of a --rm container (it takes the lock) until the code is read.
-# The shim writes the exit file before it runs that action: no deadlock; a shim killed writes none.
+# wait_exit CID: wait until the container's PID 1 is gone (tail sleeps and checks the pid every
+# 10 ms: a kill(2), no process per tick), then read the exit file the moment the shim writes it,
+# before a --rm container's exit action removes it (that takes the lock, tears down the network and
+# cgroups, deletes the subvolume: far longer than a tick). Sets ST_CODE; a shim killed writes none:
+# then ctr_state's 137.
 wait_exit() {
 	tail -s 0.01 --pid="$ST_PID" -f /dev/null
-	lock
-	_ws=''
+	_we=$CTR_ROOT/containers/$1/exit _ws=''
 	read -r _ws 2>/dev/null <"$CTR_ROOT/containers/$1/shim.pid"
-	case $_ws in '' | 0* | 1 | *[!0-9]*) _ws='' ;; esac
-	while [ -n "$_ws" ] && [ ! -e "$CTR_ROOT/containers/$1/exit" ] && kill -0 "$_ws" 2>/dev/null; do
-		sleep 0.02
+	case $_ws in '' | 0* | 1 | *[!0-9]*) _ws=1 ;; esac # 1: the test below fails (never signalled)
+	while :; do
+		ST_CODE=''
+		read -r ST_CODE _wf 2>/dev/null <"$_we"
+		[ -z "$ST_CODE" ] || return 0
+		[ "$_ws" != 1 ] && kill -0 "$_ws" 2>/dev/null || break
+		sleep 0.01
 	done
 	ctr_state "$1"
-	unlock
+	[ -d "$CTR_ROOT/containers/$1" ] || ST=removed ST_CODE=''
 }
 
 #HELP pause CONTAINER...           freeze every process of each container (cgroup freezer)
