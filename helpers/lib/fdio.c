@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* Write all of buf to a blocking fd. */
@@ -218,4 +219,27 @@ int mkdir_p(const char *path)
 		if (!save)
 			return 0;
 	}
+}
+
+/* A stream socket connected to the unix socket at path (an OCI
+ * --console-socket, where the pty master is sent), close-on-exec; -1 with
+ * errno set. */
+int connect_unix(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(a.sun_path, path);
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		int err = errno;
+		close_fd(&s);
+		errno = err;
+		return -1;
+	}
+	return s;
 }

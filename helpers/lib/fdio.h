@@ -17,6 +17,7 @@ int write_atomic(int dir, const char *base, const char *text);
 int same_file(int a, int b);
 int send_fd(int sock, int fd);
 int recv_fd(int sock, int flags);
+int connect_unix(const char *path);
 int mkdir_p(const char *path);
 
 #endif

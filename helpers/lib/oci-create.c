@@ -26,20 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The caller's --console-socket, connected (the pty master goes there). */
 static int connect_console(const char *path, struct ctr_err *e)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(a.sun_path))
-		return ctr_fail(e, ENAMETOOLONG, "--console-socket %s", path);
-	strcpy(a.sun_path, path);
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int s = connect_unix(path);
 	if (s < 0)
-		return ctr_fail_errno(e, "socket");
-	if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		ctr_fail_errno(e, "connect --console-socket %s", path);
-		close_fd(&s);
-		return -1;
-	}
+		return ctr_fail_errno(e, "connect --console-socket %s", path);
 	return s;
 }
 

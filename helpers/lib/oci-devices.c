@@ -10,6 +10,7 @@
 #include "error.h"
 #include "fdio.h"
 #include "mount.h"
+#include "rootfs.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,15 +18,6 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-
-static const char *const default_nodes[] = {
-	"null", "zero", "full", "random", "urandom", "tty",
-};
-
-static const char *const default_links[][2] = {
-	{ "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
-	{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
-};
 
 /* The host's /dev/NAME bound on a new empty file; an existing one is kept
  * (the image or a bind mount of the spec provides it). */
@@ -73,11 +65,11 @@ void oci_devnodes(int t, const struct ctr_device *d, size_t n)
 	int dev = openat(t, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dev < 0)
 		die_errno("open /dev");
-	for (size_t i = 0; i < NELEM(default_nodes); i++)
-		bind_default(dev, default_nodes[i]);
-	for (size_t i = 0; i < NELEM(default_links); i++)
-		if (symlinkat(default_links[i][1], dev, default_links[i][0]) < 0 && errno != EEXIST)
-			die_errno("symlink /dev/%s", default_links[i][0]);
+	for (size_t i = 0; i < NELEM(ctr_dev_nodes); i++)
+		bind_default(dev, ctr_dev_nodes[i]);
+	for (size_t i = 0; i < NELEM(ctr_dev_links); i++)
+		if (symlinkat(ctr_dev_links[i][1], dev, ctr_dev_links[i][0]) < 0 && errno != EEXIST)
+			die_errno("symlink /dev/%s", ctr_dev_links[i][0]);
 	for (size_t i = 0; i < n; i++)
 		make_node(dev, &d[i]);
 	xclose(dev);

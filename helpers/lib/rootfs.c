@@ -67,11 +67,12 @@ int rootfs_mount(const struct ctr_spec *s, int idmap_tree, int rootfs_fd)
 	return root;
 }
 
-static const char *const dev_nodes[] = {
+/* Shared with oci-devices.c (rootfs.h). */
+const char *const ctr_dev_nodes[CTR_DEV_NODES] = {
 	"null", "zero", "full", "random", "urandom", "tty",
 };
 
-static const char *const dev_links[][2] = {
+const char *const ctr_dev_links[CTR_DEV_LINKS][2] = {
 	{ "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
 	{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
 };
@@ -116,14 +117,14 @@ static void mount_dev(int root, int t, const char *dst)
 	int dev = open_in_root(root, dst, O_DIRECTORY);  /* the new tmpfs */
 	if (dev < 0)
 		die_errno("open %s", dst);
-	for (size_t i = 0; i < NELEM(dev_nodes); i++)
-		bind_dev_node(dev, dev_nodes[i]);
+	for (size_t i = 0; i < NELEM(ctr_dev_nodes); i++)
+		bind_dev_node(dev, ctr_dev_nodes[i]);
 	dev_mount(dev, "pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
 	dev_mount(dev, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
 	dev_mount(dev, "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	for (size_t i = 0; i < NELEM(dev_links); i++)
-		if (symlinkat(dev_links[i][1], dev, dev_links[i][0]) < 0)
-			die_errno("symlink /dev/%s", dev_links[i][0]);
+	for (size_t i = 0; i < NELEM(ctr_dev_links); i++)
+		if (symlinkat(ctr_dev_links[i][1], dev, ctr_dev_links[i][0]) < 0)
+			die_errno("symlink /dev/%s", ctr_dev_links[i][0]);
 	xclose(dev);
 }
 

@@ -10,4 +10,10 @@ void rootfs_run_mounts(const struct ctr_spec *s, int root, int sys_tree);
 void rootfs_pivot(int root);
 void rootfs_finish(const struct ctr_spec *s);
 
+/* The harmless host nodes bound into every /dev, and /dev's links. */
+#define CTR_DEV_NODES 6
+#define CTR_DEV_LINKS 5
+extern const char *const ctr_dev_nodes[CTR_DEV_NODES];
+extern const char *const ctr_dev_links[CTR_DEV_LINKS][2];
+
 #endif
