@@ -12,7 +12,7 @@ LIB_OBJ := $(LIB_SRC:helpers/lib/%.c=$(B)/lib/%.o)
 LIB_ASAN_OBJ := $(LIB_SRC:helpers/lib/%.c=$(B)/asan/lib/%.o)
 # unit tests of the parts that need no root (test/unit/*.c), ASan/UBSan builds run by test/unit.bats
 UNIT    := $(patsubst test/unit/%.c,$(B)/asan/unit/%,$(wildcard test/unit/*.c))
-LIBS_nsenter-chroot := -lseccomp -lcap
+LIBS_nsenter-chroot := -lseccomp -lcap -ljson-c
 LIBS_ctr-shim :=
 LIBS_ctr-attach :=
 LIBS_ctr-oci := -lseccomp -lcap -ljson-c

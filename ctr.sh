@@ -266,11 +266,21 @@ ENV_JQ='def envkey: split("=") | if length > 1 then .[0] else null end;
 
 # RUN_JQ: run's jq program. In: the image's config ($icfg), run's options (--arg), and as
 # arguments the lists -e, -p, --cap-add, --cap-drop, -v (each: its length, then its items), then
-# the command. Out: config.json on one line, then shell code for eval: R_WD, I_ENVQ (the env as
-# --env options), R_SECARGV (the helper's security options), and `set --` the command: the
-# image's entrypoint + (CMD or the image's cmd), else /bin/sh. USER: -u, else the image's.
+# the command. Out: two lines, config.json (ctr's record: ps, inspect) and oci-config.json, the
+# container's OCI runtime-spec config (what nsenter-chroot --config runs, as ctr-oci would; its
+# security parts: SEC_OCI_JQ). The command: the image's entrypoint + (CMD or the image's cmd),
+# else /bin/sh. USER: -u, else the image's.
 # shellcheck disable=SC2016
-RUN_JQ=$ENV_JQ'
+RUN_JQ=$ENV_JQ$SEC_OCI_JQ'
+	def oci: sec_oci as $x | {ociVersion: "1.1.0",
+	  root: ({path: .rootfs} + $x.root),
+	  process: ({terminal: .tty, args: .cmd, env: .env, cwd: .workdir} + $x.process),
+	  hostname: .hostname, mounts: $x.mounts,
+	  linux: ({namespaces: ([{type: "pid"}, {type: "mount"}, {type: "uts"}, {type: "ipc"}, {type: "cgroup"}]
+		+ (if .network.mode == "host" then [] else [{type: "network", path: "/run/netns/\($ENV.CTR_PREFIX)-\(.id)"}] end)
+		+ (if .security.userns then [{type: "user"}] else [] end)),
+		cgroupsPath: "/\($ENV.CTR_PREFIX)/\(.id)"} + $x.linux),
+	  ctr: ($x.ctr + {init: ($init != "")})};
 	reduce range(5) as $n ({l: [], r: $ARGS.positional}; (.r[0] | tonumber) as $c
 		| .l += [.r[1:$c + 1]] | .r = .r[$c + 1:])
 	| . as {l: [$env, $ports, $cap_add, $cap_drop, $vols], r: $args} | $icfg[0] as $i
@@ -286,8 +296,7 @@ RUN_JQ=$ENV_JQ'
 	   storage: {size: ($ENV.ST_SIZE | if . == "" then null else tonumber end)},
 	   log: {max_size: ($ENV.LOG_MAX | tonumber | if . == 0 then null else . end)},
 	   rootfs: $rootfs}
-	| tojson, (('"$SEC_ARGV_JQ"') as $sa | @sh "R_WD=\(.workdir) I_ENVQ=\(.env | map("--env", .) | @sh)"
-		+ " R_SECARGV=\($sa | @sh)\nset -- " + (.cmd | @sh))'
+	| tojson, (oci | tojson)'
 
 # run_check_name NAME: --name follows docker's rule for container names.
 run_check_name() {
@@ -348,7 +357,7 @@ check_workdir() {
 #HELP     --log-opt max-size=SIZE   rotate the log at SIZE, keep one old (default CTR_LOG_MAX_SIZE; 0: no cap)
 ctr_run() {
 	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
-	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENVL='' R_WD='' R_NET=bridge R_PORTS='' R_INIT='' I_ENVQ='' R_SECARGV=''
+	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENVL='' R_WD='' R_NET=bridge R_PORTS='' R_INIT=''
 	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE='' R_LOGMAX=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
@@ -436,36 +445,29 @@ ctr_run() {
 	done
 	_cfg=$(jq -rn --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
 		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" --arg created "$(date +%s)" \
-		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$C/rootfs" \
+		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$C/rootfs" --arg init "$R_INIT" \
+		--rawfile procstatus /proc/self/status \
 		"$RUN_JQ" --args -- "$@") || die "$C/config.json: cannot make"
 	# whole or not at all (ps and inspect read every config.json; a full pool cuts a write short)
 	printf '%s\n' "${_cfg%%"$NL"*}" 2>/dev/null >"$C/config.json.tmp" && mv "$C/config.json.tmp" "$C/config.json" ||
 		die "$C/config.json: cannot write (is the pool full?)"
-	eval "${_cfg#*"$NL"}"
+	printf '%s\n' "${_cfg#*"$NL"}" 2>/dev/null >"$C/oci-config.json" ||
+		die "$C/oci-config.json: cannot write (is the pool full?)"
 	net_setup "$CID" "$R_NET" || die "network: setup failed"
 	cg_setup "$CID" || die "cgroup: setup failed"
-	run_exec "$@"
+	run_exec
 }
 
-# run_exec CMD...: start the container under ctr-shim (foreground or detached).
+# run_exec: start the container of $C/oci-config.json under ctr-shim (foreground or detached).
 run_exec() {
 	# a pty's input ends with a ^D, not with EOF: a pipe into -it would hang once drained
 	[ -n "$R_DETACH" ] || [ -z "$R_I" ] || [ -z "$R_T" ] || [ -t 0 ] ||
 		die "run -it: the input is not a terminal (use -i without -t)"
-	# `--`: the command's words are never options of nsenter-chroot (nor of ctr-shim, below)
-	set -- --hostname "$R_HOST" --workdir "$R_WD" --pid-file "$C/pid" -- "$C/rootfs" "$@"
-	# the container's whole environment (config.json's env): the image's, then run -e's
-	eval "set -- $I_ENVQ \"\$@\""
-	[ -z "$R_INIT" ] || set -- --init "$@"
-	[ -z "$R_T" ] || set -- --console-fd 3 "$@"
-	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
-	case $R_NET in
-	host) set -- --net-host "$@" ;;
-	*) set -- --netns "/run/netns/$CTR_PREFIX-$CID" "$@" ;;
-	esac
-	eval "set -- $R_SECARGV \"\$@\""
+	# the container is the config's; only what is this start's goes as options
+	set -- --config "$C/oci-config.json" --pid-file "$C/pid"
+	[ -z "$R_T" ] || set -- "$@" --console-fd 3
 	# -d: the shim returns once the command runs (PID 1 and its pid file exist), told over fd 4
-	[ -z "$R_DETACH" ] || set -- --notify-fd 4 "$@"
+	[ -z "$R_DETACH" ] || set -- "$@" --notify-fd 4
 	set -- -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	[ -z "$R_T" ] || set -- -t "$@"
 	[ -z "$R_I" ] || set -- -i "$@"
@@ -825,15 +827,19 @@ shim_alive() {
 	[ "$_sn" = ctr-shim ] && [ "$_ss" != Z ] && [ "$_ss" != X ]
 }
 
-# EXEC_JQ: exec's jq program. In: the container's config ($c), -w ($wd), -u ($user), the -e's as
-# arguments. Out: words for eval: the container's security options, --workdir, --hostname, --user
-# (-u wins over the container's), and its env with the -e's applied (envset: the later wins).
-# shellcheck disable=SC2016,SC2034 # jq's $, not the shell's; read through eval
+# EXEC_JQ: exec's jq program. In: the container's oci-config.json ($c), -w ($wd), -u ($user), -t
+# ($tty), and as arguments the number of -e's, the -e's, then the command. Out: the process to run,
+# as an OCI process object (what nsenter-chroot --process takes): the container's, with the
+# command, -t, its env with the -e's applied (envset: the later wins), -w and -u (by name, looked
+# up in the container) on top.
+# shellcheck disable=SC2016,SC2034 # jq's $, not the shell's
 EXEC_JQ=$ENV_JQ'
-	$ARGS.positional as $e | $c[0] | ('"$SEC_ARGV_JQ"') + " " + (["--workdir",
-	  (if $wd != "" then $wd else .workdir end), "--hostname", .hostname]
-	  + (if $user != "" then ["--user", $user] else [] end)
-	  + ((.env // [] | envclean) + $e | envset | map("--env", .)) | @sh)'
+	($ARGS.positional[0] | tonumber) as $n | $ARGS.positional[1:$n + 1] as $e
+	| $c[0].process | .args = $ARGS.positional[$n + 1:] | .terminal = ($tty != "")
+	| .env = ((.env // [] | envclean) + $e | envset)
+	| (if $wd != "" then .cwd = $wd else . end)
+	| (if $user != "" then .user = {uid: 0, gid: 0, username: $user} else . end)
+	| tojson'
 
 #HELP exec [-i] [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] CONTAINER CMD [ARG...]   run a command in a running container
 ctr_exec() {
@@ -863,21 +869,24 @@ ctr_exec() {
 	ctr_state "$_id"
 	[ "$ST" = running ] || die "container $_id: is not running"
 	C=$CTR_ROOT/containers/$_id
-	# One jq (EXEC_JQ); the -e's go to it as arguments
+	[ -f "$C/oci-config.json" ] || die "container $_id: no oci-config.json (made by an older ctr: run it again)"
+	# One jq (EXEC_JQ); the -e's and the command go to it as arguments, the process it makes to
+	# nsenter-chroot in a file of this exec's own (the command's words are never options)
 	list_len _envl
-	_xargs=$(eval "jq -rn --slurpfile c \"\$C/config.json\" --arg wd \"\$_wd\" --arg user \"\$_user\" \
-		\"\$EXEC_JQ\" --args -- $LIST_WORDS") || die "container $_id: cannot read its config.json"
-	# `--`: the command's words are never options of nsenter-chroot (nor of ctr-shim, below)
-	set -- --join "$ST_PID" -- "$@"
-	cg_dirs "$_id"
-	eval "set -- $_xargs \"\$@\""
-	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
+	_proc=$(eval "jq -rn --slurpfile c \"\$C/oci-config.json\" --arg wd \"\$_wd\" --arg user \"\$_user\" \
+		--arg tty \"\$_t\" \"\$EXEC_JQ\" --args -- $LIST_LEN $LIST_WORDS \"\$@\"") ||
+		die "container $_id: cannot read its oci-config.json"
+	_pf=$C/exec.$$.json
+	printf '%s\n' "$_proc" 2>/dev/null >"$_pf" || { rm -f "$_pf"; die "$_pf: cannot write (is the pool full?)"; }
+	set -- --config "$C/oci-config.json" --join "$ST_PID" --process "$_pf"
 	[ -n "$_i" ] || exec </dev/null
 	# through ctr-shim, as run: the command gets its pipes (or the pty), never our files
-	[ -z "$_t" ] || set -- --console-fd 3 "$@"
+	[ -z "$_t" ] || set -- "$@" --console-fd 3
 	set -- "$CTR_LIBEXEC/ctr-shim" ${_t:+-t} ${_i:+-i} -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	shim_fg "$@"
-	exit $?
+	_rc=$?
+	rm -f "$_pf"
+	exit "$_rc"
 }
 
 #HELP attach CONTAINER             reconnect the terminal to a detached -it container (Ctrl-P Ctrl-Q detaches)

@@ -114,6 +114,7 @@
 #include "lib/exec.h"
 #include "lib/fds.h"
 #include "lib/init.h"
+#include "lib/oci-nsenter.h"
 
 #include <string.h>
 #include <sys/prctl.h>
@@ -132,17 +133,25 @@ static void close_caller_fds(const struct ctr_spec *s)
 int main(int argc, char **argv)
 {
 	static struct ctr_spec s;
+	static struct oci_config c;
+	struct args_files f;
 	struct ctr_err e;
 	ctr_prog = "nsenter-chroot";
 	reexec_sealed(argv);
 	init_set_cmdline(argv[0], (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]));
 	ctr_spec_init(&s);
-	if (args_parse(&s, argc, argv, &e) < 0)
+	if (args_parse(&s, &f, argc, argv, &e) < 0)
 		ctr_err_die(&e);
-	close_caller_fds(&s);
+	struct ctr_spec *run = &s;
+	if (f.config) {
+		if (oci_nsenter_load(&c, f.config, f.process, &s, &e) < 0)
+			ctr_err_die(&e);
+		run = &c.spec;
+	}
+	close_caller_fds(run);
 	if (prctl(PR_SET_NAME, ctr_prog) < 0)  /* fexecve named us after the fd */
 		die_errno("set name");
-	int code = container_run(&s, &e);
+	int code = container_run(run, &e);
 	if (code < 0)
 		ctr_err_die(&e);
 	return code;

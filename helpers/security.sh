@@ -1,7 +1,7 @@
 #!/bin/sh
 # security.sh - run's security options (capabilities, user, seccomp, user namespace, volumes,
 # read-only root), the container's devices group and user-namespace range, and their
-# translation into nsenter-chroot options. Sourced by ctr.sh. The model: docs/security.md.
+# translation into the container's OCI config.json. Sourced by ctr.sh. The model: docs/security.md.
 #
 # Interface used by ctr.sh (SEC_* hold run's options):
 #   sec_opt "$@"      $1 is a security option of run: record it, SEC_SHIFT = words taken; else 1
@@ -10,10 +10,11 @@
 #                     container's devices group (v1 devices controller, or its cgroup2 group)
 #   SEC_CAPADDL, SEC_CAPDROPL, SEC_VOLL  lists (ctr.sh's list_add): the checked capability names,
 #                     and 4 items per volume: host path, container path, read-only, noexec (true|false)
-#   SEC_JQ, SEC_ARGV_JQ  jq expressions: the .security object (it reads the lists as the jq
-#                     variables $cap_add, $cap_drop, $vols), and the nsenter-chroot options of a
-#                     config (run and exec embed them in their one jq; --join ignores the options
-#                     that belong to the container's creation: userns, volumes, read-only)
+#   sec_export        make the SEC_* values jq reads ($ENV) visible to it
+#   SEC_JQ, SEC_OCI_JQ  jq: the .security object of config.json (it reads the lists as the jq
+#                     variables $cap_add, $cap_drop, $vols), and the definitions that make the
+#                     security part of the container's OCI config.json (run embeds both in its one
+#                     jq; exec runs the config's process)
 #   sec_teardown CID  release the range and remove the devices group (idempotent)
 #   sec_cleanup       the same for containers that no longer exist (a run killed midway)
 #
@@ -26,12 +27,13 @@
 SEC_PRIV='' SEC_CAPADDL='' SEC_CAPDROPL='' SEC_USER='' SEC_SECCOMP='' SEC_USERNS='' SEC_VOLS='' SEC_RO=''
 SEC_SHIFT=1 SEC_VOLL='' SEC_RANGE='' SEC_DEVCG=''
 SEC_USERNS_SIZE=65536
-# every capability of Linux 6.x (CAP_LAST_CAP is CHECKPOINT_RESTORE)
-SEC_CAPS="AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE \
-DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE \
-MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID \
-SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE \
-SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM"
+# every capability of Linux 6.x, in the kernel's order (CAP_CHOWN is 0, CAP_LAST_CAP is
+# CHECKPOINT_RESTORE, 40): SEC_OCI_JQ reads the bits of the permitted set by these names
+SEC_CAPS="CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE \
+NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT \
+SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE \
+AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ \
+PERFMON BPF CHECKPOINT_RESTORE"
 
 # ---------------------------------------------------------------- options
 
@@ -310,16 +312,15 @@ sec_devices_make() {
 
 # ---------------------------------------------------------------- config and argv
 
-# sec_export: give jq the SEC_* variables ($ENV.SEC_*) that SEC_JQ reads (single values: the lists
-# go to jq as arguments). The container does not see them: nsenter-chroot gives it a clean
-# environment and copies nothing from its own.
+# sec_export: give jq the SEC_* variables ($ENV.SEC_*) that SEC_JQ and SEC_OCI_JQ read (single
+# values: the lists go to jq as arguments). The container does not see them: nsenter-chroot
+# gives it a clean environment and copies nothing from its own.
 sec_export() {
-	export SEC_PRIV SEC_RO SEC_USER SEC_SECCOMP SEC_RANGE SEC_USERNS_SIZE SEC_DEVCG
+	export SEC_PRIV SEC_RO SEC_USER SEC_SECCOMP SEC_RANGE SEC_USERNS_SIZE SEC_DEVCG SEC_CAPS
 }
 
 # SEC_JQ: the .security object, as a jq expression over $ENV.SEC_* and the lists $cap_add,
-# $cap_drop, $vols (run embeds it in the one jq that writes config.json). SEC_ARGV_JQ: the
-# nsenter-chroot options of a config, quoted for eval.
+# $cap_drop, $vols (run embeds it in the one jq that writes config.json).
 # shellcheck disable=SC2016,SC2034 # jq's $ENV, not the shell's; read by ctr.sh
 SEC_JQ='($ENV.SEC_PRIV != "") as $priv | {privileged: $priv,
 	cap_add: $cap_add, cap_drop: $cap_drop, user: $ENV.SEC_USER,
@@ -332,19 +333,58 @@ SEC_JQ='($ENV.SEC_PRIV != "") as $priv | {privileged: $priv,
 		dev: $vols[$k + 4], ino: $vols[$k + 5]}],
 	read_only: ($ENV.SEC_RO != ""),
 	device_cgroup: (if $ENV.SEC_DEVCG == "" then null else $ENV.SEC_DEVCG end)}'
+
+# SEC_OCI_JQ: jq definitions (run embeds them in its one jq). sec_caps: the capability set of a
+# container's config (docker's default set, or all with --privileged; then the drops, then the
+# adds: an add wins; ALL is all), as OCI writes it (CAP_CHOWN, ...), in the kernel's order. "All"
+# is what we hold: the permitted set of jq itself ($procstatus: its /proc/self/status; it has
+# ours, and the helpers' once they are exec'd), which may lack some of the kernel's. sec_oci: what .security makes of the container's OCI config.json, an object of
+# its parts: root.readonly; process: the capabilities, noNewPrivileges, the user (by name, looked
+# up in the container: user.username, ctr's extension); mounts: /proc, /sys (read-only unless
+# privileged), the private /dev, then the volumes (x-ctr.inode: the inode ctr.sh checked);
+# linux: the user namespace's maps, the device rules (the group's; none with --privileged), the
+# masked and read-only paths (moby's); ctr: ctr's extension object (docs/oci.md).
 # shellcheck disable=SC2016,SC2034
-SEC_ARGV_JQ='.security // {} | [
-	(if .privileged then "--privileged" else empty end),
-	(.cap_drop[]? | ("--cap-drop", .)),
-	(.cap_add[]? | ("--cap-add", .)),
-	(if (.user // "") != "" then ("--user", .user) else empty end),
-	(if .seccomp then ("--seccomp", .seccomp) else empty end),
-	(if .userns then ("--userns", "\(.userns.uid):\(.userns.gid):\(.userns.count)") else empty end),
-	(.volumes[]? | ("--volume", "\(.source):\(.target)" + (if .ro then ":ro" else "" end)
-		+ (if .noexec then ":noexec" else "" end) + (if .ino then ":dev=\(.dev):ino=\(.ino)" else "" end))),
-	(if .read_only then "--readonly-rootfs" else empty end),
-	(if .device_cgroup then ("--device-cgroup", .device_cgroup) else empty end)
-] | @sh'
+SEC_OCI_JQ='def sec_hex: explode | reduce .[] as $c (0; . * 16
+		+ ($c | if . >= 97 then . - 87 elif . >= 65 then . - 55 else . - 48 end));
+	def sec_caps: .security as $s
+		| ($procstatus | split("\n") | map(select(startswith("CapPrm:")))[0] | split("\t")[1]
+		  | sec_hex) as $held
+		| [$ENV.SEC_CAPS | split(" ") | to_entries[]
+		   | select((($held / pow(2; .key)) | floor) % 2 == 1) | .value] as $all
+		| (if $s.privileged then $all else ["CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD",
+		  "NET_RAW", "SETGID", "SETUID", "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT",
+		  "KILL", "AUDIT_WRITE"] end)
+		| reduce $s.cap_drop[] as $d (.; if $d == "ALL" then [] else map(select(. != $d)) end)
+		| reduce $s.cap_add[] as $a (.; if $a == "ALL" then $all else . + [$a] end)
+		| . as $set | [$all[] | select(. as $c | any($set[]; . == $c)) | "CAP_" + .];
+	def sec_oci: .security as $s | $s.privileged as $priv | sec_caps as $caps | {
+	  root: {readonly: $s.read_only},
+	  process: ({capabilities: {bounding: $caps, effective: $caps, permitted: $caps},
+		noNewPrivileges: $s.no_new_privileges}
+		+ (if $s.user != "" then {user: {uid: 0, gid: 0, username: $s.user}} else {} end)),
+	  mounts: ([{destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]},
+		{destination: "/sys", type: "sysfs", source: "sysfs",
+		 options: (["nosuid", "noexec", "nodev"] + (if $priv then [] else ["ro"] end))},
+		{destination: "/dev", type: "tmpfs", source: "tmpfs",
+		 options: ["nosuid", "nodev", "strictatime", "mode=755", "size=65536k"]},
+		{destination: "/dev/pts", type: "devpts", source: "devpts",
+		 options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
+		{destination: "/dev/shm", type: "tmpfs", source: "tmpfs",
+		 options: ["nosuid", "nodev", "noexec", "mode=1777", "size=65536k"]},
+		{destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "nodev", "noexec"]}]
+		+ [$s.volumes[] | {destination: .target, type: "bind", source: .source,
+		   options: (["rbind", "nosuid", "nodev"] + (if .ro then ["ro"] else [] end)
+			+ (if .noexec then ["noexec"] else [] end)
+			+ (if .ino then ["x-ctr.inode=\(.dev):\(.ino)"] else [] end))}]),
+	  linux: ((if $s.userns then {uidMappings: [{containerID: 0, hostID: $s.userns.uid, size: $s.userns.count}],
+		gidMappings: [{containerID: 0, hostID: $s.userns.gid, size: $s.userns.count}]} else {} end)
+		+ (if $s.device_cgroup then {resources: {devices: [{allow: false, access: "rwm"}]}} else {} end)
+		+ (if $priv then {} else {maskedPaths: ["/proc/kcore", "/proc/keys", "/proc/timer_list",
+		  "/proc/sched_debug", "/proc/latency_stats", "/proc/acpi", "/proc/scsi", "/proc/interrupts",
+		  "/sys/firmware", "/sys/devices/virtual/powercap"], readonlyPaths: ["/proc/sys",
+		  "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs"]} end)),
+	  ctr: {rootfsNodev: ($priv | not), rootfsIdmap: ($s.userns != null), seccomp: $s.seccomp}};'
 
 # ---------------------------------------------------------------- teardown
 

@@ -2,8 +2,10 @@
  * spelled: the table below makes getopt's options and the --help text, and
  * args_parse turns argv into a struct ctr_spec (mount list in order: /proc,
  * /sys, /dev, the volumes, then the masked and read-only paths). Parsing stops
- * at ROOTFS (or at PROG with --join). Errors are returned (code 125, with a
- * "see --help" hint); only --help prints and exits.
+ * at ROOTFS (or at PROG with --join). With --config the container is the
+ * config's (oci-nsenter.c): only the per-start options are taken, into s,
+ * and the files into f. Errors are returned (code 125, with a "see --help"
+ * hint); only --help prints and exits.
  */
 #include "args.h"
 #include "caps.h"
@@ -18,7 +20,7 @@
 
 enum { OPT_NET_HOST = 256, OPT_PID_FILE, OPT_CGROUP, OPT_INIT, OPT_CONSOLE_FD,
        OPT_NOTIFY_FD, OPT_JOIN, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECCOMP,
-       OPT_USERNS, OPT_RO_ROOTFS, OPT_DEVICE_CGROUP, OPT_HELP };
+       OPT_USERNS, OPT_RO_ROOTFS, OPT_DEVICE_CGROUP, OPT_CONFIG, OPT_PROCESS, OPT_HELP };
 
 static const struct ctr_opt options[] = {
 	{ "netns", 'n', "PATH", "join the network namespace at PATH" },
@@ -41,6 +43,8 @@ static const struct ctr_opt options[] = {
 	{ "userns", OPT_USERNS, "U:G:N", "map container ids 0..N-1 to host ids U.. and G.." },
 	{ "volume", 'v', "H:C[:ro][:noexec][:dev=N:ino=N]", "bind resolved host path H on C" },
 	{ "readonly-rootfs", OPT_RO_ROOTFS, NULL, "mount ROOTFS read-only" },
+	{ "config", OPT_CONFIG, "FILE", "the container is this OCI config.json (no ROOTFS, PROG)" },
+	{ "process", OPT_PROCESS, "FILE", "with --config --join: run this OCI process object" },
 	{ "help", OPT_HELP, NULL, "print this help" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -50,7 +54,8 @@ void args_usage(FILE *f)
 {
 	fputs("usage: nsenter-chroot [options] ROOTFS PROG [ARG...]\n"
 	      "       nsenter-chroot --join PID [options] PROG [ARG...]\n"
-	      "options:\n", f);
+	      "       nsenter-chroot --config FILE [--join PID --process FILE] [per-start options]\n"
+	      "options (per-start: --pid-file --notify-fd --console-fd):\n", f);
 	ctr_opt_usage(f, options);
 	fputs("exit: PROG's status, 128+N on signal N, 125 own error, 126 cannot exec, 127 not found\n",
 	      f);
@@ -63,7 +68,15 @@ struct args {
 	struct ctr_idmap uid, gid;
 	const char **cap_add, **cap_drop;
 	size_t nadd, ndrop;
+	const char *other;                 /* an option that is not per-start */
 };
+
+/* The options that go with --config: what only this start has. */
+static bool per_start(int c)
+{
+	return c == OPT_CONFIG || c == OPT_PROCESS || c == OPT_PID_FILE || c == OPT_NOTIFY_FD ||
+	       c == OPT_CONSOLE_FD || c == OPT_JOIN;
+}
 
 static int parse_num(const char *s, const char *what, long max, long *v, struct ctr_err *e)
 {
@@ -137,11 +150,14 @@ static int parse_volume(struct ctr_spec *s, const char *arg, struct ctr_err *e)
 	return 0;
 }
 
-/* One option into s and a; -1 with e on a bad value. */
-static int set_opt(struct ctr_spec *s, struct args *a, int c, const char *arg, struct ctr_err *e)
+/* One option into s, a and f; -1 with e on a bad value. */
+static int set_opt(struct ctr_spec *s, struct args *a, struct args_files *f, int c,
+		   const char *arg, struct ctr_err *e)
 {
 	long n = 0;
 	switch (c) {
+	case OPT_CONFIG: f->config = arg; break;
+	case OPT_PROCESS: f->process = arg; break;
 	case 'n': s->netns = arg; break;
 	case OPT_NET_HOST: a->net_host = true; break;
 	case 'h': s->hostname = arg; break;
@@ -240,7 +256,22 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
-static int parse(struct ctr_spec *s, struct args *a, int argc, char **argv, struct ctr_err *e)
+/* --config: the rest is the config's; --process goes with --join. */
+static int check_config(const struct ctr_spec *s, const struct args *a, const struct args_files *f,
+			int argc, struct ctr_err *e)
+{
+	if (a->other)
+		return ctr_misuse(e, "--config: %s is the config's (with --config only --process,"
+				  " --join, --pid-file, --notify-fd, --console-fd)", a->other);
+	if (optind < argc)
+		return ctr_misuse(e, "--config: no ROOTFS or PROG (the config has them)");
+	if (f->process && !s->join)
+		return ctr_misuse(e, "--process needs --join");
+	return 0;
+}
+
+static int parse(struct ctr_spec *s, struct args *a, struct args_files *f, int argc, char **argv,
+		 struct ctr_err *e)
 {
 	struct ctr_getopt g;
 	int c;
@@ -250,12 +281,18 @@ static int parse(struct ctr_spec *s, struct args *a, int argc, char **argv, stru
 	ctr_spec_default_mounts(s, false);  /* the volumes come after these */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
-		int r = set_opt(s, a, c, optarg, e);
+		int r = set_opt(s, a, f, c, optarg, e);
 		if (r < 0)
 			return -1;
 		if (r > 0)
 			return ctr_misuse(e, "bad option: %s", argv[optind - 1]);
+		if (!per_start(c) && !a->other)
+			a->other = argv[optind - 1][0] == '-' ? argv[optind - 1] : argv[optind - 2];
 	}
+	if (f->config)
+		return check_config(s, a, f, argc, e);
+	if (f->process)
+		return ctr_misuse(e, "--process needs --config and --join");
 	if (!s->join && optind < argc)
 		s->rootfs = argv[optind++];
 	s->argv = argv + optind;
@@ -284,8 +321,8 @@ static int parse(struct ctr_spec *s, struct args *a, int argc, char **argv, stru
 	return 0;
 }
 
-/* argv into s (ctr_spec_init'ed). s keeps pointers into argv. */
-int args_parse(struct ctr_spec *s, int argc, char **argv, struct ctr_err *e)
+/* argv into s (ctr_spec_init'ed) and f. s and f keep pointers into argv. */
+int args_parse(struct ctr_spec *s, struct args_files *f, int argc, char **argv, struct ctr_err *e)
 {
 	static struct args a;  /* s->uid_map and gid_map point here */
 	size_t n = (size_t)argc;
@@ -295,7 +332,8 @@ int args_parse(struct ctr_spec *s, int argc, char **argv, struct ctr_err *e)
 	s->cgroups = xcalloc(n, sizeof(*s->cgroups));
 	a.cap_add = xcalloc(n, sizeof(*a.cap_add));
 	a.cap_drop = xcalloc(n, sizeof(*a.cap_drop));
-	int r = parse(s, &a, argc, argv, e);
+	memset(f, 0, sizeof(*f));
+	int r = parse(s, &a, f, argc, argv, e);
 	free(a.cap_add);
 	free(a.cap_drop);
 	return r;

@@ -7,7 +7,12 @@
 
 #include <stdio.h>
 
-int args_parse(struct ctr_spec *s, int argc, char **argv, struct ctr_err *e);
+/* --config FILE and --process FILE (oci-nsenter.c), NULL when not given. */
+struct args_files {
+	const char *config, *process;
+};
+
+int args_parse(struct ctr_spec *s, struct args_files *f, int argc, char **argv, struct ctr_err *e);
 void args_usage(FILE *f);
 
 #endif

@@ -1,7 +1,8 @@
 /* oci-cgroup.c - the cgroup layout, detected at run time in ONE place for
  * the C side (cg_layout: v1, hybrid or v2, from /proc/self/mounts; the
  * shell side has helpers/cgroup.sh cg_detect), and an OCI container's groups:
- * cg_groups (cgroupsPath under every hierarchy), cg_create (v1 cpuset
+ * cg_groups (cgroupsPath under every hierarchy), cg_existing (those that
+ * exist), cg_create (v1 cpuset
  * inherits cpus and mems; v2 enables the controllers on the way down),
  * cg_procs, cg_freeze (v1 freezer.state, v2 cgroup.freeze), cg_remove.
  * Named v1 hierarchies (name=systemd) are left alone. Errors returned.
@@ -89,6 +90,20 @@ int cg_groups(struct cg_groups *g, const char *path, struct ctr_err *e)
 	if (*g->l.unified && snprintf(g->unified, PATH_MAX, "%s%s%s", g->l.unified, p, sep) >= PATH_MAX)
 		return ctr_fail(e, ENAMETOOLONG, "cgroup %s", path);
 	return 0;
+}
+
+/* Keep only the directories that exist (nsenter-chroot --config: the
+ * caller made the groups it uses; the others are not ours to make). */
+void cg_existing(struct cg_groups *g)
+{
+	struct stat st;
+	size_t n = 0;
+	for (size_t i = 0; i < g->n; i++)
+		if (stat(g->g[i].dir, &st) == 0 && S_ISDIR(st.st_mode))
+			g->g[n++] = g->g[i];
+	g->n = n;
+	if (*g->unified && (stat(g->unified, &st) < 0 || !S_ISDIR(st.st_mode)))
+		g->unified[0] = '\0';
 }
 
 /* The directory holding controller c ("memory", "cpu", ...): its v1

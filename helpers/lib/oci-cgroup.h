@@ -34,6 +34,7 @@ struct cg_groups {
 int cg_layout(struct cg_layout *l, struct ctr_err *e);
 const char *cg_mode_name(enum cg_mode m);
 int cg_groups(struct cg_groups *g, const char *path, struct ctr_err *e);
+void cg_existing(struct cg_groups *g);
 const char *cg_dir(const struct cg_groups *g, const char *controller);
 int cg_create(const struct cg_groups *g, struct ctr_err *e);
 int cg_remove(const struct cg_groups *g, struct ctr_err *e);

@@ -4,8 +4,10 @@
  * Entry points: oci_config_load (BUNDLE/config.json), oci_config_parse (a
  * text), oci_config_free. Order: top level, process (oci-process.c), linux
  * (oci-linux.c: namespaces first, the mounts need them), mounts
- * (oci-mounts.c), then the masked and read-only paths after the mounts.
- * A field ctr does not know or support is an error naming it.
+ * (oci-mounts.c), then the masked and read-only paths after the mounts,
+ * then ctr's own extension object "ctr" (parse_ctr; docs/oci.md: what
+ * ctr.sh writes that the runtime-spec has no word for). A field ctr does
+ * not know or support is an error naming it.
  */
 #include "oci.h"
 #include "fdio.h"
@@ -90,13 +92,51 @@ static int parse_root(struct oci_config *c, const struct oj *top, struct ctr_err
 	return 0;
 }
 
+/* "ctr": what ctr.sh's containers need that the runtime-spec cannot say.
+ * Part of the config (not an annotation: an engine passes its users'
+ * annotations on, never their keys), so as trusted as the rest of it; other
+ * runtimes ignore it (runtime-spec: unknown properties are ignored).
+ *   rootfsNodev  nodev on root.path and its submounts (mknod'ed nodes inert)
+ *   rootfsIdmap  with a new user namespace: root.path idmapped with its maps
+ *                (host root's files are the container root's), not as is
+ *   seccomp      "default": ctr's allowlist and btrfs filter (seccomp.c),
+ *                "unconfined": none; not with linux.seccomp
+ *   init         a tiny init as PID 1 (init.c) that forks process.args */
+static int parse_ctr(struct oci_config *c, const struct oj *top, struct ctr_err *e)
+{
+	static const char *const known[] = { "rootfsNodev", "rootfsIdmap", "seccomp", "init", NULL };
+	struct oj x, l;
+	bool idmap = false;
+	const char *sc = NULL;
+	int r = oj_child(top, "ctr", json_type_object, &x, e);
+	if (r <= 0)
+		return r;
+	if (oj_keys(&x, known, e) < 0 || oj_bool(&x, "rootfsNodev", &c->spec.rootfs_nodev, e) < 0 ||
+	    oj_bool(&x, "rootfsIdmap", &idmap, e) < 0 || oj_str(&x, "seccomp", &sc, e) < 0 ||
+	    oj_bool(&x, "init", &c->spec.init, e) < 0)
+		return -1;
+	if (idmap && !(c->spec.ns_new & CLONE_NEWUSER))
+		return oj_bad(&x, "rootfsIdmap", e, "needs a new user namespace");
+	if (idmap)
+		c->spec.userns_plain_rootfs = false;
+	if (!sc)
+		return 0;
+	if (oj_child(top, "linux", json_type_object, &l, e) > 0 &&
+	    oj_child(&l, "seccomp", json_type_object, &x, e) > 0)
+		return oj_bad(top, "ctr", e, "seccomp: not with linux.seccomp (one filter or the other)");
+	if (strcmp(sc, "default") && strcmp(sc, "unconfined"))
+		return oj_bad(top, "ctr", e, "seccomp: default or unconfined, not %s", sc);
+	c->spec.seccomp = strcmp(sc, "default") ? CTR_SECCOMP_NONE : CTR_SECCOMP_DEFAULT;
+	return 0;
+}
+
 /* The top level. Keys are checked first, so an unknown one is named even
  * when a later field is wrong too. */
 static int parse_top(struct oci_config *c, const struct oj *top, struct ctr_err *e)
 {
 	static const char *const known[] = {
 		"ociVersion", "root", "process", "hostname", "domainname", "mounts", "hooks",
-		"annotations", "linux", NULL,
+		"annotations", "linux", "ctr", NULL,
 	};
 	struct oj p, l, h, a;
 	int r;
@@ -136,9 +176,9 @@ static int parse_top(struct oci_config *c, const struct oj *top, struct ctr_err 
 		return oj_bad(top, "hostname", e, "needs a uts namespace of its own");
 	if (c->domainname && !uts)
 		return oj_bad(top, "domainname", e, "needs a uts namespace of its own");
-	if (oci_mounts_parse(c, top, e) < 0)
+	if (oci_mounts_parse(c, top, e) < 0 || oci_mounts_finish(c, e) < 0)
 		return -1;
-	return oci_mounts_finish(c, e);
+	return parse_ctr(c, top, e);
 }
 
 /* text (config.json's content) into c; bundle is the bundle's directory. */

@@ -79,12 +79,7 @@ static int make_process(struct oci_config *c, struct xopts *o, char **args, stru
 {
 	struct ctr_spec *s = &c->spec;
 	if (o->process) {
-		json_object *p = json_object_from_file(o->process);
-		if (!p || !json_object_is_type(p, json_type_object))
-			return ctr_fail(e, 0, "--process %s: not a JSON object", o->process);
-		json_object_object_add(c->json, "ctr-oci-exec-process", p);  /* owned by the tree */
-		struct oj j = { .o = p, .path = "process" };
-		if (oci_process_parse(c, &j, e) < 0)
+		if (oci_process_file(c, o->process, e) < 0)
 			return -1;
 	} else if (!args[0]) {
 		return ctr_misuse(e, "exec: ID and a command, or --process FILE");

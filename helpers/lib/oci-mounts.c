@@ -5,9 +5,12 @@
  * host's layout: cgroup2 on v2, a tmpfs with one mount per v1 hierarchy on
  * v1 and hybrid), anything else as its type. oci_mounts_finish adds the
  * device nodes (after a /dev mount) and the masked and read-only paths.
+ * Options "x-..." are userspace's (mount(8)), never the kernel's; one is
+ * ctr's: x-ctr.inode=DEV:INO on a bind (inode_opt).
  */
 #include "oci.h"
 #include "oci-cgroup.h"
+#include "opt.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -63,8 +66,30 @@ struct parsed {
 	unsigned long flags, prop;
 	uint64_t attrs, attrs_clr;
 	bool bind, rec;
+	bool inode;               /* x-ctr.inode given */
+	unsigned long dev, ino;
 	char data[1024];
 };
+
+/* x-ctr.inode=DEV:INO (ctr.sh's volumes): the bind's source is used as
+ * given, resolved by the writer (never resolved again here), opened
+ * following no symlink at all, and must still be the file DEV:INO that the
+ * writer checked (container.c, open_bind_src): a directory a container can
+ * write that was turned into a symlink or replaced meanwhile is refused.
+ * Other x- options are comments (mount(8)): dropped. 1: it was one. */
+static int inode_opt(const struct oj *m, struct parsed *p, const char *o, struct ctr_err *e)
+{
+	const char *v = o + strlen("x-ctr.inode=");
+	if (strncmp(o, "x-", 2) != 0)
+		return 0;
+	if (strncmp(o, "x-ctr.inode=", strlen("x-ctr.inode=")) != 0)
+		return 1;
+	if (p->inode || !parse_ulong(v, ULONG_MAX, &p->dev, &v) || *v++ != ':' ||
+	    !parse_ulong(v, ULONG_MAX, &p->ino, NULL))
+		return oj_bad(m, "options", e, "%s: x-ctr.inode=DEV:INO, once", o);
+	p->inode = true;
+	return 1;
+}
 
 static int parse_options(const struct oj *m, struct parsed *p, struct ctr_err *e)
 {
@@ -75,6 +100,14 @@ static int parse_options(const struct oj *m, struct parsed *p, struct ctr_err *e
 	for (size_t i = 0; opts && opts[i]; i++) {
 		const char *o = opts[i];
 		size_t k = 0;
+		int x = inode_opt(m, p, o, e);
+		if (x != 0) {
+			if (x < 0) {
+				free(opts);
+				return -1;
+			}
+			continue;
+		}
 		while (k < NELEM(mopts) && strcmp(mopts[k].name, o) != 0)
 			k++;
 		for (const char *const *r = mopt_refused; *r; r++)
@@ -158,10 +191,25 @@ static int parse_mount(struct oci_config *c, const struct oj *m, struct ctr_err 
 		return -1;
 	if (dst[0] != '/')
 		return oj_bad(m, "destination", e, "required, an absolute path");
+	if (p.inode && !p.bind && strcmp(type, "bind") != 0)
+		return oj_bad(m, "options", e, "x-ctr.inode: only on a bind mount");
 	if (p.bind || strcmp(type, "bind") == 0) {
 		if (!*src)
 			return oj_bad(m, "source", e, "required for a bind mount");
+		if (p.inode && src[0] != '/')
+			return oj_bad(m, "source", e, "must be absolute (and resolved) with x-ctr.inode");
 		struct ctr_mount *b = ctr_spec_mount(&c->spec, CTR_MOUNT_BIND, dst);
+		b->attrs = p.attrs;
+		b->attrs_clr = p.attrs_clr;
+		b->norec = !p.rec;
+		b->propagation = p.prop;
+		if (p.inode) {
+			b->src = src;
+			b->src_check = true;
+			b->src_dev = (dev_t)p.dev;
+			b->src_ino = (ino_t)p.ino;
+			return 0;
+		}
 		/* resolved here, by the caller: the executor opens it following
 		 * no symlink (container.c, open_bind_src) */
 		char abs[PATH_MAX], real[PATH_MAX];
@@ -171,10 +219,6 @@ static int parse_mount(struct oci_config *c, const struct oj *m, struct ctr_err 
 		if (!realpath(abs, real))
 			return ctr_fail_errno(e, "config.json: %s.source: %s", m->path, abs);
 		b->src = oci_strdup(c, real);
-		b->attrs = p.attrs;
-		b->attrs_clr = p.attrs_clr;
-		b->norec = !p.rec;
-		b->propagation = p.prop;
 		return 0;
 	}
 	if (!*type)

@@ -1,8 +1,10 @@
 /* oci-process.c - config.json's process (also exec's --process file) into
  * the spec: terminal and consoleSize, user (uid, gid, umask,
- * additionalGids), args, env, cwd, the five capability sets, rlimits,
+ * additionalGids; username: ctr's extension, below), args, env, cwd, the
+ * five capability sets, rlimits,
  * noNewPrivileges, oomScoreAdj. apparmorProfile and selinuxLabel are
- * errors when set: this host has neither. Entry point: oci_process_parse.
+ * errors when set: this host has neither. Entry points: oci_process_parse,
+ * oci_process_file (exec's --process FILE).
  */
 #include "oci.h"
 #include "caps.h"
@@ -23,22 +25,49 @@ static const struct { const char *name; int res; } rlimit_names[] = {
 	{ "RLIMIT_STACK", RLIMIT_STACK },
 };
 
-static int parse_user(struct oci_config *c, const struct oj *p, struct ctr_err *e)
+/* user.username (the runtime-spec has it for Windows only): ctr's meaning
+ * on Linux is docker's --user, USER[:GROUP] as names or numbers, looked up
+ * in the container's /etc/passwd and /etc/group when it starts (user.c);
+ * uid and gid must then be 0, and, as docker, a user other than root holds
+ * no effective or permitted capability (*by_name). */
+static int parse_username(struct oci_config *c, const struct oj *u, int64_t uid, int64_t gid,
+			  bool *by_name, struct ctr_err *e)
 {
-	static const char *const known[] = { "uid", "gid", "umask", "additionalGids", NULL };
+	const char *name = NULL;
+	struct oj g;
+	int r = oj_str(u, "username", &name, e);
+	if (r <= 0)
+		return r;
+	if (!*name || strlen(name) > 255 || strchr(name, '\n'))
+		return oj_bad(u, "username", e, "USER[:GROUP], 1 to 255 characters on one line");
+	if (uid || gid || oj_child(u, "additionalGids", json_type_array, &g, e) != 0)
+		return oj_bad(u, "username", e, "not with a uid, gid or additionalGids other than 0");
+	c->spec.user = name;
+	*by_name = true;
+	return 0;
+}
+
+static int parse_user(struct oci_config *c, const struct oj *p, bool *by_name, struct ctr_err *e)
+{
+	static const char *const known[] = { "uid", "gid", "umask", "additionalGids", "username", NULL };
 	struct oj u, g, x;
 	int64_t uid = 0, gid = 0, um = 022;
 	int r = oj_child(p, "user", json_type_object, &u, e);
+	*by_name = false;
 	if (r <= 0)
 		return r;
 	if (oj_keys(&u, known, e) < 0 || oj_i64(&u, "uid", 0, UINT32_MAX - 1, &uid, e) < 0 ||
 	    oj_i64(&u, "gid", 0, UINT32_MAX - 1, &gid, e) < 0 ||
 	    oj_i64(&u, "umask", 0, 0777, &um, e) < 0)
 		return -1;
+	c->spec.umask = (mode_t)um;
+	if (parse_username(c, &u, uid, gid, by_name, e) < 0)
+		return -1;
+	if (*by_name)
+		return 0;
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%lld:%lld", (long long)uid, (long long)gid);
 	c->spec.user = oci_strdup(c, buf);
-	c->spec.umask = (mode_t)um;
 	if ((r = oj_child(&u, "additionalGids", json_type_array, &g, e)) <= 0)
 		return r;
 	size_t n = json_object_array_length(g.o);
@@ -173,9 +202,10 @@ int oci_process_parse(struct oci_config *c, const struct oj *p, struct ctr_err *
 	struct ctr_spec *s = &c->spec;
 	const char **argv = NULL, *cwd = NULL;
 	int64_t oom = 0;
+	bool by_name;
 	int r;
 	if (oj_keys(p, known, e) < 0 || oj_bool(p, "terminal", &c->terminal, e) < 0 ||
-	    parse_console(c, p, e) < 0 || parse_user(c, p, e) < 0 ||
+	    parse_console(c, p, e) < 0 || parse_user(c, p, &by_name, e) < 0 ||
 	    no_lsm(p, "apparmorProfile", "this host has no AppArmor", e) < 0 ||
 	    no_lsm(p, "selinuxLabel", "this host has no SELinux", e) < 0)
 		return -1;
@@ -203,9 +233,25 @@ int oci_process_parse(struct oci_config *c, const struct oj *p, struct ctr_err *
 	if (parse_caps(c, p, e) < 0 || parse_rlimits(c, p, e) < 0 ||
 	    oj_bool(p, "noNewPrivileges", &s->no_new_privs, e) < 0)
 		return -1;
+	s->caps.root_only = by_name;
 	if ((r = oj_i64(p, "oomScoreAdj", -1000, 1000, &oom, e)) < 0)
 		return -1;
 	c->has_oom_score_adj = r > 0;
 	c->oom_score_adj = (int)oom;
 	return 0;
+}
+
+/* exec's --process FILE (ctr-oci exec; nsenter-chroot --join): the process
+ * object in FILE replaces the config's. */
+int oci_process_file(struct oci_config *c, const char *path, struct ctr_err *e)
+{
+	json_object *p = json_object_from_file(path);
+	if (!p || !json_object_is_type(p, json_type_object)) {
+		if (p)
+			json_object_put(p);
+		return ctr_fail(e, 0, "--process %s: not a JSON object", path);
+	}
+	json_object_object_add(c->json, "ctr-oci-exec-process", p);  /* owned by the tree */
+	struct oj j = { .o = p, .path = "process" };
+	return oci_process_parse(c, &j, e);
 }

@@ -2,8 +2,8 @@
  * or v2: memory (limit, reservation, swap, swappiness, disableOOMKiller,
  * kernelTCP on v1, kernel where the kernel still has it),
  * cpu (shares, quota, period, realtime, cpus, mems, idle), pids, devices
- * (v1: the rules in order, then the harmless nodes as runc; v2: the
- * harmless list of devices.c, other allow rules refused), blockIO weight and
+ * (v1: the rules in order, then the harmless nodes as runc; v2, or no v1
+ * devices group: the harmless list of devices.c, other allow rules refused), blockIO weight and
  * throttles, hugepageLimits, unified (v2). cg_resources(NULL, res, true)
  * only checks (config.json, `update`): unknown fields are errors naming
  * them. A file this host lacks is an error naming the field and the file.
@@ -232,7 +232,9 @@ static int devices(const struct rx *x, const struct oj *r)
 {
 	static const char *const known[] = { "allow", "type", "major", "minor", "access", NULL };
 	struct oj a, d;
-	bool v2 = x->g && x->g->l.mode == CG_V2;
+	/* v2, or a hybrid host whose group is only on cgroup2 (ctr.sh with
+	 * CTR_DEVICE_CONTROL=bpf made no v1 devices group) */
+	bool v2 = x->g && (x->g->l.mode == CG_V2 || (!cg_dir(x->g, "devices") && *x->g->unified));
 	int rc = oj_child(r, "devices", json_type_array, &a, x->e);
 	if (rc < 0)
 		return -1;

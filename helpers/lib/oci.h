@@ -58,6 +58,7 @@ char *oci_strdup(struct oci_config *c, const char *s);
 void oci_own(struct oci_config *c, void *p);
 
 int oci_process_parse(struct oci_config *c, const struct oj *p, struct ctr_err *e);
+int oci_process_file(struct oci_config *c, const char *path, struct ctr_err *e);
 int oci_mounts_parse(struct oci_config *c, const struct oj *root, struct ctr_err *e);
 int oci_mounts_finish(struct oci_config *c, struct ctr_err *e);
 int oci_linux_parse(struct oci_config *c, const struct oj *l, struct ctr_err *e);

@@ -20,7 +20,8 @@ static int parse(struct ctr_spec *s, struct ctr_err *e, const char **words)
 	optind = 0;  /* glibc: start over */
 	ctr_spec_free(s);
 	ctr_spec_init(s);
-	return args_parse(s, argc, argv, e);
+	struct args_files f;
+	return args_parse(s, &f, argc, argv, e);
 }
 
 #define P(...) parse(&s, &e, (const char *[]){ __VA_ARGS__, NULL })

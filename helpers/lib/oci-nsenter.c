@@ -1,0 +1,103 @@
+/* oci-nsenter.c - `nsenter-chroot --config FILE`: ctr.sh's containers go
+ * through the same config.json parser as ctr-oci's (oci-config.c) and the
+ * same executor. What differs is who owns what around the container: the
+ * caller made its cgroups (linux.cgroupsPath: they are joined where they
+ * exist, none is made; linux.resources, when given, is applied to them),
+ * its network namespace (a path), and supervises it (nsenter-chroot waits
+ * for it; it dies with nsenter-chroot). The per-start options (pid file,
+ * notify fd, console fd, --join PID with --process FILE for an exec) come
+ * from argv. What only ctr-oci does (hooks, sysctl, domainname, oomScoreAdj)
+ * is an error naming the field.
+ * Entry point: oci_nsenter_load, before anything of the container exists.
+ */
+#include "oci-nsenter.h"
+#include "oci-cgroup.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Fields ctr-oci applies around the executor, which nsenter-chroot lacks. */
+static int refuse_runtime_fields(const struct oci_config *c, struct ctr_err *e)
+{
+	for (int k = 0; k < OCI_NHOOKS; k++)
+		if (c->nhooks[k])
+			return ctr_fail(e, 0, "config.json: hooks.%s: not run by nsenter-chroot (ctr-oci runs"
+					" hooks)", oci_hook_names[k]);
+	if (c->nsysctl)
+		return ctr_fail(e, 0, "config.json: linux.sysctl: not applied by nsenter-chroot (ctr-oci)");
+	if (c->domainname)
+		return ctr_fail(e, 0, "config.json: domainname: not set by nsenter-chroot (ctr-oci)");
+	if (c->has_oom_score_adj)
+		return ctr_fail(e, 0, "config.json: process.oomScoreAdj: not set by nsenter-chroot (ctr-oci)");
+	return 0;
+}
+
+/* The caller's groups: cgroupsPath's directory on every hierarchy where
+ * it exists; linux.resources (a new container's device rules) applied to
+ * them before the container exists. */
+static int join_cgroups(struct oci_config *c, bool apply, struct ctr_err *e)
+{
+	static struct cg_groups g;  /* the spec points into it */
+	struct ctr_spec *s = &c->spec;
+	if (!c->cgroups_path)
+		return 0;
+	if (cg_groups(&g, c->cgroups_path, e) < 0)
+		return -1;
+	cg_existing(&g);
+	if (apply && c->resources && cg_resources(&g, c->resources, false, e) < 0)
+		return -1;
+	s->cgroups = calloc(g.n + 1, sizeof(*s->cgroups));  /* ctr_spec_free's */
+	if (!s->cgroups)
+		die_errno("calloc");
+	for (size_t i = 0; i < g.n; i++)
+		s->cgroups[s->ncgroups++] = g.g[i].dir;
+	if (*g.unified)
+		s->cgroups[s->ncgroups++] = g.unified;
+	return 0;
+}
+
+/* An exec: the process of --process FILE (or the config's) in the running
+ * container of PID 1 pid; its namespaces, root and devices are set already.
+ * The hostname stays, for $HOSTNAME only. */
+static int join_spec(struct oci_config *c, pid_t pid, const char *process, struct ctr_err *e)
+{
+	struct ctr_spec *s = &c->spec;
+	if (process && oci_process_file(c, process, e) < 0)
+		return -1;
+	for (size_t i = 0; i < s->nmounts; i++)
+		free(s->mounts[i].owned);
+	s->nmounts = 0;
+	s->join = pid;
+	s->ns_new = 0;
+	s->nns_paths = 0;
+	s->rootfs = NULL;
+	s->rootfs_ro = false;
+	s->netns = NULL;
+	s->init = false;  /* PID 1 is the container's */
+	return 0;
+}
+
+/* The config at path into c, with the per-start values of opts (argv's
+ * spec: pid_file, notify_fd, console_fd, join) and, with join, process.
+ * The config's directory is its bundle (a relative root.path). */
+int oci_nsenter_load(struct oci_config *c, const char *path, const char *process,
+		     const struct ctr_spec *opts, struct ctr_err *e)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (oci_config_file(c, path, dirname(dir), e) < 0 || refuse_runtime_fields(c, e) < 0)
+		return -1;
+	struct ctr_spec *s = &c->spec;
+	s->outlive_parent = false;  /* it dies with us: the caller supervises us */
+	s->pid_file = opts->pid_file;
+	s->notify_fd = opts->notify_fd;
+	s->console_fd = opts->console_fd;
+	if (opts->join && join_spec(c, opts->join, process, e) < 0)
+		return -1;
+	if (c->terminal != (s->console_fd >= 0))
+		return ctr_fail(e, 0, "config.json: process.terminal is %s: --console-fd %s",
+				c->terminal ? "true" : "false", c->terminal ? "required" : "not wanted");
+	return join_cgroups(c, !opts->join, e);
+}
