@@ -128,12 +128,12 @@ sec_valid_user() {
 
 # sec_volume SPEC: check /HOST:/CTR[:ro|rw][:noexec|exec] and append it to SEC_VOLL (source, target,
 # ro, noexec, dev, ino). The host path must exist (docker's named volumes are not supported). It is
-# resolved ONCE, here, and recorded resolved (no symlink left) with the device and inode it names:
-# nsenter-chroot opens that path following no symlink at all and mounts what it opened only if it
-# is still that inode, so a component that a container turns into a symlink (or replaces) after
+# resolved ONCE, here, and recorded resolved (no symlink left) with the device and inode it names
+# (in the OCI config: the bind's source and x-ctr.inode=DEV:INO): nsenter-chroot opens that path
+# following no symlink at all and mounts what it opened only if it is still that inode, so a component that a container turns into a symlink (or replaces) after
 # this check is refused, never followed. A symlink crossed here must not lie in a directory a
 # container can write (sec_links_check). A newline in the spec, or a ':' or newline in the
-# resolved path (the helper splits H:C at ':'), is refused.
+# resolved path (nsenter-chroot's argv form splits H:C at ':'), is refused.
 sec_volume() {
 	one_line -v "$1"
 	_sh=${1%%:*}
@@ -292,7 +292,8 @@ sec_devices_dirs() {
 	[ -z "$CG_UNIFIED" ] || printf '%s/%s/%s\n' "$CG_UNIFIED" "$CTR_PREFIX" "$1"
 }
 
-# sec_devices_make CID: set SEC_DEVCG to the group nsenter-chroot restricts (--device-cgroup) and
+# sec_devices_make CID: set SEC_DEVCG to the group nsenter-chroot restricts (the OCI config's device
+# rules, on its cgroupsPath /$CTR_PREFIX/CID) and
 # create it, unless cgroup.sh's cg_setup makes it (cgroup v2). v1 devices controller when there is
 # one; else cgroup2 (an eBPF program). CTR_DEVICE_CONTROL=bpf forces cgroup2 on a hybrid host.
 sec_devices_make() {

@@ -62,3 +62,7 @@ unit() {
 @test "unit: config.json into a spec, unsupported fields named (lib/oci-*.c)" {
 	unit oci-config
 }
+
+@test "unit: nsenter-chroot --config, a file with this start's options, an exec's --process (lib/oci-nsenter.c)" {
+	unit oci-nsenter
+}

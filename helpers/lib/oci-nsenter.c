@@ -46,6 +46,9 @@ static int join_cgroups(struct oci_config *c, bool apply, struct ctr_err *e)
 	if (cg_groups(&g, c->cgroups_path, e) < 0)
 		return -1;
 	cg_existing(&g);
+	if (apply && c->resources && g.n == 0 && !*g.unified)
+		return ctr_fail(e, 0, "config.json: linux.cgroupsPath %s: no such group (the caller makes it)",
+				c->cgroups_path);
 	if (apply && c->resources && cg_resources(&g, c->resources, false, e) < 0)
 		return -1;
 	s->cgroups = calloc(g.n + 1, sizeof(*s->cgroups));  /* ctr_spec_free's */

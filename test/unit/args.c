@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 
+static struct args_files files;  /* the last parse's --config and --process */
+
 /* Parse a NULL-terminated argv into a fresh spec; returns args_parse's result. */
 static int parse(struct ctr_spec *s, struct ctr_err *e, const char **words)
 {
@@ -20,8 +22,7 @@ static int parse(struct ctr_spec *s, struct ctr_err *e, const char **words)
 	optind = 0;  /* glibc: start over */
 	ctr_spec_free(s);
 	ctr_spec_init(s);
-	struct args_files f;
-	return args_parse(s, &f, argc, argv, e);
+	return args_parse(s, &files, argc, argv, e);
 }
 
 #define P(...) parse(&s, &e, (const char *[]){ __VA_ARGS__, NULL })
@@ -189,10 +190,39 @@ static void test_volume_id(void)
 	ctr_spec_free(&s);
 }
 
+/* --config FILE: the container is the config's; argv has only this start's
+ * options (oci-nsenter.c takes them from the spec). */
+static void test_config(void)
+{
+	struct ctr_spec s = { 0 };
+	struct ctr_err e;
+	ok(P("--config", "/c/oci.json", "--pid-file", "/c/pid", "--console-fd", "3", "--notify-fd", "4") == 0 &&
+	   str_eq(files.config, "/c/oci.json") && !files.process && str_eq(s.pid_file, "/c/pid") &&
+	   s.console_fd == 3 && s.notify_fd == 4 && !s.join, "--config with the per-start options");
+	ok(P("--config", "/c/oci.json", "--join", "42", "--process", "/c/p.json") == 0 && s.join == 42 &&
+	   str_eq(files.process, "/c/p.json"), "--config --join --process: an exec");
+	ok(P("--config", "/c/oci.json", "--hostname", "x") < 0 && e.hint, "a container option with --config");
+	is_str(e.msg, "--config: --hostname is the config's (with --config only --process, --join,"
+	       " --pid-file, --notify-fd, --console-fd)", "... named");
+	ok(P("--init", "--config", "/c/oci.json") < 0 && strstr(e.msg, "--init is the config's"),
+	   "... before --config too");
+	ok(P("--config", "/c/oci.json", "-v/h:/c") < 0 && strstr(e.msg, "-v/h:/c is the config's"),
+	   "... a short option with its value");
+	ok(P("--config", "/c/oci.json", "/r", "p") < 0, "ROOTFS and PROG with --config");
+	is_str(e.msg, "--config: no ROOTFS or PROG (the config has them)", "... named");
+	ok(P("--config", "/c/oci.json", "--process", "/c/p.json") < 0, "--process without --join");
+	is_str(e.msg, "--process needs --join", "... named");
+	ok(P("--process", "/c/p.json", "--join", "42", "p") < 0, "--process without --config");
+	is_str(e.msg, "--process needs --config and --join", "... named");
+	ok(P("/r", "p") == 0 && !files.config && !files.process, "without --config: no files");
+	ctr_spec_free(&s);
+}
+
 int main(void)
 {
 	test_table();
 	test_args();
 	test_volume_id();
+	test_config();
 	return tap_done();
 }

@@ -1,6 +1,7 @@
 /* Unit tests of lib/oci-config.c and its parts (oci-process, oci-mounts,
  * oci-linux, oci-seccomp, oci-hooks): config.json into a spec, and every
- * unsupported or wrong field an error naming it (no container is run). */
+ * unsupported or wrong field an error naming it, ctr's extensions too (no
+ * container is run). */
 #include "tap.h"
 #include "oci.h"
 #include "oci-seccomp.h"
@@ -142,6 +143,72 @@ static void test_process(void)
 	oci_config_free(&c);
 }
 
+/* ctr's extensions (docs/oci.md): the "ctr" object, user.username, the
+ * x-ctr.inode bind option; what ctr.sh writes into oci-config.json. */
+static void test_ctr_extensions(void)
+{
+	static struct oci_config c;
+	struct ctr_err e = { 0 };
+	char text[2048];
+	ok(parse(&c, &e, ",\"ctr\":{\"rootfsNodev\":true,\"init\":true,\"seccomp\":\"default\"}") == 0 &&
+	   c.spec.rootfs_nodev && c.spec.init && c.spec.seccomp == CTR_SECCOMP_DEFAULT,
+	   "ctr: rootfsNodev, init, seccomp default: %s", e.msg);
+	ok(parse(&c, &e, ",\"ctr\":{\"seccomp\":\"unconfined\"}") == 0 && c.spec.seccomp == CTR_SECCOMP_NONE &&
+	   !c.spec.rootfs_nodev && !c.spec.init, "ctr: seccomp unconfined; the rest off by default");
+	refused(&c, ",\"ctr\":{\"seccomp\":\"off\"}", "ctr: seccomp: default or unconfined, not off");
+	refused(&c, ",\"ctr\":{\"nope\":1}", "ctr.nope");
+	refused(&c, ",\"ctr\":{\"init\":\"yes\"}", "ctr.init");
+	refused(&c, ",\"ctr\":{\"rootfsIdmap\":true}", "ctr.rootfsIdmap: needs a new user namespace");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\"}},"
+		"\"ctr\":{\"seccomp\":\"default\"}", "not with linux.seccomp");
+	ok(parse(&c, &e, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"}],"
+		 "\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
+		 "\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]}") == 0 &&
+	   c.spec.userns_plain_rootfs, "a user namespace: the root as it is");
+	ok(parse(&c, &e, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"}],"
+		 "\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
+		 "\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]},\"ctr\":{\"rootfsIdmap\":true}") == 0 &&
+	   !c.spec.userns_plain_rootfs, "ctr.rootfsIdmap: the root idmapped: %s", e.msg);
+	/* x-ctr.inode: the source as given, checked; other x- options dropped */
+	ok(parse(&c, &e, ",\"mounts\":[{\"destination\":\"/v\",\"type\":\"bind\",\"source\":\"/no/such/dir\","
+		 "\"options\":[\"rbind\",\"nosuid\",\"x-ctr.inode=2049:1234\",\"x-comment\"]}]") == 0 &&
+	   str_eq(c.spec.mounts[0].src, "/no/such/dir") && c.spec.mounts[0].src_check &&
+	   c.spec.mounts[0].src_dev == 2049 && c.spec.mounts[0].src_ino == 1234 && !c.spec.mounts[0].norec &&
+	   c.spec.mounts[0].attrs == MOUNT_ATTR_NOSUID, "x-ctr.inode: source not resolved again, dev and ino: %s", e.msg);
+	ok(parse(&c, &e, ",\"mounts\":[{\"destination\":\"/t\",\"type\":\"tmpfs\",\"options\":[\"x-note\",\"size=1m\"]}]") == 0 &&
+	   str_eq(c.spec.mounts[0].data, "size=1m"), "an x- option is not the filesystem's data");
+	refused(&c, ",\"mounts\":[{\"destination\":\"/t\",\"type\":\"tmpfs\",\"options\":[\"x-ctr.inode=1:2\"]}]", "only on a bind");
+	refused(&c, ",\"mounts\":[{\"destination\":\"/v\",\"type\":\"bind\",\"source\":\"data\",\"options\":[\"x-ctr.inode=1:2\"]}]",
+		"source: must be absolute");
+	refused(&c, ",\"mounts\":[{\"destination\":\"/v\",\"type\":\"bind\",\"source\":\"/tmp\",\"options\":[\"x-ctr.inode=1\"]}]",
+		"x-ctr.inode=DEV:INO");
+	refused(&c, ",\"mounts\":[{\"destination\":\"/v\",\"type\":\"bind\",\"source\":\"/tmp\",\"options\":[\"x-ctr.inode=1:2\",\"x-ctr.inode=1:2\"]}]",
+		"once");
+	/* user.username: docker's --user, looked up in the container */
+	const char *users[][2] = {
+		{ "{\"uid\":0,\"gid\":0,\"username\":\"nobody:nogroup\"}", NULL },
+		{ "{\"username\":\"1000\"}", NULL },
+		{ "{\"uid\":5,\"username\":\"nobody\"}", "username: not with a uid" },
+		{ "{\"username\":\"nobody\",\"additionalGids\":[1]}", "username: not with" },
+		{ "{\"username\":\"\"}", "username: USER[:GROUP]" },
+		{ "{\"username\":\"a\\nb\"}", "username: USER[:GROUP]" },
+	};
+	for (size_t i = 0; i < NELEM(users); i++) {
+		snprintf(text, sizeof(text), "{\"ociVersion\":\"1.1.0\",\"root\":{\"path\":\"rootfs\"},\"process\":"
+			 "{\"args\":[\"id\"],\"cwd\":\"/\",\"user\":%s},\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}",
+			 users[i][0]);
+		oci_config_free(&c);
+		int r = oci_config_parse(&c, bundle, text, &e);
+		if (users[i][1])
+			ok(r < 0 && strstr(e.msg, users[i][1]), "user %s refused: %s", users[i][0], e.msg);
+		else
+			ok(r == 0 && c.spec.caps.root_only && c.spec.user && !strchr(c.spec.user, '\n') &&
+			   strstr(users[i][0], c.spec.user), "user %s: looked up by name, caps for root only: %s",
+			   users[i][0], e.msg);
+	}
+	oci_config_free(&c);
+}
+
 int main(void)
 {
 	char path[128];
@@ -162,6 +229,7 @@ int main(void)
 	test_runc_spec();
 	test_fields();
 	test_process();
+	test_ctr_extensions();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", bundle);
 	(void)system(cmd);
 	return tap_done();

@@ -1,0 +1,97 @@
+/* Unit tests of lib/oci-nsenter.c: nsenter-chroot --config, a config.json
+ * file with this start's options on top, an exec's --process, and what
+ * only ctr-oci does refused (no container is run, no cgroup made). */
+#include "tap.h"
+#include "oci-nsenter.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/ctr-unit-nsenter.XXXXXX";
+
+/* dir/NAME with text; returns its path (static: one per name, at most 4). */
+static const char *put(const char *name, const char *text)
+{
+	static char paths[4][256];
+	static int n;
+	char *path = paths[n++ % 4];
+	snprintf(path, 256, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		perror(path), exit(1);
+	return path;
+}
+
+/* A config with EXTRA spliced into its top level, written to dir/c.json and
+ * loaded with opts (and process); 0 or -1 with e. */
+static int load(struct oci_config *c, const char *extra, const struct ctr_spec *opts,
+		const char *process, struct ctr_err *e)
+{
+	char text[2048];
+	snprintf(text, sizeof(text),
+		 "{\"ociVersion\":\"1.1.0\",\"root\":{\"path\":\"rootfs\"},\"hostname\":\"h1\","
+		 "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"%s},"
+		 "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}],"
+		 "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"pid\"},{\"type\":\"uts\"}]%s}%s}",
+		 strstr(extra, "\"terminal\"") ? ",\"terminal\":true" : "",
+		 strstr(extra, "cgroupsPath") ? ",\"cgroupsPath\":\"/ctr-unit-no-such-group/x\","
+					       "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}" : "",
+		 strstr(extra, "\"terminal\"") || strstr(extra, "cgroupsPath") ? "" : extra);
+	oci_config_free(c);
+	return oci_nsenter_load(c, put("c.json", text), process, opts, e);
+}
+
+int main(void)
+{
+	static struct oci_config c;
+	struct ctr_spec opts;
+	struct ctr_err e = { 0 };
+	char path[128];
+	if (!mkdtemp(dir))
+		return perror("mkdtemp"), 1;
+	snprintf(path, sizeof(path), "%s/rootfs", dir);
+	mkdir(path, 0755);
+	ctr_spec_init(&opts);
+	opts.pid_file = "/run/x.pid";
+	opts.notify_fd = 4;
+
+	ok(load(&c, "", &opts, NULL, &e) == 0, "a config file loads: %s", e.msg);
+	ok(!c.spec.outlive_parent && str_eq(c.spec.pid_file, "/run/x.pid") && c.spec.notify_fd == 4 &&
+	   c.spec.console_fd == -1 && c.spec.ncgroups == 0, "this start's options; dies with its parent");
+	ok(strstr(c.spec.rootfs, dir) && str_eq(c.spec.rootfs + strlen(c.spec.rootfs) - 7, "/rootfs"),
+	   "the config's directory is the bundle (a relative root.path)");
+	ok(load(&c, "\"terminal\"", &opts, NULL, &e) < 0 &&
+	   strstr(e.msg, "process.terminal is true: --console-fd required"), "a terminal needs --console-fd: %s", e.msg);
+	opts.console_fd = 3;
+	ok(load(&c, "\"terminal\"", &opts, NULL, &e) == 0 && c.spec.console_fd == 3, "... with it: %s", e.msg);
+	ok(load(&c, "", &opts, NULL, &e) < 0 && strstr(e.msg, "process.terminal is false: --console-fd not wanted"),
+	   "--console-fd without a terminal: %s", e.msg);
+	opts.console_fd = -1;
+	ok(load(&c, ",\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\"}]}", &opts, NULL, &e) < 0 &&
+	   strstr(e.msg, "hooks.prestart: not run by nsenter-chroot"), "hooks refused: %s", e.msg);
+	ok(load(&c, ",\"domainname\":\"d\"", &opts, NULL, &e) < 0 && strstr(e.msg, "domainname"), "domainname refused");
+	ok(load(&c, "cgroupsPath", &opts, NULL, &e) < 0 &&
+	   strstr(e.msg, "linux.cgroupsPath /ctr-unit-no-such-group/x: no such group (the caller makes it)"),
+	   "resources for a group the caller did not make: %s", e.msg);
+
+	/* an exec: --join PID with --process FILE */
+	opts.join = 42;
+	const char *p = put("p.json", "{\"args\":[\"id\",\"-u\"],\"cwd\":\"/tmp\",\"env\":[\"A=1\"],"
+			    "\"user\":{\"uid\":0,\"gid\":0,\"username\":\"nobody\"}}");
+	ok(load(&c, ",\"ctr\":{\"init\":true}", &opts, p, &e) == 0, "--join with --process: %s", e.msg);
+	ok(c.spec.join == 42 && c.spec.nmounts == 0 && !c.spec.rootfs && c.spec.ns_new == 0 && !c.spec.init,
+	   "joined: no namespace, mount, root or init of its own");
+	ok(str_eq(c.spec.argv[1], "-u") && str_eq(c.spec.cwd, "/tmp") && c.spec.nenv == 1 &&
+	   str_eq(c.spec.user, "nobody") && c.spec.caps.root_only && str_eq(c.spec.hostname, "h1"),
+	   "the process of the file; the hostname kept for $HOSTNAME");
+	ok(load(&c, "", &opts, put("bad.json", "[1]"), &e) < 0 && strstr(e.msg, "not a JSON object"),
+	   "--process: not an object: %s", e.msg);
+	ok(load(&c, "", &opts, put("bad.json", "{\"args\":[\"x\"],\"cwd\":\"/\",\"nope\":1}"), &e) < 0 &&
+	   strstr(e.msg, "process.nope"), "--process: a field ctr does not know: %s", e.msg);
+	oci_config_free(&c);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	(void)system(cmd);
+	return tap_done();
+}
