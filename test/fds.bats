@@ -37,6 +37,19 @@ for f in 0 1 2; do echo "$f=$(readlink "/proc/$$/fd/$f")"; done'
 # fds_in CTR-ARGS...: run $FDS in a container.
 fds_in() { ctr "$@" sh -c "$FDS"; }
 
+# exec_runs PID1 COMM: an exec into the container of PID 1 PID1 runs COMM: a helper of the exec
+# (nsenter-chroot --config .. --join PID1 --process FILE: the command is in FILE, not in argv)
+# has a child called COMM.
+exec_runs() {
+	local p c
+	for p in $(pgrep -f -- "--join $1 --process "); do
+		for c in $(pgrep -P "$p"); do
+			[ "$(cat "/proc/$c/comm" 2>/dev/null)" = "$2" ] && return 0
+		done
+	done
+	return 1
+}
+
 # assert_fds_clean: in $output (of $FDS), every process holds 0,1,2 and nothing more; no walk.
 assert_fds_clean() {
 	[ "$(printf '%s\n' "$output" | sed -n '1,/^--$/p' | tr '\n' ' ')" = '0 1 2 -- ' ] ||
@@ -110,7 +123,7 @@ term_run() {
 	# on the host: no helper of this container (the shims, nsenter-chroot) holds /etc
 	ctr exec "$id" sleep 30 3>&- &
 	pid1=$(cat "$CTR_ROOT/containers/$id/pid")
-	wait_for pgrep -f -- "--join $pid1 .*sleep 30"
+	wait_for exec_runs "$pid1" sleep
 	local p n=0
 	for p in $(cat "$CTR_ROOT/containers/$id/shim.pid") $(pgrep -f -- "--join $pid1 "); do
 		run ls -l "/proc/$p/fd"
@@ -216,7 +229,7 @@ term_run() {
 	ctr exec -t "$id" true </dev/null
 	# the helpers on the host during a running exec
 	pid1=$(cat "$CTR_ROOT/containers/$id/pid")
-	wait_for pgrep -f -- "--join $pid1 .*sleep 600"
+	wait_for exec_runs "$pid1" sleep
 	local p n=0
 	for p in $(pgrep -f -- "--join $pid1 "); do
 		run ls -l "/proc/$p/fd"
