@@ -588,6 +588,61 @@ cg_dir() {
 	assert_equal "$(echo "$output" | tr -d '\r' | tr '\n' ' ')" "/dev/pts/0 TERM=xterm "
 }
 
+# --- --config: the container as an OCI config.json (how ctr.sh runs it)
+
+# oci_config FILE JQ-FILTER [jq args]: ctr-oci's default config.json (runc spec's), on $ROOTFS,
+# without a cgroup (nsenter-chroot joins the caller's groups, it makes none), edited by FILTER.
+oci_config() {
+	local f=$1 filter=$2
+	shift 2
+	mkdir -p "$BATS_TEST_TMPDIR/spec"
+	[ -f "$BATS_TEST_TMPDIR/spec/config.json" ] || "$REPO/build/ctr-oci" spec --bundle "$BATS_TEST_TMPDIR/spec"
+	jq --arg r "$ROOTFS" '.root = {path: $r} | del(.linux.resources) | '"$filter" "$@" \
+		"$BATS_TEST_TMPDIR/spec/config.json" >"$f"
+}
+
+@test "--config: runs an OCI config.json as written (args, env, cwd, hostname, caps, rlimits, mounts); PROG's status" {
+	# shellcheck disable=SC2016 # expanded in the container
+	oci_config "$BATS_TEST_TMPDIR/c.json" '.hostname = "cfg" | .process.cwd = "/tmp/w"
+		| .process.env += ["A=b c"] | .process.args = ["sh", "-c",
+		"hostname; pwd; echo \"$A\" $HOSTNAME; grep -E \"^Cap(Bnd|Eff)\" /proc/self/status; ulimit -n; grep -c \" /dev/mqueue \" /proc/self/mounts; exit 3"]'
+	run "$NSENTER" --config "$BATS_TEST_TMPDIR/c.json" --pid-file "$BATS_TEST_TMPDIR/pid"
+	assert_failure 3
+	assert_output "cfg
+/tmp/w
+b c cfg
+CapEff:	0000000020000420
+CapBnd:	0000000020000420
+1024
+1"
+	[ -s "$BATS_TEST_TMPDIR/pid" ]
+}
+
+@test "--config: only this start's options go with it; --join with --process runs an exec in it" {
+	oci_config "$BATS_TEST_TMPDIR/c.json" '.process.args = ["sleep", "30"]'
+	run -125 "$NSENTER" --config "$BATS_TEST_TMPDIR/c.json" --cap-add ALL
+	assert_output "nsenter-chroot: --config: --cap-add is the config's (with --config only --process, --join, --pid-file, --notify-fd, --console-fd) (see nsenter-chroot --help)"
+	run -125 "$NSENTER" --config "$BATS_TEST_TMPDIR/c.json" "$ROOTFS" sh
+	assert_output --partial "no ROOTFS or PROG"
+	run -125 "$NSENTER" --config "$BATS_TEST_TMPDIR/c.json" --console-fd 1
+	assert_output "nsenter-chroot: config.json: process.terminal is false: --console-fd not wanted"
+	oci_config "$BATS_TEST_TMPDIR/r.json" '.linux.resources = {devices: [{allow: false, access: "rwm"}]}'
+	run -125 "$NSENTER" --config "$BATS_TEST_TMPDIR/r.json"
+	assert_output "nsenter-chroot: config.json: linux.resources: needs linux.cgroupsPath (the caller's group)"
+	"$NSENTER" --config "$BATS_TEST_TMPDIR/c.json" --pid-file "$BATS_TEST_TMPDIR/pid" &
+	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/pid" ] && break; sleep 0.05; done
+	echo '{"args": ["sh", "-c", "echo $$ $X; hostname; id -un"], "cwd": "/", "env": ["X=joined"],
+		"user": {"uid": 0, "gid": 0, "username": "nobody"}}' >"$BATS_TEST_TMPDIR/p.json"
+	run "$NSENTER" --config "$BATS_TEST_TMPDIR/c.json" --join "$(cat "$BATS_TEST_TMPDIR/pid")" \
+		--process "$BATS_TEST_TMPDIR/p.json"
+	kill %1
+	assert_success
+	# a new pid in the container's pid namespace (its PID 1 is sleep), its hostname, the user by name
+	assert_line --index 1 ctr
+	assert_line --index 2 nobody
+	[ "${lines[0]}" = "2 joined" ] || [ "${lines[0]}" = "3 joined" ]
+}
+
 # --- the same file against the sanitizer build
 
 @test "ASan/UBSan build passes this whole file" {

@@ -41,6 +41,8 @@ static int join_cgroups(struct oci_config *c, bool apply, struct ctr_err *e)
 {
 	static struct cg_groups g;  /* the spec points into it */
 	struct ctr_spec *s = &c->spec;
+	if (!c->cgroups_path && apply && c->resources)
+		return ctr_fail(e, 0, "config.json: linux.resources: needs linux.cgroupsPath (the caller's group)");
 	if (!c->cgroups_path)
 		return 0;
 	if (cg_groups(&g, c->cgroups_path, e) < 0)
