@@ -267,20 +267,12 @@ ENV_JQ='def envkey: split("=") | if length > 1 then .[0] else null end;
 # RUN_JQ: run's jq program. In: the image's config ($icfg), run's options (--arg), and as
 # arguments the lists -e, -p, --cap-add, --cap-drop, -v (each: its length, then its items), then
 # the command. Out: two lines, config.json (ctr's record: ps, inspect) and oci-config.json, the
-# container's OCI runtime-spec config (what nsenter-chroot --config runs, as ctr-oci would; its
-# security parts: SEC_OCI_JQ). The command: the image's entrypoint + (CMD or the image's cmd),
-# else /bin/sh. USER: -u, else the image's.
+# container's OCI runtime-spec config (what nsenter-chroot --config runs, as ctr-oci would): the
+# skeleton $ocik (security.sh's sec_oci: all but what the user wrote) with the command, env,
+# workdir, hostname, user and volumes merged in (SEC_OCI_JQ). The command: the image's
+# entrypoint + (CMD or the image's cmd), else /bin/sh. USER: -u, else the image's.
 # shellcheck disable=SC2016
 RUN_JQ=$ENV_JQ$SEC_OCI_JQ'
-	def oci: sec_oci as $x | {ociVersion: "1.1.0",
-	  root: ({path: .rootfs} + $x.root),
-	  process: ({terminal: .tty, args: .cmd, env: .env, cwd: .workdir} + $x.process),
-	  hostname: .hostname, mounts: $x.mounts,
-	  linux: ({namespaces: ([{type: "pid"}, {type: "mount"}, {type: "uts"}, {type: "ipc"}, {type: "cgroup"}]
-		+ (if .network.mode == "host" then [] else [{type: "network", path: "/run/netns/\($ENV.CTR_PREFIX)-\(.id)"}] end)
-		+ (if .security.userns then [{type: "user"}] else [] end)),
-		cgroupsPath: "/\($ENV.CTR_PREFIX)/\(.id)"} + $x.linux),
-	  ctr: ($x.ctr + {init: ($init != "")})};
 	reduce range(5) as $n ({l: [], r: $ARGS.positional}; (.r[0] | tonumber) as $c
 		| .l += [.r[1:$c + 1]] | .r = .r[$c + 1:])
 	| . as {l: [$env, $ports, $cap_add, $cap_drop, $vols], r: $args} | $icfg[0] as $i
@@ -296,7 +288,8 @@ RUN_JQ=$ENV_JQ$SEC_OCI_JQ'
 	   storage: {size: ($ENV.ST_SIZE | if . == "" then null else tonumber end)},
 	   log: {max_size: ($ENV.LOG_MAX | tonumber | if . == 0 then null else . end)},
 	   rootfs: $rootfs}
-	| tojson, (oci | tojson)'
+	| tojson, ($ocik * {root: {path: .rootfs}, process: ({terminal: .tty, args: .cmd, env: .env, cwd: .workdir}
+	  + (.security | sec_user)), hostname: .hostname, mounts: ($ocik.mounts + sec_binds($vols))} | tojson)'
 
 # run_check_name NAME: --name follows docker's rule for container names.
 run_check_name() {
@@ -439,14 +432,16 @@ ctr_run() {
 	# One jq (it costs ~20 ms to start) reads the image's config and writes the container's: RUN_JQ.
 	# The lists go in as arguments, each as its length then its items, before the command.
 	sec_export
+	_netns=/run/netns/$CTR_PREFIX-$CID
+	[ "$R_NET" != host ] || _netns=''
+	sec_oci "$_netns" "/$CTR_PREFIX/$CID" "$R_INIT"
 	for _l in SEC_VOLL SEC_CAPDROPL SEC_CAPADDL R_PORTS R_ENVL; do
 		list_len "$_l"
 		eval "set -- $LIST_LEN $LIST_WORDS \"\$@\""
 	done
 	_cfg=$(jq -rn --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
 		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" --arg created "$(date +%s)" \
-		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$C/rootfs" --arg init "$R_INIT" \
-		--rawfile procstatus /proc/self/status \
+		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$C/rootfs" --argjson ocik "$SEC_OCI" \
 		"$RUN_JQ" --args -- "$@") || die "$C/config.json: cannot make"
 	# whole or not at all (ps and inspect read every config.json; a full pool cuts a write short)
 	printf '%s\n' "${_cfg%%"$NL"*}" 2>/dev/null >"$C/config.json.tmp" && mv "$C/config.json.tmp" "$C/config.json" ||

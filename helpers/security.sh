@@ -9,12 +9,15 @@
 #   sec_alloc CID     (under ctr.sh's lock) reserve a user-namespace range (--userns) and make the
 #                     container's devices group (v1 devices controller, or its cgroup2 group)
 #   SEC_CAPADDL, SEC_CAPDROPL, SEC_VOLL  lists (ctr.sh's list_add): the checked capability names,
-#                     and 4 items per volume: host path, container path, read-only, noexec (true|false)
+#                     and 7 items per volume: host path, container path, read-only, noexec
+#                     (true|false), dev, ino, its OCI mount options (comma-separated)
 #   sec_export        make the SEC_* values jq reads ($ENV) visible to it
+#   sec_oci NETNS CGPATH INIT  SEC_OCI = the container's OCI config.json but for what its user
+#                     wrote, which run's jq merges in (SEC_OCI_JQ); exec runs its process
 #   SEC_JQ, SEC_OCI_JQ  jq: the .security object of config.json (it reads the lists as the jq
-#                     variables $cap_add, $cap_drop, $vols), and the definitions that make the
-#                     security part of the container's OCI config.json (run embeds both in its one
-#                     jq; exec runs the config's process)
+#                     variables $cap_add, $cap_drop, $vols), and the definitions (sec_user,
+#                     sec_binds) that put the user name and the volumes into SEC_OCI (run embeds
+#                     both in its one jq)
 #   sec_teardown CID  release the range and remove the devices group (idempotent)
 #   sec_cleanup       the same for containers that no longer exist (a run killed midway)
 #
@@ -25,15 +28,19 @@
 
 # shellcheck disable=SC2034 # the lists are read by ctr.sh (list_len)
 SEC_PRIV='' SEC_CAPADDL='' SEC_CAPDROPL='' SEC_USER='' SEC_SECCOMP='' SEC_USERNS='' SEC_VOLS='' SEC_RO=''
-SEC_SHIFT=1 SEC_VOLL='' SEC_RANGE='' SEC_DEVCG=''
+SEC_SHIFT=1 SEC_VOLL='' SEC_RANGE='' SEC_DEVCG='' SEC_CAPHELD='' SEC_CAPSET='' SEC_OCI=''
+# shellcheck disable=SC2034 # SEC_OCI is read by ctr.sh
 SEC_USERNS_SIZE=65536
 # every capability of Linux 6.x, in the kernel's order (CAP_CHOWN is 0, CAP_LAST_CAP is
-# CHECKPOINT_RESTORE, 40): SEC_OCI_JQ reads the bits of the permitted set by these names
+# CHECKPOINT_RESTORE, 40): sec_caps_held names the bits of the permitted set by them
 SEC_CAPS="CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE \
 NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT \
 SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE \
 AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ \
 PERFMON BPF CHECKPOINT_RESTORE"
+# docker's default set, in the kernel's order
+SEC_CAPS_DEFAULT="CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE NET_RAW \
+SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP"
 
 # ---------------------------------------------------------------- options
 
@@ -127,7 +134,7 @@ sec_valid_user() {
 }
 
 # sec_volume SPEC: check /HOST:/CTR[:ro|rw][:noexec|exec] and append it to SEC_VOLL (source, target,
-# ro, noexec, dev, ino). The host path must exist (docker's named volumes are not supported). It is
+# ro, noexec, dev, ino, and its OCI mount options, comma-separated). The host path must exist (docker's named volumes are not supported). It is
 # resolved ONCE, here, and recorded resolved (no symlink left) with the device and inode it names
 # (in the OCI config: the bind's source and x-ctr.inode=DEV:INO): nsenter-chroot opens that path
 # following no symlink at all and mounts what it opened only if it is still that inode, so a component that a container turns into a symlink (or replaces) after
@@ -164,6 +171,11 @@ sec_volume() {
 	list_add SEC_VOLL "$_sne"
 	list_add SEC_VOLL "${_sid% *}"
 	list_add SEC_VOLL "${_sid#* }"
+	# the bind's options in the OCI config (sec_binds)
+	_sx=rbind,nosuid,nodev
+	[ "$_sro" = false ] || _sx=$_sx,ro
+	[ "$_sne" = false ] || _sx=$_sx,noexec
+	list_add SEC_VOLL "$_sx,x-ctr.inode=${_sid% *}:${_sid#* }"
 }
 
 # sec_resolve PATH: _sr = PATH with every symlink, . and .. resolved (as readlink -f does), _sl = the
@@ -313,11 +325,53 @@ sec_devices_make() {
 
 # ---------------------------------------------------------------- config and argv
 
-# sec_export: give jq the SEC_* variables ($ENV.SEC_*) that SEC_JQ and SEC_OCI_JQ read (single
-# values: the lists go to jq as arguments). The container does not see them: nsenter-chroot
-# gives it a clean environment and copies nothing from its own.
+# sec_export: give jq the SEC_* variables ($ENV.SEC_*) that SEC_JQ reads (single values: the lists
+# go to jq as arguments). The container does not see them: nsenter-chroot gives it a clean
+# environment and copies nothing from its own.
 sec_export() {
-	export SEC_PRIV SEC_RO SEC_USER SEC_SECCOMP SEC_RANGE SEC_USERNS_SIZE SEC_DEVCG SEC_CAPS
+	export SEC_PRIV SEC_RO SEC_USER SEC_SECCOMP SEC_RANGE SEC_USERNS_SIZE SEC_DEVCG
+}
+
+# sec_caps_set: SEC_CAPSET = the container's capabilities (CHOWN ...), in the
+# kernel's order: docker's default set minus the drops; with --privileged (all) or --cap-add (after
+# the drops: an add wins; ALL is all) within what we hold (sec_caps_held). Docker's default set is
+# taken as held (if it is not, nsenter-chroot says so: "holds a capability ... does not have").
+sec_caps_set() {
+	_sd=$SEC_CAPS_DEFAULT
+	[ -z "$SEC_PRIV$SEC_CAPADDL" ] || { sec_caps_held; [ -z "$SEC_PRIV" ] || _sd=$SEC_CAPHELD; }
+	eval "set -- $SEC_CAPDROPL"
+	for _sx; do
+		[ "$_sx" != ALL ] || { _sd=''; break; }
+		case " $_sd " in *" $_sx "*)
+			_sp=" $_sd "
+			_sd="${_sp%% "$_sx" *} ${_sp#* "$_sx" }" ;;
+		esac
+	done
+	eval "set -- $SEC_CAPADDL"
+	for _sx; do
+		[ "$_sx" != ALL ] || { _sd=$SEC_CAPHELD; break; }
+		_sd="$_sd $_sx"
+	done
+	SEC_CAPSET=''
+	for _sx in ${SEC_CAPHELD:-$SEC_CAPS_DEFAULT}; do
+		case " $_sd " in *" $_sx "*) SEC_CAPSET="$SEC_CAPSET${SEC_CAPSET:+ }$_sx" ;; esac
+	done
+}
+
+# sec_caps_held: SEC_CAPHELD = the names of the capabilities we hold (our permitted set, which may
+# lack some of the kernel's: "all" means these, and an add of another is dropped), in the kernel's
+# order.
+sec_caps_held() {
+	_sh='' SEC_CAPHELD=''
+	while read -r _sk _sv; do
+		[ "$_sk" != CapPrm: ] || { _sh=$_sv; break; }
+	done </proc/self/status
+	case $_sh in '' | *[!0-9a-f]*) die "/proc/self/status: no permitted capability set" ;; esac
+	_sn=0
+	for _sx in $SEC_CAPS; do
+		[ $(((0x$_sh >> _sn) & 1)) -eq 0 ] || SEC_CAPHELD="$SEC_CAPHELD${SEC_CAPHELD:+ }$_sx"
+		_sn=$((_sn + 1))
+	done
 }
 
 # SEC_JQ: the .security object, as a jq expression over $ENV.SEC_* and the lists $cap_add,
@@ -329,63 +383,70 @@ SEC_JQ='($ENV.SEC_PRIV != "") as $priv | {privileged: $priv,
 	no_new_privileges: ($priv | not),
 	userns: (if $ENV.SEC_RANGE == "" then null else ($ENV.SEC_RANGE | tonumber) as $r
 		| {uid: $r, gid: $r, count: ($ENV.SEC_USERNS_SIZE | tonumber)} end),
-	volumes: [range(0; $vols | length; 6) as $k | {source: $vols[$k], target: $vols[$k + 1],
+	volumes: [range(0; $vols | length; 7) as $k | {source: $vols[$k], target: $vols[$k + 1],
 		ro: ($vols[$k + 2] == "true"), noexec: ($vols[$k + 3] == "true"),
 		dev: $vols[$k + 4], ino: $vols[$k + 5]}],
 	read_only: ($ENV.SEC_RO != ""),
 	device_cgroup: (if $ENV.SEC_DEVCG == "" then null else $ENV.SEC_DEVCG end)}'
 
-# SEC_OCI_JQ: jq definitions (run embeds them in its one jq). sec_caps: the capability set of a
-# container's config (docker's default set, or all with --privileged; then the drops, then the
-# adds: an add wins; ALL is all), as OCI writes it (CAP_CHOWN, ...), in the kernel's order. "All"
-# is what we hold: the permitted set of jq itself ($procstatus: its /proc/self/status; it has
-# ours, and the helpers' once they are exec'd), which may lack some of the kernel's. sec_oci: what .security makes of the container's OCI config.json, an object of
-# its parts: root.readonly; process: the capabilities, noNewPrivileges, the user (by name, looked
-# up in the container: user.username, ctr's extension); mounts: /proc, /sys (read-only unless
-# privileged), the private /dev, then the volumes (x-ctr.inode: the inode ctr.sh checked);
-# linux: the user namespace's maps, the device rules (the group's; none with --privileged), the
-# masked and read-only paths (moby's); ctr: ctr's extension object (docs/oci.md).
+# sec_oci NETNS CGPATH INIT: SEC_OCI = the container's OCI config.json (docs/oci.md) but for what
+# its user wrote (command, env, workdir, hostname, user name, volume paths, the rootfs path), which
+# run's jq merges in with its own escaping (SEC_OCI_JQ). NETNS: the network namespace's path (''
+# for the host's), CGPATH: the cgroup's (/<prefix>/<cid>), INIT: run --init (1 or ''). It is
+# made of constants and of tokens checked here (numbers, capability names, these two paths'
+# [A-Za-z0-9_/-]): jq 1.6 compiles its whole program on every run, and what it parses (--argjson)
+# costs nothing next to what it compiles. Docker's defaults: no_new_privs; /proc, /sys read-only,
+# the private /dev; the device rules of the container's group; moby's masked and read-only
+# paths; the root nodev; ctr's seccomp filter. --privileged: none of these (/dev stays private).
+sec_oci() {
+	case $1$2$SEC_RANGE$SEC_USERNS_SIZE in *[!A-Za-z0-9_/-]*) die "sec_oci: $1 $2: not a path of ctr's" ;; esac
+	sec_caps_set
+	_so=''
+	for _sx in $SEC_CAPSET; do _so="$_so${_so:+,}\"CAP_$_sx\""; done
+	_so="{\"bounding\":[$_so],\"effective\":[$_so],\"permitted\":[$_so]}"
+	_sro=false _snnp=true _snodev=true _ssys=',"ro"' _ssc=default _smap='' _suser='' _sidmap=false _sinit=false
+	[ -z "$SEC_RO" ] || _sro=true
+	[ -z "$SEC_PRIV" ] || _snnp=false _snodev=false _ssys='' _ssc=unconfined
+	[ -z "$SEC_SECCOMP" ] || _ssc=$SEC_SECCOMP
+	[ -z "$3" ] || _sinit=true
+	if [ -n "$SEC_RANGE" ]; then
+		_suser=',{"type":"user"}' _sidmap=true
+		_smap='"containerID":0,"hostID":'$SEC_RANGE',"size":'$SEC_USERNS_SIZE
+		_smap=',"uidMappings":[{'$_smap'}],"gidMappings":[{'$_smap'}]'
+	fi
+	_sns=''
+	[ -z "$1" ] || _sns=',{"type":"network","path":"'$1'"}'
+	_sres=''
+	[ -n "$SEC_PRIV" ] || _sres=$SEC_OCI_PROTECT
+	SEC_OCI='{"ociVersion":"1.1.0","root":{"path":"","readonly":'$_sro'},
+"process":{"terminal":false,"args":[],"env":[],"cwd":"/","capabilities":'$_so',"noNewPrivileges":'$_snnp'},
+"hostname":"","mounts":['$SEC_OCI_PROC',
+{"destination":"/sys","type":"sysfs","source":"sysfs","options":["nosuid","noexec","nodev"'$_ssys']},'$SEC_OCI_DEV'],
+"linux":{"namespaces":[{"type":"pid"},{"type":"mount"},{"type":"uts"},{"type":"ipc"},{"type":"cgroup"}'$_sns$_suser']'$_smap',
+"cgroupsPath":"'$2'"'$_sres'},
+"ctr":{"rootfsNodev":'$_snodev',"rootfsIdmap":'$_sidmap',"seccomp":"'$_ssc'","init":'$_sinit'}}'
+}
+
+# The constant parts of SEC_OCI: /proc, the private /dev; the device rules (the container's group
+# allows only the harmless nodes), moby's masked and read-only paths.
+SEC_OCI_PROC='{"destination":"/proc","type":"proc","source":"proc","options":["nosuid","noexec","nodev"]}'
+SEC_OCI_DEV='{"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["nosuid","nodev","strictatime","mode=755","size=65536k"]},
+{"destination":"/dev/pts","type":"devpts","source":"devpts","options":["nosuid","noexec","newinstance","ptmxmode=0666","mode=0620"]},
+{"destination":"/dev/shm","type":"tmpfs","source":"tmpfs","options":["nosuid","nodev","noexec","mode=1777","size=65536k"]},
+{"destination":"/dev/mqueue","type":"mqueue","source":"mqueue","options":["nosuid","nodev","noexec"]}'
+SEC_OCI_PROTECT=',"resources":{"devices":[{"allow":false,"access":"rwm"}]},
+"maskedPaths":["/proc/kcore","/proc/keys","/proc/timer_list","/proc/sched_debug","/proc/latency_stats",
+"/proc/acpi","/proc/scsi","/proc/interrupts","/sys/firmware","/sys/devices/virtual/powercap"],
+"readonlyPaths":["/proc/sys","/proc/sysrq-trigger","/proc/irq","/proc/bus","/proc/fs"]'
+
+# SEC_OCI_JQ: jq definitions (run embeds them in its one jq) of what the user wrote into the
+# security part of the container's OCI config: sec_user, the user by name, looked up in the
+# container (user.username, ctr's extension); sec_binds($vols): the volumes (SEC_VOLL), binds
+# whose x-ctr.inode is the inode ctr.sh checked. The rest is SEC_OCI's.
 # shellcheck disable=SC2016,SC2034
-SEC_OCI_JQ='def sec_hex: explode | reduce .[] as $c (0; . * 16
-		+ ($c | if . >= 97 then . - 87 elif . >= 65 then . - 55 else . - 48 end));
-	def sec_caps: .security as $s
-		| ($procstatus | split("\n") | map(select(startswith("CapPrm:")))[0] | split("\t")[1]
-		  | sec_hex) as $held
-		| [$ENV.SEC_CAPS | split(" ") | to_entries[]
-		   | select((($held / pow(2; .key)) | floor) % 2 == 1) | .value] as $all
-		| (if $s.privileged then $all else ["CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD",
-		  "NET_RAW", "SETGID", "SETUID", "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT",
-		  "KILL", "AUDIT_WRITE"] end)
-		| reduce $s.cap_drop[] as $d (.; if $d == "ALL" then [] else map(select(. != $d)) end)
-		| reduce $s.cap_add[] as $a (.; if $a == "ALL" then $all else . + [$a] end)
-		| . as $set | [$all[] | select(. as $c | any($set[]; . == $c)) | "CAP_" + .];
-	def sec_oci: .security as $s | $s.privileged as $priv | sec_caps as $caps | {
-	  root: {readonly: $s.read_only},
-	  process: ({capabilities: {bounding: $caps, effective: $caps, permitted: $caps},
-		noNewPrivileges: $s.no_new_privileges}
-		+ (if $s.user != "" then {user: {uid: 0, gid: 0, username: $s.user}} else {} end)),
-	  mounts: ([{destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]},
-		{destination: "/sys", type: "sysfs", source: "sysfs",
-		 options: (["nosuid", "noexec", "nodev"] + (if $priv then [] else ["ro"] end))},
-		{destination: "/dev", type: "tmpfs", source: "tmpfs",
-		 options: ["nosuid", "nodev", "strictatime", "mode=755", "size=65536k"]},
-		{destination: "/dev/pts", type: "devpts", source: "devpts",
-		 options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
-		{destination: "/dev/shm", type: "tmpfs", source: "tmpfs",
-		 options: ["nosuid", "nodev", "noexec", "mode=1777", "size=65536k"]},
-		{destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "nodev", "noexec"]}]
-		+ [$s.volumes[] | {destination: .target, type: "bind", source: .source,
-		   options: (["rbind", "nosuid", "nodev"] + (if .ro then ["ro"] else [] end)
-			+ (if .noexec then ["noexec"] else [] end)
-			+ (if .ino then ["x-ctr.inode=\(.dev):\(.ino)"] else [] end))}]),
-	  linux: ((if $s.userns then {uidMappings: [{containerID: 0, hostID: $s.userns.uid, size: $s.userns.count}],
-		gidMappings: [{containerID: 0, hostID: $s.userns.gid, size: $s.userns.count}]} else {} end)
-		+ (if $s.device_cgroup then {resources: {devices: [{allow: false, access: "rwm"}]}} else {} end)
-		+ (if $priv then {} else {maskedPaths: ["/proc/kcore", "/proc/keys", "/proc/timer_list",
-		  "/proc/sched_debug", "/proc/latency_stats", "/proc/acpi", "/proc/scsi", "/proc/interrupts",
-		  "/sys/firmware", "/sys/devices/virtual/powercap"], readonlyPaths: ["/proc/sys",
-		  "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs"]} end)),
-	  ctr: {rootfsNodev: ($priv | not), rootfsIdmap: ($s.userns != null), seccomp: $s.seccomp}};'
+SEC_OCI_JQ='def sec_user: if .user == "" then {} else {user: {uid: 0, gid: 0, username: .user}} end;
+	def sec_binds($vols): [range(0; $vols | length; 7) as $k | {destination: $vols[$k + 1], type: "bind",
+		source: $vols[$k], options: ($vols[$k + 6] | split(","))}];'
 
 # ---------------------------------------------------------------- teardown
 
