@@ -866,13 +866,15 @@ ctr_exec() {
 	C=$CTR_ROOT/containers/$_id
 	[ -f "$C/oci-config.json" ] || die "container $_id: no oci-config.json (made by an older ctr: run it again)"
 	# One jq (EXEC_JQ); the -e's and the command go to it as arguments, the process it makes to
-	# nsenter-chroot in a file of this exec's own (the command's words are never options)
+	# nsenter-chroot in a file of this exec's own (the command's words are never options), on
+	# the host's tmpfs (an exec works when the pool is full), readable by root only (its env)
 	list_len _envl
 	_proc=$(eval "jq -rn --slurpfile c \"\$C/oci-config.json\" --arg wd \"\$_wd\" --arg user \"\$_user\" \
 		--arg tty \"\$_t\" \"\$EXEC_JQ\" --args -- $LIST_LEN $LIST_WORDS \"\$@\"") ||
 		die "container $_id: cannot read its oci-config.json"
-	_pf=$C/exec.$$.json
-	printf '%s\n' "$_proc" 2>/dev/null >"$_pf" || { rm -f "$_pf"; die "$_pf: cannot write (is the pool full?)"; }
+	_pf=$CTR_RUN/exec.$$.json
+	umask 077
+	printf '%s\n' "$_proc" 2>/dev/null >"$_pf" || { rm -f "$_pf"; die "$_pf: cannot write"; }
 	set -- --config "$C/oci-config.json" --join "$ST_PID" --process "$_pf"
 	[ -n "$_i" ] || exec </dev/null
 	# through ctr-shim, as run: the command gets its pipes (or the pty), never our files

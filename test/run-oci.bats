@@ -82,14 +82,26 @@ same_under_ctr_oci() {
 	ctr rm -f "$id"
 }
 
-@test "exec: the process goes to nsenter-chroot as an OCI process object of its own, removed after" {
+@test "exec: the process goes to nsenter-chroot as an OCI process object in a file of its own (0600, on /run), removed after" {
 	id=$(ctr run -d -e A=1 busybox sleep 60)
 	run ctr exec -e B=2 -w /tmp -u nobody "$id" sh -c 'id -un; pwd; echo "$A$B"'
 	assert_success
 	assert_line --index 0 nobody
 	assert_line --index 1 /tmp
 	assert_line --index 2 12
-	run ls "$CTR_ROOT/containers/$id"
-	refute_output --partial exec.
+	# written on the host's tmpfs, root's only, removed after: an exec that reads a line
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	ctr exec -i "$id" head -n 1 <"$BATS_TEST_TMPDIR/in" >/dev/null &
+	exec 9>"$BATS_TEST_TMPDIR/in"
+	pid1=$(cat "$CTR_ROOT/containers/$id/pid")
+	wait_for sh -c 'pgrep -f -- "--join $1 --process /run/ctr/exec\.[0-9]*\.json" >/dev/null' _ "$pid1"
+	f=$(pgrep -af -- "--join $pid1 --process " | grep -o '/run/ctr/exec\.[0-9]*\.json' | head -1)
+	[ "$(stat -c %a "$f")" = 600 ]
+	run jq -c .args "$f"
+	assert_output '["head","-n","1"]'
+	echo done >&9
+	exec 9>&-
+	wait
+	[ ! -e "$f" ] || fail "$f left behind"
 	ctr rm -f "$id"
 }
