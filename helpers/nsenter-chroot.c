@@ -3,8 +3,20 @@
  * capabilities, seccomp, execve(2)).
  *
  * Usage:
+ *   nsenter-chroot --config FILE [--pid-file F] [--notify-fd N] [--console-fd N]
+ *   nsenter-chroot --config FILE --join PID --process FILE [--pid-file F] [--console-fd N]
  *   nsenter-chroot [options] ROOTFS prog...
  *   nsenter-chroot --join PID [options] prog...
+ *
+ * --config FILE (how ctr.sh runs its containers): the container is the OCI
+ * runtime-spec config.json FILE, read by ctr-oci's parser (lib/oci-config.c,
+ * ctr's extensions included: docs/oci.md) into the same spec the options
+ * below fill; its directory is the bundle. Only this start's options go
+ * with it: --pid-file, --notify-fd, --console-fd (process.terminal must
+ * match), and for an exec --join PID with --process FILE (an OCI process
+ * object). linux.cgroupsPath names groups the caller made: joined where
+ * they exist, linux.resources applied to them (lib/oci-nsenter.c); hooks,
+ * sysctl, domainname and oomScoreAdj are ctr-oci's (an error here).
  *
  * Options (parsing stops at ROOTFS, or at PROG with --join, or after `--`:
  * callers pass `--` so that no word of the command is ever read as an option):
