@@ -59,8 +59,14 @@ check:
 	shellcheck -s sh ctr.sh helpers/*.sh images/*.sh bench/*.sh test/*.sh test/v2/*.sh
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 --suppress=missingIncludeSystem helpers/*.c helpers/lib/*.c images/progs/*.c test/*.c test/unit/*.c
 
+# The files run side by side (TEST_JOBS at once, GNU parallel; each test has its own pool, prefix,
+# bridge and subnet); a file's tests in order. SERIAL_TESTS measure CPU shares: alone, afterwards.
+TEST_JOBS ?= 3
+SERIAL_TESTS := test/limits.bats
 test: deps all
-	bats --tap test/ test/oci/ | sh test/summary.sh
+	{ bats --tap --jobs $(TEST_JOBS) --no-parallelize-within-files \
+	    $(filter-out $(SERIAL_TESTS),$(wildcard test/*.bats test/oci/*.bats)); \
+	  bats --tap $(SERIAL_TESTS); } | sh test/summary.sh
 
 shell: deps all
 	./ctr.sh run -it --rm busybox sh
