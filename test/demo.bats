@@ -13,7 +13,7 @@ load helper
 	[ -z "$(ctr ps -aq)" ]
 	run ctr images
 	refute_output --partial demo-rootfs
-	[ -z "$(ip netns list | grep "^$CTR_PREFIX-")" ]
+	[ -z "$(ip netns list 2>/dev/null | grep "^$CTR_PREFIX-")" ]
 }
 
 @test "demo --step 3 runs only that step; bad steps are refused" {

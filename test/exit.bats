@@ -33,7 +33,7 @@ released() {
 # assert_released CID: as released, saying which object is left.
 assert_released() {
 	[ ! -e "/run/netns/$CTR_PREFIX-$1" ] || fail "netns $CTR_PREFIX-$1 left"
-	! ip netns list | grep -q "^$CTR_PREFIX-$1" || fail "netns $CTR_PREFIX-$1 listed"
+	! ip netns list 2>/dev/null | grep -q "^$CTR_PREFIX-$1" || fail "netns $CTR_PREFIX-$1 listed"
 	[ ! -e "/sys/class/net/v$1" ] || fail "veth v$1 left"
 	[ -z "$(cgroups_of "$1")" ] || fail "cgroups left: $(cgroups_of "$1")"
 	[ -z "$(address_of "$1")" ] || fail "address record left: $(address_of "$1")"

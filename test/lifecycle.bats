@@ -147,7 +147,7 @@ line3"
 	assert_success
 	assert_output --partial deadbeef0001
 	[ ! -e "$CTR_ROOT/containers/deadbeef0001" ]
-	! ip netns list | grep -q "$CTR_PREFIX-deadbeef0001"
+	! ip netns list 2>/dev/null | grep -q "$CTR_PREFIX-deadbeef0001"
 	run ctr cleanup
 	assert_success
 	refute_output --partial deadbeef0001

@@ -41,7 +41,7 @@ listening() {
 net_objects() {
 	local ids='[0-9a-f]{12}' l alias
 	[ $# -eq 0 ] || ids="($(IFS='|'; echo "$*"))"
-	ip netns list | grep -E "^$CTR_PREFIX-$ids( |\$)" | sed 's/^/netns /'
+	ip netns list 2>/dev/null | grep -E "^$CTR_PREFIX-$ids( |\$)" | sed 's/^/netns /'
 	for l in /sys/class/net/v*; do # builtins only: other tests may have a thousand veths
 		l=${l##*/}
 		[[ $l =~ ^v$ids$ ]] && read -r alias 2>/dev/null <"/sys/class/net/$l/ifalias" &&
@@ -174,7 +174,7 @@ no_net_objects() {
 	assert_line --index 1 routes:
 	assert_output --partial "Network is unreachable"
 	id=$(ctr run -d --net none busybox sleep 60)
-	ip netns list | grep -q "^$CTR_PREFIX-$id"
+	ip netns list 2>/dev/null | grep -q "^$CTR_PREFIX-$id"
 	[ "$(ctr inspect "$id" | jq -r .network.ip)" = null ]
 	ctr rm -f "$id"
 	no_net_objects "$id"
@@ -330,7 +330,7 @@ no_net_objects() {
 	assert_line --partial "removed iptables rule: -t nat -A $CTR_PREFIX-PORTS"
 	assert_line "released ips/$ip (container $id)"
 	no_net_objects
-	ip netns list | grep -q "^${CTR_PREFIX}x-0123456789ab"
+	ip netns list 2>/dev/null | grep -q "^${CTR_PREFIX}x-0123456789ab"
 	ip link show "v${CTR_PREFIX#ctrt}000000" >/dev/null
 	iptables-save | grep -q "${CTR_PREFIX}x:0123456789ab"
 	run ctr cleanup

@@ -123,7 +123,7 @@ load helper
 	run ctr run
 	assert_failure 125
 	[ -z "$(ls "$CTR_ROOT/containers")" ]
-	[ -z "$(ip netns list | grep "^$CTR_PREFIX-")" ]
+	[ -z "$(ip netns list 2>/dev/null | grep "^$CTR_PREFIX-")" ]
 	run btrfs subvolume list "$CTR_ROOT"
 	refute_output --partial containers/
 }

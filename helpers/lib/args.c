@@ -162,6 +162,10 @@ static int set_opt(struct ctr_spec *s, struct args *a, int c, const char *arg, s
 		if (parse_num(arg, "--console-fd", INT_MAX, &n, e) < 0)
 			return -1;
 		s->console_fd = (int)n;
+		/* the pty is born 24x80, before PROG runs: the shim sets the
+		 * user's size once it has the master, which PROG may outrun */
+		s->console_rows = 24;
+		s->console_cols = 80;
 		break;
 	case OPT_NOTIFY_FD:
 		if (parse_num(arg, "--notify-fd", INT_MAX, &n, e) < 0)
