@@ -415,10 +415,10 @@ ctr_run() {
 	exec 7>"$C/run.lock" && flock 7 || die "$C/run.lock: cannot lock"
 	if [ -n "$R_NAME" ]; then
 		# read back by rm without a jq; first, so that run_undo finds the name
-		printf '%s\n' "$R_NAME" 2>/dev/null >"$C/name" || die "$C/name: cannot write (is the pool full?)"
+		printf '%s\n' "$R_NAME" 2>/dev/null >"$C/name" || die "$C/name: cannot write (is its file system full?)"
 		(set -C && printf '%s\n' "$CID" >"$CTR_ROOT/names/$R_NAME") 2>/dev/null || {
 			# made but not written (a full pool): ours, under the lock
-			[ -s "$CTR_ROOT/names/$R_NAME" ] || { rm -f "$CTR_ROOT/names/$R_NAME"; die "$CTR_ROOT/names/$R_NAME: cannot write (is the pool full?)"; }
+			[ -s "$CTR_ROOT/names/$R_NAME" ] || { rm -f "$CTR_ROOT/names/$R_NAME"; die "$CTR_ROOT/names/$R_NAME: cannot write (is its file system full?)"; }
 			die "name $R_NAME: already in use by container $(cat "$CTR_ROOT/names/$R_NAME")"
 		}
 	fi
@@ -444,7 +444,7 @@ ctr_run() {
 		"$RUN_JQ" --args -- "$@") || die "$C/config.json: cannot make"
 	# whole or not at all (ps and inspect read every config.json; a full pool cuts a write short)
 	printf '%s\n' "${_cfg%%"$NL"*}" 2>/dev/null >"$C/config.json.tmp" && mv "$C/config.json.tmp" "$C/config.json" ||
-		die "$C/config.json: cannot write (is the pool full?)"
+		die "$C/config.json: cannot write (is its file system full?)"
 	eval "${_cfg#*"$NL"}"
 	net_setup "$CID" "$R_NET" || die "network: setup failed"
 	cg_setup "$CID" || die "cgroup: setup failed"
@@ -1094,7 +1094,7 @@ ctr_rename() {
 		! printf '%s\n' "$2" 2>/dev/null >"$_cd/name.tmp" ||
 		! mv "$_cd/config.json.tmp" "$_cd/config.json"; then
 		rm -f "$_cd/config.json.tmp" "$_cd/name.tmp" "$CTR_ROOT/names/$2"
-		die "container $1: cannot rename (is the pool full?)"
+		die "container $1: cannot rename (is its file system full?)"
 	fi
 	mv "$_cd/name.tmp" "$_cd/name" || die "$_cd/name: cannot write"
 	_cr=''

@@ -141,7 +141,7 @@ layout_unmount() {
 	for _lc in "$CTR_ROOT"/containers/*; do
 		! shim_alive "${_lc##*/}" || _lr="$_lr $(cat "$_lc/pid" 2>/dev/null || echo "${_lc##*/}")"
 	done
-	[ -z "$_lr" ] || die "$CTR_ROOT: made by an older ctr (its state is in the btrfs pool): ctr moves it out once no container runs; stop them first (kill$_lr: the PID 1 of each), then run ctr.sh again"
+	[ -z "$_lr" ] || die "$CTR_ROOT: made by an older ctr, its state in the btrfs pool: ctr moves it out once no container runs: stop them (kill -TERM their PID 1:$_lr; -KILL if one ignores it), then run ctr.sh again"
 	umount "$CTR_ROOT" ||
 		die "$CTR_ROOT: made by an older ctr: cannot unmount its pool to move its state out (in use: see fuser -vm $CTR_ROOT), try again"
 }
@@ -151,14 +151,20 @@ layout_unmount() {
 layout_migrate() {
 	[ ! -d "$CTR_BTRFS/refs" ] || layout_state_out
 	[ ! -e "$CTR_ROOT/.migrating" ] || rm -f "$CTR_ROOT/.migrating"
+	_lmt=''
 	for _lt in "$CTR_ROOT"/containers/*/rootfs "$CTR_ROOT"/images/*/rootfs "$CTR_ROOT"/tmp/*/rootfs; do
 		[ -d "$_lt" ] || continue
 		# a rename: the tree stays a subvolume (mv would copy it across two mounts)
-		[ "$(stat -c %m "$_lt")" = "$(stat -c %m "$CTR_BTRFS")" ] ||
+		[ -n "$_lmt" ] || _lmt=$(findmnt -n -o TARGET -T "$CTR_BTRFS")
+		[ "$(findmnt -n -o TARGET -T "$_lt")" = "$_lmt" ] ||
 			die "$_lt: made by an older ctr, and $CTR_BTRFS is another file system: move the trees there (containers/<id>/rootfs to $CTR_BTRFS/containers/<id>/rootfs, images and tmp the same)"
 		_lt=${_lt#"$CTR_ROOT"/}
+		# a read-only subvolume (an image's) cannot be renamed: writable for the move only
+		_lro=$(btrfs property get -ts "$CTR_ROOT/$_lt" ro 2>/dev/null)
+		[ "$_lro" != ro=true ] || btrfs property set -ts "$CTR_ROOT/$_lt" ro false || die "$CTR_ROOT/$_lt: cannot move"
 		mkdir -p "$CTR_BTRFS/${_lt%/rootfs}" && mv -T "$CTR_ROOT/$_lt" "$CTR_BTRFS/$_lt" ||
 			die "$CTR_ROOT/$_lt: cannot move to $CTR_BTRFS/$_lt"
+		[ "$_lro" != ro=true ] || btrfs property set -ts "$CTR_BTRFS/$_lt" ro true || die "$CTR_BTRFS/$_lt: cannot make read-only"
 	done
 	[ ! -d "$CTR_ROOT/blobs" ] || [ -e "$CTR_BTRFS/blobs" ] || mv -T "$CTR_ROOT/blobs" "$CTR_BTRFS/blobs" ||
 		die "$CTR_ROOT/blobs: cannot move to $CTR_BTRFS/blobs"
@@ -190,6 +196,8 @@ layout_state_out() {
 		[ -e "$_ld" ] || continue
 		rm -rf --one-file-system "${CTR_ROOT:?}/${_ld##*/}" && mv "$_ld" "$CTR_ROOT/" ||
 			die "$CTR_ROOT: cannot move the state in"
+		# test hook: the migration cut short here (the pool's lock is held by this subshell)
+		[ "${CTR_TEST_KILL_AT:-}" != migrate ] || sh -c 'kill -KILL "$PPID"'
 	done
 	rmdir "$_lm" && rm -rf "$CTR_BTRFS/refs" || die "$CTR_BTRFS/refs: cannot remove"
 	layout_records "$CTR_BTRFS" -exec rm -rf {} +
