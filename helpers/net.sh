@@ -25,7 +25,8 @@
 NET_DIR=$CTR_ROOT/net
 NET_NL='
 '
-NET_ETCV='' # net_etc_state's --volume options, for run
+# shellcheck disable=SC2034 # read by run (ctr.sh run_exec)
+NET_ETCV='' # net_etc_state's --volume options
 
 # net_names: the names made of the prefix (again when pool_ensure adopts the root's recorded one).
 net_names() {
