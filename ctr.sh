@@ -561,7 +561,7 @@ container_remove() {
 	# the name goes last: a container that cannot be removed keeps it (rm NAME again)
 	tree_of containers "$1"
 	subvol_rm "$TREE" || return 1
-	subvol_rm "$_crm/rootfs" || return 1 # ctr 0.1's layout (its --rm exit action before the migration)
+	subvol_rm "$_crm/rootfs" || return 1 # the earlier layout (an --rm exit action before the migration)
 	[ -z "$_crn" ] || [ "$(cat "$CTR_ROOT/names/$_crn" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
 	rm -rf "$TREE_DIR" "$_crm"
 }

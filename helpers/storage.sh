@@ -125,7 +125,7 @@ pool_mount() {
 }
 
 # ---------------------------------------------------------------- the old layout
-# ctr 0.1 kept everything in the pool: the pool file mounted on $CTR_ROOT itself (or $CTR_ROOT on
+# An earlier ctr kept everything in the pool: the pool file mounted on $CTR_ROOT itself (or $CTR_ROOT on
 # a btrfs disk), trees in containers/<cid>/rootfs, images/<id>/rootfs and tmp/<work>/rootfs next
 # to the records. pool_ensure migrates such a root once, under the pool's lock, before anything
 # else uses it; each step can be cut short and run again.

@@ -51,7 +51,7 @@ ctr_teardown() {
 	done
 	# the host-wide registry's entry of this root (helpers/storage.sh)
 	[ "$(cat "/run/ctr/roots/$p" 2>/dev/null)" != "$(realpath -m "$CTR_ROOT")" ] || rm -f "/run/ctr/roots/$p"
-	# the pool (on $CTR_ROOT/btrfs; on $CTR_ROOT itself in ctr 0.1's layout, which tests make)
+	# the pool (on $CTR_ROOT/btrfs; on $CTR_ROOT itself in the earlier layout, which tests make)
 	for d in "$CTR_ROOT/btrfs" "$CTR_ROOT"; do
 		mountpoint -q "$d" 2>/dev/null || continue
 		umount "$d" 2>/dev/null || umount -l "$d"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# migrate: a root made by ctr 0.1, which kept its whole state in the btrfs pool (the pool file
+# migrate: a root made by an earlier ctr, which kept its whole state in the btrfs pool (the pool file
 # mounted on $CTR_ROOT itself, or $CTR_ROOT on a btrfs disk; the trees next to the records:
 # containers/<id>/rootfs). The first call moves it to this layout once, under the pool's lock:
 # the records to $CTR_ROOT (the host's file system), the pool on $CTR_ROOT/btrfs; refused while
@@ -15,7 +15,7 @@ old_root() {
 	IMG=$(ctr commit old mine:1)
 }
 
-# to_old_layout: turn the test's root into ctr 0.1's: every record into the pool, next to the trees
+# to_old_layout: turn the test's root into the earlier layout: every record into the pool, next to the trees
 # (cp -a merges containers/<id>/ and images/<id>/), then the pool mounted on $CTR_ROOT itself.
 to_old_layout() {
 	local m=$BATS_TEST_TMPDIR/m
@@ -58,7 +58,7 @@ assert_migrated() {
 	refute_output --partial "images/$IMG"
 }
 
-@test "migrate: ctr 0.1's pool mounted on \$CTR_ROOT: moved out once, the pool remounted on \$CTR_ROOT/btrfs" {
+@test "migrate: the earlier layout's pool mounted on \$CTR_ROOT: moved out once, the pool remounted on \$CTR_ROOT/btrfs" {
 	old_root
 	to_old_layout
 	run ctr ps -a
@@ -69,7 +69,7 @@ assert_migrated() {
 	assert_success
 }
 
-@test "migrate: ctr 0.1's pool after a reboot (not mounted): mounted on \$CTR_ROOT/btrfs, its state moved out" {
+@test "migrate: the earlier layout's pool after a reboot (not mounted): mounted on \$CTR_ROOT/btrfs, its state moved out" {
 	old_root
 	to_old_layout
 	umount "$CTR_ROOT"
@@ -115,7 +115,7 @@ assert_migrated() {
 	assert_migrated
 }
 
-@test "migrate: \$CTR_ROOT on a btrfs disk of the user's (no pool file): works, and ctr 0.1's trees move to \$CTR_ROOT/btrfs" {
+@test "migrate: \$CTR_ROOT on a btrfs disk of the user's (no pool file): works, and the earlier layout's trees move to \$CTR_ROOT/btrfs" {
 	local disk=$BATS_TEST_TMPDIR/disk
 	truncate -s 1G "$disk"
 	mkfs.btrfs -q "$disk" >/dev/null
@@ -127,7 +127,7 @@ assert_migrated() {
 	[ -d "$(tree_path containers "$OLD")/bin" ]
 	run ctr info
 	assert_line " Pool: (the btrfs file system of $POOL_DIR)"
-	# ctr 0.1's layout on such a disk: the trees next to the records
+	# the earlier layout on such a disk: the trees next to the records
 	for t in "$POOL_DIR"/*/*/rootfs; do
 		t=${t#"$POOL_DIR"/}
 		btrfs property set -ts "$POOL_DIR/$t" ro false # a read-only one cannot move
