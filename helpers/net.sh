@@ -734,7 +734,7 @@ net_etc_state() {
 	case $n_sd in *:*) die "$n_etc: cannot write hostname, hosts, resolv.conf (is the pool full?)" ;; esac
 	printf '%s' "$2" >"$n_sd/hostname" && printf '%s' "$3" >"$n_sd/hosts" &&
 		printf '%s' "$4" >"$n_sd/resolv.conf" || die "$n_sd: cannot write hostname, hosts, resolv.conf"
-	printf 'ctr: warning: the pool is full: /etc/hostname, hosts and resolv.conf are read-only copies\n' >&2
+	printf 'ctr: warning: cannot write /etc/hostname, hosts, resolv.conf in the container (is the pool full?): read-only copies bound\n' >&2
 	for n_f in hostname hosts resolv.conf; do
 		list_add NET_ETCV --volume
 		list_add NET_ETCV "$n_sd/$n_f:/etc/$n_f:ro"

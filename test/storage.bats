@@ -199,7 +199,7 @@ pool_full() {
 	# a new run: its config and name are written, its /etc files are there (read-only copies)
 	run ctr run --net none --name late busybox sh -c 'cat /etc/hostname; echo out'
 	assert_success
-	assert_line "ctr: warning: the pool is full: /etc/hostname, hosts and resolv.conf are read-only copies"
+	assert_line "ctr: warning: cannot write /etc/hostname, hosts, resolv.conf in the container (is the pool full?): read-only copies bound"
 	assert_line out
 	late=$(cat "$CTR_ROOT/names/late")
 	assert_line "$late"
