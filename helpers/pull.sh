@@ -283,8 +283,10 @@ blob_fetch() {
 # blob_gc: remove cached blobs that no image refers to (manifest, config or layer).
 blob_gc() {
 	[ -d "$CTR_BTRFS/blobs/sha256" ] || return 0
+	# a list cut short (a full pool) would remove blobs in use: then nothing goes
 	cat "$CTR_ROOT"/images/*/config.json 2>/dev/null |
-		jq -r '(.digest, .config_digest, (.layers // [])[]) // empty' | sort -u >"$CTR_BTRFS/blobs/.keep"
+		jq -r '(.digest, .config_digest, (.layers // [])[]) // empty' | sort -u 2>/dev/null >"$CTR_BTRFS/blobs/.keep" ||
+		{ rm -f "$CTR_BTRFS/blobs/.keep"; return 0; }
 	for _pb in "$CTR_BTRFS"/blobs/sha256/*; do
 		[ -f "$_pb" ] || continue
 		grep -qx "sha256:${_pb##*/}" "$CTR_BTRFS/blobs/.keep" || rm -f "$_pb"

@@ -176,6 +176,12 @@ pool_full() {
 
 @test "a container fills the pool (dd until ENOSPC): ctr's state is elsewhere: runs work, an exit is recorded, logs, wait, ps, inspect work; rm frees the space" {
 	ctr run -d --net none --name keep busybox sleep 120 >/dev/null
+	# an image with blobs in the cache (a load), which a full pool must not cost
+	ctr commit keep snap:1 >/dev/null
+	ctr save -o "$BATS_TEST_TMPDIR/snap.tar" snap:1
+	ctr rmi snap:1 >/dev/null
+	ctr load -i "$BATS_TEST_TMPDIR/snap.tar" >/dev/null
+	blobs=$(jq -r '.digest, .config_digest, .layers[]' "$CTR_ROOT/images/$(cat "$CTR_ROOT/refs/snap:1")/config.json")
 	# ends on a signal, while the pool is full: its exit code and log must be kept
 	ctr run -d --net none --name ender busybox sh -c 'trap "echo ending; exit 7" USR1; echo started
 		while :; do sleep 0.1; done' >/dev/null
@@ -215,6 +221,11 @@ pool_full() {
 	assert_line --regexp "^$ip[[:space:]]"
 	assert_equal "$(ctr inspect late2 | jq -r .state)" running
 	pool_full
+	# rmi works; its blob collection cannot list what it keeps: it removes nothing
+	ctr commit keep other:1 >/dev/null
+	run ctr rmi other:1
+	assert_success
+	for b in $blobs; do [ -f "$POOL_DIR/blobs/sha256/${b#sha256:}" ] || fail "blob $b: removed"; done
 	# rm of the filler works and frees the space
 	run ctr rm -f filler
 	assert_success
@@ -228,4 +239,5 @@ pool_full() {
 	run ctr rm -f keep ender late late2
 	assert_success
 	no_container_left
+	ctr rmi snap:1 >/dev/null
 }
