@@ -199,7 +199,8 @@ ctr_images() {
 		_id=$REF_ID
 		_n=$(printf '%s' "${_r##*/}" | sed 's|%2F|/|g')
 		_c=$(jq -r .created "$CTR_ROOT/images/$_id/config.json" 2>/dev/null)
-		_s=$(du -sh "$CTR_ROOT/images/$_id/rootfs" 2>/dev/null | cut -f1)
+		tree_of images "$_id"
+		_s=$(du -sh "$TREE" 2>/dev/null | cut -f1)
 		printf '%-28s %-12s %-20s %s\n' "$_n" "$_id" "$_c" "$_s"
 	done
 }
@@ -223,7 +224,8 @@ ctr_rmi() {
 			[ -f "$_r" ] && ref_read "$_r" && [ "$REF_ID" = "$_id" ] && rm -f "$_r"
 		done
 		valid_id "$_id" || die "image $_i: '$_id': not an image ID" # never reached: defence in depth
-		subvol_rm "$CTR_ROOT/images/$_id/rootfs" && rm -rf "${CTR_ROOT:?}/images/$_id"
+		tree_of images "$_id"
+		subvol_rm "$TREE" && rm -rf "$TREE_DIR" "${CTR_ROOT:?}/images/$_id"
 		printf 'Deleted: %s\n' "$_id"
 	done
 	tmp_busy || blob_gc # the registry blobs only this image used
@@ -401,20 +403,22 @@ ctr_run() {
 	CID=$(new_id)
 	while [ -e "$CTR_ROOT/containers/$CID" ]; do CID=$(new_id); done
 	C=$CTR_ROOT/containers/$CID
+	tree_of containers "$CID"
+	R_TREE=$TREE
 	trap 'run_undo' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
-	mkdir "$C" || die "$C: cannot create"
+	mkdir "$C" "$TREE_DIR" || die "$C: cannot create"
 	# held until the container has started: cleanup removes a half-made container only when
 	# no run holds its lock (fd 7 is closed for the shim)
 	exec 7>"$C/run.lock" && flock 7 || die "$C/run.lock: cannot lock"
 	if [ -n "$R_NAME" ]; then
 		# read back by rm without a jq; first, so that run_undo finds the name
-		printf '%s\n' "$R_NAME" 2>/dev/null >"$C/name" || die "$C/name: cannot write (is the pool full?)"
+		printf '%s\n' "$R_NAME" 2>/dev/null >"$C/name" || die "$C/name: cannot write (is its file system full?)"
 		(set -C && printf '%s\n' "$CID" >"$CTR_ROOT/names/$R_NAME") 2>/dev/null || {
 			# made but not written (a full pool): ours, under the lock
-			[ -s "$CTR_ROOT/names/$R_NAME" ] || { rm -f "$CTR_ROOT/names/$R_NAME"; die "$CTR_ROOT/names/$R_NAME: cannot write (is the pool full?)"; }
+			[ -s "$CTR_ROOT/names/$R_NAME" ] || { rm -f "$CTR_ROOT/names/$R_NAME"; die "$CTR_ROOT/names/$R_NAME: cannot write (is its file system full?)"; }
 			die "name $R_NAME: already in use by container $(cat "$CTR_ROOT/names/$R_NAME")"
 		}
 	fi
@@ -424,9 +428,9 @@ ctr_run() {
 	unlock
 	[ -z "$ST_SIZE" ] || storage_quota_on
 	# a snapshot without -r is writable, even of a read-only image
-	btrfs subvolume snapshot "$CTR_ROOT/images/$_img/rootfs" "$C/rootfs" >/dev/null ||
-		die "image $_img: cannot snapshot"
-	[ -z "$ST_SIZE" ] || storage_limit "$C/rootfs"
+	tree_of images "$_img"
+	btrfs subvolume snapshot "$TREE" "$R_TREE" >/dev/null || die "image $_img: cannot snapshot"
+	[ -z "$ST_SIZE" ] || storage_limit "$R_TREE"
 	# One jq (it costs ~20 ms to start) reads the image's config and writes the container's: RUN_JQ.
 	# The lists go in as arguments, each as its length then its items, before the command.
 	sec_export
@@ -436,11 +440,11 @@ ctr_run() {
 	done
 	_cfg=$(jq -rn --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
 		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" --arg created "$(date +%s)" \
-		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$C/rootfs" \
+		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$R_TREE" \
 		"$RUN_JQ" --args -- "$@") || die "$C/config.json: cannot make"
 	# whole or not at all (ps and inspect read every config.json; a full pool cuts a write short)
 	printf '%s\n' "${_cfg%%"$NL"*}" 2>/dev/null >"$C/config.json.tmp" && mv "$C/config.json.tmp" "$C/config.json" ||
-		die "$C/config.json: cannot write (is the pool full?)"
+		die "$C/config.json: cannot write (is its file system full?)"
 	eval "${_cfg#*"$NL"}"
 	net_setup "$CID" "$R_NET" || die "network: setup failed"
 	cg_setup "$CID" || die "cgroup: setup failed"
@@ -453,10 +457,11 @@ run_exec() {
 	[ -n "$R_DETACH" ] || [ -z "$R_I" ] || [ -z "$R_T" ] || [ -t 0 ] ||
 		die "run -it: the input is not a terminal (use -i without -t)"
 	# `--`: the command's words are never options of nsenter-chroot (nor of ctr-shim, below)
-	set -- --hostname "$R_HOST" --workdir "$R_WD" --pid-file "$C/pid" -- "$C/rootfs" "$@"
+	set -- --hostname "$R_HOST" --workdir "$R_WD" --pid-file "$C/pid" -- "$R_TREE" "$@"
 	# the container's whole environment (config.json's env): the image's, then run -e's
 	eval "set -- $I_ENVQ \"\$@\""
 	[ -z "$R_INIT" ] || set -- --init "$@"
+	eval "set -- $NET_ETCV \"\$@\"" # the pool is full: its /etc files from its state directory
 	[ -z "$R_T" ] || set -- --console-fd 3 "$@"
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
 	case $R_NET in
@@ -554,9 +559,11 @@ container_remove() {
 	[ ! -f "$_crm/name" ] || read -r _crn <"$_crm/name"
 	valid_name "$_crn" || _crn=''
 	# the name goes last: a container that cannot be removed keeps it (rm NAME again)
-	subvol_rm "$_crm/rootfs" || return 1
+	tree_of containers "$1"
+	subvol_rm "$TREE" || return 1
+	subvol_rm "$_crm/rootfs" || return 1 # the earlier layout (an --rm exit action before the migration)
 	[ -z "$_crn" ] || [ "$(cat "$CTR_ROOT/names/$_crn" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
-	rm -rf "$_crm"
+	rm -rf "$TREE_DIR" "$_crm"
 }
 
 # container_exited CID [--rm]: the exit action, once PID 1 has exited (ctr-shim's --exit-command
@@ -768,8 +775,9 @@ ctr_cleanup() {
 		[ -e "$_t" ] || continue
 		# a pull, load or save still running holds its work directory's lock
 		[ ! -f "$_t/.lock" ] || flock -n "$_t/.lock" true || continue
-		subvol_rm "$_t/rootfs"
-		rm -rf "$_t" && printf 'removed %s\n' "$_t"
+		tree_of tmp "${_t##*/}"
+		subvol_rm "$TREE"
+		rm -rf "$TREE_DIR" "$_t" && printf 'removed %s\n' "$_t"
 	done
 	for _c in "$CTR_ROOT"/containers/*; do
 		valid_id "${_c##*/}" && [ -d "$_c" ] && [ ! -e "$_c/pid" ] && [ ! -e "$_c/exit" ] || continue
@@ -783,7 +791,7 @@ ctr_cleanup() {
 	cg_cleanup
 	sec_cleanup
 	storage_cleanup
-	tmp_busy || blob_gc
+	tmp_busy || { tree_gc; blob_gc; }
 	[ -z "$_all" ] || { net_remove; cg_remove_parents; }
 }
 
@@ -1086,7 +1094,7 @@ ctr_rename() {
 		! printf '%s\n' "$2" 2>/dev/null >"$_cd/name.tmp" ||
 		! mv "$_cd/config.json.tmp" "$_cd/config.json"; then
 		rm -f "$_cd/config.json.tmp" "$_cd/name.tmp" "$CTR_ROOT/names/$2"
-		die "container $1: cannot rename (is the pool full?)"
+		die "container $1: cannot rename (is its file system full?)"
 	fi
 	mv "$_cd/name.tmp" "$_cd/name" || die "$_cd/name: cannot write"
 	_cr=''
@@ -1145,14 +1153,14 @@ ctr_info() {
 	printf 'Containers: %s\n Running: %s\n Paused: %s\n Stopped: %s\nImages: %s\n' \
 		$((_run + _pau + _sto)) "$_run" "$_pau" "$_sto" "$_img"
 	# shellcheck disable=SC2046 # block size, blocks, free blocks
-	set -- $(stat -f -c '%S %b %f' "$CTR_ROOT")
+	set -- $(stat -f -c '%S %b %f' "$CTR_BTRFS")
 	hsize $(($1 * $2))
 	_size=$HSIZE
 	hsize $(($1 * ($2 - $3)))
 	_pool=$CTR_POOL
-	[ -f "$CTR_POOL" ] || _pool="(a btrfs file system mounted on $CTR_ROOT)"
-	printf 'Storage Driver: btrfs\n Root Dir: %s\n Pool: %s\n Pool Size: %s\n Pool Used: %s\n' \
-		"$CTR_ROOT" "$_pool" "$_size" "$HSIZE"
+	[ -f "$CTR_POOL" ] || _pool="(the btrfs file system of $CTR_BTRFS)"
+	printf 'Storage Driver: btrfs\n Root Dir: %s\n Pool Dir: %s\n Pool: %s\n Pool Size: %s\n Pool Used: %s\n' \
+		"$CTR_ROOT" "$CTR_BTRFS" "$_pool" "$_size" "$HSIZE"
 	printf 'Cgroup Driver: cgroupfs\nCgroup Version: %s\n' "$CGV"
 	printf 'Network:\n Bridge: %s\n Subnet: %s\nPrefix: %s\nSecurity Options:\n' "$CTR_BRIDGE" "$CTR_SUBNET" "$CTR_PREFIX"
 	grep -qs '^Seccomp:' /proc/self/status && printf ' seccomp\n  Profile: builtin\n'

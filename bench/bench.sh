@@ -139,9 +139,10 @@ sweep() {
 	for _l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
 		case $_l in "$P"*) ip link del "$_l" 2>/dev/null ;; esac
 	done
-	if mountpoint -q "$CTR_ROOT" 2>/dev/null; then
-		umount "$CTR_ROOT" 2>/dev/null || umount -l "$CTR_ROOT"
-	fi
+	for _m in "$CTR_ROOT/btrfs" "$CTR_ROOT"; do # the pool (on CTR_ROOT itself in the earlier layout)
+		mountpoint -q "$_m" 2>/dev/null || continue
+		umount "$_m" 2>/dev/null || umount -l "$_m"
+	done
 	if [ -n "$BENCH_KEEP" ]; then
 		rm -f "$CTR_POOL"
 		say "work directory kept: $W"
@@ -216,8 +217,8 @@ prime() {
 	say "work directory $W, prefix $P, subnet $CTR_SUBNET"
 	"$CTR" run --rm --net none busybox true || die "ctr.sh run --rm --net none busybox true: failed"
 	"$CTR" run --rm busybox true || die "ctr.sh run --rm busybox true: failed"
-	mkdir "$CTR_ROOT/bocker" && btrfs subvolume create "$CTR_ROOT/bocker/base" >/dev/null &&
-		cp -a "$ROOTFS/." "$CTR_ROOT/bocker/base/" || die "bocker: cannot make the base subvolume"
+	mkdir "$CTR_ROOT/btrfs/bocker" && btrfs subvolume create "$CTR_ROOT/btrfs/bocker/base" >/dev/null &&
+		cp -a "$ROOTFS/." "$CTR_ROOT/btrfs/bocker/base/" || die "bocker: cannot make the base subvolume"
 	ip link add "$BR_BOCKER" type bridge && ip addr add "$NET_BOCKER.1/24" dev "$BR_BOCKER" &&
 		ip link set "$BR_BOCKER" up || die "bocker: cannot make bridge $BR_BOCKER"
 	sh "$TOP/bench/oci-bundle.sh" "$W/bundle" "$ROOTFS" "/$P/oci" || die "cannot make the OCI bundle"
@@ -251,7 +252,7 @@ one_shot_rows() {
 	one_shot floor "floor" '`unshare -fmuipn --mount-proc chroot ROOTFS true`' \
 		"unshare -fmuipn --mount-proc chroot $ROOTFS true"
 	one_shot bocker "bocker way" '`bench/bocker-run.sh`: veth on a bridge, netns, 5 `ip netns exec`, btrfs snapshot, `cgcreate` + 2 `cgset`, `cgexec … ip netns exec … unshare -fmuip --mount-proc chroot SNAPSHOT true`, teardown' \
-		"sh $TOP/bench/bocker-run.sh $CTR_ROOT/bocker/base $P $BR_BOCKER $NET_BOCKER true"
+		"sh $TOP/bench/bocker-run.sh $CTR_ROOT/btrfs/bocker/base $P $BR_BOCKER $NET_BOCKER true"
 	one_shot runc "runc" '`runc run` of a `runc spec` bundle (rootfs read-only in place, new netns)' \
 		"runc --root $W/runc run --bundle $W/bundle $P-runc"
 	one_shot crun "crun" "$(crun_what)" "$(crun_cmd)"
@@ -393,9 +394,9 @@ pull_rows() {
 	PULL_IMAGE="\`$REF\`: $(skopeo inspect --raw --tls-verify=false "docker://$REF" |
 		jq -r '"\(.layers | length) layers, \((([.layers[].size] | add) / 1048576 * 10 | floor) / 10) MiB compressed"')"
 	if grep -q '^ctr_pull()' "$W/ctr/helpers/pull.sh" 2>/dev/null; then
-		# cold: no image and an empty blob cache (pull.sh keeps layers in $CTR_ROOT/blobs)
+		# cold: no image and an empty blob cache (pull.sh keeps layers in $CTR_ROOT/btrfs/blobs)
 		pull_row ctr_pull "\`ctr.sh pull\`, cold" "$CTR pull -q $REF" \
-			"sh -c '$CTR rmi -f $REF >/dev/null 2>&1; rm -rf $CTR_ROOT/blobs'"
+			"sh -c '$CTR rmi -f $REF >/dev/null 2>&1; rm -rf $CTR_ROOT/btrfs/blobs'"
 		pull_row ctr_pull_cached "\`ctr.sh pull\`, layers in ctr's blob cache" "$CTR pull -q $REF" \
 			"sh -c '$CTR rmi -f $REF >/dev/null 2>&1; exit 0'"
 	else

@@ -25,6 +25,8 @@
 NET_DIR=$CTR_ROOT/net
 NET_NL='
 '
+# shellcheck disable=SC2034 # read by run (ctr.sh run_exec)
+NET_ETCV='' # net_etc_state's --volume options
 
 # net_names: the names made of the prefix (again when pool_ensure adopts the root's recorded one).
 net_names() {
@@ -693,7 +695,8 @@ net_resolv() {
 
 # net_etc CID MODE: hostname, hosts and resolv.conf of the container (the host's for --net host).
 net_etc() {
-	n_etc=$CTR_ROOT/containers/$1/rootfs/etc
+	tree_of containers "$1"
+	n_etc=$TREE/etc
 	n_h=${R_HOST:-$1}
 	if [ -L "$n_etc" ] || { [ -e "$n_etc" ] && [ ! -d "$n_etc" ]; }; then
 		printf 'ctr: warning: the image'"'"'s /etc is not a directory: no hosts, hostname, resolv.conf\n' >&2
@@ -717,8 +720,25 @@ net_etc() {
 			[ ! -f /run/systemd/resolve/resolv.conf ] || net_resolv /run/systemd/resolve/resolv.conf ;;
 		esac
 	fi
-	net_put "$n_etc/hostname" "$n_h$NET_NL" && net_put "$n_etc/hosts" "$n_hosts" &&
-		net_put "$n_etc/resolv.conf" "$NET_RESOLV" || die "$n_etc: cannot write hostname, hosts, resolv.conf"
+	{ net_put "$n_etc/hostname" "$n_h$NET_NL" && net_put "$n_etc/hosts" "$n_hosts" &&
+		net_put "$n_etc/resolv.conf" "$NET_RESOLV"; } 2>/dev/null ||
+		net_etc_state "$1" "$n_h$NET_NL" "$n_hosts" "$NET_RESOLV"
+}
+
+# net_etc_state CID HOSTNAME HOSTS RESOLV: the container's tree cannot take the files (a full pool:
+# a write of data fails there, an empty file or a mount point does not). They go to its state
+# directory, on the host's file system, bound read-only on /etc/hostname, hosts and resolv.conf
+# (NET_ETCV: nsenter-chroot's --volume options, a list for eval): the container runs as it would.
+net_etc_state() {
+	n_sd=$(cd "$CTR_ROOT/containers/$1" && pwd -P) || die "$CTR_ROOT/containers/$1: cannot resolve"
+	case $n_sd in *:*) die "$n_etc: cannot write hostname, hosts, resolv.conf (is the pool full?)" ;; esac
+	printf '%s' "$2" >"$n_sd/hostname" && printf '%s' "$3" >"$n_sd/hosts" &&
+		printf '%s' "$4" >"$n_sd/resolv.conf" || die "$n_sd: cannot write hostname, hosts, resolv.conf"
+	printf 'ctr: warning: cannot write /etc/hostname, hosts, resolv.conf in the container (is the pool full?): read-only copies bound\n' >&2
+	for n_f in hostname hosts resolv.conf; do
+		list_add NET_ETCV --volume
+		list_add NET_ETCV "$n_sd/$n_f:/etc/$n_f:ro"
+	done
 }
 
 # ---------------------------------------------------------------- teardown, inspect

@@ -2,10 +2,11 @@
 # pull.sh - images from registries (Docker Registry v2 / OCI distribution API) and the verbs that move
 # images in and out: pull, login, commit, tag, save, load. Sourced by ctr.sh.
 #
-# Blobs (manifests, configs, layers) are cached by digest in $CTR_ROOT/blobs/sha256/<hex>; a blob enters
+# Blobs (manifests, configs, layers) are cached by digest in $CTR_BTRFS/blobs/sha256/<hex>; a blob enters
 # the cache only after its sha256 (and size) matched. An image is built in $CTR_ROOT/tmp/<verb>-<id>/
-# (rootfs is a new subvolume, work files in w/) and renamed to $CTR_ROOT/images/<id> only when complete:
-# a failure removes it, a kill leaves it for `ctr.sh cleanup`.
+# (its lock and config.json) and the pool's $CTR_BTRFS/tmp/<verb>-<id>/ (rootfs, a new subvolume, and
+# work files in w/: the bulk goes to the pool) and renamed to images/<id> in both only when complete
+# (image_place): a failure removes it, a kill leaves it for `ctr.sh cleanup`.
 #
 # Layers are unpacked by the static busybox's tar, chrooted into the new rootfs, in a private mount
 # namespace where the busybox binary is the only host file visible (bind-mounted read-only), with a
@@ -19,7 +20,7 @@ P_MT_DOCKER_L=application/vnd.docker.distribution.manifest.list.v2+json
 P_ACCEPT="$P_MT_OCI_M, $P_MT_OCI_I, $P_MT_DOCKER_M, $P_MT_DOCKER_L"
 P_PARALLEL=3 # layer downloads at a time (docker's default)
 P_MAX_DOC=4194304 # the largest manifest, index, image config or index.json (containerd's limit: 4 MiB)
-P_TMP='' P_W='' P_WORK='' P_PIDS='' P_QUIET='' P_TTY='' P_CREDS=''
+P_TMP='' P_TREE='' P_W='' P_WORK='' P_DATA='' P_PIDS='' P_QUIET='' P_TTY='' P_CREDS=''
 P_WHAT=ctr # what errors about the image in progress start with: pull REF, load REF
 
 # p_re ERE STRING: STRING (one line) matches ERE entirely.
@@ -253,7 +254,7 @@ is_digest() {
 # blob_path DIGEST: where the blob lives in the cache (DIGEST must be sha256:<64 hex>).
 blob_path() {
 	is_digest "$1" || die "digest '$1': unsupported (want sha256:<64 hex>)"
-	printf '%s/blobs/sha256/%s\n' "$CTR_ROOT" "${1#sha256:}"
+	printf '%s/blobs/sha256/%s\n' "$CTR_BTRFS" "${1#sha256:}"
 }
 
 # blob_store FILE DIGEST [SIZE]: move FILE into the cache if its size and sha256 match.
@@ -264,7 +265,7 @@ blob_store() {
 	fi
 	_ps=sha256:$(sha256sum <"$1" | cut -d' ' -f1)
 	[ "$_ps" = "$2" ] || die "blob $2: content does not match its digest (it hashes to $_ps)"
-	mkdir -p "$CTR_ROOT/blobs/sha256" && mv -f "$1" "$_pb" || die "$_pb: cannot store"
+	mkdir -p "$CTR_BTRFS/blobs/sha256" && mv -f "$1" "$_pb" || die "$_pb: cannot store"
 }
 
 # blob_fetch DIGEST SIZE WHAT [N]: download a blob of $REF_REPO into the cache (unless it is there): the
@@ -281,14 +282,16 @@ blob_fetch() {
 
 # blob_gc: remove cached blobs that no image refers to (manifest, config or layer).
 blob_gc() {
-	[ -d "$CTR_ROOT/blobs/sha256" ] || return 0
+	[ -d "$CTR_BTRFS/blobs/sha256" ] || return 0
+	# a list cut short (a full pool) would remove blobs in use: then nothing goes
 	cat "$CTR_ROOT"/images/*/config.json 2>/dev/null |
-		jq -r '(.digest, .config_digest, (.layers // [])[]) // empty' | sort -u >"$CTR_ROOT/blobs/.keep"
-	for _pb in "$CTR_ROOT"/blobs/sha256/*; do
+		jq -r '(.digest, .config_digest, (.layers // [])[]) // empty' | sort -u 2>/dev/null >"$CTR_BTRFS/blobs/.keep" ||
+		{ rm -f "$CTR_BTRFS/blobs/.keep"; return 0; }
+	for _pb in "$CTR_BTRFS"/blobs/sha256/*; do
 		[ -f "$_pb" ] || continue
-		grep -qx "sha256:${_pb##*/}" "$CTR_ROOT/blobs/.keep" || rm -f "$_pb"
+		grep -qx "sha256:${_pb##*/}" "$CTR_BTRFS/blobs/.keep" || rm -f "$_pb"
 	done
-	rm -f "$CTR_ROOT/blobs/.keep"
+	rm -f "$CTR_BTRFS/blobs/.keep"
 }
 
 # ---------------------------------------------------------------- manifests
@@ -642,20 +645,33 @@ p_begin() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
-	mkdir -p "$CTR_ROOT/blobs/sha256" && chmod 700 "$CTR_ROOT/blobs" || die "$CTR_ROOT/blobs: cannot create"
+	mkdir -p "$CTR_BTRFS/blobs/sha256" && chmod 700 "$CTR_BTRFS/blobs" || die "$CTR_BTRFS/blobs: cannot create"
 }
 
 # p_new VERB: a new image directory $P_TMP ($CTR_ROOT/tmp/VERB-<id>, renamed to images/<id> when
-# complete; `cleanup` removes it if we are killed) with a private work directory $P_W.
+# complete; `cleanup` removes it if we are killed), its tree $P_TREE in the pool, and a private
+# work directory $P_W (in the pool too: downloads are bulk).
 p_new() {
 	P_ID=$(new_id)
 	while [ -e "$CTR_ROOT/images/$P_ID" ]; do P_ID=$(new_id); done
 	P_TMP=$CTR_ROOT/tmp/$1-$P_ID
-	P_W=$P_TMP/w
+	tree_of tmp "$1-$P_ID"
+	P_TREE=$TREE P_W=$TREE_DIR/w
 	mkdir "$P_TMP" || die "$P_TMP: cannot create"
 	# held (fd 7, inherited by our children) while we work: how `cleanup` can tell a live pull from a dead one
 	exec 7>"$P_TMP/.lock" && flock 7 || die "$P_TMP/.lock: cannot lock"
 	(umask 077 && mkdir -p "$P_W/st" && : >"$P_W/auth.hdr") || die "$P_W: cannot create"
+}
+
+# p_work VERB: the work directory of a save or load: $P_WORK ($CTR_ROOT/tmp/VERB-<id>, its lock held
+# on fd 6 while we work) and $P_DATA, its files (in the pool: a layout or an archive is bulk).
+p_work() {
+	P_WORK=$CTR_ROOT/tmp/$1-$(new_id)
+	tree_of tmp "${P_WORK##*/}"
+	P_DATA=$TREE_DIR
+	(umask 077 && mkdir "$P_WORK") || die "$P_WORK: cannot create"
+	exec 6>"$P_WORK/.lock" && flock 6 || die "$P_WORK/.lock: cannot lock"
+	(umask 077 && mkdir "$P_DATA") || die "$P_DATA: cannot create"
 }
 
 # p_undo: (EXIT trap) stop the workers and the progress display, remove the half-made image and
@@ -668,10 +684,10 @@ p_undo() {
 	done
 	wait 2>/dev/null
 	if [ -n "$P_TMP" ] && [ -d "$P_TMP" ]; then
-		subvol_rm "$P_TMP/rootfs"
-		rm -rf "$P_TMP"
+		subvol_rm "$P_TREE"
+		rm -rf "${P_TREE%/rootfs}" "$P_TMP"
 	fi
-	[ -z "$P_WORK" ] || rm -rf "$P_WORK"
+	[ -z "$P_WORK" ] || rm -rf "$P_DATA" "$P_WORK"
 	# a failure keeps no blob that no image uses (unless another pull or load is at work)
 	[ "$_prc" = 0 ] || tmp_busy || blob_gc
 	exit "$_prc"
@@ -700,21 +716,21 @@ image_build() {
 	need setpriv util-linux
 	need gzip gzip
 	[ ! -s "$P_W/layers" ] || p_busybox
-	btrfs subvolume create "$P_TMP/rootfs" >/dev/null || die "$P_TMP/rootfs: cannot create subvolume"
+	btrfs subvolume create "$P_TREE" >/dev/null || die "$P_TREE: cannot create subvolume"
 	P_BB=busybox-ctr-$(new_id)
-	: >"$P_TMP/rootfs/$P_BB" || die "$P_TMP/rootfs: cannot write"
+	: >"$P_TREE/$P_BB" || die "$P_TREE: cannot write"
 	if [ -n "$P_TTY" ]; then
 		p_draw &
 		P_PIDS="$P_PIDS $!"
 	fi
-	layers_unpack "$P_TMP/rootfs"
+	layers_unpack "$P_TREE"
 	if [ -n "$P_TTY" ]; then
 		: >"$P_W/st/stop"
 		wait "${P_PIDS##* }"
 	fi
-	rm -f "$P_TMP/rootfs/$P_BB"
+	rm -f "$P_TREE/$P_BB"
 	# belt and braces: the jail cannot make device nodes; there must be none
-	find "$P_TMP/rootfs" -xdev \( -type b -o -type c \) -print -delete | sed 's/^/ctr: warning: removed device node /' >&2
+	find "$P_TREE" -xdev \( -type b -o -type c \) -print -delete | sed 's/^/ctr: warning: removed device node /' >&2
 	image_config "$1" "$2" >"$P_TMP/config.json" || die "$P_TMP/config.json: cannot write"
 	image_install "$1"
 }
@@ -741,11 +757,11 @@ image_config() {
 		  platform: "\($c.os // "linux")/\($c.architecture // "")\(if $c.variant then "/" + $c.variant else "" end)"}'
 }
 
-# image_install NAME: make $P_TMP/rootfs read-only, rename $P_TMP to images/$P_ID, tag it NAME.
+# image_install NAME: make $P_TREE read-only, make the work image $P_ID (image_place), tag it NAME.
 image_install() {
-	rm -rf "$P_W" "$P_TMP/.lock"
-	btrfs property set -ts "$P_TMP/rootfs" ro true || die "$P_TMP/rootfs: cannot make read-only"
-	mv "$P_TMP" "$CTR_ROOT/images/$P_ID" || die "$CTR_ROOT/images/$P_ID: cannot create"
+	rm -rf "$P_W"
+	btrfs property set -ts "$P_TREE" ro true || die "$P_TREE: cannot make read-only"
+	image_place "${P_TMP##*/}" "$P_ID" || die "$CTR_ROOT/images/$P_ID: cannot create"
 	P_TMP=''
 	[ -z "$1" ] || image_tag "$P_ID" "$1" || die "$1: cannot tag"
 }
@@ -755,7 +771,8 @@ image_by_digest() {
 	grep -lsF "\"$1\"" "$CTR_ROOT"/images/*/config.json | while IFS= read -r _pf; do
 		[ "$(jq -r .digest "$_pf")" = "$1" ] || continue
 		_pf=${_pf%/config.json}
-		[ -d "$_pf/rootfs" ] && { printf '%s\n' "${_pf##*/}"; break; }
+		tree_of images "${_pf##*/}"
+		[ -d "$TREE" ] && { printf '%s\n' "${_pf##*/}"; break; }
 	done | head -n 1 | grep .
 }
 
@@ -902,13 +919,15 @@ ctr_commit() {
 	pool_ensure
 	_pcid=$(ctr_resolve "$1") || exit 125
 	_pcc=$CTR_ROOT/containers/$_pcid/config.json
-	[ -f "$_pcc" ] && [ -d "$CTR_ROOT/containers/$_pcid/rootfs" ] || die "container $1: not completely created"
+	tree_of containers "$_pcid"
+	_pcr=$TREE
+	[ -f "$_pcc" ] && [ -d "$_pcr" ] || die "container $1: not completely created"
 	_pcn=''
 	[ $# -lt 2 ] || { name_parse "$2" && _pcn=$REF_NAME; }
 	p_begin
 	p_new commit
 	# a btrfs snapshot is atomic: a running container is caught at one instant, as after a crash
-	btrfs subvolume snapshot -r "$CTR_ROOT/containers/$_pcid/rootfs" "$P_TMP/rootfs" >/dev/null ||
+	btrfs subvolume snapshot -r "$_pcr" "$P_TREE" >/dev/null ||
 		die "container $1: cannot snapshot"
 	_pcp=$CTR_ROOT/images/$(jq -r .image_id "$_pcc")/config.json
 	[ -f "$_pcp" ] || _pcp=/dev/null
@@ -944,11 +963,10 @@ ctr_save() {
 	[ -n "$_pso" ] || [ ! -t 1 ] || die "save: refusing to write a tar to a terminal (use -o FILE)"
 	need gzip gzip
 	p_begin
-	P_WORK=$CTR_ROOT/tmp/save-$(new_id)
-	P_W=$P_WORK/w
-	_psl=$P_WORK/layout
-	(umask 077 && mkdir -p "$P_W" "$_psl/blobs/sha256") || die "$P_WORK: cannot create"
-	exec 6>"$P_WORK/.lock" && flock 6 || die "$P_WORK/.lock: cannot lock"
+	p_work save
+	P_W=$P_DATA/w
+	_psl=$P_DATA/layout
+	(umask 077 && mkdir -p "$P_W" "$_psl/blobs/sha256") || die "$P_DATA: cannot create"
 	printf '{"imageLayoutVersion":"1.0.0"}\n' >"$_psl/oci-layout"
 	for _psi; do
 		_psid=$(image_find "$_psi") || exit 125
@@ -1030,7 +1048,8 @@ save_manifest_rootfs() {
 	rm -f "$P_W/fifo" && mkfifo "$P_W/fifo" || die "$P_W/fifo: cannot create"
 	sha256sum <"$P_W/fifo" >"$P_W/diffid" &
 	_pp=$!
-	tar -C "$CTR_ROOT/images/$1/rootfs" --numeric-owner --xattrs --sort=name -cf - . |
+	tree_of images "$1"
+	tar -C "$TREE" --numeric-owner --xattrs --sort=name -cf - . |
 		tee "$P_W/fifo" | gzip -n >"$P_W/layer"
 	wait "$_pp"
 	gzip -t "$P_W/layer" || die "image $1: cannot archive the rootfs"
@@ -1065,12 +1084,11 @@ ctr_load() {
 	[ $# -eq 0 ] || die "usage: ctr.sh load [-i FILE]"
 	p_limits
 	p_begin
-	P_WORK=$CTR_ROOT/tmp/load-$(new_id)
-	(umask 077 && mkdir -p "$P_WORK/x") || die "$P_WORK: cannot create"
-	exec 6>"$P_WORK/.lock" && flock 6 || die "$P_WORK/.lock: cannot lock"
+	p_work load
+	(umask 077 && mkdir -p "$P_DATA/x") || die "$P_DATA: cannot create"
 	if [ -z "$_pli" ]; then
 		[ ! -t 0 ] || die "load: refusing to read a tar from a terminal (use -i FILE)"
-		_pli=$P_WORK/in.tar
+		_pli=$P_DATA/in.tar
 		head -c "$((P_MAXSIZE + 1))" >"$_pli" || die "load: cannot read stdin"
 		[ "$(stat -c %s "$_pli")" -le "$P_MAXSIZE" ] ||
 			die "load: the archive on stdin is larger than CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S) (use -i FILE)"
@@ -1078,40 +1096,40 @@ ctr_load() {
 	[ -f "$_pli" ] && [ -r "$_pli" ] || die "$_pli: cannot read"
 	load_extract "$_pli"
 	P_QUIET=1 P_PLATFORM=$(host_platform)
-	jq -c '.manifests // [] | .[]' "$P_WORK/x/index.json" >"$P_WORK/descs" 2>/dev/null ||
+	jq -c '.manifests // [] | .[]' "$P_DATA/x/index.json" >"$P_DATA/descs" 2>/dev/null ||
 		die "$_pli: index.json is not valid"
-	[ -s "$P_WORK/descs" ] || die "$_pli: no image in index.json"
+	[ -s "$P_DATA/descs" ] || die "$_pli: no image in index.json"
 	while IFS= read -r _pld; do
 		load_image "$_pld" "oci-archive:$_pli" </dev/null
-	done <"$P_WORK/descs"
+	done <"$P_DATA/descs"
 }
 
 # load_extract FILE: extract the layout's index.json and blobs (only those names, as plain files)
-# into $P_WORK/x. Nothing else in the archive is written anywhere. Sizes are checked first, as listed:
+# into $P_DATA/x. Nothing else in the archive is written anywhere. Sizes are checked first, as listed:
 # index.json and oci-layout up to $P_MAX_DOC, a blob up to $P_MAXSIZE, all together no more than the
 # archive itself (a sparse member can claim terabytes in a few bytes).
 load_extract() {
-	tar -tv --numeric-owner -f "$1" >"$P_WORK/list" 2>/dev/null || die "$1: not a tar archive"
+	tar -tv --numeric-owner -f "$1" >"$P_DATA/list" 2>/dev/null || die "$1: not a tar archive"
 	_ple=$(awk -v doc="$P_MAX_DOC" -v max="$P_MAXSIZE" -v lim="CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S)" \
-		-v all="$(stat -c %s "$1")" -v want="$P_WORK/want" 'BEGIN { printf "" > want }
+		-v all="$(stat -c %s "$1")" -v want="$P_DATA/want" 'BEGIN { printf "" > want }
 		NF == 6 && substr($1, 1, 1) == "-" && $3 ~ /^[0-9]+$/ {
 			n = $6; sub(/^\.\//, "", n)
 			if (n != "oci-layout" && n != "index.json" && !(n ~ /^blobs\/sha256\/[0-9a-f]+$/ && length(n) == 77)) next
 			if (n !~ /^blobs/ && $3 + 0 > doc) { print n ": " $3 " bytes, more than 4 MiB"; exit 1 }
 			if ($3 + 0 > max) { print n ": " $3 " bytes, more than " lim; exit 1 }
 			t += $3; if (t > all) { print "its members add up to more bytes than the archive has (sparse files)"; exit 1 }
-			print $6 > want }' "$P_WORK/list") || die "load $1: $_ple"
-	grep -qE '^(\./)?index\.json$' "$P_WORK/want" || die "$1: not an OCI image layout (no index.json)"
-	tar -xf "$1" -C "$P_WORK/x" --no-same-owner --no-same-permissions --no-overwrite-dir \
-		--verbatim-files-from -T "$P_WORK/want" || die "$1: cannot extract"
-	find "$P_WORK/x" ! -type f ! -type d -exec rm -f {} + # links and specials are not blobs
+			print $6 > want }' "$P_DATA/list") || die "load $1: $_ple"
+	grep -qE '^(\./)?index\.json$' "$P_DATA/want" || die "$1: not an OCI image layout (no index.json)"
+	tar -xf "$1" -C "$P_DATA/x" --no-same-owner --no-same-permissions --no-overwrite-dir \
+		--verbatim-files-from -T "$P_DATA/want" || die "$1: cannot extract"
+	find "$P_DATA/x" ! -type f ! -type d -exec rm -f {} + # links and specials are not blobs
 }
 
 # load_blob DIGEST [SIZE]: move a blob of the extracted layout into the cache (checked).
 load_blob() {
 	_plb=$(blob_path "$1") || exit 125
 	[ ! -f "$_plb" ] || return 0
-	_plf=$P_WORK/x/blobs/sha256/${1#sha256:}
+	_plf=$P_DATA/x/blobs/sha256/${1#sha256:}
 	[ -f "$_plf" ] || die "blob $1: not in the archive"
 	blob_store "$_plf" "$1" "${2:-}"
 }

@@ -43,7 +43,8 @@ assert_released() {
 assert_gone() {
 	[ ! -e "$CTR_ROOT/containers/$1" ] || fail "container directory left: $(ls "$CTR_ROOT/containers/$1")"
 	assert_released "$1"
-	run btrfs subvolume list "$CTR_ROOT"
+	run btrfs subvolume list "$POOL_DIR"
+	assert_success
 	refute_output --partial "$1"
 }
 
@@ -85,7 +86,7 @@ only_id() { ls "$CTR_ROOT/containers"; }
 	assert_line hello
 	assert_line oops
 	# the rootfs is kept (commit, cp)
-	[ -d "$c/rootfs/bin" ]
+	[ -d "$(tree_path containers "$id")/bin" ]
 	run ctr rm fin
 	assert_success
 	assert_output fin

@@ -317,7 +317,7 @@ no_net_objects() {
 	c=$CTR_ROOT/containers/$id
 	kill -KILL "$(cat "$c/shim.pid")" "$(cat "$c/pid")"
 	wait_for sh -c "! kill -0 $(cat "$c/pid") 2>/dev/null"
-	btrfs subvolume delete "$CTR_ROOT/containers/$id/rootfs" >/dev/null
+	btrfs subvolume delete "$(tree_path containers "$id")" >/dev/null
 	rm -rf "${CTR_ROOT:?}/containers/$id" # the state is lost, the kernel objects are not
 	# look-alikes that are not this prefix's, or not ctr's
 	ip netns add "${CTR_PREFIX}x-0123456789ab"

@@ -124,7 +124,8 @@ load helper
 	assert_failure 125
 	[ -z "$(ls "$CTR_ROOT/containers")" ]
 	[ -z "$(ip netns list 2>/dev/null | grep "^$CTR_PREFIX-")" ]
-	run btrfs subvolume list "$CTR_ROOT"
+	run btrfs subvolume list "$POOL_DIR"
+	assert_success
 	refute_output --partial containers/
 }
 

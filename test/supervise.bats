@@ -199,7 +199,8 @@ orphans_done() {
 	[ -d "$CTR_ROOT/containers/$id" ]
 	wait_for test ! -e "$CTR_ROOT/containers/$id" || fail "--rm: still there: $(ctr ps -a)"
 	[ -z "$(ctr ps -aq)" ]
-	run btrfs subvolume list "$CTR_ROOT"
+	run btrfs subvolume list "$POOL_DIR"
+	assert_success
 	refute_output --partial "$id"
 }
 

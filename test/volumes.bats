@@ -125,7 +125,7 @@ nothing_made() {
 	run ctr exec "$id" sh -c 'touch /x; mount -o remount,rw /; touch /data/y && touch /dev/shm/z && echo writable'
 	assert_output --partial "Read-only file system"
 	assert_line writable
-	[ ! -e "$CTR_ROOT/containers/$id/rootfs/x" ]
+	[ ! -e "$(tree_path containers "$id")/x" ]
 	[ -e "$V/y" ]
 	run jq .security.read_only "$CTR_ROOT/containers/$id/config.json"
 	assert_output true
