@@ -359,7 +359,7 @@ check_workdir() {
 #HELP     -m|--memory SIZE   --memory-swap SIZE   --cpus N.N   --cpu-shares N   --pids-limit N   --init
 #HELP     --storage-opt size=SIZE   limit the data the container writes (btrfs quota; default CTR_STORAGE_SIZE)
 #HELP     --log-opt max-size=SIZE   rotate the log at SIZE, keep one old (default CTR_LOG_MAX_SIZE; 0: no cap)
-#HELP     --restart no|on-failure[:N]|always|unless-stopped   run it again when it exits (see start)
+#HELP     --restart no|on-failure[:N]|always|unless-stopped   its supervisor runs it again when it exits; stop ends it
 ctr_run() {
 	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
 	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENVL='' R_WD='' R_NET=bridge R_PORTS='' R_INIT='' I_ENVQ='' R_SECARGV=''
