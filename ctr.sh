@@ -150,7 +150,7 @@ ctr_state() {
 	ST_RESTARTS=0
 	[ -f "$_sd/restart" ] || return 0
 	_rs=''
-	read -r ST_RESTARTS _rs <"$_sd/restart"
+	read -r ST_RESTARTS _rs 2>/dev/null <"$_sd/restart"
 	case $ST_RESTARTS in '' | *[!0-9]*) ST_RESTARTS=0 ;; esac
 	[ "$_rs" != restarting ] || ! shim_alive "$1" || ST=restarting
 }
