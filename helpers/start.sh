@@ -153,8 +153,10 @@ start_one() {
 	net_setup "$1" "$R_NET" || die "network: setup failed"
 	cg_setup "$1" || die "cgroup: setup failed"
 	start_kill_at cgroup
-	# the last run's record goes only now (ps, inspect and wait read it until the new one runs)
-	rm -f "$C/exit" "$C/oom_killed" "$C/stopped" "$C/restart" || die "$C: cannot reset its state"
+	# the last run's record goes only now (ps, inspect and wait read it until the new one runs);
+	# the pid file is emptied, not removed: run_exec waits for the new pid, and cleanup takes a
+	# container with neither pid nor exit file for one that never ran, and removes it
+	rm -f "$C/exit" "$C/oom_killed" "$C/stopped" "$C/restart" && : >"$C/pid" || die "$C: cannot reset its state"
 	start_kill_at reset
 	eval "$START_SET" # R_WD I_ENVQ R_SECARGV, and `set --` the command
 	# shellcheck disable=SC2034 # R_DETACH: read by run_exec
