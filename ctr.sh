@@ -739,7 +739,7 @@ container_stop() {
 		kill -TERM "$ST_PID" 2>/dev/null
 		stop_wait "$1" $(($2 * 50)) && continue
 		kill -KILL "$ST_PID" 2>/dev/null
-		stop_wait "$1" 250
+		stop_wait "$1" 250 || return 1
 	done
 }
 
