@@ -288,3 +288,32 @@ run"
 	assert_released "$id"
 	ctr rm a b >/dev/null
 }
+
+@test "ctr-shim --restart on a plain program: on-failure:N, the restart file, the cancel file (SIGTERM wakes the back-off), bad values" {
+	shim=${CTR_LIBEXEC:-$TOP/build}/ctr-shim d=$BATS_TEST_TMPDIR/s
+	mkdir "$d"
+	run "$shim" --restart on-failure:2 --restart-file "$d/r1" --exit-file "$d/x1" --log "$d/l1" -- sh -c 'echo run; exit 3'
+	assert_failure 3
+	assert_output run # the first run's, in the foreground; the others go to the log only
+	wait_for grep -qx '2 exited' "$d/r1" || fail "$(cat "$d/r1")"
+	[ "$(grep -c ' run$' "$d/l1")" -eq 3 ]
+	assert_equal "$(cut -d' ' -f1 "$d/x1")" 3
+	"$shim" -d --shim-pid-file "$d/pid" --restart always --restart-file "$d/r2" --restart-cancel "$d/stop" \
+		--exit-file "$d/x2" -- true
+	for i in $(seq 20); do [ "$(cut -d' ' -f1 "$d/r2")" -ge 4 ] && break; sleep 0.25; done
+	wait_for grep -q ' restarting$' "$d/r2"
+	: >"$d/stop"
+	kill -TERM "$(cat "$d/pid")"
+	wait_for grep -q ' exited$' "$d/r2" || fail "$(cat "$d/r2")"
+	wait_for sh -c "! grep -qs '^State:[[:space:]]*[^Z]' /proc/$(cat "$d/pid")/status" || fail "the shim runs on"
+	for v in bogus on-failure: on-failure:x on-failure:-1 always:1; do
+		run "$shim" --restart "$v" true
+		assert_equal "$status" 125
+		assert_output --partial -- "--restart: no, always, unless-stopped or on-failure[:N]"
+	done
+	run "$shim" --restart-cancel "$d/c" true
+	assert_equal "$status" 125
+	assert_output --partial "require --restart"
+	run "$shim" --ready-fd 5 true
+	assert_equal "$status" 125
+}
