@@ -127,7 +127,9 @@ unlock() {
 }
 
 # ---------------------------------------------------------------- container state
-# ctr_state CID: set ST (created|running|exited), ST_CODE, ST_PID, ST_FINISHED. A pid is the
+# ctr_state CID: set ST (created|running|restarting|exited), ST_CODE, ST_PID, ST_FINISHED,
+# ST_RESTARTS (run --restart: the restarts so far; restarting: the supervisor waits out its
+# back-off, ST_CODE and ST_FINISHED are the last run's, helpers/start.sh). A pid is the
 # container's PID 1 only while that process is in the container's own cgroup (pid_ours): a pid
 # recycled by an unrelated process after PID 1 died unseen (its supervisor killed too, no exit
 # file) is never taken for the container, so stop and rm -f never signal it.
@@ -145,6 +147,12 @@ ctr_state() {
 	elif [ -n "$ST_PID" ]; then
 		ST=exited ST_CODE=${ST_CODE:-137}
 	fi
+	ST_RESTARTS=0
+	[ -f "$_sd/restart" ] || return 0
+	_rs=''
+	read -r ST_RESTARTS _rs 2>/dev/null <"$_sd/restart"
+	case $ST_RESTARTS in '' | *[!0-9]*) ST_RESTARTS=0 ;; esac
+	[ "$_rs" != restarting ] || ! shim_alive "$1" || ST=restarting
 }
 
 # pid_ours PID CID: PID is in CID's cgroup /$CTR_PREFIX/CID in some hierarchy (every container has
@@ -287,6 +295,11 @@ RUN_JQ=$ENV_JQ'
 	   security: ('"$SEC_JQ"' | if .user == "" then .user = ($i.user // "") else . end),
 	   storage: {size: ($ENV.ST_SIZE | if . == "" then null else tonumber end)},
 	   log: {max_size: ($ENV.LOG_MAX | tonumber | if . == 0 then null else . end)},
+	   init: ($ENV.R_INIT != ""),
+	   resources: ({memory: $ENV.CG_MEM, memory_swap: $ENV.CG_SWAP, cpu_quota: $ENV.CG_QUOTA,
+	     cpu_shares: $ENV.CG_SHARES, pids_limit: $ENV.CG_PIDS} | map_values(if . == "" then null else tonumber end)),
+	   restart_policy: ($ENV.R_RESTART | if . == "" then {name: "no", maximum_retry_count: 0}
+	     else split(":") | {name: .[0], maximum_retry_count: (.[1] // "0" | tonumber)} end),
 	   rootfs: $rootfs}
 	| tojson, (('"$SEC_ARGV_JQ"') as $sa | @sh "R_WD=\(.workdir) I_ENVQ=\(.env | map("--env", .) | @sh)"
 		+ " R_SECARGV=\($sa | @sh)\nset -- " + (.cmd | @sh))'
@@ -348,10 +361,11 @@ check_workdir() {
 #HELP     -m|--memory SIZE   --memory-swap SIZE   --cpus N.N   --cpu-shares N   --pids-limit N   --init
 #HELP     --storage-opt size=SIZE   limit the data the container writes (btrfs quota; default CTR_STORAGE_SIZE)
 #HELP     --log-opt max-size=SIZE   rotate the log at SIZE, keep one old (default CTR_LOG_MAX_SIZE; 0: no cap)
+#HELP     --restart no|on-failure[:N]|always|unless-stopped   its supervisor runs it again when it exits; stop ends it
 ctr_run() {
 	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
 	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENVL='' R_WD='' R_NET=bridge R_PORTS='' R_INIT='' I_ENVQ='' R_SECARGV=''
-	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE='' R_LOGMAX=''
+	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE='' R_LOGMAX='' R_RESTART=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -376,6 +390,7 @@ ctr_run() {
 		--storage-opt) need_arg "$@"; R_STORAGE="$R_STORAGE$2
 "; shift ;;
 		--log-opt) need_arg "$@"; run_log_opt "$2"; shift ;;
+		--restart) need_arg "$@"; R_RESTART=$2; shift ;;
 		--) shift; break ;;
 		-*) sec_opt "$@" || die "run: unknown option $1 (see ctr.sh help)"; shift "$SEC_SHIFT"; continue ;;
 		*) break ;;
@@ -388,6 +403,8 @@ ctr_run() {
 	[ -z "$R_HOST" ] || run_check_hostname "$R_HOST"
 	[ -z "$R_WD" ] || check_workdir "$R_WD"
 	[ -z "$R_PORTS" ] || [ "$R_NET" = bridge ] || die "-p: needs --net bridge"
+	# shellcheck source=/dev/null
+	[ -z "$R_RESTART" ] || { . "$CTR_HOME/helpers/start.sh" && restart_validate; }
 	cg_validate
 	net_validate
 	sec_validate
@@ -434,6 +451,7 @@ ctr_run() {
 	# One jq (it costs ~20 ms to start) reads the image's config and writes the container's: RUN_JQ.
 	# The lists go in as arguments, each as its length then its items, before the command.
 	sec_export
+	export R_INIT R_RESTART CG_MEM CG_SWAP CG_QUOTA CG_SHARES CG_PIDS # RUN_JQ's $ENV
 	for _l in SEC_VOLL SEC_CAPDROPL SEC_CAPADDL R_PORTS R_ENVL; do
 		list_len "$_l"
 		eval "set -- $LIST_LEN $LIST_WORDS \"\$@\""
@@ -469,12 +487,18 @@ run_exec() {
 	*) set -- --netns "/run/netns/$CTR_PREFIX-$CID" "$@" ;;
 	esac
 	eval "set -- $R_SECARGV \"\$@\""
-	# -d: the shim returns once the command runs (PID 1 and its pid file exist), told over fd 4
-	[ -z "$R_DETACH" ] || set -- --notify-fd 4 "$@"
+	# -d: the shim returns once the command runs (PID 1 and its pid file exist), told over fd 4;
+	# --restart: each run again says `running` only then
+	[ -z "$R_DETACH$R_RESTART" ] || set -- --notify-fd 4 "$@"
 	set -- -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	[ -z "$R_T" ] || set -- -t "$@"
 	[ -z "$R_I" ] || set -- -i "$@"
 	set -- --log "$C/log" --log-max-size "$LOG_MAX" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
+	# the restart policy is the supervisor's: it runs the command again (helpers/start.sh)
+	if [ -n "$R_RESTART" ]; then
+		[ -n "$R_DETACH" ] || set -- --ready-fd 4 "$@"
+		set -- --restart "$R_RESTART" --restart-file "$C/restart" --restart-cancel "$C/stopped" "$@"
+	fi
 	# the exit action (container_exited), run by the shim once PID 1's exit is recorded, whether
 	# ctr.sh is still there or not: the settings it needs reach it as env's arguments, nothing else
 	# of our environment
@@ -617,7 +641,7 @@ ctr_ps() {
 		_id=${_d%/config.json}
 		_id=${_id##*/}
 		ctr_state "$_id"
-		[ -n "$_all" ] || [ "$ST" = running ] || continue
+		[ -n "$_all" ] || [ "$ST" = running ] || [ "$ST" = restarting ] || continue
 		if [ -n "$_q" ]; then
 			printf '%s\n' "$_id"
 			continue
@@ -626,6 +650,7 @@ ctr_ps() {
 		running) _s="Up $(ago $((_now - $(stat -c %Y "$CTR_ROOT/containers/$_id/pid"))))"
 			! cg_frozen "$_id" || _s="$_s (Paused)" ;;
 		exited) _s="Exited ($ST_CODE) $(ago $((_now - ${ST_FINISHED:-$_now}))) ago" ;;
+		restarting) _s="Restarting ($ST_CODE) $(ago $((_now - ${ST_FINISHED:-$_now}))) ago" ;;
 		*) _s=Created ;;
 		esac
 		jq -r --arg now "$_now" --arg s "$_s" '[.id, (.name // ""), .image, (.cmd | join(" ") | .[0:24]),
@@ -648,9 +673,9 @@ ctr_inspect() {
 	[ ! -f "$CTR_ROOT/containers/$_id/oom_killed" ] || read -r _oom <"$CTR_ROOT/containers/$_id/oom_killed"
 	case $_oom in true | false) ;; *) _oom=$(cg_oom_killed "$_id") ;; esac
 	jq --arg st "$ST" --arg pid "${ST_PID:-0}" --arg code "${ST_CODE:-}" --arg fin "${ST_FINISHED:-}" \
-		--argjson oom "${_oom:-false}" --argjson net "$(net_inspect "$_id")" \
+		--argjson oom "${_oom:-false}" --argjson net "$(net_inspect "$_id")" --argjson rc "$ST_RESTARTS" \
 		'. + {state:$st, pid:($pid|tonumber), exit_code:(if $code == "" then null else ($code|tonumber) end),
-		  finished:(if $fin == "" then null else ($fin|tonumber) end), oom_killed:$oom}
+		  finished:(if $fin == "" then null else ($fin|tonumber) end), oom_killed:$oom, restart_count:$rc}
 		  | .network += $net' "$CTR_ROOT/containers/$_id/config.json"
 }
 
@@ -707,14 +732,45 @@ ctr_stop() {
 }
 
 # container_stop CID SECS: SIGTERM PID 1, SIGKILL after SECS, wait until the shim recorded the exit.
+# A restart policy ends first (policy_cancel); a run the supervisor started meanwhile is stopped
+# in the next round.
 container_stop() {
-	ctr_state "$1"
-	[ "$ST" = running ] || return 0
-	! cg_frozen "$1" || cg_freeze "$1" 0 # paused: thawed first, so that it can act on SIGTERM
-	kill -TERM "$ST_PID" 2>/dev/null
-	stop_wait "$1" $(($2 * 50)) && return 0
-	kill -KILL "$ST_PID" 2>/dev/null
-	stop_wait "$1" 250
+	_cs=3
+	while [ "$_cs" -gt 0 ]; do
+		_cs=$((_cs - 1))
+		ctr_state "$1"
+		policy_cancel "$1"
+		[ "$ST" != restarting ] || { restart_settle "$1"; continue; }
+		[ "$ST" = running ] || return 0
+		! cg_frozen "$1" || cg_freeze "$1" 0 # paused: thawed first, so that it can act on SIGTERM
+		kill -TERM "$ST_PID" 2>/dev/null
+		stop_wait "$1" $(($2 * 50)) && continue
+		kill -KILL "$ST_PID" 2>/dev/null
+		stop_wait "$1" 250 || return 1
+	done
+}
+
+# policy_cancel CID: the user stops or kills the container: its restart policy (a `restart` file:
+# ctr-shim --restart) ends, as docker's stop and kill end it: the shim's --restart-cancel file. A
+# shim waiting out its back-off (ST restarting) is woken to see it.
+policy_cancel() {
+	[ -f "$CTR_ROOT/containers/$1/restart" ] || return 0
+	: 2>/dev/null >"$CTR_ROOT/containers/$1/stopped" || printf 'ctr: container %s: cannot end its restart policy\n' "$1" >&2
+	[ "$ST" = restarting ] || return 0
+	_pcs=''
+	read -r _pcs 2>/dev/null <"$CTR_ROOT/containers/$1/shim.pid"
+	case $_pcs in '' | 0* | 1 | *[!0-9]*) ;; *) kill -TERM "$_pcs" 2>/dev/null ;; esac
+}
+
+# restart_settle CID: wait (5 s at most) until a supervisor woken in its back-off has left it:
+# ended, or (a run it started just before) running again.
+restart_settle() {
+	_rsn=250
+	while [ "$_rsn" -gt 0 ] && [ "$ST" = restarting ]; do
+		sleep 0.02
+		_rsn=$((_rsn - 1))
+		ctr_state "$1"
+	done
 }
 
 # stop_wait CID TICKS: wait (20 ms ticks) until PID 1 is gone and ctr-shim has written the exit
@@ -742,9 +798,9 @@ ctr_rm() {
 	for _c; do
 		_id=$( (ctr_resolve "$_c") ) || { _rc=125; continue; }
 		ctr_state "$_id"
-		if [ "$ST" = running ]; then
+		if [ "$ST" = running ] || [ "$ST" = restarting ]; then
 			if [ -z "$_force" ]; then
-				printf 'ctr: container %s: is running (stop it first, or rm -f)\n' "$_c" >&2
+				printf 'ctr: container %s: is %s (stop it first, or rm -f)\n' "$_c" "$ST" >&2
 				_rc=125
 				continue
 			fi
@@ -933,6 +989,9 @@ ctr_kill() {
 	for _c; do
 		_id=$( (ctr_resolve "$_c") ) || { _rc=125; continue; }
 		ctr_state "$_id"
+		# as docker's: a kill ends the restart policy; one waiting to restart only stops waiting
+		[ "$ST" != running ] && [ "$ST" != restarting ] || policy_cancel "$_id"
+		[ "$ST" != restarting ] || { restart_settle "$_id"; printf '%s\n' "$_c"; continue; }
 		if [ "$ST" != running ] || ! kill -s "$SIG_NUM" "$ST_PID" 2>/dev/null; then
 			printf 'ctr: container %s: is not running\n' "$_c" >&2
 			_rc=125
@@ -1206,11 +1265,13 @@ main() {
 	-h | --help | help) ctr_help ;;
 	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
 		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
-		kill | wait | pause | unpause | top | port | rename | info)
+		kill | wait | pause | unpause | top | port | rename | info | start | restart)
 		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
 		check_env
 		# shellcheck source=/dev/null
 		[ "$_verb" != demo ] || . "$CTR_HOME/helpers/demo.sh"
+		# shellcheck source=/dev/null
+		case $_verb in start | restart) . "$CTR_HOME/helpers/start.sh" || exit 125 ;; esac
 		"ctr_$_verb" "$@"
 		;;
 	*) die "$_verb: unknown command (see ctr.sh help)" ;;
