@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 static const struct { const char *name; int flag; } ns_types[] = {
 	{ "pid", CLONE_NEWPID }, { "network", CLONE_NEWNET }, { "mount", CLONE_NEWNS },
@@ -81,7 +82,7 @@ static int parse_device(struct oci_config *c, const struct oj *d, struct ctr_dev
 	if (oj_keys(d, known, e) < 0 || oj_str(d, "type", &type, e) < 0 ||
 	    oj_str(d, "path", &path, e) < 0 || oj_i64(d, "major", 0, 0xfff, &major, e) < 0 ||
 	    oj_i64(d, "minor", 0, 0xfffff, &minor, e) < 0 ||
-	    oj_i64(d, "fileMode", 0, 07777, &mode, e) < 0 ||
+	    oj_i64(d, "fileMode", 0, S_IFMT | 07777, &mode, e) < 0 ||
 	    oj_i64(d, "uid", 0, UINT32_MAX - 1, &uid, e) < 0 ||
 	    oj_i64(d, "gid", 0, UINT32_MAX - 1, &gid, e) < 0)
 		return -1;
@@ -91,9 +92,15 @@ static int parse_device(struct oci_config *c, const struct oj *d, struct ctr_dev
 		return oj_bad(d, "type", e, "c, u, b or p, not %s", type);
 	dev->path = path;
 	dev->type = *type == 'u' ? 'c' : *type;
+	/* podman passes the host's st_mode, file type bits included (runc drops
+	 * them): they must name the same type; the node gets the permissions */
+	mode_t fmt = dev->type == 'b' ? S_IFBLK : dev->type == 'p' ? S_IFIFO : S_IFCHR;
+	if ((mode & S_IFMT) && (mode & S_IFMT) != fmt)
+		return oj_bad(d, "fileMode", e, "its file type bits (0%llo) are not type %s's",
+			      (unsigned long long)(mode & S_IFMT), type);
 	dev->major = (unsigned long)major;
 	dev->minor = (unsigned long)minor;
-	dev->mode = (mode_t)mode;
+	dev->mode = (mode_t)mode & 07777;
 	dev->uid = (uid_t)uid;
 	dev->gid = (gid_t)gid;
 	return 0;
