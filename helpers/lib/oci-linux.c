@@ -122,8 +122,42 @@ static int parse_devices(struct oci_config *c, const struct oj *l, struct ctr_er
 	return 0;
 }
 
-/* Namespaced sysctls only (runc's rule): ipc's, fs.mqueue, and net.* with a
- * network namespace of the container's own. */
+/* The runtime's own network and ipc namespaces, taken at the first parse:
+ * `run` parses the config again (start's hooks) after create entered the
+ * namespaces joined by path, when /proc/self/ns shows those. */
+static const struct stat *runtime_ns(int type)
+{
+	static struct stat net, ipc;
+	static bool taken;
+	if (!taken) {
+		taken = true;
+		if (stat("/proc/self/ns/net", &net) < 0)
+			memset(&net, 0, sizeof(net));
+		if (stat("/proc/self/ns/ipc", &ipc) < 0)
+			memset(&ipc, 0, sizeof(ipc));
+	}
+	return type == CLONE_NEWNET ? &net : &ipc;
+}
+
+/* Whether the container's namespace of this type (CLONE_NEWNET, _NEWIPC) is
+ * its own: a new one, or one joined by path that is not the runtime's (the
+ * host's): podman makes the network namespace and passes its path. */
+static bool own_ns(const struct oci_config *c, int type)
+{
+	const char *path = type == CLONE_NEWNET ? c->spec.netns : NULL;
+	const struct stat *rt = runtime_ns(type);
+	struct stat a;
+	if (c->spec.ns_new & type)
+		return true;
+	for (size_t i = 0; i < c->spec.nns_paths; i++)
+		if (c->spec.ns_paths[i].type == type)
+			path = c->spec.ns_paths[i].path;
+	return path && rt->st_ino && stat(path, &a) == 0 &&
+	       (a.st_dev != rt->st_dev || a.st_ino != rt->st_ino);
+}
+
+/* Namespaced sysctls only (runc's rule): ipc's and fs.mqueue with an ipc
+ * namespace, net.* with a network namespace, of the container's own. */
 static int parse_sysctl(struct oci_config *c, const struct oj *l, struct ctr_err *e)
 {
 	static const char *const ipc[] = {
@@ -140,9 +174,8 @@ static int parse_sysctl(struct oci_config *c, const struct oj *l, struct ctr_err
 		const char *const *k = ipc;
 		while (*k && strcmp(*k, key) != 0)
 			k++;
-		bool ok = (*k && (c->spec.ns_new & CLONE_NEWIPC)) ||
-			  (strncmp(key, "fs.mqueue.", 10) == 0 && (c->spec.ns_new & CLONE_NEWIPC)) ||
-			  (strncmp(key, "net.", 4) == 0 && (c->spec.ns_new & CLONE_NEWNET));
+		bool ok = ((*k || strncmp(key, "fs.mqueue.", 10) == 0) && own_ns(c, CLONE_NEWIPC)) ||
+			  (strncmp(key, "net.", 4) == 0 && own_ns(c, CLONE_NEWNET));
 		if (!ok || strstr(key, "..") || strchr(key, '/'))
 			return oj_bad(&o, key, e, "not a sysctl of the container's own namespaces");
 		if (!json_object_is_type(val, json_type_string))
