@@ -314,6 +314,11 @@ logs_have() { pm logs "$1" 2>&1 | grep -qxF -- "$2"; }
 	assert_success
 	[ "$(pm inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$a")" = "exited 7" ]
 	logs_have "$a" "got TERM"
+	# started again: ctr-oci creates the same ID anew
+	run pm start "$a"
+	assert_success
+	wait_for status_is "$a" running
+	[ "$(in_ns "$OCI" state "$a" | jq -r .pid)" = "$(pm inspect --format '{{.State.Pid}}' "$a")" ]
 	run pm stop -t 1 "$b"
 	assert_success
 	assert_output --partial "resorting to SIGKILL"
@@ -425,13 +430,13 @@ logs_have() { pm logs "$1" 2>&1 | grep -qxF -- "$2"; }
 }
 
 @test "podman run --user and --cap-drop ALL: the ids and the empty capability sets; root without caps cannot chown" {
-	run prun --rm --user 1000:1000 "$IMAGE" sh -c 'id; grep CapEff /proc/self/status; touch /root/x'
+	run prun --rm --user 1000:1000 "$IMAGE" sh -c 'exec 2>&1; id; grep CapEff /proc/self/status; touch /root/x'
 	assert_line "uid=1000(1000) gid=1000(1000) groups=1000(1000)"
 	assert_line --regexp 'CapEff:[[:space:]]+0000000000000000'
 	assert_line --partial "Permission denied"
 	run prun --rm "$IMAGE" chown 1 /tmp
 	assert_success
-	run prun --rm --cap-drop ALL "$IMAGE" sh -c 'grep -E "Cap(Eff|Prm|Bnd)" /proc/self/status; chown 1 /tmp'
+	run prun --rm --cap-drop ALL "$IMAGE" sh -c 'exec 2>&1; grep -E "Cap(Eff|Prm|Bnd)" /proc/self/status; chown 1 /tmp'
 	assert_failure
 	assert_line --regexp 'CapEff:[[:space:]]+0000000000000000'
 	assert_line --regexp 'CapPrm:[[:space:]]+0000000000000000'
@@ -440,7 +445,7 @@ logs_have() { pm logs "$1" 2>&1 | grep -qxF -- "$2"; }
 }
 
 @test "podman run --read-only: / refuses writes; /tmp, /var/tmp and /run are writable tmpfs" {
-	run prun --rm --read-only "$IMAGE" sh -c 'grep -E " / " /proc/mounts; touch /x || echo root-refused
+	run prun --rm --read-only "$IMAGE" sh -c 'exec 2>&1; grep -E " / " /proc/mounts; touch /x || echo root-refused
 		for d in /tmp /var/tmp /run; do touch $d/y && grep " $d tmpfs " /proc/mounts; done'
 	assert_success
 	assert_line --regexp ' / [a-z0-9]+ ro,'
@@ -451,11 +456,30 @@ logs_have() { pm logs "$1" 2>&1 | grep -qxF -- "$2"; }
 	assert_line --regexp '^tmpfs /run tmpfs rw,'
 }
 
+@test "podman run --device, --privileged, --sysctl: the host's nodes, every capability, a sysctl of the container's own network namespace" {
+	run prun --rm --device /dev/zero:/dev/myzero "$IMAGE" sh -c 'stat -c "%n %F %t:%T" /dev/myzero; head -c 2 /dev/myzero | od -An -tx1'
+	assert_success
+	assert_line "/dev/myzero character special file 1:5"
+	assert_line " 00 00"
+	bnd=$(awk '$1 == "CapBnd:" {print $2}' /proc/self/status)
+	run prun --rm --privileged "$IMAGE" sh -c 'exec 2>&1; grep -E "Cap(Eff|Bnd)" /proc/self/status; stat -c "%n %t:%T" /dev/full /dev/net/tun'
+	assert_success
+	assert_line --regexp "CapEff:[[:space:]]+$bnd"
+	assert_line "/dev/full 1:7"
+	[ ! -c /dev/net/tun ] || assert_line "/dev/net/tun a:c8"
+	fwd=$(cat /proc/sys/net/ipv4/ip_forward)
+	run prun --rm --sysctl "net.ipv4.ip_forward=$((fwd ? 0 : 1))" --sysctl kernel.msgmax=4321 "$IMAGE" \
+		cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax
+	assert_success
+	assert_output "$((fwd ? 0 : 1))"$'\n'4321
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$fwd" ]
+}
+
 @test "podman run -v HOST:CTR:ro: the host's file is read, a write is refused and the host's file unchanged; rw lands on the host" {
 	mkdir -p "$D/vol-ro" "$D/vol-rw"
 	echo host-data >"$D/vol-ro/f"
 	run prun --rm -v "$D/vol-ro:/data:ro" -v "$D/vol-rw:/out" "$IMAGE" sh -c \
-		'cat /data/f; echo changed >/data/f || echo refused; echo from-container >/out/g'
+		'exec 2>&1; cat /data/f; echo changed >/data/f || echo refused; echo from-container >/out/g'
 	assert_success
 	assert_line host-data
 	assert_line --partial "Read-only file system"
