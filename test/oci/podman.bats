@@ -25,11 +25,19 @@ TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 OCI="$TOP/build/ctr-oci"
 IMAGE=localhost/ctr-busybox
 
+# setup_file: a reason in PODMAN_SKIP when podman cannot run here (bats 1.8's skip in
+# setup_file fails the file: each test skips in setup instead).
 setup_file() {
 	local r ok
-	command -v podman >/dev/null || skip "podman is not installed (helpers/deps.sh installs it)"
-	[ -x /usr/lib/podman/netavark ] || skip "netavark is not installed (helpers/deps.sh installs it)"
-	[ -d /etc/containers ] || skip "/etc/containers is missing (containers-common)"
+	export PODMAN_SKIP=
+	if ! command -v podman >/dev/null; then
+		PODMAN_SKIP="podman is not installed (helpers/deps.sh installs it)"
+	elif [ ! -x /usr/lib/podman/netavark ]; then
+		PODMAN_SKIP="netavark is not installed (helpers/deps.sh installs it)"
+	elif [ ! -d /etc/containers ]; then
+		PODMAN_SKIP="/etc/containers is missing (containers-common)"
+	fi
+	[ -z "$PODMAN_SKIP" ] || return 0
 	r=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 	export P="podt$r" D="$BATS_FILE_TMPDIR"
 	export SUBNET="10.250.$((0x${r:0:2})).0/24" GATEWAY="10.250.$((0x${r:0:2})).1"
@@ -49,7 +57,12 @@ teardown_file() {
 	podman_cleanup
 }
 
+setup() {
+	[ -z "$PODMAN_SKIP" ] || skip "$PODMAN_SKIP"
+}
+
 teardown() {
+	[ -n "${HOLDER:-}" ] || return 0
 	tmux -S "$D/tmux.sock" kill-server 2>/dev/null
 	pm rm -af -t 0 >/dev/null 2>&1
 	return 0
