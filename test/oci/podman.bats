@@ -135,12 +135,13 @@ holder_start() {
 	readlink "/proc/$HOLDER/ns/mnt" >"$D/holder.mntns"
 }
 
-# pm ARGS: podman in the file's mount namespace, with its configuration.
-pm() { nsenter -t "$HOLDER" -m --wd="$PWD" -- podman "$@"; }
+# pm ARGS: podman in the file's mount namespace, with its configuration, in $D: conmon
+# inherits podman's working directory and writes its "oom" file there.
+pm() { nsenter -t "$HOLDER" -m --wd="$D" -- podman "$@"; }
 # prun ARGS: podman run, the container's cgroup under /$P.
 prun() { pm run --cgroup-parent "/$P" "$@"; }
 # in_ns CMD: a host command in the file's mount namespace (ctr-oci's state is there).
-in_ns() { nsenter -t "$HOLDER" -m -- "$@"; }
+in_ns() { nsenter -t "$HOLDER" -m --wd="$D" -- "$@"; }
 
 # podman_cleanup: everything setup_file and the tests made, whatever state they left.
 podman_cleanup() {
@@ -274,7 +275,7 @@ logs_have() { pm logs "$1" 2>&1 | grep -qxF -- "$2"; }
 	run pm exec -e FOO=bar -u 1000:1000 -w /tmp "$id" sh -c 'echo $FOO $(id -u):$(id -g) $(pwd)'
 	assert_success
 	assert_output "bar 1000:1000 /tmp"
-	run sh -c 'echo piped | "$@"' - nsenter -t "$HOLDER" -m -- podman exec -i "$id" cat
+	run sh -c 'echo piped | "$@"' - nsenter -t "$HOLDER" -m --wd="$D" -- podman exec -i "$id" cat
 	assert_output piped
 	run -127 pm exec "$id" nosuchprog
 	[ "$status" -eq 127 ]
@@ -287,6 +288,7 @@ logs_have() { pm logs "$1" 2>&1 | grep -qxF -- "$2"; }
 	{
 		printf 'export CONTAINERS_CONF=%q CONTAINERS_STORAGE_CONF=%q CONTAINERS_REGISTRIES_CONF=%q\n' \
 			"$CONTAINERS_CONF" "$CONTAINERS_STORAGE_CONF" "$CONTAINERS_REGISTRIES_CONF"
+		printf 'cd %q\n' "$D"
 		printf 'nsenter -t %q -m -- podman run -it --rm --cgroup-parent %q --name %q %q sh\n' \
 			"$HOLDER" "/$P" "${P}tty" "$IMAGE"
 		printf 'echo "rc=$?"\nexec sleep 600\n'
