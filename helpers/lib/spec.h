@@ -40,6 +40,7 @@ struct ctr_mount {
 	ino_t src_ino;
 	int tree;                 /* BIND: detached copy made by the parent, -1 */
 	bool norec;               /* BIND: the source alone, not its submounts (OCI "bind") */
+	bool copyup;              /* FS tmpfs: starts with a copy of what dst held (OCI tmpcopyup) */
 };
 
 /* OCI linux.devices: a node made in the container's /dev (CTR_MOUNT_DEVNODES). */
