@@ -1198,11 +1198,18 @@ main() {
 	-h | --help | help) ctr_help ;;
 	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
 		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
-		kill | wait | pause | unpause | top | port | rename | info)
+		kill | wait | pause | unpause | top | port | rename | info | \
+		cp | diff | export | import | history | update)
 		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
 		check_env
 		# shellcheck source=/dev/null
 		[ "$_verb" != demo ] || . "$CTR_HOME/helpers/demo.sh"
+		# shellcheck source=/dev/null # the verbs of a file of their own, loaded for them only
+		case $_verb in
+		cp | diff | export) . "$CTR_HOME/helpers/fs.sh" ;;
+		import | history) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/image.sh" ;;
+		update) . "$CTR_HOME/helpers/update.sh" ;;
+		esac || exit 125
 		"ctr_$_verb" "$@"
 		;;
 	*) die "$_verb: unknown command (see ctr.sh help)" ;;
