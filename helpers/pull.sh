@@ -726,10 +726,15 @@ p_busybox() {
 	return 0
 }
 
-# image_config NAME SOURCE: the image's config.json (what run uses) from the OCI/docker image config.
+# image_config NAME SOURCE: the image's config.json (what run uses) from the OCI/docker image config;
+# layer_sizes: the unpacked bytes of each layer (layer_scan's counts, for history).
 image_config() {
+	_pzi=1 _pzl=''
+	while read -r _pzs 2>/dev/null <"$P_W/l$_pzi.size"; do
+		_pzl=$_pzl${_pzl:+,}$_pzs _pzi=$((_pzi + 1))
+	done
 	jq -n --arg id "$P_ID" --arg name "$1" --arg src "$2" --arg md "$P_MDIGEST" --arg mt "$P_MTYPE" \
-		--arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --slurpfile m "$P_MFILE" \
+		--arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --slurpfile m "$P_MFILE" --argjson sizes "[$_pzl]" \
 		--slurpfile c "$(blob_path "$P_CDIGEST")" \
 		'$c[0] as $c | ($c.config // {}) as $k | {id: $id, name: $name, source: $src,
 		  created: (($c.created // $now) | sub("\\.[0-9]+"; "")),
@@ -737,7 +742,7 @@ image_config() {
 		  workdir: ($k.WorkingDir // ""), user: ($k.User // ""),
 		  exposed_ports: (($k.ExposedPorts // {}) | keys),
 		  digest: $md, media_type: $mt, config_digest: $m[0].config.digest,
-		  layers: [$m[0].layers[].digest],
+		  layers: [$m[0].layers[].digest], layer_sizes: $sizes,
 		  platform: "\($c.os // "linux")/\($c.architecture // "")\(if $c.variant then "/" + $c.variant else "" end)"}'
 }
 
