@@ -283,7 +283,7 @@ RUN_JQ=$ENV_JQ'
 	   exposed_ports: ($i.exposed_ports // []), created: ($created | tonumber),
 	   rm: ($rm != ""), tty: ($tty != ""), interactive: ($iv != ""),
 	   security: ('"$SEC_JQ"' | if .user == "" then .user = ($i.user // "") else . end),
-	   storage: {size: ($ENV.ST_SIZE | if . == "" then null else tonumber end)},
+	   storage: {size: ($ENV.ST_SIZE | if . == "" then null else tonumber end)}, resources: '"$CG_RES_JQ"',
 	   log: {max_size: ($ENV.LOG_MAX | tonumber | if . == 0 then null else . end)},
 	   rootfs: $rootfs}
 	| tojson, (('"$SEC_ARGV_JQ"') as $sa | @sh "R_WD=\(.workdir) I_ENVQ=\(.env | map("--env", .) | @sh)"
