@@ -174,7 +174,9 @@ im_rows() {
 		_isz=$(FS_SIZE=1 fs_changes "$FS_ROOTFS" "$_ipr") || { rm -rf "$P_W"; exit 125; }
 		rm -rf "$P_W"
 	else
-		_isz=$(du -sb "$FS_ROOTFS" 2>/dev/null | cut -f1)
+		# the bytes of its files, a hard link once (docker's layer size)
+		_isz=$(find "$FS_ROOTFS" -xdev ! -type d -printf '%i %s\n' | sort -u -k1,1n |
+			awk '{ t += $2 } END { printf "%.0f\n", t }')
 	fi
 	I_ROWS=$I_ROWS$(jq -r --arg id "$1" --arg sz "${_isz:-0}" '[$id, (.created // "" | sub("\\.[0-9]+"; "")
 		| try fromdate catch ""), (if (.source // "" | startswith("commit:")) then (.entrypoint // []) + (.cmd // [])
@@ -184,8 +186,8 @@ im_rows() {
 	im_rows "$_ipar" $(($2 - 1))
 }
 
-# im_sizes ID: I_SIZES = the unpacked sizes of image ID's layers, a JSON array: recorded at pull
-# (layer_sizes), else counted from the cached layers.
+# im_sizes ID: I_SIZES = the bytes of the files of each of image ID's layers, a JSON array: recorded
+# at pull (layer_sizes), else counted in the cached layers' listings.
 im_sizes() {
 	I_SIZES=$(jq -c '.layer_sizes // empty' "$CTR_ROOT/images/$1/config.json")
 	[ -z "$I_SIZES" ] || return 0
@@ -193,7 +195,8 @@ im_sizes() {
 	for _il in $(jq -r '(.layers // [])[]' "$CTR_ROOT/images/$1/config.json"); do
 		_ilb=$(blob_path "$_il") || exit 125
 		_ilz=0
-		[ ! -f "$_ilb" ] || _ilz=$(layer_cat "$_ilb" | wc -c)
+		[ ! -f "$_ilb" ] || _ilz=$(layer_cat "$_ilb" | tar -tv -f - 2>/dev/null |
+			awk 'substr($0, 1, 1) == "-" { t += $3 } END { printf "%.0f\n", t }')
 		I_SIZES=$I_SIZES${I_SIZES:+,}$_ilz
 	done
 	I_SIZES="[$I_SIZES]"
