@@ -92,6 +92,13 @@ fs_pipe() {
 	[ "$FS_PST" = 0 ] && [ "$FS_CST" = 0 ]
 }
 
+# fs_tmpdir VERB: FS_TMP = a new work directory $CTR_ROOT/tmp/VERB-XXXXXX, its .lock held (fd 7)
+# while we run, so that `cleanup` leaves it alone; the caller removes it.
+fs_tmpdir() {
+	FS_TMP=$(mktemp -d "$CTR_ROOT/tmp/$1-XXXXXX") || die "$CTR_ROOT/tmp: cannot write"
+	exec 7>"$FS_TMP/.lock" && flock 7 || die "$FS_TMP/.lock: cannot lock"
+}
+
 # fs_undo: (EXIT trap) remove the staging directory, and a directory made for a copy that failed.
 fs_undo() {
 	_frc=$?
@@ -319,8 +326,8 @@ fs_cp_stdin() {
 	fs_ctype "$FS_DST" -L
 	[ "$FS_TYPE" = dir ] || die "cp: container $FS_NAME: $1: the destination must be a directory"
 	p_limits
-	mkdir -p "$CTR_ROOT/tmp" || die "$CTR_ROOT/tmp: cannot create"
-	FS_STAGE=$(mktemp -d "$CTR_ROOT/tmp/cp-XXXXXX") || die "$CTR_ROOT/tmp: cannot write"
+	fs_tmpdir cp
+	FS_STAGE=$FS_TMP
 	head -c "$((P_MAXSIZE + 1))" >"$FS_STAGE/in" || die "cp: cannot read stdin"
 	[ "$(stat -c %s "$FS_STAGE/in")" -le "$P_MAXSIZE" ] ||
 		die "cp: the archive on stdin is larger than CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S)"

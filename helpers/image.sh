@@ -170,7 +170,8 @@ im_rows() {
 		# a commit: what the container changed in its image
 		_ipr=$FS_ROOTFS
 		fs_image_rootfs "$_ipar"
-		P_W=$(mktemp -d "$CTR_ROOT/tmp/history-XXXXXX") || die "$CTR_ROOT/tmp: cannot write"
+		fs_tmpdir history
+		P_W=$FS_TMP
 		_isz=$(FS_SIZE=1 fs_changes "$FS_ROOTFS" "$_ipr") || { rm -rf "$P_W"; exit 125; }
 		rm -rf "$P_W"
 	else
