@@ -293,11 +293,9 @@ RUN_JQ=$ENV_JQ'
 	   exposed_ports: ($i.exposed_ports // []), created: ($created | tonumber),
 	   rm: ($rm != ""), tty: ($tty != ""), interactive: ($iv != ""),
 	   security: ('"$SEC_JQ"' | if .user == "" then .user = ($i.user // "") else . end),
-	   storage: {size: ($ENV.ST_SIZE | if . == "" then null else tonumber end)},
+	   storage: {size: ($ENV.ST_SIZE | if . == "" then null else tonumber end)}, resources: '"$CG_RES_JQ"',
 	   log: {max_size: ($ENV.LOG_MAX | tonumber | if . == 0 then null else . end)},
 	   init: ($ENV.R_INIT != ""),
-	   resources: ({memory: $ENV.CG_MEM, memory_swap: $ENV.CG_SWAP, cpu_quota: $ENV.CG_QUOTA,
-	     cpu_shares: $ENV.CG_SHARES, pids_limit: $ENV.CG_PIDS} | map_values(if . == "" then null else tonumber end)),
 	   restart_policy: ($ENV.R_RESTART | if . == "" then {name: "no", maximum_retry_count: 0}
 	     else split(":") | {name: .[0], maximum_retry_count: (.[1] // "0" | tonumber)} end),
 	   rootfs: $rootfs}
@@ -1247,7 +1245,7 @@ Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CT
                root's recorded one, ctr for /var/lib/ctr, else c + 8 hex of its path's sha256),
              CTR_STORAGE_SIZE (run's default --storage-opt size; unset: no limit),
              CTR_LOG_MAX_SIZE (100m: run's default --log-opt max-size; 0: no cap),
-             CTR_MAX_LAYERS (128), CTR_MAX_IMAGE_SIZE (10G: unpacked, per image) for pull and load
+             CTR_MAX_LAYERS (128), CTR_MAX_IMAGE_SIZE (10G: unpacked, per image) for pull, load, import, cp -
 Exit status: the container command's status (128+N if killed by signal N); 125 ctr's own error;
              126 the command cannot be executed; 127 the command was not found.
 EOF
@@ -1265,13 +1263,19 @@ main() {
 	-h | --help | help) ctr_help ;;
 	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
 		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
-		kill | wait | pause | unpause | top | port | rename | info | start | restart)
+		kill | wait | pause | unpause | top | port | rename | info | start | restart | \
+		cp | diff | export | import | history | update)
 		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
 		check_env
 		# shellcheck source=/dev/null
 		[ "$_verb" != demo ] || . "$CTR_HOME/helpers/demo.sh"
-		# shellcheck source=/dev/null
-		case $_verb in start | restart) . "$CTR_HOME/helpers/start.sh" || exit 125 ;; esac
+		# shellcheck source=/dev/null # the verbs of a file of their own, loaded for them only
+		case $_verb in
+		start | restart) . "$CTR_HOME/helpers/start.sh" ;;
+		cp | diff | export) . "$CTR_HOME/helpers/fs.sh" ;;
+		import | history) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/image.sh" ;;
+		update) . "$CTR_HOME/helpers/update.sh" ;;
+		esac || exit 125
 		"ctr_$_verb" "$@"
 		;;
 	*) die "$_verb: unknown command (see ctr.sh help)" ;;

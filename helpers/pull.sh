@@ -476,9 +476,9 @@ layer_scan() {
 	[ "$_psrc" = 0 ] || die "layer ${1##*/}: not a valid tar: $(head -n 1 "$3.err")"
 	[ "sha256:$(cut -d' ' -f1 "$3.diffid")" = "$2" ] ||
 		die "layer ${1##*/}: uncompressed content does not match the config's diff_id $2"
-	awk -v W="$3.rm" -v O="$3.opq" -v M="$3.mark" -v T="$3.types" '
+	awk -v W="$3.rm" -v O="$3.opq" -v M="$3.mark" -v T="$3.types" -v S="$3.files" '
 		BEGIN { printf "" > W; printf "" > O; printf "" > M; printf "" > T }
-		{ ty = substr($0, 1, 1); n = $0; sub(/^[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ /, "", n)
+		{ ty = substr($0, 1, 1); n = $0; if (ty == "-") files += $3; sub(/^[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ /, "", n)
 		  if (ty == "l") sub(/ -> .*$/, "", n); else if (ty == "h") sub(/ link to .*$/, "", n)
 		  sub(/^(\.?\/)+/, "", n); sub(/\/+$/, "", n); b = n; sub(/^.*\//, "", b) }
 		substr(b, 1, 4) != ".wh." {
@@ -490,7 +490,7 @@ layer_scan() {
 		{ print "/" n > M }
 		b == ".wh..wh..opq" { print "/" d > O; next }
 		{ print "/" d t > W }
-		END { exit bad }' "$3.names" || die "layer ${1##*/}: bad whiteout"
+		END { printf "%.0f\n", files > S; exit bad }' "$3.names" || die "layer ${1##*/}: bad whiteout"
 	rm -f "$3.names" "$3.fifo"
 }
 
@@ -742,10 +742,15 @@ p_busybox() {
 	return 0
 }
 
-# image_config NAME SOURCE: the image's config.json (what run uses) from the OCI/docker image config.
+# image_config NAME SOURCE: the image's config.json (what run uses) from the OCI/docker image config;
+# layer_sizes: the bytes of the files of each layer (layer_scan's sums: docker history's SIZE).
 image_config() {
+	_pzi=1 _pzl=''
+	while read -r _pzs 2>/dev/null <"$P_W/l$_pzi.files"; do
+		_pzl=$_pzl${_pzl:+,}$_pzs _pzi=$((_pzi + 1))
+	done
 	jq -n --arg id "$P_ID" --arg name "$1" --arg src "$2" --arg md "$P_MDIGEST" --arg mt "$P_MTYPE" \
-		--arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --slurpfile m "$P_MFILE" \
+		--arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --slurpfile m "$P_MFILE" --argjson sizes "[$_pzl]" \
 		--slurpfile c "$(blob_path "$P_CDIGEST")" \
 		'$c[0] as $c | ($c.config // {}) as $k | {id: $id, name: $name, source: $src,
 		  created: (($c.created // $now) | sub("\\.[0-9]+"; "")),
@@ -753,7 +758,7 @@ image_config() {
 		  workdir: ($k.WorkingDir // ""), user: ($k.User // ""),
 		  exposed_ports: (($k.ExposedPorts // {}) | keys),
 		  digest: $md, media_type: $mt, config_digest: $m[0].config.digest,
-		  layers: [$m[0].layers[].digest],
+		  layers: [$m[0].layers[].digest], layer_sizes: $sizes,
 		  platform: "\($c.os // "linux")/\($c.architecture // "")\(if $c.variant then "/" + $c.variant else "" end)"}'
 }
 

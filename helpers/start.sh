@@ -200,7 +200,7 @@ START_JQ='def flag: if . then 1 else "" end; def v: if . == null then "" else . 
 	@sh "R_I=\(.interactive | flag) R_RM=\(.rm | flag) R_INIT=\(.init | flag) LOG_MAX=\(.log.max_size // 0)",
 	@sh "SEC_USERNS=\(if .security.userns then "auto" else "" end) SEC_PRIV=\(.security.privileged | flag)",
 	@sh "CG_MEM=\(.resources.memory | v) CG_SWAP=\(.resources.memory_swap | v)",
-	@sh "CG_QUOTA=\(.resources.cpu_quota | v) CG_SHARES=\(.resources.cpu_shares | v) CG_PIDS=\(.resources.pids_limit | v)",
+	@sh "CG_QUOTA=\(.resources.nano_cpus | if . == null then "" else . / 10000 | floor end) CG_SHARES=\(.resources.cpu_shares | v) CG_PIDS=\(.resources.pids_limit | v)",
 	@sh "R_RESTART=\(.restart_policy // {} | if (.name // "no") == "no" then ""
 		elif .name == "on-failure" and (.maximum_retry_count // 0) > 0 then "on-failure:\(.maximum_retry_count)"
 		else .name end)"'
