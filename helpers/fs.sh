@@ -22,12 +22,14 @@ FS_ETC_RUN=' etc/hosts etc/hostname etc/resolv.conf '
 
 # fs_rootfs CID: FS_ROOTFS = the container's rootfs.
 fs_rootfs() {
-	FS_ROOTFS=$CTR_ROOT/containers/$1/rootfs
+	tree_of containers "$1"
+	FS_ROOTFS=$TREE
 }
 
 # fs_image_rootfs ID: FS_ROOTFS = the image's rootfs.
 fs_image_rootfs() {
-	FS_ROOTFS=$CTR_ROOT/images/$1/rootfs
+	tree_of images "$1"
+	FS_ROOTFS=$TREE
 }
 
 # fs_container NAME|ID: FS_CID, FS_NAME, FS_ROOTFS of a container that was completely created.
@@ -352,8 +354,8 @@ ctr_diff() {
 	[ -d "$FS_ROOTFS" ] || die "container $1: its image $_fimg was removed: nothing to compare with"
 	p_begin
 	p_new diff
-	btrfs subvolume snapshot -r "$_fcr" "$P_TMP/rootfs" >/dev/null || die "container $1: cannot snapshot"
-	fs_changes "$FS_ROOTFS" "$P_TMP/rootfs" "$FS_ETC_RUN"
+	btrfs subvolume snapshot -r "$_fcr" "$P_TREE" >/dev/null || die "container $1: cannot snapshot"
+	fs_changes "$FS_ROOTFS" "$P_TREE" "$FS_ETC_RUN"
 }
 
 # fs_changes PARENT CHILD [SKIP]: docker diff's lines ("A|C|D /path", sorted) from read-only
@@ -518,11 +520,11 @@ ctr_export() {
 	p_begin
 	p_new export
 	# a btrfs snapshot is atomic: a running container is caught at one instant, as by commit
-	btrfs subvolume snapshot -r "$FS_ROOTFS" "$P_TMP/rootfs" >/dev/null || die "container $1: cannot snapshot"
+	btrfs subvolume snapshot -r "$FS_ROOTFS" "$P_TREE" >/dev/null || die "container $1: cannot snapshot"
 	if [ -n "$_fo" ]; then
-		tar -C "$P_TMP/rootfs" --numeric-owner --xattrs --sort=name -cf "$_fo.tmp" . && mv -f "$_fo.tmp" "$_fo" ||
+		tar -C "$P_TREE" --numeric-owner --xattrs --sort=name -cf "$_fo.tmp" . && mv -f "$_fo.tmp" "$_fo" ||
 			{ rm -f "$_fo.tmp"; die "export: $_fo: cannot write"; }
 	else
-		tar -C "$P_TMP/rootfs" --numeric-owner --xattrs --sort=name -cf - . || die "export: cannot write"
+		tar -C "$P_TREE" --numeric-owner --xattrs --sort=name -cf - . || die "export: cannot write"
 	fi
 }

@@ -165,8 +165,10 @@ im_rows() {
 		return 0
 	fi
 	_ipar=$(jq -r '.parent // ""' "$_ic")
+	_ipr=''
+	! valid_id "$_ipar" || { fs_image_rootfs "$_ipar"; _ipr=$FS_ROOTFS; }
 	fs_image_rootfs "$1"
-	if valid_id "$_ipar" && [ -d "$CTR_ROOT/images/$_ipar/rootfs" ]; then
+	if [ -n "$_ipr" ] && [ -d "$_ipr" ]; then
 		# a commit: what the container changed in its image
 		_ipr=$FS_ROOTFS
 		fs_image_rootfs "$_ipar"

@@ -92,7 +92,7 @@ hello
 	ctr cp -a "$T/src/f" c2:/tmp/archived
 	run ctr cp c2:/tmp/sub/g -
 	assert_output --partial deep
-	[ "$(stat -c %u:%g "$CTR_ROOT/containers/$(ctr inspect c2 | jq -r .id)/rootfs/tmp/archived")" = 1234:567 ]
+	[ "$(stat -c %u:%g "$(tree_path containers "$(ctr inspect c2 | jq -r .id)")/tmp/archived")" = 1234:567 ]
 }
 
 @test "cp: bad input is an error 125 that changes nothing" {
@@ -271,10 +271,10 @@ D /usr"
 	[ "$(ctr run --net none --rm imp:1 sh -c 'echo $A')" = 1 ]
 	mkdir "$T/x"
 	tar -C "$T/x" -xf "$T/e1.tar"
-	diff <(tree_sig "$T/x") <(tree_sig "$CTR_ROOT/images/$id/rootfs")
+	diff <(tree_sig "$T/x") <(tree_sig "$(tree_path images "$id")")
 	gzip -c "$T/e1.tar" >"$T/e1.tgz"
 	id=$(ctr import "$T/e1.tgz")
-	[ -d "$CTR_ROOT/images/$id/rootfs/data" ]
+	[ -d "$(tree_path images "$id")/data" ]
 	run ctr export
 	assert_failure 125
 }
@@ -290,7 +290,7 @@ D /usr"
 	echo "$output"
 	host_untouched
 	local r
-	r=$CTR_ROOT/images/$(cat "$CTR_ROOT/refs/evil:latest")/rootfs
+	r=$(tree_path images "$(cat "$CTR_ROOT/refs/evil:latest")")
 	[ "$(cat "$r/fine")" = "still here" ] && [ -f "$r$H/abs-escaped" ]
 	run find "$r" -type b -o -type c
 	assert_output ''
@@ -318,7 +318,7 @@ D /usr"
 	tar -C "$T" -cf "$T/big.tar" big
 	local before blobs
 	before=$(ls "$CTR_ROOT/images")
-	blobs=$(ls "$CTR_ROOT/blobs/sha256")
+	blobs=$(ls "$POOL_DIR/blobs/sha256")
 	CTR_MAX_IMAGE_SIZE=100k run ctr import "$T/big.tar" big
 	assert_failure 125
 	assert_output --partial CTR_MAX_IMAGE_SIZE
@@ -340,9 +340,9 @@ D /usr"
 	run ctr import "$T/big.tar" 'Bad:Name'
 	assert_failure 125
 	[ "$(ls "$CTR_ROOT/images")" = "$before" ]
-	run ls "$CTR_ROOT/tmp"
-	assert_output ''
-	[ "$(ls "$CTR_ROOT/blobs/sha256")" = "$blobs" ]
+	run ls "$CTR_ROOT/tmp" "$POOL_DIR/tmp"
+	refute_output --regexp '[^:]$'
+	[ "$(ls "$POOL_DIR/blobs/sha256")" = "$blobs" ]
 }
 
 # ------------------------------------------------------------------ history
