@@ -253,9 +253,10 @@ prune_images() {
 	done
 	# shellcheck disable=SC2086 # IDs: one word each
 	prune_select image $_pil
-	# a deleted subvolume's data goes when btrfs's cleaner gets to it (woken by a commit): until then
-	# what an image shared with removed containers would not count as its own
-	[ -z "$PR_IDS" ] || { btrfs filesystem sync "$CTR_ROOT" && btrfs subvolume sync "$CTR_ROOT"; } >/dev/null 2>&1
+	[ -n "$PR_IDS" ] || { unlock; exec 6>&-; return 0; }
+	# what an image shares with removed containers counts as its own once the cleaner is done
+	pool_settle
+	_piu=$POOL_USED
 	# shellcheck disable=SC2086
 	prune_sizes image $PR_IDS
 	for _pid in $PR_IDS; do
@@ -275,11 +276,21 @@ prune_images() {
 	unlock
 	exec 6>&-
 	# the registry blobs only these images used
-	if [ -n "$PR_IDS" ] && [ -d "$CTR_ROOT/blobs" ] && ! tmp_busy; then
-		_pib=$(du -sb "$CTR_ROOT/blobs" | cut -f1)
-		blob_gc
-		PR_BYTES=$((PR_BYTES + _pib - $(du -sb "$CTR_ROOT/blobs" | cut -f1)))
-	fi
+	tmp_busy || blob_gc
+	# images that share data (a commit and its image) free it together, which no one image's
+	# exclusive bytes tell: then what the pool got back is the measure
+	pool_settle
+	[ $((_piu - POOL_USED)) -le "$PR_BYTES" ] || PR_BYTES=$((_piu - POOL_USED))
+}
+
+# pool_settle: wait until the subvolumes deleted so far are gone (btrfs's cleaner drops them after
+# a commit; until then their data counts as shared), then POOL_USED = the pool's used bytes.
+pool_settle() {
+	{ btrfs filesystem sync "$CTR_ROOT" && btrfs subvolume sync "$CTR_ROOT" &&
+		btrfs filesystem sync "$CTR_ROOT"; } >/dev/null 2>&1
+	# shellcheck disable=SC2046 # block size, blocks, free blocks
+	set -- $(stat -f -c '%S %b %f' "$CTR_ROOT")
+	POOL_USED=$(($1 * ($2 - $3)))
 }
 
 # system_prune [-a] [-f]: container prune, then image prune (dangling, or -a unused).

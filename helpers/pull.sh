@@ -930,7 +930,7 @@ ctr_commit() {
 		'($p[0] // {cmd: [], entrypoint: [], user: "", exposed_ports: []}) as $p | $k[0] as $k
 		| ($p.entrypoint // []) as $ep
 		| $p + {id: $id, name: $name, source: "commit:\($k.id) (image \($k.image))", created: $created,
-		  parent: $k.image_id, env: $k.env, workdir: $k.workdir,
+		  parent: $k.image_id, env: $k.env, workdir: $k.workdir, labels: ($k.labels // $p.labels // {}),
 		  cmd: (if ($ep | length) > 0 and $k.cmd[:($ep | length)] == $ep then $k.cmd[($ep | length):]
 			else $k.cmd end)}
 		| del(.digest, .media_type, .config_digest, .layers)' >"$P_TMP/config.json" ||
