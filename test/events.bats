@@ -7,8 +7,8 @@ load helper
 # evs ARGS: the events so far (replayed up to now), one "ACTION NAME" a line
 evs() { ctr events --since 0 --until 0s --format '{{.Action}} {{.Actor.Attributes.name}}' "$@"; }
 
-# leftover: the processes still following this root's event log
-leftover() { pgrep -f -- "$CTR_ROOT/events" || true; }
+# no_leftover: no process follows this root's event log any more
+no_leftover() { ! pgrep -f -- "$CTR_ROOT/events" >/dev/null; }
 
 @test "events: run, exit and rm are create, start, die, destroy, in order, as docker's JSON" {
 	id=$(ctr run -d --name a busybox sh -c 'exit 2')
@@ -72,21 +72,21 @@ destroy b"
 	pid=$!
 	ctr run --rm --name f busybox true
 	wait_for grep -q '^destroy f$' "$BATS_TEST_TMPDIR/out" || fail "not followed: $(cat "$BATS_TEST_TMPDIR/out")"
-	[ -n "$(leftover)" ]
+	! no_leftover
 	kill -TERM "$pid"
 	wait "$pid" || true
-	wait_for test -z "$(leftover)" || fail "left behind: $(ps -o pid,args -p "$(leftover | paste -sd,)")"
+	wait_for no_leftover || fail "left behind: $(pgrep -af -- "$CTR_ROOT/events")"
 	# the reader goes away after one line, or at once with none read: the follower ends by itself
 	run timeout 20 sh -c "'$CTR' events --since 0 | head -n 1"
 	assert_success
 	assert_output --partial ' container create '
 	run timeout 20 sh -c "'$CTR' events | true"
 	assert_success
-	wait_for test -z "$(leftover)" || fail "left behind after its reader went"
+	wait_for no_leftover || fail "left behind after its reader went: $(pgrep -af -- "$CTR_ROOT/events")"
 	# --until a moment ahead: follows until then, then ends with 0
 	run timeout 20 "$CTR" events --until "$(($(date +%s) + 1))"
 	assert_success
-	[ -z "$(leftover)" ]
+	wait_for no_leftover
 }
 
 @test "events --filter and --format: docker's keys (type, event, container, image), json as logged" {
