@@ -473,6 +473,7 @@ check_workdir() {
 #HELP run [OPTIONS] IMAGE [CMD [ARG...]]   run a command in a new container
 #HELP     -d  detach   -i  keep stdin   -t  terminal   --rm   --name NAME   -h|--hostname NAME
 #HELP     -e|--env K=V|K   -w|--workdir DIR   --net bridge|none|host   -p [IP:]HPORT:CPORT[/udp]
+#HELP     --env-file FILE   -l|--label K=V|K   --label-file FILE   (docker's format: K=V or K lines, # comments)
 #HELP     -m|--memory SIZE   --memory-swap SIZE   --cpus N.N   --cpu-shares N   --pids-limit N   --init
 #HELP     --storage-opt size=SIZE   limit the data the container writes (btrfs quota; default CTR_STORAGE_SIZE)
 #HELP     --log-opt max-size=SIZE   rotate the log at SIZE, keep one old (default CTR_LOG_MAX_SIZE; 0: no cap)
