@@ -242,6 +242,10 @@ image_unused() {
 # lines "untagged: NAME", "deleted: ID"; PR_BYTES: what they took.
 prune_images() {
 	PR_DONE='' PR_BYTES=0 _pil=''
+	# what an image shares with containers removed before counts as its own once btrfs's cleaner
+	# is done with them (before the locks: it may take a second)
+	pool_settle
+	_piu=$POOL_USED
 	exec 6>"$CTR_ROOT/import.lock" && flock 6 || die "$CTR_ROOT/import.lock: cannot lock"
 	lock
 	images_used
@@ -254,9 +258,6 @@ prune_images() {
 	# shellcheck disable=SC2086 # IDs: one word each
 	prune_select image $_pil
 	[ -n "$PR_IDS" ] || { unlock; exec 6>&-; return 0; }
-	# what an image shares with removed containers counts as its own once the cleaner is done
-	pool_settle
-	_piu=$POOL_USED
 	# shellcheck disable=SC2086
 	prune_sizes image $PR_IDS
 	for _pid in $PR_IDS; do
