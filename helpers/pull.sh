@@ -755,7 +755,7 @@ image_config() {
 		'$c[0] as $c | ($c.config // {}) as $k | {id: $id, name: $name, source: $src,
 		  created: (($c.created // $now) | sub("\\.[0-9]+"; "")),
 		  cmd: ($k.Cmd // []), entrypoint: ($k.Entrypoint // []), env: ($k.Env // []),
-		  workdir: ($k.WorkingDir // ""), user: ($k.User // ""),
+		  workdir: ($k.WorkingDir // ""), user: ($k.User // ""), labels: ($k.Labels // {}),
 		  exposed_ports: (($k.ExposedPorts // {}) | keys),
 		  digest: $md, media_type: $mt, config_digest: $m[0].config.digest,
 		  layers: [$m[0].layers[].digest], layer_sizes: $sizes,
@@ -766,9 +766,12 @@ image_config() {
 image_install() {
 	rm -rf "$P_W"
 	btrfs property set -ts "$P_TREE" ro true || die "$P_TREE: cannot make read-only"
+	# under the lock: image prune never sees it in images/ and not yet named (dangling)
+	lock
 	image_place "${P_TMP##*/}" "$P_ID" || die "$CTR_ROOT/images/$P_ID: cannot create"
 	P_TMP=''
 	[ -z "$1" ] || image_tag "$P_ID" "$1" || die "$1: cannot tag"
+	unlock
 }
 
 # image_by_digest DIGEST: the ID of an image built from that manifest, if there is one.
@@ -811,6 +814,7 @@ ctr_pull() {
 	manifest_resolve "${REF_DIGEST:-$REF_TAG}"
 	if _pid=$(image_by_digest "$P_MDIGEST"); then
 		image_tag "$_pid" "$REF_NAME" || die "$REF_NAME: cannot tag"
+		pull_event
 		say "Digest: $P_MDIGEST" "Status: Image is up to date for $REF_NAME"
 		[ -z "$P_QUIET" ] || printf '%s\n' "$_pid"
 		return 0
@@ -820,8 +824,16 @@ ctr_pull() {
 	manifest_layers
 	layers_download
 	image_build "$REF_NAME" "$REF_FULL${REF_TAG:+@$P_MDIGEST}"
+	pull_event
 	say "Digest: $P_MDIGEST" "Status: Downloaded newer image for $REF_NAME ($P_ID)"
 	[ -z "$P_QUIET" ] || printf '%s\n' "$P_ID"
+}
+
+# pull_event: the pull event, as docker's: the reference, and its name without tag or digest.
+pull_event() {
+	_pen=${REF_NAME%%@*}
+	case ${_pen##*/} in *:*) _pen=${_pen%:*} ;; esac
+	ev_emit image pull "$REF_NAME" name "$_pen"
 }
 
 #HELP login [-u USER] [-p PASSWORD | --password-stdin] REGISTRY   check and store credentials (0600)
@@ -916,6 +928,7 @@ ctr_tag() {
 	_ptid=$(image_find "$1") || exit 125
 	name_parse "$2"
 	image_tag "$_ptid" "$REF_NAME" || die "$2: cannot tag"
+	ev_emit image tag "$_ptid" name "$REF_NAME"
 }
 
 #HELP commit CONTAINER [NAME[:TAG]]   snapshot a container's filesystem as a new image; prints its ID
@@ -941,12 +954,13 @@ ctr_commit() {
 		'($p[0] // {cmd: [], entrypoint: [], user: "", exposed_ports: []}) as $p | $k[0] as $k
 		| ($p.entrypoint // []) as $ep
 		| $p + {id: $id, name: $name, source: "commit:\($k.id) (image \($k.image))", created: $created,
-		  parent: $k.image_id, env: $k.env, workdir: $k.workdir,
+		  parent: $k.image_id, env: $k.env, workdir: $k.workdir, labels: ($k.labels // $p.labels // {}),
 		  cmd: (if ($ep | length) > 0 and $k.cmd[:($ep | length)] == $ep then $k.cmd[($ep | length):]
 			else $k.cmd end)}
 		| del(.digest, .media_type, .config_digest, .layers)' >"$P_TMP/config.json" ||
 		die "$P_TMP/config.json: cannot write"
 	image_install "$_pcn"
+	ev_container commit "$_pcid"
 	printf '%s\n' "$P_ID"
 }
 
@@ -1177,5 +1191,6 @@ load_image() {
 	done <"$P_W/layers"
 	layers_download
 	image_build "$_pln" "$2"
+	ev_emit image load "$P_ID" name "${_pln:-$P_ID}"
 	printf 'Loaded image: %s (%s)\n' "${_pln:-$P_ID}" "$P_ID"
 }
