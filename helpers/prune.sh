@@ -38,9 +38,10 @@ ctr_system() {
 # this file knows where they live).
 rootfs_of() {
 	case $1 in
-	container) ROOTFS=$CTR_ROOT/containers/$2/rootfs ;;
-	*) ROOTFS=$CTR_ROOT/images/$2/rootfs ;;
+	container) tree_of containers "$2" ;;
+	*) tree_of images "$2" ;;
 	esac
+	ROOTFS=$TREE
 }
 
 # prune_opts VERB "$@": -f, -a (image and system prune), --filter (container and image prune): set
@@ -135,7 +136,7 @@ prune_sizes() {
 	_pzd=containers
 	[ "$_pzk" = container ] || _pzd=images
 	# written data has its extents (what du counts) once flushed
-	sync -f "$CTR_ROOT"
+	sync -f "$CTR_BTRFS"
 	_pzo=$(
 		[ -z "$_pzl" ] || eval "btrfs filesystem du -s --raw -- $_pzl" 2>/dev/null
 		for _pzi; do du -sb --exclude=rootfs -- "$CTR_ROOT/$_pzd/$_pzi" 2>/dev/null; done
@@ -269,7 +270,7 @@ prune_images() {
 			ev_emit image untag "$_pid" name "$_pin"
 		done
 		rootfs_of image "$_pid"
-		subvol_rm "$ROOTFS" && rm -rf "${CTR_ROOT:?}/images/$_pid" || continue
+		subvol_rm "$ROOTFS" && rm -rf "${ROOTFS%/rootfs}" "${CTR_ROOT:?}/images/$_pid" || continue
 		PR_DONE="$PR_DONE${PR_DONE:+$NL}deleted: $_pid"
 		eval "PR_BYTES=\$((PR_BYTES + PR_SIZE_$_pid))"
 		ev_emit image delete "$_pid" name "$_pid"
@@ -287,10 +288,10 @@ prune_images() {
 # pool_settle: wait until the subvolumes deleted so far are gone (btrfs's cleaner drops them after
 # a commit; until then their data counts as shared), then POOL_USED = the pool's used bytes.
 pool_settle() {
-	{ btrfs filesystem sync "$CTR_ROOT" && btrfs subvolume sync "$CTR_ROOT" &&
-		btrfs filesystem sync "$CTR_ROOT"; } >/dev/null 2>&1
+	{ btrfs filesystem sync "$CTR_BTRFS" && btrfs subvolume sync "$CTR_BTRFS" &&
+		btrfs filesystem sync "$CTR_BTRFS"; } >/dev/null 2>&1
 	# shellcheck disable=SC2046 # block size, blocks, free blocks
-	set -- $(stat -f -c '%S %b %f' "$CTR_ROOT")
+	set -- $(stat -f -c '%S %b %f' "$CTR_BTRFS")
 	POOL_USED=$(($1 * ($2 - $3)))
 }
 
@@ -350,10 +351,10 @@ system_df() {
 		[ ! -d "$ROOTFS" ] || list_add _dl "$ROOTFS"
 	done
 	_dsz=''
-	sync -f "$CTR_ROOT"
+	sync -f "$CTR_BTRFS"
 	[ -z "$_dl" ] || _dsz=$(eval "btrfs filesystem du -s --raw -- $_dl" 2>/dev/null)
 	# the images' data with what they share counted once
-	_dit=$(btrfs filesystem du -s --raw -- "$CTR_ROOT/images" 2>/dev/null | awk 'NR == 2 { print $2 + $3 }')
+	_dit=$(btrfs filesystem du -s --raw -- "$CTR_BTRFS/images" 2>/dev/null | awk 'NR == 2 { print $2 + $3 }')
 	set --
 	for _dd in "$CTR_ROOT"/images/*/config.json "$CTR_ROOT"/containers/*/config.json; do
 		[ ! -f "$_dd" ] || set -- "$@" "$_dd"
