@@ -154,7 +154,7 @@ static int finish(const struct oci_ctx *g, struct oci_config *c, struct oci_stat
 	for (int k = OCI_PRESTART; r == 0 && k <= OCI_CREATE_CONTAINER; k++)
 		r = oci_hooks_run(c, (enum oci_hook_kind)k, state, st->pid, e);
 	free(state);
-	if (r == 0 && pid_file && write_pid_file(pid_file, st->pid) < 0)
+	if (r == 0 && pid_file && write_pid_file(pid_file, st->pid, false) < 0)
 		return ctr_fail_errno(e, "--pid-file %s", pid_file);
 	return r;
 }
