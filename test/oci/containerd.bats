@@ -284,7 +284,7 @@ runs() { xargs -r -n1 sh -c 'cat "/proc/$0/comm"' <"$(cg_file "$1" cgroup.procs)
 	[ ! -e "$T/vol/y" ]
 }
 
-@test "containerd: run -t in a real terminal: prompt, tty, window size, Ctrl-C, exit code" {
+@test "containerd: run -t and tasks exec -t in a real terminal: prompt, tty, window size, Ctrl-C, exit code" {
 	TS=$T/tmux.sock
 	cat >"$T/term.sh" <<-EOF
 		$(declare -f cdctr crun)
@@ -293,8 +293,15 @@ runs() { xargs -r -n1 sh -c 'cat "/proc/$0/comm"' <"$(cg_file "$1" cgroup.procs)
 		echo "rc=\$?"
 		exec sleep 600
 	EOF
+	cat >"$T/exec.sh" <<-EOF
+		$(declare -f cdctr)
+		SOCK=$SOCK NS=$NS
+		cdctr tasks exec -t --fifo-dir "$D/fifo" --exec-id x1 "$ID" sh
+		echo "rc=\$?"
+		exec sleep 600
+	EOF
 	tmux -S "$TS" new-session -d -s t -x 80 -y 24 "bash $T/term.sh"
-	screen() { tmux -S "$TS" capture-pane -p -t t; }
+	screen() { tmux -S "$TS" capture-pane -p -t "${W:-t}"; }
 	has() { screen | grep -q -- "$1"; }
 	wait_for has '^/ #' || fail "no prompt: $(screen)"
 	[ "$(oci state "$ID" | jq -r .status)" = running ]
@@ -310,6 +317,16 @@ runs() { xargs -r -n1 sh -c 'cat "/proc/$0/comm"' <"$(cg_file "$1" cgroup.procs)
 	wait_for not runs "$ID" sleep || fail "Ctrl-C did not interrupt sleep: $(screen)"
 	tmux -S "$TS" send-keys -t t 'echo after=$?' Enter
 	wait_for has '^after=130' || fail "sleep did not die of SIGINT: $(screen)"
+	# a second terminal: tasks exec -t into the same container, its own pty
+	tmux -S "$TS" new-session -d -s x -x 90 -y 20 "bash $T/exec.sh"
+	W=x
+	wait_for has '^/ #' || fail "no prompt in exec -t: $(screen)"
+	tmux -S "$TS" send-keys -t x 'tty; stty size; cat /proc/1/comm; exit 6' Enter
+	wait_for has '^rc=6' || fail "$(screen)"
+	has '^/dev/pts/1'
+	has '^20 90'
+	has '^sh'
+	W=t
 	tmux -S "$TS" send-keys -t t 'exit 4' Enter
 	wait_for has '^rc=4' || fail "$(screen)"
 }
