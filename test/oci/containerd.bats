@@ -336,6 +336,8 @@ runs() { xargs -r -n1 sh -c 'cat "/proc/$0/comm"' <"$(cg_file "$1" cgroup.procs)
 	wait_for task_is "$ID" RUNNING
 	pid=$(task_field "$ID" 2)
 	bundle="$D/state/io.containerd.runtime.v2.task/$NS/$ID"
+	# --root: the shim's Root (--runc-root) with the namespace appended holds ctr-oci's state
+	[ "$(jq -r .pid "$D/oci/$NS/$ID/state.json")" = "$pid" ]
 	# what the shim runs for `ctr tasks ps`, by hand: the same pids
 	run "$OCI" --root "$D/oci/$NS" --log "$bundle/log.json" --log-format json ps --format json "$ID"
 	assert_success
@@ -348,6 +350,7 @@ runs() { xargs -r -n1 sh -c 'cat "/proc/$0/comm"' <"$(cg_file "$1" cgroup.procs)
 	assert_failure
 	assert_output --partial 'OCI runtime exec failed'
 	assert_output --partial '/no/such/program: No such file or directory'
+	jq -e 'select(.level == "error" and (.msg | test("/no/such/program")))' "$bundle/log.json" >/dev/null
 	run "$OCI" --root "$D/oci/$NS" --log "$T/log.json" --log-format json kill no-such-container 9
 	assert_failure
 	jq -e '.level == "error" and (.msg | test("no-such-container")) and (.time | test("Z$"))' "$T/log.json"
