@@ -134,7 +134,7 @@ static int make_fifo(struct oci_config *c, const struct oci_state *st, struct ct
 static int save_config(const struct oci_config *c, const struct oci_state *st, struct ctr_err *e)
 {
 	int dir = open(st->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int r = dir < 0 ? -1 : write_atomic(dir, "config.json", json_object_to_json_string(c->json));
+	int r = dir < 0 ? -1 : write_replace(dir, "config.json", json_object_to_json_string(c->json), false);
 	close_fd(&dir);
 	return r < 0 ? ctr_fail_errno(e, "write %s/config.json", st->dir) : 0;
 }
