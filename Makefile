@@ -58,7 +58,7 @@ deps:
 
 check:
 	shellcheck -s sh ctr.sh helpers/*.sh images/*.sh bench/*.sh test/*.sh test/v2/*.sh
-	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 --suppress=missingIncludeSystem helpers/*.c helpers/lib/*.c images/progs/*.c test/*.c test/unit/*.c
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 --suppress=missingIncludeSystem helpers/*.c helpers/lib/*.c images/progs/*.c test/*.c test/oci/*.c test/unit/*.c
 
 # The files run side by side (TEST_JOBS at once, GNU parallel; each test has its own pool, prefix,
 # bridge and subnet); a file's tests in order. SERIAL_TESTS measure CPU shares: alone, afterwards.

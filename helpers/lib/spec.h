@@ -123,6 +123,7 @@ struct ctr_spec {
 	pid_t join;               /* enter the container of this PID 1 instead */
 	/* reporting */
 	const char *pid_file;
+	bool pid_file_bare;       /* no newline after the number (the OCI verbs, as runc) */
 	int notify_fd;            /* 'R' once PROG runs, -1 */
 };
 
