@@ -176,6 +176,7 @@ b_die() {
 # list_set VAR K=V: in the list VAR, K=V replaces K's entry (in its place), else is appended.
 list_set() {
 	_blvar=$1 _blkv=$2 _blo='' _bln=''
+	_blcur=''
 	eval "_blcur=\$$1"
 	eval "set -- $_blcur"
 	for _blv; do
@@ -284,12 +285,10 @@ b_head() {
 # b_flags ALLOWED...: the instruction's flags are among ALLOWED (names without --); B_F_<name>
 # (- as _) = each one's value.
 b_flags() {
-	B_F_from='' B_F_chown='' B_F_chmod=''
-	eval "set -- $B_FLAGS \"\$@\""
-	# the flags, then the allowed names: the flags come first, up to the first name without --
+	B_F_from=''
 	_bfa=" $* "
+	eval "set -- $B_FLAGS"
 	for _bfl; do
-		case $_bfl in --*) ;; *) break ;; esac
 		_bfn=${_bfl%%=*}
 		_bfn=${_bfn#--}
 		case $_bfa in *" $_bfn "*) ;; *) b_die "--$_bfn: flag not supported here" ;; esac
@@ -340,7 +339,8 @@ b_from() {
 	esac
 	B_ARGV='' B_HIST='' B_CMDSET='' B_SHELL="'/bin/sh' '-c'"
 	if [ "$1" = scratch ]; then
-		B_IMG='' B_KEY=scratch B_BASE=''
+		B_IMG='' B_KEY=scratch
+		# shellcheck disable=SC2034 # lists read through eval (b_image_done)
 		B_ENV='' B_CMD='' B_EP='' B_WD='' B_USER='' B_PORTS='' B_LABELS='' B_VOLS='' B_STOPSIG=''
 		return 0
 	fi
@@ -349,7 +349,7 @@ b_from() {
 		"$CTR_HOME/ctr.sh" pull ${B_QUIET:+-q} "$1" >&2 || b_die "$1: cannot pull"
 		B_IMG=$(image_find "$1") || exit 125
 	}
-	B_BASE=$B_IMG B_KEY=$B_IMG
+	B_KEY=$B_IMG
 	# shellcheck disable=SC2016
 	eval "$(jq -r '@sh "B_ENV=\(.env // [] | map(select(type == "string")) | @sh) B_CMD=\(.cmd // [] | @sh)
 		B_EP=\(.entrypoint // [] | @sh) B_WD=\(.workdir // "") B_USER=\(.user // "")
@@ -360,9 +360,10 @@ b_from() {
 
 # b_stage_image NAME: the image of an earlier stage named NAME (or numbered NAME).
 b_stage_image() {
+	_bsn=$1
 	eval "set -- $B_STAGES"
 	for _bsi; do
-		[ "${_bsi%%=*}" != "$1" ] || { printf '%s\n' "${_bsi#*=}"; return 0; }
+		[ "${_bsi%%=*}" != "$_bsn" ] || { printf '%s\n' "${_bsi#*=}"; return 0; }
 	done
 	return 1
 }
@@ -698,6 +699,7 @@ b_meta() {
 	case $_bin in
 	CMD | ENTRYPOINT | SHELL)
 		b_cmd_list "$B_FORM" "$@"
+		# shellcheck disable=SC2034 # B_EP, B_CMD: read through eval (b_image_done)
 		case $_bin in
 		CMD) B_CMD=$B_LIST B_CMDSET=1 ;;
 		ENTRYPOINT) B_EP=$B_LIST; [ -n "$B_CMDSET" ] || B_CMD='' ;;
