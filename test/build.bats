@@ -145,15 +145,17 @@ RUN ["/bin/sh", "-c", "echo $A$B > /ab"]
 SHELL ["/bin/sh", "-c", "-e"]
 RUN echo "C:\dir" > /path
 ENTRYPOINT ["/bin/echo", "ep"]
+RUN echo after > /after
 CMD ["arg"]
 EOF
 	run "$CTR" build -t p --network none "$CTX"
 	assert_success
 	run "$CTR" run --rm --net none p
 	assert_output 'ep arg'
-	run "$CTR" run --rm --net none --entrypoint cat p /ab /path
+	run "$CTR" run --rm --net none --entrypoint cat p /ab /path /after
 	assert_output '12
-C:\dir'
+C:\dir
+after'
 	n=$(images_count)
 	printf 'FROM busybox\nRUN true\nFOO bar\n' >"$CTX/Dockerfile"
 	run "$CTR" build "$CTX"
