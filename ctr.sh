@@ -411,7 +411,8 @@ RUN_JQ=$ENV_JQ'
 	| reduce range(6) as $n ({l: [], r: $ARGS.positional}; (.r[0] | tonumber) as $c
 		| .l += [.r[1:$c + 1]] | .r = .r[$c + 1:])
 	| . as {l: [$env, $ports, $cap_add, $cap_drop, $vols, $labels], r: $args} | $icfg[0] as $i
-	| (($i.entrypoint // []) + (if $args == [] then $i.cmd // [] else $args end)
+	| ((if $ENV.R_EPSET == "" then $i.entrypoint // [] elif $ENV.R_EP == "" then [] else [$ENV.R_EP] end)
+		+ (if $args == [] then $i.cmd // [] else $args end)
 		| if . == [] then ["/bin/sh"] else . end) as $argv
 	| {id: $id, name: $name, image: $i.name, image_id: $img, cmd: $argv, hostname: $host,
 	   workdir: (if $wd != "" then $wd elif ($i.workdir // "") != "" then $i.workdir else "/" end),
@@ -491,10 +492,11 @@ check_workdir() {
 #HELP     --storage-opt size=SIZE   limit the data the container writes (btrfs quota; default CTR_STORAGE_SIZE)
 #HELP     --log-opt max-size=SIZE   rotate the log at SIZE, keep one old (default CTR_LOG_MAX_SIZE; 0: no cap)
 #HELP     --restart no|on-failure[:N]|always|unless-stopped   its supervisor runs it again when it exits; stop ends it
+#HELP     --entrypoint CMD   instead of the image's entrypoint ('': none)
 ctr_run() {
 	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
 	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENVL='' R_WD='' R_NET=bridge R_PORTS='' R_INIT='' I_ENVQ='' R_SECARGV=''
-	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE='' R_LOGMAX='' R_RESTART=''
+	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE='' R_LOGMAX='' R_RESTART='' R_EP='' R_EPSET=''
 	R_LABELL='' R_LABELF='' R_ENVF=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
@@ -524,6 +526,7 @@ ctr_run() {
 "; shift ;;
 		--log-opt) need_arg "$@"; run_log_opt "$2"; shift ;;
 		--restart) need_arg "$@"; R_RESTART=$2; shift ;;
+		--entrypoint) need_arg "$@"; one_line "$1" "$2"; R_EP=$2 R_EPSET=1; shift ;;
 		--) shift; break ;;
 		-*) sec_opt "$@" || die "run: unknown option $1 (see ctr.sh help)"; shift "$SEC_SHIFT"; continue ;;
 		*) break ;;
@@ -587,7 +590,7 @@ ctr_run() {
 	# One jq (it costs ~20 ms to start) reads the image's config and writes the container's: RUN_JQ.
 	# The lists go in as arguments, each as its length then its items, before the command.
 	sec_export
-	export R_INIT R_RESTART CG_MEM CG_SWAP CG_QUOTA CG_SHARES CG_PIDS # RUN_JQ's $ENV
+	export R_INIT R_RESTART R_EP R_EPSET CG_MEM CG_SWAP CG_QUOTA CG_SHARES CG_PIDS # RUN_JQ's $ENV
 	for _l in R_LABELL SEC_VOLL SEC_CAPDROPL SEC_CAPADDL R_PORTS R_ENVL; do
 		list_len "$_l"
 		eval "set -- $LIST_LEN $LIST_WORDS \"\$@\""
@@ -1386,7 +1389,7 @@ main() {
 	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
 		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
 		kill | wait | pause | unpause | top | port | rename | info | start | restart | \
-		cp | diff | export | import | history | update | events | container | image | system)
+		cp | diff | export | import | history | update | events | container | image | system | build)
 		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
 		check_env
 		# shellcheck source=/dev/null # the verbs of a file of their own, loaded for them only
@@ -1399,6 +1402,7 @@ main() {
 		ps) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/ps.sh" ;;
 		events) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/events.sh" ;;
 		container | image | system) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/prune.sh" ;;
+		build) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/build.sh" ;;
 		esac || exit 125
 		"ctr_$_verb" "$@"
 		;;
