@@ -6,6 +6,9 @@ set -u
 CTR_VERSION=0.1.0
 case $0 in */*) CTR_HOME=${0%/*} ;; *) CTR_HOME=. ;; esac
 CTR_HOME=$(cd "$CTR_HOME" && pwd -P) || exit 125
+CTR_UID=$(id -u) || exit 125
+# rootless (helpers/rootless.sh, docs/rootless.md): an ordinary user's state root is its own
+[ "$CTR_UID" = 0 ] || : "${CTR_ROOT:=${XDG_DATA_HOME:-${HOME:?}/.local/share}/ctr}"
 : "${CTR_ROOT:=/var/lib/ctr}"
 : "${CTR_POOL:=$CTR_ROOT.pool}"
 : "${CTR_POOL_SIZE:=20G}"
@@ -116,6 +119,7 @@ for _f in storage net cgroup security pull; do
 	# shellcheck source=/dev/null
 	. "$CTR_HOME/helpers/$_f.sh" || exit 125
 done
+CTR_ROOTLESS='' RL_IDS='' # not root: helpers/rootless.sh, sourced by main
 
 # lock / unlock: serialise ID, name, address and port allocation across concurrent ctr.sh calls.
 lock() {
@@ -484,8 +488,9 @@ run_exec() {
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
 	case $R_NET in
 	host) set -- --net-host "$@" ;;
-	*) set -- --netns "/run/netns/$CTR_PREFIX-$CID" "$@" ;;
+	*) [ -n "$CTR_ROOTLESS" ] || set -- --netns "/run/netns/$CTR_PREFIX-$CID" "$@" ;;
 	esac
+	[ -z "$CTR_ROOTLESS" ] || set -- --rootless "$RL_IDS" "$@"
 	eval "set -- $R_SECARGV \"\$@\""
 	# -d: the shim returns once the command runs (PID 1 and its pid file exist), told over fd 4;
 	# --restart: each run again says `running` only then
@@ -504,7 +509,8 @@ run_exec() {
 	# of our environment
 	_xl='--exit-command /usr/bin/env'
 	for _x in "CTR_ROOT=$CTR_ROOT" "CTR_POOL=$CTR_POOL" "CTR_PREFIX=$CTR_PREFIX" "CTR_BRIDGE=$CTR_BRIDGE" \
-		"CTR_SUBNET=$CTR_SUBNET" "CTR_SLICE=$CTR_SLICE" "CTR_LIBEXEC=$CTR_LIBEXEC" "$CTR_HOME/${0##*/}" \
+		"CTR_SUBNET=$CTR_SUBNET" "CTR_SLICE=$CTR_SLICE" "CTR_LIBEXEC=$CTR_LIBEXEC" \
+		${CTR_ROOTLESS:+"CTR_USER_POOL=$CTR_USER_POOL" "CTR_RUNTIME_DIR=$CTR_RUNTIME_DIR"} "$CTR_HOME/${0##*/}" \
 		_exited ${R_RM:+--rm} "$CID"; do
 		list_add _xl --exit-command-arg
 		list_add _xl "$_x"
@@ -936,6 +942,7 @@ ctr_exec() {
 	cg_dirs "$_id"
 	eval "set -- $_xargs \"\$@\""
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
+	[ -z "$CTR_ROOTLESS" ] || { rootless_ids; set -- --rootless "$RL_IDS" "$@"; }
 	[ -n "$_i" ] || exec </dev/null
 	# through ctr-shim, as run: the command gets its pipes (or the pty), never our files
 	[ -z "$_t" ] || set -- --console-fd 3 "$@"
@@ -1266,13 +1273,24 @@ main() {
 	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
 		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
 		kill | wait | pause | unpause | top | port | rename | info | start | restart)
-		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
+		if [ "$CTR_UID" != 0 ]; then
+			# shellcheck source=/dev/null # it replaces the kernel-facing functions (after all are defined)
+			. "$CTR_HOME/helpers/rootless.sh" || exit 125
+			rootless_verb "$_verb"
+		fi
 		check_env
 		# shellcheck source=/dev/null
 		[ "$_verb" != demo ] || . "$CTR_HOME/helpers/demo.sh"
 		# shellcheck source=/dev/null
 		case $_verb in start | restart) . "$CTR_HOME/helpers/start.sh" || exit 125 ;; esac
 		"ctr_$_verb" "$@"
+		;;
+	rootless-setup)
+		[ "$CTR_UID" = 0 ] || die "rootless-setup: must be run as root (it makes USER's directory on ctr's pool)"
+		check_env
+		# shellcheck source=/dev/null
+		. "$CTR_HOME/helpers/rootless.sh" || exit 125
+		ctr_rootless_setup "$@"
 		;;
 	*) die "$_verb: unknown command (see ctr.sh help)" ;;
 	esac
