@@ -19,9 +19,9 @@
 # group, no id range of ctr's (the user's own subordinate ids instead).
 # shellcheck disable=SC2034 # CTR_*, CG_*, NET_*, SEC_* set here are read by ctr.sh and its helpers
 
-# The subordinate ids rootless-setup gives: 65536 from the first multiple of 65536 above every
-# range of /etc/subuid and /etc/subgid, from 100000 (Debian's useradd), and below ctr's own
-# --userns ranges (CTR_USERNS_BASE, security.sh), which must never be a user's.
+# The subordinate ids rootless-setup gives: the first 65536 from 100000 (Debian's useradd) in steps
+# of 65536 that overlap no range of /etc/subuid or /etc/subgid, below ctr's own --userns ranges
+# (CTR_USERNS_BASE, security.sh), which must never be a user's.
 RL_SUB_SIZE=65536
 RL_SUB_MIN=100000
 
@@ -91,12 +91,15 @@ rootless_subids() {
 		_rls=$(awk -F: -v u="$1" -v i="$2" '($1 == u || $1 == i) && $3 > 0 { print $2 "-" $2 + $3 - 1; exit }' /etc/subuid 2>/dev/null)
 		_rlg=$(awk -F: -v u="$1" -v i="$2" '($1 == u || $1 == i) && $3 > 0 { print $2 "-" $2 + $3 - 1; exit }' /etc/subgid 2>/dev/null)
 		[ -z "$_rls" ] || [ -z "$_rlg" ] || { printf '%s\n' "$_rls"; exit 0; }
-		_rlb=$(cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: -v z="$RL_SUB_SIZE" -v m="$RL_SUB_MIN" '
-			$2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/ && $2 + $3 > m { m = $2 + $3 }
-			END { printf "%.0f\n", (m % z) ? m + z - m % z : m }')
-		_rlm=${CTR_USERNS_BASE:-1879048192}
-		[ $((_rlb + RL_SUB_SIZE)) -le "$_rlm" ] ||
-			{ printf 'ctr: rootless-setup %s: no free subordinate ids below %s (ctr'"'"'s --userns ranges)\n' "$1" "$_rlm" >&2; exit 1; }
+		_rlb=$(cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: -v z="$RL_SUB_SIZE" -v m="$RL_SUB_MIN" \
+			-v top="${CTR_USERNS_BASE:-1879048192}" '
+			BEGIN { n = 0 }
+			$2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/ && $3 > 0 { lo[n] = $2; hi[n++] = $2 + $3 }
+			END { for (c = m; c + z <= top; c += z) {
+				for (i = 0; i < n; i++) if (c < hi[i] && lo[i] < c + z) break
+				if (i == n) { printf "%.0f\n", c; exit 0 } }
+			      exit 1 }') ||
+			{ printf 'ctr: rootless-setup %s: no free subordinate ids below %s (ctr'"'"'s --userns ranges)\n' "$1" "${CTR_USERNS_BASE:-1879048192}" >&2; exit 1; }
 		_rlr=$_rlb-$((_rlb + RL_SUB_SIZE - 1))
 		if [ -z "$_rls" ]; then usermod --add-subuids "$_rlr" "$1" || exit 1; fi
 		if [ -z "$_rlg" ]; then usermod --add-subgids "$_rlr" "$1" || exit 1; fi
