@@ -6,6 +6,9 @@ set -u
 CTR_VERSION=0.1.0
 case $0 in */*) CTR_HOME=${0%/*} ;; *) CTR_HOME=. ;; esac
 CTR_HOME=$(cd "$CTR_HOME" && pwd -P) || exit 125
+CTR_UID=$(id -u) || exit 125
+# rootless (helpers/rootless.sh, docs/rootless.md): an ordinary user's state root is its own
+[ "$CTR_UID" = 0 ] || : "${CTR_ROOT:=${XDG_DATA_HOME:-${HOME:?}/.local/share}/ctr}"
 : "${CTR_ROOT:=/var/lib/ctr}"
 : "${CTR_POOL:=$CTR_ROOT.pool}"
 : "${CTR_POOL_SIZE:=20G}"
@@ -157,6 +160,7 @@ for _f in storage net cgroup security pull; do
 	# shellcheck source=/dev/null
 	. "$CTR_HOME/helpers/$_f.sh" || exit 125
 done
+CTR_ROOTLESS='' RL_IDS='' # not root: helpers/rootless.sh, sourced by main
 
 # lock / unlock: serialise ID, name, address and port allocation across concurrent ctr.sh calls.
 lock() {
@@ -626,8 +630,9 @@ run_exec() {
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
 	case $R_NET in
 	host) set -- --net-host "$@" ;;
-	*) set -- --netns "/run/netns/$CTR_PREFIX-$CID" "$@" ;;
+	*) [ -n "$CTR_ROOTLESS" ] || set -- --netns "/run/netns/$CTR_PREFIX-$CID" "$@" ;;
 	esac
+	[ -z "$CTR_ROOTLESS" ] || set -- --rootless "$RL_IDS" "$@"
 	eval "set -- $R_SECARGV \"\$@\""
 	# -d: the shim returns once the command runs (PID 1 and its pid file exist), told over fd 4;
 	# --restart: each run again says `running` only then
@@ -646,7 +651,8 @@ run_exec() {
 	# of our environment
 	_xl='--exit-command /usr/bin/env'
 	for _x in "CTR_ROOT=$CTR_ROOT" "CTR_POOL=$CTR_POOL" "CTR_PREFIX=$CTR_PREFIX" "CTR_BRIDGE=$CTR_BRIDGE" \
-		"CTR_SUBNET=$CTR_SUBNET" "CTR_SLICE=$CTR_SLICE" "CTR_LIBEXEC=$CTR_LIBEXEC" "$CTR_HOME/${0##*/}" \
+		"CTR_SUBNET=$CTR_SUBNET" "CTR_SLICE=$CTR_SLICE" "CTR_LIBEXEC=$CTR_LIBEXEC" \
+		${CTR_ROOTLESS:+"CTR_USER_POOL=$CTR_USER_POOL" "CTR_RUNTIME_DIR=$CTR_RUNTIME_DIR"} "$CTR_HOME/${0##*/}" \
 		_exited ${R_RM:+--rm} "$CID"; do
 		list_add _xl --exit-command-arg
 		list_add _xl "$_x"
@@ -1056,6 +1062,7 @@ ctr_exec() {
 	cg_dirs "$_id"
 	eval "set -- $_xargs \"\$@\""
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
+	[ -z "$CTR_ROOTLESS" ] || { rootless_ids; set -- --rootless "$RL_IDS" "$@"; }
 	[ -n "$_i" ] || exec </dev/null
 	# through ctr-shim, as run: the command gets its pipes (or the pty), never our files
 	[ -z "$_t" ] || set -- --console-fd 3 "$@"
@@ -1371,6 +1378,9 @@ Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CT
              CTR_STORAGE_SIZE (run's default --storage-opt size; unset: no limit),
              CTR_LOG_MAX_SIZE (100m: run's default --log-opt max-size; 0: no cap),
              CTR_MAX_LAYERS (128), CTR_MAX_IMAGE_SIZE (10G: unpacked, per image) for pull, load, import, cp -
+Rootless (any user but root, after root's rootless-setup; docs/rootless.md): CTR_ROOT
+             (${XDG_DATA_HOME:-$HOME/.local/share}/ctr), CTR_USER_POOL (/var/lib/ctr/btrfs/users/UID),
+             CTR_RUNTIME_DIR ($XDG_RUNTIME_DIR/ctr, else /tmp/ctr-UID); --net none only, no limits
 Exit status: the container command's status (128+N if killed by signal N); 125 ctr's own error;
              126 the command cannot be executed; 127 the command was not found.
 EOF
@@ -1390,7 +1400,11 @@ main() {
 		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
 		kill | wait | pause | unpause | top | port | rename | info | start | restart | \
 		cp | diff | export | import | history | update | events | container | image | system | build)
-		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
+		if [ "$CTR_UID" != 0 ]; then
+			# shellcheck source=/dev/null # it replaces the kernel-facing functions (after all are defined)
+			. "$CTR_HOME/helpers/rootless.sh" || exit 125
+			rootless_verb "$_verb"
+		fi
 		check_env
 		# shellcheck source=/dev/null # the verbs of a file of their own, loaded for them only
 		case $_verb in
@@ -1405,6 +1419,13 @@ main() {
 		build) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/build.sh" ;;
 		esac || exit 125
 		"ctr_$_verb" "$@"
+		;;
+	rootless-setup)
+		[ "$CTR_UID" = 0 ] || die "rootless-setup: must be run as root (it makes USER's directory on ctr's pool)"
+		check_env
+		# shellcheck source=/dev/null
+		. "$CTR_HOME/helpers/rootless.sh" || exit 125
+		ctr_rootless_setup "$@"
 		;;
 	*) die "$_verb: unknown command (see ctr.sh help)" ;;
 	esac

@@ -3,7 +3,7 @@
 set -u
 pkgs="btrfs-progs cgroup-tools iptables iproute2 busybox-static bats bats-assert bats-support
 shellcheck cppcheck tmux libseccomp-dev libcap-dev libjson-c-dev jq curl gcc make libc6-dev util-linux procps
-skopeo umoci docker-registry apache2-utils zstd hyperfine runc crun strace openssl nftables parallel
+skopeo umoci docker-registry apache2-utils zstd hyperfine runc crun strace openssl nftables parallel uidmap
 podman netavark aardvark-dns containerd"
 missing=
 for p in $pkgs; do

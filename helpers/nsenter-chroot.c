@@ -48,6 +48,11 @@
  *       --seccomp MODE   default (the allowlist of seccomp.h) or unconfined
  *       --userns U:G:N   new user namespace: container ids 0..N-1 are host ids
  *                        U.. and G..; ROOTFS is idmapped, no chown needed
+ *       --rootless SUBUID:SUBGID:N  an unprivileged caller's user namespace:
+ *                        id 0 is the caller's, 1..N are SUBUID.. and SUBGID..
+ *                        (written by newuidmap/newgidmap); ROOTFS as it is;
+ *                        a new netns only; volumes copied by the child; with
+ *                        --join the user namespace is entered first
  *   -v, --volume H:C[:ro][:noexec][:dev=N:ino=N]  bind host path H on container
  *                        path C (nosuid,nodev), C resolved inside ROOTFS
  *                        (repeatable). H must be resolved: it is opened once

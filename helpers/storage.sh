@@ -426,7 +426,7 @@ image_import() {
 	# held while we work: cleanup removes only the work of a dead one (as pull's, p_new)
 	exec 4>"$_tmp/.lock" && flock 4 && mkdir "$TREE_DIR" || { rm -rf "$_tmp"; die "$TREE_DIR: cannot create"; }
 	btrfs subvolume create "$TREE" >/dev/null || { rm -rf "$TREE_DIR" "$_tmp"; die "$1: cannot create subvolume"; }
-	if ! cp -a --reflink=auto "$1/." "$TREE/"; then
+	if ! image_copy "$1" "$TREE"; then
 		subvol_rm "$TREE"
 		rm -rf "$TREE_DIR" "$_tmp"
 		die "$1: cannot copy into the image"
@@ -443,6 +443,11 @@ image_import() {
 	exec 4>&-
 	image_tag "$_id" "$2"
 	printf '%s\n' "$_id"
+}
+
+# image_copy DIR TREE: copy DIR's contents into TREE, as they are (rootless.sh has its own).
+image_copy() {
+	cp -a --reflink=auto "$1/." "$2/"
 }
 
 # image_place WORK ID: make the work tmp/WORK (its tree, read-only, and its config.json) image ID:

@@ -68,6 +68,28 @@ int ns_join_open(struct ns_join *j, pid_t pid, struct ctr_err *e)
 	return 0;
 }
 
+/* --join --rootless, in the parent before clone: enter the container's user
+ * namespace FIRST (as nsenter(1) does), and become its root. An unprivileged
+ * process has no capability over the container's other namespaces (nor over
+ * its pid namespace, to clone into it) until it is in the user namespace that
+ * owns them; its owner may enter it. The child inherits it. */
+int ns_join_userns_first(struct ns_join *j, struct ctr_err *e)
+{
+	for (size_t i = 0; i < NJOIN; i++) {
+		if (join_ns[i].type != CLONE_NEWUSER || j->fd[i] < 0)
+			continue;
+		if (setns(j->fd[i], CLONE_NEWUSER) < 0)
+			return ctr_fail_errno(e, "setns user");
+		close_fd(&j->fd[i]);
+		if (setgroups(0, NULL) < 0)
+			return ctr_fail_errno(e, "setgroups in the user namespace");
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			return ctr_fail_errno(e, "become root of the user namespace");
+		j->in_userns = true;
+	}
+	return 0;
+}
+
 /* clone() put us in a new user namespace (or setns did) but we still carry
  * the host's root ids, which it does not map (files we create would fail with
  * EOVERFLOW). Become its root, and drop the host's supplementary groups,
@@ -206,7 +228,9 @@ pid_t clone_joined(struct ns_join *j, struct ctr_err *e)
 	pid_t pid = clone_child(0, e);
 	if (pid <= 0)
 		return pid;
-	if (setns(self, CLONE_NEWPID) < 0) {
+	/* rootless (ns_join_userns_first): going back needs CAP_SYS_ADMIN over
+	 * the host's pid namespace; this process forks nothing after this one */
+	if (!j->in_userns && setns(self, CLONE_NEWPID) < 0) {
 		ctr_fail_errno(e, "setns back to own pid namespace");
 		(void)kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);

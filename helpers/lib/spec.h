@@ -104,6 +104,8 @@ struct ctr_spec {
 	struct ctr_idmap *uid_map, *gid_map;  /* with CLONE_NEWUSER */
 	size_t nuid_map, ngid_map;
 	bool userns_plain_rootfs;  /* OCI: ROOTFS as it is (its owners as the maps show them), not idmapped */
+	bool rootless;            /* an unprivileged caller (--rootless): newuidmap/newgidmap write the
+	                           * maps, the child copies the volumes, --join enters the userns first */
 	const char *device_cgroup;/* restrict the devices of this group */
 	const char **cgroups;     /* join these groups (cgroup.procs) */
 	size_t ncgroups;
