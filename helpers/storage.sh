@@ -34,7 +34,8 @@ pool_ensure() {
 		mkdir -p "$CTR_BTRFS" || die "$CTR_BTRFS: cannot create"
 		[ "$(stat -f -c %T "$CTR_BTRFS")" = btrfs ] || pool_mount
 		layout_migrate
-		mkdir -p "$CTR_BTRFS/images" "$CTR_BTRFS/containers" "$CTR_BTRFS/tmp" ||
+		# 0700: the trees are root's business (a container's /tmp is world-writable inside it)
+		mkdir -p -m 0700 "$CTR_BTRFS/images" "$CTR_BTRFS/containers" "$CTR_BTRFS/tmp" ||
 			die "$CTR_BTRFS: cannot set up the btrfs pool"
 		# made by a ctr that recorded no prefix: its objects carry the prefix of the time
 		if [ ! -f "$CTR_ROOT/prefix" ] && [ -d "$CTR_ROOT/containers" ]; then
@@ -45,7 +46,7 @@ pool_ensure() {
 	) 8>"$CTR_POOL.lock" || exit 125
 	root_settle
 	# after the prefix: a root with containers/ and no prefix is one made by an older ctr
-	mkdir -p "$CTR_ROOT/images" "$CTR_ROOT/containers" "$CTR_ROOT/refs" "$CTR_ROOT/names" \
+	mkdir -p -m 0700 "$CTR_ROOT/images" "$CTR_ROOT/containers" "$CTR_ROOT/refs" "$CTR_ROOT/names" \
 		"$CTR_ROOT/tmp" || die "$CTR_ROOT: cannot create ctr's directories"
 	POOL_OK=1
 }

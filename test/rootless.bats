@@ -147,12 +147,12 @@ ctr_as() {
 
 @test "rootless hardening: no_new_privs, seccomp, /proc/sys read-only, masked paths, no signal out of its pid namespace" {
 	run -0 ctr_as "$RL_UA" run --rm --net none busybox sh -c 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status;
-		echo x >/proc/sys/kernel/hostname && echo WROTE; wc -c </proc/timer_list; ls /sys/firmware | wc -l'
+		(echo x >/proc/sys/kernel/hostname) 2>/dev/null && echo WROTE; wc -c </proc/timer_list; ls /sys/firmware | wc -l'
 	assert_line --regexp '^NoNewPrivs:[[:space:]]+1$'
 	assert_line --regexp '^Seccomp:[[:space:]]+2$'
 	refute_output --partial WROTE
-	assert_line -n 3 0 # /proc/timer_list: /dev/null on it
-	assert_line -n 4 0 # /sys/firmware: an empty read-only tmpfs
+	assert_line -n 2 0 # /proc/timer_list: /dev/null on it
+	assert_line -n 3 0 # /sys/firmware: an empty read-only tmpfs
 	# the attack: kill a process of the same user outside the container
 	as "$RL_UA" sleep 61 &
 	local victim
