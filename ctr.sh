@@ -42,6 +42,15 @@ die() {
 	exit 125
 }
 
+# is_root: the effective uid is 0 (Uid:'s second field in /proc/self/status, the shell's own: read
+# without a fork; `id -u` where /proc cannot be read).
+is_root() {
+	while read -r _rk _rr _re _; do
+		[ "$_rk" != Uid: ] || { [ "$_re" = 0 ]; return; }
+	done 2>/dev/null </proc/self/status
+	[ "$(id -u)" = 0 ]
+}
+
 # need CMD PACKAGE: fail clearly when a tool is missing.
 need() {
 	command -v "$1" >/dev/null 2>&1 || die "$1: not found (apt-get install $2)"
@@ -1209,7 +1218,7 @@ main() {
 	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
 		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
 		kill | wait | pause | unpause | top | port | rename | info)
-		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
+		is_root || die "$_verb: must be run as root"
 		check_env
 		# shellcheck source=/dev/null
 		[ "$_verb" != demo ] || . "$CTR_HOME/helpers/demo.sh"
