@@ -416,8 +416,9 @@ ctr_run() {
 
 	# From here on every object made is undone by run_undo unless the run succeeds.
 	lock
-	CID=$(new_id)
-	while [ -e "$CTR_ROOT/containers/$CID" ]; do CID=$(new_id); done
+	id_new
+	while [ -e "$CTR_ROOT/containers/$NEW_ID" ]; do id_new; done
+	CID=$NEW_ID
 	C=$CTR_ROOT/containers/$CID
 	trap 'run_undo' EXIT
 	trap 'exit 130' INT

@@ -170,10 +170,23 @@ storage_cleanup() {
 	return 0
 }
 
-# new_id: 12 hex characters from /dev/urandom.
-new_id() {
+# id_new: NEW_ID = 12 random hex digits: the first 48 bits of a random UUID of the kernel
+# (version 4: only its version and variant digits are fixed, and they come later), read without a
+# fork; od of /dev/urandom where /proc/sys cannot be read.
+id_new() {
+	NEW_ID=''
+	read -r NEW_ID 2>/dev/null </proc/sys/kernel/random/uuid
+	_ni=${NEW_ID#*-}
+	NEW_ID=${NEW_ID%%-*}${_ni%%-*}
+	valid_id "$NEW_ID" && return 0
 	# shellcheck disable=SC2046 # six words, joined
-	printf '%s' $(od -An -N6 -tx1 /dev/urandom)
+	NEW_ID=$(printf '%s' $(od -An -N6 -tx1 /dev/urandom))
+}
+
+# new_id: print a new ID (id_new's).
+new_id() {
+	id_new
+	printf '%s' "$NEW_ID"
 }
 
 # ---------------------------------------------------------------- input grammar
