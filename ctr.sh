@@ -298,7 +298,7 @@ RUN_JQ=$ENV_JQ'
 	   workdir: (if $wd != "" then $wd elif ($i.workdir // "") != "" then $i.workdir else "/" end),
 	   env: (($i.env // [] | envclean) + $env | envset),
 	   network: {mode: $net, ports: $ports},
-	   exposed_ports: ($i.exposed_ports // []), created: ($created | tonumber),
+	   exposed_ports: ($i.exposed_ports // []), created: (now | floor),
 	   rm: ($rm != ""), tty: ($tty != ""), interactive: ($iv != ""),
 	   security: ('"$SEC_JQ"' | if .user == "" then .user = ($i.user // "") else . end),
 	   storage: {size: ($ENV.ST_SIZE | if . == "" then null else tonumber end)},
@@ -454,7 +454,7 @@ ctr_run() {
 		eval "set -- $LIST_LEN $LIST_WORDS \"\$@\""
 	done
 	_cfg=$("$CTR_JQ" -rn --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
-		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" --arg created "$(date +%s)" \
+		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" \
 		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$C/rootfs" \
 		"$RUN_JQ" --args -- "$@") || die "$C/config.json: cannot make"
 	# whole or not at all (ps and inspect read every config.json; a full pool cuts a write short)
