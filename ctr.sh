@@ -136,11 +136,12 @@ for _f in storage net cgroup security pull; do
 done
 
 # lock / unlock: serialise ID, name, address and port allocation across concurrent ctr.sh calls.
+# unlock closes fd 9, which releases the lock without a flock -u process: no child lives on with a
+# copy of fd 9 (nothing is started in the background while the lock is held).
 lock() {
 	exec 9>"$CTR_ROOT/lock" && flock 9 || die "$CTR_ROOT/lock: cannot lock"
 }
 unlock() {
-	flock -u 9
 	exec 9>&-
 }
 
