@@ -6,11 +6,13 @@
 # (after a reboot). On a real btrfs disk: mount it on $CTR_ROOT and no pool file is made.
 
 # pool_ensure: make sure $CTR_ROOT is a mounted btrfs with ctr's directories, its prefix recorded
-# and registered (root_settle). The fast path, every call's: one stat, and two reads without a fork.
+# and registered (root_settle). The fast path, every call's, needs no process: containers/ and the
+# prefix record (read at start) exist only on the pool, made by the slow path once the pool is
+# mounted and checked to be btrfs; the registry (tmpfs: emptied by a reboot) names this root. An
+# unmounted pool leaves an empty mount point: the slow path mounts it again.
 pool_ensure() {
 	[ -z "${POOL_OK:-}" ] || return 0
-	[ "$(stat -f -c %T "$CTR_ROOT" 2>/dev/null)" = btrfs ] && [ -d "$CTR_ROOT/containers" ] &&
-		[ -n "$CTR_PREFIX_REC" ] && root_registered && POOL_OK=1 && return 0
+	[ -d "$CTR_ROOT/containers" ] && [ -n "$CTR_PREFIX_REC" ] && root_registered && POOL_OK=1 && return 0
 	mkdir -p "$CTR_ROOT" || die "$CTR_ROOT: cannot create"
 	(
 		flock 8 || exit 1
