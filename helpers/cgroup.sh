@@ -30,8 +30,10 @@ CG_PIDS_MAX=4194304     # the kernel's PID_MAX_LIMIT
 # A controller bound to a v1 hierarchy is used there; otherwise the cgroup2 mount holds it if its
 # cgroup.controllers lists it. This one rule covers pure v1, hybrid (systemd's /sys/fs/cgroup/unified,
 # usually with no controllers) and pure v2. On v2 there is no cpuacct: cpu.stat of every group counts.
+# The result is kept per root in $CTR_ROOT/cgroup.layout (cg_cache_read): a run reads no mount table.
 cg_detect() {
 	[ -z "${CG_MODE:-}" ] || return 0
+	cg_cache_read && return 0
 	# shellcheck disable=SC2034 # all are read as CG_$c / CGV_$c (eval) by the functions below
 	CG_memory='' CG_cpu='' CG_cpuacct='' CG_pids='' CGV_memory='' CGV_cpu='' CGV_cpuacct='' CGV_pids=''
 	CG_freezer='' CGV_freezer=''
@@ -71,6 +73,69 @@ cg_detect() {
 		fi
 		eval "CG_$_cgc=\$_cgd CGV_$_cgc=\$_cgv"
 	done
+	cg_cache_write
+}
+
+# The layout cache, $CTR_ROOT/cgroup.layout: lines KEY=VALUE, cg_detect's variables (CG_VARS) after
+# the key of what they depend on, and `end=1`. It is used only in the boot that wrote it (boot_id)
+# and from the same mount namespace (a private one, e.g. under `unshare -m`, may see other mounts),
+# and only while every hierarchy it names is still mounted; else cg_detect reads /proc/self/mounts
+# again and rewrites it. (A hierarchy mounted later in the same boot is seen after a reboot, or
+# once the file is removed.) Read with the shell's own read, no fork; only known keys are set.
+CG_VARS="CG_MODE CG_UNIFIED CG_DEVICES CG_memory CGV_memory CG_cpu CGV_cpu CG_cpuacct CGV_cpuacct
+	CG_pids CGV_pids CG_freezer CGV_freezer"
+
+# cg_cache_key: CG_KEY = "<boot id> <mount id>": the mount namespace is named by the ID of the first
+# mount it lists (a copy of a namespace gets new mount IDs, and an ID is not reused while its mount
+# lives); no readlink of /proc/self/ns/mnt (a fork), no stat of PID 1's (refused in some sandboxes).
+cg_cache_key() {
+	CG_KEY='' _cgb='' _cgm=''
+	read -r _cgb 2>/dev/null </proc/sys/kernel/random/boot_id
+	read -r _cgm _ 2>/dev/null </proc/self/mountinfo
+	[ -n "$_cgb" ] && [ -n "$_cgm" ] && CG_KEY="$_cgb $_cgm"
+}
+
+# cg_cache_read: set CG_VARS from the cache; fails (CG_MODE empty) when it is missing or stale.
+cg_cache_read() {
+	[ -f "$CTR_ROOT/cgroup.layout" ] && cg_cache_key || return 1
+	_cgfk='' _cgend=''
+	while IFS='=' read -r _cgk _cgv; do
+		case $_cgk in
+		key) _cgfk=$_cgv ;;
+		end) _cgend=$_cgv ;;
+		CG_MODE | CG_UNIFIED | CG_DEVICES | CG_memory | CGV_memory | CG_cpu | CGV_cpu | CG_cpuacct | \
+			CGV_cpuacct | CG_pids | CGV_pids | CG_freezer | CGV_freezer) eval "$_cgk=\$_cgv" ;;
+		esac
+	done 2>/dev/null <"$CTR_ROOT/cgroup.layout"
+	[ "$_cgend" = 1 ] && [ "$_cgfk" = "$CG_KEY" ] && cg_cache_mounted && return 0
+	CG_MODE=''
+	return 1
+}
+
+# cg_cache_mounted: every hierarchy of CG_VARS is still there (a file only a cgroup has).
+cg_cache_mounted() {
+	case ${CG_MODE:-} in v1 | hybrid | v2) ;; *) return 1 ;; esac
+	[ -z "$CG_UNIFIED" ] || [ -f "$CG_UNIFIED/cgroup.controllers" ] || return 1
+	[ -z "$CG_DEVICES" ] || [ -f "$CG_DEVICES/devices.deny" ] || return 1
+	for _cgc in $CG_CONTROLLERS; do
+		eval "_cgd=\$CG_$_cgc"
+		[ -z "$_cgd" ] || [ -f "$_cgd/cgroup.procs" ] || return 1
+	done
+}
+
+# cg_cache_write: write the cache (whole: a temporary file renamed) when the pool is mounted. A
+# failure only means that the next call detects again.
+cg_cache_write() {
+	[ -d "$CTR_ROOT/containers" ] && cg_cache_key || return 0
+	{
+		printf 'key=%s\n' "$CG_KEY"
+		for _cgk in $CG_VARS; do
+			eval "printf '%s=%s\\n' \"\$_cgk\" \"\$$_cgk\""
+		done
+		printf 'end=1\n'
+	} 2>/dev/null >"$CTR_ROOT/cgroup.layout.$$" && mv -f "$CTR_ROOT/cgroup.layout.$$" "$CTR_ROOT/cgroup.layout" ||
+		rm -f "$CTR_ROOT/cgroup.layout.$$"
+	return 0
 }
 
 # cg_v2_has CONTROLLER: the cgroup2 root offers it. v2 has no cpuacct: cpu.stat in the cpu group counts.
