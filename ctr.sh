@@ -463,7 +463,7 @@ ctr_run() {
 		die "$C/config.json: cannot write (is the pool full?)"
 	eval "${_cfg#*"$NL"}"
 	net_setup "$CID" "$R_NET" || die "network: setup failed"
-	cg_setup "$CID" || die "cgroup: setup failed"
+	cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"
 	run_exec "$@"
 }
 

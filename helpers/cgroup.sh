@@ -9,9 +9,11 @@
 #
 # Interface used by ctr.sh (R_* are run's options):
 #   cg_validate        check R_MEM R_SWAP R_CPUS R_SHARES R_PIDS before anything exists; die on bad values
-#   cg_setup CID       create the group, apply the limits, set CG_DIRS (one --cgroup DIR per hierarchy)
+#   cg_setup CID [DIR] create the group, apply the limits, set CG_DIRS (one --cgroup DIR per hierarchy);
+#                      DIR: one more group to make in the same mkdir (security.sh's devices group)
 #   cg_dirs CID        set CG_DIRS for an existing container (for exec)
-#   cg_teardown CID    kill what is left in the group, remove it from every controller (idempotent)
+#   cg_teardown CID    kill what is left in the group, remove it from every controller and the
+#                      devices group with it (idempotent)
 #   cg_oom_killed CID  print true when the kernel's OOM killer killed a process of the container
 #   cg_freeze CID 1|0  freeze (pause) or thaw (unpause) the container's processes
 #   cg_frozen CID      true when the container is frozen (paused)
@@ -301,13 +303,14 @@ cg_need() {
 
 # ---------------------------------------------------------------- create, limit, remove
 
-# cg_setup CID: create the container's group in every available controller, apply the limits
+# cg_setup CID [DIR]: create the container's group in every available controller, apply the limits
 # cg_validate computed, and set CG_DIRS. On failure the caller's cleanup (cg_teardown) removes it.
 # One mkdir makes the group directories of every hierarchy (and /$CTR_PREFIX when missing), which
-# is what cgcreate does, without its parse of the mount table (docs/design.md, start-up cost).
+# is what cgcreate does, without its parse of the mount table (docs/design.md, start-up cost), and
+# DIR, the devices group when security.sh needs one of its own (SEC_DEVCG_NEW).
 cg_setup() {
 	cg_detect
-	_cgid=$1
+	_cgid=$1 _cgx=${2:-}
 	_cgctrls=''
 	for _cgc in $CG_CONTROLLERS; do
 		eval "_cgm=\$CG_$_cgc _cgv=\$CGV_$_cgc"
@@ -319,13 +322,13 @@ cg_setup() {
 	[ -n "$_cgctrls" ] || die "cgroup: no memory, cpu or pids controller on this host (cgroup $CG_MODE)"
 	cg_v2_delegate || die "cgroup: cannot enable controllers in $CG_UNIFIED/$CTR_PREFIX/cgroup.subtree_control"
 	cg_groupdirs -q "$_cgid"
-	set --
+	set -- ${_cgx:+"$_cgx"}
 	while read -r _cgc _cgp; do
 		[ -z "$_cgp" ] || set -- "$@" "$_cgp"
 	done <<EOF
 $CG_GD
 EOF
-	mkdir -p -- "$@" || die "cgroup: cannot create the groups /$CTR_PREFIX/$_cgid ($_cgctrls)"
+	mkdir -p -- "$@" || die "cgroup: cannot create the groups /$CTR_PREFIX/$_cgid ($_cgctrls${_cgx:+, devices})"
 	for _cgp; do
 		[ -f "$_cgp/cgroup.procs" ] || die "cgroup: $_cgp was not created"
 	done
@@ -438,22 +441,27 @@ cg_kill() {
 	[ -z "$CG_PROCS" ]
 }
 
-# cg_teardown CID: kill leftovers, then remove the group of each hierarchy, all with one rmdir, and
-# check that each directory is really gone. rmdir(2) refuses a group that still has a process or a
-# child group: a group that cannot be emptied is kept (cgdelete would move its processes to the
-# parent group, out of every limit). Idempotent.
+# cg_teardown CID: kill leftovers, then remove the group of each hierarchy and the devices group (v1
+# devices controller, or cgroup2 for CTR_DEVICE_CONTROL=bpf) all with one rmdir, and check that
+# each directory is really gone. rmdir(2) refuses a group that still has a process or a child
+# group: a group that cannot be emptied is kept (cgdelete would move its processes to the parent
+# group, out of every limit). Idempotent.
 cg_teardown() {
 	cg_detect
 	cg_groupdirs -q "$1"
 	[ -n "$CG_GD" ] || return 0
 	cg_freeze "$1" 0 2>/dev/null # a frozen (paused) process cannot die: thaw first
+	_cgid=$1
 	set --
 	while read -r _cgc _cgp; do
 		[ -n "$_cgp" ] && [ -d "$_cgp" ] || continue
+		case " $* " in *" $_cgp "*) continue ;; esac # v2: one group for all
 		cg_kill "$_cgp" || { printf 'ctr: cgroup: cannot kill the processes of %s\n' "$_cgp" >&2; return 1; }
 		set -- "$@" "$_cgp"
 	done <<EOF
 $CG_GD
+${CG_DEVICES:+devices $CG_DEVICES/$CTR_PREFIX/$_cgid}
+${CG_UNIFIED:+devices $CG_UNIFIED/$CTR_PREFIX/$_cgid}
 EOF
 	[ $# -eq 0 ] || rmdir -- "$@" 2>/dev/null
 	for _cgp; do
