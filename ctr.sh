@@ -491,12 +491,16 @@ run_exec() {
 	[ -z "$R_I" ] || set -- -i "$@"
 	set -- --log "$C/log" --log-max-size "$LOG_MAX" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
 	# the exit action (container_exited), run by the shim once PID 1's exit is recorded, whether
-	# ctr.sh is still there or not: the settings it needs reach it as env's arguments, nothing else
-	# of our environment
-	_xl='--exit-command /usr/bin/env'
+	# ctr.sh is still there or not: the settings it needs are its whole environment (the shim's
+	# --exit-command-env), nothing else of ours
+	shq "$CTR_HOME/${0##*/}"
+	_xl="--exit-command $SHQ"
 	for _x in "CTR_ROOT=$CTR_ROOT" "CTR_POOL=$CTR_POOL" "CTR_PREFIX=$CTR_PREFIX" "CTR_BRIDGE=$CTR_BRIDGE" \
-		"CTR_SUBNET=$CTR_SUBNET" "CTR_SLICE=$CTR_SLICE" "CTR_LIBEXEC=$CTR_LIBEXEC" "$CTR_HOME/${0##*/}" \
-		_exited ${R_RM:+--rm} "$CID"; do
+		"CTR_SUBNET=$CTR_SUBNET" "CTR_SLICE=$CTR_SLICE" "CTR_LIBEXEC=$CTR_LIBEXEC" "CTR_JQ=$CTR_JQ"; do
+		list_add _xl --exit-command-env
+		list_add _xl "$_x"
+	done
+	for _x in _exited ${R_RM:+--rm} "$CID"; do
 		list_add _xl --exit-command-arg
 		list_add _xl "$_x"
 	done

@@ -43,6 +43,7 @@ struct shim_opts {
 	const char *log, *exit_file, *pid_file, *sock;
 	unsigned long log_max;      /* --log-max-size: bytes, 0 no cap */
 	char **exit_argv;           /* --exit-command PATH, then each --exit-command-arg; NULL none */
+	char **exit_envp;           /* its environment: PATH=..., then each --exit-command-env */
 	char **argv;
 };
 
