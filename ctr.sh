@@ -481,7 +481,7 @@ run_exec() {
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
 	case $R_NET in
 	host) set -- --net-host "$@" ;;
-	*) set -- --netns "/run/netns/$CTR_PREFIX-$CID" "$@" ;;
+	*) eval "set -- --netns \"/run/netns/\$CTR_PREFIX-\$CID\" $NET_SYSCTLS \"\$@\"" ;;
 	esac
 	eval "set -- $R_SECARGV \"\$@\""
 	# -d: the shim returns once the command runs (PID 1 and its pid file exist), told over fd 4

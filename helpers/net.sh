@@ -363,15 +363,16 @@ net_in() {
 	nsenter --net="/run/netns/$n_ns" "$@"
 }
 
-# NET_SYSCTL: docker's defaults in a container's own netns: every group may open ICMP echo sockets
-# (ping without NET_RAW: a -u user, a --userns root), every user may bind the ports below 1024.
-NET_SYSCTL='printf "0 2147483647\n" >/proc/sys/net/ipv4/ping_group_range &&
-	echo 0 >/proc/sys/net/ipv4/ip_unprivileged_port_start'
+# NET_SYSCTLS: docker's defaults in a container's own netns, as nsenter-chroot options (words for
+# eval; the helper writes them once in the netns, as an OCI runtime does linux.sysctl): every group
+# may open ICMP echo sockets (ping without NET_RAW: a -u user, a --userns root), every user may bind
+# the ports below 1024.
+# shellcheck disable=SC2034 # read by ctr.sh's run_exec
+NET_SYSCTLS="--sysctl 'net.ipv4.ping_group_range=0 2147483647' --sysctl net.ipv4.ip_unprivileged_port_start=0"
 
-# net_in_ip NETNS: in NETNS, set NET_SYSCTL (/proc/sys/net is the writer's netns), then run the
-# `ip -batch` commands of stdin. One sh, one ip.
+# net_in_ip NETNS: run the `ip -batch` commands of stdin in NETNS. Two processes: nsenter, ip.
 net_in_ip() {
-	net_in "$1" sh -c "$NET_SYSCTL && exec ip -batch -"
+	net_in "$1" ip -batch -
 }
 
 # net_veth CID: the netns, and a veth pair whose container end is born inside it as eth0 (no
