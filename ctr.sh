@@ -479,8 +479,10 @@ run_exec() {
 	[ -z "$R_INIT" ] || set -- --init "$@"
 	[ -z "$R_T" ] || set -- --console-fd 3 "$@"
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
+	# --net none: nsenter-chroot's own new netns (lo up), held by the container alone
 	case $R_NET in
 	host) set -- --net-host "$@" ;;
+	none) eval "set -- $NET_SYSCTLS \"\$@\"" ;;
 	*) eval "set -- --netns \"/run/netns/\$CTR_PREFIX-\$CID\" $NET_SYSCTLS \"\$@\"" ;;
 	esac
 	eval "set -- $R_SECARGV \"\$@\""

@@ -5,7 +5,8 @@
 # NET_ (results of a helper) or NETC_ (the facts of one container, set by net_read).
 #
 # Modes (run --net): bridge (default): own netns, veth v<cid> on a ctr bridge, an address of
-#   $CTR_SUBNET; none: own netns with only lo; host: the host's netns (no isolation at all).
+#   $CTR_SUBNET; none: own netns with only lo, made by nsenter-chroot (no name, no mount: it lives
+#   and dies with the container's processes); host: the host's netns (no isolation at all).
 # Slices: $CTR_SUBNET is cut into slices of /$CTR_SLICE (22 to 30, default 22: 1024 addresses, as
 #   a bridge takes at most 1024 ports). Slice k has its own bridge, $CTR_BRIDGE for k=0 and
 #   $CTR_BRIDGE-k after, which holds the slice's first address; the host routes between slices.
@@ -209,7 +210,7 @@ net_alloc() {
 	# before the list is written still names a container that cleanup removes, so it is reclaimed.
 	{
 		printf 'mode=%s\n' "$R_NET"
-		[ "$R_NET" = host ] || printf 'netns=%s-%s\n' "$CTR_PREFIX" "$1"
+		[ "$R_NET" != bridge ] || printf 'netns=%s-%s\n' "$CTR_PREFIX" "$1"
 		while IFS= read -r n_l; do
 			[ -z "$n_l" ] || printf 'port=%s\n' "$n_l"
 		done <<EOF
@@ -334,15 +335,12 @@ net_read() {
 }
 
 #   net_setup CID MODE: make the container's network (after net_alloc, once the rootfs exists):
-#   none: netns with lo up; bridge: + veth on the bridge, address, route, published ports;
-#   every mode: /etc/hostname, /etc/hosts and /etc/resolv.conf in the rootfs.
+#   bridge: the netns, veth on the bridge, address, route, published ports; none and host: nothing
+#   (nsenter-chroot makes a none container's netns, with lo up); every mode: /etc/hostname,
+#   /etc/hosts and /etc/resolv.conf in the rootfs.
 net_setup() {
 	case $2 in
-	host) ;;
-	none)
-		ip netns add "$CTR_PREFIX-$1" || die "network: cannot create netns $CTR_PREFIX-$1"
-		echo 'link set lo up' | net_in_ip "$CTR_PREFIX-$1" || die "network: $CTR_PREFIX-$1: cannot bring lo up"
-		;;
+	host | none) ;;
 	*)
 		net_read "$1" && [ -n "$NETC_IP" ] || die "network: container $1 has no address (net_alloc not run)"
 		net_bridge_ensure "$NETC_BRIDGE" "$NETC_GW" "$NETC_PLEN"
