@@ -130,7 +130,9 @@ check_env() {
 	esac
 }
 
-for _f in storage net cgroup security pull; do
+# pull.sh (1,100 lines: registry verbs) is read only by the verbs that use it (main): run and its
+# exit action do not parse it
+for _f in storage net cgroup security; do
 	# shellcheck source=/dev/null
 	. "$CTR_HOME/helpers/$_f.sh" || exit 125
 done
@@ -1230,6 +1232,10 @@ main() {
 		check_env
 		# shellcheck source=/dev/null
 		[ "$_verb" != demo ] || . "$CTR_HOME/helpers/demo.sh"
+		case $_verb in pull | login | commit | tag | save | load | rmi | cleanup)
+			# shellcheck source=/dev/null
+			. "$CTR_HOME/helpers/pull.sh" || exit 125 ;;
+		esac
 		"ctr_$_verb" "$@"
 		;;
 	*) die "$_verb: unknown command (see ctr.sh help)" ;;
