@@ -273,9 +273,15 @@ sec_range_alloc() {
 	) 5>"$CTR_RUN/userns.lock" 6>"$CTR_ROOT/subuid.lock"
 }
 
-# sec_range_free CID: drop CID's line from $CTR_ROOT/subuid (its range can be reused).
+# sec_range_free CID: drop CID's line from $CTR_ROOT/subuid (its range can be reused). A container
+# without a range (no --userns: most) costs a read of the file by the shell, no process.
 sec_range_free() {
 	[ -f "$CTR_ROOT/subuid" ] || return 0
+	_sfree=''
+	while IFS=: read -r _sc _; do
+		[ "$_sc" != "$1" ] || { _sfree=1; break; }
+	done <"$CTR_ROOT/subuid"
+	[ -n "$_sfree" ] || return 0
 	(
 		flock 6 || exit 1
 		grep -q "^$1:" "$CTR_ROOT/subuid" || exit 0
