@@ -617,6 +617,8 @@ ctr__exited() {
 	[ "${1:-}" != --rm ] || { _xrm=--rm; shift; }
 	[ $# -eq 1 ] && valid_id "$1" || die "usage: ctr.sh _exited [--rm] CID"
 	[ -d "$CTR_ROOT/containers/$1" ] || return 0
+	# shellcheck disable=SC2034 # read by net.sh (net_teardown)
+	NET_ASYNC=1 # the netns goes in the background: a foreground run returns without waiting for it
 	lock
 	ctr_state "$1"
 	[ "$ST" != running ] || die "container $1: is running"

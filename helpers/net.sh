@@ -724,6 +724,9 @@ net_etc() {
 
 #   net_teardown CID: remove the container's published ports, netns (which takes its veth with
 #   it) and address records. Idempotent: fine on a half-made container and when run twice.
+#   NET_ASYNC set (the exit action): the netns is deleted by a background `ip netns del`, off the
+#   caller's path (its umount waits for an RCU grace period; the kernel destroys the netns and
+#   the veth later anyway); one that never happens (a kill, a crash) is net_cleanup's.
 net_teardown() {
 	net_read "$1"
 	n_rc=0
@@ -732,7 +735,12 @@ net_teardown() {
 		printf '*nat\n%sCOMMIT\n' "$NET_RULES" | iptables-restore -w --noflush 2>/dev/null ||
 			net_rules_drop "$CTR_PREFIX:$1" >/dev/null || n_rc=1
 	fi
-	if [ -e "/run/netns/$CTR_PREFIX-$1" ]; then
+	if [ ! -e "/run/netns/$CTR_PREFIX-$1" ]; then
+		:
+	elif [ -n "${NET_ASYNC:-}" ]; then
+		# no fd of ours: fd 9 is the lock (closed, it would be held until ip ends)
+		ip netns del "$CTR_PREFIX-$1" </dev/null >/dev/null 2>&1 7>&- 9>&- &
+	else
 		ip netns del "$CTR_PREFIX-$1" || n_rc=1
 	fi
 	while read -r n_pr n_hip n_hp n_cp; do
@@ -775,11 +783,13 @@ net_inspect() {
 # ---------------------------------------------------------------- cleanup, network verb
 
 #   net_cleanup: remove the netns, veths, rules and records of this prefix whose container is
-#   gone; print each. Objects of other prefixes, or not made by ctr, are never touched.
+#   gone (or released: its exit action's background netns deletion never ran); print each.
+#   Objects of other prefixes, or not made by ctr, are never touched.
 net_cleanup() {
 	for n_p in /run/netns/"$CTR_PREFIX"-*; do
 		n_id=${n_p##*/"$CTR_PREFIX"-}
-		[ -e "$n_p" ] && net_is_cid "$n_id" && [ ! -d "$CTR_ROOT/containers/$n_id" ] || continue
+		[ -e "$n_p" ] && net_is_cid "$n_id" || continue
+		[ ! -d "$CTR_ROOT/containers/$n_id" ] || [ -e "$CTR_ROOT/containers/$n_id/released" ] || continue
 		ip netns del "$CTR_PREFIX-$n_id" && printf 'removed netns %s\n' "$CTR_PREFIX-$n_id"
 	done
 	for n_p in /sys/class/net/v*; do
