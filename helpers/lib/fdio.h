@@ -14,6 +14,7 @@ int write_file(const char *path, const char *text);
 int write_pid_file(const char *file, pid_t pid);
 int open_parent(const char *path, const char **base, char *dir, size_t dirlen);
 int write_atomic(int dir, const char *base, const char *text);
+int replace_file(int dir, const char *base, const char *text);
 int same_file(int a, int b);
 int send_fd(int sock, int fd);
 int recv_fd(int sock, int flags);
