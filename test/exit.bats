@@ -150,6 +150,26 @@ only_id() { ls "$CTR_ROOT/containers"; }
 	assert_gone "$id"
 }
 
+@test "exit: two waves of 40 run --rm in parallel on 61 addresses: all run, addresses reused while netns are still being deleted, nothing left" {
+	export CTR_SUBNET="${CTR_SUBNET%.0/24}.0/26"
+	ctr run --rm busybox true # the image and the bridge: this test is about the exit action
+	for w in 1 2; do
+		for i in $(seq 40); do
+			"$CTR" run --rm busybox sh -c 'ip -o -4 addr show dev eth0' >"$BATS_TEST_TMPDIR/out.$w.$i" 2>&1 &
+		done
+		wait
+	done
+	run sh -c "cat '$BATS_TEST_TMPDIR'/out.* | grep -c ' inet ${CTR_SUBNET%.*}\.'"
+	assert_output 80
+	[ -z "$(ls "$CTR_ROOT/containers")" ] || fail "left: $(ls "$CTR_ROOT/containers")"
+	wait_for sh -c "! ip netns list | grep -q '^$CTR_PREFIX-'" || fail "netns left: $(ip netns list | grep "^$CTR_PREFIX-")"
+	# the kernel destroys a deleted netns's veth a moment later
+	wait_for sh -c "[ -z \"\$(ls /sys/class/net/$CTR_BRIDGE/brif)\" ]" || fail "veths left on the bridge"
+	[ -z "$(find "$CTR_ROOT/net/ips" -type f -size +0)" ] || fail "address records still owned"
+	run sh -c "ls -d /sys/fs/cgroup/*/$CTR_PREFIX/*/ /sys/fs/cgroup/$CTR_PREFIX/*/ 2>/dev/null"
+	assert_output ""
+}
+
 @test "exit: an OOM-killed container still shows oom_killed true once its cgroup is gone" {
 	run ctr run --name hog -m 32m busybox memhog 128
 	assert_equal "$status" 137
