@@ -11,6 +11,10 @@
  *   -n, --netns PATH     setns(2) into the network namespace at PATH
  *       --net-host       stay in the caller's network namespace
  *                        (default: a new namespace with only `lo`, brought up)
+ *       --sysctl K=V     write V to /proc/sys/K (dots as slashes) in the
+ *                        container's network namespace, once entered or made
+ *                        (repeatable); K must be net.* (refused with
+ *                        --net-host and --join: the namespace is not its own)
  *   -h, --hostname NAME  hostname of the new UTS namespace (default "ctr");
  *                        with --join only $HOSTNAME (default: the container's)
  *   -w, --workdir DIR    working directory inside the container (default /;
@@ -91,7 +95,7 @@
  *   1. wait until the parent has written its uid/gid maps and idmapped ROOTFS
  *      (--userns) and put it into its cgroups (--cgroup, --device-cgroup)
  *   2. enter the --netns one (prepared by the caller: lo is its business), or
- *      bring lo up in the new one; new cgroup namespace
+ *      bring lo up in the new one; --sysctl there; new cgroup namespace
  *   3. make / recursively private, mount ROOTFS on itself from one fd
  *      (idmapped: --userns)
  *   4. under ROOTFS, every target resolved INSIDE it (openat2 RESOLVE_IN_ROOT):

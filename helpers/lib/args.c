@@ -19,11 +19,12 @@
 
 enum { OPT_NET_HOST = 256, OPT_PID_FILE, OPT_CGROUP, OPT_INIT, OPT_CONSOLE_FD,
        OPT_NOTIFY_FD, OPT_JOIN, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECCOMP,
-       OPT_USERNS, OPT_ROOTLESS, OPT_RO_ROOTFS, OPT_DEVICE_CGROUP, OPT_HELP };
+       OPT_USERNS, OPT_ROOTLESS, OPT_RO_ROOTFS, OPT_DEVICE_CGROUP, OPT_SYSCTL, OPT_HELP };
 
 static const struct ctr_opt options[] = {
 	{ "netns", 'n', "PATH", "join the network namespace at PATH" },
 	{ "net-host", OPT_NET_HOST, NULL, "stay in the caller's network namespace" },
+	{ "sysctl", OPT_SYSCTL, "K=V", "set net.* sysctl K of the container's network namespace (repeatable)" },
 	{ "hostname", 'h', "NAME", "hostname (default ctr)" },
 	{ "workdir", 'w', "DIR", "working directory in the container (default /)" },
 	{ "env", 'e', "K=V", "add to the clean environment (repeatable; no bare K)" },
@@ -161,6 +162,24 @@ static int parse_volume(struct ctr_spec *s, const char *arg, struct ctr_err *e)
 	return 0;
 }
 
+/* --sysctl K=V: K names a sysctl of the network namespace (net.*, as
+ * runc allows for a container's own netns): [A-Za-z0-9_-] words joined by
+ * dots, so that /proc/sys/K (dots as slashes) stays under /proc/sys/net; V is
+ * one line (the kernel parses it). */
+static int parse_sysctl(struct ctr_spec *s, const char *arg, struct ctr_err *e)
+{
+	const char *eq = strchr(arg, '=');
+	bool ok = eq && strncmp(arg, "net.", 4) == 0 && eq > arg + 4 && eq[-1] != '.' &&
+		  !strchr(eq, '\n');
+	for (const char *p = arg; ok && p < eq; p++)
+		ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		     *p == '_' || *p == '-' || (*p == '.' && p[1] != '.');
+	if (!ok)
+		return ctr_misuse(e, "--sysctl: expected net.KEY=VALUE (a sysctl of the network namespace): %s", arg);
+	s->sysctl[s->nsysctl++] = arg;
+	return 0;
+}
+
 /* One option into s and a; -1 with e on a bad value. */
 static int set_opt(struct ctr_spec *s, struct args *a, int c, const char *arg, struct ctr_err *e)
 {
@@ -168,6 +187,7 @@ static int set_opt(struct ctr_spec *s, struct args *a, int c, const char *arg, s
 	switch (c) {
 	case 'n': s->netns = arg; break;
 	case OPT_NET_HOST: a->net_host = true; break;
+	case OPT_SYSCTL: return parse_sysctl(s, arg, e);
 	case 'h': s->hostname = arg; break;
 	case 'w': s->cwd = arg; break;
 	case 'e':
@@ -227,6 +247,8 @@ static int check_opts(const struct ctr_spec *s, const struct args *a, struct ctr
 		return ctr_misuse(e, "--netns and --net-host are mutually exclusive");
 	if (s->join && (s->netns || a->net_host))
 		return ctr_misuse(e, "--join excludes --netns and --net-host");
+	if (s->nsysctl && (s->join || a->net_host))
+		return ctr_misuse(e, "--sysctl: only for a network namespace of the container's own (not --net-host, --join)");
 	if (s->join == 1)
 		return ctr_misuse(e, "--join: not a container PID: 1");
 	if (a->rootless && a->userns)
@@ -338,6 +360,7 @@ int args_parse(struct ctr_spec *s, int argc, char **argv, struct ctr_err *e)
 	a.seccomp = -1;
 	s->env = xcalloc(n, sizeof(*s->env));
 	s->cgroups = xcalloc(n, sizeof(*s->cgroups));
+	s->sysctl = xcalloc(n, sizeof(*s->sysctl));
 	a.cap_add = xcalloc(n, sizeof(*a.cap_add));
 	a.cap_drop = xcalloc(n, sizeof(*a.cap_drop));
 	int r = parse(s, &a, argc, argv, e);

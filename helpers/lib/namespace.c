@@ -8,8 +8,10 @@
 #include "namespace.h"
 #include "fdio.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -190,17 +192,38 @@ static void lo_up(void)
 	xclose(s);
 }
 
+/* --sysctl: write each K=V into /proc/sys/K (dots as slashes), which answers
+ * for the writer's network namespace, whatever /proc is mounted. */
+int sysctl_write(const struct ctr_spec *s, struct ctr_err *e)
+{
+	for (size_t i = 0; i < s->nsysctl; i++) {
+		char path[PATH_MAX];
+		const char *kv = s->sysctl[i], *eq = strchr(kv, '=');
+		int n = snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)(eq - kv), kv);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return ctr_fail(e, ENAMETOOLONG, "sysctl %s", kv);
+		for (char *p = path + 10; *p; p++)
+			*p = *p == '.' ? '/' : *p;
+		if (write_file(path, eq + 1) < 0)
+			return ctr_fail_errno(e, "sysctl %.*s", (int)(eq - kv), kv);
+	}
+	return 0;
+}
+
 /* The network: a prepared one (ctr.sh's veth + addresses; with a user
- * namespace the parent entered it already), the host's, or a new empty one
- * (created by clone, only lo to bring up). */
+ * namespace the parent entered it already and wrote the sysctls: the child's
+ * user namespace does not own it), the host's, or a new empty one (created by
+ * clone, only lo to bring up). Then --sysctl, in the container's own. */
 void net_setup(const struct ctr_spec *s)
 {
 	struct ctr_err e;
 	if (s->netns && !(s->ns_new & CLONE_NEWUSER)) {
-		if (netns_enter(s->netns, &e) < 0)
+		if (netns_enter(s->netns, &e) < 0 || sysctl_write(s, &e) < 0)
 			ctr_err_die(&e);
 	} else if (s->ns_new & CLONE_NEWNET) {
 		lo_up();
+		if (sysctl_write(s, &e) < 0)
+			ctr_err_die(&e);
 	}
 }
 

@@ -99,6 +99,8 @@ struct ctr_spec {
 	size_t nmounts;
 	int ns_new;               /* CLONE_NEW* to create */
 	const char *netns;        /* join the network namespace at this path */
+	const char **sysctl;      /* K=V: net.* sysctls of the container's own network namespace */
+	size_t nsysctl;
 	struct { int type; const char *path; } ns_paths[4];  /* OCI: ipc, uts, pid, cgroup to join */
 	size_t nns_paths;         /* (the parent enters them before clone: the child is born there) */
 	struct ctr_idmap *uid_map, *gid_map;  /* with CLONE_NEWUSER */
