@@ -649,7 +649,8 @@ run_exec() {
 	# --net none: nsenter-chroot's own new netns (lo up), held by the container alone
 	case $R_NET in
 	host) set -- --net-host "$@" ;;
-	none) eval "set -- $NET_SYSCTLS \"\$@\"" ;;
+	none) if [ -n "$SEC_USERNS$CTR_ROOTLESS" ]; then eval "set -- $NET_SYSCTLS_USERNS \"\$@\""
+		else eval "set -- $NET_SYSCTLS \"\$@\""; fi ;;
 	*) [ -n "$CTR_ROOTLESS" ] || eval "set -- --netns \"/run/netns/\$CTR_PREFIX-\$CID\" $NET_SYSCTLS \"\$@\"" ;;
 	esac
 	[ -z "$CTR_ROOTLESS" ] || set -- --rootless "$RL_IDS" "$@"

@@ -382,6 +382,10 @@ net_in() {
 # the ports below 1024.
 # shellcheck disable=SC2034 # read by ctr.sh's run_exec
 NET_SYSCTLS="--sysctl 'net.ipv4.ping_group_range=0 2147483647' --sysctl net.ipv4.ip_unprivileged_port_start=0"
+# ... written from inside a user namespace (--net none with --userns, rootless): a group range must
+# be mapped there (EINVAL otherwise): its 65536 ids
+# shellcheck disable=SC2034 # read by ctr.sh's run_exec
+NET_SYSCTLS_USERNS="--sysctl 'net.ipv4.ping_group_range=0 65535' --sysctl net.ipv4.ip_unprivileged_port_start=0"
 
 # net_in_ip NETNS: run the `ip -batch` commands of stdin in NETNS. Two processes: nsenter, ip.
 net_in_ip() {

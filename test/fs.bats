@@ -419,7 +419,7 @@ limit() {
 	assert_success
 	assert_output u1
 	run ctr inspect u1
-	[ "$(jq -c .resources <<<"$output")" = '{"memory":134217728,"memory_swap":268435456,"nano_cpus":500000000,"cpu_shares":512,"pids_limit":77}' ]
+	[ "$(jq -cS .resources <<<"$output")" = '{"cpu_shares":512,"memory":134217728,"memory_swap":268435456,"nano_cpus":500000000,"pids_limit":77}' ]
 	[ "$(limit "$id" pids.max)" = 77 ]
 	if [ -f "/sys/fs/cgroup/memory/$CTR_PREFIX/$id/memory.limit_in_bytes" ]; then
 		[ "$(limit "$id" memory.limit_in_bytes)" = 134217728 ]

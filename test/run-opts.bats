@@ -72,7 +72,7 @@ EVIL=1|1\\nINJECTED=2|"
 	# an image's labels (a commit keeps the container's) come first
 	ctr commit l lab:1
 	ctr run --name l2 -l shared=second lab:1 true
-	[ "$(ctr inspect l2 | jq -c .Config.Labels)" = '{"from":"file","shared":"second","flag":"","eq":"a=b"}' ]
+	[ "$(ctr inspect l2 | jq -cS .Config.Labels)" = '{"eq":"a=b","flag":"","from":"file","shared":"second"}' ]
 	ctr rm -f l l2
 }
 

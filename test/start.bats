@@ -188,7 +188,7 @@ run"
 	assert_equal "$(jq -r .state <<<"$output")" exited
 	assert_equal "$(jq .restart_count <<<"$output")" 2
 	assert_equal "$(jq .exit_code <<<"$output")" 3
-	assert_equal "$(jq -c .restart_policy <<<"$output")" '{"name":"on-failure","maximum_retry_count":2}'
+	assert_equal "$(jq -cS .restart_policy <<<"$output")" '{"maximum_retry_count":2,"name":"on-failure"}'
 	[ "$(ctr logs of | grep -c run)" -eq 3 ]
 	assert_released "$id"
 	id=$(ctr run -d --name ok --restart on-failure busybox true)
