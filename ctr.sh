@@ -1206,11 +1206,13 @@ main() {
 	-h | --help | help) ctr_help ;;
 	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
 		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
-		kill | wait | pause | unpause | top | port | rename | info)
+		kill | wait | pause | unpause | top | port | rename | info | push)
 		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
 		check_env
 		# shellcheck source=/dev/null
 		[ "$_verb" != demo ] || . "$CTR_HOME/helpers/demo.sh"
+		# shellcheck source=/dev/null
+		[ "$_verb" != push ] || { . "$CTR_HOME/helpers/layers.sh" && . "$CTR_HOME/helpers/push.sh"; } || exit 125
 		"ctr_$_verb" "$@"
 		;;
 	*) die "$_verb: unknown command (see ctr.sh help)" ;;

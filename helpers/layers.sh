@@ -1,0 +1,181 @@
+#!/bin/sh
+# layers.sh - an image as a registry (or an OCI layout) has it: its layers, image config and
+# manifest, made from ctr's images. Sourced by ctr.sh for push (and by what else sends images out).
+#
+# An image of ctr is a read-only snapshot; one made by commit records its parent (the image its
+# container ran). img_plan follows those parents down to a base: a pulled or loaded image whose
+# registry blobs are still cached (its layers are sent as they are: same blobs, same digests), or
+# an image with no such base (init, the built-in busybox, a parent removed since), whose whole tree
+# is one layer. Each image above the base adds the layer of what it changes in its parent
+# (layer_make: ctr-tar diff of the two snapshots) and its config (env, cmd, entrypoint, workdir,
+# user, ports) and a history entry to the base's image config.
+# Variables: L_* (the plan in progress); locals start with _l.
+
+L_MT_OCI_C=application/vnd.oci.image.config.v1+json
+L_MT_DOCKER_C=application/vnd.docker.container.image.v1+json
+
+# layer_make LOWER UPPER FILE COMPRESSION: the layer of what tree UPPER changes in tree LOWER (''
+# for all of UPPER) into FILE, compressed (gzip, zstd or none; gzip -n and zstd are deterministic:
+# the same trees give the same digest). Sets L_DIGEST, L_SIZE, L_DIFFID (the uncompressed sha256).
+layer_make() {
+	rm -f "$3.fifo" && mkfifo "$3.fifo" || die "$3.fifo: cannot create"
+	sha256sum <"$3.fifo" >"$3.diffid" &
+	_lp=$!
+	case $4 in
+	gzip) set -- "$1" "$2" "$3" gzip -n -c ;;
+	zstd) set -- "$1" "$2" "$3" zstd -q -c ;;
+	*) set -- "$1" "$2" "$3" cat ;;
+	esac
+	_ll=$1 _lu=$2 _lf=$3
+	shift 3
+	{ "$CTR_LIBEXEC/ctr-tar" diff ${_ll:+"$_ll"} "$_lu" 2>"$_lf.err"; echo $? >"$_lf.rc"; } |
+		tee "$_lf.fifo" | "$@" >"$_lf" || die "layer of $_lu: cannot write $_lf"
+	wait "$_lp"
+	read -r _lrc <"$_lf.rc"
+	[ "$_lrc" = 0 ] || die "layer of $_lu: $(sed -n '$s/^ctr-tar: //p' "$_lf.err")"
+	sed 's/^ctr-tar: /ctr: warning: /' "$_lf.err" >&2
+	L_DIFFID=sha256:$(cut -d' ' -f1 "$_lf.diffid")
+	L_DIGEST=sha256:$(sha256sum <"$_lf" | cut -d' ' -f1)
+	L_SIZE=$(stat -c %s "$_lf")
+	rm -f "$_lf.fifo" "$_lf.diffid" "$_lf.rc" "$_lf.err"
+}
+
+# LAYERS_JQ: jq definitions. mt(f): a layer's media type in format f (oci, v2s2); ctrcfg($i): an
+# image config given ctr's image record $i: its run settings, created, the history entry of its
+# layer (diff_id $d added).
+# shellcheck disable=SC2016 # jq's $, not the shell's
+LAYERS_JQ='def mt($f): if $f == "oci" then
+		(if test("zstd$") then "application/vnd.oci.image.layer.v1.tar+zstd"
+		 elif test("gzip$") then "application/vnd.oci.image.layer.v1.tar+gzip"
+		 else "application/vnd.oci.image.layer.v1.tar" end)
+	else
+		(if test("zstd$") then error("zstd layers have no docker v2s2 media type (push with --format oci)")
+		 elif test("gzip$") then "application/vnd.docker.image.rootfs.diff.tar.gzip"
+		 else "application/vnd.docker.image.rootfs.diff.tar" end)
+	end;
+	def ctrcfg($i; $d):
+		.created = $i.created
+		| .config = ((.config // {}) + {Env: ($i.env // []), WorkingDir: ($i.workdir // ""), User: ($i.user // "")}
+			| if ($i.cmd // []) != [] then .Cmd = $i.cmd else del(.Cmd) end
+			| if ($i.entrypoint // []) != [] then .Entrypoint = $i.entrypoint else del(.Entrypoint) end
+			| if ($i.exposed_ports // []) != [] then .ExposedPorts = ($i.exposed_ports | map({(.): {}}) | add)
+			  else del(.ExposedPorts) end)
+		| .rootfs = {type: "layers", diff_ids: ((.rootfs.diff_ids // []) + [$d])}
+		| .history = ((.history // []) + [{created: $i.created, created_by: "ctr: \($i.source)"}])
+		| del(.container, .container_config, .id, .parent);'
+
+# img_plan ID DIR FORMAT COMPRESSION: the image as a registry has it, in DIR: DIR/manifest, DIR/config
+# (the image config), DIR/blobs ("digest size file" for each layer, bottom first, then the config:
+# what a registry must hold before the manifest), DIR/l<N> the layers made. FORMAT: oci, v2s2, or ''
+# (the base's, else oci); COMPRESSION of the layers made: gzip, zstd or none. Sets L_FORMAT, L_MTYPE
+# (the manifest's media type), L_BASE (the image whose registry blobs are sent as they are, or '')
+# and L_MADE (how many layers were made here).
+img_plan() {
+	_lid=$1 _ld=$2 _lchain='' L_BASE='' L_MADE=0
+	mkdir -p "$_ld" || die "$_ld: cannot create"
+	# down the parents to a base, $_lchain the images above it (bottom first)
+	_ln=0
+	while :; do
+		_lc=$CTR_ROOT/images/$_lid/config.json
+		[ -f "$_lc" ] || die "image $_lid: no record"
+		if save_cached "$_lc"; then L_BASE=$_lid; break; fi
+		_lpar=$(jq -r '.parent // ""' "$_lc") || die "image $_lid: its config.json is not valid"
+		valid_id "$_lpar" && [ -f "$CTR_ROOT/images/$_lpar/config.json" ] || break
+		_lchain="$_lid $_lchain" _lid=$_lpar _ln=$((_ln + 1))
+		[ "$_ln" -lt 1000 ] || die "image $1: more than 1000 parents"
+	done
+	L_FORMAT=$3
+	if [ -n "$L_BASE" ]; then
+		img_plan_base "$L_BASE" "$_ld"
+	else
+		[ -n "$L_FORMAT" ] || L_FORMAT=oci
+		img_plan_tree "$_lid" "$_ld" "$4"
+	fi
+	_lp=$_lid
+	for _lc in $_lchain; do
+		img_plan_step "$_lp" "$_lc" "$_ld" "$4"
+		_lp=$_lc
+	done
+	img_plan_manifest "$_ld"
+}
+
+# img_plan_base ID DIR: the cached blobs of a pulled or loaded image: its config, its layers (with
+# their media types) in DIR/layers ("digest size mediatype file"). L_FORMAT defaults to its manifest's.
+img_plan_base() {
+	_lm=$(blob_path "$(jq -r .digest "$CTR_ROOT/images/$1/config.json")") || exit 125
+	_lbf=oci
+	# shellcheck disable=SC2153 # pull.sh's media types
+	[ "$(manifest_type "$_lm")" != "$P_MT_DOCKER_M" ] || _lbf=v2s2
+	[ -n "$L_FORMAT" ] || L_FORMAT=$_lbf
+	cp "$(blob_path "$(jq -r .config.digest "$_lm")")" "$2/config" || die "$2/config: cannot write"
+	jq -r '.layers[] | "\(.digest) \(.size) \(.mediaType // "application/vnd.oci.image.layer.v1.tar+gzip")"' \
+		"$_lm" >"$2/layers.t" || die "image $1: its manifest is not valid"
+	while read -r _lg _lz _lmt; do
+		printf '%s %s %s %s\n' "$_lg" "$_lz" "$_lmt" "$(blob_path "$_lg")"
+	done <"$2/layers.t" >"$2/layers" || exit 125
+	# as it came, when nothing is added: the same manifest, the same digest
+	if [ "$L_FORMAT" = "$_lbf" ]; then
+		cp "$_lm" "$2/verbatim" || die "$2/verbatim: cannot write"
+	else
+		: >"$2/verbatim"
+	fi
+}
+
+# img_plan_tree ID DIR COMPRESSION: a base without registry blobs: its whole tree is one layer; the
+# config from its record.
+img_plan_tree() {
+	tree_of images "$1"
+	layer_make '' "$TREE" "$2/l1" "$3"
+	L_MADE=$((L_MADE + 1))
+	printf '%s %s %s %s\n' "$L_DIGEST" "$L_SIZE" "$(layer_mt "$3")" "$2/l1" >"$2/layers"
+	jq -c --arg d "$L_DIFFID" --arg p "$(host_platform)" --slurpfile i "$CTR_ROOT/images/$1/config.json" \
+		"$LAYERS_JQ"'((.platform // $p) | split("/")) as $pl
+		| {architecture: $pl[1], os: "linux"} + (if $pl[2] then {variant: $pl[2]} else {} end)
+		| ctrcfg($i[0]; $d)' "$CTR_ROOT/images/$1/config.json" >"$2/config" ||
+		die "image $1: cannot write its image config"
+	: >"$2/verbatim"
+}
+
+# img_plan_step PARENT ID DIR COMPRESSION: image ID made from PARENT (a commit): the layer of what it
+# changes, its config over the parent's.
+img_plan_step() {
+	tree_of images "$1"
+	_llo=$TREE
+	tree_of images "$2"
+	_ln=$(($(wc -l <"$3/layers") + 1))
+	layer_make "$_llo" "$TREE" "$3/l$_ln" "$4"
+	L_MADE=$((L_MADE + 1))
+	printf '%s %s %s %s\n' "$L_DIGEST" "$L_SIZE" "$(layer_mt "$4")" "$3/l$_ln" >>"$3/layers"
+	jq -c --arg d "$L_DIFFID" --slurpfile i "$CTR_ROOT/images/$2/config.json" "$LAYERS_JQ"'ctrcfg($i[0]; $d)' \
+		"$3/config" >"$3/config.t" && mv -f "$3/config.t" "$3/config" || die "image $2: cannot write its image config"
+	: >"$3/verbatim"
+}
+
+# layer_mt COMPRESSION: the OCI media type of a layer made with it (img_plan_manifest converts).
+layer_mt() {
+	case $1 in
+	gzip) echo application/vnd.oci.image.layer.v1.tar+gzip ;;
+	zstd) echo application/vnd.oci.image.layer.v1.tar+zstd ;;
+	*) echo application/vnd.oci.image.layer.v1.tar ;;
+	esac
+}
+
+# img_plan_manifest DIR: DIR/manifest (the base's as it came when nothing changed, else made for
+# L_FORMAT) and DIR/blobs. Sets L_MTYPE.
+img_plan_manifest() {
+	# shellcheck disable=SC2153 # pull.sh's media types
+	if [ "$L_FORMAT" = v2s2 ]; then L_MTYPE=$P_MT_DOCKER_M _lct=$L_MT_DOCKER_C; else L_MTYPE=$P_MT_OCI_M _lct=$L_MT_OCI_C; fi
+	_lk=sha256:$(sha256sum <"$1/config" | cut -d' ' -f1)
+	if [ -s "$1/verbatim" ]; then
+		mv -f "$1/verbatim" "$1/manifest" || die "$1/manifest: cannot write"
+	else
+		jq -Rn --arg t "$L_MTYPE" --arg ct "$_lct" --arg k "$_lk" --argjson ks "$(stat -c %s "$1/config")" \
+			--arg f "$L_FORMAT" "$LAYERS_JQ"'{schemaVersion: 2, mediaType: $t,
+			config: {mediaType: $ct, digest: $k, size: $ks},
+			layers: [inputs | split(" ") | {mediaType: (.[2] | mt($f)), digest: .[0], size: (.[1] | tonumber)}]}' \
+			<"$1/layers" >"$1/manifest" 2>"$1/manifest.err" ||
+			die "$(sed -n '1s/^jq: error (at [^)]*): //p' "$1/manifest.err")"
+	fi
+	{ cut -d' ' -f1,2,4 "$1/layers"; printf '%s %s %s\n' "$_lk" "$(stat -c %s "$1/config")" "$1/config"; } \
+		>"$1/blobs" || die "$1/blobs: cannot write"
+}
