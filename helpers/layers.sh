@@ -20,24 +20,24 @@ L_MT_DOCKER_C=application/vnd.docker.container.image.v1+json
 layer_make() {
 	rm -f "$3.fifo" && mkfifo "$3.fifo" || die "$3.fifo: cannot create"
 	sha256sum <"$3.fifo" >"$3.diffid" &
-	_lp=$!
+	_lyp=$!
 	case $4 in
 	gzip) set -- "$1" "$2" "$3" gzip -n -c ;;
 	zstd) set -- "$1" "$2" "$3" zstd -q -c ;;
 	*) set -- "$1" "$2" "$3" cat ;;
 	esac
-	_ll=$1 _lu=$2 _lf=$3
+	_lyl=$1 _lyu=$2 _lyf=$3
 	shift 3
-	{ "$CTR_LIBEXEC/ctr-tar" diff ${_ll:+"$_ll"} "$_lu" 2>"$_lf.err"; echo $? >"$_lf.rc"; } |
-		tee "$_lf.fifo" | "$@" >"$_lf" || die "layer of $_lu: cannot write $_lf"
-	wait "$_lp"
-	read -r _lrc <"$_lf.rc"
-	[ "$_lrc" = 0 ] || die "layer of $_lu: $(sed -n '$s/^ctr-tar: //p' "$_lf.err")"
-	sed 's/^ctr-tar: /ctr: warning: /' "$_lf.err" >&2
-	L_DIFFID=sha256:$(cut -d' ' -f1 "$_lf.diffid")
-	L_DIGEST=sha256:$(sha256sum <"$_lf" | cut -d' ' -f1)
-	L_SIZE=$(stat -c %s "$_lf")
-	rm -f "$_lf.fifo" "$_lf.diffid" "$_lf.rc" "$_lf.err"
+	{ "$CTR_LIBEXEC/ctr-tar" diff ${_lyl:+"$_lyl"} "$_lyu" 2>"$_lyf.err"; echo $? >"$_lyf.rc"; } |
+		tee "$_lyf.fifo" | "$@" >"$_lyf" || die "layer of $_lyu: cannot write $_lyf"
+	wait "$_lyp"
+	read -r _lyrc <"$_lyf.rc"
+	[ "$_lyrc" = 0 ] || die "$(sed -n '$s/^ctr-tar: //p' "$_lyf.err")"
+	sed 's/^ctr-tar: /ctr: warning: /' "$_lyf.err" >&2
+	L_DIFFID=sha256:$(cut -d' ' -f1 "$_lyf.diffid")
+	L_DIGEST=sha256:$(sha256sum <"$_lyf" | cut -d' ' -f1)
+	L_SIZE=$(stat -c %s "$_lyf")
+	rm -f "$_lyf.fifo" "$_lyf.diffid" "$_lyf.rc" "$_lyf.err"
 }
 
 # LAYERS_JQ: jq definitions. mt(f): a layer's media type in format f (oci, v2s2); ctrcfg($i): an
