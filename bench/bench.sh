@@ -1,6 +1,7 @@
 #!/bin/sh
-# bench.sh - `make bench`: what a container start costs with ctr, next to the bocker way, runc, crun
-# and the bare kernel floor, all on the same busybox root filesystem and measured in the same run;
+# bench.sh - `make bench`: what a container start costs with ctr, next to the bocker way, runc, crun,
+# ctr-oci (ctr's OCI runtime, on runc's and crun's bundle) and the bare kernel floor, all on the same
+# busybox root filesystem and measured in the same run;
 # how start time and memory behave as N containers run; rm time; pull time next to skopeo + umoci.
 #
 # Usage: bench/bench.sh            (as root; needs no terminal)
@@ -43,7 +44,8 @@ preflight() {
 		command -v "${_t%%:*}" >/dev/null 2>&1 || die "${_t%%:*}: not found (apt-get install ${_t#*:})"
 	done
 	[ -x "$ROOTFS/bin/busybox" ] || die "$ROOTFS: not built (make image)"
-	[ -x "$TOP/build/ctr-shim" ] && [ -x "$TOP/build/nsenter-chroot" ] || die "helpers not built (make helpers)"
+	[ -x "$TOP/build/ctr-shim" ] && [ -x "$TOP/build/nsenter-chroot" ] && [ -x "$TOP/build/ctr-oci" ] ||
+		die "helpers not built (make helpers)"
 	case $TOP in *[[:space:]]*) die "$TOP: a path with blanks cannot be benchmarked" ;; esac
 	case $BENCH_MAX_N$BENCH_RUNS$BENCH_WARMUP$BENCH_RM_SAMPLE$BENCH_PULL_RUNS in
 	*[!0-9]*) die "BENCH_MAX_N, BENCH_RUNS, BENCH_WARMUP, BENCH_RM_SAMPLE, BENCH_PULL_RUNS: numbers" ;;
@@ -236,7 +238,14 @@ crun_cmd() {
 	fi
 }
 
-# shellcheck disable=SC2016 # Markdown backquotes
+# ctr_oci_wrapped_cmd: ctr-oci run inside the wrapper crun needs on hybrid hosts, so that the two
+# rows differ only in the runtime.
+ctr_oci_wrapped_cmd() {
+	_u=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	printf "unshare -m sh -c 'mount -t tmpfs none %s && exec %s'" "$_u" \
+		"$W/ctr/build/ctr-oci --root $W/ctr-oci run --bundle $W/bundle $P-ctroci"
+}
+
 # shellcheck disable=SC2016 # Markdown backquotes
 crun_what() {
 	if [ "$(cgroup_mode)" = hybrid ]; then
@@ -256,6 +265,11 @@ one_shot_rows() {
 	one_shot runc "runc" '`runc run` of a `runc spec` bundle (rootfs read-only in place, new netns)' \
 		"runc --root $W/runc run --bundle $W/bundle $P-runc"
 	one_shot crun "crun" "$(crun_what)" "$(crun_cmd)"
+	one_shot ctr_oci "ctr-oci" '`ctr-oci run` of the same bundle: create + start + wait + delete' \
+		"$W/ctr/build/ctr-oci --root $W/ctr-oci run --bundle $W/bundle $P-ctroci"
+	[ "$(cgroup_mode)" != hybrid ] ||
+		one_shot ctr_oci_wrapped "ctr-oci, as crun" '`ctr-oci run` behind the same `unshare -m` + tmpfs as crun (same work around it)' \
+			"$(ctr_oci_wrapped_cmd)"
 	one_shot ctr_none "ctr, --net none" '`ctr.sh run --rm --net none busybox true`' \
 		"$CTR run --rm --net none busybox true"
 	one_shot ctr_bridge "ctr, bridge" '`ctr.sh run --rm busybox true`' "$CTR run --rm busybox true"
@@ -430,8 +444,9 @@ machine() {
 	printf '%s\n' "- CPU: ${_cpu:-unknown}, $(nproc) cores; memory: $_mem"
 	printf '%s\n' "- cgroups: $(cgroup_mode)"
 	printf '%s\n' "- load average (1, 5, 15 min) at the start: $LOAD0; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-	printf '%s, %s, %s, %s, %s\n' "- tools: $("$CTR" --version) (git $CTR_VERSION_GIT)" "$(runc --version | head -n 1)" \
-		"$(crun --version | head -n 1)" "$(hyperfine --version)" "$(busybox 2>/dev/null | head -n 1 | cut -d' ' -f1-2)"
+	printf '%s, %s, %s, %s, %s, %s\n' "- tools: $("$CTR" --version) (git $CTR_VERSION_GIT)" \
+		"$("$W/ctr/build/ctr-oci" --version | head -n 1)" "$(runc --version | head -n 1)" "$(crun --version | head -n 1)" \
+		"$(hyperfine --version)" "$(busybox 2>/dev/null | head -n 1 | cut -d' ' -f1-2)"
 }
 
 # shellcheck disable=SC2016 # Markdown backquotes, not command substitutions
@@ -443,7 +458,7 @@ report() {
 	printf '\n## Start a container running `true`, wait for it, remove it\n\n'
 	printf 'hyperfine -N, %s runs after %s warm-up run(s). ctr and the bocker way snapshot the rootfs (btrfs);\n' \
 		"$BENCH_RUNS" "$BENCH_WARMUP"
-	printf 'runc and crun use it in place, read-only. `--net none` and runc/crun: a new netns with lo only.\n\n'
+	printf 'runc, crun and ctr-oci use it in place, read-only. `--net none` and runc/crun/ctr-oci: a new netns with lo only.\n\n'
 	cat "$W/t1.md"
 	printf '\n## N detached containers: `ctr.sh run -d busybox sleep 1d`, one after another\n\n'
 	printf 'Start time per container in ms (hyperfine -N, one run per container): median of containers 1..N,\n'

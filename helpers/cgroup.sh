@@ -14,6 +14,10 @@
 #   cg_freeze CID 1|0  freeze (pause) or thaw (unpause) the container's processes
 #   cg_frozen CID      true when the container is frozen (paused)
 #   cg_cleanup         remove groups of $CTR_PREFIX whose container no longer exists
+#   CG_RES_JQ          (jq, in run's config.json) the limits cg_validate computed, as "resources"
+#   cg_load CID        set R_MEM R_SWAP R_CPUS R_SHARES R_PIDS from the container's recorded limits
+#                      (then cg_validate, cg_setup: a container started again keeps them)
+#   cg_update CID      write every limit (CG_* of cg_validate) into a running container's groups
 #   ctr_stats          the `stats` verb
 
 CG_CONTROLLERS='memory cpu cpuacct pids freezer' # freezer last: cg_v2_has reads the others'
@@ -175,6 +179,28 @@ cg_validate() {
 		[ "$CG_PIDS" -gt 0 ] || CG_PIDS=-1 # docker: 0 and -1 both mean unlimited
 		cg_need pids --pids-limit
 	fi
+	export CG_MEM CG_SWAP CG_QUOTA CG_SHARES CG_PIDS # CG_RES_JQ reads them
+}
+
+# CG_RES_JQ: config.json's "resources", docker's HostConfig fields: memory and memory_swap in bytes
+# (memory_swap -1: unlimited; null: not set), nano_cpus (--cpus x 10^9), cpu_shares, pids_limit (-1:
+# unlimited).
+# shellcheck disable=SC2016,SC2034 # jq's $; read by ctr.sh's RUN_JQ and update.sh
+CG_RES_JQ='($ENV | {memory: (.CG_MEM // "" | if . == "" then null else tonumber end),
+	memory_swap: (.CG_SWAP // "" | if . == "" then null else tonumber end),
+	nano_cpus: (.CG_QUOTA // "" | if . == "" then null else tonumber * 10000 end),
+	cpu_shares: (.CG_SHARES // "" | if . == "" then null else tonumber end),
+	pids_limit: (.CG_PIDS // "" | if . == "" then null else tonumber end)})'
+
+# cg_load CID: R_MEM R_SWAP R_CPUS R_SHARES R_PIDS from the container's config.json "resources",
+# in forms cg_validate takes (bytes, N.N CPUs): cg_validate then gives the limits it was run with.
+# A container recorded without them gets run's defaults.
+cg_load() {
+	_cgr=$(jq -r '.resources // {} | @sh "R_MEM=\(.memory // "") R_SWAP=\(.memory_swap // "")
+		R_CPUS=\(.nano_cpus // "" | if . == "" then . else . / 1e9 | tostring end)
+		R_SHARES=\(.cpu_shares // "") R_PIDS=\(.pids_limit // "")"' "$CTR_ROOT/containers/$1/config.json") ||
+		die "container $1: config.json is not valid"
+	eval "$_cgr"
 }
 
 # cg_validate_memory: -m/--memory and --memory-swap with docker's rules (swap is memory + swap,
@@ -329,6 +355,62 @@ cg_limits_cpu() {
 	elif [ -n "$CG_SHARES" ]; then # runc's mapping of shares [2, 262144] onto weight [1, 10000]
 		cg_set "$1" cpu.weight $((1 + (CG_SHARES - 2) * 9999 / 262142))
 	fi
+}
+
+# cg_update CID: write every limit of CG_MEM CG_SWAP CG_QUOTA CG_SHARES CG_PIDS (cg_validate's)
+# into the container's groups, an unset one as no limit (or the default weight): update sets the
+# whole state, so that the old one can be put back when the kernel refuses a value. Returns 1 with
+# CG_WHY (what the kernel refused) on failure; nothing is written after it.
+cg_update() {
+	cg_detect
+	_cgg=/$CTR_PREFIX/$1
+	CG_WHY=''
+	if [ -n "$CG_memory" ]; then cg_update_memory "$1" "$_cgg" || return 1; fi
+	if [ -n "$CG_cpu" ] && [ "$CGV_cpu" = 1 ]; then
+		cg_put "$_cgg" cpu.cfs_quota_us "${CG_QUOTA:--1}" && cg_put "$_cgg" cpu.shares "${CG_SHARES:-1024}" || return 1
+	elif [ -n "$CG_cpu" ]; then
+		cg_put "$_cgg" cpu.max "${CG_QUOTA:-max} $CG_PERIOD" || return 1
+		_cgw=100
+		[ -z "$CG_SHARES" ] || _cgw=$((1 + (CG_SHARES - 2) * 9999 / 262142))
+		cg_put "$_cgg" cpu.weight "$_cgw" || return 1
+	fi
+	[ -z "$CG_pids" ] || [ "$CG_PIDS" = -1 ] || cg_put "$_cgg" pids.max "$CG_PIDS" || return 1
+	[ -z "$CG_pids" ] || [ "$CG_PIDS" != -1 ] || cg_put "$_cgg" pids.max max
+}
+
+# cg_update_memory CID GROUP: memory and swap as run sets them (cg_limits_memory), -1 or max when
+# unset. v1 keeps memory <= memory+swap at every step: the one that grows past the other goes first.
+cg_update_memory() {
+	if [ "$CGV_memory" = 1 ]; then
+		_cgm=${CG_MEM:--1} _cgs=-1
+		[ -z "$CG_MEM" ] || case $CG_SWAP in -1) ;; '') _cgs=$((CG_MEM * 2)) ;; *) _cgs=$CG_SWAP ;; esac
+		if [ ! -f "$(cg_path memory "$1" memory.memsw.limit_in_bytes)" ]; then
+			cg_put "$2" memory.limit_in_bytes "$_cgm"
+			return
+		fi
+		_cgcur=$(cg_read memory "$1" memory.memsw.limit_in_bytes)
+		if [ "$_cgm" = -1 ] || [ "$_cgm" -gt "${_cgcur:-0}" ]; then
+			cg_put "$2" memory.memsw.limit_in_bytes "$_cgs" && cg_put "$2" memory.limit_in_bytes "$_cgm"
+		else
+			cg_put "$2" memory.limit_in_bytes "$_cgm" && cg_put "$2" memory.memsw.limit_in_bytes "$_cgs"
+		fi
+		return
+	fi
+	cg_put "$2" memory.max "${CG_MEM:-max}" || return 1
+	[ -f "$(cg_path memory "$1" memory.swap.max)" ] || return 0
+	case $CG_MEM/$CG_SWAP in
+	/* | */-1) cg_put "$2" memory.swap.max max ;;
+	*/) cg_put "$2" memory.swap.max "$CG_MEM" ;;
+	*) cg_put "$2" memory.swap.max $((CG_SWAP - CG_MEM)) ;;
+	esac
+}
+
+# cg_put GROUP FILE VALUE: cg_set that returns 1 (CG_WHY set) instead of dying.
+cg_put() {
+	cgset -r "$2=$3" "$1" 2>/dev/null && return 0
+	# shellcheck disable=SC2034 # read by update.sh
+	CG_WHY="the kernel refused $2=$3"
+	return 1
 }
 
 # cg_set GROUP FILE VALUE: one cgset per value, so that a failure names the file.

@@ -4,7 +4,9 @@
  * Usage:
  *   ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]
  *            [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]
- *            [--exit-command PATH [--exit-command-arg ARG]...] [--] prog...
+ *            [--exit-command PATH [--exit-command-arg ARG]...]
+ *            [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]]
+ *            [--] prog...
  *
  * ctr-shim sits between ctr.sh and nsenter-chroot (docs/design.md, "Process
  * tree"). It forks PROG with argv untouched (execvp, no shell) and stays until
@@ -52,12 +54,28 @@
  *                         the container's objects and removes a --rm one)
  *   --exit-command-arg ARG  (repeatable, in order) an argument of PATH
  *   --shim-pid-file FILE  the shim's own pid (after -d: the daemon's)
- *   --ready-fd N          (-d only, N > 3) PROG gets the write end of a pipe
- *                         on fd N, and the caller's ctr-shim returns only once
- *                         PROG has written a byte there or every holder has
- *                         closed it (nsenter-chroot --notify-fd N: the
- *                         container's command runs), not as soon as PROG is
- *                         exec'd
+ *   --ready-fd N          (-d or --restart, N > 3) PROG gets the write end of
+ *                         a pipe on fd N, and the caller's ctr-shim returns
+ *                         only once PROG has written a byte there or every
+ *                         holder has closed it (nsenter-chroot --notify-fd N:
+ *                         the container's command runs), not as soon as PROG
+ *                         is exec'd; a foreground shim waits for it too, and
+ *                         so does each restart before it says `running`
+ *   --restart POLICY      docker's: no (default) | always | unless-stopped |
+ *                         on-failure[:N]. When PROG ends (its exit file
+ *                         written) and the policy says so, run PROG again,
+ *                         same argv, after a back-off of 100 ms doubled at
+ *                         each restart up to 1 min (100 ms again after a run
+ *                         of 10 s or more). on-failure: after a non-zero code,
+ *                         at most N restarts (0 or none: no maximum). The
+ *                         exit command runs only once no restart follows. A
+ *                         foreground shim first becomes a daemon, as -d's,
+ *                         and its caller exits with PROG's first code
+ *   --restart-file FILE   `<restarts> <state>\n`, replaced atomically: state
+ *                         running, restarting (in the back-off) or exited
+ *   --restart-cancel FILE the policy ends once FILE exists or its directory
+ *                         has been removed (checked at each exit and during
+ *                         the back-off; SIGTERM wakes a shim in its back-off)
  *
  * Fds of PROG: pipes the shim owns, never the caller's files (a container
  *   could write to the file given as its input, or read and truncate the one
@@ -79,6 +97,8 @@
  * Signals: TERM INT HUP QUIT USR1 USR2 sent to the shim are forwarded to PROG,
  *   except those the terminal sent to the whole foreground process group
  *   (Ctrl-C, Ctrl-\, hangup: si_code SI_KERNEL), which PROG got already.
+ *   During a --restart back-off, they only make the shim look at the
+ *   --restart-cancel file.
  *   HUP with -t in the foreground first hangs up the pty (see -t).
  *   WINCH resizes the pty. These and CHLD are set back to SIG_DFL once blocked:
  *   a caller may pass them ignored (dash does INT and QUIT for a background
@@ -110,10 +130,13 @@
  *      chdir /, report to the caller
  *   8. poll loop until PROG is reaped; drain; write the exit file; tell the
  *      client; restore the terminal; remove the socket
- *   9. --exit-command: run it, wait for it (bounded); exit with PROG's code
+ *   9. --restart: while the policy says so, (foreground: become a daemon)
+ *      wait the back-off, PROG again (steps 6 and 8)
+ *  10. --exit-command: run it, wait for it (bounded); exit with PROG's code
  *
  * This file is the main and the option table; the supervisor is
- * lib/shim-*.c (steps 1-9: lib/shim-loop.c, shim_run; 9: lib/shim-exit.c).
+ * lib/shim-*.c (steps 1-10: lib/shim-loop.c, shim_run; 9: lib/shim-restart.c;
+ * 10: lib/shim-exit.c).
  */
 #include "lib/error.h"
 #include "lib/opt.h"
@@ -123,7 +146,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_EXIT_CMD, OPT_EXIT_ARG, OPT_PID, OPT_SOCK, OPT_READY, OPT_HELP };
+enum {
+	OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_EXIT_CMD, OPT_EXIT_ARG, OPT_PID, OPT_SOCK, OPT_READY,
+	OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL, OPT_HELP
+};
 
 static const struct ctr_opt options[] = {
 	{ "detach", 'd', NULL, "run in the background once PROG is exec'd" },
@@ -136,7 +162,10 @@ static const struct ctr_opt options[] = {
 	{ "exit-command-arg", OPT_EXIT_ARG, "ARG", "an argument of the exit command (repeatable)" },
 	{ "shim-pid-file", OPT_PID, "FILE", "write the shim's own pid" },
 	{ "attach-socket", OPT_SOCK, "PATH", "(-d) listen for ctr-attach on PATH" },
-	{ "ready-fd", OPT_READY, "N", "(-d) return once PROG writes to or closes fd N" },
+	{ "ready-fd", OPT_READY, "N", "(-d, --restart) return once PROG writes to or closes fd N" },
+	{ "restart", OPT_RESTART, "POLICY", "no|always|unless-stopped|on-failure[:N]: run PROG again" },
+	{ "restart-file", OPT_RESTART_FILE, "FILE", "write `<restarts> <state>` there" },
+	{ "restart-cancel", OPT_RESTART_CANCEL, "FILE", "no more restarts once FILE exists" },
 	{ "help", OPT_HELP, NULL, "print this help" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -145,7 +174,8 @@ static void usage(void)
 {
 	fputs("Usage: ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]\n"
 	      "                [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]\n"
-	      "                [--exit-command PATH [--exit-command-arg ARG]...] [--] prog...\n"
+	      "                [--exit-command PATH [--exit-command-arg ARG]...]\n"
+	      "                [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]] [--] prog...\n"
 	      "options:\n", stdout);
 	ctr_opt_usage(stdout, options);
 }
@@ -188,6 +218,12 @@ static void set_opt(int c, char *arg)
 			usage_error("--ready-fd: a number from 4 to 1023");
 		shim_opt.ready_fd = (int)n;
 		break;
+	case OPT_RESTART:
+		if (restart_parse(arg) < 0)
+			usage_error("--restart: no, always, unless-stopped or on-failure[:N]");
+		break;
+	case OPT_RESTART_FILE: shim_opt.restart_file = arg; break;
+	case OPT_RESTART_CANCEL: shim_opt.restart_cancel = arg; break;
 	case OPT_HELP: usage(); exit(0);
 	default: usage_error("bad option");
 	}
@@ -206,8 +242,10 @@ static void parse_args(int argc, char **argv)
 		set_opt(c, optarg);
 	if (shim_opt.sock && !shim_opt.detach)
 		usage_error("--attach-socket requires -d");
-	if (shim_opt.ready_fd >= 0 && !shim_opt.detach)
-		usage_error("--ready-fd requires -d");
+	if (shim_opt.ready_fd >= 0 && !shim_opt.detach && shim_opt.restart == RESTART_NO)
+		usage_error("--ready-fd requires -d or --restart");
+	if ((shim_opt.restart_file || shim_opt.restart_cancel) && shim_opt.restart == RESTART_NO)
+		usage_error("--restart-file and --restart-cancel require --restart");
 	if (exit_argc > 0 && !exit_argv[0])
 		usage_error("--exit-command-arg requires --exit-command");
 	if (exit_argv[0])

@@ -40,9 +40,11 @@ layer_make() {
 	rm -f "$_lyf.fifo" "$_lyf.diffid" "$_lyf.rc" "$_lyf.err"
 }
 
-# LAYERS_JQ: jq definitions. mt(f): a layer's media type in format f (oci, v2s2); ctrcfg($i): an
-# image config given ctr's image record $i: its run settings, created, the history entry of its
-# layer (diff_id $d added).
+# LAYERS_JQ: jq definitions. mt(f): a layer's media type in format f (oci, v2s2); ctrcfg($i; $d): an
+# image config given ctr's image record $i: its run settings (env, cmd, entrypoint, workdir, user,
+# ports; labels, volumes, stop signal when the record has them), created, its layer's diff_id $d
+# ('' for an image without a layer of its own: a build's config-only step) and history (a build's
+# steps as it recorded them, else one entry naming the record's source).
 # shellcheck disable=SC2016 # jq's $, not the shell's
 LAYERS_JQ='def mt($f): if $f == "oci" then
 		(if test("zstd$") then "application/vnd.oci.image.layer.v1.tar+zstd"
@@ -59,9 +61,17 @@ LAYERS_JQ='def mt($f): if $f == "oci" then
 			| if ($i.cmd // []) != [] then .Cmd = $i.cmd else del(.Cmd) end
 			| if ($i.entrypoint // []) != [] then .Entrypoint = $i.entrypoint else del(.Entrypoint) end
 			| if ($i.exposed_ports // []) != [] then .ExposedPorts = ($i.exposed_ports | map({(.): {}}) | add)
-			  else del(.ExposedPorts) end)
-		| .rootfs = {type: "layers", diff_ids: ((.rootfs.diff_ids // []) + [$d])}
-		| .history = ((.history // []) + [{created: $i.created, created_by: "ctr: \($i.source)"}])
+			  else del(.ExposedPorts) end
+			| if $i.labels == null then . elif $i.labels == {} then del(.Labels) else .Labels = $i.labels end
+			| if ($i.volumes // []) != [] then .Volumes = ((.Volumes // {}) + ($i.volumes | map({(.): {}}) | add))
+			  else . end
+			| if ($i.stop_signal // "") != "" then .StopSignal = $i.stop_signal else . end)
+		| .rootfs = {type: "layers", diff_ids: ((.rootfs.diff_ids // []) + (if $d == "" then [] else [$d] end))}
+		| .history = ((.history // []) + if ($i.source // "" | startswith("build:")) and ($i.history // []) != [] then
+				[$i.history[] | {created: (.created // $i.created), created_by: (.created_by // "")}
+					+ (if .empty_layer then {empty_layer: true} else {} end)]
+			else [{created: $i.created, created_by: "ctr: \($i.source)"} + (if $d == "" then {empty_layer: true} else {} end)]
+			end)
 		| del(.container, .container_config, .id, .parent);'
 
 # img_plan ID DIR FORMAT COMPRESSION: the image as a registry has it, in DIR: DIR/manifest, DIR/config
@@ -136,17 +146,23 @@ img_plan_tree() {
 	: >"$2/verbatim"
 }
 
-# img_plan_step PARENT ID DIR COMPRESSION: image ID made from PARENT (a commit): the layer of what it
-# changes, its config over the parent's.
+# img_plan_step PARENT ID DIR COMPRESSION: image ID made from PARENT (a commit, a build's step): the
+# layer of what it changes (none for a build's step that only set config: its history says so), its
+# config over the parent's.
 img_plan_step() {
-	tree_of images "$1"
-	_llo=$TREE
-	tree_of images "$2"
-	_ln=$(($(wc -l <"$3/layers") + 1))
-	layer_make "$_llo" "$TREE" "$3/l$_ln" "$4"
-	L_MADE=$((L_MADE + 1))
-	printf '%s %s %s %s\n' "$L_DIGEST" "$L_SIZE" "$(layer_mt "$4")" "$3/l$_ln" >>"$3/layers"
-	jq -c --arg d "$L_DIFFID" --slurpfile i "$CTR_ROOT/images/$2/config.json" "$LAYERS_JQ"'ctrcfg($i[0]; $d)' \
+	_lsc=$CTR_ROOT/images/$2/config.json
+	L_DIFFID=''
+	if [ "$(jq -r '(.source // "" | startswith("build:")) and (.history // []) != []
+		and all(.history[]; .empty_layer)' "$_lsc")" != true ]; then
+		tree_of images "$1"
+		_lsl=$TREE
+		tree_of images "$2"
+		_lsn=$(($(wc -l <"$3/layers") + 1))
+		layer_make "$_lsl" "$TREE" "$3/l$_lsn" "$4"
+		L_MADE=$((L_MADE + 1))
+		printf '%s %s %s %s\n' "$L_DIGEST" "$L_SIZE" "$(layer_mt "$4")" "$3/l$_lsn" >>"$3/layers"
+	fi
+	jq -c --arg d "$L_DIFFID" --slurpfile i "$_lsc" "$LAYERS_JQ"'ctrcfg($i[0]; $d)' \
 		"$3/config" >"$3/config.t" && mv -f "$3/config.t" "$3/config" || die "image $2: cannot write its image config"
 	: >"$3/verbatim"
 }

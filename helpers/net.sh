@@ -112,13 +112,14 @@ net_release() {
 	[ "$n_o" != "$2" ] || : >"$1"
 }
 
-# net_lock / net_unlock: serialise bridge creation and removal (fd 7; ctr.sh's own lock is fd 9).
+# net_lock / net_unlock: serialise bridge creation and removal (fd 5; ctr.sh's own lock is fd 9,
+# and fd 7 holds a starting container's run.lock: reusing it would drop that lock).
 net_lock() {
 	[ -d "$NET_DIR" ] || mkdir -p "$NET_DIR" || die "$NET_DIR: cannot create"
-	exec 7>"$NET_DIR/lock" && flock 7 || die "$NET_DIR/lock: cannot lock"
+	exec 5>"$NET_DIR/lock" && flock 5 || die "$NET_DIR/lock: cannot lock"
 }
 net_unlock() {
-	exec 7>&-
+	exec 5>&-
 }
 
 # ---------------------------------------------------------------- validation
@@ -282,7 +283,12 @@ net_port_busy() {
 
 # net_claim_ip CID: take the next free address after the cursor. Round robin: an address just
 # given back is the last to be reused; no scan of the containers, only of records in the way.
+# NET_WANT_IP (start: the container's last address) is taken first when it is free.
 net_claim_ip() {
+	if [ -n "${NET_WANT_IP:-}" ] && net_valid_ip "$NET_WANT_IP"; then
+		net_ip2int "$NET_WANT_IP"
+		net_take_ip "$1" $((NET_INT - NET_BASE)) keep && return 0
+	fi
 	n_cur=0
 	[ -f "$NET_DIR/cursor" ] && read -r n_cur <"$NET_DIR/cursor"
 	case $n_cur in '' | *[!0-9]*) n_cur=0 ;; esac
@@ -290,18 +296,25 @@ net_claim_ip() {
 	while [ "$n_tries" -lt "$NET_SIZE" ]; do
 		n_i=$(((n_cur + 1 + n_tries) % NET_SIZE))
 		n_tries=$((n_tries + 1))
-		n_off=$((n_i % NET_SSIZE))
-		# a slice's first address is its network, the second its bridge, the last its broadcast
-		[ "$n_off" -ge 2 ] && [ "$n_off" -lt $((NET_SSIZE - 1)) ] || continue
-		net_int2ip $((NET_BASE + n_i))
-		[ ! -e "$NET_DIR/ips/$NET_IP" ] || ! net_owner "$NET_DIR/ips/$NET_IP" || continue
-		printf '%s\n' "$1" >"$NET_DIR/ips/$NET_IP" || die "$NET_DIR/ips/$NET_IP: cannot write"
-		printf '%s\n' "$n_i" >"$NET_DIR/cursor" || die "$NET_DIR/cursor: cannot write"
-		net_mac $((NET_BASE + n_i))
-		net_slice $((n_i / NET_SSIZE))
-		return 0
+		net_take_ip "$1" "$n_i" && return 0
 	done
 	die "network: no free address left in $CTR_SUBNET"
+}
+
+# net_take_ip CID N [keep]: take the subnet's address N for CID if it is a container address and
+# free: its record, the cursor (unless keep: the round robin goes on where it was), NET_IP NET_MAC
+# NET_BR NET_GW. Fails, changing nothing, otherwise.
+net_take_ip() {
+	[ "$2" -ge 0 ] && [ "$2" -lt "$NET_SIZE" ] || return 1
+	n_off=$(($2 % NET_SSIZE))
+	# a slice's first address is its network, the second its bridge, the last its broadcast
+	[ "$n_off" -ge 2 ] && [ "$n_off" -lt $((NET_SSIZE - 1)) ] || return 1
+	net_int2ip $((NET_BASE + $2))
+	[ ! -e "$NET_DIR/ips/$NET_IP" ] || ! net_owner "$NET_DIR/ips/$NET_IP" || return 1
+	printf '%s\n' "$1" >"$NET_DIR/ips/$NET_IP" || die "$NET_DIR/ips/$NET_IP: cannot write"
+	[ -n "${3:-}" ] || printf '%s\n' "$2" >"$NET_DIR/cursor" || die "$NET_DIR/cursor: cannot write"
+	net_mac $((NET_BASE + $2))
+	net_slice $(($2 / NET_SSIZE))
 }
 
 # net_slice K: NET_BR and NET_GW, the bridge of slice K and its address.

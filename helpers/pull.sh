@@ -519,9 +519,9 @@ layer_scan() {
 	[ "sha256:$(cut -d' ' -f1 "$3.diffid")" = "$2" ] ||
 		die "layer ${1##*/}: uncompressed content does not match the config's diff_id $2"
 	[ "$_pxr" = 0 ] || die "layer ${1##*/}: $(sed -n '1s/^ctr-tar: //p' "$3.xerr")"
-	awk -v W="$3.rm" -v O="$3.opq" -v M="$3.mark" -v T="$3.types" '
+	awk -v W="$3.rm" -v O="$3.opq" -v M="$3.mark" -v T="$3.types" -v S="$3.files" '
 		BEGIN { printf "" > W; printf "" > O; printf "" > M; printf "" > T }
-		{ ty = substr($0, 1, 1); n = $0; sub(/^[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ /, "", n)
+		{ ty = substr($0, 1, 1); n = $0; if (ty == "-") files += $3; sub(/^[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ /, "", n)
 		  if (ty == "l") sub(/ -> .*$/, "", n); else if (ty == "h") sub(/ link to .*$/, "", n)
 		  sub(/^(\.?\/)+/, "", n); sub(/\/+$/, "", n); b = n; sub(/^.*\//, "", b) }
 		substr(b, 1, 4) != ".wh." {
@@ -533,7 +533,7 @@ layer_scan() {
 		{ print "/" n > M }
 		b == ".wh..wh..opq" { print "/" d > O; next }
 		{ print "/" d t > W }
-		END { exit bad }' "$3.names" || die "layer ${1##*/}: bad whiteout"
+		END { printf "%.0f\n", files > S; exit bad }' "$3.names" || die "layer ${1##*/}: bad whiteout"
 	rm -f "$3.names" "$3.fifo" "$3.xfifo"
 }
 
@@ -797,18 +797,23 @@ p_busybox() {
 	return 0
 }
 
-# image_config NAME SOURCE: the image's config.json (what run uses) from the OCI/docker image config.
+# image_config NAME SOURCE: the image's config.json (what run uses) from the OCI/docker image config;
+# layer_sizes: the bytes of the files of each layer (layer_scan's sums: docker history's SIZE).
 image_config() {
+	_pzi=1 _pzl=''
+	while read -r _pzs 2>/dev/null <"$P_W/l$_pzi.files"; do
+		_pzl=$_pzl${_pzl:+,}$_pzs _pzi=$((_pzi + 1))
+	done
 	jq -n --arg id "$P_ID" --arg name "$1" --arg src "$2" --arg md "$P_MDIGEST" --arg mt "$P_MTYPE" \
-		--arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --slurpfile m "$P_MFILE" \
+		--arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --slurpfile m "$P_MFILE" --argjson sizes "[$_pzl]" \
 		--slurpfile c "$(blob_path "$P_CDIGEST")" \
 		'$c[0] as $c | ($c.config // {}) as $k | {id: $id, name: $name, source: $src,
 		  created: (($c.created // $now) | sub("\\.[0-9]+"; "")),
 		  cmd: ($k.Cmd // []), entrypoint: ($k.Entrypoint // []), env: ($k.Env // []),
-		  workdir: ($k.WorkingDir // ""), user: ($k.User // ""),
+		  workdir: ($k.WorkingDir // ""), user: ($k.User // ""), labels: ($k.Labels // {}),
 		  exposed_ports: (($k.ExposedPorts // {}) | keys),
 		  digest: $md, media_type: $mt, config_digest: $m[0].config.digest,
-		  layers: [$m[0].layers[].digest],
+		  layers: [$m[0].layers[].digest], layer_sizes: $sizes,
 		  platform: "\($c.os // "linux")/\($c.architecture // "")\(if $c.variant then "/" + $c.variant else "" end)"}'
 }
 
@@ -816,9 +821,12 @@ image_config() {
 image_install() {
 	rm -rf "$P_W"
 	btrfs property set -ts "$P_TREE" ro true || die "$P_TREE: cannot make read-only"
+	# under the lock: image prune never sees it in images/ and not yet named (dangling)
+	lock
 	image_place "${P_TMP##*/}" "$P_ID" || die "$CTR_ROOT/images/$P_ID: cannot create"
 	P_TMP=''
 	[ -z "$1" ] || image_tag "$P_ID" "$1" || die "$1: cannot tag"
+	unlock
 }
 
 # image_by_digest DIGEST: the ID of an image built from that manifest, if there is one.
@@ -862,6 +870,7 @@ ctr_pull() {
 	manifest_resolve "${REF_DIGEST:-$REF_TAG}"
 	if _pid=$(image_by_digest "$P_MDIGEST"); then
 		image_tag "$_pid" "$REF_NAME" || die "$REF_NAME: cannot tag"
+		pull_event
 		say "Digest: $P_MDIGEST" "Status: Image is up to date for $REF_NAME"
 		[ -z "$P_QUIET" ] || printf '%s\n' "$_pid"
 		return 0
@@ -871,8 +880,16 @@ ctr_pull() {
 	manifest_layers
 	layers_download
 	image_build "$REF_NAME" "$REF_FULL${REF_TAG:+@$P_MDIGEST}"
+	pull_event
 	say "Digest: $P_MDIGEST" "Status: Downloaded newer image for $REF_NAME ($P_ID)"
 	[ -z "$P_QUIET" ] || printf '%s\n' "$P_ID"
+}
+
+# pull_event: the pull event, as docker's: the reference, and its name without tag or digest.
+pull_event() {
+	_pen=${REF_NAME%%@*}
+	case ${_pen##*/} in *:*) _pen=${_pen%:*} ;; esac
+	ev_emit image pull "$REF_NAME" name "$_pen"
 }
 
 #HELP login [-u USER] [-p PASSWORD | --password-stdin] REGISTRY   check and store credentials (0600)
@@ -967,6 +984,7 @@ ctr_tag() {
 	_ptid=$(image_find "$1") || exit 125
 	name_parse "$2"
 	image_tag "$_ptid" "$REF_NAME" || die "$2: cannot tag"
+	ev_emit image tag "$_ptid" name "$REF_NAME"
 }
 
 #HELP commit CONTAINER [NAME[:TAG]]   snapshot a container's filesystem as a new image; prints its ID
@@ -992,12 +1010,13 @@ ctr_commit() {
 		'($p[0] // {cmd: [], entrypoint: [], user: "", exposed_ports: []}) as $p | $k[0] as $k
 		| ($p.entrypoint // []) as $ep
 		| $p + {id: $id, name: $name, source: "commit:\($k.id) (image \($k.image))", created: $created,
-		  parent: $k.image_id, env: $k.env, workdir: $k.workdir,
+		  parent: $k.image_id, env: $k.env, workdir: $k.workdir, labels: ($k.labels // $p.labels // {}),
 		  cmd: (if ($ep | length) > 0 and $k.cmd[:($ep | length)] == $ep then $k.cmd[($ep | length):]
 			else $k.cmd end)}
 		| del(.digest, .media_type, .config_digest, .layers)' >"$P_TMP/config.json" ||
 		die "$P_TMP/config.json: cannot write"
 	image_install "$_pcn"
+	ev_container commit "$_pcid"
 	printf '%s\n' "$P_ID"
 }
 
@@ -1228,5 +1247,6 @@ load_image() {
 	done <"$P_W/layers"
 	layers_download
 	image_build "$_pln" "$2"
+	ev_emit image load "$P_ID" name "${_pln:-$P_ID}"
 	printf 'Loaded image: %s (%s)\n' "${_pln:-$P_ID}" "$P_ID"
 }

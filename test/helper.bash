@@ -18,7 +18,7 @@ ctr_setup() {
 	export CTR_POOL="$BATS_TEST_TMPDIR/pool"
 	export CTR_POOL_SIZE=1G
 	# ctr's state is in $CTR_ROOT, the pool (trees, blobs, work) on $CTR_ROOT/btrfs (helpers/storage.sh)
-	POOL_DIR=$CTR_ROOT/btrfs
+	export POOL_DIR=$CTR_ROOT/btrfs
 	export CTR_BRIDGE="ctb$r"
 	# a /24 in 10.200.0.0-10.239.255.0 chosen at random: tests may run side by side
 	export CTR_SUBNET="10.$((200 + 0x${r:0:2} % 40)).$((0x${r:2:2})).0/24"

@@ -66,3 +66,7 @@ unit() {
 @test "unit: config.json into a spec, unsupported fields named (lib/oci-*.c)" {
 	unit oci-config
 }
+
+@test "unit: ctr-jail's checks: a static ELF only, a PID in the container's cgroup (lib/jail.c)" {
+	unit jail
+}

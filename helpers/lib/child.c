@@ -189,8 +189,17 @@ void child_main(struct ctr_run *r)
 	if (setsid() < 0)
 		die_errno("setsid");
 	umask(s->umask);
-	if (s->start_fifo >= 0)
+	if (s->start_fifo >= 0) {
+		/* the pty on 0,1,2 before waiting for start, as runc: the caller's
+		 * stdio must not stay open here (containerd-shim reads the output
+		 * of `create --console-socket` until EOF: it would wait for start,
+		 * which it sends only after create returned) */
+		if (console >= 0 && !s->init) {
+			console_attach(console);
+			console = -1;
+		}
 		wait_start(r);
+	}
 	if (s->init)
 		init_run(s->argv, envp, console, &r->fwd, r->ready[1]);
 	if (console >= 0)

@@ -231,7 +231,7 @@ static int parent_main(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 			return abort_child(pid);
 	}
 	int err = wait_ready(r);
-	if (err == 0 && s->pid_file && write_pid_file(s->pid_file, pid) < 0) {
+	if (err == 0 && s->pid_file && write_pid_file(s->pid_file, pid, !s->pid_file_bare) < 0) {
 		ctr_fail_errno(e, "%s", s->pid_file);
 		return abort_child(pid);
 	}

@@ -134,7 +134,7 @@ static int make_fifo(struct oci_config *c, const struct oci_state *st, struct ct
 static int save_config(const struct oci_config *c, const struct oci_state *st, struct ctr_err *e)
 {
 	int dir = open(st->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int r = dir < 0 ? -1 : write_atomic(dir, "config.json", json_object_to_json_string(c->json));
+	int r = dir < 0 ? -1 : write_replace(dir, "config.json", json_object_to_json_string(c->json), false);
 	close_fd(&dir);
 	return r < 0 ? ctr_fail_errno(e, "write %s/config.json", st->dir) : 0;
 }
@@ -154,7 +154,7 @@ static int finish(const struct oci_ctx *g, struct oci_config *c, struct oci_stat
 	for (int k = OCI_PRESTART; r == 0 && k <= OCI_CREATE_CONTAINER; k++)
 		r = oci_hooks_run(c, (enum oci_hook_kind)k, state, st->pid, e);
 	free(state);
-	if (r == 0 && pid_file && write_pid_file(pid_file, st->pid) < 0)
+	if (r == 0 && pid_file && write_pid_file(pid_file, st->pid, false) < 0)
 		return ctr_fail_errno(e, "--pid-file %s", pid_file);
 	return r;
 }

@@ -143,6 +143,7 @@ static int join_spec(struct oci_config *c, const struct oci_state *st, struct cg
 	s->start_fifo = -1;
 	s->outlive_parent = o->detach;
 	s->pid_file = o->pid_file;
+	s->pid_file_bare = true;
 	if (cg_groups(cg, st->cgroup, e) < 0)
 		return -1;
 	s->cgroups = calloc(cg->n + 1, sizeof(*s->cgroups));

@@ -40,6 +40,7 @@ struct ctr_mount {
 	ino_t src_ino;
 	int tree;                 /* BIND: detached copy made by the parent, -1 */
 	bool norec;               /* BIND: the source alone, not its submounts (OCI "bind") */
+	bool copyup;              /* FS tmpfs: starts with a copy of what dst held (OCI tmpcopyup) */
 };
 
 /* OCI linux.devices: a node made in the container's /dev (CTR_MOUNT_DEVNODES). */
@@ -122,6 +123,7 @@ struct ctr_spec {
 	pid_t join;               /* enter the container of this PID 1 instead */
 	/* reporting */
 	const char *pid_file;
+	bool pid_file_bare;       /* no newline after the number (the OCI verbs, as runc) */
 	int notify_fd;            /* 'R' once PROG runs, -1 */
 };
 

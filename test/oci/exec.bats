@@ -20,6 +20,7 @@ load helper
 	oci_detached exec --process "$BATS_TEST_TMPDIR/p.json" --detach --pid-file "$BATS_TEST_TMPDIR/xpid" "$ID"
 	assert_success
 	xpid=$(cat "$BATS_TEST_TMPDIR/xpid")
+	[ "$(wc -c <"$BATS_TEST_TMPDIR/xpid")" -eq "${#xpid}" ] # no newline, as runc (containerd's Atoi)
 	[ "$(tr "\0" " " <"/proc/$xpid/cmdline")" = "sleep 77 " ]
 	oci ps --format json "$ID" | jq -e --argjson p "$xpid" 'index($p) != null'
 }

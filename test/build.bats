@@ -1,0 +1,230 @@
+#!/usr/bin/env bats
+# ctr.sh build: a Dockerfile per feature, built on btrfs snapshots, then run as a user would.
+
+load helper
+
+setup() {
+	ctr_setup
+	CTX=$BATS_TEST_TMPDIR/ctx
+	mkdir -p "$CTX"
+}
+
+# dockerfile: the test's Dockerfile (stdin) in its context
+dockerfile() { cat >"$CTX/Dockerfile"; }
+
+# images_count: the image records of the root
+images_count() { find "$CTR_ROOT/images" -mindepth 1 -maxdepth 1 -type d | wc -l; }
+
+@test "build: FROM ARG ENV WORKDIR USER COPY RUN CMD EXPOSE LABEL, run as a user would" {
+	printf 'hello\n' >"$CTX/hello.txt"
+	mkdir -p "$CTX/dir/sub" && echo a >"$CTX/dir/sub/a" && chmod 750 "$CTX/dir/sub"
+	printf '#!/bin/sh\necho script\n' >"$CTX/run.sh" && chmod 755 "$CTX/run.sh"
+	dockerfile <<'EOF'
+# syntax=docker/dockerfile:1
+FROM busybox
+ARG WHO=world
+ARG UNSET
+ENV PATH=/bin:/usr/bin GREETING="hi there" \
+    EMPTY=${UNSET:-dflt} PLUS=${WHO:+set}
+# a comment between instructions
+WORKDIR /app
+COPY hello.txt run.sh ./
+COPY dir /app/d/
+RUN echo "$GREETING $WHO" > out && \
+    # a comment inside a continuation
+    id -u >> out
+WORKDIR sub
+USER 1000:1000
+EXPOSE 8080 53/udp
+LABEL org.example.a=b note="x y"
+CMD ["cat", "/app/out"]
+EOF
+	run "$CTR" build -t web:1 --network none "$CTX"
+	assert_success
+	assert_line '[1/13] FROM busybox'
+	assert_line --partial '[8/13] RUN echo "$GREETING $WHO" > out &&'
+	assert_line --regexp '^Successfully built [0-9a-f]{12}$'
+	assert_line 'Successfully tagged web:1'
+	run "$CTR" run --rm --net none web:1
+	assert_success
+	assert_output "hi there world
+0"
+	run "$CTR" run --rm --net none web:1 sh -c 'pwd; id -u; id -g; echo "$EMPTY $PLUS $WHO."; cat ../hello.txt; ../run.sh; stat -c "%a %u" ../d/sub ../run.sh'
+	assert_success
+	assert_output "/app/sub
+1000
+1000
+dflt set .
+hello
+script
+750 0
+755 0"
+	id=$("$CTR" build -q --network none "$CTX")
+	jq -e '.exposed_ports == ["53/udp", "8080/tcp"] and .labels == {"org.example.a": "b", note: "x y"}
+		and .workdir == "/app/sub" and .user == "1000:1000" and .entrypoint == []
+		and (.history | map(.created_by) | index("USER 1000:1000")) != null' "$CTR_ROOT/images/$id/config.json"
+	# run's files in /etc are not the image's
+	tree=$(tree_path images "$id")
+	cmp "$tree/etc/hosts" "$(tree_path images "$(jq -r .parent "$CTR_ROOT/images/$id/config.json")")/etc/hosts"
+}
+
+@test "build: a RUN that fails stops the build with its code and leaves nothing" {
+	echo x >"$CTX/f"
+	dockerfile <<'EOF'
+FROM busybox
+COPY f /f
+RUN echo before; exit 7
+RUN echo never
+EOF
+	"$CTR" run --rm --net none busybox true
+	n=$(images_count)
+	run "$CTR" build -t bad "$CTX"
+	assert_equal "$status" 7
+	assert_line before
+	assert_line 'ctr: build: step 3/4 (Dockerfile line 3: RUN echo before; exit 7): the command returned 7'
+	refute_line --partial never
+	# the COPY step's image stays (cached), nothing else: no image of the RUN, no tag
+	assert_equal "$(images_count)" $((n + 1))
+	[ ! -e "$CTR_ROOT/refs/bad:latest" ]
+	run ls -A "$CTR_ROOT/containers" "$CTR_ROOT/btrfs/containers" "$CTR_ROOT/tmp" "$CTR_ROOT/btrfs/tmp" "$CTR_ROOT/names"
+	refute_output --regexp '^[0-9a-f]|build'
+	run ip netns list
+	refute_output --partial "$CTR_PREFIX-"
+	run find /sys/fs/cgroup -maxdepth 3 -type d -path "*/$CTR_PREFIX/*"
+	assert_output ''
+	[ "$(btrfs subvolume list -o "$CTR_ROOT/btrfs/images" 2>/dev/null | wc -l)" -le "$(images_count)" ] ||
+		btrfs subvolume list "$CTR_ROOT/btrfs"
+}
+
+@test "build: the cache: a rebuild is all CACHED, a changed file misses from its COPY on; --no-cache" {
+	echo one >"$CTX/f"
+	dockerfile <<'EOF'
+FROM busybox
+RUN echo first > /first
+COPY f /f
+RUN cat /f > /g
+CMD ["cat", "/g"]
+EOF
+	id1=$("$CTR" build -q --network none "$CTX")
+	run "$CTR" build --network none "$CTX"
+	assert_success
+	assert_line '[2/5] RUN echo first > /first CACHED'
+	assert_line '[3/5] COPY f /f CACHED'
+	assert_line '[4/5] RUN cat /f > /g CACHED'
+	assert_line "Successfully built $id1"
+	touch -d '2001-01-01' "$CTX/f" # the time is not the content
+	run "$CTR" build --network none "$CTX"
+	assert_line '[3/5] COPY f /f CACHED'
+	echo two >"$CTX/f"
+	run "$CTR" build --network none -t t2 "$CTX"
+	assert_success
+	assert_line '[2/5] RUN echo first > /first CACHED'
+	assert_line '[3/5] COPY f /f'
+	assert_line '[4/5] RUN cat /f > /g'
+	run "$CTR" run --rm --net none t2
+	assert_output two
+	run "$CTR" build --no-cache --network none "$CTX"
+	assert_success
+	refute_output --partial CACHED
+	# a build arg is part of the key
+	printf 'FROM busybox\nARG V=a\nRUN echo $V > /v\n' >"$CTX/Dockerfile"
+	"$CTR" build -q --network none "$CTX" >/dev/null
+	run "$CTR" build --network none --build-arg V=b -t t3 "$CTX"
+	refute_output --partial CACHED
+	run "$CTR" run --rm --net none t3 cat /v
+	assert_output b
+}
+
+@test "build: parser: escape directive, JSON forms, ENTRYPOINT and CMD, SHELL, errors before anything is made" {
+	dockerfile <<'EOF'
+# escape=`
+FROM busybox
+ENV A=1 `
+    B=2
+RUN ["/bin/sh", "-c", "echo $A$B > /ab"]
+SHELL ["/bin/sh", "-c", "-e"]
+RUN echo "C:\dir" > /path
+ENTRYPOINT ["/bin/echo", "ep"]
+RUN echo after > /after
+CMD ["arg"]
+EOF
+	run "$CTR" build -t p --network none "$CTX"
+	assert_success
+	run "$CTR" run --rm --net none p
+	assert_output 'ep arg'
+	run "$CTR" run --rm --net none --entrypoint cat p /ab /path /after
+	assert_output '12
+C:\dir
+after'
+	n=$(images_count)
+	printf 'FROM busybox\nRUN true\nFOO bar\n' >"$CTX/Dockerfile"
+	run "$CTR" build "$CTX"
+	assert_equal "$status" 125
+	assert_output 'ctr: build: Dockerfile line 3: unknown instruction: FOO'
+	printf 'FROM busybox\nONBUILD RUN true\n' >"$CTX/Dockerfile"
+	run "$CTR" build "$CTX"
+	assert_output --partial 'line 2: ONBUILD is not supported'
+	printf 'FROM busybox\nENV X=${Y:?must be set}\n' >"$CTX/Dockerfile"
+	run "$CTR" build "$CTX"
+	assert_equal "$status" 125
+	assert_output --partial 'Y: must be set'
+	assert_equal "$(images_count)" "$n"
+}
+
+@test "build: multi-stage, COPY --from a stage, FROM scratch" {
+	dockerfile <<'EOF'
+FROM busybox AS tools
+RUN echo made > /made
+FROM scratch
+COPY --from=tools /bin/busybox /bin/busybox
+COPY --from=tools /made /out/
+ENTRYPOINT ["/bin/busybox"]
+CMD ["cat", "/out/made"]
+EOF
+	run "$CTR" build -t ms --network none "$CTX"
+	assert_success
+	run "$CTR" run --rm --net none ms
+	assert_output made
+	run "$CTR" run --rm --net none ms ls /
+	assert_output 'bin
+dev
+etc
+out
+proc
+sys'
+}
+
+@test "build: COPY attacks: a context symlink out of the context, an image symlink at the destination" {
+	hostdir=$BATS_TEST_TMPDIR/host
+	mkdir -p "$hostdir"
+	echo secret >"$BATS_TEST_TMPDIR/secret"
+	ln -s "$BATS_TEST_TMPDIR/secret" "$CTX/abs"
+	ln -s ../secret "$CTX/rel"
+	echo payload >"$CTX/payload"
+	# the source's symlinks resolve inside the context: nothing of the host is read
+	for l in abs rel ../secret; do
+		printf 'FROM busybox\nCOPY %s /x\n' "$l" >"$CTX/Dockerfile"
+		run "$CTR" build --network none "$CTX"
+		assert_equal "$status" 125
+		assert_output --partial "no such file or directory"
+	done
+	# the image's symlinks (to the host's directory) resolve inside the image
+	dockerfile <<EOF
+FROM busybox
+RUN mkdir -p $hostdir && ln -s $hostdir /dst && mkdir -p /realdir && ln -s $hostdir/x /file && ln -s ../../../../../../$hostdir /rel
+COPY payload /dst/
+COPY payload /file
+COPY payload /rel/p2
+COPY payload payload /dst/sub/
+CMD ["sh", "-c", "cat $hostdir/payload $hostdir/x $hostdir/p2 $hostdir/sub/payload"]
+EOF
+	run "$CTR" build -t atk --network none "$CTX"
+	assert_success
+	run ls -A "$hostdir"
+	assert_output ''
+	run "$CTR" run --rm --net none atk
+	assert_output 'payload
+payload
+payload
+payload'
+}
