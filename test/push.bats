@@ -227,6 +227,53 @@ commit_app() {
 	assert_output ''
 }
 
+@test "push: an image built on a pulled base: only its new layers are sent; its steps as history; the tree built" {
+	local ctx=$BATS_TEST_TMPDIR/ctx mark
+	mkdir -p "$ctx"
+	echo copied >"$ctx/f"
+	cat >"$ctx/Dockerfile" <<EOF
+FROM $REG/base/img:1
+ENV A=1
+RUN rm /etc/del && echo run >/run.txt
+COPY f /f
+LABEL org.ctr.test=built
+CMD ["/bin/busybox", "cat", "/run.txt"]
+EOF
+	ctr build -q -t "$REG/base/img:built" --network none "$ctx" >/dev/null
+	mark=$(wc -l <"$REG_LOG")
+	run ctr push "$REG/base/img:built"
+	assert_success
+	[ "$(grep -c 'Layer already exists' <<<"$output")" = 1 ]
+	[ "$(grep -c ': Pushed$' <<<"$output")" = 2 ]
+	# sent: the RUN's layer, the COPY's, the config
+	run uploads_since "$mark"
+	[ "${#lines[@]}" = 3 ]
+	run skopeo inspect --config --tls-verify=false "docker://$REG/base/img:built"
+	local cfg=$output
+	[ "$(jq '.rootfs.diff_ids | length' <<<"$cfg")" = 3 ]
+	[ "$(jq '[.history[] | select(.empty_layer | not)] | length' <<<"$cfg")" = 3 ]
+	run jq -r '.history[-5:][] | "\(.empty_layer // false) \(.created_by)"' <<<"$cfg"
+	assert_line 'true ENV A=1'
+	assert_line 'false RUN /bin/sh -c rm /etc/del && echo run >/run.txt'
+	assert_line 'false COPY f /f'
+	assert_line 'true CMD ["/bin/busybox", "cat", "/run.txt"]'
+	[ "$(jq -c .config.Labels <<<"$cfg")" = '{"org.ctr.test":"built"}' ]
+	[ "$(jq -c .config.Cmd <<<"$cfg")" = '["/bin/busybox","cat","/run.txt"]' ]
+	jq -e '.config.Env | index("A=1")' <<<"$cfg"
+	skopeo copy -q --src-tls-verify=false "docker://$REG/base/img:built" "oci:$BATS_TEST_TMPDIR/l:b"
+	umoci_rootfs "$BATS_TEST_TMPDIR/l" b "$BATS_TEST_TMPDIR/u"
+	assert_same_tree "$(img_dir "$REG/base/img:built")" "$BATS_TEST_TMPDIR/u/rootfs"
+	[ ! -e "$BATS_TEST_TMPDIR/u/rootfs/etc/del" ]
+	# pulled into a fresh store, it runs
+	ctr_teardown || true
+	rm -rf "$CTR_ROOT"
+	ctr_setup
+	ctr pull -q "$REG/base/img:built"
+	run ctr run --rm --net none "$REG/base/img:built"
+	assert_success
+	assert_output run
+}
+
 @test "push: a pulled image goes as it came (same digest); --format v2s2 and --compression zstd" {
 	ctr pull -q "$REG/base/img:1"
 	run ctr push "$REG/base/img:1" "$REG/copy/img:1"
@@ -267,8 +314,11 @@ commit_app() {
 	# a commit on busybox: its layer over busybox's; its base gone: its whole tree
 	ctr run --net none --name c busybox sh -c 'rm /bin/true; echo x >/x'
 	ctr commit c bbc:1 >/dev/null
-	run ctr push bbc:1 "$REG/bb/c:1"
+	# on a terminal: the layer lines redrawn in place
+	run script -qec "$CTR push bbc:1 $REG/bb/c:1" /dev/null
 	assert_success
+	assert_output --partial $'\033[K'
+	assert_output --partial 'Pushed'
 	[ "$(skopeo_raw "$REG/bb/c:1" | jq '.layers | length')" = 2 ]
 	ctr rm c >/dev/null
 	ctr rmi busybox >/dev/null
