@@ -40,6 +40,33 @@ layer_make() {
 	rm -f "$_lyf.fifo" "$_lyf.diffid" "$_lyf.rc" "$_lyf.err"
 }
 
+# layer_of ID PARENT DIR COMPRESSION: L_DIGEST, L_SIZE, L_DIFFID, L_FILE of image ID's layer over
+# tree PARENT ('': its whole tree): the one an earlier push made (images/ID/layer.COMPRESSION:
+# "digest size diff_id parent", its blob in the cache; an image never changes), else made now into
+# the cache and recorded (layer_make in DIR; a record that cannot be written only costs the cache).
+# Sets L_CACHED when it was there.
+layer_of() {
+	_lof=$CTR_ROOT/images/$1/layer.$4 L_CACHED=''
+	if [ -f "$_lof" ] && read -r L_DIGEST L_SIZE L_DIFFID _lop <"$_lof" && [ "$_lop" = "${2:--}" ] &&
+		is_digest "$L_DIGEST" && is_digest "$L_DIFFID" && L_FILE=$(blob_path "$L_DIGEST") &&
+		[ "$(stat -c %s "$L_FILE" 2>/dev/null)" = "$L_SIZE" ]; then
+		L_CACHED=1
+		return 0
+	fi
+	_lot=$3/layer.$1
+	[ -z "$2" ] || tree_of images "$2"
+	_lol=${2:+$TREE}
+	tree_of images "$1"
+	layer_make "$_lol" "$TREE" "$_lot" "$4"
+	L_FILE=$(blob_path "$L_DIGEST") || exit 125
+	if [ -f "$L_FILE" ] || mv -f "$_lot" "$L_FILE" 2>/dev/null; then
+		printf '%s %s %s %s\n' "$L_DIGEST" "$L_SIZE" "$L_DIFFID" "${2:--}" >"$_lof.$$" 2>/dev/null &&
+			mv -f "$_lof.$$" "$_lof" 2>/dev/null || rm -f "$_lof.$$"
+	else
+		L_FILE=$_lot
+	fi
+}
+
 # LAYERS_JQ: jq definitions. mt(f): a layer's media type in format f (oci, v2s2); ctrcfg($i; $d): an
 # image config given ctr's image record $i: its run settings (env, cmd, entrypoint, workdir, user,
 # ports; labels, volumes, stop signal when the record has them), created, its layer's diff_id $d
@@ -88,8 +115,11 @@ img_plan() {
 	while :; do
 		_lc=$CTR_ROOT/images/$_lid/config.json
 		[ -f "$_lc" ] || die "image $_lid: no record"
-		if save_cached "$_lc"; then L_BASE=$_lid; break; fi
-		_lpar=$(jq -r '.parent // ""' "$_lc") || die "image $_lid: its config.json is not valid"
+		# its parent, then the registry blobs it has (manifest, config, layers)
+		_lpar=$(jq -r '.parent // "-", .digest // empty, .config_digest // empty, (.layers // [])[]' "$_lc") ||
+			die "image $_lid: its config.json is not valid"
+		if img_blobs_cached "${_lpar#*"$NL"}"; then L_BASE=$_lid; break; fi
+		_lpar=${_lpar%%"$NL"*}
 		valid_id "$_lpar" && [ -f "$CTR_ROOT/images/$_lpar/config.json" ] || break
 		_lchain="$_lid $_lchain" _lid=$_lpar _ln=$((_ln + 1))
 		[ "$_ln" -lt 1000 ] || die "image $1: more than 1000 parents"
@@ -109,20 +139,31 @@ img_plan() {
 	img_plan_manifest "$_ld"
 }
 
+# img_blobs_cached DIGEST...: (one a line) all in the blob cache; L_BASE_DIGEST = the first (the
+# manifest's). None: false.
+img_blobs_cached() {
+	L_BASE_DIGEST=''
+	for _lg in $1; do
+		[ -n "$L_BASE_DIGEST" ] || L_BASE_DIGEST=$_lg
+		[ -f "$(blob_path "$_lg" 2>/dev/null)" ] || return 1
+	done
+	[ -n "$L_BASE_DIGEST" ]
+}
+
 # img_plan_base ID DIR: the cached blobs of a pulled or loaded image: its config, its layers (with
 # their media types) in DIR/layers ("digest size mediatype file"). L_FORMAT defaults to its manifest's.
 img_plan_base() {
-	_lm=$(blob_path "$(jq -r .digest "$CTR_ROOT/images/$1/config.json")") || exit 125
-	_lbf=oci
+	_lm=$(blob_path "$L_BASE_DIGEST") || exit 125
 	# shellcheck disable=SC2153 # pull.sh's media types
-	[ "$(manifest_type "$_lm")" != "$P_MT_DOCKER_M" ] || _lbf=v2s2
-	[ -n "$L_FORMAT" ] || L_FORMAT=$_lbf
-	cp "$(blob_path "$(jq -r .config.digest "$_lm")")" "$2/config" || die "$2/config: cannot write"
-	jq -r '.layers[] | "\(.digest) \(.size) \(.mediaType // "application/vnd.oci.image.layer.v1.tar+gzip")"' \
+	jq -r --arg d "$P_MT_DOCKER_M" '(if .mediaType == $d then "v2s2" else "oci" end) + " " + .config.digest,
+		(.layers[] | "\(.digest) \(.size) \(.mediaType // "application/vnd.oci.image.layer.v1.tar+gzip")")' \
 		"$_lm" >"$2/layers.t" || die "image $1: its manifest is not valid"
-	while read -r _lg _lz _lmt; do
+	read -r _lbf _lk <"$2/layers.t"
+	[ -n "$L_FORMAT" ] || L_FORMAT=$_lbf
+	cp "$(blob_path "$_lk")" "$2/config" || die "$2/config: cannot write"
+	sed 1d "$2/layers.t" | while read -r _lg _lz _lmt; do
 		printf '%s %s %s %s\n' "$_lg" "$_lz" "$_lmt" "$(blob_path "$_lg")"
-	done <"$2/layers.t" >"$2/layers" || exit 125
+	done >"$2/layers" || exit 125
 	# as it came, when nothing is added: the same manifest, the same digest
 	if [ "$L_FORMAT" = "$_lbf" ]; then
 		cp "$_lm" "$2/verbatim" || die "$2/verbatim: cannot write"
@@ -134,10 +175,9 @@ img_plan_base() {
 # img_plan_tree ID DIR COMPRESSION: a base without registry blobs: its whole tree is one layer; the
 # config from its record.
 img_plan_tree() {
-	tree_of images "$1"
-	layer_make '' "$TREE" "$2/l1" "$3"
-	L_MADE=$((L_MADE + 1))
-	printf '%s %s %s %s\n' "$L_DIGEST" "$L_SIZE" "$(layer_mt "$3")" "$2/l1" >"$2/layers"
+	layer_of "$1" '' "$2" "$3"
+	[ -n "$L_CACHED" ] || L_MADE=$((L_MADE + 1))
+	printf '%s %s %s %s\n' "$L_DIGEST" "$L_SIZE" "$(layer_mt "$3")" "$L_FILE" >"$2/layers"
 	jq -c --arg d "$L_DIFFID" --arg p "$(host_platform)" --slurpfile i "$CTR_ROOT/images/$1/config.json" \
 		"$LAYERS_JQ"'((.platform // $p) | split("/")) as $pl
 		| {architecture: $pl[1], os: "linux"} + (if $pl[2] then {variant: $pl[2]} else {} end)
@@ -154,13 +194,9 @@ img_plan_step() {
 	L_DIFFID=''
 	if [ "$(jq -r '(.source // "" | startswith("build:")) and (.history // []) != []
 		and all(.history[]; .empty_layer)' "$_lsc")" != true ]; then
-		tree_of images "$1"
-		_lsl=$TREE
-		tree_of images "$2"
-		_lsn=$(($(wc -l <"$3/layers") + 1))
-		layer_make "$_lsl" "$TREE" "$3/l$_lsn" "$4"
-		L_MADE=$((L_MADE + 1))
-		printf '%s %s %s %s\n' "$L_DIGEST" "$L_SIZE" "$(layer_mt "$4")" "$3/l$_lsn" >>"$3/layers"
+		layer_of "$2" "$1" "$3" "$4"
+		[ -n "$L_CACHED" ] || L_MADE=$((L_MADE + 1))
+		printf '%s %s %s %s\n' "$L_DIGEST" "$L_SIZE" "$(layer_mt "$4")" "$L_FILE" >>"$3/layers"
 	fi
 	jq -c --arg d "$L_DIFFID" --slurpfile i "$_lsc" "$LAYERS_JQ"'ctrcfg($i[0]; $d)' \
 		"$3/config" >"$3/config.t" && mv -f "$3/config.t" "$3/config" || die "image $2: cannot write its image config"

@@ -302,13 +302,15 @@ blob_fetch() {
 	blob_store "$_pp" "$1" "$2"
 }
 
-# blob_gc: remove cached blobs that no image refers to (manifest, config or layer).
+# blob_gc: remove cached blobs that no image refers to (manifest, config or layer; the layers a
+# push made of an image, recorded in images/ID/layer.COMPRESSION: layers.sh).
 blob_gc() {
 	[ -d "$CTR_BTRFS/blobs/sha256" ] || return 0
 	# a list cut short (a full pool) would remove blobs in use: then nothing goes
-	cat "$CTR_ROOT"/images/*/config.json 2>/dev/null |
-		jq -r '(.digest, .config_digest, (.layers // [])[]) // empty' | sort -u 2>/dev/null >"$CTR_BTRFS/blobs/.keep" ||
-		{ rm -f "$CTR_BTRFS/blobs/.keep"; return 0; }
+	{
+		cat "$CTR_ROOT"/images/*/config.json 2>/dev/null | jq -r '(.digest, .config_digest, (.layers // [])[]) // empty'
+		cat "$CTR_ROOT"/images/*/layer.* 2>/dev/null | cut -d' ' -f1
+	} | sort -u 2>/dev/null >"$CTR_BTRFS/blobs/.keep" || { rm -f "$CTR_BTRFS/blobs/.keep"; return 0; }
 	for _pb in "$CTR_BTRFS"/blobs/sha256/*; do
 		[ -f "$_pb" ] || continue
 		grep -qx "sha256:${_pb##*/}" "$CTR_BTRFS/blobs/.keep" || rm -f "$_pb"

@@ -218,13 +218,26 @@ commit_app() {
 	[ "$(grep -c 'Mounted from base/img' <<<"$output")" = 2 ]
 	run uploads_since "$mark"
 	assert_output ''
-	# again: everything is there; the layer made again is the same bytes
+	# again: everything is there
 	run ctr push "$REG/base/img:2" "$REG/other/app:2"
 	assert_success
 	[ "$(grep -c 'Layer already exists' <<<"$output")" = 2 ]
 	[ "$(skopeo_raw "$REG/other/app:2" | sha256sum)" = "$(sha256sum <<<"$new")" ]
 	run uploads_since "$mark"
 	assert_output ''
+	# the layer made is kept for the next push (in the blob cache), and goes with the image
+	local id d
+	id=$(cat "$CTR_ROOT/refs/${REG//\//%2F}%2Fbase%2Fimg:2")
+	read -r d _ <"$CTR_ROOT/images/$id/layer.gzip"
+	[ "$d" = "$(jq -r '.layers[-1].digest' <<<"$new")" ]
+	[ -f "$POOL_DIR/blobs/sha256/${d#sha256:}" ]
+	# made again (no record), the same bytes: the same manifest
+	rm "$CTR_ROOT/images/$id/layer.gzip"
+	ctr push -q "$REG/base/img:2" "$REG/other/app:3"
+	[ "$(skopeo_raw "$REG/other/app:3" | sha256sum)" = "$(sha256sum <<<"$new")" ]
+	ctr rm app >/dev/null
+	ctr rmi "$REG/base/img:2" >/dev/null
+	[ ! -e "$POOL_DIR/blobs/sha256/${d#sha256:}" ]
 }
 
 @test "push: an image built on a pulled base: only its new layers are sent; its steps as history; the tree built" {
