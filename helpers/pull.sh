@@ -894,7 +894,7 @@ pull_event() {
 	ev_emit image pull "$REF_NAME" name "$_pen"
 }
 
-#HELP login [-u USER] [-p PASSWORD | --password-stdin] REGISTRY   check and store credentials (0600)
+#HELP login [-u USER] [-p PASSWORD | --password-stdin] [--tls-verify=false] REGISTRY   check and store credentials (0600)
 ctr_login() {
 	_plu='' _plp='' _pls=''
 	while [ $# -gt 0 ]; do
@@ -902,12 +902,13 @@ ctr_login() {
 		-u | --username) need_arg "$@"; _plu=$2; shift ;;
 		-p | --password) need_arg "$@"; _plp=$2; shift ;;
 		--password-stdin) _pls=1 ;;
+		--tls-verify*) tls_opt "$1" ;;
 		-*) die "login: unknown option $1" ;;
 		*) break ;;
 		esac
 		shift
 	done
-	[ $# -eq 1 ] || die "usage: ctr.sh login [-u USER] [-p PASSWORD | --password-stdin] REGISTRY"
+	[ $# -eq 1 ] || die "usage: ctr.sh login [-u USER] [-p PASSWORD | --password-stdin] [--tls-verify=false] REGISTRY"
 	need curl curl
 	login_registry "$1"
 	if [ -z "$_plu" ]; then

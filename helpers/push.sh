@@ -114,15 +114,15 @@ push_state() {
 	[ "$1" = 0 ] || p_state "$@"
 }
 
-# push_from BASE: P_FROM = the repository the image BASE came from, when it is on the registry we
-# push to (its blobs can be mounted instead of sent); else ''.
+# push_from BASE: P_FROM = the repository the image BASE came from, when it is another one on the
+# registry we push to (its blobs can be mounted instead of sent); else ''.
 push_from() {
 	P_FROM=''
 	[ -n "$1" ] || return 0
 	_ufs=$(jq -r '.source // ""' "$CTR_ROOT/images/$1/config.json") || return 0
 	# shellcheck disable=SC2034 # P_TLS_OFF: read by ref_parse (pull.sh), in a subshell: ours stays
 	_ufs=$( (P_TLS_OFF='' && ref_parse "$_ufs" && printf '%s %s\n' "$REF_REG" "$REF_REPO") 2>/dev/null) || return 0
-	[ "${_ufs%% *}" != "$REF_REG" ] || P_FROM=${_ufs#* }
+	[ "${_ufs%% *}" != "$REF_REG" ] || [ "${_ufs#* }" = "$REF_REPO" ] || P_FROM=${_ufs#* }
 }
 
 # push_one ID DEST: push image ID as DEST (a checked reference with a tag).

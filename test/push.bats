@@ -372,6 +372,7 @@ midway_upload() {
 	ctr commit c "$reg/mid/app:1" >/dev/null
 	CTR_PUSH_CHUNK_SIZE=16K setsid "$CTR" push "$reg/mid/app:1" >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	bg=$!
+	wait_for kill -0 -- "-$bg" # setsid has run: the group exists
 	for i in $(seq 2000); do
 		kill -STOP -- "-$bg" 2>/dev/null || break
 		midway_upload mid/app && break
@@ -467,6 +468,10 @@ tls_reg_start() {
 	assert_failure 125
 	assert_output --regexp "ctr: HEAD https://$TREG/v2/t/bb/blobs/sha256:[0-9a-f]+: failed: .*certificate"
 	run ctr push --tls-verify=false "$TREG/t/bb:1"
+	assert_success
+	run ctr login -u me --password-stdin "$TREG" <<<pw
+	assert_failure 125
+	run ctr login --tls-verify=false -u me --password-stdin "$TREG" <<<pw
 	assert_success
 	ctr rmi "$TREG/t/bb:1" >/dev/null
 	run ctr pull "$TREG/t/bb:1"
