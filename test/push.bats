@@ -314,12 +314,12 @@ EOF
 }
 
 @test "push: an image without a registry base is one layer; chunked uploads; a commit whose base was removed" {
-	run env CTR_PUSH_CHUNK_SIZE=64K "$CTR" push busybox "$REG/bb/img:1"
+	run env CTR_PUSH_CHUNK_SIZE=1M "$CTR" push busybox "$REG/bb/img:1"
 	assert_success
 	run skopeo_raw "$REG/bb/img:1"
 	[ "$(jq '.layers | length' <<<"$output")" = 1 ]
-	[ "$(jq '.layers[0].size' <<<"$output")" -gt $((3 * 65536)) ]
-	# the busybox layer went in 64 KiB chunks
+	[ "$(jq '.layers[0].size' <<<"$output")" -gt $((3 * 1048576)) ]
+	# the busybox layer went in 1 MiB chunks
 	[ "$(grep -c '"PATCH /v2/bb/img/blobs/uploads/' "$REG_LOG")" -gt 3 ]
 	skopeo copy -q --src-tls-verify=false "docker://$REG/bb/img:1" "oci:$BATS_TEST_TMPDIR/l:bb"
 	umoci_rootfs "$BATS_TEST_TMPDIR/l" bb "$BATS_TEST_TMPDIR/u"
@@ -370,7 +370,7 @@ midway_upload() {
 	test_reg=$REG_PID reg=$REG
 	ctr run --net none --name c busybox sh -c 'head -c 1000000 /dev/urandom >/big'
 	ctr commit c "$reg/mid/app:1" >/dev/null
-	CTR_PUSH_CHUNK_SIZE=16K setsid "$CTR" push "$reg/mid/app:1" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	CTR_PUSH_CHUNK_SIZE=64K setsid "$CTR" push "$reg/mid/app:1" >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	bg=$!
 	wait_for kill -0 -- "-$bg" # setsid has run: the group exists
 	for i in $(seq 2000); do
