@@ -6,6 +6,14 @@ set -u
 CTR_VERSION=0.1.0
 case $0 in */*) CTR_HOME=${0%/*} ;; *) CTR_HOME=. ;; esac
 CTR_HOME=$(cd "$CTR_HOME" && pwd -P) || exit 125
+# the effective uid: Uid:'s second field in /proc/self/status, read by the shell (no fork)
+CTR_UID=''
+while read -r _rk _ _re _; do
+	[ "$_rk" != Uid: ] || { CTR_UID=$_re; break; }
+done 2>/dev/null </proc/self/status
+[ -n "$CTR_UID" ] || CTR_UID=$(id -u) || exit 125
+# rootless (helpers/rootless.sh, docs/rootless.md): an ordinary user's state root is its own
+[ "$CTR_UID" = 0 ] || : "${CTR_ROOT:=${XDG_DATA_HOME:-${HOME:?}/.local/share}/ctr}"
 : "${CTR_ROOT:=/var/lib/ctr}"
 : "${CTR_POOL:=$CTR_ROOT.pool}"
 : "${CTR_POOL_SIZE:=20G}"
@@ -46,6 +54,15 @@ die() {
 need() {
 	command -v "$1" >/dev/null 2>&1 || die "$1: not found (apt-get install $2)"
 }
+
+# CTR_JQ: the jq that runs the programs of run, exec and ps (run's and exec's one JSON tool start
+# each): gojq when installed, else jq. gojq starts in ~3 ms, jq 1.6 in ~20 ms; both give the same
+# values (test/jq.bats), gojq writes an object's keys sorted. CTR_JQ=jq (or gojq) chooses.
+case ${CTR_JQ:-} in
+jq | gojq) ;;
+'') if command -v gojq >/dev/null 2>&1; then CTR_JQ=gojq; else CTR_JQ=jq; fi ;;
+*) printf 'ctr: CTR_JQ %s: must be jq or gojq\n' "$CTR_JQ" >&2; exit 125 ;;
+esac
 
 # shq VALUE: SHQ = VALUE quoted for eval, without a fork.
 shq() {
@@ -153,17 +170,21 @@ check_env() {
 	esac
 }
 
-for _f in storage net cgroup security pull; do
+# pull.sh (1,100 lines: registry verbs) is read only by the verbs that use it (main): run and its
+# exit action do not parse it
+for _f in storage net cgroup security; do
 	# shellcheck source=/dev/null
 	. "$CTR_HOME/helpers/$_f.sh" || exit 125
 done
+CTR_ROOTLESS='' RL_IDS='' # not root: helpers/rootless.sh, sourced by main
 
 # lock / unlock: serialise ID, name, address and port allocation across concurrent ctr.sh calls.
+# unlock closes fd 9, which releases the lock without a flock -u process: no child lives on with a
+# copy of fd 9 (nothing is started in the background while the lock is held).
 lock() {
 	exec 9>"$CTR_ROOT/lock" && flock 9 || die "$CTR_ROOT/lock: cannot lock"
 }
 unlock() {
-	flock -u 9
 	exec 9>&-
 }
 
@@ -556,8 +577,9 @@ ctr_run() {
 
 	# From here on every object made is undone by run_undo unless the run succeeds.
 	lock
-	CID=$(new_id)
-	while [ -e "$CTR_ROOT/containers/$CID" ]; do CID=$(new_id); done
+	id_new
+	while [ -e "$CTR_ROOT/containers/$NEW_ID" ]; do id_new; done
+	CID=$NEW_ID
 	C=$CTR_ROOT/containers/$CID
 	tree_of containers "$CID"
 	R_TREE=$TREE
@@ -587,7 +609,7 @@ ctr_run() {
 	tree_of images "$_img"
 	btrfs subvolume snapshot "$TREE" "$R_TREE" >/dev/null || die "image $_img: cannot snapshot"
 	[ -z "$ST_SIZE" ] || storage_limit "$R_TREE"
-	# One jq (it costs ~20 ms to start) reads the image's config and writes the container's: RUN_JQ.
+	# One jq (CTR_JQ) reads the image's config and writes the container's: RUN_JQ.
 	# The lists go in as arguments, each as its length then its items, before the command.
 	sec_export
 	export R_INIT R_RESTART R_EP R_EPSET CG_MEM CG_SWAP CG_QUOTA CG_SHARES CG_PIDS # RUN_JQ's $ENV
@@ -595,7 +617,7 @@ ctr_run() {
 		list_len "$_l"
 		eval "set -- $LIST_LEN $LIST_WORDS \"\$@\""
 	done
-	_cfg=$(jq -rn --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
+	_cfg=$("$CTR_JQ" -rn --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
 		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" \
 		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$R_TREE" \
 		"$RUN_JQ" --args -- "$@") || die "$C/config.json: cannot make"
@@ -607,7 +629,7 @@ ctr_run() {
 	printf '%s\n' "$_iref" 2>/dev/null >"$C/image"
 	ev_container create "$CID"
 	net_setup "$CID" "$R_NET" || die "network: setup failed"
-	cg_setup "$CID" || die "cgroup: setup failed"
+	cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"
 	run_exec "$@"
 }
 
@@ -624,10 +646,13 @@ run_exec() {
 	eval "set -- $NET_ETCV \"\$@\"" # the pool is full: its /etc files from its state directory
 	[ -z "$R_T" ] || set -- --console-fd 3 "$@"
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
+	# --net none: nsenter-chroot's own new netns (lo up), held by the container alone
 	case $R_NET in
 	host) set -- --net-host "$@" ;;
-	*) set -- --netns "/run/netns/$CTR_PREFIX-$CID" "$@" ;;
+	none) eval "set -- $NET_SYSCTLS \"\$@\"" ;;
+	*) [ -n "$CTR_ROOTLESS" ] || eval "set -- --netns \"/run/netns/\$CTR_PREFIX-\$CID\" $NET_SYSCTLS \"\$@\"" ;;
 	esac
+	[ -z "$CTR_ROOTLESS" ] || set -- --rootless "$RL_IDS" "$@"
 	eval "set -- $R_SECARGV \"\$@\""
 	# -d: the shim returns once the command runs (PID 1 and its pid file exist), told over fd 4;
 	# --restart: each run again says `running` only then
@@ -642,12 +667,17 @@ run_exec() {
 		set -- --restart "$R_RESTART" --restart-file "$C/restart" --restart-cancel "$C/stopped" "$@"
 	fi
 	# the exit action (container_exited), run by the shim once PID 1's exit is recorded, whether
-	# ctr.sh is still there or not: the settings it needs reach it as env's arguments, nothing else
-	# of our environment
-	_xl='--exit-command /usr/bin/env'
+	# ctr.sh is still there or not: the settings it needs are its whole environment (the shim's
+	# --exit-command-env), nothing else of ours
+	shq "$CTR_HOME/${0##*/}"
+	_xl="--exit-command $SHQ"
 	for _x in "CTR_ROOT=$CTR_ROOT" "CTR_POOL=$CTR_POOL" "CTR_PREFIX=$CTR_PREFIX" "CTR_BRIDGE=$CTR_BRIDGE" \
-		"CTR_SUBNET=$CTR_SUBNET" "CTR_SLICE=$CTR_SLICE" "CTR_LIBEXEC=$CTR_LIBEXEC" "$CTR_HOME/${0##*/}" \
-		_exited ${R_RM:+--rm} "$CID"; do
+		"CTR_SUBNET=$CTR_SUBNET" "CTR_SLICE=$CTR_SLICE" "CTR_LIBEXEC=$CTR_LIBEXEC" "CTR_JQ=$CTR_JQ" \
+		${CTR_ROOTLESS:+"CTR_USER_POOL=$CTR_USER_POOL" "CTR_RUNTIME_DIR=$CTR_RUNTIME_DIR"}; do
+		list_add _xl --exit-command-env
+		list_add _xl "$_x"
+	done
+	for _x in _exited ${R_RM:+--rm} "$CID"; do
 		list_add _xl --exit-command-arg
 		list_add _xl "$_x"
 	done
@@ -767,6 +797,8 @@ ctr__exited() {
 	[ "${1:-}" != --rm ] || { _xrm=--rm; shift; }
 	[ $# -eq 1 ] && valid_id "$1" || die "usage: ctr.sh _exited [--rm] CID"
 	[ -d "$CTR_ROOT/containers/$1" ] || return 0
+	# shellcheck disable=SC2034 # read by net.sh (net_teardown)
+	NET_ASYNC=1 # the netns goes in the background: a foreground run returns without waiting for it
 	lock
 	ctr_state "$1"
 	[ "$ST" != running ] || die "container $1: is running"
@@ -984,7 +1016,7 @@ cleanup_exited() {
 	ctr_state "$1"
 	[ "$ST" != running ] || return 0
 	_cerm=''
-	[ "$(jq -r .rm "$_ce/config.json" 2>/dev/null)" != true ] || _cerm=--rm
+	[ "$("$CTR_JQ" -r .rm "$_ce/config.json" 2>/dev/null)" != true ] || _cerm=--rm
 	if [ -e "$_ce/released" ]; then
 		[ -n "$_cerm" ] && container_remove "$1" && printf 'removed container %s\n' "$1"
 		return 0
@@ -1049,13 +1081,14 @@ ctr_exec() {
 	C=$CTR_ROOT/containers/$_id
 	# One jq (EXEC_JQ); the -e's go to it as arguments
 	list_len _envl
-	_xargs=$(eval "jq -rn --slurpfile c \"\$C/config.json\" --arg wd \"\$_wd\" --arg user \"\$_user\" \
+	_xargs=$(eval "\"\$CTR_JQ\" -rn --slurpfile c \"\$C/config.json\" --arg wd \"\$_wd\" --arg user \"\$_user\" \
 		\"\$EXEC_JQ\" --args -- $LIST_WORDS") || die "container $_id: cannot read its config.json"
 	# `--`: the command's words are never options of nsenter-chroot (nor of ctr-shim, below)
 	set -- --join "$ST_PID" -- "$@"
 	cg_dirs "$_id"
 	eval "set -- $_xargs \"\$@\""
 	for _cg in $CG_DIRS; do set -- --cgroup "$_cg" "$@"; done
+	[ -z "$CTR_ROOTLESS" ] || { rootless_ids; set -- --rootless "$RL_IDS" "$@"; }
 	[ -n "$_i" ] || exec </dev/null
 	# through ctr-shim, as run: the command gets its pipes (or the pty), never our files
 	[ -z "$_t" ] || set -- --console-fd 3 "$@"
@@ -1372,6 +1405,9 @@ Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CT
              CTR_LOG_MAX_SIZE (100m: run's default --log-opt max-size; 0: no cap),
              CTR_MAX_LAYERS (128), CTR_MAX_IMAGE_SIZE (10G: unpacked, per image) for pull, load, import, cp -
              CTR_PUSH_CHUNK_SIZE (64M: push sends larger blobs in PATCH chunks of this size)
+Rootless (any user but root, after root's rootless-setup; docs/rootless.md): CTR_ROOT
+             (${XDG_DATA_HOME:-$HOME/.local/share}/ctr), CTR_USER_POOL (/var/lib/ctr/btrfs/users/UID),
+             CTR_RUNTIME_DIR ($XDG_RUNTIME_DIR/ctr, else /tmp/ctr-UID); --net none only, no limits
 Exit status: the container command's status (128+N if killed by signal N); 125 ctr's own error;
              126 the command cannot be executed; 127 the command was not found.
 EOF
@@ -1391,7 +1427,17 @@ main() {
 		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
 		kill | wait | pause | unpause | top | port | rename | info | start | restart | \
 		cp | diff | export | import | history | update | events | container | image | system | build | push)
-		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
+		# the registry client and image work: not read by the verbs of a container's life (run's path)
+		# shellcheck source=/dev/null
+		case $_verb in
+		run | exec | _exited | ps | inspect | logs | stop | kill | wait | attach | pause | unpause | top | port) ;;
+		*) . "$CTR_HOME/helpers/pull.sh" || exit 125 ;;
+		esac
+		if [ "$CTR_UID" != 0 ]; then
+			# shellcheck source=/dev/null # it replaces the kernel-facing functions (after all are defined)
+			. "$CTR_HOME/helpers/rootless.sh" || exit 125
+			rootless_verb "$_verb"
+		fi
 		check_env
 		# shellcheck source=/dev/null # the verbs of a file of their own, loaded for them only
 		case $_verb in
@@ -1407,6 +1453,13 @@ main() {
 		push) . "$CTR_HOME/helpers/layers.sh" && . "$CTR_HOME/helpers/push.sh" ;;
 		esac || exit 125
 		"ctr_$_verb" "$@"
+		;;
+	rootless-setup)
+		[ "$CTR_UID" = 0 ] || die "rootless-setup: must be run as root (it makes USER's directory on ctr's pool)"
+		check_env
+		# shellcheck source=/dev/null
+		. "$CTR_HOME/helpers/rootless.sh" || exit 125
+		ctr_rootless_setup "$@"
 		;;
 	*) die "$_verb: unknown command (see ctr.sh help)" ;;
 	esac

@@ -1,15 +1,20 @@
 #!/bin/sh
 # bench.sh - `make bench`: what a container start costs with ctr, next to the bocker way, runc, crun,
 # ctr-oci (ctr's OCI runtime, on runc's and crun's bundle) and the bare kernel floor, all on the same
-# busybox root filesystem and measured in the same run;
-# how start time and memory behave as N containers run; rm time; pull time next to skopeo + umoci;
-# push time next to skopeo copy.
+# busybox root filesystem and measured in the same run; the throughput of BENCH_TPUT starts one
+# after another (ctr next to runc); how start time and memory behave as N containers run; rm time;
+# pull time next to skopeo + umoci; push time next to skopeo copy.
+# Each measurement is one function call (one_shot, throughput, ramp, rm_rows, pull_row, push_row): a new row
+# is one more call in one_shot_rows or throughput_rows.
 #
 # Usage: bench/bench.sh            (as root; needs no terminal)
 # Environment:
-#   BENCH_RUNS (10), BENCH_WARMUP (2)  timed and warm-up runs of each one-shot row
-#   BENCH_MAX_N (1000)     most detached containers; checkpoints at 1, 100, 1000, 4000 up to it
-#   BENCH_RM_SAMPLE (10)   containers removed one at a time and timed; the rest go in parallel
+#   BENCH_RUNS (20), BENCH_WARMUP (3)  timed and warm-up runs of each one-shot row
+#   BENCH_TPUT (200)       starts one after another in each throughput row (ctr and runc)
+#   BENCH_MAX_N (1000)     most detached containers; checkpoints at 1, 10, 100, 1000, 4000, 10000 up to
+#                          it (make bench BENCH_MAX_N=10000: about 1.5 h on a 2-core VM)
+#   BENCH_RM_SAMPLE (10)   containers removed one at a time and timed (among 10 running, and at the
+#                          end among BENCH_MAX_N); the rest go in parallel
 #   BENCH_PULL_RUNS (3)    timed runs of each pull row (after 1 warm-up)
 #   BENCH_OUT (bench/results.md)   where the Markdown report goes; it is also printed on stdout
 #   BENCH_KEEP             set: keep the work directory (hyperfine's JSON and log) and say where
@@ -25,7 +30,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd -P) || exit 1
 CTR=$TOP/ctr.sh
 ROOTFS=$TOP/build/rootfs/busybox
-: "${BENCH_RUNS:=10}" "${BENCH_WARMUP:=2}" "${BENCH_MAX_N:=1000}" "${BENCH_RM_SAMPLE:=10}"
+: "${BENCH_RUNS:=20}" "${BENCH_WARMUP:=3}" "${BENCH_MAX_N:=1000}" "${BENCH_RM_SAMPLE:=10}" "${BENCH_TPUT:=200}"
 : "${BENCH_PULL_RUNS:=3}" "${BENCH_OUT:=$TOP/bench/results.md}" "${BENCH_KEEP:=}"
 W='' HF_PID=''
 
@@ -48,10 +53,11 @@ preflight() {
 	[ -x "$TOP/build/ctr-shim" ] && [ -x "$TOP/build/nsenter-chroot" ] && [ -x "$TOP/build/ctr-oci" ] ||
 		die "helpers not built (make helpers)"
 	case $TOP in *[[:space:]]*) die "$TOP: a path with blanks cannot be benchmarked" ;; esac
-	case $BENCH_MAX_N$BENCH_RUNS$BENCH_WARMUP$BENCH_RM_SAMPLE$BENCH_PULL_RUNS in
-	*[!0-9]*) die "BENCH_MAX_N, BENCH_RUNS, BENCH_WARMUP, BENCH_RM_SAMPLE, BENCH_PULL_RUNS: numbers" ;;
+	case $BENCH_MAX_N$BENCH_RUNS$BENCH_WARMUP$BENCH_RM_SAMPLE$BENCH_PULL_RUNS$BENCH_TPUT in
+	*[!0-9]*) die "BENCH_MAX_N, BENCH_RUNS, BENCH_WARMUP, BENCH_RM_SAMPLE, BENCH_PULL_RUNS, BENCH_TPUT: numbers" ;;
 	esac
-	[ "$BENCH_MAX_N" -ge 1 ] && [ "$BENCH_RUNS" -ge 1 ] || die "BENCH_MAX_N and BENCH_RUNS: at least 1"
+	[ "$BENCH_MAX_N" -ge 1 ] && [ "$BENCH_RUNS" -ge 1 ] && [ "$BENCH_TPUT" -ge 1 ] ||
+		die "BENCH_MAX_N, BENCH_RUNS and BENCH_TPUT: at least 1"
 }
 
 # free_octet FROM COUNT: a second octet X in [FROM, FROM+COUNT) such that no address or route of the
@@ -188,18 +194,28 @@ stats() {
 		printf "%.1f %.1f %.1f %d\n", m, a[1], a[NR], NR }'
 }
 
-# one_shot NAME LABEL WHAT CMD: a row of the first table: CMD timed BENCH_RUNS times after the warm-ups.
+# one_shot NAME LABEL WHAT CMD: a row of the first table: CMD timed BENCH_RUNS times after the
+# warm-ups. t1.tsv gets "NAME<tab>LABEL<tab>WHAT<tab>median min max" (table1 adds the ratio to runc).
 one_shot() {
 	say "$1: $4"
 	if hf "$1" "$4" --warmup "$BENCH_WARMUP" --runs "$BENCH_RUNS"; then
-		# shellcheck disable=SC2046 # median min max count, one word each
-		set -- "$1" "$2" "$3" $(times_ms "$1" | stats)
-		printf '| %s | %s | %s | %s | %s |\n' "$2" "$3" "$4" "$5" "$6" >>"$W/t1.md"
-		say "$1: median $4 ms"
+		_os=$(times_ms "$1" | stats)
+		printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${_os% *}" >>"$W/t1.tsv"
+		say "$1: median ${_os%% *} ms"
 	else
-		printf '| %s | could not run: %s | | | |\n' "$2" "$(cat "$W/$1.err")" >>"$W/t1.md"
+		printf '%s\t%s\t%s\t\n' "$1" "$2" "could not run: $(cat "$W/$1.err")" >>"$W/t1.tsv"
 		say "$1: could not run: $(cat "$W/$1.err")"
 	fi
+}
+
+# table1: the first table from t1.tsv, with each median as a multiple of runc's.
+table1() {
+	printf '| | what is timed | median | min | max | median / runc |\n|---|---|---:|---:|---:|---:|\n'
+	awk -F '\t' '{ n[NR] = $1; l[NR] = $2; w[NR] = $3; v[NR] = $4; if ($1 == "runc") r = $4 + 0 }
+		END { for (i = 1; i <= NR; i++) {
+			split(v[i], m, " ")
+			x = (r > 0 && v[i] != "") ? sprintf("%.2fx", m[1] / r) : ""
+			printf "| %s | %s | %s | %s | %s | %s |\n", l[i], w[i], m[1], m[2], m[3], x } }' "$W/t1.tsv"
 }
 
 # cgroup_mode: v1, hybrid (v1 controllers and systemd's empty cgroup2) or v2.
@@ -258,7 +274,7 @@ crun_what() {
 
 # shellcheck disable=SC2016 # Markdown backquotes
 one_shot_rows() {
-	printf '| | what is timed | median | min | max |\n|---|---|---:|---:|---:|\n' >"$W/t1.md"
+	: >"$W/t1.tsv"
 	one_shot floor "floor" '`unshare -fmuipn --mount-proc chroot ROOTFS true`' \
 		"unshare -fmuipn --mount-proc chroot $ROOTFS true"
 	one_shot bocker "bocker way" '`bench/bocker-run.sh`: veth on a bridge, netns, 5 `ip netns exec`, btrfs snapshot, `cgcreate` + 2 `cgset`, `cgexec … ip netns exec … unshare -fmuip --mount-proc chroot SNAPSHOT true`, teardown' \
@@ -276,9 +292,39 @@ one_shot_rows() {
 	one_shot ctr_bridge "ctr, bridge" '`ctr.sh run --rm busybox true`' "$CTR run --rm busybox true"
 }
 
-# checkpoints: 1 100 1000 4000 up to BENCH_MAX_N, and BENCH_MAX_N itself.
+# throughput NAME LABEL CMD: a row of the throughput table: CMD run BENCH_TPUT times one after
+# another (bench/repeat.sh), the whole timed once; tput.tsv gets "NAME<tab>LABEL<tab>TOTAL_MS".
+throughput() {
+	say "$1: $BENCH_TPUT x $3"
+	if hf "$1" "sh $TOP/bench/repeat.sh $BENCH_TPUT $3" --runs 1; then
+		_tp=$(times_ms "$1" | stats)
+		printf '%s\t%s\t%s\n' "$1" "$2" "${_tp%% *}" >>"$W/tput.tsv"
+		say "$1: ${_tp%% *} ms in all"
+	else
+		printf '%s\t%s\t\n' "$1" "$2 (could not run: $(cat "$W/$1.err"))" >>"$W/tput.tsv"
+	fi
+}
+
+# shellcheck disable=SC2016 # Markdown backquotes
+throughput_rows() {
+	: >"$W/tput.tsv"
+	throughput tput_runc "runc" "runc --root $W/runc run --bundle $W/bundle $P-runc"
+	throughput tput_ctr "ctr, bridge" "$CTR run --rm busybox true"
+}
+
+# table_tput: the throughput table from tput.tsv: total, per start, and as a multiple of runc's.
+table_tput() {
+	printf '| | %s starts, total s | per start, ms | total / runc |\n|---|---:|---:|---:|\n' "$BENCH_TPUT"
+	awk -F '\t' -v n="$BENCH_TPUT" '{ l[NR] = $2; t[NR] = $3; if ($1 == "tput_runc") r = $3 + 0 }
+		END { for (i = 1; i <= NR; i++) {
+			if (t[i] == "") { printf "| %s | | | |\n", l[i]; continue }
+			printf "| %s | %.1f | %.1f | %s |\n", l[i], t[i] / 1000, t[i] / n, (r > 0) ? sprintf("%.2fx", t[i] / r) : "" } }' \
+		"$W/tput.tsv"
+}
+
+# checkpoints: 1 10 100 1000 4000 10000 up to BENCH_MAX_N, and BENCH_MAX_N itself.
 checkpoints() {
-	for _c in 1 100 1000 4000; do [ "$_c" -lt "$BENCH_MAX_N" ] && echo "$_c"; done
+	for _c in 1 10 100 1000 4000 10000; do [ "$_c" -lt "$BENCH_MAX_N" ] && echo "$_c"; done
 	echo "$BENCH_MAX_N"
 }
 
@@ -336,8 +382,9 @@ memory_row() {
 	_all=$(head -n "$1" "$W/ramp.ms" | stats)
 	_first=$(head -n "$_k" "$W/ramp.ms" | stats)
 	_last=$(head -n "$1" "$W/ramp.ms" | tail -n "$_k" | stats)
-	printf '| %s | %s | %s | %s | %s | %s–%s | %s | %s | %s | %s |\n' "$1" "$_running" "${_all%% *}" \
-		"${_first%% *}" "${_last%% *}" "$(echo "$_all" | cut -d' ' -f2)" "$(echo "$_all" | cut -d' ' -f3)" \
+	_ratio=$(awk -v f="${_first%% *}" -v l="${_last%% *}" 'BEGIN { if (f > 0) printf "%.2f", l / f }')
+	printf '| %s | %s | %s | %s | %s | %s | %s–%s | %s | %s | %s | %s |\n' "$1" "$_running" "${_all%% *}" \
+		"${_first%% *}" "${_last%% *}" "$_ratio" "$(echo "$_all" | cut -d' ' -f2)" "$(echo "$_all" | cut -d' ' -f3)" \
 		"${_shim%% *}" "${_nsc%% *}" "${_kmem%% *}" "${_total%% *}" >>"$W/t2.md"
 	say "N=$1: start median ${_all%% *} ms (first 10% ${_first%% *}, last 10% ${_last%% *}); shim RSS ${_shim%% *} KiB, kmem ${_kmem%% *} KiB"
 }
@@ -346,8 +393,8 @@ memory_row() {
 # hyperfine batches of at most 100 runs (a failure loses one batch's times, not the ramp's); a
 # table row at each checkpoint. ramp.ms: one start time per line, in start order.
 ramp() {
-	printf '| N | running | start, median | first 10%% | last 10%% | min–max | ctr-shim RSS | nsenter-chroot RSS | cgroup kmem | cgroup total |\n' >"$W/t2.md"
-	printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' >>"$W/t2.md"
+	printf '| N | running | start, median | first 10%% | last 10%% | last / first | min–max | ctr-shim RSS | nsenter-chroot RSS | cgroup kmem | cgroup total |\n' >"$W/t2.md"
+	printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' >>"$W/t2.md"
 	: >"$W/ramp.ms"
 	_rn=0
 	for _rcp in $(checkpoints); do
@@ -364,7 +411,25 @@ ramp() {
 			say "ramp: $_rn containers running"
 		done
 		memory_row "$_rcp"
+		[ "$_rcp" -ne 10 ] || rm_among 10
 	done
+}
+
+# rm_among N: with N containers running, start BENCH_RM_SAMPLE more (not timed) and time the rm -f
+# of each, one at a time (N running again after each): RM_AMONG, next to rm_rows' figure at the end.
+rm_among() {
+	_ra=''
+	for _ in $(seq "$BENCH_RM_SAMPLE"); do
+		_rid=$("$CTR" run -d busybox sleep 1d 2>/dev/null) || { RM_AMONG="could not start the containers"; return 0; }
+		_ra="$_ra${_ra:+,}$_rid"
+	done
+	say "rm -f: $BENCH_RM_SAMPLE containers one at a time, $1 others running"
+	if hf "rm_among$1" "$CTR rm -f {id}" --runs 1 -L id "$_ra"; then
+		_r=$(times_ms "rm_among$1" | stats)
+		RM_AMONG="median ${_r%% *} ms, min–max $(echo "$_r" | cut -d' ' -f2)–$(echo "$_r" | cut -d' ' -f3) ms ($BENCH_RM_SAMPLE containers, one at a time, each among $1 others running)"
+	else
+		RM_AMONG="could not run: $(cat "$W/rm_among$1.err")"
+	fi
 }
 
 # rm_rows: rm -f of BENCH_RM_SAMPLE containers one at a time (each timed), then the rest in parallel.
@@ -499,10 +564,13 @@ machine() {
 	printf '%s\n' "- kernel: $(uname -sr) $(uname -m)"
 	printf '%s\n' "- CPU: ${_cpu:-unknown}, $(nproc) cores; memory: $_mem"
 	printf '%s\n' "- cgroups: $(cgroup_mode)"
-	printf '%s\n' "- load average (1, 5, 15 min) at the start: $LOAD0; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '%s\n' "- load average (1, 5, 15 min) at the start: $LOAD0; before the one-shot rows: $LOAD1;"
+	printf '%s\n' "  before the throughput rows: $LOAD2; before the ramp: $LOAD3; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	printf '%s, %s, %s, %s, %s, %s\n' "- tools: $("$CTR" --version) (git $CTR_VERSION_GIT)" \
 		"$("$W/ctr/build/ctr-oci" --version | head -n 1)" "$(runc --version | head -n 1)" "$(crun --version | head -n 1)" \
 		"$(hyperfine --version)" "$(busybox 2>/dev/null | head -n 1 | cut -d' ' -f1-2)"
+	if command -v gojq >/dev/null 2>&1; then _jt=$(gojq --version | cut -d' ' -f1-2); else _jt=$(jq --version); fi
+	printf '%s\n' "- JSON tool of ctr.sh: $_jt (gojq when installed, else jq)"
 }
 
 # shellcheck disable=SC2016 # Markdown backquotes, not command substitutions
@@ -515,7 +583,11 @@ report() {
 	printf 'hyperfine -N, %s runs after %s warm-up run(s). ctr and the bocker way snapshot the rootfs (btrfs);\n' \
 		"$BENCH_RUNS" "$BENCH_WARMUP"
 	printf 'runc, crun and ctr-oci use it in place, read-only. `--net none` and runc/crun/ctr-oci: a new netns with lo only.\n\n'
-	cat "$W/t1.md"
+	table1
+	printf '\n## Throughput: %s starts one after another\n\n' "$BENCH_TPUT"
+	printf 'bench/repeat.sh runs the command %s times, each after the previous one returned; hyperfine -N\n' "$BENCH_TPUT"
+	printf 'times the whole once. ctr: `ctr.sh run --rm busybox true` (bridge); runc: the bundle above.\n\n'
+	table_tput
 	printf '\n## N detached containers: `ctr.sh run -d busybox sleep 1d`, one after another\n\n'
 	printf 'Start time per container in ms (hyperfine -N, one run per container): median of containers 1..N,\n'
 	printf 'of the first tenth of them and of the last tenth. Memory per running container in KiB (median),\n'
@@ -523,7 +595,8 @@ report() {
 	printf '(v1: memory.kmem.usage_in_bytes, memory.usage_in_bytes; v2: memory.stat kernel, memory.current).\n\n'
 	cat "$W/t2.md"
 	[ -z "${RAMP_STOP:-}" ] || printf '\nThe ramp stopped %s\n' "$RAMP_STOP"
-	printf '\n`rm -f` per container: %s.\n' "${RM_ROW:-not measured}"
+	printf '\n`rm -f` per container among 10 running: %s.\n' "${RM_AMONG:-not measured}"
+	printf '`rm -f` per container at the end: %s.\n' "${RM_ROW:-not measured}"
 	[ -z "${RM_REST:-}" ] || printf 'Then %s.\n' "$RM_REST"
 	printf '\n## Pull from a local registry (plain HTTP on 127.0.0.1)\n\n'
 	printf 'Image %s. Before every run the pulled image is removed (and, for a cold pull, ctr'"'"'s blob\n' \
@@ -545,7 +618,11 @@ main() {
 	trap 'exit 129' HUP
 	snapshot
 	prime
+	LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 	one_shot_rows
+	LOAD2=$(cut -d' ' -f1-3 /proc/loadavg)
+	throughput_rows
+	LOAD3=$(cut -d' ' -f1-3 /proc/loadavg)
 	ramp
 	rm_rows
 	pull_rows

@@ -47,12 +47,16 @@
  *                         as its arguments, in a session of its own, stdio
  *                         on /dev/null, no other fd, cwd /, signals at their
  *                         defaults, and only PATH=/usr/local/sbin:...:/bin
- *                         in its environment (none of the shim's). The shim
+ *                         and the --exit-command-envs in its environment
+ *                         (none of the shim's). The shim
  *                         waits for it, at most 30 s, then exits with PROG's
  *                         code; a killed shim does not stop it (ctr.sh: its
  *                         exit action, `ctr.sh _exited CID`, which releases
  *                         the container's objects and removes a --rm one)
  *   --exit-command-arg ARG  (repeatable, in order) an argument of PATH
+ *   --exit-command-env K=V  (repeatable) K=V in PATH's environment (K not
+ *                         empty), after PATH=...: what ctr.sh's exit action
+ *                         needs (CTR_ROOT=...), with no env(1) in between
  *   --shim-pid-file FILE  the shim's own pid (after -d: the daemon's)
  *   --ready-fd N          (-d or --restart, N > 3) PROG gets the write end of
  *                         a pipe on fd N, and the caller's ctr-shim returns
@@ -145,10 +149,11 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum {
-	OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_EXIT_CMD, OPT_EXIT_ARG, OPT_PID, OPT_SOCK, OPT_READY,
-	OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL, OPT_HELP
+	OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_EXIT_CMD, OPT_EXIT_ARG, OPT_EXIT_ENV, OPT_PID, OPT_SOCK,
+	OPT_READY, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL, OPT_HELP
 };
 
 static const struct ctr_opt options[] = {
@@ -160,6 +165,7 @@ static const struct ctr_opt options[] = {
 	{ "exit-file", OPT_EXIT, "FILE", "write `<code> <unix-time>` when PROG ends" },
 	{ "exit-command", OPT_EXIT_CMD, "PATH", "run PATH (detached, waited for) once PROG's exit is recorded" },
 	{ "exit-command-arg", OPT_EXIT_ARG, "ARG", "an argument of the exit command (repeatable)" },
+	{ "exit-command-env", OPT_EXIT_ENV, "K=V", "K=V in the exit command's environment (repeatable)" },
 	{ "shim-pid-file", OPT_PID, "FILE", "write the shim's own pid" },
 	{ "attach-socket", OPT_SOCK, "PATH", "(-d) listen for ctr-attach on PATH" },
 	{ "ready-fd", OPT_READY, "N", "(-d, --restart) return once PROG writes to or closes fd N" },
@@ -174,7 +180,7 @@ static void usage(void)
 {
 	fputs("Usage: ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]\n"
 	      "                [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]\n"
-	      "                [--exit-command PATH [--exit-command-arg ARG]...]\n"
+	      "                [--exit-command PATH [--exit-command-arg ARG]... [--exit-command-env K=V]...]\n"
 	      "                [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]] [--] prog...\n"
 	      "options:\n", stdout);
 	ctr_opt_usage(stdout, options);
@@ -187,10 +193,11 @@ static void usage_error(const char *what)
 	exit(EXIT_SELF);
 }
 
-/* The exit command's argv: PATH first, then the --exit-command-args in order
- * (room for all of argv, allocated once by parse_args). */
-static char **exit_argv;
-static size_t exit_argc;
+/* The exit command's argv: PATH first, then the --exit-command-args in order;
+ * its environment: PATH=..., then the --exit-command-envs (room for all of
+ * argv in each, allocated once by parse_args). */
+static char **exit_argv, **exit_envp;
+static size_t exit_argc, exit_envc;
 
 static void set_opt(int c, char *arg)
 {
@@ -211,6 +218,11 @@ static void set_opt(int c, char *arg)
 		exit_argv[0] = arg;
 		break;
 	case OPT_EXIT_ARG: exit_argv[++exit_argc] = arg; break;
+	case OPT_EXIT_ENV:
+		if (arg[0] == '=' || !strchr(arg, '='))
+			usage_error("--exit-command-env: K=V, K not empty");
+		exit_envp[exit_envc++] = arg;
+		break;
 	case OPT_PID: shim_opt.pid_file = arg; break;
 	case OPT_SOCK: shim_opt.sock = arg; break;
 	case OPT_READY:
@@ -236,8 +248,10 @@ static void parse_args(int argc, char **argv)
 	if (ctr_opt_build(options, &g) < 0)
 		die("option table too long");
 	exit_argv = calloc((size_t)argc + 1, sizeof(*exit_argv));
-	if (!exit_argv)
+	exit_envp = calloc((size_t)argc + 2, sizeof(*exit_envp));
+	if (!exit_argv || !exit_envp)
 		die_errno("calloc");
+	exit_envp[exit_envc++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1)
 		set_opt(c, optarg);
 	if (shim_opt.sock && !shim_opt.detach)
@@ -246,8 +260,9 @@ static void parse_args(int argc, char **argv)
 		usage_error("--ready-fd requires -d or --restart");
 	if ((shim_opt.restart_file || shim_opt.restart_cancel) && shim_opt.restart == RESTART_NO)
 		usage_error("--restart-file and --restart-cancel require --restart");
-	if (exit_argc > 0 && !exit_argv[0])
-		usage_error("--exit-command-arg requires --exit-command");
+	if ((exit_argc > 0 || exit_envc > 1) && !exit_argv[0])
+		usage_error("--exit-command-arg and --exit-command-env require --exit-command");
+	shim_opt.exit_envp = exit_envp;
 	if (exit_argv[0])
 		shim_opt.exit_argv = exit_argv;
 	if (optind >= argc)

@@ -5,7 +5,8 @@
 # NET_ (results of a helper) or NETC_ (the facts of one container, set by net_read).
 #
 # Modes (run --net): bridge (default): own netns, veth v<cid> on a ctr bridge, an address of
-#   $CTR_SUBNET; none: own netns with only lo; host: the host's netns (no isolation at all).
+#   $CTR_SUBNET; none: own netns with only lo, made by nsenter-chroot (no name, no mount: it lives
+#   and dies with the container's processes); host: the host's netns (no isolation at all).
 # Slices: $CTR_SUBNET is cut into slices of /$CTR_SLICE (22 to 30, default 22: 1024 addresses, as
 #   a bridge takes at most 1024 ports). Slice k has its own bridge, $CTR_BRIDGE for k=0 and
 #   $CTR_BRIDGE-k after, which holds the slice's first address; the host routes between slices.
@@ -212,7 +213,7 @@ net_alloc() {
 	# before the list is written still names a container that cleanup removes, so it is reclaimed.
 	{
 		printf 'mode=%s\n' "$R_NET"
-		[ "$R_NET" = host ] || printf 'netns=%s-%s\n' "$CTR_PREFIX" "$1"
+		[ "$R_NET" != bridge ] || printf 'netns=%s-%s\n' "$CTR_PREFIX" "$1"
 		while IFS= read -r n_l; do
 			[ -z "$n_l" ] || printf 'port=%s\n' "$n_l"
 		done <<EOF
@@ -349,15 +350,12 @@ net_read() {
 }
 
 #   net_setup CID MODE: make the container's network (after net_alloc, once the rootfs exists):
-#   none: netns with lo up; bridge: + veth on the bridge, address, route, published ports;
-#   every mode: /etc/hostname, /etc/hosts and /etc/resolv.conf in the rootfs.
+#   bridge: the netns, veth on the bridge, address, route, published ports; none and host: nothing
+#   (nsenter-chroot makes a none container's netns, with lo up); every mode: /etc/hostname,
+#   /etc/hosts and /etc/resolv.conf in the rootfs.
 net_setup() {
 	case $2 in
-	host) ;;
-	none)
-		ip netns add "$CTR_PREFIX-$1" || die "network: cannot create netns $CTR_PREFIX-$1"
-		echo 'link set lo up' | net_in_ip "$CTR_PREFIX-$1" || die "network: $CTR_PREFIX-$1: cannot bring lo up"
-		;;
+	host | none) ;;
 	*)
 		net_read "$1" && [ -n "$NETC_IP" ] || die "network: container $1 has no address (net_alloc not run)"
 		net_bridge_ensure "$NETC_BRIDGE" "$NETC_GW" "$NETC_PLEN"
@@ -378,15 +376,16 @@ net_in() {
 	nsenter --net="/run/netns/$n_ns" "$@"
 }
 
-# NET_SYSCTL: docker's defaults in a container's own netns: every group may open ICMP echo sockets
-# (ping without NET_RAW: a -u user, a --userns root), every user may bind the ports below 1024.
-NET_SYSCTL='printf "0 2147483647\n" >/proc/sys/net/ipv4/ping_group_range &&
-	echo 0 >/proc/sys/net/ipv4/ip_unprivileged_port_start'
+# NET_SYSCTLS: docker's defaults in a container's own netns, as nsenter-chroot options (words for
+# eval; the helper writes them once in the netns, as an OCI runtime does linux.sysctl): every group
+# may open ICMP echo sockets (ping without NET_RAW: a -u user, a --userns root), every user may bind
+# the ports below 1024.
+# shellcheck disable=SC2034 # read by ctr.sh's run_exec
+NET_SYSCTLS="--sysctl 'net.ipv4.ping_group_range=0 2147483647' --sysctl net.ipv4.ip_unprivileged_port_start=0"
 
-# net_in_ip NETNS: in NETNS, set NET_SYSCTL (/proc/sys/net is the writer's netns), then run the
-# `ip -batch` commands of stdin. One sh, one ip.
+# net_in_ip NETNS: run the `ip -batch` commands of stdin in NETNS. Two processes: nsenter, ip.
 net_in_ip() {
-	net_in "$1" sh -c "$NET_SYSCTL && exec ip -batch -"
+	net_in "$1" ip -batch -
 }
 
 # net_veth CID: the netns, and a veth pair whose container end is born inside it as eth0 (no
@@ -758,6 +757,9 @@ net_etc_state() {
 
 #   net_teardown CID: remove the container's published ports, netns (which takes its veth with
 #   it) and address records. Idempotent: fine on a half-made container and when run twice.
+#   NET_ASYNC set (the exit action): the netns is deleted by a background `ip netns del`, off the
+#   caller's path (its umount waits for an RCU grace period; the kernel destroys the netns and
+#   the veth later anyway); one that never happens (a kill, a crash) is net_cleanup's.
 net_teardown() {
 	net_read "$1"
 	n_rc=0
@@ -766,7 +768,12 @@ net_teardown() {
 		printf '*nat\n%sCOMMIT\n' "$NET_RULES" | iptables-restore -w --noflush 2>/dev/null ||
 			net_rules_drop "$CTR_PREFIX:$1" >/dev/null || n_rc=1
 	fi
-	if [ -e "/run/netns/$CTR_PREFIX-$1" ]; then
+	if [ ! -e "/run/netns/$CTR_PREFIX-$1" ]; then
+		:
+	elif [ -n "${NET_ASYNC:-}" ]; then
+		# no fd of ours: fd 9 is the lock (closed, it would be held until ip ends)
+		ip netns del "$CTR_PREFIX-$1" </dev/null >/dev/null 2>&1 7>&- 9>&- &
+	else
 		ip netns del "$CTR_PREFIX-$1" || n_rc=1
 	fi
 	while read -r n_pr n_hip n_hp n_cp; do
@@ -809,11 +816,13 @@ net_inspect() {
 # ---------------------------------------------------------------- cleanup, network verb
 
 #   net_cleanup: remove the netns, veths, rules and records of this prefix whose container is
-#   gone; print each. Objects of other prefixes, or not made by ctr, are never touched.
+#   gone (or released: its exit action's background netns deletion never ran); print each.
+#   Objects of other prefixes, or not made by ctr, are never touched.
 net_cleanup() {
 	for n_p in /run/netns/"$CTR_PREFIX"-*; do
 		n_id=${n_p##*/"$CTR_PREFIX"-}
-		[ -e "$n_p" ] && net_is_cid "$n_id" && [ ! -d "$CTR_ROOT/containers/$n_id" ] || continue
+		[ -e "$n_p" ] && net_is_cid "$n_id" || continue
+		[ ! -d "$CTR_ROOT/containers/$n_id" ] || [ -e "$CTR_ROOT/containers/$n_id/released" ] || continue
 		ip netns del "$CTR_PREFIX-$n_id" && printf 'removed netns %s\n' "$CTR_PREFIX-$n_id"
 	done
 	for n_p in /sys/class/net/v*; do

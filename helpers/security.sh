@@ -6,8 +6,10 @@
 # Interface used by ctr.sh (SEC_* hold run's options):
 #   sec_opt "$@"      $1 is a security option of run: record it, SEC_SHIFT = words taken; else 1
 #   sec_validate      check the options before anything exists; die on bad input
-#   sec_alloc CID     (under ctr.sh's lock) reserve a user-namespace range (--userns) and make the
-#                     container's devices group (v1 devices controller, or its cgroup2 group)
+#   sec_alloc CID     (under ctr.sh's lock) reserve a user-namespace range (--userns) and choose the
+#                     container's devices group (v1 devices controller, or its cgroup2 group):
+#                     SEC_DEVCG, and SEC_DEVCG_NEW when it is not one of cgroup.sh's groups: cg_setup
+#                     makes it with them (one mkdir), cg_teardown removes it with them
 #   SEC_CAPADDL, SEC_CAPDROPL, SEC_VOLL  lists (ctr.sh's list_add): the checked capability names,
 #                     and 4 items per volume: host path, container path, read-only, noexec (true|false)
 #   SEC_JQ, SEC_ARGV_JQ  jq expressions: the .security object (it reads the lists as the jq
@@ -24,7 +26,7 @@
 
 # shellcheck disable=SC2034 # the lists are read by ctr.sh (list_len)
 SEC_PRIV='' SEC_CAPADDL='' SEC_CAPDROPL='' SEC_USER='' SEC_SECCOMP='' SEC_USERNS='' SEC_VOLS='' SEC_RO=''
-SEC_SHIFT=1 SEC_VOLL='' SEC_RANGE='' SEC_DEVCG=''
+SEC_SHIFT=1 SEC_VOLL='' SEC_RANGE='' SEC_DEVCG='' SEC_DEVCG_NEW=''
 SEC_USERNS_SIZE=65536
 # every capability of Linux 6.x (CAP_LAST_CAP is CHECKPOINT_RESTORE)
 SEC_CAPS="AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE \
@@ -271,9 +273,15 @@ sec_range_alloc() {
 	) 5>"$CTR_RUN/userns.lock" 6>"$CTR_ROOT/subuid.lock"
 }
 
-# sec_range_free CID: drop CID's line from $CTR_ROOT/subuid (its range can be reused).
+# sec_range_free CID: drop CID's line from $CTR_ROOT/subuid (its range can be reused). A container
+# without a range (no --userns: most) costs a read of the file by the shell, no process.
 sec_range_free() {
 	[ -f "$CTR_ROOT/subuid" ] || return 0
+	_sfree=''
+	while IFS=: read -r _sc _; do
+		[ "$_sc" != "$1" ] || { _sfree=1; break; }
+	done <"$CTR_ROOT/subuid"
+	[ -n "$_sfree" ] || return 0
 	(
 		flock 6 || exit 1
 		grep -q "^$1:" "$CTR_ROOT/subuid" || exit 0
@@ -290,9 +298,10 @@ sec_devices_dirs() {
 	[ -z "$CG_UNIFIED" ] || printf '%s/%s/%s\n' "$CG_UNIFIED" "$CTR_PREFIX" "$1"
 }
 
-# sec_devices_make CID: set SEC_DEVCG to the group nsenter-chroot restricts (--device-cgroup) and
-# create it, unless cgroup.sh's cg_setup makes it (cgroup v2). v1 devices controller when there is
-# one; else cgroup2 (an eBPF program). CTR_DEVICE_CONTROL=bpf forces cgroup2 on a hybrid host.
+# sec_devices_make CID: set SEC_DEVCG to the group nsenter-chroot restricts (--device-cgroup), and
+# SEC_DEVCG_NEW to it unless it is the group cg_setup makes for the controllers (cgroup v2): ctr.sh
+# has cg_setup make it in the same mkdir as the others. v1 devices controller when there is one;
+# else cgroup2 (an eBPF program). CTR_DEVICE_CONTROL=bpf forces cgroup2 on a hybrid host.
 sec_devices_make() {
 	cg_detect
 	case ${CTR_DEVICE_CONTROL:-auto} in
@@ -305,7 +314,7 @@ sec_devices_make() {
 	# the group on cgroup2 is cg_setup's own when a controller is there
 	# shellcheck disable=SC2154 # CGV_*: set by cg_detect
 	case $CGV_memory$CGV_cpu$CGV_pids in *2*) [ "$SEC_DEVCG" != "$CG_UNIFIED/$CTR_PREFIX/$1" ] || return 0 ;; esac
-	mkdir -p "$SEC_DEVCG" || die "devices: cannot create $SEC_DEVCG"
+	SEC_DEVCG_NEW=$SEC_DEVCG
 }
 
 # ---------------------------------------------------------------- config and argv
@@ -348,8 +357,9 @@ SEC_ARGV_JQ='.security // {} | [
 
 # ---------------------------------------------------------------- teardown
 
-# sec_teardown CID: remove the devices group (its processes killed first: cg_teardown has killed
-# them already, unless the container had no other group) and free the id range. Idempotent.
+# sec_teardown CID: remove the devices group (its processes killed first: cg_teardown has removed
+# it already with the others, unless the container had no other group) and free the id range.
+# Idempotent.
 sec_teardown() {
 	_srm=0
 	for _sd in $(sec_devices_dirs "$1"); do

@@ -154,7 +154,7 @@ start_one() {
 	start_config
 	start_kill_at config
 	net_setup "$1" "$R_NET" || die "network: setup failed"
-	cg_setup "$1" || die "cgroup: setup failed"
+	cg_setup "$1" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"
 	start_kill_at cgroup
 	# the last run's record goes only now (ps, inspect and wait read it until the new one runs);
 	# the pid file is emptied, not removed: run_exec waits for the new pid, and cleanup takes a

@@ -22,10 +22,13 @@ tree_of() {
 
 # pool_ensure: make sure $CTR_BTRFS is on a mounted btrfs, $CTR_ROOT has ctr's directories, its
 # prefix recorded and registered (root_settle); a root of the old layout is migrated (layout_*).
-# The fast path, every call's: one stat, and two reads without a fork.
+# The fast path, every call's, needs no process: $CTR_BTRFS/containers exists only on the mounted
+# pool (the slow path makes it once the pool is mounted and checked to be btrfs; an unmounted
+# pool leaves an empty mount point, and a non-empty one is never mounted over), the prefix record
+# was read at start, and the registry (tmpfs: emptied by a reboot) names this root.
 pool_ensure() {
 	[ -z "${POOL_OK:-}" ] || return 0
-	[ "$(stat -f -c %T "$CTR_BTRFS" 2>/dev/null)" = btrfs ] && [ -d "$CTR_ROOT/containers" ] &&
+	[ -d "$CTR_BTRFS/containers" ] && [ -d "$CTR_ROOT/containers" ] &&
 		[ -n "$CTR_PREFIX_REC" ] && root_registered && POOL_OK=1 && return 0
 	mkdir -p "$CTR_ROOT" || die "$CTR_ROOT: cannot create"
 	(
@@ -34,7 +37,9 @@ pool_ensure() {
 		mkdir -p "$CTR_BTRFS" || die "$CTR_BTRFS: cannot create"
 		[ "$(stat -f -c %T "$CTR_BTRFS")" = btrfs ] || pool_mount
 		layout_migrate
-		mkdir -p "$CTR_BTRFS/images" "$CTR_BTRFS/containers" "$CTR_BTRFS/tmp" ||
+		# 0700: the trees are root's business (a container's /tmp is world-writable inside it)
+		# shellcheck disable=SC2174 # the parent, $CTR_BTRFS, exists
+		mkdir -p -m 0700 "$CTR_BTRFS/images" "$CTR_BTRFS/containers" "$CTR_BTRFS/tmp" ||
 			die "$CTR_BTRFS: cannot set up the btrfs pool"
 		# made by a ctr that recorded no prefix: its objects carry the prefix of the time
 		if [ ! -f "$CTR_ROOT/prefix" ] && [ -d "$CTR_ROOT/containers" ]; then
@@ -45,7 +50,8 @@ pool_ensure() {
 	) 8>"$CTR_POOL.lock" || exit 125
 	root_settle
 	# after the prefix: a root with containers/ and no prefix is one made by an older ctr
-	mkdir -p "$CTR_ROOT/images" "$CTR_ROOT/containers" "$CTR_ROOT/refs" "$CTR_ROOT/names" \
+	# shellcheck disable=SC2174 # the parent, $CTR_ROOT, exists
+	mkdir -p -m 0700 "$CTR_ROOT/images" "$CTR_ROOT/containers" "$CTR_ROOT/refs" "$CTR_ROOT/names" \
 		"$CTR_ROOT/tmp" || die "$CTR_ROOT: cannot create ctr's directories"
 	POOL_OK=1
 }
@@ -284,10 +290,23 @@ storage_cleanup() {
 	return 0
 }
 
-# new_id: 12 hex characters from /dev/urandom.
-new_id() {
+# id_new: NEW_ID = 12 random hex digits: the first 48 bits of a random UUID of the kernel
+# (version 4: only its version and variant digits are fixed, and they come later), read without a
+# fork; od of /dev/urandom where /proc/sys cannot be read.
+id_new() {
+	NEW_ID=''
+	read -r NEW_ID 2>/dev/null </proc/sys/kernel/random/uuid
+	_ni=${NEW_ID#*-}
+	NEW_ID=${NEW_ID%%-*}${_ni%%-*}
+	valid_id "$NEW_ID" && return 0
 	# shellcheck disable=SC2046 # six words, joined
-	printf '%s' $(od -An -N6 -tx1 /dev/urandom)
+	NEW_ID=$(printf '%s' $(od -An -N6 -tx1 /dev/urandom))
+}
+
+# new_id: print a new ID (id_new's).
+new_id() {
+	id_new
+	printf '%s' "$NEW_ID"
 }
 
 # ---------------------------------------------------------------- input grammar
@@ -426,7 +445,7 @@ image_import() {
 	# held while we work: cleanup removes only the work of a dead one (as pull's, p_new)
 	exec 4>"$_tmp/.lock" && flock 4 && mkdir "$TREE_DIR" || { rm -rf "$_tmp"; die "$TREE_DIR: cannot create"; }
 	btrfs subvolume create "$TREE" >/dev/null || { rm -rf "$TREE_DIR" "$_tmp"; die "$1: cannot create subvolume"; }
-	if ! cp -a --reflink=auto "$1/." "$TREE/"; then
+	if ! image_copy "$1" "$TREE"; then
 		subvol_rm "$TREE"
 		rm -rf "$TREE_DIR" "$_tmp"
 		die "$1: cannot copy into the image"
@@ -443,6 +462,11 @@ image_import() {
 	exec 4>&-
 	image_tag "$_id" "$2"
 	printf '%s\n' "$_id"
+}
+
+# image_copy DIR TREE: copy DIR's contents into TREE, as they are (rootless.sh has its own).
+image_copy() {
+	cp -a --reflink=auto "$1/." "$2/"
 }
 
 # image_place WORK ID: make the work tmp/WORK (its tree, read-only, and its config.json) image ID:

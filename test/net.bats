@@ -173,9 +173,21 @@ no_net_objects() {
 	refute_line --regexp '^[0-9]+: eth0'
 	assert_line --index 1 routes:
 	assert_output --partial "Network is unreachable"
+	# its own netns, made by nsenter-chroot: no name, no bind mount in the host's mount table
 	id=$(ctr run -d --net none busybox sleep 60)
-	ip netns list 2>/dev/null | grep -q "^$CTR_PREFIX-$id"
+	pid=$(cat "$CTR_ROOT/containers/$id/pid")
+	[ "$(readlink "/proc/$pid/ns/net")" != "$(readlink /proc/self/ns/net)" ]
+	run ls "/proc/$pid/root/sys/class/net"
+	assert_output lo
+	run ip netns list
+	refute_output --partial "$CTR_PREFIX-$id"
+	run grep -c "/run/netns/$CTR_PREFIX-$id" /proc/self/mountinfo
+	assert_output 0
 	[ "$(ctr inspect "$id" | jq -r .network.ip)" = null ]
+	[ "$(ctr inspect "$id" | jq -r .network.netns)" = null ]
+	run ctr exec "$id" ip -o link
+	assert_line --regexp '^1: lo: .*UP'
+	refute_line --regexp '^[0-9]+: eth0'
 	ctr rm -f "$id"
 	no_net_objects "$id"
 }

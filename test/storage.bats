@@ -241,3 +241,19 @@ pool_full() {
 	no_container_left
 	ctr rmi snap:1 >/dev/null
 }
+
+@test "the trees and records are root's: other users cannot read a container's files or list them" {
+	run ctr run --name priv busybox sh -c 'echo secret >/tmp/s; chmod 644 /tmp/s'
+	assert_success
+	for d in "$POOL_DIR/images" "$POOL_DIR/containers" "$POOL_DIR/tmp" "$CTR_ROOT/containers" "$CTR_ROOT/images" "$CTR_ROOT/names" "$CTR_ROOT/refs"; do
+		[ "$(stat -c %a "$d")" = 700 ] || fail "$d: mode $(stat -c %a "$d"), not 700"
+	done
+	id=$(cat "$CTR_ROOT/names/priv")
+	[ "$(cat "$(tree_path containers "$id")/tmp/s")" = secret ]
+	# the attack: an ordinary user reads a file a container left world-readable, or lists the logs
+	run setpriv --reuid=65534 --regid=65534 --clear-groups cat "$(tree_path containers "$id")/tmp/s"
+	assert_failure
+	refute_output --partial secret
+	run setpriv --reuid=65534 --regid=65534 --clear-groups ls "$CTR_ROOT/containers/$id"
+	assert_failure
+}

@@ -172,6 +172,9 @@ void child_main(struct ctr_run *r)
 			die_errno("open %s", s->rootfs);
 		become_userns_root();
 	}
+	struct ctr_err e;
+	if (s->rootless && !s->join && binds_prepare(r->s, &e) < 0)  /* (container.c) */
+		ctr_err_die(&e);
 	if (s->join)
 		ns_join_enter(&r->join);
 	else

@@ -80,8 +80,11 @@ static int open_bind_src(const struct ctr_mount *m, struct ctr_err *e)
  * open_bind_src checked (no second lookup by name), nosuid,nodev always (no
  * setuid binary or device smuggled in) plus ro/noexec. The parent makes
  * them: host paths mean what they mean in the host's mount namespace, and a
- * user-namespaced child may not be allowed to search them. */
-static int prepare_binds(struct ctr_spec *s, struct ctr_err *e)
+ * user-namespaced child may not be allowed to search them. Rootless, the
+ * parent may not copy a mount (no capability over the host's mount
+ * namespace): the child does, in its own (still the host's view, before
+ * pivot_root), with the caller's access to the files and no more. */
+int binds_prepare(struct ctr_spec *s, struct ctr_err *e)
 {
 	for (size_t i = 0; i < s->nmounts; i++) {
 		struct ctr_mount *m = &s->mounts[i];
@@ -108,11 +111,13 @@ static int prepare(struct ctr_run *r, struct ctr_err *e)
 	struct ctr_spec *s = r->s;
 	if (s->join && ns_join_open(&r->join, s->join, e) < 0)
 		return -1;
+	if (s->join && s->rootless && ns_join_userns_first(&r->join, e) < 0)
+		return -1;
 	if (ns_paths_enter(s, e) < 0)
 		return -1;
 	if ((s->ns_new & CLONE_NEWUSER) && userns_prepare(s, &r->idmap_tree, &r->sys_tree, e) < 0)
 		return -1;
-	if (prepare_binds(s, e) < 0)
+	if (!s->rootless && binds_prepare(s, e) < 0)
 		return -1;
 	if (s->device_cgroup && devices_restrict(s->device_cgroup, e) < 0)
 		return -1;

@@ -24,6 +24,8 @@ struct ctr_run {
 	bool detach;            /* container_create: return once it is set up */
 };
 
+int binds_prepare(struct ctr_spec *s, struct ctr_err *e);
+
 __attribute__((noreturn))
 void child_main(struct ctr_run *r);
 

@@ -15,6 +15,7 @@ int write_pid_file(const char *file, pid_t pid, bool newline);
 int open_parent(const char *path, const char **base, char *dir, size_t dirlen);
 int write_atomic(int dir, const char *base, const char *text);
 int write_replace(int dir, const char *base, const char *text, bool durable);
+int replace_file(int dir, const char *base, const char *text);
 int same_file(int a, int b);
 int send_fd(int sock, int fd);
 int recv_fd(int sock, int flags);

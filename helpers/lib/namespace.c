@@ -8,8 +8,10 @@
 #include "namespace.h"
 #include "fdio.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -65,6 +67,28 @@ int ns_join_open(struct ns_join *j, pid_t pid, struct ctr_err *e)
 		return -1;
 	if ((j->root = open_proc(pid, "root", e)) < 0)
 		return -1;
+	return 0;
+}
+
+/* --join --rootless, in the parent before clone: enter the container's user
+ * namespace FIRST (as nsenter(1) does), and become its root. An unprivileged
+ * process has no capability over the container's other namespaces (nor over
+ * its pid namespace, to clone into it) until it is in the user namespace that
+ * owns them; its owner may enter it. The child inherits it. */
+int ns_join_userns_first(struct ns_join *j, struct ctr_err *e)
+{
+	for (size_t i = 0; i < NJOIN; i++) {
+		if (join_ns[i].type != CLONE_NEWUSER || j->fd[i] < 0)
+			continue;
+		if (setns(j->fd[i], CLONE_NEWUSER) < 0)
+			return ctr_fail_errno(e, "setns user");
+		close_fd(&j->fd[i]);
+		if (setgroups(0, NULL) < 0)
+			return ctr_fail_errno(e, "setgroups in the user namespace");
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			return ctr_fail_errno(e, "become root of the user namespace");
+		j->in_userns = true;
+	}
 	return 0;
 }
 
@@ -168,17 +192,38 @@ static void lo_up(void)
 	xclose(s);
 }
 
+/* --sysctl: write each K=V into /proc/sys/K (dots as slashes), which answers
+ * for the writer's network namespace, whatever /proc is mounted. */
+int sysctl_write(const struct ctr_spec *s, struct ctr_err *e)
+{
+	for (size_t i = 0; i < s->nsysctl; i++) {
+		char path[PATH_MAX];
+		const char *kv = s->sysctl[i], *eq = strchr(kv, '=');
+		int n = snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)(eq - kv), kv);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return ctr_fail(e, ENAMETOOLONG, "sysctl %s", kv);
+		for (char *p = path + 10; *p; p++)
+			*p = *p == '.' ? '/' : *p;
+		if (write_file(path, eq + 1) < 0)
+			return ctr_fail_errno(e, "sysctl %.*s", (int)(eq - kv), kv);
+	}
+	return 0;
+}
+
 /* The network: a prepared one (ctr.sh's veth + addresses; with a user
- * namespace the parent entered it already), the host's, or a new empty one
- * (created by clone, only lo to bring up). */
+ * namespace the parent entered it already and wrote the sysctls: the child's
+ * user namespace does not own it), the host's, or a new empty one (created by
+ * clone, only lo to bring up). Then --sysctl, in the container's own. */
 void net_setup(const struct ctr_spec *s)
 {
 	struct ctr_err e;
 	if (s->netns && !(s->ns_new & CLONE_NEWUSER)) {
-		if (netns_enter(s->netns, &e) < 0)
+		if (netns_enter(s->netns, &e) < 0 || sysctl_write(s, &e) < 0)
 			ctr_err_die(&e);
 	} else if (s->ns_new & CLONE_NEWNET) {
 		lo_up();
+		if (sysctl_write(s, &e) < 0)
+			ctr_err_die(&e);
 	}
 }
 
@@ -206,7 +251,9 @@ pid_t clone_joined(struct ns_join *j, struct ctr_err *e)
 	pid_t pid = clone_child(0, e);
 	if (pid <= 0)
 		return pid;
-	if (setns(self, CLONE_NEWPID) < 0) {
+	/* rootless (ns_join_userns_first): going back needs CAP_SYS_ADMIN over
+	 * the host's pid namespace; this process forks nothing after this one */
+	if (!j->in_userns && setns(self, CLONE_NEWPID) < 0) {
 		ctr_fail_errno(e, "setns back to own pid namespace");
 		(void)kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);

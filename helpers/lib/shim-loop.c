@@ -233,7 +233,7 @@ static void pid_file_write(void)
 	const char *base;
 	int dir = parent_dir(shim_opt.pid_file, &base);
 	snprintf(text, sizeof(text), "%d\n", (int)getpid());
-	if (write_atomic(dir, base, text) < 0)
+	if (replace_file(dir, base, text) < 0)
 		die_errno("write %s", shim_opt.pid_file);
 	close(dir);
 }
@@ -307,7 +307,7 @@ static int finish(void)
 	stream_drain(&shim_err);
 	stream_drain(&shim_pty);
 	snprintf(text, sizeof(text), "%d %lld\n", shim.code, (long long)time(NULL));
-	if (shim.exit_dir >= 0 && write_atomic(shim.exit_dir, shim.exit_base, text) < 0)
+	if (shim.exit_dir >= 0 && replace_file(shim.exit_dir, shim.exit_base, text) < 0)
 		warn_errno("write %s", shim_opt.exit_file);
 	client_send('x', &code, 1);
 	client_drop();

@@ -46,6 +46,7 @@ struct shim_opts {
 	int restart;                /* --restart: enum restart_policy */
 	unsigned long restart_max;  /* on-failure:N, 0 no maximum */
 	const char *restart_file, *restart_cancel;
+	char **exit_envp;           /* its environment: PATH=..., then each --exit-command-env */
 	char **argv;
 };
 

@@ -99,11 +99,15 @@ struct ctr_spec {
 	size_t nmounts;
 	int ns_new;               /* CLONE_NEW* to create */
 	const char *netns;        /* join the network namespace at this path */
+	const char **sysctl;      /* K=V: net.* sysctls of the container's own network namespace */
+	size_t nsysctl;
 	struct { int type; const char *path; } ns_paths[4];  /* OCI: ipc, uts, pid, cgroup to join */
 	size_t nns_paths;         /* (the parent enters them before clone: the child is born there) */
 	struct ctr_idmap *uid_map, *gid_map;  /* with CLONE_NEWUSER */
 	size_t nuid_map, ngid_map;
 	bool userns_plain_rootfs;  /* OCI: ROOTFS as it is (its owners as the maps show them), not idmapped */
+	bool rootless;            /* an unprivileged caller (--rootless): newuidmap/newgidmap write the
+	                           * maps, the child copies the volumes, --join enters the userns first */
 	const char *device_cgroup;/* restrict the devices of this group */
 	const char **cgroups;     /* join these groups (cgroup.procs) */
 	size_t ncgroups;
