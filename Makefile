@@ -4,7 +4,7 @@ CFLAGS  ?= -O2 -g
 WFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 B       := build
-HELPERS := nsenter-chroot ctr-shim ctr-attach ctr-oci ctr-jail
+HELPERS := nsenter-chroot ctr-shim ctr-attach ctr-oci ctr-jail ctr-tar
 # libctr: the C helpers' library, one file per concern (docs/helpers.md, "Library")
 LIB_SRC := $(wildcard helpers/lib/*.c)
 LIB_HDR := $(wildcard helpers/lib/*.h)
@@ -17,9 +17,12 @@ LIBS_ctr-shim :=
 LIBS_ctr-attach :=
 LIBS_ctr-jail :=
 LIBS_ctr-oci := -lseccomp -lcap -ljson-c
+LIBS_ctr-tar :=
 LIBS_unit := -lseccomp -lcap -ljson-c
 # the supervisor stays resident per container: static glibc keeps its RSS under 1 MiB
 STATIC_ctr-shim := -static
+# run chrooted in an image being unpacked (pull's layer jail): no library of the host there
+STATIC_ctr-tar := -static
 
 .PHONY: all helpers asan unit image deps test shell demo clean check
 all: helpers asan unit image

@@ -1405,6 +1405,7 @@ Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CT
              CTR_STORAGE_SIZE (run's default --storage-opt size; unset: no limit),
              CTR_LOG_MAX_SIZE (100m: run's default --log-opt max-size; 0: no cap),
              CTR_MAX_LAYERS (128), CTR_MAX_IMAGE_SIZE (10G: unpacked, per image) for pull, load, import, cp -
+             CTR_PUSH_CHUNK_SIZE (64M: push sends larger blobs in PATCH chunks of this size)
 Rootless (any user but root, after root's rootless-setup; docs/rootless.md): CTR_ROOT
              (${XDG_DATA_HOME:-$HOME/.local/share}/ctr), CTR_USER_POOL (/var/lib/ctr/btrfs/users/UID),
              CTR_RUNTIME_DIR ($XDG_RUNTIME_DIR/ctr, else /tmp/ctr-UID); --net none only, no limits
@@ -1426,7 +1427,7 @@ main() {
 	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
 		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
 		kill | wait | pause | unpause | top | port | rename | info | start | restart | \
-		cp | diff | export | import | history | update | events | container | image | system | build)
+		cp | diff | export | import | history | update | events | container | image | system | build | push)
 		# the registry client and image work: not read by the verbs of a container's life (run's path)
 		# shellcheck source=/dev/null
 		case $_verb in
@@ -1450,6 +1451,7 @@ main() {
 		events) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/events.sh" ;;
 		container | image | system) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/prune.sh" ;;
 		build) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/build.sh" ;;
+		push) . "$CTR_HOME/helpers/layers.sh" && . "$CTR_HOME/helpers/push.sh" ;;
 		esac || exit 125
 		"ctr_$_verb" "$@"
 		;;

@@ -3,8 +3,8 @@
 # ctr-oci (ctr's OCI runtime, on runc's and crun's bundle) and the bare kernel floor, all on the same
 # busybox root filesystem and measured in the same run; the throughput of BENCH_TPUT starts one
 # after another (ctr next to runc); how start time and memory behave as N containers run; rm time;
-# pull time next to skopeo + umoci.
-# Each measurement is one function call (one_shot, throughput, ramp, rm_rows, pull_row): a new row
+# pull time next to skopeo + umoci; push time next to skopeo copy.
+# Each measurement is one function call (one_shot, throughput, ramp, rm_rows, pull_row, push_row): a new row
 # is one more call in one_shot_rows or throughput_rows.
 #
 # Usage: bench/bench.sh            (as root; needs no terminal)
@@ -500,6 +500,61 @@ pull_row() {
 	fi
 }
 
+# push_rows: a commit on the pulled 4-layer image (an 8 MiB layer of random data over it) pushed by
+# ctr into a new repository of the same registry each run (the base's layers mounted from its
+# repository, the commit's layer made from the snapshots, its record removed before each run, and
+# sent with the config), and again (everything there: HEADs only, the layer kept from before); next
+# to `skopeo copy` of the same image, from an OCI layout into a new repository each run (skopeo
+# sends every blob).
+# shellcheck disable=SC2016 # Markdown backquotes, and the generated scripts' own $n
+push_rows() {
+	printf '| | median | min | max |\n|---|---:|---:|---:|\n' >"$W/t4.md"
+	if [ -z "${REF:-}" ] || ! grep -q '^ctr_push()' "$W/ctr/helpers/push.sh" 2>/dev/null; then
+		PUSH_IMAGE="n/a: no registry (see the pull rows), or push not implemented"
+		return 0
+	fi
+	_preg=${REF%%/*}
+	say "push: a commit on $REF"
+	if ! { "$CTR" pull -q "$REF" && "$CTR" run --net none --name benchpush "$REF" \
+		sh -c 'head -c 8388608 /dev/urandom >/data/new; rm -f /etc/motd' &&
+		"$CTR" commit benchpush bench/pushed:1 && "$CTR" rm benchpush; } >/dev/null 2>"$W/push.err"; then
+		PUSH_IMAGE="could not make the image: $(tail -n 1 "$W/push.err")"
+		return 0
+	fi
+	PUSH_IMAGE="a commit on \`$REF\` adding 8 MiB of random data (one more layer)"
+	# a new repository per run: its name from a counter
+	printf '0\n' >"$W/push.n"
+	for _pt in ctr sk; do
+		printf 'n=$(cat %s)\necho $((n + 1)) >%s\n' "$W/push.n" "$W/push.n" >"$W/push-$_pt.sh"
+	done
+	printf 'exec %s push -q bench/pushed:1 %s/bench/ctr$n:1\n' "$CTR" "$_preg" >>"$W/push-ctr.sh"
+	printf 'exec skopeo copy -q --dest-tls-verify=false oci:%s:x docker://%s/bench/sk$n:1\n' \
+		"$W/pushlayout" "$_preg" >>"$W/push-sk.sh"
+	push_row push_ctr "\`ctr.sh push\`, a new repository: the base's 4 layers mounted, 1 layer made and sent with the config" \
+		"sh $W/push-ctr.sh" "rm -f $CTR_ROOT/images/*/layer.gzip"
+	push_row push_ctr_again "\`ctr.sh push\`, again: every blob there (HEADs), the layer made before" \
+		"$CTR push -q bench/pushed:1 $_preg/bench/ctr0:1" true
+	if skopeo copy -q --src-tls-verify=false "docker://$_preg/bench/ctr0:1" "oci:$W/pushlayout:x" 2>"$W/push.err"; then
+		push_row push_skopeo "\`skopeo copy\` of the same image from an OCI layout, a new repository: 5 layers and the config sent" \
+			"sh $W/push-sk.sh" true
+	else
+		printf '| `skopeo copy` | could not run: %s | | |\n' "$(tail -n 1 "$W/push.err")" >>"$W/t4.md"
+	fi
+}
+
+# push_row NAME LABEL CMD PREPARE: one push row, PREPARE before every run.
+push_row() {
+	say "$1: $3"
+	if hf "$1" "$3" --warmup 1 --runs "$BENCH_PULL_RUNS" --prepare "$4"; then
+		# shellcheck disable=SC2046 # median min max count, one word each
+		set -- "$1" "$2" $(times_ms "$1" | stats)
+		printf '| %s | %s | %s | %s |\n' "$2" "$3" "$4" "$5" >>"$W/t4.md"
+		say "$1: median $3 ms"
+	else
+		printf '| %s | could not run: %s | | |\n' "$2" "$(cat "$W/$1.err")" >>"$W/t4.md"
+	fi
+}
+
 # ---------------------------------------------------------------- the report
 
 machine() {
@@ -548,6 +603,9 @@ report() {
 		"${PULL_IMAGE:-n/a}"
 	printf 'cache); hyperfine -N, %s runs after 1 warm-up.\n\n' "$BENCH_PULL_RUNS"
 	cat "$W/t3.md"
+	printf '\n## Push to the same local registry\n\n'
+	printf 'Image: %s; hyperfine -N, %s runs after 1 warm-up.\n\n' "${PUSH_IMAGE:-n/a}" "$BENCH_PULL_RUNS"
+	cat "$W/t4.md" 2>/dev/null
 }
 
 main() {
@@ -568,6 +626,7 @@ main() {
 	ramp
 	rm_rows
 	pull_rows
+	push_rows
 	report >"$W/report.md" || die "cannot write the report"
 	cp "$W/report.md" "$BENCH_OUT" || die "$BENCH_OUT: cannot write"
 	cat "$W/report.md"

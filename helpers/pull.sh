@@ -10,7 +10,9 @@
 #
 # Layers are unpacked by the static busybox's tar, chrooted into the new rootfs, in a private mount
 # namespace where the busybox binary is the only host file visible (bind-mounted read-only), with a
-# bounding set without CAP_MKNOD or CAP_SYS_ADMIN: see layer_jail. Whiteouts are applied the same way.
+# bounding set without CAP_MKNOD or CAP_SYS_ADMIN: see layer_jail. Whiteouts are applied the same way,
+# and the layer's xattrs (file capabilities), which busybox tar drops: the static ctr-tar reads them
+# on the host while the layer is scanned, and sets them in the same jail (layer_apply).
 # Variables: REF_* (the parsed reference), P_* (the operation in progress); locals start with _p.
 
 P_MT_OCI_M=application/vnd.oci.image.manifest.v1+json
@@ -20,7 +22,7 @@ P_MT_DOCKER_L=application/vnd.docker.distribution.manifest.list.v2+json
 P_ACCEPT="$P_MT_OCI_M, $P_MT_OCI_I, $P_MT_DOCKER_M, $P_MT_DOCKER_L"
 P_PARALLEL=3 # layer downloads at a time (docker's default)
 P_MAX_DOC=4194304 # the largest manifest, index, image config or index.json (containerd's limit: 4 MiB)
-P_TMP='' P_TREE='' P_W='' P_WORK='' P_DATA='' P_PIDS='' P_QUIET='' P_TTY='' P_CREDS=''
+P_TMP='' P_TREE='' P_W='' P_WORK='' P_DATA='' P_PIDS='' P_QUIET='' P_TTY='' P_CREDS='' P_TLS_OFF='' P_SCOPE_ADD=''
 P_WHAT=ctr # what errors about the image in progress start with: pull REF, load REF
 
 # p_re ERE STRING: STRING (one line) matches ERE entirely.
@@ -60,12 +62,27 @@ ref_parse() {
 	REF_FULL=$REF_REG/$REF_REPO${REF_TAG:+:$REF_TAG}${REF_DIGEST:+@$REF_DIGEST}
 }
 
-# ref_endpoint: REF_HOST and REF_BASE (scheme://host) for REF_REG.
+# ref_endpoint: REF_HOST and REF_BASE (scheme://host) for REF_REG. With --tls-verify=false
+# (P_TLS_OFF), as docker's insecure registries: HTTPS without checking the certificate, else plain
+# HTTP when the registry does not speak TLS at all (one probe of /v2/).
 ref_endpoint() {
 	REF_HOST=$REF_REG
 	[ "$REF_REG" != docker.io ] || REF_HOST=registry-1.docker.io
 	REF_BASE=https://$REF_HOST
-	! reg_insecure "$REF_REG" || REF_BASE=http://$REF_HOST
+	if reg_insecure "$REF_REG"; then
+		REF_BASE=http://$REF_HOST
+	elif [ -n "$P_TLS_OFF" ]; then
+		p_curl -o /dev/null "$REF_BASE/v2/" 2>/dev/null || [ $? != 35 ] || REF_BASE=http://$REF_HOST
+	fi
+}
+
+# tls_opt ARG: ARG is --tls-verify[=true|false] (pull's and push's option): sets P_TLS_OFF.
+tls_opt() {
+	case $1 in
+	--tls-verify | --tls-verify=true) P_TLS_OFF='' ;;
+	--tls-verify=false) P_TLS_OFF=1 ;;
+	*) die "$1: want --tls-verify=true or --tls-verify=false" ;;
+	esac
 }
 
 # reg_insecure REGISTRY: plain HTTP for the loopback and for $CTR_INSECURE_REGISTRIES (host[:port],
@@ -82,10 +99,11 @@ reg_insecure() {
 # ---------------------------------------------------------------- HTTP and authentication
 
 # p_curl ARG...: curl as every registry request uses it: http(s) only (redirects too), a connect
-# timeout, and an abort when a transfer stalls (under 1 kB/s for a minute).
+# timeout, and an abort when a transfer stalls (under 1 kB/s for a minute); certificates are
+# checked unless --tls-verify=false.
 p_curl() {
 	curl -sS --proto =http,https --proto-redir =http,https --connect-timeout 20 \
-		--speed-limit 1024 --speed-time 60 -A "ctr/$CTR_VERSION" "$@"
+		--speed-limit 1024 --speed-time 60 -A "ctr/$CTR_VERSION" ${P_TLS_OFF:+-k} "$@"
 }
 
 # p_get OUT MAX ARG...: a GET (curl ARG..., redirects followed) into OUT, response headers in OUT.h.
@@ -170,7 +188,8 @@ auth_param() {
 }
 
 # auth_bearer CHALLENGE [CREDS]: get a token from the challenge's realm (service and scope as given;
-# scope defaults to pulling $REF_REPO), sending Basic credentials when we have them.
+# scope defaults to pulling $REF_REPO; the scopes of P_SCOPE_ADD asked for too: a push's), sending
+# Basic credentials when we have them.
 auth_bearer() {
 	_pbc=$2
 	_prealm=$(auth_param realm "$1") _psvc=$(auth_param service "$1") _pscope=$(auth_param scope "$1")
@@ -179,6 +198,9 @@ auth_bearer() {
 	set -- -G
 	[ -z "$_psvc" ] || set -- "$@" --data-urlencode "service=$_psvc"
 	[ -z "$_pscope" ] || set -- "$@" --data-urlencode "scope=$_pscope"
+	for _pso in $P_SCOPE_ADD; do
+		[ "$_pso" = "$_pscope" ] || set -- "$@" --data-urlencode "scope=$_pso"
+	done
 	: >"$P_W/basic.hdr"
 	[ -z "$_pbc" ] || printf 'Authorization: Basic %s\n' "$_pbc" >"$P_W/basic.hdr"
 	p_get "$P_W/token.json" 1048576 -H "@$P_W/basic.hdr" "$@" "$_prealm" ||
@@ -280,13 +302,15 @@ blob_fetch() {
 	blob_store "$_pp" "$1" "$2"
 }
 
-# blob_gc: remove cached blobs that no image refers to (manifest, config or layer).
+# blob_gc: remove cached blobs that no image refers to (manifest, config or layer; the layers a
+# push made of an image, recorded in images/ID/layer.COMPRESSION: layers.sh).
 blob_gc() {
 	[ -d "$CTR_BTRFS/blobs/sha256" ] || return 0
 	# a list cut short (a full pool) would remove blobs in use: then nothing goes
-	cat "$CTR_ROOT"/images/*/config.json 2>/dev/null |
-		jq -r '(.digest, .config_digest, (.layers // [])[]) // empty' | sort -u 2>/dev/null >"$CTR_BTRFS/blobs/.keep" ||
-		{ rm -f "$CTR_BTRFS/blobs/.keep"; return 0; }
+	{
+		cat "$CTR_ROOT"/images/*/config.json 2>/dev/null | jq -r '(.digest, .config_digest, (.layers // [])[]) // empty'
+		cat "$CTR_ROOT"/images/*/layer.* 2>/dev/null | cut -d' ' -f1
+	} | sort -u 2>/dev/null >"$CTR_BTRFS/blobs/.keep" || { rm -f "$CTR_BTRFS/blobs/.keep"; return 0; }
 	for _pb in "$CTR_BTRFS"/blobs/sha256/*; do
 		[ -f "$_pb" ] || continue
 		grep -qx "sha256:${_pb##*/}" "$CTR_BTRFS/blobs/.keep" || rm -f "$_pb"
@@ -428,15 +452,30 @@ EOF
 # Nothing from ROOT is executed or loaded: busybox is static, and applets are called by path.
 # umask 022: directories tar makes for entries the layer does not list get 0755, as with docker.
 layer_jail() {
-	_pjr=$1
-	shift
+	layer_jail_bin "$P_BUSYBOX" '' "$@"
+}
+
+# layer_jail_bin BINARY CAPS ROOT ARG...: the same jail for another static BINARY (on ROOT/$P_BB in
+# its own mount namespace), the bounding set with CAPS too (,+cap...).
+layer_jail_bin() {
+	_pjb=$1 _pjc=$2 _pjr=$3
+	shift 3
 	# shellcheck disable=SC2016 # a fixed script; the data comes in as $1...
 	unshare -m --propagation private -- sh -c 'mount --bind -o ro "$1" "$2/$3" || exit 125
-		r=$2 b=$3
-		shift 3
+		r=$2 b=$3 c=$4
+		shift 4
 		umask 022
-		exec setpriv --no-new-privs --bounding-set=-all,+chown,+dac_override,+fowner,+fsetid,+sys_chroot \
-			-- chroot "$r" "/$b" "$@"' layer-jail "$P_BUSYBOX" "$_pjr" "$P_BB" "$@"
+		exec setpriv --no-new-privs --bounding-set=-all,+chown,+dac_override,+fowner,+fsetid,+sys_chroot$c \
+			-- chroot "$r" "/$b" "$@"' layer-jail "$_pjb" "$_pjr" "$P_BB" "$_pjc" "$@"
+}
+
+# p_tarx: P_TARX, the ctr-tar that sets xattrs in the jail: static, as busybox ($CTR_LIBEXEC's, or
+# the build's when that one is a sanitizer build).
+p_tarx() {
+	P_TARX=$CTR_LIBEXEC/ctr-tar
+	ldd "$P_TARX" >/dev/null 2>&1 && P_TARX=$CTR_HOME/build/ctr-tar
+	[ -x "$P_TARX" ] || die "$P_TARX: not built (run make in $CTR_HOME)"
+	! ldd "$P_TARX" >/dev/null 2>&1 || die "$P_TARX: must be statically linked"
 }
 
 # layer_cat BLOB: the layer's tar on stdout (gzip, zstd or plain, by its magic bytes).
@@ -453,17 +492,22 @@ layer_cat() {
 # (directories to empty) and P.mark (the .wh. entries themselves). Runs in the download workers.
 # Decompression stops after $P_MAXSIZE+1 bytes (dd counts them; a gzip bomb is never unpacked whole):
 # P.size gets the layer's unpacked size, which layers_unpack adds up before it writes anything.
+# ctr-tar reads the same bytes: P.xattrs gets the plan of the xattrs its entries carry.
 layer_scan() {
-	rm -f "$3.fifo" && mkfifo "$3.fifo" || die "$3.fifo: cannot create"
+	rm -f "$3.fifo" "$3.xfifo" && mkfifo "$3.fifo" "$3.xfifo" || die "$3.fifo: cannot create"
 	sha256sum <"$3.fifo" >"$3.diffid" &
 	_pp=$!
+	"$CTR_LIBEXEC/ctr-tar" xattrs <"$3.xfifo" >"$3.xattrs" 2>"$3.xerr" &
+	_px=$!
 	layer_cat "$1" | LC_ALL=C dd bs=64K iflag=fullblock,count_bytes count="$((P_MAXSIZE + 1))" 2>"$3.dd" |
-		tee "$3.fifo" | {
+		tee "$3.fifo" "$3.xfifo" | {
 		tar -tv --numeric-owner -f - >"$3.names" 2>"$3.err"
 		echo $? >"$3.rc"
 		cat >/dev/null
 	}
 	wait "$_pp"
+	wait "$_px"
+	_pxr=$?
 	_psz=''
 	while read -r _psn _psw _; do
 		[ "$_psw" != bytes ] || _psz=$_psn
@@ -476,6 +520,7 @@ layer_scan() {
 	[ "$_psrc" = 0 ] || die "layer ${1##*/}: not a valid tar: $(head -n 1 "$3.err")"
 	[ "sha256:$(cut -d' ' -f1 "$3.diffid")" = "$2" ] ||
 		die "layer ${1##*/}: uncompressed content does not match the config's diff_id $2"
+	[ "$_pxr" = 0 ] || die "layer ${1##*/}: $(sed -n '1s/^ctr-tar: //p' "$3.xerr")"
 	awk -v W="$3.rm" -v O="$3.opq" -v M="$3.mark" -v T="$3.types" -v S="$3.files" '
 		BEGIN { printf "" > W; printf "" > O; printf "" > M; printf "" > T }
 		{ ty = substr($0, 1, 1); n = $0; if (ty == "-") files += $3; sub(/^[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ /, "", n)
@@ -491,7 +536,7 @@ layer_scan() {
 		b == ".wh..wh..opq" { print "/" d > O; next }
 		{ print "/" d t > W }
 		END { printf "%.0f\n", files > S; exit bad }' "$3.names" || die "layer ${1##*/}: bad whiteout"
-	rm -f "$3.names" "$3.fifo"
+	rm -f "$3.names" "$3.fifo" "$3.xfifo"
 }
 
 # layer_replace ROOT P: list in P.repl (NUL-separated) what this layer gives another type, to be
@@ -527,6 +572,12 @@ layer_apply() {
 		die "layer ${2##*/}: cannot unpack: $(tail -n 1 "$3.err")"
 	# what the jail refused (device nodes) or rewrote (leading /, ..) is worth a warning
 	sed 's/^/ctr: warning: layer: /' "$3.err" >&2
+	if [ -s "$3.xattrs" ]; then
+		[ -n "${P_TARX:-}" ] || p_tarx
+		layer_jail_bin "$P_TARX" ,+setfcap "$1" apply <"$3.xattrs" 2>"$3.err" ||
+			die "layer ${2##*/}: cannot set xattrs: $(sed -n '$s/^ctr-tar: //p' "$3.err")"
+		sed 's/^ctr-tar: /ctr: warning: layer: /' "$3.err" >&2
+	fi
 	if [ -s "$3.mark" ]; then
 		tr '\n' '\0' <"$3.mark" | layer_jail "$1" xargs -0 -r "/$P_BB" rm -rf -- ||
 			die "layer ${2##*/}: cannot remove whiteout markers"
@@ -535,6 +586,7 @@ layer_apply() {
 
 # layers_download: start $P_PARALLEL background workers that fetch and scan the layers.
 layers_download() {
+	[ -x "$CTR_LIBEXEC/ctr-tar" ] || die "$CTR_LIBEXEC/ctr-tar: not built (run make in $CTR_HOME)"
 	_pk=0
 	while [ "$_pk" -lt "$P_PARALLEL" ]; do
 		layers_worker "$_pk" 2>"$P_W/worker.$_pk.err" &
@@ -586,13 +638,16 @@ layers_unpack() {
 	done 3<"$P_W/layers"
 }
 
-# p_state I STATE DIGEST: record layer I's state (wait down scan have got fail ext done); print it
-# when the output is not a terminal (on a terminal, p_draw shows it).
+# p_state I STATE DIGEST: record layer I's state (a pull's: wait down scan have got fail ext done; a
+# push's: prep push pushed exists mounted); print it when the output is not a terminal (on a
+# terminal, p_draw shows it). A push's pushing is not printed (only drawn).
 p_state() {
-	if [ -z "$P_TTY$P_QUIET" ]; then
+	if [ -z "$P_TTY$P_QUIET" ] && [ "$2" != push ]; then
 		case $2 in
 		down) _pmsg='Pulling fs layer' ;; scan) _pmsg='Verifying Checksum' ;; have) _pmsg='Already exists' ;;
-		got) _pmsg='Download complete' ;; ext) _pmsg=Extracting ;; 'done') _pmsg='Pull complete' ;; *) _pmsg=Failed ;;
+		got) _pmsg='Download complete' ;; ext) _pmsg=Extracting ;; 'done') _pmsg='Pull complete' ;;
+		prep) _pmsg=Preparing ;; pushed) _pmsg=Pushed ;; exists) _pmsg='Layer already exists' ;;
+		mounted) _pmsg="Mounted from $P_FROM" ;; *) _pmsg=Failed ;;
 		esac
 		printf '%.12s: %s\n' "${3#sha256:}" "$_pmsg"
 	fi
@@ -601,17 +656,19 @@ p_state() {
 
 # p_fmt: format "digest state bytes total" lines as docker does.
 p_fmt() {
-	awk 'function h(b) { if (b >= 1e9) return sprintf("%.2fGB", b / 1e9)
+	awk -v from="${P_FROM:-}" 'function h(b) { if (b >= 1e9) return sprintf("%.2fGB", b / 1e9)
 			if (b >= 1e6) return sprintf("%.1fMB", b / 1e6)
 			if (b >= 1e3) return sprintf("%.1fkB", b / 1e3); return b "B" }
 		BEGIN { m["wait"] = "Waiting"; m["down"] = "Pulling fs layer"; m["scan"] = "Verifying Checksum"
 			m["have"] = "Already exists"; m["got"] = "Download complete"; m["fail"] = "Failed"
-			m["ext"] = "Extracting"; m["done"] = "Pull complete" }
+			m["ext"] = "Extracting"; m["done"] = "Pull complete"; m["prep"] = "Preparing"
+			m["push"] = "Pushing"; m["pushed"] = "Pushed"; m["exists"] = "Layer already exists"
+			m["mounted"] = "Mounted from " from }
 		{ s = substr($1, 8, 12); t = m[$2]
-		  if ($2 == "down" && $4 > 0) {
+		  if (($2 == "down" || $2 == "push") && $4 > 0) {
 			f = int(30 * $3 / $4); bar = ""
 			for (i = 0; i < 30; i++) bar = bar (i < f ? "=" : (i == f ? ">" : " "))
-			t = sprintf("Downloading  [%s]  %s/%s", bar, h($3), h($4)) }
+			t = sprintf("%-12s [%s]  %s/%s", $2 == "down" ? "Downloading" : "Pushing", bar, h($3), h($4)) }
 		  printf "\r\033[K%s: %s\n", s, t }'
 }
 
@@ -628,7 +685,7 @@ p_draw() {
 		while read -r _pd _ps; do
 			_pi=$((_pi + 1))
 			printf '%s %s %s %s\n' "$_pd" "$(cat "$P_W/st/$_pi" 2>/dev/null || echo wait)" \
-				"$(stat -c %s "$P_W/${_pd#sha256:}.$_pi.part" 2>/dev/null || echo 0)" "$_ps"
+				"$(cat "$P_W/st/$_pi.n" 2>/dev/null || stat -c %s "$P_W/${_pd#sha256:}.$_pi.part" 2>/dev/null || echo 0)" "$_ps"
 		done <"$P_W/layers" | p_fmt
 		[ -z "$_pstop" ] || return 0
 		sleep 0.2
@@ -786,13 +843,14 @@ image_by_digest() {
 
 # ---------------------------------------------------------------- verbs
 
-#HELP pull [-q] [--platform OS/ARCH[/VARIANT]] [REGISTRY/]NAME[:TAG|@DIGEST]   download an image
+#HELP pull [-q] [--platform OS/ARCH[/VARIANT]] [--tls-verify=false] [REGISTRY/]NAME[:TAG|@DIGEST]   download an image
 ctr_pull() {
 	P_PLATFORM='' P_QUIET=''
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--platform=*) P_PLATFORM=${1#*=} ;;
 		--platform) need_arg "$@"; P_PLATFORM=$2; shift ;;
+		--tls-verify*) tls_opt "$1" ;;
 		-q | --quiet) P_QUIET=1 ;;
 		--) shift; break ;;
 		-*) die "pull: unknown option $1" ;;
@@ -800,7 +858,7 @@ ctr_pull() {
 		esac
 		shift
 	done
-	[ $# -eq 1 ] || die "usage: ctr.sh pull [-q] [--platform OS/ARCH[/VARIANT]] [REGISTRY/]NAME[:TAG|@DIGEST]"
+	[ $# -eq 1 ] || die "usage: ctr.sh pull [-q] [--platform OS/ARCH[/VARIANT]] [--tls-verify=false] [REGISTRY/]NAME[:TAG|@DIGEST]"
 	need curl curl
 	[ -n "$P_PLATFORM" ] || P_PLATFORM=$(host_platform)
 	p_re '[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?' "$P_PLATFORM" || die "--platform $P_PLATFORM: want OS/ARCH[/VARIANT]"
@@ -836,7 +894,7 @@ pull_event() {
 	ev_emit image pull "$REF_NAME" name "$_pen"
 }
 
-#HELP login [-u USER] [-p PASSWORD | --password-stdin] REGISTRY   check and store credentials (0600)
+#HELP login [-u USER] [-p PASSWORD | --password-stdin] [--tls-verify=false] REGISTRY   check and store credentials (0600)
 ctr_login() {
 	_plu='' _plp='' _pls=''
 	while [ $# -gt 0 ]; do
@@ -844,12 +902,13 @@ ctr_login() {
 		-u | --username) need_arg "$@"; _plu=$2; shift ;;
 		-p | --password) need_arg "$@"; _plp=$2; shift ;;
 		--password-stdin) _pls=1 ;;
+		--tls-verify*) tls_opt "$1" ;;
 		-*) die "login: unknown option $1" ;;
 		*) break ;;
 		esac
 		shift
 	done
-	[ $# -eq 1 ] || die "usage: ctr.sh login [-u USER] [-p PASSWORD | --password-stdin] REGISTRY"
+	[ $# -eq 1 ] || die "usage: ctr.sh login [-u USER] [-p PASSWORD | --password-stdin] [--tls-verify=false] REGISTRY"
 	need curl curl
 	login_registry "$1"
 	if [ -z "$_plu" ]; then

@@ -59,6 +59,10 @@ unit() {
 	unit fds
 }
 
+@test "unit: tar (the pax writer, the reader, the xattr plan)" {
+	unit tar
+}
+
 @test "unit: config.json into a spec, unsupported fields named (lib/oci-*.c)" {
 	unit oci-config
 }
