@@ -22,7 +22,7 @@
 # modes, owners, sizes, contents; not the times); $CTR_ROOT/cache/<key> holds the image's ID.
 # Variables: B_* (the build in progress); locals start with _b.
 
-B_STAGES="" B_CTX="" B_QUIET='' B_NET=bridge B_NOCACHE='' B_TAGS='' B_BARGS='' B_CTR='' B_N=0 B_LINE=0 B_TEXT=''
+B_STAGES="" B_CTX="" B_IGN='' B_QUIET='' B_NET=bridge B_NOCACHE='' B_TAGS='' B_BARGS='' B_CTR='' B_N=0 B_LINE=0 B_TEXT=''
 B_AWK=$(command -v awk)
 
 # B_PARSE_JQ: the Dockerfile (raw input) into shell code: `b_ins LINE TEXT INSTRUCTION FORM FLAG...
@@ -151,6 +151,82 @@ B_LEX_AWK='
 		if (!spl) emit(w)
 	}'
 
+# B_IGN_AWK: .dockerignore (ENVIRON["B_IGN"]) as docker reads it: a line a pattern, blank lines
+# and # comments skipped, ! an exception, the pattern cleaned (leading / and ./, trailing /, //);
+# Go's filepath.Match (* and ? not across /, [class], \ escapes) with ** any number of
+# directories. A path is excluded when the last pattern that matches it or one of its parent
+# directories is not an exception. In: paths relative to the context, one a line; out: the
+# excluded ones.
+# shellcheck disable=SC2016
+B_IGN_AWK='
+	function re(p,   o, i, c, n) {
+		o = "^"; n = length(p)
+		for (i = 1; i <= n; i++) {
+			c = substr(p, i, 1)
+			if (c == "*") {
+				if (substr(p, i + 1, 1) == "*") {
+					i++
+					if (substr(p, i + 1, 1) == "/") { i++; o = o "(.*/)?" } else o = o ".*"
+				} else o = o "[^/]*"
+			} else if (c == "?") o = o "[^/]"
+			else if (c == "[") {
+				o = o "["; i++
+				if (substr(p, i, 1) == "!" || substr(p, i, 1) == "^") { o = o "^"; i++ }
+				for (; i <= n && substr(p, i, 1) != "]"; i++) o = o substr(p, i, 1)
+				o = o "]"
+			} else {
+				if (c == "\\" && i < n) { i++; c = substr(p, i, 1) }
+				if (c ~ /[A-Za-z0-9_\/-]/) o = o c
+				else if (c == "^" || c == "\\" || c == "]") o = o "\\" c
+				else o = o "[" c "]"
+			}
+		}
+		return o "$"
+	}
+	BEGIN {
+		np = split(ENVIRON["B_IGN"], L, "\n"); n = 0
+		for (k = 1; k <= np; k++) {
+			l = L[k]; sub(/\r$/, "", l); gsub(/^[ \t]+|[ \t]+$/, "", l)
+			if (l == "" || l ~ /^#/) continue
+			neg = 0
+			if (l ~ /^!/) { neg = 1; l = substr(l, 2); gsub(/^[ \t]+/, "", l) }
+			gsub(/\/\/+/, "/", l); sub(/^(\.?\/)+/, "", l); sub(/\/+$/, "", l)
+			if (l == "" || l == ".") continue
+			n++; R[n] = re(l); N[n] = neg
+		}
+	}
+	{
+		x = 0
+		for (k = 1; k <= n; k++) {
+			if (x == !N[k]) continue
+			m = ($0 ~ R[k]); p = $0
+			while (!m && sub(/\/[^\/]*$/, "", p)) m = (p ~ R[k])
+			if (m) x = !N[k]
+		}
+		if (x) print
+	}'
+
+# b_ignored PATH: PATH (relative to the context) is excluded by .dockerignore.
+b_ignored() {
+	[ -n "$B_IGN" ] || return 1
+	[ -n "$(printf '%s\n' "$1" | B_IGN=$B_IGN "$B_AWK" "$B_IGN_AWK")" ]
+}
+
+# b_ign_tar TAR DIR: the entries of a staged tar of the context's directory DIR that .dockerignore
+# excludes are deleted from it (host tar on our own file: nothing is extracted).
+# shellcheck disable=SC2016 # awk's $
+b_ign_tar() {
+	[ -n "$B_IGN" ] || return 0
+	_bid=${2#/}
+	tar -t -f "$1" | "$B_AWK" -v d="$_bid" '$0 != "./" { p = $0; sub(/^\.\//, "", p); sub(/\/$/, "", p)
+		print (d == "" ? p : d "/" p) "\t" $0 }' >"$1.names" || b_die "cannot read what is copied"
+	cut -f1 "$1.names" | B_IGN=$B_IGN "$B_AWK" "$B_IGN_AWK" >"$1.ign" || b_die "cannot read .dockerignore"
+	[ -s "$1.ign" ] || return 0
+	"$B_AWK" -F '\t' 'NR == FNR { x[$0] = 1; next } ($1 in x) { print $2 }' "$1.ign" "$1.names" >"$1.del" &&
+		tar --delete --no-recursion --no-wildcards --verbatim-files-from -f "$1" -T "$1.del" ||
+		b_die "cannot apply .dockerignore"
+}
+
 # b_subst MODE STRING: B_WORDS = STRING processed (B_LEX_AWK) with the build's variables: the
 # stage's ARGs, then its env (ENV wins); MODE words (split on blanks) or one (one word).
 b_subst() {
@@ -221,6 +297,11 @@ ctr_build() {
 	need jq jq
 	_bscript=$(jq -rRs "$B_PARSE_JQ" <"$_bf" 2>&1) || die "build: ${_bscript#jq: error (at <stdin>:*): }"
 	p_busybox
+	# .dockerignore: read under the jail (a symlink reaches nothing outside the context)
+	if fs_hjail "$B_CTX" test -e /.dockerignore; then
+		B_IGN=$(fs_hjail "$B_CTX" cat /.dockerignore) || die "build: $B_CTX/.dockerignore: cannot read"
+		B_IGN=$B_IGN$NL
+	fi
 	p_begin
 	trap 'b_undo' EXIT
 	mkdir -p "$CTR_ROOT/cache" || die "$CTR_ROOT/cache: cannot create"
@@ -615,6 +696,13 @@ b_copy() {
 		case $_bs in *[\*?[]*)
 			[ -z "$_bfrom" ] || b_die "$_bs: no glob with --from"
 			_bgl=$(cd "$_broot" && for _bg in ./$_bs; do [ -e "$_bg" ] || [ -L "$_bg" ] && printf '%s\n' "${_bg#./}"; done)
+			# the matches .dockerignore excludes are not in the context (its directories are filtered later)
+			# shellcheck disable=SC2016 # awk's $
+			if [ -n "$B_IGN" ] && [ -n "$_bgl" ]; then
+				_bgx=$(printf '%s\n' "$_bgl" | B_IGN=$B_IGN "$B_AWK" "$B_IGN_AWK")
+				[ -z "$_bgx" ] || _bgl=$(printf '%s\n' "$_bgl" | X=$_bgx "$B_AWK" 'BEGIN {
+					n = split(ENVIRON["X"], a, "\n"); for (i = 1; i <= n; i++) x[a[i]] = 1 } !($0 in x)')
+			fi
 			[ -n "$_bgl" ] || b_die "$_bs: no source files were specified"
 			while IFS= read -r _bg; do list_add _bsrcs "$_bg"; done <<EOT
 $_bgl
@@ -635,8 +723,10 @@ EOT
 		_bty=$(fs_hjail "$_broot" stat -L -c %F -- "$_bp" 2>/dev/null) || b_die "$_bs: no such file or directory"
 		if [ "$_bty" = directory ]; then
 			fs_hjail "$_broot" tar -c -f - -C "$_bp" . >"$_bst/$_bi.tar" || b_die "$_bs: cannot read"
+			[ -n "$_bfrom" ] || b_ign_tar "$_bst/$_bi.tar" "$_bp"
 			_bkind=d
 		else
+			[ -n "$_bfrom" ] || ! b_ignored "${_bp#/}" || b_die "$_bs: excluded by .dockerignore"
 			_brp=$(fs_hjail "$_broot" realpath "$_bp") && [ -n "$_brp" ] || b_die "$_bs: cannot resolve"
 			_bmode=$(fs_hjail "$_broot" stat -L -c %a -- "$_brp") || b_die "$_bs: cannot read"
 			printf '%s\n' "$_bmode" >"$_bst/$_bi.tar.mode" || b_die "$_bst: cannot write"

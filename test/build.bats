@@ -228,3 +228,55 @@ payload
 payload
 payload'
 }
+
+@test "build: .dockerignore: patterns, ** and ! exceptions, out of the copy and of the cache key" {
+	mkdir -p "$CTX/sub/deep" "$CTX/secret" "$CTX/docs"
+	for f in a.log keep.log sub/b.log sub/deep/c.log sub/ok secret/key docs/x.md docs/y.txt top; do
+		echo "$f" >"$CTX/$f"
+	done
+	cat >"$CTX/.dockerignore" <<'EOF2'
+# comments and blank lines are skipped
+
+*.log
+**/*.log
+!keep.log
+/secret/
+docs/*.md
+Dockerfile
+.dockerignore
+EOF2
+	dockerfile <<'EOF2'
+FROM busybox
+COPY . /ctx/
+COPY *.log /logs/
+COPY docs /docs/
+RUN find /ctx /logs /docs -type f | sort > /list
+CMD ["cat", "/list"]
+EOF2
+	run "$CTR" build -t ign --network none "$CTX"
+	assert_success
+	run "$CTR" run --rm --net none ign
+	assert_output '/ctx/docs/y.txt
+/ctx/keep.log
+/ctx/sub/ok
+/ctx/top
+/docs/y.txt
+/logs/keep.log'
+	# an excluded file changes nothing: every step CACHED; an included one misses
+	echo changed >"$CTX/sub/b.log" && echo changed >"$CTX/secret/key" && echo changed >"$CTX/docs/x.md"
+	run "$CTR" build --network none "$CTX"
+	assert_success
+	assert_line '[2/6] COPY . /ctx/ CACHED'
+	assert_line '[4/6] COPY docs /docs/ CACHED'
+	echo changed >"$CTX/keep.log"
+	run "$CTR" build --network none "$CTX"
+	assert_line '[2/6] COPY . /ctx/'
+	assert_line '[3/6] COPY *.log /logs/'
+	# an excluded file named as a source is not in the context
+	n=$(images_count)
+	printf 'FROM busybox\nCOPY secret/key /k\n' >"$CTX/Dockerfile"
+	run "$CTR" build --network none "$CTX"
+	assert_equal "$status" 125
+	assert_output --partial 'secret/key: excluded by .dockerignore'
+	assert_equal "$(images_count)" "$n"
+}
