@@ -280,3 +280,97 @@ EOF2
 	assert_output --partial 'secret/key: excluded by .dockerignore'
 	assert_equal "$(images_count)" "$n"
 }
+
+@test "build: COPY --chown (names from the image's passwd and group) and --chmod; ADD of a local tar, plain and gzip" {
+	mkdir -p "$CTX/d/sub" "$BATS_TEST_TMPDIR/t/in"
+	echo f >"$CTX/f" && echo g >"$CTX/d/sub/g" && ln -s sub/g "$CTX/d/link" && chmod 600 "$CTX/f"
+	echo a >"$BATS_TEST_TMPDIR/t/in/a" && ln -s a "$BATS_TEST_TMPDIR/t/in/l"
+	tar -C "$BATS_TEST_TMPDIR/t" -cf "$CTX/plain.tar" in
+	tar -C "$BATS_TEST_TMPDIR/t" -czf "$CTX/z.tgz" in
+	dockerfile <<'EOF2'
+FROM busybox
+RUN mkdir -p /etc && printf 'root:x:0:0::/:/bin/sh\napp:x:1234:2345::/:/bin/sh\n' > /etc/passwd && \
+    printf 'root:x:0:\nstaff:x:50:\napp:x:2345:\n' > /etc/group
+COPY --chown=app f /o/user
+COPY --chown=app:staff --chmod=640 d /o/dir/
+COPY --chown=7 f /o/num
+COPY --chmod=0755 f /o/mode
+ADD plain.tar /p/
+ADD --chown=1:2 z.tgz /z
+COPY plain.tar /copied/
+EOF2
+	run "$CTR" build -t own --network none "$CTX"
+	assert_success
+	run "$CTR" run --rm --net none own sh -c 'cd /o && stat -c "%n %u:%g %a" user dir/sub/g dir/sub num mode; stat -c "%n %u:%g %F" dir/link
+		cat /p/in/a /z/in/l; stat -c "%n %u:%g %F" /z/in /z/in/l /p/in/l; ls /copied'
+	assert_success
+	assert_output 'user 1234:2345 600
+dir/sub/g 1234:50 640
+dir/sub 1234:50 640
+num 7:7 600
+mode 0:0 755
+dir/link 1234:50 symbolic link
+a
+a
+/z/in 1:2 directory
+/z/in/l 1:2 symbolic link
+/p/in/l 0:0 symbolic link
+plain.tar'
+	# a name the image does not know, a mode that is not octal: an error, nothing made
+	n=$(images_count)
+	printf 'FROM busybox\nCOPY --chown=nosuchuser f /f\n' >"$CTX/Dockerfile"
+	run "$CTR" build --network none "$CTX"
+	assert_equal "$status" 125
+	assert_output --partial "--chown=nosuchuser: no user nosuchuser in the image's /etc/passwd"
+	printf 'FROM busybox\nCOPY --chmod=u+x f /f\n' >"$CTX/Dockerfile"
+	run "$CTR" build --network none "$CTX"
+	assert_equal "$status" 125
+	assert_output --partial '--chmod=u+x: want an octal mode'
+	assert_equal "$(images_count)" "$n"
+	run ls -A "$CTR_ROOT/tmp"
+	assert_output ''
+}
+
+@test "build: --target, --label, HEALTHCHECK stored, --pull pulls even when the image is there" {
+	dockerfile <<'EOF2'
+FROM busybox AS base
+RUN echo base > /stage
+HEALTHCHECK --interval=1m30s --timeout=5s --retries=3 CMD ["wget", "-q", "http://localhost/"]
+FROM base AS test
+RUN echo test > /stage
+HEALTHCHECK CMD wget -q http://localhost/ || exit 1
+FROM busybox
+RUN echo final > /stage
+HEALTHCHECK NONE
+EOF2
+	id=$("$CTR" build -q --target BASE --label a=1 --label b="x y" --network none "$CTX")
+	run "$CTR" run --rm --net none "$id" cat /stage
+	assert_output base
+	jq -e '.labels == {a: "1", b: "x y"} and .healthcheck == {Test: ["CMD", "wget", "-q", "http://localhost/"],
+		Interval: 90000000000, Timeout: 5000000000, Retries: 3}' "$CTR_ROOT/images/$id/config.json"
+	run "$CTR" build --target test --network none "$CTX"
+	assert_success
+	refute_line --partial 'echo final'
+	id=$("$CTR" build -q --target test --network none "$CTX")
+	jq -e '.labels == {} and .healthcheck == {Test: ["CMD-SHELL", "wget -q http://localhost/ || exit 1"]}' "$CTR_ROOT/images/$id/config.json"
+	id=$("$CTR" build -q --network none "$CTX")
+	jq -e '.healthcheck == {Test: ["NONE"]}' "$CTR_ROOT/images/$id/config.json"
+	# bad input: a clear error, nothing made
+	n=$(images_count)
+	run "$CTR" build --target nosuch "$CTX"
+	assert_equal "$status" 125
+	assert_output 'ctr: build: --target nosuch: no such stage (FROM ... AS nosuch)'
+	run "$CTR" build --label novalue "$CTX"
+	assert_equal "$status" 125
+	assert_output 'ctr: build: --label novalue: want K=V'
+	printf 'FROM busybox\nHEALTHCHECK --interval=soon CMD true\n' >"$CTX/Dockerfile"
+	run "$CTR" build "$CTX"
+	assert_equal "$status" 125
+	assert_output --partial '--interval=soon: not a duration'
+	# --pull asks the registry even for an image of the store (busybox is local only: the pull fails)
+	printf 'FROM busybox\nRUN true\n' >"$CTX/Dockerfile"
+	run "$CTR" build --pull --network none "$CTX"
+	assert_equal "$status" 125
+	assert_output --partial 'busybox: cannot pull'
+	assert_equal "$(images_count)" "$n"
+}
