@@ -22,7 +22,7 @@
 # modes, owners, sizes, contents; not the times); $CTR_ROOT/cache/<key> holds the image's ID.
 # Variables: B_* (the build in progress); locals start with _b.
 
-B_STAGES="" B_CTX="" B_IGN='' B_TARGET='' B_PULL='' B_CLABELS='' B_DONE='' B_FORCE='' B_HC='' B_QUIET='' B_NET=bridge B_NOCACHE='' B_TAGS='' B_BARGS='' B_CTR='' B_N=0 B_LINE=0 B_TEXT=''
+B_STAGES="" B_CTX="" B_IGN='' B_TARGET='' B_PULL='' B_CLABELS='' B_DONE='' B_WATCH='' B_FORCE='' B_HC='' B_QUIET='' B_NET=bridge B_NOCACHE='' B_TAGS='' B_BARGS='' B_CTR='' B_N=0 B_LINE=0 B_TEXT=''
 B_AWK=$(command -v awk)
 
 # B_PARSE_JQ: the Dockerfile (raw input) into shell code: `b_ins LINE TEXT INSTRUCTION FORM FLAG...
@@ -341,6 +341,7 @@ ctr_build() {
 b_undo() {
 	_brc=$?
 	trap - EXIT
+	[ -z "$B_WATCH" ] || kill "$B_WATCH" 2>/dev/null
 	[ -z "$B_CTR" ] || "$CTR_HOME/ctr.sh" rm -f "$B_CTR" >/dev/null 2>&1
 	(exit "$_brc")
 	p_undo
@@ -631,12 +632,21 @@ b_run() {
 	eval "set -- $B_ARGV $B_ENV"
 	for _be; do list_add _bra -e; list_add _bra "$_be"; done
 	eval "set -- $_bra \"\$B_IMG\" $_brun"
+	# killed (SIGKILL), the build leaves the container to a watchdog: once nothing holds our work
+	# directory's lock (fd 6, which neither it nor run inherits), it removes the container
+	flock "$P_WORK/.lock" "$CTR_HOME/ctr.sh" rm -f "$B_CTR" >/dev/null 2>&1 </dev/null 6>&- 7>&- &
+	B_WATCH=$!
+	# run in the background and waited for: a signal (INT, TERM) is handled at once (b_undo)
 	if [ -n "$B_QUIET" ]; then
-		"$CTR_HOME/ctr.sh" run "$@" </dev/null >"$P_DATA/run.log" 2>&1
+		"$CTR_HOME/ctr.sh" run "$@" </dev/null >"$P_DATA/run.log" 2>&1 6>&- 7>&- &
 	else
-		"$CTR_HOME/ctr.sh" run "$@" </dev/null
+		"$CTR_HOME/ctr.sh" run "$@" </dev/null 6>&- 7>&- &
 	fi
+	wait "$!"
 	_brc=$?
+	kill "$B_WATCH" 2>/dev/null
+	wait "$B_WATCH" 2>/dev/null
+	B_WATCH=''
 	if [ "$_brc" != 0 ]; then
 		[ -z "$B_QUIET" ] || cat "$P_DATA/run.log" >&2
 		printf 'ctr: build: step %s/%s (Dockerfile line %s: %s): the command returned %s\n' \

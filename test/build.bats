@@ -374,3 +374,49 @@ EOF2
 	assert_output --partial 'busybox: cannot pull'
 	assert_equal "$(images_count)" "$n"
 }
+
+@test "build: interrupted during a RUN (SIGINT, SIGKILL): nothing left after cleanup" {
+	dockerfile <<'EOF2'
+FROM busybox
+RUN echo started; sleep 600
+EOF2
+	"$CTR" run --rm --net none busybox true # the busybox image, before counting
+	n=$(images_count)
+	for sig in INT KILL; do
+		: >"$BATS_TEST_TMPDIR/out"
+		set -m # a job of its own: its SIGINT is not ignored
+		"$CTR" build --network none "$CTX" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+		pid=$!
+		set +m
+		deadline=$((SECONDS + 120))
+		until grep -q '^started' "$BATS_TEST_TMPDIR/out"; do
+			[ "$SECONDS" -lt "$deadline" ] || { cat "$BATS_TEST_TMPDIR/out"; kill -KILL "$pid"; false; }
+			sleep 0.1
+		done
+		kill -"$sig" "$pid"
+		st=0
+		wait "$pid" || st=$?
+		if [ "$sig" = INT ]; then
+			assert_equal "$st" 130
+			# interrupted, the build removed its container itself
+			run ls -A "$CTR_ROOT/names" "$CTR_ROOT/containers"
+			refute_output --regexp 'ctrbuild|^[0-9a-f]'
+		else
+			# killed, its watchdog removes the container once the build's lock is free
+			deadline=$((SECONDS + 60))
+			while ls "$CTR_ROOT/names" | grep -q ctrbuild; do
+				[ "$SECONDS" -lt "$deadline" ] || { ls -l "$CTR_ROOT/names"; false; }
+				sleep 0.1
+			done
+		fi
+		run "$CTR" cleanup
+		assert_success
+		run ls -A "$CTR_ROOT/containers" "$CTR_ROOT/btrfs/containers" "$CTR_ROOT/tmp" "$CTR_ROOT/btrfs/tmp" "$CTR_ROOT/names"
+		refute_output --regexp '^[0-9a-f]|build'
+		assert_equal "$(images_count)" "$n"
+		run ip netns list
+		refute_output --partial "$CTR_PREFIX-"
+		run find /sys/fs/cgroup -maxdepth 3 -type d -path "*/$CTR_PREFIX/*"
+		assert_output ''
+	done
+}
