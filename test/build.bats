@@ -420,3 +420,29 @@ EOF2
 		assert_output ''
 	done
 }
+
+@test "build: history shows the recorded steps (created_by per step) as docker, newest first" {
+	dockerfile <<'EOF2'
+FROM busybox
+ENV A=1
+RUN printf 1234567 > /seven
+WORKDIR /w
+CMD ["cat", "/seven"]
+EOF2
+	id=$("$CTR" build -q --network none "$CTX")
+	mid=$(jq -r .parent "$CTR_ROOT/images/$id/config.json")
+	run "$CTR" history --no-trunc -H=false "$id"
+	assert_success
+	# IMAGE CREATED CREATED BY SIZE COMMENT: the image's rows, then its parent's (the RUN's), then busybox's
+	assert_line --index 1 --regexp "^$id +[0-9T:Z-]+ +CMD \[\"cat\", \"/seven\"\] +0 *\$"
+	assert_line --index 2 --regexp '^<missing> +[0-9T:Z-]+ +WORKDIR /w +0 *$'
+	assert_line --index 3 --regexp "^$mid +[0-9T:Z-]+ +RUN /bin/sh -c printf 1234567 > /seven +[0-9]+ *\$"
+	assert_line --index 4 --regexp '^<missing> +[0-9T:Z-]+ +ENV A=1 +0 *$'
+	assert_line --index 5 --regexp '^[0-9a-f]{12} .*ctr built-in'
+	run "$CTR" history -q "$id"
+	assert_output "$id
+<missing>
+$mid
+<missing>
+$(jq -r .parent "$CTR_ROOT/images/$mid/config.json")"
+}
