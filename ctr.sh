@@ -1389,7 +1389,7 @@ main() {
 	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
 		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
 		kill | wait | pause | unpause | top | port | rename | info | start | restart | \
-		cp | diff | export | import | history | update | events | container | image | system | build)
+		cp | diff | export | import | history | update | events | container | image | system | build | builder)
 		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
 		check_env
 		# shellcheck source=/dev/null # the verbs of a file of their own, loaded for them only
@@ -1403,6 +1403,7 @@ main() {
 		events) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/events.sh" ;;
 		container | image | system) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/prune.sh" ;;
 		build) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/build.sh" ;;
+		builder) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/prune.sh" && . "$CTR_HOME/helpers/build.sh" ;;
 		esac || exit 125
 		"ctr_$_verb" "$@"
 		;;

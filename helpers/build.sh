@@ -336,6 +336,77 @@ ctr_build() {
 	fi
 }
 
+#HELP builder prune [-a] [-f]       remove the build cache: dangling steps (-a: all steps no name or container uses)
+ctr_builder() {
+	case ${1:-} in
+	prune) shift; builder_prune "$@" ;;
+	*) die "usage: ctr.sh builder prune [-a] [-f]" ;;
+	esac
+}
+
+# BP_JQ: the build's images (a record with build_key, $ARGS: their config.json files) that are
+# not named ($named) nor used by a container ($used); without $all, only the dangling ones: not
+# an ancestor (parent, grandparent...) of an image that stays.
+# shellcheck disable=SC2016
+BP_JQ='
+	[inputs | .id = (input_filename | split("/") | .[-2])] as $c
+	| ($c | map(select(.build_key != null and (.id | IN($named[], $used[]) | not))) | map(.id)) as $cand
+	| if $all then $cand[] else
+		($c | map({key: .id, value: (.parent // "")}) | from_entries) as $par
+		| [$c[].id | select(IN($cand[]) | not)] as $keep
+		| (reduce $keep[] as $k ({}; . as $a | reduce range(512) as $_ ({a: $a, k: $par[$k]};
+			if .k != null and .k != "" and (.a[.k] | not) then .a[.k] = true | .k = $par[.k] else . end) | .a)) as $anc
+		| $cand[] | select($anc[.] | not) end'
+
+# builder prune OPTIONS: the images a build made that no name and no container uses, the dangling
+# ones (not under an image that stays) or all (-a), as prune_images removes images; then the
+# cache records of images that are gone (-a: all of them).
+builder_prune() {
+	prune_opts image "$@"
+	_bpa=$PR_ALL PR_ALL=''
+	pool_ensure
+	if [ -n "$_bpa" ]; then
+		prune_confirm 'WARNING! This will remove all build cache.'
+	else
+		prune_confirm 'WARNING! This will remove all dangling build cache.'
+	fi
+	images_used
+	_bpn=''
+	for _bpr in "$CTR_ROOT"/refs/*; do
+		[ -f "$_bpr" ] && ref_read "$_bpr" && _bpn="$_bpn $REF_ID"
+	done
+	set --
+	for _bpc in "$CTR_ROOT"/images/*/config.json; do [ ! -f "$_bpc" ] || set -- "$@" "$_bpc"; done
+	_bpj='' _bpu=''
+	for _bpi in $_bpn; do _bpj="$_bpj\"$_bpi\","; done
+	for _bpi in $IMG_USED; do _bpu="$_bpu\"$_bpi\","; done
+	_bpo=''
+	[ $# -eq 0 ] || _bpo=$(jq -rn --argjson all "$([ -n "$_bpa" ] && echo true || echo false)" \
+		--argjson named "[${_bpj%,}]" --argjson used "[${_bpu%,}]" "$BP_JQ" "$@") ||
+		die "builder prune: cannot read the images' config.json"
+	B_PRUNE=" $(printf '%s' "$_bpo" | tr '\n' ' ') "
+	# shellcheck disable=SC2034 # read by prune_images (prune.sh)
+	PR_PRED=builder_unused
+	prune_images
+	# the cache records: those of images that are gone; with -a all
+	for _bpc in "$CTR_ROOT"/cache/*; do
+		[ -f "$_bpc" ] || continue
+		_bpi=''
+		read -r _bpi <"$_bpc" 2>/dev/null
+		[ -n "$_bpa" ] || ! valid_id "$_bpi" || [ ! -d "$CTR_ROOT/images/$_bpi" ] || continue
+		rm -f "$_bpc" || die "$_bpc: cannot remove"
+	done
+	[ -z "$PR_DONE" ] || printf 'Deleted build cache objects:\n%s\n\n' "$(printf '%s\n' "$PR_DONE" | sed 's/^deleted: //')"
+	hsize_si "$PR_BYTES"
+	printf 'Total reclaimed space: %s\n' "$HSIZE_SI"
+}
+
+# builder_unused ID: (prune_images' test, under its locks) the image is one of builder prune's
+# and still unused.
+builder_unused() {
+	case $B_PRUNE in *" $1 "*) image_unused "$1" ;; *) return 1 ;; esac
+}
+
 # b_undo: (EXIT trap) a RUN container in progress is removed, then what pull's p_undo removes
 # (the image being made, the work directory).
 b_undo() {

@@ -446,3 +446,52 @@ $mid
 <missing>
 $(jq -r .parent "$CTR_ROOT/images/$mid/config.json")"
 }
+
+@test "builder prune: the dangling steps and their cache records; -a all steps no name or container uses" {
+	printf 'FROM busybox\nRUN echo a > /a\nRUN echo old > /b\nCMD ["cat", "/b"]\n' >"$CTX/Dockerfile"
+	old=$("$CTR" build -q -t t:a --network none "$CTX")
+	oldrun=$(jq -r .parent "$CTR_ROOT/images/$old/config.json")
+	first=$(jq -r .parent "$CTR_ROOT/images/$oldrun/config.json")
+	printf 'FROM busybox\nRUN echo a > /a\nRUN echo new > /b\nCMD ["cat", "/b"]\n' >"$CTX/Dockerfile.new"
+	new=$("$CTR" build -q -t t:a -f "$CTX/Dockerfile.new" --network none "$CTX")
+	newrun=$(jq -r .parent "$CTR_ROOT/images/$new/config.json")
+	assert_equal "$(jq -r .parent "$CTR_ROOT/images/$newrun/config.json")" "$first"
+	# nothing is asked for without a terminal's "y"
+	run "$CTR" builder prune </dev/null
+	assert_success
+	assert_output --partial 'WARNING! This will remove all dangling build cache.'
+	[ -d "$CTR_ROOT/images/$old" ]
+	# the old build's steps lead to no image that stays: gone, with their cache records
+	run "$CTR" builder prune -f
+	assert_success
+	assert_line 'Deleted build cache objects:'
+	assert_line "$old"
+	assert_line "$oldrun"
+	assert_line --regexp '^Total reclaimed space: '
+	[ ! -d "$CTR_ROOT/images/$old" ] && [ ! -d "$CTR_ROOT/images/$oldrun" ]
+	[ -d "$CTR_ROOT/images/$first" ] && [ -d "$CTR_ROOT/images/$newrun" ]
+	run grep -rlx -e "$old" -e "$oldrun" "$CTR_ROOT/cache"
+	assert_output ''
+	run "$CTR" build -f "$CTX/Dockerfile.new" --network none "$CTX"
+	assert_line '[3/4] RUN echo new > /b CACHED'
+	run "$CTR" build --network none "$CTX"
+	assert_line '[2/4] RUN echo a > /a CACHED'
+	assert_line '[3/4] RUN echo old > /b'
+	# -a: every step no name and no container uses; a container's image, named images, the base stay
+	"$CTR" run -d --name keep --net none "$newrun" sleep 600 >/dev/null
+	run "$CTR" builder prune -a -f
+	assert_success
+	[ ! -d "$CTR_ROOT/images/$first" ] && [ -d "$CTR_ROOT/images/$newrun" ] && [ -d "$CTR_ROOT/images/$new" ]
+	run ls -A "$CTR_ROOT/cache"
+	assert_output ''
+	run "$CTR" run --rm --net none t:a
+	assert_output new
+	run "$CTR" run --rm --net none busybox true
+	assert_success
+	"$CTR" rm -f keep >/dev/null
+	run "$CTR" builder prune -x
+	assert_equal "$status" 125
+	run "$CTR" builder
+	assert_equal "$status" 125
+	assert_output 'ctr: usage: ctr.sh builder prune [-a] [-f]'
+}
