@@ -2,6 +2,12 @@
 # ctr.sh build: a Dockerfile per feature, built on btrfs snapshots, then run as a user would.
 
 load helper
+load fixtures/registry
+
+teardown() {
+	[ -z "${REG_DIR:-}" ] || reg_stop "$REG_DIR"
+	ctr_teardown
+}
 
 setup() {
 	ctr_setup
@@ -494,4 +500,26 @@ $(jq -r .parent "$CTR_ROOT/images/$mid/config.json")"
 	run "$CTR" builder
 	assert_equal "$status" 125
 	assert_output 'ctr: usage: ctr.sh builder prune [-a] [-f]'
+}
+
+@test "build --pull: a FROM image of the store is pulled again (the registry's newer one is used)" {
+	export REG_DIR=$BATS_TEST_TMPDIR/reg
+	reg_start "$REG_DIR" none
+	# push v1 of a base to the local registry, pull it, then push v2 under the same tag
+	for v in 1 2; do
+		printf 'FROM busybox\nRUN echo v%s > /v\n' "$v" >"$CTX/Dockerfile"
+		"$CTR" build -q -t "base:v$v" --network none "$CTX" >/dev/null
+		"$CTR" save -o "$BATS_TEST_TMPDIR/v$v.tar" "base:v$v"
+		skopeo copy -q --dest-tls-verify=false "oci-archive:$BATS_TEST_TMPDIR/v$v.tar" "docker://$REG/t/base:1"
+		[ "$v" = 2 ] || "$CTR" pull -q "$REG/t/base:1" >/dev/null
+	done
+	printf 'FROM %s/t/base:1\nCMD ["cat", "/v"]\n' "$REG" >"$CTX/Dockerfile"
+	run "$CTR" build -t use --network none "$CTX"
+	assert_success
+	run "$CTR" run --rm --net none use
+	assert_output v1
+	run "$CTR" build --pull -t use --network none "$CTX"
+	assert_success
+	run "$CTR" run --rm --net none use
+	assert_output v2
 }
