@@ -22,7 +22,7 @@
 # modes, owners, sizes, contents; not the times); $CTR_ROOT/cache/<key> holds the image's ID.
 # Variables: B_* (the build in progress); locals start with _b.
 
-B_STAGES="" B_CTX="" B_QUIET='' B_NET=bridge B_NOCACHE='' B_TAGS='' B_BARGS='' B_CTR='' B_N=0 B_LINE=0 B_TEXT=''
+B_STAGES="" B_CTX="" B_IGN='' B_TARGET='' B_PULL='' B_CLABELS='' B_DONE='' B_WATCH='' B_FORCE='' B_HC='' B_QUIET='' B_NET=bridge B_NOCACHE='' B_TAGS='' B_BARGS='' B_CTR='' B_N=0 B_LINE=0 B_TEXT=''
 B_AWK=$(command -v awk)
 
 # B_PARSE_JQ: the Dockerfile (raw input) into shell code: `b_ins LINE TEXT INSTRUCTION FORM FLAG...
@@ -56,15 +56,17 @@ B_PARSE_JQ='
 			else .out += [{n: .start, t: (.cur + $l)}] | .cur = null end
 		end)
 	| (.out + (if .cur != null then [{n: .start, t: .cur}] else [] end)) as $ins
+	| if $target != "" and ($ins | any(.t | test("^[ \t]*from[ \t].*[ \t]as[ \t]+(?<s>[^ \t]+)[ \t]*$"; "i")
+		and (capture("[ \t]as[ \t]+(?<s>[^ \t]+)[ \t]*$"; "i").s | ascii_downcase) == ($target | ascii_downcase)) | not)
+	then error("--target \($target): no such stage (FROM ... AS \($target))") else . end
 	| ($ins | map(.n as $n | (.t | sub("^[ \t]+"; "") | sub("[ \t]+$"; "")) as $t
 		| ($t | capture("^(?<i>[^ \t]+)[ \t]*(?<r>.*)$")) as $m | ($m.i | ascii_upcase) as $i
 		| if ($i | IN("FROM", "RUN", "CMD", "ENTRYPOINT", "COPY", "ADD", "ENV", "ARG", "WORKDIR", "USER",
-			"EXPOSE", "LABEL", "VOLUME", "STOPSIGNAL", "SHELL", "MAINTAINER") | not) then
+			"EXPOSE", "LABEL", "VOLUME", "STOPSIGNAL", "SHELL", "MAINTAINER", "HEALTHCHECK") | not) then
 			if $i == "ONBUILD" then bad($n; "ONBUILD is not supported (triggers for later builds)")
-			elif $i == "HEALTHCHECK" then bad($n; "HEALTHCHECK is not supported yet")
 			else bad($n; "unknown instruction: \($m.i)") end
 		else . end
-		| (if $i | IN("FROM", "RUN", "COPY", "ADD") then $m.r | flags else {f: [], r: $m.r} end) as $fr
+		| (if $i | IN("FROM", "RUN", "COPY", "ADD", "HEALTHCHECK") then $m.r | flags else {f: [], r: $m.r} end) as $fr
 		| if $fr.r == "" then bad($n; "\($i) requires at least one argument") else . end
 		| (if ($i | IN("RUN", "CMD", "ENTRYPOINT", "COPY", "ADD", "VOLUME", "SHELL"))
 			and ($fr.r | startswith("[")) then ($fr.r | try fromjson catch null)
@@ -151,6 +153,82 @@ B_LEX_AWK='
 		if (!spl) emit(w)
 	}'
 
+# B_IGN_AWK: .dockerignore (ENVIRON["B_IGN"]) as docker reads it: a line a pattern, blank lines
+# and # comments skipped, ! an exception, the pattern cleaned (leading / and ./, trailing /, //);
+# Go's filepath.Match (* and ? not across /, [class], \ escapes) with ** any number of
+# directories. A path is excluded when the last pattern that matches it or one of its parent
+# directories is not an exception. In: paths relative to the context, one a line; out: the
+# excluded ones.
+# shellcheck disable=SC2016
+B_IGN_AWK='
+	function re(p,   o, i, c, n) {
+		o = "^"; n = length(p)
+		for (i = 1; i <= n; i++) {
+			c = substr(p, i, 1)
+			if (c == "*") {
+				if (substr(p, i + 1, 1) == "*") {
+					i++
+					if (substr(p, i + 1, 1) == "/") { i++; o = o "(.*/)?" } else o = o ".*"
+				} else o = o "[^/]*"
+			} else if (c == "?") o = o "[^/]"
+			else if (c == "[") {
+				o = o "["; i++
+				if (substr(p, i, 1) == "!" || substr(p, i, 1) == "^") { o = o "^"; i++ }
+				for (; i <= n && substr(p, i, 1) != "]"; i++) o = o substr(p, i, 1)
+				o = o "]"
+			} else {
+				if (c == "\\" && i < n) { i++; c = substr(p, i, 1) }
+				if (c ~ /[A-Za-z0-9_\/-]/) o = o c
+				else if (c == "^" || c == "\\" || c == "]") o = o "\\" c
+				else o = o "[" c "]"
+			}
+		}
+		return o "$"
+	}
+	BEGIN {
+		np = split(ENVIRON["B_IGN"], L, "\n"); n = 0
+		for (k = 1; k <= np; k++) {
+			l = L[k]; sub(/\r$/, "", l); gsub(/^[ \t]+|[ \t]+$/, "", l)
+			if (l == "" || l ~ /^#/) continue
+			neg = 0
+			if (l ~ /^!/) { neg = 1; l = substr(l, 2); gsub(/^[ \t]+/, "", l) }
+			gsub(/\/\/+/, "/", l); sub(/^(\.?\/)+/, "", l); sub(/\/+$/, "", l)
+			if (l == "" || l == ".") continue
+			n++; R[n] = re(l); N[n] = neg
+		}
+	}
+	{
+		x = 0
+		for (k = 1; k <= n; k++) {
+			if (x == !N[k]) continue
+			m = ($0 ~ R[k]); p = $0
+			while (!m && sub(/\/[^\/]*$/, "", p)) m = (p ~ R[k])
+			if (m) x = !N[k]
+		}
+		if (x) print
+	}'
+
+# b_ignored PATH: PATH (relative to the context) is excluded by .dockerignore.
+b_ignored() {
+	[ -n "$B_IGN" ] || return 1
+	[ -n "$(printf '%s\n' "$1" | B_IGN=$B_IGN "$B_AWK" "$B_IGN_AWK")" ]
+}
+
+# b_ign_tar TAR DIR: the entries of a staged tar of the context's directory DIR that .dockerignore
+# excludes are deleted from it (host tar on our own file: nothing is extracted).
+# shellcheck disable=SC2016 # awk's $
+b_ign_tar() {
+	[ -n "$B_IGN" ] || return 0
+	_bid=${2#/}
+	tar -t -f "$1" | "$B_AWK" -v d="$_bid" '$0 != "./" { p = $0; sub(/^\.\//, "", p); sub(/\/$/, "", p)
+		print (d == "" ? p : d "/" p) "\t" $0 }' >"$1.names" || b_die "cannot read what is copied"
+	cut -f1 "$1.names" | B_IGN=$B_IGN "$B_AWK" "$B_IGN_AWK" >"$1.ign" || b_die "cannot read .dockerignore"
+	[ -s "$1.ign" ] || return 0
+	"$B_AWK" -F '\t' 'NR == FNR { x[$0] = 1; next } ($1 in x) { print $2 }' "$1.ign" "$1.names" >"$1.del" &&
+		tar --delete --no-recursion --no-wildcards --verbatim-files-from -f "$1" -T "$1.del" ||
+		b_die "cannot apply .dockerignore"
+}
+
 # b_subst MODE STRING: B_WORDS = STRING processed (B_LEX_AWK) with the build's variables: the
 # stage's ARGs, then its env (ENV wins); MODE words (split on blanks) or one (one word).
 b_subst() {
@@ -193,7 +271,7 @@ list_set() {
 
 # ---------------------------------------------------------------- the verb
 
-#HELP build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--no-cache] [-q] [--network bridge|none|host] CONTEXT
+#HELP build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--target STAGE] [--label K=V]... [--pull] [--no-cache] [-q] [--network bridge|none|host] CONTEXT
 #HELP     an image from a Dockerfile (FILE, default CONTEXT/Dockerfile); RUN steps run as containers; a cache of steps
 ctr_build() {
 	_bf=''
@@ -204,6 +282,11 @@ ctr_build() {
 		-f | --file) need_arg "$@"; _bf=$2; shift ;;
 		--build-arg) need_arg "$@"; one_line "$1" "$2"; env_arg "$2"; list_add B_BARGS "$ENV_ARG"; shift ;;
 		--no-cache) B_NOCACHE=1 ;;
+		--target) need_arg "$@"; one_line "$1" "$2"; B_TARGET=$2; shift ;;
+		--label) need_arg "$@"; one_line "$1" "$2"
+			case $2 in [!=]*=*) list_add B_CLABELS "$2" ;; *) die "build: --label $2: want K=V" ;; esac
+			shift ;;
+		--pull) B_PULL=1 ;;
 		-q | --quiet) B_QUIET=1 ;;
 		--network | --net) need_arg "$@"; B_NET=$2; shift ;;
 		--) shift; break ;;
@@ -212,21 +295,33 @@ ctr_build() {
 		esac
 		shift
 	done
-	[ $# -eq 1 ] || die "usage: ctr.sh build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--no-cache] [-q] [--network bridge|none|host] CONTEXT"
+	[ $# -eq 1 ] || die "usage: ctr.sh build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--target STAGE] [--label K=V]... [--pull] [--no-cache] [-q] [--network bridge|none|host] CONTEXT"
 	case $B_NET in bridge | none | host) ;; *) die "build: --network $B_NET: must be bridge, none or host" ;; esac
 	[ -d "$1" ] || die "build: $1: not a directory"
 	B_CTX=$(cd "$1" && pwd -P) || die "build: $1: not readable"
 	[ -n "$_bf" ] || _bf=$B_CTX/Dockerfile
 	[ -f "$_bf" ] && [ -r "$_bf" ] || die "build: $_bf: no Dockerfile"
 	need jq jq
-	_bscript=$(jq -rRs "$B_PARSE_JQ" <"$_bf" 2>&1) || die "build: ${_bscript#jq: error (at <stdin>:*): }"
+	_bscript=$(jq -rRs --arg target "$B_TARGET" "$B_PARSE_JQ" <"$_bf" 2>&1) || die "build: ${_bscript#jq: error (at <stdin>:*): }"
 	p_busybox
+	# .dockerignore: read under the jail (a symlink reaches nothing outside the context)
+	if fs_hjail "$B_CTX" test -e /.dockerignore; then
+		B_IGN=$(fs_hjail "$B_CTX" cat /.dockerignore) || die "build: $B_CTX/.dockerignore: cannot read"
+		B_IGN=$B_IGN$NL
+	fi
 	p_begin
 	trap 'b_undo' EXIT
 	mkdir -p "$CTR_ROOT/cache" || die "$CTR_ROOT/cache: cannot create"
 	p_work build
 	B_STAGE=0 B_GARGS=''
 	eval "$_bscript"
+	# --label: the final image's labels (no history entry, as docker)
+	eval "set -- $B_CLABELS"
+	for _bl; do
+		list_set B_LABELS "$_bl"
+		b_key "--label $_bl"
+		B_FORCE=1
+	done
 	b_stage_end
 	[ -n "$B_IMG" ] || die "build: the Dockerfile has no FROM"
 	eval "set -- $B_TAGS"
@@ -241,11 +336,83 @@ ctr_build() {
 	fi
 }
 
+#HELP builder prune [-a] [-f]       remove the build cache: dangling steps (-a: all steps no name or container uses)
+ctr_builder() {
+	case ${1:-} in
+	prune) shift; builder_prune "$@" ;;
+	*) die "usage: ctr.sh builder prune [-a] [-f]" ;;
+	esac
+}
+
+# BP_JQ: the build's images (a record with build_key, $ARGS: their config.json files) that are
+# not named ($named) nor used by a container ($used); without $all, only the dangling ones: not
+# an ancestor (parent, grandparent...) of an image that stays.
+# shellcheck disable=SC2016
+BP_JQ='
+	[inputs | .id = (input_filename | split("/") | .[-2])] as $c
+	| ($c | map(select(.build_key != null and (.id | IN($named[], $used[]) | not))) | map(.id)) as $cand
+	| if $all then $cand[] else
+		($c | map({key: .id, value: (.parent // "")}) | from_entries) as $par
+		| [$c[].id | select(IN($cand[]) | not)] as $keep
+		| (reduce $keep[] as $k ({}; . as $a | reduce range(512) as $_ ({a: $a, k: $par[$k]};
+			if .k != null and .k != "" and (.a[.k] | not) then .a[.k] = true | .k = $par[.k] else . end) | .a)) as $anc
+		| $cand[] | select($anc[.] | not) end'
+
+# builder prune OPTIONS: the images a build made that no name and no container uses, the dangling
+# ones (not under an image that stays) or all (-a), as prune_images removes images; then the
+# cache records of images that are gone (-a: all of them).
+builder_prune() {
+	prune_opts image "$@"
+	_bpa=$PR_ALL PR_ALL=''
+	pool_ensure
+	if [ -n "$_bpa" ]; then
+		prune_confirm 'WARNING! This will remove all build cache.'
+	else
+		prune_confirm 'WARNING! This will remove all dangling build cache.'
+	fi
+	images_used
+	_bpn=''
+	for _bpr in "$CTR_ROOT"/refs/*; do
+		[ -f "$_bpr" ] && ref_read "$_bpr" && _bpn="$_bpn $REF_ID"
+	done
+	set --
+	for _bpc in "$CTR_ROOT"/images/*/config.json; do [ ! -f "$_bpc" ] || set -- "$@" "$_bpc"; done
+	_bpj='' _bpu=''
+	for _bpi in $_bpn; do _bpj="$_bpj\"$_bpi\","; done
+	for _bpi in $IMG_USED; do _bpu="$_bpu\"$_bpi\","; done
+	_bpo=''
+	[ $# -eq 0 ] || _bpo=$(jq -rn --argjson all "$([ -n "$_bpa" ] && echo true || echo false)" \
+		--argjson named "[${_bpj%,}]" --argjson used "[${_bpu%,}]" "$BP_JQ" "$@") ||
+		die "builder prune: cannot read the images' config.json"
+	B_PRUNE=" $(printf '%s' "$_bpo" | tr '\n' ' ') "
+	# shellcheck disable=SC2034 # read by prune_images (prune.sh)
+	PR_PRED=builder_unused
+	prune_images
+	# the cache records: those of images that are gone; with -a all
+	for _bpc in "$CTR_ROOT"/cache/*; do
+		[ -f "$_bpc" ] || continue
+		_bpi=''
+		read -r _bpi <"$_bpc" 2>/dev/null
+		[ -n "$_bpa" ] || ! valid_id "$_bpi" || [ ! -d "$CTR_ROOT/images/$_bpi" ] || continue
+		rm -f "$_bpc" || die "$_bpc: cannot remove"
+	done
+	[ -z "$PR_DONE" ] || printf 'Deleted build cache objects:\n%s\n\n' "$(printf '%s\n' "$PR_DONE" | sed 's/^deleted: //')"
+	hsize_si "$PR_BYTES"
+	printf 'Total reclaimed space: %s\n' "$HSIZE_SI"
+}
+
+# builder_unused ID: (prune_images' test, under its locks) the image is one of builder prune's
+# and still unused.
+builder_unused() {
+	case $B_PRUNE in *" $1 "*) image_unused "$1" ;; *) return 1 ;; esac
+}
+
 # b_undo: (EXIT trap) a RUN container in progress is removed, then what pull's p_undo removes
 # (the image being made, the work directory).
 b_undo() {
 	_brc=$?
 	trap - EXIT
+	[ -z "$B_WATCH" ] || kill "$B_WATCH" 2>/dev/null
 	[ -z "$B_CTR" ] || "$CTR_HOME/ctr.sh" rm -f "$B_CTR" >/dev/null 2>&1
 	(exit "$_brc")
 	p_undo
@@ -263,6 +430,13 @@ b_ins() {
 	while [ "$1" != -- ]; do list_add B_FLAGS "$1"; shift; done
 	shift
 	B_N=$((B_N + 1))
+	[ -z "$B_DONE" ] || return 0
+	# --target: the build ends with the stage of that name
+	if [ "$_bi" = FROM ] && [ -n "$B_TARGET" ] && [ "$B_STAGE" != 0 ] &&
+		[ "$B_SNAME" = "$(printf '%s' "$B_TARGET" | tr '[:upper:]' '[:lower:]')" ]; then
+		B_DONE=1
+		return 0
+	fi
 
 	if [ "$B_STAGE" = 0 ] && [ "$_bi" != FROM ] && [ "$_bi" != ARG ]; then
 		b_die "no FROM before it"
@@ -273,6 +447,7 @@ b_ins() {
 	ENV) b_env "$@" ;;
 	RUN) b_run "$@" ;;
 	COPY | ADD) b_copy "$_bi" "$@" ;;
+	HEALTHCHECK) b_health "$@" ;;
 	*) b_meta "$_bi" "$@" ;;
 	esac
 }
@@ -285,7 +460,7 @@ b_head() {
 # b_flags ALLOWED...: the instruction's flags are among ALLOWED (names without --); B_F_<name>
 # (- as _) = each one's value.
 b_flags() {
-	B_F_from=''
+	B_F_from='' B_F_chown='' B_F_chmod='' B_F_interval='' B_F_timeout='' B_F_start_period='' B_F_start_interval='' B_F_retries=''
 	_bfa=" $* "
 	eval "set -- $B_FLAGS"
 	for _bfl; do
@@ -341,11 +516,11 @@ b_from() {
 	if [ "$1" = scratch ]; then
 		B_IMG='' B_KEY=scratch
 		# shellcheck disable=SC2034 # lists read through eval (b_image_done)
-		B_ENV='' B_CMD='' B_EP='' B_WD='' B_USER='' B_PORTS='' B_LABELS='' B_VOLS='' B_STOPSIG=''
+		B_ENV='' B_CMD='' B_EP='' B_WD='' B_USER='' B_PORTS='' B_LABELS='' B_VOLS='' B_STOPSIG='' B_HC=''
 		return 0
 	fi
-	B_IMG=$(b_stage_image "$1") || B_IMG=$( (image_find "$1") 2>/dev/null) || {
-		b_say "$1: not in the store: pulling it"
+	B_IMG=$(b_stage_image "$1") || { [ -z "$B_PULL" ] && B_IMG=$( (image_find "$1") 2>/dev/null); } || {
+		[ -n "$B_PULL" ] || b_say "$1: not in the store: pulling it"
 		"$CTR_HOME/ctr.sh" pull ${B_QUIET:+-q} "$1" >&2 || b_die "$1: cannot pull"
 		B_IMG=$(image_find "$1") || exit 125
 	}
@@ -354,7 +529,7 @@ b_from() {
 	eval "$(jq -r '@sh "B_ENV=\(.env // [] | map(select(type == "string")) | @sh) B_CMD=\(.cmd // [] | @sh)
 		B_EP=\(.entrypoint // [] | @sh) B_WD=\(.workdir // "") B_USER=\(.user // "")
 		B_PORTS=\(.exposed_ports // [] | @sh) B_LABELS=\(.labels // {} | to_entries | map("\(.key)=\(.value)") | @sh)
-		B_VOLS=\(.volumes // [] | @sh) B_STOPSIG=\(.stop_signal // "")"' \
+		B_VOLS=\(.volumes // [] | @sh) B_STOPSIG=\(.stop_signal // "") B_HC=\(.healthcheck // "" | if . == "" then . else tojson end)"' \
 		"$CTR_ROOT/images/$B_IMG/config.json")" || b_die "image $1: its config.json is not valid"
 }
 
@@ -371,7 +546,8 @@ b_stage_image() {
 # b_stage_end: the stage's image: its last step's when no instruction came after it, else a new
 # one (a snapshot of it with the config); recorded for COPY --from and FROM by name and number.
 b_stage_end() {
-	if [ -n "$B_HIST" ] || [ -z "$B_IMG" ]; then
+	if [ -n "$B_HIST" ] || [ -z "$B_IMG" ] || [ -n "$B_FORCE" ]; then
+		B_FORCE=''
 		b_key "(end)"
 		if b_cached; then
 			B_IMG=$B_HIT
@@ -412,6 +588,7 @@ B_REC_JQ='
 	  labels: (reduce $labels[] as $l ({}; . + {($l | split("=")[0]): ($l | split("=")[1:] | join("="))})),
 	  volumes: ($vols | unique), stop_signal: $stopsig, build_key: $key,
 	  history: ($hist | map({created: $created, created_by: .[1:]} + (if startswith("1") then {empty_layer: true} else {} end)))}
+	| if $hc != "" then .healthcheck = ($hc | fromjson) else del(.healthcheck) end
 	| if $parent == "" then del(.parent) else . end
 	| del(.digest, .media_type, .config_digest, .layers, .layer_sizes)'
 
@@ -429,7 +606,7 @@ b_image_done() {
 	done
 	jq -n --slurpfile p "$_bp" --arg id "$P_ID" --arg parent "$B_IMG" --arg by "$_bby" --arg key "$B_KEY" \
 		--arg created "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg wd "$B_WD" --arg user "$B_USER" \
-		--arg stopsig "$B_STOPSIG" "$B_REC_JQ" --args -- "$@" >"$P_TMP/config.json" ||
+		--arg stopsig "$B_STOPSIG" --arg hc "$B_HC" "$B_REC_JQ" --args -- "$@" >"$P_TMP/config.json" ||
 		die "$P_TMP/config.json: cannot write"
 	image_install ''
 	B_IMG=$P_ID B_HIST=''
@@ -526,12 +703,21 @@ b_run() {
 	eval "set -- $B_ARGV $B_ENV"
 	for _be; do list_add _bra -e; list_add _bra "$_be"; done
 	eval "set -- $_bra \"\$B_IMG\" $_brun"
+	# killed (SIGKILL), the build leaves the container to a watchdog: once nothing holds our work
+	# directory's lock (fd 6, which neither it nor run inherits), it removes the container
+	flock "$P_WORK/.lock" "$CTR_HOME/ctr.sh" rm -f "$B_CTR" >/dev/null 2>&1 </dev/null 6>&- 7>&- &
+	B_WATCH=$!
+	# run in the background and waited for: a signal (INT, TERM) is handled at once (b_undo)
 	if [ -n "$B_QUIET" ]; then
-		"$CTR_HOME/ctr.sh" run "$@" </dev/null >"$P_DATA/run.log" 2>&1
+		"$CTR_HOME/ctr.sh" run "$@" </dev/null >"$P_DATA/run.log" 2>&1 6>&- 7>&- &
 	else
-		"$CTR_HOME/ctr.sh" run "$@" </dev/null
+		"$CTR_HOME/ctr.sh" run "$@" </dev/null 6>&- 7>&- &
 	fi
+	wait "$!"
 	_brc=$?
+	kill "$B_WATCH" 2>/dev/null
+	wait "$B_WATCH" 2>/dev/null
+	B_WATCH=''
 	if [ "$_brc" != 0 ]; then
 		[ -z "$B_QUIET" ] || cat "$P_DATA/run.log" >&2
 		printf 'ctr: build: step %s/%s (Dockerfile line %s: %s): the command returned %s\n' \
@@ -586,7 +772,9 @@ b_tar_digest() {
 b_copy() {
 	_bin=$1
 	shift
-	b_flags from
+	b_flags from chown chmod
+	case $B_F_chmod in '' | [0-7][0-7][0-7] | [0-7][0-7][0-7][0-7]) ;; *) b_die "--chmod=$B_F_chmod: want an octal mode (644, 0755)" ;; esac
+	case $B_F_chown in *[!A-Za-z0-9_.:-]* | -* | *:-* | *:*:* | :* | *:) b_die "--chown=$B_F_chown: want USER[:GROUP]" ;; esac
 	if [ "$B_FORM" = j ]; then
 		_bw=''
 		for _bc; do b_subst one "$_bc"; _bw="$_bw $B_WORDS"; done
@@ -605,7 +793,7 @@ b_copy() {
 	fi
 	_bst=$P_DATA/copy
 	rm -rf "$_bst" && mkdir "$_bst" || b_die "$_bst: cannot create"
-	_bkt="$_bin $_bfrom" _bi=0 _bsrcs=''
+	_bkt="$_bin $_bfrom${B_F_chown:+chown=$B_F_chown }${B_F_chmod:+chmod=$B_F_chmod }" _bi=0 _bsrcs=''
 	_bn=$#
 	for _bs; do
 		_bn=$((_bn - 1))
@@ -615,6 +803,13 @@ b_copy() {
 		case $_bs in *[\*?[]*)
 			[ -z "$_bfrom" ] || b_die "$_bs: no glob with --from"
 			_bgl=$(cd "$_broot" && for _bg in ./$_bs; do [ -e "$_bg" ] || [ -L "$_bg" ] && printf '%s\n' "${_bg#./}"; done)
+			# the matches .dockerignore excludes are not in the context (its directories are filtered later)
+			# shellcheck disable=SC2016 # awk's $
+			if [ -n "$B_IGN" ] && [ -n "$_bgl" ]; then
+				_bgx=$(printf '%s\n' "$_bgl" | B_IGN=$B_IGN "$B_AWK" "$B_IGN_AWK")
+				[ -z "$_bgx" ] || _bgl=$(printf '%s\n' "$_bgl" | X=$_bgx "$B_AWK" 'BEGIN {
+					n = split(ENVIRON["X"], a, "\n"); for (i = 1; i <= n; i++) x[a[i]] = 1 } !($0 in x)')
+			fi
 			[ -n "$_bgl" ] || b_die "$_bs: no source files were specified"
 			while IFS= read -r _bg; do list_add _bsrcs "$_bg"; done <<EOT
 $_bgl
@@ -635,8 +830,10 @@ EOT
 		_bty=$(fs_hjail "$_broot" stat -L -c %F -- "$_bp" 2>/dev/null) || b_die "$_bs: no such file or directory"
 		if [ "$_bty" = directory ]; then
 			fs_hjail "$_broot" tar -c -f - -C "$_bp" . >"$_bst/$_bi.tar" || b_die "$_bs: cannot read"
+			[ -n "$_bfrom" ] || b_ign_tar "$_bst/$_bi.tar" "$_bp"
 			_bkind=d
 		else
+			[ -n "$_bfrom" ] || ! b_ignored "${_bp#/}" || b_die "$_bs: excluded by .dockerignore"
 			_brp=$(fs_hjail "$_broot" realpath "$_bp") && [ -n "$_brp" ] || b_die "$_bs: cannot resolve"
 			_bmode=$(fs_hjail "$_broot" stat -L -c %a -- "$_brp") || b_die "$_bs: cannot read"
 			printf '%s\n' "$_bmode" >"$_bst/$_bi.tar.mode" || b_die "$_bst: cannot write"
@@ -656,11 +853,14 @@ EOT
 	fi
 	b_head
 	b_image_new
+	[ -z "$B_F_chown" ] || b_owner "$B_F_chown"
+	: >"$_bst/own" || b_die "$_bst: cannot write"
 	_bi=0
 	for _bs; do
 		_bi=$((_bi + 1))
 		b_copy_one "$_bin" "$_bs" "$_bst/$_bi.tar" "$_bdst" "$_bdslash"
 	done
+	b_own_apply "$_bst/own"
 	b_image_done "$_bin $* $_bdst"
 }
 
@@ -670,6 +870,7 @@ b_copy_one() {
 	if [ "$(tar -t -f "$3" | head -n 1)" = ./ ]; then
 		fs_hjail "$P_TREE" mkdir -p -- "$4" && fs_hjail "$P_TREE" tar -x -o -f - -C "$4" <"$3" ||
 			b_die "$2: cannot copy to $4"
+		b_own_add "$3" "$4"
 		return 0
 	fi
 	[ "$_bty" = - ] || b_die "$2: not a regular file or directory"
@@ -677,6 +878,7 @@ b_copy_one() {
 	if [ "$1" = ADD ] && layer_cat "$3.f" 2>/dev/null | tar -t -f - >/dev/null 2>&1; then
 		fs_hjail "$P_TREE" mkdir -p -- "$4" && layer_cat "$3.f" | fs_hjail "$P_TREE" tar -x -o -f - -C "$4" ||
 			b_die "$2: cannot unpack to $4"
+		[ -z "$B_F_chown$B_F_chmod" ] || { layer_cat "$3.f" >"$3.u" && b_own_add "$3.u" "$4"; } || b_die "$2: cannot read"
 		return 0
 	fi
 	_bt=$4
@@ -687,6 +889,90 @@ b_copy_one() {
 	fs_hjail "$P_TREE" mkdir -p -- "${_bt%/*}/" && fs_hjail "$P_TREE" tee -- "$_bt" <"$3.f" >/dev/null ||
 		b_die "$2: cannot copy to $_bt"
 	fs_hjail "$P_TREE" chmod "$_bmode" -- "$_bt" || b_die "$_bt: cannot chmod"
+	[ -z "$B_F_chown$B_F_chmod" ] || printf -- '-\t%s\n' "$_bt" >>"${3%/*}/own" || b_die "cannot write"
+}
+
+# b_owner USER[:GROUP]: B_OWN = UID:GID of COPY --chown, names looked up in the new image's
+# /etc/passwd and /etc/group (read under the jail); a user without a group: a name's primary
+# group, a number's same number (as docker).
+# shellcheck disable=SC2016 # awk's $
+b_owner() {
+	_bu=${1%%:*} _bg=''
+	case $1 in *:*) _bg=${1#*:} ;; esac
+	case $_bu in
+	*[!0-9]*) _bl=$(fs_hjail "$P_TREE" cat /etc/passwd 2>/dev/null | "$B_AWK" -F: -v n="$_bu" '$1 == n { print $3 ":" $4; exit }')
+		case $_bl in [0-9]*:[0-9]*) ;; *) b_die "--chown=$1: no user $_bu in the image's /etc/passwd" ;; esac
+		_bu=${_bl%%:*}
+		[ -n "$_bg" ] || _bg=${_bl#*:} ;;
+	esac
+	[ -n "$_bg" ] || _bg=$_bu
+	for _bx in "$_bu" "$_bg"; do
+		case $_bx in *[!0-9]*) ;; *) [ ${#_bx} -le 10 ] && [ "$_bx" -le 4294967294 ] || b_die "--chown=$1: $_bx is not a valid id" ;; esac
+	done
+	case $_bg in
+	*[!0-9]*) _bl=$(fs_hjail "$P_TREE" cat /etc/group 2>/dev/null | "$B_AWK" -F: -v n="$_bg" '$1 == n { print $3; exit }')
+		case $_bl in '' | *[!0-9]*) b_die "--chown=$1: no group $_bg in the image's /etc/group" ;; esac
+		_bg=$_bl ;;
+	esac
+	B_OWN=$_bu:$_bg
+}
+
+# b_own_add TAR DEST: (--chown, --chmod) the entries of TAR, copied into DEST, join the list of
+# what the flags change ($_bst/own: TYPE<tab>PATH, TYPE tar's: d, -, l...); not DEST itself.
+# shellcheck disable=SC2016 # awk's $
+b_own_add() {
+	[ -n "$B_F_chown$B_F_chmod" ] || return 0
+	tar -tv -f "$1" | cut -c1 >"$1.ty" && tar -t -f "$1" >"$1.nm" || b_die "cannot read what is copied"
+	paste "$1.ty" "$1.nm" | "$B_AWK" -F '\t' -v d="${2%/}" '$2 != "./" && $2 != "." { p = $2
+		sub(/^\.\//, "", p); sub(/\/$/, "", p); print $1 "\t" d "/" p }' >>"$_bst/own" || b_die "cannot write"
+}
+
+# b_own_apply LIST: --chown and --chmod on what LIST names, under the jail of the new image (its
+# symlinks are not followed by chown -h; chmod leaves them out).
+# shellcheck disable=SC2016 # awk's $
+b_own_apply() {
+	[ -s "$1" ] || return 0
+	if [ -n "$B_F_chown" ]; then
+		cut -f2 "$1" | tr '\n' '\0' | xargs -0 -r "$CTR_LIBEXEC/ctr-jail" --root "$P_TREE" -- "$P_BUSYBOX" chown -h "$B_OWN" -- ||
+			b_die "--chown=$B_F_chown: cannot change the owner"
+	fi
+	if [ -n "$B_F_chmod" ]; then
+		"$B_AWK" -F '\t' '$1 != "l" { print $2 }' "$1" | tr '\n' '\0' |
+			xargs -0 -r "$CTR_LIBEXEC/ctr-jail" --root "$P_TREE" -- "$P_BUSYBOX" chmod "$B_F_chmod" -- ||
+			b_die "--chmod=$B_F_chmod: cannot change the mode"
+	fi
+}
+
+# B_HC_JQ: HEALTHCHECK's arguments ($r: NONE, or CMD and a command, shell or JSON form) and flags
+# (Go durations, retries) as docker's config Healthcheck: {Test, Interval, Timeout, StartPeriod,
+# StartInterval (nanoseconds), Retries}, the zero ones left out.
+# shellcheck disable=SC2016
+B_HC_JQ='
+	def dur($f): if . == "" then 0
+		elif test("^([0-9]+(\\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$") | not then error("--\($f)=\(.): not a duration (30s, 1m30s, 500ms)")
+		else [scan("([0-9.]+)(ns|us|µs|ms|s|m|h)") | (.[0] | tonumber) * {ns: 1, us: 1e3, "µs": 1e3, ms: 1e6,
+			s: 1e9, m: 6e10, h: 3.6e12}[.[1]]] | add | floor
+			| if . < 1000000 then error("--\($f): less than 1ms") else . end end;
+	if ($r | test("^none$"; "i")) then {Test: ["NONE"]}
+	elif ($r | test("^cmd([ \t]|$)"; "i")) | not then error("want HEALTHCHECK [OPTIONS] CMD COMMAND, or HEALTHCHECK NONE")
+	else ($r | sub("^...[ \t]*"; "")) as $c
+		| if $c == "" then error("HEALTHCHECK CMD needs a command") else . end
+		| ($c | if startswith("[") then (try fromjson catch null) else null end) as $j
+		| {Test: (if ($j | type) == "array" and ($j | all(.[]; type == "string")) then ["CMD"] + $j else ["CMD-SHELL", $c] end),
+		  Interval: ($i | dur("interval")), Timeout: ($t | dur("timeout")), StartPeriod: ($sp | dur("start-period")),
+		  StartInterval: ($si | dur("start-interval")),
+		  Retries: (if $n == "" then 0 elif $n | test("^[0-9]+$") then $n | tonumber else error("--retries=\($n): not a number") end)}
+		| with_entries(select(.value != 0))
+	end'
+
+# b_health ARG: HEALTHCHECK: stored in the config (docker's Healthcheck), not run by ctr.
+b_health() {
+	b_head
+	b_flags interval timeout start-period start-interval retries
+	B_HC=$(jq -nc --arg r "$1" --arg i "$B_F_interval" --arg t "$B_F_timeout" --arg sp "$B_F_start_period" \
+		--arg si "$B_F_start_interval" --arg n "$B_F_retries" "$B_HC_JQ" 2>&1) || b_die "${B_HC#jq: error (at <unknown>): }"
+	b_key "HEALTHCHECK $B_HC"
+	b_hist "$B_TEXT" 1
 }
 
 # b_meta INSTRUCTION ARG...: the instructions that change the config only: CMD, ENTRYPOINT (a new

@@ -181,12 +181,21 @@ im_rows() {
 		_isz=$(find "$FS_ROOTFS" -xdev ! -type d -printf '%i %s\n' | sort -u -k1,1n |
 			awk '{ t += $2 } END { printf "%.0f\n", t }')
 	fi
-	I_ROWS=$I_ROWS$(jq -r --arg id "$1" --arg sz "${_isz:-0}" '[$id, (.created // "" | sub("\\.[0-9]+"; "")
-		| try fromdate catch ""), (if (.source // "" | startswith("commit:")) then (.entrypoint // []) + (.cmd // [])
-		| join(" ") else .source // "" | if startswith("dir:") then "ctr init \(.[4:])" else . end end), $sz, (if (.source // "" | startswith("commit:"))
-		then .source else "" end)] | map(tostring | gsub("[\n\u001f]"; " ")) | join("\u001f")' "$_ic")$NL
+	_idep=$(($2 - 1))
+	if jq -e '.build_key and (.history // [] | length > 0)' "$_ic" >/dev/null; then
+		# a build's image: the steps it recorded (the instructions since its parent, the last one
+		# its layer), then its parent's; a build's chain does not count against DEPTH (but 512 at most)
+		I_ROWS=$I_ROWS$(jq -r --arg id "$1" --argjson sz "[${_isz:-0}]" "$IM_ROWS_JQ" "$_ic")$NL
+		I_HOPS=$((${I_HOPS:-0} + 1))
+		[ "$I_HOPS" -gt 512 ] || _idep=$2
+	else
+		I_ROWS=$I_ROWS$(jq -r --arg id "$1" --arg sz "${_isz:-0}" '[$id, (.created // "" | sub("\\.[0-9]+"; "")
+			| try fromdate catch ""), (if (.source // "" | startswith("commit:")) then (.entrypoint // []) + (.cmd // [])
+			| join(" ") else .source // "" | if startswith("dir:") then "ctr init \(.[4:])" else . end end), $sz, (if (.source // "" | startswith("commit:"))
+			then .source else "" end)] | map(tostring | gsub("[\n\u001f]"; " ")) | join("\u001f")' "$_ic")$NL
+	fi
 	[ "$2" -gt 0 ] && valid_id "$_ipar" && [ -d "$CTR_ROOT/images/$_ipar" ] || return 0
-	im_rows "$_ipar" $(($2 - 1))
+	im_rows "$_ipar" "$_idep"
 }
 
 # im_sizes ID: I_SIZES = the bytes of the files of each of image ID's layers, a JSON array: recorded

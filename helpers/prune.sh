@@ -253,7 +253,8 @@ prune_images() {
 	for _pid in "$CTR_ROOT"/images/*/; do
 		_pid=${_pid%/}
 		_pid=${_pid##*/}
-		valid_id "$_pid" && image_unused "$_pid" || continue
+		# PR_PRED: another test of the unused (builder prune's)
+		valid_id "$_pid" && "${PR_PRED:-image_unused}" "$_pid" || continue
 		_pil="$_pil $_pid"
 	done
 	# shellcheck disable=SC2086 # IDs: one word each
