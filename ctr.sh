@@ -750,7 +750,9 @@ container_remove() {
 	_crm=$CTR_ROOT/containers/$1
 	if [ ! -e "$_crm/released" ]; then
 		net_teardown "$1"
+		rm_kill_at net
 		cg_teardown "$1"
+		rm_kill_at cgroup
 		sec_teardown "$1"
 	fi
 	_crn=''
@@ -762,9 +764,18 @@ container_remove() {
 	tree_of containers "$1"
 	subvol_rm "$TREE" || return 1
 	subvol_rm "$_crm/rootfs" || return 1 # the earlier layout (an --rm exit action before the migration)
+	rm_kill_at tree
 	[ -z "$_crn" ] || [ "$(cat "$CTR_ROOT/names/$_crn" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
+	rm_kill_at name
 	rm -rf "$TREE_DIR" "$_crm" || return 1
 	[ -z "$_crev" ] || ev_emit container destroy "$1" image "$EV_IMG" name "$EV_NAME"
+}
+
+# rm_kill_at STEP: test hook (CTR_TEST_KILL_AT=stopped|net|cgroup|tree|name; net and cgroup only
+# when rm does the release itself): an rm SIGKILLs
+# itself there (test/exit.bats: what cleanup and a second rm make of a removal cut short).
+rm_kill_at() {
+	[ "${CTR_TEST_KILL_AT:-}" != "$1" ] || [ "${_verb:-}" != rm ] || kill -KILL $$
 }
 
 # container_exited CID [--rm]: the exit action, once PID 1 has exited (ctr-shim's --exit-command
@@ -958,6 +969,7 @@ ctr_rm() {
 				continue
 			fi
 			container_stop "$_id" 0
+			rm_kill_at stopped
 		fi
 		# under the lock, as the exit action; gone meanwhile (a --rm one's exit action): removed
 		lock

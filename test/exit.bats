@@ -246,3 +246,24 @@ only_id() { ls "$CTR_ROOT/containers"; }
 	ctr rm "$a"
 	assert_gone "$a"
 }
+
+@test "rm -f SIGKILLed at each step, then cleanup: no kernel object is left; rm again removes the rest" {
+	local step id
+	# (net, cgroup: the exit action has released those by the time rm -f gets the lock; see
+	# "cleanup does the exit action of a container whose supervisor was killed")
+	for step in stopped tree name; do
+		id=$(ctr run -d --name "k$step" -p "127.0.0.1:$((20000 + RANDOM % 20000)):80" busybox sleep 100)
+		run env CTR_TEST_KILL_AT=$step "$CTR" rm -f "k$step"
+		[ "$status" -eq 137 ] || fail "$step: rm was not killed there ($status): $output"
+		run ctr cleanup
+		assert_success
+		assert_released "$id"
+		! iptables-save | grep -q -- "$CTR_PREFIX:$id" || fail "$step: a rule of $id is left"
+		# what the user sees: the container (or what is left of it) goes with a second rm
+		run ctr rm -f "$id"
+		[ "$status" -eq 0 ] || [ ! -e "$CTR_ROOT/containers/$id" ] || fail "$step: rm again: $output"
+		assert_gone "$id"
+		[ ! -e "$CTR_ROOT/names/k$step" ] || fail "$step: name k$step left"
+		[ ! -e "$(tree_path containers "$id")" ] || fail "$step: tree left"
+	done
+}
