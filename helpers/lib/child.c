@@ -42,7 +42,7 @@ static void close_fds(struct ctr_run *r)
 {
 	const struct ctr_spec *s = r->s;
 	size_t n = 0;
-	int *keep = calloc(8 + NJOIN + s->nmounts, sizeof(*keep));  /* as many as below */
+	int *keep = calloc(9 + NJOIN + s->nmounts, sizeof(*keep));  /* as many as below */
 	if (!keep)
 		die_errno("calloc");
 	keep[n++] = r->ready[1];
@@ -52,6 +52,7 @@ static void close_fds(struct ctr_run *r)
 	keep[n++] = s->start_fifo;  /* ctr-oci: exec.fifo, waited on after seccomp */
 	keep[n++] = r->sys_tree;
 	keep[n++] = r->idmap_tree;  /* idmapped by the parent, attached by the child */
+	keep[n++] = r->mntns;       /* OCI: the mount namespace joined by path */
 	for (size_t i = 0; i < NJOIN; i++)
 		keep[n++] = r->join.fd[i];  /* -1 without --join */
 	keep[n++] = r->join.root;
@@ -76,11 +77,17 @@ static void wait_go(struct ctr_run *r)
 	xclose(r->go[0]);
 }
 
-/* A new container: the child already has its new namespaces from clone();
- * build its filesystem view under ROOTFS, then pivot into it. */
+/* A new container: the child already has its new namespaces from clone()
+ * (or enters the mount namespace joined by path: mntns_open); build its
+ * filesystem view under ROOTFS, then pivot into it. */
 static void create_container(struct ctr_run *r)
 {
 	const struct ctr_spec *s = r->s;
+	if (r->mntns >= 0) {
+		if (setns(r->mntns, CLONE_NEWNS) < 0)
+			die_errno("setns mount namespace %s", s->mntns);
+		xclose(r->mntns);
+	}
 	net_setup(s);
 	if (unshare(CLONE_NEWCGROUP) < 0)  /* after the cgroup join: its root is ours */
 		die_errno("unshare cgroup namespace");

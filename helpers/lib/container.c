@@ -110,6 +110,8 @@ static int prepare(struct ctr_run *r, struct ctr_err *e)
 		return -1;
 	if (ns_paths_enter(s, e) < 0)
 		return -1;
+	if (s->mntns && (r->mntns = mntns_open(s->mntns, e)) < 0)
+		return -1;
 	if ((s->ns_new & CLONE_NEWUSER) && userns_prepare(s, &r->idmap_tree, &r->sys_tree, e) < 0)
 		return -1;
 	if (prepare_binds(s, e) < 0)
@@ -194,6 +196,7 @@ static void close_child_fds(struct ctr_run *r)
 	struct ctr_spec *s = r->s;
 	close_fd(&s->console_fd);
 	close_fd(&r->sys_tree);
+	close_fd(&r->mntns);
 	for (size_t i = 0; i < NJOIN; i++)  /* --join: the container's namespaces */
 		close_fd(&r->join.fd[i]);
 	close_fd(&r->join.root);
@@ -258,7 +261,7 @@ static int start(struct ctr_spec *s, bool detach, struct ctr_err *e)
 	r.s = s;
 	r.detach = detach;
 	r.go[0] = r.go[1] = r.ready[0] = r.ready[1] = -1;
-	r.idmap_tree = r.rootfs_fd = r.sys_tree = -1;
+	r.idmap_tree = r.rootfs_fd = r.sys_tree = r.mntns = -1;
 	r.join.root = r.join.pidns = -1;
 	for (size_t i = 0; i < NJOIN; i++)
 		r.join.fd[i] = -1;

@@ -1,15 +1,17 @@
 /* namespace.c - namespaces. Parent side (errors returned): clone_child
  * (clone with new namespaces), ns_join_open + clone_joined (--join: open the
  * container's namespaces before anything moves, clone into its pid
- * namespace), netns_enter. Child side (dies): ns_join_enter (setns into
- * each, the user namespace last), net_setup (the prepared netns, or lo up
- * in a new one), become_userns_root.
+ * namespace), netns_enter, ns_paths_enter, mntns_open (OCI: a mount
+ * namespace to set up in, checked). Child side (dies): ns_join_enter (setns
+ * into each, the user namespace last), net_setup (the prepared netns, or lo
+ * up in a new one), become_userns_root.
  */
 #include "namespace.h"
 #include "fdio.h"
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/nsfs.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -149,6 +151,46 @@ int ns_paths_enter(const struct ctr_spec *s, struct ctr_err *e)
 			return ctr_fail_errno(e, "close %s", s->ns_paths[i].path);
 	}
 	return 0;
+}
+
+/* mntns_open: OCI's mount namespace joined by path, opened (and the path
+ * resolved) by the parent; the child enters it instead of a new one and
+ * sets it up as usual: ROOTFS, the mounts, pivot_root (as runc). The other
+ * processes of that namespace see those mounts, and pivot_root moves the
+ * root of those whose root was the namespace's: what the caller asked for.
+ * So it must be a mount namespace, and never the runtime's own (the host's):
+ * pivot_root there would move the root of every process on the host.
+ * Returns the fd, or -1 and e. */
+static int mntns_check(int fd, const char *path, struct ctr_err *e)
+{
+	int type = ioctl(fd, NS_GET_NSTYPE);
+	if (type < 0)
+		return ctr_fail_errno(e, "%s: not a namespace", path);
+	if (type != CLONE_NEWNS)
+		return ctr_fail(e, 0, "%s: not a mount namespace", path);
+	int self = open_proc(getpid(), "ns/mnt", e);
+	if (self < 0)
+		return -1;
+	int same = same_file(fd, self);
+	close_fd(&self);
+	if (same < 0)
+		return ctr_fail_errno(e, "fstat %s", path);
+	if (same)
+		return ctr_fail(e, 0, "%s: the runtime's own mount namespace (the host's):"
+				" the container's root cannot be set up there", path);
+	return 0;
+}
+
+int mntns_open(const char *path, struct ctr_err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ctr_fail_errno(e, "open namespace %s", path);
+	if (mntns_check(fd, path, e) < 0) {
+		close_fd(&fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* A new network namespace has lo down: bring it up so 127.0.0.1 works. */

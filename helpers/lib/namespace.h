@@ -19,6 +19,7 @@ int ns_join_open(struct ns_join *j, pid_t pid, struct ctr_err *e);
 void ns_join_enter(struct ns_join *j);
 int netns_enter(const char *path, struct ctr_err *e);
 int ns_paths_enter(const struct ctr_spec *s, struct ctr_err *e);
+int mntns_open(const char *path, struct ctr_err *e);
 void net_setup(const struct ctr_spec *s);
 void become_userns_root(void);
 pid_t clone_child(int flags, struct ctr_err *e);

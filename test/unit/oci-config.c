@@ -86,7 +86,12 @@ static void test_fields(void)
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"mount\",\"path\":\"/proc/1/ns/mnt\"}]}", "mount given twice");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\",\"path\":\"/proc/1/ns/user\"}]}", "namespaces[1].path");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"rootfsPropagation\":\"sideways\"}", "rootfsPropagation: sideways: not a propagation");
-	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}", "new mount namespace");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}", "a mount namespace is required, new or by path");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\",\"path\":\"/proc/1/ns/mnt\"},{\"type\":\"user\"}],"
+		"\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}],\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}",
+		"cannot be set up from a new user namespace");
+	ok(parse(&c, &e, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\",\"path\":\"/run/x/mnt\"},{\"type\":\"pid\"}]}") == 0 &&
+	   str_eq(c.spec.mntns, "/run/x/mnt") && c.spec.ns_new == CLONE_NEWPID, "a mount namespace by path: joined, not new: %s", e.msg);
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"intelRdt\":{}}", "intelRdt");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"sysctl\":{\"kernel.panic\":\"1\"}}", "sysctl.kernel.panic");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"memory\":{\"limit\":\"x\"}}}", "resources.memory.limit");
