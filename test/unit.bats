@@ -62,3 +62,7 @@ unit() {
 @test "unit: config.json into a spec, unsupported fields named (lib/oci-*.c)" {
 	unit oci-config
 }
+
+@test "unit: device rules as cgroup v1 reads them, and the v2 eBPF program agreeing with them (lib/devices.c)" {
+	unit devices
+}

@@ -1,5 +1,6 @@
 /* oci-cgroup.h - the cgroup layout of this host and an OCI container's
- * groups (oci-cgroup.c), its resources (oci-resources.c). */
+ * groups (oci-cgroup.c), its resources (oci-resources.c), its device rules
+ * (oci-devrules.c). */
 #ifndef CTR_OCI_CGROUP_H
 #define CTR_OCI_CGROUP_H
 
@@ -9,6 +10,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "spec.h"
 
 #define CG_MAX 16
 
@@ -41,5 +43,7 @@ int cg_procs(const struct cg_groups *g, pid_t **pids, size_t *n, struct ctr_err 
 int cg_freeze(const struct cg_groups *g, bool frozen, struct ctr_err *e);
 int cg_frozen(const struct cg_groups *g);
 int cg_resources(const struct cg_groups *g, json_object *res, bool dry, struct ctr_err *e);
+int cg_devices(const struct cg_groups *g, json_object *res, const struct ctr_device *nodes, size_t n,
+	       struct ctr_err *e);
 
 #endif

@@ -94,19 +94,12 @@ static int setup_cgroup(struct oci_config *c, struct oci_state *st, struct cg_gr
 		return -1;
 	json_object *none = json_object_new_object();
 	int r = cg_resources(cg, c->resources ? c->resources : none, false, e);
+	/* the device rules, with linux.devices usable (runc allows them too) */
+	if (r == 0)
+		r = cg_devices(cg, c->resources ? c->resources : none, c->spec.devices, c->spec.ndevices, e);
 	json_object_put(none);
 	if (r < 0)
 		return -1;
-	/* linux.devices are usable in the container (runc allows them too) */
-	const char *dev = cg->l.mode == CG_V2 ? NULL : cg_dir(cg, "devices");
-	for (size_t i = 0; dev && i < c->spec.ndevices; i++) {
-		char path[PATH_MAX + 16], rule[64];
-		const struct ctr_device *d = &c->spec.devices[i];
-		snprintf(path, sizeof(path), "%s/devices.allow", dev);
-		snprintf(rule, sizeof(rule), "%c %lu:%lu rwm", d->type == 'p' ? 'c' : d->type, d->major, d->minor);
-		if (d->type != 'p' && write_file(path, rule) < 0)
-			return ctr_fail_errno(e, "linux.devices: %s", path);
-	}
 	c->spec.cgroups = calloc(cg->n + 1, sizeof(*c->spec.cgroups));  /* ctr_spec_free's */
 	if (!c->spec.cgroups)
 		die_errno("calloc");
