@@ -1,8 +1,9 @@
 /* oci-resources.c - linux.resources on the container's groups, v1 (hybrid)
  * or v2: memory (limit, reservation, swap, swappiness, disableOOMKiller,
  * kernelTCP on v1, kernel where the kernel still has it),
- * cpu (shares, quota, period, realtime, cpus, mems, idle), pids; devices
- * are checked here and set by cg_devices (oci-devrules.c).
+ * cpu (shares, quota, period, realtime, cpus, mems, idle), pids; then
+ * blockIO, hugepageLimits and unified (oci-resfiles.c); devices are
+ * checked here and set by cg_devices (oci-devrules.c).
  * cg_resources(NULL, res, true) only checks (config.json, `update`):
  * unknown fields are errors naming them. A file this host lacks is an error
  * naming the field and the file.
@@ -227,15 +228,11 @@ int cg_resources(const struct cg_groups *g, json_object *res, bool dry, struct c
 	};
 	struct rx x = { g, dry, e };
 	struct oj r = { .o = res, .path = "linux.resources" };
-	static const char *const later[] = { "blockIO", "hugepageLimits", "unified" };
 	if (oj_keys(&r, known, e) < 0)
 		return -1;
-	for (size_t i = 0; i < NELEM(later); i++)
-		if (json_object_object_get_ex(res, later[i], NULL))
-			return oj_unsupported(&r, later[i], "not yet in ctr-oci", e);
-	/* devices: checked here, set by cg_devices (oci-devrules.c) */
+	/* devices: checked here, set by cg_devices (oci-devrules.c); unified last */
 	if (memory(&x, &r) < 0 || cpu(&x, &r) < 0 || pids(&x, &r) < 0 ||
-	    (dry && cg_devices(NULL, res, NULL, 0, e) < 0))
+	    cg_resource_files(dry ? NULL : g, &r, e) < 0 || (dry && cg_devices(NULL, res, NULL, 0, e) < 0))
 		return -1;
 	return 0;
 }

@@ -95,7 +95,15 @@ static void test_fields(void)
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"intelRdt\":{}}", "intelRdt");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"sysctl\":{\"kernel.panic\":\"1\"}}", "sysctl.kernel.panic");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"memory\":{\"limit\":\"x\"}}}", "resources.memory.limit");
-	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"blockIO\":{}}}", "resources.blockIO");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"blockIO\":{\"weight\":5}}}", "resources.blockIO.weight: 10 to 1000");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1,\"x\":1}]}}}", "throttleReadBpsDevice[0].x");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"hugepageLimits\":[{\"pageSize\":\"2XB\",\"limit\":1}]}}", "hugepageLimits[0].pageSize");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"unified\":{\"cgroup.subtree_control\":\"+cpu\"}}}", "unified.cgroup.subtree_control");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}}", "devices[0].type: a, c or b");
+	ok(parse(&c, &e, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"blockIO\":{\"weight\":500,"
+		 "\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":300}]},\"hugepageLimits\":[{\"pageSize\":\"1GB\",\"limit\":0}],"
+		 "\"unified\":{\"io.max\":\"8:0 rbps=1\"},\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rw\"}]}}") == 0,
+	   "blockIO, hugepageLimits, unified, device rules parse: %s", e.msg);
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"devices\":[{\"type\":\"c\",\"path\":\"/etc/x\"}]}", "devices[0].path");
 	ok(parse(&c, &e, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"network\"}],"
 		 "\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},\"resources\":{\"memory\":{\"limit\":67108864},\"pids\":{\"limit\":10}},"
