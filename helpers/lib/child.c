@@ -78,16 +78,11 @@ static void wait_go(struct ctr_run *r)
 }
 
 /* A new container: the child already has its new namespaces from clone()
- * (or enters the mount namespace joined by path: mntns_open); build its
- * filesystem view under ROOTFS, then pivot into it. */
+ * (or entered the mount namespace joined by path); build its filesystem
+ * view under ROOTFS, then pivot into it. */
 static void create_container(struct ctr_run *r)
 {
 	const struct ctr_spec *s = r->s;
-	if (r->mntns >= 0) {
-		if (setns(r->mntns, CLONE_NEWNS) < 0)
-			die_errno("setns mount namespace %s", s->mntns);
-		xclose(r->mntns);
-	}
 	net_setup(s);
 	if (unshare(CLONE_NEWCGROUP) < 0)  /* after the cgroup join: its root is ours */
 		die_errno("unshare cgroup namespace");
@@ -172,7 +167,13 @@ void child_main(struct ctr_run *r)
 	umask(022);
 	if (r->go[0] >= 0)
 		wait_go(r);
-	if (s->ns_new & CLONE_NEWUSER) {
+	/* the mount namespace joined by path (ns_open), before ROOTFS is looked up */
+	if (r->mntns >= 0) {
+		if (setns(r->mntns, CLONE_NEWNS) < 0)
+			die_errno("setns mount namespace %s", s->mntns);
+		xclose(r->mntns);
+	}
+	if ((s->ns_new & CLONE_NEWUSER) || s->userns) {  /* new, or joined: born in it */
 		/* while we still have the host's uid: its parent dirs may be 0700 */
 		r->rootfs_fd = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (r->rootfs_fd < 0)

@@ -148,6 +148,7 @@ static int join_spec(struct oci_config *c, const struct oci_state *st, struct cg
 	s->hostname = NULL;
 	s->netns = NULL;
 	s->mntns = NULL;
+	s->userns = NULL;
 	s->start_fifo = -1;
 	s->outlive_parent = o->detach;
 	s->pid_file = o->pid_file;

@@ -102,7 +102,7 @@ static const char features_json[] =
 	"    \"loud\", \"iversion\", \"noiversion\", \"nosymfollow\", \"symfollow\", \"bind\", \"rbind\", \"private\",\n"
 	"    \"rprivate\", \"shared\", \"rshared\", \"slave\", \"rslave\", \"unbindable\", \"runbindable\"],\n"
 	"  \"linux\": {\n"
-	"    \"namespaces\": [\"pid\", \"network\", \"mount\", \"ipc\", \"uts\", \"cgroup\"],\n"
+	"    \"namespaces\": [\"pid\", \"network\", \"mount\", \"ipc\", \"uts\", \"cgroup\", \"user\"],\n"
 	"    \"capabilities\": [],\n"
 	"    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": false, \"systemdUser\": false },\n"
 	"    \"seccomp\": {\n"

@@ -1,10 +1,10 @@
 /* oci-linux.c - config.json's linux object: namespaces (new ones, or
- * joined by path but the user namespace), devices, cgroupsPath, resources
+ * joined by path), devices, cgroupsPath, resources
  * (checked here, applied by oci-resources.c), sysctl, seccomp
  * (oci-seccomp.c), rootfsPropagation, personality. maskedPaths and
  * readonlyPaths go after the mounts (oci-mounts.c). Labels, intelRdt and
- * what ctr does not do yet (the user namespace joined by path, the time
- * namespace) are errors naming the field.
+ * what ctr does not do yet (the time namespace) are errors naming the
+ * field.
  */
 #include "oci.h"
 #include "oci-cgroup.h"
@@ -51,8 +51,11 @@ static int parse_namespace(struct oci_config *c, const struct oj *n, int *seen, 
 		c->spec.mntns = path;
 		return 0;
 	}
-	if (path)
-		return oj_unsupported(n, "path", "the user namespace cannot be joined yet", e);
+	if (path && t == CLONE_NEWUSER) {  /* the rootfs as it is, as with a new one */
+		c->spec.userns = path;
+		c->spec.userns_plain_rootfs = true;
+		return 0;
+	}
 	if (ns_types[k].flag == CLONE_NEWUSER)
 		c->spec.userns_plain_rootfs = true;
 	c->spec.ns_new |= ns_types[k].flag;

@@ -126,7 +126,8 @@ disk() {
 		[ ! -e "$ROOT/$ID" ] && [ -z "$(cgroup_dirs)" ]
 	else
 		assert_success
-		grep -Eq '(^| )(500|5000)$' "$dir/$weight"
+		# io.weight is 1..10000: 500 of 10..1000 is 4950 there (runc's scale)
+		grep -Eq '(^| )(500|4950)$' "$dir/$weight"
 	fi
 }
 

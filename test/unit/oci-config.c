@@ -84,7 +84,11 @@ static void test_fields(void)
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}", "uidMappings: needs a new user namespace");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":1000}],\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}", "uidMappings[0].size: required");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"mount\",\"path\":\"/proc/1/ns/mnt\"}]}", "mount given twice");
-	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\",\"path\":\"/proc/1/ns/user\"}]}", "namespaces[1].path");
+	ok(parse(&c, &e, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\",\"path\":\"/proc/1/ns/user\"}]}") == 0 &&
+	   str_eq(c.spec.userns, "/proc/1/ns/user") && !(c.spec.ns_new & CLONE_NEWUSER) && c.spec.userns_plain_rootfs,
+	   "a user namespace by path: joined, the rootfs as it is: %s", e.msg);
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\",\"path\":\"/proc/1/ns/user\"}],"
+		"\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}", "uidMappings: needs a new user namespace");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"rootfsPropagation\":\"sideways\"}", "rootfsPropagation: sideways: not a propagation");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}", "a mount namespace is required, new or by path");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\",\"path\":\"/proc/1/ns/mnt\"},{\"type\":\"user\"}],"
