@@ -70,3 +70,7 @@ unit() {
 @test "unit: ctr-jail's checks: a static ELF only, a PID in the container's cgroup (lib/jail.c)" {
 	unit jail
 }
+
+@test "unit: device rules as cgroup v1 reads them, and the v2 eBPF program agreeing with them (lib/devices.c)" {
+	unit devices
+}

@@ -42,7 +42,7 @@ static void close_fds(struct ctr_run *r)
 {
 	const struct ctr_spec *s = r->s;
 	size_t n = 0;
-	int *keep = calloc(8 + NJOIN + s->nmounts, sizeof(*keep));  /* as many as below */
+	int *keep = calloc(9 + NJOIN + s->nmounts, sizeof(*keep));  /* as many as below */
 	if (!keep)
 		die_errno("calloc");
 	keep[n++] = r->ready[1];
@@ -52,6 +52,7 @@ static void close_fds(struct ctr_run *r)
 	keep[n++] = s->start_fifo;  /* ctr-oci: exec.fifo, waited on after seccomp */
 	keep[n++] = r->sys_tree;
 	keep[n++] = r->idmap_tree;  /* idmapped by the parent, attached by the child */
+	keep[n++] = r->mntns;       /* OCI: the mount namespace joined by path */
 	for (size_t i = 0; i < NJOIN; i++)
 		keep[n++] = r->join.fd[i];  /* -1 without --join */
 	keep[n++] = r->join.root;
@@ -76,8 +77,9 @@ static void wait_go(struct ctr_run *r)
 	xclose(r->go[0]);
 }
 
-/* A new container: the child already has its new namespaces from clone();
- * build its filesystem view under ROOTFS, then pivot into it. */
+/* A new container: the child already has its new namespaces from clone()
+ * (or entered the mount namespace joined by path); build its filesystem
+ * view under ROOTFS, then pivot into it. */
 static void create_container(struct ctr_run *r)
 {
 	const struct ctr_spec *s = r->s;
@@ -165,7 +167,13 @@ void child_main(struct ctr_run *r)
 	umask(022);
 	if (r->go[0] >= 0)
 		wait_go(r);
-	if (s->ns_new & CLONE_NEWUSER) {
+	/* the mount namespace joined by path (ns_open), before ROOTFS is looked up */
+	if (r->mntns >= 0) {
+		if (setns(r->mntns, CLONE_NEWNS) < 0)
+			die_errno("setns mount namespace %s", s->mntns);
+		xclose(r->mntns);
+	}
+	if ((s->ns_new & CLONE_NEWUSER) || s->userns) {  /* new, or joined: born in it */
 		/* while we still have the host's uid: its parent dirs may be 0700 */
 		r->rootfs_fd = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (r->rootfs_fd < 0)

@@ -24,6 +24,8 @@ void ns_join_enter(struct ns_join *j);
 int netns_enter(const char *path, struct ctr_err *e);
 int sysctl_write(const struct ctr_spec *s, struct ctr_err *e);
 int ns_paths_enter(const struct ctr_spec *s, struct ctr_err *e);
+int ns_open(const char *path, int type, struct ctr_err *e);
+pid_t clone_in_userns(int userns, int flags, struct ctr_err *e);
 void net_setup(const struct ctr_spec *s);
 void become_userns_root(void);
 pid_t clone_child(int flags, struct ctr_err *e);

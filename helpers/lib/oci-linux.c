@@ -1,10 +1,10 @@
-/* oci-linux.c - config.json's linux object: namespaces (new ones; the
- * network namespace also joined by path), devices, cgroupsPath, resources
+/* oci-linux.c - config.json's linux object: namespaces (new ones, or
+ * joined by path), devices, cgroupsPath, resources
  * (checked here, applied by oci-resources.c), sysctl, seccomp
  * (oci-seccomp.c), rootfsPropagation, personality. maskedPaths and
  * readonlyPaths go after the mounts (oci-mounts.c). Labels, intelRdt and
- * what ctr does not do yet (user namespace, joining other namespaces by
- * path, time namespace) are errors naming the field.
+ * what ctr does not do yet (the time namespace) are errors naming the
+ * field.
  */
 #include "oci.h"
 #include "oci-cgroup.h"
@@ -47,8 +47,15 @@ static int parse_namespace(struct oci_config *c, const struct oj *n, int *seen, 
 		c->spec.ns_paths[c->spec.nns_paths++].path = path;
 		return 0;
 	}
-	if (path)
-		return oj_unsupported(n, "path", "the mount and user namespaces cannot be joined yet", e);
+	if (path && t == CLONE_NEWNS) {
+		c->spec.mntns = path;
+		return 0;
+	}
+	if (path && t == CLONE_NEWUSER) {  /* the rootfs as it is, as with a new one */
+		c->spec.userns = path;
+		c->spec.userns_plain_rootfs = true;
+		return 0;
+	}
 	if (ns_types[k].flag == CLONE_NEWUSER)
 		c->spec.userns_plain_rootfs = true;
 	c->spec.ns_new |= ns_types[k].flag;
@@ -65,8 +72,17 @@ static int parse_namespaces(struct oci_config *c, const struct oj *l, struct ctr
 	for (size_t i = 0; r > 0 && i < json_object_array_length(a.o); i++)
 		if (oj_index(&a, i, json_type_object, &n, e) < 0 || parse_namespace(c, &n, &seen, e) < 0)
 			return -1;
-	if (!(c->spec.ns_new & CLONE_NEWNS))
-		return oj_bad(l, "namespaces", e, "ctr-oci needs a new mount namespace");
+	/* Without one, the root and the mounts would be set up in the
+	 * runtime's (the host's) mount namespace, the process kept in by chroot
+	 * alone (runc does so, and leaves the mounts on the host): docs/oci.md */
+	if (!(c->spec.ns_new & CLONE_NEWNS) && !c->spec.mntns)
+		return oj_bad(l, "namespaces", e, "a mount namespace is required, new or by path"
+			      " (the container's root and mounts are never set up in the runtime's)");
+	/* A new user namespace does not own the joined mount namespace: its
+	 * root could mount nothing there */
+	if (c->spec.mntns && (c->spec.ns_new & CLONE_NEWUSER))
+		return oj_bad(l, "namespaces", e, "a mount namespace joined by path cannot be"
+			      " set up from a new user namespace, which does not own it");
 	return 0;
 }
 

@@ -103,6 +103,8 @@ struct ctr_spec {
 	size_t nsysctl;
 	struct { int type; const char *path; } ns_paths[4];  /* OCI: ipc, uts, pid, cgroup to join */
 	size_t nns_paths;         /* (the parent enters them before clone: the child is born there) */
+	const char *mntns;        /* OCI: the mount namespace to set up in, joined by path (not CLONE_NEWNS) */
+	const char *userns;       /* OCI: the user namespace joined by path: it owns the new ones */
 	struct ctr_idmap *uid_map, *gid_map;  /* with CLONE_NEWUSER */
 	size_t nuid_map, ngid_map;
 	bool userns_plain_rootfs;  /* OCI: ROOTFS as it is (its owners as the maps show them), not idmapped */
