@@ -340,11 +340,14 @@ assert_exit_file() {
 }
 
 @test "-t without a terminal to copy a size from: the pty is 24x80 (foreground and -d)" {
-	run shim -t "$FAKE" "$D/inner.pid" stty size </dev/null
+	# the fake console execs PROG as soon as it sent the master: PROG may run before the shim set
+	# the size (nsenter-chroot makes its pty 24x80 itself); so PROG waits (5 s at most) for a size
+	local prog='i=0; while [ "$(stty size)" = "0 0" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done; stty size'
+	run shim -t "$FAKE" "$D/inner.pid" sh -c "$prog" </dev/null
 	assert_success
 	assert_output $'24 80\r'
 	rm "$D/exit"
-	shim -d -t "$FAKE" "$D/inner.pid" stty size
+	shim -d -t "$FAKE" "$D/inner.pid" sh -c "$prog"
 	wait_for test -f "$D/exit"
 	assert_exit_file 0
 	run grep -c $'stdout F 24 80\r$' "$D/log"
