@@ -148,6 +148,9 @@ sweep() {
 	for _l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
 		case $_l in "$P"*) ip link del "$_l" 2>/dev/null ;; esac
 	done
+	nft delete table bridge "$P" 2>/dev/null # the anti-spoofing table (helpers/net.sh)
+	# the host-wide registry's entry of this root (helpers/storage.sh)
+	[ "$(cat "/run/ctr/roots/$P" 2>/dev/null)" != "$(realpath -m "$CTR_ROOT")" ] || rm -f "/run/ctr/roots/$P"
 	for _m in "$CTR_ROOT/btrfs" "$CTR_ROOT"; do # the pool (on CTR_ROOT itself in the earlier layout)
 		mountpoint -q "$_m" 2>/dev/null || continue
 		umount "$_m" 2>/dev/null || umount -l "$_m"

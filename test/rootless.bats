@@ -34,6 +34,12 @@ teardown_file() {
 		(flock 9; sed -i "/^$u:/d" /etc/subuid /etc/subgid) 9>/run/ctr/subids.lock
 	done
 	[ "$(cat "/run/ctr/roots/$CTR_PREFIX" 2>/dev/null)" != "$(realpath -m "$CTR_ROOT")" ] || rm -f "/run/ctr/roots/$CTR_PREFIX"
+	# the root's own calls (rootless-setup, root's checks) may have made its cgroup parents
+	local cg
+	for cg in /sys/fs/cgroup/*/"$CTR_PREFIX" /sys/fs/cgroup/"$CTR_PREFIX"; do
+		[ ! -d "$cg" ] || find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	nft delete table bridge "$CTR_PREFIX" 2>/dev/null
 	if mountpoint -q "$CTR_ROOT/btrfs"; then umount "$CTR_ROOT/btrfs" || umount -l "$CTR_ROOT/btrfs"; fi
 	rm -rf "$RL_BASE"
 }
