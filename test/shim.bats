@@ -366,8 +366,8 @@ assert_exit_file() {
 	wait_for screen_has alive2 || fail "$(screen)"
 	kill -0 "$(cat "$D/inner.pid")" || fail "the shell in the container died"
 	# the screen may show it before the shim's log write lands
-	wait_for grep -q 'stdout F alive2' "$D/log"
-	run grep -c 'stdout F alive2' "$D/log"
+	wait_for grep -q 'stdout [FP] .*alive2' "$D/log"
+	run grep -c 'stdout [FP] .*alive2' "$D/log"
 	assert_output 1
 }
 
