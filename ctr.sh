@@ -760,6 +760,14 @@ container_remove() {
 	valid_name "$_crn" || _crn=''
 	_crev=''
 	[ ! -f "$_crm/config.json" ] || { ev_read "$1"; _crev=1; } # created: its destroy is an event
+	# it ran and its exit action did not (rm took the lock first, or the shim was killed): the die
+	# is this removal's to tell (the code the shim recorded, else a kill's)
+	if [ -n "$_crev" ] && [ "${EV_DIED:-}" != "$1" ] && [ ! -e "$_crm/released" ] && [ -f "$_crm/pid" ]; then
+		_crx=''
+		[ ! -f "$_crm/exit" ] || read -r _crx _ <"$_crm/exit" || :
+		case $_crx in '' | *[!0-9]*) _crx=137 ;; esac
+		ev_emit container die "$1" exitCode "$_crx" image "$EV_IMG" name "$EV_NAME"
+	fi
 	# the name goes last: a container that cannot be removed keeps it (rm NAME again)
 	tree_of containers "$1"
 	subvol_rm "$TREE" || return 1
@@ -789,7 +797,7 @@ rm_kill_at() {
 container_exited() {
 	_xc=$CTR_ROOT/containers/$1
 	[ -f "$_xc/config.json" ] || return 0
-	[ -e "$_xc/released" ] || ev_container die "$1" exitCode "${ST_CODE:-0}"
+	[ -e "$_xc/released" ] || { ev_container die "$1" exitCode "${ST_CODE:-0}"; EV_DIED=$1; }
 	if [ "${2:-}" = --rm ] && [ -e "$_xc/pid" ]; then
 		container_remove "$1"
 		return

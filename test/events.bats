@@ -34,6 +34,21 @@ die b
 destroy b"
 }
 
+@test "events: a container whose exit action never ran (its supervisor killed) still dies before it is destroyed" {
+	id=$(ctr run -d --name s busybox sleep 100)
+	c=$CTR_ROOT/containers/$id
+	kill -KILL "$(cat "$c/shim.pid")" "$(cat "$c/pid")"
+	wait_for sh -c "! kill -0 $(cat "$c/pid") 2>/dev/null"
+	ctr rm s
+	run evs -f container=s
+	assert_output "create s
+start s
+die s
+destroy s"
+	run ctr events --since 0 --until 0s --filter event=die --format '{{.Actor.Attributes.exitCode}}'
+	assert_output 137
+}
+
 @test "events: kill, stop, pause, unpause, rename, commit; image import, tag, untag, delete; prune" {
 	ctr run -d --name k busybox sleep 100
 	ctr pause k
