@@ -4,7 +4,7 @@ CFLAGS  ?= -O2 -g
 WFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 B       := build
-HELPERS := nsenter-chroot ctr-shim ctr-attach ctr-oci
+HELPERS := nsenter-chroot ctr-shim ctr-attach ctr-oci ctr-jail ctr-tar
 # libctr: the C helpers' library, one file per concern (docs/helpers.md, "Library")
 LIB_SRC := $(wildcard helpers/lib/*.c)
 LIB_HDR := $(wildcard helpers/lib/*.h)
@@ -15,10 +15,14 @@ UNIT    := $(patsubst test/unit/%.c,$(B)/asan/unit/%,$(wildcard test/unit/*.c))
 LIBS_nsenter-chroot := -lseccomp -lcap -ljson-c
 LIBS_ctr-shim :=
 LIBS_ctr-attach :=
+LIBS_ctr-jail :=
 LIBS_ctr-oci := -lseccomp -lcap -ljson-c
+LIBS_ctr-tar :=
 LIBS_unit := -lseccomp -lcap -ljson-c
 # the supervisor stays resident per container: static glibc keeps its RSS under 1 MiB
 STATIC_ctr-shim := -static
+# run chrooted in an image being unpacked (pull's layer jail): no library of the host there
+STATIC_ctr-tar := -static
 
 .PHONY: all helpers asan unit image deps test shell demo clean check
 all: helpers asan unit image
@@ -57,10 +61,16 @@ deps:
 
 check:
 	shellcheck -s sh ctr.sh helpers/*.sh images/*.sh bench/*.sh test/*.sh test/v2/*.sh
-	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 --suppress=missingIncludeSystem helpers/*.c helpers/lib/*.c images/progs/*.c test/*.c test/unit/*.c
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 --suppress=missingIncludeSystem helpers/*.c helpers/lib/*.c images/progs/*.c test/*.c test/oci/*.c test/unit/*.c
 
+# The files run side by side (TEST_JOBS at once, GNU parallel; each test has its own pool, prefix,
+# bridge and subnet); a file's tests in order. SERIAL_TESTS measure CPU shares: alone, afterwards.
+TEST_JOBS ?= 3
+SERIAL_TESTS := test/limits.bats
 test: deps all
-	bats --tap test/ test/oci/ | sh test/summary.sh
+	{ bats --tap --jobs $(TEST_JOBS) --no-parallelize-within-files \
+	    $(filter-out $(SERIAL_TESTS),$(wildcard test/*.bats test/oci/*.bats)); \
+	  bats --tap $(SERIAL_TESTS); } | sh test/summary.sh
 
 shell: deps all
 	./ctr.sh run -it --rm busybox sh

@@ -6,6 +6,14 @@ set -u
 CTR_VERSION=0.1.0
 case $0 in */*) CTR_HOME=${0%/*} ;; *) CTR_HOME=. ;; esac
 CTR_HOME=$(cd "$CTR_HOME" && pwd -P) || exit 125
+# the effective uid: Uid:'s second field in /proc/self/status, read by the shell (no fork)
+CTR_UID=''
+while read -r _rk _ _re _; do
+	[ "$_rk" != Uid: ] || { CTR_UID=$_re; break; }
+done 2>/dev/null </proc/self/status
+[ -n "$CTR_UID" ] || CTR_UID=$(id -u) || exit 125
+# rootless (helpers/rootless.sh, docs/rootless.md): an ordinary user's state root is its own
+[ "$CTR_UID" = 0 ] || : "${CTR_ROOT:=${XDG_DATA_HOME:-${HOME:?}/.local/share}/ctr}"
 : "${CTR_ROOT:=/var/lib/ctr}"
 : "${CTR_POOL:=$CTR_ROOT.pool}"
 : "${CTR_POOL_SIZE:=20G}"
@@ -46,6 +54,15 @@ die() {
 need() {
 	command -v "$1" >/dev/null 2>&1 || die "$1: not found (apt-get install $2)"
 }
+
+# CTR_JQ: the jq that runs the programs of run, exec and ps (run's and exec's one JSON tool start
+# each): gojq when installed, else jq. gojq starts in ~3 ms, jq 1.6 in ~20 ms; both give the same
+# values (test/jq.bats), gojq writes an object's keys sorted. CTR_JQ=jq (or gojq) chooses.
+case ${CTR_JQ:-} in
+jq | gojq) ;;
+'') if command -v gojq >/dev/null 2>&1; then CTR_JQ=gojq; else CTR_JQ=jq; fi ;;
+*) printf 'ctr: CTR_JQ %s: must be jq or gojq\n' "$CTR_JQ" >&2; exit 125 ;;
+esac
 
 # shq VALUE: SHQ = VALUE quoted for eval, without a fork.
 shq() {
@@ -96,6 +113,47 @@ env_arg() {
 	fi
 }
 
+# label_arg OPTION K=V|K: LABEL_ARG = a --label value as docker takes it (K alone: the value "");
+# K is not empty and has no blank; no newline anywhere (labels are listed one a line by ps).
+label_arg() {
+	one_line "$1" "$2"
+	case ${2%%=*} in
+	'') die "$1 '$2': invalid label: empty name" ;;
+	*[' 	']*) die "$1 '$2': invalid label: the name contains whitespace" ;;
+	esac
+	LABEL_ARG=$2
+}
+
+# kv_file OPTION FILE VAR: add the entries of FILE to the list VAR, docker's env-file format (for
+# --env-file and --label-file): a line is K=V or K alone (--env-file: env_arg, the caller's value
+# as -e K; --label-file: label_arg); leading blanks and a first line's UTF-8 BOM are dropped, and
+# a line's ending \r; blank lines and # comments are skipped; a K that is empty or has a blank is
+# refused, as is a file that is not UTF-8. One line is one entry: no value can add another.
+kv_file() {
+	[ -r "$2" ] && [ ! -d "$2" ] || die "$1 $2: not a readable file"
+	_kf=$(cat -- "$2" && echo .) || die "$1 $2: cannot read"
+	_kf=${_kf%.}
+	_kb=$(printf '%s' "$_kf" | LC_ALL=C.UTF-8 grep -naxv '.*' | head -n 1)
+	[ -z "$_kb" ] || die "$1 $2: line ${_kb%%:*}: invalid UTF-8"
+	_kn=0 _kr=$(printf '\r') _kbom=$(printf '\357\273\277')
+	while IFS= read -r _kl; do
+		_kn=$((_kn + 1))
+		[ "$_kn" != 1 ] || _kl=${_kl#"$_kbom"}
+		_kl=${_kl%"$_kr"}
+		while :; do case $_kl in [' 	']*) _kl=${_kl#?} ;; *) break ;; esac; done
+		case $_kl in '' | '#'*) continue ;; esac
+		case ${_kl%%=*} in
+		'') die "$1 $2: line $_kn: no variable name" ;;
+		*[' 	']*) die "$1 $2: line $_kn: '${_kl%%=*}' contains whitespace" ;;
+		esac
+		if [ "$1" = --env-file ]; then env_arg "$_kl"; list_add "$3" "$ENV_ARG"
+		else label_arg "$1" "$_kl"; list_add "$3" "$LABEL_ARG"
+		fi
+	done <<EOF
+$_kf
+EOF
+}
+
 # check_env: the variables ctr.sh takes from its environment that name kernel objects or files
 # (netns, cgroups, iptables chains and comments, bridges) follow their grammar, once at start.
 check_env() {
@@ -112,22 +170,97 @@ check_env() {
 	esac
 }
 
-for _f in storage net cgroup security pull; do
+# pull.sh (1,100 lines: registry verbs) is read only by the verbs that use it (main): run and its
+# exit action do not parse it
+for _f in storage net cgroup security; do
 	# shellcheck source=/dev/null
 	. "$CTR_HOME/helpers/$_f.sh" || exit 125
 done
+# shellcheck disable=SC2034 # RL_IDS: read by security.sh's sec_oci
+CTR_ROOTLESS='' RL_IDS='' # not root: helpers/rootless.sh, sourced by main
 
 # lock / unlock: serialise ID, name, address and port allocation across concurrent ctr.sh calls.
+# unlock closes fd 9, which releases the lock without a flock -u process: no child lives on with a
+# copy of fd 9 (nothing is started in the background while the lock is held).
 lock() {
 	exec 9>"$CTR_ROOT/lock" && flock 9 || die "$CTR_ROOT/lock: cannot lock"
 }
 unlock() {
-	flock -u 9
 	exec 9>&-
 }
 
+# ---------------------------------------------------------------- the event log
+# $CTR_ROOT/events: what happened, one docker events JSON object a line, appended by the verbs as
+# it happens, read by `events` (helpers/events.sh). A line is one write(2) of under PIPE_BUF bytes
+# on an O_APPEND descriptor: the lines of parallel writers never interleave. No fork on run's path
+# (run and the exit action give the time: ev_at). Past EV_MAX bytes the writer that crossed it
+# moves the file to events.1 (one old file kept, as logs).
+EV_MAX=1048576 EV_T='' EV_N=''
+
+# ev_at SECONDS [NANOSECONDS]: the time of the events that follow (else ev_emit asks date).
+ev_at() {
+	EV_T=$1 EV_N=${2:-000000000}
+}
+
+# ev_emit TYPE ACTION ID [KEY VALUE]...: append an event; the attributes in docker's (sorted)
+# order. A value that is not one word of [A-Za-z0-9_.:/@[]-] (IDs, names, references and numbers
+# are) is left out: nothing that needs escaping reaches the log. Never fails the verb.
+ev_emit() {
+	_eT=$1 _eA=$2 _eI=$3 _eat='' _efr=''
+	shift 3
+	while [ $# -ge 2 ]; do
+		case $2 in '' | *[!]A-Za-z0-9_.:/@[-]*) ;; *)
+			_eat="$_eat${_eat:+,}\"$1\":\"$2\""
+			[ "$1" != image ] || _efr=",\"from\":\"$2\"" ;;
+		esac
+		shift 2
+	done
+	case $_eI in *[!]A-Za-z0-9_.:/@[-]*) return 0 ;; esac
+	if [ -z "$EV_T" ]; then
+		_eN=$(date +%s%N) || return 0
+		set -- "${_eN%?????????}" "${_eN#"${_eN%?????????}"}"
+	else
+		set -- "$EV_T" "$EV_N"
+	fi
+	_eP=0
+	{
+		printf '%s\n' "{\"status\":\"$_eA\",\"id\":\"$_eI\"$_efr,\"Type\":\"$_eT\",\"Action\":\"$_eA\",\"Actor\":{\"ID\":\"$_eI\",\"Attributes\":{$_eat}},\"scope\":\"local\",\"time\":$1,\"timeNano\":$1$2}" >&5 &&
+			read -r _ _eP <"/proc/self/fdinfo/5"
+	} 2>/dev/null 5>>"$CTR_ROOT/events"
+	[ "${_eP:-0}" -le "$EV_MAX" ] || ev_rotate
+	return 0
+}
+
+# ev_container ACTION CID [KEY VALUE]: a container's event, with its image (as run was given it) and
+# name (ev_read), KEY before them (exitCode) or after (oldName, signal): docker's sorted order.
+ev_container() {
+	ev_read "$2"
+	case ${3:-} in
+	'') ev_emit container "$1" "$2" image "$EV_IMG" name "$EV_NAME" ;;
+	[A-Za-h]*) ev_emit container "$1" "$2" "$3" "$4" image "$EV_IMG" name "$EV_NAME" ;;
+	*) ev_emit container "$1" "$2" image "$EV_IMG" name "$EV_NAME" "$3" "$4" ;;
+	esac
+}
+
+# ev_read CID: EV_IMG and EV_NAME, the container's image and name (its files image and name).
+ev_read() {
+	EV_IMG='' EV_NAME=''
+	read -r EV_IMG 2>/dev/null <"$CTR_ROOT/containers/$1/image"
+	read -r EV_NAME 2>/dev/null <"$CTR_ROOT/containers/$1/name"
+}
+
+# ev_rotate: the log is past EV_MAX: move it to events.1 (under a lock, and only if it still is:
+# two writers past the size must not move it twice, the second the new one).
+ev_rotate() {
+	(flock 5 && [ "$(stat -c %s "$CTR_ROOT/events" 2>/dev/null || echo 0)" -gt "$EV_MAX" ] &&
+		mv -f "$CTR_ROOT/events" "$CTR_ROOT/events.1") 2>/dev/null 5>>"$CTR_ROOT/events.lock"
+	return 0
+}
+
 # ---------------------------------------------------------------- container state
-# ctr_state CID: set ST (created|running|exited), ST_CODE, ST_PID, ST_FINISHED. A pid is the
+# ctr_state CID: set ST (created|running|restarting|exited), ST_CODE, ST_PID, ST_FINISHED,
+# ST_RESTARTS (run --restart: the restarts so far; restarting: the supervisor waits out its
+# back-off, ST_CODE and ST_FINISHED are the last run's, helpers/start.sh). A pid is the
 # container's PID 1 only while that process is in the container's own cgroup (pid_ours): a pid
 # recycled by an unrelated process after PID 1 died unseen (its supervisor killed too, no exit
 # file) is never taken for the container, so stop and rm -f never signal it.
@@ -145,6 +278,12 @@ ctr_state() {
 	elif [ -n "$ST_PID" ]; then
 		ST=exited ST_CODE=${ST_CODE:-137}
 	fi
+	ST_RESTARTS=0
+	[ -f "$_sd/restart" ] || return 0
+	_rs=''
+	read -r ST_RESTARTS _rs 2>/dev/null <"$_sd/restart"
+	case $ST_RESTARTS in '' | *[!0-9]*) ST_RESTARTS=0 ;; esac
+	[ "$_rs" != restarting ] || ! shim_alive "$1" || ST=restarting
 }
 
 # pid_ours PID CID: PID is in CID's cgroup /$CTR_PREFIX/CID in some hierarchy (every container has
@@ -187,7 +326,9 @@ ctr_init() {
 	case $_name in *@*) die "image $_name: an image name cannot carry a digest" ;; esac
 	pool_ensure
 	lock
-	image_import "$_src" "$_name" "dir:$_src"
+	_id=$(image_import "$_src" "$_name" "dir:$_src") || exit 125
+	ev_emit image import "$_id" name "$_name"
+	printf '%s\n' "$_id"
 }
 
 #HELP images                       list images
@@ -199,7 +340,8 @@ ctr_images() {
 		_id=$REF_ID
 		_n=$(printf '%s' "${_r##*/}" | sed 's|%2F|/|g')
 		_c=$(jq -r .created "$CTR_ROOT/images/$_id/config.json" 2>/dev/null)
-		_s=$(du -sh "$CTR_ROOT/images/$_id/rootfs" 2>/dev/null | cut -f1)
+		tree_of images "$_id"
+		_s=$(du -sh "$TREE" 2>/dev/null | cut -f1)
 		printf '%-28s %-12s %-20s %s\n' "$_n" "$_id" "$_c" "$_s"
 	done
 }
@@ -220,14 +362,29 @@ ctr_rmi() {
 			continue
 		fi
 		for _r in "$CTR_ROOT"/refs/*; do
-			[ -f "$_r" ] && ref_read "$_r" && [ "$REF_ID" = "$_id" ] && rm -f "$_r"
+			[ -f "$_r" ] && ref_read "$_r" && [ "$REF_ID" = "$_id" ] && rm -f "$_r" &&
+				ev_emit image untag "$_id" name "$(ref_name "$_r")"
 		done
 		valid_id "$_id" || die "image $_i: '$_id': not an image ID" # never reached: defence in depth
-		subvol_rm "$CTR_ROOT/images/$_id/rootfs" && rm -rf "${CTR_ROOT:?}/images/$_id"
+		tree_of images "$_id"
+		subvol_rm "$TREE" && rm -rf "$TREE_DIR" "${CTR_ROOT:?}/images/$_id" &&
+			ev_emit image delete "$_id" name "$_id"
 		printf 'Deleted: %s\n' "$_id"
 	done
 	tmp_busy || blob_gc # the registry blobs only this image used
 	return "$_rc"
+}
+
+# ref_name REFFILE: the image name a refs/ file stands for (its %2F are '/').
+ref_name() {
+	_rn=${1##*/} _ro=''
+	while :; do
+		case $_rn in
+		*%2F*) _ro=$_ro${_rn%%\%2F*}/ _rn=${_rn#*%2F} ;;
+		*) break ;;
+		esac
+	done
+	printf '%s\n' "$_ro$_rn"
 }
 
 # tmp_busy: a pull, load or save is running (its work directory's lock is held).
@@ -265,31 +422,41 @@ ENV_JQ='def envkey: split("=") | if length > 1 then .[0] else null end;
 	def envclean: map(select(type == "string") | select((envkey // "") != ""));'
 
 # RUN_JQ: run's jq program. In: the image's config ($icfg), run's options (--arg), and as
-# arguments the lists -e, -p, --cap-add, --cap-drop, -v (each: its length, then its items), then
-# the command. Out: two lines, config.json (ctr's record: ps, inspect) and oci-config.json, the
-# container's OCI runtime-spec config (what nsenter-chroot --config runs, as ctr-oci would): the
-# skeleton $ocik (security.sh's sec_oci: all but what the user wrote) with the command, env,
-# workdir, hostname, user and volumes merged in (SEC_OCI_JQ). The command: the image's
-# entrypoint + (CMD or the image's cmd), else /bin/sh. USER: -u, else the image's.
+# arguments the lists -e, -p, --cap-add, --cap-drop, -v, --label (each: its length, then its
+# items), then the command. Out: three lines: config.json (ctr's record: ps, inspect, start), then
+# oci-config.json, the container's OCI runtime-spec config (what nsenter-chroot --config runs, as
+# ctr-oci would): the skeleton $ocik (security.sh's sec_oci: all but what the user wrote) with the
+# command, env, workdir, hostname, user, volumes and a full pool's /etc binds (net.sh's
+# NET_ETCDIR) merged in (SEC_OCI_JQ, NET_ETC_JQ); then shell code for eval: ev_at the creation
+# time. The command: the image's entrypoint + (CMD or the image's cmd), else /bin/sh. USER: -u,
+# else the image's. Labels: the image's, then --label's (the later wins; K alone: "").
 # shellcheck disable=SC2016
-RUN_JQ=$ENV_JQ$SEC_OCI_JQ'
-	reduce range(5) as $n ({l: [], r: $ARGS.positional}; (.r[0] | tonumber) as $c
+RUN_JQ=$ENV_JQ$SEC_OCI_JQ$NET_ETC_JQ'
+	now as $now | ($now | floor) as $sec | (($now - $sec) * 1e9 + 1e9 | floor | tostring | .[1:]) as $ns
+	| reduce range(6) as $n ({l: [], r: $ARGS.positional}; (.r[0] | tonumber) as $c
 		| .l += [.r[1:$c + 1]] | .r = .r[$c + 1:])
-	| . as {l: [$env, $ports, $cap_add, $cap_drop, $vols], r: $args} | $icfg[0] as $i
-	| (($i.entrypoint // []) + (if $args == [] then $i.cmd // [] else $args end)
+	| . as {l: [$env, $ports, $cap_add, $cap_drop, $vols, $labels], r: $args} | $icfg[0] as $i
+	| ((if $ENV.R_EPSET == "" then $i.entrypoint // [] elif $ENV.R_EP == "" then [] else [$ENV.R_EP] end)
+		+ (if $args == [] then $i.cmd // [] else $args end)
 		| if . == [] then ["/bin/sh"] else . end) as $argv
 	| {id: $id, name: $name, image: $i.name, image_id: $img, cmd: $argv, hostname: $host,
 	   workdir: (if $wd != "" then $wd elif ($i.workdir // "") != "" then $i.workdir else "/" end),
 	   env: (($i.env // [] | envclean) + $env | envset),
 	   network: {mode: $net, ports: $ports},
-	   exposed_ports: ($i.exposed_ports // []), created: ($created | tonumber),
+	   exposed_ports: ($i.exposed_ports // []), created: $sec, created_ns: "\($sec)\($ns)",
+	   labels: (reduce $labels[] as $l ($i.labels // {}; ($l | index("=")) as $e
+		| if $e == null then .[$l] = "" else .[$l[:$e]] = $l[$e + 1:] end)),
 	   rm: ($rm != ""), tty: ($tty != ""), interactive: ($iv != ""),
 	   security: ('"$SEC_JQ"' | if .user == "" then .user = ($i.user // "") else . end),
-	   storage: {size: ($ENV.ST_SIZE | if . == "" then null else tonumber end)},
+	   storage: {size: ($ENV.ST_SIZE | if . == "" then null else tonumber end)}, resources: '"$CG_RES_JQ"',
 	   log: {max_size: ($ENV.LOG_MAX | tonumber | if . == 0 then null else . end)},
+	   init: ($ENV.R_INIT != ""),
+	   restart_policy: ($ENV.R_RESTART | if . == "" then {name: "no", maximum_retry_count: 0}
+	     else split(":") | {name: .[0], maximum_retry_count: (.[1] // "0" | tonumber)} end),
 	   rootfs: $rootfs}
 	| tojson, ($ocik * {root: {path: .rootfs}, process: ({terminal: .tty, args: .cmd, env: .env, cwd: .workdir}
-	  + (.security | sec_user)), hostname: .hostname, mounts: ($ocik.mounts + sec_binds($vols))} | tojson)'
+	  + (.security | sec_user)), hostname: .hostname,
+	  mounts: ($ocik.mounts + sec_binds($vols) + net_etc_binds)} | tojson), "ev_at \($sec) \($ns)"'
 
 # run_check_name NAME: --name follows docker's rule for container names.
 run_check_name() {
@@ -345,13 +512,17 @@ check_workdir() {
 #HELP run [OPTIONS] IMAGE [CMD [ARG...]]   run a command in a new container
 #HELP     -d  detach   -i  keep stdin   -t  terminal   --rm   --name NAME   -h|--hostname NAME
 #HELP     -e|--env K=V|K   -w|--workdir DIR   --net bridge|none|host   -p [IP:]HPORT:CPORT[/udp]
+#HELP     --env-file FILE   -l|--label K=V|K   --label-file FILE   (docker's format: K=V or K lines, # comments)
 #HELP     -m|--memory SIZE   --memory-swap SIZE   --cpus N.N   --cpu-shares N   --pids-limit N   --init
 #HELP     --storage-opt size=SIZE   limit the data the container writes (btrfs quota; default CTR_STORAGE_SIZE)
 #HELP     --log-opt max-size=SIZE   rotate the log at SIZE, keep one old (default CTR_LOG_MAX_SIZE; 0: no cap)
+#HELP     --restart no|on-failure[:N]|always|unless-stopped   its supervisor runs it again when it exits; stop ends it
+#HELP     --entrypoint CMD   instead of the image's entrypoint ('': none)
 ctr_run() {
 	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
 	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENVL='' R_WD='' R_NET=bridge R_PORTS='' R_INIT=''
-	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE='' R_LOGMAX=''
+	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE='' R_LOGMAX='' R_RESTART='' R_EP='' R_EPSET=''
+	R_LABELL='' R_LABELF='' R_ENVF=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -365,6 +536,9 @@ ctr_run() {
 		--name) need_arg "$@"; R_NAME=$2; shift ;;
 		-h | --hostname) need_arg "$@"; R_HOST=$2; shift ;;
 		-e | --env) need_arg "$@"; env_arg "$2"; list_add R_ENVL "$ENV_ARG"; shift ;;
+		--env-file) need_arg "$@"; kv_file "$1" "$2" R_ENVF; shift ;;
+		-l | --label) need_arg "$@"; label_arg "$1" "$2"; list_add R_LABELL "$LABEL_ARG"; shift ;;
+		--label-file) need_arg "$@"; kv_file "$1" "$2" R_LABELF; shift ;;
 		-w | --workdir) need_arg "$@"; R_WD=$2; shift ;;
 		--net | --network) need_arg "$@"; R_NET=$2; shift ;;
 		-p | --publish) need_arg "$@"; one_line "$1" "$2"; list_add R_PORTS "$2"; shift ;;
@@ -376,6 +550,8 @@ ctr_run() {
 		--storage-opt) need_arg "$@"; R_STORAGE="$R_STORAGE$2
 "; shift ;;
 		--log-opt) need_arg "$@"; run_log_opt "$2"; shift ;;
+		--restart) need_arg "$@"; R_RESTART=$2; shift ;;
+		--entrypoint) need_arg "$@"; one_line "$1" "$2"; R_EP=$2 R_EPSET=1; shift ;;
 		--) shift; break ;;
 		-*) sec_opt "$@" || die "run: unknown option $1 (see ctr.sh help)"; shift "$SEC_SHIFT"; continue ;;
 		*) break ;;
@@ -383,11 +559,15 @@ ctr_run() {
 		shift
 	done
 	[ $# -ge 1 ] || die "usage: ctr.sh run [OPTIONS] IMAGE [CMD [ARG...]]"
+	# as docker: the files' entries first, then the options' (a later K wins)
+	R_ENVL="$R_ENVF $R_ENVL" R_LABELL="$R_LABELF $R_LABELL"
 	case $R_NET in bridge | none | host) ;; *) die "--net $R_NET: must be bridge, none or host" ;; esac
 	[ -z "$R_NAME" ] || run_check_name "$R_NAME"
 	[ -z "$R_HOST" ] || run_check_hostname "$R_HOST"
 	[ -z "$R_WD" ] || check_workdir "$R_WD"
 	[ -z "$R_PORTS" ] || [ "$R_NET" = bridge ] || die "-p: needs --net bridge"
+	# shellcheck source=/dev/null
+	[ -z "$R_RESTART" ] || { . "$CTR_HOME/helpers/start.sh" && restart_validate; }
 	cg_validate
 	net_validate
 	sec_validate
@@ -395,28 +575,32 @@ ctr_run() {
 	run_log_validate
 	pool_ensure
 	_img=$(image_resolve "$1") || exit 125
+	_iref=$1
 	shift
 	_icfg=$CTR_ROOT/images/$_img/config.json
 
 	# From here on every object made is undone by run_undo unless the run succeeds.
 	lock
-	CID=$(new_id)
-	while [ -e "$CTR_ROOT/containers/$CID" ]; do CID=$(new_id); done
+	id_new
+	while [ -e "$CTR_ROOT/containers/$NEW_ID" ]; do id_new; done
+	CID=$NEW_ID
 	C=$CTR_ROOT/containers/$CID
+	tree_of containers "$CID"
+	R_TREE=$TREE
 	trap 'run_undo' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
-	mkdir "$C" || die "$C: cannot create"
+	mkdir "$C" "$TREE_DIR" || die "$C: cannot create"
 	# held until the container has started: cleanup removes a half-made container only when
 	# no run holds its lock (fd 7 is closed for the shim)
 	exec 7>"$C/run.lock" && flock 7 || die "$C/run.lock: cannot lock"
 	if [ -n "$R_NAME" ]; then
 		# read back by rm without a jq; first, so that run_undo finds the name
-		printf '%s\n' "$R_NAME" 2>/dev/null >"$C/name" || die "$C/name: cannot write (is the pool full?)"
+		printf '%s\n' "$R_NAME" 2>/dev/null >"$C/name" || die "$C/name: cannot write (is its file system full?)"
 		(set -C && printf '%s\n' "$CID" >"$CTR_ROOT/names/$R_NAME") 2>/dev/null || {
 			# made but not written (a full pool): ours, under the lock
-			[ -s "$CTR_ROOT/names/$R_NAME" ] || { rm -f "$CTR_ROOT/names/$R_NAME"; die "$CTR_ROOT/names/$R_NAME: cannot write (is the pool full?)"; }
+			[ -s "$CTR_ROOT/names/$R_NAME" ] || { rm -f "$CTR_ROOT/names/$R_NAME"; die "$CTR_ROOT/names/$R_NAME: cannot write (is its file system full?)"; }
 			die "name $R_NAME: already in use by container $(cat "$CTR_ROOT/names/$R_NAME")"
 		}
 	fi
@@ -426,31 +610,48 @@ ctr_run() {
 	unlock
 	[ -z "$ST_SIZE" ] || storage_quota_on
 	# a snapshot without -r is writable, even of a read-only image
-	btrfs subvolume snapshot "$CTR_ROOT/images/$_img/rootfs" "$C/rootfs" >/dev/null ||
-		die "image $_img: cannot snapshot"
-	[ -z "$ST_SIZE" ] || storage_limit "$C/rootfs"
-	# One jq (it costs ~20 ms to start) reads the image's config and writes the container's: RUN_JQ.
+	tree_of images "$_img"
+	btrfs subvolume snapshot "$TREE" "$R_TREE" >/dev/null || die "image $_img: cannot snapshot"
+	[ -z "$ST_SIZE" ] || storage_limit "$R_TREE"
+	# the network and the groups before the config: it binds a full pool's /etc files (NET_ETCDIR)
+	net_setup "$CID" "$R_NET" || die "network: setup failed"
+	cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"
+	# One jq (CTR_JQ) reads the image's config and writes the container's two: RUN_JQ.
 	# The lists go in as arguments, each as its length then its items, before the command.
 	sec_export
-	_netns=/run/netns/$CTR_PREFIX-$CID
-	[ "$R_NET" != host ] || _netns=''
-	sec_oci "$_netns" "/$CTR_PREFIX/$CID" "$R_INIT"
-	for _l in SEC_VOLL SEC_CAPDROPL SEC_CAPADDL R_PORTS R_ENVL; do
+	export R_INIT R_RESTART R_EP R_EPSET CG_MEM CG_SWAP CG_QUOTA CG_SHARES CG_PIDS NET_ETCDIR # RUN_JQ's $ENV
+	run_oci_net
+	sec_oci "$_net" "/$CTR_PREFIX/$CID" "$R_INIT"
+	for _l in R_LABELL SEC_VOLL SEC_CAPDROPL SEC_CAPADDL R_PORTS R_ENVL; do
 		list_len "$_l"
 		eval "set -- $LIST_LEN $LIST_WORDS \"\$@\""
 	done
-	_cfg=$(jq -rn --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
-		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" --arg created "$(date +%s)" \
-		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$C/rootfs" --argjson ocik "$SEC_OCI" \
+	_cfg=$("$CTR_JQ" -rn --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
+		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" \
+		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$R_TREE" --argjson ocik "$SEC_OCI" \
 		"$RUN_JQ" --args -- "$@") || die "$C/config.json: cannot make"
 	# whole or not at all (ps and inspect read every config.json; a full pool cuts a write short)
 	printf '%s\n' "${_cfg%%"$NL"*}" 2>/dev/null >"$C/config.json.tmp" && mv "$C/config.json.tmp" "$C/config.json" ||
-		die "$C/config.json: cannot write (is the pool full?)"
-	printf '%s\n' "${_cfg#*"$NL"}" 2>/dev/null >"$C/oci-config.json" ||
-		die "$C/oci-config.json: cannot write (is the pool full?)"
-	net_setup "$CID" "$R_NET" || die "network: setup failed"
-	cg_setup "$CID" || die "cgroup: setup failed"
+		die "$C/config.json: cannot write (is its file system full?)"
+	_cfg=${_cfg#*"$NL"}
+	printf '%s\n' "${_cfg%%"$NL"*}" 2>/dev/null >"$C/oci-config.json" ||
+		die "$C/oci-config.json: cannot write (is its file system full?)"
+	eval "${_cfg#*"$NL"}"
+	# the image as run was given it, for the events (ev_container)
+	printf '%s\n' "$_iref" 2>/dev/null >"$C/image"
+	ev_container create "$CID"
 	run_exec
+}
+
+# run_oci_net: _net = the network of the container's OCI config (sec_oci's NET): host, none (a new
+# netns of nsenter-chroot's, lo up: --net none, and rootless) or the path of net_setup's netns.
+run_oci_net() {
+	case $R_NET in
+	host) _net=host ;;
+	none) _net=none ;;
+	*) _net=/run/netns/$CTR_PREFIX-$CID
+		[ -z "$CTR_ROOTLESS" ] || _net=none ;;
+	esac
 }
 
 # run_exec: start the container of $C/oci-config.json under ctr-shim (foreground or detached).
@@ -461,23 +662,35 @@ run_exec() {
 	# the container is the config's; only what is this start's goes as options
 	set -- --config "$C/oci-config.json" --pid-file "$C/pid"
 	[ -z "$R_T" ] || set -- "$@" --console-fd 3
-	# -d: the shim returns once the command runs (PID 1 and its pid file exist), told over fd 4
-	[ -z "$R_DETACH" ] || set -- "$@" --notify-fd 4
+	# -d: the shim returns once the command runs (PID 1 and its pid file exist), told over fd 4;
+	# --restart: each run again says `running` only then
+	[ -z "$R_DETACH$R_RESTART" ] || set -- "$@" --notify-fd 4
 	set -- -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	[ -z "$R_T" ] || set -- -t "$@"
 	[ -z "$R_I" ] || set -- -i "$@"
 	set -- --log "$C/log" --log-max-size "$LOG_MAX" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
+	# the restart policy is the supervisor's: it runs the command again (helpers/start.sh)
+	if [ -n "$R_RESTART" ]; then
+		[ -n "$R_DETACH" ] || set -- --ready-fd 4 "$@"
+		set -- --restart "$R_RESTART" --restart-file "$C/restart" --restart-cancel "$C/stopped" "$@"
+	fi
 	# the exit action (container_exited), run by the shim once PID 1's exit is recorded, whether
-	# ctr.sh is still there or not: the settings it needs reach it as env's arguments, nothing else
-	# of our environment
-	_xl='--exit-command /usr/bin/env'
+	# ctr.sh is still there or not: the settings it needs are its whole environment (the shim's
+	# --exit-command-env), nothing else of ours
+	shq "$CTR_HOME/${0##*/}"
+	_xl="--exit-command $SHQ"
 	for _x in "CTR_ROOT=$CTR_ROOT" "CTR_POOL=$CTR_POOL" "CTR_PREFIX=$CTR_PREFIX" "CTR_BRIDGE=$CTR_BRIDGE" \
-		"CTR_SUBNET=$CTR_SUBNET" "CTR_SLICE=$CTR_SLICE" "CTR_LIBEXEC=$CTR_LIBEXEC" "$CTR_HOME/${0##*/}" \
-		_exited ${R_RM:+--rm} "$CID"; do
+		"CTR_SUBNET=$CTR_SUBNET" "CTR_SLICE=$CTR_SLICE" "CTR_LIBEXEC=$CTR_LIBEXEC" "CTR_JQ=$CTR_JQ" \
+		${CTR_ROOTLESS:+"CTR_USER_POOL=$CTR_USER_POOL" "CTR_RUNTIME_DIR=$CTR_RUNTIME_DIR"}; do
+		list_add _xl --exit-command-env
+		list_add _xl "$_x"
+	done
+	for _x in _exited ${R_RM:+--rm} "$CID"; do
 		list_add _xl --exit-command-arg
 		list_add _xl "$_x"
 	done
 	eval "set -- $_xl \"\$@\""
+	ev_container start "$CID"
 	if [ -n "$R_DETACH" ]; then
 		"$CTR_LIBEXEC/ctr-shim" -d --ready-fd 4 --attach-socket "$C/attach.sock" "$@" 2>"$C/shim.err" 7>&- ||
 			die "start: $(cat "$C/shim.err")"
@@ -544,16 +757,40 @@ container_remove() {
 	_crm=$CTR_ROOT/containers/$1
 	if [ ! -e "$_crm/released" ]; then
 		net_teardown "$1"
+		rm_kill_at net
 		cg_teardown "$1"
+		rm_kill_at cgroup
 		sec_teardown "$1"
 	fi
 	_crn=''
 	[ ! -f "$_crm/name" ] || read -r _crn <"$_crm/name"
 	valid_name "$_crn" || _crn=''
+	_crev=''
+	[ ! -f "$_crm/config.json" ] || { ev_read "$1"; _crev=1; } # created: its destroy is an event
+	# it ran and its exit action did not (rm took the lock first, or the shim was killed): the die
+	# is this removal's to tell (the code the shim recorded, else a kill's)
+	if [ -n "$_crev" ] && [ "${EV_DIED:-}" != "$1" ] && [ ! -e "$_crm/released" ] && [ -f "$_crm/pid" ]; then
+		_crx=''
+		[ ! -f "$_crm/exit" ] || read -r _crx _ <"$_crm/exit" || :
+		case $_crx in '' | *[!0-9]*) _crx=137 ;; esac
+		ev_emit container die "$1" exitCode "$_crx" image "$EV_IMG" name "$EV_NAME"
+	fi
 	# the name goes last: a container that cannot be removed keeps it (rm NAME again)
-	subvol_rm "$_crm/rootfs" || return 1
+	tree_of containers "$1"
+	subvol_rm "$TREE" || return 1
+	subvol_rm "$_crm/rootfs" || return 1 # the earlier layout (an --rm exit action before the migration)
+	rm_kill_at tree
 	[ -z "$_crn" ] || [ "$(cat "$CTR_ROOT/names/$_crn" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
-	rm -rf "$_crm"
+	rm_kill_at name
+	rm -rf "$TREE_DIR" "$_crm" || return 1
+	[ -z "$_crev" ] || ev_emit container destroy "$1" image "$EV_IMG" name "$EV_NAME"
+}
+
+# rm_kill_at STEP: test hook (CTR_TEST_KILL_AT=stopped|net|cgroup|tree|name; net and cgroup only
+# when rm does the release itself): an rm SIGKILLs
+# itself there (test/exit.bats: what cleanup and a second rm make of a removal cut short).
+rm_kill_at() {
+	[ "${CTR_TEST_KILL_AT:-}" != "$1" ] || [ "${_verb:-}" != rm ] || kill -KILL $$
 }
 
 # container_exited CID [--rm]: the exit action, once PID 1 has exited (ctr-shim's --exit-command
@@ -567,6 +804,7 @@ container_remove() {
 container_exited() {
 	_xc=$CTR_ROOT/containers/$1
 	[ -f "$_xc/config.json" ] || return 0
+	[ -e "$_xc/released" ] || { ev_container die "$1" exitCode "${ST_CODE:-0}"; EV_DIED=$1; }
 	if [ "${2:-}" = --rm ] && [ -e "$_xc/pid" ]; then
 		container_remove "$1"
 		return
@@ -586,44 +824,14 @@ ctr__exited() {
 	[ "${1:-}" != --rm ] || { _xrm=--rm; shift; }
 	[ $# -eq 1 ] && valid_id "$1" || die "usage: ctr.sh _exited [--rm] CID"
 	[ -d "$CTR_ROOT/containers/$1" ] || return 0
+	# shellcheck disable=SC2034 # read by net.sh (net_teardown)
+	NET_ASYNC=1 # the netns goes in the background: a foreground run returns without waiting for it
 	lock
 	ctr_state "$1"
 	[ "$ST" != running ] || die "container $1: is running"
+	# the events' time: the exit's, as the shim recorded it (no fork)
+	[ -z "$ST_FINISHED" ] || ev_at "$ST_FINISHED"
 	container_exited "$1" "$_xrm"
-}
-
-#HELP ps [-a] [-q]                 list running containers (-a: all, -q: IDs only)
-ctr_ps() {
-	_all='' _q=''
-	for _o; do
-		case $_o in -a | --all) _all=1 ;; -q | --quiet) _q=1 ;; -aq | -qa) _all=1 _q=1 ;;
-		*) die "ps: unknown option $_o" ;; esac
-	done
-	pool_ensure
-	_now=$(date +%s)
-	[ -n "$_q" ] || printf '%-12s  %-16s  %-16s  %-24s  %-16s  %s\n' "CONTAINER ID" NAME IMAGE COMMAND CREATED STATUS
-	for _d in "$CTR_ROOT"/containers/*/config.json; do
-		[ -f "$_d" ] || continue
-		_id=${_d%/config.json}
-		_id=${_id##*/}
-		ctr_state "$_id"
-		[ -n "$_all" ] || [ "$ST" = running ] || continue
-		if [ -n "$_q" ]; then
-			printf '%s\n' "$_id"
-			continue
-		fi
-		case $ST in
-		running) _s="Up $(ago $((_now - $(stat -c %Y "$CTR_ROOT/containers/$_id/pid"))))"
-			! cg_frozen "$_id" || _s="$_s (Paused)" ;;
-		exited) _s="Exited ($ST_CODE) $(ago $((_now - ${ST_FINISHED:-$_now}))) ago" ;;
-		*) _s=Created ;;
-		esac
-		jq -r --arg now "$_now" --arg s "$_s" '[.id, (.name // ""), .image, (.cmd | join(" ") | .[0:24]),
-			((($now|tonumber) - .created) | tostring), $s] | join("\u001f")' "$_d" |
-			while IFS="$(printf '\037')" read -r _i _n _im _c _cr _st; do
-				printf '%-12s  %-16s  %-16s  %-24s  %-16s  %s\n' "$_i" "$_n" "$_im" "\"$_c\"" "$(ago "$_cr") ago" "$_st"
-			done
-	done
 }
 
 #HELP inspect CONTAINER            the container's metadata and state as JSON
@@ -638,9 +846,10 @@ ctr_inspect() {
 	[ ! -f "$CTR_ROOT/containers/$_id/oom_killed" ] || read -r _oom <"$CTR_ROOT/containers/$_id/oom_killed"
 	case $_oom in true | false) ;; *) _oom=$(cg_oom_killed "$_id") ;; esac
 	jq --arg st "$ST" --arg pid "${ST_PID:-0}" --arg code "${ST_CODE:-}" --arg fin "${ST_FINISHED:-}" \
-		--argjson oom "${_oom:-false}" --argjson net "$(net_inspect "$_id")" \
+		--argjson oom "${_oom:-false}" --argjson net "$(net_inspect "$_id")" --argjson rc "$ST_RESTARTS" \
 		'. + {state:$st, pid:($pid|tonumber), exit_code:(if $code == "" then null else ($code|tonumber) end),
-		  finished:(if $fin == "" then null else ($fin|tonumber) end), oom_killed:$oom}
+		  finished:(if $fin == "" then null else ($fin|tonumber) end), oom_killed:$oom, restart_count:$rc,
+		  Config: {Labels: (.labels // {})}}
 		  | .network += $net' "$CTR_ROOT/containers/$_id/config.json"
 }
 
@@ -691,20 +900,56 @@ ctr_stop() {
 	pool_ensure
 	for _c; do
 		_id=$(ctr_resolve "$_c") || exit 125
+		ctr_state "$_id"
+		_was=$ST
 		container_stop "$_id" "$_t"
+		[ "$_was" != running ] || ev_container stop "$_id"
 		printf '%s\n' "$_c"
 	done
 }
 
 # container_stop CID SECS: SIGTERM PID 1, SIGKILL after SECS, wait until the shim recorded the exit.
+# A restart policy ends first (policy_cancel); a run the supervisor started meanwhile is stopped
+# in the next round.
 container_stop() {
-	ctr_state "$1"
-	[ "$ST" = running ] || return 0
-	! cg_frozen "$1" || cg_freeze "$1" 0 # paused: thawed first, so that it can act on SIGTERM
-	kill -TERM "$ST_PID" 2>/dev/null
-	stop_wait "$1" $(($2 * 50)) && return 0
-	kill -KILL "$ST_PID" 2>/dev/null
-	stop_wait "$1" 250
+	_cs=3
+	while [ "$_cs" -gt 0 ]; do
+		_cs=$((_cs - 1))
+		ctr_state "$1"
+		policy_cancel "$1"
+		[ "$ST" != restarting ] || { restart_settle "$1"; continue; }
+		[ "$ST" = running ] || return 0
+		! cg_frozen "$1" || cg_freeze "$1" 0 # paused: thawed first, so that it can act on SIGTERM
+		ev_container kill "$1" signal 15
+		kill -TERM "$ST_PID" 2>/dev/null
+		stop_wait "$1" $(($2 * 50)) && continue
+		ev_container kill "$1" signal 9
+		kill -KILL "$ST_PID" 2>/dev/null
+		stop_wait "$1" 250 || return 1
+	done
+}
+
+# policy_cancel CID: the user stops or kills the container: its restart policy (a `restart` file:
+# ctr-shim --restart) ends, as docker's stop and kill end it: the shim's --restart-cancel file. A
+# shim waiting out its back-off (ST restarting) is woken to see it.
+policy_cancel() {
+	[ -f "$CTR_ROOT/containers/$1/restart" ] || return 0
+	: 2>/dev/null >"$CTR_ROOT/containers/$1/stopped" || printf 'ctr: container %s: cannot end its restart policy\n' "$1" >&2
+	[ "$ST" = restarting ] || return 0
+	_pcs=''
+	read -r _pcs 2>/dev/null <"$CTR_ROOT/containers/$1/shim.pid"
+	case $_pcs in '' | 0* | 1 | *[!0-9]*) ;; *) kill -TERM "$_pcs" 2>/dev/null ;; esac
+}
+
+# restart_settle CID: wait (5 s at most) until a supervisor woken in its back-off has left it:
+# ended, or (a run it started just before) running again.
+restart_settle() {
+	_rsn=250
+	while [ "$_rsn" -gt 0 ] && [ "$ST" = restarting ]; do
+		sleep 0.02
+		_rsn=$((_rsn - 1))
+		ctr_state "$1"
+	done
 }
 
 # stop_wait CID TICKS: wait (20 ms ticks) until PID 1 is gone and ctr-shim has written the exit
@@ -732,13 +977,14 @@ ctr_rm() {
 	for _c; do
 		_id=$( (ctr_resolve "$_c") ) || { _rc=125; continue; }
 		ctr_state "$_id"
-		if [ "$ST" = running ]; then
+		if [ "$ST" = running ] || [ "$ST" = restarting ]; then
 			if [ -z "$_force" ]; then
-				printf 'ctr: container %s: is running (stop it first, or rm -f)\n' "$_c" >&2
+				printf 'ctr: container %s: is %s (stop it first, or rm -f)\n' "$_c" "$ST" >&2
 				_rc=125
 				continue
 			fi
 			container_stop "$_id" 0
+			rm_kill_at stopped
 		fi
 		# under the lock, as the exit action; gone meanwhile (a --rm one's exit action): removed
 		lock
@@ -765,8 +1011,9 @@ ctr_cleanup() {
 		[ -e "$_t" ] || continue
 		# a pull, load or save still running holds its work directory's lock
 		[ ! -f "$_t/.lock" ] || flock -n "$_t/.lock" true || continue
-		subvol_rm "$_t/rootfs"
-		rm -rf "$_t" && printf 'removed %s\n' "$_t"
+		tree_of tmp "${_t##*/}"
+		subvol_rm "$TREE"
+		rm -rf "$TREE_DIR" "$_t" && printf 'removed %s\n' "$_t"
 	done
 	for _c in "$CTR_ROOT"/containers/*; do
 		valid_id "${_c##*/}" && [ -d "$_c" ] && [ ! -e "$_c/pid" ] && [ ! -e "$_c/exit" ] || continue
@@ -780,7 +1027,7 @@ ctr_cleanup() {
 	cg_cleanup
 	sec_cleanup
 	storage_cleanup
-	tmp_busy || blob_gc
+	tmp_busy || { tree_gc; blob_gc; }
 	[ -z "$_all" ] || { net_remove; cg_remove_parents; }
 }
 
@@ -797,7 +1044,7 @@ cleanup_exited() {
 	ctr_state "$1"
 	[ "$ST" != running ] || return 0
 	_cerm=''
-	[ "$(jq -r .rm "$_ce/config.json" 2>/dev/null)" != true ] || _cerm=--rm
+	[ "$("$CTR_JQ" -r .rm "$_ce/config.json" 2>/dev/null)" != true ] || _cerm=--rm
 	if [ -e "$_ce/released" ]; then
 		[ -n "$_cerm" ] && container_remove "$1" && printf 'removed container %s\n' "$1"
 		return 0
@@ -869,7 +1116,7 @@ ctr_exec() {
 	# nsenter-chroot in a file of this exec's own (the command's words are never options), on
 	# the host's tmpfs (an exec works when the pool is full), readable by root only (its env)
 	list_len _envl
-	_proc=$(eval "jq -rn --slurpfile c \"\$C/oci-config.json\" --arg wd \"\$_wd\" --arg user \"\$_user\" \
+	_proc=$(eval "\"\$CTR_JQ\" -rn --slurpfile c \"\$C/oci-config.json\" --arg wd \"\$_wd\" --arg user \"\$_user\" \
 		--arg tty \"\$_t\" \"\$EXEC_JQ\" --args -- $LIST_LEN $LIST_WORDS \"\$@\"") ||
 		die "container $_id: cannot read its oci-config.json"
 	_pf=$CTR_RUN/exec.$$.json
@@ -931,6 +1178,9 @@ ctr_kill() {
 	for _c; do
 		_id=$( (ctr_resolve "$_c") ) || { _rc=125; continue; }
 		ctr_state "$_id"
+		# as docker's: a kill ends the restart policy; one waiting to restart only stops waiting
+		[ "$ST" != running ] && [ "$ST" != restarting ] || policy_cancel "$_id"
+		[ "$ST" != restarting ] || { restart_settle "$_id"; printf '%s\n' "$_c"; continue; }
 		if [ "$ST" != running ] || ! kill -s "$SIG_NUM" "$ST_PID" 2>/dev/null; then
 			printf 'ctr: container %s: is not running\n' "$_c" >&2
 			_rc=125
@@ -938,6 +1188,7 @@ ctr_kill() {
 		fi
 		# a frozen process dies of SIGKILL only once thawed (docker, too, unpauses after a KILL)
 		[ "$SIG_NUM" != 9 ] || ! cg_frozen "$_id" || cg_freeze "$_id" 0
+		ev_container kill "$_id" signal "$SIG_NUM"
 		printf '%s\n' "$_c"
 	done
 	return "$_rc"
@@ -1015,6 +1266,7 @@ pause_each() {
 			_rc=125
 			continue
 		}
+		if [ "$_fz" = 1 ]; then ev_container pause "$_id"; else ev_container unpause "$_id"; fi
 		printf '%s\n' "$_c"
 	done
 	return "$_rc"
@@ -1092,13 +1344,14 @@ ctr_rename() {
 		! printf '%s\n' "$2" 2>/dev/null >"$_cd/name.tmp" ||
 		! mv "$_cd/config.json.tmp" "$_cd/config.json"; then
 		rm -f "$_cd/config.json.tmp" "$_cd/name.tmp" "$CTR_ROOT/names/$2"
-		die "container $1: cannot rename (is the pool full?)"
+		die "container $1: cannot rename (is its file system full?)"
 	fi
 	mv "$_cd/name.tmp" "$_cd/name" || die "$_cd/name: cannot write"
 	_cr=''
 	! valid_name "$_old" || read -r _cr 2>/dev/null <"$CTR_ROOT/names/$_old"
 	[ "$_cr" != "$_id" ] || rm -f "$CTR_ROOT/names/$_old"
 	unlock
+	ev_container rename "$_id" oldName "${_old:+/$_old}"
 }
 
 # hsize BYTES: HSIZE = BYTES in docker's units, one decimal (1.5GiB). No fork.
@@ -1151,14 +1404,14 @@ ctr_info() {
 	printf 'Containers: %s\n Running: %s\n Paused: %s\n Stopped: %s\nImages: %s\n' \
 		$((_run + _pau + _sto)) "$_run" "$_pau" "$_sto" "$_img"
 	# shellcheck disable=SC2046 # block size, blocks, free blocks
-	set -- $(stat -f -c '%S %b %f' "$CTR_ROOT")
+	set -- $(stat -f -c '%S %b %f' "$CTR_BTRFS")
 	hsize $(($1 * $2))
 	_size=$HSIZE
 	hsize $(($1 * ($2 - $3)))
 	_pool=$CTR_POOL
-	[ -f "$CTR_POOL" ] || _pool="(a btrfs file system mounted on $CTR_ROOT)"
-	printf 'Storage Driver: btrfs\n Root Dir: %s\n Pool: %s\n Pool Size: %s\n Pool Used: %s\n' \
-		"$CTR_ROOT" "$_pool" "$_size" "$HSIZE"
+	[ -f "$CTR_POOL" ] || _pool="(the btrfs file system of $CTR_BTRFS)"
+	printf 'Storage Driver: btrfs\n Root Dir: %s\n Pool Dir: %s\n Pool: %s\n Pool Size: %s\n Pool Used: %s\n' \
+		"$CTR_ROOT" "$CTR_BTRFS" "$_pool" "$_size" "$HSIZE"
 	printf 'Cgroup Driver: cgroupfs\nCgroup Version: %s\n' "$CGV"
 	printf 'Network:\n Bridge: %s\n Subnet: %s\nPrefix: %s\nSecurity Options:\n' "$CTR_BRIDGE" "$CTR_SUBNET" "$CTR_PREFIX"
 	grep -qs '^Seccomp:' /proc/self/status && printf ' seccomp\n  Profile: builtin\n'
@@ -1186,7 +1439,11 @@ Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CT
                root's recorded one, ctr for /var/lib/ctr, else c + 8 hex of its path's sha256),
              CTR_STORAGE_SIZE (run's default --storage-opt size; unset: no limit),
              CTR_LOG_MAX_SIZE (100m: run's default --log-opt max-size; 0: no cap),
-             CTR_MAX_LAYERS (128), CTR_MAX_IMAGE_SIZE (10G: unpacked, per image) for pull and load
+             CTR_MAX_LAYERS (128), CTR_MAX_IMAGE_SIZE (10G: unpacked, per image) for pull, load, import, cp -
+             CTR_PUSH_CHUNK_SIZE (64M: push sends larger blobs in PATCH chunks of this size)
+Rootless (any user but root, after root's rootless-setup; docs/rootless.md): CTR_ROOT
+             (${XDG_DATA_HOME:-$HOME/.local/share}/ctr), CTR_USER_POOL (/var/lib/ctr/btrfs/users/UID),
+             CTR_RUNTIME_DIR ($XDG_RUNTIME_DIR/ctr, else /tmp/ctr-UID); --net none only, no limits
 Exit status: the container command's status (128+N if killed by signal N); 125 ctr's own error;
              126 the command cannot be executed; 127 the command was not found.
 EOF
@@ -1204,12 +1461,42 @@ main() {
 	-h | --help | help) ctr_help ;;
 	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
 		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
-		kill | wait | pause | unpause | top | port | rename | info)
-		[ "$(id -u)" = 0 ] || die "$_verb: must be run as root"
+		kill | wait | pause | unpause | top | port | rename | info | start | restart | \
+		cp | diff | export | import | history | update | events | container | image | system | build | push | builder)
+		# the registry client and image work: not read by the verbs of a container's life (run's path)
+		# shellcheck source=/dev/null
+		case $_verb in
+		run | exec | _exited | ps | inspect | logs | stop | kill | wait | attach | pause | unpause | top | port) ;;
+		*) . "$CTR_HOME/helpers/pull.sh" || exit 125 ;;
+		esac
+		if [ "$CTR_UID" != 0 ]; then
+			# shellcheck source=/dev/null # it replaces the kernel-facing functions (after all are defined)
+			. "$CTR_HOME/helpers/rootless.sh" || exit 125
+			rootless_verb "$_verb"
+		fi
+		check_env
+		# shellcheck source=/dev/null # the verbs of a file of their own, loaded for them only
+		case $_verb in
+		demo) . "$CTR_HOME/helpers/demo.sh" ;;
+		start | restart) . "$CTR_HOME/helpers/start.sh" ;;
+		cp | diff | export) . "$CTR_HOME/helpers/fs.sh" ;;
+		import | history) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/image.sh" ;;
+		update) . "$CTR_HOME/helpers/update.sh" ;;
+		ps) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/ps.sh" ;;
+		events) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/events.sh" ;;
+		container | image | system) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/prune.sh" ;;
+		build) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/build.sh" ;;
+		push) . "$CTR_HOME/helpers/layers.sh" && . "$CTR_HOME/helpers/push.sh" ;;
+		builder) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/prune.sh" && . "$CTR_HOME/helpers/build.sh" ;;
+		esac || exit 125
+		"ctr_$_verb" "$@"
+		;;
+	rootless-setup)
+		[ "$CTR_UID" = 0 ] || die "rootless-setup: must be run as root (it makes USER's directory on ctr's pool)"
 		check_env
 		# shellcheck source=/dev/null
-		[ "$_verb" != demo ] || . "$CTR_HOME/helpers/demo.sh"
-		"ctr_$_verb" "$@"
+		. "$CTR_HOME/helpers/rootless.sh" || exit 125
+		ctr_rootless_setup "$@"
 		;;
 	*) die "$_verb: unknown command (see ctr.sh help)" ;;
 	esac

@@ -1,13 +1,20 @@
 #!/bin/sh
-# bench.sh - `make bench`: what a container start costs with ctr, next to the bocker way, runc, crun
-# and the bare kernel floor, all on the same busybox root filesystem and measured in the same run;
-# how start time and memory behave as N containers run; rm time; pull time next to skopeo + umoci.
+# bench.sh - `make bench`: what a container start costs with ctr, next to the bocker way, runc, crun,
+# ctr-oci (ctr's OCI runtime, on runc's and crun's bundle) and the bare kernel floor, all on the same
+# busybox root filesystem and measured in the same run; the throughput of BENCH_TPUT starts one
+# after another (ctr next to runc); how start time and memory behave as N containers run; rm time;
+# pull time next to skopeo + umoci; push time next to skopeo copy.
+# Each measurement is one function call (one_shot, throughput, ramp, rm_rows, pull_row, push_row): a new row
+# is one more call in one_shot_rows or throughput_rows.
 #
 # Usage: bench/bench.sh            (as root; needs no terminal)
 # Environment:
-#   BENCH_RUNS (10), BENCH_WARMUP (2)  timed and warm-up runs of each one-shot row
-#   BENCH_MAX_N (1000)     most detached containers; checkpoints at 1, 100, 1000, 4000 up to it
-#   BENCH_RM_SAMPLE (10)   containers removed one at a time and timed; the rest go in parallel
+#   BENCH_RUNS (20), BENCH_WARMUP (3)  timed and warm-up runs of each one-shot row
+#   BENCH_TPUT (200)       starts one after another in each throughput row (ctr and runc)
+#   BENCH_MAX_N (1000)     most detached containers; checkpoints at 1, 10, 100, 1000, 4000, 10000 up to
+#                          it (make bench BENCH_MAX_N=10000: about 1.5 h on a 2-core VM)
+#   BENCH_RM_SAMPLE (10)   containers removed one at a time and timed (among 10 running, and at the
+#                          end among BENCH_MAX_N); the rest go in parallel
 #   BENCH_PULL_RUNS (3)    timed runs of each pull row (after 1 warm-up)
 #   BENCH_OUT (bench/results.md)   where the Markdown report goes; it is also printed on stdout
 #   BENCH_KEEP             set: keep the work directory (hyperfine's JSON and log) and say where
@@ -23,7 +30,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd -P) || exit 1
 CTR=$TOP/ctr.sh
 ROOTFS=$TOP/build/rootfs/busybox
-: "${BENCH_RUNS:=10}" "${BENCH_WARMUP:=2}" "${BENCH_MAX_N:=1000}" "${BENCH_RM_SAMPLE:=10}"
+: "${BENCH_RUNS:=20}" "${BENCH_WARMUP:=3}" "${BENCH_MAX_N:=1000}" "${BENCH_RM_SAMPLE:=10}" "${BENCH_TPUT:=200}"
 : "${BENCH_PULL_RUNS:=3}" "${BENCH_OUT:=$TOP/bench/results.md}" "${BENCH_KEEP:=}"
 W='' HF_PID=''
 
@@ -43,12 +50,14 @@ preflight() {
 		command -v "${_t%%:*}" >/dev/null 2>&1 || die "${_t%%:*}: not found (apt-get install ${_t#*:})"
 	done
 	[ -x "$ROOTFS/bin/busybox" ] || die "$ROOTFS: not built (make image)"
-	[ -x "$TOP/build/ctr-shim" ] && [ -x "$TOP/build/nsenter-chroot" ] || die "helpers not built (make helpers)"
+	[ -x "$TOP/build/ctr-shim" ] && [ -x "$TOP/build/nsenter-chroot" ] && [ -x "$TOP/build/ctr-oci" ] ||
+		die "helpers not built (make helpers)"
 	case $TOP in *[[:space:]]*) die "$TOP: a path with blanks cannot be benchmarked" ;; esac
-	case $BENCH_MAX_N$BENCH_RUNS$BENCH_WARMUP$BENCH_RM_SAMPLE$BENCH_PULL_RUNS in
-	*[!0-9]*) die "BENCH_MAX_N, BENCH_RUNS, BENCH_WARMUP, BENCH_RM_SAMPLE, BENCH_PULL_RUNS: numbers" ;;
+	case $BENCH_MAX_N$BENCH_RUNS$BENCH_WARMUP$BENCH_RM_SAMPLE$BENCH_PULL_RUNS$BENCH_TPUT in
+	*[!0-9]*) die "BENCH_MAX_N, BENCH_RUNS, BENCH_WARMUP, BENCH_RM_SAMPLE, BENCH_PULL_RUNS, BENCH_TPUT: numbers" ;;
 	esac
-	[ "$BENCH_MAX_N" -ge 1 ] && [ "$BENCH_RUNS" -ge 1 ] || die "BENCH_MAX_N and BENCH_RUNS: at least 1"
+	[ "$BENCH_MAX_N" -ge 1 ] && [ "$BENCH_RUNS" -ge 1 ] && [ "$BENCH_TPUT" -ge 1 ] ||
+		die "BENCH_MAX_N, BENCH_RUNS and BENCH_TPUT: at least 1"
 }
 
 # free_octet FROM COUNT: a second octet X in [FROM, FROM+COUNT) such that no address or route of the
@@ -139,9 +148,13 @@ sweep() {
 	for _l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
 		case $_l in "$P"*) ip link del "$_l" 2>/dev/null ;; esac
 	done
-	if mountpoint -q "$CTR_ROOT" 2>/dev/null; then
-		umount "$CTR_ROOT" 2>/dev/null || umount -l "$CTR_ROOT"
-	fi
+	nft delete table bridge "$P" 2>/dev/null # the anti-spoofing table (helpers/net.sh)
+	# the host-wide registry's entry of this root (helpers/storage.sh)
+	[ "$(cat "/run/ctr/roots/$P" 2>/dev/null)" != "$(realpath -m "$CTR_ROOT")" ] || rm -f "/run/ctr/roots/$P"
+	for _m in "$CTR_ROOT/btrfs" "$CTR_ROOT"; do # the pool (on CTR_ROOT itself in the earlier layout)
+		mountpoint -q "$_m" 2>/dev/null || continue
+		umount "$_m" 2>/dev/null || umount -l "$_m"
+	done
 	if [ -n "$BENCH_KEEP" ]; then
 		rm -f "$CTR_POOL"
 		say "work directory kept: $W"
@@ -184,18 +197,28 @@ stats() {
 		printf "%.1f %.1f %.1f %d\n", m, a[1], a[NR], NR }'
 }
 
-# one_shot NAME LABEL WHAT CMD: a row of the first table: CMD timed BENCH_RUNS times after the warm-ups.
+# one_shot NAME LABEL WHAT CMD: a row of the first table: CMD timed BENCH_RUNS times after the
+# warm-ups. t1.tsv gets "NAME<tab>LABEL<tab>WHAT<tab>median min max" (table1 adds the ratio to runc).
 one_shot() {
 	say "$1: $4"
 	if hf "$1" "$4" --warmup "$BENCH_WARMUP" --runs "$BENCH_RUNS"; then
-		# shellcheck disable=SC2046 # median min max count, one word each
-		set -- "$1" "$2" "$3" $(times_ms "$1" | stats)
-		printf '| %s | %s | %s | %s | %s |\n' "$2" "$3" "$4" "$5" "$6" >>"$W/t1.md"
-		say "$1: median $4 ms"
+		_os=$(times_ms "$1" | stats)
+		printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${_os% *}" >>"$W/t1.tsv"
+		say "$1: median ${_os%% *} ms"
 	else
-		printf '| %s | could not run: %s | | | |\n' "$2" "$(cat "$W/$1.err")" >>"$W/t1.md"
+		printf '%s\t%s\t%s\t\n' "$1" "$2" "could not run: $(cat "$W/$1.err")" >>"$W/t1.tsv"
 		say "$1: could not run: $(cat "$W/$1.err")"
 	fi
+}
+
+# table1: the first table from t1.tsv, with each median as a multiple of runc's.
+table1() {
+	printf '| | what is timed | median | min | max | median / runc |\n|---|---|---:|---:|---:|---:|\n'
+	awk -F '\t' '{ n[NR] = $1; l[NR] = $2; w[NR] = $3; v[NR] = $4; if ($1 == "runc") r = $4 + 0 }
+		END { for (i = 1; i <= NR; i++) {
+			split(v[i], m, " ")
+			x = (r > 0 && v[i] != "") ? sprintf("%.2fx", m[1] / r) : ""
+			printf "| %s | %s | %s | %s | %s | %s |\n", l[i], w[i], m[1], m[2], m[3], x } }' "$W/t1.tsv"
 }
 
 # cgroup_mode: v1, hybrid (v1 controllers and systemd's empty cgroup2) or v2.
@@ -216,8 +239,8 @@ prime() {
 	say "work directory $W, prefix $P, subnet $CTR_SUBNET"
 	"$CTR" run --rm --net none busybox true || die "ctr.sh run --rm --net none busybox true: failed"
 	"$CTR" run --rm busybox true || die "ctr.sh run --rm busybox true: failed"
-	mkdir "$CTR_ROOT/bocker" && btrfs subvolume create "$CTR_ROOT/bocker/base" >/dev/null &&
-		cp -a "$ROOTFS/." "$CTR_ROOT/bocker/base/" || die "bocker: cannot make the base subvolume"
+	mkdir "$CTR_ROOT/btrfs/bocker" && btrfs subvolume create "$CTR_ROOT/btrfs/bocker/base" >/dev/null &&
+		cp -a "$ROOTFS/." "$CTR_ROOT/btrfs/bocker/base/" || die "bocker: cannot make the base subvolume"
 	ip link add "$BR_BOCKER" type bridge && ip addr add "$NET_BOCKER.1/24" dev "$BR_BOCKER" &&
 		ip link set "$BR_BOCKER" up || die "bocker: cannot make bridge $BR_BOCKER"
 	sh "$TOP/bench/oci-bundle.sh" "$W/bundle" "$ROOTFS" "/$P/oci" || die "cannot make the OCI bundle"
@@ -235,7 +258,14 @@ crun_cmd() {
 	fi
 }
 
-# shellcheck disable=SC2016 # Markdown backquotes
+# ctr_oci_wrapped_cmd: ctr-oci run inside the wrapper crun needs on hybrid hosts, so that the two
+# rows differ only in the runtime.
+ctr_oci_wrapped_cmd() {
+	_u=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	printf "unshare -m sh -c 'mount -t tmpfs none %s && exec %s'" "$_u" \
+		"$W/ctr/build/ctr-oci --root $W/ctr-oci run --bundle $W/bundle $P-ctroci"
+}
+
 # shellcheck disable=SC2016 # Markdown backquotes
 crun_what() {
 	if [ "$(cgroup_mode)" = hybrid ]; then
@@ -247,22 +277,57 @@ crun_what() {
 
 # shellcheck disable=SC2016 # Markdown backquotes
 one_shot_rows() {
-	printf '| | what is timed | median | min | max |\n|---|---|---:|---:|---:|\n' >"$W/t1.md"
+	: >"$W/t1.tsv"
 	one_shot floor "floor" '`unshare -fmuipn --mount-proc chroot ROOTFS true`' \
 		"unshare -fmuipn --mount-proc chroot $ROOTFS true"
 	one_shot bocker "bocker way" '`bench/bocker-run.sh`: veth on a bridge, netns, 5 `ip netns exec`, btrfs snapshot, `cgcreate` + 2 `cgset`, `cgexec … ip netns exec … unshare -fmuip --mount-proc chroot SNAPSHOT true`, teardown' \
-		"sh $TOP/bench/bocker-run.sh $CTR_ROOT/bocker/base $P $BR_BOCKER $NET_BOCKER true"
+		"sh $TOP/bench/bocker-run.sh $CTR_ROOT/btrfs/bocker/base $P $BR_BOCKER $NET_BOCKER true"
 	one_shot runc "runc" '`runc run` of a `runc spec` bundle (rootfs read-only in place, new netns)' \
 		"runc --root $W/runc run --bundle $W/bundle $P-runc"
 	one_shot crun "crun" "$(crun_what)" "$(crun_cmd)"
+	one_shot ctr_oci "ctr-oci" '`ctr-oci run` of the same bundle: create + start + wait + delete' \
+		"$W/ctr/build/ctr-oci --root $W/ctr-oci run --bundle $W/bundle $P-ctroci"
+	[ "$(cgroup_mode)" != hybrid ] ||
+		one_shot ctr_oci_wrapped "ctr-oci, as crun" '`ctr-oci run` behind the same `unshare -m` + tmpfs as crun (same work around it)' \
+			"$(ctr_oci_wrapped_cmd)"
 	one_shot ctr_none "ctr, --net none" '`ctr.sh run --rm --net none busybox true`' \
 		"$CTR run --rm --net none busybox true"
 	one_shot ctr_bridge "ctr, bridge" '`ctr.sh run --rm busybox true`' "$CTR run --rm busybox true"
 }
 
-# checkpoints: 1 100 1000 4000 up to BENCH_MAX_N, and BENCH_MAX_N itself.
+# throughput NAME LABEL CMD: a row of the throughput table: CMD run BENCH_TPUT times one after
+# another (bench/repeat.sh), the whole timed once; tput.tsv gets "NAME<tab>LABEL<tab>TOTAL_MS".
+throughput() {
+	say "$1: $BENCH_TPUT x $3"
+	if hf "$1" "sh $TOP/bench/repeat.sh $BENCH_TPUT $3" --runs 1; then
+		_tp=$(times_ms "$1" | stats)
+		printf '%s\t%s\t%s\n' "$1" "$2" "${_tp%% *}" >>"$W/tput.tsv"
+		say "$1: ${_tp%% *} ms in all"
+	else
+		printf '%s\t%s\t\n' "$1" "$2 (could not run: $(cat "$W/$1.err"))" >>"$W/tput.tsv"
+	fi
+}
+
+# shellcheck disable=SC2016 # Markdown backquotes
+throughput_rows() {
+	: >"$W/tput.tsv"
+	throughput tput_runc "runc" "runc --root $W/runc run --bundle $W/bundle $P-runc"
+	throughput tput_ctr "ctr, bridge" "$CTR run --rm busybox true"
+}
+
+# table_tput: the throughput table from tput.tsv: total, per start, and as a multiple of runc's.
+table_tput() {
+	printf '| | %s starts, total s | per start, ms | total / runc |\n|---|---:|---:|---:|\n' "$BENCH_TPUT"
+	awk -F '\t' -v n="$BENCH_TPUT" '{ l[NR] = $2; t[NR] = $3; if ($1 == "tput_runc") r = $3 + 0 }
+		END { for (i = 1; i <= NR; i++) {
+			if (t[i] == "") { printf "| %s | | | |\n", l[i]; continue }
+			printf "| %s | %.1f | %.1f | %s |\n", l[i], t[i] / 1000, t[i] / n, (r > 0) ? sprintf("%.2fx", t[i] / r) : "" } }' \
+		"$W/tput.tsv"
+}
+
+# checkpoints: 1 10 100 1000 4000 10000 up to BENCH_MAX_N, and BENCH_MAX_N itself.
 checkpoints() {
-	for _c in 1 100 1000 4000; do [ "$_c" -lt "$BENCH_MAX_N" ] && echo "$_c"; done
+	for _c in 1 10 100 1000 4000 10000; do [ "$_c" -lt "$BENCH_MAX_N" ] && echo "$_c"; done
 	echo "$BENCH_MAX_N"
 }
 
@@ -320,8 +385,9 @@ memory_row() {
 	_all=$(head -n "$1" "$W/ramp.ms" | stats)
 	_first=$(head -n "$_k" "$W/ramp.ms" | stats)
 	_last=$(head -n "$1" "$W/ramp.ms" | tail -n "$_k" | stats)
-	printf '| %s | %s | %s | %s | %s | %s–%s | %s | %s | %s | %s |\n' "$1" "$_running" "${_all%% *}" \
-		"${_first%% *}" "${_last%% *}" "$(echo "$_all" | cut -d' ' -f2)" "$(echo "$_all" | cut -d' ' -f3)" \
+	_ratio=$(awk -v f="${_first%% *}" -v l="${_last%% *}" 'BEGIN { if (f > 0) printf "%.2f", l / f }')
+	printf '| %s | %s | %s | %s | %s | %s | %s–%s | %s | %s | %s | %s |\n' "$1" "$_running" "${_all%% *}" \
+		"${_first%% *}" "${_last%% *}" "$_ratio" "$(echo "$_all" | cut -d' ' -f2)" "$(echo "$_all" | cut -d' ' -f3)" \
 		"${_shim%% *}" "${_nsc%% *}" "${_kmem%% *}" "${_total%% *}" >>"$W/t2.md"
 	say "N=$1: start median ${_all%% *} ms (first 10% ${_first%% *}, last 10% ${_last%% *}); shim RSS ${_shim%% *} KiB, kmem ${_kmem%% *} KiB"
 }
@@ -330,8 +396,8 @@ memory_row() {
 # hyperfine batches of at most 100 runs (a failure loses one batch's times, not the ramp's); a
 # table row at each checkpoint. ramp.ms: one start time per line, in start order.
 ramp() {
-	printf '| N | running | start, median | first 10%% | last 10%% | min–max | ctr-shim RSS | nsenter-chroot RSS | cgroup kmem | cgroup total |\n' >"$W/t2.md"
-	printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' >>"$W/t2.md"
+	printf '| N | running | start, median | first 10%% | last 10%% | last / first | min–max | ctr-shim RSS | nsenter-chroot RSS | cgroup kmem | cgroup total |\n' >"$W/t2.md"
+	printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' >>"$W/t2.md"
 	: >"$W/ramp.ms"
 	_rn=0
 	for _rcp in $(checkpoints); do
@@ -348,7 +414,25 @@ ramp() {
 			say "ramp: $_rn containers running"
 		done
 		memory_row "$_rcp"
+		[ "$_rcp" -ne 10 ] || rm_among 10
 	done
+}
+
+# rm_among N: with N containers running, start BENCH_RM_SAMPLE more (not timed) and time the rm -f
+# of each, one at a time (N running again after each): RM_AMONG, next to rm_rows' figure at the end.
+rm_among() {
+	_ra=''
+	for _ in $(seq "$BENCH_RM_SAMPLE"); do
+		_rid=$("$CTR" run -d busybox sleep 1d 2>/dev/null) || { RM_AMONG="could not start the containers"; return 0; }
+		_ra="$_ra${_ra:+,}$_rid"
+	done
+	say "rm -f: $BENCH_RM_SAMPLE containers one at a time, $1 others running"
+	if hf "rm_among$1" "$CTR rm -f {id}" --runs 1 -L id "$_ra"; then
+		_r=$(times_ms "rm_among$1" | stats)
+		RM_AMONG="median ${_r%% *} ms, min–max $(echo "$_r" | cut -d' ' -f2)–$(echo "$_r" | cut -d' ' -f3) ms ($BENCH_RM_SAMPLE containers, one at a time, each among $1 others running)"
+	else
+		RM_AMONG="could not run: $(cat "$W/rm_among$1.err")"
+	fi
 }
 
 # rm_rows: rm -f of BENCH_RM_SAMPLE containers one at a time (each timed), then the rest in parallel.
@@ -393,9 +477,9 @@ pull_rows() {
 	PULL_IMAGE="\`$REF\`: $(skopeo inspect --raw --tls-verify=false "docker://$REF" |
 		jq -r '"\(.layers | length) layers, \((([.layers[].size] | add) / 1048576 * 10 | floor) / 10) MiB compressed"')"
 	if grep -q '^ctr_pull()' "$W/ctr/helpers/pull.sh" 2>/dev/null; then
-		# cold: no image and an empty blob cache (pull.sh keeps layers in $CTR_ROOT/blobs)
+		# cold: no image and an empty blob cache (pull.sh keeps layers in $CTR_ROOT/btrfs/blobs)
 		pull_row ctr_pull "\`ctr.sh pull\`, cold" "$CTR pull -q $REF" \
-			"sh -c '$CTR rmi -f $REF >/dev/null 2>&1; rm -rf $CTR_ROOT/blobs'"
+			"sh -c '$CTR rmi -f $REF >/dev/null 2>&1; rm -rf $CTR_ROOT/btrfs/blobs'"
 		pull_row ctr_pull_cached "\`ctr.sh pull\`, layers in ctr's blob cache" "$CTR pull -q $REF" \
 			"sh -c '$CTR rmi -f $REF >/dev/null 2>&1; exit 0'"
 	else
@@ -419,6 +503,61 @@ pull_row() {
 	fi
 }
 
+# push_rows: a commit on the pulled 4-layer image (an 8 MiB layer of random data over it) pushed by
+# ctr into a new repository of the same registry each run (the base's layers mounted from its
+# repository, the commit's layer made from the snapshots, its record removed before each run, and
+# sent with the config), and again (everything there: HEADs only, the layer kept from before); next
+# to `skopeo copy` of the same image, from an OCI layout into a new repository each run (skopeo
+# sends every blob).
+# shellcheck disable=SC2016 # Markdown backquotes, and the generated scripts' own $n
+push_rows() {
+	printf '| | median | min | max |\n|---|---:|---:|---:|\n' >"$W/t4.md"
+	if [ -z "${REF:-}" ] || ! grep -q '^ctr_push()' "$W/ctr/helpers/push.sh" 2>/dev/null; then
+		PUSH_IMAGE="n/a: no registry (see the pull rows), or push not implemented"
+		return 0
+	fi
+	_preg=${REF%%/*}
+	say "push: a commit on $REF"
+	if ! { "$CTR" pull -q "$REF" && "$CTR" run --net none --name benchpush "$REF" \
+		sh -c 'head -c 8388608 /dev/urandom >/data/new; rm -f /etc/motd' &&
+		"$CTR" commit benchpush bench/pushed:1 && "$CTR" rm benchpush; } >/dev/null 2>"$W/push.err"; then
+		PUSH_IMAGE="could not make the image: $(tail -n 1 "$W/push.err")"
+		return 0
+	fi
+	PUSH_IMAGE="a commit on \`$REF\` adding 8 MiB of random data (one more layer)"
+	# a new repository per run: its name from a counter
+	printf '0\n' >"$W/push.n"
+	for _pt in ctr sk; do
+		printf 'n=$(cat %s)\necho $((n + 1)) >%s\n' "$W/push.n" "$W/push.n" >"$W/push-$_pt.sh"
+	done
+	printf 'exec %s push -q bench/pushed:1 %s/bench/ctr$n:1\n' "$CTR" "$_preg" >>"$W/push-ctr.sh"
+	printf 'exec skopeo copy -q --dest-tls-verify=false oci:%s:x docker://%s/bench/sk$n:1\n' \
+		"$W/pushlayout" "$_preg" >>"$W/push-sk.sh"
+	push_row push_ctr "\`ctr.sh push\`, a new repository: the base's 4 layers mounted, 1 layer made and sent with the config" \
+		"sh $W/push-ctr.sh" "rm -f $CTR_ROOT/images/*/layer.gzip"
+	push_row push_ctr_again "\`ctr.sh push\`, again: every blob there (HEADs), the layer made before" \
+		"$CTR push -q bench/pushed:1 $_preg/bench/ctr0:1" true
+	if skopeo copy -q --src-tls-verify=false "docker://$_preg/bench/ctr0:1" "oci:$W/pushlayout:x" 2>"$W/push.err"; then
+		push_row push_skopeo "\`skopeo copy\` of the same image from an OCI layout, a new repository: 5 layers and the config sent" \
+			"sh $W/push-sk.sh" true
+	else
+		printf '| `skopeo copy` | could not run: %s | | |\n' "$(tail -n 1 "$W/push.err")" >>"$W/t4.md"
+	fi
+}
+
+# push_row NAME LABEL CMD PREPARE: one push row, PREPARE before every run.
+push_row() {
+	say "$1: $3"
+	if hf "$1" "$3" --warmup 1 --runs "$BENCH_PULL_RUNS" --prepare "$4"; then
+		# shellcheck disable=SC2046 # median min max count, one word each
+		set -- "$1" "$2" $(times_ms "$1" | stats)
+		printf '| %s | %s | %s | %s |\n' "$2" "$3" "$4" "$5" >>"$W/t4.md"
+		say "$1: median $3 ms"
+	else
+		printf '| %s | could not run: %s | | |\n' "$2" "$(cat "$W/$1.err")" >>"$W/t4.md"
+	fi
+}
+
 # ---------------------------------------------------------------- the report
 
 machine() {
@@ -428,9 +567,13 @@ machine() {
 	printf '%s\n' "- kernel: $(uname -sr) $(uname -m)"
 	printf '%s\n' "- CPU: ${_cpu:-unknown}, $(nproc) cores; memory: $_mem"
 	printf '%s\n' "- cgroups: $(cgroup_mode)"
-	printf '%s\n' "- load average (1, 5, 15 min) at the start: $LOAD0; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-	printf '%s, %s, %s, %s, %s\n' "- tools: $("$CTR" --version) (git $CTR_VERSION_GIT)" "$(runc --version | head -n 1)" \
-		"$(crun --version | head -n 1)" "$(hyperfine --version)" "$(busybox 2>/dev/null | head -n 1 | cut -d' ' -f1-2)"
+	printf '%s\n' "- load average (1, 5, 15 min) at the start: $LOAD0; before the one-shot rows: $LOAD1;"
+	printf '%s\n' "  before the throughput rows: $LOAD2; before the ramp: $LOAD3; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '%s, %s, %s, %s, %s, %s\n' "- tools: $("$CTR" --version) (git $CTR_VERSION_GIT)" \
+		"$("$W/ctr/build/ctr-oci" --version | head -n 1)" "$(runc --version | head -n 1)" "$(crun --version | head -n 1)" \
+		"$(hyperfine --version)" "$(busybox 2>/dev/null | head -n 1 | cut -d' ' -f1-2)"
+	if command -v gojq >/dev/null 2>&1; then _jt=$(gojq --version | cut -d' ' -f1-2); else _jt=$(jq --version); fi
+	printf '%s\n' "- JSON tool of ctr.sh: $_jt (gojq when installed, else jq)"
 }
 
 # shellcheck disable=SC2016 # Markdown backquotes, not command substitutions
@@ -442,8 +585,12 @@ report() {
 	printf '\n## Start a container running `true`, wait for it, remove it\n\n'
 	printf 'hyperfine -N, %s runs after %s warm-up run(s). ctr and the bocker way snapshot the rootfs (btrfs);\n' \
 		"$BENCH_RUNS" "$BENCH_WARMUP"
-	printf 'runc and crun use it in place, read-only. `--net none` and runc/crun: a new netns with lo only.\n\n'
-	cat "$W/t1.md"
+	printf 'runc, crun and ctr-oci use it in place, read-only. `--net none` and runc/crun/ctr-oci: a new netns with lo only.\n\n'
+	table1
+	printf '\n## Throughput: %s starts one after another\n\n' "$BENCH_TPUT"
+	printf 'bench/repeat.sh runs the command %s times, each after the previous one returned; hyperfine -N\n' "$BENCH_TPUT"
+	printf 'times the whole once. ctr: `ctr.sh run --rm busybox true` (bridge); runc: the bundle above.\n\n'
+	table_tput
 	printf '\n## N detached containers: `ctr.sh run -d busybox sleep 1d`, one after another\n\n'
 	printf 'Start time per container in ms (hyperfine -N, one run per container): median of containers 1..N,\n'
 	printf 'of the first tenth of them and of the last tenth. Memory per running container in KiB (median),\n'
@@ -451,13 +598,17 @@ report() {
 	printf '(v1: memory.kmem.usage_in_bytes, memory.usage_in_bytes; v2: memory.stat kernel, memory.current).\n\n'
 	cat "$W/t2.md"
 	[ -z "${RAMP_STOP:-}" ] || printf '\nThe ramp stopped %s\n' "$RAMP_STOP"
-	printf '\n`rm -f` per container: %s.\n' "${RM_ROW:-not measured}"
+	printf '\n`rm -f` per container among 10 running: %s.\n' "${RM_AMONG:-not measured}"
+	printf '`rm -f` per container at the end: %s.\n' "${RM_ROW:-not measured}"
 	[ -z "${RM_REST:-}" ] || printf 'Then %s.\n' "$RM_REST"
 	printf '\n## Pull from a local registry (plain HTTP on 127.0.0.1)\n\n'
 	printf 'Image %s. Before every run the pulled image is removed (and, for a cold pull, ctr'"'"'s blob\n' \
 		"${PULL_IMAGE:-n/a}"
 	printf 'cache); hyperfine -N, %s runs after 1 warm-up.\n\n' "$BENCH_PULL_RUNS"
 	cat "$W/t3.md"
+	printf '\n## Push to the same local registry\n\n'
+	printf 'Image: %s; hyperfine -N, %s runs after 1 warm-up.\n\n' "${PUSH_IMAGE:-n/a}" "$BENCH_PULL_RUNS"
+	cat "$W/t4.md" 2>/dev/null
 }
 
 main() {
@@ -470,10 +621,15 @@ main() {
 	trap 'exit 129' HUP
 	snapshot
 	prime
+	LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 	one_shot_rows
+	LOAD2=$(cut -d' ' -f1-3 /proc/loadavg)
+	throughput_rows
+	LOAD3=$(cut -d' ' -f1-3 /proc/loadavg)
 	ramp
 	rm_rows
 	pull_rows
+	push_rows
 	report >"$W/report.md" || die "cannot write the report"
 	cp "$W/report.md" "$BENCH_OUT" || die "$BENCH_OUT: cannot write"
 	cat "$W/report.md"

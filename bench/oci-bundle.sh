@@ -1,5 +1,5 @@
 #!/bin/sh
-# oci-bundle.sh - write an OCI runtime bundle for runc and crun that runs `true` in ROOTFS.
+# oci-bundle.sh - write an OCI runtime bundle for runc, crun and ctr-oci that runs `true` in ROOTFS.
 #
 # Usage: oci-bundle.sh BUNDLE ROOTFS CGROUP_PATH
 #   BUNDLE       directory to create (must not exist); gets config.json only

@@ -2,18 +2,26 @@
 # cgroup.sh - resource limits and accounting through cgroups (v1, hybrid, v2). Sourced by ctr.sh.
 #
 # Each container gets the group /$CTR_PREFIX/<cid> in every controller ctr uses (memory, cpu, cpuacct,
-# pids, freezer), made with cgroup-tools (cgcreate, cgset, cgdelete). cg_detect is the ONLY place that knows
-# which cgroup version holds which controller; everything else asks cg_path.
+# pids, freezer), made, set and removed directly in cgroupfs (mkdir, a write per value, rmdir: what
+# cgcreate, cgset and cgdelete do, without their parse of the mount table on every call; measured in
+# docs/design.md). cg_detect is the ONLY place that knows which cgroup version holds which
+# controller (cached per root); everything else asks it (CG_<controller>, cg_path).
 #
 # Interface used by ctr.sh (R_* are run's options):
 #   cg_validate        check R_MEM R_SWAP R_CPUS R_SHARES R_PIDS before anything exists; die on bad values
-#   cg_setup CID       create the group, apply the limits, set CG_DIRS (one --cgroup DIR per hierarchy)
+#   cg_setup CID [DIR] create the group, apply the limits, set CG_DIRS (one --cgroup DIR per hierarchy);
+#                      DIR: one more group to make in the same mkdir (security.sh's devices group)
 #   cg_dirs CID        set CG_DIRS for an existing container (for exec)
-#   cg_teardown CID    kill what is left in the group, remove it from every controller (idempotent)
+#   cg_teardown CID    kill what is left in the group, remove it from every controller and the
+#                      devices group with it (idempotent)
 #   cg_oom_killed CID  print true when the kernel's OOM killer killed a process of the container
 #   cg_freeze CID 1|0  freeze (pause) or thaw (unpause) the container's processes
 #   cg_frozen CID      true when the container is frozen (paused)
 #   cg_cleanup         remove groups of $CTR_PREFIX whose container no longer exists
+#   CG_RES_JQ          (jq, in run's config.json) the limits cg_validate computed, as "resources"
+#   cg_load CID        set R_MEM R_SWAP R_CPUS R_SHARES R_PIDS from the container's recorded limits
+#                      (then cg_validate, cg_setup: a container started again keeps them)
+#   cg_update CID      write every limit (CG_* of cg_validate) into a running container's groups
 #   ctr_stats          the `stats` verb
 
 CG_CONTROLLERS='memory cpu cpuacct pids freezer' # freezer last: cg_v2_has reads the others'
@@ -30,8 +38,10 @@ CG_PIDS_MAX=4194304     # the kernel's PID_MAX_LIMIT
 # A controller bound to a v1 hierarchy is used there; otherwise the cgroup2 mount holds it if its
 # cgroup.controllers lists it. This one rule covers pure v1, hybrid (systemd's /sys/fs/cgroup/unified,
 # usually with no controllers) and pure v2. On v2 there is no cpuacct: cpu.stat of every group counts.
+# The result is kept per root in $CTR_ROOT/cgroup.layout (cg_cache_read): a run reads no mount table.
 cg_detect() {
 	[ -z "${CG_MODE:-}" ] || return 0
+	cg_cache_read && return 0
 	# shellcheck disable=SC2034 # all are read as CG_$c / CGV_$c (eval) by the functions below
 	CG_memory='' CG_cpu='' CG_cpuacct='' CG_pids='' CGV_memory='' CGV_cpu='' CGV_cpuacct='' CGV_pids=''
 	CG_freezer='' CGV_freezer=''
@@ -71,6 +81,69 @@ cg_detect() {
 		fi
 		eval "CG_$_cgc=\$_cgd CGV_$_cgc=\$_cgv"
 	done
+	cg_cache_write
+}
+
+# The layout cache, $CTR_ROOT/cgroup.layout: lines KEY=VALUE, cg_detect's variables (CG_VARS) after
+# the key of what they depend on, and `end=1`. It is used only in the boot that wrote it (boot_id)
+# and from the same mount namespace (a private one, e.g. under `unshare -m`, may see other mounts),
+# and only while every hierarchy it names is still mounted; else cg_detect reads /proc/self/mounts
+# again and rewrites it. (A hierarchy mounted later in the same boot is seen after a reboot, or
+# once the file is removed.) Read with the shell's own read, no fork; only known keys are set.
+CG_VARS="CG_MODE CG_UNIFIED CG_DEVICES CG_memory CGV_memory CG_cpu CGV_cpu CG_cpuacct CGV_cpuacct
+	CG_pids CGV_pids CG_freezer CGV_freezer"
+
+# cg_cache_key: CG_KEY = "<boot id> <mount id>": the mount namespace is named by the ID of the first
+# mount it lists (a copy of a namespace gets new mount IDs, and an ID is not reused while its mount
+# lives); no readlink of /proc/self/ns/mnt (a fork), no stat of PID 1's (refused in some sandboxes).
+cg_cache_key() {
+	CG_KEY='' _cgb='' _cgm=''
+	read -r _cgb 2>/dev/null </proc/sys/kernel/random/boot_id
+	read -r _cgm _ 2>/dev/null </proc/self/mountinfo
+	[ -n "$_cgb" ] && [ -n "$_cgm" ] && CG_KEY="$_cgb $_cgm"
+}
+
+# cg_cache_read: set CG_VARS from the cache; fails (CG_MODE empty) when it is missing or stale.
+cg_cache_read() {
+	[ -f "$CTR_ROOT/cgroup.layout" ] && cg_cache_key || return 1
+	_cgfk='' _cgend=''
+	while IFS='=' read -r _cgk _cgv; do
+		case $_cgk in
+		key) _cgfk=$_cgv ;;
+		end) _cgend=$_cgv ;;
+		CG_MODE | CG_UNIFIED | CG_DEVICES | CG_memory | CGV_memory | CG_cpu | CGV_cpu | CG_cpuacct | \
+			CGV_cpuacct | CG_pids | CGV_pids | CG_freezer | CGV_freezer) eval "$_cgk=\$_cgv" ;;
+		esac
+	done 2>/dev/null <"$CTR_ROOT/cgroup.layout"
+	[ "$_cgend" = 1 ] && [ "$_cgfk" = "$CG_KEY" ] && cg_cache_mounted && return 0
+	CG_MODE=''
+	return 1
+}
+
+# cg_cache_mounted: every hierarchy of CG_VARS is still there (a file only a cgroup has).
+cg_cache_mounted() {
+	case ${CG_MODE:-} in v1 | hybrid | v2) ;; *) return 1 ;; esac
+	[ -z "$CG_UNIFIED" ] || [ -f "$CG_UNIFIED/cgroup.controllers" ] || return 1
+	[ -z "$CG_DEVICES" ] || [ -f "$CG_DEVICES/devices.deny" ] || return 1
+	for _cgc in $CG_CONTROLLERS; do
+		eval "_cgd=\$CG_$_cgc"
+		[ -z "$_cgd" ] || [ -f "$_cgd/cgroup.procs" ] || return 1
+	done
+}
+
+# cg_cache_write: write the cache (whole: a temporary file renamed) when the pool is mounted. A
+# failure only means that the next call detects again.
+cg_cache_write() {
+	[ -d "$CTR_ROOT/containers" ] && cg_cache_key || return 0
+	{
+		printf 'key=%s\n' "$CG_KEY"
+		for _cgk in $CG_VARS; do
+			eval "printf '%s=%s\\n' \"\$_cgk\" \"\$$_cgk\""
+		done
+		printf 'end=1\n'
+	} 2>/dev/null >"$CTR_ROOT/cgroup.layout.$$" && mv -f "$CTR_ROOT/cgroup.layout.$$" "$CTR_ROOT/cgroup.layout" ||
+		rm -f "$CTR_ROOT/cgroup.layout.$$"
+	return 0
 }
 
 # cg_v2_has CONTROLLER: the cgroup2 root offers it. v2 has no cpuacct: cpu.stat in the cpu group counts.
@@ -165,7 +238,6 @@ cg_int() {
 # cg_validate: check run's limit options and turn them into cgroup values (CG_MEM, CG_SWAP bytes or -1,
 # CG_QUOTA microseconds per period, CG_SHARES, CG_PIDS or -1). Dies before anything is created.
 cg_validate() {
-	need cgcreate cgroup-tools
 	cg_detect
 	CG_MEM='' CG_SWAP='' CG_QUOTA='' CG_SHARES='' CG_PIDS=$CG_PIDS_DEFAULT
 	cg_validate_memory
@@ -175,6 +247,28 @@ cg_validate() {
 		[ "$CG_PIDS" -gt 0 ] || CG_PIDS=-1 # docker: 0 and -1 both mean unlimited
 		cg_need pids --pids-limit
 	fi
+	export CG_MEM CG_SWAP CG_QUOTA CG_SHARES CG_PIDS # CG_RES_JQ reads them
+}
+
+# CG_RES_JQ: config.json's "resources", docker's HostConfig fields: memory and memory_swap in bytes
+# (memory_swap -1: unlimited; null: not set), nano_cpus (--cpus x 10^9), cpu_shares, pids_limit (-1:
+# unlimited).
+# shellcheck disable=SC2016,SC2034 # jq's $; read by ctr.sh's RUN_JQ and update.sh
+CG_RES_JQ='($ENV | {memory: (.CG_MEM // "" | if . == "" then null else tonumber end),
+	memory_swap: (.CG_SWAP // "" | if . == "" then null else tonumber end),
+	nano_cpus: (.CG_QUOTA // "" | if . == "" then null else tonumber * 10000 end),
+	cpu_shares: (.CG_SHARES // "" | if . == "" then null else tonumber end),
+	pids_limit: (.CG_PIDS // "" | if . == "" then null else tonumber end)})'
+
+# cg_load CID: R_MEM R_SWAP R_CPUS R_SHARES R_PIDS from the container's config.json "resources",
+# in forms cg_validate takes (bytes, N.N CPUs): cg_validate then gives the limits it was run with.
+# A container recorded without them gets run's defaults.
+cg_load() {
+	_cgr=$(jq -r '.resources // {} | @sh "R_MEM=\(.memory // "") R_SWAP=\(.memory_swap // "")
+		R_CPUS=\(.nano_cpus // "" | if . == "" then . else . / 1e9 | tostring end)
+		R_SHARES=\(.cpu_shares // "") R_PIDS=\(.pids_limit // "")"' "$CTR_ROOT/containers/$1/config.json") ||
+		die "container $1: config.json is not valid"
+	eval "$_cgr"
 }
 
 # cg_validate_memory: -m/--memory and --memory-swap with docker's rules (swap is memory + swap,
@@ -235,10 +329,14 @@ cg_need() {
 
 # ---------------------------------------------------------------- create, limit, remove
 
-# cg_setup CID: create the container's group in every available controller, apply the limits
+# cg_setup CID [DIR]: create the container's group in every available controller, apply the limits
 # cg_validate computed, and set CG_DIRS. On failure the caller's cleanup (cg_teardown) removes it.
+# One mkdir makes the group directories of every hierarchy (and /$CTR_PREFIX when missing), which
+# is what cgcreate does, without its parse of the mount table (docs/design.md, start-up cost), and
+# DIR, the devices group when security.sh needs one of its own (SEC_DEVCG_NEW).
 cg_setup() {
 	cg_detect
+	_cgid=$1 _cgx=${2:-}
 	_cgctrls=''
 	for _cgc in $CG_CONTROLLERS; do
 		eval "_cgm=\$CG_$_cgc _cgv=\$CGV_$_cgc"
@@ -249,15 +347,19 @@ cg_setup() {
 	done
 	[ -n "$_cgctrls" ] || die "cgroup: no memory, cpu or pids controller on this host (cgroup $CG_MODE)"
 	cg_v2_delegate || die "cgroup: cannot enable controllers in $CG_UNIFIED/$CTR_PREFIX/cgroup.subtree_control"
-	cgcreate -g "$_cgctrls:/$CTR_PREFIX/$1" || die "cgroup: cgcreate -g $_cgctrls:/$CTR_PREFIX/$1 failed"
-	cg_groupdirs -q "$1"
+	cg_groupdirs -q "$_cgid"
+	set -- ${_cgx:+"$_cgx"}
 	while read -r _cgc _cgp; do
-		[ -z "$_cgp" ] || [ -d "$_cgp" ] || die "cgroup: $_cgp was not created"
+		[ -z "$_cgp" ] || set -- "$@" "$_cgp"
 	done <<EOF
 $CG_GD
 EOF
-	cg_limits "$1"
-	cg_dirs "$1"
+	mkdir -p -- "$@" || die "cgroup: cannot create the groups /$CTR_PREFIX/$_cgid ($_cgctrls${_cgx:+, devices})"
+	for _cgp; do
+		[ -f "$_cgp/cgroup.procs" ] || die "cgroup: $_cgp was not created"
+	done
+	cg_limits "$_cgid"
+	cg_dirs "$_cgid"
 }
 
 # cg_v2_delegate: on v2 a child group only gets the controllers its parent lists in cgroup.subtree_control:
@@ -281,59 +383,127 @@ cg_v2_delegate() {
 	done
 }
 
-# cg_limits CID: write the limits with cgset, in the file names of each controller's version.
+# cg_limits CID: write the limits, in the file names of each controller's version.
 cg_limits() {
-	[ -z "$CG_MEM" ] || cg_limits_memory "$1" "/$CTR_PREFIX/$1"
-	cg_limits_cpu "/$CTR_PREFIX/$1"
+	[ -z "$CG_MEM" ] || cg_limits_memory "$1"
+	cg_limits_cpu "$1"
 	if [ -n "$CG_pids" ] && [ "$CG_PIDS" = -1 ]; then
-		cg_set "/$CTR_PREFIX/$1" pids.max max
+		cg_set pids "$1" pids.max max
 	elif [ -n "$CG_pids" ]; then
-		cg_set "/$CTR_PREFIX/$1" pids.max "$CG_PIDS"
+		cg_set pids "$1" pids.max "$CG_PIDS"
 	fi
 }
 
-# cg_limits_memory CID GROUP: v1 limits memory and memory+swap; v2 memory and swap alone.
+# cg_limits_memory CID: v1 limits memory and memory+swap; v2 memory and swap alone.
 cg_limits_memory() {
 	if [ "$CGV_memory" = 1 ]; then
-		cg_set "$2" memory.limit_in_bytes "$CG_MEM"
+		cg_set memory "$1" memory.limit_in_bytes "$CG_MEM"
 		# memsw must not be below the memory limit, so it is written after it
 		if [ -n "$CG_SWAP" ]; then
-			cg_set "$2" memory.memsw.limit_in_bytes "$CG_SWAP"
+			cg_set memory "$1" memory.memsw.limit_in_bytes "$CG_SWAP"
 		elif [ -f "$CG_memory/memory.memsw.limit_in_bytes" ]; then
-			cg_set "$2" memory.memsw.limit_in_bytes $((CG_MEM * 2))
+			cg_set memory "$1" memory.memsw.limit_in_bytes $((CG_MEM * 2))
 		fi
 		return
 	fi
-	cg_set "$2" memory.max "$CG_MEM"
-	if [ ! -f "$(cg_path memory "$1" memory.swap.max)" ]; then
+	cg_set memory "$1" memory.max "$CG_MEM"
+	if [ ! -f "$CG_memory/$CTR_PREFIX/$1/memory.swap.max" ]; then
 		[ -z "$CG_SWAP" ] || die "--memory-swap: this kernel does not account swap in cgroups"
 		return
 	fi
 	case $CG_SWAP in
-	-1) cg_set "$2" memory.swap.max max ;;
-	'') cg_set "$2" memory.swap.max "$CG_MEM" ;;
-	*) cg_set "$2" memory.swap.max $((CG_SWAP - CG_MEM)) ;;
+	-1) cg_set memory "$1" memory.swap.max max ;;
+	'') cg_set memory "$1" memory.swap.max "$CG_MEM" ;;
+	*) cg_set memory "$1" memory.swap.max $((CG_SWAP - CG_MEM)) ;;
 	esac
 }
 
-# cg_limits_cpu GROUP: the CFS quota (--cpus) and the weight (--cpu-shares).
+# cg_limits_cpu CID: the CFS quota (--cpus) and the weight (--cpu-shares).
 cg_limits_cpu() {
 	if [ -n "$CG_QUOTA" ] && [ "$CGV_cpu" = 1 ]; then
-		cg_set "$1" cpu.cfs_period_us "$CG_PERIOD"
-		cg_set "$1" cpu.cfs_quota_us "$CG_QUOTA"
+		cg_set cpu "$1" cpu.cfs_period_us "$CG_PERIOD"
+		cg_set cpu "$1" cpu.cfs_quota_us "$CG_QUOTA"
 	elif [ -n "$CG_QUOTA" ]; then
-		cg_set "$1" cpu.max "$CG_QUOTA $CG_PERIOD"
+		cg_set cpu "$1" cpu.max "$CG_QUOTA $CG_PERIOD"
 	fi
 	if [ -n "$CG_SHARES" ] && [ "$CGV_cpu" = 1 ]; then
-		cg_set "$1" cpu.shares "$CG_SHARES"
+		cg_set cpu "$1" cpu.shares "$CG_SHARES"
 	elif [ -n "$CG_SHARES" ]; then # runc's mapping of shares [2, 262144] onto weight [1, 10000]
-		cg_set "$1" cpu.weight $((1 + (CG_SHARES - 2) * 9999 / 262142))
+		cg_set cpu "$1" cpu.weight $((1 + (CG_SHARES - 2) * 9999 / 262142))
 	fi
 }
 
-# cg_set GROUP FILE VALUE: one cgset per value, so that a failure names the file.
+# cg_update CID: write every limit of CG_MEM CG_SWAP CG_QUOTA CG_SHARES CG_PIDS (cg_validate's)
+# into the container's groups, an unset one as no limit (or the default weight): update sets the
+# whole state, so that the old one can be put back when the kernel refuses a value. Returns 1 with
+# CG_WHY (what the kernel refused) on failure; nothing is written after it.
+cg_update() {
+	cg_detect
+	_cgg=/$CTR_PREFIX/$1
+	CG_WHY=''
+	if [ -n "$CG_memory" ]; then cg_update_memory "$1" "$_cgg" || return 1; fi
+	if [ -n "$CG_cpu" ] && [ "$CGV_cpu" = 1 ]; then
+		cg_put "$_cgg" cpu.cfs_quota_us "${CG_QUOTA:--1}" && cg_put "$_cgg" cpu.shares "${CG_SHARES:-1024}" || return 1
+	elif [ -n "$CG_cpu" ]; then
+		cg_put "$_cgg" cpu.max "${CG_QUOTA:-max} $CG_PERIOD" || return 1
+		_cgw=100
+		[ -z "$CG_SHARES" ] || _cgw=$((1 + (CG_SHARES - 2) * 9999 / 262142))
+		cg_put "$_cgg" cpu.weight "$_cgw" || return 1
+	fi
+	[ -z "$CG_pids" ] || [ "$CG_PIDS" = -1 ] || cg_put "$_cgg" pids.max "$CG_PIDS" || return 1
+	[ -z "$CG_pids" ] || [ "$CG_PIDS" != -1 ] || cg_put "$_cgg" pids.max max
+}
+
+# cg_update_memory CID GROUP: memory and swap as run sets them (cg_limits_memory), -1 or max when
+# unset. v1 keeps memory <= memory+swap at every step: the one that grows past the other goes first.
+cg_update_memory() {
+	if [ "$CGV_memory" = 1 ]; then
+		_cgm=${CG_MEM:--1} _cgs=-1
+		[ -z "$CG_MEM" ] || case $CG_SWAP in -1) ;; '') _cgs=$((CG_MEM * 2)) ;; *) _cgs=$CG_SWAP ;; esac
+		if [ ! -f "$(cg_path memory "$1" memory.memsw.limit_in_bytes)" ]; then
+			cg_put "$2" memory.limit_in_bytes "$_cgm"
+			return
+		fi
+		_cgcur=$(cg_read memory "$1" memory.memsw.limit_in_bytes)
+		if [ "$_cgm" = -1 ] || [ "$_cgm" -gt "${_cgcur:-0}" ]; then
+			cg_put "$2" memory.memsw.limit_in_bytes "$_cgs" && cg_put "$2" memory.limit_in_bytes "$_cgm"
+		else
+			cg_put "$2" memory.limit_in_bytes "$_cgm" && cg_put "$2" memory.memsw.limit_in_bytes "$_cgs"
+		fi
+		return
+	fi
+	cg_put "$2" memory.max "${CG_MEM:-max}" || return 1
+	[ -f "$(cg_path memory "$1" memory.swap.max)" ] || return 0
+	case $CG_MEM/$CG_SWAP in
+	/* | */-1) cg_put "$2" memory.swap.max max ;;
+	*/) cg_put "$2" memory.swap.max "$CG_MEM" ;;
+	*) cg_put "$2" memory.swap.max $((CG_SWAP - CG_MEM)) ;;
+	esac
+}
+
+# cg_put GROUP FILE VALUE: cg_set that returns 1 (CG_WHY set) instead of dying.
+cg_put() {
+	cgset -r "$2=$3" "$1" 2>/dev/null && return 0
+	# shellcheck disable=SC2034 # read by update.sh
+	CG_WHY="the kernel refused $2=$3"
+	return 1
+}
+
+# cg_set CONTROLLER CID FILE VALUE: write one value into the group's file (the shell's own write,
+# as cgset does it; the kernel checks the value), so that a failure names the file.
 cg_set() {
-	cgset -r "$2=$3" "$1" 2>/dev/null || die "cgroup: cannot set $2=$3 in $1"
+	eval "_cgm=\$CG_$1"
+	printf '%s\n' "$4" 2>/dev/null >"$_cgm/$CTR_PREFIX/$2/$3" ||
+		die "cgroup: cannot set $3=$4 in $_cgm/$CTR_PREFIX/$2"
+}
+
+# cg_procs FILE: CG_PROCS = the PIDs a cgroup.procs lists, one word each ('' when empty or gone).
+# The shell's own read (cgroup files read well in small pieces), no cat.
+cg_procs() {
+	CG_PROCS=''
+	while read -r _cgq; do
+		CG_PROCS="$CG_PROCS${CG_PROCS:+ }$_cgq"
+	done 2>/dev/null <"$1"
 }
 
 # cg_kill DIR: SIGKILL every process of a group until it is empty (a fork bomb may race the first pass).
@@ -342,42 +512,58 @@ cg_kill() {
 	[ -f "$1/cgroup.procs" ] || return 0
 	[ ! -f "$1/cgroup.kill" ] || echo 1 >"$1/cgroup.kill" 2>/dev/null
 	_cgn=50
-	_cgpids=$(cat "$1/cgroup.procs")
-	while [ -n "$_cgpids" ] && [ "$_cgn" -gt 0 ]; do
+	cg_procs "$1/cgroup.procs"
+	while [ -n "$CG_PROCS" ] && [ "$_cgn" -gt 0 ]; do
 		# shellcheck disable=SC2086 # one PID per word
-		kill -KILL $_cgpids 2>/dev/null
+		kill -KILL $CG_PROCS 2>/dev/null
 		sleep 0.1
 		_cgn=$((_cgn - 1))
-		_cgpids=$(cat "$1/cgroup.procs")
+		cg_procs "$1/cgroup.procs"
 	done
-	[ -z "$_cgpids" ]
+	[ -z "$CG_PROCS" ]
 }
 
-# cg_teardown CID: kill leftovers, then delete the group in each hierarchy with its own cgdelete call
-# (cgroup-tools 2.0.2 deletes only the first group of `-g a,b:/X` or `-g a:/X -g b:/X` and exits 0),
-# and check that each directory is really gone. A group that cannot be emptied is kept: cgdelete
-# would move its processes to the parent group and let them escape. Idempotent.
+# cg_teardown CID: kill leftovers, then remove the group of each hierarchy and the devices group (v1
+# devices controller, or cgroup2 for CTR_DEVICE_CONTROL=bpf) all with one rmdir, and check that
+# each directory is really gone. rmdir(2) refuses a group that still has a process or a child
+# group: a group that cannot be emptied is kept (cgdelete would move its processes to the parent
+# group, out of every limit). Idempotent.
 cg_teardown() {
 	cg_detect
-	_cggd=$(cg_groupdirs "$1")
-	[ -n "$_cggd" ] || return 0
+	cg_groupdirs -q "$1"
+	[ -n "$CG_GD" ] || return 0
 	cg_freeze "$1" 0 2>/dev/null # a frozen (paused) process cannot die: thaw first
-	printf '%s\n' "$_cggd" | while read -r _cgc _cgp; do
-		[ -d "$_cgp" ] || continue
-		cg_kill "$_cgp" || { printf 'ctr: cgroup: cannot kill the processes of %s\n' "$_cgp" >&2; exit 1; }
-		cgdelete -g "$_cgc:/$CTR_PREFIX/$1" 2>/dev/null
-		[ ! -d "$_cgp" ] || { printf 'ctr: cgroup: cannot remove %s\n' "$_cgp" >&2; exit 1; }
+	_cgid=$1
+	set --
+	while read -r _cgc _cgp; do
+		[ -n "$_cgp" ] && [ -d "$_cgp" ] || continue
+		case " $* " in *" $_cgp "*) continue ;; esac # v2: one group for all
+		cg_kill "$_cgp" || { printf 'ctr: cgroup: cannot kill the processes of %s\n' "$_cgp" >&2; return 1; }
+		set -- "$@" "$_cgp"
+	done <<EOF
+$CG_GD
+${CG_DEVICES:+devices $CG_DEVICES/$CTR_PREFIX/$_cgid}
+${CG_UNIFIED:+devices $CG_UNIFIED/$CTR_PREFIX/$_cgid}
+EOF
+	[ $# -eq 0 ] || rmdir -- "$@" 2>/dev/null
+	for _cgp; do
+		[ ! -d "$_cgp" ] || { printf 'ctr: cgroup: cannot remove %s\n' "$_cgp" >&2; return 1; }
 	done
 }
 
 # ---------------------------------------------------------------- queries
 
-# cg_oom_killed CID: "true" when the OOM killer killed a process of the container's memory group.
+# cg_oom_killed CID: "true" when the OOM killer killed a process of the container's memory group
+# (its oom_kill counter, read with the shell's read: the exit action's path).
 cg_oom_killed() {
 	cg_detect
 	if [ "$CGV_memory" = 1 ]; then _cgf=memory.oom_control; else _cgf=memory.events; fi
-	_cgk=$(cg_read memory "$1" "$_cgf" | awk '$1 == "oom_kill" { print $2 }')
-	[ "${_cgk:-0}" -gt 0 ] && echo true || echo false
+	_cgk=0
+	while read -r _cgl _cgv; do
+		[ "$_cgl" != oom_kill ] || _cgk=$_cgv
+	done 2>/dev/null <"$CG_memory/$CTR_PREFIX/$1/$_cgf"
+	case $_cgk in '' | *[!0-9]*) _cgk=0 ;; esac
+	[ "$_cgk" -gt 0 ] && echo true || echo false
 }
 
 # cg_freeze CID 1|0: freeze or thaw the container's group (v1 freezer.state FROZEN/THAWED, v2
@@ -385,7 +571,7 @@ cg_oom_killed() {
 cg_freeze() {
 	cg_detect
 	[ -n "$CG_freezer" ] || { printf 'ctr: cgroup: no freezer on this host (cgroup %s)\n' "$CG_MODE" >&2; return 1; }
-	_cgd=$(cg_path freezer "$1")
+	_cgd=$CG_freezer/$CTR_PREFIX/$1
 	_cgw=THAWED
 	[ "$2" = 0 ] || _cgw=FROZEN
 	if [ "$CGV_freezer" = 1 ]; then

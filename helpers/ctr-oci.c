@@ -5,10 +5,10 @@
  *   create [--bundle DIR] [--pid-file F] [--console-socket S] ID
  *   start ID | state ID | kill [--all] ID [SIGNAL] | delete [--force] ID
  *   exec [--process F | --cwd --env --user --cap --tty] [--detach] [--pid-file F]
- *        [--console-socket S] ID [PROG ARG...]
+ *        [--console-socket S] ID [PROG ARG...]   (--tty alone: ctr-oci relays the pty)
  *   ps [--format table|json] ID | pause ID | resume ID | update --resources F|- ID
  *   list [--format table|json] [-q] | features | spec [--bundle DIR]
- *   run [--bundle DIR] [--pid-file F] [--detach] ID
+ *   run [--bundle DIR] [--pid-file F] [--detach] ID   (process.terminal: relayed)
  * State: --root (default /run/ctr-oci)/ID. Errors: "ctr-oci: <what>: <why>" on
  * stderr and to --log (JSON lines with --log-format json). Exit: 0, 1 on an
  * error (as runc), run and exec: the process's code. Docs: docs/oci.md.

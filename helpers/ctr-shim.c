@@ -4,7 +4,9 @@
  * Usage:
  *   ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]
  *            [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]
- *            [--exit-command PATH [--exit-command-arg ARG]...] [--] prog...
+ *            [--exit-command PATH [--exit-command-arg ARG]...]
+ *            [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]]
+ *            [--] prog...
  *
  * ctr-shim sits between ctr.sh and nsenter-chroot (docs/design.md, "Process
  * tree"). It forks PROG with argv untouched (execvp, no shell) and stays until
@@ -45,19 +47,39 @@
  *                         as its arguments, in a session of its own, stdio
  *                         on /dev/null, no other fd, cwd /, signals at their
  *                         defaults, and only PATH=/usr/local/sbin:...:/bin
- *                         in its environment (none of the shim's). The shim
+ *                         and the --exit-command-envs in its environment
+ *                         (none of the shim's). The shim
  *                         waits for it, at most 30 s, then exits with PROG's
  *                         code; a killed shim does not stop it (ctr.sh: its
  *                         exit action, `ctr.sh _exited CID`, which releases
  *                         the container's objects and removes a --rm one)
  *   --exit-command-arg ARG  (repeatable, in order) an argument of PATH
+ *   --exit-command-env K=V  (repeatable) K=V in PATH's environment (K not
+ *                         empty), after PATH=...: what ctr.sh's exit action
+ *                         needs (CTR_ROOT=...), with no env(1) in between
  *   --shim-pid-file FILE  the shim's own pid (after -d: the daemon's)
- *   --ready-fd N          (-d only, N > 3) PROG gets the write end of a pipe
- *                         on fd N, and the caller's ctr-shim returns only once
- *                         PROG has written a byte there or every holder has
- *                         closed it (nsenter-chroot --notify-fd N: the
- *                         container's command runs), not as soon as PROG is
- *                         exec'd
+ *   --ready-fd N          (-d or --restart, N > 3) PROG gets the write end of
+ *                         a pipe on fd N, and the caller's ctr-shim returns
+ *                         only once PROG has written a byte there or every
+ *                         holder has closed it (nsenter-chroot --notify-fd N:
+ *                         the container's command runs), not as soon as PROG
+ *                         is exec'd; a foreground shim waits for it too, and
+ *                         so does each restart before it says `running`
+ *   --restart POLICY      docker's: no (default) | always | unless-stopped |
+ *                         on-failure[:N]. When PROG ends (its exit file
+ *                         written) and the policy says so, run PROG again,
+ *                         same argv, after a back-off of 100 ms doubled at
+ *                         each restart up to 1 min (100 ms again after a run
+ *                         of 10 s or more). on-failure: after a non-zero code,
+ *                         at most N restarts (0 or none: no maximum). The
+ *                         exit command runs only once no restart follows. A
+ *                         foreground shim first becomes a daemon, as -d's,
+ *                         and its caller exits with PROG's first code
+ *   --restart-file FILE   `<restarts> <state>\n`, replaced atomically: state
+ *                         running, restarting (in the back-off) or exited
+ *   --restart-cancel FILE the policy ends once FILE exists or its directory
+ *                         has been removed (checked at each exit and during
+ *                         the back-off; SIGTERM wakes a shim in its back-off)
  *
  * Fds of PROG: pipes the shim owns, never the caller's files (a container
  *   could write to the file given as its input, or read and truncate the one
@@ -79,6 +101,8 @@
  * Signals: TERM INT HUP QUIT USR1 USR2 sent to the shim are forwarded to PROG,
  *   except those the terminal sent to the whole foreground process group
  *   (Ctrl-C, Ctrl-\, hangup: si_code SI_KERNEL), which PROG got already.
+ *   During a --restart back-off, they only make the shim look at the
+ *   --restart-cancel file.
  *   HUP with -t in the foreground first hangs up the pty (see -t).
  *   WINCH resizes the pty. These and CHLD are set back to SIG_DFL once blocked:
  *   a caller may pass them ignored (dash does INT and QUIT for a background
@@ -110,10 +134,13 @@
  *      chdir /, report to the caller
  *   8. poll loop until PROG is reaped; drain; write the exit file; tell the
  *      client; restore the terminal; remove the socket
- *   9. --exit-command: run it, wait for it (bounded); exit with PROG's code
+ *   9. --restart: while the policy says so, (foreground: become a daemon)
+ *      wait the back-off, PROG again (steps 6 and 8)
+ *  10. --exit-command: run it, wait for it (bounded); exit with PROG's code
  *
  * This file is the main and the option table; the supervisor is
- * lib/shim-*.c (steps 1-9: lib/shim-loop.c, shim_run; 9: lib/shim-exit.c).
+ * lib/shim-*.c (steps 1-10: lib/shim-loop.c, shim_run; 9: lib/shim-restart.c;
+ * 10: lib/shim-exit.c).
  */
 #include "lib/error.h"
 #include "lib/opt.h"
@@ -122,8 +149,12 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-enum { OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_EXIT_CMD, OPT_EXIT_ARG, OPT_PID, OPT_SOCK, OPT_READY, OPT_HELP };
+enum {
+	OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_EXIT_CMD, OPT_EXIT_ARG, OPT_EXIT_ENV, OPT_PID, OPT_SOCK,
+	OPT_READY, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL, OPT_HELP
+};
 
 static const struct ctr_opt options[] = {
 	{ "detach", 'd', NULL, "run in the background once PROG is exec'd" },
@@ -134,9 +165,13 @@ static const struct ctr_opt options[] = {
 	{ "exit-file", OPT_EXIT, "FILE", "write `<code> <unix-time>` when PROG ends" },
 	{ "exit-command", OPT_EXIT_CMD, "PATH", "run PATH (detached, waited for) once PROG's exit is recorded" },
 	{ "exit-command-arg", OPT_EXIT_ARG, "ARG", "an argument of the exit command (repeatable)" },
+	{ "exit-command-env", OPT_EXIT_ENV, "K=V", "K=V in the exit command's environment (repeatable)" },
 	{ "shim-pid-file", OPT_PID, "FILE", "write the shim's own pid" },
 	{ "attach-socket", OPT_SOCK, "PATH", "(-d) listen for ctr-attach on PATH" },
-	{ "ready-fd", OPT_READY, "N", "(-d) return once PROG writes to or closes fd N" },
+	{ "ready-fd", OPT_READY, "N", "(-d, --restart) return once PROG writes to or closes fd N" },
+	{ "restart", OPT_RESTART, "POLICY", "no|always|unless-stopped|on-failure[:N]: run PROG again" },
+	{ "restart-file", OPT_RESTART_FILE, "FILE", "write `<restarts> <state>` there" },
+	{ "restart-cancel", OPT_RESTART_CANCEL, "FILE", "no more restarts once FILE exists" },
 	{ "help", OPT_HELP, NULL, "print this help" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -145,7 +180,8 @@ static void usage(void)
 {
 	fputs("Usage: ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]\n"
 	      "                [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]\n"
-	      "                [--exit-command PATH [--exit-command-arg ARG]...] [--] prog...\n"
+	      "                [--exit-command PATH [--exit-command-arg ARG]... [--exit-command-env K=V]...]\n"
+	      "                [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]] [--] prog...\n"
 	      "options:\n", stdout);
 	ctr_opt_usage(stdout, options);
 }
@@ -157,10 +193,11 @@ static void usage_error(const char *what)
 	exit(EXIT_SELF);
 }
 
-/* The exit command's argv: PATH first, then the --exit-command-args in order
- * (room for all of argv, allocated once by parse_args). */
-static char **exit_argv;
-static size_t exit_argc;
+/* The exit command's argv: PATH first, then the --exit-command-args in order;
+ * its environment: PATH=..., then the --exit-command-envs (room for all of
+ * argv in each, allocated once by parse_args). */
+static char **exit_argv, **exit_envp;
+static size_t exit_argc, exit_envc;
 
 static void set_opt(int c, char *arg)
 {
@@ -181,6 +218,11 @@ static void set_opt(int c, char *arg)
 		exit_argv[0] = arg;
 		break;
 	case OPT_EXIT_ARG: exit_argv[++exit_argc] = arg; break;
+	case OPT_EXIT_ENV:
+		if (arg[0] == '=' || !strchr(arg, '='))
+			usage_error("--exit-command-env: K=V, K not empty");
+		exit_envp[exit_envc++] = arg;
+		break;
 	case OPT_PID: shim_opt.pid_file = arg; break;
 	case OPT_SOCK: shim_opt.sock = arg; break;
 	case OPT_READY:
@@ -188,6 +230,12 @@ static void set_opt(int c, char *arg)
 			usage_error("--ready-fd: a number from 4 to 1023");
 		shim_opt.ready_fd = (int)n;
 		break;
+	case OPT_RESTART:
+		if (restart_parse(arg) < 0)
+			usage_error("--restart: no, always, unless-stopped or on-failure[:N]");
+		break;
+	case OPT_RESTART_FILE: shim_opt.restart_file = arg; break;
+	case OPT_RESTART_CANCEL: shim_opt.restart_cancel = arg; break;
 	case OPT_HELP: usage(); exit(0);
 	default: usage_error("bad option");
 	}
@@ -200,16 +248,21 @@ static void parse_args(int argc, char **argv)
 	if (ctr_opt_build(options, &g) < 0)
 		die("option table too long");
 	exit_argv = calloc((size_t)argc + 1, sizeof(*exit_argv));
-	if (!exit_argv)
+	exit_envp = calloc((size_t)argc + 2, sizeof(*exit_envp));
+	if (!exit_argv || !exit_envp)
 		die_errno("calloc");
+	exit_envp[exit_envc++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1)
 		set_opt(c, optarg);
 	if (shim_opt.sock && !shim_opt.detach)
 		usage_error("--attach-socket requires -d");
-	if (shim_opt.ready_fd >= 0 && !shim_opt.detach)
-		usage_error("--ready-fd requires -d");
-	if (exit_argc > 0 && !exit_argv[0])
-		usage_error("--exit-command-arg requires --exit-command");
+	if (shim_opt.ready_fd >= 0 && !shim_opt.detach && shim_opt.restart == RESTART_NO)
+		usage_error("--ready-fd requires -d or --restart");
+	if ((shim_opt.restart_file || shim_opt.restart_cancel) && shim_opt.restart == RESTART_NO)
+		usage_error("--restart-file and --restart-cancel require --restart");
+	if ((exit_argc > 0 || exit_envc > 1) && !exit_argv[0])
+		usage_error("--exit-command-arg and --exit-command-env require --exit-command");
+	shim_opt.exit_envp = exit_envp;
 	if (exit_argv[0])
 		shim_opt.exit_argv = exit_argv;
 	if (optind >= argc)

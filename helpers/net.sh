@@ -5,7 +5,8 @@
 # NET_ (results of a helper) or NETC_ (the facts of one container, set by net_read).
 #
 # Modes (run --net): bridge (default): own netns, veth v<cid> on a ctr bridge, an address of
-#   $CTR_SUBNET; none: own netns with only lo; host: the host's netns (no isolation at all).
+#   $CTR_SUBNET; none: own netns with only lo, made by nsenter-chroot (no name, no mount: it lives
+#   and dies with the container's processes); host: the host's netns (no isolation at all).
 # Slices: $CTR_SUBNET is cut into slices of /$CTR_SLICE (22 to 30, default 22: 1024 addresses, as
 #   a bridge takes at most 1024 ports). Slice k has its own bridge, $CTR_BRIDGE for k=0 and
 #   $CTR_BRIDGE-k after, which holds the slice's first address; the host routes between slices.
@@ -25,6 +26,8 @@
 NET_DIR=$CTR_ROOT/net
 NET_NL='
 '
+# shellcheck disable=SC2034 # read by run (ctr.sh run_exec)
+NET_ETCDIR='' # net_etc_state's directory: /etc files bound from it
 
 # net_names: the names made of the prefix (again when pool_ensure adopts the root's recorded one).
 net_names() {
@@ -110,13 +113,14 @@ net_release() {
 	[ "$n_o" != "$2" ] || : >"$1"
 }
 
-# net_lock / net_unlock: serialise bridge creation and removal (fd 7; ctr.sh's own lock is fd 9).
+# net_lock / net_unlock: serialise bridge creation and removal (fd 5; ctr.sh's own lock is fd 9,
+# and fd 7 holds a starting container's run.lock: reusing it would drop that lock).
 net_lock() {
 	[ -d "$NET_DIR" ] || mkdir -p "$NET_DIR" || die "$NET_DIR: cannot create"
-	exec 7>"$NET_DIR/lock" && flock 7 || die "$NET_DIR/lock: cannot lock"
+	exec 5>"$NET_DIR/lock" && flock 5 || die "$NET_DIR/lock: cannot lock"
 }
 net_unlock() {
-	exec 7>&-
+	exec 5>&-
 }
 
 # ---------------------------------------------------------------- validation
@@ -209,7 +213,7 @@ net_alloc() {
 	# before the list is written still names a container that cleanup removes, so it is reclaimed.
 	{
 		printf 'mode=%s\n' "$R_NET"
-		[ "$R_NET" = host ] || printf 'netns=%s-%s\n' "$CTR_PREFIX" "$1"
+		[ "$R_NET" != bridge ] || printf 'netns=%s-%s\n' "$CTR_PREFIX" "$1"
 		while IFS= read -r n_l; do
 			[ -z "$n_l" ] || printf 'port=%s\n' "$n_l"
 		done <<EOF
@@ -280,7 +284,12 @@ net_port_busy() {
 
 # net_claim_ip CID: take the next free address after the cursor. Round robin: an address just
 # given back is the last to be reused; no scan of the containers, only of records in the way.
+# NET_WANT_IP (start: the container's last address) is taken first when it is free.
 net_claim_ip() {
+	if [ -n "${NET_WANT_IP:-}" ] && net_valid_ip "$NET_WANT_IP"; then
+		net_ip2int "$NET_WANT_IP"
+		net_take_ip "$1" $((NET_INT - NET_BASE)) keep && return 0
+	fi
 	n_cur=0
 	[ -f "$NET_DIR/cursor" ] && read -r n_cur <"$NET_DIR/cursor"
 	case $n_cur in '' | *[!0-9]*) n_cur=0 ;; esac
@@ -288,18 +297,25 @@ net_claim_ip() {
 	while [ "$n_tries" -lt "$NET_SIZE" ]; do
 		n_i=$(((n_cur + 1 + n_tries) % NET_SIZE))
 		n_tries=$((n_tries + 1))
-		n_off=$((n_i % NET_SSIZE))
-		# a slice's first address is its network, the second its bridge, the last its broadcast
-		[ "$n_off" -ge 2 ] && [ "$n_off" -lt $((NET_SSIZE - 1)) ] || continue
-		net_int2ip $((NET_BASE + n_i))
-		[ ! -e "$NET_DIR/ips/$NET_IP" ] || ! net_owner "$NET_DIR/ips/$NET_IP" || continue
-		printf '%s\n' "$1" >"$NET_DIR/ips/$NET_IP" || die "$NET_DIR/ips/$NET_IP: cannot write"
-		printf '%s\n' "$n_i" >"$NET_DIR/cursor" || die "$NET_DIR/cursor: cannot write"
-		net_mac $((NET_BASE + n_i))
-		net_slice $((n_i / NET_SSIZE))
-		return 0
+		net_take_ip "$1" "$n_i" && return 0
 	done
 	die "network: no free address left in $CTR_SUBNET"
+}
+
+# net_take_ip CID N [keep]: take the subnet's address N for CID if it is a container address and
+# free: its record, the cursor (unless keep: the round robin goes on where it was), NET_IP NET_MAC
+# NET_BR NET_GW. Fails, changing nothing, otherwise.
+net_take_ip() {
+	[ "$2" -ge 0 ] && [ "$2" -lt "$NET_SIZE" ] || return 1
+	n_off=$(($2 % NET_SSIZE))
+	# a slice's first address is its network, the second its bridge, the last its broadcast
+	[ "$n_off" -ge 2 ] && [ "$n_off" -lt $((NET_SSIZE - 1)) ] || return 1
+	net_int2ip $((NET_BASE + $2))
+	[ ! -e "$NET_DIR/ips/$NET_IP" ] || ! net_owner "$NET_DIR/ips/$NET_IP" || return 1
+	printf '%s\n' "$1" >"$NET_DIR/ips/$NET_IP" || die "$NET_DIR/ips/$NET_IP: cannot write"
+	[ -n "${3:-}" ] || printf '%s\n' "$2" >"$NET_DIR/cursor" || die "$NET_DIR/cursor: cannot write"
+	net_mac $((NET_BASE + $2))
+	net_slice $(($2 / NET_SSIZE))
 }
 
 # net_slice K: NET_BR and NET_GW, the bridge of slice K and its address.
@@ -334,15 +350,12 @@ net_read() {
 }
 
 #   net_setup CID MODE: make the container's network (after net_alloc, once the rootfs exists):
-#   none: netns with lo up; bridge: + veth on the bridge, address, route, published ports;
-#   every mode: /etc/hostname, /etc/hosts and /etc/resolv.conf in the rootfs.
+#   bridge: the netns, veth on the bridge, address, route, published ports; none and host: nothing
+#   (nsenter-chroot makes a none container's netns, with lo up); every mode: /etc/hostname,
+#   /etc/hosts and /etc/resolv.conf in the rootfs.
 net_setup() {
 	case $2 in
-	host) ;;
-	none)
-		ip netns add "$CTR_PREFIX-$1" || die "network: cannot create netns $CTR_PREFIX-$1"
-		echo 'link set lo up' | net_in_ip "$CTR_PREFIX-$1" || die "network: $CTR_PREFIX-$1: cannot bring lo up"
-		;;
+	host | none) ;;
 	*)
 		net_read "$1" && [ -n "$NETC_IP" ] || die "network: container $1 has no address (net_alloc not run)"
 		net_bridge_ensure "$NETC_BRIDGE" "$NETC_GW" "$NETC_PLEN"
@@ -363,15 +376,20 @@ net_in() {
 	nsenter --net="/run/netns/$n_ns" "$@"
 }
 
-# NET_SYSCTL: docker's defaults in a container's own netns: every group may open ICMP echo sockets
-# (ping without NET_RAW: a -u user, a --userns root), every user may bind the ports below 1024.
-NET_SYSCTL='printf "0 2147483647\n" >/proc/sys/net/ipv4/ping_group_range &&
-	echo 0 >/proc/sys/net/ipv4/ip_unprivileged_port_start'
+# NET_SYSCTLS: docker's defaults in a container's own netns, as the OCI config's linux.sysctl
+# (security.sh's sec_oci puts it there; nsenter-chroot writes them once in the netns, as an OCI
+# runtime does): every group may open ICMP echo sockets (ping without NET_RAW: a -u user, a
+# --userns root), every user may bind the ports below 1024.
+# shellcheck disable=SC2034 # read by security.sh's sec_oci
+NET_SYSCTLS='"sysctl":{"net.ipv4.ping_group_range":"0 2147483647","net.ipv4.ip_unprivileged_port_start":"0"}'
+# ... written from inside a user namespace (--net none with --userns, rootless): a group range must
+# be mapped there (EINVAL otherwise): its 65536 ids
+# shellcheck disable=SC2034 # read by security.sh's sec_oci
+NET_SYSCTLS_USERNS='"sysctl":{"net.ipv4.ping_group_range":"0 65535","net.ipv4.ip_unprivileged_port_start":"0"}'
 
-# net_in_ip NETNS: in NETNS, set NET_SYSCTL (/proc/sys/net is the writer's netns), then run the
-# `ip -batch` commands of stdin. One sh, one ip.
+# net_in_ip NETNS: run the `ip -batch` commands of stdin in NETNS. Two processes: nsenter, ip.
 net_in_ip() {
-	net_in "$1" sh -c "$NET_SYSCTL && exec ip -batch -"
+	net_in "$1" ip -batch -
 }
 
 # net_veth CID: the netns, and a veth pair whose container end is born inside it as eth0 (no
@@ -693,7 +711,8 @@ net_resolv() {
 
 # net_etc CID MODE: hostname, hosts and resolv.conf of the container (the host's for --net host).
 net_etc() {
-	n_etc=$CTR_ROOT/containers/$1/rootfs/etc
+	tree_of containers "$1"
+	n_etc=$TREE/etc
 	n_h=${R_HOST:-$1}
 	if [ -L "$n_etc" ] || { [ -e "$n_etc" ] && [ ! -d "$n_etc" ]; }; then
 		printf 'ctr: warning: the image'"'"'s /etc is not a directory: no hosts, hostname, resolv.conf\n' >&2
@@ -717,14 +736,41 @@ net_etc() {
 			[ ! -f /run/systemd/resolve/resolv.conf ] || net_resolv /run/systemd/resolve/resolv.conf ;;
 		esac
 	fi
-	net_put "$n_etc/hostname" "$n_h$NET_NL" && net_put "$n_etc/hosts" "$n_hosts" &&
-		net_put "$n_etc/resolv.conf" "$NET_RESOLV" || die "$n_etc: cannot write hostname, hosts, resolv.conf"
+	{ net_put "$n_etc/hostname" "$n_h$NET_NL" && net_put "$n_etc/hosts" "$n_hosts" &&
+		net_put "$n_etc/resolv.conf" "$NET_RESOLV"; } 2>/dev/null ||
+		net_etc_state "$1" "$n_h$NET_NL" "$n_hosts" "$NET_RESOLV"
 }
+
+# net_etc_state CID HOSTNAME HOSTS RESOLV: the container's tree cannot take the files (a full pool:
+# a write of data fails there, an empty file or a mount point does not). They go to its state
+# directory, on the host's file system, bound read-only on /etc/hostname, hosts and resolv.conf
+# (NET_ETCDIR: that directory, resolved; run's and start's jq make the binds of the OCI config
+# from it, NET_ETC_JQ): the container runs as it would.
+net_etc_state() {
+	n_sd=$(cd "$CTR_ROOT/containers/$1" && pwd -P) || die "$CTR_ROOT/containers/$1: cannot resolve"
+	case $n_sd in *:*) die "$n_etc: cannot write hostname, hosts, resolv.conf (is the pool full?)" ;; esac
+	printf '%s' "$2" >"$n_sd/hostname" && printf '%s' "$3" >"$n_sd/hosts" &&
+		printf '%s' "$4" >"$n_sd/resolv.conf" || die "$n_sd: cannot write hostname, hosts, resolv.conf"
+	printf 'ctr: warning: cannot write /etc/hostname, hosts, resolv.conf in the container (is the pool full?): read-only copies bound\n' >&2
+	# shellcheck disable=SC2034 # read by run's and start's jq ($ENV)
+	NET_ETCDIR=$n_sd
+}
+
+# NET_ETC_JQ: jq definition of net_etc_binds: the binds of NET_ETCDIR's /etc files (none when it
+# is empty), marked x-ctr.etc (a comment to the runtime, mount(8)'s x- rule) so that start replaces
+# them. run's and start's jq embed it (read from $ENV.NET_ETCDIR).
+# shellcheck disable=SC2016,SC2034 # jq's $ENV; read by ctr.sh and start.sh
+NET_ETC_JQ='def net_etc_binds: $ENV.NET_ETCDIR as $d | if $d == "" then [] else
+	["hostname", "hosts", "resolv.conf"] | map({destination: "/etc/\(.)", type: "bind", source: "\($d)/\(.)",
+	  options: ["rbind", "ro", "nosuid", "nodev", "x-ctr.etc"]}) end;'
 
 # ---------------------------------------------------------------- teardown, inspect
 
 #   net_teardown CID: remove the container's published ports, netns (which takes its veth with
 #   it) and address records. Idempotent: fine on a half-made container and when run twice.
+#   NET_ASYNC set (the exit action): the netns is deleted by a background `ip netns del`, off the
+#   caller's path (its umount waits for an RCU grace period; the kernel destroys the netns and
+#   the veth later anyway); one that never happens (a kill, a crash) is net_cleanup's.
 net_teardown() {
 	net_read "$1"
 	n_rc=0
@@ -733,7 +779,12 @@ net_teardown() {
 		printf '*nat\n%sCOMMIT\n' "$NET_RULES" | iptables-restore -w --noflush 2>/dev/null ||
 			net_rules_drop "$CTR_PREFIX:$1" >/dev/null || n_rc=1
 	fi
-	if [ -e "/run/netns/$CTR_PREFIX-$1" ]; then
+	if [ ! -e "/run/netns/$CTR_PREFIX-$1" ]; then
+		:
+	elif [ -n "${NET_ASYNC:-}" ]; then
+		# no fd of ours: fd 9 is the lock (closed, it would be held until ip ends)
+		ip netns del "$CTR_PREFIX-$1" </dev/null >/dev/null 2>&1 7>&- 9>&- &
+	else
 		ip netns del "$CTR_PREFIX-$1" || n_rc=1
 	fi
 	while read -r n_pr n_hip n_hp n_cp; do
@@ -776,11 +827,13 @@ net_inspect() {
 # ---------------------------------------------------------------- cleanup, network verb
 
 #   net_cleanup: remove the netns, veths, rules and records of this prefix whose container is
-#   gone; print each. Objects of other prefixes, or not made by ctr, are never touched.
+#   gone (or released: its exit action's background netns deletion never ran); print each.
+#   Objects of other prefixes, or not made by ctr, are never touched.
 net_cleanup() {
 	for n_p in /run/netns/"$CTR_PREFIX"-*; do
 		n_id=${n_p##*/"$CTR_PREFIX"-}
-		[ -e "$n_p" ] && net_is_cid "$n_id" && [ ! -d "$CTR_ROOT/containers/$n_id" ] || continue
+		[ -e "$n_p" ] && net_is_cid "$n_id" || continue
+		[ ! -d "$CTR_ROOT/containers/$n_id" ] || [ -e "$CTR_ROOT/containers/$n_id/released" ] || continue
 		ip netns del "$CTR_PREFIX-$n_id" && printf 'removed netns %s\n' "$CTR_PREFIX-$n_id"
 	done
 	for n_p in /sys/class/net/v*; do

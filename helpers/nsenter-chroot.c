@@ -15,14 +15,20 @@
  * with it: --pid-file, --notify-fd, --console-fd (process.terminal must
  * match), and for an exec --join PID with --process FILE (an OCI process
  * object). linux.cgroupsPath names groups the caller made: joined where
- * they exist, linux.resources applied to them (lib/oci-nsenter.c); hooks,
- * sysctl, domainname and oomScoreAdj are ctr-oci's (an error here).
+ * they exist, linux.resources applied to them (lib/oci-nsenter.c);
+ * linux.sysctl's net.* keys are --sysctl's, ctr.rootless is --rootless;
+ * hooks, other sysctls, domainname and oomScoreAdj are ctr-oci's (an error
+ * here).
  *
  * Options (parsing stops at ROOTFS, or at PROG with --join, or after `--`:
  * callers pass `--` so that no word of the command is ever read as an option):
  *   -n, --netns PATH     setns(2) into the network namespace at PATH
  *       --net-host       stay in the caller's network namespace
  *                        (default: a new namespace with only `lo`, brought up)
+ *       --sysctl K=V     write V to /proc/sys/K (dots as slashes) in the
+ *                        container's network namespace, once entered or made
+ *                        (repeatable); K must be net.* (refused with
+ *                        --net-host and --join: the namespace is not its own)
  *   -h, --hostname NAME  hostname of the new UTS namespace (default "ctr");
  *                        with --join only $HOSTNAME (default: the container's)
  *   -w, --workdir DIR    working directory inside the container (default /;
@@ -60,6 +66,11 @@
  *       --seccomp MODE   default (the allowlist of seccomp.h) or unconfined
  *       --userns U:G:N   new user namespace: container ids 0..N-1 are host ids
  *                        U.. and G..; ROOTFS is idmapped, no chown needed
+ *       --rootless SUBUID:SUBGID:N  an unprivileged caller's user namespace:
+ *                        id 0 is the caller's, 1..N are SUBUID.. and SUBGID..
+ *                        (written by newuidmap/newgidmap); ROOTFS as it is;
+ *                        a new netns only; volumes copied by the child; with
+ *                        --join the user namespace is entered first
  *   -v, --volume H:C[:ro][:noexec][:dev=N:ino=N]  bind host path H on container
  *                        path C (nosuid,nodev), C resolved inside ROOTFS
  *                        (repeatable). H must be resolved: it is opened once
@@ -98,7 +109,7 @@
  *   1. wait until the parent has written its uid/gid maps and idmapped ROOTFS
  *      (--userns) and put it into its cgroups (--cgroup, --device-cgroup)
  *   2. enter the --netns one (prepared by the caller: lo is its business), or
- *      bring lo up in the new one; new cgroup namespace
+ *      bring lo up in the new one; --sysctl there; new cgroup namespace
  *   3. make / recursively private, mount ROOTFS on itself from one fd
  *      (idmapped: --userns)
  *   4. under ROOTFS, every target resolved INSIDE it (openat2 RESOLVE_IN_ROOT):

@@ -2,14 +2,17 @@
 # pull.sh - images from registries (Docker Registry v2 / OCI distribution API) and the verbs that move
 # images in and out: pull, login, commit, tag, save, load. Sourced by ctr.sh.
 #
-# Blobs (manifests, configs, layers) are cached by digest in $CTR_ROOT/blobs/sha256/<hex>; a blob enters
+# Blobs (manifests, configs, layers) are cached by digest in $CTR_BTRFS/blobs/sha256/<hex>; a blob enters
 # the cache only after its sha256 (and size) matched. An image is built in $CTR_ROOT/tmp/<verb>-<id>/
-# (rootfs is a new subvolume, work files in w/) and renamed to $CTR_ROOT/images/<id> only when complete:
-# a failure removes it, a kill leaves it for `ctr.sh cleanup`.
+# (its lock and config.json) and the pool's $CTR_BTRFS/tmp/<verb>-<id>/ (rootfs, a new subvolume, and
+# work files in w/: the bulk goes to the pool) and renamed to images/<id> in both only when complete
+# (image_place): a failure removes it, a kill leaves it for `ctr.sh cleanup`.
 #
 # Layers are unpacked by the static busybox's tar, chrooted into the new rootfs, in a private mount
 # namespace where the busybox binary is the only host file visible (bind-mounted read-only), with a
-# bounding set without CAP_MKNOD or CAP_SYS_ADMIN: see layer_jail. Whiteouts are applied the same way.
+# bounding set without CAP_MKNOD or CAP_SYS_ADMIN: see layer_jail. Whiteouts are applied the same way,
+# and the layer's xattrs (file capabilities), which busybox tar drops: the static ctr-tar reads them
+# on the host while the layer is scanned, and sets them in the same jail (layer_apply).
 # Variables: REF_* (the parsed reference), P_* (the operation in progress); locals start with _p.
 
 P_MT_OCI_M=application/vnd.oci.image.manifest.v1+json
@@ -19,7 +22,7 @@ P_MT_DOCKER_L=application/vnd.docker.distribution.manifest.list.v2+json
 P_ACCEPT="$P_MT_OCI_M, $P_MT_OCI_I, $P_MT_DOCKER_M, $P_MT_DOCKER_L"
 P_PARALLEL=3 # layer downloads at a time (docker's default)
 P_MAX_DOC=4194304 # the largest manifest, index, image config or index.json (containerd's limit: 4 MiB)
-P_TMP='' P_W='' P_WORK='' P_PIDS='' P_QUIET='' P_TTY='' P_CREDS=''
+P_TMP='' P_TREE='' P_W='' P_WORK='' P_DATA='' P_PIDS='' P_QUIET='' P_TTY='' P_CREDS='' P_TLS_OFF='' P_SCOPE_ADD=''
 P_WHAT=ctr # what errors about the image in progress start with: pull REF, load REF
 
 # p_re ERE STRING: STRING (one line) matches ERE entirely.
@@ -59,12 +62,27 @@ ref_parse() {
 	REF_FULL=$REF_REG/$REF_REPO${REF_TAG:+:$REF_TAG}${REF_DIGEST:+@$REF_DIGEST}
 }
 
-# ref_endpoint: REF_HOST and REF_BASE (scheme://host) for REF_REG.
+# ref_endpoint: REF_HOST and REF_BASE (scheme://host) for REF_REG. With --tls-verify=false
+# (P_TLS_OFF), as docker's insecure registries: HTTPS without checking the certificate, else plain
+# HTTP when the registry does not speak TLS at all (one probe of /v2/).
 ref_endpoint() {
 	REF_HOST=$REF_REG
 	[ "$REF_REG" != docker.io ] || REF_HOST=registry-1.docker.io
 	REF_BASE=https://$REF_HOST
-	! reg_insecure "$REF_REG" || REF_BASE=http://$REF_HOST
+	if reg_insecure "$REF_REG"; then
+		REF_BASE=http://$REF_HOST
+	elif [ -n "$P_TLS_OFF" ]; then
+		p_curl -o /dev/null "$REF_BASE/v2/" 2>/dev/null || [ $? != 35 ] || REF_BASE=http://$REF_HOST
+	fi
+}
+
+# tls_opt ARG: ARG is --tls-verify[=true|false] (pull's and push's option): sets P_TLS_OFF.
+tls_opt() {
+	case $1 in
+	--tls-verify | --tls-verify=true) P_TLS_OFF='' ;;
+	--tls-verify=false) P_TLS_OFF=1 ;;
+	*) die "$1: want --tls-verify=true or --tls-verify=false" ;;
+	esac
 }
 
 # reg_insecure REGISTRY: plain HTTP for the loopback and for $CTR_INSECURE_REGISTRIES (host[:port],
@@ -81,10 +99,11 @@ reg_insecure() {
 # ---------------------------------------------------------------- HTTP and authentication
 
 # p_curl ARG...: curl as every registry request uses it: http(s) only (redirects too), a connect
-# timeout, and an abort when a transfer stalls (under 1 kB/s for a minute).
+# timeout, and an abort when a transfer stalls (under 1 kB/s for a minute); certificates are
+# checked unless --tls-verify=false.
 p_curl() {
 	curl -sS --proto =http,https --proto-redir =http,https --connect-timeout 20 \
-		--speed-limit 1024 --speed-time 60 -A "ctr/$CTR_VERSION" "$@"
+		--speed-limit 1024 --speed-time 60 -A "ctr/$CTR_VERSION" ${P_TLS_OFF:+-k} "$@"
 }
 
 # p_get OUT MAX ARG...: a GET (curl ARG..., redirects followed) into OUT, response headers in OUT.h.
@@ -169,7 +188,8 @@ auth_param() {
 }
 
 # auth_bearer CHALLENGE [CREDS]: get a token from the challenge's realm (service and scope as given;
-# scope defaults to pulling $REF_REPO), sending Basic credentials when we have them.
+# scope defaults to pulling $REF_REPO; the scopes of P_SCOPE_ADD asked for too: a push's), sending
+# Basic credentials when we have them.
 auth_bearer() {
 	_pbc=$2
 	_prealm=$(auth_param realm "$1") _psvc=$(auth_param service "$1") _pscope=$(auth_param scope "$1")
@@ -178,6 +198,9 @@ auth_bearer() {
 	set -- -G
 	[ -z "$_psvc" ] || set -- "$@" --data-urlencode "service=$_psvc"
 	[ -z "$_pscope" ] || set -- "$@" --data-urlencode "scope=$_pscope"
+	for _pso in $P_SCOPE_ADD; do
+		[ "$_pso" = "$_pscope" ] || set -- "$@" --data-urlencode "scope=$_pso"
+	done
 	: >"$P_W/basic.hdr"
 	[ -z "$_pbc" ] || printf 'Authorization: Basic %s\n' "$_pbc" >"$P_W/basic.hdr"
 	p_get "$P_W/token.json" 1048576 -H "@$P_W/basic.hdr" "$@" "$_prealm" ||
@@ -253,7 +276,7 @@ is_digest() {
 # blob_path DIGEST: where the blob lives in the cache (DIGEST must be sha256:<64 hex>).
 blob_path() {
 	is_digest "$1" || die "digest '$1': unsupported (want sha256:<64 hex>)"
-	printf '%s/blobs/sha256/%s\n' "$CTR_ROOT" "${1#sha256:}"
+	printf '%s/blobs/sha256/%s\n' "$CTR_BTRFS" "${1#sha256:}"
 }
 
 # blob_store FILE DIGEST [SIZE]: move FILE into the cache if its size and sha256 match.
@@ -264,7 +287,7 @@ blob_store() {
 	fi
 	_ps=sha256:$(sha256sum <"$1" | cut -d' ' -f1)
 	[ "$_ps" = "$2" ] || die "blob $2: content does not match its digest (it hashes to $_ps)"
-	mkdir -p "$CTR_ROOT/blobs/sha256" && mv -f "$1" "$_pb" || die "$_pb: cannot store"
+	mkdir -p "$CTR_BTRFS/blobs/sha256" && mv -f "$1" "$_pb" || die "$_pb: cannot store"
 }
 
 # blob_fetch DIGEST SIZE WHAT [N]: download a blob of $REF_REPO into the cache (unless it is there): the
@@ -279,16 +302,20 @@ blob_fetch() {
 	blob_store "$_pp" "$1" "$2"
 }
 
-# blob_gc: remove cached blobs that no image refers to (manifest, config or layer).
+# blob_gc: remove cached blobs that no image refers to (manifest, config or layer; the layers a
+# push made of an image, recorded in images/ID/layer.COMPRESSION: layers.sh).
 blob_gc() {
-	[ -d "$CTR_ROOT/blobs/sha256" ] || return 0
-	cat "$CTR_ROOT"/images/*/config.json 2>/dev/null |
-		jq -r '(.digest, .config_digest, (.layers // [])[]) // empty' | sort -u >"$CTR_ROOT/blobs/.keep"
-	for _pb in "$CTR_ROOT"/blobs/sha256/*; do
+	[ -d "$CTR_BTRFS/blobs/sha256" ] || return 0
+	# a list cut short (a full pool) would remove blobs in use: then nothing goes
+	{
+		cat "$CTR_ROOT"/images/*/config.json 2>/dev/null | jq -r '(.digest, .config_digest, (.layers // [])[]) // empty'
+		cat "$CTR_ROOT"/images/*/layer.* 2>/dev/null | cut -d' ' -f1
+	} | sort -u 2>/dev/null >"$CTR_BTRFS/blobs/.keep" || { rm -f "$CTR_BTRFS/blobs/.keep"; return 0; }
+	for _pb in "$CTR_BTRFS"/blobs/sha256/*; do
 		[ -f "$_pb" ] || continue
-		grep -qx "sha256:${_pb##*/}" "$CTR_ROOT/blobs/.keep" || rm -f "$_pb"
+		grep -qx "sha256:${_pb##*/}" "$CTR_BTRFS/blobs/.keep" || rm -f "$_pb"
 	done
-	rm -f "$CTR_ROOT/blobs/.keep"
+	rm -f "$CTR_BTRFS/blobs/.keep"
 }
 
 # ---------------------------------------------------------------- manifests
@@ -425,15 +452,30 @@ EOF
 # Nothing from ROOT is executed or loaded: busybox is static, and applets are called by path.
 # umask 022: directories tar makes for entries the layer does not list get 0755, as with docker.
 layer_jail() {
-	_pjr=$1
-	shift
+	layer_jail_bin "$P_BUSYBOX" '' "$@"
+}
+
+# layer_jail_bin BINARY CAPS ROOT ARG...: the same jail for another static BINARY (on ROOT/$P_BB in
+# its own mount namespace), the bounding set with CAPS too (,+cap...).
+layer_jail_bin() {
+	_pjb=$1 _pjc=$2 _pjr=$3
+	shift 3
 	# shellcheck disable=SC2016 # a fixed script; the data comes in as $1...
 	unshare -m --propagation private -- sh -c 'mount --bind -o ro "$1" "$2/$3" || exit 125
-		r=$2 b=$3
-		shift 3
+		r=$2 b=$3 c=$4
+		shift 4
 		umask 022
-		exec setpriv --no-new-privs --bounding-set=-all,+chown,+dac_override,+fowner,+fsetid,+sys_chroot \
-			-- chroot "$r" "/$b" "$@"' layer-jail "$P_BUSYBOX" "$_pjr" "$P_BB" "$@"
+		exec setpriv --no-new-privs --bounding-set=-all,+chown,+dac_override,+fowner,+fsetid,+sys_chroot$c \
+			-- chroot "$r" "/$b" "$@"' layer-jail "$_pjb" "$_pjr" "$P_BB" "$_pjc" "$@"
+}
+
+# p_tarx: P_TARX, the ctr-tar that sets xattrs in the jail: static, as busybox ($CTR_LIBEXEC's, or
+# the build's when that one is a sanitizer build).
+p_tarx() {
+	P_TARX=$CTR_LIBEXEC/ctr-tar
+	ldd "$P_TARX" >/dev/null 2>&1 && P_TARX=$CTR_HOME/build/ctr-tar
+	[ -x "$P_TARX" ] || die "$P_TARX: not built (run make in $CTR_HOME)"
+	! ldd "$P_TARX" >/dev/null 2>&1 || die "$P_TARX: must be statically linked"
 }
 
 # layer_cat BLOB: the layer's tar on stdout (gzip, zstd or plain, by its magic bytes).
@@ -450,17 +492,22 @@ layer_cat() {
 # (directories to empty) and P.mark (the .wh. entries themselves). Runs in the download workers.
 # Decompression stops after $P_MAXSIZE+1 bytes (dd counts them; a gzip bomb is never unpacked whole):
 # P.size gets the layer's unpacked size, which layers_unpack adds up before it writes anything.
+# ctr-tar reads the same bytes: P.xattrs gets the plan of the xattrs its entries carry.
 layer_scan() {
-	rm -f "$3.fifo" && mkfifo "$3.fifo" || die "$3.fifo: cannot create"
+	rm -f "$3.fifo" "$3.xfifo" && mkfifo "$3.fifo" "$3.xfifo" || die "$3.fifo: cannot create"
 	sha256sum <"$3.fifo" >"$3.diffid" &
 	_pp=$!
+	"$CTR_LIBEXEC/ctr-tar" xattrs <"$3.xfifo" >"$3.xattrs" 2>"$3.xerr" &
+	_px=$!
 	layer_cat "$1" | LC_ALL=C dd bs=64K iflag=fullblock,count_bytes count="$((P_MAXSIZE + 1))" 2>"$3.dd" |
-		tee "$3.fifo" | {
+		tee "$3.fifo" "$3.xfifo" | {
 		tar -tv --numeric-owner -f - >"$3.names" 2>"$3.err"
 		echo $? >"$3.rc"
 		cat >/dev/null
 	}
 	wait "$_pp"
+	wait "$_px"
+	_pxr=$?
 	_psz=''
 	while read -r _psn _psw _; do
 		[ "$_psw" != bytes ] || _psz=$_psn
@@ -473,9 +520,10 @@ layer_scan() {
 	[ "$_psrc" = 0 ] || die "layer ${1##*/}: not a valid tar: $(head -n 1 "$3.err")"
 	[ "sha256:$(cut -d' ' -f1 "$3.diffid")" = "$2" ] ||
 		die "layer ${1##*/}: uncompressed content does not match the config's diff_id $2"
-	awk -v W="$3.rm" -v O="$3.opq" -v M="$3.mark" -v T="$3.types" '
+	[ "$_pxr" = 0 ] || die "layer ${1##*/}: $(sed -n '1s/^ctr-tar: //p' "$3.xerr")"
+	awk -v W="$3.rm" -v O="$3.opq" -v M="$3.mark" -v T="$3.types" -v S="$3.files" '
 		BEGIN { printf "" > W; printf "" > O; printf "" > M; printf "" > T }
-		{ ty = substr($0, 1, 1); n = $0; sub(/^[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ /, "", n)
+		{ ty = substr($0, 1, 1); n = $0; if (ty == "-") files += $3; sub(/^[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ /, "", n)
 		  if (ty == "l") sub(/ -> .*$/, "", n); else if (ty == "h") sub(/ link to .*$/, "", n)
 		  sub(/^(\.?\/)+/, "", n); sub(/\/+$/, "", n); b = n; sub(/^.*\//, "", b) }
 		substr(b, 1, 4) != ".wh." {
@@ -487,8 +535,8 @@ layer_scan() {
 		{ print "/" n > M }
 		b == ".wh..wh..opq" { print "/" d > O; next }
 		{ print "/" d t > W }
-		END { exit bad }' "$3.names" || die "layer ${1##*/}: bad whiteout"
-	rm -f "$3.names" "$3.fifo"
+		END { printf "%.0f\n", files > S; exit bad }' "$3.names" || die "layer ${1##*/}: bad whiteout"
+	rm -f "$3.names" "$3.fifo" "$3.xfifo"
 }
 
 # layer_replace ROOT P: list in P.repl (NUL-separated) what this layer gives another type, to be
@@ -524,6 +572,12 @@ layer_apply() {
 		die "layer ${2##*/}: cannot unpack: $(tail -n 1 "$3.err")"
 	# what the jail refused (device nodes) or rewrote (leading /, ..) is worth a warning
 	sed 's/^/ctr: warning: layer: /' "$3.err" >&2
+	if [ -s "$3.xattrs" ]; then
+		[ -n "${P_TARX:-}" ] || p_tarx
+		layer_jail_bin "$P_TARX" ,+setfcap "$1" apply <"$3.xattrs" 2>"$3.err" ||
+			die "layer ${2##*/}: cannot set xattrs: $(sed -n '$s/^ctr-tar: //p' "$3.err")"
+		sed 's/^ctr-tar: /ctr: warning: layer: /' "$3.err" >&2
+	fi
 	if [ -s "$3.mark" ]; then
 		tr '\n' '\0' <"$3.mark" | layer_jail "$1" xargs -0 -r "/$P_BB" rm -rf -- ||
 			die "layer ${2##*/}: cannot remove whiteout markers"
@@ -532,6 +586,7 @@ layer_apply() {
 
 # layers_download: start $P_PARALLEL background workers that fetch and scan the layers.
 layers_download() {
+	[ -x "$CTR_LIBEXEC/ctr-tar" ] || die "$CTR_LIBEXEC/ctr-tar: not built (run make in $CTR_HOME)"
 	_pk=0
 	while [ "$_pk" -lt "$P_PARALLEL" ]; do
 		layers_worker "$_pk" 2>"$P_W/worker.$_pk.err" &
@@ -583,13 +638,16 @@ layers_unpack() {
 	done 3<"$P_W/layers"
 }
 
-# p_state I STATE DIGEST: record layer I's state (wait down scan have got fail ext done); print it
-# when the output is not a terminal (on a terminal, p_draw shows it).
+# p_state I STATE DIGEST: record layer I's state (a pull's: wait down scan have got fail ext done; a
+# push's: prep push pushed exists mounted); print it when the output is not a terminal (on a
+# terminal, p_draw shows it). A push's pushing is not printed (only drawn).
 p_state() {
-	if [ -z "$P_TTY$P_QUIET" ]; then
+	if [ -z "$P_TTY$P_QUIET" ] && [ "$2" != push ]; then
 		case $2 in
 		down) _pmsg='Pulling fs layer' ;; scan) _pmsg='Verifying Checksum' ;; have) _pmsg='Already exists' ;;
-		got) _pmsg='Download complete' ;; ext) _pmsg=Extracting ;; 'done') _pmsg='Pull complete' ;; *) _pmsg=Failed ;;
+		got) _pmsg='Download complete' ;; ext) _pmsg=Extracting ;; 'done') _pmsg='Pull complete' ;;
+		prep) _pmsg=Preparing ;; pushed) _pmsg=Pushed ;; exists) _pmsg='Layer already exists' ;;
+		mounted) _pmsg="Mounted from $P_FROM" ;; *) _pmsg=Failed ;;
 		esac
 		printf '%.12s: %s\n' "${3#sha256:}" "$_pmsg"
 	fi
@@ -598,17 +656,19 @@ p_state() {
 
 # p_fmt: format "digest state bytes total" lines as docker does.
 p_fmt() {
-	awk 'function h(b) { if (b >= 1e9) return sprintf("%.2fGB", b / 1e9)
+	awk -v from="${P_FROM:-}" 'function h(b) { if (b >= 1e9) return sprintf("%.2fGB", b / 1e9)
 			if (b >= 1e6) return sprintf("%.1fMB", b / 1e6)
 			if (b >= 1e3) return sprintf("%.1fkB", b / 1e3); return b "B" }
 		BEGIN { m["wait"] = "Waiting"; m["down"] = "Pulling fs layer"; m["scan"] = "Verifying Checksum"
 			m["have"] = "Already exists"; m["got"] = "Download complete"; m["fail"] = "Failed"
-			m["ext"] = "Extracting"; m["done"] = "Pull complete" }
+			m["ext"] = "Extracting"; m["done"] = "Pull complete"; m["prep"] = "Preparing"
+			m["push"] = "Pushing"; m["pushed"] = "Pushed"; m["exists"] = "Layer already exists"
+			m["mounted"] = "Mounted from " from }
 		{ s = substr($1, 8, 12); t = m[$2]
-		  if ($2 == "down" && $4 > 0) {
+		  if (($2 == "down" || $2 == "push") && $4 > 0) {
 			f = int(30 * $3 / $4); bar = ""
 			for (i = 0; i < 30; i++) bar = bar (i < f ? "=" : (i == f ? ">" : " "))
-			t = sprintf("Downloading  [%s]  %s/%s", bar, h($3), h($4)) }
+			t = sprintf("%-12s [%s]  %s/%s", $2 == "down" ? "Downloading" : "Pushing", bar, h($3), h($4)) }
 		  printf "\r\033[K%s: %s\n", s, t }'
 }
 
@@ -625,7 +685,7 @@ p_draw() {
 		while read -r _pd _ps; do
 			_pi=$((_pi + 1))
 			printf '%s %s %s %s\n' "$_pd" "$(cat "$P_W/st/$_pi" 2>/dev/null || echo wait)" \
-				"$(stat -c %s "$P_W/${_pd#sha256:}.$_pi.part" 2>/dev/null || echo 0)" "$_ps"
+				"$(cat "$P_W/st/$_pi.n" 2>/dev/null || stat -c %s "$P_W/${_pd#sha256:}.$_pi.part" 2>/dev/null || echo 0)" "$_ps"
 		done <"$P_W/layers" | p_fmt
 		[ -z "$_pstop" ] || return 0
 		sleep 0.2
@@ -642,20 +702,33 @@ p_begin() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
-	mkdir -p "$CTR_ROOT/blobs/sha256" && chmod 700 "$CTR_ROOT/blobs" || die "$CTR_ROOT/blobs: cannot create"
+	mkdir -p "$CTR_BTRFS/blobs/sha256" && chmod 700 "$CTR_BTRFS/blobs" || die "$CTR_BTRFS/blobs: cannot create"
 }
 
 # p_new VERB: a new image directory $P_TMP ($CTR_ROOT/tmp/VERB-<id>, renamed to images/<id> when
-# complete; `cleanup` removes it if we are killed) with a private work directory $P_W.
+# complete; `cleanup` removes it if we are killed), its tree $P_TREE in the pool, and a private
+# work directory $P_W (in the pool too: downloads are bulk).
 p_new() {
 	P_ID=$(new_id)
 	while [ -e "$CTR_ROOT/images/$P_ID" ]; do P_ID=$(new_id); done
 	P_TMP=$CTR_ROOT/tmp/$1-$P_ID
-	P_W=$P_TMP/w
+	tree_of tmp "$1-$P_ID"
+	P_TREE=$TREE P_W=$TREE_DIR/w
 	mkdir "$P_TMP" || die "$P_TMP: cannot create"
 	# held (fd 7, inherited by our children) while we work: how `cleanup` can tell a live pull from a dead one
 	exec 7>"$P_TMP/.lock" && flock 7 || die "$P_TMP/.lock: cannot lock"
 	(umask 077 && mkdir -p "$P_W/st" && : >"$P_W/auth.hdr") || die "$P_W: cannot create"
+}
+
+# p_work VERB: the work directory of a save or load: $P_WORK ($CTR_ROOT/tmp/VERB-<id>, its lock held
+# on fd 6 while we work) and $P_DATA, its files (in the pool: a layout or an archive is bulk).
+p_work() {
+	P_WORK=$CTR_ROOT/tmp/$1-$(new_id)
+	tree_of tmp "${P_WORK##*/}"
+	P_DATA=$TREE_DIR
+	(umask 077 && mkdir "$P_WORK") || die "$P_WORK: cannot create"
+	exec 6>"$P_WORK/.lock" && flock 6 || die "$P_WORK/.lock: cannot lock"
+	(umask 077 && mkdir "$P_DATA") || die "$P_DATA: cannot create"
 }
 
 # p_undo: (EXIT trap) stop the workers and the progress display, remove the half-made image and
@@ -668,10 +741,10 @@ p_undo() {
 	done
 	wait 2>/dev/null
 	if [ -n "$P_TMP" ] && [ -d "$P_TMP" ]; then
-		subvol_rm "$P_TMP/rootfs"
-		rm -rf "$P_TMP"
+		subvol_rm "$P_TREE"
+		rm -rf "${P_TREE%/rootfs}" "$P_TMP"
 	fi
-	[ -z "$P_WORK" ] || rm -rf "$P_WORK"
+	[ -z "$P_WORK" ] || rm -rf "$P_DATA" "$P_WORK"
 	# a failure keeps no blob that no image uses (unless another pull or load is at work)
 	[ "$_prc" = 0 ] || tmp_busy || blob_gc
 	exit "$_prc"
@@ -700,21 +773,21 @@ image_build() {
 	need setpriv util-linux
 	need gzip gzip
 	[ ! -s "$P_W/layers" ] || p_busybox
-	btrfs subvolume create "$P_TMP/rootfs" >/dev/null || die "$P_TMP/rootfs: cannot create subvolume"
+	btrfs subvolume create "$P_TREE" >/dev/null || die "$P_TREE: cannot create subvolume"
 	P_BB=busybox-ctr-$(new_id)
-	: >"$P_TMP/rootfs/$P_BB" || die "$P_TMP/rootfs: cannot write"
+	: >"$P_TREE/$P_BB" || die "$P_TREE: cannot write"
 	if [ -n "$P_TTY" ]; then
 		p_draw &
 		P_PIDS="$P_PIDS $!"
 	fi
-	layers_unpack "$P_TMP/rootfs"
+	layers_unpack "$P_TREE"
 	if [ -n "$P_TTY" ]; then
 		: >"$P_W/st/stop"
 		wait "${P_PIDS##* }"
 	fi
-	rm -f "$P_TMP/rootfs/$P_BB"
+	rm -f "$P_TREE/$P_BB"
 	# belt and braces: the jail cannot make device nodes; there must be none
-	find "$P_TMP/rootfs" -xdev \( -type b -o -type c \) -print -delete | sed 's/^/ctr: warning: removed device node /' >&2
+	find "$P_TREE" -xdev \( -type b -o -type c \) -print -delete | sed 's/^/ctr: warning: removed device node /' >&2
 	image_config "$1" "$2" >"$P_TMP/config.json" || die "$P_TMP/config.json: cannot write"
 	image_install "$1"
 }
@@ -726,28 +799,36 @@ p_busybox() {
 	return 0
 }
 
-# image_config NAME SOURCE: the image's config.json (what run uses) from the OCI/docker image config.
+# image_config NAME SOURCE: the image's config.json (what run uses) from the OCI/docker image config;
+# layer_sizes: the bytes of the files of each layer (layer_scan's sums: docker history's SIZE).
 image_config() {
+	_pzi=1 _pzl=''
+	while read -r _pzs 2>/dev/null <"$P_W/l$_pzi.files"; do
+		_pzl=$_pzl${_pzl:+,}$_pzs _pzi=$((_pzi + 1))
+	done
 	jq -n --arg id "$P_ID" --arg name "$1" --arg src "$2" --arg md "$P_MDIGEST" --arg mt "$P_MTYPE" \
-		--arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --slurpfile m "$P_MFILE" \
+		--arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --slurpfile m "$P_MFILE" --argjson sizes "[$_pzl]" \
 		--slurpfile c "$(blob_path "$P_CDIGEST")" \
 		'$c[0] as $c | ($c.config // {}) as $k | {id: $id, name: $name, source: $src,
 		  created: (($c.created // $now) | sub("\\.[0-9]+"; "")),
 		  cmd: ($k.Cmd // []), entrypoint: ($k.Entrypoint // []), env: ($k.Env // []),
-		  workdir: ($k.WorkingDir // ""), user: ($k.User // ""),
+		  workdir: ($k.WorkingDir // ""), user: ($k.User // ""), labels: ($k.Labels // {}),
 		  exposed_ports: (($k.ExposedPorts // {}) | keys),
 		  digest: $md, media_type: $mt, config_digest: $m[0].config.digest,
-		  layers: [$m[0].layers[].digest],
+		  layers: [$m[0].layers[].digest], layer_sizes: $sizes,
 		  platform: "\($c.os // "linux")/\($c.architecture // "")\(if $c.variant then "/" + $c.variant else "" end)"}'
 }
 
-# image_install NAME: make $P_TMP/rootfs read-only, rename $P_TMP to images/$P_ID, tag it NAME.
+# image_install NAME: make $P_TREE read-only, make the work image $P_ID (image_place), tag it NAME.
 image_install() {
-	rm -rf "$P_W" "$P_TMP/.lock"
-	btrfs property set -ts "$P_TMP/rootfs" ro true || die "$P_TMP/rootfs: cannot make read-only"
-	mv "$P_TMP" "$CTR_ROOT/images/$P_ID" || die "$CTR_ROOT/images/$P_ID: cannot create"
+	rm -rf "$P_W"
+	btrfs property set -ts "$P_TREE" ro true || die "$P_TREE: cannot make read-only"
+	# under the lock: image prune never sees it in images/ and not yet named (dangling)
+	lock
+	image_place "${P_TMP##*/}" "$P_ID" || die "$CTR_ROOT/images/$P_ID: cannot create"
 	P_TMP=''
 	[ -z "$1" ] || image_tag "$P_ID" "$1" || die "$1: cannot tag"
+	unlock
 }
 
 # image_by_digest DIGEST: the ID of an image built from that manifest, if there is one.
@@ -755,19 +836,21 @@ image_by_digest() {
 	grep -lsF "\"$1\"" "$CTR_ROOT"/images/*/config.json | while IFS= read -r _pf; do
 		[ "$(jq -r .digest "$_pf")" = "$1" ] || continue
 		_pf=${_pf%/config.json}
-		[ -d "$_pf/rootfs" ] && { printf '%s\n' "${_pf##*/}"; break; }
+		tree_of images "${_pf##*/}"
+		[ -d "$TREE" ] && { printf '%s\n' "${_pf##*/}"; break; }
 	done | head -n 1 | grep .
 }
 
 # ---------------------------------------------------------------- verbs
 
-#HELP pull [-q] [--platform OS/ARCH[/VARIANT]] [REGISTRY/]NAME[:TAG|@DIGEST]   download an image
+#HELP pull [-q] [--platform OS/ARCH[/VARIANT]] [--tls-verify=false] [REGISTRY/]NAME[:TAG|@DIGEST]   download an image
 ctr_pull() {
 	P_PLATFORM='' P_QUIET=''
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--platform=*) P_PLATFORM=${1#*=} ;;
 		--platform) need_arg "$@"; P_PLATFORM=$2; shift ;;
+		--tls-verify*) tls_opt "$1" ;;
 		-q | --quiet) P_QUIET=1 ;;
 		--) shift; break ;;
 		-*) die "pull: unknown option $1" ;;
@@ -775,7 +858,7 @@ ctr_pull() {
 		esac
 		shift
 	done
-	[ $# -eq 1 ] || die "usage: ctr.sh pull [-q] [--platform OS/ARCH[/VARIANT]] [REGISTRY/]NAME[:TAG|@DIGEST]"
+	[ $# -eq 1 ] || die "usage: ctr.sh pull [-q] [--platform OS/ARCH[/VARIANT]] [--tls-verify=false] [REGISTRY/]NAME[:TAG|@DIGEST]"
 	need curl curl
 	[ -n "$P_PLATFORM" ] || P_PLATFORM=$(host_platform)
 	p_re '[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?' "$P_PLATFORM" || die "--platform $P_PLATFORM: want OS/ARCH[/VARIANT]"
@@ -789,6 +872,7 @@ ctr_pull() {
 	manifest_resolve "${REF_DIGEST:-$REF_TAG}"
 	if _pid=$(image_by_digest "$P_MDIGEST"); then
 		image_tag "$_pid" "$REF_NAME" || die "$REF_NAME: cannot tag"
+		pull_event
 		say "Digest: $P_MDIGEST" "Status: Image is up to date for $REF_NAME"
 		[ -z "$P_QUIET" ] || printf '%s\n' "$_pid"
 		return 0
@@ -798,11 +882,19 @@ ctr_pull() {
 	manifest_layers
 	layers_download
 	image_build "$REF_NAME" "$REF_FULL${REF_TAG:+@$P_MDIGEST}"
+	pull_event
 	say "Digest: $P_MDIGEST" "Status: Downloaded newer image for $REF_NAME ($P_ID)"
 	[ -z "$P_QUIET" ] || printf '%s\n' "$P_ID"
 }
 
-#HELP login [-u USER] [-p PASSWORD | --password-stdin] REGISTRY   check and store credentials (0600)
+# pull_event: the pull event, as docker's: the reference, and its name without tag or digest.
+pull_event() {
+	_pen=${REF_NAME%%@*}
+	case ${_pen##*/} in *:*) _pen=${_pen%:*} ;; esac
+	ev_emit image pull "$REF_NAME" name "$_pen"
+}
+
+#HELP login [-u USER] [-p PASSWORD | --password-stdin] [--tls-verify=false] REGISTRY   check and store credentials (0600)
 ctr_login() {
 	_plu='' _plp='' _pls=''
 	while [ $# -gt 0 ]; do
@@ -810,12 +902,13 @@ ctr_login() {
 		-u | --username) need_arg "$@"; _plu=$2; shift ;;
 		-p | --password) need_arg "$@"; _plp=$2; shift ;;
 		--password-stdin) _pls=1 ;;
+		--tls-verify*) tls_opt "$1" ;;
 		-*) die "login: unknown option $1" ;;
 		*) break ;;
 		esac
 		shift
 	done
-	[ $# -eq 1 ] || die "usage: ctr.sh login [-u USER] [-p PASSWORD | --password-stdin] REGISTRY"
+	[ $# -eq 1 ] || die "usage: ctr.sh login [-u USER] [-p PASSWORD | --password-stdin] [--tls-verify=false] REGISTRY"
 	need curl curl
 	login_registry "$1"
 	if [ -z "$_plu" ]; then
@@ -894,6 +987,7 @@ ctr_tag() {
 	_ptid=$(image_find "$1") || exit 125
 	name_parse "$2"
 	image_tag "$_ptid" "$REF_NAME" || die "$2: cannot tag"
+	ev_emit image tag "$_ptid" name "$REF_NAME"
 }
 
 #HELP commit CONTAINER [NAME[:TAG]]   snapshot a container's filesystem as a new image; prints its ID
@@ -902,13 +996,15 @@ ctr_commit() {
 	pool_ensure
 	_pcid=$(ctr_resolve "$1") || exit 125
 	_pcc=$CTR_ROOT/containers/$_pcid/config.json
-	[ -f "$_pcc" ] && [ -d "$CTR_ROOT/containers/$_pcid/rootfs" ] || die "container $1: not completely created"
+	tree_of containers "$_pcid"
+	_pcr=$TREE
+	[ -f "$_pcc" ] && [ -d "$_pcr" ] || die "container $1: not completely created"
 	_pcn=''
 	[ $# -lt 2 ] || { name_parse "$2" && _pcn=$REF_NAME; }
 	p_begin
 	p_new commit
 	# a btrfs snapshot is atomic: a running container is caught at one instant, as after a crash
-	btrfs subvolume snapshot -r "$CTR_ROOT/containers/$_pcid/rootfs" "$P_TMP/rootfs" >/dev/null ||
+	btrfs subvolume snapshot -r "$_pcr" "$P_TREE" >/dev/null ||
 		die "container $1: cannot snapshot"
 	_pcp=$CTR_ROOT/images/$(jq -r .image_id "$_pcc")/config.json
 	[ -f "$_pcp" ] || _pcp=/dev/null
@@ -917,12 +1013,13 @@ ctr_commit() {
 		'($p[0] // {cmd: [], entrypoint: [], user: "", exposed_ports: []}) as $p | $k[0] as $k
 		| ($p.entrypoint // []) as $ep
 		| $p + {id: $id, name: $name, source: "commit:\($k.id) (image \($k.image))", created: $created,
-		  parent: $k.image_id, env: $k.env, workdir: $k.workdir,
+		  parent: $k.image_id, env: $k.env, workdir: $k.workdir, labels: ($k.labels // $p.labels // {}),
 		  cmd: (if ($ep | length) > 0 and $k.cmd[:($ep | length)] == $ep then $k.cmd[($ep | length):]
 			else $k.cmd end)}
 		| del(.digest, .media_type, .config_digest, .layers)' >"$P_TMP/config.json" ||
 		die "$P_TMP/config.json: cannot write"
 	image_install "$_pcn"
+	ev_container commit "$_pcid"
 	printf '%s\n' "$P_ID"
 }
 
@@ -944,11 +1041,10 @@ ctr_save() {
 	[ -n "$_pso" ] || [ ! -t 1 ] || die "save: refusing to write a tar to a terminal (use -o FILE)"
 	need gzip gzip
 	p_begin
-	P_WORK=$CTR_ROOT/tmp/save-$(new_id)
-	P_W=$P_WORK/w
-	_psl=$P_WORK/layout
-	(umask 077 && mkdir -p "$P_W" "$_psl/blobs/sha256") || die "$P_WORK: cannot create"
-	exec 6>"$P_WORK/.lock" && flock 6 || die "$P_WORK/.lock: cannot lock"
+	p_work save
+	P_W=$P_DATA/w
+	_psl=$P_DATA/layout
+	(umask 077 && mkdir -p "$P_W" "$_psl/blobs/sha256") || die "$P_DATA: cannot create"
 	printf '{"imageLayoutVersion":"1.0.0"}\n' >"$_psl/oci-layout"
 	for _psi; do
 		_psid=$(image_find "$_psi") || exit 125
@@ -1030,7 +1126,8 @@ save_manifest_rootfs() {
 	rm -f "$P_W/fifo" && mkfifo "$P_W/fifo" || die "$P_W/fifo: cannot create"
 	sha256sum <"$P_W/fifo" >"$P_W/diffid" &
 	_pp=$!
-	tar -C "$CTR_ROOT/images/$1/rootfs" --numeric-owner --xattrs --sort=name -cf - . |
+	tree_of images "$1"
+	tar -C "$TREE" --numeric-owner --xattrs --sort=name -cf - . |
 		tee "$P_W/fifo" | gzip -n >"$P_W/layer"
 	wait "$_pp"
 	gzip -t "$P_W/layer" || die "image $1: cannot archive the rootfs"
@@ -1065,12 +1162,11 @@ ctr_load() {
 	[ $# -eq 0 ] || die "usage: ctr.sh load [-i FILE]"
 	p_limits
 	p_begin
-	P_WORK=$CTR_ROOT/tmp/load-$(new_id)
-	(umask 077 && mkdir -p "$P_WORK/x") || die "$P_WORK: cannot create"
-	exec 6>"$P_WORK/.lock" && flock 6 || die "$P_WORK/.lock: cannot lock"
+	p_work load
+	(umask 077 && mkdir -p "$P_DATA/x") || die "$P_DATA: cannot create"
 	if [ -z "$_pli" ]; then
 		[ ! -t 0 ] || die "load: refusing to read a tar from a terminal (use -i FILE)"
-		_pli=$P_WORK/in.tar
+		_pli=$P_DATA/in.tar
 		head -c "$((P_MAXSIZE + 1))" >"$_pli" || die "load: cannot read stdin"
 		[ "$(stat -c %s "$_pli")" -le "$P_MAXSIZE" ] ||
 			die "load: the archive on stdin is larger than CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S) (use -i FILE)"
@@ -1078,40 +1174,40 @@ ctr_load() {
 	[ -f "$_pli" ] && [ -r "$_pli" ] || die "$_pli: cannot read"
 	load_extract "$_pli"
 	P_QUIET=1 P_PLATFORM=$(host_platform)
-	jq -c '.manifests // [] | .[]' "$P_WORK/x/index.json" >"$P_WORK/descs" 2>/dev/null ||
+	jq -c '.manifests // [] | .[]' "$P_DATA/x/index.json" >"$P_DATA/descs" 2>/dev/null ||
 		die "$_pli: index.json is not valid"
-	[ -s "$P_WORK/descs" ] || die "$_pli: no image in index.json"
+	[ -s "$P_DATA/descs" ] || die "$_pli: no image in index.json"
 	while IFS= read -r _pld; do
 		load_image "$_pld" "oci-archive:$_pli" </dev/null
-	done <"$P_WORK/descs"
+	done <"$P_DATA/descs"
 }
 
 # load_extract FILE: extract the layout's index.json and blobs (only those names, as plain files)
-# into $P_WORK/x. Nothing else in the archive is written anywhere. Sizes are checked first, as listed:
+# into $P_DATA/x. Nothing else in the archive is written anywhere. Sizes are checked first, as listed:
 # index.json and oci-layout up to $P_MAX_DOC, a blob up to $P_MAXSIZE, all together no more than the
 # archive itself (a sparse member can claim terabytes in a few bytes).
 load_extract() {
-	tar -tv --numeric-owner -f "$1" >"$P_WORK/list" 2>/dev/null || die "$1: not a tar archive"
+	tar -tv --numeric-owner -f "$1" >"$P_DATA/list" 2>/dev/null || die "$1: not a tar archive"
 	_ple=$(awk -v doc="$P_MAX_DOC" -v max="$P_MAXSIZE" -v lim="CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S)" \
-		-v all="$(stat -c %s "$1")" -v want="$P_WORK/want" 'BEGIN { printf "" > want }
+		-v all="$(stat -c %s "$1")" -v want="$P_DATA/want" 'BEGIN { printf "" > want }
 		NF == 6 && substr($1, 1, 1) == "-" && $3 ~ /^[0-9]+$/ {
 			n = $6; sub(/^\.\//, "", n)
 			if (n != "oci-layout" && n != "index.json" && !(n ~ /^blobs\/sha256\/[0-9a-f]+$/ && length(n) == 77)) next
 			if (n !~ /^blobs/ && $3 + 0 > doc) { print n ": " $3 " bytes, more than 4 MiB"; exit 1 }
 			if ($3 + 0 > max) { print n ": " $3 " bytes, more than " lim; exit 1 }
 			t += $3; if (t > all) { print "its members add up to more bytes than the archive has (sparse files)"; exit 1 }
-			print $6 > want }' "$P_WORK/list") || die "load $1: $_ple"
-	grep -qE '^(\./)?index\.json$' "$P_WORK/want" || die "$1: not an OCI image layout (no index.json)"
-	tar -xf "$1" -C "$P_WORK/x" --no-same-owner --no-same-permissions --no-overwrite-dir \
-		--verbatim-files-from -T "$P_WORK/want" || die "$1: cannot extract"
-	find "$P_WORK/x" ! -type f ! -type d -exec rm -f {} + # links and specials are not blobs
+			print $6 > want }' "$P_DATA/list") || die "load $1: $_ple"
+	grep -qE '^(\./)?index\.json$' "$P_DATA/want" || die "$1: not an OCI image layout (no index.json)"
+	tar -xf "$1" -C "$P_DATA/x" --no-same-owner --no-same-permissions --no-overwrite-dir \
+		--verbatim-files-from -T "$P_DATA/want" || die "$1: cannot extract"
+	find "$P_DATA/x" ! -type f ! -type d -exec rm -f {} + # links and specials are not blobs
 }
 
 # load_blob DIGEST [SIZE]: move a blob of the extracted layout into the cache (checked).
 load_blob() {
 	_plb=$(blob_path "$1") || exit 125
 	[ ! -f "$_plb" ] || return 0
-	_plf=$P_WORK/x/blobs/sha256/${1#sha256:}
+	_plf=$P_DATA/x/blobs/sha256/${1#sha256:}
 	[ -f "$_plf" ] || die "blob $1: not in the archive"
 	blob_store "$_plf" "$1" "${2:-}"
 }
@@ -1154,5 +1250,6 @@ load_image() {
 	done <"$P_W/layers"
 	layers_download
 	image_build "$_pln" "$2"
+	ev_emit image load "$P_ID" name "${_pln:-$P_ID}"
 	printf 'Loaded image: %s (%s)\n' "${_pln:-$P_ID}" "$P_ID"
 }

@@ -6,8 +6,10 @@
 # Interface used by ctr.sh (SEC_* hold run's options):
 #   sec_opt "$@"      $1 is a security option of run: record it, SEC_SHIFT = words taken; else 1
 #   sec_validate      check the options before anything exists; die on bad input
-#   sec_alloc CID     (under ctr.sh's lock) reserve a user-namespace range (--userns) and make the
-#                     container's devices group (v1 devices controller, or its cgroup2 group)
+#   sec_alloc CID     (under ctr.sh's lock) reserve a user-namespace range (--userns) and choose the
+#                     container's devices group (v1 devices controller, or its cgroup2 group):
+#                     SEC_DEVCG, and SEC_DEVCG_NEW when it is not one of cgroup.sh's groups: cg_setup
+#                     makes it with them (one mkdir), cg_teardown removes it with them
 #   SEC_CAPADDL, SEC_CAPDROPL, SEC_VOLL  lists (ctr.sh's list_add): the checked capability names,
 #                     and 7 items per volume: host path, container path, read-only, noexec
 #                     (true|false), dev, ino, its OCI mount options (comma-separated)
@@ -28,7 +30,7 @@
 
 # shellcheck disable=SC2034 # the lists are read by ctr.sh (list_len)
 SEC_PRIV='' SEC_CAPADDL='' SEC_CAPDROPL='' SEC_USER='' SEC_SECCOMP='' SEC_USERNS='' SEC_VOLS='' SEC_RO=''
-SEC_SHIFT=1 SEC_VOLL='' SEC_RANGE='' SEC_DEVCG='' SEC_CAPHELD='' SEC_CAPSET='' SEC_OCI=''
+SEC_SHIFT=1 SEC_VOLL='' SEC_RANGE='' SEC_DEVCG='' SEC_DEVCG_NEW='' SEC_CAPHELD='' SEC_CAPSET='' SEC_OCI=''
 # shellcheck disable=SC2034 # SEC_OCI is read by ctr.sh
 SEC_USERNS_SIZE=65536
 # every capability of Linux 6.x, in the kernel's order (CAP_CHOWN is 0, CAP_LAST_CAP is
@@ -285,9 +287,15 @@ sec_range_alloc() {
 	) 5>"$CTR_RUN/userns.lock" 6>"$CTR_ROOT/subuid.lock"
 }
 
-# sec_range_free CID: drop CID's line from $CTR_ROOT/subuid (its range can be reused).
+# sec_range_free CID: drop CID's line from $CTR_ROOT/subuid (its range can be reused). A container
+# without a range (no --userns: most) costs a read of the file by the shell, no process.
 sec_range_free() {
 	[ -f "$CTR_ROOT/subuid" ] || return 0
+	_sfree=''
+	while IFS=: read -r _sc _; do
+		[ "$_sc" != "$1" ] || { _sfree=1; break; }
+	done <"$CTR_ROOT/subuid"
+	[ -n "$_sfree" ] || return 0
 	(
 		flock 6 || exit 1
 		grep -q "^$1:" "$CTR_ROOT/subuid" || exit 0
@@ -304,10 +312,11 @@ sec_devices_dirs() {
 	[ -z "$CG_UNIFIED" ] || printf '%s/%s/%s\n' "$CG_UNIFIED" "$CTR_PREFIX" "$1"
 }
 
-# sec_devices_make CID: set SEC_DEVCG to the group nsenter-chroot restricts (the OCI config's device
-# rules, on its cgroupsPath /$CTR_PREFIX/CID) and
-# create it, unless cgroup.sh's cg_setup makes it (cgroup v2). v1 devices controller when there is
-# one; else cgroup2 (an eBPF program). CTR_DEVICE_CONTROL=bpf forces cgroup2 on a hybrid host.
+# sec_devices_make CID: set SEC_DEVCG to the group whose devices nsenter-chroot restricts (the OCI
+# config's device rules, linux.resources.devices, on its cgroupsPath /$CTR_PREFIX/CID), and
+# SEC_DEVCG_NEW to it unless it is the group cg_setup makes for the controllers (cgroup v2): ctr.sh
+# has cg_setup make it in the same mkdir as the others. v1 devices controller when there is one;
+# else cgroup2 (an eBPF program). CTR_DEVICE_CONTROL=bpf forces cgroup2 on a hybrid host.
 sec_devices_make() {
 	cg_detect
 	case ${CTR_DEVICE_CONTROL:-auto} in
@@ -320,7 +329,7 @@ sec_devices_make() {
 	# the group on cgroup2 is cg_setup's own when a controller is there
 	# shellcheck disable=SC2154 # CGV_*: set by cg_detect
 	case $CGV_memory$CGV_cpu$CGV_pids in *2*) [ "$SEC_DEVCG" != "$CG_UNIFIED/$CTR_PREFIX/$1" ] || return 0 ;; esac
-	mkdir -p "$SEC_DEVCG" || die "devices: cannot create $SEC_DEVCG"
+	SEC_DEVCG_NEW=$SEC_DEVCG
 }
 
 # ---------------------------------------------------------------- config and argv
@@ -389,18 +398,23 @@ SEC_JQ='($ENV.SEC_PRIV != "") as $priv | {privileged: $priv,
 	read_only: ($ENV.SEC_RO != ""),
 	device_cgroup: (if $ENV.SEC_DEVCG == "" then null else $ENV.SEC_DEVCG end)}'
 
-# sec_oci NETNS CGPATH INIT: SEC_OCI = the container's OCI config.json (docs/oci.md) but for what
-# its user wrote (command, env, workdir, hostname, user name, volume paths, the rootfs path), which
-# run's jq merges in with its own escaping (SEC_OCI_JQ). NETNS: the network namespace's path (''
-# for the host's), CGPATH: the cgroup's (/<prefix>/<cid>), INIT: run --init (1 or ''). It is
-# made of constants and of tokens checked here (numbers, capability names, these two paths'
-# [A-Za-z0-9_/-]): jq 1.6 compiles its whole program on every run, and what it parses (--argjson)
-# costs nothing next to what it compiles. Docker's defaults: no_new_privs; /proc, /sys read-only,
-# the private /dev; the device rules of the container's group; moby's masked and read-only
-# paths; the root nodev; ctr's seccomp filter. --privileged: none of these (/dev stays private).
+# sec_oci NET CGPATH INIT: SEC_OCI = the container's OCI config.json (docs/oci.md) but for what
+# its user wrote (command, env, workdir, hostname, user name, volume paths, the rootfs path, the
+# /etc binds of a full pool), which run's jq merges in with its own escaping (SEC_OCI_JQ). NET:
+# host, none (a new network namespace, nsenter-chroot's) or the path of the one ctr.sh made;
+# CGPATH: the cgroup's (/<prefix>/<cid>); INIT: run --init (1 or ''). It is made of constants and
+# of tokens checked here (numbers, capability names, these two paths' [A-Za-z0-9_/-]): jq
+# compiles its whole program on every run, and what it parses (--argjson) costs nothing next to
+# what it compiles. Docker's defaults: no_new_privs; /proc, /sys read-only, the private /dev; the
+# device rules of the container's group; moby's masked and read-only paths; the root nodev; ctr's
+# seccomp filter; in its own netns, the sysctls of net.sh's NET_SYSCTLS. --privileged: none of
+# these (/dev stays private). Rootless (CTR_ROOTLESS, RL_IDS): container root is the caller, 1..N
+# its subordinate ids (newuidmap's: ctr.rootless), no cgroup.
 sec_oci() {
-	case $1$2$SEC_RANGE$SEC_USERNS_SIZE in *[!A-Za-z0-9_/-]*) die "sec_oci: $1 $2: not a path of ctr's" ;; esac
+	case $1$2$SEC_RANGE$SEC_USERNS_SIZE$RL_IDS in *[!A-Za-z0-9_/:-]*) die "sec_oci: $1 $2: not a path of ctr's" ;; esac
 	sec_caps_set
+	# rootless: within what the caller holds, none (nsenter-chroot's --rootless gave none either)
+	[ -z "$CTR_ROOTLESS" ] || SEC_CAPSET=''
 	_so=''
 	for _sx in $SEC_CAPSET; do _so="$_so${_so:+,}\"CAP_$_sx\""; done
 	_so="{\"bounding\":[$_so],\"effective\":[$_so],\"permitted\":[$_so]}"
@@ -414,28 +428,51 @@ sec_oci() {
 		_smap='"containerID":0,"hostID":'$SEC_RANGE',"size":'$SEC_USERNS_SIZE
 		_smap=',"uidMappings":[{'$_smap'}],"gidMappings":[{'$_smap'}]'
 	fi
-	_sns=''
-	[ -z "$1" ] || _sns=',{"type":"network","path":"'$1'"}'
+	_scg=',"cgroupsPath":"'$2'"' _srl=''
+	[ -z "$CTR_ROOTLESS" ] || sec_oci_rootless
+	_sns='' _ssy=''
+	case $1 in
+	host) ;;
+	none) _sns=',{"type":"network"}' _ssy=,$NET_SYSCTLS
+		[ -z "$SEC_USERNS$CTR_ROOTLESS" ] || _ssy=,$NET_SYSCTLS_USERNS ;;
+	*) _sns=',{"type":"network","path":"'$1'"}' _ssy=,$NET_SYSCTLS ;;
+	esac
 	_sres=''
 	[ -n "$SEC_PRIV" ] || _sres=$SEC_OCI_PROTECT
+	[ -n "$SEC_PRIV$CTR_ROOTLESS" ] || _sres=$SEC_OCI_DEVRULES$_sres
 	SEC_OCI='{"ociVersion":"1.1.0","root":{"path":"","readonly":'$_sro'},
 "process":{"terminal":false,"args":[],"env":[],"cwd":"/","capabilities":'$_so',"noNewPrivileges":'$_snnp'},
 "hostname":"","mounts":['$SEC_OCI_PROC',
 {"destination":"/sys","type":"sysfs","source":"sysfs","options":["nosuid","noexec","nodev"'$_ssys']},'$SEC_OCI_DEV'],
-"linux":{"namespaces":[{"type":"pid"},{"type":"mount"},{"type":"uts"},{"type":"ipc"},{"type":"cgroup"}'$_sns$_suser']'$_smap',
-"cgroupsPath":"'$2'"'$_sres'},
-"ctr":{"rootfsNodev":'$_snodev',"rootfsIdmap":'$_sidmap',"seccomp":"'$_ssc'","init":'$_sinit'}}'
+"linux":{"namespaces":[{"type":"pid"},{"type":"mount"},{"type":"uts"},{"type":"ipc"},{"type":"cgroup"}'$_sns$_suser']'$_smap$_scg$_ssy$_sres'},
+"ctr":{"rootfsNodev":'$_snodev',"rootfsIdmap":'$_sidmap',"seccomp":"'$_ssc'","init":'$_sinit$_srl'}}'
+}
+
+# sec_oci_rootless: sec_oci's user namespace of a rootless container: container id 0 is the
+# caller's own (uid and gid: /proc/self/status, no fork), 1..N its subordinate ids (RL_IDS,
+# SUBUID:SUBGID:N), written by newuidmap and newgidmap (ctr.rootless); no cgroup is ours.
+sec_oci_rootless() {
+	_sgid=''
+	while read -r _sk _sv _; do
+		[ "$_sk" != Gid: ] || { _sgid=$_sv; break; }
+	done </proc/self/status
+	case $_sgid$CTR_UID in '' | *[!0-9]*) die "/proc/self/status: no uid or gid" ;; esac
+	_sx=${RL_IDS#*:}
+	_suser=',{"type":"user"}' _scg='' _srl=',"rootless":true'
+	_smap=',"uidMappings":[{"containerID":0,"hostID":'$CTR_UID',"size":1},{"containerID":1,"hostID":'${RL_IDS%%:*}',"size":'${RL_IDS##*:}'}]'
+	_smap=$_smap',"gidMappings":[{"containerID":0,"hostID":'$_sgid',"size":1},{"containerID":1,"hostID":'${_sx%%:*}',"size":'${RL_IDS##*:}'}]'
 }
 
 # The constant parts of SEC_OCI: /proc, the private /dev; the device rules (the container's group
-# allows only the harmless nodes), moby's masked and read-only paths.
+# allows only the harmless nodes: not rootless, which has no group), moby's masked and read-only
+# paths.
 SEC_OCI_PROC='{"destination":"/proc","type":"proc","source":"proc","options":["nosuid","noexec","nodev"]}'
 SEC_OCI_DEV='{"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["nosuid","nodev","strictatime","mode=755","size=65536k"]},
 {"destination":"/dev/pts","type":"devpts","source":"devpts","options":["nosuid","noexec","newinstance","ptmxmode=0666","mode=0620"]},
 {"destination":"/dev/shm","type":"tmpfs","source":"tmpfs","options":["nosuid","nodev","noexec","mode=1777","size=65536k"]},
 {"destination":"/dev/mqueue","type":"mqueue","source":"mqueue","options":["nosuid","nodev","noexec"]}'
-SEC_OCI_PROTECT=',"resources":{"devices":[{"allow":false,"access":"rwm"}]},
-"maskedPaths":["/proc/kcore","/proc/keys","/proc/timer_list","/proc/sched_debug","/proc/latency_stats",
+SEC_OCI_DEVRULES=',"resources":{"devices":[{"allow":false,"access":"rwm"}]}'
+SEC_OCI_PROTECT=',"maskedPaths":["/proc/kcore","/proc/keys","/proc/timer_list","/proc/sched_debug","/proc/latency_stats",
 "/proc/acpi","/proc/scsi","/proc/interrupts","/sys/firmware","/sys/devices/virtual/powercap"],
 "readonlyPaths":["/proc/sys","/proc/sysrq-trigger","/proc/irq","/proc/bus","/proc/fs"]'
 
@@ -450,8 +487,9 @@ SEC_OCI_JQ='def sec_user: if .user == "" then {} else {user: {uid: 0, gid: 0, us
 
 # ---------------------------------------------------------------- teardown
 
-# sec_teardown CID: remove the devices group (its processes killed first: cg_teardown has killed
-# them already, unless the container had no other group) and free the id range. Idempotent.
+# sec_teardown CID: remove the devices group (its processes killed first: cg_teardown has removed
+# it already with the others, unless the container had no other group) and free the id range.
+# Idempotent.
 sec_teardown() {
 	_srm=0
 	for _sd in $(sec_devices_dirs "$1"); do

@@ -1,33 +1,58 @@
 #!/bin/sh
-# storage.sh - the btrfs pool, image and container subvolumes, metadata. Sourced by ctr.sh.
+# storage.sh - where ctr keeps things: its state, the btrfs pool, image and container subvolumes,
+# metadata. Sourced by ctr.sh.
 #
-# $CTR_ROOT is a btrfs mount. When it is not, a sparse file ${CTR_ROOT}.pool of $CTR_POOL_SIZE
-# is formatted and loop-mounted there on first use, and mounted again by any later call
-# (after a reboot). On a real btrfs disk: mount it on $CTR_ROOT and no pool file is made.
+# Two places (docs/design.md "State on disk"). $CTR_ROOT, a directory of the host's file system,
+# holds ctr's state: container and image records, logs, exit files, names, refs, locks, the prefix.
+# $CTR_BTRFS ($CTR_ROOT/btrfs) holds the bulk: the file trees (image and container subvolumes), the
+# blob cache and the work of pulls, loads and saves. A container that fills the pool makes its own
+# writes fail, and pulls and commits (cleanly): never a record, exit file or log of ctr's.
+# When $CTR_BTRFS is not on btrfs, a sparse file $CTR_POOL of $CTR_POOL_SIZE is formatted and
+# loop-mounted there on first use, and mounted again by any later call (after a reboot). On a btrfs
+# disk: mount it on $CTR_BTRFS (or keep $CTR_ROOT on it: state and trees then share it), no pool file.
+CTR_BTRFS=$CTR_ROOT/btrfs
 
-# pool_ensure: make sure $CTR_ROOT is a mounted btrfs with ctr's directories, its prefix recorded
-# and registered (root_settle). The fast path, every call's: one stat, and two reads without a fork.
+# tree_of containers|images|tmp NAME: TREE = the file tree (a subvolume, the root filesystem) of a
+# container, an image or a work in progress (tmp/<verb>-<id>): $CTR_BTRFS/KIND/NAME/rootfs;
+# TREE_DIR = the pool's directory that holds it (and a work's files). Every path to a tree is made
+# here. No fork.
+tree_of() {
+	TREE_DIR=$CTR_BTRFS/$1/$2 TREE=$CTR_BTRFS/$1/$2/rootfs
+}
+
+# pool_ensure: make sure $CTR_BTRFS is on a mounted btrfs, $CTR_ROOT has ctr's directories, its
+# prefix recorded and registered (root_settle); a root of the old layout is migrated (layout_*).
+# The fast path, every call's, needs no process: $CTR_BTRFS/containers exists only on the mounted
+# pool (the slow path makes it once the pool is mounted and checked to be btrfs; an unmounted
+# pool leaves an empty mount point, and a non-empty one is never mounted over), the prefix record
+# was read at start, and the registry (tmpfs: emptied by a reboot) names this root.
 pool_ensure() {
 	[ -z "${POOL_OK:-}" ] || return 0
-	[ "$(stat -f -c %T "$CTR_ROOT" 2>/dev/null)" = btrfs ] && [ -d "$CTR_ROOT/containers" ] &&
+	[ -d "$CTR_BTRFS/containers" ] && [ -d "$CTR_ROOT/containers" ] &&
 		[ -n "$CTR_PREFIX_REC" ] && root_registered && POOL_OK=1 && return 0
 	mkdir -p "$CTR_ROOT" || die "$CTR_ROOT: cannot create"
 	(
-		flock 8 || exit 1
-		if [ "$(stat -f -c %T "$CTR_ROOT")" != btrfs ]; then
-			pool_mount || exit 1
-		fi
+		flock 8 || die "$CTR_POOL.lock: cannot lock"
+		layout_unmount
+		mkdir -p "$CTR_BTRFS" || die "$CTR_BTRFS: cannot create"
+		[ "$(stat -f -c %T "$CTR_BTRFS")" = btrfs ] || pool_mount
+		layout_migrate
+		# 0700: the trees are root's business (a container's /tmp is world-writable inside it)
+		# shellcheck disable=SC2174 # the parent, $CTR_BTRFS, exists
+		mkdir -p -m 0700 "$CTR_BTRFS/images" "$CTR_BTRFS/containers" "$CTR_BTRFS/tmp" ||
+			die "$CTR_BTRFS: cannot set up the btrfs pool"
 		# made by a ctr that recorded no prefix: its objects carry the prefix of the time
 		if [ ! -f "$CTR_ROOT/prefix" ] && [ -d "$CTR_ROOT/containers" ]; then
 			_pp=$CTR_PREFIX
 			[ -n "$CTR_PREFIX_SET" ] || _pp=ctr
-			printf '%s\n' "$_pp" >"$CTR_ROOT/prefix" || exit 1
+			printf '%s\n' "$_pp" >"$CTR_ROOT/prefix" || die "$CTR_ROOT/prefix: cannot write"
 		fi
-	) 8>"$CTR_POOL.lock" || die "$CTR_ROOT: cannot set up the btrfs pool"
+	) 8>"$CTR_POOL.lock" || exit 125
 	root_settle
 	# after the prefix: a root with containers/ and no prefix is one made by an older ctr
-	mkdir -p "$CTR_ROOT/images" "$CTR_ROOT/containers" "$CTR_ROOT/refs" "$CTR_ROOT/names" \
-		"$CTR_ROOT/tmp" || die "$CTR_ROOT: cannot set up the btrfs pool"
+	# shellcheck disable=SC2174 # the parent, $CTR_ROOT, exists
+	mkdir -p -m 0700 "$CTR_ROOT/images" "$CTR_ROOT/containers" "$CTR_ROOT/refs" "$CTR_ROOT/names" \
+		"$CTR_ROOT/tmp" || die "$CTR_ROOT: cannot create ctr's directories"
 	POOL_OK=1
 }
 
@@ -90,16 +115,111 @@ root_prefix_clash() {
 	die "CTR_PREFIX $CTR_PREFIX: the objects of $CTR_ROOT are named $1 ($CTR_ROOT/prefix): unset CTR_PREFIX or set it to $1"
 }
 
-# pool_mount: create (once) and loop-mount the pool file on $CTR_ROOT.
+# pool_mount: create (once) and loop-mount the pool file on $CTR_BTRFS, over nothing: what a
+# directory holds under a mount is hidden, so a non-empty $CTR_BTRFS is refused.
 pool_mount() {
 	need mkfs.btrfs btrfs-progs
+	[ -z "$(ls -A "$CTR_BTRFS")" ] ||
+		die "$CTR_BTRFS: not empty, and not on btrfs: the pool would hide its files (move them away)"
 	if [ ! -f "$CTR_POOL" ]; then
 		[ ! -t 2 ] || printf 'ctr: creating a %s btrfs pool in %s\n' "$CTR_POOL_SIZE" "$CTR_POOL" >&2
 		truncate -s "$CTR_POOL_SIZE" "$CTR_POOL.tmp" &&
 			mkfs.btrfs -q "$CTR_POOL.tmp" >/dev/null &&
-			mv "$CTR_POOL.tmp" "$CTR_POOL" || { rm -f "$CTR_POOL.tmp"; return 1; }
+			mv "$CTR_POOL.tmp" "$CTR_POOL" || { rm -f "$CTR_POOL.tmp"; die "$CTR_POOL: cannot create the btrfs pool"; }
 	fi
-	mount -o loop "$CTR_POOL" "$CTR_ROOT"
+	mount -o loop "$CTR_POOL" "$CTR_BTRFS" || die "$CTR_POOL: cannot mount on $CTR_BTRFS"
+}
+
+# ---------------------------------------------------------------- the old layout
+# An earlier ctr kept everything in the pool: the pool file mounted on $CTR_ROOT itself (or $CTR_ROOT on
+# a btrfs disk), trees in containers/<cid>/rootfs, images/<id>/rootfs and tmp/<work>/rootfs next
+# to the records. pool_ensure migrates such a root once, under the pool's lock, before anything
+# else uses it; each step can be cut short and run again.
+
+# layout_unmount: the pool file mounted on $CTR_ROOT (the old layout) is unmounted, so that the
+# state can move out of it (layout_state_out). Refused while a container of it runs: its
+# supervisor writes its log, and its exit file, in the pool.
+layout_unmount() {
+	mountpoint -q "$CTR_ROOT" && [ -f "$CTR_POOL" ] || return 0
+	_lu=$(findmnt -n -o SOURCE --mountpoint "$CTR_ROOT") || return 0
+	losetup -n -O NAME -j "$CTR_POOL" | grep -qxF -- "$_lu" || return 0
+	_lr=''
+	for _lc in "$CTR_ROOT"/containers/*; do
+		! shim_alive "${_lc##*/}" || _lr="$_lr $(cat "$_lc/pid" 2>/dev/null || echo "${_lc##*/}")"
+	done
+	[ -z "$_lr" ] || die "$CTR_ROOT: made by an older ctr, its state in the btrfs pool: ctr moves it out once no container runs: stop them (kill -TERM their PID 1:$_lr; -KILL if one ignores it), then run ctr.sh again"
+	umount "$CTR_ROOT" ||
+		die "$CTR_ROOT: made by an older ctr: cannot unmount its pool to move its state out (in use: see fuser -vm $CTR_ROOT), try again"
+}
+
+# layout_migrate: (under the pool's lock) the pool is on $CTR_BTRFS; move an old layout's state
+# out of the pool (layout_state_out), or, $CTR_ROOT on btrfs, its trees into $CTR_BTRFS.
+layout_migrate() {
+	[ ! -d "$CTR_BTRFS/refs" ] || layout_state_out
+	[ ! -e "$CTR_ROOT/.migrating" ] || rm -f "$CTR_ROOT/.migrating"
+	_lmt=''
+	for _lt in "$CTR_ROOT"/containers/*/rootfs "$CTR_ROOT"/images/*/rootfs "$CTR_ROOT"/tmp/*/rootfs; do
+		[ -d "$_lt" ] || continue
+		# a rename: the tree stays a subvolume (mv would copy it across two mounts)
+		[ -n "$_lmt" ] || _lmt=$(findmnt -n -o TARGET -T "$CTR_BTRFS")
+		[ "$(findmnt -n -o TARGET -T "$_lt")" = "$_lmt" ] ||
+			die "$_lt: made by an older ctr, and $CTR_BTRFS is another file system: move the trees there (containers/<id>/rootfs to $CTR_BTRFS/containers/<id>/rootfs, images and tmp the same)"
+		_lt=${_lt#"$CTR_ROOT"/}
+		# a read-only subvolume (an image's) cannot be renamed: writable for the move only
+		_lro=$(btrfs property get -ts "$CTR_ROOT/$_lt" ro 2>/dev/null)
+		[ "$_lro" != ro=true ] || btrfs property set -ts "$CTR_ROOT/$_lt" ro false || die "$CTR_ROOT/$_lt: cannot move"
+		mkdir -p "$CTR_BTRFS/${_lt%/rootfs}" && mv -T "$CTR_ROOT/$_lt" "$CTR_BTRFS/$_lt" ||
+			die "$CTR_ROOT/$_lt: cannot move to $CTR_BTRFS/$_lt"
+		[ "$_lro" != ro=true ] || btrfs property set -ts "$CTR_BTRFS/$_lt" ro true || die "$CTR_BTRFS/$_lt: cannot make read-only"
+	done
+	[ ! -d "$CTR_ROOT/blobs" ] || [ -e "$CTR_BTRFS/blobs" ] || mv -T "$CTR_ROOT/blobs" "$CTR_BTRFS/blobs" ||
+		die "$CTR_ROOT/blobs: cannot move to $CTR_BTRFS/blobs"
+}
+
+# layout_state_out: the pool holds the state of an old root (refs/ at its top: a pool of this
+# layout has none): copy it to $CTR_ROOT (every record, without the trees, the blob cache or the
+# work in tmp/, which stay where this layout has them), then remove it from the pool, refs/ first.
+# Until refs/ goes, the pool's copy is the state: a migration cut short starts again.
+# .migrating marks one in progress: without it, $CTR_ROOT must hold no state of its own.
+layout_state_out() {
+	_lm=$CTR_ROOT/.migrate
+	if [ ! -e "$CTR_ROOT/.migrating" ]; then
+		for _ld in "$CTR_ROOT"/* "$CTR_ROOT"/.[!.]*; do
+			[ ! -e "$_ld" ] || [ "$_ld" = "$CTR_BTRFS" ] ||
+				die "$CTR_ROOT: both it and its pool $CTR_BTRFS hold a ctr state (refs/): move one away"
+		done
+		: >"$CTR_ROOT/.migrating" || die "$CTR_ROOT: cannot write"
+	fi
+	rm -rf "$_lm" && mkdir "$_lm" "$_lm/containers" "$_lm/images" || die "$_lm: cannot create"
+	layout_records "$CTR_BTRFS" -exec cp -a -t "$_lm" {} + || die "$_lm: cannot copy the state of $CTR_BTRFS"
+	for _ld in "$CTR_BTRFS"/containers/* "$CTR_BTRFS"/images/*; do
+		[ -d "$_ld" ] || continue
+		_lk=${_ld#"$CTR_BTRFS"/}
+		mkdir "$_lm/$_lk" && find "$_ld" -mindepth 1 -maxdepth 1 ! -name rootfs -exec cp -a -t "$_lm/$_lk" {} + ||
+			die "$_lm: cannot copy the state of $_ld"
+	done
+	for _ld in "$_lm"/* "$_lm"/.[!.]*; do
+		[ -e "$_ld" ] || continue
+		rm -rf --one-file-system "${CTR_ROOT:?}/${_ld##*/}" && mv "$_ld" "$CTR_ROOT/" ||
+			die "$CTR_ROOT: cannot move the state in"
+		# test hook: the migration cut short here (the pool's lock is held by this subshell)
+		[ "${CTR_TEST_KILL_AT:-}" != migrate ] || sh -c 'kill -KILL "$PPID"'
+	done
+	rmdir "$_lm" && rm -rf "$CTR_BTRFS/refs" || die "$CTR_BTRFS/refs: cannot remove"
+	layout_records "$CTR_BTRFS" -exec rm -rf {} +
+	for _ld in "$CTR_BTRFS"/containers/* "$CTR_BTRFS"/images/*; do
+		[ ! -d "$_ld" ] || find "$_ld" -mindepth 1 -maxdepth 1 ! -name rootfs -exec rm -rf {} +
+	done
+}
+
+# layout_records DIR FIND-ACTION...: find's ACTION on each entry at the top of an old root DIR
+# that is a record: all but containers/, images/ (layout_state_out walks them), tmp/, blobs/ and
+# the names this layout's $CTR_ROOT uses for the pool and the migration.
+layout_records() {
+	_lrd=$1
+	shift
+	find "$_lrd" -mindepth 1 -maxdepth 1 ! -name containers ! -name images ! -name tmp ! -name blobs \
+		! -name btrfs ! -name .migrate ! -name .migrating "$@"
 }
 
 # subvol_rm PATH: delete a subvolume if it exists, whatever a container made in it. One
@@ -153,7 +273,7 @@ EOF
 
 # storage_quota_on: turn quotas on for the pool (a no-op when they are on).
 storage_quota_on() {
-	btrfs quota enable "$CTR_ROOT" >/dev/null 2>&1 || die "--storage-opt size: cannot enable btrfs quotas on $CTR_ROOT"
+	btrfs quota enable "$CTR_BTRFS" >/dev/null 2>&1 || die "--storage-opt size: cannot enable btrfs quotas on $CTR_BTRFS"
 }
 
 # storage_limit SUBVOL: limit SUBVOL's exclusive bytes to ST_SIZE.
@@ -163,17 +283,30 @@ storage_limit() {
 
 # storage_cleanup: destroy the qgroups of deleted subvolumes (an older kernel leaves them).
 storage_cleanup() {
-	btrfs qgroup show "$CTR_ROOT" 2>/dev/null | awk '$1 ~ "^0/[0-9]+$" && $NF == "<stale>" { print $1 }' |
+	btrfs qgroup show "$CTR_BTRFS" 2>/dev/null | awk '$1 ~ "^0/[0-9]+$" && $NF == "<stale>" { print $1 }' |
 		while read -r _sq; do
-			btrfs qgroup destroy "$_sq" "$CTR_ROOT" >/dev/null 2>&1 && printf 'removed qgroup %s\n' "$_sq"
+			btrfs qgroup destroy "$_sq" "$CTR_BTRFS" >/dev/null 2>&1 && printf 'removed qgroup %s\n' "$_sq"
 		done
 	return 0
 }
 
-# new_id: 12 hex characters from /dev/urandom.
-new_id() {
+# id_new: NEW_ID = 12 random hex digits: the first 48 bits of a random UUID of the kernel
+# (version 4: only its version and variant digits are fixed, and they come later), read without a
+# fork; od of /dev/urandom where /proc/sys cannot be read.
+id_new() {
+	NEW_ID=''
+	read -r NEW_ID 2>/dev/null </proc/sys/kernel/random/uuid
+	_ni=${NEW_ID#*-}
+	NEW_ID=${NEW_ID%%-*}${_ni%%-*}
+	valid_id "$NEW_ID" && return 0
 	# shellcheck disable=SC2046 # six words, joined
-	printf '%s' $(od -An -N6 -tx1 /dev/urandom)
+	NEW_ID=$(printf '%s' $(od -An -N6 -tx1 /dev/urandom))
+}
+
+# new_id: print a new ID (id_new's).
+new_id() {
+	id_new
+	printf '%s' "$NEW_ID"
 }
 
 # ---------------------------------------------------------------- input grammar
@@ -307,24 +440,52 @@ image_import() {
 	image_ref "$2"
 	_id=$(new_id)
 	_tmp=$CTR_ROOT/tmp/img-$_id
+	tree_of tmp "img-$_id"
 	mkdir "$_tmp" || die "$_tmp: cannot create"
-	btrfs subvolume create "$_tmp/rootfs" >/dev/null || { rm -rf "$_tmp"; die "$1: cannot create subvolume"; }
-	if ! cp -a --reflink=auto "$1/." "$_tmp/rootfs/"; then
-		subvol_rm "$_tmp/rootfs"
-		rm -rf "$_tmp"
+	# held while we work: cleanup removes only the work of a dead one (as pull's, p_new)
+	exec 4>"$_tmp/.lock" && flock 4 && mkdir "$TREE_DIR" || { rm -rf "$_tmp"; die "$TREE_DIR: cannot create"; }
+	btrfs subvolume create "$TREE" >/dev/null || { rm -rf "$TREE_DIR" "$_tmp"; die "$1: cannot create subvolume"; }
+	if ! image_copy "$1" "$TREE"; then
+		subvol_rm "$TREE"
+		rm -rf "$TREE_DIR" "$_tmp"
 		die "$1: cannot copy into the image"
 	fi
 	jq -n --arg id "$_id" --arg name "$2" --arg src "$3" --arg created "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 		'{id:$id, name:$name, source:$src, created:$created, cmd:["/bin/sh"], entrypoint:[],
 		  env:[], workdir:"/", user:"", exposed_ports:[]}' >"$_tmp/config.json" &&
-		btrfs property set -ts "$_tmp/rootfs" ro true &&
-		mv "$_tmp" "$CTR_ROOT/images/$_id" || {
-		subvol_rm "$_tmp/rootfs"
-		rm -rf "$_tmp"
+		btrfs property set -ts "$TREE" ro true &&
+		image_place "img-$_id" "$_id" || {
+		subvol_rm "$TREE"
+		rm -rf "$TREE_DIR" "$_tmp"
 		die "$1: cannot import"
 	}
+	exec 4>&-
 	image_tag "$_id" "$2"
 	printf '%s\n' "$_id"
+}
+
+# image_copy DIR TREE: copy DIR's contents into TREE, as they are (rootless.sh has its own).
+image_copy() {
+	cp -a --reflink=auto "$1/." "$2/"
+}
+
+# image_place WORK ID: make the work tmp/WORK (its tree, read-only, and its config.json) image ID:
+# its tree first, then its record (the image exists once images/ID does; tree_gc leaves a tree
+# without a record alone while any work runs).
+image_place() {
+	mv -T "$CTR_BTRFS/tmp/$1" "$CTR_BTRFS/images/$2" &&
+		mv -T "$CTR_ROOT/tmp/$1" "$CTR_ROOT/images/$2" && rm -f "$CTR_ROOT/images/$2/.lock"
+}
+
+# tree_gc: (cleanup, under the lock, no work running) remove the pool's directories that no record
+# names: a container's or image's whose removal was cut short, a work's whose tmp/ entry is gone.
+# (Records are made before trees and removed after them; an image's tree is placed first.)
+tree_gc() {
+	for _tg in "$CTR_BTRFS"/containers/* "$CTR_BTRFS"/images/* "$CTR_BTRFS"/tmp/*; do
+		_tk=${_tg#"$CTR_BTRFS"/}
+		[ -d "$_tg" ] && [ ! -e "$CTR_ROOT/$_tk" ] || continue
+		subvol_rm "$_tg/rootfs" && rm -rf "$_tg" && printf 'removed %s\n' "$_tg"
+	done
 }
 
 # image_tag ID NAME[:TAG]: point NAME[:TAG] at ID (atomically). Both are checked again here: every

@@ -13,7 +13,9 @@ load helper
 	[ -z "$(ctr ps -aq)" ]
 	run ctr images
 	refute_output --partial demo-rootfs
-	[ -z "$(ip netns list | grep "^$CTR_PREFIX-")" ]
+	# (the exit action of a --rm container deletes its netns in the background)
+	wait_for sh -c "! ip netns list 2>/dev/null | grep -q '^$CTR_PREFIX-'" || true
+	[ -z "$(ip netns list 2>/dev/null | grep "^$CTR_PREFIX-")" ]
 }
 
 @test "demo --step 3 runs only that step; bad steps are refused" {

@@ -174,7 +174,7 @@ host_disk() {
 	[ "$(wc -l <"/proc/$pid/mountinfo")" = "$before" ]
 	run awk '$5 == "/" { print $6 }' "/proc/$pid/mountinfo"
 	assert_output --regexp '^ro,'
-	[ ! -e "$CTR_ROOT/containers/$id/rootfs/escaped" ]
+	[ ! -e "$(tree_path containers "$id")/escaped" ]
 }
 
 # --- devices

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # exit: what happens when a container's PID 1 exits is done by its supervisor (ctr-shim's
 # --exit-command runs `ctr.sh _exited`), not by the front-end: the network, cgroups and id range
-# are released at once, what ps -a, inspect and logs need is kept, a --rm container is removed,
-# even when the ctr.sh that started it was killed.
+# are released at once (the netns by a background `ip netns del`, a moment later), what ps -a,
+# inspect and logs need is kept, a --rm container is removed, even when the ctr.sh that started
+# it was killed.
 
 load helper
 
@@ -30,10 +31,12 @@ released() {
 	[ -z "$(address_of "$1")" ]
 }
 
-# assert_released CID: as released, saying which object is left.
+# assert_released CID: as released, saying which object is left (the exit action deletes the
+# netns in the background: it may take a moment).
 assert_released() {
+	wait_for released "$1" || true
 	[ ! -e "/run/netns/$CTR_PREFIX-$1" ] || fail "netns $CTR_PREFIX-$1 left"
-	! ip netns list | grep -q "^$CTR_PREFIX-$1" || fail "netns $CTR_PREFIX-$1 listed"
+	! ip netns list 2>/dev/null | grep -q "^$CTR_PREFIX-$1" || fail "netns $CTR_PREFIX-$1 listed"
 	[ ! -e "/sys/class/net/v$1" ] || fail "veth v$1 left"
 	[ -z "$(cgroups_of "$1")" ] || fail "cgroups left: $(cgroups_of "$1")"
 	[ -z "$(address_of "$1")" ] || fail "address record left: $(address_of "$1")"
@@ -43,7 +46,8 @@ assert_released() {
 assert_gone() {
 	[ ! -e "$CTR_ROOT/containers/$1" ] || fail "container directory left: $(ls "$CTR_ROOT/containers/$1")"
 	assert_released "$1"
-	run btrfs subvolume list "$CTR_ROOT"
+	run btrfs subvolume list "$POOL_DIR"
+	assert_success
 	refute_output --partial "$1"
 }
 
@@ -85,7 +89,7 @@ only_id() { ls "$CTR_ROOT/containers"; }
 	assert_line hello
 	assert_line oops
 	# the rootfs is kept (commit, cp)
-	[ -d "$c/rootfs/bin" ]
+	[ -d "$(tree_path containers "$id")/bin" ]
 	run ctr rm fin
 	assert_success
 	assert_output fin
@@ -104,6 +108,7 @@ only_id() { ls "$CTR_ROOT/containers"; }
 	assert_failure 3
 	assert_output hi
 	[ -z "$(ls "$CTR_ROOT/containers")" ] || fail "left: $(ls "$CTR_ROOT/containers")"
+	wait_for sh -c "! ip netns list | grep -q '^$CTR_PREFIX-'" || true
 	run ip netns list
 	refute_output --partial "$CTR_PREFIX-"
 	[ -z "$(ls "$CTR_ROOT/net/ips" 2>/dev/null | while read -r f; do [ -s "$CTR_ROOT/net/ips/$f" ] && echo "$f"; done)" ]
@@ -120,6 +125,50 @@ only_id() { ls "$CTR_ROOT/containers"; }
 	# the port is free again
 	id2=$(ctr run -d -p 127.0.0.1:18431:80 busybox sleep 30)
 	ctr rm -f "$id2" >/dev/null
+}
+
+@test "exit: the netns is deleted off the caller's path; one whose deletion never ran is cleanup's" {
+	# the exit action starts `ip netns del` in the background and does not wait for it
+	run ctr run --name bg busybox true
+	assert_success
+	id=$(cat "$CTR_ROOT/names/bg")
+	[ -e "$CTR_ROOT/containers/$id/released" ]
+	wait_for test ! -e "/run/netns/$CTR_PREFIX-$id" || fail "netns $CTR_PREFIX-$id never deleted"
+	assert_released "$id"
+	# a deletion that never ran (its process killed): the netns of a released container, and of a
+	# --rm one that is gone, are removed by cleanup, and only those
+	ip netns add "$CTR_PREFIX-$id"
+	ip netns add "$CTR_PREFIX-0123456789ab"
+	live=$(ctr run -d busybox sleep 60)
+	run ctr cleanup
+	assert_success
+	assert_line "removed netns $CTR_PREFIX-$id"
+	assert_line "removed netns $CTR_PREFIX-0123456789ab"
+	[ -e "/run/netns/$CTR_PREFIX-$live" ] || fail "cleanup removed a running container's netns"
+	[ ! -e "/run/netns/$CTR_PREFIX-$id" ] && [ ! -e "/run/netns/$CTR_PREFIX-0123456789ab" ]
+	ctr rm -f "$live" bg >/dev/null
+	assert_gone "$live"
+	assert_gone "$id"
+}
+
+@test "exit: two waves of 40 run --rm in parallel on 61 addresses: all run, addresses reused while netns are still being deleted, nothing left" {
+	export CTR_SUBNET="${CTR_SUBNET%.0/24}.0/26"
+	ctr run --rm busybox true # the image and the bridge: this test is about the exit action
+	for w in 1 2; do
+		for i in $(seq 40); do
+			"$CTR" run --rm busybox sh -c 'ip -o -4 addr show dev eth0' >"$BATS_TEST_TMPDIR/out.$w.$i" 2>&1 &
+		done
+		wait
+	done
+	run sh -c "cat '$BATS_TEST_TMPDIR'/out.* | grep -c ' inet ${CTR_SUBNET%.*}\.'"
+	assert_output 80
+	[ -z "$(ls "$CTR_ROOT/containers")" ] || fail "left: $(ls "$CTR_ROOT/containers")"
+	wait_for sh -c "! ip netns list | grep -q '^$CTR_PREFIX-'" || fail "netns left: $(ip netns list | grep "^$CTR_PREFIX-")"
+	# the kernel destroys a deleted netns's veth a moment later
+	wait_for sh -c "[ -z \"\$(ls /sys/class/net/$CTR_BRIDGE/brif)\" ]" || fail "veths left on the bridge"
+	[ -z "$(find "$CTR_ROOT/net/ips" -type f -size +0)" ] || fail "address records still owned"
+	run sh -c "ls -d /sys/fs/cgroup/*/$CTR_PREFIX/*/ /sys/fs/cgroup/$CTR_PREFIX/*/ 2>/dev/null"
+	assert_output ""
 }
 
 @test "exit: an OOM-killed container still shows oom_killed true once its cgroup is gone" {
@@ -196,4 +245,25 @@ only_id() { ls "$CTR_ROOT/containers"; }
 	refute_output --partial "$a"
 	ctr rm "$a"
 	assert_gone "$a"
+}
+
+@test "rm -f SIGKILLed at each step, then cleanup: no kernel object is left; rm again removes the rest" {
+	local step id
+	# (net, cgroup: the exit action has released those by the time rm -f gets the lock; see
+	# "cleanup does the exit action of a container whose supervisor was killed")
+	for step in stopped tree name; do
+		id=$(ctr run -d --name "k$step" -p "127.0.0.1:$((20000 + RANDOM % 20000)):80" busybox sleep 100)
+		run env CTR_TEST_KILL_AT=$step "$CTR" rm -f "k$step"
+		[ "$status" -eq 137 ] || fail "$step: rm was not killed there ($status): $output"
+		run ctr cleanup
+		assert_success
+		assert_released "$id"
+		! iptables-save | grep -q -- "$CTR_PREFIX:$id" || fail "$step: a rule of $id is left"
+		# what the user sees: the container (or what is left of it) goes with a second rm
+		run ctr rm -f "$id"
+		[ "$status" -eq 0 ] || [ ! -e "$CTR_ROOT/containers/$id" ] || fail "$step: rm again: $output"
+		assert_gone "$id"
+		[ ! -e "$CTR_ROOT/names/k$step" ] || fail "$step: name k$step left"
+		[ ! -e "$(tree_path containers "$id")" ] || fail "$step: tree left"
+	done
 }

@@ -17,6 +17,8 @@ ctr_setup() {
 	export CTR_ROOT="$BATS_TEST_TMPDIR/root"
 	export CTR_POOL="$BATS_TEST_TMPDIR/pool"
 	export CTR_POOL_SIZE=1G
+	# ctr's state is in $CTR_ROOT, the pool (trees, blobs, work) on $CTR_ROOT/btrfs (helpers/storage.sh)
+	export POOL_DIR=$CTR_ROOT/btrfs
 	export CTR_BRIDGE="ctb$r"
 	# a /24 in 10.200.0.0-10.239.255.0 chosen at random: tests may run side by side
 	export CTR_SUBNET="10.$((200 + 0x${r:0:2} % 40)).$((0x${r:2:2})).0/24"
@@ -49,9 +51,11 @@ ctr_teardown() {
 	done
 	# the host-wide registry's entry of this root (helpers/storage.sh)
 	[ "$(cat "/run/ctr/roots/$p" 2>/dev/null)" != "$(realpath -m "$CTR_ROOT")" ] || rm -f "/run/ctr/roots/$p"
-	if mountpoint -q "$CTR_ROOT" 2>/dev/null; then
-		umount "$CTR_ROOT" 2>/dev/null || umount -l "$CTR_ROOT"
-	fi
+	# the pool (on $CTR_ROOT/btrfs; on $CTR_ROOT itself in the earlier layout, which tests make)
+	for d in "$CTR_ROOT/btrfs" "$CTR_ROOT"; do
+		mountpoint -q "$d" 2>/dev/null || continue
+		umount "$d" 2>/dev/null || umount -l "$d"
+	done
 	rm -f "$CTR_POOL" "$CTR_POOL.lock"
 	return 0
 }
@@ -74,6 +78,9 @@ test_iptables_sweep() {
 
 setup() { ctr_setup; }
 teardown() { ctr_teardown; }
+
+# tree_path containers|images|tmp NAME: the file tree of a container, an image or a work (storage.sh tree_of).
+tree_path() { echo "$CTR_ROOT/btrfs/$1/$2/rootfs"; }
 
 # ctr: run ctr.sh (use with bats' run).
 ctr() { "$CTR" "$@"; }

@@ -188,8 +188,8 @@ wait_for() {
 	assert_output --regexp '^cpu_ms=[0-9]+ wall_ms=[0-9]+$'
 	cpu=$(sed -n 's/^cpu_ms=\([0-9]*\) .*/\1/p' <<<"$output")
 	wall=$(sed -n 's/.* wall_ms=\([0-9]*\)$/\1/p' <<<"$output")
-	[ "$wall" -ge 300 ] && [ "$wall" -lt 3000 ]
-	[ "$cpu" -ge 100 ]
+	[ "$wall" -ge 300 ] && [ "$wall" -lt 10000 ] # a deadline, not a speed: a loaded machine may be late
+	[ "$cpu" -gt 0 ] # it burnt CPU (how much depends on the load)
 	"$BIN/cpuhog" >"$log" 3>&- &
 	server_pid=$!
 	sleep 0.3

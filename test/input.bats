@@ -42,7 +42,7 @@ still_running() {
 # nothing_made: no container directory, name record or netns of the test's prefix.
 nothing_made() {
 	assert_equal "$(ls -A "$CTR_ROOT/containers" "$CTR_ROOT/names" 2>/dev/null | grep -v ':$' | grep .)" ""
-	run bash -c "ip netns list | grep '^$CTR_PREFIX-'"
+	run bash -c "ip netns list 2>/dev/null | grep '^$CTR_PREFIX-'"
 	assert_output ""
 }
 

@@ -26,17 +26,31 @@ load helper
 	[ -z "$(ls "$CTR_ROOT/tmp")" ]
 }
 
-@test "pool: made on first use, mounted again after it was unmounted (reboot)" {
+@test "pool: made on first use on \$CTR_ROOT/btrfs, mounted again after it was unmounted (reboot); the state stays on the host" {
 	run ctr images
 	assert_success
-	[ "$(stat -f -c %T "$CTR_ROOT")" = btrfs ]
+	[ "$(stat -f -c %T "$POOL_DIR")" = btrfs ]
+	[ "$(stat -f -c %T "$CTR_ROOT")" != btrfs ]
 	[ -f "$CTR_POOL" ]
-	ctr run --rm busybox true
-	umount "$CTR_ROOT"
+	id=$(ctr run -d --name keep busybox true)
+	ctr wait keep
+	[ "$(stat -f -c %T "$CTR_ROOT/containers/$id/config.json")" != btrfs ]
+	[ "$(stat -f -c %T "$(tree_path containers "$id")")" = btrfs ]
+	umount "$POOL_DIR"
 	run ctr run --rm busybox echo again
 	assert_success
 	assert_output again
-	[ "$(stat -f -c %T "$CTR_ROOT")" = btrfs ]
+	[ "$(stat -f -c %T "$POOL_DIR")" = btrfs ]
+	[ -d "$(tree_path containers "$id")/bin" ]
+	ctr rm keep
+	# nothing is mounted over files: a pool directory that holds some is refused, the files kept
+	umount "$POOL_DIR"
+	echo mine >"$POOL_DIR/file"
+	run ctr ps
+	assert_failure 125
+	assert_output "ctr: $POOL_DIR: not empty, and not on btrfs: the pool would hide its files (move them away)"
+	assert_equal "$(cat "$POOL_DIR/file")" mine
+	! mountpoint -q "$POOL_DIR"
 }
 
 @test "rmi: refused while a container uses the image, unless -f" {
@@ -75,7 +89,8 @@ load helper
 	assert_success
 	! kill -0 "$pid" 2>/dev/null
 	[ ! -e "$CTR_ROOT/containers/$id" ]
-	run btrfs subvolume list "$CTR_ROOT"
+	run btrfs subvolume list "$POOL_DIR"
+	assert_success
 	refute_output --partial "$id"
 	! grep -q "$id" /proc/self/mountinfo
 	run ctr inspect life
@@ -140,14 +155,14 @@ line3"
 
 @test "cleanup: removes a container half-made by a killed run" {
 	ctr images >/dev/null
-	mkdir "$CTR_ROOT/containers/deadbeef0001"
-	btrfs subvolume create "$CTR_ROOT/containers/deadbeef0001/rootfs" >/dev/null
+	mkdir "$CTR_ROOT/containers/deadbeef0001" "$POOL_DIR/containers/deadbeef0001"
+	btrfs subvolume create "$(tree_path containers deadbeef0001)" >/dev/null
 	ip netns add "$CTR_PREFIX-deadbeef0001"
 	run ctr cleanup
 	assert_success
 	assert_output --partial deadbeef0001
-	[ ! -e "$CTR_ROOT/containers/deadbeef0001" ]
-	! ip netns list | grep -q "$CTR_PREFIX-deadbeef0001"
+	[ ! -e "$CTR_ROOT/containers/deadbeef0001" ] && [ ! -e "$POOL_DIR/containers/deadbeef0001" ]
+	! ip netns list 2>/dev/null | grep -q "$CTR_PREFIX-deadbeef0001"
 	run ctr cleanup
 	assert_success
 	refute_output --partial deadbeef0001

@@ -168,6 +168,34 @@ no_trace() {
 	no_trace
 }
 
+@test "cgroup layout: cached in the root for its boot and mount namespace; a stale cache is detected again" {
+	local f=$CTR_ROOT/cgroup.layout id
+	ctr run --rm busybox true
+	[ "$(sed -n 's/^key=\([^ ]*\) .*/\1/p' "$f")" = "$(cat /proc/sys/kernel/random/boot_id)" ] || fail "$(cat "$f")"
+	grep -qx 'end=1' "$f"
+	# a private mount namespace without cgroups detects its own layout, not the host's cache
+	run unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup && exec "$0" run --pids-limit 50 busybox true' "$CTR"
+	assert_equal "$status" 125
+	assert_output --partial "ctr: --pids-limit: the pids cgroup controller is not available"
+	# and what it saw is not taken back in the host's namespace
+	id=$(ctr run -d --pids-limit 50 busybox sleep 60)
+	assert_equal "$(cat "$(cg pids "$id")/pids.max")" 50
+	ctr rm -f "$id"
+	# another boot's cache, and one that names a hierarchy no longer mounted: detected again
+	printf 'key=0-other-boot 1\nCG_MODE=v1\nCG_pids=\nCGV_pids=1\nend=1\n' >"$f"
+	id=$(ctr run -d --pids-limit 51 busybox sleep 60)
+	assert_equal "$(cat "$(cg pids "$id")/pids.max")" 51
+	ctr rm -f "$id"
+	mkdir "$BATS_TEST_TMPDIR/gone"
+	sed -i "s|^CG_pids=.*|CG_pids=$BATS_TEST_TMPDIR/gone|" "$f"
+	id=$(ctr run -d --pids-limit 52 busybox sleep 60)
+	assert_equal "$(cat "$(cg pids "$id")/pids.max")" 52
+	ctr rm -f "$id"
+	run grep -c "$BATS_TEST_TMPDIR/gone" "$f"
+	assert_output 0
+	no_trace
+}
+
 @test "limits: rm removes the group from every controller and kills what is left in it" {
 	id=$(ctr run -d -m 64m busybox sleep 60)
 	if v2; then dirs=$(cg memory "$id"); else dirs="$(cg memory "$id") $(cg cpu "$id") $(cg cpuacct "$id") $(cg pids "$id")"; fi

@@ -120,7 +120,7 @@ max-file=2" busybox true
 	assert_failure 125
 	assert_output --partial "ctr: CTR_LOG_MAX_SIZE=lots: invalid size"
 	assert_equal "$(ls -A "$CTR_ROOT/containers")" ""
-	run sh -c "ip netns list | grep '^$CTR_PREFIX-'"
+	run sh -c "ip netns list 2>/dev/null | grep '^$CTR_PREFIX-'"
 	assert_output ""
 }
 

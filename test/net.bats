@@ -41,7 +41,7 @@ listening() {
 net_objects() {
 	local ids='[0-9a-f]{12}' l alias
 	[ $# -eq 0 ] || ids="($(IFS='|'; echo "$*"))"
-	ip netns list | grep -E "^$CTR_PREFIX-$ids( |\$)" | sed 's/^/netns /'
+	ip netns list 2>/dev/null | grep -E "^$CTR_PREFIX-$ids( |\$)" | sed 's/^/netns /'
 	for l in /sys/class/net/v*; do # builtins only: other tests may have a thousand veths
 		l=${l##*/}
 		[[ $l =~ ^v$ids$ ]] && read -r alias 2>/dev/null <"/sys/class/net/$l/ifalias" &&
@@ -173,9 +173,21 @@ no_net_objects() {
 	refute_line --regexp '^[0-9]+: eth0'
 	assert_line --index 1 routes:
 	assert_output --partial "Network is unreachable"
+	# its own netns, made by nsenter-chroot: no name, no bind mount in the host's mount table
 	id=$(ctr run -d --net none busybox sleep 60)
-	ip netns list | grep -q "^$CTR_PREFIX-$id"
+	pid=$(cat "$CTR_ROOT/containers/$id/pid")
+	[ "$(readlink "/proc/$pid/ns/net")" != "$(readlink /proc/self/ns/net)" ]
+	run ls "/proc/$pid/root/sys/class/net"
+	assert_output lo
+	run ip netns list
+	refute_output --partial "$CTR_PREFIX-$id"
+	run grep -c "/run/netns/$CTR_PREFIX-$id" /proc/self/mountinfo
+	assert_output 0
 	[ "$(ctr inspect "$id" | jq -r .network.ip)" = null ]
+	[ "$(ctr inspect "$id" | jq -r .network.netns)" = null ]
+	run ctr exec "$id" ip -o link
+	assert_line --regexp '^1: lo: .*UP'
+	refute_line --regexp '^[0-9]+: eth0'
 	ctr rm -f "$id"
 	no_net_objects "$id"
 }
@@ -317,7 +329,7 @@ no_net_objects() {
 	c=$CTR_ROOT/containers/$id
 	kill -KILL "$(cat "$c/shim.pid")" "$(cat "$c/pid")"
 	wait_for sh -c "! kill -0 $(cat "$c/pid") 2>/dev/null"
-	btrfs subvolume delete "$CTR_ROOT/containers/$id/rootfs" >/dev/null
+	btrfs subvolume delete "$(tree_path containers "$id")" >/dev/null
 	rm -rf "${CTR_ROOT:?}/containers/$id" # the state is lost, the kernel objects are not
 	# look-alikes that are not this prefix's, or not ctr's
 	ip netns add "${CTR_PREFIX}x-0123456789ab"
@@ -330,7 +342,7 @@ no_net_objects() {
 	assert_line --partial "removed iptables rule: -t nat -A $CTR_PREFIX-PORTS"
 	assert_line "released ips/$ip (container $id)"
 	no_net_objects
-	ip netns list | grep -q "^${CTR_PREFIX}x-0123456789ab"
+	ip netns list 2>/dev/null | grep -q "^${CTR_PREFIX}x-0123456789ab"
 	ip link show "v${CTR_PREFIX#ctrt}000000" >/dev/null
 	iptables-save | grep -q "${CTR_PREFIX}x:0123456789ab"
 	run ctr cleanup

@@ -478,6 +478,43 @@ B=b' -- "$ROOTFS" env </dev/null
 	assert_output "$(readlink /proc/self/ns/net)"
 }
 
+@test "--sysctl: written in the container's own network namespace (new, --netns, --userns), never the host's" {
+	local host_pgr host_ups
+	host_pgr=$(cat /proc/sys/net/ipv4/ping_group_range)
+	host_ups=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+	run "$NSENTER" --sysctl 'net.ipv4.ping_group_range=0 2147483647' --sysctl net.ipv4.ip_unprivileged_port_start=0 \
+		"$ROOTFS" cat /proc/sys/net/ipv4/ping_group_range /proc/sys/net/ipv4/ip_unprivileged_port_start
+	assert_success
+	assert_output $'0\t2147483647\n0'
+	NETNS="$PREFIX-s"
+	ip netns add "$NETNS"
+	run "$NSENTER" -n "/run/netns/$NETNS" --sysctl net.ipv4.ip_unprivileged_port_start=80 "$ROOTFS" true
+	assert_success
+	assert_equal "$(ip netns exec "$NETNS" cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" 80
+	# with --userns the child's user namespace does not own the netns: the helper writes it first
+	run "$NSENTER" -n "/run/netns/$NETNS" --userns 1879048192:1879048192:65536 \
+		--sysctl net.ipv4.ip_unprivileged_port_start=81 "$ROOTFS" cat /proc/sys/net/ipv4/ip_unprivileged_port_start
+	assert_success
+	assert_output 81
+	assert_equal "$(cat /proc/sys/net/ipv4/ping_group_range)" "$host_pgr"
+	assert_equal "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$host_ups"
+}
+
+@test "--sysctl: only net.* keys, K=V on one line, not with --net-host or --join; a bad key fails the start (125)" {
+	local k
+	for k in kernel.hostname=x net=1 net.=1 net..ipv4=1 'net.ipv4/../../kernel/x=1' net.ipv4.x. noequals "$(printf 'net.a=1\nb')"; do
+		run "$NSENTER" --sysctl "$k" "$ROOTFS" true
+		assert_failure 125
+		assert_line --index 0 --partial 'nsenter-chroot: --sysctl: expected net.KEY=VALUE'
+	done
+	run "$NSENTER" --net-host --sysctl net.ipv4.ip_unprivileged_port_start=0 "$ROOTFS" true
+	assert_failure 125
+	assert_line --index 0 --partial 'nsenter-chroot: --sysctl: only for a network namespace of the container'"'"'s own'
+	run "$NSENTER" --sysctl net.ipv4.no_such_knob=1 "$ROOTFS" true
+	assert_failure 125
+	assert_output --partial 'sysctl net.ipv4.no_such_knob: No such file or directory'
+}
+
 @test "--netns with a bad path: 125" {
 	run "$NSENTER" -n "/run/netns/$PREFIX-none" "$ROOTFS" true
 	assert_failure 125

@@ -56,9 +56,11 @@ manifest_file() {
 
 # assert_nothing_left: no image, no blob, no work directory, no subvolume but the pool's.
 assert_nothing_left() {
-	run find "$CTR_ROOT/tmp" "$CTR_ROOT/images" "$CTR_ROOT/blobs" -mindepth 1 ! -path "$CTR_ROOT/blobs/sha256"
+	run find "$CTR_ROOT/tmp" "$CTR_ROOT/images" "$POOL_DIR/tmp" "$POOL_DIR/images" "$POOL_DIR/blobs" -mindepth 1 \
+		! -path "$POOL_DIR/blobs/sha256"
 	assert_output ''
-	run btrfs subvolume list -o "$CTR_ROOT"
+	run btrfs subvolume list -o "$POOL_DIR"
+	assert_success
 	assert_output ''
 }
 
@@ -87,7 +89,7 @@ web_manifest() {
 	# the image is a valid one: with room for it, it pulls
 	CTR_MAX_IMAGE_SIZE=600M run ctr pull -q "$REG/t/bomb:1"
 	assert_success
-	[ "$(stat -c %s "$CTR_ROOT/images/$output/rootfs/zeros")" = $((512 << 20)) ]
+	[ "$(stat -c %s "$(tree_path images "$output")/zeros")" = $((512 << 20)) ]
 }
 
 @test "pull: layers that add up to more than CTR_MAX_IMAGE_SIZE unpacked are refused" {
@@ -97,7 +99,7 @@ web_manifest() {
 	assert_nothing_left
 	CTR_MAX_IMAGE_SIZE=61M run ctr pull -q "$REG/t/two:1"
 	assert_success
-	[ "$(stat -c %s "$CTR_ROOT/images/$output/rootfs/zeros")" = $((30 << 20)) ]
+	[ "$(stat -c %s "$(tree_path images "$output")/zeros")" = $((30 << 20)) ]
 }
 
 @test "pull: layers that declare more than CTR_MAX_IMAGE_SIZE are not downloaded" {
@@ -125,7 +127,7 @@ web_manifest() {
 	assert_nothing_left
 	CTR_MAX_LAYERS=4 run ctr pull -q "$REG/t/four:1"
 	assert_success
-	[ "$(cat "$CTR_ROOT/images/$output/rootfs/f4")" = "layer 4" ]
+	[ "$(cat "$(tree_path images "$output")/f4")" = "layer 4" ]
 }
 
 @test "pull: CTR_MAX_LAYERS and CTR_MAX_IMAGE_SIZE must be numbers" {

@@ -36,7 +36,7 @@ teardown() {
 
 # img_dir NAME: the rootfs of a local image.
 img_dir() {
-	echo "$CTR_ROOT/images/$(cat "$(ref_path "$1")")/rootfs"
+	tree_path images "$(cat "$(ref_path "$1")")"
 }
 
 # ref_path NAME:TAG: its refs/ file.
@@ -46,7 +46,7 @@ ref_path() {
 
 # img_cfg NAME JQ: a field of a local image's config.json.
 img_cfg() {
-	jq -c "$2" "$(img_dir "$1")/../config.json"
+	jq -c "$2" "$CTR_ROOT/images/$(cat "$(ref_path "$1")")/config.json"
 }
 
 # assert_same_tree A B: the two trees match entry for entry (see tree_sig).
@@ -56,9 +56,9 @@ assert_same_tree() {
 
 # assert_no_leftovers: no half-made image, no partial download.
 assert_no_leftovers() {
-	run find "$CTR_ROOT/tmp" -mindepth 1
+	run find "$CTR_ROOT/tmp" "$POOL_DIR/tmp" -mindepth 1
 	assert_output ''
-	run find "$CTR_ROOT/blobs" -name '*.part'
+	run find "$POOL_DIR/blobs" -name '*.part'
 	assert_output ''
 }
 
@@ -138,7 +138,7 @@ assert_no_leftovers() {
 	assert_same_tree "$(img_dir "$REG/t/opq:gzip")" "$(img_dir "$REG/t/opq:zstd")"
 	assert_same_tree "$(img_dir "$REG/t/opq:gzip")" "$(img_dir "$REG/t/opq:none")"
 	# the blobs are the registry's: compressed as pushed
-	run od -An -tx1 -N4 "$CTR_ROOT/blobs/sha256/$(img_cfg "$REG/t/opq:zstd" '.layers[0]' | tr -d '"' | cut -d: -f2)"
+	run od -An -tx1 -N4 "$POOL_DIR/blobs/sha256/$(img_cfg "$REG/t/opq:zstd" '.layers[0]' | tr -d '"' | cut -d: -f2)"
 	assert_output ' 28 b5 2f fd'
 }
 
@@ -178,7 +178,7 @@ assert_no_leftovers() {
 	assert_output --partial "blob $BAD_LAYER: content does not match its digest"
 	run ctr images
 	refute_line --partial t/bad
-	[ ! -e "$CTR_ROOT/blobs/sha256/${BAD_LAYER#sha256:}" ]
+	[ -d "$POOL_DIR/blobs/sha256" ] && [ ! -e "$POOL_DIR/blobs/sha256/${BAD_LAYER#sha256:}" ]
 	run ls "$CTR_ROOT/images"
 	assert_output ''
 	assert_no_leftovers
@@ -213,7 +213,7 @@ assert_no_leftovers() {
 
 # midway: true when a pull is half done: a download in progress or a rootfs not yet renamed.
 midway() {
-	ls -d "$CTR_ROOT"/tmp/pull-*/w/*.part "$CTR_ROOT"/tmp/pull-*/rootfs 2>/dev/null | grep -q .
+	ls -d "$POOL_DIR"/tmp/pull-*/w/*.part "$POOL_DIR"/tmp/pull-*/rootfs 2>/dev/null | grep -q .
 }
 
 # freeze_midway PGID: stop the pull's process group (SIGSTOP) at a moment it is half done; false if
@@ -267,7 +267,7 @@ freeze_midway() {
 		run ctr images
 		refute_line --partial t/big
 		assert_no_leftovers
-		rm -rf "$CTR_ROOT/blobs/sha256"/* # the next round downloads again
+		rm -rf "$POOL_DIR/blobs/sha256"/* # the next round downloads again
 	done
 }
 
@@ -289,7 +289,7 @@ freeze_midway() {
 		wait "$bg"
 		[ "$n" -lt 2 ] || break
 		ctr rmi "$REG/t/big:1" >/dev/null
-		rm -rf "$CTR_ROOT/blobs/sha256"/*
+		rm -rf "$POOL_DIR/blobs/sha256"/*
 	done
 	echo "curls at once: $n"
 	[ "$n" -ge 2 ]
@@ -304,7 +304,7 @@ freeze_midway() {
 		assert_output ''
 		[ "$(cat "$h/secret")" = "host secret" ] && [ "$(stat -c %h "$h/secret")" = 1 ]
 		[ "$(cat "$h/victim")" = "host victim" ]
-		run find "$CTR_ROOT/images" -samefile "$h/secret"
+		run find "$POOL_DIR/images" -samefile "$h/secret"
 		assert_output ''
 	done
 	# what could be neutralised was: the files landed inside the image
@@ -518,9 +518,9 @@ run_needs_helpers() {
 	# a running one
 	run ctr run -d --net none --name c2 committed:1 sh -c 'echo live >/live; sleep 100'
 	assert_success
-	wait_for test -f "$CTR_ROOT/containers/$output/rootfs/live"
+	wait_for test -f "$(tree_path containers "$output")/live"
 	run ctr commit c2
 	assert_success
-	[ "$(cat "$CTR_ROOT/images/$output/rootfs/live")" = live ]
+	[ "$(cat "$(tree_path images "$output")/live")" = live ]
 	ctr rm -f c2 >/dev/null
 }

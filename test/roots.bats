@@ -26,7 +26,9 @@ teardown() {
 		for r in /run/ctr/roots/*; do
 			[ "$(cat "$r" 2>/dev/null)" != "$(realpath -m "$e")" ] || rm -f "$r"
 		done
-		! mountpoint -q "$e" || umount "$e" || umount -l "$e"
+		for r in "$e/btrfs" "$e"; do
+			! mountpoint -q "$r" || umount "$r" || umount -l "$r"
+		done
 	fi
 	for r in a b c d; do
 		[ -e "$BATS_TEST_TMPDIR/$r" ] || continue

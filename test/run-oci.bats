@@ -70,11 +70,18 @@ same_under_ctr_oci() {
 	id=$(ctr run -d -u nobody:nogroup -v "$BATS_TEST_TMPDIR/vol:/v:ro:noexec" --cap-drop ALL --cap-add CHOWN \
 		-h box busybox sleep 60)
 	f=$CTR_ROOT/containers/$id/oci-config.json
-	run jq -c '[.linux.namespaces, .linux.cgroupsPath, .hostname, .process.user, .process.capabilities.bounding,
-		.process.noNewPrivileges, .root, .ctr, .linux.resources]' "$f"
-	assert_output "[[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"uts\"},{\"type\":\"ipc\"},{\"type\":\"cgroup\"},{\"type\":\"network\",\"path\":\"/run/netns/$CTR_PREFIX-$id\"}],\"/$CTR_PREFIX/$id\",\"box\",{\"uid\":0,\"gid\":0,\"username\":\"nobody:nogroup\"},[\"CAP_CHOWN\"],true,{\"path\":\"$CTR_ROOT/containers/$id/rootfs\",\"readonly\":false},{\"rootfsNodev\":true,\"rootfsIdmap\":false,\"seccomp\":\"default\",\"init\":false},{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}]"
-	run jq -c '.mounts[-1]' "$f"
-	assert_output "{\"destination\":\"/v\",\"type\":\"bind\",\"source\":\"$BATS_TEST_TMPDIR/vol\",\"options\":[\"rbind\",\"nosuid\",\"nodev\",\"ro\",\"noexec\",\"x-ctr.inode=$(stat -c %d:%i "$BATS_TEST_TMPDIR/vol")\"]}"
+	run jq -cS '[.linux.namespaces, .linux.cgroupsPath, .hostname, .process.user, .process.capabilities.bounding,
+		.process.noNewPrivileges, .root, .ctr, .linux.resources, .linux.sysctl]' "$f"
+	assert_output "$(jq -cnS --arg p "$CTR_PREFIX" --arg id "$id" --arg r "$(tree_path containers "$id")" '[
+		[{type: "pid"}, {type: "mount"}, {type: "uts"}, {type: "ipc"}, {type: "cgroup"},
+		 {type: "network", path: "/run/netns/\($p)-\($id)"}], "/\($p)/\($id)", "box",
+		{uid: 0, gid: 0, username: "nobody:nogroup"}, ["CAP_CHOWN"], true, {path: $r, readonly: false},
+		{rootfsNodev: true, rootfsIdmap: false, seccomp: "default", init: false},
+		{devices: [{allow: false, access: "rwm"}]},
+		{"net.ipv4.ping_group_range": "0 2147483647", "net.ipv4.ip_unprivileged_port_start": "0"}]')"
+	run jq -cS '.mounts[-1]' "$f"
+	assert_output "$(jq -cnS --arg s "$BATS_TEST_TMPDIR/vol" --arg i "x-ctr.inode=$(stat -c %d:%i "$BATS_TEST_TMPDIR/vol")" \
+		'{destination: "/v", type: "bind", source: $s, options: ["rbind", "nosuid", "nodev", "ro", "noexec", $i]}')"
 	# what the host sees: nsenter-chroot got only this start's options, never the container's
 	shim=$(cat "$CTR_ROOT/containers/$id/shim.pid")
 	run sh -c 'tr "\0" " " </proc/"$(pgrep -P "$1" | head -1)"/cmdline' _ "$shim"
@@ -104,4 +111,43 @@ same_under_ctr_oci() {
 	wait
 	[ ! -e "$f" ] || fail "$f left behind"
 	ctr rm -f "$id"
+}
+
+@test "run --net none: a network namespace without a path and the sysctls as linux.sysctl (--userns: the group range mapped there)" {
+	run ctr run --name none --net none busybox sh -c 'cat /proc/sys/net/ipv4/ping_group_range /proc/sys/net/ipv4/ip_unprivileged_port_start; ip -o link | cut -d: -f2'
+	assert_success
+	assert_output "$(printf '0\t2147483647\n0\n lo')"
+	f=$CTR_ROOT/containers/$(cat "$CTR_ROOT/names/none")/oci-config.json
+	run jq -cS '[(.linux.namespaces[] | select(.type == "network")), .linux.sysctl]' "$f"
+	assert_output '[{"type":"network"},{"net.ipv4.ip_unprivileged_port_start":"0","net.ipv4.ping_group_range":"0 2147483647"}]'
+	run ctr run --name none-u --net none --userns busybox cat /proc/sys/net/ipv4/ping_group_range
+	assert_success
+	assert_output "$(printf '0\t65535')"
+	run jq -r '.linux.sysctl["net.ipv4.ping_group_range"]' "$CTR_ROOT/containers/$(cat "$CTR_ROOT/names/none-u")/oci-config.json"
+	assert_output '0 65535'
+	# --net host: the host's, no sysctl written
+	id=$(ctr run -d --net host busybox sleep 60)
+	run jq -c '[.linux.namespaces[] | select(.type == "network")], .linux.sysctl' "$CTR_ROOT/containers/$id/oci-config.json"
+	assert_output "$(printf '[]\nnull')"
+	ctr rm -f "$id" >/dev/null
+}
+
+@test "start: oci-config.json gets the new user-namespace range (its id maps as config.json's), and the container runs with it" {
+	run ctr run --name u1 --net none --userns busybox cat /proc/self/uid_map
+	assert_success
+	id=$(cat "$CTR_ROOT/names/u1")
+	wait_for test -e "$CTR_ROOT/containers/$id/released"
+	old=$(jq .security.userns.uid "$CTR_ROOT/containers/$id/config.json")
+	# another container takes the range u1 had
+	id2=$(ctr run -d --net none --userns busybox sleep 60)
+	[ "$(jq .security.userns.uid "$CTR_ROOT/containers/$id2/config.json")" = "$old" ] ||
+		skip "the range was not reused (another root took it)"
+	run ctr start -a u1
+	assert_success
+	new=$(jq .security.userns.uid "$CTR_ROOT/containers/$id/config.json")
+	[ "$new" != "$old" ]
+	assert_output --regexp "^ +0 +$new +65536$"
+	run jq -c '[.linux.uidMappings, .linux.gidMappings]' "$CTR_ROOT/containers/$id/oci-config.json"
+	assert_output "[[{\"containerID\":0,\"hostID\":$new,\"size\":65536}],[{\"containerID\":0,\"hostID\":$new,\"size\":65536}]]"
+	ctr rm -f "$id2" >/dev/null
 }

@@ -123,8 +123,9 @@ load helper
 	run ctr run
 	assert_failure 125
 	[ -z "$(ls "$CTR_ROOT/containers")" ]
-	[ -z "$(ip netns list | grep "^$CTR_PREFIX-")" ]
-	run btrfs subvolume list "$CTR_ROOT"
+	[ -z "$(ip netns list 2>/dev/null | grep "^$CTR_PREFIX-")" ]
+	run btrfs subvolume list "$POOL_DIR"
+	assert_success
 	refute_output --partial containers/
 }
 

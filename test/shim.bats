@@ -149,6 +149,27 @@ assert_exit_file() {
 	[ ! -e "$D/exit" ]
 }
 
+@test "--exit-command: runs once the exit file is written, with PATH and the --exit-command-envs only" {
+	run env LEAK=1 "${SHIM_CMD[@]}" --exit-command /bin/sh --exit-command-arg -c \
+		--exit-command-arg 'env >"$0"; cat "$1" >>"$0"' --exit-command-arg "$D/x.out" --exit-command-arg "$D/exit" \
+		--exit-command-env A=1 --exit-command-env 'B=x y=z' -- sh -c 'exit 3'
+	assert_failure 3
+	run cat "$D/x.out"
+	assert_line 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+	assert_line 'A=1'
+	assert_line 'B=x y=z'
+	assert_line --regexp '^3 [0-9]+$'
+	refute_line --partial 'LEAK'
+	run "$SHIM" --exit-command /bin/true --exit-command-env =x true
+	assert_failure 125
+	assert_line --index 0 'ctr-shim: --exit-command-env: K=V, K not empty'
+	run "$SHIM" --exit-command /bin/true --exit-command-env NOEQUALS true
+	assert_failure 125
+	run "$SHIM" --exit-command-env A=1 true
+	assert_failure 125
+	assert_line --index 0 'ctr-shim: --exit-command-arg and --exit-command-env require --exit-command'
+}
+
 @test "-i streams the shim's stdin to PROG through a pipe; without -i PROG reads an empty pipe" {
 	run sh -c 'printf "hi\nthere\n" | "$@" -i sh -c "cat; readlink /proc/self/fd/0"' _ "${SHIM_CMD[@]}"
 	assert_success
@@ -319,11 +340,14 @@ assert_exit_file() {
 }
 
 @test "-t without a terminal to copy a size from: the pty is 24x80 (foreground and -d)" {
-	run shim -t "$FAKE" "$D/inner.pid" stty size </dev/null
+	# the fake console execs PROG as soon as it sent the master: PROG may run before the shim set
+	# the size (nsenter-chroot makes its pty 24x80 itself); so PROG waits (5 s at most) for a size
+	local prog='i=0; while [ "$(stty size)" = "0 0" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done; stty size'
+	run shim -t "$FAKE" "$D/inner.pid" sh -c "$prog" </dev/null
 	assert_success
 	assert_output $'24 80\r'
 	rm "$D/exit"
-	shim -d -t "$FAKE" "$D/inner.pid" stty size
+	shim -d -t "$FAKE" "$D/inner.pid" sh -c "$prog"
 	wait_for test -f "$D/exit"
 	assert_exit_file 0
 	run grep -c $'stdout F 24 80\r$' "$D/log"
@@ -341,7 +365,9 @@ assert_exit_file() {
 	keys 'echo alive$((1 + 1))' Enter
 	wait_for screen_has alive2 || fail "$(screen)"
 	kill -0 "$(cat "$D/inner.pid")" || fail "the shell in the container died"
-	run grep -c 'stdout F alive2' "$D/log"
+	# the screen may show it before the shim's log write lands
+	wait_for grep -q 'stdout [FP] .*alive2' "$D/log"
+	run grep -c 'stdout [FP] .*alive2' "$D/log"
 	assert_output 1
 }
 

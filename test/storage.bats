@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # storage: denial of service through the btrfs pool. A container must not make itself unremovable
 # (nested, read-only subvolumes; immutable files), --storage-opt size limits what it writes, and
-# a container that fills the pool leaves ctr working. fsioc (images/progs/fsioc.c) makes the
+# a container that fills the pool leaves ctr working (its state is not in the pool). fsioc (images/progs/fsioc.c) makes the
 # ioctls from inside; the checks look at the pool from the host (btrfs subvolume list, qgroups).
 
 load helper
@@ -10,19 +10,21 @@ load helper
 no_container_left() {
 	assert_equal "$(ls -A "$CTR_ROOT/containers")" ""
 	assert_equal "$(ls -A "$CTR_ROOT/names")" ""
-	run btrfs subvolume list "$CTR_ROOT"
+	assert_equal "$(ls -A "$POOL_DIR/containers")" ""
+	run btrfs subvolume list "$POOL_DIR"
+	assert_success
 	refute_output --partial containers/
-	run sh -c "ip netns list | grep '^$CTR_PREFIX-'"
+	run sh -c "ip netns list 2>/dev/null | grep '^$CTR_PREFIX-'"
 	assert_output ""
 }
 
 # qgroup_of CID: the container subvolume's qgroup id (0/N).
 qgroup_of() {
-	echo "0/$(btrfs inspect-internal rootid "$CTR_ROOT/containers/$1/rootfs")"
+	echo "0/$(btrfs inspect-internal rootid "$(tree_path containers "$1")")"
 }
 
 # quotas_on: btrfs quotas are enabled on the test's pool.
-quotas_on() { btrfs qgroup show "$CTR_ROOT" >/dev/null 2>&1; }
+quotas_on() { btrfs qgroup show "$POOL_DIR" >/dev/null 2>&1; }
 
 @test "btrfs ioctls: a default container cannot create, snapshot, set read-only or delete a subvolume (EPERM), not even with SYS_ADMIN" {
 	run ctr run --rm --net none busybox sh -c 'fsioc create /sub; fsioc snapshot / /snap; fsioc ro /; fsioc delete /tmp'
@@ -36,7 +38,8 @@ quotas_on() { btrfs qgroup show "$CTR_ROOT" >/dev/null 2>&1; }
 	# the same container without the filter gets further: the filter is what stops it
 	run ctr run --net none --name u --security-opt seccomp=unconfined busybox fsioc create /sub
 	assert_success
-	run btrfs subvolume list "$CTR_ROOT"
+	run btrfs subvolume list "$POOL_DIR"
+	assert_success
 	assert_output --regexp "containers/[0-9a-f]+/rootfs/sub"
 	run ctr rm u
 	assert_success
@@ -60,7 +63,7 @@ quotas_on() { btrfs qgroup show "$CTR_ROOT" >/dev/null 2>&1; }
 	assert_success
 	assert_output "made"
 	id=$(cat "$CTR_ROOT/names/nest")
-	run btrfs property get -ts "$CTR_ROOT/containers/$id/rootfs/a/b" ro
+	run btrfs property get -ts "$(tree_path containers "$id")/a/b" ro
 	assert_output "ro=true"
 	run ctr rm -f nest
 	assert_success
@@ -76,7 +79,7 @@ quotas_on() { btrfs qgroup show "$CTR_ROOT" >/dev/null 2>&1; }
 	assert_success
 	assert_output "made"
 	id=$(cat "$CTR_ROOT/names/imm")
-	run rm -f "$CTR_ROOT/containers/$id/rootfs/g" # what stopped rm -rf before
+	run rm -f "$(tree_path containers "$id")/g" # what stopped rm -rf before
 	assert_failure
 	run ctr rm -f imm
 	assert_success
@@ -105,7 +108,8 @@ quotas_on() { btrfs qgroup show "$CTR_ROOT" >/dev/null 2>&1; }
 	assert_success
 	run ctr rmi nested:1
 	assert_success
-	run btrfs subvolume list "$CTR_ROOT"
+	run btrfs subvolume list "$POOL_DIR"
+	assert_success
 	refute_output --partial "images/$img"
 	assert [ ! -e "$CTR_ROOT/images/$img" ]
 }
@@ -117,7 +121,7 @@ quotas_on() { btrfs qgroup show "$CTR_ROOT" >/dev/null 2>&1; }
 	ctr run -d --net none --name free busybox sleep 60 >/dev/null
 	assert quotas_on
 	q=$(qgroup_of "$(cat "$CTR_ROOT/names/small")")
-	run btrfs qgroup show -e --raw "$CTR_ROOT"
+	run btrfs qgroup show -e --raw "$POOL_DIR"
 	assert_line --regexp "^$q .* 52428800 +containers/"
 	run ctr exec small dd if=/dev/zero of=/big bs=1M count=100
 	assert_failure
@@ -129,9 +133,9 @@ quotas_on() { btrfs qgroup show "$CTR_ROOT" >/dev/null 2>&1; }
 	assert_equal "$(ctr inspect free | jq .storage.size)" null
 	run ctr rm -f small free
 	assert_success
-	btrfs subvolume sync "$CTR_ROOT" >/dev/null
+	btrfs subvolume sync "$POOL_DIR" >/dev/null
 	ctr cleanup >/dev/null # an older kernel leaves the qgroup: cleanup destroys it
-	run btrfs qgroup show "$CTR_ROOT"
+	run btrfs qgroup show "$POOL_DIR"
 	refute_line --regexp "^$q "
 }
 
@@ -163,30 +167,93 @@ quotas_on() { btrfs qgroup show "$CTR_ROOT" >/dev/null 2>&1; }
 	assert_failure
 }
 
-@test "a container fills the pool: other runs fail cleanly, a neighbour's state is intact, rm -f of the filler works, then runs work" {
+# pool_full: a write of data into the pool fails (ENOSPC), seen from the running container keep.
+pool_full() {
+	run ctr exec keep sh -c 'echo data >/probe'
+	assert_failure
+	assert_output --partial "No space left on device"
+}
+
+@test "a container fills the pool (dd until ENOSPC): ctr's state is elsewhere: runs work, an exit is recorded, logs, wait, ps, inspect work; rm frees the space" {
 	ctr run -d --net none --name keep busybox sleep 120 >/dev/null
-	run ctr run --net none --name filler busybox sh -c 'dd if=/dev/zero of=/big bs=1M count=2000 2>&1; echo dd=$?'
-	assert_line --partial "No space left on device"
-	cfg=$(cat "$CTR_ROOT/containers/$(cat "$CTR_ROOT/names/keep")/config.json")
-	run ctr run --net none --name late busybox echo hi
-	assert_failure 125
-	assert_output --regexp "ctr: .*: cannot write"
-	run ctr run busybox echo hi
-	assert_failure 125
-	run ctr run -d busybox echo hi
-	assert_failure 125
-	assert_equal "$(ls "$CTR_ROOT/containers" | wc -l)" 2
-	assert_equal "$(ls "$CTR_ROOT/names")" "$(printf 'filler\nkeep')"
-	assert_equal "$(cat "$CTR_ROOT/containers/$(cat "$CTR_ROOT/names/keep")/config.json")" "$cfg"
-	run ctr exec keep hostname
+	# an image with blobs in the cache (a load), which a full pool must not cost
+	ctr commit keep snap:1 >/dev/null
+	ctr save -o "$BATS_TEST_TMPDIR/snap.tar" snap:1
+	ctr rmi snap:1 >/dev/null
+	ctr load -i "$BATS_TEST_TMPDIR/snap.tar" >/dev/null
+	blobs=$(jq -r '.digest, .config_digest, .layers[]' "$CTR_ROOT/images/$(cat "$CTR_ROOT/refs/snap:1")/config.json")
+	# ends on a signal, while the pool is full: its exit code and log must be kept
+	ctr run -d --net none --name ender busybox sh -c 'trap "echo ending; exit 7" USR1; echo started
+		while :; do sleep 0.1; done' >/dev/null
+	wait_for sh -c "'$CTR' logs ender | grep -qx started"
+	run ctr run --net none --name filler busybox sh -c 'dd if=/dev/zero of=/big bs=1M 2>&1; echo dd=$?'
 	assert_success
+	assert_line --partial "No space left on device"
+	assert_line dd=1
+	pool_full
+	[ "$(stat -f -c %T "$CTR_ROOT/containers")" != btrfs ] # the state is on the host's file system
+	# the neighbour exits: exit code, log, ps, wait, inspect
+	ctr kill -s USR1 ender >/dev/null
+	run ctr wait ender
+	assert_success
+	assert_output 7
+	run ctr ps -a
+	assert_line --regexp "^[0-9a-f]{12} +ender .*Exited \(7\)"
+	assert_equal "$(ctr inspect ender | jq -c '[.state, .exit_code]')" '["exited",7]'
+	run ctr logs ender
+	assert_output "$(printf 'started\nending')"
+	# a new run: its config and name are written, its /etc files are there (read-only copies)
+	run ctr run --net none --name late busybox sh -c 'cat /etc/hostname; echo out'
+	assert_success
+	assert_line "ctr: warning: cannot write /etc/hostname, hosts, resolv.conf in the container (is the pool full?): read-only copies bound"
+	assert_line out
+	late=$(cat "$CTR_ROOT/names/late")
+	assert_line "$late"
+	assert_equal "$(jq -r .name "$CTR_ROOT/containers/$late/config.json")" late
+	run ctr logs late
+	assert_output "$(printf '%s\nout' "$late")"
+	# detached, on the bridge: its address in /etc/hosts
+	run ctr run -d --name late2 busybox sleep 60
+	assert_success
+	ip=$(ctr inspect late2 | jq -r .network.ip)
+	run ctr exec late2 cat /etc/hosts
+	assert_success
+	assert_line --regexp "^$ip[[:space:]]"
+	assert_equal "$(ctr inspect late2 | jq -r .state)" running
+	pool_full
+	# rmi works; its blob collection cannot list what it keeps: it removes nothing
+	ctr commit keep other:1 >/dev/null
+	run ctr rmi other:1
+	assert_success
+	for b in $blobs; do [ -f "$POOL_DIR/blobs/sha256/${b#sha256:}" ] || fail "blob $b: removed"; done
+	# rm of the filler works and frees the space
 	run ctr rm -f filler
 	assert_success
-	btrfs subvolume sync "$CTR_ROOT" >/dev/null # the space comes back once the cleaner dropped it
-	run ctr run --rm --net none --name late busybox echo hi
+	btrfs subvolume sync "$POOL_DIR" >/dev/null # the space comes back once the cleaner dropped it
+	run ctr exec keep sh -c 'echo data >/probe && echo wrote'
 	assert_success
-	assert_output "hi"
-	run ctr rm -f keep
+	assert_output wrote
+	run ctr run --rm --net none busybox sh -c 'echo data >/f && cat /f && echo x >>/etc/hosts && echo hosts'
+	assert_success
+	assert_output "$(printf 'data\nhosts')"
+	run ctr rm -f keep ender late late2
 	assert_success
 	no_container_left
+	ctr rmi snap:1 >/dev/null
+}
+
+@test "the trees and records are root's: other users cannot read a container's files or list them" {
+	run ctr run --name priv busybox sh -c 'echo secret >/tmp/s; chmod 644 /tmp/s'
+	assert_success
+	for d in "$POOL_DIR/images" "$POOL_DIR/containers" "$POOL_DIR/tmp" "$CTR_ROOT/containers" "$CTR_ROOT/images" "$CTR_ROOT/names" "$CTR_ROOT/refs"; do
+		[ "$(stat -c %a "$d")" = 700 ] || fail "$d: mode $(stat -c %a "$d"), not 700"
+	done
+	id=$(cat "$CTR_ROOT/names/priv")
+	[ "$(cat "$(tree_path containers "$id")/tmp/s")" = secret ]
+	# the attack: an ordinary user reads a file a container left world-readable, or lists the logs
+	run setpriv --reuid=65534 --regid=65534 --clear-groups cat "$(tree_path containers "$id")/tmp/s"
+	assert_failure
+	refute_output --partial secret
+	run setpriv --reuid=65534 --regid=65534 --clear-groups ls "$CTR_ROOT/containers/$id"
+	assert_failure
 }

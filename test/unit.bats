@@ -59,10 +59,22 @@ unit() {
 	unit fds
 }
 
+@test "unit: tar (the pax writer, the reader, the xattr plan)" {
+	unit tar
+}
+
 @test "unit: config.json into a spec, unsupported fields named (lib/oci-*.c)" {
 	unit oci-config
 }
 
 @test "unit: nsenter-chroot --config, a file with this start's options, an exec's --process (lib/oci-nsenter.c)" {
 	unit oci-nsenter
+}
+
+@test "unit: ctr-jail's checks: a static ELF only, a PID in the container's cgroup (lib/jail.c)" {
+	unit jail
+}
+
+@test "unit: device rules as cgroup v1 reads them, and the v2 eBPF program agreeing with them (lib/devices.c)" {
+	unit devices
 }

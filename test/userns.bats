@@ -50,8 +50,8 @@ host_uid() {
 	run ctr exec "$id" stat -c '%u:%g %n' /bin/busybox /etc/passwd /made
 	assert_output "$(printf '0:0 /bin/busybox\n0:0 /etc/passwd\n0:0 /made')"
 	# on disk nothing was chowned: the snapshot (and the image) stay root's, a commit stays portable
-	assert_equal "$(stat -c %u "$CTR_ROOT/containers/$id/rootfs/bin/busybox")" 0
-	assert_equal "$(stat -c %u "$CTR_ROOT/containers/$id/rootfs/made")" 0
+	assert_equal "$(stat -c %u "$(tree_path containers "$id")/bin/busybox")" 0
+	assert_equal "$(stat -c %u "$(tree_path containers "$id")/made")" 0
 	# the root mount is idmapped
 	run awk '$5 == "/" { print $6 }' "/proc/$pid/mountinfo"
 	assert_output --partial idmapped

@@ -79,7 +79,7 @@ fake_libexec() {
 
 @test "-v: a symlink inside a container's root filesystem is not followed" {
 	id=$(ctr run -d busybox sh -c 'ln -s / /up && exec sleep 60')
-	r=$CTR_ROOT/containers/$id/rootfs
+	r=$(tree_path containers "$id")
 	wait_for test -L "$r/up"
 	run -125 ctr run --rm -v "$r/up:/v" busybox ls /v
 	assert_output "ctr: -v $r/up:/v: $(readlink -f "$r")/up is a symlink in $(readlink -f "$CTR_ROOT"), which a container can write: not followed (give the real path)"

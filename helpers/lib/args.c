@@ -17,14 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 enum { OPT_NET_HOST = 256, OPT_PID_FILE, OPT_CGROUP, OPT_INIT, OPT_CONSOLE_FD,
        OPT_NOTIFY_FD, OPT_JOIN, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECCOMP,
-       OPT_USERNS, OPT_RO_ROOTFS, OPT_DEVICE_CGROUP, OPT_CONFIG, OPT_PROCESS, OPT_HELP };
+       OPT_USERNS, OPT_ROOTLESS, OPT_RO_ROOTFS, OPT_DEVICE_CGROUP, OPT_SYSCTL, OPT_CONFIG,
+       OPT_PROCESS, OPT_HELP };
 
 static const struct ctr_opt options[] = {
 	{ "netns", 'n', "PATH", "join the network namespace at PATH" },
 	{ "net-host", OPT_NET_HOST, NULL, "stay in the caller's network namespace" },
+	{ "sysctl", OPT_SYSCTL, "K=V", "set net.* sysctl K of the container's network namespace (repeatable)" },
 	{ "hostname", 'h', "NAME", "hostname (default ctr)" },
 	{ "workdir", 'w', "DIR", "working directory in the container (default /)" },
 	{ "env", 'e', "K=V", "add to the clean environment (repeatable; no bare K)" },
@@ -41,6 +44,7 @@ static const struct ctr_opt options[] = {
 	{ "user", 'u', "U[:G]", "run as user U and group G (name or number)" },
 	{ "seccomp", OPT_SECCOMP, "MODE", "default or unconfined" },
 	{ "userns", OPT_USERNS, "U:G:N", "map container ids 0..N-1 to host ids U.. and G.." },
+	{ "rootless", OPT_ROOTLESS, "SUBUID:SUBGID:N", "unprivileged: root is the caller, 1..N its subordinate ids" },
 	{ "volume", 'v', "H:C[:ro][:noexec][:dev=N:ino=N]", "bind resolved host path H on C" },
 	{ "readonly-rootfs", OPT_RO_ROOTFS, NULL, "mount ROOTFS read-only" },
 	{ "config", OPT_CONFIG, "FILE", "the container is this OCI config.json (no ROOTFS, PROG)" },
@@ -63,9 +67,10 @@ void args_usage(FILE *f)
 
 /* What the command line says beyond the spec, until args_finish. */
 struct args {
-	bool net_host, privileged, userns;
+	bool net_host, privileged, userns, rootless;
 	int seccomp;                       /* 1 default, 0 unconfined, -1 unset */
 	struct ctr_idmap uid, gid;
+	struct ctr_idmap ruid[2], rgid[2]; /* --rootless: the caller's own id, its subordinate range */
 	const char **cap_add, **cap_drop;
 	size_t nadd, ndrop;
 	const char *other;                 /* an option that is not per-start */
@@ -99,6 +104,27 @@ static int parse_userns(struct args *a, const char *s, struct ctr_err *e)
 		return ctr_misuse(e, "--userns: expected HOSTUID:HOSTGID:COUNT: %s", s);
 	a->uid.count = a->gid.count = count;
 	a->userns = true;
+	return 0;
+}
+
+/* --rootless SUBUID:SUBGID:N: an unprivileged caller's user namespace:
+ * container id 0 is the caller's own uid (gid), container ids 1..N are the
+ * host ids SUBUID.. (SUBGID..), its range of /etc/subuid (/etc/subgid), which
+ * newuidmap and newgidmap check before they write the maps. */
+static int parse_rootless(struct args *a, const char *s, struct ctr_err *e)
+{
+	const char *p = s;
+	unsigned long count;
+	bool ok = parse_ulong(p, UINT32_MAX, &a->ruid[1].outside, &p) && *p++ == ':' &&
+		  parse_ulong(p, UINT32_MAX, &a->rgid[1].outside, &p) && *p++ == ':' &&
+		  parse_ulong(p, UINT32_MAX - 1, &count, NULL) && count > 0;
+	if (!ok)
+		return ctr_misuse(e, "--rootless: expected SUBUID:SUBGID:COUNT: %s", s);
+	a->ruid[0] = (struct ctr_idmap){ 0, (unsigned long)getuid(), 1 };
+	a->rgid[0] = (struct ctr_idmap){ 0, (unsigned long)getgid(), 1 };
+	a->ruid[1].inside = a->rgid[1].inside = 1;
+	a->ruid[1].count = a->rgid[1].count = count;
+	a->rootless = true;
 	return 0;
 }
 
@@ -150,6 +176,24 @@ static int parse_volume(struct ctr_spec *s, const char *arg, struct ctr_err *e)
 	return 0;
 }
 
+/* --sysctl K=V: K names a sysctl of the network namespace (net.*, as
+ * runc allows for a container's own netns): [A-Za-z0-9_-] words joined by
+ * dots, so that /proc/sys/K (dots as slashes) stays under /proc/sys/net; V is
+ * one line (the kernel parses it). */
+static int parse_sysctl(struct ctr_spec *s, const char *arg, struct ctr_err *e)
+{
+	const char *eq = strchr(arg, '=');
+	bool ok = eq && strncmp(arg, "net.", 4) == 0 && eq > arg + 4 && eq[-1] != '.' &&
+		  !strchr(eq, '\n');
+	for (const char *p = arg; ok && p < eq; p++)
+		ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		     *p == '_' || *p == '-' || (*p == '.' && p[1] != '.');
+	if (!ok)
+		return ctr_misuse(e, "--sysctl: expected net.KEY=VALUE (a sysctl of the network namespace): %s", arg);
+	s->sysctl[s->nsysctl++] = arg;
+	return 0;
+}
+
 /* One option into s, a and f; -1 with e on a bad value. */
 static int set_opt(struct ctr_spec *s, struct args *a, struct args_files *f, int c,
 		   const char *arg, struct ctr_err *e)
@@ -160,6 +204,7 @@ static int set_opt(struct ctr_spec *s, struct args *a, struct args_files *f, int
 	case OPT_PROCESS: f->process = arg; break;
 	case 'n': s->netns = arg; break;
 	case OPT_NET_HOST: a->net_host = true; break;
+	case OPT_SYSCTL: return parse_sysctl(s, arg, e);
 	case 'h': s->hostname = arg; break;
 	case 'w': s->cwd = arg; break;
 	case 'e':
@@ -178,6 +223,10 @@ static int set_opt(struct ctr_spec *s, struct args *a, struct args_files *f, int
 		if (parse_num(arg, "--console-fd", INT_MAX, &n, e) < 0)
 			return -1;
 		s->console_fd = (int)n;
+		/* the pty is born 24x80, before PROG runs: the shim sets the
+		 * user's size once it has the master, which PROG may outrun */
+		s->console_rows = 24;
+		s->console_cols = 80;
 		break;
 	case OPT_NOTIFY_FD:
 		if (parse_num(arg, "--notify-fd", INT_MAX, &n, e) < 0)
@@ -199,6 +248,7 @@ static int set_opt(struct ctr_spec *s, struct args *a, struct args_files *f, int
 		a->seccomp = strcmp(arg, "default") == 0;
 		break;
 	case OPT_USERNS: return parse_userns(a, arg, e);
+	case OPT_ROOTLESS: return parse_rootless(a, arg, e);
 	case 'v': return parse_volume(s, arg, e);
 	case OPT_RO_ROOTFS: s->rootfs_ro = true; break;
 	case OPT_HELP: args_usage(stdout); exit(0);
@@ -214,8 +264,16 @@ static int check_opts(const struct ctr_spec *s, const struct args *a, struct ctr
 		return ctr_misuse(e, "--netns and --net-host are mutually exclusive");
 	if (s->join && (s->netns || a->net_host))
 		return ctr_misuse(e, "--join excludes --netns and --net-host");
+	if (s->nsysctl && (s->join || a->net_host))
+		return ctr_misuse(e, "--sysctl: only for a network namespace of the container's own (not --net-host, --join)");
 	if (s->join == 1)
 		return ctr_misuse(e, "--join: not a container PID: 1");
+	if (a->rootless && a->userns)
+		return ctr_misuse(e, "--rootless and --userns are mutually exclusive");
+	if (a->rootless && (s->netns || a->net_host))
+		return ctr_misuse(e, "--rootless: only a new network namespace (no --netns, --net-host)");
+	if (a->rootless && s->device_cgroup)
+		return ctr_misuse(e, "--rootless excludes --device-cgroup (no cgroup is ours)");
 	if (s->rootfs && !*s->rootfs)
 		return ctr_misuse(e, "ROOTFS is empty");
 	if (!s->argv[0])
@@ -238,6 +296,15 @@ static void new_container(struct ctr_spec *s, struct args *a)
 		s->uid_map = &a->uid;
 		s->gid_map = &a->gid;
 		s->nuid_map = s->ngid_map = 1;
+	}
+	if (a->rootless) {
+		/* ROOTFS is the caller's: its files are owned by container root as
+		 * they are (an idmapped mount needs host privilege) */
+		s->ns_new |= CLONE_NEWUSER;
+		s->uid_map = a->ruid;
+		s->gid_map = a->rgid;
+		s->nuid_map = s->ngid_map = 2;
+		s->userns_plain_rootfs = true;
 	}
 	if (!s->hostname)
 		s->hostname = "ctr";
@@ -298,6 +365,7 @@ static int parse(struct ctr_spec *s, struct args *a, struct args_files *f, int a
 	s->argv = argv + optind;
 	if (check_opts(s, a, e) < 0)
 		return -1;
+	s->rootless = a->rootless;
 	if (s->join) {
 		s->device_cgroup = NULL;  /* the group has its rules already */
 		for (size_t i = 0; i < s->nmounts; i++)
@@ -330,6 +398,7 @@ int args_parse(struct ctr_spec *s, struct args_files *f, int argc, char **argv, 
 	a.seccomp = -1;
 	s->env = xcalloc(n, sizeof(*s->env));
 	s->cgroups = xcalloc(n, sizeof(*s->cgroups));
+	s->sysctl = xcalloc(n, sizeof(*s->sysctl));
 	a.cap_add = xcalloc(n, sizeof(*a.cap_add));
 	a.cap_drop = xcalloc(n, sizeof(*a.cap_drop));
 	memset(f, 0, sizeof(*f));

@@ -42,7 +42,7 @@ static void close_fds(struct ctr_run *r)
 {
 	const struct ctr_spec *s = r->s;
 	size_t n = 0;
-	int *keep = calloc(8 + NJOIN + s->nmounts, sizeof(*keep));  /* as many as below */
+	int *keep = calloc(9 + NJOIN + s->nmounts, sizeof(*keep));  /* as many as below */
 	if (!keep)
 		die_errno("calloc");
 	keep[n++] = r->ready[1];
@@ -52,6 +52,7 @@ static void close_fds(struct ctr_run *r)
 	keep[n++] = s->start_fifo;  /* ctr-oci: exec.fifo, waited on after seccomp */
 	keep[n++] = r->sys_tree;
 	keep[n++] = r->idmap_tree;  /* idmapped by the parent, attached by the child */
+	keep[n++] = r->mntns;       /* OCI: the mount namespace joined by path */
 	for (size_t i = 0; i < NJOIN; i++)
 		keep[n++] = r->join.fd[i];  /* -1 without --join */
 	keep[n++] = r->join.root;
@@ -76,8 +77,9 @@ static void wait_go(struct ctr_run *r)
 	xclose(r->go[0]);
 }
 
-/* A new container: the child already has its new namespaces from clone();
- * build its filesystem view under ROOTFS, then pivot into it. */
+/* A new container: the child already has its new namespaces from clone()
+ * (or entered the mount namespace joined by path); build its filesystem
+ * view under ROOTFS, then pivot into it. */
 static void create_container(struct ctr_run *r)
 {
 	const struct ctr_spec *s = r->s;
@@ -165,13 +167,22 @@ void child_main(struct ctr_run *r)
 	umask(022);
 	if (r->go[0] >= 0)
 		wait_go(r);
-	if (s->ns_new & CLONE_NEWUSER) {
+	/* the mount namespace joined by path (ns_open), before ROOTFS is looked up */
+	if (r->mntns >= 0) {
+		if (setns(r->mntns, CLONE_NEWNS) < 0)
+			die_errno("setns mount namespace %s", s->mntns);
+		xclose(r->mntns);
+	}
+	if ((s->ns_new & CLONE_NEWUSER) || s->userns) {  /* new, or joined: born in it */
 		/* while we still have the host's uid: its parent dirs may be 0700 */
 		r->rootfs_fd = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (r->rootfs_fd < 0)
 			die_errno("open %s", s->rootfs);
 		become_userns_root();
 	}
+	struct ctr_err e;
+	if (s->rootless && !s->join && binds_prepare(r->s, &e) < 0)  /* (container.c) */
+		ctr_err_die(&e);
 	if (s->join)
 		ns_join_enter(&r->join);
 	else
@@ -189,8 +200,17 @@ void child_main(struct ctr_run *r)
 	if (setsid() < 0)
 		die_errno("setsid");
 	umask(s->umask);
-	if (s->start_fifo >= 0)
+	if (s->start_fifo >= 0) {
+		/* the pty on 0,1,2 before waiting for start, as runc: the caller's
+		 * stdio must not stay open here (containerd-shim reads the output
+		 * of `create --console-socket` until EOF: it would wait for start,
+		 * which it sends only after create returned) */
+		if (console >= 0 && !s->init) {
+			console_attach(console);
+			console = -1;
+		}
 		wait_start(r);
+	}
 	if (s->init)
 		init_run(s->argv, envp, console, &r->fwd, r->ready[1]);
 	if (console >= 0)

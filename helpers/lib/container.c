@@ -1,6 +1,6 @@
 /* container.c - the executor, parent side: container_run prepares what the
- * child cannot do itself (--join's namespace fds, the user namespace's ROOTFS
- * copy and sysfs, the volumes' source trees: each source opened once, no
+ * child cannot do itself (--join's namespace fds, OCI's namespaces joined by
+ * path, the user namespace's ROOTFS copy and sysfs, the volumes' source trees: each source opened once, no
  * symlink followed, checked, copied from that fd; the device rules), clones the
  * child (child.c), releases it once its id maps and cgroups are set, waits
  * for its word, writes the pid file, notifies, forwards signals and returns
@@ -80,8 +80,11 @@ static int open_bind_src(const struct ctr_mount *m, struct ctr_err *e)
  * open_bind_src checked (no second lookup by name), nosuid,nodev always (no
  * setuid binary or device smuggled in) plus ro/noexec. The parent makes
  * them: host paths mean what they mean in the host's mount namespace, and a
- * user-namespaced child may not be allowed to search them. */
-static int prepare_binds(struct ctr_spec *s, struct ctr_err *e)
+ * user-namespaced child may not be allowed to search them. Rootless, the
+ * parent may not copy a mount (no capability over the host's mount
+ * namespace): the child does, in its own (still the host's view, before
+ * pivot_root), with the caller's access to the files and no more. */
+int binds_prepare(struct ctr_spec *s, struct ctr_err *e)
 {
 	for (size_t i = 0; i < s->nmounts; i++) {
 		struct ctr_mount *m = &s->mounts[i];
@@ -108,17 +111,26 @@ static int prepare(struct ctr_run *r, struct ctr_err *e)
 	struct ctr_spec *s = r->s;
 	if (s->join && ns_join_open(&r->join, s->join, e) < 0)
 		return -1;
+	if (s->join && s->rootless && ns_join_userns_first(&r->join, e) < 0)
+		return -1;
 	if (ns_paths_enter(s, e) < 0)
 		return -1;
-	if ((s->ns_new & CLONE_NEWUSER) && userns_prepare(s, &r->idmap_tree, &r->sys_tree, e) < 0)
+	if (s->mntns && (r->mntns = ns_open(s->mntns, CLONE_NEWNS, e)) < 0)
 		return -1;
-	if (prepare_binds(s, e) < 0)
+	if (s->userns && (r->userns = ns_open(s->userns, CLONE_NEWUSER, e)) == -1)
+		return -1;
+	if (r->userns == -2)  /* the runtime's own: no user namespace to enter */
+		s->userns = NULL;
+	if (((s->ns_new & CLONE_NEWUSER) || s->userns) &&
+	    userns_prepare(s, &r->idmap_tree, &r->sys_tree, e) < 0)
+		return -1;
+	if (!s->rootless && binds_prepare(s, e) < 0)
 		return -1;
 	if (s->device_cgroup && devices_restrict(s->device_cgroup, e) < 0)
 		return -1;
 	if (pipe2(r->ready, O_CLOEXEC) < 0)
 		return ctr_fail_errno(e, "pipe");
-	if ((s->ncgroups > 0 || (s->ns_new & CLONE_NEWUSER)) && pipe2(r->go, O_CLOEXEC) < 0)
+	if ((s->ncgroups > 0 || (s->ns_new & CLONE_NEWUSER) || s->userns) && pipe2(r->go, O_CLOEXEC) < 0)
 		return ctr_fail_errno(e, "pipe");
 	return block_signals(r, e);
 }
@@ -194,6 +206,8 @@ static void close_child_fds(struct ctr_run *r)
 	struct ctr_spec *s = r->s;
 	close_fd(&s->console_fd);
 	close_fd(&r->sys_tree);
+	close_fd(&r->mntns);
+	close_fd(&r->userns);
 	for (size_t i = 0; i < NJOIN; i++)  /* --join: the container's namespaces */
 		close_fd(&r->join.fd[i]);
 	close_fd(&r->join.root);
@@ -231,7 +245,7 @@ static int parent_main(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 			return abort_child(pid);
 	}
 	int err = wait_ready(r);
-	if (err == 0 && s->pid_file && write_pid_file(s->pid_file, pid) < 0) {
+	if (err == 0 && s->pid_file && write_pid_file(s->pid_file, pid, !s->pid_file_bare) < 0) {
 		ctr_fail_errno(e, "%s", s->pid_file);
 		return abort_child(pid);
 	}
@@ -258,14 +272,15 @@ static int start(struct ctr_spec *s, bool detach, struct ctr_err *e)
 	r.s = s;
 	r.detach = detach;
 	r.go[0] = r.go[1] = r.ready[0] = r.ready[1] = -1;
-	r.idmap_tree = r.rootfs_fd = r.sys_tree = -1;
+	r.idmap_tree = r.rootfs_fd = r.sys_tree = r.mntns = r.userns = -1;
 	r.join.root = r.join.pidns = -1;
 	for (size_t i = 0; i < NJOIN; i++)
 		r.join.fd[i] = -1;
 	if (prepare(&r, e) < 0)
 		return -1;
 	fflush(NULL);
-	pid_t pid = s->join ? clone_joined(&r.join, e) : clone_child(s->ns_new, e);
+	pid_t pid = s->join ? clone_joined(&r.join, e) :
+		    r.userns >= 0 ? clone_in_userns(r.userns, s->ns_new, e) : clone_child(s->ns_new, e);
 	if (pid < 0)
 		return -1;
 	if (pid == 0)

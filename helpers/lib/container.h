@@ -20,9 +20,13 @@ struct ctr_run {
 	int idmap_tree;         /* user namespace: detached clone of ROOTFS, to idmap */
 	int rootfs_fd;          /* user namespace: ROOTFS in the child's mount namespace */
 	int sys_tree;           /* user namespace with a netns it does not own: a sysfs */
+	int mntns;              /* OCI: the mount namespace joined by path, or -1 */
+	int userns;             /* OCI: the user namespace joined by path, or -1 */
 	struct ns_join join;    /* --join: the container's namespaces and root */
 	bool detach;            /* container_create: return once it is set up */
 };
+
+int binds_prepare(struct ctr_spec *s, struct ctr_err *e);
 
 __attribute__((noreturn))
 void child_main(struct ctr_run *r);

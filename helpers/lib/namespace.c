@@ -1,15 +1,22 @@
 /* namespace.c - namespaces. Parent side (errors returned): clone_child
  * (clone with new namespaces), ns_join_open + clone_joined (--join: open the
  * container's namespaces before anything moves, clone into its pid
- * namespace), netns_enter. Child side (dies): ns_join_enter (setns into
- * each, the user namespace last), net_setup (the prepared netns, or lo up
- * in a new one), become_userns_root.
+ * namespace), netns_enter, ns_paths_enter, ns_open (OCI: a mount namespace
+ * to set up in, a user namespace to join, checked), clone_in_userns (the
+ * container born in a joined user namespace, owning its new namespaces).
+ * Child side (dies): ns_join_enter (setns into each, the user namespace
+ * last), net_setup (the prepared netns, or lo up in a new one),
+ * become_userns_root.
  */
 #include "namespace.h"
 #include "fdio.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <linux/nsfs.h>
+#include <stdbool.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -65,6 +72,28 @@ int ns_join_open(struct ns_join *j, pid_t pid, struct ctr_err *e)
 		return -1;
 	if ((j->root = open_proc(pid, "root", e)) < 0)
 		return -1;
+	return 0;
+}
+
+/* --join --rootless, in the parent before clone: enter the container's user
+ * namespace FIRST (as nsenter(1) does), and become its root. An unprivileged
+ * process has no capability over the container's other namespaces (nor over
+ * its pid namespace, to clone into it) until it is in the user namespace that
+ * owns them; its owner may enter it. The child inherits it. */
+int ns_join_userns_first(struct ns_join *j, struct ctr_err *e)
+{
+	for (size_t i = 0; i < NJOIN; i++) {
+		if (join_ns[i].type != CLONE_NEWUSER || j->fd[i] < 0)
+			continue;
+		if (setns(j->fd[i], CLONE_NEWUSER) < 0)
+			return ctr_fail_errno(e, "setns user");
+		close_fd(&j->fd[i]);
+		if (setgroups(0, NULL) < 0)
+			return ctr_fail_errno(e, "setgroups in the user namespace");
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			return ctr_fail_errno(e, "become root of the user namespace");
+		j->in_userns = true;
+	}
 	return 0;
 }
 
@@ -151,6 +180,48 @@ int ns_paths_enter(const struct ctr_spec *s, struct ctr_err *e)
 	return 0;
 }
 
+/* ns_open: an OCI namespace joined by path, opened (and the path resolved)
+ * by the parent: the file must be a namespace of that type.
+ * The mount namespace: the child enters it instead of a new one and sets it
+ * up as usual: ROOTFS, the mounts, pivot_root (as runc). The other processes
+ * of that namespace see those mounts, and pivot_root moves the root of
+ * those whose root was the namespace's: what the caller asked for. Never
+ * the runtime's own (the host's): pivot_root there would move the root of
+ * every process on the host.
+ * The user namespace: the runtime's own is no user namespace to enter
+ * (-2: none; setns refuses it). Returns the fd, or -1 and e. */
+static int ns_check(int fd, int type, const char *path, struct ctr_err *e)
+{
+	int t = ioctl(fd, NS_GET_NSTYPE);
+	bool mnt = type == CLONE_NEWNS;
+	if (t < 0)
+		return ctr_fail_errno(e, "%s: not a namespace", path);
+	if (t != type)
+		return ctr_fail(e, 0, "%s: not a %s namespace", path, mnt ? "mount" : "user");
+	int self = open_proc(getpid(), mnt ? "ns/mnt" : "ns/user", e);
+	if (self < 0)
+		return -1;
+	int same = same_file(fd, self);
+	close_fd(&self);
+	if (same < 0)
+		return ctr_fail_errno(e, "fstat %s", path);
+	if (same && mnt)
+		return ctr_fail(e, 0, "%s: the runtime's own mount namespace (the host's):"
+				" the container's root cannot be set up there", path);
+	return same ? -2 : 0;
+}
+
+int ns_open(const char *path, int type, struct ctr_err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ctr_fail_errno(e, "open namespace %s", path);
+	int r = ns_check(fd, type, path, e);
+	if (r < 0)
+		close_fd(&fd);
+	return r < 0 ? r : fd;
+}
+
 /* A new network namespace has lo down: bring it up so 127.0.0.1 works. */
 static void lo_up(void)
 {
@@ -168,17 +239,39 @@ static void lo_up(void)
 	xclose(s);
 }
 
+/* --sysctl: write each K=V into /proc/sys/K (dots as slashes), which answers
+ * for the writer's network namespace, whatever /proc is mounted. */
+int sysctl_write(const struct ctr_spec *s, struct ctr_err *e)
+{
+	for (size_t i = 0; i < s->nsysctl; i++) {
+		char path[PATH_MAX];
+		const char *kv = s->sysctl[i], *eq = strchr(kv, '=');
+		int n = snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)(eq - kv), kv);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return ctr_fail(e, ENAMETOOLONG, "sysctl %s", kv);
+		for (char *p = path + 10; *p; p++)
+			*p = *p == '.' ? '/' : *p;
+		if (write_file(path, eq + 1) < 0)
+			return ctr_fail_errno(e, "sysctl %.*s", (int)(eq - kv), kv);
+	}
+	return 0;
+}
+
 /* The network: a prepared one (ctr.sh's veth + addresses; with a user
- * namespace the parent entered it already), the host's, or a new empty one
- * (created by clone, only lo to bring up). */
+ * namespace, new or joined, the parent entered it already and wrote the
+ * sysctls: the child's user namespace does not own it), the host's, or a new
+ * empty one (created by clone, only lo to bring up). Then --sysctl, in the
+ * container's own. */
 void net_setup(const struct ctr_spec *s)
 {
 	struct ctr_err e;
-	if (s->netns && !(s->ns_new & CLONE_NEWUSER)) {
-		if (netns_enter(s->netns, &e) < 0)
+	if (s->netns && !(s->ns_new & CLONE_NEWUSER) && !s->userns) {
+		if (netns_enter(s->netns, &e) < 0 || sysctl_write(s, &e) < 0)
 			ctr_err_die(&e);
 	} else if (s->ns_new & CLONE_NEWNET) {
 		lo_up();
+		if (sysctl_write(s, &e) < 0)
+			ctr_err_die(&e);
 	}
 }
 
@@ -190,6 +283,66 @@ pid_t clone_child(int flags, struct ctr_err *e)
 				   NULL, NULL, NULL, NULL);
 	if (pid < 0)
 		return ctr_fail_errno(e, "clone");
+	return pid;
+}
+
+/* The pid of a pidfd, as our pid namespace sees it. */
+static pid_t pidfd_pid(int pidfd, struct ctr_err *e)
+{
+	char path[64], line[128];
+	int pid = -1;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return ctr_fail_errno(e, "open %s", path);
+	while (pid < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Pid: %d", &pid) != 1)
+			pid = -1;
+	fclose(f);
+	if (pid <= 0)
+		return ctr_fail(e, 0, "%s: no pid", path);
+	return pid;
+}
+
+/* OCI: a user namespace joined by path. The container's new namespaces
+ * must belong to it (its root mounts in its mount namespace, proc for its
+ * pid namespace), so a process in it makes them: a short-lived child enters
+ * it and clones the container's first process as OUR child (CLONE_PARENT),
+ * sends back a pidfd of it (the pid it sees may be of a pid namespace
+ * joined by path) and exits. Returns the pid, 0 in the container's process,
+ * or -1 and e. */
+pid_t clone_in_userns(int userns, int flags, struct ctr_err *e)
+{
+	int sp[2], st, pidfd = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return ctr_fail_errno(e, "socketpair");
+	pid_t mid = clone_child(0, e);
+	if (mid == 0) {
+		xclose(sp[0]);
+		if (setns(userns, CLONE_NEWUSER) < 0)
+			die_errno("setns user namespace");
+		pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | CLONE_PARENT | CLONE_PIDFD | SIGCHLD,
+					   NULL, &pidfd, NULL, NULL);
+		if (pid == 0)
+			return 0;
+		if (pid < 0)
+			die_errno("clone in the user namespace");
+		if (send_fd(sp[1], pidfd) < 0)
+			die_errno("send pidfd");
+		_exit(0);
+	}
+	close_fd(&sp[1]);
+	if (mid > 0) {
+		pidfd = recv_fd(sp[0], 0);
+		(void)waitpid(mid, &st, 0);
+	}
+	close_fd(&sp[0]);
+	if (mid < 0)
+		return -1;
+	if (pidfd < 0)
+		return ctr_fail(e, 0, "clone in the user namespace failed (the reason is above)");
+	pid_t pid = pidfd_pid(pidfd, e);
+	close_fd(&pidfd);
 	return pid;
 }
 
@@ -206,7 +359,9 @@ pid_t clone_joined(struct ns_join *j, struct ctr_err *e)
 	pid_t pid = clone_child(0, e);
 	if (pid <= 0)
 		return pid;
-	if (setns(self, CLONE_NEWPID) < 0) {
+	/* rootless (ns_join_userns_first): going back needs CAP_SYS_ADMIN over
+	 * the host's pid namespace; this process forks nothing after this one */
+	if (!j->in_userns && setns(self, CLONE_NEWPID) < 0) {
 		ctr_fail_errno(e, "setns back to own pid namespace");
 		(void)kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);

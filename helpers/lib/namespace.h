@@ -2,6 +2,8 @@
 #ifndef CTR_NAMESPACE_H
 #define CTR_NAMESPACE_H
 
+#include <stdbool.h>
+
 #include "error.h"
 #include "spec.h"
 
@@ -12,13 +14,18 @@ struct ns_join {
 	int fd[NJOIN];          /* /proc/PID/ns/<name>, -1 when not to enter */
 	int root;               /* /proc/PID/root */
 	int pidns;              /* /proc/PID/ns/pid */
+	bool in_userns;         /* ns_join_userns_first entered it (rootless) */
 };
 
 int open_proc(pid_t pid, const char *what, struct ctr_err *e);
 int ns_join_open(struct ns_join *j, pid_t pid, struct ctr_err *e);
+int ns_join_userns_first(struct ns_join *j, struct ctr_err *e);
 void ns_join_enter(struct ns_join *j);
 int netns_enter(const char *path, struct ctr_err *e);
+int sysctl_write(const struct ctr_spec *s, struct ctr_err *e);
 int ns_paths_enter(const struct ctr_spec *s, struct ctr_err *e);
+int ns_open(const char *path, int type, struct ctr_err *e);
+pid_t clone_in_userns(int userns, int flags, struct ctr_err *e);
 void net_setup(const struct ctr_spec *s);
 void become_userns_root(void);
 pid_t clone_child(int flags, struct ctr_err *e);

@@ -165,21 +165,41 @@ static int cpuset_one(const char *dir, struct ctr_err *e)
 	return 0;
 }
 
-/* v2: controllers reach a group only through its parents' subtree_control. */
-static int v2_enable(const char *root, const char *dir, struct ctr_err *e)
+/* v2: controllers reach a group only through its parents' subtree_control:
+ * enable each of ctrls from the root down to dir's parent. */
+static void enable_down(const char *root, const char *dir, const char *const *ctrls, size_t n)
 {
-	static const char *const ctrls[] = { "+cpu", "+cpuset", "+memory", "+pids", "+io", "+hugetlb" };
 	char path[PATH_MAX + 32];
 	size_t rootlen = strlen(root);
 	for (const char *p = dir + rootlen; p; p = strchr(p + 1, '/')) {
 		snprintf(path, sizeof(path), "%.*s/cgroup.subtree_control", (int)(p - dir), dir);
-		for (size_t i = 0; i < NELEM(ctrls); i++)
+		for (size_t i = 0; i < n; i++)
 			(void)write_file(path, ctrls[i]);  /* one the host lacks is not an error */
 		if (!strchr(p + 1, '/'))
 			break;
 	}
-	(void)e;
-	return 0;
+}
+
+/* One controller in the container's unified group, enabled on the way down
+ * when the hierarchy has it (a hybrid host's cgroup2 may hold one that no
+ * v1 hierarchy does: hugetlb). 0 when the group has it. */
+int cg_enable(const struct cg_groups *g, const char *ctrl)
+{
+	char plus[64], path[PATH_MAX + 32], have[1024] = "";
+	const char *const one[] = { plus };
+	snprintf(plus, sizeof(plus), "+%s", ctrl);
+	enable_down(g->l.unified, g->unified, one, 1);
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", g->unified);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read_full(fd, have, sizeof(have) - 1);
+	close_fd(&fd);
+	if (n < 0)
+		return -1;
+	have[n] = '\0';
+	for (char *save = NULL, *w = strtok_r(have, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
+		if (!strcmp(w, ctrl))
+			return 0;
+	return -1;
 }
 
 int cg_create(const struct cg_groups *g, struct ctr_err *e)
@@ -191,8 +211,9 @@ int cg_create(const struct cg_groups *g, struct ctr_err *e)
 			return -1;
 	}
 	if (*g->unified) {
-		if (g->l.mode == CG_V2 && v2_enable(g->l.unified, g->unified, e) < 0)
-			return -1;
+		static const char *const ctrls[] = { "+cpu", "+cpuset", "+memory", "+pids", "+io", "+hugetlb" };
+		if (g->l.mode == CG_V2)
+			enable_down(g->l.unified, g->unified, ctrls, NELEM(ctrls));
 		if (mkdir_p(g->unified) < 0)
 			return ctr_fail_errno(e, "mkdir %s", g->unified);
 	}

@@ -1,5 +1,7 @@
 /* oci-cgroup.h - the cgroup layout of this host and an OCI container's
- * groups (oci-cgroup.c), its resources (oci-resources.c). */
+ * groups (oci-cgroup.c), its resources (oci-resources.c; blockIO,
+ * hugepageLimits and unified: oci-resfiles.c), its device rules
+ * (oci-devrules.c). */
 #ifndef CTR_OCI_CGROUP_H
 #define CTR_OCI_CGROUP_H
 
@@ -9,6 +11,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "spec.h"
 
 #define CG_MAX 16
 
@@ -37,10 +40,15 @@ int cg_groups(struct cg_groups *g, const char *path, struct ctr_err *e);
 void cg_existing(struct cg_groups *g);
 const char *cg_dir(const struct cg_groups *g, const char *controller);
 int cg_create(const struct cg_groups *g, struct ctr_err *e);
+int cg_enable(const struct cg_groups *g, const char *ctrl);
 int cg_remove(const struct cg_groups *g, struct ctr_err *e);
 int cg_procs(const struct cg_groups *g, pid_t **pids, size_t *n, struct ctr_err *e);
 int cg_freeze(const struct cg_groups *g, bool frozen, struct ctr_err *e);
 int cg_frozen(const struct cg_groups *g);
 int cg_resources(const struct cg_groups *g, json_object *res, bool dry, struct ctr_err *e);
+struct oj;
+int cg_resource_files(const struct cg_groups *g, const struct oj *r, struct ctr_err *e);
+int cg_devices(const struct cg_groups *g, json_object *res, const struct ctr_device *nodes, size_t n,
+	       struct ctr_err *e);
 
 #endif

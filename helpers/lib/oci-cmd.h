@@ -16,7 +16,7 @@ int oci_getopt(const struct ctr_opt *t, bool permute, int argc, char **argv, int
 	       const char **arg, struct ctr_err *e);
 int oci_one_id(int argc, char **argv, int min, int max, struct ctr_err *e);
 pid_t oci_create_container(const struct oci_ctx *g, const char *id, const char *bundle,
-			   const char *console, const char *pid_file, struct oci_state *st,
+			   const char *console, int relay, const char *pid_file, struct oci_state *st,
 			   struct ctr_err *e);
 int oci_start_container(const struct oci_ctx *g, struct oci_state *st, struct ctr_err *e);
 int oci_destroy(const struct oci_ctx *g, struct oci_state *st, bool force, struct ctr_err *e);

@@ -101,24 +101,33 @@ static int parse_root(struct oci_config *c, const struct oj *top, struct ctr_err
  *                (host root's files are the container root's), not as is
  *   seccomp      "default": ctr's allowlist and btrfs filter (seccomp.c),
  *                "unconfined": none; not with linux.seccomp
- *   init         a tiny init as PID 1 (init.c) that forks process.args */
+ *   init         a tiny init as PID 1 (init.c) that forks process.args
+ *   rootless     an unprivileged caller: newuidmap/newgidmap write the
+ *                user namespace's maps (its caller's id and subordinate
+ *                ids, as uidMappings says), the child binds the volumes,
+ *                an exec enters the user namespace first (userns.c) */
 static int parse_ctr(struct oci_config *c, const struct oj *top, struct ctr_err *e)
 {
-	static const char *const known[] = { "rootfsNodev", "rootfsIdmap", "seccomp", "init", NULL };
+	static const char *const known[] = { "rootfsNodev", "rootfsIdmap", "seccomp", "init", "rootless", NULL };
 	struct oj x, l;
-	bool idmap = false;
+	bool idmap = false, rootless = false;
 	const char *sc = NULL;
 	int r = oj_child(top, "ctr", json_type_object, &x, e);
 	if (r <= 0)
 		return r;
 	if (oj_keys(&x, known, e) < 0 || oj_bool(&x, "rootfsNodev", &c->spec.rootfs_nodev, e) < 0 ||
 	    oj_bool(&x, "rootfsIdmap", &idmap, e) < 0 || oj_str(&x, "seccomp", &sc, e) < 0 ||
-	    oj_bool(&x, "init", &c->spec.init, e) < 0)
+	    oj_bool(&x, "init", &c->spec.init, e) < 0 || oj_bool(&x, "rootless", &rootless, e) < 0)
 		return -1;
-	if (idmap && !(c->spec.ns_new & CLONE_NEWUSER))
-		return oj_bad(&x, "rootfsIdmap", e, "needs a new user namespace");
+	if ((idmap || rootless) && !(c->spec.ns_new & CLONE_NEWUSER))
+		return oj_bad(&x, idmap ? "rootfsIdmap" : "rootless", e, "needs a new user namespace");
+	if (idmap && rootless)
+		return oj_bad(&x, "rootfsIdmap", e, "not with rootless (an idmapped mount needs host privilege)");
+	if (rootless && (c->spec.netns || c->cgroups_path))
+		return oj_bad(&x, "rootless", e, "only with a new network namespace and no linux.cgroupsPath");
 	if (idmap)
 		c->spec.userns_plain_rootfs = false;
+	c->spec.rootless = rootless;
 	if (!sc)
 		return 0;
 	if (oj_child(top, "linux", json_type_object, &l, e) > 0 &&

@@ -94,19 +94,12 @@ static int setup_cgroup(struct oci_config *c, struct oci_state *st, struct cg_gr
 		return -1;
 	json_object *none = json_object_new_object();
 	int r = cg_resources(cg, c->resources ? c->resources : none, false, e);
+	/* the device rules, with linux.devices usable (runc allows them too) */
+	if (r == 0)
+		r = cg_devices(cg, c->resources ? c->resources : none, c->spec.devices, c->spec.ndevices, e);
 	json_object_put(none);
 	if (r < 0)
 		return -1;
-	/* linux.devices are usable in the container (runc allows them too) */
-	const char *dev = cg->l.mode == CG_V2 ? NULL : cg_dir(cg, "devices");
-	for (size_t i = 0; dev && i < c->spec.ndevices; i++) {
-		char path[PATH_MAX + 16], rule[64];
-		const struct ctr_device *d = &c->spec.devices[i];
-		snprintf(path, sizeof(path), "%s/devices.allow", dev);
-		snprintf(rule, sizeof(rule), "%c %lu:%lu rwm", d->type == 'p' ? 'c' : d->type, d->major, d->minor);
-		if (d->type != 'p' && write_file(path, rule) < 0)
-			return ctr_fail_errno(e, "linux.devices: %s", path);
-	}
 	c->spec.cgroups = calloc(cg->n + 1, sizeof(*c->spec.cgroups));  /* ctr_spec_free's */
 	if (!c->spec.cgroups)
 		die_errno("calloc");
@@ -134,7 +127,7 @@ static int make_fifo(struct oci_config *c, const struct oci_state *st, struct ct
 static int save_config(const struct oci_config *c, const struct oci_state *st, struct ctr_err *e)
 {
 	int dir = open(st->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int r = dir < 0 ? -1 : write_atomic(dir, "config.json", json_object_to_json_string(c->json));
+	int r = dir < 0 ? -1 : write_replace(dir, "config.json", json_object_to_json_string(c->json), false);
 	close_fd(&dir);
 	return r < 0 ? ctr_fail_errno(e, "write %s/config.json", st->dir) : 0;
 }
@@ -154,7 +147,7 @@ static int finish(const struct oci_ctx *g, struct oci_config *c, struct oci_stat
 	for (int k = OCI_PRESTART; r == 0 && k <= OCI_CREATE_CONTAINER; k++)
 		r = oci_hooks_run(c, (enum oci_hook_kind)k, state, st->pid, e);
 	free(state);
-	if (r == 0 && pid_file && write_pid_file(pid_file, st->pid) < 0)
+	if (r == 0 && pid_file && write_pid_file(pid_file, st->pid, false) < 0)
 		return ctr_fail_errno(e, "--pid-file %s", pid_file);
 	return r;
 }
@@ -173,8 +166,10 @@ static void undo(const struct oci_ctx *g, struct oci_state *st, bool made_dir)
 		oci_fail(g, &e2);
 }
 
+/* console: the caller's --console-socket; relay: else a socket of ours
+ * (`run`: oci-tty.c), taken (closed) either way. */
 pid_t oci_create_container(const struct oci_ctx *g, const char *id, const char *bundle,
-			   const char *console, const char *pid_file, struct oci_state *st,
+			   const char *console, int relay, const char *pid_file, struct oci_state *st,
 			   struct ctr_err *e)
 {
 	static struct oci_config c;
@@ -191,13 +186,16 @@ pid_t oci_create_container(const struct oci_ctx *g, const char *id, const char *
 	int r = oci_config_load(&c, bundle, e);
 	if (r == 0) {
 		snprintf(st->bundle, sizeof(st->bundle), "%s", c.bundle);
-		if (c.terminal && !console)
+		if (c.terminal && !console && relay < 0)
 			r = ctr_fail(e, 0, "process.terminal needs --console-socket");
 		else if (!c.terminal && console)
 			r = ctr_fail(e, 0, "--console-socket needs process.terminal true");
 		else if (console && (c.spec.console_fd = connect_console(console, e)) < 0)
 			r = -1;
+		else if (c.terminal && !console)
+			c.spec.console_fd = relay, relay = -1;
 	}
+	close_fd(&relay);
 	if (r == 0)
 		r = save_config(&c, st, e);
 	if (r == 0)
@@ -250,7 +248,7 @@ int oci_create(const struct oci_ctx *g, int argc, char **argv)
 	}
 	if (r < 0 || oci_one_id(argc, argv, 1, 1, &e) < 0)
 		return oci_fail(g, &e);
-	if (oci_create_container(g, argv[optind], bundle, console, pid_file, &st, &e) < 0)
+	if (oci_create_container(g, argv[optind], bundle, console, -1, pid_file, &st, &e) < 0)
 		return oci_fail(g, &e);
 	return 0;
 }

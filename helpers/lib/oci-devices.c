@@ -1,7 +1,8 @@
 /* oci-devices.c - the device nodes of an OCI container (the CTR_MOUNT_DEVNODES
  * step, after the spec's mounts, before pivot_root): the runtime-spec's
  * default devices (null zero full random urandom tty, bound from the host's
- * nodes as rootfs.c does, so it also works in a user namespace), its links
+ * nodes as rootfs.c does, so it also works in a user namespace; one that
+ * linux.devices lists is made as the config says instead), its links
  * (/dev/ptmx -> pts/ptmx, fd, stdin, stdout, stderr), then linux.devices
  * made with mknod and chown'ed. Every path is resolved inside /dev.
  * Child side: dies.
@@ -60,13 +61,24 @@ static void make_node(int dev, const struct ctr_device *d)
 	xclose(at);
 }
 
+/* Whether linux.devices has /dev/NAME: then it is made as the config says,
+ * not bound from the host (podman --privileged lists /dev/null, /dev/full...). */
+static bool in_devices(const struct ctr_device *d, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(d[i].path + strlen("/dev/"), name) == 0)
+			return true;
+	return false;
+}
+
 void oci_devnodes(int t, const struct ctr_device *d, size_t n)
 {
 	int dev = openat(t, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dev < 0)
 		die_errno("open /dev");
 	for (size_t i = 0; i < NELEM(ctr_dev_nodes); i++)
-		bind_default(dev, ctr_dev_nodes[i]);
+		if (!in_devices(d, n, ctr_dev_nodes[i]))
+			bind_default(dev, ctr_dev_nodes[i]);
 	for (size_t i = 0; i < NELEM(ctr_dev_links); i++)
 		if (symlinkat(ctr_dev_links[i][1], dev, ctr_dev_links[i][0]) < 0 && errno != EEXIST)
 			die_errno("symlink /dev/%s", ctr_dev_links[i][0]);

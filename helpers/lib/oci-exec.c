@@ -3,7 +3,8 @@
  * root, its cgroup). The process is the config's, replaced by --process
  * FILE, or the config's with argv and --cwd --env --user --cap on top (as
  * runc). With --detach the process outlives us (pid file first); without,
- * we wait and exit with its code. --tty needs --console-socket.
+ * we wait and exit with its code. --tty sends the pty to --console-socket,
+ * or without one (not with --detach) we relay it (oci-tty.c).
  */
 #include "oci-cmd.h"
 #include "container.h"
@@ -11,11 +12,14 @@
 #include "oci-cgroup.h"
 #include "caps.h"
 #include "oci.h"
+#include "oci-tty.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const struct ctr_opt exec_opts[] = {
@@ -23,7 +27,7 @@ static const struct ctr_opt exec_opts[] = {
 	{ "cwd", 'w', "DIR", "working directory" },
 	{ "env", 'e', "K=V", "add to the environment (repeatable)" },
 	{ "user", 'u', "UID[:GID]", "numeric user and group" },
-	{ "tty", 't', NULL, "a pty (needs --console-socket)" },
+	{ "tty", 't', NULL, "a pty (relayed, or sent to --console-socket)" },
 	{ "detach", 'd', NULL, "return once the process runs" },
 	{ "pid-file", 'P', "FILE", "write the process's pid there" },
 	{ "console-socket", 'c', "SOCKET", "send the pty master there" },
@@ -85,6 +89,7 @@ static int make_process(struct oci_config *c, struct xopts *o, char **args, stru
 		return ctr_misuse(e, "exec: ID and a command, or --process FILE");
 	} else {
 		s->argv = args;
+		c->terminal = false;  /* not the config's: --tty says (as runc) */
 	}
 	if (o->cwd)
 		s->cwd = o->cwd;
@@ -108,8 +113,10 @@ static int make_process(struct oci_config *c, struct xopts *o, char **args, stru
 	}
 	if (o->tty)
 		c->terminal = true;
-	if (c->terminal != (o->console != NULL))
-		return ctr_fail(e, 0, "a terminal needs --console-socket, and --console-socket a terminal");
+	if (o->console && !c->terminal)
+		return ctr_fail(e, 0, "--console-socket needs a terminal (--tty)");
+	if (c->terminal && !o->console && o->detach)
+		return ctr_fail(e, 0, "a terminal with --detach needs --console-socket");
 	return 0;
 }
 
@@ -135,9 +142,12 @@ static int join_spec(struct oci_config *c, const struct oci_state *st, struct cg
 	s->rootfs_ro = false;
 	s->hostname = NULL;
 	s->netns = NULL;
+	s->mntns = NULL;
+	s->userns = NULL;
 	s->start_fifo = -1;
 	s->outlive_parent = o->detach;
 	s->pid_file = o->pid_file;
+	s->pid_file_bare = true;
 	if (cg_groups(cg, st->cgroup, e) < 0)
 		return -1;
 	s->cgroups = calloc(cg->n + 1, sizeof(*s->cgroups));
@@ -150,6 +160,31 @@ static int join_spec(struct oci_config *c, const struct oci_state *st, struct cg
 	if (o->console && (s->console_fd = console_connect(o->console, e)) < 0)
 		return -1;
 	return 0;
+}
+
+/* --tty without --console-socket: our relay (oci-tty.c), the pty sized as
+ * the user's window from the start. */
+static int tty_exec(const struct oci_ctx *g, struct ctr_spec *s)
+{
+	struct ctr_err e;
+	int sp[2], status = 0;
+	if (oci_tty_pair(sp, &e) < 0)
+		return oci_fail(g, &e);
+	s->console_fd = sp[1];  /* the executor closes it */
+	oci_tty_size(s);
+	pid_t pid = container_create(s, &e);
+	int master = pid < 0 ? -1 : oci_tty_master(sp[0], &e);
+	close_fd(&sp[0]);
+	if (pid < 0)
+		return e.code ? (oci_fail(g, &e), e.code) : oci_fail(g, &e);
+	if (master < 0 || oci_tty_relay(master, pid, &status, &e) < 0) {
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		close_fd(&master);
+		return oci_fail(g, &e);
+	}
+	close_fd(&master);
+	return ctr_status_code(status);
 }
 
 int oci_exec(const struct oci_ctx *g, int argc, char **argv)
@@ -169,6 +204,8 @@ int oci_exec(const struct oci_ctx *g, int argc, char **argv)
 	if (oci_load_saved(&st, &c, &e) < 0 || make_process(&c, &o, argv + optind + 1, &e) < 0 ||
 	    join_spec(&c, &st, &cg, &o, &e) < 0)
 		return oci_fail(g, &e);
+	if (c.terminal && !o.console)
+		return tty_exec(g, &c.spec);
 	if (o.detach) {
 		pid_t pid = container_create(&c.spec, &e);
 		return pid < 0 ? oci_fail(g, &e) : 0;

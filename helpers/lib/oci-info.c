@@ -66,6 +66,7 @@ static const struct ctr_opt update_opts[] = {
 
 int oci_update(const struct oci_ctx *g, int argc, char **argv)
 {
+	static struct oci_config saved;
 	struct ctr_err e;
 	struct oci_state st;
 	struct cg_groups cg;
@@ -82,6 +83,10 @@ int oci_update(const struct oci_ctx *g, int argc, char **argv)
 		return ctr_fail(&e, 0, "--resources %s: not a JSON object", file), oci_fail(g, &e);
 	r = oci_state_load(g, argv[optind], &st, &e) < 0 || cg_resources(NULL, res, true, &e) < 0 ||
 	    cg_groups(&cg, st.cgroup, &e) < 0 || cg_resources(&cg, res, false, &e) < 0 ? -1 : 0;
+	/* a devices list replaces the rules; linux.devices stay usable */
+	if (r == 0 && json_object_object_get_ex(res, "devices", NULL))
+		r = oci_load_saved(&st, &saved, &e) < 0 ||
+		    cg_devices(&cg, res, saved.spec.devices, saved.spec.ndevices, &e) < 0 ? -1 : 0;
 	json_object_put(res);
 	return r < 0 ? oci_fail(g, &e) : 0;
 }
@@ -97,7 +102,7 @@ static const char features_json[] =
 	"    \"loud\", \"iversion\", \"noiversion\", \"nosymfollow\", \"symfollow\", \"bind\", \"rbind\", \"private\",\n"
 	"    \"rprivate\", \"shared\", \"rshared\", \"slave\", \"rslave\", \"unbindable\", \"runbindable\"],\n"
 	"  \"linux\": {\n"
-	"    \"namespaces\": [\"pid\", \"network\", \"mount\", \"ipc\", \"uts\", \"cgroup\"],\n"
+	"    \"namespaces\": [\"pid\", \"network\", \"mount\", \"ipc\", \"uts\", \"cgroup\", \"user\"],\n"
 	"    \"capabilities\": [],\n"
 	"    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": false, \"systemdUser\": false },\n"
 	"    \"seccomp\": {\n"

@@ -1,10 +1,10 @@
-/* oci-linux.c - config.json's linux object: namespaces (new ones; the
- * network namespace also joined by path), devices, cgroupsPath, resources
+/* oci-linux.c - config.json's linux object: namespaces (new ones, or
+ * joined by path), devices, cgroupsPath, resources
  * (checked here, applied by oci-resources.c), sysctl, seccomp
  * (oci-seccomp.c), rootfsPropagation, personality. maskedPaths and
  * readonlyPaths go after the mounts (oci-mounts.c). Labels, intelRdt and
- * what ctr does not do yet (user namespace, joining other namespaces by
- * path, time namespace) are errors naming the field.
+ * what ctr does not do yet (the time namespace) are errors naming the
+ * field.
  */
 #include "oci.h"
 #include "oci-cgroup.h"
@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 static const struct { const char *name; int flag; } ns_types[] = {
 	{ "pid", CLONE_NEWPID }, { "network", CLONE_NEWNET }, { "mount", CLONE_NEWNS },
@@ -46,8 +47,15 @@ static int parse_namespace(struct oci_config *c, const struct oj *n, int *seen, 
 		c->spec.ns_paths[c->spec.nns_paths++].path = path;
 		return 0;
 	}
-	if (path)
-		return oj_unsupported(n, "path", "the mount and user namespaces cannot be joined yet", e);
+	if (path && t == CLONE_NEWNS) {
+		c->spec.mntns = path;
+		return 0;
+	}
+	if (path && t == CLONE_NEWUSER) {  /* the rootfs as it is, as with a new one */
+		c->spec.userns = path;
+		c->spec.userns_plain_rootfs = true;
+		return 0;
+	}
 	if (ns_types[k].flag == CLONE_NEWUSER)
 		c->spec.userns_plain_rootfs = true;
 	c->spec.ns_new |= ns_types[k].flag;
@@ -64,8 +72,17 @@ static int parse_namespaces(struct oci_config *c, const struct oj *l, struct ctr
 	for (size_t i = 0; r > 0 && i < json_object_array_length(a.o); i++)
 		if (oj_index(&a, i, json_type_object, &n, e) < 0 || parse_namespace(c, &n, &seen, e) < 0)
 			return -1;
-	if (!(c->spec.ns_new & CLONE_NEWNS))
-		return oj_bad(l, "namespaces", e, "ctr-oci needs a new mount namespace");
+	/* Without one, the root and the mounts would be set up in the
+	 * runtime's (the host's) mount namespace, the process kept in by chroot
+	 * alone (runc does so, and leaves the mounts on the host): docs/oci.md */
+	if (!(c->spec.ns_new & CLONE_NEWNS) && !c->spec.mntns)
+		return oj_bad(l, "namespaces", e, "a mount namespace is required, new or by path"
+			      " (the container's root and mounts are never set up in the runtime's)");
+	/* A new user namespace does not own the joined mount namespace: its
+	 * root could mount nothing there */
+	if (c->spec.mntns && (c->spec.ns_new & CLONE_NEWUSER))
+		return oj_bad(l, "namespaces", e, "a mount namespace joined by path cannot be"
+			      " set up from a new user namespace, which does not own it");
 	return 0;
 }
 
@@ -81,7 +98,7 @@ static int parse_device(struct oci_config *c, const struct oj *d, struct ctr_dev
 	if (oj_keys(d, known, e) < 0 || oj_str(d, "type", &type, e) < 0 ||
 	    oj_str(d, "path", &path, e) < 0 || oj_i64(d, "major", 0, 0xfff, &major, e) < 0 ||
 	    oj_i64(d, "minor", 0, 0xfffff, &minor, e) < 0 ||
-	    oj_i64(d, "fileMode", 0, 07777, &mode, e) < 0 ||
+	    oj_i64(d, "fileMode", 0, S_IFMT | 07777, &mode, e) < 0 ||
 	    oj_i64(d, "uid", 0, UINT32_MAX - 1, &uid, e) < 0 ||
 	    oj_i64(d, "gid", 0, UINT32_MAX - 1, &gid, e) < 0)
 		return -1;
@@ -91,9 +108,15 @@ static int parse_device(struct oci_config *c, const struct oj *d, struct ctr_dev
 		return oj_bad(d, "type", e, "c, u, b or p, not %s", type);
 	dev->path = path;
 	dev->type = *type == 'u' ? 'c' : *type;
+	/* podman passes the host's st_mode, file type bits included (runc drops
+	 * them): they must name the same type; the node gets the permissions */
+	mode_t fmt = dev->type == 'b' ? S_IFBLK : dev->type == 'p' ? S_IFIFO : S_IFCHR;
+	if ((mode & S_IFMT) && (mode & S_IFMT) != fmt)
+		return oj_bad(d, "fileMode", e, "its file type bits (0%llo) are not type %s's",
+			      (unsigned long long)(mode & S_IFMT), type);
 	dev->major = (unsigned long)major;
 	dev->minor = (unsigned long)minor;
-	dev->mode = (mode_t)mode;
+	dev->mode = (mode_t)mode & 07777;
 	dev->uid = (uid_t)uid;
 	dev->gid = (gid_t)gid;
 	return 0;
@@ -115,8 +138,42 @@ static int parse_devices(struct oci_config *c, const struct oj *l, struct ctr_er
 	return 0;
 }
 
-/* Namespaced sysctls only (runc's rule): ipc's, fs.mqueue, and net.* with a
- * network namespace of the container's own. */
+/* The runtime's own network and ipc namespaces, taken at the first parse:
+ * `run` parses the config again (start's hooks) after create entered the
+ * namespaces joined by path, when /proc/self/ns shows those. */
+static const struct stat *runtime_ns(int type)
+{
+	static struct stat net, ipc;
+	static bool taken;
+	if (!taken) {
+		taken = true;
+		if (stat("/proc/self/ns/net", &net) < 0)
+			memset(&net, 0, sizeof(net));
+		if (stat("/proc/self/ns/ipc", &ipc) < 0)
+			memset(&ipc, 0, sizeof(ipc));
+	}
+	return type == CLONE_NEWNET ? &net : &ipc;
+}
+
+/* Whether the container's namespace of this type (CLONE_NEWNET, _NEWIPC) is
+ * its own: a new one, or one joined by path that is not the runtime's (the
+ * host's): podman makes the network namespace and passes its path. */
+static bool own_ns(const struct oci_config *c, int type)
+{
+	const char *path = type == CLONE_NEWNET ? c->spec.netns : NULL;
+	const struct stat *rt = runtime_ns(type);
+	struct stat a;
+	if (c->spec.ns_new & type)
+		return true;
+	for (size_t i = 0; i < c->spec.nns_paths; i++)
+		if (c->spec.ns_paths[i].type == type)
+			path = c->spec.ns_paths[i].path;
+	return path && rt->st_ino && stat(path, &a) == 0 &&
+	       (a.st_dev != rt->st_dev || a.st_ino != rt->st_ino);
+}
+
+/* Namespaced sysctls only (runc's rule): ipc's and fs.mqueue with an ipc
+ * namespace, net.* with a network namespace, of the container's own. */
 static int parse_sysctl(struct oci_config *c, const struct oj *l, struct ctr_err *e)
 {
 	static const char *const ipc[] = {
@@ -133,9 +190,8 @@ static int parse_sysctl(struct oci_config *c, const struct oj *l, struct ctr_err
 		const char *const *k = ipc;
 		while (*k && strcmp(*k, key) != 0)
 			k++;
-		bool ok = (*k && (c->spec.ns_new & CLONE_NEWIPC)) ||
-			  (strncmp(key, "fs.mqueue.", 10) == 0 && (c->spec.ns_new & CLONE_NEWIPC)) ||
-			  (strncmp(key, "net.", 4) == 0 && (c->spec.ns_new & CLONE_NEWNET));
+		bool ok = ((*k || strncmp(key, "fs.mqueue.", 10) == 0) && own_ns(c, CLONE_NEWIPC)) ||
+			  (strncmp(key, "net.", 4) == 0 && own_ns(c, CLONE_NEWNET));
 		if (!ok || strstr(key, "..") || strchr(key, '/'))
 			return oj_bad(&o, key, e, "not a sysctl of the container's own namespaces");
 		if (!json_object_is_type(val, json_type_string))

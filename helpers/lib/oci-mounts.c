@@ -59,13 +59,13 @@ static const struct mopt {
 
 /* Options that ask for what ctr does not do: an error, not a guess. */
 static const char *const mopt_refused[] = {
-	"remount", "idmap", "ridmap", "tmpcopyup", "copy-symlink", "move", "rmove", NULL,
+	"remount", "idmap", "ridmap", "copy-symlink", "move", "rmove", NULL,
 };
 
 struct parsed {
 	unsigned long flags, prop;
 	uint64_t attrs, attrs_clr;
-	bool bind, rec;
+	bool bind, rec, copyup;
 	bool inode;               /* x-ctr.inode given */
 	unsigned long dev, ino;
 	char data[1024];
@@ -100,6 +100,10 @@ static int parse_options(const struct oj *m, struct parsed *p, struct ctr_err *e
 	for (size_t i = 0; opts && opts[i]; i++) {
 		const char *o = opts[i];
 		size_t k = 0;
+		if (strcmp(o, "tmpcopyup") == 0) {  /* runc's and crun's extension */
+			p->copyup = true;
+			continue;
+		}
 		int x = inode_opt(m, p, o, e);
 		if (x != 0) {
 			if (x < 0) {
@@ -193,6 +197,8 @@ static int parse_mount(struct oci_config *c, const struct oj *m, struct ctr_err 
 		return oj_bad(m, "destination", e, "required, an absolute path");
 	if (p.inode && !p.bind && strcmp(type, "bind") != 0)
 		return oj_bad(m, "options", e, "x-ctr.inode: only on a bind mount");
+	if (p.copyup && (p.bind || strcmp(type, "tmpfs") != 0))
+		return oj_bad(m, "options", e, "tmpcopyup: only for a tmpfs");
 	if (p.bind || strcmp(type, "bind") == 0) {
 		if (!*src)
 			return oj_bad(m, "source", e, "required for a bind mount");
@@ -233,6 +239,7 @@ static int parse_mount(struct oci_config *c, const struct oj *m, struct ctr_err 
 	f->flags = p.flags;
 	f->data = *p.data ? oci_strdup(c, p.data) : NULL;
 	f->propagation = p.prop;
+	f->copyup = p.copyup;
 	return 0;
 }
 

@@ -6,8 +6,9 @@
  * its network namespace (a path), and supervises it (nsenter-chroot waits
  * for it; it dies with nsenter-chroot). The per-start options (pid file,
  * notify fd, console fd, --join PID with --process FILE for an exec) come
- * from argv. What only ctr-oci does (hooks, sysctl, domainname, oomScoreAdj)
- * is an error naming the field.
+ * from argv. linux.sysctl's net.* keys are written in the container's
+ * network namespace as --sysctl's are. What only ctr-oci does (hooks, other
+ * sysctls, domainname, oomScoreAdj) is an error naming the field.
  * Entry point: oci_nsenter_load, before anything of the container exists.
  */
 #include "oci-nsenter.h"
@@ -25,12 +26,38 @@ static int refuse_runtime_fields(const struct oci_config *c, struct ctr_err *e)
 		if (c->nhooks[k])
 			return ctr_fail(e, 0, "config.json: hooks.%s: not run by nsenter-chroot (ctr-oci runs"
 					" hooks)", oci_hook_names[k]);
-	if (c->nsysctl)
-		return ctr_fail(e, 0, "config.json: linux.sysctl: not applied by nsenter-chroot (ctr-oci)");
 	if (c->domainname)
 		return ctr_fail(e, 0, "config.json: domainname: not set by nsenter-chroot (ctr-oci)");
 	if (c->has_oom_score_adj)
 		return ctr_fail(e, 0, "config.json: process.oomScoreAdj: not set by nsenter-chroot (ctr-oci)");
+	return 0;
+}
+
+/* linux.sysctl: the net.* ones, of the container's own network namespace
+ * (new, or joined by a path that is not ours: oci-linux.c checked it), are
+ * the executor's --sysctl K=V, written once it is in that namespace (before
+ * a new user namespace: the parent, which owns the joined one). Others
+ * (ipc's) are ctr-oci's, applied from a child in all the namespaces. */
+static int net_sysctls(struct oci_config *c, struct ctr_err *e)
+{
+	struct ctr_spec *s = &c->spec;
+	if (!c->nsysctl)
+		return 0;
+	s->sysctl = calloc(c->nsysctl, sizeof(*s->sysctl));  /* ctr_spec_free's */
+	if (!s->sysctl)
+		die_errno("calloc");
+	for (size_t i = 0; i < c->nsysctl; i++) {
+		const char *k = c->sysctl[i].key, *v = c->sysctl[i].value;
+		if (strncmp(k, "net.", 4) != 0)
+			return ctr_fail(e, 0, "config.json: linux.sysctl.%s: only net.* is applied by"
+					" nsenter-chroot (ctr-oci applies the others)", k);
+		if (strchr(v, '\n'))
+			return ctr_fail(e, 0, "config.json: linux.sysctl.%s: one line", k);
+		size_t n = strlen(k) + strlen(v) + 2;
+		char *kv = oci_alloc(c, n, 1);
+		snprintf(kv, n, "%s=%s", k, v);
+		s->sysctl[s->nsysctl++] = kv;
+	}
 	return 0;
 }
 
@@ -51,7 +78,8 @@ static int join_cgroups(struct oci_config *c, bool apply, struct ctr_err *e)
 	if (apply && c->resources && g.n == 0 && !*g.unified)
 		return ctr_fail(e, 0, "config.json: linux.cgroupsPath %s: no such group (the caller makes it)",
 				c->cgroups_path);
-	if (apply && c->resources && cg_resources(&g, c->resources, false, e) < 0)
+	if (apply && c->resources && (cg_resources(&g, c->resources, false, e) < 0 ||
+				      cg_devices(&g, c->resources, s->devices, s->ndevices, e) < 0))
 		return -1;
 	s->cgroups = calloc(g.n + 1, sizeof(*s->cgroups));  /* ctr_spec_free's */
 	if (!s->cgroups)
@@ -80,6 +108,7 @@ static int join_spec(struct oci_config *c, pid_t pid, const char *process, struc
 	s->rootfs = NULL;
 	s->rootfs_ro = false;
 	s->netns = NULL;
+	s->nsysctl = 0;   /* written when the container was made */
 	s->init = false;  /* PID 1 is the container's */
 	return 0;
 }
@@ -92,7 +121,8 @@ int oci_nsenter_load(struct oci_config *c, const char *path, const char *process
 {
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s", path);
-	if (oci_config_file(c, path, dirname(dir), e) < 0 || refuse_runtime_fields(c, e) < 0)
+	if (oci_config_file(c, path, dirname(dir), e) < 0 || refuse_runtime_fields(c, e) < 0 ||
+	    net_sysctls(c, e) < 0)
 		return -1;
 	struct ctr_spec *s = &c->spec;
 	s->outlive_parent = false;  /* it dies with us: the caller supervises us */

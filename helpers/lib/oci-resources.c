@@ -1,16 +1,15 @@
 /* oci-resources.c - linux.resources on the container's groups, v1 (hybrid)
  * or v2: memory (limit, reservation, swap, swappiness, disableOOMKiller,
  * kernelTCP on v1, kernel where the kernel still has it),
- * cpu (shares, quota, period, realtime, cpus, mems, idle), pids, devices
- * (v1: the rules in order, then the harmless nodes as runc; v2, or no v1
- * devices group: the harmless list of devices.c, other allow rules refused), blockIO weight and
- * throttles, hugepageLimits, unified (v2). cg_resources(NULL, res, true)
- * only checks (config.json, `update`): unknown fields are errors naming
- * them. A file this host lacks is an error naming the field and the file.
+ * cpu (shares, quota, period, realtime, cpus, mems, idle), pids; then
+ * blockIO, hugepageLimits and unified (oci-resfiles.c); devices are
+ * checked here and set by cg_devices (oci-devrules.c).
+ * cg_resources(NULL, res, true) only checks (config.json, `update`):
+ * unknown fields are errors naming them. A file this host lacks is an error
+ * naming the field and the file.
  */
 #include "oci-cgroup.h"
 #include "oci-json.h"
-#include "devices.h"
 #include "fdio.h"
 
 #include <inttypes.h>
@@ -222,58 +221,6 @@ static int pids(const struct rx *x, const struct oj *r)
 	return put(x, &p, "limit", "pids", "pids.max", v);
 }
 
-/* The nodes every container may use (runc's list, as devices.c's). */
-static const char *const dev_default[] = {
-	"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm",
-	"c 5:2 rwm", "c 136:* rwm",
-};
-
-static int devices(const struct rx *x, const struct oj *r)
-{
-	static const char *const known[] = { "allow", "type", "major", "minor", "access", NULL };
-	struct oj a, d;
-	/* v2, or a hybrid host whose group is only on cgroup2 (ctr.sh with
-	 * CTR_DEVICE_CONTROL=bpf made no v1 devices group) */
-	bool v2 = x->g && (x->g->l.mode == CG_V2 || (!cg_dir(x->g, "devices") && *x->g->unified));
-	int rc = oj_child(r, "devices", json_type_array, &a, x->e);
-	if (rc < 0)
-		return -1;
-	if (!x->dry && !v2 && put(x, r, "devices", "devices", "devices.deny", "a") < 0)
-		return -1;
-	if (!x->dry && v2 && devices_restrict(x->g->unified, x->e) < 0)
-		return -1;
-	for (size_t i = 0; rc > 0 && i < json_object_array_length(a.o); i++) {
-		bool allow = false;
-		const char *type = "a", *access = "rwm";
-		int64_t major = -1, minor = -1;
-		char rule[64], M[24] = "*", m[24] = "*";
-		if (oj_index(&a, i, json_type_object, &d, x->e) < 0 || oj_keys(&d, known, x->e) < 0 ||
-		    oj_bool(&d, "allow", &allow, x->e) < 0 || oj_str(&d, "type", &type, x->e) < 0 ||
-		    oj_i64(&d, "major", -1, 0xfff, &major, x->e) < 0 ||
-		    oj_i64(&d, "minor", -1, 0xfffff, &minor, x->e) < 0 || oj_str(&d, "access", &access, x->e) < 0)
-			return -1;
-		if (strcmp(type, "a") && strcmp(type, "c") && strcmp(type, "b"))
-			return oj_bad(&d, "type", x->e, "a, c or b");
-		if (!*access || strspn(access, "rwm") != strlen(access))
-			return oj_bad(&d, "access", x->e, "letters of rwm");
-		if (allow && v2)
-			return oj_unsupported(&d, "allow", "device allow rules need cgroup v1 (v2: ctr's list only)", x->e);
-		if (major >= 0)
-			snprintf(M, sizeof(M), "%" PRId64, major);
-		if (minor >= 0)
-			snprintf(m, sizeof(m), "%" PRId64, minor);
-		snprintf(rule, sizeof(rule), "%s %s:%s %s", type, M, m, access);
-		if (!strcmp(type, "a"))
-			snprintf(rule, sizeof(rule), "a");
-		if (!v2 && put(x, &d, "allow", "devices", allow ? "devices.allow" : "devices.deny", rule) < 0)
-			return -1;
-	}
-	for (size_t i = 0; !v2 && i < NELEM(dev_default); i++)
-		if (put(x, r, "devices", "devices", "devices.allow", dev_default[i]) < 0)
-			return -1;
-	return 0;
-}
-
 int cg_resources(const struct cg_groups *g, json_object *res, bool dry, struct ctr_err *e)
 {
 	static const char *const known[] = {
@@ -281,15 +228,11 @@ int cg_resources(const struct cg_groups *g, json_object *res, bool dry, struct c
 	};
 	struct rx x = { g, dry, e };
 	struct oj r = { .o = res, .path = "linux.resources" };
-	static const char *const later[] = { "blockIO", "hugepageLimits", "unified" };
 	if (oj_keys(&r, known, e) < 0)
 		return -1;
-	for (size_t i = 0; i < NELEM(later); i++)
-		if (json_object_object_get_ex(res, later[i], NULL))
-			return oj_unsupported(&r, later[i], "not yet in ctr-oci", e);
-	/* devices: the default rules even when the config has none */
+	/* devices: checked here, set by cg_devices (oci-devrules.c); unified last */
 	if (memory(&x, &r) < 0 || cpu(&x, &r) < 0 || pids(&x, &r) < 0 ||
-	    ((!dry || json_object_object_get_ex(res, "devices", NULL)) && devices(&x, &r) < 0))
+	    cg_resource_files(dry ? NULL : g, &r, e) < 0 || (dry && cg_devices(NULL, res, NULL, 0, e) < 0))
 		return -1;
 	return 0;
 }

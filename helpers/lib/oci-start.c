@@ -5,6 +5,7 @@
  * exits with its code), shared helpers of the verbs.
  */
 #include "oci-cmd.h"
+#include "oci-tty.h"
 #include "fdio.h"
 #include "oci-hooks.h"
 #include "oci.h"
@@ -137,16 +138,35 @@ static const struct ctr_opt run_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-/* run: for humans. Without a console relay, process.terminal is refused by
- * create (no --console-socket). */
-int oci_run(const struct oci_ctx *g, int argc, char **argv)
+/* Start, then wait for the process, relaying its pty if it has one. */
+static int run_wait(const struct oci_ctx *g, struct oci_state *st, int master, bool detach,
+		    int *status, struct ctr_err *e)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	struct sigaction sa = { .sa_handler = forward };
+	for (size_t i = 0; i < NELEM(sigs); i++)
+		(void)sigaction(sigs[i], &sa, NULL);
+	if (oci_start_container(g, st, e) < 0)
+		return -1;
+	if (detach)
+		return 0;
+	if (master >= 0)
+		return oci_tty_relay(master, run_pid, status, e);
+	while (waitpid(run_pid, status, 0) < 0)
+		if (errno != EINTR)
+			return ctr_fail_errno(e, "waitpid");
+	return 0;
+}
+
+/* run: for humans. A process.terminal without --console-socket gets our
+ * pty relay (oci-tty.c), unless --detach. */
+int oci_run(const struct oci_ctx *g, int argc, char **argv)
+{
 	const char *bundle = ".", *pid_file = NULL, *arg;
 	bool detach = false;
 	struct ctr_err e;
 	struct oci_state st;
-	int c, r, status;
+	int c, r, status = 0, sp[2] = { -1, -1 }, master = -1;
 	while ((r = oci_getopt(run_opts, true, argc, argv, &c, &arg, &e)) > 0) {
 		if (c == 'b')
 			bundle = arg;
@@ -155,25 +175,22 @@ int oci_run(const struct oci_ctx *g, int argc, char **argv)
 		else if (c == 'd')
 			detach = true;
 	}
-	if (r < 0 || oci_one_id(argc, argv, 1, 1, &e) < 0)
+	if (r < 0 || oci_one_id(argc, argv, 1, 1, &e) < 0 || (!detach && oci_tty_pair(sp, &e) < 0))
 		return oci_fail(g, &e);
-	if ((run_pid = oci_create_container(g, argv[optind], bundle, NULL, pid_file, &st, &e)) < 0)
+	run_pid = oci_create_container(g, argv[optind], bundle, NULL, sp[1], pid_file, &st, &e);
+	if (run_pid < 0) {  /* create undid it all */
+		close_fd(&sp[0]);
 		return oci_fail(g, &e);
-	struct sigaction sa = { .sa_handler = forward };
-	for (size_t i = 0; i < NELEM(sigs); i++)
-		(void)sigaction(sigs[i], &sa, NULL);
-	if (oci_start_container(g, &st, &e) < 0) {
-		oci_fail(g, &e);
-		if (oci_destroy(g, &st, true, &e) < 0)
-			oci_fail(g, &e);
-		return 1;
 	}
-	if (detach)
-		return 0;
-	while (waitpid(run_pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return ctr_fail_errno(&e, "waitpid"), oci_fail(g, &e);
-	if (oci_destroy(g, &st, true, &e) < 0)
+	r = sp[0] < 0 ? 0 : (master = oci_tty_master(sp[0], &e)) == -1 ? -1 : 0;
+	close_fd(&sp[0]);
+	if (r == 0)
+		r = run_wait(g, &st, master < 0 ? -1 : master, detach, &status, &e);
+	if (master >= 0)
+		close_fd(&master);
+	if (r < 0)
 		oci_fail(g, &e);
-	return ctr_status_code(status);
+	if ((r < 0 || !detach) && oci_destroy(g, &st, true, &e) < 0)
+		oci_fail(g, &e);
+	return r < 0 ? 1 : detach ? 0 : ctr_status_code(status);
 }

@@ -102,7 +102,7 @@ int oci_state_save(const struct oci_state *st, struct ctr_err *e)
 	json_object_object_add(j, "bundle", json_object_new_string(st->bundle));
 	json_object_object_add(j, "cgroup", json_object_new_string(st->cgroup));
 	int dir = open(st->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int r = dir < 0 ? -1 : write_atomic(dir, "state.json", json_object_to_json_string(j));
+	int r = dir < 0 ? -1 : write_replace(dir, "state.json", json_object_to_json_string(j), false);
 	int err = errno;
 	close_fd(&dir);
 	json_object_put(j);

@@ -6,6 +6,7 @@
  * Order: root_private first; /proc before pivot_root (mount_too_revealing).
  */
 #include "rootfs.h"
+#include "copyup.h"
 #include "error.h"
 #include "fdio.h"
 #include "mount.h"
@@ -238,7 +239,12 @@ static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount
 	case CTR_MOUNT_DEV: mount_dev(root, t, m->dst); break;
 	case CTR_MOUNT_MASK: mount_mask(t, m->dst); break;
 	case CTR_MOUNT_READONLY: mount_readonly(t, m->dst); break;
-	case CTR_MOUNT_FS: mount_on(t, m->src, m->type, m->flags, m->data, m->dst); break;
+	case CTR_MOUNT_FS:
+		if (m->copyup)
+			mount_copyup(root, t, m->src, m->flags, m->data, m->dst);
+		else
+			mount_on(t, m->src, m->type, m->flags, m->data, m->dst);
+		break;
 	case CTR_MOUNT_DEVNODES: oci_devnodes(t, s->devices, s->ndevices); break;
 	case CTR_MOUNT_BIND: break;
 	}

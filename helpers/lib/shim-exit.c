@@ -1,7 +1,8 @@
 /* shim-exit.c - ctr-shim's exit command (--exit-command, as conmon's): once
  * PROG is reaped and the exit file written, run PATH ARG... detached (its own
  * session, stdio on /dev/null, no other fd, cwd /, signals at their defaults,
- * a fixed environment) and wait for it at most EXIT_CMD_WAIT_MS. It outlives
+ * an environment of PATH and the --exit-command-envs only) and wait for it at
+ * most EXIT_CMD_WAIT_MS. It outlives
  * the shim: a killed shim, or one that stops waiting, does not stop it.
  * Entry point: exit_command_run(), after finish(). Warns, never dies: PROG's
  * code is the shim's whatever happens here.
@@ -20,13 +21,6 @@
 #include <unistd.h>
 
 #define EXIT_CMD_WAIT_MS 30000
-
-/* Nothing of the caller's environment: only a PATH. ctr.sh passes what its
- * exit action needs as arguments (env K=V ... ctr.sh _exited CID). */
-static char *const exit_env[] = {
-	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-	NULL,
-};
 
 /* In the forked child: detach from everything the shim holds, then exec. */
 __attribute__((noreturn))
@@ -51,7 +45,7 @@ static void exit_child(void)
 		_exit(EXIT_SELF);
 	if (chdir("/") < 0)
 		_exit(EXIT_SELF);
-	execve(shim_opt.exit_argv[0], shim_opt.exit_argv, exit_env);
+	execve(shim_opt.exit_argv[0], shim_opt.exit_argv, shim_opt.exit_envp);
 	_exit(ctr_exec_code(errno));
 }
 

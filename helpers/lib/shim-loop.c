@@ -3,7 +3,8 @@
  * the log and the exit file's directory, -d (fork: the caller waits for the
  * "started" byte; setsid), the pid file, the signals (blocked, SIG_DFL, read
  * from a signalfd), the attach socket, PROG, the poll loop until PROG is
- * reaped, then the exit file, the client's 'x', the terminal restored.
+ * reaped, then the exit file, the client's 'x', the terminal restored; with
+ * --restart, PROG again while the policy says so (shim-restart.c).
  * Dies before PROG runs; afterwards warns and carries on.
  */
 #include "shim.h"
@@ -232,7 +233,7 @@ static void pid_file_write(void)
 	const char *base;
 	int dir = parent_dir(shim_opt.pid_file, &base);
 	snprintf(text, sizeof(text), "%d\n", (int)getpid());
-	if (write_atomic(dir, base, text) < 0)
+	if (replace_file(dir, base, text) < 0)
 		die_errno("write %s", shim_opt.pid_file);
 	close(dir);
 }
@@ -306,20 +307,80 @@ static int finish(void)
 	stream_drain(&shim_err);
 	stream_drain(&shim_pty);
 	snprintf(text, sizeof(text), "%d %lld\n", shim.code, (long long)time(NULL));
-	if (shim.exit_dir >= 0 && write_atomic(shim.exit_dir, shim.exit_base, text) < 0)
+	if (shim.exit_dir >= 0 && replace_file(shim.exit_dir, shim.exit_base, text) < 0)
 		warn_errno("write %s", shim_opt.exit_file);
 	client_send('x', &code, 1);
 	client_drop();
 	term_restore();
-	if (shim.sock_dir >= 0 && unlinkat(shim.sock_dir, shim.sock_base, 0) < 0)
-		warn_errno("unlink %s", shim_opt.sock);
 	return shim.code;
+}
+
+/* --restart, PROG to run again: a foreground shim leaves its caller, which
+ * exits with PROG's first CODE (a `run` without -d returns it, as docker's);
+ * the shim goes on as a daemon in a session of its own, as -d's, its output
+ * only in the log (and to an attach client). */
+void foreground_leave(int code)
+{
+	pid_t pid;
+	int fd;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		warn_errno("fork (restart in the background)");
+		return;
+	}
+	if (pid > 0)
+		_exit(code);
+	if (setsid() < 0)
+		warn_errno("setsid");
+	shim_opt.detach = 1;
+	shim_out.echo = shim_err.echo = shim_pty.echo = -1;
+	shim.term_fd = shim.in_src = -1;
+	shim.raw.fd = -1;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int i = 0; fd >= 0 && i < 3; i++)
+		if (dup2(fd, i) < 0)
+			warn_errno("dup2 /dev/null");
+	if (fd > 2)
+		close(fd);
+	if (chdir("/") < 0)
+		warn_errno("chdir /");
+	if (shim_opt.pid_file)
+		pid_file_write();
+}
+
+/* What the last run of PROG left, before the next: its console socket (a
+ * pty never sent), its input pipe, its pending input. */
+static void run_reset(void)
+{
+	shim.reaped = 0;
+	shim.code = 0;
+	shim.hung_up = 0;
+	close_fd(&shim.console);
+	if (shim.in_dst >= 0 && shim.in_dst != shim.master)
+		close(shim.in_dst);
+	shim.in_dst = -1;
+	shim.in_eof = 0;
+	shim.pend_off = shim.pend_len = 0;
+}
+
+/* Start PROG (again): its fds, fork and exec, then (--ready-fd) wait until
+ * it runs. Returns 0, or 126/127 when it could not be exec'd. */
+static int prog_run(void)
+{
+	struct child_fds c;
+	int code;
+	child_fds_make(&c);
+	code = prog_start(&c);
+	if (code == 0 && shim.prog_ready >= 0)
+		prog_ready_wait();
+	close_fd(&shim.prog_ready);
+	return code;
 }
 
 /* Run PROG under supervision (shim_opt filled); returns PROG's exit code. */
 int shim_run(void)
 {
-	struct child_fds c;
 	int code;
 	/* the caller's fds are not ours to hold, nor PROG's to inherit */
 	if (fds_close_except(NULL, 0) < 0)
@@ -335,22 +396,28 @@ int shim_run(void)
 	signals_block();
 	if (shim_opt.sock)
 		attach_listen();
-	child_fds_make(&c);
-	code = prog_start(&c);
-	if (shim_opt.detach) {
-		if (code == 0 && shim.prog_ready >= 0)
-			prog_ready_wait();
-		close_fd(&shim.prog_ready);
-		ready_report(code);
-	} else {
+	restart_init();
+	if (!shim_opt.detach) {
 		shim_out.echo = 1;
 		shim_err.echo = 2;
-		if (shim_opt.tty)
-			shim.term_fd = isatty(0) ? 0 : isatty(1) ? 1 : -1;
 	}
-	while (!shim.reaped)
-		loop_once();
-	code = finish();
+	code = prog_run();
+	if (shim_opt.detach)
+		ready_report(code);
+	else if (shim_opt.tty)
+		shim.term_fd = isatty(0) ? 0 : isatty(1) ? 1 : -1;
+	for (;;) {
+		while (!shim.reaped)
+			loop_once();
+		code = finish();
+		if (!restart_next(code))
+			break;
+		run_reset();
+		prog_run();
+		restart_running();
+	}
+	if (shim.sock_dir >= 0 && unlinkat(shim.sock_dir, shim.sock_base, 0) < 0)
+		warn_errno("unlink %s", shim_opt.sock);
 	exit_command_run();
 	return code;
 }

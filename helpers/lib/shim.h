@@ -43,8 +43,15 @@ struct shim_opts {
 	const char *log, *exit_file, *pid_file, *sock;
 	unsigned long log_max;      /* --log-max-size: bytes, 0 no cap */
 	char **exit_argv;           /* --exit-command PATH, then each --exit-command-arg; NULL none */
+	int restart;                /* --restart: enum restart_policy */
+	unsigned long restart_max;  /* on-failure:N, 0 no maximum */
+	const char *restart_file, *restart_cancel;
+	char **exit_envp;           /* its environment: PATH=..., then each --exit-command-env */
 	char **argv;
 };
+
+/* --restart POLICY, docker's policies */
+enum restart_policy { RESTART_NO, RESTART_ALWAYS, RESTART_UNLESS_STOPPED, RESTART_ON_FAILURE };
 
 struct shim_state {
 	int log_fd, log_failed;
@@ -85,6 +92,7 @@ extern struct stream shim_out, shim_err, shim_pty;
 
 /* shim-loop.c: the supervisor, in order (ctr-shim.c's main calls it) */
 int shim_run(void);
+void foreground_leave(int code);
 void pipe_open(int p[2]);
 void nonblock(int fd);
 int parent_dir(const char *path, const char **base);
@@ -119,6 +127,12 @@ void client_frames(void);
 
 /* shim-exit.c: --exit-command, once PROG is reaped and its exit recorded */
 void exit_command_run(void);
+
+/* shim-restart.c: --restart, once PROG is reaped and its exit recorded */
+int restart_parse(const char *arg);
+void restart_init(void);
+int restart_next(int code);
+void restart_running(void);
 
 /* shim-prog.c: PROG's process */
 void child_fds_make(struct child_fds *c);

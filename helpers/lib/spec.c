@@ -102,5 +102,6 @@ void ctr_spec_free(struct ctr_spec *s)
 	free(s->mounts);
 	free(s->env);
 	free(s->cgroups);
+	free(s->sysctl);
 	memset(s, 0, sizeof(*s));
 }

@@ -40,6 +40,7 @@ struct ctr_mount {
 	ino_t src_ino;
 	int tree;                 /* BIND: detached copy made by the parent, -1 */
 	bool norec;               /* BIND: the source alone, not its submounts (OCI "bind") */
+	bool copyup;              /* FS tmpfs: starts with a copy of what dst held (OCI tmpcopyup) */
 };
 
 /* OCI linux.devices: a node made in the container's /dev (CTR_MOUNT_DEVNODES). */
@@ -98,11 +99,17 @@ struct ctr_spec {
 	size_t nmounts;
 	int ns_new;               /* CLONE_NEW* to create */
 	const char *netns;        /* join the network namespace at this path */
+	const char **sysctl;      /* K=V: net.* sysctls of the container's own network namespace */
+	size_t nsysctl;
 	struct { int type; const char *path; } ns_paths[4];  /* OCI: ipc, uts, pid, cgroup to join */
 	size_t nns_paths;         /* (the parent enters them before clone: the child is born there) */
+	const char *mntns;        /* OCI: the mount namespace to set up in, joined by path (not CLONE_NEWNS) */
+	const char *userns;       /* OCI: the user namespace joined by path: it owns the new ones */
 	struct ctr_idmap *uid_map, *gid_map;  /* with CLONE_NEWUSER */
 	size_t nuid_map, ngid_map;
 	bool userns_plain_rootfs;  /* OCI: ROOTFS as it is (its owners as the maps show them), not idmapped */
+	bool rootless;            /* an unprivileged caller (--rootless): newuidmap/newgidmap write the
+	                           * maps, the child copies the volumes, --join enters the userns first */
 	const char *device_cgroup;/* restrict the devices of this group */
 	const char **cgroups;     /* join these groups (cgroup.procs) */
 	size_t ncgroups;
@@ -122,6 +129,7 @@ struct ctr_spec {
 	pid_t join;               /* enter the container of this PID 1 instead */
 	/* reporting */
 	const char *pid_file;
+	bool pid_file_bare;       /* no newline after the number (the OCI verbs, as runc) */
 	int notify_fd;            /* 'R' once PROG runs, -1 */
 };
 

@@ -1,4 +1,5 @@
 /* userns.c - a new user namespace, from the parent's side (errors returned).
+ * Rootless (--rootless), the maps are written by newuidmap/newgidmap.
  * Order: userns_prepare before clone (detached ROOTFS copy; the netns and a
  * sysfs for it, which the user namespace may not make itself); after clone,
  * userns_map (uid_map, gid_map), then userns_idmap_rootfs; then the child
@@ -6,7 +7,13 @@
  */
 #include "userns.h"
 #include "fdio.h"
+#include "fds.h"
 #include "namespace.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
 
 #include <fcntl.h>
 #include <sched.h>
@@ -56,7 +63,7 @@ int userns_prepare(const struct ctr_spec *s, int *idmap_tree, int *sys_tree, str
 		      open_tree(AT_FDCWD, s->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (*idmap_tree < 0 && !s->userns_plain_rootfs)
 		return ctr_fail_errno(e, "open_tree %s", s->rootfs);
-	if (s->netns && netns_enter(s->netns, e) < 0)
+	if (s->netns && (netns_enter(s->netns, e) < 0 || sysctl_write(s, e) < 0))
 		return -1;
 	if (!(s->ns_new & CLONE_NEWNET))
 		return sysfs_prepare(s, sys_tree, e);
@@ -79,11 +86,64 @@ static int write_map(pid_t pid, const char *file, const struct ctr_idmap *m, siz
 	return 0;
 }
 
+/* --rootless: an unprivileged process may write only a map of its own id;
+ * PROG (/usr/bin/newuidmap or newgidmap, setuid root, Debian's uidmap)
+ * writes the whole map of PID once it has checked the ranges against
+ * /etc/subuid (/etc/subgid). Run by absolute path, with no environment, no
+ * fd but 0, 1, 2 and no blocked signal. */
+static int map_helper(const char *prog, pid_t pid, const struct ctr_idmap *m, size_t n,
+		      struct ctr_err *e)
+{
+	char num[1 + 3 * 2][24];
+	char *argv[2 + 3 * 2 + 1];
+	size_t k = 0;
+	if (n > 2)
+		return ctr_fail(e, E2BIG, "%s", prog);
+	argv[0] = (char *)prog;
+	snprintf(num[k], sizeof(num[k]), "%d", (int)pid);
+	argv[1] = num[k++];
+	for (size_t i = 0; i < n; i++) {
+		const unsigned long v[3] = { m[i].inside, m[i].outside, m[i].count };
+		for (size_t j = 0; j < 3; j++, k++) {
+			snprintf(num[k], sizeof(num[k]), "%lu", v[j]);
+			argv[1 + k] = num[k];
+		}
+	}
+	argv[1 + k] = NULL;
+	pid_t h = fork();
+	if (h < 0)
+		return ctr_fail_errno(e, "fork %s", prog);
+	if (h == 0) {
+		static char *const envp[] = { NULL };
+		sigset_t none;
+		if (sigemptyset(&none) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0 ||
+		    fds_close_except(NULL, 0) < 0)
+			_exit(125);
+		execve(prog, argv, envp);
+		fprintf(stderr, "nsenter-chroot: exec %s: %s (apt-get install uidmap)\n", prog,
+			strerror(errno));
+		_exit(127);
+	}
+	int st;
+	while (waitpid(h, &st, 0) < 0)
+		if (errno != EINTR)
+			return ctr_fail_errno(e, "wait %s", prog);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return ctr_fail(e, 0, "%s %d: failed (status %#x): is the range of the user in %s?",
+				prog, (int)pid, (unsigned)st,
+				strcmp(prog, NEWUIDMAP) == 0 ? "/etc/subuid" : "/etc/subgid");
+	return 0;
+}
+
 /* Container ids inside.. are host ids outside... setgroups stays allowed (we
- * are privileged): the child must be able to drop the host groups it
- * inherited, which would otherwise keep their host access. */
+ * are privileged, or newgidmap checked the ranges): the child must be able to
+ * drop the host groups it inherited, which would otherwise keep their host
+ * access. */
 int userns_map(const struct ctr_spec *s, pid_t pid, struct ctr_err *e)
 {
+	if (s->rootless)
+		return map_helper(NEWUIDMAP, pid, s->uid_map, s->nuid_map, e) < 0 ? -1 :
+		       map_helper(NEWGIDMAP, pid, s->gid_map, s->ngid_map, e);
 	if (write_map(pid, "uid_map", s->uid_map, s->nuid_map, e) < 0)
 		return -1;
 	return write_map(pid, "gid_map", s->gid_map, s->ngid_map, e);

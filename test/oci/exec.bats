@@ -20,6 +20,7 @@ load helper
 	oci_detached exec --process "$BATS_TEST_TMPDIR/p.json" --detach --pid-file "$BATS_TEST_TMPDIR/xpid" "$ID"
 	assert_success
 	xpid=$(cat "$BATS_TEST_TMPDIR/xpid")
+	[ "$(wc -c <"$BATS_TEST_TMPDIR/xpid")" -eq "${#xpid}" ] # no newline, as runc (containerd's Atoi)
 	[ "$(tr "\0" " " <"/proc/$xpid/cmdline")" = "sleep 77 " ]
 	oci ps --format json "$ID" | jq -e --argjson p "$xpid" 'index($p) != null'
 }
@@ -43,12 +44,16 @@ load helper
 	config '.linux.resources.memory = {"limit": 33554432} | .linux.resources.pids = {"limit": 17}'
 	args sleep 100
 	create
-	[ "$(cat /sys/fs/cgroup/memory/"$ID"/memory.limit_in_bytes)" = 33554432 ]
-	[ "$(cat /sys/fs/cgroup/pids/"$ID"/pids.max)" = 17 ]
+	local mem=/sys/fs/cgroup/memory/$ID/memory.limit_in_bytes pids=/sys/fs/cgroup/pids/$ID
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then  # cgroup v2
+		mem=/sys/fs/cgroup/$ID/memory.max pids=/sys/fs/cgroup/$ID
+	fi
+	[ "$(cat "$mem")" = 33554432 ]
+	[ "$(cat "$pids/pids.max")" = 17 ]
 	pid=$(oci state "$ID" | jq -r .pid)
-	grep -qx "$pid" /sys/fs/cgroup/pids/"$ID"/cgroup.procs
+	grep -qx "$pid" "$pids/cgroup.procs"
 	echo '{"pids": {"limit": 9}}' | oci update --resources - "$ID"
-	[ "$(cat /sys/fs/cgroup/pids/"$ID"/pids.max)" = 9 ]
+	[ "$(cat "$pids/pids.max")" = 9 ]
 }
 
 @test "ctr-oci run: exit code of the process; state and cgroup removed" {

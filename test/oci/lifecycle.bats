@@ -7,7 +7,11 @@ load helper
 	args sh -c 'echo started >/tmp/mark; sleep 100'
 	oci_detached create --bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" "$ID"
 	assert_success
-	[ -s "$BATS_TEST_TMPDIR/pid" ]
+	# the bare number, as runc writes it: containerd-shim parses the file with strconv.Atoi,
+	# which refuses a trailing newline
+	run cat "$BATS_TEST_TMPDIR/pid"
+	assert_output --regexp '^[1-9][0-9]*$'
+	[ "$(wc -c <"$BATS_TEST_TMPDIR/pid")" -eq "${#output}" ]
 	run oci state "$ID"
 	assert_success
 	[ "$(echo "$output" | jq -r .status)" = created ]

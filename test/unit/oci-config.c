@@ -85,13 +85,30 @@ static void test_fields(void)
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}", "uidMappings: needs a new user namespace");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":1000}],\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}", "uidMappings[0].size: required");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"mount\",\"path\":\"/proc/1/ns/mnt\"}]}", "mount given twice");
-	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\",\"path\":\"/proc/1/ns/user\"}]}", "namespaces[1].path");
+	ok(parse(&c, &e, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\",\"path\":\"/proc/1/ns/user\"}]}") == 0 &&
+	   str_eq(c.spec.userns, "/proc/1/ns/user") && !(c.spec.ns_new & CLONE_NEWUSER) && c.spec.userns_plain_rootfs,
+	   "a user namespace by path: joined, the rootfs as it is: %s", e.msg);
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\",\"path\":\"/proc/1/ns/user\"}],"
+		"\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}", "uidMappings: needs a new user namespace");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"rootfsPropagation\":\"sideways\"}", "rootfsPropagation: sideways: not a propagation");
-	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}", "new mount namespace");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}", "a mount namespace is required, new or by path");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\",\"path\":\"/proc/1/ns/mnt\"},{\"type\":\"user\"}],"
+		"\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}],\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}",
+		"cannot be set up from a new user namespace");
+	ok(parse(&c, &e, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\",\"path\":\"/run/x/mnt\"},{\"type\":\"pid\"}]}") == 0 &&
+	   str_eq(c.spec.mntns, "/run/x/mnt") && c.spec.ns_new == CLONE_NEWPID, "a mount namespace by path: joined, not new: %s", e.msg);
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"intelRdt\":{}}", "intelRdt");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"sysctl\":{\"kernel.panic\":\"1\"}}", "sysctl.kernel.panic");
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"memory\":{\"limit\":\"x\"}}}", "resources.memory.limit");
-	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"blockIO\":{}}}", "resources.blockIO");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"blockIO\":{\"weight\":5}}}", "resources.blockIO.weight: 10 to 1000");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1,\"x\":1}]}}}", "throttleReadBpsDevice[0].x");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"hugepageLimits\":[{\"pageSize\":\"2XB\",\"limit\":1}]}}", "hugepageLimits[0].pageSize");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"unified\":{\"cgroup.subtree_control\":\"+cpu\"}}}", "unified.cgroup.subtree_control");
+	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}}", "devices[0].type: a, c or b");
+	ok(parse(&c, &e, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"blockIO\":{\"weight\":500,"
+		 "\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":300}]},\"hugepageLimits\":[{\"pageSize\":\"1GB\",\"limit\":0}],"
+		 "\"unified\":{\"io.max\":\"8:0 rbps=1\"},\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rw\"}]}}") == 0,
+	   "blockIO, hugepageLimits, unified, device rules parse: %s", e.msg);
 	refused(&c, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"devices\":[{\"type\":\"c\",\"path\":\"/etc/x\"}]}", "devices[0].path");
 	ok(parse(&c, &e, ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"network\"}],"
 		 "\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},\"resources\":{\"memory\":{\"limit\":67108864},\"pids\":{\"limit\":10}},"

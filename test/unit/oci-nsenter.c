@@ -4,6 +4,7 @@
 #include "tap.h"
 #include "oci-nsenter.h"
 
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,23 +24,30 @@ static const char *put(const char *name, const char *text)
 	return path;
 }
 
-/* A config with EXTRA spliced into its top level, written to dir/c.json and
- * loaded with opts (and process); 0 or -1 with e. */
-static int load(struct oci_config *c, const char *extra, const struct ctr_spec *opts,
-		const char *process, struct ctr_err *e)
+/* A config with LINUX spliced into its linux object (after namespaces
+ * mount, pid, uts and NS) and EXTRA into its top level, written to
+ * dir/c.json and loaded with opts (and process); 0 or -1 with e. */
+static int loadx(struct oci_config *c, const char *ns, const char *linux, const char *extra,
+		 const struct ctr_spec *opts, const char *process, struct ctr_err *e)
 {
 	char text[2048];
 	snprintf(text, sizeof(text),
 		 "{\"ociVersion\":\"1.1.0\",\"root\":{\"path\":\"rootfs\"},\"hostname\":\"h1\","
 		 "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"%s},"
 		 "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}],"
-		 "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"pid\"},{\"type\":\"uts\"}]%s}%s}",
-		 strstr(extra, "\"terminal\"") ? ",\"terminal\":true" : "",
+		 "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"pid\"},{\"type\":\"uts\"}%s]%s%s}%s}",
+		 strstr(extra, "\"terminal\"") ? ",\"terminal\":true" : "", ns, linux,
 		 strstr(extra, "cgroupsPath") ? ",\"cgroupsPath\":\"/ctr-unit-no-such-group/x\","
 					       "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}" : "",
 		 strstr(extra, "\"terminal\"") || strstr(extra, "cgroupsPath") ? "" : extra);
 	oci_config_free(c);
 	return oci_nsenter_load(c, put("c.json", text), process, opts, e);
+}
+
+static int load(struct oci_config *c, const char *extra, const struct ctr_spec *opts,
+		const char *process, struct ctr_err *e)
+{
+	return loadx(c, "", "", extra, opts, process, e);
 }
 
 int main(void)
@@ -74,6 +82,26 @@ int main(void)
 	ok(load(&c, "cgroupsPath", &opts, NULL, &e) < 0 &&
 	   strstr(e.msg, "linux.cgroupsPath /ctr-unit-no-such-group/x: no such group (the caller makes it)"),
 	   "resources for a group the caller did not make: %s", e.msg);
+
+	/* linux.sysctl: net.* of the container's own netns become --sysctl's */
+	ok(loadx(&c, ",{\"type\":\"network\"}", ",\"sysctl\":{\"net.ipv4.ping_group_range\":\"0 65535\"}", "",
+		 &opts, NULL, &e) == 0 && c.spec.nsysctl == 1 &&
+	   str_eq(c.spec.sysctl[0], "net.ipv4.ping_group_range=0 65535") && (c.spec.ns_new & CLONE_NEWNET),
+	   "a net.* sysctl of a new netns is written as --sysctl's: %s", e.msg);
+	ok(loadx(&c, ",{\"type\":\"network\"},{\"type\":\"ipc\"}", ",\"sysctl\":{\"kernel.shmmax\":\"1\"}", "",
+		 &opts, NULL, &e) < 0 && strstr(e.msg, "linux.sysctl.kernel.shmmax: only net.*"),
+	   "an ipc sysctl is ctr-oci's: %s", e.msg);
+	ok(loadx(&c, "", ",\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"}", "", &opts, NULL, &e) < 0 &&
+	   strstr(e.msg, "not a sysctl of the container's own namespaces"), "net.* of the host's netns: %s", e.msg);
+	/* ctr.rootless: the maps are newuidmap's */
+	ok(loadx(&c, ",{\"type\":\"network\"},{\"type\":\"user\"}",
+		 ",\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1},{\"containerID\":1,\"hostID\":100000,\"size\":65536}],"
+		 "\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1},{\"containerID\":1,\"hostID\":100000,\"size\":65536}]",
+		 ",\"ctr\":{\"rootless\":true}", &opts, NULL, &e) == 0 && c.spec.rootless &&
+	   c.spec.userns_plain_rootfs && c.spec.nuid_map == 2 && c.spec.uid_map[1].outside == 100000,
+	   "ctr.rootless: newuidmap writes the config's maps, the root as it is: %s", e.msg);
+	ok(load(&c, ",\"ctr\":{\"rootless\":true}", &opts, NULL, &e) < 0 &&
+	   strstr(e.msg, "rootless: needs a new user namespace"), "ctr.rootless without a user namespace: %s", e.msg);
 
 	/* an exec: --join PID with --process FILE */
 	opts.join = 42;

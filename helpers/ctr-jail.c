@@ -1,0 +1,59 @@
+/* ctr-jail - run a static program of the host with a container's root, or a
+ * host directory, as its root (helpers/lib/jail.c).
+ *
+ * Usage: ctr-jail --root DIR -- PROG [ARG...]
+ *        ctr-jail --pid PID --cgroup /PREFIX/CID -- PROG [ARG...]
+ *
+ * --root DIR: DIR becomes the program's root (a stopped container's rootfs,
+ *   or the host directory that receives what a container gave).
+ * --pid PID --cgroup GROUP: a running container's: PID must be in GROUP (any
+ *   hierarchy); the program enters its mount namespace (its volumes are
+ *   there), its user namespace as root when it has one, and its root. It
+ *   joins no other namespace and no cgroup.
+ * PROG must be a static ELF program (busybox-static): nothing is loaded from
+ * the root. argv[0] is PROG as given; the environment is LC_ALL=C only. The
+ * program keeps fds 0, 1 and 2, no other, and only CAP_CHOWN,
+ * CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER and CAP_FSETID, with
+ * no_new_privs.
+ * Exit codes: the program's; 125 ctr-jail's own failure (usage, a PID not in
+ * GROUP, a dynamic PROG, a syscall); 126 PROG cannot run, 127 not found.
+ */
+#include "lib/error.h"
+#include "lib/jail.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: ctr-jail --root DIR -- PROG [ARG...]\n"
+	"       ctr-jail --pid PID --cgroup /PREFIX/CID -- PROG [ARG...]";
+
+int main(int argc, char *argv[])
+{
+	ctr_prog = "ctr-jail";
+	struct jail j = { .prog = -1, .root = -1, .mnt = -1, .user = -1 };
+	struct ctr_err e = { 0 };
+	const char *root = NULL, *cgroup = NULL;
+	long pid = 0;
+	int i = 1;
+	for (; i + 1 < argc && strcmp(argv[i], "--") != 0; i += 2) {
+		if (strcmp(argv[i], "--root") == 0)
+			root = argv[i + 1];
+		else if (strcmp(argv[i], "--cgroup") == 0)
+			cgroup = argv[i + 1];
+		else if (strcmp(argv[i], "--pid") == 0) {
+			char *end;
+			pid = strtol(argv[i + 1], &end, 10);
+			if (*end || pid <= 1 || pid > 4194304)
+				die("--pid %s: not a process ID", argv[i + 1]);
+		} else
+			die("%s: unknown option\n%s", argv[i], usage);
+	}
+	if (i + 1 >= argc || strcmp(argv[i], "--") != 0 || !root == !pid || !pid != !cgroup)
+		die("%s", usage);
+	if (jail_prog(&j, argv[i + 1], &e) < 0)
+		ctr_err_die(&e);
+	if (root ? jail_open_dir(&j, root, &e) < 0 : jail_open_pid(&j, (pid_t)pid, cgroup, &e) < 0)
+		ctr_err_die(&e);
+	jail_exec(&j, argv + i + 1);
+}

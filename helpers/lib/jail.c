@@ -1,0 +1,224 @@
+/* jail.c - run a static program of the host (busybox) with a container's root,
+ * or a host directory, as its root: how ctr touches paths a container
+ * controls (cp, import's staging), as docker's chroot'ed archiver does. Every
+ * path the program opens is resolved by the kernel inside that root: "..",
+ * absolute and relative symlinks, and symlinks swapped while it runs all stop
+ * there. Entry points, in order:
+ *   jail_prog      open the program; refuse it unless it is a static ELF (a
+ *                  dynamic one would load its interpreter, or a script its
+ *                  #! program, from inside the root: the container's code)
+ *   jail_open_dir  the root is a directory (a stopped container's rootfs, or
+ *                  a host directory that receives files)
+ *   jail_open_pid  the root is a running container's: /proc/PID is opened
+ *                  once and checked to be in the container's cgroup (a
+ *                  recycled PID is refused), then its mount namespace, user
+ *                  namespace (when not ours) and root, through that one fd
+ *   jail_exec      (dies) close every other fd, enter the namespaces (mount,
+ *                  then user: its root), chroot, keep only the capabilities
+ *                  that files need (bounding, permitted, inheritable and
+ *                  ambient sets), no_new_privs, execveat the program
+ * Parent side returns errors (struct ctr_err); jail_exec dies.
+ */
+#include "jail.h"
+#include "fdio.h"
+#include "fds.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* What the program may do to files: owners, modes, read and write anything
+ * in the root. No CAP_MKNOD (no device node), CAP_SYS_CHROOT (no way out of
+ * the chroot), CAP_SYS_ADMIN (no mount), nor the rest. */
+static const int keep_caps[] = {
+	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID,
+};
+
+/* A program that loads nothing: an ELF file without a PT_INTERP header. */
+int elf_static(int fd, const char *name, struct ctr_err *e)
+{
+	unsigned char id[EI_NIDENT];
+	if (pread(fd, id, sizeof(id), 0) != (ssize_t)sizeof(id) || memcmp(id, ELFMAG, SELFMAG) != 0)
+		return ctr_fail(e, 0, "%s: not an ELF program", name);
+	int is64 = id[EI_CLASS] == ELFCLASS64;
+	if (!is64 && id[EI_CLASS] != ELFCLASS32)
+		return ctr_fail(e, 0, "%s: not an ELF program", name);
+	Elf64_Ehdr h64;
+	Elf32_Ehdr h32;
+	off_t off;
+	size_t num, size;
+	if (is64 ? pread(fd, &h64, sizeof(h64), 0) != (ssize_t)sizeof(h64)
+		 : pread(fd, &h32, sizeof(h32), 0) != (ssize_t)sizeof(h32))
+		return ctr_fail(e, 0, "%s: truncated ELF header", name);
+	off = is64 ? (off_t)h64.e_phoff : (off_t)h32.e_phoff;
+	num = is64 ? h64.e_phnum : h32.e_phnum;
+	size = is64 ? h64.e_phentsize : h32.e_phentsize;
+	if (size != (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) || num == 0 || num >= PN_XNUM)
+		return ctr_fail(e, 0, "%s: bad ELF program headers", name);
+	for (size_t i = 0; i < num; i++) {
+		Elf64_Phdr p64;
+		Elf32_Phdr p32;
+		off_t at = off + (off_t)(i * size);
+		if (is64 ? pread(fd, &p64, size, at) != (ssize_t)size : pread(fd, &p32, size, at) != (ssize_t)size)
+			return ctr_fail(e, 0, "%s: truncated ELF program headers", name);
+		if ((is64 ? p64.p_type : p32.p_type) == PT_INTERP)
+			return ctr_fail(e, 0, "%s: dynamically linked (it would load its libraries from the jail's root)", name);
+	}
+	return 0;
+}
+
+int jail_prog(struct jail *j, const char *path, struct ctr_err *e)
+{
+	j->prog = open(path, O_RDONLY | O_CLOEXEC);
+	if (j->prog < 0)
+		return ctr_fail_errno(e, "open %s", path);
+	return elf_static(j->prog, path, e);
+}
+
+int jail_open_dir(struct jail *j, const char *dir, struct ctr_err *e)
+{
+	j->root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (j->root < 0)
+		return ctr_fail_errno(e, "open %s", dir);
+	return 0;
+}
+
+/* text (a /proc/PID/cgroup) has a line whose path is group or under it. */
+int cgroup_has(const char *text, const char *group)
+{
+	size_t glen = strlen(group);
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *p = strchr(l, ':');
+		p = p ? strchr(p + 1, ':') : NULL;
+		const char *end = strchr(l, '\n');
+		if (!p || (end && p > end))
+			continue;
+		p++;
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len >= glen && memcmp(p, group, glen) == 0 && (len == glen || p[glen] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+/* The process is the container's (in its cgroup), read through the fd of its
+ * /proc directory, which names this process for good: a PID recycled later
+ * is another directory. */
+static int pid_in_cgroup(int proc, pid_t pid, const char *cgroup, struct ctr_err *e)
+{
+	char text[16384];
+	int fd = openat(proc, "cgroup", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ctr_fail_errno(e, "open /proc/%d/cgroup", (int)pid);
+	ssize_t n = read_full(fd, text, sizeof(text) - 1);
+	xclose(fd);
+	if (n < 0)
+		return ctr_fail_errno(e, "read /proc/%d/cgroup", (int)pid);
+	text[n] = '\0';
+	if (!cgroup_has(text, cgroup))
+		return ctr_fail(e, 0, "process %d: not in cgroup %s (not the container's)", (int)pid, cgroup);
+	return 0;
+}
+
+int jail_open_pid(struct jail *j, pid_t pid, const char *cgroup, struct ctr_err *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	int proc = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (proc < 0)
+		return ctr_fail_errno(e, "open %s", path);
+	int rc = -1;
+	if (pid_in_cgroup(proc, pid, cgroup, e) < 0)
+		goto out;
+	if ((j->mnt = openat(proc, "ns/mnt", O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (j->user = openat(proc, "ns/user", O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (j->root = openat(proc, "root", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = ctr_fail_errno(e, "open %s/ns or root", path);
+		goto out;
+	}
+	int self = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+	if (self < 0) {
+		rc = ctr_fail_errno(e, "open /proc/self/ns/user");
+		goto out;
+	}
+	int same = same_file(j->user, self);
+	xclose(self);
+	if (same < 0) {
+		rc = ctr_fail_errno(e, "fstat %s/ns/user", path);
+		goto out;
+	}
+	if (same)
+		close_fd(&j->user); /* setns into one's own user namespace is EINVAL */
+	rc = pid_in_cgroup(proc, pid, cgroup, e); /* still that process: all fds are its */
+out:
+	xclose(proc);
+	return rc;
+}
+
+/* Keep only keep_caps, in every set; nothing comes back at exec. */
+static void caps_limit(void)
+{
+	uint64_t keep = 0;
+	for (size_t i = 0; i < NELEM(keep_caps); i++)
+		keep |= 1ULL << keep_caps[i];
+	for (int c = 0; c < 64; c++) {
+		if (keep & (1ULL << c))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			die_errno("drop capability %d from the bounding set", c);
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		die_errno("clear the ambient capabilities");
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d) < 0)
+		die_errno("capget");
+	for (int i = 0; i < 2; i++) {
+		d[i].effective &= (uint32_t)(keep >> (32 * i));
+		d[i].permitted &= (uint32_t)(keep >> (32 * i));
+		d[i].inheritable = 0;
+	}
+	if (syscall(SYS_capset, &h, d) < 0)
+		die_errno("capset");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die_errno("prctl no_new_privs");
+}
+
+void jail_exec(struct jail *j, char *const argv[])
+{
+	int keep[] = { j->prog, j->root, j->mnt, j->user };
+	if (fds_close_except(keep, NELEM(keep)) < 0)
+		die_errno("close inherited fds");
+	if (j->mnt >= 0 && setns(j->mnt, CLONE_NEWNS) < 0)
+		die_errno("setns mnt");
+	if (j->user >= 0) {
+		/* its root: the host's ids are not mapped there (EOVERFLOW), and
+		 * the host's supplementary groups must not come along */
+		if (setgroups(0, NULL) < 0)
+			die_errno("setgroups");
+		if (setns(j->user, CLONE_NEWUSER) < 0)
+			die_errno("setns user");
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			die_errno("become root of the user namespace");
+	}
+	if (fchdir(j->root) < 0)
+		die_errno("fchdir to the jail's root");
+	if (chroot(".") < 0)
+		die_errno("chroot");
+	close_fd(&j->root);
+	close_fd(&j->mnt);
+	close_fd(&j->user);
+	caps_limit();
+	char *const env[] = { "LC_ALL=C", NULL };
+	syscall(SYS_execveat, j->prog, "", argv, env, AT_EMPTY_PATH);
+	int err = errno;
+	fprintf(stderr, "%s: execveat %s: %s\n", ctr_prog, argv[0], strerror(err));
+	_exit(ctr_exec_code(err));
+}

@@ -1,0 +1,15 @@
+/* layer.h - image layers (layer.c): the tar of what differs between two trees,
+ * and the xattrs of a layer tar, taken out to be set on its extracted tree. */
+#ifndef CTR_LAYER_H
+#define CTR_LAYER_H
+
+#include "error.h"
+
+/* How deep a tree may be (each level holds two directory fds). */
+#define LAYER_DEPTH_MAX 256
+
+int layer_diff(const char *lower, const char *upper, int out, struct ctr_err *e);
+int layer_xattrs(int in, int out, struct ctr_err *e);
+int layer_xattrs_apply(int in, struct ctr_err *e);
+
+#endif

@@ -1,0 +1,229 @@
+#!/bin/sh
+# rootless.sh - ctr for an ordinary user (docs/rootless.md): the one-time root step, and the
+# rootless mode of ctr.sh. Sourced by ctr.sh's main (once every function of ctr.sh and its helpers
+# is defined): by root for `rootless-setup` only; by any other user for every verb, and then the
+# rootless mode replaces the kernel-facing functions of ctr.sh, storage.sh, net.sh, cgroup.sh and
+# security.sh (below, defined only when CTR_UID is not 0).
+#
+# Interface:
+#   ctr_rootless_setup USER   (root) USER's directory on the pool (a subvolume USER owns, 0700, in
+#                     $CTR_BTRFS/users/<uid>), the pool mounted user_subvol_rm_allowed, USER's
+#                     subordinate ids in /etc/subuid and /etc/subgid when it has none. Idempotent.
+#   rootless_verb VERB  (user) die unless VERB works rootless yet
+#   rootless_ids      (user) RL_IDS = SUBUID:SUBGID:N, the caller's first ranges of /etc/subuid and
+#                     /etc/subgid (nsenter-chroot --rootless); dies when there is none
+# The user's places: records in $CTR_ROOT (default ${XDG_DATA_HOME:-$HOME/.local/share}/ctr, set
+# by ctr.sh), trees in $CTR_USER_POOL (default /var/lib/ctr/btrfs/users/<uid>), runtime state (the
+# registry of its roots) in $CTR_RUNTIME_DIR (default $XDG_RUNTIME_DIR/ctr, else /tmp/ctr-<uid>).
+# Rootless there is: no cgroup (a limit flag is an error), no network but --net none, no devices
+# group, no id range of ctr's (the user's own subordinate ids instead).
+# shellcheck disable=SC2034 # CTR_*, CG_*, NET_*, SEC_* set here are read by ctr.sh and its helpers
+
+# The subordinate ids rootless-setup gives: the first 65536 from 100000 (Debian's useradd) in steps
+# of 65536 that overlap no range of /etc/subuid or /etc/subgid, below ctr's own --userns ranges
+# (CTR_USERNS_BASE, security.sh), which must never be a user's.
+RL_SUB_SIZE=65536
+RL_SUB_MIN=100000
+
+#HELP rootless-setup USER          (root, once) let USER run ctr.sh without root (docs/rootless.md)
+ctr_rootless_setup() {
+	[ $# -eq 1 ] || die "usage: ctr.sh rootless-setup USER"
+	[ "$CTR_UID" = 0 ] || die "rootless-setup: must be run as root (it makes USER's directory on ctr's pool)"
+	case $1 in '' | -* | *[!A-Za-z0-9_.-]*) die "rootless-setup $1: not a user name" ;; esac
+	_rlp=$(getent passwd "$1") || die "rootless-setup $1: no such user"
+	_rlu=${_rlp#*:*:} _rlg=${_rlu#*:}
+	_rlu=${_rlu%%:*} _rlg=${_rlg%%:*}
+	[ "$_rlu" != 0 ] || die "rootless-setup $1: is root (root needs no setup)"
+	need newuidmap uidmap
+	need newgidmap uidmap
+	pool_ensure
+	rootless_pool_options
+	rootless_user_dir "$_rlu" "$_rlg"
+	rootless_subids "$1" "$_rlu"
+	printf '%s: trees in %s, subordinate ids %s\n' "$1" "$CTR_BTRFS/users/$_rlu" "$RL_SUBS"
+	[ "$CTR_BTRFS/users/$_rlu" = "/var/lib/ctr/btrfs/users/$_rlu" ] ||
+		printf '(ctr.sh run by %s needs CTR_USER_POOL=%s)\n' "$1" "$CTR_BTRFS/users/$_rlu"
+}
+
+# rootless_pool_options: the pool is mounted with user_subvol_rm_allowed (an owner may delete a
+# subvolume it can write, as rm -rf would its files), and only root can enter root's trees (a user
+# reaches users/ by search permission; it has no business in images/, containers/, tmp/, blobs/).
+rootless_pool_options() {
+	_rlo=$(findmnt -n -o OPTIONS --mountpoint "$CTR_BTRFS") ||
+		die "rootless-setup: $CTR_BTRFS is not a mount point of its own: mount its btrfs with -o user_subvol_rm_allowed yourself, or use ctr's pool file"
+	case ,$_rlo, in *,user_subvol_rm_allowed,*) ;; *)
+		mount -o remount,user_subvol_rm_allowed "$CTR_BTRFS" ||
+			die "rootless-setup: cannot remount $CTR_BTRFS with user_subvol_rm_allowed" ;;
+	esac
+	for _rld in images containers tmp blobs; do
+		[ ! -d "$CTR_BTRFS/$_rld" ] || chmod 0700 "$CTR_BTRFS/$_rld" || die "rootless-setup: cannot chmod $CTR_BTRFS/$_rld"
+	done
+	chmod 0711 "$CTR_BTRFS" && mkdir -p "$CTR_BTRFS/users" && chmod 0711 "$CTR_BTRFS/users" ||
+		die "rootless-setup: cannot make $CTR_BTRFS/users"
+	# the path down to the pool must be searchable by the user (a CTR_ROOT of 0700 stays closed)
+	_rlx=$(realpath -- "$CTR_ROOT") || die "rootless-setup: $CTR_ROOT: cannot resolve"
+	while [ -n "$_rlx" ]; do
+		case $(stat -c %A -- "$_rlx") in *x | *t) ;; *)
+			die "rootless-setup: $_rlx: other users cannot search it (chmod o+x $_rlx, or use another CTR_ROOT)" ;;
+		esac
+		_rlx=${_rlx%/*}
+	done
+}
+
+# rootless_user_dir UID GID: $CTR_BTRFS/users/UID, a subvolume (so that the user's trees are one
+# unit: a quota, a delete) owned by UID, mode 0700: no other user can enter it. Made or repaired.
+rootless_user_dir() {
+	_rld=$CTR_BTRFS/users/$1
+	if [ -L "$_rld" ] || { [ -e "$_rld" ] && [ ! -d "$_rld" ]; }; then
+		die "rootless-setup: $_rld: not a directory"
+	fi
+	[ -d "$_rld" ] || btrfs subvolume create "$_rld" >/dev/null || die "rootless-setup: cannot create $_rld"
+	chown "$1:$2" "$_rld" && chmod 0700 "$_rld" || die "rootless-setup: cannot give $_rld to uid $1"
+}
+
+# rootless_subids USER UID: RL_SUBS = USER's subordinate ids (START-END); an entry of /etc/subuid
+# or /etc/subgid by name or uid is kept, a missing one is added with usermod (the same range in
+# both), under a lock: two setups at once never take one range.
+rootless_subids() {
+	mkdir -p "$CTR_RUN" || die "$CTR_RUN: cannot create"
+	RL_SUBS=$(
+		flock 5 || exit 1
+		_rls=$(awk -F: -v u="$1" -v i="$2" '($1 == u || $1 == i) && $3 > 0 { print $2 "-" $2 + $3 - 1; exit }' /etc/subuid 2>/dev/null)
+		_rlg=$(awk -F: -v u="$1" -v i="$2" '($1 == u || $1 == i) && $3 > 0 { print $2 "-" $2 + $3 - 1; exit }' /etc/subgid 2>/dev/null)
+		[ -z "$_rls" ] || [ -z "$_rlg" ] || { printf '%s\n' "$_rls"; exit 0; }
+		_rlb=$(cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: -v z="$RL_SUB_SIZE" -v m="$RL_SUB_MIN" \
+			-v top="${CTR_USERNS_BASE:-1879048192}" '
+			BEGIN { n = 0 }
+			$2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/ && $3 > 0 { lo[n] = $2; hi[n++] = $2 + $3 }
+			END { for (c = m; c + z <= top; c += z) {
+				for (i = 0; i < n; i++) if (c < hi[i] && lo[i] < c + z) break
+				if (i == n) { printf "%.0f\n", c; exit 0 } }
+			      exit 1 }') ||
+			{ printf 'ctr: rootless-setup %s: no free subordinate ids below %s (ctr'"'"'s --userns ranges)\n' "$1" "${CTR_USERNS_BASE:-1879048192}" >&2; exit 1; }
+		_rlr=$_rlb-$((_rlb + RL_SUB_SIZE - 1))
+		if [ -z "$_rls" ]; then usermod --add-subuids "$_rlr" "$1" || exit 1; fi
+		if [ -z "$_rlg" ]; then usermod --add-subgids "$_rlr" "$1" || exit 1; fi
+		printf '%s\n' "$_rlr"
+	) 5>"$CTR_RUN/subids.lock" || die "rootless-setup $1: cannot add subordinate ids to /etc/subuid, /etc/subgid"
+}
+
+# rootless_ids: RL_IDS for nsenter-chroot --rootless (see the top).
+rootless_ids() {
+	_rln=$(id -un) || die "rootless: who am I? (id -un failed)"
+	RL_IDS=$(awk -F: -v u="$_rln" -v i="$CTR_UID" '
+		FILENAME == ARGV[1] && ($1 == u || $1 == i) && $3 > 0 && !s { s = $2; n = $3 }
+		FILENAME == ARGV[2] && ($1 == u || $1 == i) && $3 > 0 && !g { g = $2; m = $3 }
+		END { if (s && g) printf "%s:%s:%s\n", s, g, (n < m ? n : m) }' /etc/subuid /etc/subgid 2>/dev/null)
+	[ -n "$RL_IDS" ] ||
+		die "rootless: $_rln has no subordinate ids in /etc/subuid and /etc/subgid (ask root to run: ctr.sh rootless-setup $_rln)"
+}
+
+# rootless_verb VERB: the verbs of this slice (docs/rootless.md "Not yet").
+rootless_verb() {
+	case $1 in
+	init | images | rmi | run | ps | inspect | logs | stop | rm | exec | attach | kill | wait | \
+		rename | cleanup | _exited) ;;
+	*) die "$1: not available rootless yet (run it as root; docs/rootless.md)" ;;
+	esac
+}
+
+[ "$CTR_UID" != 0 ] || return 0
+
+# ---------------------------------------------------------------- the rootless mode (not root)
+: "${CTR_USER_POOL:=/var/lib/ctr/btrfs/users/$CTR_UID}"
+: "${CTR_RUNTIME_DIR:=${XDG_RUNTIME_DIR:+$XDG_RUNTIME_DIR/ctr}}"
+: "${CTR_RUNTIME_DIR:=/tmp/ctr-$CTR_UID}"
+export CTR_USER_POOL CTR_RUNTIME_DIR
+CTR_ROOTLESS=1 CTR_BTRFS=$CTR_USER_POOL CTR_RUN=$CTR_RUNTIME_DIR CTR_REGISTRY=$CTR_RUNTIME_DIR/roots
+
+# pool_ensure (storage.sh's, rootless): the user's pool directory is on btrfs and the user's own
+# (made by rootless-setup: a user cannot mount); its state root and runtime directory are its
+# own, 0700 (a /tmp/ctr-<uid> made by someone else is refused, never used).
+pool_ensure() {
+	[ -z "${POOL_OK:-}" ] || return 0
+	[ "$(stat -f -c %T "$CTR_BTRFS" 2>/dev/null)" = btrfs ] && [ -O "$CTR_BTRFS" ] && [ -d "$CTR_ROOT/containers" ] &&
+		[ -n "$CTR_PREFIX_REC" ] && root_registered && POOL_OK=1 && return 0
+	_rlw=$(id -un 2>/dev/null || echo "$CTR_UID")
+	[ -d "$CTR_BTRFS" ] && [ -O "$CTR_BTRFS" ] && [ "$(stat -f -c %T "$CTR_BTRFS")" = btrfs ] ||
+		die "rootless: $CTR_BTRFS: not a btrfs directory of yours (ask root to run: ctr.sh rootless-setup $_rlw; set CTR_USER_POOL if ctr's root is not /var/lib/ctr)"
+	[ -w "$CTR_BTRFS" ] || die "rootless: $CTR_BTRFS: not writable"
+	for _rld in "$CTR_ROOT" "$CTR_RUN"; do
+		# shellcheck disable=SC2174 # 0700 for the directory itself; its parents as usual
+		[ -d "$_rld" ] || mkdir -p -m 0700 "$_rld" || die "$_rld: cannot create"
+		[ -O "$_rld" ] && [ ! -L "$_rld" ] || die "rootless: $_rld: not yours (another user made it): refused"
+	done
+	mkdir -p "$CTR_BTRFS/images" "$CTR_BTRFS/containers" "$CTR_BTRFS/tmp" || die "$CTR_BTRFS: cannot set up"
+	root_settle
+	mkdir -p "$CTR_ROOT/images" "$CTR_ROOT/containers" "$CTR_ROOT/refs" "$CTR_ROOT/names" \
+		"$CTR_ROOT/tmp" || die "$CTR_ROOT: cannot create ctr's directories"
+	POOL_OK=1
+}
+
+# pid_ours PID CID (ctr.sh's, rootless: there is no cgroup to name the container): PID is PID 1
+# of a pid namespace (NSpid ends in 1) and the child of the nsenter-chroot that CID's supervisor
+# (shim.pid) started: a recycled pid is neither. The shell's read only: no fork.
+pid_ours() {
+	_rlq='' _rlp='' _rls=''
+	while read -r _rlk _rlv _rlw; do
+		case $_rlk in PPid:) _rlp=$_rlv ;; NSpid:) _rlq=$_rlw ;; esac
+	done 2>/dev/null <"/proc/$1/status"
+	[ "$_rlq" = 1 ] && [ -n "$_rlp" ] || return 1
+	while read -r _rlk _rlv; do
+		[ "$_rlk" != PPid: ] || { _rls=$_rlv; break; }
+	done 2>/dev/null <"/proc/$_rlp/status"
+	_rlq=''
+	read -r _rlq 2>/dev/null <"$CTR_ROOT/containers/$2/shim.pid"
+	[ -n "$_rls" ] && [ "$_rls" = "$_rlq" ]
+}
+
+# cg_validate (cgroup.sh's, rootless): no cgroup is the user's here (nothing delegated): a limit
+# is an error, never ignored; also the run options that need root: --storage-opt (btrfs qgroups),
+# --userns (the user's own range is the container's already). Checks the subordinate ids.
+# shellcheck disable=SC2153 # R_*: run's options (ctr.sh)
+cg_validate() {
+	for _rlo in "-m:$R_MEM" "--memory-swap:$R_SWAP" "--cpus:$R_CPUS" "--cpu-shares:$R_SHARES" "--pids-limit:$R_PIDS"; do
+		[ -z "${_rlo#*:}" ] || die "${_rlo%%:*}: rootless, limits need a cgroup v2 subtree delegated to the user (none here: not supported yet)"
+	done
+	[ -z "$R_STORAGE" ] && [ -z "${CTR_STORAGE_SIZE:-}" ] || die "--storage-opt: rootless, not available (btrfs quotas need root)"
+	[ -z "$SEC_USERNS" ] || die "--userns: rootless, the container has the user's own ids already"
+	CG_MEM='' CG_SWAP='' CG_QUOTA='' CG_SHARES='' CG_PIDS=''
+	rootless_ids
+}
+cg_setup() { CG_DIRS=''; }
+cg_dirs() { CG_DIRS=''; }
+cg_teardown() { return 0; }
+cg_cleanup() { return 0; }
+cg_oom_killed() { echo false; }
+cg_frozen() { return 1; }
+
+# net_validate (net.sh's, rootless): --net none only (user-mode networking: not yet).
+net_validate() {
+	[ "${R_NET:-bridge}" = none ] ||
+		die "--net ${R_NET:-bridge}: rootless, only --net none for now (run with --net none)"
+	NET_PORTS=''
+}
+net_alloc() {
+	printf 'mode=none\n' >"$CTR_ROOT/containers/$1/net" || die "$CTR_ROOT/containers/$1/net: cannot write"
+}
+# net_setup CID MODE: the new netns is nsenter-chroot's (lo up); /etc/hosts and the rest as rootful.
+net_setup() { net_etc "$1" "$2"; }
+net_teardown() { return 0; }
+net_cleanup() { return 0; }
+
+# sec_alloc (security.sh's, rootless): no devices group (no device node can be made in a user
+# namespace, nor opened unless bound: the harmless ones are) and no id range of ctr's.
+sec_alloc() { SEC_RANGE='' SEC_DEVCG=''; }
+sec_teardown() { return 0; }
+sec_cleanup() { return 0; }
+storage_cleanup() { return 0; }
+
+# image_copy DIR TREE (storage.sh's, rootless): the user copies what it can read. ctr's built-in
+# busybox has a /root of root's, 0700 and empty by its recipe (images/mkrootfs.sh): made anew.
+image_copy() {
+	[ "$1" = "$CTR_BUSYBOX" ] || { cp -a --reflink=auto "$1/." "$2/"; return; }
+	for _rlf in "$1"/* "$1"/.[!.]*; do
+		[ -e "$_rlf" ] || [ -L "$_rlf" ] || continue
+		[ "$_rlf" = "$1/root" ] || cp -a --reflink=auto "$_rlf" "$2/" || return 1
+	done
+	mkdir -m 0700 "$2/root"
+}

@@ -1,0 +1,199 @@
+#!/usr/bin/env bats
+# rootless: an ordinary user runs containers (helpers/rootless.sh, docs/rootless.md). setup_file
+# makes a ctr root with its pool, two throwaway users (system users: useradd gives them no
+# subordinate ids, rootless-setup does) and runs the one-time root step for both; every test then
+# acts as one of them through setpriv (no root, no capability). teardown_file removes the users,
+# their /etc/subuid and /etc/subgid lines, their processes (by pid), the pool and every file.
+
+load helper
+
+setup_file() {
+	local r
+	r=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+	export RL_BASE RL_UA RL_UB RL_IDA RL_IDB
+	RL_BASE=$(mktemp -d /tmp/ctr-rl.XXXXXX)
+	chmod 0755 "$RL_BASE"
+	export CTR_PREFIX="ctrtrl$r" CTR_ROOT="$RL_BASE/sys" CTR_POOL="$RL_BASE/pool" CTR_POOL_SIZE=1G
+	RL_UA="ctrrl${r}a" RL_UB="ctrrl${r}b"
+	for u in "$RL_UA" "$RL_UB"; do
+		useradd -r -M -d "$RL_BASE/home-$u" -s /bin/sh "$u"
+		mkdir -m 0700 "$RL_BASE/home-$u" "$RL_BASE/run-$u"
+		chown "$u:" "$RL_BASE/home-$u" "$RL_BASE/run-$u"
+		"$CTR" rootless-setup "$u" >/dev/null
+	done
+	RL_IDA=$(id -u "$RL_UA") RL_IDB=$(id -u "$RL_UB")
+}
+
+teardown_file() {
+	local u pid
+	for u in "$RL_UA" "$RL_UB"; do
+		id -u "$u" >/dev/null 2>&1 || continue
+		for pid in $(ps -u "$u" -o pid= 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+		userdel "$u" 2>/dev/null
+		# userdel drops them too; never a line of another user
+		(flock 9; sed -i "/^$u:/d" /etc/subuid /etc/subgid) 9>/run/ctr/subids.lock
+	done
+	[ "$(cat "/run/ctr/roots/$CTR_PREFIX" 2>/dev/null)" != "$(realpath -m "$CTR_ROOT")" ] || rm -f "/run/ctr/roots/$CTR_PREFIX"
+	# the root's own calls (rootless-setup, root's checks) may have made its cgroup parents
+	local cg
+	for cg in /sys/fs/cgroup/*/"$CTR_PREFIX" /sys/fs/cgroup/"$CTR_PREFIX"; do
+		[ ! -d "$cg" ] || find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	nft delete table bridge "$CTR_PREFIX" 2>/dev/null
+	if mountpoint -q "$CTR_ROOT/btrfs"; then umount "$CTR_ROOT/btrfs" || umount -l "$CTR_ROOT/btrfs"; fi
+	rm -rf "$RL_BASE"
+}
+
+setup() { :; }
+teardown() { :; }
+
+# as USER CMD...: CMD as USER (its groups, no capability), in a clean environment, from /.
+as() {
+	local u=$1
+	shift
+	(cd / && setpriv --reuid="$u" --regid="$u" --init-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME="$RL_BASE/home-$u" CTR_USER_POOL="$CTR_ROOT/btrfs/users/$(id -u "$u")" \
+		CTR_RUNTIME_DIR="$RL_BASE/run-$u" "$@")
+}
+
+# ctr_as USER ARGS...: ctr.sh run by USER
+ctr_as() {
+	local u=$1
+	shift
+	as "$u" "$CTR" "$@"
+}
+
+@test "rootless-setup: a 0700 subvolume the user owns on a pool mounted user_subvol_rm_allowed, its subordinate ids, idempotent" {
+	local d=$CTR_ROOT/btrfs/users/$RL_IDA
+	[ "$(stat -c '%u %a' "$d")" = "$RL_IDA 700" ]
+	btrfs subvolume show "$d" >/dev/null
+	findmnt -n -o OPTIONS --mountpoint "$CTR_ROOT/btrfs" | grep -q user_subvol_rm_allowed
+	# root's trees are root's alone now
+	[ "$(stat -c %a "$CTR_ROOT/btrfs/containers")" = 700 ]
+	run -0 "$CTR" rootless-setup "$RL_UA"
+	assert_output --partial "trees in $d"
+	[ "$(grep -c "^$RL_UA:" /etc/subuid)" = 1 ] && [ "$(grep -c "^$RL_UA:" /etc/subgid)" = 1 ]
+	# the two users' ranges do not overlap (and are below ctr's --userns ranges)
+	run -0 awk -F: -v a="$RL_UA" -v b="$RL_UB" '$1 == a { x = $2 } $1 == b { y = $2 }
+		END { exit !(x != y && (x + 65536 <= y || y + 65536 <= x) && x + 65536 <= 1879048192) }' /etc/subuid
+	run -125 "$CTR" rootless-setup root
+	assert_output "ctr: rootless-setup root: is root (root needs no setup)"
+	run -125 "$CTR" rootless-setup "nosuch$RL_UA"
+	assert_output "ctr: rootless-setup nosuch$RL_UA: no such user"
+	run -125 "$CTR" rootless-setup '../x'
+	assert_output "ctr: rootless-setup ../x: not a user name"
+	run -125 ctr_as "$RL_UA" rootless-setup "$RL_UA"
+	assert_output --partial "must be run as root"
+}
+
+@test "rootless run: root inside is the user outside (uid_map, the host's view), hostname, only the container's processes" {
+	run -0 ctr_as "$RL_UA" run --rm --net none -h box busybox sh -c 'id -u; hostname; ps -o pid=,comm= | head -1; ps -o pid= | wc -l; cat /proc/self/uid_map'
+	assert_line -n 0 0
+	assert_line -n 1 box
+	assert_line -n 2 --regexp '^ *1 sh$'
+	[ "${lines[3]}" -lt 6 ] # sh, ps, head, wc: none of the host's
+	assert_output --regexp "0 +$RL_IDA +1"
+	assert_output --regexp "1 +$(awk -F: -v u="$RL_UA" '$1 == u { print $2 }' /etc/subuid) +65536"
+	local id pid
+	id=$(ctr_as "$RL_UA" run -d --net none busybox sleep 60)
+	pid=$(cat "$RL_BASE/home-$RL_UA/.local/share/ctr/containers/$id/pid")
+	[ "$(stat -c %u "/proc/$pid")" = "$RL_IDA" ]
+	run -0 ctr_as "$RL_UA" rm -f "$id"
+}
+
+@test "rootless volume: a file made in a bind-mounted directory is the user's on the host; a root-only file stays unreadable" {
+	mkdir "$RL_BASE/vol"
+	chown "$RL_UA:" "$RL_BASE/vol"
+	echo secret >"$RL_BASE/secret"
+	chmod 0600 "$RL_BASE/secret"
+	run -0 ctr_as "$RL_UA" run --rm --net none -v "$RL_BASE/vol:/data" busybox sh -c 'echo hi >/data/f && ls -ln /data/f'
+	[ "$(stat -c '%u %g' "$RL_BASE/vol/f")" = "$RL_IDA $(id -g "$RL_UA")" ]
+	# the attack: root inside reads a root-only host file bound in
+	run -1 ctr_as "$RL_UA" run --rm --net none -v "$RL_BASE/secret:/s" busybox cat /s
+	assert_output --partial "Permission denied"
+	refute_output --partial secret
+}
+
+@test "rootless run -d, ps, exec, logs, stop, rm" {
+	run -0 ctr_as "$RL_UA" run -d --name web --net none busybox sh -c 'echo up; exec sleep 60'
+	run -0 ctr_as "$RL_UA" ps
+	assert_line --partial web
+	run -0 ctr_as "$RL_UA" exec web sh -c 'id -u; ps -o comm='
+	assert_line -n 0 0
+	assert_line sleep
+	run -0 ctr_as "$RL_UA" logs web
+	assert_output up
+	run -0 ctr_as "$RL_UA" stop -t 1 web
+	run -0 ctr_as "$RL_UA" ps -a
+	assert_line --regexp 'web .*Exited'
+	run -0 ctr_as "$RL_UA" rm web
+	run -0 ctr_as "$RL_UA" ps -aq
+	assert_output ''
+	# its tree is gone from the pool (deleted by the user: user_subvol_rm_allowed)
+	run -0 ls "$CTR_ROOT/btrfs/users/$RL_IDA/containers"
+	assert_output ''
+}
+
+@test "rootless: a limit, a network, --storage-opt or --userns is a clear error and makes nothing" {
+	run -125 ctr_as "$RL_UA" run --rm -m 64m --net none busybox true
+	assert_output "ctr: -m: rootless, limits need a cgroup v2 subtree delegated to the user (none here: not supported yet)"
+	run -125 ctr_as "$RL_UA" run --rm --pids-limit 10 --net none busybox true
+	assert_output --partial "ctr: --pids-limit: rootless"
+	run -125 ctr_as "$RL_UA" run --rm busybox true
+	assert_output "ctr: --net bridge: rootless, only --net none for now (run with --net none)"
+	run -125 ctr_as "$RL_UA" run --rm --net none --storage-opt size=10m busybox true
+	assert_output --partial "--storage-opt: rootless"
+	run -125 ctr_as "$RL_UA" run --rm --net none --userns busybox true
+	assert_output --partial "--userns: rootless"
+	run -125 ctr_as "$RL_UA" pause x
+	assert_output "ctr: pause: not available rootless yet (run it as root; docs/rootless.md)"
+	run -0 ctr_as "$RL_UA" ps -aq
+	assert_output ''
+}
+
+@test "rootless hardening: no_new_privs, seccomp, /proc/sys read-only, masked paths, no signal out of its pid namespace" {
+	run -0 ctr_as "$RL_UA" run --rm --net none busybox sh -c 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status;
+		(echo x >/proc/sys/kernel/hostname) 2>/dev/null && echo WROTE; wc -c </proc/timer_list; ls /sys/firmware | wc -l'
+	assert_line --regexp '^NoNewPrivs:[[:space:]]+1$'
+	assert_line --regexp '^Seccomp:[[:space:]]+2$'
+	refute_output --partial WROTE
+	assert_line -n 2 0 # /proc/timer_list: /dev/null on it
+	assert_line -n 3 0 # /sys/firmware: an empty read-only tmpfs
+	# the attack: kill a process of the same user outside the container
+	as "$RL_UA" sleep 61 &
+	local victim
+	wait_for pgrep -u "$RL_IDA" -x -f 'sleep 61'
+	victim=$(pgrep -u "$RL_IDA" -x -f 'sleep 61')
+	run ctr_as "$RL_UA" run --rm --net none busybox kill -KILL "$victim"
+	assert_failure
+	kill -0 "$victim"
+	kill -KILL "$victim"
+}
+
+@test "rootless: two users side by side: neither sees, removes or enters the other's containers or trees" {
+	local ia ib treeb
+	ia=$(ctr_as "$RL_UA" run -d --name same --net none busybox sleep 60)
+	ib=$(ctr_as "$RL_UB" run -d --name same --net none busybox sleep 60)
+	run -0 ctr_as "$RL_UA" ps -q
+	assert_output "$ia"
+	run -0 ctr_as "$RL_UB" ps -q
+	assert_output "$ib"
+	run -125 ctr_as "$RL_UA" rm -f "$ib"
+	run -125 ctr_as "$RL_UA" stop "$ib"
+	treeb=$CTR_ROOT/btrfs/users/$RL_IDB/containers/$ib/rootfs
+	# B's tree: not listable, not deletable, not snapshottable by A, not usable as A's pool
+	run ! as "$RL_UA" ls "$CTR_ROOT/btrfs/users/$RL_IDB"
+	run ! as "$RL_UA" btrfs subvolume delete "$treeb"
+	run ! as "$RL_UA" btrfs subvolume snapshot "$treeb" "$CTR_ROOT/btrfs/users/$RL_IDA/stolen"
+	run -125 as "$RL_UA" env CTR_USER_POOL="$CTR_ROOT/btrfs/users/$RL_IDB" "$CTR" ps
+	assert_output --partial "not a btrfs directory of yours"
+	# nor B's records, nor root's trees
+	run ! as "$RL_UA" ls "$RL_BASE/home-$RL_UB"
+	run ! as "$RL_UA" ls "$CTR_ROOT/btrfs/containers"
+	[ -d "$treeb" ]
+	run -0 ctr_as "$RL_UB" exec same true
+	run -0 ctr_as "$RL_UA" rm -f same
+	run -0 ctr_as "$RL_UB" rm -f same
+	run -0 ctr_as "$RL_UB" ps -aq
+	assert_output ''
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# run --env-file and --label-file (docker's env-file format) and --label: what reaches the
+# container and its config, the attacks a file could try, and bad input refused with nothing made.
+
+load helper
+
+# nothing_made: no container, no name, no netns of this root
+nothing_made() {
+	[ -z "$(ctr ps -aq)" ] || fail "a container was made: $(ctr ps -a)"
+	[ -z "$(ls -A "$CTR_ROOT/names" 2>/dev/null)" ] || fail "a name was taken"
+	! ip netns list | grep -q "^$CTR_PREFIX-" || fail "a netns was made"
+}
+
+@test "run --env-file: K=V lines, comments, blanks, leading blanks, CRLF, BOM; K alone is the caller's; -e wins" {
+	printf '\357\273\277FIRST=1\n# a comment\n\n   SPACED=a b  \nQUOTED="q"\nCRLF=x\r\nFROMCALLER\nGONE\nOVER=file\nEMPTY=\nLAST=no-newline' >"$BATS_TEST_TMPDIR/env"
+	FROMCALLER='caller value' run ctr run --rm --net none -e OVER=flag --env-file "$BATS_TEST_TMPDIR/env" busybox \
+		sh -c 'for v in FIRST SPACED QUOTED CRLF FROMCALLER GONE OVER EMPTY LAST; do
+			eval "printf \"%s=[%s]\n\" \"\$v\" \"\${$v-unset}\""; done'
+	assert_success
+	assert_output "FIRST=[1]
+SPACED=[a b  ]
+QUOTED=[\"q\"]
+CRLF=[x]
+FROMCALLER=[caller value]
+GONE=[unset]
+OVER=[flag]
+EMPTY=[]
+LAST=[no-newline]"
+}
+
+@test "run --env-file: a caller's value with a newline stays one variable; a file's line is one entry" {
+	printf 'X\nY=1\\nINJECTED=2\n' >"$BATS_TEST_TMPDIR/env"
+	X="$(printf 'a\nEVIL=1')" run ctr run --rm --net none --env-file "$BATS_TEST_TMPDIR/env" busybox \
+		sh -c 'echo "EVIL=${EVIL-unset} INJECTED=${INJECTED-unset}"; printf "%s|" "$X" "$Y"'
+	assert_success
+	assert_output "EVIL=unset INJECTED=unset
+a
+EVIL=1|1\\nINJECTED=2|"
+}
+
+@test "run --env-file: a bad file is an error 125 and nothing is made" {
+	f=$BATS_TEST_TMPDIR/env
+	run ctr run --env-file "$BATS_TEST_TMPDIR/nosuch" busybox true
+	assert_failure 125
+	assert_output --partial "not a readable file"
+	run ctr run --env-file "$BATS_TEST_TMPDIR" busybox true
+	assert_failure 125
+	printf 'OK=1\nBAD NAME=2\n' >"$f"
+	run ctr run --env-file "$f" busybox true
+	assert_failure 125
+	assert_output "ctr: --env-file $f: line 2: 'BAD NAME' contains whitespace"
+	printf '=nokey\n' >"$f"
+	run ctr run --env-file "$f" busybox true
+	assert_failure 125
+	assert_output "ctr: --env-file $f: line 1: no variable name"
+	printf 'A=1\nB=\377\n' >"$f"
+	run ctr run --env-file "$f" busybox true
+	assert_failure 125
+	assert_output "ctr: --env-file $f: line 2: invalid UTF-8"
+	run ctr run --env-file busybox true
+	assert_failure 125
+	nothing_made
+}
+
+@test "run --label and --label-file: the later wins, K alone is empty, the image's are kept; ps and inspect show them" {
+	printf '# labels\nfrom=file\nshared=file\nflag\n' >"$BATS_TEST_TMPDIR/labels"
+	ctr run -d --name l -l shared=flag --label-file "$BATS_TEST_TMPDIR/labels" --label=eq=a=b busybox sleep 100
+	run ctr inspect l
+	jq -e '.Config.Labels == {from: "file", shared: "flag", flag: "", eq: "a=b"}' <<<"$output"
+	run ctr ps --format '{{.Labels}}'
+	assert_output 'eq=a=b,flag=,from=file,shared=flag'
+	# an image's labels (a commit keeps the container's) come first
+	ctr commit l lab:1
+	ctr run --name l2 -l shared=second lab:1 true
+	[ "$(ctr inspect l2 | jq -cS .Config.Labels)" = '{"eq":"a=b","flag":"","from":"file","shared":"second"}' ]
+	ctr rm -f l l2
+}
+
+@test "run --label: an empty name, a blank in the name or a newline is an error 125 and nothing is made" {
+	for l in '' =v ' x=1' 'a b=1'; do
+		run ctr run --rm -l "$l" busybox true
+		assert_failure 125
+		assert_output --partial "invalid label"
+	done
+	run ctr run --rm --label "$(printf 'a=1\nb=2')" busybox true
+	assert_failure 125
+	assert_output "ctr: --label: the value contains a newline"
+	printf 'ok=1\nb c=2\n' >"$BATS_TEST_TMPDIR/labels"
+	run ctr run --label-file "$BATS_TEST_TMPDIR/labels" busybox true
+	assert_failure 125
+	assert_output "ctr: --label-file $BATS_TEST_TMPDIR/labels: line 2: 'b c' contains whitespace"
+	nothing_made
+}
