@@ -20,19 +20,27 @@
 #include <unistd.h>
 
 /* openat2 with RESOLVE_IN_ROOT: "..", absolute and relative symlinks all stop
- * at root. */
+ * at root. EAGAIN (openat2(2): a ".." could not be proven not to escape,
+ * because a rename or a mount happened anywhere on the host meanwhile; a busy
+ * host mounts all the time) is tried again, as the man page advises, a
+ * bounded number of times. */
 int open_in_root(int root, const char *path, int flags)
 {
 	struct open_how how = {
 		.flags = (uint64_t)(O_PATH | O_CLOEXEC | flags),
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	return (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+	int fd, tries = 0;
+	do
+		fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN && ++tries < 128);
+	return fd;
 }
 
 /* Create the missing components of path inside root (directories; the last
- * one a directory or an empty file). Each parent is re-resolved in the root,
- * and creation never follows a symlink (mkdirat, O_EXCL|O_NOFOLLOW). */
+ * one a directory or an empty file); path is absolute or relative to root.
+ * Each parent is re-resolved in the root, and creation never follows a
+ * symlink (mkdirat, O_EXCL|O_NOFOLLOW). */
 static void create_in_root(int root, const char *path, enum make make)
 {
 	char buf[PATH_MAX];
@@ -49,12 +57,17 @@ static void create_in_root(int root, const char *path, enum make make)
 		if (fd < 0 && errno != ENOENT)
 			die_errno("resolve %s in the container", buf);
 		if (fd < 0) {
-			char *slash = name - 1;
-			*slash = '\0';  /* buf is now the parent */
-			int parent = open_in_root(root, *buf ? buf : "/", O_DIRECTORY);
+			/* the parent: buf up to name's slash; the root for a
+			 * first component (a relative path has no slash there) */
+			char *slash = name > buf ? name - 1 : NULL;
+			if (slash)
+				*slash = '\0';
+			const char *up = slash && *buf ? buf : "/";
+			int parent = open_in_root(root, up, O_DIRECTORY);
 			if (parent < 0)
-				die_errno("resolve %s in the container", *buf ? buf : "/");
-			*slash = '/';
+				die_errno("resolve %s in the container", up);
+			if (slash)
+				*slash = '/';
 			if (last && make == MAKE_FILE) {
 				fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 				if (fd < 0)
