@@ -1027,6 +1027,7 @@ ctr_cleanup() {
 	cg_cleanup
 	sec_cleanup
 	storage_cleanup
+	exec_cleanup
 	tmp_busy || { tree_gc; blob_gc; }
 	[ -z "$_all" ] || { net_remove; cg_remove_parents; }
 }
@@ -1119,18 +1120,32 @@ ctr_exec() {
 	_proc=$(eval "\"\$CTR_JQ\" -rn --slurpfile c \"\$C/oci-config.json\" --arg wd \"\$_wd\" --arg user \"\$_user\" \
 		--arg tty \"\$_t\" \"\$EXEC_JQ\" --args -- $LIST_LEN $LIST_WORDS \"\$@\"") ||
 		die "container $_id: cannot read its oci-config.json"
+	# removed when this exec ends (a SIGKILL'ed one's: by cleanup, exec_cleanup)
 	_pf=$CTR_RUN/exec.$$.json
+	trap 'rm -f "$_pf"' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
 	umask 077
-	printf '%s\n' "$_proc" 2>/dev/null >"$_pf" || { rm -f "$_pf"; die "$_pf: cannot write"; }
+	printf '%s\n' "$_proc" 2>/dev/null >"$_pf" || die "$_pf: cannot write"
 	set -- --config "$C/oci-config.json" --join "$ST_PID" --process "$_pf"
 	[ -n "$_i" ] || exec </dev/null
 	# through ctr-shim, as run: the command gets its pipes (or the pty), never our files
 	[ -z "$_t" ] || set -- "$@" --console-fd 3
 	set -- "$CTR_LIBEXEC/ctr-shim" ${_t:+-t} ${_i:+-i} -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	shim_fg "$@"
-	_rc=$?
-	rm -f "$_pf"
-	exit "$_rc"
+	exit $?
+}
+
+# exec_cleanup: (cleanup) the process files of execs that were SIGKILLed (exec.PID.json whose PID
+# is gone); an exec that ends otherwise removes its own.
+exec_cleanup() {
+	for _xf in "$CTR_RUN"/exec.*.json; do
+		_xp=${_xf##*/exec.}
+		_xp=${_xp%.json}
+		case $_xp in '' | *[!0-9]*) continue ;; esac
+		[ -d "/proc/$_xp" ] || rm -f "$_xf"
+	done
 }
 
 #HELP attach CONTAINER             reconnect the terminal to a detached -it container (Ctrl-P Ctrl-Q detaches)

@@ -132,6 +132,32 @@ same_under_ctr_oci() {
 	ctr rm -f "$id" >/dev/null
 }
 
+@test "exec SIGKILLed: its process file stays until cleanup, which removes only those whose exec is gone" {
+	id=$(ctr run -d --net none busybox sleep 60)
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	ctr exec -i "$id" head -n 1 <"$BATS_TEST_TMPDIR/in" >/dev/null &
+	exec 9>"$BATS_TEST_TMPDIR/in"
+	pid1=$(cat "$CTR_ROOT/containers/$id/pid")
+	wait_for sh -c 'pgrep -f -- "--join $1 --process /run/ctr/exec\.[0-9]*\.json" >/dev/null' _ "$pid1"
+	f=$(pgrep -af -- "--join $pid1 --process " | grep -o '/run/ctr/exec\.[0-9]*\.json' | head -1)
+	xp=${f##*/exec.}
+	xp=${xp%.json}
+	kill -KILL "$xp"
+	echo done >&9
+	exec 9>&-
+	wait || true
+	[ -e "$f" ] || fail "$f: gone without cleanup (the test is moot)"
+	# a live exec's file is kept: this shell's pid stands for one
+	live=/run/ctr/exec.$$.json
+	echo '{}' >"$live"
+	run ctr cleanup
+	assert_success
+	[ ! -e "$f" ] || fail "$f: left by cleanup"
+	[ -e "$live" ] || fail "$live: a live exec's file removed"
+	rm -f "$live"
+	ctr rm -f "$id" >/dev/null
+}
+
 @test "start: oci-config.json gets the new user-namespace range (its id maps as config.json's), and the container runs with it" {
 	run ctr run --name u1 --net none --userns busybox cat /proc/self/uid_map
 	assert_success
