@@ -40,6 +40,7 @@ teardown() {
 			ctr_teardown
 		)
 	done
+	rmdir "$CTR_TEST_SUBNET_CLAIM" /run/ctr-test-subnets 2>/dev/null || true
 }
 
 # derived ROOT: the default prefix of a root (docs/design.md): c + 8 hex of sha256(canonical path).
