@@ -23,10 +23,13 @@ setup() {
 
 teardown() { ctr_teardown; }
 
-# same_config ID1 ID2: the two containers' config.json are equal but for what names the container.
+# same_config ID1 ID2: the two containers' config.json, and their oci-config.json, are equal but
+# for what names the container.
 same_config() {
 	local f='del(.id, .name, .created, .created_ns, .rootfs, .hostname, .security.device_cgroup) | .network.ports |= length'
-	diff <(jq -S "$f" "$CTR_ROOT/containers/$1/config.json") <(jq -S "$f" "$CTR_ROOT/containers/$2/config.json")
+	local o='del(.root.path, .hostname, .linux.cgroupsPath) | .linux.namespaces |= map(del(.path))'
+	diff <(jq -S "$f" "$CTR_ROOT/containers/$1/config.json") <(jq -S "$f" "$CTR_ROOT/containers/$2/config.json") &&
+		diff <(jq -S "$o" "$CTR_ROOT/containers/$1/oci-config.json") <(jq -S "$o" "$CTR_ROOT/containers/$2/oci-config.json")
 }
 
 @test "jq: run --rm prints the same with jq and gojq (entrypoint, cmd, env with -e K and K=V, workdir)" {
@@ -47,7 +50,7 @@ same_config() {
 	[ "$output" = "$out_jq" ] || fail "run differs: gojq: $output / jq: $out_jq"
 }
 
-@test "jq: run -d writes the same config.json with jq and gojq; exec and ps print the same" {
+@test "jq: run -d writes the same config.json and oci-config.json with jq and gojq; exec and ps print the same" {
 	local t id vol=$BATS_TEST_TMPDIR/vol out_jq
 	mkdir "$vol"
 	for t in jq gojq; do
