@@ -209,6 +209,10 @@ pool_full() {
 	assert_line out
 	late=$(cat "$CTR_ROOT/names/late")
 	assert_line "$late"
+	# in its OCI config: read-only binds from its state directory, marked for start to replace
+	assert_equal "$(jq -c '[.mounts[] | select(.options | index("x-ctr.etc")) | [.destination, .source, (.options | index("ro") != null)]]' \
+		"$CTR_ROOT/containers/$late/oci-config.json")" \
+		"$(jq -cn --arg d "$(cd "$CTR_ROOT/containers/$late" && pwd -P)" '["hostname", "hosts", "resolv.conf"] | map(["/etc/\(.)", "\($d)/\(.)", true])')"
 	assert_equal "$(jq -r .name "$CTR_ROOT/containers/$late/config.json")" late
 	run ctr logs late
 	assert_output "$(printf '%s\nout' "$late")"
