@@ -12,6 +12,7 @@ OCI="$TOP/build/ctr-oci"
 
 teardown() {
 	local id
+	[ -z "${LIVE:-}" ] || rm -f "$LIVE" # the SIGKILLed exec's test: a live exec's file it made
 	for id in $("$OCI" --root "$BATS_TEST_TMPDIR/oci" list -q 2>/dev/null); do
 		"$OCI" --root "$BATS_TEST_TMPDIR/oci" delete --force "$id" 2>/dev/null
 	done
@@ -148,13 +149,12 @@ same_under_ctr_oci() {
 	wait || true
 	[ -e "$f" ] || fail "$f: gone without cleanup (the test is moot)"
 	# a live exec's file is kept: this shell's pid stands for one
-	live=/run/ctr/exec.$$.json
-	echo '{}' >"$live"
+	LIVE=/run/ctr/exec.$$.json
+	echo '{}' >"$LIVE"
 	run ctr cleanup
 	assert_success
 	[ ! -e "$f" ] || fail "$f: left by cleanup"
-	[ -e "$live" ] || fail "$live: a live exec's file removed"
-	rm -f "$live"
+	[ -e "$LIVE" ] || fail "$LIVE: a live exec's file removed"
 	ctr rm -f "$id" >/dev/null
 }
 
