@@ -12,7 +12,9 @@ OCI="$TOP/build/ctr-oci"
 
 teardown() {
 	local id
-	[ -z "${LIVE:-}" ] || rm -f "$LIVE" # the SIGKILLed exec's test: a live exec's file it made
+	# the SIGKILLed exec's test: its files, pass or fail
+	[ -z "${LIVE:-}" ] || rm -f "$LIVE"
+	[ -z "${XF:-}" ] || rm -f "$XF"
 	for id in $("$OCI" --root "$BATS_TEST_TMPDIR/oci" list -q 2>/dev/null); do
 		"$OCI" --root "$BATS_TEST_TMPDIR/oci" delete --force "$id" 2>/dev/null
 	done
@@ -141,6 +143,7 @@ same_under_ctr_oci() {
 	pid1=$(cat "$CTR_ROOT/containers/$id/pid")
 	wait_for sh -c 'pgrep -f -- "--join $1 --process /run/ctr/exec\.[0-9]*\.json" >/dev/null' _ "$pid1"
 	f=$(pgrep -af -- "--join $pid1 --process " | grep -o '/run/ctr/exec\.[0-9]*\.json' | head -1)
+	XF=$f
 	xp=${f##*/exec.}
 	xp=${xp%.json}
 	kill -KILL "$xp"
