@@ -730,30 +730,13 @@ b_run() {
 	tree_of containers "$_bcid"
 	_bct=$TREE
 	tree_of images "$B_IMG"
-	b_etc_restore "$_bct" "$TREE"
+	fs_etc_restore "$_bct" "$TREE"
 	p_new build
 	mkdir -p "${P_TREE%/rootfs}" || die "$P_TREE: cannot create"
 	btrfs subvolume snapshot -r "$_bct" "$P_TREE" >/dev/null || b_die "cannot snapshot the container"
 	b_image_done "$_bby"
 	"$CTR_HOME/ctr.sh" rm -f "$B_CTR" >/dev/null || b_die "cannot remove the container $B_CTR"
 	B_CTR=''
-}
-
-# b_etc_restore TREE PARENT: the container's /etc/hostname, hosts and resolv.conf (written by run)
-# are not the image's: TREE gets PARENT's back, or none (docker keeps them out of layers too).
-# Both trees are reached under the jail: their symlinks stay inside them.
-b_etc_restore() {
-	fs_hjail "$1" rm -f /etc/hostname /etc/hosts /etc/resolv.conf || b_die "cannot clean /etc"
-	[ -d "$2/etc" ] && [ ! -L "$2/etc" ] || return 0
-	set -- "$1" "$2"
-	for _bef in hostname hosts resolv.conf; do
-		[ ! -e "$2/etc/$_bef" ] && [ ! -L "$2/etc/$_bef" ] || set -- "$@" "etc/$_bef"
-	done
-	[ $# -gt 2 ] || return 0
-	_bet=$1 _bep=$2
-	shift 2
-	fs_hjail "$_bep" tar -c -f - -C / -- "$@" | fs_hjail "$_bet" tar -x -f - -C / ||
-		b_die "cannot restore /etc"
 }
 
 # b_tar_digest TAR: B_DIGEST = what a COPY's cache key holds of a staged tar: its entries' names,
