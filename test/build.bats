@@ -440,7 +440,7 @@ EOF2
 	# IMAGE CREATED CREATED BY SIZE COMMENT: the image's rows, then its parent's (the RUN's), then busybox's
 	assert_line --index 1 --regexp "^$id +[0-9T:Z-]+ +CMD \[\"cat\", \"/seven\"\] +0 *\$"
 	assert_line --index 2 --regexp '^<missing> +[0-9T:Z-]+ +WORKDIR /w +0 *$'
-	assert_line --index 3 --regexp "^$mid +[0-9T:Z-]+ +RUN /bin/sh -c printf 1234567 > /seven +[0-9]+ *\$"
+	assert_line --index 3 --regexp "^$mid +[0-9T:Z-]+ +RUN /bin/sh -c printf 1234567 > /seven +7 *\$"
 	assert_line --index 4 --regexp '^<missing> +[0-9T:Z-]+ +ENV A=1 +0 *$'
 	assert_line --index 5 --regexp '^[0-9a-f]{12} .*ctr built-in'
 	run "$CTR" history -q "$id"
