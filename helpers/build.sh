@@ -313,7 +313,7 @@ ctr_build() {
 	trap 'b_undo' EXIT
 	mkdir -p "$CTR_ROOT/cache" || die "$CTR_ROOT/cache: cannot create"
 	p_work build
-	B_STAGE=0 B_GARGS=''
+	B_STAGE=0 B_GARGS='' B_ARGV='' B_ENV=''
 	eval "$_bscript"
 	# --label: the final image's labels (no history entry, as docker)
 	eval "set -- $B_CLABELS"

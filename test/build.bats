@@ -621,3 +621,14 @@ EOF2
 		assert_line --regexp '^(\./)?(new|y)$'
 	done
 }
+
+@test "build: an ARG with a default before FROM names the base; --build-arg overrides it" {
+	mkdir -p "$BATS_TEST_TMPDIR/other"
+	echo other >"$BATS_TEST_TMPDIR/other/which"
+	"$CTR" init "$BATS_TEST_TMPDIR/other" other:1 >/dev/null
+	printf 'ARG BASE=busybox\nFROM $BASE\nLABEL x=y\n' >"$CTX/Dockerfile"
+	id=$("$CTR" build -q --network none "$CTX")
+	assert_equal "$(jq -r .parent "$CTR_ROOT/images/$id/config.json")" "$(cat "$CTR_ROOT/refs/busybox:latest")"
+	id=$("$CTR" build -q --build-arg BASE=other:1 --network none "$CTX")
+	assert_equal "$(cat "$(tree_path images "$id")/which")" other
+}
