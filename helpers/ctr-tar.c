@@ -35,24 +35,30 @@ static void usage(FILE *f)
 	      "       ctr-tar apply               (a plan on stdin: set on the tree at /)\n", f);
 }
 
-/* diff [--keep PATH]... [LOWER] UPPER (argv after "diff"). The --keep paths are argv's own strings,
- * collected in place at the front of argv. */
+/* diff [--keep PATH]... [LOWER] UPPER (argv after "diff"). The --keep paths, which come first,
+ * are collected in place at the front of argv. */
 static int diff_main(int argc, char **argv)
 {
 	struct ctr_err e = { 0 };
-	int n = 0, nkeep = 0;
-	while (n + 1 < argc && strcmp(argv[n], "--keep") == 0) {
-		argv[nkeep++] = argv[n + 1];
-		n += 2;
+	const char *pos[2] = { NULL, NULL };
+	int npos = 0, nkeep = 0;
+	for (int i = 0; i < argc; i++) {
+		if (npos == 0 && i + 1 < argc && strcmp(argv[i], "--keep") == 0) {
+			argv[nkeep++] = argv[++i];
+		} else if (npos < 2 && argv[i][0] != '-') {
+			pos[npos++] = argv[i];
+		} else {
+			usage(stderr);
+			return EXIT_SELF;
+		}
 	}
-	int rest = argc - n;
-	if (rest < 1 || rest > 2 || argv[n][0] == '-' || (nkeep > 0 && rest != 2)) {
+	if (npos == 0 || (nkeep > 0 && npos != 2)) {
 		usage(stderr);
 		return EXIT_SELF;
 	}
 	if (isatty(STDOUT_FILENO))
 		die("diff: refusing to write a tar to a terminal");
-	if (layer_diff(rest == 2 ? argv[n] : NULL, argv[argc - 1], (const char *const *)argv, (size_t)nkeep,
+	if (layer_diff(npos == 2 ? pos[0] : NULL, pos[npos - 1], (const char *const *)argv, (size_t)nkeep,
 		       STDOUT_FILENO, &e) < 0)
 		ctr_err_die(&e);
 	return 0;
