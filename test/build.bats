@@ -520,9 +520,11 @@ $(jq -r .parent "$CTR_ROOT/images/$mid/config.json")"
 	assert_equal "$(cat "$(tree_path images "$id")/v")" v2
 }
 
-# img_conf IMAGE: what a user checks of an image's config (the record run reads), keys sorted
+# img_conf IMAGE: what a user checks of an image's config (the record run reads; an absent list or
+# string is an empty one), keys sorted
 img_conf() {
-	jq -cS '{cmd, entrypoint, env, workdir, user, labels, exposed_ports, volumes, stop_signal, healthcheck}' \
+	jq -cS '{cmd, entrypoint, env, workdir, user, labels: (.labels // {}), exposed_ports: (.exposed_ports // []),
+		volumes: (.volumes // []), stop_signal: (.stop_signal // ""), healthcheck}' \
 		"$CTR_ROOT/images/$(cat "$CTR_ROOT/refs/$1")/config.json"
 }
 
@@ -614,12 +616,21 @@ EOF2
 	mkdir "$BATS_TEST_TMPDIR/s"
 	tar -C "$BATS_TEST_TMPDIR/s" -xf "$BATS_TEST_TMPDIR/s.tar"
 	for m in $(jq -r '.manifests[].digest | sub("sha256:"; "")' "$BATS_TEST_TMPDIR/s/index.json"); do
+		# the base's layer, then the commit's or the RUN's
+		assert_equal "$(jq '.layers | length' "$BATS_TEST_TMPDIR/s/blobs/sha256/$m")" 2
 		l=$(jq -r '.layers[-1].digest | sub("sha256:"; "")' "$BATS_TEST_TMPDIR/s/blobs/sha256/$m")
 		run sh -c "gzip -dc '$BATS_TEST_TMPDIR/s/blobs/sha256/$l' | tar -t"
 		assert_success
 		refute_line --regexp 'etc/(hosts|hostname|resolv\.conf|\.wh\.)'
 		assert_line --regexp '^(\./)?(new|y)$'
 	done
+	# a commit's config and layers come back from a load
+	want=$(img_conf com-busybox:1)
+	"$CTR" rm c-busybox >/dev/null
+	"$CTR" rmi com-busybox:1 >/dev/null
+	"$CTR" load -i "$BATS_TEST_TMPDIR/s.tar" >/dev/null
+	assert_equal "$(img_conf com-busybox:1)" "$want"
+	assert_equal "$(jq '.layers | length' "$CTR_ROOT/images/$(cat "$CTR_ROOT/refs/com-busybox:1")/config.json")" 2
 }
 
 @test "build: an ARG with a default before FROM names the base; --build-arg overrides it" {
