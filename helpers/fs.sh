@@ -29,6 +29,8 @@ FS_RUN_JQ='($i.source // "" | startswith("commit:")) or (($i.source // "" | star
 # fs_etc_restore TREE PARENT: the container's /etc/hostname, hosts and resolv.conf (written by run)
 # are not the image's: TREE (a writable snapshot of a container) gets PARENT's back, or none (docker
 # keeps them out of layers too). Both trees are reached under the jail: their symlinks stay inside.
+# On a full pool (a commit to save a container's work) the copies may not fit: TREE then has none,
+# with a warning (removing needs no space).
 fs_etc_restore() {
 	fs_hjail "$1" rm -f /etc/hostname /etc/hosts /etc/resolv.conf || die "$1: cannot clean /etc"
 	[ -d "$2/etc" ] && [ ! -L "$2/etc" ] || return 0
@@ -39,8 +41,9 @@ fs_etc_restore() {
 	[ $# -gt 2 ] || return 0
 	_fet=$1 _fep=$2
 	shift 2
-	fs_hjail "$_fep" tar -c -f - -C / -- "$@" | fs_hjail "$_fet" tar -x -f - -C / ||
-		die "$_fet: cannot restore /etc"
+	fs_hjail "$_fep" tar -c -f - -C / -- "$@" | fs_hjail "$_fet" tar -x -f - -C / 2>/dev/null && return 0
+	fs_hjail "$_fet" rm -f /etc/hostname /etc/hosts /etc/resolv.conf || die "$_fet: cannot clean /etc"
+	printf '%s\n' "ctr: warning: cannot copy the image's /etc/hostname, hosts, resolv.conf (is the pool full?): the new image has none" >&2
 }
 
 # fs_rootfs CID: FS_ROOTFS = the container's rootfs.
