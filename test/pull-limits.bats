@@ -43,8 +43,7 @@ teardown_file() {
 }
 
 setup() {
-	ctr_setup
-	export DOCKER_CONFIG=$BATS_TEST_TMPDIR/docker
+	reg_test_setup
 	unset CTR_MAX_LAYERS CTR_MAX_IMAGE_SIZE
 }
 

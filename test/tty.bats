@@ -5,6 +5,7 @@
 
 bats_require_minimum_version 1.5.0
 load helper
+load tmux
 
 setup() {
 	ctr_setup
@@ -15,42 +16,6 @@ setup() {
 teardown() {
 	tmux -S "$TS" kill-server 2>/dev/null
 	ctr_teardown
-}
-
-# term_run CMD...: run CMD in a fresh 80x24 terminal (a tmux session) with this test's CTR_*
-# environment. When CMD ends the terminal shows rc=<status>, and `stty -a` is saved in
-# $D/stty.after, as a user would see them.
-term_run() {
-	{
-		env | grep '^CTR_' | while IFS='=' read -r k v; do printf 'export %s=%q\n' "$k" "$v"; done
-		printf '%q ' "$@"
-		printf '\necho "rc=$?"\nstty -a > %q\nexec sleep 600\n' "$D/stty.after"
-	} >"$D/term.sh"
-	tmux -S "$TS" new-session -d -s t -x 80 -y 24 "bash $D/term.sh"
-}
-screen() { tmux -S "$TS" capture-pane -p -t t; }
-screen_has() { screen | grep -qF -- "$1"; }
-keys() { tmux -S "$TS" send-keys -t t "$@"; }
-term_mode() { stty -a -F "$(tmux -S "$TS" display-message -p -t t '#{pane_tty}')"; }
-term_is_raw() { term_mode | grep -q -- '-icanon'; }
-# prompt: the busybox shell's prompt for root in / waits for input (capture-pane drops the
-# trailing space of "/ # "). Up to 20 s: the first run of a test also makes its pool and image.
-prompt() {
-	local i
-	for i in $(seq 200); do
-		screen | grep -qx '/ #' && return 0
-		sleep 0.1
-	done
-	fail "no prompt: $(screen)"
-}
-
-# assert_canonical: the terminal, once ctr is done, is cooked and echoes (stty -a).
-assert_canonical() {
-	wait_for test -s "$D/stty.after" || fail "the command did not end: $(screen)"
-	run cat "$D/stty.after"
-	assert_output --regexp '(^|[[:space:]])icanon([[:space:]]|$)'
-	assert_output --regexp '(^|[[:space:]])echo([[:space:]]|$)'
-	assert_output --regexp '(^|[[:space:]])isig([[:space:]]|$)'
 }
 
 # in_ns PID CMDLINE: host pids of the processes in PID's pid namespace whose command line is CMDLINE.
@@ -131,7 +96,7 @@ running_id() {
 	prompt
 	keys 'stty size' Enter
 	wait_for screen_has '24 80' || fail "$(screen)"
-	tmux -S "$TS" resize-window -t t -x 100 -y 30
+	term_resize 100 30
 	keys 'stty size' Enter
 	wait_for screen_has '30 100' || fail "$(screen)"
 }
