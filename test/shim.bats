@@ -399,7 +399,7 @@ assert_exit_file() {
 	wait_for screen_has 'ctr#' || fail "$(screen)"
 	keys 'echo before$((1 + 1))' Enter
 	wait_for screen_has before2 || fail "$(screen)"
-	tmux -S "$TS" kill-server
+	term_close
 	wait_for test -f "$D/exit" || fail "the shell survived its terminal: $(ps -o pid,stat,args -p "$(cat "$D/inner.pid")")"
 	# the shell's code: whatever it makes of EOF or EIO on its terminal
 	run cat "$D/exit"
@@ -473,7 +473,7 @@ assert_exit_file() {
 	assert_canonical
 	kill -0 "$(cat "$D/shim.pid")" || fail "the shim ended on detach"
 	[ ! -e "$D/exit" ]
-	tmux -S "$TS" kill-server
+	term_close
 	rm "$D/stty.after"
 	term_run "$ATTACH" "$D/sock"
 	wait_for term_is_raw

@@ -23,6 +23,17 @@ term_run() {
 	term_open "$d/term.sh"
 }
 
+# term_close: close the terminal (end the tmux server) and wait until its server is gone: a
+# new server started on the same socket while the old one still exits is refused ("server
+# exited unexpectedly").
+term_close() {
+	local pid
+	pid=$(tmux -S "$TS" display-message -p '#{pid}' 2>/dev/null) || return 0
+	tmux -S "$TS" kill-server 2>/dev/null
+	wait_for term_server_gone "$pid" || fail "the tmux server $pid did not exit"
+}
+term_server_gone() { [ ! -d "/proc/$1" ] || grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat" 2>/dev/null; }
+
 screen() { tmux -S "$TS" capture-pane -p -t "${W:-t}"; }
 screen_has() { screen | grep -qF -- "$1"; }
 keys() { tmux -S "$TS" send-keys -t "${W:-t}" "$@"; }

@@ -166,7 +166,7 @@ running_id() {
 	wait_for screen_has rc=0 || fail "Ctrl-P Ctrl-Q did not detach: $(screen)"
 	assert_canonical
 	[ "$(ctr inspect "$id" | jq -r .state)" = running ] || fail "stopped by the detach"
-	tmux -S "$TS" kill-server
+	term_close
 	rm "$D/stty.after"
 	term_run "$CTR" attach "$id"
 	wait_for term_is_raw || fail "$(screen)"
@@ -185,7 +185,7 @@ running_id() {
 	term_run "$CTR" run -it --name hup busybox sh
 	prompt
 	id=$(running_id)
-	tmux -S "$TS" kill-server
+	term_close
 	wait_for sh -c '[ "$("$1" inspect hup | jq -r .state)" = exited ]' _ "$CTR" ||
 		fail "the container's shell survived its terminal: $(ctr ps)"
 	! kill -0 "$(cat "$CTR_ROOT/containers/$id/shim.pid")" 2>/dev/null || fail "the shim survived"
