@@ -42,6 +42,8 @@ teardown() {
 # shim ARGS...: ctr-shim with this test's log, exit file and pid file ($SHIM_CMD for sh -c).
 shim() { "${SHIM_CMD[@]}" "$@"; }
 
+not() { ! "$@"; }
+
 need_attach() { [ -x "$ATTACH" ] || skip "$ATTACH not built (Makefile HELPERS)"; }
 
 # assert_exit_file CODE: the exit file holds `CODE <unix time of about now>`.
@@ -338,14 +340,18 @@ assert_exit_file() {
 	wait_for screen_has 'ctr#' || fail "$(screen)"
 	term_is_raw || fail "terminal not raw: $(term_mode)"
 	keys 'sleep 100' Enter
-	sleep 0.3
+	wait_for pgrep -x -P "$(cat "$D/inner.pid")" sleep >/dev/null || fail "sleep did not start: $(screen)"
 	keys C-c
+	wait_for not pgrep -x -P "$(cat "$D/inner.pid")" sleep || fail "sleep 100 was not interrupted: $(screen)"
+	# the shell prompts again before the next keys: typed ahead, the terminal would echo them
+	# before the prompt, and the echo's output would follow the prompt on its line
+	wait_for screen_ends 'ctr#' || fail "no prompt after Ctrl-C: $(screen)"
 	keys 'echo alive$((1 + 1))' Enter
 	wait_for screen_has alive2 || fail "$(screen)"
 	kill -0 "$(cat "$D/inner.pid")" || fail "the shell in the container died"
-	# the screen may show it before the shim's log write lands
-	wait_for grep -q 'stdout [FP] .*alive2' "$D/log"
-	run grep -c 'stdout [FP] .*alive2' "$D/log"
+	# the screen may show it before the shim's log write lands; the log has the line whole
+	wait_for grep -q $'stdout F alive2\r$' "$D/log" || fail "$(cat "$D/log")"
+	run grep -c 'alive2' "$D/log"
 	assert_output 1
 }
 

@@ -36,6 +36,11 @@ term_server_gone() { [ ! -d "/proc/$1" ] || grep -q '^[0-9]* ([^)]*) Z' "/proc/$
 
 screen() { tmux -S "$TS" capture-pane -p -t "${W:-t}"; }
 screen_has() { screen | grep -qF -- "$1"; }
+# screen_ends LINE: the last line on the screen that is not blank is LINE: a shell waits at its
+# prompt (capture-pane drops the prompt's trailing space). Keys typed before the prompt shows are
+# echoed by the terminal ahead of it, and a shell that asks the terminal where its cursor is
+# (busybox's ESC [6n) has the answer echoed into the output: wait for it before typing.
+screen_ends() { [ "$(screen | awk 'NF { l = $0 } END { print l }')" = "$1" ]; }
 keys() { tmux -S "$TS" send-keys -t "${W:-t}" "$@"; }
 # term_resize COLS ROWS: the user resizes the terminal's window.
 term_resize() { tmux -S "$TS" resize-window -t "${W:-t}" -x "$1" -y "$2"; }

@@ -43,6 +43,7 @@ running_id() {
 	[ "$id" != "$(hostname)" ]
 	keys hostname Enter
 	wait_for screen_has "$id" || fail "$(screen)"
+	wait_for screen_ends '/ #' || fail "no prompt after hostname: $(screen)"
 	keys tty Enter
 	wait_for screen_has /dev/pts/0 || fail "the shell has no terminal of the container's own devpts: $(screen)"
 	term_is_raw || fail "the user's terminal is not raw: $(term_mode)"
