@@ -58,6 +58,17 @@ prompt() {
 	fail "no prompt: $(screen)"
 }
 
+# ctrl_c_interrupts PID: at the prompt of the shell PID, sleep 100 runs (a child of PID), Ctrl-C
+# ends it and the shell runs the next command.
+ctrl_c_interrupts() {
+	keys 'sleep 100' Enter
+	wait_for pgrep -x -P "$1" sleep >/dev/null || fail "sleep did not start: $(screen)"
+	keys C-c
+	keys 'echo alive$((1 + 1))' Enter
+	wait_for screen_has alive2 || fail "sleep 100 was not interrupted: $(screen)"
+	! pgrep -x -P "$1" sleep || fail "sleep still runs"
+}
+
 # assert_canonical: the terminal, once the command is done, is cooked and echoes (stty -a).
 assert_canonical() {
 	local f=$BATS_TEST_TMPDIR/stty.after

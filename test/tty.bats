@@ -61,12 +61,7 @@ running_id() {
 	prompt
 	id=$(running_id)
 	pid=$(cat "$CTR_ROOT/containers/$id/pid")
-	keys 'sleep 100' Enter
-	wait_for pgrep -x -P "$pid" sleep >/dev/null || fail "sleep did not start: $(screen)"
-	keys C-c
-	keys 'echo alive$((1 + 1))' Enter
-	wait_for screen_has alive2 || fail "sleep 100 was not interrupted: $(screen)"
-	! pgrep -x -P "$pid" sleep || fail "sleep still runs"
+	ctrl_c_interrupts "$pid"
 	kill -0 "$pid" || fail "the container's shell died"
 	[ "$(ctr ps -q)" = "$id" ]
 }

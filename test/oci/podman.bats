@@ -296,12 +296,7 @@ logs_have() { pm logs "$1" 2>&1 | grep -qxF -- "$2"; }
 	keys 'clear; stty size' Enter
 	wait_for screen_has '30 100' || fail "the resize did not reach the container: $(screen)"
 	pid=$(pm inspect --format '{{.State.Pid}}' "${P}tty")
-	keys 'sleep 100' Enter
-	wait_for pgrep -x -P "$pid" sleep >/dev/null || fail "sleep did not start: $(screen)"
-	keys C-c
-	keys 'echo alive$((1 + 1))' Enter
-	wait_for screen_has alive2 || fail "sleep 100 was not interrupted: $(screen)"
-	! pgrep -x -P "$pid" sleep || fail "sleep still runs"
+	ctrl_c_interrupts "$pid"
 	keys 'exit 5' Enter
 	wait_for screen_has rc=5 || fail "$(screen)"
 	run pm ps -aq
