@@ -513,15 +513,21 @@ pull_rows() {
 }
 
 # pull_row NAME LABEL CMD PREPARE: one pull row, PREPARE before every run (a cold pull each time).
-pull_row() {
+pull_row() { prepared_row "$W/t3.md" "$@"; }
+
+# prepared_row TABLE NAME LABEL CMD PREPARE: one row of TABLE (pull, push), timed by hyperfine
+# with PREPARE before every run.
+prepared_row() {
+	_prt=$1
+	shift
 	say "$1: $3"
 	if hf "$1" "$3" --warmup 1 --runs "$BENCH_PULL_RUNS" --prepare "$4"; then
 		# shellcheck disable=SC2046 # median min max count, one word each
 		set -- "$1" "$2" $(times_ms "$1" | stats)
-		printf '| %s | %s | %s | %s |\n' "$2" "$3" "$4" "$5" >>"$W/t3.md"
+		printf '| %s | %s | %s | %s |\n' "$2" "$3" "$4" "$5" >>"$_prt"
 		say "$1: median $3 ms"
 	else
-		printf '| %s | could not run: %s | | |\n' "$2" "$(cat "$W/$1.err")" >>"$W/t3.md"
+		printf '| %s | could not run: %s | | |\n' "$2" "$(cat "$W/$1.err")" >>"$_prt"
 	fi
 }
 
@@ -568,17 +574,7 @@ push_rows() {
 }
 
 # push_row NAME LABEL CMD PREPARE: one push row, PREPARE before every run.
-push_row() {
-	say "$1: $3"
-	if hf "$1" "$3" --warmup 1 --runs "$BENCH_PULL_RUNS" --prepare "$4"; then
-		# shellcheck disable=SC2046 # median min max count, one word each
-		set -- "$1" "$2" $(times_ms "$1" | stats)
-		printf '| %s | %s | %s | %s |\n' "$2" "$3" "$4" "$5" >>"$W/t4.md"
-		say "$1: median $3 ms"
-	else
-		printf '| %s | could not run: %s | | |\n' "$2" "$(cat "$W/$1.err")" >>"$W/t4.md"
-	fi
-}
+push_row() { prepared_row "$W/t4.md" "$@"; }
 
 # BUILD_DOCKERFILE: the build rows' Dockerfile: busybox (BASE: each tool's name for it), 4 steps that
 # make a layer (2 COPY, 2 RUN), 3 that set the config.

@@ -747,6 +747,18 @@ b_tar_digest() {
 	B_DIGEST=${B_DIGEST%% *}
 }
 
+# b_words ARG...: an instruction's arguments as words, variables expanded (b_subst), quoted for
+# eval in B_WORDS: each argument of the JSON form is one word; the shell form's one string is split.
+b_words() {
+	if [ "$B_FORM" = j ]; then
+		_bw=''
+		for _bc; do b_subst one "$_bc"; _bw="$_bw $B_WORDS"; done
+		B_WORDS=$_bw
+	else
+		b_subst words "$1"
+	fi
+}
+
 # b_copy COPY|ADD ARG...: COPY [--from=STAGE|IMAGE] SRC... DEST (the JSON form too). Each SRC is
 # read under the jail in the context (or the stage's, the image's tree): a directory's contents, a
 # file (its symlink followed inside that root) under its own name. DEST, relative to WORKDIR, is a
@@ -758,14 +770,8 @@ b_copy() {
 	b_flags from chown chmod
 	case $B_F_chmod in '' | [0-7][0-7][0-7] | [0-7][0-7][0-7][0-7]) ;; *) b_die "--chmod=$B_F_chmod: want an octal mode (644, 0755)" ;; esac
 	case $B_F_chown in *[!A-Za-z0-9_.:-]* | -* | *:-* | *:*:* | :* | *:) b_die "--chown=$B_F_chown: want USER[:GROUP]" ;; esac
-	if [ "$B_FORM" = j ]; then
-		_bw=''
-		for _bc; do b_subst one "$_bc"; _bw="$_bw $B_WORDS"; done
-	else
-		b_subst words "$1"
-		_bw=$B_WORDS
-	fi
-	eval "set -- $_bw"
+	b_words "$@"
+	eval "set -- $B_WORDS"
 	[ $# -ge 2 ] || b_die "$_bin needs a source and a destination"
 	_broot=$B_CTX _bfrom=''
 	if [ -n "$B_F_from" ]; then
@@ -988,13 +994,8 @@ b_meta() {
 		esac
 		b_key "$_bin $1" ;;
 	EXPOSE | LABEL | VOLUME)
-		if [ "$B_FORM" = j ]; then
-			_bw=''
-			for _bc; do b_subst one "$_bc"; _bw="$_bw $B_WORDS"; done
-		else
-			b_subst words "$1"
-			_bw=$B_WORDS
-		fi
+		b_words "$@"
+		_bw=$B_WORDS
 		eval "set -- $_bw"
 		for _bm; do
 			case $_bin in

@@ -592,6 +592,10 @@ net_bridge_ensure() {
 # net_bridge_create BRIDGE GATEWAY PLEN: shared rules, forwarding, then the bridge (idempotent:
 # a creation killed midway is completed by the next run).
 net_bridge_create() {
+	# host-wide: another root's first run must not pass the overlap check with the same subnet
+	# between this check and this bridge's address
+	[ -d "$CTR_RUN" ] || mkdir -p "$CTR_RUN" || die "$CTR_RUN: cannot create"
+	exec 8>>"$CTR_RUN/net.lock" && flock 8 || die "$CTR_RUN/net.lock: cannot lock"
 	if net_alias "$1"; then
 		[ "$NET_ALIAS" = "$CTR_PREFIX:net" ] || net_bridge_foreign "$1"
 	else
@@ -612,6 +616,7 @@ net_bridge_create() {
 		printf 'addr replace %s/%s brd + dev %s\n' "$2" "$3" "$1"
 		printf 'link set %s up\n' "$1"
 	} | ip -batch - || die "bridge $1: cannot create"
+	exec 8>&-
 	net_neigh_room "$1"
 	# bind the slice's container addresses (the table is made or refreshed), then mark the bridge
 	{

@@ -5,6 +5,7 @@
 bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
+load "${BASH_SOURCE[0]%/*}/wait"
 
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 CTR="$TOP/ctr.sh"
@@ -12,7 +13,14 @@ CTR="$TOP/ctr.sh"
 # ctr_setup: per-test state (called from setup()).
 ctr_setup() {
 	local r
-	r=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+	# a subnet no other test on this host holds now (tests of other checkouts run side by side):
+	# two bridges with one subnet would route one test's traffic to the other's bridge
+	mkdir -p /run/ctr-test-subnets
+	while :; do
+		r=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+		mkdir "/run/ctr-test-subnets/$((0x${r:0:2} % 40)).$((0x${r:2:2}))" 2>/dev/null && break
+	done
+	export CTR_TEST_SUBNET_CLAIM="/run/ctr-test-subnets/$((0x${r:0:2} % 40)).$((0x${r:2:2}))"
 	export CTR_PREFIX="ctrt$r"
 	export CTR_ROOT="$BATS_TEST_TMPDIR/root"
 	export CTR_POOL="$BATS_TEST_TMPDIR/pool"
@@ -57,6 +65,8 @@ ctr_teardown() {
 		umount "$d" 2>/dev/null || umount -l "$d"
 	done
 	rm -f "$CTR_POOL" "$CTR_POOL.lock"
+	[ -z "${CTR_TEST_SUBNET_CLAIM:-}" ] || rmdir "$CTR_TEST_SUBNET_CLAIM" 2>/dev/null
+	rmdir /run/ctr-test-subnets 2>/dev/null
 	return 0
 }
 
@@ -84,13 +94,3 @@ tree_path() { echo "$CTR_ROOT/btrfs/$1/$2/rootfs"; }
 
 # ctr: run ctr.sh (use with bats' run).
 ctr() { "$CTR" "$@"; }
-
-# wait_for CMD...: retry CMD for up to 5 seconds.
-wait_for() {
-	local i
-	for i in $(seq 50); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}

@@ -40,6 +40,7 @@ teardown() {
 			ctr_teardown
 		)
 	done
+	rmdir "$CTR_TEST_SUBNET_CLAIM" /run/ctr-test-subnets 2>/dev/null || true
 }
 
 # derived ROOT: the default prefix of a root (docs/design.md): c + 8 hex of sha256(canonical path).
@@ -200,4 +201,26 @@ every_verb_spares() {
 	assert_equal "$(cat "$re/prefix")" ctr
 	assert_equal "$(cat /run/ctr/roots/ctr)" "$(realpath "$re")"
 	rm "/run/ctr/roots/ctr"
+}
+
+@test "roots: two roots' first runs on one subnet at the same time: one runs, the other is refused and leaves no bridge" {
+	local r
+	for r in a b; do
+		(
+			[ "$r" = a ] || CTR_BRIDGE=$BB
+			rc=0
+			CTR_ROOT=$BATS_TEST_TMPDIR/$r CTR_POOL=$BATS_TEST_TMPDIR/$r.pool CTR_SUBNET=$SA \
+				"$CTR" run --rm busybox true >"$BATS_TEST_TMPDIR/$r.out" 2>&1 || rc=$?
+			echo "$rc" >"$BATS_TEST_TMPDIR/$r.rc"
+		) &
+	done
+	wait
+	run sort "$BATS_TEST_TMPDIR/a.rc" "$BATS_TEST_TMPDIR/b.rc"
+	assert_output "0
+125"
+	run cat "$BATS_TEST_TMPDIR/a.out" "$BATS_TEST_TMPDIR/b.out"
+	assert_output --partial "overlaps the host's route"
+	# one bridge holds the subnet's route
+	[ "$(ip -4 -o route show root "$SA" | wc -l)" -eq 1 ]
+	{ [ -e "/sys/class/net/$BA" ] && [ ! -e "/sys/class/net/$BB" ]; } || { [ ! -e "/sys/class/net/$BA" ] && [ -e "/sys/class/net/$BB" ]; }
 }
