@@ -515,13 +515,13 @@ pull_rows() {
 # pull_row NAME LABEL CMD PREPARE: one pull row, PREPARE before every run (a cold pull each time).
 pull_row() { prepared_row "$W/t3.md" "$@"; }
 
-# prepared_row TABLE NAME LABEL CMD PREPARE: one row of TABLE (pull, push), timed by hyperfine
-# with PREPARE before every run.
+# prepared_row TABLE NAME LABEL CMD PREPARE [RUNS]: one row of TABLE (pull, push, build), timed by
+# hyperfine with PREPARE before every run: RUNS runs (default BENCH_PULL_RUNS) after 1 warm-up.
 prepared_row() {
 	_prt=$1
 	shift
 	say "$1: $3"
-	if hf "$1" "$3" --warmup 1 --runs "$BENCH_PULL_RUNS" --prepare "$4"; then
+	if hf "$1" "$3" --warmup 1 --runs "${5:-$BENCH_PULL_RUNS}" --prepare "$4"; then
 		# shellcheck disable=SC2046 # median min max count, one word each
 		set -- "$1" "$2" $(times_ms "$1" | stats)
 		printf '| %s | %s | %s | %s |\n' "$2" "$3" "$4" "$5" >>"$_prt"
@@ -627,17 +627,7 @@ build_rows() {
 }
 
 # build_row NAME LABEL CMD PREPARE: one build row, PREPARE before every run (not timed).
-build_row() {
-	say "$1: $3"
-	if hf "$1" "$3" --warmup 1 --runs "$BENCH_BUILD_RUNS" --prepare "$4"; then
-		# shellcheck disable=SC2046 # median min max count, one word each
-		set -- "$1" "$2" $(times_ms "$1" | stats)
-		printf '| %s | %s | %s | %s |\n' "$2" "$3" "$4" "$5" >>"$W/t5.md"
-		say "$1: median $3 ms"
-	else
-		printf '| %s | could not run: %s | | |\n' "$2" "$(cat "$W/$1.err")" >>"$W/t5.md"
-	fi
-}
+build_row() { prepared_row "$W/t5.md" "$@" "$BENCH_BUILD_RUNS"; }
 
 # ---------------------------------------------------------------- the report
 
