@@ -1494,14 +1494,15 @@ main() {
 		case $_verb in
 		demo) . "$CTR_HOME/helpers/demo.sh" ;;
 		start | restart) . "$CTR_HOME/helpers/start.sh" ;;
-		cp | diff | export) . "$CTR_HOME/helpers/fs.sh" ;;
+		cp | diff | export | commit) . "$CTR_HOME/helpers/fs.sh" ;;
 		import | history) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/image.sh" ;;
 		update) . "$CTR_HOME/helpers/update.sh" ;;
 		ps) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/ps.sh" ;;
 		events) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/events.sh" ;;
 		container | image | system) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/prune.sh" ;;
 		build) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/build.sh" ;;
-		push) . "$CTR_HOME/helpers/layers.sh" && . "$CTR_HOME/helpers/push.sh" ;;
+		push) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/layers.sh" && . "$CTR_HOME/helpers/push.sh" ;;
+		save) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/layers.sh" ;;
 		builder) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/prune.sh" && . "$CTR_HOME/helpers/build.sh" ;;
 		esac || exit 125
 		"ctr_$_verb" "$@"

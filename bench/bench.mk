@@ -6,10 +6,13 @@
 # make bench BENCH_MAX_N=10000   up to 10,000 (about 1.5 h; each running container holds ~2.4 MiB of
 #                                host memory today: check `free -g` first; the bench's /16 subnet
 #                                gives them 10 bridges of 1,024 addresses)
-# Other knobs (BENCH_RUNS, BENCH_WARMUP, BENCH_TPUT, BENCH_RM_SAMPLE, BENCH_PULL_RUNS, BENCH_OUT,
-# BENCH_KEEP) are described at the top of bench/bench.sh; make passes them on from its command
-# line or environment.
+# make bench BENCH_BUILD=0       without the build rows (ctr.sh build next to buildah bud; buildah,
+#                                Debian's, is installed for them: the tests do not need it)
+# Other knobs (BENCH_RUNS, BENCH_WARMUP, BENCH_TPUT, BENCH_RM_SAMPLE, BENCH_PULL_RUNS, BENCH_BUILD_RUNS,
+# BENCH_OUT, BENCH_KEEP) are described at the top of bench/bench.sh; make passes them on from its
+# command line or environment.
 
 .PHONY: bench
 bench: deps helpers image
+	@[ "$${BENCH_BUILD:-1}" = 0 ] || sh helpers/deps.sh buildah
 	sh bench/bench.sh

@@ -3,8 +3,10 @@
 # ctr-oci (ctr's OCI runtime, on runc's and crun's bundle) and the bare kernel floor, all on the same
 # busybox root filesystem and measured in the same run; the throughput of BENCH_TPUT starts one
 # after another (ctr next to runc); how start time and memory behave as N containers run; rm time;
-# pull time next to skopeo + umoci; push time next to skopeo copy.
-# Each measurement is one function call (one_shot, throughput, ramp, rm_rows, pull_row, push_row): a new row
+# pull time next to skopeo + umoci; push time next to skopeo copy; build time (cold, cached) next to
+# buildah bud.
+# Each measurement is one function call (one_shot, throughput, ramp, rm_rows, pull_row, push_row,
+# build_row): a new row
 # is one more call in one_shot_rows or throughput_rows.
 #
 # Usage: bench/bench.sh            (as root; needs no terminal)
@@ -16,6 +18,8 @@
 #   BENCH_RM_SAMPLE (10)   containers removed one at a time and timed (among 10 running, and at the
 #                          end among BENCH_MAX_N); the rest go in parallel
 #   BENCH_PULL_RUNS (3)    timed runs of each pull row (after 1 warm-up)
+#   BENCH_BUILD (1)        0: no build rows (ctr.sh build next to buildah bud, which they need)
+#   BENCH_BUILD_RUNS (5)   timed runs of each build row (after 1 warm-up)
 #   BENCH_OUT (bench/results.md)   where the Markdown report goes; it is also printed on stdout
 #   BENCH_KEEP             set: keep the work directory (hyperfine's JSON and log) and say where
 # Timing: hyperfine (-N: no shell in between) with --export-json; the report shows medians and
@@ -32,7 +36,8 @@ CTR=$TOP/ctr.sh
 ROOTFS=$TOP/build/rootfs/busybox
 : "${BENCH_RUNS:=20}" "${BENCH_WARMUP:=3}" "${BENCH_MAX_N:=1000}" "${BENCH_RM_SAMPLE:=10}" "${BENCH_TPUT:=200}"
 : "${BENCH_PULL_RUNS:=3}" "${BENCH_OUT:=$TOP/bench/results.md}" "${BENCH_KEEP:=}"
-W='' HF_PID=''
+: "${BENCH_BUILD:=1}" "${BENCH_BUILD_RUNS:=5}"
+W='' HF_PID='' BH=''
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() {
@@ -53,11 +58,11 @@ preflight() {
 	[ -x "$TOP/build/ctr-shim" ] && [ -x "$TOP/build/nsenter-chroot" ] && [ -x "$TOP/build/ctr-oci" ] ||
 		die "helpers not built (make helpers)"
 	case $TOP in *[[:space:]]*) die "$TOP: a path with blanks cannot be benchmarked" ;; esac
-	case $BENCH_MAX_N$BENCH_RUNS$BENCH_WARMUP$BENCH_RM_SAMPLE$BENCH_PULL_RUNS$BENCH_TPUT in
-	*[!0-9]*) die "BENCH_MAX_N, BENCH_RUNS, BENCH_WARMUP, BENCH_RM_SAMPLE, BENCH_PULL_RUNS, BENCH_TPUT: numbers" ;;
+	case $BENCH_MAX_N$BENCH_RUNS$BENCH_WARMUP$BENCH_RM_SAMPLE$BENCH_PULL_RUNS$BENCH_TPUT$BENCH_BUILD$BENCH_BUILD_RUNS in
+	*[!0-9]*) die "BENCH_MAX_N, BENCH_RUNS, BENCH_WARMUP, BENCH_RM_SAMPLE, BENCH_PULL_RUNS, BENCH_TPUT, BENCH_BUILD, BENCH_BUILD_RUNS: numbers" ;;
 	esac
-	[ "$BENCH_MAX_N" -ge 1 ] && [ "$BENCH_RUNS" -ge 1 ] && [ "$BENCH_TPUT" -ge 1 ] ||
-		die "BENCH_MAX_N, BENCH_RUNS and BENCH_TPUT: at least 1"
+	[ "$BENCH_MAX_N" -ge 1 ] && [ "$BENCH_RUNS" -ge 1 ] && [ "$BENCH_TPUT" -ge 1 ] && [ "$BENCH_BUILD_RUNS" -ge 1 ] ||
+		die "BENCH_MAX_N, BENCH_RUNS, BENCH_TPUT and BENCH_BUILD_RUNS: at least 1"
 }
 
 # free_octet FROM COUNT: a second octet X in [FROM, FROM+COUNT) such that no address or route of the
@@ -135,6 +140,7 @@ sweep() {
 		kill -KILL "-$HF_PID" 2>/dev/null
 	fi
 	[ -f "$W/registry/registry.pid" ] && kill "$(cat "$W/registry/registry.pid")" 2>/dev/null
+	buildah_sweep
 	for _f in "$CTR_ROOT"/containers/*/pid "$CTR_ROOT"/containers/*/shim.pid; do
 		[ -f "$_f" ] && kill -KILL "$(cat "$_f")" 2>/dev/null
 	done
@@ -162,6 +168,22 @@ sweep() {
 		rm -rf "$W"
 	fi
 	exit "$_rc"
+}
+
+# buildah_sweep: the build rows' buildah store ($W/buildah): its containers and images removed, then
+# whatever it still has mounted (its overlay mounts, the store's own bind mount), deepest first.
+buildah_sweep() {
+	[ -d "$W/buildah" ] || return 0
+	if [ -n "$BH" ] && command -v buildah >/dev/null 2>&1; then
+		# shellcheck disable=SC2086 # BH: the store's options, one word each
+		buildah $BH rm --all >/dev/null 2>&1
+		# shellcheck disable=SC2086
+		buildah $BH rmi --all --force >/dev/null 2>&1
+	fi
+	awk -v d="$W/buildah/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r _m; do
+		umount "$_m" 2>/dev/null || umount -l "$_m"
+	done
+	rm -rf "$W/buildah"
 }
 
 # ---------------------------------------------------------------- measuring
@@ -491,15 +513,21 @@ pull_rows() {
 }
 
 # pull_row NAME LABEL CMD PREPARE: one pull row, PREPARE before every run (a cold pull each time).
-pull_row() {
+pull_row() { prepared_row "$W/t3.md" "$@"; }
+
+# prepared_row TABLE NAME LABEL CMD PREPARE [RUNS]: one row of TABLE (pull, push, build), timed by
+# hyperfine with PREPARE before every run: RUNS runs (default BENCH_PULL_RUNS) after 1 warm-up.
+prepared_row() {
+	_prt=$1
+	shift
 	say "$1: $3"
-	if hf "$1" "$3" --warmup 1 --runs "$BENCH_PULL_RUNS" --prepare "$4"; then
+	if hf "$1" "$3" --warmup 1 --runs "${5:-$BENCH_PULL_RUNS}" --prepare "$4"; then
 		# shellcheck disable=SC2046 # median min max count, one word each
 		set -- "$1" "$2" $(times_ms "$1" | stats)
-		printf '| %s | %s | %s | %s |\n' "$2" "$3" "$4" "$5" >>"$W/t3.md"
+		printf '| %s | %s | %s | %s |\n' "$2" "$3" "$4" "$5" >>"$_prt"
 		say "$1: median $3 ms"
 	else
-		printf '| %s | could not run: %s | | |\n' "$2" "$(cat "$W/$1.err")" >>"$W/t3.md"
+		printf '| %s | could not run: %s | | |\n' "$2" "$(cat "$W/$1.err")" >>"$_prt"
 	fi
 }
 
@@ -546,17 +574,60 @@ push_rows() {
 }
 
 # push_row NAME LABEL CMD PREPARE: one push row, PREPARE before every run.
-push_row() {
-	say "$1: $3"
-	if hf "$1" "$3" --warmup 1 --runs "$BENCH_PULL_RUNS" --prepare "$4"; then
-		# shellcheck disable=SC2046 # median min max count, one word each
-		set -- "$1" "$2" $(times_ms "$1" | stats)
-		printf '| %s | %s | %s | %s |\n' "$2" "$3" "$4" "$5" >>"$W/t4.md"
-		say "$1: median $3 ms"
-	else
-		printf '| %s | could not run: %s | | |\n' "$2" "$(cat "$W/$1.err")" >>"$W/t4.md"
+push_row() { prepared_row "$W/t4.md" "$@"; }
+
+# BUILD_DOCKERFILE: the build rows' Dockerfile: busybox (BASE: each tool's name for it), 4 steps that
+# make a layer (2 COPY, 2 RUN), 3 that set the config.
+# shellcheck disable=SC2016 # the Dockerfile's own $
+BUILD_DOCKERFILE='ARG BASE=busybox
+FROM $BASE
+ENV APP=/app GREETING=hello
+WORKDIR /app
+COPY app.sh ./
+RUN echo "$GREETING" >greeting && chmod 755 app.sh
+COPY data/ ./data/
+RUN ./app.sh >out && ls -l data >listing
+CMD ["./app.sh"]'
+
+# build_rows: ctr.sh build of BUILD_DOCKERFILE, cold (--no-cache) and from its cache, next to
+# buildah bud (its own store in $W/buildah: overlay, runc, --layers) on the same context and base:
+# ctr's busybox image, saved by ctr.sh save and pulled by buildah from that archive. Both --network
+# none (no network set-up in the RUN steps).
+# shellcheck disable=SC2016 # Markdown backquotes
+build_rows() {
+	printf '| | median | min | max |\n|---|---:|---:|---:|\n' >"$W/t5.md"
+	if [ "$BENCH_BUILD" = 0 ]; then
+		BUILD_NOTE="not measured (BENCH_BUILD=0)"
+		return 0
 	fi
+	_bc=$W/buildctx
+	mkdir -p "$_bc/data" && printf '%s\n' "$BUILD_DOCKERFILE" >"$_bc/Dockerfile" &&
+		printf '#!/bin/sh\necho "$GREETING from $APP"\n' >"$_bc/app.sh" &&
+		head -c 65536 /dev/urandom >"$_bc/data/blob" && echo a >"$_bc/data/a" || die "$_bc: cannot write"
+	BUILD_NOTE="the Dockerfile below, on ctr's busybox image (\`ctr.sh save\`, then \`buildah pull oci-archive:\`)"
+	build_row build_ctr_cold "\`ctr.sh build --no-cache\`" \
+		"$CTR build -q --no-cache --network none -t bench/built:1 $_bc" "$CTR builder prune -a"
+	build_row build_ctr_cached "\`ctr.sh build\`, every step cached" \
+		"$CTR build -q --network none -t bench/built:1 $_bc" true
+	if ! command -v buildah >/dev/null 2>&1; then
+		printf '| `buildah bud` | could not run: buildah not installed (apt-get install buildah) | | |\n' >>"$W/t5.md"
+		return 0
+	fi
+	BH="--root $W/buildah/root --runroot $W/buildah/run --storage-driver overlay"
+	# shellcheck disable=SC2086 # BH: the store's options, one word each
+	if ! { "$CTR" save -o "$W/busybox.oci" busybox && _bb=$(buildah $BH pull -q "oci-archive:$W/busybox.oci"); } 2>"$W/buildah.err"; then
+		printf '| `buildah bud` | could not run: %s | | |\n' "$(tail -n 1 "$W/buildah.err")" >>"$W/t5.md"
+		return 0
+	fi
+	# runc: crun 1.8 refuses hybrid cgroups (see the first table)
+	_bh="buildah $BH bud --runtime runc --layers --network none --pull=never -q --build-arg BASE=$_bb -t bench-built"
+	build_row build_buildah_cold "\`buildah bud --layers --no-cache\`" "$_bh --no-cache $_bc" "buildah $BH rmi --prune"
+	build_row build_buildah_cached "\`buildah bud --layers\`, every step cached" "$_bh $_bc" true
+	BUILDAH_VERSION=$(buildah --version)
 }
+
+# build_row NAME LABEL CMD PREPARE: one build row, PREPARE before every run (not timed).
+build_row() { prepared_row "$W/t5.md" "$@" "$BENCH_BUILD_RUNS"; }
 
 # ---------------------------------------------------------------- the report
 
@@ -609,6 +680,14 @@ report() {
 	printf '\n## Push to the same local registry\n\n'
 	printf 'Image: %s; hyperfine -N, %s runs after 1 warm-up.\n\n' "${PUSH_IMAGE:-n/a}" "$BENCH_PULL_RUNS"
 	cat "$W/t4.md" 2>/dev/null
+	printf '\n## Build a Dockerfile\n\n'
+	printf 'Image: %s; hyperfine -N, %s runs after 1 warm-up; %s.\n' "${BUILD_NOTE:-n/a}" "$BENCH_BUILD_RUNS" \
+		"${BUILDAH_VERSION:-buildah: n/a}"
+	printf 'Cold: every step made again (the cold rows remove the previous runs'"'"' dangling steps first, not\n'
+	printf 'timed); cached: the same build again, nothing changed. buildah: overlay storage in the bench'"'"'s\n'
+	printf 'work directory, runc.\n\n'
+	cat "$W/t5.md" 2>/dev/null
+	[ "$BENCH_BUILD" = 0 ] || printf '\n```Dockerfile\n%s\n```\n' "$BUILD_DOCKERFILE"
 }
 
 main() {
@@ -630,6 +709,7 @@ main() {
 	rm_rows
 	pull_rows
 	push_rows
+	build_rows
 	report >"$W/report.md" || die "cannot write the report"
 	cp "$W/report.md" "$BENCH_OUT" || die "$BENCH_OUT: cannot write"
 	cat "$W/report.md"

@@ -313,7 +313,7 @@ ctr_build() {
 	trap 'b_undo' EXIT
 	mkdir -p "$CTR_ROOT/cache" || die "$CTR_ROOT/cache: cannot create"
 	p_work build
-	B_STAGE=0 B_GARGS=''
+	B_STAGE=0 B_GARGS='' B_ARGV='' B_ENV=''
 	eval "$_bscript"
 	# --label: the final image's labels (no history entry, as docker)
 	eval "set -- $B_CLABELS"
@@ -730,7 +730,7 @@ b_run() {
 	tree_of containers "$_bcid"
 	_bct=$TREE
 	tree_of images "$B_IMG"
-	b_etc_restore "$_bct" "$TREE"
+	fs_etc_restore "$_bct" "$TREE"
 	p_new build
 	mkdir -p "${P_TREE%/rootfs}" || die "$P_TREE: cannot create"
 	btrfs subvolume snapshot -r "$_bct" "$P_TREE" >/dev/null || b_die "cannot snapshot the container"
@@ -739,29 +739,24 @@ b_run() {
 	B_CTR=''
 }
 
-# b_etc_restore TREE PARENT: the container's /etc/hostname, hosts and resolv.conf (written by run)
-# are not the image's: TREE gets PARENT's back, or none (docker keeps them out of layers too).
-# Both trees are reached under the jail: their symlinks stay inside them.
-b_etc_restore() {
-	fs_hjail "$1" rm -f /etc/hostname /etc/hosts /etc/resolv.conf || b_die "cannot clean /etc"
-	[ -d "$2/etc" ] && [ ! -L "$2/etc" ] || return 0
-	set -- "$1" "$2"
-	for _bef in hostname hosts resolv.conf; do
-		[ ! -e "$2/etc/$_bef" ] && [ ! -L "$2/etc/$_bef" ] || set -- "$@" "etc/$_bef"
-	done
-	[ $# -gt 2 ] || return 0
-	_bet=$1 _bep=$2
-	shift 2
-	fs_hjail "$_bep" tar -c -f - -C / -- "$@" | fs_hjail "$_bet" tar -x -f - -C / ||
-		b_die "cannot restore /etc"
-}
-
 # b_tar_digest TAR: B_DIGEST = what a COPY's cache key holds of a staged tar: its entries' names,
 # types, modes, owners, sizes and link targets (not their times), and their contents.
 b_tar_digest() {
 	B_DIGEST=$( { tar -tv --numeric-owner -f "$1" | awk '{ $4 = ""; $5 = ""; print }'
 		tar -xO -f "$1"; } | sha256sum) || b_die "cannot read what is copied"
 	B_DIGEST=${B_DIGEST%% *}
+}
+
+# b_words ARG...: an instruction's arguments as words, variables expanded (b_subst), quoted for
+# eval in B_WORDS: each argument of the JSON form is one word; the shell form's one string is split.
+b_words() {
+	if [ "$B_FORM" = j ]; then
+		_bw=''
+		for _bc; do b_subst one "$_bc"; _bw="$_bw $B_WORDS"; done
+		B_WORDS=$_bw
+	else
+		b_subst words "$1"
+	fi
 }
 
 # b_copy COPY|ADD ARG...: COPY [--from=STAGE|IMAGE] SRC... DEST (the JSON form too). Each SRC is
@@ -775,14 +770,8 @@ b_copy() {
 	b_flags from chown chmod
 	case $B_F_chmod in '' | [0-7][0-7][0-7] | [0-7][0-7][0-7][0-7]) ;; *) b_die "--chmod=$B_F_chmod: want an octal mode (644, 0755)" ;; esac
 	case $B_F_chown in *[!A-Za-z0-9_.:-]* | -* | *:-* | *:*:* | :* | *:) b_die "--chown=$B_F_chown: want USER[:GROUP]" ;; esac
-	if [ "$B_FORM" = j ]; then
-		_bw=''
-		for _bc; do b_subst one "$_bc"; _bw="$_bw $B_WORDS"; done
-	else
-		b_subst words "$1"
-		_bw=$B_WORDS
-	fi
-	eval "set -- $_bw"
+	b_words "$@"
+	eval "set -- $B_WORDS"
 	[ $# -ge 2 ] || b_die "$_bin needs a source and a destination"
 	_broot=$B_CTX _bfrom=''
 	if [ -n "$B_F_from" ]; then
@@ -1005,13 +994,8 @@ b_meta() {
 		esac
 		b_key "$_bin $1" ;;
 	EXPOSE | LABEL | VOLUME)
-		if [ "$B_FORM" = j ]; then
-			_bw=''
-			for _bc; do b_subst one "$_bc"; _bw="$_bw $B_WORDS"; done
-		else
-			b_subst words "$1"
-			_bw=$B_WORDS
-		fi
+		b_words "$@"
+		_bw=$B_WORDS
 		eval "set -- $_bw"
 		for _bm; do
 			case $_bin in

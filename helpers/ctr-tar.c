@@ -1,6 +1,6 @@
 /* ctr-tar - image layers: make one from two trees; carry a layer's xattrs.
  *
- * Usage: ctr-tar diff [LOWER] UPPER
+ * Usage: ctr-tar diff [--keep PATH]... [LOWER] UPPER
  *        ctr-tar xattrs
  *        ctr-tar apply
  *
@@ -9,6 +9,9 @@
  *   whiteouts for what is gone, opaque whiteouts for replaced directories, hard
  *   links, xattrs and file capabilities. Without LOWER: all of UPPER. The same
  *   trees give the same bytes. (lib/layer.c says how a change is told.)
+ *   --keep PATH (relative to the root: etc/hosts): the layer leaves PATH as
+ *   LOWER has it, neither entry nor whiteout (a file the runtime writes at run
+ *   is no change of the container's); it needs LOWER.
  * xattrs: read a layer tar on stdin, write on stdout the plan of the xattrs
  *   its entries carry (`ctr.sh pull` runs it on the host: it only reads).
  * apply: set the plan read on stdin on the tree at /. `ctr.sh pull` runs it
@@ -27,9 +30,38 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: ctr-tar diff [LOWER] UPPER   (the layer, a tar, on stdout)\n"
+	fputs("usage: ctr-tar diff [--keep PATH]... [LOWER] UPPER   (the layer, a tar, on stdout)\n"
 	      "       ctr-tar xattrs              (a layer on stdin: the plan of its xattrs on stdout)\n"
 	      "       ctr-tar apply               (a plan on stdin: set on the tree at /)\n", f);
+}
+
+/* diff [--keep PATH]... [LOWER] UPPER (argv after "diff"). The --keep paths, which come first,
+ * are collected in place at the front of argv. */
+static int diff_main(int argc, char **argv)
+{
+	struct ctr_err e = { 0 };
+	const char *pos[2] = { NULL, NULL };
+	int npos = 0, nkeep = 0;
+	for (int i = 0; i < argc; i++) {
+		if (npos == 0 && i + 1 < argc && strcmp(argv[i], "--keep") == 0) {
+			argv[nkeep++] = argv[++i];
+		} else if (npos < 2 && argv[i][0] != '-') {
+			pos[npos++] = argv[i];
+		} else {
+			usage(stderr);
+			return EXIT_SELF;
+		}
+	}
+	if (npos == 0 || (nkeep > 0 && npos != 2)) {
+		usage(stderr);
+		return EXIT_SELF;
+	}
+	if (isatty(STDOUT_FILENO))
+		die("diff: refusing to write a tar to a terminal");
+	if (layer_diff(npos == 2 ? pos[0] : NULL, pos[npos - 1], (const char *const *)argv, (size_t)nkeep,
+		       STDOUT_FILENO, &e) < 0)
+		ctr_err_die(&e);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -40,13 +72,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (argc >= 3 && argc <= 4 && strcmp(argv[1], "diff") == 0) {
-		if (isatty(STDOUT_FILENO))
-			die("diff: refusing to write a tar to a terminal");
-		if (layer_diff(argc == 4 ? argv[2] : NULL, argv[argc - 1], STDOUT_FILENO, &e) < 0)
-			ctr_err_die(&e);
-		return 0;
-	}
+	if (argc >= 3 && strcmp(argv[1], "diff") == 0)
+		return diff_main(argc - 2, argv + 2);
 	if (argc == 2 && strcmp(argv[1], "xattrs") == 0) {
 		if (layer_xattrs(STDIN_FILENO, STDOUT_FILENO, &e) < 0)
 			ctr_err_die(&e);

@@ -19,6 +19,32 @@
 FS_CID='' FS_NAME='' FS_STAGE='' FS_MADE=''
 # what ctr writes into every rootfs at run (net.sh's net_etc): docker's init layer, never a change
 FS_ETC_RUN=' etc/hosts etc/hostname etc/resolv.conf '
+# FS_RUN_JQ: an image record ($i) whose layer is what a container changed (commit, a build's RUN
+# step): its FS_ETC_RUN files are not part of it (fs_etc_restore put the parent's back).
+# shellcheck disable=SC2016,SC2034 # jq's $, not the shell's; read by layers.sh and image.sh
+FS_RUN_JQ='($i.source // "" | startswith("commit:")) or (($i.source // "" | startswith("build:"))
+	and ([$i.history // [] | .[] | select(.empty_layer | not)] | last // {} | .created_by // ""
+	| startswith("RUN ")))'
+
+# fs_etc_restore TREE PARENT: the container's /etc/hostname, hosts and resolv.conf (written by run)
+# are not the image's: TREE (a writable snapshot of a container) gets PARENT's back, or none (docker
+# keeps them out of layers too). Both trees are reached under the jail: their symlinks stay inside.
+# On a full pool (a commit to save a container's work) the copies may not fit: TREE then has none,
+# with a warning (removing needs no space).
+fs_etc_restore() {
+	fs_hjail "$1" rm -f /etc/hostname /etc/hosts /etc/resolv.conf || die "$1: cannot clean /etc"
+	[ -d "$2/etc" ] && [ ! -L "$2/etc" ] || return 0
+	set -- "$1" "$2"
+	for _fef in hostname hosts resolv.conf; do
+		[ ! -e "$2/etc/$_fef" ] && [ ! -L "$2/etc/$_fef" ] || set -- "$@" "etc/$_fef"
+	done
+	[ $# -gt 2 ] || return 0
+	_fet=$1 _fep=$2
+	shift 2
+	fs_hjail "$_fep" tar -c -f - -C / -- "$@" | fs_hjail "$_fet" tar -x -f - -C / 2>/dev/null && return 0
+	fs_hjail "$_fet" rm -f /etc/hostname /etc/hosts /etc/resolv.conf || die "$_fet: cannot clean /etc"
+	printf '%s\n' "ctr: warning: cannot copy the image's /etc/hostname, hosts, resolv.conf (is the pool full?): the new image has none" >&2
+}
 
 # fs_rootfs CID: FS_ROOTFS = the container's rootfs.
 fs_rootfs() {

@@ -169,12 +169,14 @@ im_rows() {
 	! valid_id "$_ipar" || { fs_image_rootfs "$_ipar"; _ipr=$FS_ROOTFS; }
 	fs_image_rootfs "$1"
 	if [ -n "$_ipr" ] && [ -d "$_ipr" ]; then
-		# a commit: what the container changed in its image
+		# a commit: what the container changed in its image (not run's files in /etc: fs.sh)
 		_ipr=$FS_ROOTFS
 		fs_image_rootfs "$_ipar"
 		fs_tmpdir history
 		P_W=$FS_TMP
-		_isz=$(FS_SIZE=1 fs_changes "$FS_ROOTFS" "$_ipr") || { rm -rf "$P_W"; exit 125; }
+		_iskip=''
+		[ "$(jq -r '. as $i | '"$FS_RUN_JQ" "$_ic")" != true ] || _iskip=$FS_ETC_RUN
+		_isz=$(FS_SIZE=1 fs_changes "$FS_ROOTFS" "$_ipr" "$_iskip") || { rm -rf "$P_W"; exit 125; }
 		rm -rf "$P_W"
 	else
 		# the bytes of its files, a hard link once (docker's layer size)

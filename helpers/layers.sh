@@ -16,20 +16,19 @@ L_MT_DOCKER_C=application/vnd.docker.container.image.v1+json
 
 # layer_make LOWER UPPER FILE COMPRESSION: the layer of what tree UPPER changes in tree LOWER (''
 # for all of UPPER) into FILE, compressed (gzip, zstd or none; gzip -n and zstd are deterministic:
-# the same trees give the same digest). Sets L_DIGEST, L_SIZE, L_DIFFID (the uncompressed sha256).
+# the same trees give the same digest); with L_KEEP set, run's files in /etc (fs.sh's FS_ETC_RUN)
+# are left as LOWER has them. Sets L_DIGEST, L_SIZE, L_DIFFID (the uncompressed sha256).
 layer_make() {
 	rm -f "$3.fifo" && mkfifo "$3.fifo" || die "$3.fifo: cannot create"
 	sha256sum <"$3.fifo" >"$3.diffid" &
 	_lyp=$!
-	case $4 in
-	gzip) set -- "$1" "$2" "$3" gzip -n -c ;;
-	zstd) set -- "$1" "$2" "$3" zstd -q -c ;;
-	*) set -- "$1" "$2" "$3" cat ;;
-	esac
-	_lyl=$1 _lyu=$2 _lyf=$3
-	shift 3
-	{ "$CTR_LIBEXEC/ctr-tar" diff ${_lyl:+"$_lyl"} "$_lyu" 2>"$_lyf.err"; echo $? >"$_lyf.rc"; } |
-		tee "$_lyf.fifo" | "$@" >"$_lyf" || die "layer of $_lyu: cannot write $_lyf"
+	_lyl=$1 _lyu=$2 _lyf=$3 _lyc=$4
+	set --
+	if [ -n "${L_KEEP:-}" ]; then
+		for _lyk in $FS_ETC_RUN; do set -- "$@" --keep "$_lyk"; done
+	fi
+	{ "$CTR_LIBEXEC/ctr-tar" diff "$@" ${_lyl:+"$_lyl"} "$_lyu" 2>"$_lyf.err"; echo $? >"$_lyf.rc"; } |
+		tee "$_lyf.fifo" | layer_z "$_lyc" >"$_lyf" || die "layer of $_lyu: cannot write $_lyf"
 	wait "$_lyp"
 	read -r _lyrc <"$_lyf.rc"
 	[ "$_lyrc" = 0 ] || die "$(sed -n '$s/^ctr-tar: //p' "$_lyf.err")"
@@ -40,14 +39,24 @@ layer_make() {
 	rm -f "$_lyf.fifo" "$_lyf.diffid" "$_lyf.rc" "$_lyf.err"
 }
 
+# layer_z COMPRESSION: stdin compressed on stdout (gzip, zstd, none).
+layer_z() {
+	case $1 in
+	gzip) gzip -n -c ;;
+	zstd) zstd -q -c ;;
+	*) cat ;;
+	esac
+}
+
 # layer_of ID PARENT DIR COMPRESSION: L_DIGEST, L_SIZE, L_DIFFID, L_FILE of image ID's layer over
 # tree PARENT ('': its whole tree): the one an earlier push made (images/ID/layer.COMPRESSION:
-# "digest size diff_id parent", its blob in the cache; an image never changes), else made now into
-# the cache and recorded (layer_make in DIR; a record that cannot be written only costs the cache).
-# Sets L_CACHED when it was there.
+# "digest size diff_id parent keep", its blob in the cache; an image never changes), else made now
+# into the cache and recorded (layer_make in DIR, with L_KEEP; a record that cannot be written only
+# costs the cache). Sets L_CACHED when it was there.
 layer_of() {
 	_lof=$CTR_ROOT/images/$1/layer.$4 L_CACHED=''
-	if [ -f "$_lof" ] && read -r L_DIGEST L_SIZE L_DIFFID _lop <"$_lof" && [ "$_lop" = "${2:--}" ] &&
+	if [ -f "$_lof" ] && read -r L_DIGEST L_SIZE L_DIFFID _lop _lok <"$_lof" && [ "$_lop" = "${2:--}" ] &&
+		[ "$_lok" = "${L_KEEP:+keep}" ] &&
 		is_digest "$L_DIGEST" && is_digest "$L_DIFFID" && L_FILE=$(blob_path "$L_DIGEST") &&
 		[ "$(stat -c %s "$L_FILE" 2>/dev/null)" = "$L_SIZE" ]; then
 		L_CACHED=1
@@ -60,7 +69,7 @@ layer_of() {
 	layer_make "$_lol" "$TREE" "$_lot" "$4"
 	L_FILE=$(blob_path "$L_DIGEST") || exit 125
 	if [ -f "$L_FILE" ] || mv -f "$_lot" "$L_FILE" 2>/dev/null; then
-		printf '%s %s %s %s\n' "$L_DIGEST" "$L_SIZE" "$L_DIFFID" "${2:--}" >"$_lof.$$" 2>/dev/null &&
+		printf '%s %s %s %s %s\n' "$L_DIGEST" "$L_SIZE" "$L_DIFFID" "${2:--}" "${L_KEEP:+keep}" >"$_lof.$$" 2>/dev/null &&
 			mv -f "$_lof.$$" "$_lof" 2>/dev/null || rm -f "$_lof.$$"
 	else
 		L_FILE=$_lot
@@ -69,7 +78,7 @@ layer_of() {
 
 # LAYERS_JQ: jq definitions. mt(f): a layer's media type in format f (oci, v2s2); ctrcfg($i; $d): an
 # image config given ctr's image record $i: its run settings (env, cmd, entrypoint, workdir, user,
-# ports; labels, volumes, stop signal when the record has them), created, its layer's diff_id $d
+# ports; labels, volumes, stop signal, healthcheck when the record has them), created, its layer's diff_id $d
 # ('' for an image without a layer of its own: a build's config-only step) and history (a build's
 # steps as it recorded them, else one entry naming the record's source).
 # shellcheck disable=SC2016 # jq's $, not the shell's
@@ -92,7 +101,8 @@ LAYERS_JQ='def mt($f): if $f == "oci" then
 			| if $i.labels == null then . elif $i.labels == {} then del(.Labels) else .Labels = $i.labels end
 			| if ($i.volumes // []) != [] then .Volumes = ((.Volumes // {}) + ($i.volumes | map({(.): {}}) | add))
 			  else . end
-			| if ($i.stop_signal // "") != "" then .StopSignal = $i.stop_signal else . end)
+			| if ($i.stop_signal // "") != "" then .StopSignal = $i.stop_signal else . end
+			| if $i.healthcheck then .Healthcheck = $i.healthcheck else . end)
 		| .rootfs = {type: "layers", diff_ids: ((.rootfs.diff_ids // []) + (if $d == "" then [] else [$d] end))}
 		| .history = ((.history // []) + if ($i.source // "" | startswith("build:")) and ($i.history // []) != [] then
 				[$i.history[] | {created: (.created // $i.created), created_by: (.created_by // "")}
@@ -192,9 +202,16 @@ img_plan_tree() {
 img_plan_step() {
 	_lsc=$CTR_ROOT/images/$2/config.json
 	L_DIFFID=''
-	if [ "$(jq -r '(.source // "" | startswith("build:")) and (.history // []) != []
-		and all(.history[]; .empty_layer)' "$_lsc")" != true ]; then
+	# "config only" (a build's step without a layer), else "run" (fs.sh: the layer of a container,
+	# run's files in /etc left out) or "files"
+	_lsk=$(jq -r '. as $i | if (.source // "" | startswith("build:")) and (.history // []) != []
+		and all(.history[]; .empty_layer) then "config" elif '"$FS_RUN_JQ"' then "run" else "files" end' \
+		"$_lsc") || die "image $2: its config.json is not valid"
+	if [ "$_lsk" != config ]; then
+		L_KEEP=''
+		[ "$_lsk" != run ] || L_KEEP=1
 		layer_of "$2" "$1" "$3" "$4"
+		L_KEEP=''
 		[ -n "$L_CACHED" ] || L_MADE=$((L_MADE + 1))
 		printf '%s %s %s %s\n' "$L_DIGEST" "$L_SIZE" "$(layer_mt "$4")" "$L_FILE" >>"$3/layers"
 	fi

@@ -799,7 +799,8 @@ p_busybox() {
 	return 0
 }
 
-# image_config NAME SOURCE: the image's config.json (what run uses) from the OCI/docker image config;
+# image_config NAME SOURCE: the image's config.json (what run uses) from the OCI/docker image config
+# (the run settings, labels, volumes, stop signal, healthcheck as a build records them);
 # layer_sizes: the bytes of the files of each layer (layer_scan's sums: docker history's SIZE).
 image_config() {
 	_pzi=1 _pzl=''
@@ -813,8 +814,10 @@ image_config() {
 		  created: (($c.created // $now) | sub("\\.[0-9]+"; "")),
 		  cmd: ($k.Cmd // []), entrypoint: ($k.Entrypoint // []), env: ($k.Env // []),
 		  workdir: ($k.WorkingDir // ""), user: ($k.User // ""), labels: ($k.Labels // {}),
-		  exposed_ports: (($k.ExposedPorts // {}) | keys),
-		  digest: $md, media_type: $mt, config_digest: $m[0].config.digest,
+		  exposed_ports: (($k.ExposedPorts // {}) | keys), volumes: (($k.Volumes // {}) | keys),
+		  stop_signal: ($k.StopSignal // "")}
+		+ (if $k.Healthcheck then {healthcheck: $k.Healthcheck} else {} end)
+		+ {digest: $md, media_type: $mt, config_digest: $m[0].config.digest,
 		  layers: [$m[0].layers[].digest], layer_sizes: $sizes,
 		  platform: "\($c.os // "linux")/\($c.architecture // "")\(if $c.variant then "/" + $c.variant else "" end)"}'
 }
@@ -1003,10 +1006,16 @@ ctr_commit() {
 	[ $# -lt 2 ] || { name_parse "$2" && _pcn=$REF_NAME; }
 	p_begin
 	p_new commit
-	# a btrfs snapshot is atomic: a running container is caught at one instant, as after a crash
-	btrfs subvolume snapshot -r "$_pcr" "$P_TREE" >/dev/null ||
+	# a btrfs snapshot is atomic: a running container is caught at one instant, as after a crash;
+	# made read-only by image_install, once run's files in /etc are the image's again (fs.sh)
+	btrfs subvolume snapshot "$_pcr" "$P_TREE" >/dev/null ||
 		die "container $1: cannot snapshot"
-	_pcp=$CTR_ROOT/images/$(jq -r .image_id "$_pcc")/config.json
+	_pci=$(jq -r .image_id "$_pcc")
+	_pcp=$CTR_ROOT/images/$_pci/config.json
+	p_busybox
+	_pct=''
+	! valid_id "$_pci" || { tree_of images "$_pci"; _pct=$TREE; }
+	fs_etc_restore "$P_TREE" "$_pct"
 	[ -f "$_pcp" ] || _pcp=/dev/null
 	jq -n --slurpfile p "$_pcp" --slurpfile k "$_pcc" --arg id "$P_ID" --arg name "$_pcn" \
 		--arg created "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
@@ -1040,6 +1049,7 @@ ctr_save() {
 	[ $# -ge 1 ] || die "usage: ctr.sh save [-o FILE] IMAGE..."
 	[ -n "$_pso" ] || [ ! -t 1 ] || die "save: refusing to write a tar to a terminal (use -o FILE)"
 	need gzip gzip
+	[ -x "$CTR_LIBEXEC/ctr-tar" ] || die "$CTR_LIBEXEC/ctr-tar: not built (run make in $CTR_HOME)"
 	p_begin
 	p_work save
 	P_W=$P_DATA/w
@@ -1062,7 +1072,8 @@ ctr_save() {
 }
 
 # save_image ID NAME LAYOUT: put image ID's blobs in LAYOUT/blobs; print its index descriptor. The
-# registry's blobs are reused when all are cached (digests preserved), else the rootfs is one layer.
+# blobs are those push sends (layers.sh's img_plan, OCI media types): a pulled or loaded base's as
+# they came (digests kept), a layer per commit or build step above it, the config with its history.
 save_image() {
 	_psc=$CTR_ROOT/images/$1/config.json
 	_psn=$2
@@ -1073,86 +1084,16 @@ save_image() {
 		_psa=$(jq -cn --arg n "$REF_NAME" --arg f "$REF_FULL" \
 			'{"org.opencontainers.image.ref.name": $n, "io.containerd.image.name": $f}')
 	fi
-	if save_cached "$_psc"; then
-		save_manifest_cached "$_psc" "$3"
-	else
-		save_manifest_rootfs "$1" "$3"
-	fi
-	jq -cn --arg t "$P_MT_OCI_M" --arg d "$P_SDIGEST" --argjson s "$P_SSIZE" --argjson a "$_psa" \
+	_psp=$P_W/plan-$1
+	[ -f "$_psp/blobs" ] || img_plan "$1" "$_psp" oci gzip
+	while read -r _psg _psz _psf; do
+		ln -f "$_psf" "$3/blobs/sha256/${_psg#sha256:}" 2>/dev/null ||
+			cp "$_psf" "$3/blobs/sha256/${_psg#sha256:}" || die "$3: cannot write"
+	done <"$_psp/blobs"
+	_psg=sha256:$(sha256sum <"$_psp/manifest" | cut -d' ' -f1)
+	cp "$_psp/manifest" "$3/blobs/sha256/${_psg#sha256:}" || die "$3: cannot write"
+	jq -cn --arg t "$P_MT_OCI_M" --arg d "$_psg" --argjson s "$(stat -c %s "$_psp/manifest")" --argjson a "$_psa" \
 		'{mediaType: $t, digest: $d, size: $s} + if $a == {} then {} else {annotations: $a} end'
-}
-
-# save_cached CONFIG: the image came from a registry or a load, and all its blobs are still cached.
-save_cached() {
-	_psd=$(jq -r '[.digest // empty, .config_digest // empty, (.layers // [])[]] | .[]' "$1")
-	[ -n "$_psd" ] || return 1
-	for _pb in $_psd; do
-		[ -f "$(blob_path "$_pb")" ] || return 1
-	done
-}
-
-# save_blob FILE LAYOUT: link (or copy) a blob into LAYOUT; print its digest.
-save_blob() {
-	_psb=sha256:$(sha256sum <"$1" | cut -d' ' -f1)
-	ln -f "$1" "$2/blobs/sha256/${_psb#sha256:}" 2>/dev/null || cp "$1" "$2/blobs/sha256/${_psb#sha256:}" ||
-		die "$2: cannot write"
-	printf '%s\n' "$_psb"
-}
-
-# save_manifest_cached CONFIG LAYOUT: the cached blobs; a docker v2s2 manifest is rewritten as OCI.
-# Sets P_SDIGEST and P_SSIZE (the manifest's).
-save_manifest_cached() {
-	_psm=$(blob_path "$(jq -r .digest "$1")") || exit 125
-	for _pb in $(jq -r '.config.digest, .layers[].digest' "$_psm"); do
-		save_blob "$(blob_path "$_pb")" "$2" >/dev/null
-	done
-	if [ "$(manifest_type "$_psm")" != "$P_MT_OCI_M" ]; then
-		jq -c --arg t "$P_MT_OCI_M" '{schemaVersion: 2, mediaType: $t,
-			config: (.config | .mediaType = "application/vnd.oci.image.config.v1+json"),
-			layers: [.layers[] | .mediaType |= (
-				if test("diff.tar.gzip$") then "application/vnd.oci.image.layer.v1.tar+gzip"
-				elif test("diff.tar$") then "application/vnd.oci.image.layer.v1.tar" else . end)]}' \
-			"$_psm" >"$P_W/manifest.oci" || die "save: cannot convert the manifest"
-		_psm=$P_W/manifest.oci
-	fi
-	P_SDIGEST=$(save_blob "$_psm" "$2") || exit 125
-	P_SSIZE=$(stat -c %s "$_psm")
-}
-
-# save_manifest_rootfs ID LAYOUT: one gzip layer made from the rootfs, an OCI config from
-# config.json. Sets P_SDIGEST and P_SSIZE.
-save_manifest_rootfs() {
-	_psc=$CTR_ROOT/images/$1/config.json
-	rm -f "$P_W/fifo" && mkfifo "$P_W/fifo" || die "$P_W/fifo: cannot create"
-	sha256sum <"$P_W/fifo" >"$P_W/diffid" &
-	_pp=$!
-	tree_of images "$1"
-	tar -C "$TREE" --numeric-owner --xattrs --sort=name -cf - . |
-		tee "$P_W/fifo" | gzip -n >"$P_W/layer"
-	wait "$_pp"
-	gzip -t "$P_W/layer" || die "image $1: cannot archive the rootfs"
-	_psd=$(save_blob "$P_W/layer" "$2") || exit 125
-	_psz=$(stat -c %s "$P_W/layer")
-	_pst=$(host_platform)
-	jq -c --arg d "sha256:$(cut -d' ' -f1 "$P_W/diffid")" --arg p "$_pst" '
-		((.platform // $p) | split("/")) as $pl
-		| {created: .created, architecture: $pl[1], os: "linux"}
-		+ (if $pl[2] then {variant: $pl[2]} else {} end)
-		+ {config: ({Env: .env, Cmd: .cmd, WorkingDir: .workdir, User: .user}
-			+ (if (.entrypoint // []) != [] then {Entrypoint: .entrypoint} else {} end)
-			+ (if (.exposed_ports // []) != [] then {ExposedPorts: (.exposed_ports | map({(.): {}}) | add)}
-				else {} end)),
-		  rootfs: {type: "layers", diff_ids: [$d]},
-		  history: [{created: .created, created_by: "ctr: \(.source)"}]}' "$_psc" >"$P_W/config" ||
-		die "image $1: cannot write its OCI config"
-	_psk=$(save_blob "$P_W/config" "$2") || exit 125
-	jq -cn --arg t "$P_MT_OCI_M" --arg k "$_psk" --argjson ks "$(stat -c %s "$P_W/config")" \
-		--arg l "$_psd" --argjson ls "$_psz" '{schemaVersion: 2, mediaType: $t,
-		config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $k, size: $ks},
-		layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $l, size: $ls}]}' \
-		>"$P_W/manifest" || die "image $1: cannot write its manifest"
-	P_SDIGEST=$(save_blob "$P_W/manifest" "$2") || exit 125
-	P_SSIZE=$(stat -c %s "$P_W/manifest")
 }
 
 #HELP load [-i FILE]               load images from an OCI image layout tar (from stdin without -i)

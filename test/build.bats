@@ -440,7 +440,7 @@ EOF2
 	# IMAGE CREATED CREATED BY SIZE COMMENT: the image's rows, then its parent's (the RUN's), then busybox's
 	assert_line --index 1 --regexp "^$id +[0-9T:Z-]+ +CMD \[\"cat\", \"/seven\"\] +0 *\$"
 	assert_line --index 2 --regexp '^<missing> +[0-9T:Z-]+ +WORKDIR /w +0 *$'
-	assert_line --index 3 --regexp "^$mid +[0-9T:Z-]+ +RUN /bin/sh -c printf 1234567 > /seven +[0-9]+ *\$"
+	assert_line --index 3 --regexp "^$mid +[0-9T:Z-]+ +RUN /bin/sh -c printf 1234567 > /seven +7 *\$"
 	assert_line --index 4 --regexp '^<missing> +[0-9T:Z-]+ +ENV A=1 +0 *$'
 	assert_line --index 5 --regexp '^[0-9a-f]{12} .*ctr built-in'
 	run "$CTR" history -q "$id"
@@ -518,4 +518,128 @@ $(jq -r .parent "$CTR_ROOT/images/$mid/config.json")"
 	assert_equal "$(cat "$(tree_path images "$id")/v")" v1
 	id=$("$CTR" build -q --pull --network none "$CTX")
 	assert_equal "$(cat "$(tree_path images "$id")/v")" v2
+}
+
+# img_conf IMAGE: what a user checks of an image's config (the record run reads; an absent list or
+# string is an empty one), keys sorted
+img_conf() {
+	jq -cS '{cmd, entrypoint, env, workdir, user, labels: (.labels // {}), exposed_ports: (.exposed_ports // []),
+		volumes: (.volumes // []), stop_signal: (.stop_signal // ""), healthcheck}' \
+		"$CTR_ROOT/images/$(cat "$CTR_ROOT/refs/$1")/config.json"
+}
+
+# hist_rows IMAGE: history's rows but the base's (CREATED BY, SIZE, COMMENT), without the IDs
+hist_rows() {
+	"$CTR" history --no-trunc -H=false "$1" | sed '1d;$d' | sed -E 's/^[^ ]+ +//' | tr -s ' '
+}
+
+# fidelity_dockerfile: a base's layer and two of its own (RUN, COPY), every kind of config
+fidelity_dockerfile() {
+	echo copied >"$CTX/f"
+	dockerfile <<'EOF2'
+FROM busybox
+ENV A=1 B="two words"
+RUN printf 1234567 > /seven
+COPY f /f
+WORKDIR /w
+USER 1000
+LABEL org.example.a=b note="x y"
+VOLUME /data /cache
+EXPOSE 8080 53/udp
+STOPSIGNAL SIGINT
+HEALTHCHECK --interval=5s --retries=2 CMD ["true"]
+ENTRYPOINT ["/bin/sh", "-c"]
+CMD ["cat /seven"]
+EOF2
+}
+
+@test "build, save, rmi, load: the same layers and config (labels, healthcheck, volumes, ports, stop signal, history)" {
+	fidelity_dockerfile
+	"$CTR" build -q -t fid:1 --network none "$CTX" >/dev/null
+	want=$(img_conf fid:1)
+	jq -e '.labels.note == "x y" and .healthcheck.Retries == 2 and .volumes == ["/cache", "/data"]
+		and .stop_signal == "SIGINT"' <<<"$want"
+	hist=$(hist_rows fid:1)
+	# the RUN's layer is its 7 bytes (not run's files in /etc)
+	grep -E '^[0-9T:Z-]+ RUN /bin/sh -c printf 1234567 > /seven 7$' <<<"$hist"
+	"$CTR" save -o "$BATS_TEST_TMPDIR/fid.tar" fid:1
+	# three layers (busybox, RUN, COPY), as skopeo reads them
+	run skopeo inspect --raw "oci-archive:$BATS_TEST_TMPDIR/fid.tar"
+	assert_success
+	[ "$(jq '.layers | length' <<<"$output")" = 3 ]
+	# the image config as written (skopeo's OCI types have no Healthcheck: read it as it is)
+	mkdir "$BATS_TEST_TMPDIR/x"
+	tar -C "$BATS_TEST_TMPDIR/x" -xf "$BATS_TEST_TMPDIR/fid.tar"
+	m=$(jq -r '.manifests[0].digest | sub("sha256:"; "")' "$BATS_TEST_TMPDIR/x/index.json")
+	k=$(jq -r '.config.digest | sub("sha256:"; "")' "$BATS_TEST_TMPDIR/x/blobs/sha256/$m")
+	run cat "$BATS_TEST_TMPDIR/x/blobs/sha256/$k"
+	jq -e '.config.Healthcheck.Test == ["CMD", "true"] and .config.StopSignal == "SIGINT"
+		and (.config.Volumes | keys) == ["/cache", "/data"] and .config.Labels.note == "x y"
+		and ([.history[] | select(.empty_layer | not)] | length) == 3' <<<"$output"
+	"$CTR" rmi fid:1 >/dev/null
+	"$CTR" builder prune -a >/dev/null
+	run "$CTR" load -i "$BATS_TEST_TMPDIR/fid.tar"
+	assert_success
+	assert_line --partial 'Loaded image: fid:1'
+	assert_equal "$(img_conf fid:1)" "$want"
+	assert_equal "$(jq '.layers | length' "$CTR_ROOT/images/$(cat "$CTR_ROOT/refs/fid:1")/config.json")" 3
+	assert_equal "$(hist_rows fid:1)" "$hist"
+	run "$CTR" run --rm --net none fid:1
+	assert_success
+	assert_output 1234567
+}
+
+@test "commit and build: run's /etc/hostname, hosts, resolv.conf stay out of the image and its layers" {
+	local base=$BATS_TEST_TMPDIR/base l
+	# a base without them: a commit's image has none; busybox has them: a commit keeps its own
+	mkdir -p "$base/bin" "$base/etc"
+	cp "$TOP/build/rootfs/busybox/bin/busybox" "$base/bin/busybox"
+	ln -s busybox "$base/bin/sh"
+	"$CTR" init "$base" bare:1 >/dev/null
+	for img in bare:1 busybox; do
+		"$CTR" run --name "c-${img%%:*}" -h changed.example "$img" sh -c 'echo x >/new; cat /etc/hostname' >/dev/null
+		"$CTR" commit "c-${img%%:*}" "com-${img%%:*}:1" >/dev/null
+	done
+	tree=$(tree_path images "$(cat "$CTR_ROOT/refs/com-bare:1")")
+	[ -f "$tree/new" ]
+	[ ! -e "$tree/etc/hosts" ] && [ ! -e "$tree/etc/hostname" ] && [ ! -e "$tree/etc/resolv.conf" ]
+	tree=$(tree_path images "$(cat "$CTR_ROOT/refs/com-busybox:1")")
+	bb=$(tree_path images "$(cat "$CTR_ROOT/refs/busybox:latest")")
+	for f in hosts hostname resolv.conf; do cmp "$tree/etc/$f" "$bb/etc/$f"; done
+	# history counts the container's 2 bytes
+	run "$CTR" history -H=false com-busybox:1
+	assert_line --index 1 --regexp ' 2 +commit:'
+	# and a build's RUN: its layer, as save writes it, holds what the command made, no file of run's
+	printf 'FROM bare:1\nRUN echo y >/y\n' >"$CTX/Dockerfile"
+	"$CTR" build -q -t bb:1 --network none "$CTX" >/dev/null
+	"$CTR" save -o "$BATS_TEST_TMPDIR/s.tar" com-bare:1 com-busybox:1 bb:1
+	mkdir "$BATS_TEST_TMPDIR/s"
+	tar -C "$BATS_TEST_TMPDIR/s" -xf "$BATS_TEST_TMPDIR/s.tar"
+	for m in $(jq -r '.manifests[].digest | sub("sha256:"; "")' "$BATS_TEST_TMPDIR/s/index.json"); do
+		# the base's layer, then the commit's or the RUN's
+		assert_equal "$(jq '.layers | length' "$BATS_TEST_TMPDIR/s/blobs/sha256/$m")" 2
+		l=$(jq -r '.layers[-1].digest | sub("sha256:"; "")' "$BATS_TEST_TMPDIR/s/blobs/sha256/$m")
+		run sh -c "gzip -dc '$BATS_TEST_TMPDIR/s/blobs/sha256/$l' | tar -t"
+		assert_success
+		refute_line --regexp 'etc/(hosts|hostname|resolv\.conf|\.wh\.)'
+		assert_line --regexp '^(\./)?(new|y)$'
+	done
+	# a commit's config and layers come back from a load
+	want=$(img_conf com-busybox:1)
+	"$CTR" rm c-busybox >/dev/null
+	"$CTR" rmi com-busybox:1 >/dev/null
+	"$CTR" load -i "$BATS_TEST_TMPDIR/s.tar" >/dev/null
+	assert_equal "$(img_conf com-busybox:1)" "$want"
+	assert_equal "$(jq '.layers | length' "$CTR_ROOT/images/$(cat "$CTR_ROOT/refs/com-busybox:1")/config.json")" 2
+}
+
+@test "build: an ARG with a default before FROM names the base; --build-arg overrides it" {
+	mkdir -p "$BATS_TEST_TMPDIR/other"
+	echo other >"$BATS_TEST_TMPDIR/other/which"
+	"$CTR" init "$BATS_TEST_TMPDIR/other" other:1 >/dev/null
+	printf 'ARG BASE=busybox\nFROM $BASE\nLABEL x=y\n' >"$CTX/Dockerfile"
+	id=$("$CTR" build -q --network none "$CTX")
+	assert_equal "$(jq -r .parent "$CTR_ROOT/images/$id/config.json")" "$(cat "$CTR_ROOT/refs/busybox:latest")"
+	id=$("$CTR" build -q --build-arg BASE=other:1 --network none "$CTX")
+	assert_equal "$(cat "$(tree_path images "$id")/which")" other
 }

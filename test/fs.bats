@@ -394,7 +394,7 @@ D /usr"
 	ctr run --net none --name hc busybox sh -c 'head -c 5000 /dev/zero >/five'
 	ctr commit hc hc:1 >/dev/null
 	run ctr history hc:1
-	assert_line --index 1 --regexp "^[0-9a-f]{12} +.* ago +sh -c head -c 5000 /dev/zero >/five +5.[0-9]+kB +commit:"
+	assert_line --index 1 --regexp "^[0-9a-f]{12} +.* ago +sh -c head -c 5000 /dev/zero >/five +5kB +commit:"
 	assert_line --index 2 --regexp "^$(cat "$CTR_ROOT/refs/busybox:latest") +.* ago +ctr built-in"
 	run ctr history nosuch
 	assert_failure 125

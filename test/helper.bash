@@ -5,6 +5,7 @@
 bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
+load "${BASH_SOURCE[0]%/*}/wait"
 
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 CTR="$TOP/ctr.sh"
@@ -93,13 +94,3 @@ tree_path() { echo "$CTR_ROOT/btrfs/$1/$2/rootfs"; }
 
 # ctr: run ctr.sh (use with bats' run).
 ctr() { "$CTR" "$@"; }
-
-# wait_for CMD...: retry CMD for up to 5 seconds.
-wait_for() {
-	local i
-	for i in $(seq 50); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}

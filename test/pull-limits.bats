@@ -43,8 +43,7 @@ teardown_file() {
 }
 
 setup() {
-	ctr_setup
-	export DOCKER_CONFIG=$BATS_TEST_TMPDIR/docker
+	reg_test_setup
 	unset CTR_MAX_LAYERS CTR_MAX_IMAGE_SIZE
 }
 
@@ -64,10 +63,10 @@ assert_nothing_left() {
 	assert_output ''
 }
 
-# pool_used: bytes in use in the test's pool (mounted on $POOL_DIR: $CTR_ROOT itself is on the
-# host's file system, which other tests write to at the same time).
+# pool_used: bytes in use in the test's pool (mounted on $POOL_DIR; $CTR_ROOT is on the host's
+# file system, which other tests and programs write to meanwhile).
 pool_used() {
-	mountpoint -q "$POOL_DIR" || return 1
+	mountpoint -q "$POOL_DIR" || fail "the pool is not mounted on $POOL_DIR"
 	sync -f "$POOL_DIR"
 	df --output=used -B1 "$POOL_DIR" | tail -n 1
 }

@@ -23,16 +23,8 @@ teardown_file() {
 	reg_stop "$REG_DIR"
 }
 
-setup() {
-	ctr_setup
-	export DOCKER_CONFIG=$BATS_TEST_TMPDIR/docker # never the host's credentials
-}
-
-teardown() {
-	[ -z "${bg:-}" ] || kill -KILL -- "-$bg" "$bg" 2>/dev/null || true
-	[ -z "${test_reg:-}" ] || kill "$test_reg" 2>/dev/null || true
-	ctr_teardown
-}
+setup() { reg_test_setup; }
+teardown() { reg_test_teardown; }
 
 # img_dir NAME: the rootfs of a local image.
 img_dir() {

@@ -23,16 +23,8 @@ teardown_file() {
 	reg_stop "$REG_DIR"
 }
 
-setup() {
-	ctr_setup
-	export DOCKER_CONFIG=$BATS_TEST_TMPDIR/docker # never the host's credentials
-}
-
-teardown() {
-	[ -z "${bg:-}" ] || kill -KILL -- "-$bg" "$bg" 2>/dev/null || true
-	[ -z "${test_reg:-}" ] || kill "$test_reg" 2>/dev/null || true
-	ctr_teardown
-}
+setup() { reg_test_setup; }
+teardown() { reg_test_teardown; }
 
 # base_build: base/img:1, one layer made by umoci from a bundle.
 base_build() {
@@ -539,4 +531,45 @@ tls_reg_start() {
 	[ "$(wc -l <"$REG_LOG")" = "$mark" ]
 	run find "$CTR_ROOT/tmp" "$POOL_DIR/tmp" -mindepth 1
 	assert_output ''
+}
+
+@test "push, rmi, pull: a built image keeps its layers and config (labels, healthcheck, volumes, ports, stop signal, history)" {
+	local ctx=$BATS_TEST_TMPDIR/ctx want hist id
+	# conf ID: what a user checks of the image's config (the record run reads); rows IMAGE: history
+	# but the base's row, without the IDs
+	conf() {
+		jq -cS '{cmd, entrypoint, env, workdir, user, labels, exposed_ports, volumes, stop_signal, healthcheck}' \
+			"$CTR_ROOT/images/$(cat "$CTR_ROOT/refs/${1//\//%2F}")/config.json"
+	}
+	rows() { ctr history --no-trunc -H=false "$1" | sed '1d;$d' | sed -E 's/^[^ ]+ +//' | tr -s ' '; }
+	mkdir -p "$ctx"
+	echo copied >"$ctx/f"
+	cat >"$ctx/Dockerfile" <<'EOF2'
+FROM busybox
+ENV A=1
+RUN printf 1234567 > /seven
+COPY f /f
+LABEL org.example.a=b note="x y"
+VOLUME /data
+EXPOSE 8080 53/udp
+STOPSIGNAL SIGINT
+HEALTHCHECK --interval=5s CMD true
+CMD ["cat", "/seven"]
+EOF2
+	ctr build -q -t "$REG/rt/img:1" --network none "$ctx" >/dev/null
+	want=$(conf "$REG/rt/img:1")
+	hist=$(rows "$REG/rt/img:1")
+	jq -e '.healthcheck.Interval == 5000000000 and .volumes == ["/data"] and .stop_signal == "SIGINT"' <<<"$want"
+	ctr push -q "$REG/rt/img:1" >/dev/null
+	ctr rmi "$REG/rt/img:1" >/dev/null
+	ctr builder prune -a >/dev/null
+	ctr pull -q "$REG/rt/img:1" >/dev/null
+	assert_equal "$(conf "$REG/rt/img:1")" "$want"
+	id=$(cat "$CTR_ROOT/refs/${REG//\//%2F}%2Frt%2Fimg:1")
+	# busybox's layer, the RUN's, the COPY's
+	assert_equal "$(jq '.layers | length' "$CTR_ROOT/images/$id/config.json")" 3
+	assert_equal "$(rows "$REG/rt/img:1")" "$hist"
+	run ctr run --rm --net none "$REG/rt/img:1"
+	assert_success
+	assert_output 1234567
 }

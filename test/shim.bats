@@ -6,6 +6,7 @@
 
 bats_require_minimum_version 1.5.0
 load helper
+load tmux
 
 B=$(cd "${CTR_TEST_LIBEXEC:-$TOP/build}" && pwd)
 SHIM=$B/ctr-shim
@@ -19,7 +20,7 @@ setup_file() {
 
 setup() {
 	D=$BATS_TEST_TMPDIR
-	TS="ctrshim$$-$BATS_TEST_NUMBER" # this test's own tmux server (-L)
+	TS=$D/tmux.sock # this test's own tmux server, its socket removed with the test's directory
 	FAKE=$BATS_FILE_TMPDIR/fake-console
 	SHIM_CMD=("$SHIM" --log "$D/log" --exit-file "$D/exit" --shim-pid-file "$D/shim.pid")
 	[ -x "$SHIM" ] || fail "$SHIM: not built (make helpers)"
@@ -27,7 +28,7 @@ setup() {
 
 teardown() {
 	local pid i
-	tmux -L "$TS" kill-server 2>/dev/null
+	tmux -S "$TS" kill-server 2>/dev/null
 	[ -f "$D/inner.pid" ] && kill -KILL "$(cat "$D/inner.pid")" 2>/dev/null
 	if [ -f "$D/shim.pid" ]; then
 		pid=$(cat "$D/shim.pid")
@@ -41,30 +42,9 @@ teardown() {
 # shim ARGS...: ctr-shim with this test's log, exit file and pid file ($SHIM_CMD for sh -c).
 shim() { "${SHIM_CMD[@]}" "$@"; }
 
+not() { ! "$@"; }
+
 need_attach() { [ -x "$ATTACH" ] || skip "$ATTACH not built (Makefile HELPERS)"; }
-
-# term_run CMD...: run CMD in a fresh 80x24 terminal (tmux). When CMD ends the terminal
-# shows rc=<status> and `stty -a` is saved in $D/stty.after, as a user would see them.
-term_run() {
-	{
-		printf '%q ' "$@"
-		printf '\necho "rc=$?"\nstty -a > %q\nexec sleep 600\n' "$D/stty.after"
-	} >"$D/term.sh"
-	tmux -L "$TS" new-session -d -s t -x 80 -y 24 "bash $D/term.sh"
-}
-screen() { tmux -L "$TS" capture-pane -p -t t; }
-screen_has() { screen | grep -qF -- "$1"; }
-keys() { tmux -L "$TS" send-keys -t t "$@"; }
-term_mode() { stty -a -F "$(tmux -L "$TS" display-message -p -t t '#{pane_tty}')"; }
-term_is_raw() { term_mode | grep -q -- '-icanon'; }
-
-# assert_canonical FILE: `stty -a` output in FILE shows a cooked terminal that echoes.
-assert_canonical() {
-	run cat "$1"
-	assert_output --regexp '(^|[[:space:]])icanon([[:space:]]|$)'
-	assert_output --regexp '(^|[[:space:]])echo([[:space:]]|$)'
-	assert_output --regexp '(^|[[:space:]])isig([[:space:]]|$)'
-}
 
 # assert_exit_file CODE: the exit file holds `CODE <unix time of about now>`.
 assert_exit_file() {
@@ -360,14 +340,18 @@ assert_exit_file() {
 	wait_for screen_has 'ctr#' || fail "$(screen)"
 	term_is_raw || fail "terminal not raw: $(term_mode)"
 	keys 'sleep 100' Enter
-	sleep 0.3
+	wait_for pgrep -x -P "$(cat "$D/inner.pid")" sleep >/dev/null || fail "sleep did not start: $(screen)"
 	keys C-c
+	wait_for not pgrep -x -P "$(cat "$D/inner.pid")" sleep || fail "sleep 100 was not interrupted: $(screen)"
+	# the shell prompts again before the next keys: typed ahead, the terminal would echo them
+	# before the prompt, and the echo's output would follow the prompt on its line
+	wait_for screen_ends 'ctr#' || fail "no prompt after Ctrl-C: $(screen)"
 	keys 'echo alive$((1 + 1))' Enter
 	wait_for screen_has alive2 || fail "$(screen)"
 	kill -0 "$(cat "$D/inner.pid")" || fail "the shell in the container died"
-	# the screen may show it before the shim's log write lands
-	wait_for grep -q 'stdout [FP] .*alive2' "$D/log"
-	run grep -c 'stdout [FP] .*alive2' "$D/log"
+	# the screen may show it before the shim's log write lands; the log has the line whole
+	wait_for grep -q $'stdout F alive2\r$' "$D/log" || fail "$(cat "$D/log")"
+	run grep -c 'alive2' "$D/log"
 	assert_output 1
 }
 
@@ -377,7 +361,7 @@ assert_exit_file() {
 	wait_for screen_has 'ctr#'
 	keys 'stty size' Enter
 	wait_for screen_has '24 80' || fail "$(screen)"
-	tmux -L "$TS" resize-window -t t -x 100 -y 30
+	term_resize 100 30
 	keys 'stty size' Enter
 	wait_for screen_has '30 100' || fail "$(screen)"
 }
@@ -388,8 +372,7 @@ assert_exit_file() {
 	wait_for screen_has 'ctr#'
 	keys 'exit 3' Enter
 	wait_for screen_has rc=3 || fail "$(screen)"
-	wait_for test -s "$D/stty.after"
-	assert_canonical "$D/stty.after"
+	assert_canonical
 	assert_exit_file 3
 }
 
@@ -400,8 +383,7 @@ assert_exit_file() {
 	term_is_raw
 	kill -KILL "$(cat "$D/inner.pid")"
 	wait_for screen_has rc=137 || fail "$(screen)"
-	wait_for test -s "$D/stty.after"
-	assert_canonical "$D/stty.after"
+	assert_canonical
 	assert_exit_file 137
 }
 
@@ -412,8 +394,7 @@ assert_exit_file() {
 	term_is_raw
 	kill -TERM "$(cat "$D/shim.pid")"
 	wait_for screen_has rc=143 || fail "$(screen)"
-	wait_for test -s "$D/stty.after"
-	assert_canonical "$D/stty.after"
+	assert_canonical
 }
 
 @test "-t in a terminal: closing the terminal hangs up the pty; PROG's shell ends, the exit is recorded" {
@@ -424,7 +405,7 @@ assert_exit_file() {
 	wait_for screen_has 'ctr#' || fail "$(screen)"
 	keys 'echo before$((1 + 1))' Enter
 	wait_for screen_has before2 || fail "$(screen)"
-	tmux -L "$TS" kill-server
+	term_close
 	wait_for test -f "$D/exit" || fail "the shell survived its terminal: $(ps -o pid,stat,args -p "$(cat "$D/inner.pid")")"
 	# the shell's code: whatever it makes of EOF or EIO on its terminal
 	run cat "$D/exit"
@@ -495,11 +476,10 @@ assert_exit_file() {
 	wait_for screen_has x42 || fail "$(screen)"
 	keys C-p C-q
 	wait_for screen_has rc=0 || fail "$(screen)"
-	wait_for test -s "$D/stty.after"
-	assert_canonical "$D/stty.after"
+	assert_canonical
 	kill -0 "$(cat "$D/shim.pid")" || fail "the shim ended on detach"
 	[ ! -e "$D/exit" ]
-	tmux -L "$TS" kill-server
+	term_close
 	rm "$D/stty.after"
 	term_run "$ATTACH" "$D/sock"
 	wait_for term_is_raw
@@ -507,8 +487,7 @@ assert_exit_file() {
 	wait_for screen_has 'ctr#' || fail "$(screen)"
 	keys 'exit 4' Enter
 	wait_for screen_has rc=4 || fail "$(screen)"
-	wait_for test -s "$D/stty.after"
-	assert_canonical "$D/stty.after"
+	assert_canonical
 	assert_exit_file 4
 	run grep -c 'stdout F x42' "$D/log"
 	assert_output 1
@@ -521,7 +500,7 @@ assert_exit_file() {
 	wait_for term_is_raw
 	keys 'stty size' Enter
 	wait_for screen_has '24 80' || fail "$(screen)"
-	tmux -L "$TS" resize-window -t t -x 100 -y 30
+	term_resize 100 30
 	keys 'stty size' Enter
 	wait_for screen_has '30 100' || fail "$(screen)"
 }

@@ -5,6 +5,7 @@
 
 bats_require_minimum_version 1.5.0
 load helper
+load tmux
 
 setup() {
 	ctr_setup
@@ -15,42 +16,6 @@ setup() {
 teardown() {
 	tmux -S "$TS" kill-server 2>/dev/null
 	ctr_teardown
-}
-
-# term_run CMD...: run CMD in a fresh 80x24 terminal (a tmux session) with this test's CTR_*
-# environment. When CMD ends the terminal shows rc=<status>, and `stty -a` is saved in
-# $D/stty.after, as a user would see them.
-term_run() {
-	{
-		env | grep '^CTR_' | while IFS='=' read -r k v; do printf 'export %s=%q\n' "$k" "$v"; done
-		printf '%q ' "$@"
-		printf '\necho "rc=$?"\nstty -a > %q\nexec sleep 600\n' "$D/stty.after"
-	} >"$D/term.sh"
-	tmux -S "$TS" new-session -d -s t -x 80 -y 24 "bash $D/term.sh"
-}
-screen() { tmux -S "$TS" capture-pane -p -t t; }
-screen_has() { screen | grep -qF -- "$1"; }
-keys() { tmux -S "$TS" send-keys -t t "$@"; }
-term_mode() { stty -a -F "$(tmux -S "$TS" display-message -p -t t '#{pane_tty}')"; }
-term_is_raw() { term_mode | grep -q -- '-icanon'; }
-# prompt: the busybox shell's prompt for root in / waits for input (capture-pane drops the
-# trailing space of "/ # "). Up to 20 s: the first run of a test also makes its pool and image.
-prompt() {
-	local i
-	for i in $(seq 200); do
-		screen | grep -qx '/ #' && return 0
-		sleep 0.1
-	done
-	fail "no prompt: $(screen)"
-}
-
-# assert_canonical: the terminal, once ctr is done, is cooked and echoes (stty -a).
-assert_canonical() {
-	wait_for test -s "$D/stty.after" || fail "the command did not end: $(screen)"
-	run cat "$D/stty.after"
-	assert_output --regexp '(^|[[:space:]])icanon([[:space:]]|$)'
-	assert_output --regexp '(^|[[:space:]])echo([[:space:]]|$)'
-	assert_output --regexp '(^|[[:space:]])isig([[:space:]]|$)'
 }
 
 # in_ns PID CMDLINE: host pids of the processes in PID's pid namespace whose command line is CMDLINE.
@@ -78,6 +43,7 @@ running_id() {
 	[ "$id" != "$(hostname)" ]
 	keys hostname Enter
 	wait_for screen_has "$id" || fail "$(screen)"
+	wait_for screen_ends '/ #' || fail "no prompt after hostname: $(screen)"
 	keys tty Enter
 	wait_for screen_has /dev/pts/0 || fail "the shell has no terminal of the container's own devpts: $(screen)"
 	term_is_raw || fail "the user's terminal is not raw: $(term_mode)"
@@ -95,12 +61,7 @@ running_id() {
 	prompt
 	id=$(running_id)
 	pid=$(cat "$CTR_ROOT/containers/$id/pid")
-	keys 'sleep 100' Enter
-	wait_for pgrep -x -P "$pid" sleep >/dev/null || fail "sleep did not start: $(screen)"
-	keys C-c
-	keys 'echo alive$((1 + 1))' Enter
-	wait_for screen_has alive2 || fail "sleep 100 was not interrupted: $(screen)"
-	! pgrep -x -P "$pid" sleep || fail "sleep still runs"
+	ctrl_c_interrupts "$pid"
 	kill -0 "$pid" || fail "the container's shell died"
 	[ "$(ctr ps -q)" = "$id" ]
 }
@@ -131,7 +92,7 @@ running_id() {
 	prompt
 	keys 'stty size' Enter
 	wait_for screen_has '24 80' || fail "$(screen)"
-	tmux -S "$TS" resize-window -t t -x 100 -y 30
+	term_resize 100 30
 	keys 'stty size' Enter
 	wait_for screen_has '30 100' || fail "$(screen)"
 }
@@ -201,7 +162,7 @@ running_id() {
 	wait_for screen_has rc=0 || fail "Ctrl-P Ctrl-Q did not detach: $(screen)"
 	assert_canonical
 	[ "$(ctr inspect "$id" | jq -r .state)" = running ] || fail "stopped by the detach"
-	tmux -S "$TS" kill-server
+	term_close
 	rm "$D/stty.after"
 	term_run "$CTR" attach "$id"
 	wait_for term_is_raw || fail "$(screen)"
@@ -220,7 +181,7 @@ running_id() {
 	term_run "$CTR" run -it --name hup busybox sh
 	prompt
 	id=$(running_id)
-	tmux -S "$TS" kill-server
+	term_close
 	wait_for sh -c '[ "$("$1" inspect hup | jq -r .state)" = exited ]' _ "$CTR" ||
 		fail "the container's shell survived its terminal: $(ctr ps)"
 	! kill -0 "$(cat "$CTR_ROOT/containers/$id/shim.pid")" 2>/dev/null || fail "the shim survived"

@@ -12,6 +12,8 @@
  *   records, security.selinux excepted (a label of the host). Names are sorted,
  *   entries are read through directory fds without following a symlink, and a
  *   name starting with .wh. is refused (it would be read as a deletion).
+ *   KEEP: paths (relative, "etc/hosts") the layer leaves as LOWER has them,
+ *   neither entry nor whiteout (what a runtime writes at run: not a change).
  *   Both trees must not change while they are read (read-only snapshots).
  * layer_xattrs: read a layer tar, write the plan of its xattrs: for each entry
  *   with xattrs (and a later entry of the same name without), its path in the
@@ -207,8 +209,19 @@ struct walk {
 	struct links links;
 	struct ctr_err *e;
 	const char *upper;
+	const char *const *keep; /* paths the layer leaves as LOWER has them */
+	size_t nkeep;
 	int depth;
 };
+
+/* The walk's path is one LOWER keeps: no entry, no whiteout for it. */
+static int kept(const struct walk *k)
+{
+	for (size_t i = 0; i < k->nkeep; i++)
+		if (strcmp(k->path.p, k->keep[i]) == 0)
+			return 1;
+	return 0;
+}
 
 static int cmp_xattr(const void *a, const void *b)
 {
@@ -403,6 +416,15 @@ static int walk_dir(struct walk *k, int ud, int ld, const struct stat *ust)
 	for (size_t i = 0; i < ln.n; i++)
 		if (!names_has(&un, ln.v[i])) {
 			char wh[sizeof(WH) + 256];
+			size_t mark = path_mark(&k->path);
+			if (path_add(&k->path, ln.v[i], 1) < 0) {
+				ctr_fail(k->e, ENOMEM, "path");
+				goto out;
+			}
+			int keep = kept(k);
+			path_back(&k->path, mark);
+			if (keep)
+				continue;
 			snprintf(wh, sizeof(wh), "%s%s", WH, ln.v[i]);
 			if (put_whiteout(k, wh, ust->st_mtim.tv_sec) < 0)
 				goto out;
@@ -414,6 +436,10 @@ static int walk_dir(struct walk *k, int ud, int ld, const struct stat *ust)
 		if (path_add(&k->path, name, 1) < 0) {
 			ctr_fail(k->e, ENOMEM, "path");
 			goto out;
+		}
+		if (kept(k)) {
+			path_back(&k->path, mark);
+			continue;
 		}
 		if (strncmp(name, WH, sizeof(WH) - 1) == 0) {
 			ctr_fail(k->e, 0, "%s/%s: a name starting with .wh. cannot be in a layer (it means a deletion)",
@@ -445,10 +471,11 @@ out:
 	return r;
 }
 
-int layer_diff(const char *lower, const char *upper, int out, struct ctr_err *e)
+int layer_diff(const char *lower, const char *upper, const char *const *keep, size_t nkeep, int out,
+	       struct ctr_err *e)
 {
 	static struct tar_w w;
-	struct walk k = { .w = &w, .e = e, .upper = upper };
+	struct walk k = { .w = &w, .e = e, .upper = upper, .keep = keep, .nkeep = lower ? nkeep : 0 };
 	struct stat st;
 	int ud = -1, ld = -1, r = -1;
 	tar_w_init(&w, out);

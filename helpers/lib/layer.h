@@ -8,7 +8,11 @@
 /* How deep a tree may be (each level holds two directory fds). */
 #define LAYER_DEPTH_MAX 256
 
-int layer_diff(const char *lower, const char *upper, int out, struct ctr_err *e);
+#include <stddef.h>
+
+/* KEEP (NKEEP paths, relative: "etc/hosts"): left as LOWER has them (no LOWER: none). */
+int layer_diff(const char *lower, const char *upper, const char *const *keep, size_t nkeep, int out,
+	       struct ctr_err *e);
 int layer_xattrs(int in, int out, struct ctr_err *e);
 int layer_xattrs_apply(int in, struct ctr_err *e);
 

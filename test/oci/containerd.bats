@@ -12,6 +12,9 @@
 bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
+load ../wait
+load ../tmux
+WAIT_FOR_SECONDS=10
 
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 OCI="$TOP/build/ctr-oci"
@@ -145,12 +148,13 @@ setup() {
 	[ -z "$CD_SKIP" ] || skip "$CD_SKIP"
 	ID="$NS-$BATS_TEST_NUMBER"  # unique on the host: test 5 finds its shim by it
 	T=$BATS_TEST_TMPDIR
+	TS=$T/tmux.sock
 }
 
 teardown() {
 	[ -z "$CD_SKIP" ] || return 0
 	[ -n "${BATS_TEST_COMPLETED:-}" ] || { echo "# the end of containerd's log:"; tail -n 15 "$D/containerd.log"; }
-	tmux -S "$T/tmux.sock" kill-server 2>/dev/null
+	tmux -S "$TS" kill-server 2>/dev/null
 	local id
 	for id in $(cdctr tasks ls -q 2>/dev/null); do cdctr tasks delete --force "$id" >/dev/null 2>&1; done
 	for id in $(cdctr containers ls -q 2>/dev/null); do cdctr containers rm "$id" >/dev/null 2>&1; done
@@ -168,15 +172,6 @@ oci() { "$OCI" --root "$D/oci/$NS" "$@"; }
 
 # task_field ID N: field N of the task's line in `ctr tasks ls` (2: pid, 3: status)
 task_field() { cdctr tasks ls | awk -v id="$1" -v n="$2" '$1 == id { print $n }'; }
-
-wait_for() {
-	local i
-	for i in $(seq 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 not() { ! "$@"; }
 
@@ -286,7 +281,6 @@ runs() { xargs -r -n1 sh -c 'cat "/proc/$0/comm"' <"$(cg_file "$1" cgroup.procs)
 }
 
 @test "containerd: run -t and tasks exec -t in a real terminal: prompt, tty, window size, Ctrl-C, exit code" {
-	TS=$T/tmux.sock
 	cat >"$T/term.sh" <<-EOF
 		$(declare -f cdctr crun)
 		SOCK=$SOCK NS=$NS OCI=$OCI D=$D
@@ -301,8 +295,7 @@ runs() { xargs -r -n1 sh -c 'cat "/proc/$0/comm"' <"$(cg_file "$1" cgroup.procs)
 		echo "rc=\$?"
 		exec sleep 600
 	EOF
-	tmux -S "$TS" new-session -d -s t -x 80 -y 24 "bash $T/term.sh"
-	screen() { tmux -S "$TS" capture-pane -p -t "${W:-t}"; }
+	term_open "$T/term.sh"
 	has() { screen | grep -q -- "$1"; }
 	# size_is ROWS COLS: `stty size` in the terminal shows it. ctr sends the terminal's size
 	# to the shim after start and on SIGWINCH, which resizes the pty: asynchronous, so ask
@@ -310,7 +303,7 @@ runs() { xargs -r -n1 sh -c 'cat "/proc/$0/comm"' <"$(cg_file "$1" cgroup.procs)
 	size_is() {
 		local i
 		for i in $(seq 20); do
-			tmux -S "$TS" send-keys -t "${W:-t}" 'clear; stty size' Enter
+			keys 'clear; stty size' Enter
 			wait_for has '^[0-9]* [0-9]*$'
 			has "^$1 $2\$" && return 0
 		done
@@ -318,31 +311,31 @@ runs() { xargs -r -n1 sh -c 'cat "/proc/$0/comm"' <"$(cg_file "$1" cgroup.procs)
 	}
 	wait_for has '^/ #' || fail "no prompt: $(screen)"
 	[ "$(oci state "$ID" | jq -r .status)" = running ]
-	tmux -S "$TS" send-keys -t t 'tty; stty size' Enter
+	keys 'tty; stty size' Enter
 	wait_for has '^24 80' || fail "$(screen)"
 	has '^/dev/pts/0'
-	tmux -S "$TS" resize-window -t t -x 100 -y 30
+	term_resize 100 30
 	size_is 30 100 || fail "the new size did not reach the container: $(screen)"
-	tmux -S "$TS" send-keys -t t 'sleep 100' Enter
+	keys 'sleep 100' Enter
 	wait_for runs "$ID" sleep || fail "no sleep: $(screen)"
-	tmux -S "$TS" send-keys -t t C-c
+	keys C-c
 	wait_for not runs "$ID" sleep || fail "Ctrl-C did not interrupt sleep: $(screen)"
-	tmux -S "$TS" send-keys -t t 'echo after=$?' Enter
+	keys 'echo after=$?' Enter
 	wait_for has '^after=130' || fail "sleep did not die of SIGINT: $(screen)"
 	# a second terminal: tasks exec -t into the same container, its own pty
-	tmux -S "$TS" new-session -d -s x -x 90 -y 20 "bash $T/exec.sh"
+	term_open "$T/exec.sh" x 90 20
 	W=x
 	wait_for has '^/ #' || fail "no prompt in exec -t: $(screen)"
 	size_is 20 90 || fail "exec -t: not the terminal's size: $(screen)"
-	tmux -S "$TS" send-keys -t x 'tty; cat /proc/1/comm' Enter
+	keys 'tty; cat /proc/1/comm' Enter
 	wait_for has '^/dev/pts/1' || fail "$(screen)"
 	wait_for has '^sh$' || fail "$(screen)"
 	# (the echo of what is typed just before the exit may not reach the terminal: the shim and
 	# the client stop copying when the process ends; hence rc= anywhere on its line)
-	tmux -S "$TS" send-keys -t x 'exit 6' Enter
+	keys 'exit 6' Enter
 	wait_for has 'rc=6$' || fail "$(screen)"
 	W=t
-	tmux -S "$TS" send-keys -t t 'exit 4' Enter
+	keys 'exit 4' Enter
 	wait_for has 'rc=4$' || fail "$(screen)"
 }
 

@@ -6,6 +6,8 @@
 bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
+load "${BASH_SOURCE[0]%/*}/../wait"
+WAIT_FOR_SECONDS=10
 
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 OCI="$TOP/build/ctr-oci"

@@ -20,6 +20,9 @@
 bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
+load ../wait
+load ../tmux
+WAIT_FOR_SECONDS=10
 
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 OCI="$TOP/build/ctr-oci"
@@ -59,11 +62,12 @@ teardown_file() {
 
 setup() {
 	[ -z "$PODMAN_SKIP" ] || skip "$PODMAN_SKIP"
+	TS=$D/tmux.sock # the terminal test's tmux server
 }
 
 teardown() {
 	[ -n "${HOLDER:-}" ] || return 0
-	tmux -S "$D/tmux.sock" kill-server 2>/dev/null
+	tmux -S "$TS" kill-server 2>/dev/null
 	pm rm -af -t 0 >/dev/null 2>&1
 	return 0
 }
@@ -222,15 +226,6 @@ cg_file() {
 	fi
 }
 
-# wait_for CMD...: retry CMD for up to 10 seconds.
-wait_for() {
-	local i
-	for i in $(seq 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 status_is() { [ "$(pm inspect --format '{{.State.Status}}' "$1")" = "$2" ]; }
 logs_have() { pm logs "$1" 2>&1 | grep -qxF -- "$2"; }
 
@@ -284,7 +279,6 @@ logs_have() { pm logs "$1" 2>&1 | grep -qxF -- "$2"; }
 }
 
 @test "podman run -it on a terminal: prompt, tty, window size and resize, Ctrl-C, exit code" {
-	local ts=$D/tmux.sock
 	{
 		printf 'export CONTAINERS_CONF=%q CONTAINERS_STORAGE_CONF=%q CONTAINERS_REGISTRIES_CONF=%q\n' \
 			"$CONTAINERS_CONF" "$CONTAINERS_STORAGE_CONF" "$CONTAINERS_REGISTRIES_CONF"
@@ -293,24 +287,16 @@ logs_have() { pm logs "$1" 2>&1 | grep -qxF -- "$2"; }
 			"$HOLDER" "/$P" "${P}tty" "$IMAGE"
 		printf 'echo "rc=$?"\nexec sleep 600\n'
 	} >"$D/term.sh"
-	tmux -S "$ts" new-session -d -s t -x 80 -y 24 "bash $D/term.sh"
-	screen() { tmux -S "$ts" capture-pane -p -t t; }
-	screen_has() { screen | grep -qF -- "$1"; }
-	keys() { tmux -S "$ts" send-keys -t t "$@"; }
-	wait_for sh -c 'tmux -S "$1" capture-pane -p -t t | grep -qx "/ #"' - "$ts" || fail "no prompt: $(screen)"
+	term_open "$D/term.sh"
+	prompt
 	keys 'tty; stty size' Enter
 	wait_for screen_has '24 80' || fail "$(screen)"
 	screen_has /dev/pts/0 || fail "no terminal of the container's devpts: $(screen)"
-	tmux -S "$ts" resize-window -t t -x 100 -y 30
+	term_resize 100 30
 	keys 'clear; stty size' Enter
 	wait_for screen_has '30 100' || fail "the resize did not reach the container: $(screen)"
 	pid=$(pm inspect --format '{{.State.Pid}}' "${P}tty")
-	keys 'sleep 100' Enter
-	wait_for pgrep -x -P "$pid" sleep >/dev/null || fail "sleep did not start: $(screen)"
-	keys C-c
-	keys 'echo alive$((1 + 1))' Enter
-	wait_for screen_has alive2 || fail "sleep 100 was not interrupted: $(screen)"
-	! pgrep -x -P "$pid" sleep || fail "sleep still runs"
+	ctrl_c_interrupts "$pid"
 	keys 'exit 5' Enter
 	wait_for screen_has rc=5 || fail "$(screen)"
 	run pm ps -aq

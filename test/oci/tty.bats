@@ -3,51 +3,39 @@
 # the user's terminal (a real one: tmux), as a human at a shell uses it.
 
 load helper
+load ../tmux
 
-# wait_for CMD...: until CMD succeeds (10 s)
-wait_for() {
-	local i
-	for i in $(seq 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
+eval "helper_$(declare -f setup)"
+eval "helper_$(declare -f teardown)"
+setup() {
+	helper_setup
+	TS=$BATS_TEST_TMPDIR/tmux.sock
 }
 
-# term CMD: run the shell command CMD in a tmux window of 80x24 of the test's own server;
+# term CMD: run the shell command CMD in a terminal of 80x24 of the test's own tmux server;
 # "rc=N" is printed after it ends
 term() {
-	TS=$BATS_TEST_TMPDIR/tmux.sock
 	printf '%s\necho "rc=$?"\nexec sleep 600\n' "$1" >"$BATS_TEST_TMPDIR/term.sh"
-	tmux -S "$TS" new-session -d -s t -x 80 -y 24 "bash $BATS_TEST_TMPDIR/term.sh"
+	term_open "$BATS_TEST_TMPDIR/term.sh"
 }
-screen() { tmux -S "$TS" capture-pane -p -t t; }
-screen_has() { screen | grep -qF -- "$1"; }
-keys() { tmux -S "$TS" send-keys -t t "$@"; }
 
-eval "helper_$(declare -f teardown)"
 teardown() {
-	[ -n "${TS:-}" ] && tmux -S "$TS" kill-server 2>/dev/null
+	tmux -S "$TS" kill-server 2>/dev/null
 	helper_teardown
 }
 
 @test "ctr-oci run with process.terminal on a terminal, no --console-socket: the container's pty, window size and resize, Ctrl-C in the container, exit code" {
 	config '.process.terminal = true | .process.args = ["sh"]'
 	term "$(printf 'cd %q && %q --root %q run %q' "$BUNDLE" "$OCI" "$ROOT" "$ID")"
-	wait_for sh -c 'tmux -S "$1" capture-pane -p -t t | grep -qx "/ #"' - "$TS" || fail "no prompt: $(screen)"
+	prompt
 	keys 'tty; stty size' Enter
 	wait_for screen_has '24 80' || fail "$(screen)"
 	screen_has /dev/pts/0 || fail "not the container's devpts: $(screen)"
-	tmux -S "$TS" resize-window -t t -x 100 -y 30
+	term_resize 100 30
 	keys 'clear; stty size' Enter
 	wait_for screen_has '30 100' || fail "the resize did not reach the container: $(screen)"
 	pid=$(oci state "$ID" | jq -r .pid)
-	keys 'sleep 100' Enter
-	wait_for pgrep -x -P "$pid" sleep >/dev/null || fail "sleep did not start: $(screen)"
-	keys C-c
-	keys 'echo alive$((1 + 1))' Enter
-	wait_for screen_has alive2 || fail "sleep 100 was not interrupted: $(screen)"
-	! pgrep -x -P "$pid" sleep || fail "sleep still runs"
+	ctrl_c_interrupts "$pid"
 	keys 'exit 5' Enter
 	wait_for screen_has rc=5 || fail "$(screen)"
 	# the terminal is given back: cooked mode again (echo and canonical input)
@@ -62,7 +50,7 @@ teardown() {
 	create
 	oci start "$ID"
 	term "$(printf '%q --root %q exec --tty %q sh' "$OCI" "$ROOT" "$ID")"
-	wait_for sh -c 'tmux -S "$1" capture-pane -p -t t | grep -qx "/ #"' - "$TS" || fail "no prompt: $(screen)"
+	prompt
 	keys 'tty; stty size' Enter
 	wait_for screen_has '24 80' || fail "$(screen)"
 	screen_has /dev/pts/0 || fail "not the container's devpts: $(screen)"
