@@ -13,6 +13,7 @@
 #include "exec.h"
 #include "fdio.h"
 #include "mount.h"
+#include "seccomp.h"
 #include "userns.h"
 
 #include <fcntl.h>
@@ -128,6 +129,10 @@ static int prepare(struct ctr_run *r, struct ctr_err *e)
 		return -1;
 	if (s->device_cgroup && devices_restrict(s->device_cgroup, e) < 0)
 		return -1;
+	/* the filters the child loads last, built (or read from the cache) here:
+	 * the child cannot reach the host's cache once it has pivoted */
+	if (s->seccomp == CTR_SECCOMP_DEFAULT && seccomp_default_prepare(s->caps.bounding, r->seccomp, e) < 0)
+		return -1;
 	if (pipe2(r->ready, O_CLOEXEC) < 0)
 		return ctr_fail_errno(e, "pipe");
 	if ((s->ncgroups > 0 || (s->ns_new & CLONE_NEWUSER) || s->userns) && pipe2(r->go, O_CLOEXEC) < 0)
@@ -239,6 +244,7 @@ static int parent_main(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 {
 	struct ctr_spec *s = r->s;
 	close_child_fds(r);
+	bpf_free(r->seccomp);  /* the child's copy is the one loaded */
 	if (r->go[1] >= 0) {
 		close_fd(&r->go[0]);
 		if (release_child(r, pid, e) < 0)
