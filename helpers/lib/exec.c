@@ -60,19 +60,18 @@ static bool ovl_escape(char *d, size_t n, const char *s)
 	return true;
 }
 
-/* Our binary seen through a new, detached overlayfs whose layers are its
- * directory and /dev (overlayfs without an upper layer needs two; ours is on
- * top, and /dev has no file of its name): read-only for good, whatever the
- * mount flags, and no copy (runc 1.2's "sealed overlayfs"). Returns an O_PATH
- * fd on the binary there, or -1 when it cannot be made (no CAP_SYS_ADMIN:
- * rootless; no overlayfs; the binary at / or under /dev, or deleted). */
-static int seal_overlay(void)
+/* The binary at path (absolute) seen through a new, detached overlayfs whose
+ * layers are its directory and /dev (overlayfs without an upper layer needs
+ * two; that directory is on top, and /dev has no file of its name):
+ * read-only for good, whatever the mount flags, and no copy (runc 1.2's
+ * "sealed overlayfs"). Returns an O_PATH fd on the binary there, or -1 when
+ * it cannot be made (no CAP_SYS_ADMIN: rootless; no overlayfs; a binary at /
+ * or under /dev, or deleted). */
+static int seal_overlay(const char *path)
 {
 	char exe[PATH_MAX], low[2 * PATH_MAX + 8];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
+	if (snprintf(exe, sizeof(exe), "%s", path) >= (int)sizeof(exe))
 		return -1;
-	exe[n] = '\0';
 	char *name = strrchr(exe, '/');
 	if (!name || name == exe)
 		return -1;
@@ -131,7 +130,10 @@ void reexec_sealed(char **argv)
 		xclose(exe);
 		return;
 	}
-	int fd = seal_overlay();
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	path[n > 0 ? n : 0] = '\0';
+	int fd = n > 0 ? seal_overlay(path) : -1;
 	if (fd >= 0) {
 		xclose(exe);
 		execveat(fd, "", argv, environ, AT_EMPTY_PATH);
@@ -144,6 +146,25 @@ void reexec_sealed(char **argv)
 	xclose(exe);
 	fexecve(fd, argv, environ);
 	die_errno("re-exec from memfd");
+}
+
+/* For a program that execs one of ctr's own helpers (ctr-shim runs
+ * nsenter-chroot): an O_PATH fd to exec path from, sealed as reexec_sealed
+ * would (then the helper starts sealed and saves its re-exec: one exec, ~1 ms
+ * a run), when path is a file of our own binary's directory; -1 otherwise or
+ * when none can be made (exec path as usual then: it seals itself). */
+int exec_sealed_sibling(const char *path)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *base = strrchr(path, '/');
+	if (n <= 0 || path[0] != '/' || !base)
+		return -1;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash || (size_t)(slash - self) != (size_t)(base - path) || strncmp(self, path, (size_t)(base - path)) != 0)
+		return -1;
+	return seal_overlay(path);
 }
 
 /* execvpe(3) that searches envp's PATH (glibc's uses the caller's): ENOENT
