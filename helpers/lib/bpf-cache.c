@@ -7,12 +7,14 @@
  * if it is a regular root-owned 0600 file there, of the exact size its header
  * says, whose checksum covers its key (a file renamed to another key is
  * refused). Anything else is a miss: the caller builds the filter again and
- * bpf_cache_put replaces the entry (written whole, then renamed). Entry
- * points: bpf_cache_key, bpf_cache_dir, bpf_cache_get, bpf_cache_put.
+ * bpf_cache_put replaces the entry (written whole, then renamed; the oldest
+ * beyond BPF_CACHE_KEEP go). Entry points: bpf_cache_key, bpf_cache_dir,
+ * bpf_cache_get, bpf_cache_put (bpf_cache_prune).
  */
 #include "bpf-cache.h"
 #include "fdio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
@@ -170,9 +172,58 @@ bad:
 	return -1;
 }
 
+struct entry { struct timespec mtime; char name[256]; };
+
+static int older(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+	return (x->mtime.tv_nsec > y->mtime.tv_nsec) - (x->mtime.tv_nsec < y->mtime.tv_nsec);
+}
+
+/* Keep at most keep entries (*.bpf) in dir, removing the oldest (each build
+ * of the helper brings its own: a developer's rebuilds would pile up).
+ * Best effort. */
+void bpf_cache_prune(int dir, size_t keep)
+{
+	struct entry *e = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *d;
+	struct stat st;
+	int fd = dup(dir);
+	DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!dp) {
+		close_fd(&fd);
+		return;
+	}
+	while ((d = readdir(dp))) {
+		size_t len = strlen(d->d_name);
+		if (len < 5 || len >= sizeof(e->name) || strcmp(d->d_name + len - 4, ".bpf") != 0 ||
+		    fstatat(dir, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (n == cap) {
+			struct entry *more = realloc(e, (cap = cap ? 2 * cap : 64) * sizeof(*e));
+			if (!more)
+				break;
+			e = more;
+		}
+		e[n].mtime = st.st_mtim;
+		memcpy(e[n++].name, d->d_name, len + 1);
+	}
+	closedir(dp);
+	if (n > keep) {
+		qsort(e, n, sizeof(*e), older);
+		for (size_t i = 0; i < n - keep; i++)
+			(void)unlinkat(dir, e[i].name, 0);
+	}
+	free(e);
+}
+
 /* Store prog as the entry of key: written to a new 0600 file, then renamed
- * over the old one (a reader sees either whole). Best effort: a failure
- * leaves no entry, and the next run builds the filter again. */
+ * over the old one (a reader sees either whole), the oldest entries beyond
+ * BPF_CACHE_KEEP removed. Best effort: a failure leaves no entry, and the
+ * next run builds the filter again. */
 void bpf_cache_put(int dir, const char *key, const struct ctr_bpf prog[BPF_CACHE_NPROG])
 {
 	struct bpf_cache_hdr h;
@@ -192,4 +243,6 @@ void bpf_cache_put(int dir, const char *key, const struct ctr_bpf prog[BPF_CACHE
 		bad = write_all(fd, prog[i].insn, prog[i].n * sizeof(*prog[i].insn)) < 0;
 	if (close(fd) < 0 || bad || renameat(dir, tmp, dir, key) < 0)
 		(void)unlinkat(dir, tmp, 0);
+	else
+		bpf_cache_prune(dir, BPF_CACHE_KEEP);
 }

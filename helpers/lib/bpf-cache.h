@@ -13,11 +13,13 @@ struct ctr_bpf {
 };
 
 #define BPF_CACHE_NPROG 2            /* programs per entry, loaded in order */
+#define BPF_CACHE_KEEP 256           /* entries kept (~3 KiB each), the newest */
 
 int bpf_cache_key(char *buf, size_t size, const char *what, uint64_t arg, const char *lib);
 int bpf_cache_dir(const char *path);
 int bpf_cache_get(int dir, const char *key, struct ctr_bpf prog[BPF_CACHE_NPROG]);
 void bpf_cache_put(int dir, const char *key, const struct ctr_bpf prog[BPF_CACHE_NPROG]);
+void bpf_cache_prune(int dir, size_t keep);
 void bpf_free(struct ctr_bpf prog[BPF_CACHE_NPROG]);
 
 #endif

@@ -98,6 +98,22 @@ int main(void)
 	ok(get(dir, key, prog) == -1, "a second hard link: a miss");
 	close(dir);
 
+	/* prune: the newest 3 of 5 entries stay; other files are not touched */
+	dir = bpf_cache_dir(path);
+	sh("cd %s && rm -f ./* && for i in 1 2 3 4 5; do touch -d \"2026-01-0$i\" e$i.bpf; done && touch other; : %s", path);
+	bpf_cache_prune(dir, 3);
+	snprintf(file, sizeof(file), "cd %s && echo * >%s/list", path, top);
+	if (system(file) != 0)
+		exit(2);
+	snprintf(file, sizeof(file), "%s/list", top);
+	FILE *f = fopen(file, "r");
+	char got[128] = "";
+	if (!f || !fgets(got, sizeof(got), f))
+		exit(2);
+	fclose(f);
+	is_str(got, "e3.bpf e4.bpf e5.bpf other\n", "prune keeps the newest entries and other files");
+	close(dir);
+
 	sh("chmod 0755 %s; : %s", path);
 	ok(bpf_cache_dir(path) == -1, "a directory others can read: not used");
 	sh("chmod 0700 %s; chown 65534 %s", path);
