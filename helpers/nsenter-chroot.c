@@ -110,9 +110,10 @@
  *      (searched in the container's PATH)
  * With --join the child instead setns(2)s into PID's namespaces (its user
  * namespace last), chroots to /proc/PID/root and goes on at step 6 (workdir).
- * Before anything, the helper re-executes itself from a sealed memfd copy, so
+ * Before anything, the helper re-executes itself from a read-only overlayfs
+ * (or a sealed memfd copy: lib/exec.c), so
  * no helper process in the container (--init, --join, the #!/proc/self/exe
- * trick) can reach the host's binary through /proc/PID/exe (CVE-2019-5736).
+ * trick) can write the host's binary through /proc/PID/exe (CVE-2019-5736).
  *
  * This file is the main only: the options are lib/args.c's table, which
  * fills a struct ctr_spec (lib/spec.h); lib/container.c runs it (parent side)

@@ -13,6 +13,7 @@
 #include "exec.h"
 #include "fdio.h"
 #include "mount.h"
+#include "seccomp.h"
 #include "userns.h"
 
 #include <fcntl.h>
@@ -128,6 +129,10 @@ static int prepare(struct ctr_run *r, struct ctr_err *e)
 		return -1;
 	if (s->device_cgroup && devices_restrict(s->device_cgroup, e) < 0)
 		return -1;
+	/* the filters the child loads last, built (or read from the cache) here:
+	 * the child cannot reach the host's cache once it has pivoted */
+	if (s->seccomp == CTR_SECCOMP_DEFAULT && seccomp_default_prepare(s->caps.bounding, r->seccomp, e) < 0)
+		return -1;
 	if (pipe2(r->ready, O_CLOEXEC) < 0)
 		return ctr_fail_errno(e, "pipe");
 	if ((s->ncgroups > 0 || (s->ns_new & CLONE_NEWUSER) || s->userns) && pipe2(r->go, O_CLOEXEC) < 0)
@@ -152,7 +157,7 @@ static int release_child(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 			return -1;
 		close_fd(&r->idmap_tree);
 	}
-	if (cgroups_join(s, pid, e) < 0)
+	if (cgroups_join(s, pid, r->born_cgroup, e) < 0)
 		return -1;
 	if (write_all(r->go[1], "g", 1) < 0)
 		return ctr_fail_errno(e, "write go pipe");
@@ -239,6 +244,7 @@ static int parent_main(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 {
 	struct ctr_spec *s = r->s;
 	close_child_fds(r);
+	bpf_free(r->seccomp);  /* the child's copy is the one loaded */
 	if (r->go[1] >= 0) {
 		close_fd(&r->go[0]);
 		if (release_child(r, pid, e) < 0)
@@ -262,6 +268,23 @@ static int parent_main(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 	return code;
 }
 
+/* A new container's child, born in its cgroup v2 group (cgroup.c): pid (0
+ * in the child), or -1 where there is no such group or the kernel refuses
+ * (r->born_cgroup then -1: the caller clones and moves it). */
+static pid_t clone_born(struct ctr_run *r)
+{
+	int fd = -1;
+	r->born_cgroup = cgroup_birth_group(r->s, &fd);
+	if (r->born_cgroup < 0)
+		return -1;
+	pid_t pid = clone_into_cgroup(r->s->ns_new, fd);
+	if (pid != 0)
+		close_fd(&fd);  /* the child's close_fds closes its copy */
+	if (pid < 0)
+		r->born_cgroup = -1;
+	return pid;
+}
+
 /* Run the container of spec s; returns its exit code (PROG's status,
  * 128+N on signal N, 126/127 when PROG cannot be exec'd, 125 when its setup
  * failed in the child, which said why), or -1 and e when the parent failed. */
@@ -272,15 +295,17 @@ static int start(struct ctr_spec *s, bool detach, struct ctr_err *e)
 	r.s = s;
 	r.detach = detach;
 	r.go[0] = r.go[1] = r.ready[0] = r.ready[1] = -1;
-	r.idmap_tree = r.rootfs_fd = r.sys_tree = r.mntns = r.userns = -1;
+	r.idmap_tree = r.rootfs_fd = r.sys_tree = r.mntns = r.userns = r.born_cgroup = -1;
 	r.join.root = r.join.pidns = -1;
 	for (size_t i = 0; i < NJOIN; i++)
 		r.join.fd[i] = -1;
 	if (prepare(&r, e) < 0)
 		return -1;
 	fflush(NULL);
-	pid_t pid = s->join ? clone_joined(&r.join, e) :
-		    r.userns >= 0 ? clone_in_userns(r.userns, s->ns_new, e) : clone_child(s->ns_new, e);
+	pid_t pid = s->join || r.userns >= 0 ? -1 : clone_born(&r);
+	if (pid < 0)
+		pid = s->join ? clone_joined(&r.join, e) :
+		      r.userns >= 0 ? clone_in_userns(r.userns, s->ns_new, e) : clone_child(s->ns_new, e);
 	if (pid < 0)
 		return -1;
 	if (pid == 0)

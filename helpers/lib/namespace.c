@@ -16,6 +16,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/nsfs.h>
+#include <linux/sched.h>
 #include <stdbool.h>
 #include <net/if.h>
 #include <sched.h>
@@ -284,6 +285,21 @@ pid_t clone_child(int flags, struct ctr_err *e)
 	if (pid < 0)
 		return ctr_fail_errno(e, "clone");
 	return pid;
+}
+
+/* clone_child, the child born in the cgroup v2 group of fd cgroup
+ * (clone3 CLONE_INTO_CGROUP): no migration, so none of the wait for an RCU
+ * grace period that the first write to a cgroup.procs of a run costs
+ * (docs/design.md, "Start-up cost"). -1 (errno set) if the kernel refuses:
+ * the caller clones and moves the child as before. */
+pid_t clone_into_cgroup(int flags, int cgroup)
+{
+	struct clone_args args = {
+		.flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)cgroup,
+	};
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
 /* The pid of a pidfd, as our pid namespace sees it. */
