@@ -176,7 +176,7 @@ for _f in storage net cgroup security; do
 	# shellcheck source=/dev/null
 	. "$CTR_HOME/helpers/$_f.sh" || exit 125
 done
-CTR_ROOTLESS='' RL_IDS='' # not root: helpers/rootless.sh, sourced by main
+CTR_ROOTLESS='' RL_IDS='' RL_NETARGV='' # not root: helpers/rootless.sh, sourced by main
 
 # lock / unlock: serialise ID, name, address and port allocation across concurrent ctr.sh calls.
 # unlock closes fd 9, which releases the lock without a flock -u process: no child lives on with a
@@ -651,7 +651,9 @@ run_exec() {
 	host) set -- --net-host "$@" ;;
 	none) if [ -n "$SEC_USERNS$CTR_ROOTLESS" ]; then eval "set -- $NET_SYSCTLS_USERNS \"\$@\""
 		else eval "set -- $NET_SYSCTLS \"\$@\""; fi ;;
-	*) [ -n "$CTR_ROOTLESS" ] || eval "set -- --netns \"/run/netns/\$CTR_PREFIX-\$CID\" $NET_SYSCTLS \"\$@\"" ;;
+	# rootless: a new netns, set up by pasta before the container runs (helpers/rootless.sh)
+	*) if [ -n "$CTR_ROOTLESS" ]; then eval "set -- $RL_NETARGV $NET_SYSCTLS_USERNS \"\$@\""
+		else eval "set -- --netns \"/run/netns/\$CTR_PREFIX-\$CID\" $NET_SYSCTLS \"\$@\""; fi ;;
 	esac
 	[ -z "$CTR_ROOTLESS" ] || set -- --rootless "$RL_IDS" "$@"
 	eval "set -- $R_SECARGV \"\$@\""

@@ -15,6 +15,9 @@ setup_file() {
 	chmod 0755 "$RL_BASE"
 	export CTR_PREFIX="ctrtrl$r" CTR_ROOT="$RL_BASE/sys" CTR_POOL="$RL_BASE/pool" CTR_POOL_SIZE=1G
 	RL_UA="ctrrl${r}a" RL_UB="ctrrl${r}b"
+	# rootless-setup makes /dev/net/tun 0666 (pasta) where it is not: put back in teardown_file
+	export RL_TUN_MODE
+	RL_TUN_MODE=$(stat -c %a /dev/net/tun)
 	for u in "$RL_UA" "$RL_UB"; do
 		useradd -r -M -d "$RL_BASE/home-$u" -s /bin/sh "$u"
 		mkdir -m 0700 "$RL_BASE/home-$u" "$RL_BASE/run-$u"
@@ -42,10 +45,42 @@ teardown_file() {
 	nft delete table bridge "$CTR_PREFIX" 2>/dev/null
 	if mountpoint -q "$CTR_ROOT/btrfs"; then umount "$CTR_ROOT/btrfs" || umount -l "$CTR_ROOT/btrfs"; fi
 	rm -rf "$RL_BASE"
+	[ -z "$RL_TUN_MODE" ] || chmod "$RL_TUN_MODE" /dev/net/tun
 }
 
-setup() { :; }
-teardown() { :; }
+setup() { RL_PIDS=''; }
+# the host-side listeners a test started (by pid), then every process the users still have
+teardown() {
+	local pid u
+	for pid in $RL_PIDS; do kill -KILL "$pid" 2>/dev/null; done
+	for u in "$RL_UA" "$RL_UB"; do
+		for pid in $(ps -u "$u" -o pid= 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+	done
+	return 0
+}
+
+# host_listen PORT: a one-line answering service on the host's 127.0.0.1:PORT (socat, as root;
+# not bats' fd 3, which would keep bats waiting), killed by teardown; returns once it listens.
+host_listen() {
+	socat TCP-LISTEN:"$1",bind=127.0.0.1,reuseaddr,fork SYSTEM:'read l; echo "host got $l"' 3>&- &
+	RL_PIDS="$RL_PIDS $!"
+	wait_for listening "$1"
+}
+
+listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }
+
+# free_port: a TCP port no one listens on (20000-39999)
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 20000))
+		listening "$p" || { echo "$p"; return; }
+	done
+}
+
+# live USER: USER's processes that are not zombies (a reaper may be slow to collect them)
+live() { ps -u "$1" -o stat=,comm= | awk '$1 !~ /^Z/ { print $2 }'; }
+no_pasta() { ! live "$1" | grep -q '^pas'; }
 
 # as USER CMD...: CMD as USER (its groups, no capability), in a clean environment, from /.
 as() {
@@ -134,13 +169,13 @@ ctr_as() {
 	assert_output ''
 }
 
-@test "rootless: a limit, a network, --storage-opt or --userns is a clear error and makes nothing" {
+@test "rootless: a limit, --net host, --storage-opt or --userns is a clear error and makes nothing" {
 	run -125 ctr_as "$RL_UA" run --rm -m 64m --net none busybox true
 	assert_output "ctr: -m: rootless, limits need a cgroup v2 subtree delegated to the user (none here: not supported yet)"
 	run -125 ctr_as "$RL_UA" run --rm --pids-limit 10 --net none busybox true
 	assert_output --partial "ctr: --pids-limit: rootless"
-	run -125 ctr_as "$RL_UA" run --rm busybox true
-	assert_output "ctr: --net bridge: rootless, only --net none for now (run with --net none)"
+	run -125 ctr_as "$RL_UA" run --rm --net host busybox true
+	assert_output --partial "ctr: --net host: rootless, not available"
 	run -125 ctr_as "$RL_UA" run --rm --net none --storage-opt size=10m busybox true
 	assert_output --partial "--storage-opt: rootless"
 	run -125 ctr_as "$RL_UA" run --rm --net none --userns busybox true
@@ -195,5 +230,68 @@ ctr_as() {
 	run -0 ctr_as "$RL_UA" rm -f same
 	run -0 ctr_as "$RL_UB" rm -f same
 	run -0 ctr_as "$RL_UB" ps -aq
+	assert_output ''
+}
+
+@test "rootless network (pasta): the network is up at the command's first step, outbound reaches a host loopback service; --net none has lo only" {
+	local p
+	p=$(free_port)
+	host_listen "$p"
+	# the first thing the command does: pasta ran before it (nsenter-chroot's --net-hook)
+	run -0 ctr_as "$RL_UA" run --rm busybox sh -c 'tcp-client -w 5 "$(ip r | awk "/^default/ { print \$3 }")" '"$p"' hi; ip -o link | wc -l'
+	assert_line "host got hi"
+	assert_line -n 2 2 # lo and pasta's tap
+	run -0 ctr_as "$RL_UA" run --rm --net none busybox sh -c 'ip -o link | wc -l; ip r | wc -l'
+	assert_output "1
+0"
+	wait_for no_pasta "$RL_UA"
+}
+
+@test "rootless -p: a host port reaches the container; two containers on one container port; a taken port fails the run and leaves no pasta" {
+	local p1 p2 a b
+	p1=$(free_port) p2=$(free_port)
+	a=$(ctr_as "$RL_UA" run -d -p "$p1:80" busybox tcp-server -p 80)
+	b=$(ctr_as "$RL_UA" run -d -p "127.0.0.1:$p2:80" busybox tcp-server -p 80)
+	wait_for listening "$p2"
+	run -0 "$TOP/build/progs/tcp-client" -w 5 127.0.0.1 "$p1" one
+	assert_line "${a:0:12} 127.0.0.1: echo one"
+	run -0 "$TOP/build/progs/tcp-client" -w 5 127.0.0.1 "$p2" two
+	assert_line "${b:0:12} 127.0.0.1: echo two"
+	# the host port is the user's socket (pasta's), owned by the user
+	ss -Hltnp "sport = :$p1" | grep -q pas
+	[ "$(live "$RL_UA" | grep -c '^pas')" = 2 ]
+	# a host port in use: the run fails clearly, nothing of it stays (no third pasta)
+	run -125 ctr_as "$RL_UA" run --rm -p "$p1:81" busybox true
+	assert_output --partial "Failed to bind"
+	assert_output --partial "--net-hook"
+	run -125 ctr_as "$RL_UA" run -d -p "$p1:81" busybox sleep 9
+	[ "$(live "$RL_UA" | grep -c '^pas')" = 2 ]
+	run -0 ctr_as "$RL_UA" ps -aq
+	assert_output "$b
+$a"
+	# below ip_unprivileged_port_start (1024 here): a clear error before anything
+	run -125 ctr_as "$RL_UA" run --rm -p 80:80 busybox true
+	assert_output "ctr: -p 80:80: rootless, host port 80 is below 1024 (net.ipv4.ip_unprivileged_port_start)"
+	run -0 ctr_as "$RL_UA" rm -f "$a" "$b"
+	wait_for no_pasta "$RL_UA"
+	run ! "$TOP/build/progs/tcp-client" -w 1 127.0.0.1 "$p1" gone
+}
+
+@test "rootless pasta ends with its container: exit by itself, stop, a command that cannot run" {
+	local id
+	id=$(ctr_as "$RL_UA" run -d busybox sleep 0.5)
+	# the container's exit action ends it
+	wait_for no_pasta "$RL_UA"
+	run -0 ctr_as "$RL_UA" ps -a
+	assert_line --regexp "^${id:0:12} .*Exited \(0\)"
+	run -0 ctr_as "$RL_UA" rm "$id"
+	id=$(ctr_as "$RL_UA" run -d busybox sleep 60)
+	live "$RL_UA" | grep -q '^pas'
+	run -0 ctr_as "$RL_UA" stop -t 1 "$id"
+	wait_for no_pasta "$RL_UA"
+	run -0 ctr_as "$RL_UA" rm "$id"
+	run -127 ctr_as "$RL_UA" run --rm busybox nosuchcmd
+	wait_for no_pasta "$RL_UA"
+	run -0 ctr_as "$RL_UA" ps -aq
 	assert_output ''
 }

@@ -5,6 +5,7 @@
  * no_new_privs, in that order.
  */
 #include "caps.h"
+#include "namespace.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -112,7 +113,8 @@ void privileges_drop(const struct ctr_spec *s, uid_t uid, gid_t gid)
 	for (cap_value_t c = 0; c < cap_max_bits(); c++)
 		if (!((s->caps.bounding >> c) & 1) && cap_drop_bound(c) < 0)
 			die_errno("drop capability %d from the bounding set", c);
-	if (setgroups(s->ngroups, s->groups) < 0)  /* also drops the host's groups in a userns */
+	/* also drops the host's groups in a userns (where setgroups is allowed) */
+	if (s->ngroups ? setgroups(s->ngroups, s->groups) < 0 : groups_clear() < 0)
 		die_errno("setgroups");
 	if (setgid(gid) < 0)
 		die_errno("setgid %u", (unsigned)gid);
