@@ -134,10 +134,11 @@ rootless_ids() {
 	RL_IDS=0:0:0
 	# only gid 0 is mapped: the ping group range is that one
 	NET_SYSCTLS_USERNS="--sysctl 'net.ipv4.ping_group_range=0 0' --sysctl net.ipv4.ip_unprivileged_port_start=0"
+	pool_ensure # the state root, for the mark
 	[ ! -e "$CTR_ROOT/rootless-single-id" ] || return 0
 	printf 'ctr: warning: %s has no subordinate ids in /etc/subuid and /etc/subgid: a single-id mapping (root inside is %s, no other user or group exists in the container: a chown to one fails; for the full range ask root to run: ctr.sh rootless-setup %s)\n' \
 		"$_rln" "$_rln" "$_rln" >&2
-	: >"$CTR_ROOT/rootless-single-id" 2>/dev/null || :
+	{ : >"$CTR_ROOT/rootless-single-id"; } 2>/dev/null || :
 }
 
 # rootless_verb VERB: the verbs of this slice (docs/rootless.md "Not yet").

@@ -10,26 +10,28 @@ load helper
 setup_file() {
 	local r
 	r=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
-	export RL_BASE RL_UA RL_UB RL_IDA RL_IDB
+	export RL_BASE RL_UA RL_UB RL_UC RL_IDA RL_IDB RL_IDC
 	RL_BASE=$(mktemp -d /tmp/ctr-rl.XXXXXX)
 	chmod 0755 "$RL_BASE"
 	export CTR_PREFIX="ctrtrl$r" CTR_ROOT="$RL_BASE/sys" CTR_POOL="$RL_BASE/pool" CTR_POOL_SIZE=1G
-	RL_UA="ctrrl${r}a" RL_UB="ctrrl${r}b"
+	RL_UA="ctrrl${r}a" RL_UB="ctrrl${r}b" RL_UC="ctrrl${r}c"
 	# rootless-setup makes /dev/net/tun 0666 (pasta) where it is not: put back in teardown_file
 	export RL_TUN_MODE
 	RL_TUN_MODE=$(stat -c %a /dev/net/tun)
-	for u in "$RL_UA" "$RL_UB"; do
+	for u in "$RL_UA" "$RL_UB" "$RL_UC"; do
 		useradd -r -M -d "$RL_BASE/home-$u" -s /bin/sh "$u"
 		mkdir -m 0700 "$RL_BASE/home-$u" "$RL_BASE/run-$u"
 		chown "$u:" "$RL_BASE/home-$u" "$RL_BASE/run-$u"
 		"$CTR" rootless-setup "$u" >/dev/null
 	done
-	RL_IDA=$(id -u "$RL_UA") RL_IDB=$(id -u "$RL_UB")
+	# C: its pool directory, but no subordinate ids (a single-id mapping)
+	(flock 9; sed -i "/^$RL_UC:/d" /etc/subuid /etc/subgid) 9>/run/ctr/subids.lock
+	RL_IDA=$(id -u "$RL_UA") RL_IDB=$(id -u "$RL_UB") RL_IDC=$(id -u "$RL_UC")
 }
 
 teardown_file() {
 	local u pid
-	for u in "$RL_UA" "$RL_UB"; do
+	for u in "$RL_UA" "$RL_UB" "$RL_UC"; do
 		id -u "$u" >/dev/null 2>&1 || continue
 		for pid in $(ps -u "$u" -o pid= 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
 		userdel "$u" 2>/dev/null
@@ -53,7 +55,7 @@ setup() { RL_PIDS=''; }
 teardown() {
 	local pid u
 	for pid in $RL_PIDS; do kill -KILL "$pid" 2>/dev/null; done
-	for u in "$RL_UA" "$RL_UB"; do
+	for u in "$RL_UA" "$RL_UB" "$RL_UC"; do
 		for pid in $(ps -u "$u" -o pid= 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
 	done
 	return 0
@@ -294,4 +296,27 @@ $a"
 	wait_for no_pasta "$RL_UA"
 	run -0 ctr_as "$RL_UA" ps -aq
 	assert_output ''
+}
+
+@test "rootless single id: no subordinate ids: root inside is the user alone, a warning once; run, exec, the network, a chown to another id refused" {
+	run -0 ctr_as "$RL_UC" run --rm --net none busybox sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups'
+	assert_output --partial "ctr: warning: $RL_UC has no subordinate ids in /etc/subuid and /etc/subgid: a single-id mapping"
+	assert_line -n 1 0
+	assert_line --regexp "^ +0 +$RL_IDC +1\$"
+	assert_line --regexp "^ +0 +$(id -g "$RL_UC") +1\$"
+	assert_line deny
+	[ "$(grep -c '^ ' <<<"$output")" = 2 ] # the two maps have one line each: nothing else mapped
+	# once: the second run says nothing more
+	local id
+	id=$(ctr_as "$RL_UC" run -d busybox sleep 60 2>"$BATS_TEST_TMPDIR/err")
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+	[ "$(stat -c %u "/proc/$(cat "$RL_BASE/home-$RL_UC/.local/share/ctr/containers/$id/pid")")" = "$RL_IDC" ]
+	run -0 ctr_as "$RL_UC" exec "$id" sh -c 'id -u; touch /f; chown 1 /f || echo refused'
+	assert_line -n 0 0
+	assert_output --partial "chown: /f: Invalid argument"
+	assert_line refused
+	run -0 ctr_as "$RL_UC" exec "$id" ip -o link
+	assert_line --partial "eth0" # pasta's tap: its ping range is gid 0 alone
+	run -0 ctr_as "$RL_UC" rm -f "$id"
+	wait_for no_pasta "$RL_UC"
 }
