@@ -356,7 +356,9 @@ static int parse(struct ctr_spec *s, struct args *a, int argc, char **argv, stru
 	} else {
 		new_container(s, a);
 	}
-	if (caps_compute(&s->caps.bounding, a->privileged, a->cap_drop, a->ndrop,
+	/* rootless: the caller holds no capability on the host, its container's
+	 * root holds them over its own namespaces */
+	if (caps_compute(&s->caps.bounding, a->privileged, a->rootless, a->cap_drop, a->ndrop,
 			 a->cap_add, a->nadd, e) < 0)
 		return -1;
 	s->caps.effective = s->caps.permitted = s->caps.bounding;
