@@ -28,7 +28,8 @@ layer_make() {
 	esac
 	_lyl=$1 _lyu=$2 _lyf=$3
 	shift 3
-	{ "$CTR_LIBEXEC/ctr-tar" diff ${_lyl:+"$_lyl"} "$_lyu" 2>"$_lyf.err"; echo $? >"$_lyf.rc"; } |
+	# rootless: read in the user's namespace, so that the layer has the container's ids (rootless.sh)
+	{ ${CTR_ROOTLESS:+rootless_userns} "$CTR_LIBEXEC/ctr-tar" diff ${_lyl:+"$_lyl"} "$_lyu" 2>"$_lyf.err"; echo $? >"$_lyf.rc"; } |
 		tee "$_lyf.fifo" | "$@" >"$_lyf" || die "layer of $_lyu: cannot write $_lyf"
 	wait "$_lyp"
 	read -r _lyrc <"$_lyf.rc"

@@ -1127,7 +1127,8 @@ save_manifest_rootfs() {
 	sha256sum <"$P_W/fifo" >"$P_W/diffid" &
 	_pp=$!
 	tree_of images "$1"
-	tar -C "$TREE" --numeric-owner --xattrs --sort=name -cf - . |
+	# rootless: read in the user's namespace, so that the layer has the container's ids (rootless.sh)
+	${CTR_ROOTLESS:+rootless_userns} tar -C "$TREE" --numeric-owner --xattrs --sort=name -cf - . |
 		tee "$P_W/fifo" | gzip -n >"$P_W/layer"
 	wait "$_pp"
 	gzip -t "$P_W/layer" || die "image $1: cannot archive the rootfs"

@@ -145,7 +145,7 @@ rootless_ids() {
 rootless_verb() {
 	case $1 in
 	init | images | rmi | run | ps | inspect | logs | stop | rm | exec | attach | kill | wait | \
-		rename | cleanup | _exited) ;;
+		rename | cleanup | _exited | pull | tag | commit | save | load) ;;
 	*) die "$1: not available rootless yet (run it as root; docs/rootless.md)" ;;
 	esac
 }
@@ -335,6 +335,35 @@ sec_alloc() { SEC_RANGE='' SEC_DEVCG=''; }
 sec_teardown() { return 0; }
 sec_cleanup() { return 0; }
 storage_cleanup() { return 0; }
+
+# rootless_userns CMD...: CMD in a new user namespace of the user's, mapped as its containers are
+# (util-linux unshare: 0 = the user, 1.. its subordinate ids through newuidmap, as nsenter-chroot
+# --rootless maps a container): a file of the container's uid 42 is 42 there, as in a layer. A
+# single id (no subordinate ids): 0 alone. Used where ctr reads or writes a tree as a layer.
+rootless_userns() {
+	[ -n "$RL_IDS" ] || rootless_ids
+	if [ "$RL_IDS" = 0:0:0 ]; then
+		unshare --user --map-root-user -- "$@"
+	else
+		unshare --user --map-root-user --map-auto -- "$@"
+	fi
+}
+
+# layer_jail_bin BINARY CAPS ROOT ARG... (pull.sh's, rootless): the same jail, in the user's
+# namespace first (rootless_userns: a layer's uid 42 is the container's 42), where the user may
+# mount in its new mount namespace and chroot. A single id: a layer's file of another id makes the
+# unpack fail.
+layer_jail_bin() {
+	_pjb=$1 _pjc=$2 _pjr=$3
+	shift 3
+	# shellcheck disable=SC2016 # a fixed script; the data comes in as $1...
+	rootless_userns unshare -m --propagation private -- sh -c 'mount --bind -o ro "$1" "$2/$3" || exit 125
+		r=$2 b=$3 c=$4
+		shift 4
+		umask 022
+		exec setpriv --no-new-privs --bounding-set=-all,+chown,+dac_override,+fowner,+fsetid,+sys_chroot$c \
+			-- chroot "$r" "/$b" "$@"' layer-jail "$_pjb" "$_pjr" "$P_BB" "$_pjc" "$@"
+}
 
 # image_copy DIR TREE (storage.sh's, rootless): the user copies what it can read. ctr's built-in
 # busybox has a /root of root's, 0700 and empty by its recipe (images/mkrootfs.sh): made anew.
