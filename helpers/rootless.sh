@@ -199,25 +199,20 @@ pid_ours() {
 	[ -n "$_rls" ] && [ "$_rls" = "$_rlq" ]
 }
 
-# cg_validate (cgroup.sh's, rootless): no cgroup is the user's here (nothing delegated): a limit
-# is an error, never ignored; also the run options that need root: --storage-opt (btrfs qgroups),
-# --userns (the user's own range is the container's already). Checks the subordinate ids.
+# cg_* (cgroup.sh's, rootless): helpers/rootless-cgroup.sh (limits in a delegated v2 subtree).
+# shellcheck source=/dev/null
+. "$CTR_HOME/helpers/rootless-cgroup.sh" || exit 125
+
+# cg_validate (run's, rootless): the limits (rl_cg_validate); the run options that need root:
+# --storage-opt (btrfs qgroups), --userns (the user's own range is the container's already); the
+# subordinate ids (RL_IDS).
 # shellcheck disable=SC2153 # R_*: run's options (ctr.sh)
 cg_validate() {
-	for _rlo in "-m:$R_MEM" "--memory-swap:$R_SWAP" "--cpus:$R_CPUS" "--cpu-shares:$R_SHARES" "--pids-limit:$R_PIDS"; do
-		[ -z "${_rlo#*:}" ] || die "${_rlo%%:*}: rootless, limits need a cgroup v2 subtree delegated to the user (none here: not supported yet)"
-	done
+	rl_cg_validate
 	[ -z "$R_STORAGE" ] && [ -z "${CTR_STORAGE_SIZE:-}" ] || die "--storage-opt: rootless, not available (btrfs quotas need root)"
 	[ -z "$SEC_USERNS" ] || die "--userns: rootless, the container has the user's own ids already"
-	CG_MEM='' CG_SWAP='' CG_QUOTA='' CG_SHARES='' CG_PIDS=''
 	rootless_ids
 }
-cg_setup() { CG_DIRS=''; }
-cg_dirs() { CG_DIRS=''; }
-cg_teardown() { return 0; }
-cg_cleanup() { return 0; }
-cg_oom_killed() { echo false; }
-cg_frozen() { return 1; }
 
 # ---------------------------------------------------------------- user-mode networking (pasta)
 # The default network of a rootless container (--net bridge, the default) is pasta's (Debian's

@@ -165,8 +165,12 @@ ctr_as() {
 }
 
 @test "rootless: a limit, --net host, --storage-opt or --userns is a clear error and makes nothing" {
+	# this host is cgroup v1 (hybrid): nothing can be delegated
+	[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || skip "cgroup v2 host: test/v2"
 	run -125 ctr_as "$RL_UA" run --rm -m 64m --net none busybox true
-	assert_output "ctr: -m: rootless, limits need a cgroup v2 subtree delegated to the user (none here: not supported yet)"
+	assert_output "ctr: -m: rootless, limits need a cgroup v2 subtree delegated to the user: this host has cgroup v1 (or hybrid): none here"
+	run -125 ctr_as "$RL_UA" run --rm --cpus 0.5 --net none busybox true
+	assert_output --partial "ctr: --cpus: rootless, limits need a cgroup v2"
 	run -125 ctr_as "$RL_UA" run --rm --pids-limit 10 --net none busybox true
 	assert_output --partial "ctr: --pids-limit: rootless"
 	run -125 ctr_as "$RL_UA" run --rm --net host busybox true
@@ -365,4 +369,31 @@ $a"
 	assert_output "ctr: cp: not available rootless yet (run it as root; docs/rootless.md)"
 	run -125 ctr_as "$RL_UA" push rt:1 127.0.0.1:1/x:1
 	assert_output "ctr: push: not available rootless yet (run it as root; docs/rootless.md)"
+}
+
+@test "rootless limits, the cgroup v2 path on a stand-in delegated directory: the values written, the container moved in, the group removed" {
+	# CTR_TEST_CGROUP2FS: a plain directory of the user's stands for its delegated cgroup v2 subtree
+	local d=$RL_BASE/home-$RL_UA/cg id
+	as "$RL_UA" sh -c "mkdir '$d' && echo 'cpu memory pids' >'$d/cgroup.controllers' && : >'$d/cgroup.subtree_control'"
+	id=$(as "$RL_UA" env CTR_ROOTLESS_CGROUP="$d" CTR_TEST_CGROUP2FS=1 "$CTR" run -d --net none -m 64m --cpus 0.5 \
+		--pids-limit 20 busybox sleep 60)
+	local g
+	g=$(echo "$d"/*/"$id") # the user's prefix
+	[ "$(cat "$g/memory.max")" = 67108864 ]
+	[ "$(cat "$g/cpu.max")" = "50000 100000" ]
+	[ "$(cat "$g/pids.max")" = 20 ]
+	[ "$(cat "$g/cgroup.procs")" = "$(cat "$RL_BASE/home-$RL_UA/.local/share/ctr/containers/$id/pid")" ]
+	# the controllers handed down to the container's group
+	[ "$(cat "$d/cgroup.subtree_control")" = "+pids" ] # the last of three writes (a file keeps one)
+	run -0 as "$RL_UA" env CTR_ROOTLESS_CGROUP="$d" CTR_TEST_CGROUP2FS=1 "$CTR" rm -f "$id"
+	[ ! -e "$g" ]
+	# a controller not delegated: a clear error, nothing made
+	echo 'cpu pids' >"$d/cgroup.controllers"
+	run -125 as "$RL_UA" env CTR_ROOTLESS_CGROUP="$d" CTR_TEST_CGROUP2FS=1 "$CTR" run --rm --net none -m 64m busybox true
+	assert_output "ctr: -m: rootless, limits need a cgroup v2 subtree delegated to the user: $d: the memory controller is not delegated (cgroup.controllers: cpu pids)"
+	# without the test hook the same directory is refused: it is not cgroup2
+	run -125 as "$RL_UA" env CTR_ROOTLESS_CGROUP="$d" "$CTR" run --rm --net none --pids-limit 5 busybox true
+	assert_output --partial "$d: not a cgroup v2 directory"
+	run -0 ctr_as "$RL_UA" ps -aq
+	assert_output ''
 }
