@@ -397,3 +397,34 @@ $a"
 	run -0 ctr_as "$RL_UA" ps -aq
 	assert_output ''
 }
+
+# rl_screen SESSION: what the user's terminal (a tmux session of the user's own server) shows
+rl_screen() { as "$RL_UA" tmux -S "$RL_BASE/run-$RL_UA/tmux.sock" capture-pane -p -t "$1"; }
+rl_shows() { rl_screen "$1" | grep -qF -- "$2"; }
+rl_keys() { as "$RL_UA" tmux -S "$RL_BASE/run-$RL_UA/tmux.sock" send-keys -t "$@"; }
+
+@test "rootless run -it and exec -it in a real terminal (tmux, the user's own)" {
+	local ts=$RL_BASE/run-$RL_UA/tmux.sock
+	as "$RL_UA" tmux -S "$ts" new-session -d -s t -x 80 -y 24 \
+		"$CTR run -it --rm --name tty busybox sh; echo rc=\$?; exec sleep 600"
+	wait_for rl_shows t '/ #' || fail "no prompt: $(rl_screen t)"
+	rl_keys t 'id -u; tty; echo $TERM' Enter
+	wait_for rl_shows t /dev/pts/0 || fail "$(rl_screen t)"
+	run -0 rl_screen t
+	assert_line 0
+	# exec -it into it from a second terminal: the same container, a pty of its own
+	as "$RL_UA" tmux -S "$ts" new-session -d -s e -x 80 -y 24 \
+		"$CTR exec -it tty sh -c 'tty; ps -o comm= | sort | tr \"\\n\" \" \"; echo; exec sh'; echo rc=\$?; exec sleep 600"
+	wait_for rl_shows e '/ #' || fail "no prompt: $(rl_screen e)"
+	run -0 rl_screen e
+	assert_line /dev/pts/1
+	assert_line --partial "ps sh sh" # the run's sh and this one
+	rl_keys e 'exit 3' Enter
+	wait_for rl_shows e rc=3 || fail "$(rl_screen e)"
+	rl_keys t 'exit' Enter
+	wait_for rl_shows t rc=0 || fail "$(rl_screen t)"
+	as "$RL_UA" tmux -S "$ts" kill-server
+	wait_for no_pasta "$RL_UA"
+	run -0 ctr_as "$RL_UA" ps -aq
+	assert_output ''
+}
