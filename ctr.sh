@@ -176,7 +176,7 @@ for _f in storage net cgroup security; do
 	# shellcheck source=/dev/null
 	. "$CTR_HOME/helpers/$_f.sh" || exit 125
 done
-CTR_ROOTLESS='' RL_IDS='' # not root: helpers/rootless.sh, sourced by main
+CTR_ROOTLESS='' RL_IDS='' RL_NETARGV='' # not root: helpers/rootless.sh, sourced by main
 
 # lock / unlock: serialise ID, name, address and port allocation across concurrent ctr.sh calls.
 # unlock closes fd 9, which releases the lock without a flock -u process: no child lives on with a
@@ -651,7 +651,9 @@ run_exec() {
 	host) set -- --net-host "$@" ;;
 	none) if [ -n "$SEC_USERNS$CTR_ROOTLESS" ]; then eval "set -- $NET_SYSCTLS_USERNS \"\$@\""
 		else eval "set -- $NET_SYSCTLS \"\$@\""; fi ;;
-	*) [ -n "$CTR_ROOTLESS" ] || eval "set -- --netns \"/run/netns/\$CTR_PREFIX-\$CID\" $NET_SYSCTLS \"\$@\"" ;;
+	# rootless: a new netns, set up by pasta before the container runs (helpers/rootless.sh)
+	*) if [ -n "$CTR_ROOTLESS" ]; then eval "set -- $RL_NETARGV $NET_SYSCTLS_USERNS \"\$@\""
+		else eval "set -- --netns \"/run/netns/\$CTR_PREFIX-\$CID\" $NET_SYSCTLS \"\$@\""; fi ;;
 	esac
 	[ -z "$CTR_ROOTLESS" ] || set -- --rootless "$RL_IDS" "$@"
 	eval "set -- $R_SECARGV \"\$@\""
@@ -1428,7 +1430,9 @@ Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CT
              CTR_PUSH_CHUNK_SIZE (64M: push sends larger blobs in PATCH chunks of this size)
 Rootless (any user but root, after root's rootless-setup; docs/rootless.md): CTR_ROOT
              (${XDG_DATA_HOME:-$HOME/.local/share}/ctr), CTR_USER_POOL (/var/lib/ctr/btrfs/users/UID),
-             CTR_RUNTIME_DIR ($XDG_RUNTIME_DIR/ctr, else /tmp/ctr-UID); --net none only, no limits
+             CTR_RUNTIME_DIR ($XDG_RUNTIME_DIR/ctr, else /tmp/ctr-UID); network: pasta (-p HOSTPORT:CPORT,
+             HOSTPORT >= ip_unprivileged_port_start) or --net none; limits only in a delegated cgroup v2
+             subtree (CTR_ROOTLESS_CGROUP, else found from /proc/self/cgroup); no cp, push, pause, build
 Exit status: the container command's status (128+N if killed by signal N); 125 ctr's own error;
              126 the command cannot be executed; 127 the command was not found.
 EOF

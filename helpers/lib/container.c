@@ -12,6 +12,7 @@
 #include "devices.h"
 #include "exec.h"
 #include "fdio.h"
+#include "fds.h"
 #include "mount.h"
 #include "seccomp.h"
 #include "userns.h"
@@ -24,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const int fwd_signals[] = {
@@ -135,7 +137,8 @@ static int prepare(struct ctr_run *r, struct ctr_err *e)
 		return -1;
 	if (pipe2(r->ready, O_CLOEXEC) < 0)
 		return ctr_fail_errno(e, "pipe");
-	if ((s->ncgroups > 0 || (s->ns_new & CLONE_NEWUSER) || s->userns) && pipe2(r->go, O_CLOEXEC) < 0)
+	if ((s->ncgroups > 0 || (s->ns_new & CLONE_NEWUSER) || s->userns || s->nnet_hook) &&
+	    pipe2(r->go, O_CLOEXEC) < 0)
 		return ctr_fail_errno(e, "pipe");
 	return block_signals(r, e);
 }
@@ -148,6 +151,50 @@ static int abort_child(pid_t pid)
 	return -1;
 }
 
+/* --net-hook: PROG [ARG...] PID, once the child's network namespace and id
+ * maps exist and before it runs a step of its own, so that its network is
+ * up before PROG (user-mode networking: pasta joins the namespaces of PID
+ * and stays as a daemon; the caller ends it). Like an OCI createRuntime
+ * hook: in the runtime's namespaces, our environment, stdin and stdout
+ * /dev/null (a daemon must not hold the container's pipes), stderr ours, no
+ * other fd, no blocked signal. It must exit 0 within NET_HOOK_TICKS. */
+#define NET_HOOK_TICKS 3000  /* of 10 ms: 30 s */
+static int net_hook_run(const struct ctr_spec *s, pid_t pid, struct ctr_err *e)
+{
+	char num[24];
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	s->net_hook[s->nnet_hook] = num;
+	pid_t h = fork();
+	if (h < 0)
+		return ctr_fail_errno(e, "fork %s", s->net_hook[0]);
+	if (h == 0) {
+		sigset_t none;
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+		    sigemptyset(&none) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0 ||
+		    fds_close_except(NULL, 0) < 0)
+			_exit(125);
+		execv(s->net_hook[0], (char **)s->net_hook);
+		fprintf(stderr, "nsenter-chroot: exec %s: %s\n", s->net_hook[0], strerror(errno));
+		_exit(127);
+	}
+	int st = 0;
+	pid_t w = 0;
+	for (int t = 0; t < NET_HOOK_TICKS && (w = waitpid(h, &st, WNOHANG)) == 0; t++)
+		(void)nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	if (w == 0) {
+		(void)kill(h, SIGKILL);
+		(void)waitpid(h, NULL, 0);
+		return ctr_fail(e, 0, "--net-hook %s: still running after %d s: killed",
+				s->net_hook[0], NET_HOOK_TICKS / 100);
+	}
+	if (w < 0)
+		return ctr_fail_errno(e, "wait %s", s->net_hook[0]);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return ctr_fail(e, 0, "--net-hook %s: failed (status %#x)", s->net_hook[0], (unsigned)st);
+	return 0;
+}
+
 /* Prepare what the child waits for, then let it go. */
 static int release_child(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 {
@@ -158,6 +205,8 @@ static int release_child(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 		close_fd(&r->idmap_tree);
 	}
 	if (cgroups_join(s, pid, r->born_cgroup, e) < 0)
+		return -1;
+	if (s->nnet_hook && net_hook_run(s, pid, e) < 0)
 		return -1;
 	if (write_all(r->go[1], "g", 1) < 0)
 		return ctr_fail_errno(e, "write go pipe");
