@@ -355,6 +355,24 @@ ctr_rmi() {
 	_rc=0
 	for _i; do
 		_id=$( (image_resolve_local "$_i") ) || { _rc=125; continue; }
+		# by a name: that name goes; the image too once no other name is left (docker's rule).
+		# By ID: every name goes with it; an image with several names needs -f.
+		_rf=$(ref_file "$_i") _rn=0
+		[ -f "$_rf" ] || _rf=''
+		for _r in "$CTR_ROOT"/refs/*; do
+			[ "$_r" != "$_rf" ] && [ -f "$_r" ] && ref_read "$_r" && [ "$REF_ID" = "$_id" ] && _rn=$((_rn + 1))
+		done
+		if [ -n "$_rf" ] && [ "$_rn" -gt 0 ]; then
+			rm -f "$_rf" && ev_emit image untag "$_id" name "$(ref_name "$_rf")"
+			printf 'Untagged: %s
+' "$(ref_name "$_rf")"
+			continue
+		fi
+		if [ -z "$_rf" ] && [ "$_rn" -gt 1 ] && [ -z "$_force" ]; then
+			printf 'ctr: image %s: has %s names (rmi each name, or rmi -f ID)\n' "$_i" "$_rn" >&2
+			_rc=125
+			continue
+		fi
 		if [ -z "$_force" ] && grep -lqs "\"image_id\": *\"$_id\"" "$CTR_ROOT"/containers/*/config.json; then
 			printf 'ctr: image %s: in use by a container (rm it first, or rmi -f)\n' "$_i" >&2
 			_rc=125
