@@ -177,7 +177,7 @@ for _f in storage net cgroup security; do
 	. "$CTR_HOME/helpers/$_f.sh" || exit 125
 done
 # shellcheck disable=SC2034 # RL_IDS: read by security.sh's sec_oci
-CTR_ROOTLESS='' RL_IDS='' # not root: helpers/rootless.sh, sourced by main
+CTR_ROOTLESS='' RL_IDS='' RL_NETARGV='' # not root: helpers/rootless.sh, sourced by main
 
 # lock / unlock: serialise ID, name, address and port allocation across concurrent ctr.sh calls.
 # unlock closes fd 9, which releases the lock without a flock -u process: no child lives on with a
@@ -356,6 +356,24 @@ ctr_rmi() {
 	_rc=0
 	for _i; do
 		_id=$( (image_resolve_local "$_i") ) || { _rc=125; continue; }
+		# by a name: that name goes; the image too once no other name is left (docker's rule).
+		# By ID: every name goes with it; an image with several names needs -f.
+		_rf=$(ref_file "$_i") _rn=0
+		[ -f "$_rf" ] || _rf=''
+		for _r in "$CTR_ROOT"/refs/*; do
+			[ "$_r" != "$_rf" ] && [ -f "$_r" ] && ref_read "$_r" && [ "$REF_ID" = "$_id" ] && _rn=$((_rn + 1))
+		done
+		if [ -n "$_rf" ] && [ "$_rn" -gt 0 ]; then
+			rm -f "$_rf" && ev_emit image untag "$_id" name "$(ref_name "$_rf")"
+			printf 'Untagged: %s
+' "$(ref_name "$_rf")"
+			continue
+		fi
+		if [ -z "$_rf" ] && [ "$_rn" -gt 1 ] && [ -z "$_force" ]; then
+			printf 'ctr: image %s: has %s names (rmi each name, or rmi -f ID)\n' "$_i" "$_rn" >&2
+			_rc=125
+			continue
+		fi
 		if [ -z "$_force" ] && grep -lqs "\"image_id\": *\"$_id\"" "$CTR_ROOT"/containers/*/config.json; then
 			printf 'ctr: image %s: in use by a container (rm it first, or rmi -f)\n' "$_i" >&2
 			_rc=125
@@ -662,6 +680,8 @@ run_exec() {
 	# the container is the config's; only what is this start's goes as options
 	set -- --config "$C/oci-config.json" --pid-file "$C/pid"
 	[ -z "$R_T" ] || set -- "$@" --console-fd 3
+	# rootless with a network: pasta sets up the config's new netns before the container runs
+	[ -z "$CTR_ROOTLESS" ] || [ "$R_NET" = none ] || eval "set -- \"\$@\" $RL_NETARGV"
 	# -d: the shim returns once the command runs (PID 1 and its pid file exist), told over fd 4;
 	# --restart: each run again says `running` only then
 	[ -z "$R_DETACH$R_RESTART" ] || set -- "$@" --notify-fd 4
@@ -1458,7 +1478,9 @@ Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CT
              CTR_PUSH_CHUNK_SIZE (64M: push sends larger blobs in PATCH chunks of this size)
 Rootless (any user but root, after root's rootless-setup; docs/rootless.md): CTR_ROOT
              (${XDG_DATA_HOME:-$HOME/.local/share}/ctr), CTR_USER_POOL (/var/lib/ctr/btrfs/users/UID),
-             CTR_RUNTIME_DIR ($XDG_RUNTIME_DIR/ctr, else /tmp/ctr-UID); --net none only, no limits
+             CTR_RUNTIME_DIR ($XDG_RUNTIME_DIR/ctr, else /tmp/ctr-UID); network: pasta (-p HOSTPORT:CPORT,
+             HOSTPORT >= ip_unprivileged_port_start) or --net none; limits only in a delegated cgroup v2
+             subtree (CTR_ROOTLESS_CGROUP, else found from /proc/self/cgroup); no cp, push, pause, build
 Exit status: the container command's status (128+N if killed by signal N); 125 ctr's own error;
              126 the command cannot be executed; 127 the command was not found.
 EOF

@@ -9,8 +9,9 @@
  *            [--] prog...
  *
  * ctr-shim sits between ctr.sh and nsenter-chroot (docs/design.md, "Process
- * tree"). It forks PROG with argv untouched (execvp, no shell) and stays until
- * PROG exits. Options (parsing stops at PROG, or after `--`):
+ * tree"). It forks PROG with argv untouched (execvp, no shell; a PROG in the
+ * shim's own directory, nsenter-chroot, from a read-only overlayfs of it: it
+ * starts sealed, lib/exec.c) and stays until PROG exits. Options (parsing stops at PROG, or after `--`):
  *   -d, --detach          daemonize: the caller's ctr-shim exits 0 as soon as
  *                         PROG is exec'd (or with 126/127 if it cannot be);
  *                         the shim lives on in its own session, output goes

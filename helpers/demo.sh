@@ -165,8 +165,10 @@ d_step8() {
 		return
 	fi
 	_t=$(mktemp) || return 1
-	strace -f -qq -e trace=execve -e signal=none -o "$_t" "$CTR_HOME/ctr.sh" run --rm busybox true
-	_progs=$(sed -n 's/.*execve("\([^"]*\)".* = 0$/\1/p' "$_t" | xargs -n1 basename | sort -u | paste -sd' ')
+	# execveat: ctr-shim runs nsenter-chroot from a sealed fd (its argv[0] names it)
+	strace -f -qq -s 4096 -e trace=execve,execveat -e signal=none -o "$_t" "$CTR_HOME/ctr.sh" run --rm busybox true
+	_progs=$(sed -n -e 's/.*execve("\([^"]*\)".* = 0$/\1/p' \
+		-e 's/.*execveat([0-9]*, "", \["\([^"]*\)".* = 0$/\1/p' "$_t" | xargs -n1 basename | sort -u | paste -sd' ')
 	rm -f "$_t"
 	printf '  programs: %s\n' "$_progs"
 	case " $_progs " in

@@ -81,7 +81,8 @@ fs_jail() {
 fs_hjail() {
 	_fhj=$1
 	shift
-	"$CTR_LIBEXEC/ctr-jail" --root "$_fhj" -- "$P_BUSYBOX" "$@"
+	# rootless: in the user's namespace (rootless.sh), where it may chroot and the ids are the container's
+	${CTR_ROOTLESS:+rootless_userns} "$CTR_LIBEXEC/ctr-jail" --root "$_fhj" -- "$P_BUSYBOX" "$@"
 }
 
 # fs_path WHERE PATH: FS_P = PATH made absolute and clean (".", ".." and repeated "/" removed

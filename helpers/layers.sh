@@ -27,7 +27,8 @@ layer_make() {
 	if [ -n "${L_KEEP:-}" ]; then
 		for _lyk in $FS_ETC_RUN; do set -- "$@" --keep "$_lyk"; done
 	fi
-	{ "$CTR_LIBEXEC/ctr-tar" diff "$@" ${_lyl:+"$_lyl"} "$_lyu" 2>"$_lyf.err"; echo $? >"$_lyf.rc"; } |
+	# rootless: read in the user's namespace, so that the layer has the container's ids (rootless.sh)
+	{ ${CTR_ROOTLESS:+rootless_userns} "$CTR_LIBEXEC/ctr-tar" diff "$@" ${_lyl:+"$_lyl"} "$_lyu" 2>"$_lyf.err"; echo $? >"$_lyf.rc"; } |
 		tee "$_lyf.fifo" | layer_z "$_lyc" >"$_lyf" || die "layer of $_lyu: cannot write $_lyf"
 	wait "$_lyp"
 	read -r _lyrc <"$_lyf.rc"

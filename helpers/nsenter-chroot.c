@@ -52,6 +52,13 @@
  *       --notify-fd N    once PROG is exec'd (after --pid-file), write one byte
  *                        'R' to fd N and close it; the container never holds N
  *                        (a failed start closes it unwritten: the reader's EOF)
+ *       --net-hook PROG  run PROG [ARG...] PID (PID: the child's host pid) once
+ *                        the child's new network namespace and id maps exist,
+ *                        before it goes on; PROG must exit 0 (within 30 s).
+ *                        User-mode networking: pasta joins PID's namespaces,
+ *                        sets up the network and stays as a daemon (the caller
+ *                        ends it). stdin/stdout /dev/null, our stderr and env
+ *       --net-hook-arg ARG  (repeatable, in order) an argument of PROG
  *       --join PID       enter the namespaces, cgroups and root of the running
  *                        container whose PID 1 has host pid PID (ctr.sh exec);
  *                        --userns, --volume and --readonly-rootfs are accepted
@@ -70,7 +77,9 @@
  *                        id 0 is the caller's, 1..N are SUBUID.. and SUBGID..
  *                        (written by newuidmap/newgidmap); ROOTFS as it is;
  *                        a new netns only; volumes copied by the child; with
- *                        --join the user namespace is entered first
+ *                        --join the user namespace is entered first. N 0: no
+ *                        subordinate ids: id 0 alone, the maps written by the
+ *                        parent, setgroups denied (the caller's groups stay)
  *   -v, --volume H:C[:ro][:noexec][:dev=N:ino=N]  bind host path H on container
  *                        path C (nosuid,nodev), C resolved inside ROOTFS
  *                        (repeatable). H must be resolved: it is opened once
@@ -107,7 +116,8 @@
  * the volume sources before the clone):
  *   0. close every fd that is not its own (see Fds)
  *   1. wait until the parent has written its uid/gid maps and idmapped ROOTFS
- *      (--userns) and put it into its cgroups (--cgroup, --device-cgroup)
+ *      (--userns), put it into its cgroups (--cgroup, --device-cgroup) and
+ *      run --net-hook
  *   2. enter the --netns one (prepared by the caller: lo is its business), or
  *      bring lo up in the new one; --sysctl there; new cgroup namespace
  *   3. make / recursively private, mount ROOTFS on itself from one fd
@@ -124,9 +134,10 @@
  *      (searched in the container's PATH)
  * With --join the child instead setns(2)s into PID's namespaces (its user
  * namespace last), chroots to /proc/PID/root and goes on at step 6 (workdir).
- * Before anything, the helper re-executes itself from a sealed memfd copy, so
+ * Before anything, the helper re-executes itself from a read-only overlayfs
+ * (or a sealed memfd copy: lib/exec.c), so
  * no helper process in the container (--init, --join, the #!/proc/self/exe
- * trick) can reach the host's binary through /proc/PID/exe (CVE-2019-5736).
+ * trick) can write the host's binary through /proc/PID/exe (CVE-2019-5736).
  *
  * This file is the main only: the options are lib/args.c's table, which
  * fills a struct ctr_spec (lib/spec.h); lib/container.c runs it (parent side)

@@ -11,12 +11,13 @@
 #                     subordinate ids in /etc/subuid and /etc/subgid when it has none. Idempotent.
 #   rootless_verb VERB  (user) die unless VERB works rootless yet
 #   rootless_ids      (user) RL_IDS = SUBUID:SUBGID:N, the caller's first ranges of /etc/subuid and
-#                     /etc/subgid (nsenter-chroot --rootless); dies when there is none
+#                     /etc/subgid (nsenter-chroot --rootless); 0:0:0 (a single id) and a warning
+#                     when there is none
 # The user's places: records in $CTR_ROOT (default ${XDG_DATA_HOME:-$HOME/.local/share}/ctr, set
 # by ctr.sh), trees in $CTR_USER_POOL (default /var/lib/ctr/btrfs/users/<uid>), runtime state (the
 # registry of its roots) in $CTR_RUNTIME_DIR (default $XDG_RUNTIME_DIR/ctr, else /tmp/ctr-<uid>).
-# Rootless there is: no cgroup (a limit flag is an error), no network but --net none, no devices
-# group, no id range of ctr's (the user's own subordinate ids instead).
+# Rootless there is: no cgroup (a limit flag is an error), user-mode networking (pasta) or --net
+# none, no devices group, no id range of ctr's (the user's own subordinate ids instead).
 # shellcheck disable=SC2034 # CTR_*, CG_*, NET_*, SEC_* set here are read by ctr.sh and its helpers
 
 # The subordinate ids rootless-setup gives: the first 65536 from 100000 (Debian's useradd) in steps
@@ -40,6 +41,7 @@ ctr_rootless_setup() {
 	rootless_pool_options
 	rootless_user_dir "$_rlu" "$_rlg"
 	rootless_subids "$1" "$_rlu"
+	rootless_tun
 	printf '%s: trees in %s, subordinate ids %s\n' "$1" "$CTR_BTRFS/users/$_rlu" "$RL_SUBS"
 	[ "$CTR_BTRFS/users/$_rlu" = "/var/lib/ctr/btrfs/users/$_rlu" ] ||
 		printf '(ctr.sh run by %s needs CTR_USER_POOL=%s)\n' "$1" "$CTR_BTRFS/users/$_rlu"
@@ -68,6 +70,17 @@ rootless_pool_options() {
 		esac
 		_rlx=${_rlx%/*}
 	done
+}
+
+# rootless_tun: pasta (rootless networking) opens /dev/net/tun as the user, to make its tap device
+# in the container's network namespace (where the user is root): the node must be open to all,
+# 0666, as udev's default rule makes it (a tap device still needs CAP_NET_ADMIN over the netns it
+# is made in: the user's own namespaces only). A host that has it 0600 gets it 0666, said.
+rootless_tun() {
+	[ -c /dev/net/tun ] || return 0
+	case $(stat -c %a /dev/net/tun) in 666) return 0 ;; esac
+	chmod 0666 /dev/net/tun || die "rootless-setup: cannot chmod 0666 /dev/net/tun (rootless networking needs it)"
+	printf '/dev/net/tun: made 0666 (udev'"'"'s default) for rootless networking\n'
 }
 
 # rootless_user_dir UID GID: $CTR_BTRFS/users/UID, a subvolume (so that the user's trees are one
@@ -107,22 +120,32 @@ rootless_subids() {
 	) 5>"$CTR_RUN/subids.lock" || die "rootless-setup $1: cannot add subordinate ids to /etc/subuid, /etc/subgid"
 }
 
-# rootless_ids: RL_IDS for nsenter-chroot --rootless (see the top).
+# rootless_ids: RL_IDS for nsenter-chroot --rootless (see the top). With no subordinate ids, a
+# single-id mapping (0:0:0: root inside is the user, no other id exists there: a chown to another
+# id fails, and an image whose files are other ids' is the user's alone once copied), after a
+# warning, once per state root (its file rootless-single-id).
 rootless_ids() {
 	_rln=$(id -un) || die "rootless: who am I? (id -un failed)"
 	RL_IDS=$(awk -F: -v u="$_rln" -v i="$CTR_UID" '
 		FILENAME == ARGV[1] && ($1 == u || $1 == i) && $3 > 0 && !s { s = $2; n = $3 }
 		FILENAME == ARGV[2] && ($1 == u || $1 == i) && $3 > 0 && !g { g = $2; m = $3 }
 		END { if (s && g) printf "%s:%s:%s\n", s, g, (n < m ? n : m) }' /etc/subuid /etc/subgid 2>/dev/null)
-	[ -n "$RL_IDS" ] ||
-		die "rootless: $_rln has no subordinate ids in /etc/subuid and /etc/subgid (ask root to run: ctr.sh rootless-setup $_rln)"
+	[ -z "$RL_IDS" ] || return 0
+	RL_IDS=0:0:0
+	# only gid 0 is mapped: the ping group range is that one
+	NET_SYSCTLS_USERNS="--sysctl 'net.ipv4.ping_group_range=0 0' --sysctl net.ipv4.ip_unprivileged_port_start=0"
+	pool_ensure # the state root, for the mark
+	[ ! -e "$CTR_ROOT/rootless-single-id" ] || return 0
+	printf 'ctr: warning: %s has no subordinate ids in /etc/subuid and /etc/subgid: a single-id mapping (root inside is %s, no other user or group exists in the container: a chown to one fails; for the full range ask root to run: ctr.sh rootless-setup %s)\n' \
+		"$_rln" "$_rln" "$_rln" >&2
+	{ : >"$CTR_ROOT/rootless-single-id"; } 2>/dev/null || :
 }
 
 # rootless_verb VERB: the verbs of this slice (docs/rootless.md "Not yet").
 rootless_verb() {
 	case $1 in
 	init | images | rmi | run | ps | inspect | logs | stop | rm | exec | attach | kill | wait | \
-		rename | cleanup | _exited) ;;
+		rename | cleanup | _exited | pull | tag | commit | save | load) ;;
 	*) die "$1: not available rootless yet (run it as root; docs/rootless.md)" ;;
 	esac
 }
@@ -176,39 +199,130 @@ pid_ours() {
 	[ -n "$_rls" ] && [ "$_rls" = "$_rlq" ]
 }
 
-# cg_validate (cgroup.sh's, rootless): no cgroup is the user's here (nothing delegated): a limit
-# is an error, never ignored; also the run options that need root: --storage-opt (btrfs qgroups),
-# --userns (the user's own range is the container's already). Checks the subordinate ids.
+# cg_* (cgroup.sh's, rootless): helpers/rootless-cgroup.sh (limits in a delegated v2 subtree).
+# shellcheck source=/dev/null
+. "$CTR_HOME/helpers/rootless-cgroup.sh" || exit 125
+
+# cg_validate (run's, rootless): the limits (rl_cg_validate); the run options that need root:
+# --storage-opt (btrfs qgroups), --userns (the user's own range is the container's already); the
+# subordinate ids (RL_IDS).
 # shellcheck disable=SC2153 # R_*: run's options (ctr.sh)
 cg_validate() {
-	for _rlo in "-m:$R_MEM" "--memory-swap:$R_SWAP" "--cpus:$R_CPUS" "--cpu-shares:$R_SHARES" "--pids-limit:$R_PIDS"; do
-		[ -z "${_rlo#*:}" ] || die "${_rlo%%:*}: rootless, limits need a cgroup v2 subtree delegated to the user (none here: not supported yet)"
-	done
+	rl_cg_validate
 	[ -z "$R_STORAGE" ] && [ -z "${CTR_STORAGE_SIZE:-}" ] || die "--storage-opt: rootless, not available (btrfs quotas need root)"
 	[ -z "$SEC_USERNS" ] || die "--userns: rootless, the container has the user's own ids already"
-	CG_MEM='' CG_SWAP='' CG_QUOTA='' CG_SHARES='' CG_PIDS=''
 	rootless_ids
 }
-cg_setup() { CG_DIRS=''; }
-cg_dirs() { CG_DIRS=''; }
-cg_teardown() { return 0; }
-cg_cleanup() { return 0; }
-cg_oom_killed() { echo false; }
-cg_frozen() { return 1; }
 
-# net_validate (net.sh's, rootless): --net none only (user-mode networking: not yet).
+# ---------------------------------------------------------------- user-mode networking (pasta)
+# The default network of a rootless container (--net bridge, the default) is pasta's (Debian's
+# passt): a tap device in the container's new netns, its packets turned into the user's own
+# sockets on the host (outbound: the user's connections; -p: a host port the user listens on).
+# nsenter-chroot runs pasta as --net-hook once the netns and id maps exist and before the
+# container runs a step (its network is up before its command); pasta then stays as a daemon,
+# recorded in the container's pasta.pid, until net_teardown ends it (the exit action, rm, a failed
+# run's undo). Chosen over slirp4netns by measurement (docs/rootless.md), as podman 5 did.
+
+# net_validate (net.sh's, rootless): --net none or the default (pasta); -p parsed as rootful.
 net_validate() {
-	[ "${R_NET:-bridge}" = none ] ||
-		die "--net ${R_NET:-bridge}: rootless, only --net none for now (run with --net none)"
 	NET_PORTS=''
+	case ${R_NET:-bridge} in
+	none) return 0 ;;
+	host) die "--net host: rootless, not available (the host's network namespace is not the user's: use the default, user-mode networking, or --net none)" ;;
+	esac
+	need pasta passt
+	[ -r /dev/net/tun ] && [ -w /dev/net/tun ] ||
+		die "network: rootless, /dev/net/tun is not usable by $(id -un) (ask root to run: ctr.sh rootless-setup $(id -un); or run with --net none)"
+	read -r _rlf 2>/dev/null </proc/sys/net/ipv4/ip_unprivileged_port_start || _rlf=1024
+	eval "set -- ${R_PORTS:-}"
+	for _rls; do
+		net_parse_port "$_rls"
+		_rlh=${NET_P#* * } # HOSTPORT CTRPORT
+		[ "${_rlh% *}" -ge "$_rlf" ] ||
+			die "-p $_rls: rootless, host port ${_rlh% *} is below $_rlf (net.ipv4.ip_unprivileged_port_start)"
+		while IFS= read -r _rlo; do
+			[ -z "$_rlo" ] || ! net_ports_clash "${_rlo% *}" "${NET_P% *}" || die "-p $_rls: published twice"
+		done <<EOF
+$NET_PORTS
+EOF
+		NET_PORTS="$NET_PORTS$NET_P$NET_NL"
+	done
 }
+
+# net_alloc CID: the net file (mode none or pasta, the ports); nothing to claim: the kernel's
+# bind of each host port is the claim (a port taken fails the run, clearly, in pasta's words).
 net_alloc() {
-	printf 'mode=none\n' >"$CTR_ROOT/containers/$1/net" || die "$CTR_ROOT/containers/$1/net: cannot write"
+	_rlm=pasta
+	[ "${R_NET:-bridge}" != none ] || _rlm=none
+	{
+		printf 'mode=%s\n' "$_rlm"
+		while IFS= read -r _rll; do
+			[ -z "$_rll" ] || printf 'port=%s\n' "$_rll"
+		done <<EOF
+$NET_PORTS
+EOF
+	} >"$CTR_ROOT/containers/$1/net" || die "$CTR_ROOT/containers/$1/net: cannot write"
 }
-# net_setup CID MODE: the new netns is nsenter-chroot's (lo up); /etc/hosts and the rest as rootful.
-net_setup() { net_etc "$1" "$2"; }
-net_teardown() { return 0; }
-net_cleanup() { return 0; }
+
+# net_setup CID MODE: /etc/hosts and the rest as for --net none (the container's address is the
+# host's own: pasta copies it); with pasta, RL_NETARGV = nsenter-chroot's --net-hook options:
+# pasta -q --config-net, its pid file, the published ports (-t/-u, HOSTIP/ when one is given),
+# none of its automatic forwards (-t none: no container port is published unless -p says so;
+# -T none -U none: the host's loopback ports are not mapped onto the container's loopback).
+net_setup() {
+	net_etc "$1" none
+	RL_NETARGV=''
+	[ "$2" != none ] || return 0
+	_rlt='' _rlu=''
+	while read -r _rlpr _rlh _rlhp _rlcp; do
+		[ -n "$_rlpr" ] || continue
+		_rlx=$_rlhp:$_rlcp
+		[ "$_rlh" = 0.0.0.0 ] || _rlx=$_rlh/$_rlx
+		if [ "$_rlpr" = tcp ]; then _rlt=${_rlt:+$_rlt,}$_rlx; else _rlu=${_rlu:+$_rlu,}$_rlx; fi
+	done <<EOF
+$NET_PORTS
+EOF
+	list_add RL_NETARGV --net-hook
+	list_add RL_NETARGV "$(command -v pasta)"
+	for _rlx in -q --config-net -P "$CTR_ROOT/containers/$1/pasta.pid" -t "${_rlt:-none}" \
+		-u "${_rlu:-none}" -T none -U none; do
+		list_add RL_NETARGV --net-hook-arg
+		list_add RL_NETARGV "$_rlx"
+	done
+}
+
+# net_teardown CID: end the container's pasta (its pid file names it; a process is killed only
+# when it is a pasta of ours started for this container: its command line holds that file).
+net_teardown() {
+	_rlp=$CTR_ROOT/containers/$1/pasta.pid
+	[ -f "$_rlp" ] || return 0
+	_rlq=''
+	read -r _rlq 2>/dev/null <"$_rlp" || :
+	case $_rlq in '' | *[!0-9]*) ;; *) ! rootless_is_pasta "$_rlq" "$_rlp" || kill -TERM "$_rlq" 2>/dev/null ;; esac
+	rm -f "$_rlp"
+}
+
+# rootless_is_pasta PID PIDFILE: PID is a pasta (or passt) of ours started with -P PIDFILE.
+rootless_is_pasta() {
+	[ -O "/proc/$1" ] || return 1
+	case $(cat "/proc/$1/comm" 2>/dev/null) in pasta* | passt*) ;; *) return 1 ;; esac
+	tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -Fxq -- "$2"
+}
+
+# net_cleanup: a pasta whose container is gone or released (its exit action never ran to the end:
+# a shim killed) is ended; each printed.
+net_cleanup() {
+	for _rlq in $(pgrep -u "$CTR_UID" '^pas' 2>/dev/null); do
+		_rlc=''
+		for _rlw in $(tr '\0' ' ' <"/proc/$_rlq/cmdline" 2>/dev/null); do
+			case $_rlw in "$CTR_ROOT/containers/"*/pasta.pid) _rlc=${_rlw%/pasta.pid} ;; esac
+		done
+		[ -n "$_rlc" ] && valid_id "${_rlc##*/}" || continue
+		[ ! -d "$_rlc" ] || [ -e "$_rlc/released" ] || continue
+		kill -TERM "$_rlq" 2>/dev/null && printf 'stopped pasta %s\n' "$_rlq"
+	done
+	return 0
+}
 
 # sec_alloc (security.sh's, rootless): no devices group (no device node can be made in a user
 # namespace, nor opened unless bound: the harmless ones are) and no id range of ctr's.
@@ -216,6 +330,35 @@ sec_alloc() { SEC_RANGE='' SEC_DEVCG=''; }
 sec_teardown() { return 0; }
 sec_cleanup() { return 0; }
 storage_cleanup() { return 0; }
+
+# rootless_userns CMD...: CMD in a new user namespace of the user's, mapped as its containers are
+# (util-linux unshare: 0 = the user, 1.. its subordinate ids through newuidmap, as nsenter-chroot
+# --rootless maps a container): a file of the container's uid 42 is 42 there, as in a layer. A
+# single id (no subordinate ids): 0 alone. Used where ctr reads or writes a tree as a layer.
+rootless_userns() {
+	[ -n "$RL_IDS" ] || rootless_ids
+	if [ "$RL_IDS" = 0:0:0 ]; then
+		unshare --user --map-root-user -- "$@"
+	else
+		unshare --user --map-root-user --map-auto -- "$@"
+	fi
+}
+
+# layer_jail_bin BINARY CAPS ROOT ARG... (pull.sh's, rootless): the same jail, in the user's
+# namespace first (rootless_userns: a layer's uid 42 is the container's 42), where the user may
+# mount in its new mount namespace and chroot. A single id: a layer's file of another id makes the
+# unpack fail.
+layer_jail_bin() {
+	_pjb=$1 _pjc=$2 _pjr=$3
+	shift 3
+	# shellcheck disable=SC2016 # a fixed script; the data comes in as $1...
+	rootless_userns unshare -m --propagation private -- sh -c 'mount --bind -o ro "$1" "$2/$3" || exit 125
+		r=$2 b=$3 c=$4
+		shift 4
+		umask 022
+		exec setpriv --no-new-privs --bounding-set=-all,+chown,+dac_override,+fowner,+fsetid,+sys_chroot$c \
+			-- chroot "$r" "/$b" "$@"' layer-jail "$_pjb" "$_pjr" "$P_BB" "$_pjc" "$@"
+}
 
 # image_copy DIR TREE (storage.sh's, rootless): the user copies what it can read. ctr's built-in
 # busybox has a /root of root's, 0700 and empty by its recipe (images/mkrootfs.sh): made anew.

@@ -15,6 +15,10 @@
  *   unshare_user            a new user namespace (the CVE-2022-0492 start)
  *   mount_tmpfs=DIR  mount_proc=DIR  mount_cgroup=DIR (v1, with a release_agent)
  *   remount_rw=DIR          remount the mount on DIR read-write
+ *   write_exe=PATH          open the file behind PATH (a /proc/PID/exe) for writing
+ *                           after clearing MOUNT_ATTR_RDONLY on its mount and on
+ *                           a clone of that mount (the privileged way around a
+ *                           read-only bind); nothing is written
  *   icmp_echo=IPV4          what an unprivileged ping does: an ICMP echo socket
  *                           (SOCK_DGRAM, no NET_RAW), one echo, its reply (2 s)
  * Output: one line per action, ACTION=ok or ACTION=<errno name> (EPERM...).
@@ -120,6 +124,32 @@ static long icmp_echo(const char *ip)
 	return err ? -1 : 0;
 }
 
+/* write_exe: what defeats a read-only bind of the runtime's binary: make its
+ * mount (a detached one may be changed by its holder) or a clone of it
+ * writable, then open the file through it. Only the open is attempted. */
+static long write_exe(const char *path)
+{
+	struct mount_attr rw = { .attr_clr = MOUNT_ATTR_RDONLY };
+	char proc[64];
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	(void)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &rw, sizeof(rw));
+	int tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree >= 0)
+		(void)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &rw, sizeof(rw));
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", tree >= 0 ? tree : fd);
+	int w = open(proc, O_WRONLY | O_APPEND | O_CLOEXEC);
+	int err = errno;
+	if (w >= 0)
+		close(w);
+	if (tree >= 0)
+		close(tree);
+	close(fd);
+	errno = err;
+	return w < 0 ? -1 : 0;
+}
+
 static long try(const char *act, const char *arg)
 {
 	if (!strcmp(act, "icmp_echo"))
@@ -155,6 +185,8 @@ static long try(const char *act, const char *arg)
 		return mount("cgroup", arg, "cgroup", 0, "none,name=ctrescape");
 	if (!strcmp(act, "remount_rw"))
 		return mount(NULL, arg, NULL, MS_REMOUNT | MS_BIND, NULL);
+	if (!strcmp(act, "write_exe"))
+		return write_exe(arg);
 	fprintf(stderr, "%s: unknown action %s\n", PROG, act);
 	exit(2);
 }

@@ -247,14 +247,15 @@ host_disk() {
 
 # --- the runtime's own binary, fds and directories
 
-@test "CVE-2019-5736: /proc/1/exe (--init) is a sealed memfd, a #!/proc/self/exe exec gets nowhere; the host binary is unchanged" {
+@test "CVE-2019-5736: /proc/1/exe (--init) is on a read-only overlayfs, a #!/proc/self/exe exec gets nowhere; the host binary is unchanged" {
 	helper=${CTR_LIBEXEC:-$TOP/build}
 	sum=$(sha256sum <"$helper/nsenter-chroot")
-	id=$(ctr run -d --init busybox sh -c 'printf "#!/proc/self/exe\n" >/evil; chmod +x /evil; exec sleep 60')
-	run ctr exec "$id" sh -c 'readlink /proc/1/exe; echo x >>/proc/1/exe; echo x >/proc/1/exe'
-	assert_line --index 0 --regexp '^/memfd:nsenter-chroot'
-	[ "$(echo "$output" | grep -c -E 'not permitted|busy|denied')" -eq 2 ]
-	# the helper re-run through the script: its exe is the memfd too, and it refuses the argv
+	id=$(ctr run -d --init -v "$T:/t:ro" busybox sh -c 'printf "#!/proc/self/exe\n" >/evil; chmod +x /evil; exec sleep 60')
+	run ctr exec "$id" sh -c 'readlink /proc/1/exe; echo x >>/proc/1/exe; echo x >/proc/1/exe; /t/escape-probe write_exe=/proc/1/exe'
+	assert_line --index 0 /nsenter-chroot
+	[ "$(echo "$output" | grep -c 'Read-only file system')" -eq 2 ]
+	assert_line write_exe=EROFS
+	# the helper re-run through the script: its exe is that overlayfs too, and it refuses the argv
 	ctr exec "$id" sh -c 'while :; do for p in /proc/[0-9]*; do echo x >>$p/exe && echo "WROTE $p"; done 2>/dev/null; done' >"$BATS_TEST_TMPDIR/race" 2>&1 3>&- &
 	for _ in 1 2 3 4 5; do
 		run ! ctr exec "$id" /evil

@@ -58,7 +58,7 @@ destroy s"
 	ctr stop -t 1 k2
 	ctr commit k2 img:1
 	ctr tag img:1 img:2
-	ctr rmi -f img:1
+	ctr rmi -f img:1 img:2 # img:1 only untagged, img:2 the last name: deleted
 	mkdir -p "$BATS_TEST_TMPDIR/tree/bin"
 	ctr init "$BATS_TEST_TMPDIR/tree" tree:1
 	ctr container prune -f

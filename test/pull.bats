@@ -411,6 +411,30 @@ freeze_midway() {
 	assert_output "ctr: image nothere:1: no such image"
 }
 
+@test "rmi NAME of an image with other names: only that name goes (Untagged); the last name removes it; rmi ID of several names needs -f" {
+	ctr pull -q "$REG/t/opq:gzip"
+	id=$(cat "$(ref_path "$REG/t/opq:gzip")")
+	ctr tag "$REG/t/opq:gzip" mine:1
+	ctr tag mine:1 mine:2
+	run ctr rmi "$id"
+	assert_failure 125
+	assert_output "ctr: image $id: has 3 names (rmi each name, or rmi -f ID)"
+	run ctr rmi mine:1 mine:2
+	assert_success
+	assert_output "Untagged: mine:1
+Untagged: mine:2"
+	[ ! -e "$(ref_path mine:1)" ] && [ ! -e "$(ref_path mine:2)" ]
+	[ -d "$(img_dir "$REG/t/opq:gzip")" ]
+	run ctr images
+	assert_line --regexp "^$REG/t/opq:gzip +$id "
+	ctr tag "$REG/t/opq:gzip" mine:3
+	run ctr rmi -f "$id"
+	assert_success
+	assert_output "Deleted: $id"
+	[ ! -e "$(ref_path mine:3)" ] && [ ! -e "$(ref_path "$REG/t/opq:gzip")" ]
+	[ ! -d "$CTR_ROOT/images/$id" ]
+}
+
 @test "save: an OCI archive skopeo reads; its blobs are the registry's" {
 	ctr pull -q "$REG/t/two:oci"
 	run ctr save -o "$BATS_TEST_TMPDIR/two.tar" "$REG/t/two:oci"

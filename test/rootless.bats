@@ -6,27 +6,33 @@
 # their /etc/subuid and /etc/subgid lines, their processes (by pid), the pool and every file.
 
 load helper
+load fixtures/registry
 
 setup_file() {
 	local r
 	r=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
-	export RL_BASE RL_UA RL_UB RL_IDA RL_IDB
+	export RL_BASE RL_UA RL_UB RL_UC RL_IDA RL_IDB RL_IDC
 	RL_BASE=$(mktemp -d /tmp/ctr-rl.XXXXXX)
 	chmod 0755 "$RL_BASE"
 	export CTR_PREFIX="ctrtrl$r" CTR_ROOT="$RL_BASE/sys" CTR_POOL="$RL_BASE/pool" CTR_POOL_SIZE=1G
-	RL_UA="ctrrl${r}a" RL_UB="ctrrl${r}b"
-	for u in "$RL_UA" "$RL_UB"; do
+	RL_UA="ctrrl${r}a" RL_UB="ctrrl${r}b" RL_UC="ctrrl${r}c"
+	# rootless-setup makes /dev/net/tun 0666 (pasta) where it is not: put back in teardown_file
+	export RL_TUN_MODE
+	RL_TUN_MODE=$(stat -c %a /dev/net/tun)
+	for u in "$RL_UA" "$RL_UB" "$RL_UC"; do
 		useradd -r -M -d "$RL_BASE/home-$u" -s /bin/sh "$u"
 		mkdir -m 0700 "$RL_BASE/home-$u" "$RL_BASE/run-$u"
 		chown "$u:" "$RL_BASE/home-$u" "$RL_BASE/run-$u"
 		"$CTR" rootless-setup "$u" >/dev/null
 	done
-	RL_IDA=$(id -u "$RL_UA") RL_IDB=$(id -u "$RL_UB")
+	# C: its pool directory, but no subordinate ids (a single-id mapping)
+	(flock 9; sed -i "/^$RL_UC:/d" /etc/subuid /etc/subgid) 9>/run/ctr/subids.lock
+	RL_IDA=$(id -u "$RL_UA") RL_IDB=$(id -u "$RL_UB") RL_IDC=$(id -u "$RL_UC")
 }
 
 teardown_file() {
 	local u pid
-	for u in "$RL_UA" "$RL_UB"; do
+	for u in "$RL_UA" "$RL_UB" "$RL_UC"; do
 		id -u "$u" >/dev/null 2>&1 || continue
 		for pid in $(ps -u "$u" -o pid= 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
 		userdel "$u" 2>/dev/null
@@ -42,10 +48,34 @@ teardown_file() {
 	nft delete table bridge "$CTR_PREFIX" 2>/dev/null
 	if mountpoint -q "$CTR_ROOT/btrfs"; then umount "$CTR_ROOT/btrfs" || umount -l "$CTR_ROOT/btrfs"; fi
 	rm -rf "$RL_BASE"
+	[ -z "$RL_TUN_MODE" ] || chmod "$RL_TUN_MODE" /dev/net/tun
 }
 
-setup() { :; }
-teardown() { :; }
+setup() { RL_PIDS='' RL_REG=''; }
+# the host-side listeners a test started (by pid), then every process the users still have
+teardown() {
+	local pid u
+	for pid in $RL_PIDS; do kill -KILL "$pid" 2>/dev/null; done
+	[ -z "$RL_REG" ] || reg_stop "$RL_REG"
+	for u in "$RL_UA" "$RL_UB" "$RL_UC"; do
+		for pid in $(ps -u "$u" -o pid= 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+	done
+	return 0
+}
+
+# host_listen PORT: a one-line answering service on the host's 127.0.0.1:PORT (socat, as root;
+# not bats' fd 3, which would keep bats waiting), killed by teardown; returns once it listens.
+host_listen() {
+	socat TCP-LISTEN:"$1",bind=127.0.0.1,reuseaddr,fork SYSTEM:'read l; echo "host got $l"' 3>&- &
+	RL_PIDS="$RL_PIDS $!"
+	wait_for listening "$1"
+}
+
+listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }
+
+# live USER: USER's processes that are not zombies (a reaper may be slow to collect them)
+live() { ps -u "$1" -o stat=,comm= | awk '$1 !~ /^Z/ { print $2 }'; }
+no_pasta() { ! live "$1" | grep -q '^pas'; }
 
 # as USER CMD...: CMD as USER (its groups, no capability), in a clean environment, from /.
 as() {
@@ -134,13 +164,17 @@ ctr_as() {
 	assert_output ''
 }
 
-@test "rootless: a limit, a network, --storage-opt or --userns is a clear error and makes nothing" {
+@test "rootless: a limit, --net host, --storage-opt or --userns is a clear error and makes nothing" {
+	# this host is cgroup v1 (hybrid): nothing can be delegated
+	[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || skip "cgroup v2 host: test/v2"
 	run -125 ctr_as "$RL_UA" run --rm -m 64m --net none busybox true
-	assert_output "ctr: -m: rootless, limits need a cgroup v2 subtree delegated to the user (none here: not supported yet)"
+	assert_output "ctr: -m: rootless, limits need a cgroup v2 subtree delegated to the user: this host has cgroup v1 (or hybrid): none here"
+	run -125 ctr_as "$RL_UA" run --rm --cpus 0.5 --net none busybox true
+	assert_output --partial "ctr: --cpus: rootless, limits need a cgroup v2"
 	run -125 ctr_as "$RL_UA" run --rm --pids-limit 10 --net none busybox true
 	assert_output --partial "ctr: --pids-limit: rootless"
-	run -125 ctr_as "$RL_UA" run --rm busybox true
-	assert_output "ctr: --net bridge: rootless, only --net none for now (run with --net none)"
+	run -125 ctr_as "$RL_UA" run --rm --net host busybox true
+	assert_output --partial "ctr: --net host: rootless, not available"
 	run -125 ctr_as "$RL_UA" run --rm --net none --storage-opt size=10m busybox true
 	assert_output --partial "--storage-opt: rootless"
 	run -125 ctr_as "$RL_UA" run --rm --net none --userns busybox true
@@ -195,5 +229,203 @@ ctr_as() {
 	run -0 ctr_as "$RL_UA" rm -f same
 	run -0 ctr_as "$RL_UB" rm -f same
 	run -0 ctr_as "$RL_UB" ps -aq
+	assert_output ''
+}
+
+@test "rootless network (pasta): the network is up at the command's first step, outbound reaches a host loopback service; --net none has lo only" {
+	local p
+	p=$(free_port)
+	host_listen "$p"
+	# the first thing the command does: pasta ran before it (nsenter-chroot's --net-hook)
+	run -0 ctr_as "$RL_UA" run --rm busybox sh -c 'tcp-client -w 5 "$(ip r | awk "/^default/ { print \$3 }")" '"$p"' hi; ip -o link | wc -l'
+	assert_line "host got hi"
+	assert_line -n 2 2 # lo and pasta's tap
+	run -0 ctr_as "$RL_UA" run --rm --net none busybox sh -c 'ip -o link | wc -l; ip r | wc -l'
+	assert_output "1
+0"
+	wait_for no_pasta "$RL_UA"
+}
+
+@test "rootless -p: a host port reaches the container; two containers on one container port; a taken port fails the run and leaves no pasta" {
+	local p1 p2 a b
+	p1=$(free_port) p2=$(free_port)
+	a=$(ctr_as "$RL_UA" run -d -p "$p1:80" busybox tcp-server -p 80)
+	b=$(ctr_as "$RL_UA" run -d -p "127.0.0.1:$p2:80" busybox tcp-server -p 80)
+	wait_for listening "$p2"
+	run -0 "$TOP/build/progs/tcp-client" -w 5 127.0.0.1 "$p1" one
+	assert_line "${a:0:12} 127.0.0.1: echo one"
+	run -0 "$TOP/build/progs/tcp-client" -w 5 127.0.0.1 "$p2" two
+	assert_line "${b:0:12} 127.0.0.1: echo two"
+	# the host port is the user's socket (pasta's), owned by the user
+	ss -Hltnp "sport = :$p1" | grep -q pas
+	[ "$(live "$RL_UA" | grep -c '^pas')" = 2 ]
+	# a host port in use: the run fails clearly, nothing of it stays (no third pasta)
+	run -125 ctr_as "$RL_UA" run --rm -p "$p1:81" busybox true
+	assert_output --partial "Failed to bind"
+	assert_output --partial "--net-hook"
+	run -125 ctr_as "$RL_UA" run -d -p "$p1:81" busybox sleep 9
+	[ "$(live "$RL_UA" | grep -c '^pas')" = 2 ]
+	run -0 ctr_as "$RL_UA" ps -aq
+	assert_output "$b
+$a"
+	# below ip_unprivileged_port_start (1024 here): a clear error before anything
+	run -125 ctr_as "$RL_UA" run --rm -p 80:80 busybox true
+	assert_output "ctr: -p 80:80: rootless, host port 80 is below 1024 (net.ipv4.ip_unprivileged_port_start)"
+	run -0 ctr_as "$RL_UA" rm -f "$a" "$b"
+	wait_for no_pasta "$RL_UA"
+	run ! "$TOP/build/progs/tcp-client" -w 1 127.0.0.1 "$p1" gone
+}
+
+@test "rootless pasta ends with its container: exit by itself, stop, a command that cannot run" {
+	local id
+	id=$(ctr_as "$RL_UA" run -d busybox sleep 0.5)
+	# the container's exit action ends it
+	wait_for no_pasta "$RL_UA"
+	run -0 ctr_as "$RL_UA" ps -a
+	assert_line --regexp "^${id:0:12} .*Exited \(0\)"
+	run -0 ctr_as "$RL_UA" rm "$id"
+	id=$(ctr_as "$RL_UA" run -d busybox sleep 60)
+	live "$RL_UA" | grep -q '^pas'
+	run -0 ctr_as "$RL_UA" stop -t 1 "$id"
+	wait_for no_pasta "$RL_UA"
+	run -0 ctr_as "$RL_UA" rm "$id"
+	run -127 ctr_as "$RL_UA" run --rm busybox nosuchcmd
+	wait_for no_pasta "$RL_UA"
+	run -0 ctr_as "$RL_UA" ps -aq
+	assert_output ''
+}
+
+@test "rootless single id: no subordinate ids: root inside is the user alone, a warning once; run, exec, the network, a chown to another id refused" {
+	run -0 ctr_as "$RL_UC" run --rm --net none busybox sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups'
+	assert_output --partial "ctr: warning: $RL_UC has no subordinate ids in /etc/subuid and /etc/subgid: a single-id mapping"
+	assert_line -n 1 0
+	assert_line --regexp "^ +0 +$RL_IDC +1\$"
+	assert_line --regexp "^ +0 +$(id -g "$RL_UC") +1\$"
+	assert_line deny
+	[ "$(grep -c '^ ' <<<"$output")" = 2 ] # the two maps have one line each: nothing else mapped
+	# once: the second run says nothing more
+	local id
+	id=$(ctr_as "$RL_UC" run -d busybox sleep 60 2>"$BATS_TEST_TMPDIR/err")
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+	[ "$(stat -c %u "/proc/$(cat "$RL_BASE/home-$RL_UC/.local/share/ctr/containers/$id/pid")")" = "$RL_IDC" ]
+	run -0 ctr_as "$RL_UC" exec "$id" sh -c 'id -u; touch /f; chown 1 /f || echo refused'
+	assert_line -n 0 0
+	assert_output --partial "chown: /f: Invalid argument"
+	assert_line refused
+	run -0 ctr_as "$RL_UC" exec "$id" ip -o link
+	assert_line --partial "eth0" # pasta's tap: its ping range is gid 0 alone
+	run -0 ctr_as "$RL_UC" rm -f "$id"
+	wait_for no_pasta "$RL_UC"
+}
+
+@test "rootless pull (a registry on 127.0.0.1 started by root), images, tag, run, rmi; a layer's ids are the container's" {
+	RL_REG=$BATS_TEST_TMPDIR/reg
+	reg_start "$RL_REG" none
+	# root makes an image with a file of uid 42 and pushes it
+	local id img
+	id=$("$CTR" run -d --net none busybox sh -c 'echo x >/f42; chown 42:42 /f42; sleep 60')
+	wait_for test -s "$CTR_ROOT/containers/$id/pid"
+	"$CTR" commit "$id" rl42:1 >/dev/null
+	"$CTR" rm -f "$id" >/dev/null
+	"$CTR" push -q --tls-verify=false rl42:1 "$REG/t/rl42:1" >/dev/null
+	run -0 ctr_as "$RL_UA" pull -q --tls-verify=false "$REG/t/rl42:1"
+	img=$output
+	run -0 ctr_as "$RL_UA" images
+	assert_line --regexp "^$REG/t/rl42:1 +${img:0:12} "
+	run -0 ctr_as "$RL_UA" tag "$REG/t/rl42:1" mine:1
+	run -0 ctr_as "$RL_UA" run --rm --net none mine:1 stat -c '%u %g' /f42
+	assert_output "42 42"
+	# on the host: the user's subordinate id for 42 (1 is the first subordinate id)
+	local sub
+	sub=$(awk -F: -v u="$RL_UA" '$1 == u { print $2 }' /etc/subuid)
+	[ "$(stat -c %u "$CTR_ROOT/btrfs/users/$RL_IDA/images/$img/rootfs/f42")" = $((sub + 41)) ]
+	run -0 ctr_as "$RL_UA" rmi -f "$img"
+	[ ! -e "$CTR_ROOT/btrfs/users/$RL_IDA/images/$img" ]
+	run -0 ctr_as "$RL_UA" images -q
+	refute_output --partial "${img:0:12}"
+	"$CTR" rmi rl42:1 >/dev/null
+}
+
+@test "rootless commit, save, load: a container's ids survive the round trip; cp and a root-only verb are clear errors" {
+	local id
+	id=$(ctr_as "$RL_UA" run -d --net none busybox sh -c 'echo d >/made; chown 42:42 /made; mkdir /m7; chown 7 /m7; sleep 60')
+	wait_for ctr_as "$RL_UA" exec "$id" test -d /m7
+	run -0 ctr_as "$RL_UA" commit "$id" rt:1
+	run -0 ctr_as "$RL_UA" rm -f "$id"
+	run -0 ctr_as "$RL_UA" save -o "$RL_BASE/home-$RL_UA/rt.tar" rt:1
+	# the archive holds the container's ids, not the host's
+	run -0 sh -c "mkdir -p '$BATS_TEST_TMPDIR/x' && tar -xf '$RL_BASE/home-$RL_UA/rt.tar' -C '$BATS_TEST_TMPDIR/x' &&
+		for b in '$BATS_TEST_TMPDIR'/x/blobs/sha256/*; do gzip -dc \"\$b\" 2>/dev/null | tar -tvf - 2>/dev/null; done; true"
+	# (a layer per commit: names as docker writes them, without ./)
+	assert_line --regexp '^-rw-r--r-- 42/42 .* made$'
+	assert_line --regexp '^drwxr-xr-x 7/0 .* m7/$'
+	assert_line --regexp '^drwxr-xr-x 0/0 .* etc/$'
+	run -0 ctr_as "$RL_UA" rmi rt:1
+	run -0 ctr_as "$RL_UA" load -i "$RL_BASE/home-$RL_UA/rt.tar"
+	run -0 ctr_as "$RL_UA" run --rm --net none rt:1 stat -c '%u:%g %n' /made /m7
+	assert_output "42:42 /made
+7:0 /m7"
+	run -0 ctr_as "$RL_UA" rmi rt:1
+	run -125 ctr_as "$RL_UA" cp "$id:/made" /tmp/x
+	assert_output "ctr: cp: not available rootless yet (run it as root; docs/rootless.md)"
+	run -125 ctr_as "$RL_UA" push rt:1 127.0.0.1:1/x:1
+	assert_output "ctr: push: not available rootless yet (run it as root; docs/rootless.md)"
+}
+
+@test "rootless limits, the cgroup v2 path on a stand-in delegated directory: the values written, the container moved in, the group removed" {
+	# CTR_TEST_CGROUP2FS: a plain directory of the user's stands for its delegated cgroup v2 subtree
+	local d=$RL_BASE/home-$RL_UA/cg id
+	as "$RL_UA" sh -c "mkdir '$d' && echo 'cpu memory pids' >'$d/cgroup.controllers' && : >'$d/cgroup.subtree_control'"
+	id=$(as "$RL_UA" env CTR_ROOTLESS_CGROUP="$d" CTR_TEST_CGROUP2FS=1 "$CTR" run -d --net none -m 64m --cpus 0.5 \
+		--pids-limit 20 busybox sleep 60)
+	local g
+	g=$(echo "$d"/*/"$id") # the user's prefix
+	[ "$(cat "$g/memory.max")" = 67108864 ]
+	[ "$(cat "$g/cpu.max")" = "50000 100000" ]
+	[ "$(cat "$g/pids.max")" = 20 ]
+	[ "$(cat "$g/cgroup.procs")" = "$(cat "$RL_BASE/home-$RL_UA/.local/share/ctr/containers/$id/pid")" ]
+	# the controllers handed down to the container's group
+	[ "$(cat "$d/cgroup.subtree_control")" = "+pids" ] # the last of three writes (a file keeps one)
+	run -0 as "$RL_UA" env CTR_ROOTLESS_CGROUP="$d" CTR_TEST_CGROUP2FS=1 "$CTR" rm -f "$id"
+	[ ! -e "$g" ]
+	# a controller not delegated: a clear error, nothing made
+	echo 'cpu pids' >"$d/cgroup.controllers"
+	run -125 as "$RL_UA" env CTR_ROOTLESS_CGROUP="$d" CTR_TEST_CGROUP2FS=1 "$CTR" run --rm --net none -m 64m busybox true
+	assert_output "ctr: -m: rootless, limits need a cgroup v2 subtree delegated to the user: $d: the memory controller is not delegated (cgroup.controllers: cpu pids)"
+	# without the test hook the same directory is refused: it is not cgroup2
+	run -125 as "$RL_UA" env CTR_ROOTLESS_CGROUP="$d" "$CTR" run --rm --net none --pids-limit 5 busybox true
+	assert_output --partial "$d: not a cgroup v2 directory"
+	run -0 ctr_as "$RL_UA" ps -aq
+	assert_output ''
+}
+
+# rl_screen SESSION: what the user's terminal (a tmux session of the user's own server) shows
+rl_screen() { as "$RL_UA" tmux -S "$RL_BASE/run-$RL_UA/tmux.sock" capture-pane -p -t "$1"; }
+rl_shows() { rl_screen "$1" | grep -qF -- "$2"; }
+rl_keys() { as "$RL_UA" tmux -S "$RL_BASE/run-$RL_UA/tmux.sock" send-keys -t "$@"; }
+
+@test "rootless run -it and exec -it in a real terminal (tmux, the user's own)" {
+	local ts=$RL_BASE/run-$RL_UA/tmux.sock
+	as "$RL_UA" tmux -S "$ts" new-session -d -s t -x 80 -y 24 \
+		"$CTR run -it --rm --name tty busybox sh; echo rc=\$?; exec sleep 600"
+	wait_for rl_shows t '/ #' || fail "no prompt: $(rl_screen t)"
+	rl_keys t 'id -u; tty; echo $TERM' Enter
+	wait_for rl_shows t /dev/pts/0 || fail "$(rl_screen t)"
+	run -0 rl_screen t
+	assert_line 0
+	# exec -it into it from a second terminal: the same container, a pty of its own
+	as "$RL_UA" tmux -S "$ts" new-session -d -s e -x 80 -y 24 \
+		"$CTR exec -it tty sh -c 'tty; ps -o comm= | sort | tr \"\\n\" \" \"; echo; exec sh'; echo rc=\$?; exec sleep 600"
+	wait_for rl_shows e '/ #' || fail "no prompt: $(rl_screen e)"
+	run -0 rl_screen e
+	assert_line /dev/pts/1
+	assert_line --partial "ps sh sh" # the run's sh and this one
+	rl_keys e 'exit 3' Enter
+	wait_for rl_shows e rc=3 || fail "$(rl_screen e)"
+	rl_keys t 'exit' Enter
+	wait_for rl_shows t rc=0 || fail "$(rl_screen t)"
+	as "$RL_UA" tmux -S "$ts" kill-server
+	wait_for no_pasta "$RL_UA"
+	run -0 ctr_as "$RL_UA" ps -aq
 	assert_output ''
 }

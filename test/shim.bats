@@ -112,6 +112,20 @@ assert_exit_file() {
 	assert_failure 126
 }
 
+@test "a PROG in the shim's own directory (nsenter-chroot) runs from a read-only overlayfs of it; others as they are" {
+	mkdir "$D/libexec"
+	cp "$SHIM" "$D/libexec/ctr-shim"
+	cp /bin/busybox "$D/libexec/sh"
+	sum=$(sha256sum <"$D/libexec/sh")
+	run "$D/libexec/ctr-shim" -- "$D/libexec/sh" -c 'readlink /proc/$$/exe; echo x >>/proc/$$/exe'
+	assert_line --index 0 /sh
+	assert_output --partial "Read-only file system"
+	[ "$(sha256sum <"$D/libexec/sh")" = "$sum" ]
+	run "$D/libexec/ctr-shim" -- /bin/busybox sh -c 'readlink /proc/$$/exe'
+	assert_success
+	assert_output --regexp '^/.+/busybox$'
+}
+
 @test "a program behind a path component that is a file (ENOTDIR): 127, as nsenter-chroot" {
 	printf 'data\n' >"$D/file"
 	run -127 --separate-stderr shim "$D/file/prog"

@@ -78,3 +78,7 @@ unit() {
 @test "unit: device rules as cgroup v1 reads them, and the v2 eBPF program agreeing with them (lib/devices.c)" {
 	unit devices
 }
+
+@test "unit: the cache of compiled seccomp filters trusts only root's whole entries (lib/bpf-cache.c)" {
+	unit bpf-cache
+}

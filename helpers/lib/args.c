@@ -21,8 +21,8 @@
 
 enum { OPT_NET_HOST = 256, OPT_PID_FILE, OPT_CGROUP, OPT_INIT, OPT_CONSOLE_FD,
        OPT_NOTIFY_FD, OPT_JOIN, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECCOMP,
-       OPT_USERNS, OPT_ROOTLESS, OPT_RO_ROOTFS, OPT_DEVICE_CGROUP, OPT_SYSCTL, OPT_CONFIG,
-       OPT_PROCESS, OPT_HELP };
+       OPT_USERNS, OPT_ROOTLESS, OPT_RO_ROOTFS, OPT_DEVICE_CGROUP, OPT_SYSCTL, OPT_NET_HOOK,
+       OPT_NET_HOOK_ARG, OPT_CONFIG, OPT_PROCESS, OPT_HELP };
 
 static const struct ctr_opt options[] = {
 	{ "netns", 'n', "PATH", "join the network namespace at PATH" },
@@ -37,6 +37,8 @@ static const struct ctr_opt options[] = {
 	{ "init", OPT_INIT, NULL, "run a minimal init as PID 1" },
 	{ "console-fd", OPT_CONSOLE_FD, "N", "send a new pty master over unix socket N" },
 	{ "notify-fd", OPT_NOTIFY_FD, "N", "write 'R' to fd N once PROG runs, then close it" },
+	{ "net-hook", OPT_NET_HOOK, "PROG", "run PROG [ARG...] PID before the new netns's PID runs" },
+	{ "net-hook-arg", OPT_NET_HOOK_ARG, "ARG", "an argument of --net-hook's PROG (repeatable)" },
 	{ "join", OPT_JOIN, "PID", "enter the running container of PID" },
 	{ "cap-add", OPT_CAP_ADD, "CAP", "keep capability CAP (or ALL) (repeatable)" },
 	{ "cap-drop", OPT_CAP_DROP, "CAP", "drop capability CAP (or ALL) (repeatable)" },
@@ -44,7 +46,7 @@ static const struct ctr_opt options[] = {
 	{ "user", 'u', "U[:G]", "run as user U and group G (name or number)" },
 	{ "seccomp", OPT_SECCOMP, "MODE", "default or unconfined" },
 	{ "userns", OPT_USERNS, "U:G:N", "map container ids 0..N-1 to host ids U.. and G.." },
-	{ "rootless", OPT_ROOTLESS, "SUBUID:SUBGID:N", "unprivileged: root is the caller, 1..N its subordinate ids" },
+	{ "rootless", OPT_ROOTLESS, "SUBUID:SUBGID:N", "unprivileged: root is the caller, 1..N its subordinate ids (N 0: none)" },
 	{ "volume", 'v', "H:C[:ro][:noexec][:dev=N:ino=N]", "bind resolved host path H on C" },
 	{ "readonly-rootfs", OPT_RO_ROOTFS, NULL, "mount ROOTFS read-only" },
 	{ "config", OPT_CONFIG, "FILE", "the container is this OCI config.json (no ROOTFS, PROG)" },
@@ -59,7 +61,7 @@ void args_usage(FILE *f)
 	fputs("usage: nsenter-chroot [options] ROOTFS PROG [ARG...]\n"
 	      "       nsenter-chroot --join PID [options] PROG [ARG...]\n"
 	      "       nsenter-chroot --config FILE [--join PID --process FILE] [per-start options]\n"
-	      "options (per-start: --pid-file --notify-fd --console-fd):\n", f);
+	      "options (per-start: --pid-file --notify-fd --console-fd --net-hook --net-hook-arg):\n", f);
 	ctr_opt_usage(f, options);
 	fputs("exit: PROG's status, 128+N on signal N, 125 own error, 126 cannot exec, 127 not found\n",
 	      f);
@@ -68,6 +70,7 @@ void args_usage(FILE *f)
 /* What the command line says beyond the spec, until args_finish. */
 struct args {
 	bool net_host, privileged, userns, rootless;
+	unsigned long rootless_ids;        /* --rootless N: 0 = the caller's id only */
 	int seccomp;                       /* 1 default, 0 unconfined, -1 unset */
 	struct ctr_idmap uid, gid;
 	struct ctr_idmap ruid[2], rgid[2]; /* --rootless: the caller's own id, its subordinate range */
@@ -80,7 +83,7 @@ struct args {
 static bool per_start(int c)
 {
 	return c == OPT_CONFIG || c == OPT_PROCESS || c == OPT_PID_FILE || c == OPT_NOTIFY_FD ||
-	       c == OPT_CONSOLE_FD || c == OPT_JOIN;
+	       c == OPT_CONSOLE_FD || c == OPT_JOIN || c == OPT_NET_HOOK || c == OPT_NET_HOOK_ARG;
 }
 
 static int parse_num(const char *s, const char *what, long max, long *v, struct ctr_err *e)
@@ -110,16 +113,19 @@ static int parse_userns(struct args *a, const char *s, struct ctr_err *e)
 /* --rootless SUBUID:SUBGID:N: an unprivileged caller's user namespace:
  * container id 0 is the caller's own uid (gid), container ids 1..N are the
  * host ids SUBUID.. (SUBGID..), its range of /etc/subuid (/etc/subgid), which
- * newuidmap and newgidmap check before they write the maps. */
+ * newuidmap and newgidmap check before they write the maps. N 0: a caller
+ * with no subordinate ids: id 0 alone, a map the parent may write itself
+ * (setgroups denied first, the kernel's rule: see userns.c). */
 static int parse_rootless(struct args *a, const char *s, struct ctr_err *e)
 {
 	const char *p = s;
 	unsigned long count;
 	bool ok = parse_ulong(p, UINT32_MAX, &a->ruid[1].outside, &p) && *p++ == ':' &&
 		  parse_ulong(p, UINT32_MAX, &a->rgid[1].outside, &p) && *p++ == ':' &&
-		  parse_ulong(p, UINT32_MAX - 1, &count, NULL) && count > 0;
+		  parse_ulong(p, UINT32_MAX - 1, &count, NULL);
 	if (!ok)
 		return ctr_misuse(e, "--rootless: expected SUBUID:SUBGID:COUNT: %s", s);
+	a->rootless_ids = count;
 	a->ruid[0] = (struct ctr_idmap){ 0, (unsigned long)getuid(), 1 };
 	a->rgid[0] = (struct ctr_idmap){ 0, (unsigned long)getgid(), 1 };
 	a->ruid[1].inside = a->rgid[1].inside = 1;
@@ -228,6 +234,16 @@ static int set_opt(struct ctr_spec *s, struct args *a, struct args_files *f, int
 		s->console_rows = 24;
 		s->console_cols = 80;
 		break;
+	case OPT_NET_HOOK:
+		if (s->nnet_hook > 0 || arg[0] != '/')
+			return ctr_misuse(e, "--net-hook: once, an absolute path: %s", arg);
+		s->net_hook[s->nnet_hook++] = arg;
+		break;
+	case OPT_NET_HOOK_ARG:
+		if (s->nnet_hook == 0)
+			return ctr_misuse(e, "--net-hook-arg: after --net-hook");
+		s->net_hook[s->nnet_hook++] = arg;
+		break;
 	case OPT_NOTIFY_FD:
 		if (parse_num(arg, "--notify-fd", INT_MAX, &n, e) < 0)
 			return -1;
@@ -272,6 +288,8 @@ static int check_opts(const struct ctr_spec *s, const struct args *a, struct ctr
 		return ctr_misuse(e, "--rootless and --userns are mutually exclusive");
 	if (a->rootless && (s->netns || a->net_host))
 		return ctr_misuse(e, "--rootless: only a new network namespace (no --netns, --net-host)");
+	if (s->nnet_hook && (s->join || s->netns || a->net_host))
+		return ctr_misuse(e, "--net-hook: only for a new network namespace (no --join, --netns, --net-host)");
 	if (a->rootless && s->device_cgroup)
 		return ctr_misuse(e, "--rootless excludes --device-cgroup (no cgroup is ours)");
 	if (s->rootfs && !*s->rootfs)
@@ -303,7 +321,7 @@ static void new_container(struct ctr_spec *s, struct args *a)
 		s->ns_new |= CLONE_NEWUSER;
 		s->uid_map = a->ruid;
 		s->gid_map = a->rgid;
-		s->nuid_map = s->ngid_map = 2;
+		s->nuid_map = s->ngid_map = a->rootless_ids ? 2 : 1;
 		s->userns_plain_rootfs = true;
 	}
 	if (!s->hostname)
@@ -329,7 +347,7 @@ static int check_config(const struct ctr_spec *s, const struct args *a, const st
 {
 	if (a->other)
 		return ctr_misuse(e, "--config: %s is the config's (with --config only --process,"
-				  " --join, --pid-file, --notify-fd, --console-fd)", a->other);
+				  " --join, --pid-file, --notify-fd, --console-fd, --net-hook)", a->other);
 	if (optind < argc)
 		return ctr_misuse(e, "--config: no ROOTFS or PROG (the config has them)");
 	if (f->process && !s->join)
@@ -366,6 +384,7 @@ static int parse(struct ctr_spec *s, struct args *a, struct args_files *f, int a
 	if (check_opts(s, a, e) < 0)
 		return -1;
 	s->rootless = a->rootless;
+	s->setgroups_deny = a->rootless && !a->rootless_ids;
 	if (s->join) {
 		s->device_cgroup = NULL;  /* the group has its rules already */
 		for (size_t i = 0; i < s->nmounts; i++)
@@ -374,7 +393,9 @@ static int parse(struct ctr_spec *s, struct args *a, struct args_files *f, int a
 	} else {
 		new_container(s, a);
 	}
-	if (caps_compute(&s->caps.bounding, a->privileged, a->cap_drop, a->ndrop,
+	/* rootless: the caller holds no capability on the host, its container's
+	 * root holds them over its own namespaces */
+	if (caps_compute(&s->caps.bounding, a->privileged, a->rootless, a->cap_drop, a->ndrop,
 			 a->cap_add, a->nadd, e) < 0)
 		return -1;
 	s->caps.effective = s->caps.permitted = s->caps.bounding;
@@ -399,6 +420,7 @@ int args_parse(struct ctr_spec *s, struct args_files *f, int argc, char **argv, 
 	s->env = xcalloc(n, sizeof(*s->env));
 	s->cgroups = xcalloc(n, sizeof(*s->cgroups));
 	s->sysctl = xcalloc(n, sizeof(*s->sysctl));
+	s->net_hook = xcalloc(n + 2, sizeof(*s->net_hook));  /* + the pid, NULL */
 	a.cap_add = xcalloc(n, sizeof(*a.cap_add));
 	a.cap_drop = xcalloc(n, sizeof(*a.cap_drop));
 	memset(f, 0, sizeof(*f));

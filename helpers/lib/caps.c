@@ -5,6 +5,7 @@
  * no_new_privs, in that order.
  */
 #include "caps.h"
+#include "namespace.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +34,22 @@ int cap_number(const char *name, struct ctr_err *e)
 	return v;
 }
 
+/* The capabilities the root of a new user namespace of ours will hold: our
+ * bounding set (an unprivileged caller holds none on the host, and every
+ * one of its bounding set over the namespaces it creates). */
+static int caps_userns_root(uint64_t *held)
+{
+	*held = 0;
+	for (cap_value_t c = 0; c < cap_max_bits() && c < 64; c++) {
+		int r = cap_get_bound(c);
+		if (r < 0)
+			return -1;
+		if (r)
+			*held |= 1ULL << c;
+	}
+	return 0;
+}
+
 /* The capabilities this process holds (permitted): a container cannot get
  * more, so "all" means these. */
 int caps_held(uint64_t *held, struct ctr_err *e)
@@ -57,11 +74,13 @@ int caps_held(uint64_t *held, struct ctr_err *e)
 
 /* docker's default set (or all with privileged), minus the drops, plus the
  * adds (in that order: an add wins), within what we hold. */
-int caps_compute(uint64_t *caps, bool privileged, const char *const *drop, size_t ndrop,
-		 const char *const *add, size_t nadd, struct ctr_err *e)
+int caps_compute(uint64_t *caps, bool privileged, bool own_userns, const char *const *drop,
+		 size_t ndrop, const char *const *add, size_t nadd, struct ctr_err *e)
 {
 	uint64_t all;
-	if (caps_held(&all, e) < 0)
+	if (own_userns && caps_userns_root(&all) < 0)
+		return ctr_fail_errno(e, "cap_get_bound");
+	if (!own_userns && caps_held(&all, e) < 0)
 		return -1;
 	*caps = privileged ? all : ctr_default_caps();
 	for (size_t i = 0; i < ndrop; i++) {
@@ -112,7 +131,8 @@ void privileges_drop(const struct ctr_spec *s, uid_t uid, gid_t gid)
 	for (cap_value_t c = 0; c < cap_max_bits(); c++)
 		if (!((s->caps.bounding >> c) & 1) && cap_drop_bound(c) < 0)
 			die_errno("drop capability %d from the bounding set", c);
-	if (setgroups(s->ngroups, s->groups) < 0)  /* also drops the host's groups in a userns */
+	/* also drops the host's groups in a userns (where setgroups is allowed) */
+	if (s->ngroups ? setgroups(s->ngroups, s->groups) < 0 : groups_clear() < 0)
 		die_errno("setgroups");
 	if (setgid(gid) < 0)
 		die_errno("setgid %u", (unsigned)gid);

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "spec.h"
 
-int cgroups_join(const struct ctr_spec *s, pid_t pid, struct ctr_err *e);
+int cgroup_birth_group(const struct ctr_spec *s, int *fd);
+int cgroups_join(const struct ctr_spec *s, pid_t pid, int born, struct ctr_err *e);
 
 #endif

@@ -104,8 +104,9 @@ static void set_rlimits(const struct ctr_spec *s)
 }
 
 /* User, environment, privileges, seccomp: the identity PROG runs with. */
-static char **become_prog(const struct ctr_spec *s, int console)
+static char **become_prog(const struct ctr_run *r, int console)
 {
+	const struct ctr_spec *s = r->s;
 	struct ctr_err e;
 	struct user u;
 	char host[65] = "";
@@ -127,7 +128,7 @@ static char **become_prog(const struct ctr_spec *s, int console)
 		oci_seccomp_load(s->seccomp_profile);
 	privileges_drop(s, u.uid, u.gid);
 	if (s->seccomp == CTR_SECCOMP_DEFAULT)
-		seccomp_load_default(s->caps.bounding);  /* last: everything after it is allowed */
+		seccomp_default_install(r->seccomp);  /* last: everything after it is allowed */
 	else if (s->seccomp == CTR_SECCOMP_PROFILE && !profile_first)
 		oci_seccomp_load(s->seccomp_profile);
 	return envp;
@@ -192,7 +193,7 @@ void child_main(struct ctr_run *r)
 	if (console >= 0 && s->console_rows)
 		console_size(console, s->console_rows, s->console_cols);
 	rootfs_finish(s);
-	char **envp = become_prog(s, console);
+	char **envp = become_prog(r, console);
 	/* a session of its own, without a controlling terminal: the caller's
 	 * terminal (inherited on 0,1,2 without -t) cannot be pushed input with
 	 * TIOCSTI (CVE-2017-5226) and sends no signal into the container: Ctrl-C

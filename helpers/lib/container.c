@@ -12,7 +12,9 @@
 #include "devices.h"
 #include "exec.h"
 #include "fdio.h"
+#include "fds.h"
 #include "mount.h"
+#include "seccomp.h"
 #include "userns.h"
 
 #include <fcntl.h>
@@ -23,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const int fwd_signals[] = {
@@ -128,9 +131,14 @@ static int prepare(struct ctr_run *r, struct ctr_err *e)
 		return -1;
 	if (s->device_cgroup && devices_restrict(s->device_cgroup, e) < 0)
 		return -1;
+	/* the filters the child loads last, built (or read from the cache) here:
+	 * the child cannot reach the host's cache once it has pivoted */
+	if (s->seccomp == CTR_SECCOMP_DEFAULT && seccomp_default_prepare(s->caps.bounding, r->seccomp, e) < 0)
+		return -1;
 	if (pipe2(r->ready, O_CLOEXEC) < 0)
 		return ctr_fail_errno(e, "pipe");
-	if ((s->ncgroups > 0 || (s->ns_new & CLONE_NEWUSER) || s->userns) && pipe2(r->go, O_CLOEXEC) < 0)
+	if ((s->ncgroups > 0 || (s->ns_new & CLONE_NEWUSER) || s->userns || s->nnet_hook) &&
+	    pipe2(r->go, O_CLOEXEC) < 0)
 		return ctr_fail_errno(e, "pipe");
 	return block_signals(r, e);
 }
@@ -143,6 +151,50 @@ static int abort_child(pid_t pid)
 	return -1;
 }
 
+/* --net-hook: PROG [ARG...] PID, once the child's network namespace and id
+ * maps exist and before it runs a step of its own, so that its network is
+ * up before PROG (user-mode networking: pasta joins the namespaces of PID
+ * and stays as a daemon; the caller ends it). Like an OCI createRuntime
+ * hook: in the runtime's namespaces, our environment, stdin and stdout
+ * /dev/null (a daemon must not hold the container's pipes), stderr ours, no
+ * other fd, no blocked signal. It must exit 0 within NET_HOOK_TICKS. */
+#define NET_HOOK_TICKS 3000  /* of 10 ms: 30 s */
+static int net_hook_run(const struct ctr_spec *s, pid_t pid, struct ctr_err *e)
+{
+	char num[24];
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	s->net_hook[s->nnet_hook] = num;
+	pid_t h = fork();
+	if (h < 0)
+		return ctr_fail_errno(e, "fork %s", s->net_hook[0]);
+	if (h == 0) {
+		sigset_t none;
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+		    sigemptyset(&none) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0 ||
+		    fds_close_except(NULL, 0) < 0)
+			_exit(125);
+		execv(s->net_hook[0], (char **)s->net_hook);
+		fprintf(stderr, "nsenter-chroot: exec %s: %s\n", s->net_hook[0], strerror(errno));
+		_exit(127);
+	}
+	int st = 0;
+	pid_t w = 0;
+	for (int t = 0; t < NET_HOOK_TICKS && (w = waitpid(h, &st, WNOHANG)) == 0; t++)
+		(void)nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	if (w == 0) {
+		(void)kill(h, SIGKILL);
+		(void)waitpid(h, NULL, 0);
+		return ctr_fail(e, 0, "--net-hook %s: still running after %d s: killed",
+				s->net_hook[0], NET_HOOK_TICKS / 100);
+	}
+	if (w < 0)
+		return ctr_fail_errno(e, "wait %s", s->net_hook[0]);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return ctr_fail(e, 0, "--net-hook %s: failed (status %#x)", s->net_hook[0], (unsigned)st);
+	return 0;
+}
+
 /* Prepare what the child waits for, then let it go. */
 static int release_child(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 {
@@ -152,7 +204,9 @@ static int release_child(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 			return -1;
 		close_fd(&r->idmap_tree);
 	}
-	if (cgroups_join(s, pid, e) < 0)
+	if (cgroups_join(s, pid, r->born_cgroup, e) < 0)
+		return -1;
+	if (s->nnet_hook && net_hook_run(s, pid, e) < 0)
 		return -1;
 	if (write_all(r->go[1], "g", 1) < 0)
 		return ctr_fail_errno(e, "write go pipe");
@@ -239,6 +293,7 @@ static int parent_main(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 {
 	struct ctr_spec *s = r->s;
 	close_child_fds(r);
+	bpf_free(r->seccomp);  /* the child's copy is the one loaded */
 	if (r->go[1] >= 0) {
 		close_fd(&r->go[0]);
 		if (release_child(r, pid, e) < 0)
@@ -262,6 +317,23 @@ static int parent_main(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 	return code;
 }
 
+/* A new container's child, born in its cgroup v2 group (cgroup.c): pid (0
+ * in the child), or -1 where there is no such group or the kernel refuses
+ * (r->born_cgroup then -1: the caller clones and moves it). */
+static pid_t clone_born(struct ctr_run *r)
+{
+	int fd = -1;
+	r->born_cgroup = cgroup_birth_group(r->s, &fd);
+	if (r->born_cgroup < 0)
+		return -1;
+	pid_t pid = clone_into_cgroup(r->s->ns_new, fd);
+	if (pid != 0)
+		close_fd(&fd);  /* the child's close_fds closes its copy */
+	if (pid < 0)
+		r->born_cgroup = -1;
+	return pid;
+}
+
 /* Run the container of spec s; returns its exit code (PROG's status,
  * 128+N on signal N, 126/127 when PROG cannot be exec'd, 125 when its setup
  * failed in the child, which said why), or -1 and e when the parent failed. */
@@ -272,15 +344,17 @@ static int start(struct ctr_spec *s, bool detach, struct ctr_err *e)
 	r.s = s;
 	r.detach = detach;
 	r.go[0] = r.go[1] = r.ready[0] = r.ready[1] = -1;
-	r.idmap_tree = r.rootfs_fd = r.sys_tree = r.mntns = r.userns = -1;
+	r.idmap_tree = r.rootfs_fd = r.sys_tree = r.mntns = r.userns = r.born_cgroup = -1;
 	r.join.root = r.join.pidns = -1;
 	for (size_t i = 0; i < NJOIN; i++)
 		r.join.fd[i] = -1;
 	if (prepare(&r, e) < 0)
 		return -1;
 	fflush(NULL);
-	pid_t pid = s->join ? clone_joined(&r.join, e) :
-		    r.userns >= 0 ? clone_in_userns(r.userns, s->ns_new, e) : clone_child(s->ns_new, e);
+	pid_t pid = s->join || r.userns >= 0 ? -1 : clone_born(&r);
+	if (pid < 0)
+		pid = s->join ? clone_joined(&r.join, e) :
+		      r.userns >= 0 ? clone_in_userns(r.userns, s->ns_new, e) : clone_child(s->ns_new, e);
 	if (pid < 0)
 		return -1;
 	if (pid == 0)

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include "bpf-cache.h"
 #include "error.h"
 #include "namespace.h"
 #include "spec.h"
@@ -23,6 +24,8 @@ struct ctr_run {
 	int mntns;              /* OCI: the mount namespace joined by path, or -1 */
 	int userns;             /* OCI: the user namespace joined by path, or -1 */
 	struct ns_join join;    /* --join: the container's namespaces and root */
+	struct ctr_bpf seccomp[BPF_CACHE_NPROG];  /* --seccomp default: built by the parent */
+	int born_cgroup;        /* index of the cgroup v2 group the child was born in, or -1 */
 	bool detach;            /* container_create: return once it is set up */
 };
 

@@ -1,5 +1,6 @@
 /* exec.c - executing programs. reexec_sealed: main's first step, run from a
- * sealed memfd copy of ourselves (CVE-2019-5736). exec_search: execvpe(3)
+ * copy of ourselves that cannot be written: a read-only overlayfs, or a sealed
+ * memfd (CVE-2019-5736). exec_search: execvpe(3)
  * over the CONTAINER's PATH, returning the errno that decides 126 or 127
  * (error.c, ctr_exec_code). signals_reset: every signal at its default,
  * none blocked, just before PROG. Dies only in reexec_sealed (main) and
@@ -14,33 +15,92 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 extern char **environ;
 
-/* Run from a sealed memfd copy of ourselves. A helper process that is inside
- * the container (the --init PID 1, a --join child before its exec, or the
- * helper re-run by a PROG whose #! line is /proc/self/exe) shows its binary as
- * /proc/PID/exe to the container; if that were the host's file, container root
- * could open it and overwrite the host's helper. The memfd is sealed
- * against writes, so the worst it can do is read a copy. */
-void reexec_sealed(char **argv)
+/* Is exe (our /proc/self/exe) a file the container cannot write through
+ * /proc/PID/exe: a sealed memfd, or a file of a read-only overlayfs (the one
+ * seal_overlay makes has no upper layer: no remount makes it writable; one
+ * of the host's is in the host's mount namespace, out of the container's
+ * reach)? */
+static bool exe_sealed(int exe)
+{
+	struct statfs sfs;
+	int seals = fcntl(exe, F_GET_SEALS);
+	if (seals >= 0 && (seals & F_SEAL_WRITE))
+		return true;
+	return fstatfs(exe, &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC &&
+	       (sfs.f_flags & ST_RDONLY);
+}
+
+/* Copy s to d (of size n) with overlayfs's escapes: "\\" and "\:". */
+static bool ovl_escape(char *d, size_t n, const char *s)
+{
+	size_t i = 0;
+	for (; *s; s++) {
+		if ((*s == '\\' || *s == ':') && i + 1 < n)
+			d[i++] = '\\';
+		if (i + 1 >= n)
+			return false;
+		d[i++] = *s;
+	}
+	d[i] = '\0';
+	return true;
+}
+
+/* The binary at path (absolute) seen through a new, detached overlayfs whose
+ * layers are its directory and /dev (overlayfs without an upper layer needs
+ * two; that directory is on top, and /dev has no file of its name):
+ * read-only for good, whatever the mount flags, and no copy (runc 1.2's
+ * "sealed overlayfs"). Returns an O_PATH fd on the binary there, or -1 when
+ * it cannot be made (no CAP_SYS_ADMIN: rootless; no overlayfs; a binary at /
+ * or under /dev, or deleted). */
+static int seal_overlay(const char *path)
+{
+	char exe[PATH_MAX], low[2 * PATH_MAX + 8];
+	if (snprintf(exe, sizeof(exe), "%s", path) >= (int)sizeof(exe))
+		return -1;
+	char *name = strrchr(exe, '/');
+	if (!name || name == exe)
+		return -1;
+	*name++ = '\0';
+	if (!ovl_escape(low, sizeof(low) - sizeof(":/dev"), exe))
+		return -1;
+	strcat(low, ":/dev");
+	int ctx = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (ctx < 0)
+		return -1;
+	int mnt = -1, fd = -1;
+	if (fsconfig(ctx, FSCONFIG_SET_STRING, "lowerdir", low, 0) == 0) {
+		(void)fsconfig(ctx, FSCONFIG_SET_STRING, "xino", "off", 0);  /* no dmesg noise */
+		if (fsconfig(ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+			mnt = fsmount(ctx, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	}
+	close_fd(&ctx);
+	if (mnt >= 0)
+		fd = openat(mnt, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	close_fd(&mnt);
+	if (fd >= 0 && !exe_sealed(fd))  /* what the re-executed main will check */
+		close_fd(&fd);
+	return fd;
+}
+
+/* A sealed memfd copy of exe (the fallback: a copy of the whole binary). */
+static int seal_memfd(int exe)
 {
 	struct stat st;
-	int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	if (exe < 0)
-		die_errno("open /proc/self/exe");
-	int seals = fcntl(exe, F_GET_SEALS);
-	if (seals >= 0 && (seals & F_SEAL_WRITE)) {  /* already the sealed copy */
-		xclose(exe);
-		return;
-	}
 	if (fstat(exe, &st) < 0)
 		die_errno("fstat /proc/self/exe");
 	int mfd = memfd_create(ctr_prog, MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -51,9 +111,60 @@ void reexec_sealed(char **argv)
 			die_errno("copy /proc/self/exe");
 	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
 		die_errno("seal memfd");
+	return mfd;
+}
+
+/* Run from a copy of ourselves that cannot be written. A helper process that
+ * is inside the container (the --init PID 1, a --join child before its exec,
+ * or the helper re-run by a PROG whose #! line is /proc/self/exe) shows its
+ * binary as /proc/PID/exe to the container; if that were the host's file,
+ * container root could open it and overwrite the host's helper. Re-executed
+ * from a read-only overlayfs (seal_overlay: no copy, ~1 ms less than the
+ * memfd) or else from a sealed memfd copy, the worst it can do is read it. */
+void reexec_sealed(char **argv)
+{
+	int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (exe < 0)
+		die_errno("open /proc/self/exe");
+	if (exe_sealed(exe)) {  /* already the sealed copy */
+		xclose(exe);
+		return;
+	}
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	path[n > 0 ? n : 0] = '\0';
+	int fd = n > 0 ? seal_overlay(path) : -1;
+	if (fd >= 0) {
+		xclose(exe);
+		execveat(fd, "", argv, environ, AT_EMPTY_PATH);
+		exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);  /* ENOEXEC &c.: the copy */
+		if (exe < 0)
+			die_errno("open /proc/self/exe");
+		xclose(fd);
+	}
+	fd = seal_memfd(exe);
 	xclose(exe);
-	fexecve(mfd, argv, environ);
+	fexecve(fd, argv, environ);
 	die_errno("re-exec from memfd");
+}
+
+/* For a program that execs one of ctr's own helpers (ctr-shim runs
+ * nsenter-chroot): an O_PATH fd to exec path from, sealed as reexec_sealed
+ * would (then the helper starts sealed and saves its re-exec: one exec, ~1 ms
+ * a run), when path is a file of our own binary's directory; -1 otherwise or
+ * when none can be made (exec path as usual then: it seals itself). */
+int exec_sealed_sibling(const char *path)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *base = strrchr(path, '/');
+	if (n <= 0 || path[0] != '/' || !base)
+		return -1;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash || (size_t)(slash - self) != (size_t)(base - path) || strncmp(self, path, (size_t)(base - path)) != 0)
+		return -1;
+	return seal_overlay(path);
 }
 
 /* execvpe(3) that searches envp's PATH (glibc's uses the caller's): ENOENT

@@ -3,6 +3,7 @@
 #define CTR_EXEC_H
 
 void reexec_sealed(char **argv);
+int exec_sealed_sibling(const char *path);
 int exec_search(char **argv, char **envp);
 void signals_reset(void);
 __attribute__((noreturn))

@@ -6,7 +6,7 @@
  * container born in a joined user namespace, owning its new namespaces).
  * Child side (dies): ns_join_enter (setns into each, the user namespace
  * last), net_setup (the prepared netns, or lo up in a new one),
- * become_userns_root.
+ * become_userns_root; groups_clear (either side).
  */
 #include "namespace.h"
 #include "fdio.h"
@@ -16,6 +16,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/nsfs.h>
+#include <linux/sched.h>
 #include <stdbool.h>
 #include <net/if.h>
 #include <sched.h>
@@ -88,7 +89,7 @@ int ns_join_userns_first(struct ns_join *j, struct ctr_err *e)
 		if (setns(j->fd[i], CLONE_NEWUSER) < 0)
 			return ctr_fail_errno(e, "setns user");
 		close_fd(&j->fd[i]);
-		if (setgroups(0, NULL) < 0)
+		if (groups_clear() < 0)
 			return ctr_fail_errno(e, "setgroups in the user namespace");
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 			return ctr_fail_errno(e, "become root of the user namespace");
@@ -97,13 +98,34 @@ int ns_join_userns_first(struct ns_join *j, struct ctr_err *e)
 	return 0;
 }
 
+/* setgroups(0, NULL); where the user namespace denies setgroups (a rootless
+ * map of the caller's id alone, userns.c) nothing: the caller's groups stay,
+ * as the kernel rules. -1 with errno otherwise. */
+int groups_clear(void)
+{
+	char buf[8] = "";
+	if (setgroups(0, NULL) == 0)
+		return 0;
+	if (errno != EPERM)
+		return -1;
+	int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read_full(fd, buf, sizeof(buf) - 1);
+	close_fd(&fd);
+	if (n >= 4 && strncmp(buf, "deny", 4) == 0)
+		return 0;
+	errno = EPERM;
+	return -1;
+}
+
 /* clone() put us in a new user namespace (or setns did) but we still carry
  * the host's root ids, which it does not map (files we create would fail with
  * EOVERFLOW). Become its root, and drop the host's supplementary groups,
  * which would otherwise keep their host access. */
 void become_userns_root(void)
 {
-	if (setgroups(0, NULL) < 0)
+	if (groups_clear() < 0)
 		die_errno("setgroups in the user namespace");
 	if (setresgid(0, 0, 0) < 0)
 		die_errno("setresgid 0 in the user namespace");
@@ -284,6 +306,21 @@ pid_t clone_child(int flags, struct ctr_err *e)
 	if (pid < 0)
 		return ctr_fail_errno(e, "clone");
 	return pid;
+}
+
+/* clone_child, the child born in the cgroup v2 group of fd cgroup
+ * (clone3 CLONE_INTO_CGROUP): no migration, so none of the wait for an RCU
+ * grace period that the first write to a cgroup.procs of a run costs
+ * (docs/design.md, "Start-up cost"). -1 (errno set) if the kernel refuses:
+ * the caller clones and moves the child as before. */
+pid_t clone_into_cgroup(int flags, int cgroup)
+{
+	struct clone_args args = {
+		.flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)cgroup,
+	};
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
 /* The pid of a pidfd, as our pid namespace sees it. */

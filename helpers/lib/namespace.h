@@ -28,7 +28,9 @@ int ns_open(const char *path, int type, struct ctr_err *e);
 pid_t clone_in_userns(int userns, int flags, struct ctr_err *e);
 void net_setup(const struct ctr_spec *s);
 void become_userns_root(void);
+int groups_clear(void);
 pid_t clone_child(int flags, struct ctr_err *e);
+pid_t clone_into_cgroup(int flags, int cgroup);
 pid_t clone_joined(struct ns_join *j, struct ctr_err *e);
 
 #endif

@@ -5,8 +5,8 @@
  * exist, none is made; linux.resources, when given, is applied to them),
  * its network namespace (a path), and supervises it (nsenter-chroot waits
  * for it; it dies with nsenter-chroot). The per-start options (pid file,
- * notify fd, console fd, --join PID with --process FILE for an exec) come
- * from argv. linux.sysctl's net.* keys are written in the container's
+ * notify fd, console fd, --join PID with --process FILE for an exec, and
+ * --net-hook: rootless pasta, for the config's own new netns) come from argv. linux.sysctl's net.* keys are written in the container's
  * network namespace as --sysctl's are. What only ctr-oci does (hooks, other
  * sysctls, domainname, oomScoreAdj) is an error naming the field.
  * Entry point: oci_nsenter_load, before anything of the container exists.
@@ -15,6 +15,7 @@
 #include "oci-cgroup.h"
 
 #include <libgen.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,12 @@ int oci_nsenter_load(struct oci_config *c, const char *path, const char *process
 	s->pid_file = opts->pid_file;
 	s->notify_fd = opts->notify_fd;
 	s->console_fd = opts->console_fd;
+	if (opts->nnet_hook) {  /* rootless networking (pasta): the config's own new netns only */
+		if (opts->join || s->netns || !(s->ns_new & CLONE_NEWNET))
+			return ctr_fail(e, 0, "--net-hook: the config has no new network namespace of its own");
+		s->net_hook = opts->net_hook;
+		s->nnet_hook = opts->nnet_hook;
+	}
 	if (opts->join && join_spec(c, opts->join, process, e) < 0)
 		return -1;
 	if (c->terminal != (s->console_fd >= 0))

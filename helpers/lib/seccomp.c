@@ -25,8 +25,11 @@
  * ioctls that kept btrfs's number stay allowed: FICLONE, FICLONERANGE
  * (cp --reflink), FIDEDUPERANGE, FS_IOC_GETFSLABEL. See docs/security.md.
  *
- * Entry point: seccomp_load_default, the child's last step before execve
- * (dies on failure).
+ * Entry points: seccomp_default_prepare, the parent's, before clone: the two
+ * filters as BPF, from the cache of compiled filters (bpf-cache.c: libseccomp
+ * takes ~2 ms to build them) or built and stored there; and
+ * seccomp_default_install, the child's last step before execve (dies on
+ * failure), which loads them raw as libseccomp's seccomp_load would.
  */
 #include "seccomp.h"
 #include "error.h"
@@ -35,10 +38,24 @@
 #include <linux/btrfs.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Where root's compiled filters are kept (/run/ctr is ctr's host-wide
+ * directory, storage.sh's CTR_RUN). */
+#define SC_CACHE_PARENT "/run/ctr"
+#define SC_CACHE_DIR SC_CACHE_PARENT "/seccomp"
 
 /* Allowed for every container. */
 static const char *const sc_allow[] = {
@@ -128,55 +145,54 @@ static const struct { int cap; const char *const names[12]; } sc_cap_allow[] = {
 #define SC_NS_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
                      CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP)
 
-__attribute__((noreturn))
-static void sc_die(int rc, const char *what)
-{
-	errno = -rc;
-	die_errno("seccomp %s", what);
-}
-
 /* Add one rule; a name this architecture does not have is skipped. */
-static void sc_rule(scmp_filter_ctx ctx, uint32_t action, const char *name,
-		    unsigned int argc, const struct scmp_arg_cmp *args)
+static int sc_rule(scmp_filter_ctx ctx, uint32_t action, const char *name,
+		   unsigned int argc, const struct scmp_arg_cmp *args, struct ctr_err *e)
 {
 	int nr = seccomp_syscall_resolve_name(name);
 	if (nr == __NR_SCMP_ERROR || nr < 0)
-		return;
+		return 0;
 	int rc = seccomp_rule_add_array(ctx, action, nr, argc, args);
-	if (rc < 0)
-		sc_die(rc, name);
+	return rc < 0 ? ctr_fail(e, -rc, "seccomp rule %s", name) : 0;
 }
 
-static void sc_allow_names(scmp_filter_ctx ctx, const char *const *names)
+static int sc_allow_names(scmp_filter_ctx ctx, const char *const *names, struct ctr_err *e)
 {
 	for (; *names; names++)
-		sc_rule(ctx, SCMP_ACT_ALLOW, *names, 0, NULL);
+		if (sc_rule(ctx, SCMP_ACT_ALLOW, *names, 0, NULL, e) < 0)
+			return -1;
+	return 0;
 }
 
 /* Syscalls allowed only for some arguments. */
-static void sc_conditional(scmp_filter_ctx ctx, uint64_t caps)
+static int sc_conditional(scmp_filter_ctx ctx, uint64_t caps, struct ctr_err *e)
 {
 	static const uint64_t personas[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
 	/* clone: threads and fork, no new namespace (unless CAP_SYS_ADMIN) */
 	struct scmp_arg_cmp no_ns = SCMP_A0_64(SCMP_CMP_MASKED_EQ, SC_NS_FLAGS, 0);
-	sc_rule(ctx, SCMP_ACT_ALLOW, "clone", (caps >> CAP_SYS_ADMIN) & 1 ? 0 : 1, &no_ns);
-	sc_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
+	if (sc_rule(ctx, SCMP_ACT_ALLOW, "clone", (caps >> CAP_SYS_ADMIN) & 1 ? 0 : 1, &no_ns, e) < 0 ||
+	    sc_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL, e) < 0)
+		return -1;
 	/* ioctl: all but faking terminal input (TIOCSTI) and the console's
 	 * TIOCLINUX. libseccomp takes one comparison per argument and rule, so
 	 * the allowed 32-bit command space is cut in pieces around the two. */
 	struct scmp_arg_cmp below = SCMP_A1_32(SCMP_CMP_LT, TIOCSTI);
 	struct scmp_arg_cmp above = SCMP_A1_32(SCMP_CMP_GT, TIOCLINUX);
-	sc_rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &below);
-	sc_rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &above);
+	if (sc_rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &below, e) < 0 ||
+	    sc_rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &above, e) < 0)
+		return -1;
 	for (uint32_t cmd = TIOCSTI + 1; cmd < TIOCLINUX; cmd++) {
 		struct scmp_arg_cmp eq = SCMP_A1_32(SCMP_CMP_EQ, cmd);
-		sc_rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &eq);
+		if (sc_rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &eq, e) < 0)
+			return -1;
 	}
 	/* personality: only the harmless personas (no ADDR_NO_RANDOMIZE etc.) */
 	for (size_t i = 0; i < sizeof(personas) / sizeof(personas[0]); i++) {
 		struct scmp_arg_cmp p = SCMP_A0_64(SCMP_CMP_EQ, personas[i]);
-		sc_rule(ctx, SCMP_ACT_ALLOW, "personality", 1, &p);
+		if (sc_rule(ctx, SCMP_ACT_ALLOW, "personality", 1, &p, e) < 0)
+			return -1;
 	}
+	return 0;
 }
 
 /* The type-0x94 ioctl numbers that are not btrfs's own but the VFS's. */
@@ -193,55 +209,132 @@ static int sc_btrfs_kept(unsigned int nr, unsigned int n)
 	return 0;
 }
 
-/* A second filter, loaded before the allowlist: ioctl(fd, cmd) with cmd's
- * type byte 0x94 fails with EPERM, other syscalls pass to the allowlist. Of
- * two filters the kernel takes the stricter answer; one filter could not say
- * it (libseccomp compares an argument once per rule, and the allowlist's
- * ioctl ranges take in every 0x94 command). Its rules are masked compares on
- * the type byte and the high bits of the command number, one per aligned
- * block of numbers without a kept one (about 20). The kernel skips a filter
- * that allows a syscall whatever its arguments: only ioctl pays for it. */
-static void seccomp_load_btrfs(void)
+/* The BPF of ctx, as libseccomp would load it (exported through a memfd). */
+static int sc_export(scmp_filter_ctx ctx, struct ctr_bpf *out, struct ctr_err *e)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!ctx)
-		die("seccomp init: out of memory");
+	struct stat st;
+	int fd = memfd_create("seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return ctr_fail_errno(e, "seccomp export: memfd_create");
+	int rc = seccomp_export_bpf(ctx, fd);
+	if (rc < 0) {
+		ctr_fail(e, -rc, "seccomp export");
+	} else if (fstat(fd, &st) < 0) {
+		rc = ctr_fail_errno(e, "seccomp export: fstat");
+	} else if (st.st_size <= 0 || st.st_size % (off_t)sizeof(struct sock_filter) ||
+		   st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		rc = ctr_fail(e, 0, "seccomp export: a program of %lld bytes", (long long)st.st_size);
+	} else if (!(out->insn = malloc((size_t)st.st_size))) {
+		rc = ctr_fail_errno(e, "seccomp export");
+	} else if (pread(fd, out->insn, (size_t)st.st_size, 0) != st.st_size) {
+		rc = ctr_fail_errno(e, "seccomp export: read");
+	} else {
+		out->n = (uint32_t)(st.st_size / (off_t)sizeof(struct sock_filter));
+	}
+	close(fd);
+	return rc < 0 ? -1 : 0;
+}
+
+/* A new filter context: default action dflt, foreign architectures kill. */
+static scmp_filter_ctx sc_new(uint32_t dflt, struct ctr_err *e)
+{
+	scmp_filter_ctx ctx = seccomp_init(dflt);
+	if (!ctx) {
+		ctr_fail(e, ENOMEM, "seccomp init");
+		return NULL;
+	}
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	if (rc < 0)
-		sc_die(rc, "bad arch action");
-	for (unsigned int nr = 0, n; nr < 256; nr += n) {
+	if (rc < 0) {
+		ctr_fail(e, -rc, "seccomp bad arch action");
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* The first filter: ioctl(fd, cmd) with cmd's type byte 0x94 fails with
+ * EPERM, other syscalls pass to the allowlist. Of two filters the kernel
+ * takes the stricter answer; one filter could not say it (libseccomp
+ * compares an argument once per rule, and the allowlist's ioctl ranges take
+ * in every 0x94 command). Its rules are masked compares on the type byte and
+ * the high bits of the command number, one per aligned block of numbers
+ * without a kept one (about 20). The kernel skips a filter that allows a
+ * syscall whatever its arguments: only ioctl pays for it. */
+static int sc_build_btrfs(struct ctr_bpf *out, struct ctr_err *e)
+{
+	scmp_filter_ctx ctx = sc_new(SCMP_ACT_ALLOW, e);
+	int rc = ctx ? 0 : -1;
+	for (unsigned int nr = 0, n; nr < 256 && rc == 0; nr += n) {
 		for (n = 256; n > 1 && (nr % n || sc_btrfs_kept(nr, n)); n /= 2)
 			;
 		if (sc_btrfs_kept(nr, n))
 			continue;
 		struct scmp_arg_cmp cmd = SCMP_A1_32(SCMP_CMP_MASKED_EQ, 0xff00u | (0xffu & ~(n - 1)),
 						     (BTRFS_IOCTL_MAGIC << 8) | nr);
-		sc_rule(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, &cmd);
+		rc = sc_rule(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, &cmd, e);
 	}
-	rc = seccomp_load(ctx);
-	if (rc < 0)
-		sc_die(rc, "load");
-	seccomp_release(ctx);
+	if (rc == 0)
+		rc = sc_export(ctx, out, e);
+	if (ctx)
+		seccomp_release(ctx);
+	return rc;
 }
 
-/* Build and load the filters for a container holding capability set caps.
- * Called last before execve: every syscall after it must be allowed. */
-void seccomp_load_default(uint64_t caps)
+/* The allowlist for a container holding capability set caps. */
+static int sc_build_allowlist(uint64_t caps, struct ctr_bpf *out, struct ctr_err *e)
 {
-	seccomp_load_btrfs();
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-	if (!ctx)
-		die("seccomp init: out of memory");
-	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	if (rc < 0)
-		sc_die(rc, "bad arch action");
-	sc_allow_names(ctx, sc_allow);
-	for (size_t i = 0; i < sizeof(sc_cap_allow) / sizeof(sc_cap_allow[0]); i++)
+	scmp_filter_ctx ctx = sc_new(SCMP_ACT_ERRNO(EPERM), e);
+	int rc = ctx ? sc_allow_names(ctx, sc_allow, e) : -1;
+	for (size_t i = 0; i < sizeof(sc_cap_allow) / sizeof(sc_cap_allow[0]) && rc == 0; i++)
 		if ((caps >> sc_cap_allow[i].cap) & 1)
-			sc_allow_names(ctx, sc_cap_allow[i].names);
-	sc_conditional(ctx, caps);
-	rc = seccomp_load(ctx);
+			rc = sc_allow_names(ctx, sc_cap_allow[i].names, e);
+	if (rc == 0)
+		rc = sc_conditional(ctx, caps, e);
+	if (rc == 0)
+		rc = sc_export(ctx, out, e);
+	if (ctx)
+		seccomp_release(ctx);
+	return rc;
+}
+
+/* The parent, before clone: the filters for a container holding capability
+ * set caps into prog (the child loads them), from root's cache of compiled
+ * filters when it has them, else built (and stored there). */
+int seccomp_default_prepare(uint64_t caps, struct ctr_bpf prog[BPF_CACHE_NPROG], struct ctr_err *e)
+{
+	char key[256], lib[48];
+	const struct scmp_version *v = seccomp_version();
+	snprintf(lib, sizeof(lib), "libseccomp %u.%u.%u", v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0);
+	bool keyed = bpf_cache_key(key, sizeof(key), "default", caps, lib) == 0;
+	int dir = -1;
+	if (keyed && (mkdir(SC_CACHE_PARENT, 0755) == 0 || errno == EEXIST))
+		dir = bpf_cache_dir(SC_CACHE_DIR);
+	if (dir >= 0 && bpf_cache_get(dir, key, prog) == 0) {
+		close(dir);
+		return 0;
+	}
+	int rc = sc_build_btrfs(&prog[0], e);
+	if (rc == 0)
+		rc = sc_build_allowlist(caps, &prog[1], e);
+	if (rc == 0 && dir >= 0)
+		bpf_cache_put(dir, key, prog);
+	if (dir >= 0)
+		close(dir);
 	if (rc < 0)
-		sc_die(rc, "load");
-	seccomp_release(ctx);
+		bpf_free(prog);
+	return rc;
+}
+
+/* The child's last step before execve: every syscall after it must be
+ * allowed. no_new_privs first, as libseccomp's seccomp_load sets it (and the
+ * kernel wants it, or CAP_SYS_ADMIN); the btrfs filter, then the allowlist. */
+void seccomp_default_install(const struct ctr_bpf prog[BPF_CACHE_NPROG])
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die_errno("seccomp: no_new_privs");
+	for (size_t i = 0; i < BPF_CACHE_NPROG; i++) {
+		struct sock_fprog p = { .len = (unsigned short)prog[i].n, .filter = prog[i].insn };
+		if (!prog[i].insn || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p) < 0)
+			die_errno("seccomp load");
+	}
 }

@@ -7,6 +7,7 @@
  */
 #include "shim.h"
 #include "error.h"
+#include "exec.h"
 #include "fdio.h"
 
 #include <errno.h>
@@ -55,6 +56,12 @@ static void child_exec(const struct child_fds *c, int ep)
 	/* last: c->ready is above N (child_fds_make), nothing dup'ed above can be it */
 	if (c->ready >= 0 && dup2(c->ready, shim_opt.ready_fd) < 0)
 		child_fail(ep, 1);
+	/* one of ctr's helpers (PROG in our own directory: nsenter-chroot)
+	 * starts from a read-only overlayfs: it needs no sealed re-exec of its
+	 * own. Its fds are close-on-exec; if it cannot be made, as usual */
+	int sealed = exec_sealed_sibling(shim_opt.argv[0]);
+	if (sealed >= 0)
+		execveat(sealed, "", shim_opt.argv, environ, AT_EMPTY_PATH);
 	execvp(shim_opt.argv[0], shim_opt.argv);
 	child_fail(ep, 0);
 }

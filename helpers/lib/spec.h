@@ -131,6 +131,11 @@ struct ctr_spec {
 	const char *pid_file;
 	bool pid_file_bare;       /* no newline after the number (the OCI verbs, as runc) */
 	int notify_fd;            /* 'R' once PROG runs, -1 */
+	const char **net_hook;    /* --net-hook PROG [--net-hook-arg ARG]...: run with the child's pid
+	                           * appended, before the child goes on (user-mode networking) */
+	size_t nnet_hook;
+	bool setgroups_deny;      /* --rootless with COUNT 0: one id, setgroups denied (the kernel's
+	                           * rule for a map written without privilege) */
 };
 
 void ctr_spec_init(struct ctr_spec *s);

@@ -135,12 +135,29 @@ static int map_helper(const char *prog, pid_t pid, const struct ctr_idmap *m, si
 	return 0;
 }
 
+/* --rootless with no subordinate ids: an unprivileged parent may write a
+ * map of its own id (the one id it has) itself, and a gid map only once
+ * setgroups is denied in the namespace (user_namespaces(7): else it could
+ * drop a group that denies it access). The container keeps the caller's
+ * supplementary groups then: no more than the caller has. */
+static int deny_setgroups(pid_t pid, struct ctr_err *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	if (write_file(path, "deny") < 0)
+		return ctr_fail_errno(e, "%s", path);
+	return 0;
+}
+
 /* Container ids inside.. are host ids outside... setgroups stays allowed (we
  * are privileged, or newgidmap checked the ranges): the child must be able to
  * drop the host groups it inherited, which would otherwise keep their host
  * access. */
 int userns_map(const struct ctr_spec *s, pid_t pid, struct ctr_err *e)
 {
+	if (s->setgroups_deny)
+		return deny_setgroups(pid, e) < 0 || write_map(pid, "uid_map", s->uid_map, 1, e) < 0 ? -1 :
+		       write_map(pid, "gid_map", s->gid_map, 1, e);
 	if (s->rootless)
 		return map_helper(NEWUIDMAP, pid, s->uid_map, s->nuid_map, e) < 0 ? -1 :
 		       map_helper(NEWGIDMAP, pid, s->gid_map, s->ngid_map, e);

@@ -269,15 +269,19 @@ runs() { xargs -r -n1 sh -c 'cat "/proc/$0/comm"' <"$(cg_file "$1" cgroup.procs)
 	# CAP_NET_RAW is bit 13: the bounding set has every default cap but it
 	[ $((0x$(awk '/^CapBnd:/ { print $2 }' "/proc/$pid/status") & 0x2000)) -eq 0 ]
 	[ $((0x$(awk '/^CapBnd:/ { print $2 }' "/proc/$pid/status") & 0x400)) -ne 0 ]  # CAP_NET_BIND_SERVICE kept
-	run cdctr tasks exec --fifo-dir "$D/fifo" --exec-id e1 "$ID" sh -c 'pwd; echo "FOO=$FOO"; cat /vol/file; id -u; touch /x /vol/y'
-	assert_failure
-	assert_line /tmp
-	assert_line FOO=bar
-	assert_line 'from the host'
-	assert_line 0
-	assert_line --partial "touch: /x: Read-only file system"
-	assert_line --partial "touch: /vol/y: Read-only file system"
-	[ ! -e "$T/vol/y" ]
+	# what the process has, read from /proc: containerd 1.6's client may lose a short exec's output
+	# (its copy is cancelled at exit, also with runc; fixed upstream after 1.6)
+	[ "$(readlink "/proc/$pid/cwd")" = /tmp ]
+	tr '\0' '\n' <"/proc/$pid/environ" | grep -qx FOO=bar
+	[ "$(cat "/proc/$pid/root/vol/file")" = 'from the host' ]
+	[ "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" = 0 ]
+	# the root and the volume are read-only: a write in the container fails, nothing reaches the host
+	run cdctr tasks exec --fifo-dir "$D/fifo" --exec-id e1 "$ID" sh -c 'touch /x || touch /vol/y || exit 42'
+	assert_equal "$status" 42
+	[ ! -e "$T/vol/y" ] && [ ! -e "/proc/$pid/root/x" ]
+	run awk '$5 == "/" || $5 == "/vol" { print $5, $6 }' "/proc/$pid/mountinfo"
+	assert_line --regexp '^/ ro(,|$)'
+	assert_line --regexp '^/vol ro(,|$)'
 }
 
 @test "containerd: run -t and tasks exec -t in a real terminal: prompt, tty, window size, Ctrl-C, exit code" {
