@@ -682,6 +682,8 @@ run_exec() {
 	[ -z "$R_T" ] || set -- "$@" --console-fd 3
 	# rootless with a network: pasta sets up the config's new netns before the container runs
 	[ -z "$CTR_ROOTLESS" ] || [ "$R_NET" = none ] || eval "set -- \"\$@\" $RL_NETARGV"
+	# rootless with limits: the group in the user's delegated cgroup v2 subtree (rootless-cgroup.sh)
+	if [ -n "$CTR_ROOTLESS" ]; then for _cg in $CG_DIRS; do set -- "$@" --cgroup "$_cg"; done; fi
 	# -d: the shim returns once the command runs (PID 1 and its pid file exist), told over fd 4;
 	# --restart: each run again says `running` only then
 	[ -z "$R_DETACH$R_RESTART" ] || set -- "$@" --notify-fd 4
@@ -1149,6 +1151,10 @@ ctr_exec() {
 	umask 077
 	printf '%s\n' "$_proc" 2>/dev/null >"$_pf" || die "$_pf: cannot write"
 	set -- --config "$C/oci-config.json" --join "$ST_PID" --process "$_pf"
+	if [ -n "$CTR_ROOTLESS" ]; then
+		cg_dirs "$_id"
+		for _cg in $CG_DIRS; do set -- "$@" --cgroup "$_cg"; done
+	fi
 	[ -n "$_i" ] || exec </dev/null
 	# through ctr-shim, as run: the command gets its pipes (or the pty), never our files
 	[ -z "$_t" ] || set -- "$@" --console-fd 3

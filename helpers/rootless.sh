@@ -133,7 +133,7 @@ rootless_ids() {
 	[ -z "$RL_IDS" ] || return 0
 	RL_IDS=0:0:0
 	# only gid 0 is mapped: the ping group range is that one
-	NET_SYSCTLS_USERNS="--sysctl 'net.ipv4.ping_group_range=0 0' --sysctl net.ipv4.ip_unprivileged_port_start=0"
+	NET_SYSCTLS_USERNS='"sysctl":{"net.ipv4.ping_group_range":"0 0","net.ipv4.ip_unprivileged_port_start":"0"}'
 	pool_ensure # the state root, for the mark
 	[ ! -e "$CTR_ROOT/rootless-single-id" ] || return 0
 	printf 'ctr: warning: %s has no subordinate ids in /etc/subuid and /etc/subgid: a single-id mapping (root inside is %s, no other user or group exists in the container: a chown to one fails; for the full range ask root to run: ctr.sh rootless-setup %s)\n' \

@@ -412,9 +412,8 @@ SEC_JQ='($ENV.SEC_PRIV != "") as $priv | {privileged: $priv,
 # its subordinate ids (newuidmap's: ctr.rootless), no cgroup.
 sec_oci() {
 	case $1$2$SEC_RANGE$SEC_USERNS_SIZE$RL_IDS in *[!A-Za-z0-9_/:-]*) die "sec_oci: $1 $2: not a path of ctr's" ;; esac
+	# rootless too: docker's set, over the container's own namespaces (its user namespace's)
 	sec_caps_set
-	# rootless: within what the caller holds, none (nsenter-chroot's --rootless gave none either)
-	[ -z "$CTR_ROOTLESS" ] || SEC_CAPSET=''
 	_so=''
 	for _sx in $SEC_CAPSET; do _so="$_so${_so:+,}\"CAP_$_sx\""; done
 	_so="{\"bounding\":[$_so],\"effective\":[$_so],\"permitted\":[$_so]}"
@@ -459,8 +458,14 @@ sec_oci_rootless() {
 	case $_sgid$CTR_UID in '' | *[!0-9]*) die "/proc/self/status: no uid or gid" ;; esac
 	_sx=${RL_IDS#*:}
 	_suser=',{"type":"user"}' _scg='' _srl=',"rootless":true'
-	_smap=',"uidMappings":[{"containerID":0,"hostID":'$CTR_UID',"size":1},{"containerID":1,"hostID":'${RL_IDS%%:*}',"size":'${RL_IDS##*:}'}]'
-	_smap=$_smap',"gidMappings":[{"containerID":0,"hostID":'$_sgid',"size":1},{"containerID":1,"hostID":'${_sx%%:*}',"size":'${RL_IDS##*:}'}]'
+	_smu='' _smg=''
+	# no subordinate ids (RL_IDS 0:0:0): the caller's id alone
+	if [ "${RL_IDS##*:}" != 0 ]; then
+		_smu=',{"containerID":1,"hostID":'${RL_IDS%%:*}',"size":'${RL_IDS##*:}'}'
+		_smg=',{"containerID":1,"hostID":'${_sx%%:*}',"size":'${RL_IDS##*:}'}'
+	fi
+	_smap=',"uidMappings":[{"containerID":0,"hostID":'$CTR_UID',"size":1}'$_smu']'
+	_smap=$_smap',"gidMappings":[{"containerID":0,"hostID":'$_sgid',"size":1}'$_smg']'
 }
 
 # The constant parts of SEC_OCI: /proc, the private /dev; the device rules (the container's group

@@ -683,7 +683,7 @@ CapBnd:	0000000020000420
 @test "--config: only this start's options go with it; --join with --process runs an exec in it" {
 	oci_config "$BATS_TEST_TMPDIR/c.json" '.process.args = ["sleep", "30"]'
 	run -125 "$NSENTER" --config "$BATS_TEST_TMPDIR/c.json" --cap-add ALL
-	assert_output "nsenter-chroot: --config: --cap-add is the config's (with --config only --process, --join, --pid-file, --notify-fd, --console-fd) (see nsenter-chroot --help)"
+	assert_output "nsenter-chroot: --config: --cap-add is the config's (with --config only --process, --join, --pid-file, --notify-fd, --console-fd, --net-hook, --cgroup) (see nsenter-chroot --help)"
 	run -125 "$NSENTER" --config "$BATS_TEST_TMPDIR/c.json" "$ROOTFS" sh
 	assert_output --partial "no ROOTFS or PROG"
 	run -125 "$NSENTER" --config "$BATS_TEST_TMPDIR/c.json" --console-fd 1

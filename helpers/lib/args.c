@@ -61,7 +61,7 @@ void args_usage(FILE *f)
 	fputs("usage: nsenter-chroot [options] ROOTFS PROG [ARG...]\n"
 	      "       nsenter-chroot --join PID [options] PROG [ARG...]\n"
 	      "       nsenter-chroot --config FILE [--join PID --process FILE] [per-start options]\n"
-	      "options (per-start: --pid-file --notify-fd --console-fd --net-hook --net-hook-arg):\n", f);
+	      "options (per-start: --pid-file --notify-fd --console-fd --net-hook --net-hook-arg --cgroup):\n", f);
 	ctr_opt_usage(f, options);
 	fputs("exit: PROG's status, 128+N on signal N, 125 own error, 126 cannot exec, 127 not found\n",
 	      f);
@@ -83,7 +83,8 @@ struct args {
 static bool per_start(int c)
 {
 	return c == OPT_CONFIG || c == OPT_PROCESS || c == OPT_PID_FILE || c == OPT_NOTIFY_FD ||
-	       c == OPT_CONSOLE_FD || c == OPT_JOIN || c == OPT_NET_HOOK || c == OPT_NET_HOOK_ARG;
+	       c == OPT_CONSOLE_FD || c == OPT_JOIN || c == OPT_NET_HOOK || c == OPT_NET_HOOK_ARG ||
+	       c == OPT_CGROUP;
 }
 
 static int parse_num(const char *s, const char *what, long max, long *v, struct ctr_err *e)
@@ -347,7 +348,7 @@ static int check_config(const struct ctr_spec *s, const struct args *a, const st
 {
 	if (a->other)
 		return ctr_misuse(e, "--config: %s is the config's (with --config only --process,"
-				  " --join, --pid-file, --notify-fd, --console-fd, --net-hook)", a->other);
+				  " --join, --pid-file, --notify-fd, --console-fd, --net-hook, --cgroup)", a->other);
 	if (optind < argc)
 		return ctr_misuse(e, "--config: no ROOTFS or PROG (the config has them)");
 	if (f->process && !s->join)

@@ -50,6 +50,15 @@ static int caps_userns_root(uint64_t *held)
 	return 0;
 }
 
+/* The bounding set: what root of a user namespace this process makes may
+ * hold (an unprivileged caller's containers are all in one). */
+int caps_bounding(uint64_t *held, struct ctr_err *e)
+{
+	if (caps_userns_root(held) < 0)
+		return ctr_fail_errno(e, "cap_get_bound");
+	return 0;
+}
+
 /* The capabilities this process holds (permitted): a container cannot get
  * more, so "all" means these. */
 int caps_held(uint64_t *held, struct ctr_err *e)

@@ -128,6 +128,8 @@ static int parse_ctr(struct oci_config *c, const struct oj *top, struct ctr_err 
 	if (idmap)
 		c->spec.userns_plain_rootfs = false;
 	c->spec.rootless = rootless;
+	/* the caller's id alone (no subordinate ids): the parent writes the map, setgroups denied */
+	c->spec.setgroups_deny = rootless && c->spec.nuid_map == 1;
 	if (!sc)
 		return 0;
 	if (oj_child(top, "linux", json_type_object, &l, e) > 0 &&

@@ -6,7 +6,8 @@
  * its network namespace (a path), and supervises it (nsenter-chroot waits
  * for it; it dies with nsenter-chroot). The per-start options (pid file,
  * notify fd, console fd, --join PID with --process FILE for an exec, and
- * --net-hook: rootless pasta, for the config's own new netns) come from argv. linux.sysctl's net.* keys are written in the container's
+ * --net-hook: rootless pasta, for the config's own new netns; --cgroup: a
+ * rootless container's delegated group) come from argv. linux.sysctl's net.* keys are written in the container's
  * network namespace as --sysctl's are. What only ctr-oci does (hooks, other
  * sysctls, domainname, oomScoreAdj) is an error naming the field.
  * Entry point: oci_nsenter_load, before anything of the container exists.
@@ -135,6 +136,15 @@ int oci_nsenter_load(struct oci_config *c, const char *path, const char *process
 			return ctr_fail(e, 0, "--net-hook: the config has no new network namespace of its own");
 		s->net_hook = opts->net_hook;
 		s->nnet_hook = opts->nnet_hook;
+	}
+	if (opts->ncgroups) {  /* rootless: the user's delegated cgroup v2 group (no cgroupsPath) */
+		if (!s->rootless || c->cgroups_path)
+			return ctr_fail(e, 0, "--cgroup: only with a rootless config (else linux.cgroupsPath)");
+		s->cgroups = calloc(opts->ncgroups + 1, sizeof(*s->cgroups));  /* ctr_spec_free's */
+		if (!s->cgroups)
+			die_errno("calloc");
+		for (size_t i = 0; i < opts->ncgroups; i++)
+			s->cgroups[s->ncgroups++] = opts->cgroups[i];
 	}
 	if (opts->join && join_spec(c, opts->join, process, e) < 0)
 		return -1;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 static const struct { const char *name; int res; } rlimit_names[] = {
 	{ "RLIMIT_AS", RLIMIT_AS }, { "RLIMIT_CORE", RLIMIT_CORE }, { "RLIMIT_CPU", RLIMIT_CPU },
@@ -121,7 +122,10 @@ static int parse_caps(struct oci_config *c, const struct oj *p, struct ctr_err *
 	int r = oj_child(p, "capabilities", json_type_object, &o, e);
 	if (r <= 0)
 		return r;
-	if (oj_keys(&o, known, e) < 0 || caps_held(&held, e) < 0)
+	/* within what we hold; an unprivileged caller (rootless) runs its
+	 * containers in a user namespace of its own: within its bounding set */
+	if (oj_keys(&o, known, e) < 0 ||
+	    (geteuid() != 0 ? caps_bounding(&held, e) : caps_held(&held, e)) < 0)
 		return -1;
 	if (parse_capset(&o, "bounding", held, &k->bounding, e) < 0 ||
 	    parse_capset(&o, "effective", held, &k->effective, e) < 0 ||

@@ -203,7 +203,10 @@ static void test_config(void)
 	   str_eq(files.process, "/c/p.json"), "--config --join --process: an exec");
 	ok(P("--config", "/c/oci.json", "--hostname", "x") < 0 && e.hint, "a container option with --config");
 	is_str(e.msg, "--config: --hostname is the config's (with --config only --process, --join,"
-	       " --pid-file, --notify-fd, --console-fd)", "... named");
+	       " --pid-file, --notify-fd, --console-fd, --net-hook, --cgroup)", "... named");
+	ok(P("--config", "/c/oci.json", "--net-hook", "/usr/bin/pasta", "--net-hook-arg", "-q",
+	     "--cgroup", "/sys/fs/cgroup/u/c") == 0 && s.nnet_hook == 2 && s.ncgroups == 1,
+	   "--config with --net-hook and --cgroup (rootless: pasta, a delegated group)");
 	ok(P("--init", "--config", "/c/oci.json") < 0 && strstr(e.msg, "--init is the config's"),
 	   "... before --config too");
 	ok(P("--config", "/c/oci.json", "-v/h:/c") < 0 && strstr(e.msg, "-v/h:/c is the config's"),
