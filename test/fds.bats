@@ -144,7 +144,11 @@ term_run() {
 	assert_line 0=/dev/pts/0
 	assert_line 1=/dev/pts/0
 	assert_line 2=/dev/pts/0
+	# a new terminal on the socket only once this server is gone (a new session can hit the exiting one)
+	local tpid
+	tpid=$(tmux -S "$TS" display-message -p '#{pid}')
 	tmux -S "$TS" kill-server
+	wait_for sh -c "[ ! -d /proc/$tpid ] || grep -q '^[0-9]* ([^)]*) Z' /proc/$tpid/stat"
 	rm -f "$D/rc"
 	id=$(ctr run -d --init busybox sleep 600)
 	term_run "$CTR" exec -it "$id" sh -c "$FDS"
