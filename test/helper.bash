@@ -47,9 +47,13 @@ ctr_teardown() {
 	done
 	for cg in /sys/fs/cgroup/*/"$p" /sys/fs/cgroup/"$p"; do
 		[ -d "$cg" ] || continue
-		find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-		sleep 0.1
-		find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+		# a killed process leaves its group a moment later (seen: a group left from a loaded run)
+		for _ in $(seq 50); do
+			find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+			find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+			[ -d "$cg" ] || break
+			sleep 0.1
+		done
 	done
 	iptables-save 2>/dev/null | grep -q -- "--comment \"\\?$p:" && test_iptables_sweep "$p"
 	nft delete table bridge "$p" 2>/dev/null # the anti-spoofing table (helpers/net.sh)
