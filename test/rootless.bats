@@ -335,6 +335,18 @@ $a"
 	run -0 ctr_as "$RL_UA" tag "$REG/t/rl42:1" mine:1
 	run -0 ctr_as "$RL_UA" run --rm --net none mine:1 stat -c '%u %g' /f42
 	assert_output "42 42"
+	# the user commits on it and pushes: root pulls the container's ids back (42 is 42, not the
+	# user's subordinate id)
+	id=$(ctr_as "$RL_UA" run -d --net none mine:1 sh -c 'echo y >/g7; chown 7:7 /g7; sleep 60')
+	wait_for ctr_as "$RL_UA" exec "$id" test -f /g7
+	run -0 ctr_as "$RL_UA" commit "$id" mine:2
+	run -0 ctr_as "$RL_UA" rm -f "$id"
+	run -0 ctr_as "$RL_UA" push -q --tls-verify=false mine:2 "$REG/t/rlu:2"
+	"$CTR" pull -q --tls-verify=false "$REG/t/rlu:2" >/dev/null
+	run -0 "$CTR" run --rm --net none "$REG/t/rlu:2" stat -c '%u %g %n' /f42 /g7
+	assert_output "42 42 /f42
+7 7 /g7"
+	"$CTR" rmi "$REG/t/rlu:2" >/dev/null
 	# on the host: the user's subordinate id for 42 (1 is the first subordinate id)
 	local sub
 	sub=$(awk -F: -v u="$RL_UA" '$1 == u { print $2 }' /etc/subuid)
@@ -368,8 +380,8 @@ $a"
 	run -0 ctr_as "$RL_UA" rmi rt:1
 	run -125 ctr_as "$RL_UA" cp "$id:/made" /tmp/x
 	assert_output "ctr: cp: not available rootless yet (run it as root; docs/rootless.md)"
-	run -125 ctr_as "$RL_UA" push rt:1 127.0.0.1:1/x:1
-	assert_output "ctr: push: not available rootless yet (run it as root; docs/rootless.md)"
+	run -125 ctr_as "$RL_UA" build "$RL_BASE/home-$RL_UA"
+	assert_output "ctr: build: not available rootless yet (run it as root; docs/rootless.md)"
 }
 
 @test "rootless limits, the cgroup v2 path on a stand-in delegated directory: the values written, the container moved in, the group removed" {
