@@ -8,7 +8,7 @@
  *   in LOWER, as a pax tar on stdout (not a terminal): new and changed entries,
  *   whiteouts for what is gone, opaque whiteouts for replaced directories, hard
  *   links, xattrs and file capabilities. Without LOWER: all of UPPER. The same
- *   trees give the same bytes. (lib/layer.c says how a change is told.)
+ *   trees give the same bytes. (lib/layer-diff.c says how a change is told.)
  *   --keep PATH (relative to the root: etc/hosts): the layer leaves PATH as
  *   LOWER has it, neither entry nor whiteout (a file the runtime writes at run
  *   is no change of the container's); it needs LOWER.

@@ -1,5 +1,5 @@
-/* layer.h - image layers (layer.c): the tar of what differs between two trees,
- * and the xattrs of a layer tar, taken out to be set on its extracted tree. */
+/* layer.h - image layers: the tar of what differs between two trees (layer-diff.c),
+ * and the xattrs of a layer tar, taken out to be set on its extracted tree (layer-xattrs.c). */
 #ifndef CTR_LAYER_H
 #define CTR_LAYER_H
 
@@ -7,6 +7,12 @@
 
 /* How deep a tree may be (each level holds two directory fds). */
 #define LAYER_DEPTH_MAX 256
+
+/* Whiteouts (an entry removed; a directory made again), and the largest xattr name list
+ * read: shared by layer-diff.c and layer-xattrs.c. */
+#define WH ".wh."
+#define WH_OPQ ".wh..wh..opq"
+#define XATTR_LIST_MAX_ 65536
 
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
-/* tar.h - the tar format of image layers (tar.c): a writer of POSIX pax
- * archives and a reader of ustar, pax and GNU headers. */
+/* tar.h - the tar format of image layers: a writer of POSIX pax archives
+ * (tar-write.c) and a reader of ustar, pax and GNU headers (tar-read.c). */
 #ifndef CTR_TAR_H
 #define CTR_TAR_H
 

@@ -1,6 +1,7 @@
-/* Unit tests of lib/tar.c (the pax writer and the tar reader) and of the xattr plan of
- * lib/layer.c: round trips through a temporary file, and archives made by hand that a
- * reader must refuse (bad checksum, bad pax record, oversized metadata, truncation). */
+/* Unit tests of lib/tar-write.c and lib/tar-read.c (the pax writer and the tar reader) and
+ * of the xattr plan of lib/layer-xattrs.c: round trips through a temporary file, and archives
+ * made by hand that a reader must refuse (bad checksum, bad pax record, oversized metadata,
+ * truncation). */
 #include "tap.h"
 #include "layer.h"
 #include "tar.h"
