@@ -18,7 +18,7 @@ setup_file() {
 	RL_UA="ctrrl${r}a" RL_UB="ctrrl${r}b" RL_UC="ctrrl${r}c"
 	# rootless-setup makes /dev/net/tun 0666 (pasta) where it is not: put back in teardown_file
 	export RL_TUN_MODE
-	RL_TUN_MODE=$(stat -c %a /dev/net/tun)
+	RL_TUN_MODE=$(stat -c %a /dev/net/tun 2>/dev/null) || RL_TUN_MODE="" # none: a guest without tun (make test-v2)
 	for u in "$RL_UA" "$RL_UB" "$RL_UC"; do
 		useradd -r -M -d "$RL_BASE/home-$u" -s /bin/sh "$u"
 		mkdir -m 0700 "$RL_BASE/home-$u" "$RL_BASE/run-$u"
@@ -60,6 +60,19 @@ teardown() {
 	for u in "$RL_UA" "$RL_UB" "$RL_UC"; do
 		for pid in $(ps -u "$u" -o pid= 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
 	done
+	# the delegated cgroup v2 subtree a test made, and the controllers it turned on
+	local d c
+	if [ -f "$BATS_TEST_TMPDIR/rl-cgroup" ]; then
+		read -r d <"$BATS_TEST_TMPDIR/rl-cgroup"
+		for _ in $(seq 50); do
+			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+			[ -d "$d" ] || break
+			sleep 0.1
+		done
+		for c in $(cat "$BATS_TEST_TMPDIR/rl-cgroup-enabled" 2>/dev/null); do
+			echo "-$c" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+		done
+	fi
 	return 0
 }
 
@@ -409,6 +422,39 @@ $a"
 	assert_output --partial "$d: not a cgroup v2 directory"
 	run -0 ctr_as "$RL_UA" ps -aq
 	assert_output ''
+}
+
+@test "rootless limits on a real cgroup v2 subtree that root delegated: enforced (OOM kill), the group removed" {
+	[ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] ||
+		skip "this host has cgroup v1 (or hybrid): make test-v2 V2_TESTS=test/rootless.bats V2_FILTER=real runs it"
+	grep -qw memory /sys/fs/cgroup/cgroup.controllers || skip "no memory controller on this host's cgroup2"
+	# what systemd does for a user session (Delegate=yes): a group of the user's, its controllers on
+	local d=/sys/fs/cgroup/$CTR_PREFIX-rl id pid
+	mkdir "$d"
+	echo "$d" >"$BATS_TEST_TMPDIR/rl-cgroup" # teardown removes it
+	local c
+	for c in memory pids cpu; do
+		grep -qw "$c" /sys/fs/cgroup/cgroup.subtree_control && continue
+		echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control
+		echo "$c" >>"$BATS_TEST_TMPDIR/rl-cgroup-enabled" # teardown turns them off again
+	done
+	chown "$RL_UA" "$d" "$d/cgroup.procs" "$d/cgroup.subtree_control" "$d/cgroup.threads"
+	# the user's commands run in a leaf of it, as a session's do (cgroup v2 lets a process be moved
+	# only by who may write the cgroup.procs of both groups' common ancestor: here $d, the user's)
+	mkdir "$d/session"
+	in_session() { (echo "$BASHPID" >"$d/session/cgroup.procs" && "$@"); }
+	id=$(in_session as "$RL_UA" env CTR_ROOTLESS_CGROUP="$d" "$CTR" run -d --net none -m 32m --pids-limit 30 busybox sleep 60)
+	pid=$(cat "$RL_BASE/home-$RL_UA/.local/share/ctr/containers/$id/pid")
+	run cat "/proc/$pid/cgroup"
+	assert_output --regexp "^0::/$CTR_PREFIX-rl/.*/$id\$"
+	[ "$(cat "$d"/*/"$id"/memory.max)" = 33554432 ]
+	[ "$(cat "$d"/*/"$id"/pids.max)" = 30 ]
+	run -0 as "$RL_UA" env CTR_ROOTLESS_CGROUP="$d" "$CTR" rm -f "$id"
+	run ls "$d"/*/"$id"
+	assert_failure
+	# enforced: a memory hog under -m is killed (137)
+	run in_session as "$RL_UA" env CTR_ROOTLESS_CGROUP="$d" "$CTR" run --rm --net none -m 32m busybox memhog 128
+	assert_equal "$status" 137
 }
 
 # rl_screen SESSION: what the user's terminal (a tmux session of the user's own server) shows
