@@ -295,7 +295,7 @@ $a"
 	assert_output ''
 }
 
-@test "rootless single id: no subordinate ids: root inside is the user alone, a warning once; run, exec, the network, a chown to another id refused" {
+@test "rootless single id: no subordinate ids: root inside is the user alone, a warning once; run, exec, the network, cp, a chown to another id refused" {
 	run -0 ctr_as "$RL_UC" run --rm --net none busybox sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups'
 	assert_output --partial "ctr: warning: $RL_UC has no subordinate ids in /etc/subuid and /etc/subgid: a single-id mapping"
 	assert_line -n 1 0
@@ -314,6 +314,11 @@ $a"
 	assert_line refused
 	run -0 ctr_as "$RL_UC" exec "$id" ip -o link
 	assert_line --partial "eth0" # pasta's tap: its ping range is gid 0 alone
+	# cp both ways (the jail in a user namespace that denies setgroups)
+	as "$RL_UC" sh -c "echo c >'$RL_BASE/home-$RL_UC/c'"
+	run -0 ctr_as "$RL_UC" cp "$RL_BASE/home-$RL_UC/c" "$id:/c"
+	run -0 ctr_as "$RL_UC" cp "$id:/c" "$RL_BASE/home-$RL_UC/c2"
+	[ "$(stat -c %u:%s "$RL_BASE/home-$RL_UC/c2")" = "$RL_IDC:2" ]
 	run -0 ctr_as "$RL_UC" rm -f "$id"
 	wait_for no_pasta "$RL_UC"
 }
