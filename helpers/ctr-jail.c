@@ -3,6 +3,7 @@
  *
  * Usage: ctr-jail --root DIR -- PROG [ARG...]
  *        ctr-jail --pid PID --cgroup /PREFIX/CID -- PROG [ARG...]
+ *        ctr-jail --pid PID --shim SHIMPID -- PROG [ARG...]
  *
  * --root DIR: DIR becomes the program's root (a stopped container's rootfs,
  *   or the host directory that receives what a container gave).
@@ -10,13 +11,21 @@
  *   hierarchy); the program enters its mount namespace (its volumes are
  *   there), its user namespace as root when it has one, and its root. It
  *   joins no other namespace and no cgroup.
+ * --pid PID --shim SHIMPID: a rootless container's (an unprivileged caller,
+ *   the owner of its user namespace; no cgroup names it): PID must be PID 1
+ *   of its pid namespace and the child of a child of SHIMPID (its ctr-shim,
+ *   which ran nsenter-chroot); the program enters its user namespace FIRST,
+ *   as its root (only there has the caller any capability over the mount
+ *   namespace, which that user namespace owns), then its mount namespace and
+ *   its root.
  * PROG must be a static ELF program (busybox-static): nothing is loaded from
  * the root. argv[0] is PROG as given; the environment is LC_ALL=C only. The
  * program keeps fds 0, 1 and 2, no other, and only CAP_CHOWN,
  * CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER and CAP_FSETID, with
  * no_new_privs.
  * Exit codes: the program's; 125 ctr-jail's own failure (usage, a PID not in
- * GROUP, a dynamic PROG, a syscall); 126 PROG cannot run, 127 not found.
+ * GROUP or not under SHIMPID, a dynamic PROG, a syscall); 126 PROG cannot
+ * run, 127 not found.
  */
 #include "lib/error.h"
 #include "lib/jail.h"
@@ -26,7 +35,18 @@
 
 static const char usage[] =
 	"usage: ctr-jail --root DIR -- PROG [ARG...]\n"
-	"       ctr-jail --pid PID --cgroup /PREFIX/CID -- PROG [ARG...]";
+	"       ctr-jail --pid PID --cgroup /PREFIX/CID -- PROG [ARG...]\n"
+	"       ctr-jail --pid PID --shim SHIMPID -- PROG [ARG...]";
+
+/* a process ID of an option: a number above 1 (not init) */
+static pid_t pid_arg(const char *opt, const char *s)
+{
+	char *end;
+	long pid = strtol(s, &end, 10);
+	if (*s == '\0' || *end || pid <= 1 || pid > 4194304)
+		die("%s %s: not a process ID", opt, s);
+	return (pid_t)pid;
+}
 
 int main(int argc, char *argv[])
 {
@@ -34,26 +54,26 @@ int main(int argc, char *argv[])
 	struct jail j = { .prog = -1, .root = -1, .mnt = -1, .user = -1 };
 	struct ctr_err e = { 0 };
 	const char *root = NULL, *cgroup = NULL;
-	long pid = 0;
+	pid_t pid = 0, shim = 0;
 	int i = 1;
 	for (; i + 1 < argc && strcmp(argv[i], "--") != 0; i += 2) {
 		if (strcmp(argv[i], "--root") == 0)
 			root = argv[i + 1];
 		else if (strcmp(argv[i], "--cgroup") == 0)
 			cgroup = argv[i + 1];
-		else if (strcmp(argv[i], "--pid") == 0) {
-			char *end;
-			pid = strtol(argv[i + 1], &end, 10);
-			if (*end || pid <= 1 || pid > 4194304)
-				die("--pid %s: not a process ID", argv[i + 1]);
-		} else
+		else if (strcmp(argv[i], "--pid") == 0)
+			pid = pid_arg(argv[i], argv[i + 1]);
+		else if (strcmp(argv[i], "--shim") == 0)
+			shim = pid_arg(argv[i], argv[i + 1]);
+		else
 			die("%s: unknown option\n%s", argv[i], usage);
 	}
-	if (i + 1 >= argc || strcmp(argv[i], "--") != 0 || !root == !pid || !pid != !cgroup)
+	if (i + 1 >= argc || strcmp(argv[i], "--") != 0 || !root == !pid ||
+	    (pid && !cgroup == !shim) || (root && (cgroup || shim)))
 		die("%s", usage);
 	if (jail_prog(&j, argv[i + 1], &e) < 0)
 		ctr_err_die(&e);
-	if (root ? jail_open_dir(&j, root, &e) < 0 : jail_open_pid(&j, (pid_t)pid, cgroup, &e) < 0)
+	if (root ? jail_open_dir(&j, root, &e) < 0 : jail_open_pid(&j, pid, cgroup, shim, &e) < 0)
 		ctr_err_die(&e);
 	jail_exec(&j, argv + i + 1);
 }

@@ -68,12 +68,19 @@ fs_container() {
 }
 
 # fs_jail ARG...: run busybox ARG... inside the container's root (see the top of this file).
+# Rootless: a running container is named by its supervisor (no cgroup names it), and the jail
+# enters its user namespace first (the user owns it); a stopped one's tree is entered from the
+# user's namespace (rootless_userns), where the user may chroot and the ids are the container's.
 fs_jail() {
 	ctr_state "$FS_CID"
-	if [ "$ST" = running ]; then
+	if [ "$ST" = running ] && [ -n "$CTR_ROOTLESS" ]; then
+		_fjs=''
+		read -r _fjs 2>/dev/null <"$CTR_ROOT/containers/$FS_CID/shim.pid"
+		"$CTR_LIBEXEC/ctr-jail" --pid "$ST_PID" --shim "${_fjs:-0}" -- "$P_BUSYBOX" "$@"
+	elif [ "$ST" = running ]; then
 		"$CTR_LIBEXEC/ctr-jail" --pid "$ST_PID" --cgroup "/$CTR_PREFIX/$FS_CID" -- "$P_BUSYBOX" "$@"
 	else
-		"$CTR_LIBEXEC/ctr-jail" --root "$FS_ROOTFS" -- "$P_BUSYBOX" "$@"
+		${CTR_ROOTLESS:+rootless_userns} "$CTR_LIBEXEC/ctr-jail" --root "$FS_ROOTFS" -- "$P_BUSYBOX" "$@"
 	fi
 }
 
@@ -132,8 +139,9 @@ fs_tmpdir() {
 fs_undo() {
 	_frc=$?
 	trap - EXIT INT TERM HUP
-	[ -z "$FS_STAGE" ] || rm -rf -- "$FS_STAGE"
-	[ "$_frc" = 0 ] || [ -z "$FS_MADE" ] || rm -rf -- "$FS_MADE"
+	# (rootless: in the user's namespace, where a copy's files of subordinate ids are removable)
+	[ -z "$FS_STAGE" ] || ${CTR_ROOTLESS:+rootless_userns} rm -rf -- "$FS_STAGE"
+	[ "$_frc" = 0 ] || [ -z "$FS_MADE" ] || ${CTR_ROOTLESS:+rootless_userns} rm -rf -- "$FS_MADE"
 	exit "$_frc"
 }
 
@@ -316,15 +324,17 @@ fs_tr() {
 }
 
 # a directory of the host: its contents into an existing directory (SRC/.), else renamed NEW/...
+# Rootless, the host's tar runs in the user's namespace (rootless_userns): -a records the ids as the
+# container sees them (the user's own is 0, its subordinate id for 42 is 42), as rootless podman's.
 fs_tar_host_dir() {
 	fs_owner
 	if [ -z "$FS_NEW" ]; then
 		# shellcheck disable=SC2086 # FS_OWN: options without spaces
-		tar -c -f - $FS_OWN -C "$FS_SRC/" .
+		${CTR_ROOTLESS:+rootless_userns} tar -c -f - $FS_OWN -C "$FS_SRC/" .
 	else
 		fs_tr "$FS_NEW"
 		# shellcheck disable=SC2086
-		tar -c -f - $FS_OWN -C "$FS_SRC/" --transform "s|^\\.|$FS_TR|S" .
+		${CTR_ROOTLESS:+rootless_userns} tar -c -f - $FS_OWN -C "$FS_SRC/" --transform "s|^\\.|$FS_TR|S" .
 	fi
 }
 
@@ -333,7 +343,7 @@ fs_tar_host_entry() {
 	fs_owner
 	fs_tr "${FS_NEW:-$FS_SBASE}"
 	# shellcheck disable=SC2086
-	tar -c -f - $FS_OWN ${FS_SFOL:+-h} -C "$FS_SDIR" --transform "s|.*|$FS_TR|S" -- "$FS_SBASE"
+	${CTR_ROOTLESS:+rootless_userns} tar -c -f - $FS_OWN ${FS_SFOL:+-h} -C "$FS_SDIR" --transform "s|.*|$FS_TR|S" -- "$FS_SBASE"
 }
 
 # into the container, as root (of its user namespace); the tar's ids with -a

@@ -145,7 +145,7 @@ rootless_ids() {
 rootless_verb() {
 	case $1 in
 	init | images | rmi | run | ps | inspect | logs | stop | rm | exec | attach | kill | wait | \
-		rename | cleanup | _exited | pull | tag | commit | save | load | push) ;;
+		rename | cleanup | _exited | pull | tag | commit | save | load | push | cp) ;;
 	*) die "$1: not available rootless yet (run it as root; docs/rootless.md)" ;;
 	esac
 }

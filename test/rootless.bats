@@ -308,7 +308,7 @@ $a"
 	assert_output ''
 }
 
-@test "rootless single id: no subordinate ids: root inside is the user alone, a warning once; run, exec, the network, a chown to another id refused" {
+@test "rootless single id: no subordinate ids: root inside is the user alone, a warning once; run, exec, the network, cp, a chown to another id refused" {
 	run -0 ctr_as "$RL_UC" run --rm --net none busybox sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups'
 	assert_output --partial "ctr: warning: $RL_UC has no subordinate ids in /etc/subuid and /etc/subgid: a single-id mapping"
 	assert_line -n 1 0
@@ -327,6 +327,11 @@ $a"
 	assert_line refused
 	run -0 ctr_as "$RL_UC" exec "$id" ip -o link
 	assert_line --partial "eth0" # pasta's tap: its ping range is gid 0 alone
+	# cp both ways (the jail in a user namespace that denies setgroups)
+	as "$RL_UC" sh -c "echo c >'$RL_BASE/home-$RL_UC/c'"
+	run -0 ctr_as "$RL_UC" cp "$RL_BASE/home-$RL_UC/c" "$id:/c"
+	run -0 ctr_as "$RL_UC" cp "$id:/c" "$RL_BASE/home-$RL_UC/c2"
+	[ "$(stat -c %u:%s "$RL_BASE/home-$RL_UC/c2")" = "$RL_IDC:2" ]
 	run -0 ctr_as "$RL_UC" rm -f "$id"
 	wait_for no_pasta "$RL_UC"
 }
@@ -371,7 +376,7 @@ $a"
 	"$CTR" rmi rl42:1 >/dev/null
 }
 
-@test "rootless commit, save, load: a container's ids survive the round trip; cp and a root-only verb are clear errors" {
+@test "rootless commit, save, load: a container's ids survive the round trip; a root-only verb is a clear error" {
 	local id
 	id=$(ctr_as "$RL_UA" run -d --net none busybox sh -c 'echo d >/made; chown 42:42 /made; mkdir /m7; chown 7 /m7; sleep 60')
 	wait_for ctr_as "$RL_UA" exec "$id" test -d /m7
@@ -391,10 +396,91 @@ $a"
 	assert_output "42:42 /made
 7:0 /m7"
 	run -0 ctr_as "$RL_UA" rmi rt:1
-	run -125 ctr_as "$RL_UA" cp "$id:/made" /tmp/x
-	assert_output "ctr: cp: not available rootless yet (run it as root; docs/rootless.md)"
 	run -125 ctr_as "$RL_UA" build "$RL_BASE/home-$RL_UA"
 	assert_output "ctr: build: not available rootless yet (run it as root; docs/rootless.md)"
+}
+
+@test "rootless cp: in and out of a running and of a stopped container; the container's ids inside, the user's and its subordinate ids on the host" {
+	local h=$RL_BASE/home-$RL_UA id tree st sub subg g
+	sub=$(awk -F: -v u="$RL_UA" '$1 == u { print $2 }' /etc/subuid)
+	subg=$(awk -F: -v u="$RL_UA" '$1 == u { print $2 }' /etc/subgid)
+	g=$(id -g "$RL_UA")
+	id=$(ctr_as "$RL_UA" run -d --net none busybox sh -c 'echo c42 >/f42; chown 42:43 /f42; mkdir /d; echo g >/d/g; touch /ready; sleep 60')
+	wait_for ctr_as "$RL_UA" exec "$id" test -f /ready
+	tree=$CTR_ROOT/btrfs/users/$RL_IDA/containers/$id/rootfs
+	# the jail names a rootless container by its supervisor: any other process is refused
+	local jail=${CTR_TEST_LIBEXEC:-$TOP/build}/ctr-jail pid shim
+	pid=$(cat "$h/.local/share/ctr/containers/$id/pid") shim=$(cat "$h/.local/share/ctr/containers/$id/shim.pid")
+	run -125 as "$RL_UA" "$jail" --pid "$pid" --shim "$$" -- /bin/busybox true
+	assert_output "ctr-jail: process $pid: not under supervisor $$ (not the container's)"
+	run -125 as "$RL_UA" "$jail" --pid "$shim" --shim "$shim" -- /bin/busybox true
+	assert_output "ctr-jail: process $shim: not PID 1 of a container"
+	run -0 as "$RL_UA" "$jail" --pid "$pid" --shim "$shim" -- /bin/busybox id -u # root of its user namespace
+	assert_output 0
+	# the user's files, and one of its subordinate ids (the container's 42)
+	as "$RL_UA" sh -c "echo host >'$h/hf' && mkdir '$h/hd' && echo x >'$h/hd/x' && echo h42 >'$h/h42'"
+	as "$RL_UA" unshare --user --map-root-user --map-auto chown 42:43 "$h/h42"
+	for st in running stopped; do
+		[ "$st" = running ] || run -0 ctr_as "$RL_UA" stop -t 1 "$id"
+		run -0 ctr_as "$RL_UA" cp "$h/hf" "$id:/hf-$st"
+		run -0 ctr_as "$RL_UA" cp "$h/hd" "$id:/d/"
+		run -0 ctr_as "$RL_UA" cp -a "$h/h42" "$id:/h42-$st"
+		# on the host: the container's 0 is the user, its 42 the user's subordinate id for 42
+		[ "$(stat -c '%u %g' "$tree/hf-$st" "$tree/d/hd/x" "$tree/h42-$st")" = "$RL_IDA $g
+$RL_IDA $g
+$((sub + 41)) $((subg + 42))" ]
+		if [ "$st" = running ]; then
+			run -0 ctr_as "$RL_UA" exec "$id" stat -c '%u:%g %n' /hf-running /d/hd/x /h42-running
+			assert_output "0:0 /hf-running
+0:0 /d/hd/x
+42:43 /h42-running"
+		fi
+		# out: the user's files, or with -a the container's ids (42: the subordinate id)
+		run -0 ctr_as "$RL_UA" cp "$id:/f42" "$h/out-$st"
+		run -0 ctr_as "$RL_UA" cp -a "$id:/f42" "$h/outa-$st"
+		run -0 ctr_as "$RL_UA" cp "$id:/d" "$h/outd-$st"
+		[ "$(cat "$h/out-$st" "$h/outa-$st" "$h/outd-$st/g" "$h/outd-$st/hd/x")" = "c42
+c42
+g
+x" ]
+		[ "$(stat -c '%u %g' "$h/out-$st" "$h/outd-$st/g" "$h/outa-$st")" = "$RL_IDA $g
+$RL_IDA $g
+$((sub + 41)) $((subg + 42))" ]
+		run -0 ctr_as "$RL_UA" cp "$id:/hf-$st" -
+		assert_output --partial host
+		rm -rf "$h/hd/hd" "$tree/d/hd"
+	done
+	run -0 ctr_as "$RL_UA" rm -f "$id"
+}
+
+@test "rootless cp attack: symlinks to /, ../.. and a host path in the container read and write the container's files, never the host's (running and stopped)" {
+	local h=$RL_BASE/home-$RL_UA/host id st p
+	# the user's own host directory: a copy that escaped the container could reach it
+	as "$RL_UA" sh -c "mkdir '$h' && echo 'host secret' >'$h/secret' && echo evil >'$RL_BASE/home-$RL_UA/evil'"
+	id=$(ctr_as "$RL_UA" run -d --net none busybox sh -c "mkdir -p $h /x; echo ctr >$h/secret; ln -s / /x/root;
+		ln -s ../../../../../.. /x/up; ln -s $h /x/hostdir; touch /ready; sleep 60")
+	wait_for ctr_as "$RL_UA" exec "$id" test -f /ready
+	for st in running stopped; do
+		[ "$st" = running ] || run -0 ctr_as "$RL_UA" stop -t 1 "$id"
+		for p in "/x/root$h/secret" "/x/up$h/secret" /x/hostdir/secret "../../..$h/secret"; do
+			run -0 ctr_as "$RL_UA" cp "$id:$p" "$RL_BASE/home-$RL_UA/got"
+			[ "$(cat "$RL_BASE/home-$RL_UA/got")" = ctr ]
+		done
+		for p in "/x/root$h/" "/x/up$h/" /x/hostdir/ "../..$h/evil2"; do
+			run -0 ctr_as "$RL_UA" cp "$RL_BASE/home-$RL_UA/evil" "$id:$p"
+		done
+		# the host directory: untouched
+		run find "$h" -mindepth 1
+		assert_output "$h/secret"
+		[ "$(cat "$h/secret")" = "host secret" ]
+		# the container's got them
+		[ -f "$CTR_ROOT/btrfs/users/$RL_IDA/containers/$id/rootfs$h/evil2" ]
+		rm -f "$CTR_ROOT/btrfs/users/$RL_IDA/containers/$id/rootfs$h/evil"*
+	done
+	# and out: the links come out as links, into the destination only
+	run -0 ctr_as "$RL_UA" cp "$id:/x" "$RL_BASE/home-$RL_UA/out"
+	[ "$(readlink "$RL_BASE/home-$RL_UA/out/root")" = / ]
+	run -0 ctr_as "$RL_UA" rm -f "$id"
 }
 
 @test "rootless limits, the cgroup v2 path on a stand-in delegated directory: the values written, the container moved in, the group removed" {

@@ -71,7 +71,7 @@ unit() {
 	unit oci-nsenter
 }
 
-@test "unit: ctr-jail's checks: a static ELF only, a PID in the container's cgroup (lib/jail.c)" {
+@test "unit: ctr-jail's checks: a static ELF only, a PID in the container's cgroup, a rootless PID's /proc status (lib/jail.c)" {
 	unit jail
 }
 

@@ -10,18 +10,22 @@
  *   jail_open_dir  the root is a directory (a stopped container's rootfs, or
  *                  a host directory that receives files)
  *   jail_open_pid  the root is a running container's: /proc/PID is opened
- *                  once and checked to be in the container's cgroup (a
- *                  recycled PID is refused), then its mount namespace, user
- *                  namespace (when not ours) and root, through that one fd
+ *                  once and checked to be the container's (in its cgroup;
+ *                  rootless: PID 1 of a pid namespace under its supervisor,
+ *                  pid_of_shim), so a recycled PID is refused, then its
+ *                  mount namespace, user namespace (when not ours) and root,
+ *                  through that one fd
  *   jail_exec      (dies) close every other fd, enter the namespaces (mount,
- *                  then user: its root), chroot, keep only the capabilities
- *                  that files need (bounding, permitted, inheritable and
- *                  ambient sets), no_new_privs, execveat the program
+ *                  then user: its root; rootless: user first), chroot, keep
+ *                  only the capabilities that files need (bounding,
+ *                  permitted, inheritable and ambient sets), no_new_privs,
+ *                  execveat the program
  * Parent side returns errors (struct ctr_err); jail_exec dies.
  */
 #include "jail.h"
 #include "fdio.h"
 #include "fds.h"
+#include "namespace.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -29,6 +33,7 @@
 #include <linux/capability.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -108,26 +113,91 @@ int cgroup_has(const char *text, const char *group)
 	return 0;
 }
 
+/* read /proc/PID/NAME (through proc, the fd of /proc/PID) into text, NUL
+ * terminated. */
+static int proc_read(int proc, pid_t pid, const char *name, char *text, size_t size, struct ctr_err *e)
+{
+	int fd = openat(proc, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ctr_fail_errno(e, "open /proc/%d/%s", (int)pid, name);
+	ssize_t n = read_full(fd, text, size - 1);
+	xclose(fd);
+	if (n < 0)
+		return ctr_fail_errno(e, "read /proc/%d/%s", (int)pid, name);
+	text[n] = '\0';
+	return 0;
+}
+
+/* The last number of the line "KEY:" of a /proc/PID/status text (NSpid lists
+ * the pid in each pid namespace, the innermost last); -1 when there is no
+ * such line or it holds anything but numbers. */
+long status_last(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (strncmp(l, key, klen) != 0 || l[klen] != ':')
+			continue;
+		long last = -1;
+		const char *p = l + klen + 1;
+		for (;;) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p == '\n' || *p == '\0')
+				return last;
+			if (*p < '0' || *p > '9')
+				return -1;
+			char *end;
+			last = strtol(p, &end, 10);
+			p = end;
+		}
+	}
+	return -1;
+}
+
 /* The process is the container's (in its cgroup), read through the fd of its
  * /proc directory, which names this process for good: a PID recycled later
  * is another directory. */
 static int pid_in_cgroup(int proc, pid_t pid, const char *cgroup, struct ctr_err *e)
 {
 	char text[16384];
-	int fd = openat(proc, "cgroup", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ctr_fail_errno(e, "open /proc/%d/cgroup", (int)pid);
-	ssize_t n = read_full(fd, text, sizeof(text) - 1);
-	xclose(fd);
-	if (n < 0)
-		return ctr_fail_errno(e, "read /proc/%d/cgroup", (int)pid);
-	text[n] = '\0';
+	if (proc_read(proc, pid, "cgroup", text, sizeof(text), e) < 0)
+		return -1;
 	if (!cgroup_has(text, cgroup))
 		return ctr_fail(e, 0, "process %d: not in cgroup %s (not the container's)", (int)pid, cgroup);
 	return 0;
 }
 
-int jail_open_pid(struct jail *j, pid_t pid, const char *cgroup, struct ctr_err *e)
+/* A rootless container's PID 1, which no cgroup names (ctr.sh's pid_ours,
+ * rootless.sh): PID 1 of its pid namespace (NSpid ends in 1), the child of a
+ * process whose parent is shim, the container's supervisor (ctr-shim runs
+ * nsenter-chroot, which cloned it). */
+static int pid_of_shim(int proc, pid_t pid, pid_t shim, struct ctr_err *e)
+{
+	char text[16384], path[64];
+	if (proc_read(proc, pid, "status", text, sizeof(text), e) < 0)
+		return -1;
+	long parent = status_last(text, "PPid");
+	if (status_last(text, "NSpid") != 1 || parent <= 1)
+		return ctr_fail(e, 0, "process %d: not PID 1 of a container", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%ld", parent);
+	int pproc = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pproc < 0)
+		return ctr_fail_errno(e, "open %s", path);
+	int rc = proc_read(pproc, (pid_t)parent, "status", text, sizeof(text), e);
+	xclose(pproc);
+	if (rc < 0)
+		return -1;
+	if (status_last(text, "PPid") != shim)
+		return ctr_fail(e, 0, "process %d: not under supervisor %d (not the container's)", (int)pid, (int)shim);
+	return 0;
+}
+
+static int pid_ours(int proc, pid_t pid, const char *cgroup, pid_t shim, struct ctr_err *e)
+{
+	return cgroup ? pid_in_cgroup(proc, pid, cgroup, e) : pid_of_shim(proc, pid, shim, e);
+}
+
+int jail_open_pid(struct jail *j, pid_t pid, const char *cgroup, pid_t shim, struct ctr_err *e)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
@@ -135,7 +205,8 @@ int jail_open_pid(struct jail *j, pid_t pid, const char *cgroup, struct ctr_err 
 	if (proc < 0)
 		return ctr_fail_errno(e, "open %s", path);
 	int rc = -1;
-	if (pid_in_cgroup(proc, pid, cgroup, e) < 0)
+	j->user_first = !cgroup;
+	if (pid_ours(proc, pid, cgroup, shim, e) < 0)
 		goto out;
 	if ((j->mnt = openat(proc, "ns/mnt", O_RDONLY | O_CLOEXEC)) < 0 ||
 	    (j->user = openat(proc, "ns/user", O_RDONLY | O_CLOEXEC)) < 0 ||
@@ -156,7 +227,7 @@ int jail_open_pid(struct jail *j, pid_t pid, const char *cgroup, struct ctr_err 
 	}
 	if (same)
 		close_fd(&j->user); /* setns into one's own user namespace is EINVAL */
-	rc = pid_in_cgroup(proc, pid, cgroup, e); /* still that process: all fds are its */
+	rc = pid_ours(proc, pid, cgroup, shim, e); /* still that process: all fds are its */
 out:
 	xclose(proc);
 	return rc;
@@ -191,23 +262,36 @@ static void caps_limit(void)
 		die_errno("prctl no_new_privs");
 }
 
+/* Enter the user namespace (its root): the host's ids are not mapped there
+ * (EOVERFLOW), and the caller's supplementary groups must not come along
+ * (where the namespace allows setgroups: a single-id rootless map denies it,
+ * and the caller's own groups stay, as the kernel rules). */
+static void userns_enter(int user)
+{
+	if (geteuid() == 0 && setgroups(0, NULL) < 0) /* root: the host's groups, here */
+		die_errno("setgroups");
+	if (setns(user, CLONE_NEWUSER) < 0)
+		die_errno("setns user");
+	become_userns_root();
+}
+
 void jail_exec(struct jail *j, char *const argv[])
 {
 	int keep[] = { j->prog, j->root, j->mnt, j->user };
 	if (fds_close_except(keep, NELEM(keep)) < 0)
 		die_errno("close inherited fds");
+	/* Root enters the mount namespace first: it holds the capability over it
+	 * on the host already, and would lose it inside a user namespace that
+	 * does not own it (a --userns container's). An unprivileged caller
+	 * (rootless) has none until it is in the container's user namespace,
+	 * which owns the mount namespace and which its owner may enter: user
+	 * first, as nsenter(1) and nsenter-chroot --join --rootless. */
+	if (j->user_first && j->user >= 0)
+		userns_enter(j->user);
 	if (j->mnt >= 0 && setns(j->mnt, CLONE_NEWNS) < 0)
 		die_errno("setns mnt");
-	if (j->user >= 0) {
-		/* its root: the host's ids are not mapped there (EOVERFLOW), and
-		 * the host's supplementary groups must not come along */
-		if (setgroups(0, NULL) < 0)
-			die_errno("setgroups");
-		if (setns(j->user, CLONE_NEWUSER) < 0)
-			die_errno("setns user");
-		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-			die_errno("become root of the user namespace");
-	}
+	if (!j->user_first && j->user >= 0)
+		userns_enter(j->user);
 	if (fchdir(j->root) < 0)
 		die_errno("fchdir to the jail's root");
 	if (chroot(".") < 0)

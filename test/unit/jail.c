@@ -1,7 +1,8 @@
 /* Unit tests of lib/jail.c's checks that need no root: elf_static (a static
  * ELF passes; one with PT_INTERP, a #! script, a truncated or empty file do
  * not) on files made here, and cgroup_has on /proc/PID/cgroup texts (v1, v2,
- * hybrid; a sibling group whose name starts the same is not a match). */
+ * hybrid; a sibling group whose name starts the same is not a match), and
+ * status_last on /proc/PID/status texts (rootless: NSpid, PPid). */
 #include "tap.h"
 #include "jail.h"
 
@@ -68,5 +69,14 @@ int main(void)
 	ok(!cgroup_has("", "/ctr/abc123"), "cgroup_has: empty text");
 	ok(cgroup_has("1:name=systemd:/x\n0::/ctr/abc123", "/ctr/abc123"), "cgroup_has: a last line without newline");
 	ok(!cgroup_has("garbage /ctr/abc123\n", "/ctr/abc123"), "cgroup_has: a line without two colons");
+
+	const char *st = "Name:\tsleep\nPPid:\t812\nNSpid:\t4242\t17\t1\nNSpgid:\t4242\n";
+	ok(status_last(st, "NSpid") == 1, "status_last: NSpid's innermost pid");
+	ok(status_last(st, "PPid") == 812, "status_last: PPid");
+	ok(status_last(st, "NSp") == -1, "status_last: a key is a whole field name");
+	ok(status_last("NSpid:\t4242\n", "NSpid") == 4242, "status_last: the host's namespace only");
+	ok(status_last("NSpid:\t42x 1\n", "NSpid") == -1, "status_last: not numbers");
+	ok(status_last("PPid:\n", "PPid") == -1, "status_last: an empty field");
+	ok(status_last("Name:\tx\n", "PPid") == -1, "status_last: no such field");
 	return tap_done();
 }
