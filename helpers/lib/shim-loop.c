@@ -137,12 +137,13 @@ static void signal_forward(const struct signalfd_siginfo *si)
 }
 
 /* SIGHUP with -t in the foreground: the user's terminal went away (the
- * kernel's hangup, or ctr.sh passing on its own): hang up the pty, then
- * forward as any other signal. */
+ * kernel's hangup, or ctr.sh passing on its own): forward it as any other
+ * signal, then hang up the pty. In that order: the hangup may end PROG's
+ * foreground job and PROG with it before a signal sent after it arrives. */
 static void signal_hup(const struct signalfd_siginfo *si)
 {
-	term_hangup();
 	signal_forward(si);
+	term_hangup();
 }
 
 static void signals_read(void)
