@@ -194,13 +194,18 @@ net_validate() {
 	eval "set -- ${R_PORTS:-}"
 	for n_spec; do
 		net_parse_port "$n_spec"
-		while IFS= read -r n_prev; do
-			[ -z "$n_prev" ] || ! net_ports_clash "${n_prev% *}" "${NET_P% *}" || die "-p $n_spec: published twice"
-		done <<EOF
+		net_port_add "$n_spec"
+	done
+}
+
+# net_port_add SPEC: append NET_P (SPEC parsed) to NET_PORTS; die when it clashes with one there.
+net_port_add() {
+	while IFS= read -r n_prev; do
+		[ -z "$n_prev" ] || ! net_ports_clash "${n_prev% *}" "${NET_P% *}" || die "-p $1: published twice"
+	done <<EOF
 $NET_PORTS
 EOF
-		NET_PORTS="$NET_PORTS$NET_P$NET_NL"
-	done
+	NET_PORTS="$NET_PORTS$NET_P$NET_NL"
 }
 
 # ---------------------------------------------------------------- allocation (under ctr.sh's lock)

@@ -240,12 +240,7 @@ net_validate() {
 		_rlh=${NET_P#* * } # HOSTPORT CTRPORT
 		[ "${_rlh% *}" -ge "$_rlf" ] ||
 			die "-p $_rls: rootless, host port ${_rlh% *} is below $_rlf (net.ipv4.ip_unprivileged_port_start)"
-		while IFS= read -r _rlo; do
-			[ -z "$_rlo" ] || ! net_ports_clash "${_rlo% *}" "${NET_P% *}" || die "-p $_rls: published twice"
-		done <<EOF
-$NET_PORTS
-EOF
-		NET_PORTS="$NET_PORTS$NET_P$NET_NL"
+		net_port_add "$_rls"
 	done
 }
 

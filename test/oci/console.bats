@@ -26,14 +26,7 @@ console_listen() {
 teardown() {
 	[ -z "${LISTENER:-}" ] || kill "$LISTENER" 2>/dev/null
 	[ -z "${LISTENER:-}" ] || wait "$LISTENER" 2>/dev/null
-	local id
-	for id in $("$OCI" --root "$ROOT" list -q 2>/dev/null); do
-		"$OCI" --root "$ROOT" delete --force "$id" 2>/dev/null
-	done
-	for d in /sys/fs/cgroup/*/"$ID"; do
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null
-	done
-	return 0
+	oci_teardown
 }
 
 @test "ctr-oci create --console-socket: the init does not hold create's stdio while it waits for start" {

@@ -25,8 +25,11 @@ setup() {
 	config '.root.readonly = false | .linux.cgroupsPath = $cg' --arg cg "$CG"
 }
 
-teardown() {
-	local id
+teardown() { oci_teardown; }
+
+# oci_teardown: every container of the test's root deleted, its cgroups removed
+oci_teardown() {
+	local id d
 	for id in $("$OCI" --root "$ROOT" list -q 2>/dev/null); do
 		"$OCI" --root "$ROOT" delete --force "$id" 2>/dev/null
 	done

@@ -9,7 +9,7 @@ load helper
 # the hugepageLimits test found it disabled (ctr-oci enabled it)
 eval "helper_$(declare -f teardown)"
 teardown() {
-	helper_teardown
+	oci_teardown
 	if [ -n "${HUGETLB_WAS_OFF:-}" ]; then
 		echo -hugetlb >/sys/fs/cgroup/unified/cgroup.subtree_control
 	fi

@@ -21,7 +21,7 @@ term() {
 
 teardown() {
 	tmux -S "$TS" kill-server 2>/dev/null
-	helper_teardown
+	oci_teardown
 }
 
 @test "ctr-oci run with process.terminal on a terminal, no --console-socket: the container's pty, window size and resize, Ctrl-C in the container, exit code" {
