@@ -729,12 +729,27 @@ run_exec() {
 		printf '%s\n' "$CID"
 		return 0
 	fi
-	# the shim returns once the exit action is done: a --rm container is gone by then
-	shim_fg "$CTR_LIBEXEC/ctr-shim" "$@" 7>&-
+	# The exit action is ours, done here once the shim returns (no second ctr.sh start on the
+	# caller's path); the shim's exit command does it only if we are gone before we say `d` on
+	# fd 6 (ctr-shim --exited-fd 4). The pipe: a here-document's (dash makes it a pipe, without a
+	# fork), opened again for writing through /proc; failing that, the shim's exit command does
+	# it and returns first, as without. Not with --restart: the shim leaves us at the first exit.
+	_xfd=''
+	if [ -z "$R_RESTART" ]; then
+		exec 4<<-EOF
+		EOF
+		[ -p /proc/self/fd/4 ] && { command exec 6>/proc/self/fd/4; } 2>/dev/null && _xfd=1 &&
+			set -- --exited-fd 4 "$@"
+	fi
+	shim_fg "$CTR_LIBEXEC/ctr-shim" "$@" 7>&- 6>&-
 	R_RC=$?
 	trap - EXIT
+	# 3: still running (the shim was killed); failed: the shim's exit command tries again
+	_xok=''
+	[ -z "$_xfd" ] || ! exit_action "$CID" ${R_RM:+--rm} || _xok=1
 	# still there: it never started (no pid file: the exit action keeps it), or the action is late
 	[ -z "$R_RM" ] || [ ! -d "$C" ] || ctr_rm -f "$CID" >/dev/null
+	[ -z "$_xok" ] || printf d >&6
 	exit "$R_RC"
 }
 
@@ -846,14 +861,22 @@ ctr__exited() {
 	[ "${1:-}" != --rm ] || { _xrm=--rm; shift; }
 	[ $# -eq 1 ] && valid_id "$1" || die "usage: ctr.sh _exited [--rm] CID"
 	[ -d "$CTR_ROOT/containers/$1" ] || return 0
+	exit_action "$1" "$_xrm" || { [ $? -ne 3 ] || die "container $1: is running"; return 1; }
+}
+
+# exit_action CID [--rm]: container_exited under the lock, once PID 1 has exited: the shim's exit
+# command (ctr__exited), or a foreground run's own (run_exec). Returns 3 while it still runs.
+exit_action() {
 	# shellcheck disable=SC2034 # read by net.sh (net_teardown)
 	NET_ASYNC=1 # the netns goes in the background: a foreground run returns without waiting for it
 	lock
 	ctr_state "$1"
-	[ "$ST" != running ] || die "container $1: is running"
+	[ "$ST" != running ] || { unlock; return 3; }
 	# the events' time: the exit's, as the shim recorded it (no fork)
+	EV_T=''
 	[ -z "$ST_FINISHED" ] || ev_at "$ST_FINISHED"
-	container_exited "$1" "$_xrm"
+	container_exited "$1" "${2:-}" || { unlock; return 1; }
+	unlock
 }
 
 #HELP inspect CONTAINER            the container's metadata and state as JSON

@@ -4,7 +4,7 @@
  * Usage:
  *   ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]
  *            [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]
- *            [--exit-command PATH [--exit-command-arg ARG]...]
+ *            [--exit-command PATH [--exit-command-arg ARG]...] [--exited-fd N]
  *            [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]]
  *            [--] prog...
  *
@@ -58,6 +58,18 @@
  *   --exit-command-env K=V  (repeatable) K=V in PATH's environment (K not
  *                         empty), after PATH=...: what ctr.sh's exit action
  *                         needs (CTR_ROOT=...), with no env(1) in between
+ *   --exited-fd N         (foreground, N > 3) the caller does the exit action
+ *                         itself, and fd N (the read end of a pipe it writes
+ *                         to) says whether it did: once PROG's exit is recorded
+ *                         and no restart follows, the shim forks; its caller's
+ *                         ctr-shim exits with PROG's code at once, and the
+ *                         rest, in a session of its own (stdio /dev/null, cwd
+ *                         /), reads fd N: a byte `d` and it exits without
+ *                         running --exit-command; EOF or anything else (the
+ *                         caller was killed first) and it runs it as usual.
+ *                         Ignored once --restart made the shim leave its caller
+ *                         (ctr.sh run: the caller's exit action, without a
+ *                         second ctr.sh start on its path; docs/helpers.md)
  *   --shim-pid-file FILE  the shim's own pid (after -d: the daemon's)
  *   --ready-fd N          (-d or --restart, N > 3) PROG gets the write end of
  *                         a pipe on fd N, and the caller's ctr-shim returns
@@ -137,11 +149,13 @@
  *      client; restore the terminal; remove the socket
  *   9. --restart: while the policy says so, (foreground: become a daemon)
  *      wait the back-off, PROG again (steps 6 and 8)
- *  10. --exit-command: run it, wait for it (bounded); exit with PROG's code
+ *  10. --exited-fd: fork, the caller's shim exits with PROG's code, the other
+ *      waits for the caller's answer; --exit-command (unless the caller did
+ *      the action): run it, wait for it (bounded); exit with PROG's code
  *
  * This file is the main and the option table; the supervisor is
  * lib/shim-*.c (steps 1-10: lib/shim-loop.c, shim_run; 9: lib/shim-restart.c;
- * 10: lib/shim-exit.c).
+ * 10: lib/shim-exited.c, lib/shim-exit.c).
  */
 #include "lib/error.h"
 #include "lib/opt.h"
@@ -154,7 +168,7 @@
 
 enum {
 	OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_EXIT_CMD, OPT_EXIT_ARG, OPT_EXIT_ENV, OPT_PID, OPT_SOCK,
-	OPT_READY, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL, OPT_HELP
+	OPT_READY, OPT_EXITED, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL, OPT_HELP
 };
 
 static const struct ctr_opt options[] = {
@@ -167,6 +181,7 @@ static const struct ctr_opt options[] = {
 	{ "exit-command", OPT_EXIT_CMD, "PATH", "run PATH (detached, waited for) once PROG's exit is recorded" },
 	{ "exit-command-arg", OPT_EXIT_ARG, "ARG", "an argument of the exit command (repeatable)" },
 	{ "exit-command-env", OPT_EXIT_ENV, "K=V", "K=V in the exit command's environment (repeatable)" },
+	{ "exited-fd", OPT_EXITED, "N", "the caller does the exit action; fd N: its `d` (EOF: run it)" },
 	{ "shim-pid-file", OPT_PID, "FILE", "write the shim's own pid" },
 	{ "attach-socket", OPT_SOCK, "PATH", "(-d) listen for ctr-attach on PATH" },
 	{ "ready-fd", OPT_READY, "N", "(-d, --restart) return once PROG writes to or closes fd N" },
@@ -182,6 +197,7 @@ static void usage(void)
 	fputs("Usage: ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]\n"
 	      "                [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]\n"
 	      "                [--exit-command PATH [--exit-command-arg ARG]... [--exit-command-env K=V]...]\n"
+	      "                [--exited-fd N]\n"
 	      "                [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]] [--] prog...\n"
 	      "options:\n", stdout);
 	ctr_opt_usage(stdout, options);
@@ -231,6 +247,11 @@ static void set_opt(int c, char *arg)
 			usage_error("--ready-fd: a number from 4 to 1023");
 		shim_opt.ready_fd = (int)n;
 		break;
+	case OPT_EXITED:
+		if (!parse_ulong(arg, 1023, &n, NULL) || n <= 3)
+			usage_error("--exited-fd: a number from 4 to 1023");
+		shim_opt.exited_fd = (int)n;
+		break;
 	case OPT_RESTART:
 		if (restart_parse(arg) < 0)
 			usage_error("--restart: no, always, unless-stopped or on-failure[:N]");
@@ -259,6 +280,8 @@ static void parse_args(int argc, char **argv)
 		usage_error("--attach-socket requires -d");
 	if (shim_opt.ready_fd >= 0 && !shim_opt.detach && shim_opt.restart == RESTART_NO)
 		usage_error("--ready-fd requires -d or --restart");
+	if (shim_opt.exited_fd >= 0 && shim_opt.detach)
+		usage_error("--exited-fd: not with -d (a detached shim has no caller to wait for)");
 	if ((shim_opt.restart_file || shim_opt.restart_cancel) && shim_opt.restart == RESTART_NO)
 		usage_error("--restart-file and --restart-cancel require --restart");
 	if ((exit_argc > 0 || exit_envc > 1) && !exit_argv[0])

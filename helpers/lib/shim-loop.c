@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct shim_opts shim_opt = { .ready_fd = -1 };
+struct shim_opts shim_opt = { .ready_fd = -1, .exited_fd = -1 };
 struct shim_state shim = {
 	.log_fd = -1, .log_dir = -1, .exit_dir = -1, .sock_dir = -1, .ready_fd = -1, .prog_ready = -1,
 	.sig_fd = -1, .console = -1, .master = -1, .raw = { .fd = -1 },
@@ -383,9 +383,12 @@ static int prog_run(void)
 int shim_run(void)
 {
 	int code;
-	/* the caller's fds are not ours to hold, nor PROG's to inherit */
-	if (fds_close_except(NULL, 0) < 0)
+	/* the caller's fds are not ours to hold, nor PROG's to inherit (but
+	 * --exited-fd's, kept from PROG) */
+	if (fds_close_except(&shim_opt.exited_fd, 1) < 0)
 		die_errno("close the caller's fds");
+	if (shim_opt.exited_fd >= 0 && fcntl(shim_opt.exited_fd, F_SETFD, FD_CLOEXEC) < 0)
+		die_errno("--exited-fd %d", shim_opt.exited_fd);
 	std_fds_open();
 	log_open();
 	if (shim_opt.exit_file)
@@ -419,6 +422,7 @@ int shim_run(void)
 	}
 	if (shim.sock_dir >= 0 && unlinkat(shim.sock_dir, shim.sock_base, 0) < 0)
 		warn_errno("unlink %s", shim_opt.sock);
-	exit_command_run();
+	if (!exited_handoff(code))
+		exit_command_run();
 	return code;
 }

@@ -40,6 +40,7 @@ struct exec_error {
 struct shim_opts {
 	int detach, interactive, tty;
 	int ready_fd;               /* --ready-fd N, -1 none */
+	int exited_fd;              /* --exited-fd N: the caller's answer, -1 none */
 	const char *log, *exit_file, *pid_file, *sock;
 	unsigned long log_max;      /* --log-max-size: bytes, 0 no cap */
 	char **exit_argv;           /* --exit-command PATH, then each --exit-command-arg; NULL none */
@@ -127,6 +128,9 @@ void client_frames(void);
 
 /* shim-exit.c: --exit-command, once PROG is reaped and its exit recorded */
 void exit_command_run(void);
+
+/* shim-exited.c: --exited-fd, the exit action handed to the caller */
+int exited_handoff(int code);
 
 /* shim-restart.c: --restart, once PROG is reaped and its exit recorded */
 int restart_parse(const char *arg);

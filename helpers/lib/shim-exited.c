@@ -1,0 +1,76 @@
+/* shim-exited.c - ctr-shim's hand-off of the exit action to its caller
+ * (--exited-fd N). The foreground caller (ctr.sh run) has everything it needs
+ * loaded: it does the exit action itself, sooner and cheaper than a new
+ * --exit-command process. The shim still answers for it if the caller dies.
+ * Entry point: exited_handoff(code), after finish(), before the exit command:
+ *   1. fork: the parent exits with PROG's code (the caller's wait returns);
+ *   2. the child leaves the caller's session (stdio /dev/null, cwd /) and
+ *      reads fd N: a byte 'd' (the caller did the exit action) and it exits
+ *      without running the exit command; EOF or anything else (the caller was
+ *      killed first) and it runs the exit command as without the option.
+ * Warns, never dies: PROG's code is the shim's whatever happens here.
+ */
+#include "shim.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* In the child: drop what ties it to the caller. Its stdout may be a pipe
+ * the caller's reader waits on to end (`$(ctr.sh run ...)`); its session is
+ * the caller's terminal's, whose hangup must not end it. */
+static void exited_detach(void)
+{
+	int fd;
+	if (setsid() < 0)
+		warn_errno("setsid");
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		warn_errno("open /dev/null");
+	for (int i = 0; fd >= 0 && i < 3; i++)
+		if (dup2(fd, i) < 0)
+			warn_errno("dup2 /dev/null");
+	if (fd > 2)
+		close(fd);
+	if (chdir("/") < 0)
+		warn_errno("chdir /");
+}
+
+/* The caller's answer: 1 for its 'd', 0 for EOF, an error or anything else. */
+static int exited_answer(int fd)
+{
+	char b = 0;
+	ssize_t n;
+	do
+		n = read(fd, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		warn_errno("read --exited-fd");
+	return n == 1 && b == 'd';
+}
+
+/* PROG ended with CODE and no restart follows: hand the exit action to the
+ * caller (foreground, --exited-fd). Returns 1 when the caller did it (the
+ * exit command is not to run), 0 otherwise; the parent never returns. */
+int exited_handoff(int code)
+{
+	pid_t pid;
+	int done;
+	if (shim_opt.exited_fd < 0 || shim_opt.detach)
+		return 0;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		warn_errno("fork (exit action to the caller)");
+		return 0;
+	}
+	if (pid > 0)
+		_exit(code);
+	exited_detach();
+	done = exited_answer(shim_opt.exited_fd);
+	close(shim_opt.exited_fd);
+	return done;
+}
