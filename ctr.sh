@@ -744,6 +744,7 @@ run_exec() {
 	shim_fg "$CTR_LIBEXEC/ctr-shim" "$@" 7>&- 6>&-
 	R_RC=$?
 	trap - EXIT
+	rm_kill_at exited
 	# 3: still running (the shim was killed); failed: the shim's exit command tries again
 	_xok=''
 	[ -z "$_xfd" ] || ! exit_action "$CID" ${R_RM:+--rm} || _xok=1
@@ -826,8 +827,15 @@ container_remove() {
 # rm_kill_at STEP: test hook (CTR_TEST_KILL_AT=stopped|net|cgroup|tree|name; net and cgroup only
 # when rm does the release itself): an rm SIGKILLs
 # itself there (test/exit.bats: what cleanup and a second rm make of a removal cut short).
+# CTR_TEST_KILL_AT=run:STEP[:stop] (exited: the shim has returned; net, cgroup, tree, name: a --rm
+# removal): a foreground run does so in its own exit action (:stop: SIGSTOPs itself, for the test
+# to kill the shim first; test/run-exited.bats).
 rm_kill_at() {
-	[ "${CTR_TEST_KILL_AT:-}" != "$1" ] || [ "${_verb:-}" != rm ] || kill -KILL $$
+	case ${CTR_TEST_KILL_AT:-} in
+	"$1") [ "${_verb:-}" != rm ] || kill -KILL $$ ;;
+	"run:$1") [ "${_verb:-}" != run ] || kill -KILL $$ ;;
+	"run:$1:stop") [ "${_verb:-}" != run ] || kill -STOP $$ ;;
+	esac
 }
 
 # container_exited CID [--rm]: the exit action, once PID 1 has exited (ctr-shim's --exit-command

@@ -1,0 +1,192 @@
+#!/usr/bin/env bats
+# run-exited: a foreground `run` does its container's exit action itself, in its own process, once
+# its ctr-shim returns (no second ctr.sh start on its path); the shim (ctr-shim --exited-fd) runs
+# its exit command, `ctr.sh _exited`, only if that caller is gone before it says it is done. The
+# shim's side with host programs, then real containers: the caller SIGKILLed at each step, both
+# killed (cleanup and rm finish), 20 in parallel.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+B=$(cd "${CTR_TEST_LIBEXEC:-$TOP/build}" && pwd)
+SHIM=$B/ctr-shim
+
+# remnant_of PATTERN: the pids of the ctr-shim processes whose command line has PATTERN.
+remnant_of() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(cat "$p/comm" 2>/dev/null)" = ctr-shim ] || continue
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$1" && echo "${p#/proc/}"
+	done
+	return 0
+}
+
+# gone PIDS...: none of PIDS runs (a zombie counts as gone).
+gone() {
+	local p s
+	for p; do
+		s=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null) || continue
+		[ "$s" = Z ] || [ -z "$s" ] || return 1
+	done
+}
+
+# stopped PID: PID is stopped (SIGSTOP).
+stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
+
+# assert_gone CID [NAME]: the container and every object of it are gone, its name free.
+assert_gone() {
+	local d
+	[ ! -e "$CTR_ROOT/containers/$1" ] || fail "container directory left: $(ls "$CTR_ROOT/containers/$1")"
+	[ -z "${2:-}" ] || [ ! -e "$CTR_ROOT/names/$2" ] || fail "name $2 left"
+	wait_for test ! -e "/run/netns/$CTR_PREFIX-$1" || fail "netns $CTR_PREFIX-$1 left"
+	for d in /sys/fs/cgroup/*/"$CTR_PREFIX/$1" "/sys/fs/cgroup/$CTR_PREFIX/$1"; do
+		[ ! -d "$d" ] || fail "cgroup $d left"
+	done
+	! grep -rqx -- "$1" "$CTR_ROOT/net/ips" 2>/dev/null || fail "address record left"
+	[ ! -e "$(tree_path containers "$1")" ] || fail "tree left"
+	run btrfs subvolume list "$POOL_DIR"
+	assert_success
+	refute_output --partial "$1"
+	run "$CTR" ps -a
+	refute_output --partial "$1"
+}
+
+# shim_exited ANSWER: run ctr-shim --exited-fd 4 over a fifo held open for writing on fd 5 (the
+# caller's end), PROG `exit 3`, the exit command writing $D/ran; ANSWER (d, or empty: close
+# without it) given only after the shim returned. Sets SHIM_RC and REM (the shim left to wait).
+shim_exited() {
+	D=$BATS_TEST_TMPDIR
+	mkfifo "$D/answer"
+	exec 5<>"$D/answer"
+	SHIM_RC=0
+	"$SHIM" --exited-fd 4 --exit-file "$D/exit" --exit-command /bin/sh --exit-command-arg -c \
+		--exit-command-arg 'echo ran >"$0"' --exit-command-arg "$D/ran" -- sh -c 'exit 3' 4<"$D/answer" 5>&- ||
+		SHIM_RC=$?
+	REM=$(remnant_of "--exit-command-arg $D/ran")
+	[ ! -e "$D/ran" ] || fail "the exit command ran before the answer"
+	[ -n "$REM" ] || fail "no shim waits for the answer"
+	[ -z "$1" ] || printf '%s' "$1" >&5
+	exec 5>&-
+	wait_for gone $REM || fail "the shim still waits after the answer"
+}
+
+@test "ctr-shim --exited-fd: returns PROG's code at once; the caller's d and the exit command does not run" {
+	shim_exited d
+	[ "$SHIM_RC" -eq 3 ] || fail "shim: $SHIM_RC"
+	[ "$(cut -d' ' -f1 "$D/exit")" = 3 ]
+	[ ! -e "$D/ran" ] || fail "the exit command ran after the caller's d"
+}
+
+@test "ctr-shim --exited-fd: the caller gone without its d (EOF): the exit command runs" {
+	shim_exited ''
+	[ "$SHIM_RC" -eq 3 ] || fail "shim: $SHIM_RC"
+	[ "$(cat "$D/ran")" = ran ] || fail "the exit command did not run"
+}
+
+@test "ctr-shim --exited-fd: N from 4, not with -d, an open fd; PROG does not get it" {
+	run "$SHIM" --exited-fd 3 true
+	assert_failure 125
+	assert_line --index 0 'ctr-shim: --exited-fd: a number from 4 to 1023'
+	run "$SHIM" -d --exited-fd 4 true
+	assert_failure 125
+	assert_line --index 0 'ctr-shim: --exited-fd: not with -d (a detached shim has no caller to wait for)'
+	run "$SHIM" --exited-fd 9 true
+	assert_failure 125
+	assert_output --partial 'ctr-shim: --exited-fd 9: Bad file descriptor'
+	run "$SHIM" --exited-fd 4 -- sh -c 'if [ -e /proc/self/fd/4 ]; then echo leaked; fi; exit 0' 4</dev/null
+	assert_success
+	refute_output leaked
+}
+
+@test "run: a foreground run does its own exit action: no ctr.sh _exited; released, or gone with --rm, when it returns" {
+	ctr images >/dev/null
+	run strace -f -qq -s 256 -e trace=execve -o "$BATS_TEST_TMPDIR/trace" "$CTR" run --rm --name fx busybox sh -c 'exit 5'
+	assert_failure 5
+	id=$(grep -o 'containers/[0-9a-f]\{12\}/' "$BATS_TEST_TMPDIR/trace" | head -1 | cut -d/ -f2)
+	[ -n "$id" ] || fail "no container in the trace"
+	# the shim's argv names it; no process runs it
+	grep -q '"--exit-command-arg", "_exited"' "$BATS_TEST_TMPDIR/trace" || fail "no exit command given to the shim"
+	! grep -qE 'execve\("[^"]*/ctr\.sh", \["[^"]*", "_exited"' "$BATS_TEST_TMPDIR/trace" || fail "ctr.sh _exited ran"
+	assert_gone "$id" fx
+	run "$CTR" events --since 0 --until 0s --filter "container=$id" --format '{{.Action}}'
+	assert_success
+	assert_output "$(printf 'create\nstart\ndie\ndestroy')"
+	run "$CTR" run --name fk busybox sh -c 'exit 4'
+	assert_failure 4
+	id=$(cat "$CTR_ROOT/names/fk")
+	[ -e "$CTR_ROOT/containers/$id/released" ] || fail "not released when run returned"
+	[ ! -e "/sys/fs/cgroup/pids/$CTR_PREFIX/$id" ] && [ ! -e "/sys/fs/cgroup/$CTR_PREFIX/$id" ]
+	run "$CTR" ps -a
+	assert_line --regexp "^$id +fk .* Exited \\(4\\) "
+	"$CTR" rm fk >/dev/null
+}
+
+@test "run: the caller SIGKILLed once its shim returned, or at each step of its --rm removal: the shim's exit command finishes it" {
+	local step id
+	ctr images >/dev/null
+	for step in exited net cgroup tree name; do
+		run env CTR_TEST_KILL_AT="run:$step" "$CTR" run --rm --name "k$step" busybox true
+		[ "$status" -eq 137 ] || fail "$step: run was not killed there ($status): $output"
+		wait_for sh -c "! grep -qx 'k$step' '$CTR_ROOT'/containers/*/name 2>/dev/null" ||
+			fail "$step: not removed: $("$CTR" ps -a)"
+		[ ! -e "$CTR_ROOT/names/k$step" ] || fail "$step: name left"
+		# the name is free: run it again
+		run "$CTR" run --rm --name "k$step" busybox true
+		assert_success
+	done
+	[ -z "$(ls "$CTR_ROOT/containers")" ] || fail "left: $(ls "$CTR_ROOT/containers")"
+	# without --rm: released
+	run env CTR_TEST_KILL_AT=run:exited "$CTR" run --name kr busybox true
+	[ "$status" -eq 137 ] || fail "run was not killed ($status)"
+	id=$(cat "$CTR_ROOT/names/kr")
+	wait_for test -e "$CTR_ROOT/containers/$id/released" || fail "not released"
+	"$CTR" rm kr >/dev/null
+	assert_gone "$id" kr
+}
+
+@test "run: caller and shim both killed during the exit action (nothing finishes it): cleanup, or rm, does" {
+	local step id pids
+	ctr images >/dev/null
+	for step in tree net; do
+		CTR_TEST_KILL_AT="run:$step:stop" "$CTR" run --rm --name "s$step" busybox true >/dev/null 2>&1 &
+		front=$!
+		wait_for stopped "$front" || fail "$step: the run never stopped at $step"
+		id=$(basename "$(dirname "$(grep -l "^s$step\$" "$CTR_ROOT"/containers/*/name)")")
+		pids=$(remnant_of "$CTR_ROOT/containers/$id/")
+		[ -n "$pids" ] || fail "$step: no shim waits for the caller"
+		kill -KILL $pids "$front"
+		wait "$front" 2>/dev/null || true
+		wait_for gone $pids || fail "$step: the shim lives on"
+		[ -d "$CTR_ROOT/containers/$id" ] || fail "$step: removed, with nothing left to remove it"
+		if [ "$step" = tree ]; then
+			run "$CTR" cleanup
+			assert_success
+			assert_line "removed container $id"
+		else
+			run "$CTR" rm "s$step"
+			assert_success
+		fi
+		assert_gone "$id" "s$step"
+	done
+}
+
+@test "run: 20 run --rm --name in parallel: each its own code; no netns, cgroup, subvolume, address or name left" {
+	local i
+	ctr images >/dev/null
+	for i in $(seq 20); do
+		( rc=0; "$CTR" run --rm --name "p$i" busybox sh -c "exit $((i % 7))" >/dev/null 2>&1 || rc=$?
+		  echo "$rc" >"$BATS_TEST_TMPDIR/rc.$i" ) &
+	done
+	wait
+	for i in $(seq 20); do
+		[ "$(cat "$BATS_TEST_TMPDIR/rc.$i")" = $((i % 7)) ] || fail "run $i: exit $(cat "$BATS_TEST_TMPDIR/rc.$i")"
+	done
+	[ -z "$(ls "$CTR_ROOT/containers")" ] || fail "left: $(ls "$CTR_ROOT/containers")"
+	[ -z "$(ls "$CTR_ROOT/names")" ] || fail "names left: $(ls "$CTR_ROOT/names")"
+	wait_for sh -c "! ip netns list | grep -q '^$CTR_PREFIX-'" || fail "netns left: $(ip netns list | grep "^$CTR_PREFIX-")"
+	run sh -c "ls -d /sys/fs/cgroup/*/$CTR_PREFIX/*/ /sys/fs/cgroup/$CTR_PREFIX/*/ 2>/dev/null"
+	assert_output ""
+	[ -z "$(find "$CTR_ROOT/net/ips" -type f -size +0)" ] || fail "address records still owned"
+	run btrfs subvolume list "$POOL_DIR"
+	refute_output --partial "/containers/"
+}
