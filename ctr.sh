@@ -818,7 +818,9 @@ container_remove() {
 	subvol_rm "$TREE" || return 1
 	subvol_rm "$_crm/rootfs" || return 1 # the earlier layout (an --rm exit action before the migration)
 	rm_kill_at tree
-	[ -z "$_crn" ] || [ "$(cat "$CTR_ROOT/names/$_crn" 2>/dev/null)" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
+	_crnv='' # whose the name is: the shell's read, no `cat` (a named run --rm's exit action)
+	[ -z "$_crn" ] || read -r _crnv 2>/dev/null <"$CTR_ROOT/names/$_crn" || :
+	[ -z "$_crn" ] || [ "$_crnv" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
 	rm_kill_at name
 	rm -rf "$TREE_DIR" "$_crm" || return 1
 	[ -z "$_crev" ] || ev_emit container destroy "$1" image "$EV_IMG" name "$EV_NAME"
