@@ -40,7 +40,9 @@ CG_PIDS_MAX=4194304     # the kernel's PID_MAX_LIMIT
 # usually with no controllers) and pure v2. On v2 there is no cpuacct: cpu.stat of every group counts.
 # The result is kept per root in $CTR_ROOT/cgroup.layout (cg_cache_read): a run reads no mount table.
 cg_detect() {
-	[ -z "${CG_MODE:-}" ] || return 0
+	# detected before the pool was mounted (run's checks on a new root): the cache is written by
+	# the first call after (cg_cache_write), not left to the next process
+	[ -z "${CG_MODE:-}" ] || { [ -z "${CG_CACHE_LATER:-}" ] || cg_cache_write; return 0; }
 	cg_cache_read && return 0
 	# shellcheck disable=SC2034 # all are read as CG_$c / CGV_$c (eval) by the functions below
 	CG_memory='' CG_cpu='' CG_cpuacct='' CG_pids='' CGV_memory='' CGV_cpu='' CGV_cpuacct='' CGV_pids=''
@@ -131,10 +133,13 @@ cg_cache_mounted() {
 	done
 }
 
-# cg_cache_write: write the cache (whole: a temporary file renamed) when the pool is mounted. A
-# failure only means that the next call detects again.
+# cg_cache_write: write the cache (whole: a temporary file renamed) when the pool is mounted (else
+# CG_CACHE_LATER: cg_detect's next call writes it). A failure only means that the next call
+# detects again.
 cg_cache_write() {
-	[ -d "$CTR_ROOT/containers" ] && cg_cache_key || return 0
+	[ -d "$CTR_ROOT/containers" ] || { CG_CACHE_LATER=1; return 0; }
+	CG_CACHE_LATER=''
+	cg_cache_key || return 0
 	{
 		printf 'key=%s\n' "$CG_KEY"
 		for _cgk in $CG_VARS; do
