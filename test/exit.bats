@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # exit: what happens when a container's PID 1 exits is done by its supervisor (ctr-shim's
-# --exit-command runs `ctr.sh _exited`), not by the front-end: the network, cgroups and id range
-# are released at once (the netns by a background `ip netns del`, a moment later), what ps -a,
-# inspect and logs need is kept, a --rm container is removed, even when the ctr.sh that started
-# it was killed.
+# --exit-command runs `ctr.sh _exited`), or by the foreground run waiting for it, in its own
+# process (ctr-shim --exited-fd; the supervisor's if that run is gone: test/run-exited.bats):
+# the network, cgroups and id range are released at once (the netns by a background `ip netns
+# del`, a moment later), what ps -a, inspect and logs need is kept, a --rm container is removed,
+# even when the ctr.sh that started it was killed.
 
 load helper
 
