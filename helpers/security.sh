@@ -497,7 +497,9 @@ SEC_OCI_JQ='def sec_user: if .user == "" then {} else {user: {uid: 0, gid: 0, us
 # Idempotent.
 sec_teardown() {
 	_srm=0
-	for _sd in $(sec_devices_dirs "$1"); do
+	cg_detect
+	# sec_devices_dirs' candidates, without its subshell (a fork on the exit action's path)
+	for _sd in ${CG_DEVICES:+"$CG_DEVICES/$CTR_PREFIX/$1"} ${CG_UNIFIED:+"$CG_UNIFIED/$CTR_PREFIX/$1"}; do
 		[ -d "$_sd" ] || continue
 		_sn=50
 		until rmdir "$_sd" 2>/dev/null; do
