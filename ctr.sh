@@ -188,6 +188,14 @@ lock() {
 unlock() {
 	exec 9>&-
 }
+# lock_held: fd 9 holds the lock already (ctr-shim --exited-lock took it on this open file): its
+# fdinfo lists an exclusive flock of this very open file (one another process holds is not listed).
+lock_held() {
+	while read -r _lk _ _lt _ _lw _; do
+		[ "$_lk" != lock: ] || [ "$_lt" != FLOCK ] || [ "$_lw" != WRITE ] || return 0
+	done 2>/dev/null </proc/self/fdinfo/9
+	return 1
+}
 
 # ---------------------------------------------------------------- the event log
 # $CTR_ROOT/events: what happened, one docker events JSON object a line, appended by the verbs as
@@ -740,6 +748,9 @@ run_exec() {
 		EOF
 		[ -p /proc/self/fd/4 ] && { command exec 6>/proc/self/fd/4; } 2>/dev/null && _xfd=1 &&
 			set -- --exited-fd 4 "$@"
+		# ctr's lock for the exit action: the shim takes it on this open file (--exited-lock), so
+		# that it is ours when the shim returns, without a flock(1) (exit_action checks: lock_held)
+		[ -z "$_xfd" ] || ! { command exec 9>"$CTR_ROOT/lock"; } 2>/dev/null || set -- --exited-lock 9 "$@"
 	fi
 	shim_fg "$CTR_LIBEXEC/ctr-shim" "$@" 7>&- 6>&-
 	R_RC=$?
@@ -879,7 +890,7 @@ ctr__exited() {
 exit_action() {
 	# shellcheck disable=SC2034 # read by net.sh (net_teardown)
 	NET_ASYNC=1 # the netns goes in the background: a foreground run returns without waiting for it
-	lock
+	lock_held || lock
 	ctr_state "$1"
 	[ "$ST" != running ] || { unlock; return 3; }
 	# the events' time: the exit's, as the shim recorded it (no fork)

@@ -4,7 +4,8 @@
  * Usage:
  *   ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]
  *            [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]
- *            [--exit-command PATH [--exit-command-arg ARG]...] [--exited-fd N]
+ *            [--exit-command PATH [--exit-command-arg ARG]...]
+ *            [--exited-fd N [--exited-lock L]]
  *            [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]]
  *            [--] prog...
  *
@@ -70,6 +71,12 @@
  *                         Ignored once --restart made the shim leave its caller
  *                         (ctr.sh run: the caller's exit action, without a
  *                         second ctr.sh start on its path; docs/helpers.md)
+ *   --exited-lock L       (with --exited-fd, L > 3) before it forks, the shim
+ *                         takes flock(L, LOCK_EX): L is an open file whose
+ *                         open file description the caller shares, which thus
+ *                         holds the lock when its shim returns; the shim's
+ *                         copies are closed (the child's first thing). Kept
+ *                         from PROG. ctr.sh: its lock file, no flock(1)
  *   --shim-pid-file FILE  the shim's own pid (after -d: the daemon's)
  *   --ready-fd N          (-d or --restart, N > 3) PROG gets the write end of
  *                         a pipe on fd N, and the caller's ctr-shim returns
@@ -149,9 +156,10 @@
  *      client; restore the terminal; remove the socket
  *   9. --restart: while the policy says so, (foreground: become a daemon)
  *      wait the back-off, PROG again (steps 6 and 8)
- *  10. --exited-fd: fork, the caller's shim exits with PROG's code, the other
- *      waits for the caller's answer; --exit-command (unless the caller did
- *      the action): run it, wait for it (bounded); exit with PROG's code
+ *  10. --exited-fd: (--exited-lock: flock) fork, the caller's shim exits
+ *      with PROG's code, the other waits for the caller's answer;
+ *      --exit-command (unless the caller did the action): run it, wait for
+ *      it (bounded); exit with PROG's code
  *
  * This file is the main and the option table; the supervisor is
  * lib/shim-*.c (steps 1-10: lib/shim-loop.c, shim_run; 9: lib/shim-restart.c;
@@ -168,7 +176,7 @@
 
 enum {
 	OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_EXIT_CMD, OPT_EXIT_ARG, OPT_EXIT_ENV, OPT_PID, OPT_SOCK,
-	OPT_READY, OPT_EXITED, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL, OPT_HELP
+	OPT_READY, OPT_EXITED, OPT_EXITED_LOCK, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL, OPT_HELP
 };
 
 static const struct ctr_opt options[] = {
@@ -182,6 +190,7 @@ static const struct ctr_opt options[] = {
 	{ "exit-command-arg", OPT_EXIT_ARG, "ARG", "an argument of the exit command (repeatable)" },
 	{ "exit-command-env", OPT_EXIT_ENV, "K=V", "K=V in the exit command's environment (repeatable)" },
 	{ "exited-fd", OPT_EXITED, "N", "the caller does the exit action; fd N: its `d` (EOF: run it)" },
+	{ "exited-lock", OPT_EXITED_LOCK, "L", "(--exited-fd) flock fd L for the caller before returning" },
 	{ "shim-pid-file", OPT_PID, "FILE", "write the shim's own pid" },
 	{ "attach-socket", OPT_SOCK, "PATH", "(-d) listen for ctr-attach on PATH" },
 	{ "ready-fd", OPT_READY, "N", "(-d, --restart) return once PROG writes to or closes fd N" },
@@ -197,7 +206,7 @@ static void usage(void)
 	fputs("Usage: ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]\n"
 	      "                [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]\n"
 	      "                [--exit-command PATH [--exit-command-arg ARG]... [--exit-command-env K=V]...]\n"
-	      "                [--exited-fd N]\n"
+	      "                [--exited-fd N [--exited-lock L]]\n"
 	      "                [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]] [--] prog...\n"
 	      "options:\n", stdout);
 	ctr_opt_usage(stdout, options);
@@ -252,6 +261,11 @@ static void set_opt(int c, char *arg)
 			usage_error("--exited-fd: a number from 4 to 1023");
 		shim_opt.exited_fd = (int)n;
 		break;
+	case OPT_EXITED_LOCK:
+		if (!parse_ulong(arg, 1023, &n, NULL) || n <= 3)
+			usage_error("--exited-lock: a number from 4 to 1023");
+		shim_opt.exited_lock = (int)n;
+		break;
 	case OPT_RESTART:
 		if (restart_parse(arg) < 0)
 			usage_error("--restart: no, always, unless-stopped or on-failure[:N]");
@@ -280,6 +294,8 @@ static void parse_args(int argc, char **argv)
 		usage_error("--attach-socket requires -d");
 	if (shim_opt.ready_fd >= 0 && !shim_opt.detach && shim_opt.restart == RESTART_NO)
 		usage_error("--ready-fd requires -d or --restart");
+	if (shim_opt.exited_lock >= 0 && (shim_opt.exited_fd < 0 || shim_opt.exited_lock == shim_opt.exited_fd))
+		usage_error("--exited-lock requires --exited-fd, another fd");
 	if (shim_opt.exited_fd >= 0 && shim_opt.detach)
 		usage_error("--exited-fd: not with -d (a detached shim has no caller to wait for)");
 	if ((shim_opt.restart_file || shim_opt.restart_cancel) && shim_opt.restart == RESTART_NO)

@@ -83,6 +83,29 @@ shim_exited() {
 	[ "$(cat "$D/ran")" = ran ] || fail "the exit command did not run"
 }
 
+@test "ctr-shim --exited-lock: the caller holds the lock when its shim returns; once it is gone, the exit command gets it" {
+	D=$BATS_TEST_TMPDIR
+	mkfifo "$D/answer"
+	exec 5<>"$D/answer" 7>"$D/lock"
+	rc=0
+	"$SHIM" --exited-fd 4 --exited-lock 7 --exit-file "$D/exit" --exit-command /usr/bin/flock \
+		--exit-command-arg "$D/lock" --exit-command-arg /bin/sh --exit-command-arg -c \
+		--exit-command-arg 'echo ran >"$0"' --exit-command-arg "$D/ran" -- sh -c 'exit 3' 4<"$D/answer" 5>&- || rc=$?
+	[ "$rc" -eq 3 ] || fail "shim: $rc"
+	grep -q '^lock:.*FLOCK.*WRITE' "/proc/$BASHPID/fdinfo/7" || fail "the caller's open file holds no lock: $(cat "/proc/$BASHPID/fdinfo/7")"
+	run flock -n "$D/lock" true
+	assert_failure
+	rem=$(remnant_of "--exit-command-arg $D/ran")
+	[ -n "$rem" ] || fail "no shim waits for the answer"
+	# the caller gone (its lock and its end of the pipe closed, no d): the exit command runs, locked
+	exec 7>&- 5>&-
+	wait_for test -e "$D/ran" || fail "the exit command did not run (or could not lock)"
+	wait_for gone $rem || fail "the shim lives on"
+	run "$SHIM" --exited-lock 7 true
+	assert_failure 125
+	assert_line --index 0 'ctr-shim: --exited-lock requires --exited-fd, another fd'
+}
+
 @test "ctr-shim --exited-fd: N from 4, not with -d, an open fd; PROG does not get it" {
 	run "$SHIM" --exited-fd 3 true
 	assert_failure 125
@@ -93,13 +116,13 @@ shim_exited() {
 	run "$SHIM" --exited-fd 9 true
 	assert_failure 125
 	assert_output --partial 'ctr-shim: --exited-fd 9: Bad file descriptor'
-	run "$SHIM" --exited-fd 4 -- sh -c 'if [ -e /proc/self/fd/4 ]; then echo leaked; fi; exit 0' 4</dev/null
+	run "$SHIM" --exited-fd 4 --exited-lock 5 -- sh -c 'for f in 4 5; do [ ! -e /proc/self/fd/$f ] || echo "leaked $f"; done' 4</dev/null 5>"$BATS_TEST_TMPDIR/lock"
 	assert_success
-	refute_output leaked
+	refute_output --partial leaked
 }
 
-@test "run: a foreground run does its own exit action: no ctr.sh _exited; released, or gone with --rm, when it returns" {
-	ctr images >/dev/null
+@test "run: a foreground run does its own exit action: no ctr.sh _exited, no flock of its own; released, or gone with --rm, when it returns" {
+	ctr run --rm busybox true # the first run of a root makes the bridge, records the root (flocks)
 	run strace -f -qq -s 256 -e trace=execve -o "$BATS_TEST_TMPDIR/trace" "$CTR" run --rm --name fx busybox sh -c 'exit 5'
 	assert_failure 5
 	id=$(grep -o 'containers/[0-9a-f]\{12\}/' "$BATS_TEST_TMPDIR/trace" | head -1 | cut -d/ -f2)
@@ -107,6 +130,8 @@ shim_exited() {
 	# the shim's argv names it; no process runs it
 	grep -q '"--exit-command-arg", "_exited"' "$BATS_TEST_TMPDIR/trace" || fail "no exit command given to the shim"
 	! grep -qE 'execve\("[^"]*/ctr\.sh", \["[^"]*", "_exited"' "$BATS_TEST_TMPDIR/trace" || fail "ctr.sh _exited ran"
+	# its lock: the shim's flock on its open file (--exited-lock); flock(1) only for the start's two
+	[ "$(grep -c 'execve("[^"]*/flock"' "$BATS_TEST_TMPDIR/trace")" -eq 2 ] || fail "flock(1): $(grep -c 'execve("[^"]*/flock"' "$BATS_TEST_TMPDIR/trace")"
 	assert_gone "$id" fx
 	run "$CTR" events --since 0 --until 0s --filter "container=$id" --format '{{.Action}}'
 	assert_success

@@ -8,6 +8,10 @@
  *      reads fd N: a byte 'd' (the caller did the exit action) and it exits
  *      without running the exit command; EOF or anything else (the caller was
  *      killed first) and it runs the exit command as without the option.
+ * --exited-lock L: before 1, flock(L, LOCK_EX): the caller shares L's open
+ * file description, so it holds that lock on return without a flock(1) of its
+ * own; the child closes its copy first thing (the exit command it may run
+ * takes the same lock: the caller's end and the parent's are closed by then).
  * Warns, never dies: PROG's code is the shim's whatever happens here.
  */
 #include "shim.h"
@@ -17,6 +21,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 /* In the child: drop what ties it to the caller. Its stdout may be a pipe
@@ -52,6 +57,33 @@ static int exited_answer(int fd)
 	return n == 1 && b == 'd';
 }
 
+/* --exited-lock: take the caller's lock for it (blocking: the holders of
+ * ctr's lock never wait for a shim). A failure only costs the caller its own
+ * flock(1): it checks what it holds. */
+static void exited_lock(void)
+{
+	int r;
+	if (shim_opt.exited_lock < 0)
+		return;
+	do
+		r = flock(shim_opt.exited_lock, LOCK_EX);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		warn_errno("flock --exited-lock %d", shim_opt.exited_lock);
+}
+
+/* Drop our copy of the lock's fd; UNLOCK: release the lock itself too (it is
+ * the caller's no more: the exit command runs here and needs it). */
+static void exited_unlock(int unlock)
+{
+	if (shim_opt.exited_lock < 0)
+		return;
+	if (unlock && flock(shim_opt.exited_lock, LOCK_UN) < 0)
+		warn_errno("flock --exited-lock %d", shim_opt.exited_lock);
+	close(shim_opt.exited_lock);
+	shim_opt.exited_lock = -1;
+}
+
 /* PROG ended with CODE and no restart follows: hand the exit action to the
  * caller (foreground, --exited-fd). Returns 1 when the caller did it (the
  * exit command is not to run), 0 otherwise; the parent never returns. */
@@ -59,16 +91,21 @@ int exited_handoff(int code)
 {
 	pid_t pid;
 	int done;
-	if (shim_opt.exited_fd < 0 || shim_opt.detach)
+	if (shim_opt.exited_fd < 0 || shim_opt.detach) {
+		exited_unlock(0);
 		return 0;
+	}
+	exited_lock();
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		warn_errno("fork (exit action to the caller)");
+		exited_unlock(1);
 		return 0;
 	}
 	if (pid > 0)
 		_exit(code);
+	exited_unlock(0);
 	exited_detach();
 	done = exited_answer(shim_opt.exited_fd);
 	close(shim_opt.exited_fd);

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct shim_opts shim_opt = { .ready_fd = -1, .exited_fd = -1 };
+struct shim_opts shim_opt = { .ready_fd = -1, .exited_fd = -1, .exited_lock = -1 };
 struct shim_state shim = {
 	.log_fd = -1, .log_dir = -1, .exit_dir = -1, .sock_dir = -1, .ready_fd = -1, .prog_ready = -1,
 	.sig_fd = -1, .console = -1, .master = -1, .raw = { .fd = -1 },
@@ -384,11 +384,14 @@ int shim_run(void)
 {
 	int code;
 	/* the caller's fds are not ours to hold, nor PROG's to inherit (but
-	 * --exited-fd's, kept from PROG) */
-	if (fds_close_except(&shim_opt.exited_fd, 1) < 0)
+	 * --exited-fd's and --exited-lock's, kept from PROG) */
+	int keep[] = { shim_opt.exited_fd, shim_opt.exited_lock };
+	if (fds_close_except(keep, 2) < 0)
 		die_errno("close the caller's fds");
 	if (shim_opt.exited_fd >= 0 && fcntl(shim_opt.exited_fd, F_SETFD, FD_CLOEXEC) < 0)
 		die_errno("--exited-fd %d", shim_opt.exited_fd);
+	if (shim_opt.exited_lock >= 0 && fcntl(shim_opt.exited_lock, F_SETFD, FD_CLOEXEC) < 0)
+		die_errno("--exited-lock %d", shim_opt.exited_lock);
 	std_fds_open();
 	log_open();
 	if (shim_opt.exit_file)

@@ -41,6 +41,7 @@ struct shim_opts {
 	int detach, interactive, tty;
 	int ready_fd;               /* --ready-fd N, -1 none */
 	int exited_fd;              /* --exited-fd N: the caller's answer, -1 none */
+	int exited_lock;            /* --exited-lock L: the caller's lock file, -1 none */
 	const char *log, *exit_file, *pid_file, *sock;
 	unsigned long log_max;      /* --log-max-size: bytes, 0 no cap */
 	char **exit_argv;           /* --exit-command PATH, then each --exit-command-arg; NULL none */
