@@ -739,20 +739,21 @@ run_exec() {
 	fi
 	# The exit action is ours, done here once the shim returns (no second ctr.sh start on the
 	# caller's path); the shim's exit command does it only if we are gone before we say `d` on
-	# fd 6 (ctr-shim --exited-fd 4). The pipe: a here-document's (dash makes it a pipe, without a
+	# fd 3 (ctr-shim --exited-fd 4). The pipe: a here-document's (dash makes it a pipe, without a
 	# fork), opened again for writing through /proc; failing that, the shim's exit command does
 	# it and returns first, as without. Not with --restart: the shim leaves us at the first exit.
+	# (Fds 3 and 4: 5-9 are ctr.sh's locks and the netns's.)
 	_xfd=''
 	if [ -z "$R_RESTART" ]; then
 		exec 4<<-EOF
 		EOF
-		[ -p /proc/self/fd/4 ] && { command exec 6>/proc/self/fd/4; } 2>/dev/null && _xfd=1 &&
+		[ -p /proc/self/fd/4 ] && { command exec 3>/proc/self/fd/4; } 2>/dev/null && _xfd=1 &&
 			set -- --exited-fd 4 "$@"
 		# ctr's lock for the exit action: the shim takes it on this open file (--exited-lock), so
 		# that it is ours when the shim returns, without a flock(1) (exit_action checks: lock_held)
 		[ -z "$_xfd" ] || ! { command exec 9>"$CTR_ROOT/lock"; } 2>/dev/null || set -- --exited-lock 9 "$@"
 	fi
-	shim_fg "$CTR_LIBEXEC/ctr-shim" "$@" 7>&- 6>&-
+	shim_fg "$CTR_LIBEXEC/ctr-shim" "$@" 7>&- 3>&-
 	R_RC=$?
 	trap - EXIT
 	rm_kill_at exited
@@ -761,7 +762,7 @@ run_exec() {
 	[ -z "$_xfd" ] || ! exit_action "$CID" ${R_RM:+--rm} || _xok=1
 	# still there: it never started (no pid file: the exit action keeps it), or the action is late
 	[ -z "$R_RM" ] || [ ! -d "$C" ] || ctr_rm -f "$CID" >/dev/null
-	[ -z "$_xok" ] || printf d >&6
+	[ -z "$_xok" ] || printf d >&3
 	exit "$R_RC"
 }
 

@@ -10,12 +10,14 @@
  *      killed first) and it runs the exit command as without the option.
  * --exited-lock L: before 1, flock(L, LOCK_EX): the caller shares L's open
  * file description, so it holds that lock on return without a flock(1) of its
- * own; the child closes its copy first thing (the exit command it may run
- * takes the same lock: the caller's end and the parent's are closed by then).
+ * own; the child closes its copy first thing, with every fd it does not
+ * need (the exit command it may run takes the same lock: the caller's end
+ * and the parent's are closed by then).
  * Warns, never dies: PROG's code is the shim's whatever happens here.
  */
 #include "shim.h"
 #include "error.h"
+#include "fds.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,6 +86,17 @@ static void exited_unlock(int unlock)
 	shim_opt.exited_lock = -1;
 }
 
+/* In the child: nothing of the shim's but the answer's fd and the signalfd
+ * (the exit command's wait): not the lock's copy (the exit command takes
+ * that lock), the log, nor a fd held for the container's life. */
+static void exited_keep_only(void)
+{
+	int keep[] = { shim_opt.exited_fd, shim.sig_fd };
+	if (fds_close_except(keep, 2) < 0)
+		warn_errno("close the shim's fds");
+	shim_opt.exited_lock = -1;
+}
+
 /* PROG ended with CODE and no restart follows: hand the exit action to the
  * caller (foreground, --exited-fd). Returns 1 when the caller did it (the
  * exit command is not to run), 0 otherwise; the parent never returns. */
@@ -105,7 +118,7 @@ int exited_handoff(int code)
 	}
 	if (pid > 0)
 		_exit(code);
-	exited_unlock(0);
+	exited_keep_only();
 	exited_detach();
 	done = exited_answer(shim_opt.exited_fd);
 	close(shim_opt.exited_fd);
