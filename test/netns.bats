@@ -64,7 +64,7 @@ ino() { stat -L -c %i "$1"; }
 	wait_for test ! -e "/sys/class/net/v$id" || fail "veth v$id left"
 }
 
-@test "netns: start of a stopped container makes a new netns with its last address; no name is left" {
+@test "netns: start of a stopped container makes a new netns with its last address; no name is left; an older ctr's container" {
 	id=$(ctr run -d busybox sleep 60)
 	ip=$(ctr inspect "$id" | jq -r .network.ip)
 	ctr stop -t 1 "$id" >/dev/null
@@ -76,7 +76,22 @@ ino() { stat -L -c %i "$1"; }
 	[ ! -e "/run/netns/$CTR_PREFIX-$id" ]
 	[ "$(ino "/proc/$(cat "$CTR_ROOT/containers/$id/shim.pid")/fd/6")" = \
 		"$(ino "/proc/$(cat "$CTR_ROOT/containers/$id/pid")/ns/net")" ]
+	# a container of an older ctr: its config names /run/netns/<prefix>-<cid>, and its running netns
+	# has that name (ip netns attach makes one): rm -f deletes the name; start rewrites the path
+	ip netns attach "$CTR_PREFIX-$id" "$(cat "$CTR_ROOT/containers/$id/pid")"
+	ctr stop -t 1 "$id" >/dev/null
+	wait_for test -e "$CTR_ROOT/containers/$id/released" || fail "not released"
+	wait_for test ! -e "/run/netns/$CTR_PREFIX-$id" || fail "netns name left after the exit action"
+	f=$CTR_ROOT/containers/$id/oci-config.json
+	jq -c --arg p "/run/netns/$CTR_PREFIX-$id" '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
+		"$f" >"$f.new" && mv "$f.new" "$f"
+	ctr start "$id" >/dev/null
+	[ "$(jq -r '.linux.namespaces[] | select(.type == "network") | .path' "$f")" = /proc/self/fd/6 ]
+	run ctr exec "$id" ip -o -4 addr show dev eth0
+	assert_output --partial " inet $ip/"
+	ip netns attach "$CTR_PREFIX-$id" "$(cat "$CTR_ROOT/containers/$id/pid")"
 	ctr rm -f "$id" >/dev/null
+	[ ! -e "/run/netns/$CTR_PREFIX-$id" ] || fail "rm -f left the netns name"
 }
 
 @test "netns: supervisor and PID 1 SIGKILLed: the netns ends with them, cleanup frees the address; a netns held from outside loses its veth" {
