@@ -662,12 +662,13 @@ ctr_run() {
 }
 
 # run_oci_net: _net = the network of the container's OCI config (sec_oci's NET): host, none (a new
-# netns of nsenter-chroot's, lo up: --net none, and rootless) or the path of net_setup's netns.
+# netns of nsenter-chroot's, lo up: --net none, and rootless) or the path of net_setup's netns: the
+# fd its supervisor holds and passes on (net.sh net_veth, run_exec's --pass-fd).
 run_oci_net() {
 	case $R_NET in
 	host) _net=host ;;
 	none) _net=none ;;
-	*) _net=/run/netns/$CTR_PREFIX-$CID
+	*) _net=/proc/self/fd/6
 		[ -z "$CTR_ROOTLESS" ] || _net=none ;;
 	esac
 }
@@ -691,6 +692,8 @@ run_exec() {
 	[ -z "$R_T" ] || set -- -t "$@"
 	[ -z "$R_I" ] || set -- -i "$@"
 	set -- --log "$C/log" --log-max-size "$LOG_MAX" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
+	# the bridge's netns has no name: the shim holds it for the container's life (restarts too)
+	[ -z "$NET_FD" ] || set -- --pass-fd "$NET_FD" "$@"
 	# the restart policy is the supervisor's: it runs the command again (helpers/start.sh)
 	if [ -n "$R_RESTART" ]; then
 		[ -n "$R_DETACH" ] || set -- --ready-fd 4 "$@"
@@ -1158,7 +1161,11 @@ ctr_exec() {
 	[ -n "$_i" ] || exec </dev/null
 	# through ctr-shim, as run: the command gets its pipes (or the pty), never our files
 	[ -z "$_t" ] || set -- "$@" --console-fd 3
-	set -- "$CTR_LIBEXEC/ctr-shim" ${_t:+-t} ${_i:+-i} -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
+	# a bridge container's config names its netns /proc/self/fd/6 (its supervisor's fd, see
+	# run_oci_net): PID 1's is given there, for the config's checks (exec joins PID 1's anyway)
+	_nfd=''
+	[ -n "$CTR_ROOTLESS" ] || { exec 6<"/proc/$ST_PID/ns/net" && _nfd=6; } || die "container $_id: cannot open its netns"
+	set -- "$CTR_LIBEXEC/ctr-shim" ${_t:+-t} ${_i:+-i} ${_nfd:+--pass-fd 6} -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	shim_fg "$@"
 	exit $?
 }

@@ -408,9 +408,11 @@ memory_row() {
 	_first=$(head -n "$_k" "$W/ramp.ms" | stats)
 	_last=$(head -n "$1" "$W/ramp.ms" | tail -n "$_k" | stats)
 	_ratio=$(awk -v f="${_first%% *}" -v l="${_last%% *}" 'BEGIN { if (f > 0) printf "%.2f", l / f }')
-	printf '| %s | %s | %s | %s | %s | %s | %s–%s | %s | %s | %s | %s |\n' "$1" "$_running" "${_all%% *}" \
+	# the host's mount table: every new mount namespace copies it (a named netns was one mount)
+	_mnt=$(wc -l </proc/self/mountinfo)
+	printf '| %s | %s | %s | %s | %s | %s | %s–%s | %s | %s | %s | %s | %s |\n' "$1" "$_running" "${_all%% *}" \
 		"${_first%% *}" "${_last%% *}" "$_ratio" "$(echo "$_all" | cut -d' ' -f2)" "$(echo "$_all" | cut -d' ' -f3)" \
-		"${_shim%% *}" "${_nsc%% *}" "${_kmem%% *}" "${_total%% *}" >>"$W/t2.md"
+		"${_shim%% *}" "${_nsc%% *}" "${_kmem%% *}" "${_total%% *}" "$_mnt" >>"$W/t2.md"
 	say "N=$1: start median ${_all%% *} ms (first 10% ${_first%% *}, last 10% ${_last%% *}); shim RSS ${_shim%% *} KiB, kmem ${_kmem%% *} KiB"
 }
 
@@ -418,8 +420,8 @@ memory_row() {
 # hyperfine batches of at most 100 runs (a failure loses one batch's times, not the ramp's); a
 # table row at each checkpoint. ramp.ms: one start time per line, in start order.
 ramp() {
-	printf '| N | running | start, median | first 10%% | last 10%% | last / first | min–max | ctr-shim RSS | nsenter-chroot RSS | cgroup kmem | cgroup total |\n' >"$W/t2.md"
-	printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' >>"$W/t2.md"
+	printf '| N | running | start, median | first 10%% | last 10%% | last / first | min–max | ctr-shim RSS | nsenter-chroot RSS | cgroup kmem | cgroup total | host mounts |\n' >"$W/t2.md"
+	printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' >>"$W/t2.md"
 	: >"$W/ramp.ms"
 	_rn=0
 	for _rcp in $(checkpoints); do
@@ -666,7 +668,8 @@ report() {
 	printf 'Start time per container in ms (hyperfine -N, one run per container): median of containers 1..N,\n'
 	printf 'of the first tenth of them and of the last tenth. Memory per running container in KiB (median),\n'
 	printf 'VmRSS from /proc/PID/status; kmem and total from the container'"'"'s memory cgroup\n'
-	printf '(v1: memory.kmem.usage_in_bytes, memory.usage_in_bytes; v2: memory.stat kernel, memory.current).\n\n'
+	printf '(v1: memory.kmem.usage_in_bytes, memory.usage_in_bytes; v2: memory.stat kernel, memory.current).\n'
+	printf 'Host mounts: lines of the host'"'"'s /proc/self/mountinfo (each new mount namespace copies them).\n\n'
 	cat "$W/t2.md"
 	[ -z "${RAMP_STOP:-}" ] || printf '\nThe ramp stopped %s\n' "$RAMP_STOP"
 	printf '\n`rm -f` per container among 10 running: %s.\n' "${RM_AMONG:-not measured}"

@@ -3,7 +3,7 @@
  *
  * Usage:
  *   ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]
- *            [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]
+ *            [--ready-fd N] [--pass-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]
  *            [--exit-command PATH [--exit-command-arg ARG]...]
  *            [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]]
  *            [--] prog...
@@ -66,6 +66,13 @@
  *                         the container's command runs), not as soon as PROG
  *                         is exec'd; a foreground shim waits for it too, and
  *                         so does each restart before it says `running`
+ *   --pass-fd N           (N > 3, not --ready-fd's) keep the caller's fd N open
+ *                         (close-on-exec) for the shim's whole life and give
+ *                         it to PROG as fd N at each run (restarts too), never
+ *                         to the exit command. ctr.sh: the container's netns,
+ *                         which has no name: its supervisor holds it, so that
+ *                         a restart runs in the same one (nsenter-chroot
+ *                         opens it as /proc/self/fd/N)
  *   --restart POLICY      docker's: no (default) | always | unless-stopped |
  *                         on-failure[:N]. When PROG ends (its exit file
  *                         written) and the policy says so, run PROG again,
@@ -92,6 +99,7 @@
  *        (foreground) and line by line to the log (one pipe for both: see
  *        --log)
  *   N    --ready-fd N: the write end of the "ready" pipe (see there)
+ *   N    --pass-fd N: the caller's fd N (see there)
  *   3    -t only: a unix stream socket; PROG sends one message of >= 1 byte
  *        carrying the pty master (SCM_RIGHTS) and must keep a slave fd open
  *        until it exits. Pty output is logged as stdout. The pty gets the
@@ -122,7 +130,7 @@
  *   <error>`) if the shim fails before PROG runs; 126/127 PROG cannot be
  *   executed / not found (also recorded in --exit-file).
  * Steps, in order:
- *   1. parse argv; close the caller's fds > 2; make sure fds 0-2 are open
+ *   1. parse argv; close the caller's fds > 2 (but --pass-fd's); make sure fds 0-2 are open
  *   2. open the log (--log-max-size: and its directory) and the exit file's
  *      directory (each if given)
  *   3. -d: fork, the caller waits for the "started" byte; setsid
@@ -154,7 +162,7 @@
 
 enum {
 	OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_EXIT_CMD, OPT_EXIT_ARG, OPT_EXIT_ENV, OPT_PID, OPT_SOCK,
-	OPT_READY, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL, OPT_HELP
+	OPT_READY, OPT_PASS_FD, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL, OPT_HELP
 };
 
 static const struct ctr_opt options[] = {
@@ -170,6 +178,7 @@ static const struct ctr_opt options[] = {
 	{ "shim-pid-file", OPT_PID, "FILE", "write the shim's own pid" },
 	{ "attach-socket", OPT_SOCK, "PATH", "(-d) listen for ctr-attach on PATH" },
 	{ "ready-fd", OPT_READY, "N", "(-d, --restart) return once PROG writes to or closes fd N" },
+	{ "pass-fd", OPT_PASS_FD, "N", "keep the caller's fd N for PROG (each run)" },
 	{ "restart", OPT_RESTART, "POLICY", "no|always|unless-stopped|on-failure[:N]: run PROG again" },
 	{ "restart-file", OPT_RESTART_FILE, "FILE", "write `<restarts> <state>` there" },
 	{ "restart-cancel", OPT_RESTART_CANCEL, "FILE", "no more restarts once FILE exists" },
@@ -180,7 +189,7 @@ static const struct ctr_opt options[] = {
 static void usage(void)
 {
 	fputs("Usage: ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]\n"
-	      "                [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]\n"
+	      "                [--ready-fd N] [--pass-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]\n"
 	      "                [--exit-command PATH [--exit-command-arg ARG]... [--exit-command-env K=V]...]\n"
 	      "                [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]] [--] prog...\n"
 	      "options:\n", stdout);
@@ -231,6 +240,11 @@ static void set_opt(int c, char *arg)
 			usage_error("--ready-fd: a number from 4 to 1023");
 		shim_opt.ready_fd = (int)n;
 		break;
+	case OPT_PASS_FD:
+		if (!parse_ulong(arg, 1023, &n, NULL) || n <= 3)
+			usage_error("--pass-fd: a number from 4 to 1023");
+		shim_opt.pass_fd = (int)n;
+		break;
 	case OPT_RESTART:
 		if (restart_parse(arg) < 0)
 			usage_error("--restart: no, always, unless-stopped or on-failure[:N]");
@@ -259,6 +273,8 @@ static void parse_args(int argc, char **argv)
 		usage_error("--attach-socket requires -d");
 	if (shim_opt.ready_fd >= 0 && !shim_opt.detach && shim_opt.restart == RESTART_NO)
 		usage_error("--ready-fd requires -d or --restart");
+	if (shim_opt.pass_fd >= 0 && shim_opt.pass_fd == shim_opt.ready_fd)
+		usage_error("--pass-fd and --ready-fd: two different fds");
 	if ((shim_opt.restart_file || shim_opt.restart_cancel) && shim_opt.restart == RESTART_NO)
 		usage_error("--restart-file and --restart-cancel require --restart");
 	if ((exit_argc > 0 || exit_envc > 1) && !exit_argv[0])

@@ -22,7 +22,9 @@
  *
  * Options (parsing stops at ROOTFS, or at PROG with --join, or after `--`:
  * callers pass `--` so that no word of the command is ever read as an option):
- *   -n, --netns PATH     setns(2) into the network namespace at PATH
+ *   -n, --netns PATH     setns(2) into the network namespace at PATH (opened
+ *                        before the caller's fds are closed: /proc/self/fd/N
+ *                        names the caller's fd N; so is a --config's path)
  *       --net-host       stay in the caller's network namespace
  *                        (default: a new namespace with only `lo`, brought up)
  *       --sysctl K=V     write V to /proc/sys/K (dots as slashes) in the
@@ -148,6 +150,7 @@
 #include "lib/exec.h"
 #include "lib/fds.h"
 #include "lib/init.h"
+#include "lib/namespace.h"
 #include "lib/oci-nsenter.h"
 
 #include <string.h>
@@ -156,10 +159,17 @@
 /* The caller's fds other than 0, 1, 2 are not ours to pass on: only
  * --console-fd and --notify-fd are kept. A directory the caller left open
  * would otherwise reach every process of the container, and --init's PID 1,
- * which never execs, would hold it for good (CVE-2024-21626). */
-static void close_caller_fds(const struct ctr_spec *s)
+ * which never execs, would hold it for good (CVE-2024-21626). The netns to
+ * join is opened first (close-on-exec; the child closes its copy once in
+ * it): its path may name a caller's fd, /proc/self/fd/N (ctr.sh's bridge
+ * containers: the netns has no name, its supervisor holds it, ctr-shim
+ * --pass-fd). */
+static void close_caller_fds(struct ctr_spec *s)
 {
-	int keep[] = { s->console_fd, s->notify_fd };
+	struct ctr_err e;
+	if (s->netns && (s->netns_fd = netns_open(s->netns, &e)) < 0)
+		ctr_err_die(&e);
+	int keep[] = { s->console_fd, s->notify_fd, s->netns_fd };
 	if (fds_close_except(keep, NELEM(keep)) < 0)
 		die_errno("close the caller's fds");
 }

@@ -473,6 +473,24 @@ B=b' -- "$ROOTFS" env </dev/null
 	assert_line "${PREFIX}a"
 }
 
+@test "--netns /proc/self/fd/N: the caller's fd N, opened before the caller's fds close; PROG has no fd of it (also --userns)" {
+	NETNS="$PREFIX-a"
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link add "${PREFIX}a" type veth peer name "${PREFIX}b"
+	want=$(ip netns exec "$NETNS" readlink /proc/self/ns/net)
+	run "$NSENTER" -n /proc/self/fd/6 "$ROOTFS" sh -c 'readlink /proc/self/ns/net; ls /sys/class/net; ls /proc/$$/fd' 6<"/run/netns/$NETNS"
+	assert_success
+	assert_line --index 0 "$want"
+	assert_line "${PREFIX}a"
+	refute_line 6 # (3: ls's own, of /proc/1/fd)
+	run "$NSENTER" -n /proc/self/fd/6 --userns 1879048192:1879048192:65536 "$ROOTFS" readlink /proc/self/ns/net 6<"/run/netns/$NETNS"
+	assert_success
+	assert_output "$want"
+	run "$NSENTER" -n /proc/self/fd/6 "$ROOTFS" true 6<&-
+	assert_failure 125
+	assert_output "nsenter-chroot: open netns /proc/self/fd/6: No such file or directory"
+}
+
 @test "--net-host stays in the caller's network namespace" {
 	run "$NSENTER" --net-host "$ROOTFS" readlink /proc/self/ns/net
 	assert_output "$(readlink /proc/self/ns/net)"

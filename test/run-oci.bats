@@ -77,7 +77,7 @@ same_under_ctr_oci() {
 		.process.noNewPrivileges, .root, .ctr, .linux.resources, .linux.sysctl]' "$f"
 	assert_output "$(jq -cnS --arg p "$CTR_PREFIX" --arg id "$id" --arg r "$(tree_path containers "$id")" '[
 		[{type: "pid"}, {type: "mount"}, {type: "uts"}, {type: "ipc"}, {type: "cgroup"},
-		 {type: "network", path: "/run/netns/\($p)-\($id)"}], "/\($p)/\($id)", "box",
+		 {type: "network", path: "/proc/self/fd/6"}], "/\($p)/\($id)", "box",
 		{uid: 0, gid: 0, username: "nobody:nogroup"}, ["CAP_CHOWN"], true, {path: $r, readonly: false},
 		{rootfsNodev: true, rootfsIdmap: false, seccomp: "default", init: false},
 		{devices: [{allow: false, access: "rwm"}]},

@@ -164,6 +164,30 @@ assert_exit_file() {
 	assert_line --index 0 'ctr-shim: --exit-command-arg and --exit-command-env require --exit-command'
 }
 
+@test "--pass-fd N: PROG gets the caller's fd N at each run (restarts too); no other fd of the caller, nor the exit command" {
+	echo held >"$D/held"
+	"${SHIM_CMD[@]}" -d --pass-fd 6 --restart on-failure:2 --restart-file "$D/restart" \
+		--exit-command /bin/sh --exit-command-arg -c --exit-command-arg 'ls /proc/self/fd >"$0"' \
+		--exit-command-arg "$D/x.out" -- sh -c 'readlink /proc/self/fd/6; [ ! -e /proc/self/fd/5 ] || echo fd5; exit 1' \
+		5<"$D/held" 6<"$D/held"
+	wait_for test -s "$D/x.out" || fail "no exit command: $(cat "$D/log")"
+	run grep -c " stdout F $D/held\$" "$D/log"
+	assert_output 3 # the first run and two restarts
+	run grep -c fd5 "$D/log"
+	assert_output 0
+	run cat "$D/x.out"
+	refute_line 6
+	run "$SHIM" --pass-fd 3 true
+	assert_failure 125
+	assert_line --index 0 'ctr-shim: --pass-fd: a number from 4 to 1023'
+	run "$SHIM" -d --ready-fd 4 --pass-fd 4 true
+	assert_failure 125
+	assert_line --index 0 'ctr-shim: --pass-fd and --ready-fd: two different fds'
+	run "$SHIM" --pass-fd 7 true 7<&-
+	assert_failure 125
+	assert_output 'ctr-shim: --pass-fd 7: Bad file descriptor'
+}
+
 @test "-i streams the shim's stdin to PROG through a pipe; without -i PROG reads an empty pipe" {
 	run sh -c 'printf "hi\nthere\n" | "$@" -i sh -c "cat; readlink /proc/self/fd/0"' _ "${SHIM_CMD[@]}"
 	assert_success

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct shim_opts shim_opt = { .ready_fd = -1 };
+struct shim_opts shim_opt = { .ready_fd = -1, .pass_fd = -1 };
 struct shim_state shim = {
 	.log_fd = -1, .log_dir = -1, .exit_dir = -1, .sock_dir = -1, .ready_fd = -1, .prog_ready = -1,
 	.sig_fd = -1, .console = -1, .master = -1, .raw = { .fd = -1 },
@@ -383,9 +383,12 @@ static int prog_run(void)
 int shim_run(void)
 {
 	int code;
-	/* the caller's fds are not ours to hold, nor PROG's to inherit */
-	if (fds_close_except(NULL, 0) < 0)
+	/* the caller's fds are not ours to hold, nor PROG's to inherit, but
+	 * --pass-fd's: held for good, close-on-exec (child_exec gives it to PROG) */
+	if (fds_close_except(&shim_opt.pass_fd, 1) < 0)
 		die_errno("close the caller's fds");
+	if (shim_opt.pass_fd >= 0 && fcntl(shim_opt.pass_fd, F_SETFD, FD_CLOEXEC) < 0)
+		die_errno("--pass-fd %d", shim_opt.pass_fd);
 	std_fds_open();
 	log_open();
 	if (shim_opt.exit_file)

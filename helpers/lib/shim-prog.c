@@ -1,6 +1,6 @@
 /* shim-prog.c - PROG's process under ctr-shim: its fds (pipes for 0, 1 and 2,
  * never the caller's files; the console socket as fd 3 with -t, the ready
- * pipe as fd N), fork and execvp, and whether the exec worked (a
+ * pipe as fd N, --pass-fd's fd), fork and execvp, and whether the exec worked (a
  * close-on-exec pipe). Before the loop: dies on the shim's own failures;
  * exec failures are reported and become 126/127 (lib/error.c,
  * ctr_exec_code).
@@ -55,6 +55,9 @@ static void child_exec(const struct child_fds *c, int ep)
 		child_fail(ep, 1);
 	/* last: c->ready is above N (child_fds_make), nothing dup'ed above can be it */
 	if (c->ready >= 0 && dup2(c->ready, shim_opt.ready_fd) < 0)
+		child_fail(ep, 1);
+	/* --pass-fd N: the caller's fd, in place (N is neither 0-3 nor the ready fd) */
+	if (shim_opt.pass_fd >= 0 && fcntl(shim_opt.pass_fd, F_SETFD, 0) < 0)
 		child_fail(ep, 1);
 	/* one of ctr's helpers (PROG in our own directory: nsenter-chroot)
 	 * starts from a read-only overlayfs: it needs no sealed re-exec of its

@@ -40,6 +40,7 @@ struct exec_error {
 struct shim_opts {
 	int detach, interactive, tty;
 	int ready_fd;               /* --ready-fd N, -1 none */
+	int pass_fd;                /* --pass-fd N, -1 none */
 	const char *log, *exit_file, *pid_file, *sock;
 	unsigned long log_max;      /* --log-max-size: bytes, 0 no cap */
 	char **exit_argv;           /* --exit-command PATH, then each --exit-command-arg; NULL none */

@@ -99,6 +99,8 @@ struct ctr_spec {
 	size_t nmounts;
 	int ns_new;               /* CLONE_NEW* to create */
 	const char *netns;        /* join the network namespace at this path */
+	int netns_fd;             /* netns opened already (nsenter-chroot: before it closes the
+	                           * caller's fds, so PATH may be /proc/self/fd/N), -1: open PATH */
 	const char **sysctl;      /* K=V: net.* sysctls of the container's own network namespace */
 	size_t nsysctl;
 	struct { int type; const char *path; } ns_paths[4];  /* OCI: ipc, uts, pid, cgroup to join */
