@@ -293,13 +293,34 @@ net_setup() {
 $NET_PORTS
 EOF
 	list_add RL_NETARGV --net-hook
-	list_add RL_NETARGV "$(command -v pasta)"
-	for _rlx in -q --config-net -P "$CTR_ROOT/containers/$1/pasta.pid" -t "${_rlt:-none}" \
-		-u "${_rlu:-none}" -T none -U none; do
+	list_add RL_NETARGV /bin/sh
+	_rlp=$CTR_ROOT/containers/$1/pasta.pid
+	for _rlx in -c "$RL_PASTA_SH" rootless-pasta "$_rlp" "$(command -v pasta)" -q --config-net -P "$_rlp" \
+		-t "${_rlt:-none}" -u "${_rlu:-none}" -T none -U none; do
 		list_add RL_NETARGV --net-hook-arg
 		list_add RL_NETARGV "$_rlx"
 	done
 }
+
+# RL_PASTA_SH: the hook's script, `sh -c RL_PASTA_SH rootless-pasta PIDFILE PASTA ARG... PID`: a
+# supervisor's restart (run --restart) runs the hook again while the last run's pasta still serves
+# the ports (pasta does not quit when its target process ends): that one is ended first, by its pid
+# file, when it is a pasta of ours started with that file, and waited for (its ports are the new
+# one's), then pasta is exec'd. A first run finds no pid file: exec at once.
+# shellcheck disable=SC2016 # a fixed script; the data comes in as $1...
+RL_PASTA_SH='f=$1
+shift
+p=
+[ ! -f "$f" ] || read -r p <"$f" 2>/dev/null
+case $p in "" | *[!0-9]*) exec "$@" ;; esac
+c=
+read -r c </proc/$p/comm 2>/dev/null
+case $c in pasta* | passt*) ;; *) exec "$@" ;; esac
+[ -O /proc/$p ] && grep -qzxF -- "$f" /proc/$p/cmdline 2>/dev/null || exec "$@"
+kill -TERM "$p" 2>/dev/null
+n=300
+while [ "$n" -gt 0 ] && kill -0 "$p" 2>/dev/null; do sleep 0.01; n=$((n - 1)); done
+exec "$@"'
 
 # net_teardown CID: end the container's pasta (its pid file names it; a process is killed only
 # when it is a pasta of ours started for this container: its command line holds that file).

@@ -306,6 +306,17 @@ $a"
 	assert_output ''
 }
 
+@test "rootless run --restart: each run has its network again, the last run's pasta ended first; none left at the end" {
+	local p id
+	p=$(free_port)
+	id=$(ctr_as "$RL_UA" run -d --restart on-failure:2 -p "$p:80" busybox sh -c 'ip -o link | wc -l; sleep 0.3; exit 1')
+	ran_thrice() { [ "$(ctr_as "$RL_UA" logs "$id" | grep -c '^2$')" = 3 ] && ctr_as "$RL_UA" ps -a | grep -q 'Exited (1)'; }
+	WAIT_FOR_SECONDS=20 wait_for ran_thrice
+	# (without the hook's end of the last pasta, two would be left: pasta outlives its process)
+	wait_for no_pasta "$RL_UA"
+	run -0 ctr_as "$RL_UA" rm "$id"
+}
+
 @test "rootless single id: no subordinate ids: root inside is the user alone, a warning once; run, exec, the network, cp, a chown to another id refused" {
 	run -0 ctr_as "$RL_UC" run --rm --net none busybox sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups'
 	assert_output --partial "ctr: warning: $RL_UC has no subordinate ids in /etc/subuid and /etc/subgid: a single-id mapping"
