@@ -605,11 +605,44 @@ run
 	# verbs that need root: refused, nothing made
 	run -125 ctr_as "$RL_UA" demo
 	assert_output "ctr: demo: not available rootless yet (run it as root; docs/rootless.md)"
-	run -125 ctr_as "$RL_UA" system prune -f
-	assert_output "ctr: system: not available rootless yet (run it as root; docs/rootless.md)"
+	run -125 ctr_as "$RL_UA" diff ng
+	assert_output "ctr: diff: not available rootless yet (run it as root; docs/rootless.md)"
+	run -125 ctr_as "$RL_UA" export -o "$RL_BASE/home-$RL_UA/ng.tar" ng
+	assert_output "ctr: export: not available rootless yet (run it as root; docs/rootless.md)"
+	[ ! -e "$RL_BASE/home-$RL_UA/ng.tar" ]
 	run -0 ctr_as "$RL_UA" rm -f ng
 	run -0 ctr_as "$RL_UA" ps -aq
 	assert_output ''
+}
+
+@test "rootless events, history, login, system df and the prune verbs: the user's own state only" {
+	local ia ib
+	run -0 ctr_as "$RL_UA" run --name pa --net none busybox true
+	run -0 ctr_as "$RL_UB" run --name pb --net none busybox true
+	ia=$(ctr_as "$RL_UA" ps -aq) ib=$(ctr_as "$RL_UB" ps -aq)
+	run -0 ctr_as "$RL_UA" events --since 1m --until 0s
+	assert_line --regexp " container die ${ia:0:12} \(exitCode=0, image=busybox, name=pa\)\$"
+	refute_output --partial "${ib:0:12}"
+	run -0 ctr_as "$RL_UA" history busybox
+	assert_line -n 0 --regexp '^IMAGE +CREATED +CREATED BY'
+	run -0 ctr_as "$RL_UA" system df
+	assert_line --regexp '^Containers +1 +0 '
+	run -0 ctr_as "$RL_UA" container prune -f
+	assert_line "$ia"
+	run -0 ctr_as "$RL_UA" system prune -f
+	run -0 ctr_as "$RL_UA" builder prune -f
+	run -0 ctr_as "$RL_UA" ps -aq
+	assert_output ''
+	# the other user's stopped container is not the user's to prune
+	run -0 ctr_as "$RL_UB" ps -aq
+	assert_output "$ib"
+	# login: the credentials in the user's own state root, readable by it alone
+	RL_REG=$BATS_TEST_TMPDIR/reg
+	reg_start "$RL_REG" basic
+	run -125 ctr_as "$RL_UA" login -u "$REG_USER" -p wrong "$REG"
+	run -0 ctr_as "$RL_UA" login -u "$REG_USER" -p "$REG_PASS" "$REG"
+	[ "$(stat -c '%U %a' "$RL_BASE/home-$RL_UA/.local/share/ctr/auth.json")" = "$RL_UA 600" ]
+	run -0 ctr_as "$RL_UB" rm pb
 }
 
 @test "rootless build: RUN in a rootless container (its network: pasta), COPY --chown, the image's ids; cached the second time" {
