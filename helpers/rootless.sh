@@ -151,7 +151,8 @@ rootless_verb() {
 	case $1 in
 	init | images | rmi | run | ps | inspect | logs | stop | rm | exec | attach | kill | wait | \
 		rename | cleanup | _exited | pull | tag | commit | save | load | push | cp | start | restart | \
-		top | port | info | network | stats | pause | unpause | update | build | events | history | login | container | image | system | builder) ;;
+		top | port | info | network | stats | pause | unpause | update | build | events | history | \
+		login | container | image | system | builder) ;;
 	*) die "$1: not available rootless yet (run it as root; docs/rootless.md)" ;;
 	esac
 	# shellcheck source=/dev/null # their rootless versions (after ctr.sh's, before start.sh's)
