@@ -195,6 +195,10 @@ d_step9() {
 	d_say "  a throwaway user $D_RLU (uid $(id -u "$D_RLU"), no capability), a ctr root of the step's own"
 	d_say "  ($D_TMP/root: this root's pool is left as it is), then root's one-time step:"
 	d_cmd d_rl_root "$CTR_HOME/ctr.sh" rootless-setup "$D_RLU"
+	# the step runs --net none: /dev/net/tun (for pasta) gets its mode back at once
+	if [ -n "$D_TUN" ] && [ "$(stat -c %a /dev/net/tun)" != "$D_TUN" ]; then
+		chmod "$D_TUN" /dev/net/tun && d_say "  (/dev/net/tun put back to $D_TUN: this step runs --net none, without pasta)"
+	fi
 	d_say "  as $D_RLU (setpriv --reuid, a clean environment), no root from here:"
 	_in=$(d_as "$CTR_HOME/ctr.sh" run --rm --net none busybox sh -c 'id; cat /proc/self/uid_map' 2>&1)
 	printf '  $ ctr.sh run --rm --net none busybox sh -c '"'"'id; cat /proc/self/uid_map'"'"'\n%s\n' "$(printf '%s\n' "$_in" | sed 's/^/    /')"
