@@ -19,6 +19,8 @@
 #                          end among BENCH_MAX_N); the rest go in parallel
 #   BENCH_PULL_RUNS (3)    timed runs of each pull row (after 1 warm-up)
 #   BENCH_BUILD (1)        0: no build rows (ctr.sh build next to buildah bud, which they need)
+#   BENCH_ROOTLESS (1)     0: no rootless rows (ctr.sh run as a throwaway user the bench makes, after
+#                          rootless-setup, next to rootless podman where podman is installed)
 #   BENCH_BUILD_RUNS (5)   timed runs of each build row (after 1 warm-up)
 #   BENCH_OUT (bench/results.md)   where the Markdown report goes; it is also printed on stdout
 #   BENCH_KEEP             set: keep the work directory (hyperfine's JSON and log) and say where
@@ -27,7 +29,8 @@
 # Isolation: the bench makes everything under its own names: a work directory in /var/tmp holding
 # CTR_ROOT on its own loopback btrfs pool; CTR_PREFIX `cb` + 4 hex, which also names the bocker
 # objects and the runc/crun cgroups; its own bridges and subnets. The EXIT trap (also on INT, TERM,
-# HUP) kills what runs and removes every netns, link, cgroup, iptables rule, the registry and the pool.
+# HUP) kills what runs and removes every netns, link, cgroup, iptables rule, the registry and the pool,
+# and the rootless rows' user (ctrrl + the prefix: its processes, its subordinate ids, /dev/net/tun's mode).
 # Exit status: 0 when the report was written (rows that could not run say why in it), 1 otherwise.
 set -u
 
@@ -36,8 +39,8 @@ CTR=$TOP/ctr.sh
 ROOTFS=$TOP/build/rootfs/busybox
 : "${BENCH_RUNS:=20}" "${BENCH_WARMUP:=3}" "${BENCH_MAX_N:=1000}" "${BENCH_RM_SAMPLE:=10}" "${BENCH_TPUT:=200}"
 : "${BENCH_PULL_RUNS:=3}" "${BENCH_OUT:=$TOP/bench/results.md}" "${BENCH_KEEP:=}"
-: "${BENCH_BUILD:=1}" "${BENCH_BUILD_RUNS:=5}"
-W='' HF_PID='' BH=''
+: "${BENCH_BUILD:=1}" "${BENCH_BUILD_RUNS:=5}" "${BENCH_ROOTLESS:=1}"
+W='' HF_PID='' BH='' RL_U='' RL_TUN='' RL_NOTE='' RL_AS='' RL_PODMAN='' RL_PODMAN_NOTE=''
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() {
@@ -58,8 +61,8 @@ preflight() {
 	[ -x "$TOP/build/ctr-shim" ] && [ -x "$TOP/build/nsenter-chroot" ] && [ -x "$TOP/build/ctr-oci" ] ||
 		die "helpers not built (make helpers)"
 	case $TOP in *[[:space:]]*) die "$TOP: a path with blanks cannot be benchmarked" ;; esac
-	case $BENCH_MAX_N$BENCH_RUNS$BENCH_WARMUP$BENCH_RM_SAMPLE$BENCH_PULL_RUNS$BENCH_TPUT$BENCH_BUILD$BENCH_BUILD_RUNS in
-	*[!0-9]*) die "BENCH_MAX_N, BENCH_RUNS, BENCH_WARMUP, BENCH_RM_SAMPLE, BENCH_PULL_RUNS, BENCH_TPUT, BENCH_BUILD, BENCH_BUILD_RUNS: numbers" ;;
+	case $BENCH_MAX_N$BENCH_RUNS$BENCH_WARMUP$BENCH_RM_SAMPLE$BENCH_PULL_RUNS$BENCH_TPUT$BENCH_BUILD$BENCH_BUILD_RUNS$BENCH_ROOTLESS in
+	*[!0-9]*) die "BENCH_MAX_N, BENCH_RUNS, BENCH_WARMUP, BENCH_RM_SAMPLE, BENCH_PULL_RUNS, BENCH_TPUT, BENCH_BUILD, BENCH_BUILD_RUNS, BENCH_ROOTLESS: numbers" ;;
 	esac
 	[ "$BENCH_MAX_N" -ge 1 ] && [ "$BENCH_RUNS" -ge 1 ] && [ "$BENCH_TPUT" -ge 1 ] && [ "$BENCH_BUILD_RUNS" -ge 1 ] ||
 		die "BENCH_MAX_N, BENCH_RUNS, BENCH_TPUT and BENCH_BUILD_RUNS: at least 1"
@@ -141,6 +144,7 @@ sweep() {
 	fi
 	[ -f "$W/registry/registry.pid" ] && kill "$(cat "$W/registry/registry.pid")" 2>/dev/null
 	buildah_sweep
+	rootless_sweep
 	for _f in "$CTR_ROOT"/containers/*/pid "$CTR_ROOT"/containers/*/shim.pid; do
 		[ -f "$_f" ] && kill -KILL "$(cat "$_f")" 2>/dev/null
 	done
@@ -184,6 +188,22 @@ buildah_sweep() {
 		umount "$_m" 2>/dev/null || umount -l "$_m"
 	done
 	rm -rf "$W/buildah"
+}
+
+# rootless_sweep: the rootless rows' user: its processes (by pid: its containers, pastas, podman's
+# pause process), the user, its lines of /etc/subuid and /etc/subgid; /dev/net/tun's mode back.
+rootless_sweep() {
+	[ -n "$RL_U" ] || return 0
+	if id -u "$RL_U" >/dev/null 2>&1; then
+		for _ in 1 2 3; do
+			for _p in $(ps -u "$RL_U" -o pid= 2>/dev/null); do kill -KILL "$_p" 2>/dev/null; done
+			[ -n "$(ps -u "$RL_U" -o pid= 2>/dev/null)" ] || break
+			sleep 0.2
+		done
+		userdel "$RL_U" 2>/dev/null || say "user $RL_U: could not be removed"
+	fi
+	(flock 9 && sed -i "/^$RL_U:/d" /etc/subuid /etc/subgid) 9>/run/ctr/subids.lock
+	[ -z "$RL_TUN" ] || chmod "$RL_TUN" /dev/net/tun
 }
 
 # ---------------------------------------------------------------- measuring
@@ -315,6 +335,60 @@ one_shot_rows() {
 	one_shot ctr_none "ctr, --net none" '`ctr.sh run --rm --net none busybox true`' \
 		"$CTR run --rm --net none busybox true"
 	one_shot ctr_bridge "ctr, bridge" '`ctr.sh run --rm busybox true`' "$CTR run --rm busybox true"
+	rootless_rows
+}
+
+# rootless_prepare: the rootless rows' user (RL_U, a system user: useradd gives it no subordinate
+# ids, rootless-setup does), its home and runtime directory in $W, the one-time root step, its first
+# runs (its busybox image, untimed); RL_AS = the prefix that runs a command as it (setpriv, its
+# groups, no capability, a clean environment). rootless podman's store in its home, ctr's busybox
+# loaded into it, where podman is installed. Fails with RL_NOTE.
+rootless_prepare() {
+	[ "$BENCH_ROOTLESS" != 0 ] || { RL_NOTE="not measured (BENCH_ROOTLESS=0)"; return 1; }
+	RL_U=ctrrl$P
+	RL_TUN=$(stat -c %a /dev/net/tun 2>/dev/null) || RL_TUN=''
+	chmod 0711 "$W" && useradd -r -M -d "$W/home" -s /bin/sh "$RL_U" && mkdir -m 0700 "$W/home" "$W/run-user" &&
+		chown "$RL_U:" "$W/home" "$W/run-user" || { RL_NOTE="cannot make the user $RL_U"; return 1; }
+	"$CTR" rootless-setup "$RL_U" >/dev/null 2>"$W/rootless.err" || { RL_NOTE="rootless-setup: $(tail -n 1 "$W/rootless.err")"; return 1; }
+	RL_AS="setpriv --reuid=$RL_U --regid=$RL_U --init-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$W/home"
+	RL_AS="$RL_AS XDG_RUNTIME_DIR=$W/run-user CTR_USER_POOL=$CTR_ROOT/btrfs/users/$(id -u "$RL_U")"
+	RL_AS="$RL_AS CTR_LIBEXEC=$CTR_LIBEXEC CTR_BUSYBOX=$CTR_BUSYBOX"
+	for _n in none bridge; do
+		# shellcheck disable=SC2086 # RL_AS: words
+		(cd / && $RL_AS "$CTR" run --rm --net "$_n" busybox true) 2>"$W/rootless.err" ||
+			{ RL_NOTE="ctr.sh run --rm --net $_n busybox true as $RL_U: $(tail -n 1 "$W/rootless.err")"; return 1; }
+	done
+	RL_PODMAN=''
+	command -v podman >/dev/null 2>&1 || { RL_PODMAN_NOTE="podman not installed"; return 0; }
+	# overlay in the user's namespace (the kernel's, no fuse-overlayfs); runc: crun 1.8 refuses hybrid cgroups
+	_pm="podman --storage-driver overlay --root $W/home/podman --runroot $W/run-user/podman"
+	# shellcheck disable=SC2086 # RL_AS, _pm: words
+	"$CTR" save -o "$W/home/busybox.oci" busybox && chown "$RL_U:" "$W/home/busybox.oci" &&
+		(cd / && $RL_AS $_pm load -q -i "$W/home/busybox.oci" && $RL_AS $_pm run --runtime runc --rm --network none busybox true &&
+			$RL_AS $_pm run --runtime runc --rm busybox true) >"$W/podman.err" 2>&1 ||
+		{ RL_PODMAN_NOTE="podman: $(grep -v '^time=.*level=warning' "$W/podman.err" | tail -n 1)"; return 0; }
+	RL_PODMAN="$RL_AS $_pm run --runtime runc --rm"
+	RL_PODMAN_NOTE="$(podman --version), runc, overlay storage; its default rootless network: slirp4netns"
+}
+
+# shellcheck disable=SC2016 # Markdown backquotes
+rootless_rows() {
+	if ! rootless_prepare; then
+		printf '%s\t%s\t%s\t\n' ctr_rootless "ctr, rootless" "$RL_NOTE" >>"$W/t1.tsv"
+		return 0
+	fi
+	one_shot ctr_rootless_none "ctr, rootless, --net none" '`ctr.sh run --rm --net none busybox true` as an unprivileged user (behind `setpriv … env -i`)' \
+		"$RL_AS $CTR run --rm --net none busybox true"
+	one_shot ctr_rootless "ctr, rootless (pasta)" '`ctr.sh run --rm busybox true` as the same user: user-mode networking, pasta' \
+		"$RL_AS $CTR run --rm busybox true"
+	if [ -z "$RL_PODMAN" ]; then
+		printf '%s\t%s\t%s\t\n' podman_rootless "podman, rootless" "could not run: $RL_PODMAN_NOTE" >>"$W/t1.tsv"
+		return 0
+	fi
+	one_shot podman_rootless_none "podman, rootless, --network none" "\`podman run --rm --network none busybox true\` as the same user ($RL_PODMAN_NOTE)" \
+		"$RL_PODMAN --network none busybox true"
+	one_shot podman_rootless "podman, rootless (slirp4netns)" '`podman run --rm busybox true` as the same user' \
+		"$RL_PODMAN busybox true"
 }
 
 # throughput NAME LABEL CMD: a row of the throughput table: CMD run BENCH_TPUT times one after
@@ -658,7 +732,9 @@ report() {
 	printf '\n## Start a container running `true`, wait for it, remove it\n\n'
 	printf 'hyperfine -N, %s runs after %s warm-up run(s). ctr and the bocker way snapshot the rootfs (btrfs);\n' \
 		"$BENCH_RUNS" "$BENCH_WARMUP"
-	printf 'runc, crun and ctr-oci use it in place, read-only. `--net none` and runc/crun/ctr-oci: a new netns with lo only.\n\n'
+	printf 'runc, crun and ctr-oci use it in place, read-only. `--net none` and runc/crun/ctr-oci: a new netns with lo only.\n'
+	printf 'The rootless rows run as a throwaway user the bench makes (`ctr.sh rootless-setup` gives it its\n'
+	printf 'directory on the pool and subordinate ids) and removes; podman'"'"'s store is in its home.\n\n'
 	table1
 	printf '\n## Throughput: %s starts one after another\n\n' "$BENCH_TPUT"
 	printf 'bench/repeat.sh runs the command %s times, each after the previous one returned; hyperfine -N\n' "$BENCH_TPUT"

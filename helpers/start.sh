@@ -212,6 +212,8 @@ start_read() {
 	_sj=$(jq -r "$START_JQ" "$C/config.json") || die "container $1: cannot read its config.json"
 	eval "$_sj"
 	case $R_NET in bridge | none | host) ;; *) die "container $1: config.json: network mode '$R_NET'" ;; esac
+	# rootless: pasta or none, the user's delegated cgroup (helpers/rootless-verbs.sh)
+	[ -z "$CTR_ROOTLESS" ] || { rl_start_read "$1"; return; }
 	[ -n "$CG_PIDS" ] || CG_PIDS=$CG_PIDS_DEFAULT
 	need cgcreate cgroup-tools
 	cg_detect
