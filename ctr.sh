@@ -642,7 +642,7 @@ ctr_run() {
 	# the network (its /etc files go in the snapshot) and the groups before the config: it binds a
 	# full pool's /etc files (NET_ETCDIR)
 	net_setup "$CID" "$R_NET" || die "network: setup failed"
-	cg_prime # about a grace period before nsenter-chroot's move: no earlier, or its window is past
+	cg_prime # about a grace period before nsenter-chroot's move (cg_prime says why): not earlier
 	# One jq (CTR_JQ) reads the image's config and writes the container's two: RUN_JQ.
 	# The lists go in as arguments, each as its length then its items, before the command.
 	sec_export
@@ -667,6 +667,7 @@ ctr_run() {
 	# the image as run was given it, for the events (ev_container)
 	printf '%s\n' "$_iref" 2>/dev/null >"$C/image"
 	ev_container create "$CID"
+	cg_prime # again, just before: on a slow machine the first window may close before the move
 	run_exec
 }
 

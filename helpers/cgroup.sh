@@ -376,7 +376,10 @@ EOF
 # config, shim); the real move, within about a grace period after it, does not wait (one that
 # comes sooner waits only for what is left of it). After cg_setup: the writer holds cgroup_mutex
 # while it waits, which mkdir of a group needs; late in run: the window closes about a grace
-# period after the write (measured: 12 ms open, 20 ms closed). It exits at once; its
+# period after the last write (measured: 12 ms open, 20 ms closed). run calls it twice: after the
+# network (~10 ms before the move here: the period is over when the move comes) and again just
+# before the shim (under load the move comes later; a write inside the first window is free and
+# keeps it open). It exits at once; its
 # fds are /dev/null (no pipe of the caller held open) and not the run's lock (fd 7) or ctr's (9).
 # A group path it cannot write (a cgroup namespace, a hierarchy gone) only costs the wait back.
 cg_prime() {
