@@ -382,10 +382,11 @@ EOF
 # keeps it open). It exits at once; its
 # fds are /dev/null (no pipe of the caller held open) and not the run's lock (fd 7) or ctr's (9).
 # A group path it cannot write (a cgroup namespace, a hierarchy gone) only costs the wait back.
+# Rootless (rootless-cgroup.sh: no CG_<controller>, a delegated v2 group) writes nothing.
 cg_prime() {
 	_cgc=''
 	for _cgp in $CG_CONTROLLERS; do
-		eval "[ -n \"\$CG_$_cgp\" ] && [ \"\$CGV_$_cgp\" = 1 ]" && { _cgc=$_cgp; break; }
+		eval "[ -n \"\${CG_$_cgp:-}\" ] && [ \"\${CGV_$_cgp:-}\" = 1 ]" && { _cgc=$_cgp; break; }
 	done
 	[ -n "$_cgc" ] || return 0
 	eval "_cgm=\$CG_$_cgc"
