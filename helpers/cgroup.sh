@@ -380,7 +380,8 @@ EOF
 # network (~10 ms before the move here: the period is over when the move comes) and again just
 # before the shim (under load the move comes later; a write inside the first window is free and
 # keeps it open). It exits at once; its
-# fds are /dev/null (no pipe of the caller held open) and not the run's lock (fd 7) or ctr's (9).
+# fds are /dev/null (no pipe of the caller held open), not the run's lock (fd 7) or ctr's (9), nor
+# a bridge netns that net_setup holds open (fd 6, where it does).
 # A group path it cannot write (a cgroup namespace, a hierarchy gone) only costs the wait back.
 # Rootless (rootless-cgroup.sh: no CG_<controller>, a delegated v2 group) writes nothing.
 cg_prime() {
@@ -391,7 +392,7 @@ cg_prime() {
 	[ -n "$_cgc" ] || return 0
 	eval "_cgm=\$CG_$_cgc"
 	(
-		exec 7>&- 9>&- </dev/null >/dev/null 2>&1
+		exec 6<&- 7>&- 9>&- </dev/null >/dev/null 2>&1
 		while IFS=: read -r _ _cgl _cgp; do
 			case ,$_cgl, in *,"$_cgc",*) echo 0 >"$_cgm$_cgp/cgroup.procs"; exit 0 ;; esac
 		done </proc/self/cgroup
