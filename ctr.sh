@@ -629,11 +629,20 @@ ctr_run() {
 	[ -z "$ST_SIZE" ] || storage_quota_on
 	# a snapshot without -r is writable, even of a read-only image
 	tree_of images "$_img"
-	btrfs subvolume snapshot "$TREE" "$R_TREE" >/dev/null || die "image $_img: cannot snapshot"
-	[ -z "$ST_SIZE" ] || storage_limit "$R_TREE"
-	# the network and the groups before the config: it binds a full pool's /etc files (NET_ETCDIR)
-	net_setup "$CID" "$R_NET" || die "network: setup failed"
+	# the snapshot is made while the groups are (a job of its own: it holds run.lock, fd 7, until
+	# it ends, so cleanup leaves the container alone; run_undo waits for it before removing)
+	{
+		btrfs subvolume snapshot "$TREE" "$R_TREE" >/dev/null || die "image $_img: cannot snapshot"
+		[ -z "$ST_SIZE" ] || storage_limit "$R_TREE"
+	} &
+	R_SNAP=$!
 	cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"
+	wait "$R_SNAP" || exit 125 # the job said why
+	R_SNAP=''
+	# the network (its /etc files go in the snapshot) and the groups before the config: it binds a
+	# full pool's /etc files (NET_ETCDIR)
+	net_setup "$CID" "$R_NET" || die "network: setup failed"
+	cg_prime # about a grace period before nsenter-chroot's move (cg_prime says why): not earlier
 	# One jq (CTR_JQ) reads the image's config and writes the container's two: RUN_JQ.
 	# The lists go in as arguments, each as its length then its items, before the command.
 	sec_export
@@ -658,6 +667,7 @@ ctr_run() {
 	# the image as run was given it, for the events (ev_container)
 	printf '%s\n' "$_iref" 2>/dev/null >"$C/image"
 	ev_container create "$CID"
+	cg_prime # again, just before: on a slow machine the first window may close before the move
 	run_exec
 }
 
@@ -770,6 +780,8 @@ shim_fg() {
 run_undo() {
 	_rc=$?
 	trap - EXIT INT TERM HUP
+	# the snapshot job of ctr_run, if it still runs: what it makes is removed below
+	[ -z "${R_SNAP:-}" ] || wait "$R_SNAP"
 	# under the lock: the shim's exit action may be releasing the same objects
 	[ -n "${CID:-}" ] && [ -d "$C" ] && lock && container_remove "$CID" >/dev/null 2>&1
 	exit "$_rc"
