@@ -154,7 +154,7 @@
 
 enum {
 	OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_EXIT_CMD, OPT_EXIT_ARG, OPT_EXIT_ENV, OPT_PID, OPT_SOCK,
-	OPT_READY, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL, OPT_HELP
+	OPT_READY, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL, OPT_CONTAINER_PID, OPT_HELP
 };
 
 static const struct ctr_opt options[] = {
@@ -173,6 +173,7 @@ static const struct ctr_opt options[] = {
 	{ "restart", OPT_RESTART, "POLICY", "no|always|unless-stopped|on-failure[:N]: run PROG again" },
 	{ "restart-file", OPT_RESTART_FILE, "FILE", "write `<restarts> <state>` there" },
 	{ "restart-cancel", OPT_RESTART_CANCEL, "FILE", "no more restarts once FILE exists" },
+	{ "container-pid-file", OPT_CONTAINER_PID, "FILE", "PROG exits 0 leaving the PID in FILE: supervise it" },
 	{ "help", OPT_HELP, NULL, "print this help" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -237,6 +238,7 @@ static void set_opt(int c, char *arg)
 		break;
 	case OPT_RESTART_FILE: shim_opt.restart_file = arg; break;
 	case OPT_RESTART_CANCEL: shim_opt.restart_cancel = arg; break;
+	case OPT_CONTAINER_PID: shim_opt.container_pid_file = arg; break;
 	case OPT_HELP: usage(); exit(0);
 	default: usage_error("bad option");
 	}
