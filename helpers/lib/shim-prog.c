@@ -240,6 +240,7 @@ void child_reap(void)
 			continue;  /* PID 1 may have exited already: the next waitpid */
 		shim.reaped = 1;
 		shim.code = shim.adopting && code == 0 ? EXIT_SELF : code;
+		shim.adopting = 0;
 	}
 }
 
