@@ -687,8 +687,9 @@ CapBnd:	0000000020000420
 	assert_output "nsenter-chroot: --detach: requires --pid-file, excludes --join (see nsenter-chroot --help)"
 	run -125 "$NSENTER" --detach --pid-file "$T/cpid" --join 2 true
 	assert_output "nsenter-chroot: --detach: requires --pid-file, excludes --join (see nsenter-chroot --help)"
-	# alone: the helper is gone, PID 1 runs on (no parent-death signal once it runs)
-	run -0 "$NSENTER" --detach --pid-file "$T/cpid" "$ROOTFS" sleep 30
+	# alone: the helper is gone (exit 0), PID 1 runs on (no parent-death signal once it runs);
+	# not under `run`, which would wait for PID 1 to close its stdout
+	"$NSENTER" --detach --pid-file "$T/cpid" "$ROOTFS" sleep 30 >/dev/null 2>&1 3>&-
 	kill -0 "$(cat "$T/cpid")" || fail "PID 1 died with its helper"
 	kill -KILL "$(cat "$T/cpid")"
 	rm "$T/cpid"
