@@ -6,7 +6,7 @@
  *            [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]
  *            [--exit-command PATH [--exit-command-arg ARG]...]
  *            [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]]
- *            [--] prog...
+ *            [--container-pid-file FILE] [--] prog...
  *
  * ctr-shim sits between ctr.sh and nsenter-chroot (docs/design.md, "Process
  * tree"). It forks PROG with argv untouched (execvp, no shell; a PROG in the
@@ -81,6 +81,14 @@
  *   --restart-cancel FILE the policy ends once FILE exists or its directory
  *                         has been removed (checked at each exit and during
  *                         the back-off; SIGTERM wakes a shim in its back-off)
+ *   --container-pid-file FILE  PROG is a runtime that exits 0 once the
+ *                         container's first process runs, its pid in FILE
+ *                         (nsenter-chroot --detach --pid-file FILE). The
+ *                         shim is a child subreaper, so that process becomes
+ *                         its child; it is adopted only if it is (waitid
+ *                         WNOWAIT; else 125), then signals go to it (those
+ *                         that came meanwhile too) and its status is the
+ *                         code. PROG's non-zero code is the code
  *
  * Fds of PROG: pipes the shim owns, never the caller's files (a container
  *   could write to the file given as its input, or read and truncate the one
@@ -101,8 +109,9 @@
  *   relayed, never its fds (read() drops SCM_RIGHTS).
  * Signals: TERM INT HUP QUIT USR1 USR2 sent to the shim are forwarded to PROG,
  *   except those the terminal sent to the whole foreground process group
- *   (Ctrl-C, Ctrl-\, hangup: si_code SI_KERNEL), which PROG got already.
- *   During a --restart back-off, they only make the shim look at the
+ *   (Ctrl-C, Ctrl-\, hangup: si_code SI_KERNEL), which PROG got already
+ *   (an adopted --container-pid-file process, in a session of its own, gets
+ *   them from the shim too). During a --restart back-off, they only make the shim look at the
  *   --restart-cancel file.
  *   HUP with -t in the foreground first hangs up the pty (see -t).
  *   WINCH resizes the pty. These and CHLD are set back to SIG_DFL once blocked:
@@ -183,7 +192,8 @@ static void usage(void)
 	fputs("Usage: ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]\n"
 	      "                [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]\n"
 	      "                [--exit-command PATH [--exit-command-arg ARG]... [--exit-command-env K=V]...]\n"
-	      "                [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]] [--] prog...\n"
+	      "                [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]]\n"
+	      "                [--container-pid-file FILE] [--] prog...\n"
 	      "options:\n", stdout);
 	ctr_opt_usage(stdout, options);
 }
