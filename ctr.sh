@@ -689,7 +689,9 @@ run_exec() {
 	[ -n "$R_DETACH" ] || [ -z "$R_I" ] || [ -z "$R_T" ] || [ -t 0 ] ||
 		die "run -it: the input is not a terminal (use -i without -t)"
 	# the container is the config's; only what is this start's goes as options
-	set -- --config "$C/oci-config.json" --pid-file "$C/pid"
+	# --detach: nsenter-chroot exits once the command runs, its PID 1 re-parented to the shim, which
+	# supervises it (--container-pid-file): one resident process per container
+	set -- --config "$C/oci-config.json" --pid-file "$C/pid" --detach
 	[ -z "$R_T" ] || set -- "$@" --console-fd 3
 	# rootless with a network: pasta sets up the config's new netns before the container runs
 	[ -z "$CTR_ROOTLESS" ] || [ "$R_NET" = none ] || eval "set -- \"\$@\" $RL_NETARGV"
@@ -701,7 +703,8 @@ run_exec() {
 	set -- -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	[ -z "$R_T" ] || set -- -t "$@"
 	[ -z "$R_I" ] || set -- -i "$@"
-	set -- --log "$C/log" --log-max-size "$LOG_MAX" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
+	set -- --log "$C/log" --log-max-size "$LOG_MAX" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" \
+		--container-pid-file "$C/pid" "$@"
 	# the bridge's netns has no name: the shim holds it for the container's life (restarts too)
 	[ -z "$NET_FD" ] || set -- --pass-fd "$NET_FD" "$@"
 	# the restart policy is the supervisor's: it runs the command again (helpers/start.sh)

@@ -441,11 +441,23 @@ vmrss() {
 	for _p; do printf '/proc/%s/status\n' "$_p"; done | xargs awk '/^VmRSS:/ { print $2 }' 2>/dev/null
 }
 
-# ppids PID...: the parent of each process (nsenter-chroot, the parent of a container's PID 1).
-ppids() {
-	[ $# -gt 0 ] || return 0
+# ours_rss: for each line "SHIM_PID PID1" of $W/procs, "PROCS KIB": the processes of ctr's that a
+# running container keeps outside it (its ctr-shim, and PID 1's parent when that is not the shim: the
+# nsenter-chroot that waited for PID 1 before issue 14) and their VmRSS summed. One awk for all.
+ours_rss() {
 	# shellcheck disable=SC2016 # an awk program
-	for _p; do printf '/proc/%s/status\n' "$_p"; done | xargs awk '/^PPid:/ { print $2 }' 2>/dev/null
+	awk 'function field(f, k,   l, a, v) {
+			v = ""
+			while ((getline l <f) > 0) { split(l, a); if (a[1] == k) v = a[2] }
+			close(f)
+			return v
+		}
+		{
+			n = 1; kib = field("/proc/" $1 "/status", "VmRSS:") + 0
+			pp = field("/proc/" $2 "/status", "PPid:")
+			if (pp != "" && pp != $1) { n++; kib += field("/proc/" pp "/status", "VmRSS:") + 0 }
+			print n, kib
+		}' "$W/procs"
 }
 
 # cg_mem PID...: "KMEM_BYTES TOTAL_BYTES" of the memory cgroup of each process. v1: the group's
@@ -471,8 +483,9 @@ memory_row() {
 	_running=$(wc -l <"$W/procs")
 	# shellcheck disable=SC2046 # one PID per word
 	_shim=$(vmrss $(cut -d' ' -f1 "$W/procs") | stats)
-	# shellcheck disable=SC2046
-	_nsc=$(vmrss $(ppids $(cut -d' ' -f2 "$W/procs")) | stats)
+	ours_rss >"$W/ours"
+	_nproc=$(cut -d' ' -f1 "$W/ours" | stats)
+	_ours=$(cut -d' ' -f2 "$W/ours" | stats)
 	# shellcheck disable=SC2046
 	cg_mem $(cut -d' ' -f2 "$W/procs") >"$W/cgmem"
 	_kmem=$(awk '{ print $1 / 1024 }' "$W/cgmem" | stats)
@@ -484,18 +497,18 @@ memory_row() {
 	_ratio=$(awk -v f="${_first%% *}" -v l="${_last%% *}" 'BEGIN { if (f > 0) printf "%.2f", l / f }')
 	# the host's mount table: every new mount namespace copies it (a named netns was one mount)
 	_mnt=$(wc -l </proc/self/mountinfo)
-	printf '| %s | %s | %s | %s | %s | %s | %s–%s | %s | %s | %s | %s | %s |\n' "$1" "$_running" "${_all%% *}" \
+	printf '| %s | %s | %s | %s | %s | %s | %s–%s | %s | %s | %s | %s | %s | %s |\n' "$1" "$_running" "${_all%% *}" \
 		"${_first%% *}" "${_last%% *}" "$_ratio" "$(echo "$_all" | cut -d' ' -f2)" "$(echo "$_all" | cut -d' ' -f3)" \
-		"${_shim%% *}" "${_nsc%% *}" "${_kmem%% *}" "${_total%% *}" "$_mnt" >>"$W/t2.md"
-	say "N=$1: start median ${_all%% *} ms (first 10% ${_first%% *}, last 10% ${_last%% *}); shim RSS ${_shim%% *} KiB, kmem ${_kmem%% *} KiB"
+		"${_shim%% *}" "${_nproc%% *}" "${_ours%% *}" "${_kmem%% *}" "${_total%% *}" "$_mnt" >>"$W/t2.md"
+	say "N=$1: start median ${_all%% *} ms (first 10% ${_first%% *}, last 10% ${_last%% *}); ours ${_nproc%% *} process(es), RSS ${_ours%% *} KiB, kmem ${_kmem%% *} KiB"
 }
 
 # ramp: start BENCH_MAX_N containers (`sleep 1d`, bridge network) one after another, each timed, in
 # hyperfine batches of at most 100 runs (a failure loses one batch's times, not the ramp's); a
 # table row at each checkpoint. ramp.ms: one start time per line, in start order.
 ramp() {
-	printf '| N | running | start, median | first 10%% | last 10%% | last / first | min–max | ctr-shim RSS | nsenter-chroot RSS | cgroup kmem | cgroup total | host mounts |\n' >"$W/t2.md"
-	printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' >>"$W/t2.md"
+	printf '| N | running | start, median | first 10%% | last 10%% | last / first | min–max | ctr-shim RSS | our processes | their RSS | cgroup kmem | cgroup total | host mounts |\n' >"$W/t2.md"
+	printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' >>"$W/t2.md"
 	: >"$W/ramp.ms"
 	_rn=0
 	for _rcp in $(checkpoints); do
@@ -743,7 +756,9 @@ report() {
 	printf '\n## N detached containers: `ctr.sh run -d busybox sleep 1d`, one after another\n\n'
 	printf 'Start time per container in ms (hyperfine -N, one run per container): median of containers 1..N,\n'
 	printf 'of the first tenth of them and of the last tenth. Memory per running container in KiB (median),\n'
-	printf 'VmRSS from /proc/PID/status; kmem and total from the container'"'"'s memory cgroup\n'
+	printf 'VmRSS from /proc/PID/status (our processes: those of ctr'"'"'s a running container keeps outside it,\n'
+	printf 'its ctr-shim and, before issue 14, the nsenter-chroot waiting as PID 1'"'"'s parent; their RSS summed);\n'
+	printf 'kmem and total from the container'"'"'s memory cgroup\n'
 	printf '(v1: memory.kmem.usage_in_bytes, memory.usage_in_bytes; v2: memory.stat kernel, memory.current).\n'
 	printf 'Host mounts: lines of the host'"'"'s /proc/self/mountinfo (each new mount namespace copies them).\n\n'
 	cat "$W/t2.md"

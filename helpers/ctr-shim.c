@@ -6,7 +6,7 @@
  *            [--ready-fd N] [--pass-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]
  *            [--exit-command PATH [--exit-command-arg ARG]...]
  *            [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]]
- *            [--] prog...
+ *            [--container-pid-file FILE] [--] prog...
  *
  * ctr-shim sits between ctr.sh and nsenter-chroot (docs/design.md, "Process
  * tree"). It forks PROG with argv untouched (execvp, no shell; a PROG in the
@@ -88,6 +88,14 @@
  *   --restart-cancel FILE the policy ends once FILE exists or its directory
  *                         has been removed (checked at each exit and during
  *                         the back-off; SIGTERM wakes a shim in its back-off)
+ *   --container-pid-file FILE  PROG is a runtime that exits 0 once the
+ *                         container's first process runs, its pid in FILE
+ *                         (nsenter-chroot --detach --pid-file FILE). The
+ *                         shim is a child subreaper, so that process becomes
+ *                         its child; it is adopted only if it is (waitid
+ *                         WNOWAIT; else 125), then signals go to it (those
+ *                         that came meanwhile too) and its status is the
+ *                         code. PROG's non-zero code is the code
  *
  * Fds of PROG: pipes the shim owns, never the caller's files (a container
  *   could write to the file given as its input, or read and truncate the one
@@ -109,8 +117,9 @@
  *   relayed, never its fds (read() drops SCM_RIGHTS).
  * Signals: TERM INT HUP QUIT USR1 USR2 sent to the shim are forwarded to PROG,
  *   except those the terminal sent to the whole foreground process group
- *   (Ctrl-C, Ctrl-\, hangup: si_code SI_KERNEL), which PROG got already.
- *   During a --restart back-off, they only make the shim look at the
+ *   (Ctrl-C, Ctrl-\, hangup: si_code SI_KERNEL), which PROG got already
+ *   (an adopted --container-pid-file process, in a session of its own, gets
+ *   them from the shim too). During a --restart back-off, they only make the shim look at the
  *   --restart-cancel file.
  *   HUP with -t in the foreground first hangs up the pty (see -t).
  *   WINCH resizes the pty. These and CHLD are set back to SIG_DFL once blocked:
@@ -162,7 +171,7 @@
 
 enum {
 	OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_EXIT_CMD, OPT_EXIT_ARG, OPT_EXIT_ENV, OPT_PID, OPT_SOCK,
-	OPT_READY, OPT_PASS_FD, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL, OPT_HELP
+	OPT_READY, OPT_PASS_FD, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL, OPT_CONTAINER_PID, OPT_HELP
 };
 
 static const struct ctr_opt options[] = {
@@ -182,6 +191,7 @@ static const struct ctr_opt options[] = {
 	{ "restart", OPT_RESTART, "POLICY", "no|always|unless-stopped|on-failure[:N]: run PROG again" },
 	{ "restart-file", OPT_RESTART_FILE, "FILE", "write `<restarts> <state>` there" },
 	{ "restart-cancel", OPT_RESTART_CANCEL, "FILE", "no more restarts once FILE exists" },
+	{ "container-pid-file", OPT_CONTAINER_PID, "FILE", "PROG exits 0 leaving the PID in FILE: supervise it" },
 	{ "help", OPT_HELP, NULL, "print this help" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -191,7 +201,8 @@ static void usage(void)
 	fputs("Usage: ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]\n"
 	      "                [--ready-fd N] [--pass-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]\n"
 	      "                [--exit-command PATH [--exit-command-arg ARG]... [--exit-command-env K=V]...]\n"
-	      "                [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]] [--] prog...\n"
+	      "                [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]]\n"
+	      "                [--container-pid-file FILE] [--] prog...\n"
 	      "options:\n", stdout);
 	ctr_opt_usage(stdout, options);
 }
@@ -251,6 +262,7 @@ static void set_opt(int c, char *arg)
 		break;
 	case OPT_RESTART_FILE: shim_opt.restart_file = arg; break;
 	case OPT_RESTART_CANCEL: shim_opt.restart_cancel = arg; break;
+	case OPT_CONTAINER_PID: shim_opt.container_pid_file = arg; break;
 	case OPT_HELP: usage(); exit(0);
 	default: usage_error("bad option");
 	}

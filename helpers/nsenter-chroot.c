@@ -3,7 +3,7 @@
  * capabilities, seccomp, execve(2)).
  *
  * Usage:
- *   nsenter-chroot --config FILE [--pid-file F] [--notify-fd N] [--console-fd N]
+ *   nsenter-chroot --config FILE [--pid-file F [--detach]] [--notify-fd N] [--console-fd N]
  *   nsenter-chroot --config FILE --join PID --process FILE [--pid-file F] [--console-fd N]
  *   nsenter-chroot [options] ROOTFS prog...
  *   nsenter-chroot --join PID [options] prog...
@@ -12,7 +12,7 @@
  * runtime-spec config.json FILE, read by ctr-oci's parser (lib/oci-config.c,
  * ctr's extensions included: docs/oci.md) into the same spec the options
  * below fill; its directory is the bundle. Only this start's options go
- * with it: --pid-file, --notify-fd, --console-fd (process.terminal must
+ * with it: --pid-file, --notify-fd, --detach, --console-fd (process.terminal must
  * match), and for an exec --join PID with --process FILE (an OCI process
  * object). linux.cgroupsPath names groups the caller made: joined where
  * they exist, linux.resources applied to them (lib/oci-nsenter.c);
@@ -54,6 +54,14 @@
  *       --notify-fd N    once PROG is exec'd (after --pid-file), write one byte
  *                        'R' to fd N and close it; the container never holds N
  *                        (a failed start closes it unwritten: the reader's EOF)
+ *       --detach         (requires --pid-file; not with --join) once PROG is
+ *                        exec'd, the pid file written and --notify-fd told,
+ *                        pass on the signals that came meanwhile and exit 0,
+ *                        leaving PID 1 running: the kernel re-parents it to
+ *                        the caller if that is a child subreaper (ctr-shim
+ *                        --container-pid-file), else to init. PID 1 then has
+ *                        no parent-death signal (it has one during setup).
+ *                        A failed start is as without it (same exit code)
  *       --net-hook PROG  run PROG [ARG...] PID (PID: the child's host pid) once
  *                        the child's new network namespace and id maps exist,
  *                        before it goes on; PROG must exit 0 (within 30 s).
@@ -106,14 +114,15 @@
  *   0,1,2 are passed as they come: ctr.sh gives pipes of ctr-shim (or the
  *   pty), never its caller's files. close_range(2), or close() of each fd
  *   of /proc/self/fd where it is refused (lib/fds.c).
- * Exit codes: PROG's status, 128+N if PROG was killed by signal N;
- *   125 usage or setup failure, 126 PROG cannot be executed, 127 not found.
+ * Exit codes: PROG's status, 128+N if PROG was killed by signal N (--detach:
+ *   0 once PROG runs); 125 usage or setup failure, 126 PROG cannot be
+ *   executed, 127 not found.
  *
  * Process tree: this process (the "parent") stays in every host namespace
  * (with --userns and --netns it joins that network namespace: a user namespace
  * may not), clones the child with new pid/mnt/uts/ipc(/net)(/user) namespaces,
  * forwards SIGTERM INT HUP QUIT USR1 USR2 WINCH CONT to it, reaps it, and exits
- * with its status. The child is PID 1 of the new pid namespace and does, in
+ * with its status (--detach: exits once PROG runs, see there). The child is PID 1 of the new pid namespace and does, in
  * order (the parent has set the --device-cgroup rules and opened and copied
  * the volume sources before the clone):
  *   0. close every fd that is not its own (see Fds)

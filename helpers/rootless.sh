@@ -194,20 +194,15 @@ pool_ensure() {
 }
 
 # pid_ours PID CID (ctr.sh's, rootless: there is no cgroup to name the container): PID is PID 1
-# of a pid namespace (NSpid ends in 1) and the child of the nsenter-chroot that CID's supervisor
-# (shim.pid) started: a recycled pid is neither. The shell's read only: no fork.
+# of a pid namespace (NSpid ends in 1) and the child of CID's supervisor (shim.pid), to which
+# nsenter-chroot --detach handed it over: a recycled pid is neither. The shell's read only: no fork.
 pid_ours() {
 	_rlq='' _rlp='' _rls=''
 	while read -r _rlk _rlv _rlw; do
 		case $_rlk in PPid:) _rlp=$_rlv ;; NSpid:) _rlq=$_rlw ;; esac
 	done 2>/dev/null <"/proc/$1/status"
-	[ "$_rlq" = 1 ] && [ -n "$_rlp" ] || return 1
-	while read -r _rlk _rlv; do
-		[ "$_rlk" != PPid: ] || { _rls=$_rlv; break; }
-	done 2>/dev/null <"/proc/$_rlp/status"
-	_rlq=''
-	read -r _rlq 2>/dev/null <"$CTR_ROOT/containers/$2/shim.pid"
-	[ -n "$_rls" ] && [ "$_rls" = "$_rlq" ]
+	read -r _rls 2>/dev/null <"$CTR_ROOT/containers/$2/shim.pid"
+	[ "$_rlq" = 1 ] && [ -n "$_rlp" ] && [ "$_rlp" = "$_rls" ]
 }
 
 # cg_* (cgroup.sh's, rootless): helpers/rootless-cgroup.sh (limits in a delegated v2 subtree).

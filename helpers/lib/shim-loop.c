@@ -127,11 +127,18 @@ static void signals_block(void)
 
 /* Pass a signal meant for the container on to PROG (nsenter-chroot passes it
  * to PID 1). One the terminal sent to the whole foreground process group
- * reached PROG already: forwarding it would deliver it twice. */
+ * reached PROG already: forwarding it would deliver it twice; but an
+ * adopted PID 1 is in a session of its own and gets it only from us.
+ * While PROG starts the container it hands over (--container-pid-file),
+ * the signal waits for PID 1 (PROG passes on those it got itself). */
 static void signal_forward(const struct signalfd_siginfo *si)
 {
-	if (si->ssi_code == SI_KERNEL || shim.reaped)
+	if ((si->ssi_code == SI_KERNEL && !shim.adopted) || shim.reaped)
 		return;
+	if (shim.adopting) {
+		sigaddset(&shim.deferred, (int)si->ssi_signo);
+		return;
+	}
 	if (kill(shim.child, (int)si->ssi_signo) < 0)
 		warn_errno("kill %d", (int)shim.child);
 }
@@ -356,6 +363,8 @@ static void run_reset(void)
 {
 	shim.reaped = 0;
 	shim.code = 0;
+	shim.adopted = 0;
+	sigemptyset(&shim.deferred);
 	shim.hung_up = 0;
 	close_fd(&shim.console);
 	if (shim.in_dst >= 0 && shim.in_dst != shim.master)

@@ -48,6 +48,7 @@ struct shim_opts {
 	unsigned long restart_max;  /* on-failure:N, 0 no maximum */
 	const char *restart_file, *restart_cancel;
 	char **exit_envp;           /* its environment: PATH=..., then each --exit-command-env */
+	const char *container_pid_file;  /* PROG hands its PID 1 over (nsenter-chroot --detach) */
 	char **argv;
 };
 
@@ -68,7 +69,10 @@ struct shim_state {
 	int prog_ready;             /* --ready-fd: our read end of PROG's */
 	sigset_t old_mask;          /* the caller's mask, for PROG */
 	int sig_fd;
-	pid_t child;
+	pid_t child;                /* PROG, or once adopted the container's first process */
+	int adopting;               /* --container-pid-file: PROG runs, PID 1 not yet ours */
+	int adopted;                /* shim.child is the container's PID 1 (own session) */
+	sigset_t deferred;          /* signals for PID 1 that came while adopting */
 	int reaped, code;
 	int console;                /* our end of the console socketpair */
 	int master;                 /* pty master, -1 until received */

@@ -133,6 +133,8 @@ struct ctr_spec {
 	const char *pid_file;
 	bool pid_file_bare;       /* no newline after the number (the OCI verbs, as runc) */
 	int notify_fd;            /* 'R' once PROG runs, -1 */
+	bool detach;              /* --detach: exit 0 once PROG runs, PID 1 left to the caller
+	                           * (a child subreaper: ctr-shim --container-pid-file) */
 	const char **net_hook;    /* --net-hook PROG [--net-hook-arg ARG]...: run with the child's pid
 	                           * appended, before the child goes on (user-mode networking) */
 	size_t nnet_hook;
