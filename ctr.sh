@@ -637,11 +637,20 @@ ctr_run() {
 	[ -z "$ST_SIZE" ] || storage_quota_on
 	# a snapshot without -r is writable, even of a read-only image
 	tree_of images "$_img"
-	btrfs subvolume snapshot "$TREE" "$R_TREE" >/dev/null || die "image $_img: cannot snapshot"
-	[ -z "$ST_SIZE" ] || storage_limit "$R_TREE"
-	# the network and the groups before the config: it binds a full pool's /etc files (NET_ETCDIR)
-	net_setup "$CID" "$R_NET" || die "network: setup failed"
+	# the snapshot is made while the groups are (a job of its own: it holds run.lock, fd 7, until
+	# it ends, so cleanup leaves the container alone; run_undo waits for it before removing)
+	{
+		btrfs subvolume snapshot "$TREE" "$R_TREE" >/dev/null || die "image $_img: cannot snapshot"
+		[ -z "$ST_SIZE" ] || storage_limit "$R_TREE"
+	} &
+	R_SNAP=$!
 	cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"
+	wait "$R_SNAP" || exit 125 # the job said why
+	R_SNAP=''
+	# the network (its /etc files go in the snapshot) and the groups before the config: it binds a
+	# full pool's /etc files (NET_ETCDIR)
+	net_setup "$CID" "$R_NET" || die "network: setup failed"
+	cg_prime # about a grace period before nsenter-chroot's move (cg_prime says why): not earlier
 	# One jq (CTR_JQ) reads the image's config and writes the container's two: RUN_JQ.
 	# The lists go in as arguments, each as its length then its items, before the command.
 	sec_export
@@ -666,16 +675,18 @@ ctr_run() {
 	# the image as run was given it, for the events (ev_container)
 	printf '%s\n' "$_iref" 2>/dev/null >"$C/image"
 	ev_container create "$CID"
+	cg_prime # again, just before: on a slow machine the first window may close before the move
 	run_exec
 }
 
 # run_oci_net: _net = the network of the container's OCI config (sec_oci's NET): host, none (a new
-# netns of nsenter-chroot's, lo up: --net none, and rootless) or the path of net_setup's netns.
+# netns of nsenter-chroot's, lo up: --net none, and rootless) or the path of net_setup's netns: the
+# fd its supervisor holds and passes on (net.sh net_veth, run_exec's --pass-fd).
 run_oci_net() {
 	case $R_NET in
 	host) _net=host ;;
 	none) _net=none ;;
-	*) _net=/run/netns/$CTR_PREFIX-$CID
+	*) _net=/proc/self/fd/6
 		[ -z "$CTR_ROOTLESS" ] || _net=none ;;
 	esac
 }
@@ -686,7 +697,9 @@ run_exec() {
 	[ -n "$R_DETACH" ] || [ -z "$R_I" ] || [ -z "$R_T" ] || [ -t 0 ] ||
 		die "run -it: the input is not a terminal (use -i without -t)"
 	# the container is the config's; only what is this start's goes as options
-	set -- --config "$C/oci-config.json" --pid-file "$C/pid"
+	# --detach: nsenter-chroot exits once the command runs, its PID 1 re-parented to the shim, which
+	# supervises it (--container-pid-file): one resident process per container
+	set -- --config "$C/oci-config.json" --pid-file "$C/pid" --detach
 	[ -z "$R_T" ] || set -- "$@" --console-fd 3
 	# rootless with a network: pasta sets up the config's new netns before the container runs
 	[ -z "$CTR_ROOTLESS" ] || [ "$R_NET" = none ] || eval "set -- \"\$@\" $RL_NETARGV"
@@ -698,7 +711,10 @@ run_exec() {
 	set -- -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	[ -z "$R_T" ] || set -- -t "$@"
 	[ -z "$R_I" ] || set -- -i "$@"
-	set -- --log "$C/log" --log-max-size "$LOG_MAX" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" "$@"
+	set -- --log "$C/log" --log-max-size "$LOG_MAX" --exit-file "$C/exit" --shim-pid-file "$C/shim.pid" \
+		--container-pid-file "$C/pid" "$@"
+	# the bridge's netns has no name: the shim holds it for the container's life (restarts too)
+	[ -z "$NET_FD" ] || set -- --pass-fd "$NET_FD" "$@"
 	# the restart policy is the supervisor's: it runs the command again (helpers/start.sh)
 	if [ -n "$R_RESTART" ]; then
 		[ -n "$R_DETACH" ] || set -- --ready-fd 4 "$@"
@@ -795,6 +811,8 @@ shim_fg() {
 run_undo() {
 	_rc=$?
 	trap - EXIT INT TERM HUP
+	# the snapshot job of ctr_run, if it still runs: what it makes is removed below
+	[ -z "${R_SNAP:-}" ] || wait "$R_SNAP"
 	# under the lock: the shim's exit action may be releasing the same objects
 	[ -n "${CID:-}" ] && [ -d "$C" ] && lock && container_remove "$CID" >/dev/null 2>&1
 	exit "$_rc"
@@ -1203,7 +1221,11 @@ ctr_exec() {
 	[ -n "$_i" ] || exec </dev/null
 	# through ctr-shim, as run: the command gets its pipes (or the pty), never our files
 	[ -z "$_t" ] || set -- "$@" --console-fd 3
-	set -- "$CTR_LIBEXEC/ctr-shim" ${_t:+-t} ${_i:+-i} -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
+	# a bridge container's config names its netns /proc/self/fd/6 (its supervisor's fd, see
+	# run_oci_net): PID 1's is given there, for the config's checks (exec joins PID 1's anyway)
+	_nfd=''
+	[ -n "$CTR_ROOTLESS" ] || { exec 6<"/proc/$ST_PID/ns/net" && _nfd=6; } || die "container $_id: cannot open its netns"
+	set -- "$CTR_LIBEXEC/ctr-shim" ${_t:+-t} ${_i:+-i} ${_nfd:+--pass-fd 6} -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	shim_fg "$@"
 	exit $?
 }
@@ -1531,7 +1553,8 @@ Rootless (any user but root, after root's rootless-setup; docs/rootless.md): CTR
              (${XDG_DATA_HOME:-$HOME/.local/share}/ctr), CTR_USER_POOL (/var/lib/ctr/btrfs/users/UID),
              CTR_RUNTIME_DIR ($XDG_RUNTIME_DIR/ctr, else /tmp/ctr-UID); network: pasta (-p HOSTPORT:CPORT,
              HOSTPORT >= ip_unprivileged_port_start) or --net none; limits only in a delegated cgroup v2
-             subtree (CTR_ROOTLESS_CGROUP, else found from /proc/self/cgroup); no cp, push, pause, build
+             subtree (CTR_ROOTLESS_CGROUP, else found from /proc/self/cgroup), pause/stats/update too;
+             not yet: diff, export, import, demo
 Exit status: the container command's status (128+N if killed by signal N); 125 ctr's own error;
              126 the command cannot be executed; 127 the command was not found.
 EOF

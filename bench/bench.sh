@@ -19,6 +19,8 @@
 #                          end among BENCH_MAX_N); the rest go in parallel
 #   BENCH_PULL_RUNS (3)    timed runs of each pull row (after 1 warm-up)
 #   BENCH_BUILD (1)        0: no build rows (ctr.sh build next to buildah bud, which they need)
+#   BENCH_ROOTLESS (1)     0: no rootless rows (ctr.sh run as a throwaway user the bench makes, after
+#                          rootless-setup, next to rootless podman where podman is installed)
 #   BENCH_BUILD_RUNS (5)   timed runs of each build row (after 1 warm-up)
 #   BENCH_OUT (bench/results.md)   where the Markdown report goes; it is also printed on stdout
 #   BENCH_KEEP             set: keep the work directory (hyperfine's JSON and log) and say where
@@ -27,7 +29,8 @@
 # Isolation: the bench makes everything under its own names: a work directory in /var/tmp holding
 # CTR_ROOT on its own loopback btrfs pool; CTR_PREFIX `cb` + 4 hex, which also names the bocker
 # objects and the runc/crun cgroups; its own bridges and subnets. The EXIT trap (also on INT, TERM,
-# HUP) kills what runs and removes every netns, link, cgroup, iptables rule, the registry and the pool.
+# HUP) kills what runs and removes every netns, link, cgroup, iptables rule, the registry and the pool,
+# and the rootless rows' user (ctrrl + the prefix: its processes, its subordinate ids, /dev/net/tun's mode).
 # Exit status: 0 when the report was written (rows that could not run say why in it), 1 otherwise.
 set -u
 
@@ -36,8 +39,8 @@ CTR=$TOP/ctr.sh
 ROOTFS=$TOP/build/rootfs/busybox
 : "${BENCH_RUNS:=20}" "${BENCH_WARMUP:=3}" "${BENCH_MAX_N:=1000}" "${BENCH_RM_SAMPLE:=10}" "${BENCH_TPUT:=200}"
 : "${BENCH_PULL_RUNS:=3}" "${BENCH_OUT:=$TOP/bench/results.md}" "${BENCH_KEEP:=}"
-: "${BENCH_BUILD:=1}" "${BENCH_BUILD_RUNS:=5}"
-W='' HF_PID='' BH=''
+: "${BENCH_BUILD:=1}" "${BENCH_BUILD_RUNS:=5}" "${BENCH_ROOTLESS:=1}"
+W='' HF_PID='' BH='' RL_U='' RL_TUN='' RL_NOTE='' RL_AS='' RL_PODMAN='' RL_PODMAN_NOTE=''
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() {
@@ -58,8 +61,8 @@ preflight() {
 	[ -x "$TOP/build/ctr-shim" ] && [ -x "$TOP/build/nsenter-chroot" ] && [ -x "$TOP/build/ctr-oci" ] ||
 		die "helpers not built (make helpers)"
 	case $TOP in *[[:space:]]*) die "$TOP: a path with blanks cannot be benchmarked" ;; esac
-	case $BENCH_MAX_N$BENCH_RUNS$BENCH_WARMUP$BENCH_RM_SAMPLE$BENCH_PULL_RUNS$BENCH_TPUT$BENCH_BUILD$BENCH_BUILD_RUNS in
-	*[!0-9]*) die "BENCH_MAX_N, BENCH_RUNS, BENCH_WARMUP, BENCH_RM_SAMPLE, BENCH_PULL_RUNS, BENCH_TPUT, BENCH_BUILD, BENCH_BUILD_RUNS: numbers" ;;
+	case $BENCH_MAX_N$BENCH_RUNS$BENCH_WARMUP$BENCH_RM_SAMPLE$BENCH_PULL_RUNS$BENCH_TPUT$BENCH_BUILD$BENCH_BUILD_RUNS$BENCH_ROOTLESS in
+	*[!0-9]*) die "BENCH_MAX_N, BENCH_RUNS, BENCH_WARMUP, BENCH_RM_SAMPLE, BENCH_PULL_RUNS, BENCH_TPUT, BENCH_BUILD, BENCH_BUILD_RUNS, BENCH_ROOTLESS: numbers" ;;
 	esac
 	[ "$BENCH_MAX_N" -ge 1 ] && [ "$BENCH_RUNS" -ge 1 ] && [ "$BENCH_TPUT" -ge 1 ] && [ "$BENCH_BUILD_RUNS" -ge 1 ] ||
 		die "BENCH_MAX_N, BENCH_RUNS, BENCH_TPUT and BENCH_BUILD_RUNS: at least 1"
@@ -141,6 +144,7 @@ sweep() {
 	fi
 	[ -f "$W/registry/registry.pid" ] && kill "$(cat "$W/registry/registry.pid")" 2>/dev/null
 	buildah_sweep
+	rootless_sweep
 	for _f in "$CTR_ROOT"/containers/*/pid "$CTR_ROOT"/containers/*/shim.pid; do
 		[ -f "$_f" ] && kill -KILL "$(cat "$_f")" 2>/dev/null
 	done
@@ -184,6 +188,22 @@ buildah_sweep() {
 		umount "$_m" 2>/dev/null || umount -l "$_m"
 	done
 	rm -rf "$W/buildah"
+}
+
+# rootless_sweep: the rootless rows' user: its processes (by pid: its containers, pastas, podman's
+# pause process), the user, its lines of /etc/subuid and /etc/subgid; /dev/net/tun's mode back.
+rootless_sweep() {
+	[ -n "$RL_U" ] || return 0
+	if id -u "$RL_U" >/dev/null 2>&1; then
+		for _ in 1 2 3; do
+			for _p in $(ps -u "$RL_U" -o pid= 2>/dev/null); do kill -KILL "$_p" 2>/dev/null; done
+			[ -n "$(ps -u "$RL_U" -o pid= 2>/dev/null)" ] || break
+			sleep 0.2
+		done
+		userdel "$RL_U" 2>/dev/null || say "user $RL_U: could not be removed"
+	fi
+	(flock 9 && sed -i "/^$RL_U:/d" /etc/subuid /etc/subgid) 9>/run/ctr/subids.lock
+	[ -z "$RL_TUN" ] || chmod "$RL_TUN" /dev/net/tun
 }
 
 # ---------------------------------------------------------------- measuring
@@ -315,6 +335,60 @@ one_shot_rows() {
 	one_shot ctr_none "ctr, --net none" '`ctr.sh run --rm --net none busybox true`' \
 		"$CTR run --rm --net none busybox true"
 	one_shot ctr_bridge "ctr, bridge" '`ctr.sh run --rm busybox true`' "$CTR run --rm busybox true"
+	rootless_rows
+}
+
+# rootless_prepare: the rootless rows' user (RL_U, a system user: useradd gives it no subordinate
+# ids, rootless-setup does), its home and runtime directory in $W, the one-time root step, its first
+# runs (its busybox image, untimed); RL_AS = the prefix that runs a command as it (setpriv, its
+# groups, no capability, a clean environment). rootless podman's store in its home, ctr's busybox
+# loaded into it, where podman is installed. Fails with RL_NOTE.
+rootless_prepare() {
+	[ "$BENCH_ROOTLESS" != 0 ] || { RL_NOTE="not measured (BENCH_ROOTLESS=0)"; return 1; }
+	RL_U=ctrrl$P
+	RL_TUN=$(stat -c %a /dev/net/tun 2>/dev/null) || RL_TUN=''
+	chmod 0711 "$W" && useradd -r -M -d "$W/home" -s /bin/sh "$RL_U" && mkdir -m 0700 "$W/home" "$W/run-user" &&
+		chown "$RL_U:" "$W/home" "$W/run-user" || { RL_NOTE="cannot make the user $RL_U"; return 1; }
+	"$CTR" rootless-setup "$RL_U" >/dev/null 2>"$W/rootless.err" || { RL_NOTE="rootless-setup: $(tail -n 1 "$W/rootless.err")"; return 1; }
+	RL_AS="setpriv --reuid=$RL_U --regid=$RL_U --init-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$W/home"
+	RL_AS="$RL_AS XDG_RUNTIME_DIR=$W/run-user CTR_USER_POOL=$CTR_ROOT/btrfs/users/$(id -u "$RL_U")"
+	RL_AS="$RL_AS CTR_LIBEXEC=$CTR_LIBEXEC CTR_BUSYBOX=$CTR_BUSYBOX"
+	for _n in none bridge; do
+		# shellcheck disable=SC2086 # RL_AS: words
+		(cd / && $RL_AS "$CTR" run --rm --net "$_n" busybox true) 2>"$W/rootless.err" ||
+			{ RL_NOTE="ctr.sh run --rm --net $_n busybox true as $RL_U: $(tail -n 1 "$W/rootless.err")"; return 1; }
+	done
+	RL_PODMAN=''
+	command -v podman >/dev/null 2>&1 || { RL_PODMAN_NOTE="podman not installed"; return 0; }
+	# overlay in the user's namespace (the kernel's, no fuse-overlayfs); runc: crun 1.8 refuses hybrid cgroups
+	_pm="podman --storage-driver overlay --root $W/home/podman --runroot $W/run-user/podman"
+	# shellcheck disable=SC2086 # RL_AS, _pm: words
+	"$CTR" save -o "$W/home/busybox.oci" busybox && chown "$RL_U:" "$W/home/busybox.oci" &&
+		(cd / && $RL_AS $_pm load -q -i "$W/home/busybox.oci" && $RL_AS $_pm run --runtime runc --rm --network none busybox true &&
+			$RL_AS $_pm run --runtime runc --rm busybox true) >"$W/podman.err" 2>&1 ||
+		{ RL_PODMAN_NOTE="podman: $(grep -v '^time=.*level=warning' "$W/podman.err" | tail -n 1)"; return 0; }
+	RL_PODMAN="$RL_AS $_pm run --runtime runc --rm"
+	RL_PODMAN_NOTE="$(podman --version), runc, overlay storage; its default rootless network: slirp4netns"
+}
+
+# shellcheck disable=SC2016 # Markdown backquotes
+rootless_rows() {
+	if ! rootless_prepare; then
+		printf '%s\t%s\t%s\t\n' ctr_rootless "ctr, rootless" "$RL_NOTE" >>"$W/t1.tsv"
+		return 0
+	fi
+	one_shot ctr_rootless_none "ctr, rootless, --net none" '`ctr.sh run --rm --net none busybox true` as an unprivileged user (behind `setpriv … env -i`)' \
+		"$RL_AS $CTR run --rm --net none busybox true"
+	one_shot ctr_rootless "ctr, rootless (pasta)" '`ctr.sh run --rm busybox true` as the same user: user-mode networking, pasta' \
+		"$RL_AS $CTR run --rm busybox true"
+	if [ -z "$RL_PODMAN" ]; then
+		printf '%s\t%s\t%s\t\n' podman_rootless "podman, rootless" "could not run: $RL_PODMAN_NOTE" >>"$W/t1.tsv"
+		return 0
+	fi
+	one_shot podman_rootless_none "podman, rootless, --network none" "\`podman run --rm --network none busybox true\` as the same user ($RL_PODMAN_NOTE)" \
+		"$RL_PODMAN --network none busybox true"
+	one_shot podman_rootless "podman, rootless (slirp4netns)" '`podman run --rm busybox true` as the same user' \
+		"$RL_PODMAN busybox true"
 }
 
 # throughput NAME LABEL CMD: a row of the throughput table: CMD run BENCH_TPUT times one after
@@ -367,11 +441,23 @@ vmrss() {
 	for _p; do printf '/proc/%s/status\n' "$_p"; done | xargs awk '/^VmRSS:/ { print $2 }' 2>/dev/null
 }
 
-# ppids PID...: the parent of each process (nsenter-chroot, the parent of a container's PID 1).
-ppids() {
-	[ $# -gt 0 ] || return 0
+# ours_rss: for each line "SHIM_PID PID1" of $W/procs, "PROCS KIB": the processes of ctr's that a
+# running container keeps outside it (its ctr-shim, and PID 1's parent when that is not the shim: the
+# nsenter-chroot that waited for PID 1 before issue 14) and their VmRSS summed. One awk for all.
+ours_rss() {
 	# shellcheck disable=SC2016 # an awk program
-	for _p; do printf '/proc/%s/status\n' "$_p"; done | xargs awk '/^PPid:/ { print $2 }' 2>/dev/null
+	awk 'function field(f, k,   l, a, v) {
+			v = ""
+			while ((getline l <f) > 0) { split(l, a); if (a[1] == k) v = a[2] }
+			close(f)
+			return v
+		}
+		{
+			n = 1; kib = field("/proc/" $1 "/status", "VmRSS:") + 0
+			pp = field("/proc/" $2 "/status", "PPid:")
+			if (pp != "" && pp != $1) { n++; kib += field("/proc/" pp "/status", "VmRSS:") + 0 }
+			print n, kib
+		}' "$W/procs"
 }
 
 # cg_mem PID...: "KMEM_BYTES TOTAL_BYTES" of the memory cgroup of each process. v1: the group's
@@ -397,8 +483,9 @@ memory_row() {
 	_running=$(wc -l <"$W/procs")
 	# shellcheck disable=SC2046 # one PID per word
 	_shim=$(vmrss $(cut -d' ' -f1 "$W/procs") | stats)
-	# shellcheck disable=SC2046
-	_nsc=$(vmrss $(ppids $(cut -d' ' -f2 "$W/procs")) | stats)
+	ours_rss >"$W/ours"
+	_nproc=$(cut -d' ' -f1 "$W/ours" | stats)
+	_ours=$(cut -d' ' -f2 "$W/ours" | stats)
 	# shellcheck disable=SC2046
 	cg_mem $(cut -d' ' -f2 "$W/procs") >"$W/cgmem"
 	_kmem=$(awk '{ print $1 / 1024 }' "$W/cgmem" | stats)
@@ -408,18 +495,20 @@ memory_row() {
 	_first=$(head -n "$_k" "$W/ramp.ms" | stats)
 	_last=$(head -n "$1" "$W/ramp.ms" | tail -n "$_k" | stats)
 	_ratio=$(awk -v f="${_first%% *}" -v l="${_last%% *}" 'BEGIN { if (f > 0) printf "%.2f", l / f }')
-	printf '| %s | %s | %s | %s | %s | %s | %s–%s | %s | %s | %s | %s |\n' "$1" "$_running" "${_all%% *}" \
+	# the host's mount table: every new mount namespace copies it (a named netns was one mount)
+	_mnt=$(wc -l </proc/self/mountinfo)
+	printf '| %s | %s | %s | %s | %s | %s | %s–%s | %s | %s | %s | %s | %s | %s |\n' "$1" "$_running" "${_all%% *}" \
 		"${_first%% *}" "${_last%% *}" "$_ratio" "$(echo "$_all" | cut -d' ' -f2)" "$(echo "$_all" | cut -d' ' -f3)" \
-		"${_shim%% *}" "${_nsc%% *}" "${_kmem%% *}" "${_total%% *}" >>"$W/t2.md"
-	say "N=$1: start median ${_all%% *} ms (first 10% ${_first%% *}, last 10% ${_last%% *}); shim RSS ${_shim%% *} KiB, kmem ${_kmem%% *} KiB"
+		"${_shim%% *}" "${_nproc%% *}" "${_ours%% *}" "${_kmem%% *}" "${_total%% *}" "$_mnt" >>"$W/t2.md"
+	say "N=$1: start median ${_all%% *} ms (first 10% ${_first%% *}, last 10% ${_last%% *}); ours ${_nproc%% *} process(es), RSS ${_ours%% *} KiB, kmem ${_kmem%% *} KiB"
 }
 
 # ramp: start BENCH_MAX_N containers (`sleep 1d`, bridge network) one after another, each timed, in
 # hyperfine batches of at most 100 runs (a failure loses one batch's times, not the ramp's); a
 # table row at each checkpoint. ramp.ms: one start time per line, in start order.
 ramp() {
-	printf '| N | running | start, median | first 10%% | last 10%% | last / first | min–max | ctr-shim RSS | nsenter-chroot RSS | cgroup kmem | cgroup total |\n' >"$W/t2.md"
-	printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' >>"$W/t2.md"
+	printf '| N | running | start, median | first 10%% | last 10%% | last / first | min–max | ctr-shim RSS | our processes | their RSS | cgroup kmem | cgroup total | host mounts |\n' >"$W/t2.md"
+	printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' >>"$W/t2.md"
 	: >"$W/ramp.ms"
 	_rn=0
 	for _rcp in $(checkpoints); do
@@ -656,7 +745,9 @@ report() {
 	printf '\n## Start a container running `true`, wait for it, remove it\n\n'
 	printf 'hyperfine -N, %s runs after %s warm-up run(s). ctr and the bocker way snapshot the rootfs (btrfs);\n' \
 		"$BENCH_RUNS" "$BENCH_WARMUP"
-	printf 'runc, crun and ctr-oci use it in place, read-only. `--net none` and runc/crun/ctr-oci: a new netns with lo only.\n\n'
+	printf 'runc, crun and ctr-oci use it in place, read-only. `--net none` and runc/crun/ctr-oci: a new netns with lo only.\n'
+	printf 'The rootless rows run as a throwaway user the bench makes (`ctr.sh rootless-setup` gives it its\n'
+	printf 'directory on the pool and subordinate ids) and removes; podman'"'"'s store is in its home.\n\n'
 	table1
 	printf '\n## Throughput: %s starts one after another\n\n' "$BENCH_TPUT"
 	printf 'bench/repeat.sh runs the command %s times, each after the previous one returned; hyperfine -N\n' "$BENCH_TPUT"
@@ -665,8 +756,11 @@ report() {
 	printf '\n## N detached containers: `ctr.sh run -d busybox sleep 1d`, one after another\n\n'
 	printf 'Start time per container in ms (hyperfine -N, one run per container): median of containers 1..N,\n'
 	printf 'of the first tenth of them and of the last tenth. Memory per running container in KiB (median),\n'
-	printf 'VmRSS from /proc/PID/status; kmem and total from the container'"'"'s memory cgroup\n'
-	printf '(v1: memory.kmem.usage_in_bytes, memory.usage_in_bytes; v2: memory.stat kernel, memory.current).\n\n'
+	printf 'VmRSS from /proc/PID/status (our processes: those of ctr'"'"'s a running container keeps outside it,\n'
+	printf 'its ctr-shim and, before issue 14, the nsenter-chroot waiting as PID 1'"'"'s parent; their RSS summed);\n'
+	printf 'kmem and total from the container'"'"'s memory cgroup\n'
+	printf '(v1: memory.kmem.usage_in_bytes, memory.usage_in_bytes; v2: memory.stat kernel, memory.current).\n'
+	printf 'Host mounts: lines of the host'"'"'s /proc/self/mountinfo (each new mount namespace copies them).\n\n'
 	cat "$W/t2.md"
 	[ -z "${RAMP_STOP:-}" ] || printf '\nThe ramp stopped %s\n' "$RAMP_STOP"
 	printf '\n`rm -f` per container among 10 running: %s.\n' "${RM_AMONG:-not measured}"

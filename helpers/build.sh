@@ -917,17 +917,18 @@ b_own_add() {
 }
 
 # b_own_apply LIST: --chown and --chmod on what LIST names, under the jail of the new image (its
-# symlinks are not followed by chown -h; chmod leaves them out).
+# symlinks are not followed by chown -h; chmod leaves them out). Rootless: in the user's namespace
+# (rootless.sh's rootless_userns), where the jail may chroot and the ids are the image's.
 # shellcheck disable=SC2016 # awk's $
 b_own_apply() {
 	[ -s "$1" ] || return 0
 	if [ -n "$B_F_chown" ]; then
-		cut -f2 "$1" | tr '\n' '\0' | xargs -0 -r "$CTR_LIBEXEC/ctr-jail" --root "$P_TREE" -- "$P_BUSYBOX" chown -h "$B_OWN" -- ||
+		cut -f2 "$1" | tr '\n' '\0' | ${CTR_ROOTLESS:+rootless_userns} xargs -0 -r "$CTR_LIBEXEC/ctr-jail" --root "$P_TREE" -- "$P_BUSYBOX" chown -h "$B_OWN" -- ||
 			b_die "--chown=$B_F_chown: cannot change the owner"
 	fi
 	if [ -n "$B_F_chmod" ]; then
 		"$B_AWK" -F '\t' '$1 != "l" { print $2 }' "$1" | tr '\n' '\0' |
-			xargs -0 -r "$CTR_LIBEXEC/ctr-jail" --root "$P_TREE" -- "$P_BUSYBOX" chmod "$B_F_chmod" -- ||
+			${CTR_ROOTLESS:+rootless_userns} xargs -0 -r "$CTR_LIBEXEC/ctr-jail" --root "$P_TREE" -- "$P_BUSYBOX" chmod "$B_F_chmod" -- ||
 			b_die "--chmod=$B_F_chmod: cannot change the mode"
 	fi
 }

@@ -13,8 +13,8 @@
  *   joins no other namespace and no cgroup.
  * --pid PID --shim SHIMPID: a rootless container's (an unprivileged caller,
  *   the owner of its user namespace; no cgroup names it): PID must be PID 1
- *   of its pid namespace and the child of a child of SHIMPID (its ctr-shim,
- *   which ran nsenter-chroot); the program enters its user namespace FIRST,
+ *   of its pid namespace and the child of SHIMPID (its ctr-shim, to which
+ *   nsenter-chroot --detach handed it over); the program enters its user namespace FIRST,
  *   as its root (only there has the caller any capability over the mount
  *   namespace, which that user namespace owns), then its mount namespace and
  *   its root.

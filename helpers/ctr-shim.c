@@ -3,11 +3,11 @@
  *
  * Usage:
  *   ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]
- *            [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]
+ *            [--ready-fd N] [--pass-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]
  *            [--exit-command PATH [--exit-command-arg ARG]...]
  *            [--exited-fd N [--exited-lock L]]
  *            [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]]
- *            [--] prog...
+ *            [--container-pid-file FILE] [--] prog...
  *
  * ctr-shim sits between ctr.sh and nsenter-chroot (docs/design.md, "Process
  * tree"). It forks PROG with argv untouched (execvp, no shell; a PROG in the
@@ -85,6 +85,13 @@
  *                         the container's command runs), not as soon as PROG
  *                         is exec'd; a foreground shim waits for it too, and
  *                         so does each restart before it says `running`
+ *   --pass-fd N           (N > 3, not --ready-fd's) keep the caller's fd N open
+ *                         (close-on-exec) for the shim's whole life and give
+ *                         it to PROG as fd N at each run (restarts too), never
+ *                         to the exit command. ctr.sh: the container's netns,
+ *                         which has no name: its supervisor holds it, so that
+ *                         a restart runs in the same one (nsenter-chroot
+ *                         opens it as /proc/self/fd/N)
  *   --restart POLICY      docker's: no (default) | always | unless-stopped |
  *                         on-failure[:N]. When PROG ends (its exit file
  *                         written) and the policy says so, run PROG again,
@@ -100,6 +107,14 @@
  *   --restart-cancel FILE the policy ends once FILE exists or its directory
  *                         has been removed (checked at each exit and during
  *                         the back-off; SIGTERM wakes a shim in its back-off)
+ *   --container-pid-file FILE  PROG is a runtime that exits 0 once the
+ *                         container's first process runs, its pid in FILE
+ *                         (nsenter-chroot --detach --pid-file FILE). The
+ *                         shim is a child subreaper, so that process becomes
+ *                         its child; it is adopted only if it is (waitid
+ *                         WNOWAIT; else 125), then signals go to it (those
+ *                         that came meanwhile too) and its status is the
+ *                         code. PROG's non-zero code is the code
  *
  * Fds of PROG: pipes the shim owns, never the caller's files (a container
  *   could write to the file given as its input, or read and truncate the one
@@ -111,6 +126,7 @@
  *        (foreground) and line by line to the log (one pipe for both: see
  *        --log)
  *   N    --ready-fd N: the write end of the "ready" pipe (see there)
+ *   N    --pass-fd N: the caller's fd N (see there)
  *   3    -t only: a unix stream socket; PROG sends one message of >= 1 byte
  *        carrying the pty master (SCM_RIGHTS) and must keep a slave fd open
  *        until it exits. Pty output is logged as stdout. The pty gets the
@@ -120,8 +136,9 @@
  *   relayed, never its fds (read() drops SCM_RIGHTS).
  * Signals: TERM INT HUP QUIT USR1 USR2 sent to the shim are forwarded to PROG,
  *   except those the terminal sent to the whole foreground process group
- *   (Ctrl-C, Ctrl-\, hangup: si_code SI_KERNEL), which PROG got already.
- *   During a --restart back-off, they only make the shim look at the
+ *   (Ctrl-C, Ctrl-\, hangup: si_code SI_KERNEL), which PROG got already
+ *   (an adopted --container-pid-file process, in a session of its own, gets
+ *   them from the shim too). During a --restart back-off, they only make the shim look at the
  *   --restart-cancel file.
  *   HUP with -t in the foreground first hangs up the pty (see -t).
  *   WINCH resizes the pty. These and CHLD are set back to SIG_DFL once blocked:
@@ -141,7 +158,7 @@
  *   <error>`) if the shim fails before PROG runs; 126/127 PROG cannot be
  *   executed / not found (also recorded in --exit-file).
  * Steps, in order:
- *   1. parse argv; close the caller's fds > 2; make sure fds 0-2 are open
+ *   1. parse argv; close the caller's fds > 2 (but --pass-fd's); make sure fds 0-2 are open
  *   2. open the log (--log-max-size: and its directory) and the exit file's
  *      directory (each if given)
  *   3. -d: fork, the caller waits for the "started" byte; setsid
@@ -176,7 +193,8 @@
 
 enum {
 	OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_EXIT_CMD, OPT_EXIT_ARG, OPT_EXIT_ENV, OPT_PID, OPT_SOCK,
-	OPT_READY, OPT_EXITED, OPT_EXITED_LOCK, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL, OPT_HELP
+	OPT_READY, OPT_PASS_FD, OPT_EXITED, OPT_EXITED_LOCK, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL,
+	OPT_CONTAINER_PID, OPT_HELP
 };
 
 static const struct ctr_opt options[] = {
@@ -194,9 +212,11 @@ static const struct ctr_opt options[] = {
 	{ "shim-pid-file", OPT_PID, "FILE", "write the shim's own pid" },
 	{ "attach-socket", OPT_SOCK, "PATH", "(-d) listen for ctr-attach on PATH" },
 	{ "ready-fd", OPT_READY, "N", "(-d, --restart) return once PROG writes to or closes fd N" },
+	{ "pass-fd", OPT_PASS_FD, "N", "keep the caller's fd N for PROG (each run)" },
 	{ "restart", OPT_RESTART, "POLICY", "no|always|unless-stopped|on-failure[:N]: run PROG again" },
 	{ "restart-file", OPT_RESTART_FILE, "FILE", "write `<restarts> <state>` there" },
 	{ "restart-cancel", OPT_RESTART_CANCEL, "FILE", "no more restarts once FILE exists" },
+	{ "container-pid-file", OPT_CONTAINER_PID, "FILE", "PROG exits 0 leaving the PID in FILE: supervise it" },
 	{ "help", OPT_HELP, NULL, "print this help" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -204,10 +224,11 @@ static const struct ctr_opt options[] = {
 static void usage(void)
 {
 	fputs("Usage: ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]\n"
-	      "                [--ready-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]\n"
+	      "                [--ready-fd N] [--pass-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]\n"
 	      "                [--exit-command PATH [--exit-command-arg ARG]... [--exit-command-env K=V]...]\n"
 	      "                [--exited-fd N [--exited-lock L]]\n"
-	      "                [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]] [--] prog...\n"
+	      "                [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]]\n"
+	      "                [--container-pid-file FILE] [--] prog...\n"
 	      "options:\n", stdout);
 	ctr_opt_usage(stdout, options);
 }
@@ -256,6 +277,11 @@ static void set_opt(int c, char *arg)
 			usage_error("--ready-fd: a number from 4 to 1023");
 		shim_opt.ready_fd = (int)n;
 		break;
+	case OPT_PASS_FD:
+		if (!parse_ulong(arg, 1023, &n, NULL) || n <= 3)
+			usage_error("--pass-fd: a number from 4 to 1023");
+		shim_opt.pass_fd = (int)n;
+		break;
 	case OPT_EXITED:
 		if (!parse_ulong(arg, 1023, &n, NULL) || n <= 3)
 			usage_error("--exited-fd: a number from 4 to 1023");
@@ -272,6 +298,7 @@ static void set_opt(int c, char *arg)
 		break;
 	case OPT_RESTART_FILE: shim_opt.restart_file = arg; break;
 	case OPT_RESTART_CANCEL: shim_opt.restart_cancel = arg; break;
+	case OPT_CONTAINER_PID: shim_opt.container_pid_file = arg; break;
 	case OPT_HELP: usage(); exit(0);
 	default: usage_error("bad option");
 	}
@@ -294,10 +321,14 @@ static void parse_args(int argc, char **argv)
 		usage_error("--attach-socket requires -d");
 	if (shim_opt.ready_fd >= 0 && !shim_opt.detach && shim_opt.restart == RESTART_NO)
 		usage_error("--ready-fd requires -d or --restart");
+	if (shim_opt.pass_fd >= 0 && shim_opt.pass_fd == shim_opt.ready_fd)
+		usage_error("--pass-fd and --ready-fd: two different fds");
 	if (shim_opt.exited_lock >= 0 && (shim_opt.exited_fd < 0 || shim_opt.exited_lock == shim_opt.exited_fd))
 		usage_error("--exited-lock requires --exited-fd, another fd");
 	if (shim_opt.exited_fd >= 0 && shim_opt.detach)
 		usage_error("--exited-fd: not with -d (a detached shim has no caller to wait for)");
+	if (shim_opt.pass_fd >= 0 && (shim_opt.pass_fd == shim_opt.exited_fd || shim_opt.pass_fd == shim_opt.exited_lock))
+		usage_error("--pass-fd, --exited-fd and --exited-lock: different fds");
 	if ((shim_opt.restart_file || shim_opt.restart_cancel) && shim_opt.restart == RESTART_NO)
 		usage_error("--restart-file and --restart-cancel require --restart");
 	if ((exit_argc > 0 || exit_envc > 1) && !exit_argv[0])

@@ -1,11 +1,13 @@
 #!/bin/sh
 # demo.sh - `ctr.sh demo`: a narrated, self-checking walk through the course assignment
 # (../shared/seeds/003: namespaces, rootfs, hostname, ps, veth client/server, cgroup limits,
-# two containers on one port, no other runtime). Sourced by ctr.sh. Each step prints the
+# two containers on one port, no other runtime), then rootless (../shared/seeds/002: an ordinary
+# user, root inside mapped to it outside). Sourced by ctr.sh. Each step prints the
 # commands it runs, what it saw, and PASS or FAIL; the demo exits 1 if any step failed.
-# Everything it makes (containers, the demo image) is removed on exit, even on Ctrl-C.
+# Everything it makes (containers, the demo image, step 9's throwaway user with its subordinate
+# ids, processes and trees) is removed on exit, even on Ctrl-C.
 
-D_FAIL=0 D_PAUSE='' D_MADE='' D_IMG=''
+D_FAIL=0 D_PAUSE='' D_MADE='' D_IMG='' D_RLU='' D_RLP='' D_TUN=''
 
 # d_say / d_cmd: narration; d_cmd also runs the command and shows its output, indented.
 d_say() { printf '%s\n' "$*"; }
@@ -32,8 +34,9 @@ d_cleanup() {
 	# shellcheck disable=SC2086 # a list of IDs
 	[ -z "$D_MADE" ] || d_ctr rm -f $D_MADE >/dev/null 2>&1
 	[ -z "$D_IMG" ] || d_ctr rmi -f "$D_IMG" >/dev/null 2>&1
+	[ -z "$D_RLU" ] || d_rl_remove
 	[ -z "${D_TMP:-}" ] || rm -rf "$D_TMP"
-	D_MADE='' D_IMG='' D_TMP=''
+	D_MADE='' D_IMG='' D_TMP='' D_RLU=''
 }
 d_pause() {
 	[ -z "$D_PAUSE" ] && return 0
@@ -179,6 +182,73 @@ d_step8() {
 	d_verdict $? "only kernel interfaces through ctr's own helpers (no lxc, docker, runc, crun, podman)"
 }
 
+d_step9() {
+	d_say "== 9. Rootless: an ordinary user runs a container; root inside is that user outside"
+	command -v useradd >/dev/null && command -v newuidmap >/dev/null ||
+		{ d_verdict 1 "useradd and newuidmap (packages passwd, uidmap) are needed"; return; }
+	D_TMP=$(mktemp -d) && chmod 0711 "$D_TMP" || { d_verdict 1 "mktemp"; return; }
+	_r=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+	D_RLU=ctrrld$_r D_RLP=ctrd9$_r
+	D_TUN=$(stat -c %a /dev/net/tun 2>/dev/null) || D_TUN=''
+	useradd -r -M -d "$D_TMP/home" -s /bin/sh "$D_RLU" && mkdir -m 0700 "$D_TMP/home" "$D_TMP/run" &&
+		chown "$D_RLU:" "$D_TMP/home" "$D_TMP/run" || { d_verdict 1 "cannot make the user $D_RLU"; return; }
+	d_say "  a throwaway user $D_RLU (uid $(id -u "$D_RLU"), no capability), a ctr root of the step's own"
+	d_say "  ($D_TMP/root: this root's pool is left as it is), then root's one-time step:"
+	d_cmd d_rl_root "$CTR_HOME/ctr.sh" rootless-setup "$D_RLU"
+	# the step runs --net none: /dev/net/tun (for pasta) gets its mode back at once
+	if [ -n "$D_TUN" ] && [ "$(stat -c %a /dev/net/tun)" != "$D_TUN" ]; then
+		chmod "$D_TUN" /dev/net/tun && d_say "  (/dev/net/tun put back to $D_TUN: this step runs --net none, without pasta)"
+	fi
+	d_say "  as $D_RLU (setpriv --reuid, a clean environment), no root from here:"
+	_in=$(d_as "$CTR_HOME/ctr.sh" run --rm --net none busybox sh -c 'id; cat /proc/self/uid_map' 2>&1)
+	printf '  $ ctr.sh run --rm --net none busybox sh -c '"'"'id; cat /proc/self/uid_map'"'"'\n%s\n' "$(printf '%s\n' "$_in" | sed 's/^/    /')"
+	_id=$(d_as "$CTR_HOME/ctr.sh" run -d --net none busybox sleep 600) || { d_verdict 1 "run -d as $D_RLU"; return; }
+	_p=$(d_as "$CTR_HOME/ctr.sh" inspect "$_id" | jq -r .pid)
+	_hu=$(stat -c %u "/proc/$_p" 2>/dev/null)
+	_iu=$(d_as "$CTR_HOME/ctr.sh" exec "$_id" id -u)
+	printf '  $ ctr.sh run -d --net none busybox sleep 600; ctr.sh exec ID id -u\n    %s\n' "$_iu"
+	printf '  inside: %s; on the host PID %s runs as uid %s (%s); the demo itself runs as uid %s\n' \
+		"$_iu" "$_p" "$_hu" "$D_RLU" "$(id -u)"
+	case $_in in "uid=0(root) gid=0(root)"*) true ;; *) false ;; esac &&
+		[ "$_iu" = 0 ] && [ "$_hu" = "$(id -u "$D_RLU")" ] && [ "$_hu" != 0 ]
+	d_verdict $? "uid 0 inside, the user's own uid on the host (then the user and all it made are removed)"
+}
+
+# d_rl_root CMD...: CMD (ctr.sh as root) on step 9's own ctr root, pool and prefix.
+d_rl_root() {
+	env CTR_ROOT="$D_TMP/root" CTR_POOL="$D_TMP/pool" CTR_POOL_SIZE=1G CTR_PREFIX="$D_RLP" "$@"
+}
+
+# d_as CMD...: CMD as step 9's user, in a clean environment (its state and trees: its home and
+# runtime directory in D_TMP, its directory on the step's pool).
+d_as() {
+	(cd / && setpriv --reuid="$D_RLU" --regid="$D_RLU" --init-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME="$D_TMP/home" CTR_USER_POOL="$D_TMP/root/btrfs/users/$(id -u "$D_RLU")" CTR_RUNTIME_DIR="$D_TMP/run" \
+		CTR_LIBEXEC="$CTR_LIBEXEC" CTR_BUSYBOX="$CTR_BUSYBOX" "$@")
+}
+
+# d_rl_remove: step 9's user and all it made: its processes (by pid: its containers' too), the
+# user, its lines of /etc/subuid and /etc/subgid, the step's root (what its prefix has, its pool,
+# its entry in the registry of roots); /dev/net/tun's mode as it was. D_TMP goes after it.
+d_rl_remove() {
+	if id -u "$D_RLU" >/dev/null 2>&1; then
+		for _ in 1 2 3 4 5; do
+			for _p in $(ps -u "$D_RLU" -o pid= 2>/dev/null); do kill -KILL "$_p" 2>/dev/null; done
+			[ -n "$(ps -u "$D_RLU" -o pid= 2>/dev/null)" ] || break
+			sleep 0.2
+		done
+		userdel "$D_RLU" 2>/dev/null
+	fi
+	(flock 9 && sed -i "/^$D_RLU:/d" /etc/subuid /etc/subgid) 9>"$CTR_RUN/subids.lock"
+	if [ -d "$D_TMP/root" ]; then
+		d_rl_root "$CTR_HOME/ctr.sh" cleanup --all >/dev/null 2>&1
+		! mountpoint -q "$D_TMP/root/btrfs" || umount "$D_TMP/root/btrfs" || umount -l "$D_TMP/root/btrfs"
+		[ "$(cat "$CTR_RUN/roots/$D_RLP" 2>/dev/null)" != "$(realpath -m "$D_TMP/root")" ] || rm -f "$CTR_RUN/roots/$D_RLP"
+	fi
+	[ -z "$D_TUN" ] || chmod "$D_TUN" /dev/net/tun
+	D_RLU='' D_TUN=''
+}
+
 #HELP demo [--step N] [--pause]    narrated, self-checking tour of the assignment (exit 1 if a step fails)
 ctr_demo() {
 	_only=''
@@ -190,13 +260,13 @@ ctr_demo() {
 		esac
 		shift
 	done
-	case $_only in '' | [1-8]) ;; *) die "demo: --step $_only: steps are 1 to 8" ;; esac
+	case $_only in '' | [1-9]) ;; *) die "demo: --step $_only: steps are 1 to 9" ;; esac
 	pool_ensure
 	image_resolve busybox >/dev/null
 	trap 'd_cleanup' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
-	for _s in 1 2 3 4 5 6 7 8; do
+	for _s in 1 2 3 4 5 6 7 8 9; do
 		[ -z "$_only" ] || [ "$_only" = "$_s" ] || continue
 		"d_step$_s"
 		d_cleanup

@@ -105,7 +105,7 @@ im_blobs() {
 	blob_store "$P_WORK/layer" "$_ild" "$_ilz"
 	_iplat=$(host_platform)
 	jq -cn --arg d "$_idiff" --arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg p "$_iplat" \
-		--argjson k "$2" --arg m "${3:-Imported from $1}" '($p | split("/")) as $pl
+		--argjson k "$2" --arg m "${3:-Imported from ${1##*/}}" '($p | split("/")) as $pl
 		| {created: $now, architecture: $pl[1], os: "linux"} + (if $pl[2] then {variant: $pl[2]} else {} end)
 		+ {config: $k, rootfs: {type: "layers", diff_ids: [$d]},
 		   history: [{created: $now, created_by: "", comment: $m}]}' >"$P_WORK/config" ||

@@ -92,6 +92,9 @@ LAYERS_JQ='def mt($f): if $f == "oci" then
 		 elif test("gzip$") then "application/vnd.docker.image.rootfs.diff.tar.gzip"
 		 else "application/vnd.docker.image.rootfs.diff.tar" end)
 	end;
+	# the source of a record as others may read it: no path of this host (a directory, a tar file)
+	def pubsrc: if startswith("dir:") then "init" elif startswith("import:") then "import"
+		elif startswith("ctr built-in") then "built-in busybox" else . end;
 	def ctrcfg($i; $d):
 		.created = $i.created
 		| .config = ((.config // {}) + {Env: ($i.env // []), WorkingDir: ($i.workdir // ""), User: ($i.user // "")}
@@ -108,7 +111,7 @@ LAYERS_JQ='def mt($f): if $f == "oci" then
 		| .history = ((.history // []) + if ($i.source // "" | startswith("build:")) and ($i.history // []) != [] then
 				[$i.history[] | {created: (.created // $i.created), created_by: (.created_by // "")}
 					+ (if .empty_layer then {empty_layer: true} else {} end)]
-			else [{created: $i.created, created_by: "ctr: \($i.source)"} + (if $d == "" then {empty_layer: true} else {} end)]
+			else [{created: $i.created, created_by: "ctr: \($i.source // "" | pubsrc)"} + (if $d == "" then {empty_layer: true} else {} end)]
 			end)
 		| del(.container, .container_config, .id, .parent);'
 

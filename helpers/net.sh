@@ -13,7 +13,8 @@
 # State ($CTR_ROOT/net): ips/<ip> and ports/<proto>-<port>/<host-ip> hold the owner's ID; cursor
 #   is the index of the last address handed out; lock serialises bridge creation.
 #   $CTR_ROOT/containers/<cid>/net: the container's facts, key=value (written by net_alloc).
-# Kernel objects: netns <prefix>-<cid>; veth v<cid> with ifalias <prefix>:<cid>; bridges with
+# Kernel objects: the container's netns (named <prefix>-<cid> only while net_veth sets it up, then
+#   held by its supervisor's fd); veth v<cid> with ifalias <prefix>:<cid>; bridges with
 #   ifalias <prefix>:net; nat chain <prefix>-PORTS; iptables rules commented <prefix>:<cid>
 #   (published ports) or <prefix>:net (shared by all containers); the nftables table
 #   `bridge <prefix>` that binds each port to its container's MAC and IP (see net_nft_table):
@@ -28,6 +29,8 @@ NET_NL='
 '
 # shellcheck disable=SC2034 # read by run (ctr.sh run_exec)
 NET_ETCDIR='' # net_etc_state's directory: /etc files bound from it
+# shellcheck disable=SC2034 # read by run (ctr.sh run_exec)
+NET_FD='' # net_veth's fd on the container's netns (6), for its supervisor (ctr.sh run_exec)
 
 # net_names: the names made of the prefix (again when pool_ensure adopts the root's recorded one).
 net_names() {
@@ -218,7 +221,6 @@ net_alloc() {
 	# before the list is written still names a container that cleanup removes, so it is reclaimed.
 	{
 		printf 'mode=%s\n' "$R_NET"
-		[ "$R_NET" != bridge ] || printf 'netns=%s-%s\n' "$CTR_PREFIX" "$1"
 		while IFS= read -r n_l; do
 			[ -z "$n_l" ] || printf 'port=%s\n' "$n_l"
 		done <<EOF
@@ -401,6 +403,11 @@ net_in_ip() {
 # rename, no move); the port is bound to the container's MAC and IP (its interface group, a write
 # in /sys: see net_nft_table) before eth0 is up; then the container side: lo, address, default
 # route. Two ip processes.
+# The netns has a name only while it is set up: fd NET_FD (6) holds it, then the container's
+# supervisor (ctr-shim --pass-fd 6; the OCI config's path is /proc/self/fd/6), and the second ip
+# deletes the name. A named netns is a mount in the host's mount table, which every new mount
+# namespace copies and every reader of /proc/self/mounts walks: one per running container made
+# each start slower as containers add up. The netns ends with its last holder, its veth with it.
 # The network is IPv4 only: neither end gets an IPv6 link-local address (addrgenmode none, set
 # before up), so a new port sends no DAD, router solicitation or MLD that the bridge would flood
 # to every other container on it (docker disables IPv6 on an IPv4-only network's interfaces too).
@@ -412,12 +419,16 @@ link add $NETC_VETH master $NETC_BRIDGE type veth peer name eth0 address $NETC_M
 link set $NETC_VETH alias $CTR_PREFIX:$1 addrgenmode none up
 EOF
 	net_kill_at veth
+	exec 6<"/run/netns/$n_ns" || die "network: cannot open netns $n_ns"
+	# shellcheck disable=SC2034 # read by run_exec (ctr.sh)
+	NET_FD=6
 	net_group_set "$NETC_VETH" "$NETC_IP" || die "network: $NETC_VETH: cannot set its interface group"
 	net_in_ip "$n_ns" <<EOF || die "network: cannot configure eth0 in netns $n_ns"
 link set lo up
 addr add $NETC_IP/$NETC_PLEN brd + dev eth0
 link set eth0 addrgenmode none up
 route add default via $NETC_GW
+netns del $n_ns
 EOF
 	net_kill_at addr
 }
@@ -776,9 +787,11 @@ NET_ETC_JQ='def net_etc_binds: $ENV.NET_ETCDIR as $d | if $d == "" then [] else
 
 # ---------------------------------------------------------------- teardown, inspect
 
-#   net_teardown CID: remove the container's published ports, netns (which takes its veth with
-#   it) and address records. Idempotent: fine on a half-made container and when run twice.
-#   NET_ASYNC set (the exit action): the netns is deleted by a background `ip netns del`, off the
+#   net_teardown CID: remove the container's published ports, netns name (a run killed while it
+#   set the netns up; a container of an older ctr) and address records. The netns has no name once
+#   it runs: it ends, its veth with it, when its supervisor (which holds it) and its processes are
+#   gone. Idempotent: fine on a half-made container and when run twice.
+#   NET_ASYNC set (the exit action): a name is deleted by a background `ip netns del`, off the
 #   caller's path (its umount waits for an RCU grace period; the kernel destroys the netns and
 #   the veth later anyway); one that never happens (a kill, a crash) is net_cleanup's.
 net_teardown() {
@@ -836,9 +849,10 @@ net_inspect() {
 
 # ---------------------------------------------------------------- cleanup, network verb
 
-#   net_cleanup: remove the netns, veths, rules and records of this prefix whose container is
-#   gone (or released: its exit action's background netns deletion never ran); print each.
-#   Objects of other prefixes, or not made by ctr, are never touched.
+#   net_cleanup: remove the netns names, veths, rules and records of this prefix whose container
+#   is gone (or released: its exit action's background netns deletion never ran; a process outside
+#   it still holds its netns, so its veth); print each. Objects of other prefixes, or not made by
+#   ctr, are never touched.
 net_cleanup() {
 	for n_p in /run/netns/"$CTR_PREFIX"-*; do
 		n_id=${n_p##*/"$CTR_PREFIX"-}
@@ -848,8 +862,8 @@ net_cleanup() {
 	done
 	for n_p in /sys/class/net/v*; do
 		n_id=${n_p##*/v}
-		net_is_cid "$n_id" && [ ! -d "$CTR_ROOT/containers/$n_id" ] && net_alias "v$n_id" &&
-			[ "$NET_ALIAS" = "$CTR_PREFIX:$n_id" ] || continue
+		net_is_cid "$n_id" && { [ ! -d "$CTR_ROOT/containers/$n_id" ] || [ -e "$CTR_ROOT/containers/$n_id/released" ]; } &&
+			net_alias "v$n_id" && [ "$NET_ALIAS" = "$CTR_PREFIX:$n_id" ] || continue
 		ip link del "v$n_id" && printf 'removed veth v%s\n' "$n_id"
 	done
 	net_cleanup_rules

@@ -3,7 +3,7 @@
  * capabilities, seccomp, execve(2)).
  *
  * Usage:
- *   nsenter-chroot --config FILE [--pid-file F] [--notify-fd N] [--console-fd N]
+ *   nsenter-chroot --config FILE [--pid-file F [--detach]] [--notify-fd N] [--console-fd N]
  *   nsenter-chroot --config FILE --join PID --process FILE [--pid-file F] [--console-fd N]
  *   nsenter-chroot [options] ROOTFS prog...
  *   nsenter-chroot --join PID [options] prog...
@@ -12,7 +12,7 @@
  * runtime-spec config.json FILE, read by ctr-oci's parser (lib/oci-config.c,
  * ctr's extensions included: docs/oci.md) into the same spec the options
  * below fill; its directory is the bundle. Only this start's options go
- * with it: --pid-file, --notify-fd, --console-fd (process.terminal must
+ * with it: --pid-file, --notify-fd, --detach, --console-fd (process.terminal must
  * match), and for an exec --join PID with --process FILE (an OCI process
  * object). linux.cgroupsPath names groups the caller made: joined where
  * they exist, linux.resources applied to them (lib/oci-nsenter.c);
@@ -22,7 +22,9 @@
  *
  * Options (parsing stops at ROOTFS, or at PROG with --join, or after `--`:
  * callers pass `--` so that no word of the command is ever read as an option):
- *   -n, --netns PATH     setns(2) into the network namespace at PATH
+ *   -n, --netns PATH     setns(2) into the network namespace at PATH (opened
+ *                        before the caller's fds are closed: /proc/self/fd/N
+ *                        names the caller's fd N; so is a --config's path)
  *       --net-host       stay in the caller's network namespace
  *                        (default: a new namespace with only `lo`, brought up)
  *       --sysctl K=V     write V to /proc/sys/K (dots as slashes) in the
@@ -52,6 +54,14 @@
  *       --notify-fd N    once PROG is exec'd (after --pid-file), write one byte
  *                        'R' to fd N and close it; the container never holds N
  *                        (a failed start closes it unwritten: the reader's EOF)
+ *       --detach         (requires --pid-file; not with --join) once PROG is
+ *                        exec'd, the pid file written and --notify-fd told,
+ *                        pass on the signals that came meanwhile and exit 0,
+ *                        leaving PID 1 running: the kernel re-parents it to
+ *                        the caller if that is a child subreaper (ctr-shim
+ *                        --container-pid-file), else to init. PID 1 then has
+ *                        no parent-death signal (it has one during setup).
+ *                        A failed start is as without it (same exit code)
  *       --net-hook PROG  run PROG [ARG...] PID (PID: the child's host pid) once
  *                        the child's new network namespace and id maps exist,
  *                        before it goes on; PROG must exit 0 (within 30 s).
@@ -104,14 +114,15 @@
  *   0,1,2 are passed as they come: ctr.sh gives pipes of ctr-shim (or the
  *   pty), never its caller's files. close_range(2), or close() of each fd
  *   of /proc/self/fd where it is refused (lib/fds.c).
- * Exit codes: PROG's status, 128+N if PROG was killed by signal N;
- *   125 usage or setup failure, 126 PROG cannot be executed, 127 not found.
+ * Exit codes: PROG's status, 128+N if PROG was killed by signal N (--detach:
+ *   0 once PROG runs); 125 usage or setup failure, 126 PROG cannot be
+ *   executed, 127 not found.
  *
  * Process tree: this process (the "parent") stays in every host namespace
  * (with --userns and --netns it joins that network namespace: a user namespace
  * may not), clones the child with new pid/mnt/uts/ipc(/net)(/user) namespaces,
  * forwards SIGTERM INT HUP QUIT USR1 USR2 WINCH CONT to it, reaps it, and exits
- * with its status. The child is PID 1 of the new pid namespace and does, in
+ * with its status (--detach: exits once PROG runs, see there). The child is PID 1 of the new pid namespace and does, in
  * order (the parent has set the --device-cgroup rules and opened and copied
  * the volume sources before the clone):
  *   0. close every fd that is not its own (see Fds)
@@ -148,6 +159,7 @@
 #include "lib/exec.h"
 #include "lib/fds.h"
 #include "lib/init.h"
+#include "lib/namespace.h"
 #include "lib/oci-nsenter.h"
 
 #include <string.h>
@@ -156,10 +168,17 @@
 /* The caller's fds other than 0, 1, 2 are not ours to pass on: only
  * --console-fd and --notify-fd are kept. A directory the caller left open
  * would otherwise reach every process of the container, and --init's PID 1,
- * which never execs, would hold it for good (CVE-2024-21626). */
-static void close_caller_fds(const struct ctr_spec *s)
+ * which never execs, would hold it for good (CVE-2024-21626). The netns to
+ * join is opened first (close-on-exec; the child closes its copy once in
+ * it): its path may name a caller's fd, /proc/self/fd/N (ctr.sh's bridge
+ * containers: the netns has no name, its supervisor holds it, ctr-shim
+ * --pass-fd). */
+static void close_caller_fds(struct ctr_spec *s)
 {
-	int keep[] = { s->console_fd, s->notify_fd };
+	struct ctr_err e;
+	if (s->netns && (s->netns_fd = netns_open(s->netns, &e)) < 0)
+		ctr_err_die(&e);
+	int keep[] = { s->console_fd, s->notify_fd, s->netns_fd };
 	if (fds_close_except(keep, NELEM(keep)) < 0)
 		die_errno("close the caller's fds");
 }

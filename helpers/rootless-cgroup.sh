@@ -11,7 +11,9 @@
 #   cg_setup CID       DELEG/$CTR_PREFIX/CID made (controllers enabled on the way), limits written,
 #                      CG_DIRS = that directory (nsenter-chroot's --cgroup: the parent moves the
 #                      child there before it runs a step), recorded in the container's `cgroup` file
-#   cg_dirs CID, cg_teardown CID, cg_cleanup, cg_oom_killed CID, cg_frozen CID  from that record
+#   cg_dirs CID, cg_teardown CID, cg_cleanup, cg_oom_killed CID, cg_frozen CID, cg_freeze CID 1|0,
+#   cg_path, cg_read, cg_update CID  from that record (pause, stats, update: the container's group)
+#   rl_cg_load         (start's) the limits recorded at run need the delegated subtree again
 # Where: CTR_ROOTLESS_CGROUP names the delegated directory; else the nearest ancestor of this
 # process's cgroup (/proc/self/cgroup) that the user owns, on a cgroup2 file system, whose
 # cgroup.controllers has the controllers asked for. Its new groups are the user's: the kernel's
@@ -134,7 +136,100 @@ cg_oom_killed() {
 	[ "$_rck" -gt 0 ] && echo true || echo false
 }
 
-cg_frozen() { return 1; }
+# rl_cg_load (start's, helpers/start.sh): the limits recorded (CG_*, start_read's) need the
+# delegated subtree again, found as run's (rl_cg_validate); none recorded: no cgroup.
+rl_cg_load() {
+	RL_CG='' _rcw=''
+	[ -z "$CG_MEM$CG_SWAP" ] || _rcw=memory
+	[ -z "$CG_QUOTA$CG_SHARES" ] || _rcw="$_rcw cpu"
+	[ -z "$CG_PIDS" ] || _rcw="$_rcw pids"
+	[ -n "$_rcw" ] || return 0
+	# shellcheck disable=SC2086 # the controllers, one word each
+	rl_cg_find $_rcw || die "container $CID: rootless, its limits need a cgroup v2 subtree delegated to the user: $RL_CG_WHY"
+	CG_memory=$RL_CG CG_cpu=$RL_CG CG_pids=$RL_CG CGV_memory=2 CGV_cpu=2 CG_MODE=v2
+}
+
+# rl_cg_need CID VERB: RL_CGD = the container's group, or die: a rootless container has one only
+# when it was run (or started) with a limit in a delegated subtree (pause, stats, update need it).
+rl_cg_need() {
+	rl_cg_dir "$1"
+	[ -n "$RL_CGD" ] && [ -d "$RL_CGD" ] && return 0
+	printf 'ctr: %s: rootless, container %s has no cgroup (one is made when it runs with a limit, in a cgroup v2 subtree delegated to the user; docs/rootless.md "Limits")\n' "$2" "$1" >&2
+	return 1
+}
+
+# cg_freeze CID 1|0 (rootless): cgroup v2's cgroup.freeze of the container's group, then wait
+# until its cgroup.events says frozen (or thawed), as cgroup.sh's. The test hook's plain files:
+# the events the kernel would write.
+cg_freeze() {
+	rl_cg_need "$1" pause || return 1
+	printf '%s\n' "$2" 2>/dev/null >"$RL_CGD/cgroup.freeze" || return 1
+	[ "${CTR_TEST_CGROUP2FS:-}" != 1 ] || printf 'populated 1\nfrozen %s\n' "$2" >"$RL_CGD/cgroup.events"
+	_rcn=100
+	while [ "$_rcn" -gt 0 ]; do
+		if [ "$2" = 1 ]; then cg_frozen "$1" && return 0; else ! cg_frozen "$1" && return 0; fi
+		sleep 0.05
+		_rcn=$((_rcn - 1))
+	done
+	printf 'ctr: cgroup: %s: the freezer did not settle\n' "$RL_CGD" >&2
+	return 1
+}
+
+# cg_frozen CID (rootless): its group's cgroup.events says "frozen 1" (no group: never). No fork.
+cg_frozen() {
+	rl_cg_dir "$1"
+	[ -n "$RL_CGD" ] || return 1
+	while read -r _rck _rcl; do
+		[ "$_rck" != frozen ] || { [ "$_rcl" = 1 ]; return; }
+	done 2>/dev/null <"$RL_CGD/cgroup.events"
+	return 1
+}
+
+# cg_path CONTROLLER CID [FILE], cg_read CONTROLLER CID FILE (rootless): the container's one group
+# (v2: every controller's), from its record.
+cg_path() {
+	rl_cg_dir "$2"
+	[ -n "$RL_CGD" ] || return 1
+	printf '%s%s' "$RL_CGD" "${3:+/$3}"
+}
+cg_read() { _rcf=$(cg_path "$1" "$2" "$3") && cat "$_rcf" 2>/dev/null; }
+
+# cg_update CID (rootless, update.sh's): every limit of CG_* (rl_cg_validate's) written into the
+# container's group, an unset one as none, in cgroup v2's files (a controller newly asked for is
+# enabled on the way first); 1 with CG_WHY when the kernel refuses a value. A running container
+# without a group cannot be given one (its processes would have to be moved, racing its forks):
+# a clear error, nothing changed.
+cg_update() {
+	rl_cg_need "$1" update || exit 125
+	for _rcd in "${RL_CGD%/*/*}" "${RL_CGD%/*}"; do
+		rl_cg_enable "$_rcd"
+	done
+	CG_WHY=''
+	if [ -n "$CG_MEM" ] || [ -f "$RL_CGD/memory.max" ]; then
+		rl_cg_put memory.max "${CG_MEM:-max}" || return 1
+		if [ -f "$RL_CGD/memory.swap.max" ]; then
+			case $CG_MEM/$CG_SWAP in
+			/* | */-1) rl_cg_put memory.swap.max max ;;
+			*/) rl_cg_put memory.swap.max "$CG_MEM" ;;
+			*) rl_cg_put memory.swap.max $((CG_SWAP - CG_MEM)) ;;
+			esac || return 1
+		fi
+	fi
+	if [ -n "$CG_QUOTA$CG_SHARES" ] || [ -f "$RL_CGD/cpu.max" ]; then
+		_rcv=100
+		[ -z "$CG_SHARES" ] || _rcv=$((1 + (CG_SHARES - 2) * 9999 / 262142))
+		rl_cg_put cpu.max "${CG_QUOTA:-max} $CG_PERIOD" && rl_cg_put cpu.weight "$_rcv" || return 1
+	fi
+	[ -z "$CG_PIDS" ] && [ ! -f "$RL_CGD/pids.max" ] && return 0
+	case $CG_PIDS in '' | -1) rl_cg_put pids.max max ;; *) rl_cg_put pids.max "$CG_PIDS" ;; esac
+}
+
+# rl_cg_put FILE VALUE: one value into the container's group (RL_CGD); 1 with CG_WHY if refused.
+rl_cg_put() {
+	printf '%s\n' "$2" 2>/dev/null >"$RL_CGD/$1" && return 0
+	CG_WHY="the kernel refused $1=$2"
+	return 1
+}
 
 # cg_cleanup: the groups of gone containers, in the delegated directory of this process.
 cg_cleanup() {

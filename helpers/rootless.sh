@@ -120,16 +120,21 @@ rootless_subids() {
 	) 5>"$CTR_RUN/subids.lock" || die "rootless-setup $1: cannot add subordinate ids to /etc/subuid, /etc/subgid"
 }
 
-# rootless_ids: RL_IDS for nsenter-chroot --rootless (see the top). With no subordinate ids, a
-# single-id mapping (0:0:0: root inside is the user, no other id exists there: a chown to another
-# id fails, and an image whose files are other ids' is the user's alone once copied), after a
-# warning, once per state root (its file rootless-single-id).
-rootless_ids() {
+# rl_subids: RL_IDS = SUBUID:SUBGID:N, the caller's (_rln) first ranges; '' when it has none.
+rl_subids() {
 	_rln=$(id -un) || die "rootless: who am I? (id -un failed)"
 	RL_IDS=$(awk -F: -v u="$_rln" -v i="$CTR_UID" '
 		FILENAME == ARGV[1] && ($1 == u || $1 == i) && $3 > 0 && !s { s = $2; n = $3 }
 		FILENAME == ARGV[2] && ($1 == u || $1 == i) && $3 > 0 && !g { g = $2; m = $3 }
 		END { if (s && g) printf "%s:%s:%s\n", s, g, (n < m ? n : m) }' /etc/subuid /etc/subgid 2>/dev/null)
+}
+
+# rootless_ids: RL_IDS for nsenter-chroot --rootless (see the top). With no subordinate ids, a
+# single-id mapping (0:0:0: root inside is the user, no other id exists there: a chown to another
+# id fails, and an image whose files are other ids' is the user's alone once copied), after a
+# warning, once per state root (its file rootless-single-id).
+rootless_ids() {
+	rl_subids
 	[ -z "$RL_IDS" ] || return 0
 	RL_IDS=0:0:0
 	# only gid 0 is mapped: the ping group range is that one
@@ -141,12 +146,18 @@ rootless_ids() {
 	{ : >"$CTR_ROOT/rootless-single-id"; } 2>/dev/null || :
 }
 
-# rootless_verb VERB: the verbs of this slice (docs/rootless.md "Not yet").
+# rootless_verb VERB: the verbs that work rootless (docs/rootless.md "Not yet": the others).
 rootless_verb() {
 	case $1 in
 	init | images | rmi | run | ps | inspect | logs | stop | rm | exec | attach | kill | wait | \
-		rename | cleanup | _exited | pull | tag | commit | save | load | push | cp) ;;
+		rename | cleanup | _exited | pull | tag | commit | save | load | push | cp | start | restart | \
+		top | port | info | network | stats | pause | unpause | update | build | events | history | \
+		login | container | image | system | builder) ;;
 	*) die "$1: not available rootless yet (run it as root; docs/rootless.md)" ;;
+	esac
+	# shellcheck source=/dev/null # their rootless versions (after ctr.sh's, before start.sh's)
+	case $1 in
+	start | restart | top | info | network | stats) . "$CTR_HOME/helpers/rootless-verbs.sh" || exit 125 ;;
 	esac
 }
 
@@ -183,20 +194,15 @@ pool_ensure() {
 }
 
 # pid_ours PID CID (ctr.sh's, rootless: there is no cgroup to name the container): PID is PID 1
-# of a pid namespace (NSpid ends in 1) and the child of the nsenter-chroot that CID's supervisor
-# (shim.pid) started: a recycled pid is neither. The shell's read only: no fork.
+# of a pid namespace (NSpid ends in 1) and the child of CID's supervisor (shim.pid), to which
+# nsenter-chroot --detach handed it over: a recycled pid is neither. The shell's read only: no fork.
 pid_ours() {
 	_rlq='' _rlp='' _rls=''
 	while read -r _rlk _rlv _rlw; do
 		case $_rlk in PPid:) _rlp=$_rlv ;; NSpid:) _rlq=$_rlw ;; esac
 	done 2>/dev/null <"/proc/$1/status"
-	[ "$_rlq" = 1 ] && [ -n "$_rlp" ] || return 1
-	while read -r _rlk _rlv; do
-		[ "$_rlk" != PPid: ] || { _rls=$_rlv; break; }
-	done 2>/dev/null <"/proc/$_rlp/status"
-	_rlq=''
-	read -r _rlq 2>/dev/null <"$CTR_ROOT/containers/$2/shim.pid"
-	[ -n "$_rls" ] && [ "$_rls" = "$_rlq" ]
+	read -r _rls 2>/dev/null <"$CTR_ROOT/containers/$2/shim.pid"
+	[ "$_rlq" = 1 ] && [ -n "$_rlp" ] && [ "$_rlp" = "$_rls" ]
 }
 
 # cg_* (cgroup.sh's, rootless): helpers/rootless-cgroup.sh (limits in a delegated v2 subtree).
@@ -209,7 +215,7 @@ pid_ours() {
 # shellcheck disable=SC2153 # R_*: run's options (ctr.sh)
 cg_validate() {
 	rl_cg_validate
-	[ -z "$R_STORAGE" ] && [ -z "${CTR_STORAGE_SIZE:-}" ] || die "--storage-opt: rootless, not available (btrfs quotas need root)"
+	[ -z "${R_STORAGE:-}" ] && [ -z "${CTR_STORAGE_SIZE:-}" ] || die "--storage-opt: rootless, not available (btrfs quotas need root)"
 	[ -z "$SEC_USERNS" ] || die "--userns: rootless, the container has the user's own ids already"
 	rootless_ids
 }
@@ -230,9 +236,7 @@ net_validate() {
 	none) return 0 ;;
 	host) die "--net host: rootless, not available (the host's network namespace is not the user's: use the default, user-mode networking, or --net none)" ;;
 	esac
-	need pasta passt
-	[ -r /dev/net/tun ] && [ -w /dev/net/tun ] ||
-		die "network: rootless, /dev/net/tun is not usable by $(id -un) (ask root to run: ctr.sh rootless-setup $(id -un); or run with --net none)"
+	rl_net_check
 	read -r _rlf 2>/dev/null </proc/sys/net/ipv4/ip_unprivileged_port_start || _rlf=1024
 	eval "set -- ${R_PORTS:-}"
 	for _rls; do
@@ -242,6 +246,13 @@ net_validate() {
 			die "-p $_rls: rootless, host port ${_rlh% *} is below $_rlf (net.ipv4.ip_unprivileged_port_start)"
 		net_port_add "$_rls"
 	done
+}
+
+# rl_net_check: pasta is there and may make its tap device.
+rl_net_check() {
+	need pasta passt
+	[ -r /dev/net/tun ] && [ -w /dev/net/tun ] ||
+		die "network: rootless, /dev/net/tun is not usable by $(id -un) (ask root to run: ctr.sh rootless-setup $(id -un); or run with --net none)"
 }
 
 # net_alloc CID: the net file (mode none or pasta, the ports); nothing to claim: the kernel's
@@ -278,13 +289,34 @@ net_setup() {
 $NET_PORTS
 EOF
 	list_add RL_NETARGV --net-hook
-	list_add RL_NETARGV "$(command -v pasta)"
-	for _rlx in -q --config-net -P "$CTR_ROOT/containers/$1/pasta.pid" -t "${_rlt:-none}" \
-		-u "${_rlu:-none}" -T none -U none; do
+	list_add RL_NETARGV /bin/sh
+	_rlp=$CTR_ROOT/containers/$1/pasta.pid
+	for _rlx in -c "$RL_PASTA_SH" rootless-pasta "$_rlp" "$(command -v pasta)" -q --config-net -P "$_rlp" \
+		-t "${_rlt:-none}" -u "${_rlu:-none}" -T none -U none; do
 		list_add RL_NETARGV --net-hook-arg
 		list_add RL_NETARGV "$_rlx"
 	done
 }
+
+# RL_PASTA_SH: the hook's script, `sh -c RL_PASTA_SH rootless-pasta PIDFILE PASTA ARG... PID`: a
+# supervisor's restart (run --restart) runs the hook again while the last run's pasta still serves
+# the ports (pasta does not quit when its target process ends): that one is ended first, by its pid
+# file, when it is a pasta of ours started with that file, and waited for (its ports are the new
+# one's), then pasta is exec'd. A first run finds no pid file: exec at once.
+# shellcheck disable=SC2016 # a fixed script; the data comes in as $1...
+RL_PASTA_SH='f=$1
+shift
+p=
+[ ! -f "$f" ] || read -r p <"$f" 2>/dev/null
+case $p in "" | *[!0-9]*) exec "$@" ;; esac
+c=
+read -r c </proc/$p/comm 2>/dev/null
+case $c in pasta* | passt*) ;; *) exec "$@" ;; esac
+[ -O /proc/$p ] && grep -qzxF -- "$f" /proc/$p/cmdline 2>/dev/null || exec "$@"
+kill -TERM "$p" 2>/dev/null
+n=300
+while [ "$n" -gt 0 ] && kill -0 "$p" 2>/dev/null; do sleep 0.01; n=$((n - 1)); done
+exec "$@"'
 
 # net_teardown CID: end the container's pasta (its pid file names it; a process is killed only
 # when it is a pasta of ours started for this container: its command line holds that file).

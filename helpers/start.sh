@@ -212,6 +212,8 @@ start_read() {
 	_sj=$(jq -r "$START_JQ" "$C/config.json") || die "container $1: cannot read its config.json"
 	eval "$_sj"
 	case $R_NET in bridge | none | host) ;; *) die "container $1: config.json: network mode '$R_NET'" ;; esac
+	# rootless: pasta or none, the user's delegated cgroup (helpers/rootless-verbs.sh)
+	[ -z "$CTR_ROOTLESS" ] || { rl_start_read "$1"; return; }
 	[ -n "$CG_PIDS" ] || CG_PIDS=$CG_PIDS_DEFAULT
 	need cgcreate cgroup-tools
 	cg_detect
@@ -230,13 +232,16 @@ start_read() {
 # with the new user-namespace range and devices group, then the container's OCI config
 # (oci-config.json, $o) with that range in its id maps and the /etc binds of this start (a full
 # pool's, net.sh's NET_ETCDIR; the last start's, marked x-ctr.etc, go). Its cgroupsPath, netns
-# path and device rules name the same groups and netns every start.
+# path and device rules name the same groups and netns every start (the netns: /proc/self/fd/6, the
+# fd that the supervisor holds; a config of an older ctr named /run/netns/<prefix>-<cid>).
 # shellcheck disable=SC2016
 START_CONFIG_JQ=$NET_ETC_JQ'(if $ENV.SEC_RANGE == "" then null else ($ENV.SEC_RANGE | tonumber) as $r
 		| {uid: $r, gid: $r, count: ($ENV.SEC_USERNS_SIZE | tonumber)} end) as $u
 	| .security.userns = $u
 	| .security.device_cgroup = (if $ENV.SEC_DEVCG == "" then null else $ENV.SEC_DEVCG end)
 	| tojson, ($o[0] | .mounts = (.mounts | map(select(.options // [] | index("x-ctr.etc") | not))) + net_etc_binds
+	  | if .linux.namespaces then .linux.namespaces |= map(if .type == "network" and (.path // "" | startswith("/run/netns/"))
+	    then .path = "/proc/self/fd/6" else . end) else . end
 	  | if $u then .linux.uidMappings = [{containerID: 0, hostID: $u.uid, size: $u.count}]
 	    | .linux.gidMappings = [{containerID: 0, hostID: $u.gid, size: $u.count}] else . end | tojson)'
 

@@ -2,9 +2,10 @@
 # exit: what happens when a container's PID 1 exits is done by its supervisor (ctr-shim's
 # --exit-command runs `ctr.sh _exited`), or by the foreground run waiting for it, in its own
 # process (ctr-shim --exited-fd; the supervisor's if that run is gone: test/run-exited.bats):
-# the network, cgroups and id range are released at once (the netns by a background `ip netns
-# del`, a moment later), what ps -a, inspect and logs need is kept, a --rm container is removed,
-# even when the ctr.sh that started it was killed.
+# the network, cgroups and id range are released at once (the netns, which has no name and which
+# the supervisor holds, ends with it, a moment later; a name left by a killed run goes by a
+# background `ip netns del`), what ps -a, inspect and logs need is kept, a --rm container is
+# removed, even when the ctr.sh that started it was killed.
 
 load helper
 
@@ -65,7 +66,7 @@ only_id() { ls "$CTR_ROOT/containers"; }
 	wait "$front" 2>/dev/null || true
 	# it runs on without its front-end, with its network
 	[ "$(ctr inspect "$id" | jq -r .state)" = running ]
-	[ -e "/run/netns/$CTR_PREFIX-$id" ]
+	[ -e "/sys/class/net/v$id" ]
 	wait_for test ! -e "$CTR_ROOT/containers/$id" ||
 		wait_for test ! -e "$CTR_ROOT/containers/$id" || fail "not removed: $(ctr ps -a)"
 	assert_gone "$id"
@@ -84,7 +85,8 @@ only_id() { ls "$CTR_ROOT/containers"; }
 	assert_equal "$(jq -r .state <<<"$output")" exited
 	assert_equal "$(jq .exit_code <<<"$output")" 0
 	assert_equal "$(jq .oom_killed <<<"$output")" false
-	assert_equal "$(jq -r .network.netns <<<"$output")" "$CTR_PREFIX-$id"
+	assert_equal "$(jq -r .network.veth <<<"$output")" "v$id"
+	assert_equal "$(jq -r .network.netns <<<"$output")" null # no name: its supervisor held it
 	run ctr logs fin
 	assert_success
 	assert_line hello
@@ -128,16 +130,17 @@ only_id() { ls "$CTR_ROOT/containers"; }
 	ctr rm -f "$id2" >/dev/null
 }
 
-@test "exit: the netns is deleted off the caller's path; one whose deletion never ran is cleanup's" {
-	# the exit action starts `ip netns del` in the background and does not wait for it
+@test "exit: the netns ends with its supervisor; a name whose deletion never ran is cleanup's" {
+	# the netns has no name once it runs: its supervisor's fd holds it, and it ends after the exit action
 	run ctr run --name bg busybox true
 	assert_success
 	id=$(cat "$CTR_ROOT/names/bg")
 	[ -e "$CTR_ROOT/containers/$id/released" ]
-	wait_for test ! -e "/run/netns/$CTR_PREFIX-$id" || fail "netns $CTR_PREFIX-$id never deleted"
+	[ ! -e "/run/netns/$CTR_PREFIX-$id" ] || fail "netns $CTR_PREFIX-$id has a name"
 	assert_released "$id"
-	# a deletion that never ran (its process killed): the netns of a released container, and of a
-	# --rm one that is gone, are removed by cleanup, and only those
+	# a deletion that never ran (a run killed while it set the netns up; an older ctr's exit action
+	# killed): the netns name of a released container, and of a --rm one that is gone, are removed
+	# by cleanup, and only those
 	ip netns add "$CTR_PREFIX-$id"
 	ip netns add "$CTR_PREFIX-0123456789ab"
 	live=$(ctr run -d busybox sleep 60)
@@ -145,14 +148,16 @@ only_id() { ls "$CTR_ROOT/containers"; }
 	assert_success
 	assert_line "removed netns $CTR_PREFIX-$id"
 	assert_line "removed netns $CTR_PREFIX-0123456789ab"
-	[ -e "/run/netns/$CTR_PREFIX-$live" ] || fail "cleanup removed a running container's netns"
+	[ -e "/sys/class/net/v$live" ] || fail "cleanup removed a running container's veth"
+	run ctr exec "$live" ip -o -4 addr show dev eth0
+	assert_output --partial " inet ${CTR_SUBNET%.*}."
 	[ ! -e "/run/netns/$CTR_PREFIX-$id" ] && [ ! -e "/run/netns/$CTR_PREFIX-0123456789ab" ]
 	ctr rm -f "$live" bg >/dev/null
 	assert_gone "$live"
 	assert_gone "$id"
 }
 
-@test "exit: two waves of 40 run --rm in parallel on 61 addresses: all run, addresses reused while netns are still being deleted, nothing left" {
+@test "exit: two waves of 40 run --rm in parallel on 61 addresses: all run, addresses reused while netns are still ending, nothing left" {
 	export CTR_SUBNET="${CTR_SUBNET%.0/24}.0/26"
 	ctr run --rm busybox true # the image and the bridge: this test is about the exit action
 	for w in 1 2; do
@@ -200,7 +205,7 @@ only_id() { ls "$CTR_ROOT/containers"; }
 	run ctr exec "$id" sh -c 'exit 5'
 	assert_failure 5
 	sleep 0.5
-	[ -e "/run/netns/$CTR_PREFIX-$id" ]
+	[ -e "/sys/class/net/v$id" ]
 	[ -n "$(cgroups_of "$id")" ]
 	[ ! -e "$CTR_ROOT/containers/$id/released" ]
 	[ "$(ctr inspect "$id" | jq -r .state)" = running ]
@@ -213,7 +218,7 @@ only_id() { ls "$CTR_ROOT/containers"; }
 	run -125 ctr _exited "$id"
 	assert_output --partial "is running"
 	run -125 ctr _exited --rm "$id"
-	[ -e "/run/netns/$CTR_PREFIX-$id" ]
+	[ -e "/sys/class/net/v$id" ]
 	[ -n "$(cgroups_of "$id")" ]
 	[ -n "$(address_of "$id")" ]
 	run -125 ctr _exited ../../etc
@@ -232,8 +237,9 @@ only_id() { ls "$CTR_ROOT/containers"; }
 	done
 	wait_for sh -c "! kill -0 $(cat "$CTR_ROOT/containers/$a/pid") && ! kill -0 $(cat "$CTR_ROOT/containers/$b/pid")" 2>/dev/null ||
 		fail "PID 1 still runs"
-	# nothing ran at exit: both hold their objects
-	[ -e "/run/netns/$CTR_PREFIX-$a" ] && [ -e "/run/netns/$CTR_PREFIX-$b" ]
+	# nothing ran at exit: both hold their objects (their netns ended with their processes)
+	[ -n "$(address_of "$a")" ] && [ -n "$(address_of "$b")" ]
+	[ -n "$(cgroups_of "$a")" ] && [ -n "$(cgroups_of "$b")" ]
 	run ctr cleanup
 	assert_success
 	assert_line "released the objects of exited container $a"

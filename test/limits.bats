@@ -239,3 +239,18 @@ no_trace() {
 	assert_line --index 1 --regexp "^$idle +- +0\.00% +.* 1$"
 	ctr rm -f "$id" "$idle"
 }
+
+@test "limits: PID 1 is in every group from its first instruction: its cgroup namespace is rooted there, --pids-limit 1 forbids its first fork" {
+	# builtins only (no fork) until the command substitution, which must fail
+	run ctr run --rm --pids-limit 1 busybox sh -c 'while read -r l; do echo "cg $l"; done </proc/1/cgroup; echo "[$(echo forked)]"'
+	assert_equal "$status" 2
+	assert_output --partial "can't fork"
+	refute_output --partial "[forked]"
+	# each hierarchy's path is the namespace's root: made after PID 1 was moved (a namespace made
+	# before would show the path of the container's group, /<prefix>/<id>)
+	assert_line --regexp '^cg [0-9]+:[^:]*:/$'
+	refute_line --regexp "^cg .*$CTR_PREFIX"
+	run ctr run --rm busybox sh -c 'while read -r l; do case $l in *:/) ;; *) echo "not at its root: $l" ;; esac; done </proc/1/cgroup'
+	assert_success
+	assert_output ""
+}

@@ -86,6 +86,8 @@ teardown() {
 		wait "$(cat "$T/helper.pid")" 2>/dev/null || true
 	fi
 	[ ! -f "$T/pid" ] || wait_gone "$(cat "$T/pid")"
+	[ ! -f "$T/cpid" ] || kill -KILL "$(cat "$T/cpid")" 2>/dev/null || true  # --detach's PID 1
+	[ ! -f "$T/shim.pid" ] || wait_gone "$(cat "$T/shim.pid")"
 	for ns in $NETNS; do ip netns delete "$ns"; done
 	for cg in $CGROUPS; do
 		for _ in $(seq 100); do rmdir "$cg" 2>/dev/null && break; sleep 0.05; done
@@ -473,6 +475,24 @@ B=b' -- "$ROOTFS" env </dev/null
 	assert_line "${PREFIX}a"
 }
 
+@test "--netns /proc/self/fd/N: the caller's fd N, opened before the caller's fds close; PROG has no fd of it (also --userns)" {
+	NETNS="$PREFIX-a"
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link add "${PREFIX}a" type veth peer name "${PREFIX}b"
+	want=$(ip netns exec "$NETNS" readlink /proc/self/ns/net)
+	run "$NSENTER" -n /proc/self/fd/6 "$ROOTFS" sh -c 'readlink /proc/self/ns/net; ls /sys/class/net; ls /proc/$$/fd' 6<"/run/netns/$NETNS"
+	assert_success
+	assert_line --index 0 "$want"
+	assert_line "${PREFIX}a"
+	refute_line 6 # (3: ls's own, of /proc/1/fd)
+	run "$NSENTER" -n /proc/self/fd/6 --userns 1879048192:1879048192:65536 "$ROOTFS" readlink /proc/self/ns/net 6<"/run/netns/$NETNS"
+	assert_success
+	assert_output "$want"
+	run "$NSENTER" -n /proc/self/fd/6 "$ROOTFS" true 6<&-
+	assert_failure 125
+	assert_output "nsenter-chroot: open netns /proc/self/fd/6: No such file or directory"
+}
+
 @test "--net-host stays in the caller's network namespace" {
 	run "$NSENTER" --net-host "$ROOTFS" readlink /proc/self/ns/net
 	assert_output "$(readlink /proc/self/ns/net)"
@@ -680,10 +700,38 @@ CapBnd:	0000000020000420
 	[ -s "$BATS_TEST_TMPDIR/pid" ]
 }
 
+@test "--detach: exits 0 once PROG runs, PID 1 lives on; under ctr-shim --container-pid-file, the shim's child" {
+	run -125 "$NSENTER" --detach "$ROOTFS" true
+	assert_output "nsenter-chroot: --detach: requires --pid-file, excludes --join (see nsenter-chroot --help)"
+	run -125 "$NSENTER" --detach --pid-file "$T/cpid" --join 2 true
+	assert_output "nsenter-chroot: --detach: requires --pid-file, excludes --join (see nsenter-chroot --help)"
+	# alone: the helper is gone (exit 0), PID 1 runs on (no parent-death signal once it runs);
+	# not under `run`, which would wait for PID 1 to close its stdout
+	"$NSENTER" --detach --pid-file "$T/cpid" "$ROOTFS" sleep 30 >/dev/null 2>&1 3>&-
+	kill -0 "$(cat "$T/cpid")" || fail "PID 1 died with its helper"
+	kill -KILL "$(cat "$T/cpid")"
+	rm "$T/cpid"
+	# a failed start is as without it
+	run -127 "$NSENTER" --detach --pid-file "$T/cpid" "$ROOTFS" /no/such
+	# under the shim: PID 1 is its child (no nsenter-chroot between), its status the shim's code
+	local shim=${NSENTER%/*}/ctr-shim
+	run -5 "$shim" --container-pid-file "$T/cpid" -- "$NSENTER" --detach --pid-file "$T/cpid" "$ROOTFS" sh -c 'exit 5'
+	rm "$T/cpid"
+	"$shim" -d --shim-pid-file "$T/shim.pid" --exit-file "$T/exit" --container-pid-file "$T/cpid" -- \
+		"$NSENTER" --detach --pid-file "$T/cpid" "$ROOTFS" sleep 30 3>&-
+	wait_for "$T/cpid"
+	for _ in $(seq 100); do pgrep -f "^$NSENTER --detach" >/dev/null || break; sleep 0.05; done
+	run pgrep -P "$(cat "$T/shim.pid")"
+	assert_output "$(cat "$T/cpid")"
+	kill -KILL "$(cat "$T/cpid")"
+	wait_for "$T/exit"
+	[ "$(cut -d' ' -f1 "$T/exit")" = 137 ]
+}
+
 @test "--config: only this start's options go with it; --join with --process runs an exec in it" {
 	oci_config "$BATS_TEST_TMPDIR/c.json" '.process.args = ["sleep", "30"]'
 	run -125 "$NSENTER" --config "$BATS_TEST_TMPDIR/c.json" --cap-add ALL
-	assert_output "nsenter-chroot: --config: --cap-add is the config's (with --config only --process, --join, --pid-file, --notify-fd, --console-fd, --net-hook, --cgroup) (see nsenter-chroot --help)"
+	assert_output "nsenter-chroot: --config: --cap-add is the config's (with --config only --process, --join, --pid-file, --notify-fd, --detach, --console-fd, --net-hook, --cgroup) (see nsenter-chroot --help)"
 	run -125 "$NSENTER" --config "$BATS_TEST_TMPDIR/c.json" "$ROOTFS" sh
 	assert_output --partial "no ROOTFS or PROG"
 	run -125 "$NSENTER" --config "$BATS_TEST_TMPDIR/c.json" --console-fd 1

@@ -335,6 +335,31 @@ EOF
 	assert_same_tree "$(img_dir bbc:1)" "$BATS_TEST_TMPDIR/u2/rootfs"
 }
 
+@test "push and save: the history names no path of this host (built-in, init DIR, import FILE)" {
+	mkdir -p "$BATS_TEST_TMPDIR/tree/bin"
+	cp "$TOP/build/rootfs/busybox/bin/busybox" "$BATS_TEST_TMPDIR/tree/bin/"
+	ctr init "$BATS_TEST_TMPDIR/tree" tree:1 >/dev/null
+	tar -C "$BATS_TEST_TMPDIR/tree" -cf "$BATS_TEST_TMPDIR/tree.tar" .
+	ctr import "$BATS_TEST_TMPDIR/tree.tar" imp:1 >/dev/null
+	local img by cfg
+	for img in busybox:latest tree:1 imp:1; do
+		case $img in busybox:*) by='ctr: built-in busybox' ;; tree:*) by='ctr: init' ;; *) by='Imported from tree.tar' ;; esac
+		ctr push "$img" "$REG/hist/${img%%:*}:1" >/dev/null
+		cfg=$(skopeo inspect --config --tls-verify=false "docker://$REG/hist/${img%%:*}:1")
+		run jq -r '.history[-1] | .created_by // .comment' <<<"$cfg"
+		assert_output "$by"
+		refute_regex "$cfg" "$BATS_TEST_TMPDIR|/build/rootfs"
+	done
+	# save writes the same config
+	"$CTR" save -o "$BATS_TEST_TMPDIR/s.tar" tree:1 imp:1 busybox
+	run tar -xOf "$BATS_TEST_TMPDIR/s.tar" --wildcards 'blobs/sha256/*'
+	assert_output --partial '"created_by":"ctr: init"'
+	assert_output --partial '"comment":"Imported from tree.tar"'
+	assert_output --partial '"created_by":"ctr: built-in busybox"'
+	refute_output --partial "$BATS_TEST_TMPDIR"
+	refute_output --partial "/build/rootfs"
+}
+
 @test "push --all-tags: every tag of the name" {
 	ctr tag busybox "$REG/tags/bb:a"
 	ctr tag busybox "$REG/tags/bb:b"

@@ -192,8 +192,6 @@ ctr_as() {
 	assert_output --partial "--storage-opt: rootless"
 	run -125 ctr_as "$RL_UA" run --rm --net none --userns busybox true
 	assert_output --partial "--userns: rootless"
-	run -125 ctr_as "$RL_UA" pause x
-	assert_output "ctr: pause: not available rootless yet (run it as root; docs/rootless.md)"
 	run -0 ctr_as "$RL_UA" ps -aq
 	assert_output ''
 }
@@ -308,6 +306,17 @@ $a"
 	assert_output ''
 }
 
+@test "rootless run --restart: each run has its network again, the last run's pasta ended first; none left at the end" {
+	local p id
+	p=$(free_port)
+	id=$(ctr_as "$RL_UA" run -d --restart on-failure:2 -p "$p:80" busybox sh -c 'ip -o link | wc -l; sleep 0.3; exit 1')
+	ran_thrice() { [ "$(ctr_as "$RL_UA" logs "$id" | grep -c '^2$')" = 3 ] && ctr_as "$RL_UA" ps -a | grep -q 'Exited (1)'; }
+	WAIT_FOR_SECONDS=20 wait_for ran_thrice
+	# (without the hook's end of the last pasta, two would be left: pasta outlives its process)
+	wait_for no_pasta "$RL_UA"
+	run -0 ctr_as "$RL_UA" rm "$id"
+}
+
 @test "rootless single id: no subordinate ids: root inside is the user alone, a warning once; run, exec, the network, cp, a chown to another id refused" {
 	run -0 ctr_as "$RL_UC" run --rm --net none busybox sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups'
 	assert_output --partial "ctr: warning: $RL_UC has no subordinate ids in /etc/subuid and /etc/subgid: a single-id mapping"
@@ -376,7 +385,7 @@ $a"
 	"$CTR" rmi rl42:1 >/dev/null
 }
 
-@test "rootless commit, save, load: a container's ids survive the round trip; a root-only verb is a clear error" {
+@test "rootless commit, save, load: a container's ids survive the round trip" {
 	local id
 	id=$(ctr_as "$RL_UA" run -d --net none busybox sh -c 'echo d >/made; chown 42:42 /made; mkdir /m7; chown 7 /m7; sleep 60')
 	wait_for ctr_as "$RL_UA" exec "$id" test -d /m7
@@ -396,8 +405,6 @@ $a"
 	assert_output "42:42 /made
 7:0 /m7"
 	run -0 ctr_as "$RL_UA" rmi rt:1
-	run -125 ctr_as "$RL_UA" build "$RL_BASE/home-$RL_UA"
-	assert_output "ctr: build: not available rootless yet (run it as root; docs/rootless.md)"
 }
 
 @test "rootless cp: in and out of a running and of a stopped container; the container's ids inside, the user's and its subordinate ids on the host" {
@@ -483,6 +490,184 @@ $((sub + 41)) $((subg + 42))" ]
 	run -0 ctr_as "$RL_UA" rm -f "$id"
 }
 
+pastas() { live "$1" | grep -c '^pas'; }
+one_pasta() { [ "$(pastas "$1")" = 1 ]; }
+ctr_pid() { cat "$RL_BASE/home-$1/.local/share/ctr/containers/$2/pid"; }
+
+@test "rootless start, restart: a stopped container runs again as the user, its files kept, its pasta and -p back; start -a gives its exit code" {
+	local p id pid1 pid2
+	p=$(free_port)
+	id=$(ctr_as "$RL_UA" run -d --name sv -p "$p:80" busybox sh -c 'echo run >>/runs; exec tcp-server -p 80')
+	wait_for listening "$p"
+	run -0 ctr_as "$RL_UA" stop -t 1 sv
+	wait_for no_pasta "$RL_UA"
+	run ! "$TOP/build/progs/tcp-client" -w 1 127.0.0.1 "$p" gone
+	run -0 ctr_as "$RL_UA" start sv
+	assert_output sv
+	wait_for listening "$p"
+	run -0 "$TOP/build/progs/tcp-client" -w 5 127.0.0.1 "$p" two
+	assert_line "${id:0:12} 127.0.0.1: echo two"
+	pid1=$(ctr_pid "$RL_UA" "$id")
+	[ "$(stat -c %u "/proc/$pid1")" = "$RL_IDA" ]
+	run -0 ctr_as "$RL_UA" exec sv sh -c 'cat /runs; id -u'
+	assert_output "run
+run
+0"
+	# a running container: start says its name, changes nothing
+	run -0 ctr_as "$RL_UA" start sv
+	assert_output sv
+	[ "$(ctr_pid "$RL_UA" "$id")" = "$pid1" ]
+	run -0 ctr_as "$RL_UA" restart -t 1 sv
+	wait_for listening "$p"
+	pid2=$(ctr_pid "$RL_UA" "$id")
+	[ "$pid2" != "$pid1" ] && [ ! -e "/proc/$pid1" ]
+	run -0 "$TOP/build/progs/tcp-client" -w 5 127.0.0.1 "$p" three
+	assert_line "${id:0:12} 127.0.0.1: echo three"
+	# the last run's pasta ended with it: one left
+	wait_for one_pasta "$RL_UA"
+	run -0 ctr_as "$RL_UA" rm -f sv
+	wait_for no_pasta "$RL_UA"
+	# start -a: in the foreground, the container's output and exit code
+	run -3 ctr_as "$RL_UA" run --name once --net none busybox sh -c 'echo hi; exit 3'
+	run -3 ctr_as "$RL_UA" start -a once
+	assert_output hi
+	run -0 ctr_as "$RL_UA" rm once
+	run -0 ctr_as "$RL_UA" ps -aq
+	assert_output ''
+}
+
+@test "rootless top, port, info, network ls: the container's processes (one of a subordinate id too, none of another's), its ports, the user's roots and maps, no bridge" {
+	local p id ib
+	p=$(free_port)
+	id=$(ctr_as "$RL_UA" run -d --name tp -p "$p:80" busybox sleep 600)
+	ib=$(ctr_as "$RL_UB" run -d --net none busybox sleep 602)
+	# an exec'd process of the container's uid 42 (the user's subordinate id on the host): its
+	# parent is not in the container, its pid namespace is
+	as "$RL_UA" "$CTR" exec -u 42 tp sleep 601 3>&- &
+	wait_for pgrep -x -f 'sleep 601'
+	run -0 ctr_as "$RL_UA" top tp
+	assert_line -n 0 --regexp '^UID +PID +PPID'
+	# (ps cuts a long user name short)
+	assert_line --regexp "^${RL_UA:0:7}. +$(ctr_pid "$RL_UA" "$id") .* sleep 600\$"
+	assert_line --regexp "^$(($(awk -F: -v u="$RL_UA" '$1 == u { print $2 }' /etc/subuid) + 41)) .* sleep 601\$"
+	refute_output --partial 'sleep 602'
+	[ "${#lines[@]}" = 3 ]
+	run -0 ctr_as "$RL_UA" top tp -o pid,args
+	assert_line -n 0 --regexp '^ *PID +COMMAND'
+	run -125 ctr_as "$RL_UA" top "$ib"
+	run -0 ctr_as "$RL_UA" port tp
+	assert_output "80/tcp -> 0.0.0.0:$p"
+	run -0 ctr_as "$RL_UA" network ls
+	assert_line -n 0 --regexp '^NETWORK +DRIVER +CONTAINERS'
+	assert_line --regexp '^pasta +pasta +1$'
+	assert_line --regexp '^none +null +0$'
+	run -125 ctr_as "$RL_UA" network rm
+	assert_output "ctr: network rm: rootless, there is no bridge to remove (each container has a pasta of its own, ended with it)"
+	run -0 ctr_as "$RL_UA" info
+	assert_line "Rootless: true"
+	assert_line " User: $RL_UA (uid $RL_IDA)"
+	assert_line " Root Dir: $RL_BASE/home-$RL_UA/.local/share/ctr"
+	assert_line " Pool Dir: $CTR_ROOT/btrfs/users/$RL_IDA"
+	assert_line " UID Map: 0 $RL_IDA 1, 1 $(awk -F: -v u="$RL_UA" '$1 == u { print $2 }' /etc/subuid) 65536"
+	assert_line --regexp '^ Running: 1$'
+	assert_line " pasta: $(command -v pasta)"
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+		assert_line " Delegated: none: this host has cgroup v1 (or hybrid): none here; no limits, pause, stats or update"
+	fi
+	refute_output --partial Bridge
+	run -0 ctr_as "$RL_UC" info
+	assert_line " UID Map: 0 $RL_IDC 1 (a single id: no subordinate ids; ask root for ctr.sh rootless-setup $RL_UC)"
+	run -0 ctr_as "$RL_UA" rm -f tp
+	run -0 ctr_as "$RL_UB" rm -f "$ib"
+}
+
+@test "rootless pause, stats, update of a container without a cgroup: a clear error, nothing changed; verbs still root's refuse" {
+	local id cfg
+	id=$(ctr_as "$RL_UA" run -d --name ng --net none busybox sleep 600)
+	cfg=$(cat "$RL_BASE/home-$RL_UA/.local/share/ctr/containers/$id/config.json")
+	run -125 ctr_as "$RL_UA" pause ng
+	assert_line -n 0 "ctr: pause: rootless, container $id has no cgroup (one is made when it runs with a limit, in a cgroup v2 subtree delegated to the user; docs/rootless.md \"Limits\")"
+	run -125 ctr_as "$RL_UA" unpause ng
+	assert_output "ctr: container ng: is not paused"
+	run -125 ctr_as "$RL_UA" stats ng
+	assert_output --partial "ctr: stats: rootless, container $id has no cgroup"
+	run -0 ctr_as "$RL_UA" stats
+	assert_output --partial "running containers without a cgroup are not shown"
+	refute_line --partial "$id"
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+		run -125 ctr_as "$RL_UA" update -m 64m ng
+		assert_output "ctr: -m: rootless, limits need a cgroup v2 subtree delegated to the user: this host has cgroup v1 (or hybrid): none here"
+	fi
+	[ "$(cat "$RL_BASE/home-$RL_UA/.local/share/ctr/containers/$id/config.json")" = "$cfg" ]
+	run -0 ctr_as "$RL_UA" ps
+	assert_line --regexp "^${id:0:12} +ng .* Up "
+	refute_output --partial Paused
+	# verbs that need root: refused, nothing made
+	run -125 ctr_as "$RL_UA" demo
+	assert_output "ctr: demo: not available rootless yet (run it as root; docs/rootless.md)"
+	run -125 ctr_as "$RL_UA" diff ng
+	assert_output "ctr: diff: not available rootless yet (run it as root; docs/rootless.md)"
+	run -125 ctr_as "$RL_UA" export -o "$RL_BASE/home-$RL_UA/ng.tar" ng
+	assert_output "ctr: export: not available rootless yet (run it as root; docs/rootless.md)"
+	[ ! -e "$RL_BASE/home-$RL_UA/ng.tar" ]
+	run -0 ctr_as "$RL_UA" rm -f ng
+	run -0 ctr_as "$RL_UA" ps -aq
+	assert_output ''
+}
+
+@test "rootless events, history, login, system df and the prune verbs: the user's own state only" {
+	local ia ib
+	run -0 ctr_as "$RL_UA" run --name pa --net none busybox true
+	run -0 ctr_as "$RL_UB" run --name pb --net none busybox true
+	ia=$(ctr_as "$RL_UA" ps -aq) ib=$(ctr_as "$RL_UB" ps -aq)
+	run -0 ctr_as "$RL_UA" events --since 1m --until 0s
+	assert_line --regexp " container die ${ia:0:12} \(exitCode=0, image=busybox, name=pa\)\$"
+	refute_output --partial "${ib:0:12}"
+	run -0 ctr_as "$RL_UA" history busybox
+	assert_line -n 0 --regexp '^IMAGE +CREATED +CREATED BY'
+	run -0 ctr_as "$RL_UA" system df
+	assert_line --regexp '^Containers +1 +0 '
+	run -0 ctr_as "$RL_UA" container prune -f
+	assert_line "$ia"
+	run -0 ctr_as "$RL_UA" system prune -f
+	run -0 ctr_as "$RL_UA" builder prune -f
+	run -0 ctr_as "$RL_UA" ps -aq
+	assert_output ''
+	# the other user's stopped container is not the user's to prune
+	run -0 ctr_as "$RL_UB" ps -aq
+	assert_output "$ib"
+	# login: the credentials in the user's own state root, readable by it alone
+	RL_REG=$BATS_TEST_TMPDIR/reg
+	reg_start "$RL_REG" basic
+	run -125 ctr_as "$RL_UA" login -u "$REG_USER" -p wrong "$REG"
+	run -0 ctr_as "$RL_UA" login -u "$REG_USER" -p "$REG_PASS" "$REG"
+	[ "$(stat -c '%U %a' "$RL_BASE/home-$RL_UA/.local/share/ctr/auth.json")" = "$RL_UA 600" ]
+	run -0 ctr_as "$RL_UB" rm pb
+}
+
+@test "rootless build: RUN in a rootless container (its network: pasta), COPY --chown, the image's ids; cached the second time" {
+	local b=$RL_BASE/home-$RL_UA/ctx
+	as "$RL_UA" sh -c "mkdir '$b' && echo copied >'$b/f' && printf '%s\n' 'FROM busybox' \
+		'RUN echo built >/b && chown 42:42 /b && ip -o link | wc -l >/links' 'COPY --chown=7:8 --chmod=600 f /g' \
+		'CMD [\"cat\", \"/b\"]' >'$b/Dockerfile'"
+	run -0 ctr_as "$RL_UA" build -t rb:1 "$b"
+	assert_line "Successfully tagged rb:1"
+	run -0 ctr_as "$RL_UA" run --rm --net none rb:1
+	assert_output built
+	run -0 ctr_as "$RL_UA" run --rm --net none rb:1 stat -c '%u:%g:%a %n' /b /g
+	assert_output "42:42:644 /b
+7:8:600 /g"
+	run -0 ctr_as "$RL_UA" run --rm --net none rb:1 cat /links
+	assert_output 2 # lo and pasta's tap
+	run -0 ctr_as "$RL_UA" build -t rb:1 "$b"
+	assert_line --partial "CACHED"
+	# nothing of the build's containers is left
+	run -0 ctr_as "$RL_UA" ps -aq
+	assert_output ''
+	wait_for no_pasta "$RL_UA"
+	run -0 ctr_as "$RL_UA" rmi rb:1
+}
+
 @test "rootless limits, the cgroup v2 path on a stand-in delegated directory: the values written, the container moved in, the group removed" {
 	# CTR_TEST_CGROUP2FS: a plain directory of the user's stands for its delegated cgroup v2 subtree
 	local d=$RL_BASE/home-$RL_UA/cg id
@@ -497,7 +682,39 @@ $((sub + 41)) $((subg + 42))" ]
 	[ "$(cat "$g/cgroup.procs")" = "$(cat "$RL_BASE/home-$RL_UA/.local/share/ctr/containers/$id/pid")" ]
 	# the controllers handed down to the container's group
 	[ "$(cat "$d/cgroup.subtree_control")" = "+pids" ] # the last of three writes (a file keeps one)
-	run -0 as "$RL_UA" env CTR_ROOTLESS_CGROUP="$d" CTR_TEST_CGROUP2FS=1 "$CTR" rm -f "$id"
+	# pause and unpause: cgroup.freeze (the test hook writes the events the kernel would)
+	cgu() { as "$RL_UA" env CTR_ROOTLESS_CGROUP="$d" CTR_TEST_CGROUP2FS=1 "$CTR" "$@"; }
+	run -0 cgu pause "$id"
+	[ "$(cat "$g/cgroup.freeze")" = 1 ]
+	run -0 cgu ps
+	assert_line --partial "(Paused)"
+	run -125 cgu pause "$id"
+	assert_output "ctr: container $id: is already paused"
+	run -0 cgu unpause "$id"
+	[ "$(cat "$g/cgroup.freeze")" = 0 ]
+	# stats: the group's limit (its files read as v2's whatever the host's cgroups)
+	echo 1048576 >"$g/memory.current"
+	run -0 cgu stats "$id"
+	assert_line --regexp "^${id:0:12} .* 1MiB / 64MiB +1\.56% "
+	# update: the group's files at once, the record for the next start
+	run -0 cgu update --pids-limit 30 -m 128m "$id"
+	[ "$(cat "$g/pids.max" "$g/memory.max" "$g/cpu.max")" = "30
+134217728
+50000 100000" ]
+	run -0 jq -c .resources "$RL_BASE/home-$RL_UA/.local/share/ctr/containers/$id/config.json"
+	assert_output --partial '"memory":134217728'
+	assert_output --partial '"pids_limit":30'
+	# stop, start: the group made again with the recorded limits, the new PID 1 moved in
+	# (the kernel empties cgroup.procs as the processes end, and rmdir removes a group with its
+	# files: what the exit action would leave of a real one is nothing)
+	: >"$g/cgroup.procs"
+	run -0 cgu stop -t 1 "$id"
+	rm -rf "$g"
+	run -0 cgu start "$id"
+	[ "$(cat "$g/pids.max" "$g/memory.max")" = "30
+134217728" ]
+	[ "$(cat "$g/cgroup.procs")" = "$(ctr_pid "$RL_UA" "$id")" ]
+	run -0 cgu rm -f "$id"
 	[ ! -e "$g" ]
 	# a controller not delegated: a clear error, nothing made
 	echo 'cpu pids' >"$d/cgroup.controllers"
@@ -535,6 +752,26 @@ $((sub + 41)) $((subg + 42))" ]
 	assert_output --regexp "^0::/$CTR_PREFIX-rl/.*/$id\$"
 	[ "$(cat "$d"/*/"$id"/memory.max)" = 33554432 ]
 	[ "$(cat "$d"/*/"$id"/pids.max)" = 30 ]
+	# pause, unpause: the kernel's freezer holds the container (its PID 1 stopped: state S, frozen)
+	cgu() { in_session as "$RL_UA" env CTR_ROOTLESS_CGROUP="$d" "$CTR" "$@"; }
+	run -0 cgu pause "$id"
+	grep -qx 'frozen 1' "$d"/*/"$id"/cgroup.events
+	run -0 cgu ps
+	assert_line --partial "(Paused)"
+	run -0 cgu unpause "$id"
+	grep -qx 'frozen 0' "$d"/*/"$id"/cgroup.events
+	# stats: the group's limit; update: the kernel's files at once
+	run -0 cgu stats "$id"
+	assert_line --regexp "^${id:0:12} .* / 32MiB "
+	run -0 cgu update --pids-limit 40 "$id"
+	[ "$(cat "$d"/*/"$id"/pids.max)" = 40 ]
+	# stop, start: the group made again (the exit action removed it), the new PID 1 in it
+	run -0 cgu stop -t 1 "$id"
+	run -0 cgu start "$id"
+	pid=$(cat "$RL_BASE/home-$RL_UA/.local/share/ctr/containers/$id/pid")
+	run cat "/proc/$pid/cgroup"
+	assert_output --regexp "^0::/$CTR_PREFIX-rl/.*/$id\$"
+	[ "$(cat "$d"/*/"$id"/pids.max)" = 40 ]
 	run -0 as "$RL_UA" env CTR_ROOTLESS_CGROUP="$d" "$CTR" rm -f "$id"
 	run ls "$d"/*/"$id"
 	assert_failure
@@ -549,6 +786,7 @@ rl_shows() { rl_screen "$1" | grep -qF -- "$2"; }
 rl_keys() { as "$RL_UA" tmux -S "$RL_BASE/run-$RL_UA/tmux.sock" send-keys -t "$@"; }
 
 @test "rootless run -it and exec -it in a real terminal (tmux, the user's own)" {
+	[ -c /dev/net/tun ] || skip "no /dev/net/tun (the make test-v2 guest): pasta cannot run"
 	local ts=$RL_BASE/run-$RL_UA/tmux.sock
 	as "$RL_UA" tmux -S "$ts" new-session -d -s t -x 80 -y 24 \
 		"$CTR run -it --rm --name tty busybox sh; echo rc=\$?; exec sleep 600"

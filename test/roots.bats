@@ -68,7 +68,7 @@ start() {
 }
 
 # intact ROOT PREFIX ID PORT: the container runs (state, PID alive), answers through its published
-# port, and every kernel object of it is there: netns, veth (alias PREFIX:ID), cgroups, DNAT rule,
+# port, and every kernel object of it is there: its own netns, veth (alias PREFIX:ID), cgroups, DNAT rule,
 # the nft table of PREFIX.
 intact() {
 	local root=$1 p=$2 id=$3 port=$4 pid
@@ -81,7 +81,7 @@ intact() {
 	assert_success
 	assert_output --partial "$id "
 	assert_output --partial ": echo to-$id"
-	[ -e "/run/netns/$p-$id" ] || fail "$root: netns $p-$id is gone"
+	[ "$(readlink "/proc/$pid/ns/net")" != "$(readlink /proc/self/ns/net)" ] || fail "$root: $id is in the host's netns"
 	[ "$(cat "/sys/class/net/v$id/ifalias" 2>/dev/null)" = "$p:$id" ] || fail "$root: veth v$id is gone"
 	grep -q ":/$p/$id\$" "/proc/$pid/cgroup" || fail "$root: $id left its cgroup: $(cat "/proc/$pid/cgroup")"
 	[ -n "$(ls -d /sys/fs/cgroup/*/"$p/$id" /sys/fs/cgroup/"$p/$id" 2>/dev/null)" ] || fail "$root: cgroups of $id are gone"
@@ -126,10 +126,10 @@ every_verb_spares() {
 	run "$x" cleanup --all
 	assert_success
 	intact "$y" "$py" "$idy" "$porty"
-	# X's objects are all gone, Y's are there
+	# X's objects are all gone, Y's are there (a running container's netns has no name)
 	run ip netns list
 	refute_output --partial "$px-"
-	assert_output --partial "$py-$idy"
+	[ -e "/sys/class/net/v$idy" ] || fail "veth v$idy is gone"
 	! nft list table bridge "$px" >/dev/null 2>&1 || fail "nft table bridge $px left"
 	run "$y" rm -f "$idy"
 	assert_success

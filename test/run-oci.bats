@@ -77,7 +77,7 @@ same_under_ctr_oci() {
 		.process.noNewPrivileges, .root, .ctr, .linux.resources, .linux.sysctl]' "$f"
 	assert_output "$(jq -cnS --arg p "$CTR_PREFIX" --arg id "$id" --arg r "$(tree_path containers "$id")" '[
 		[{type: "pid"}, {type: "mount"}, {type: "uts"}, {type: "ipc"}, {type: "cgroup"},
-		 {type: "network", path: "/run/netns/\($p)-\($id)"}], "/\($p)/\($id)", "box",
+		 {type: "network", path: "/proc/self/fd/6"}], "/\($p)/\($id)", "box",
 		{uid: 0, gid: 0, username: "nobody:nogroup"}, ["CAP_CHOWN"], true, {path: $r, readonly: false},
 		{rootfsNodev: true, rootfsIdmap: false, seccomp: "default", init: false},
 		{devices: [{allow: false, access: "rwm"}]},
@@ -86,9 +86,10 @@ same_under_ctr_oci() {
 	assert_output "$(jq -cnS --arg s "$BATS_TEST_TMPDIR/vol" --arg i "x-ctr.inode=$(stat -c %d:%i "$BATS_TEST_TMPDIR/vol")" \
 		'{destination: "/v", type: "bind", source: $s, options: ["rbind", "nosuid", "nodev", "ro", "noexec", $i]}')"
 	# what the host sees: nsenter-chroot got only this start's options, never the container's
+	# (its argv is the shim's PROG: it has handed PID 1 over to the shim and exited, --detach)
 	shim=$(cat "$CTR_ROOT/containers/$id/shim.pid")
-	run sh -c 'tr "\0" " " </proc/"$(pgrep -P "$1" | head -1)"/cmdline' _ "$shim"
-	assert_output "$CTR_LIBEXEC_USED/nsenter-chroot --config $CTR_ROOT/containers/$id/oci-config.json --pid-file $CTR_ROOT/containers/$id/pid --notify-fd 4 "
+	run sh -c 'tr "\0" " " </proc/"$1"/cmdline | sed "s/.* -- //"' _ "$shim"
+	assert_output "$CTR_LIBEXEC_USED/nsenter-chroot --config $CTR_ROOT/containers/$id/oci-config.json --pid-file $CTR_ROOT/containers/$id/pid --detach --notify-fd 4 "
 	ctr rm -f "$id"
 }
 

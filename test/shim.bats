@@ -164,6 +164,30 @@ assert_exit_file() {
 	assert_line --index 0 'ctr-shim: --exit-command-arg and --exit-command-env require --exit-command'
 }
 
+@test "--pass-fd N: PROG gets the caller's fd N at each run (restarts too); no other fd of the caller, nor the exit command" {
+	echo held >"$D/held"
+	"${SHIM_CMD[@]}" -d --pass-fd 6 --restart on-failure:2 --restart-file "$D/restart" \
+		--exit-command /bin/sh --exit-command-arg -c --exit-command-arg 'ls /proc/self/fd >"$0"' \
+		--exit-command-arg "$D/x.out" -- sh -c 'readlink /proc/self/fd/6; [ ! -e /proc/self/fd/5 ] || echo fd5; exit 1' \
+		5<"$D/held" 6<"$D/held"
+	wait_for test -s "$D/x.out" || fail "no exit command: $(cat "$D/log")"
+	run grep -c " stdout F $D/held\$" "$D/log"
+	assert_output 3 # the first run and two restarts
+	run grep -c fd5 "$D/log"
+	assert_output 0
+	run cat "$D/x.out"
+	refute_line 6
+	run "$SHIM" --pass-fd 3 true
+	assert_failure 125
+	assert_line --index 0 'ctr-shim: --pass-fd: a number from 4 to 1023'
+	run "$SHIM" -d --ready-fd 4 --pass-fd 4 true
+	assert_failure 125
+	assert_line --index 0 'ctr-shim: --pass-fd and --ready-fd: two different fds'
+	run "$SHIM" --pass-fd 7 true 7<&-
+	assert_failure 125
+	assert_output 'ctr-shim: --pass-fd 7: Bad file descriptor'
+}
+
 @test "-i streams the shim's stdin to PROG through a pipe; without -i PROG reads an empty pipe" {
 	run sh -c 'printf "hi\nthere\n" | "$@" -i sh -c "cat; readlink /proc/self/fd/0"' _ "${SHIM_CMD[@]}"
 	assert_success
@@ -517,4 +541,55 @@ assert_exit_file() {
 	term_resize 100 30
 	keys 'stty size' Enter
 	wait_for screen_has '30 100' || fail "$(screen)"
+}
+
+# adoptee FILE: a command for `sh -c` that starts a child of its own in the background (a TERM
+# trap: got-TERM, exit 6), waits until that child has written its pid to FILE, and exits 0: a
+# runtime that hands its container's PID 1 over (nsenter-chroot --detach) stands in this way.
+adoptee() {
+	printf '%s' "sh -c 'trap \"echo got-TERM; exit 6\" TERM; echo \$\$ >$1.tmp; mv $1.tmp $1; while :; do sleep 0.1; done' &
+		while [ ! -s $1 ]; do sleep 0.05; done"
+}
+
+@test "--container-pid-file: PROG exits 0, the pid in FILE is adopted: the shim's child, signalled, reaped, its code" {
+	shim -d --container-pid-file "$D/cpid" sh -c "$(adoptee "$D/cpid")"
+	sp=$(cat "$D/shim.pid")
+	wait_for test -s "$D/cpid"
+	cp=$(cat "$D/cpid")
+	# PROG is gone, its child re-parented to the shim (a child subreaper)
+	wait_for eval '[ "$(awk "/^PPid:/ { print \$2 }" /proc/$cp/status)" = "$sp" ]' || fail "not the shim's child"
+	kill -TERM "$sp"
+	wait_for test -f "$D/exit" || fail "no exit recorded"
+	read -r code _ <"$D/exit"
+	[ "$code" = 6 ] || fail "exit $code"
+	grep -q 'stdout F got-TERM$' "$D/log"
+	wait_for not kill -0 "$sp" || fail "the shim outlived the adopted process"
+}
+
+@test "--container-pid-file: a signal sent while PROG starts the container waits for the adopted PID 1" {
+	shim --container-pid-file "$D/cpid" sh -c "while [ ! -e $D/go ]; do sleep 0.05; done; $(adoptee "$D/cpid")" \
+		>"$D/out" 2>&1 3>&- &
+	wait_for test -s "$D/shim.pid"
+	wait_for pgrep -P "$(cat "$D/shim.pid")" >/dev/null # PROG runs: the shim's signals are blocked
+	kill -TERM "$(cat "$D/shim.pid")" # PROG still waits for go: not for PROG, held for PID 1
+	touch "$D/go"
+	wait $! && rc=0 || rc=$?
+	[ "$rc" = 6 ] || fail "exit $rc: $(cat "$D/out")"
+	grep -qx got-TERM "$D/out"
+}
+
+@test "--container-pid-file: a pid that is not the shim's child is refused (125) and never signalled" {
+	sleep 60 3>&- &
+	victim=$!
+	echo "$victim" >"$D/cpid"
+	run -125 shim --container-pid-file "$D/cpid" true
+	assert_output "ctr-shim: $D/cpid: pid $victim is not the shim's child: No child processes"
+	[ "$(cut -d' ' -f1 "$D/exit")" = 125 ]
+	kill -0 "$victim"
+	kill "$victim"
+	echo garbage >"$D/cpid"
+	run -125 shim --container-pid-file "$D/cpid" true
+	assert_output "ctr-shim: $D/cpid: not a pid: Invalid argument"
+	# PROG's own failure is the code, whatever FILE says
+	run -3 shim --container-pid-file "$D/cpid" sh -c 'exit 3'
 }

@@ -261,3 +261,70 @@ pool_full() {
 	run setpriv --reuid=65534 --regid=65534 --clear-groups ls "$CTR_ROOT/containers/$id"
 	assert_failure
 }
+
+# slow_btrfs DIR: a btrfs in DIR (put first in PATH) whose `subvolume snapshot` writes its pid to
+# DIR/pid, waits until DIR/go exists (at most 5 s), then fails when DIR/fail exists, else snapshots.
+slow_btrfs() {
+	mkdir -p "$1"
+	cat >"$1/btrfs" <<SH
+#!/bin/sh
+if [ "\$1 \$2" = "subvolume snapshot" ]; then
+	echo \$\$ >"$1/pid"
+	for _ in \$(seq 50); do [ -e "$1/go" ] && break; sleep 0.1; done
+	[ ! -e "$1/fail" ] || { echo "btrfs: snapshot failed" >&2; exit 1; }
+fi
+exec $(command -v btrfs) "\$@"
+SH
+	chmod +x "$1/btrfs"
+}
+
+# groups_made: the groups of a container of this test exist (run is past cg_setup).
+groups_made() {
+	local g
+	for g in /sys/fs/cgroup/*/"$CTR_PREFIX"/*/ /sys/fs/cgroup/"$CTR_PREFIX"/*/; do
+		[ ! -d "$g" ] || return 0
+	done
+	return 1
+}
+
+@test "run: the snapshot is made while the groups are; a snapshot failing meanwhile leaves nothing (125)" {
+	ctr run --rm --net none busybox true # the pool and the image
+	d=$BATS_TEST_TMPDIR/fake
+	slow_btrfs "$d"
+	touch "$d/fail"
+	PATH="$d:$PATH" "$CTR" run -d busybox sleep 60 >"$d/out" 2>&1 &
+	pid=$!
+	# the groups are made while the snapshot waits: it is a job of its own
+	wait_for groups_made || fail "no group made while the snapshot runs"
+	touch "$d/go"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 125
+	run cat "$d/out"
+	assert_output --partial "ctr: image "
+	assert_output --partial "cannot snapshot"
+	no_container_left
+	run sh -c "ls -d /sys/fs/cgroup/*/$CTR_PREFIX/*/ /sys/fs/cgroup/$CTR_PREFIX/*/ 2>/dev/null"
+	assert_output ""
+}
+
+@test "run: stopped (TERM) while its snapshot is being made, it waits for the snapshot, then removes everything" {
+	ctr run --rm --net none busybox true # the pool and the image
+	d=$BATS_TEST_TMPDIR/fake
+	slow_btrfs "$d"
+	PATH="$d:$PATH" "$CTR" run -d busybox sleep 60 >"$d/out" 2>&1 &
+	pid=$!
+	wait_for groups_made || fail "no group made while the snapshot runs"
+	wait_for test -s "$d/pid"
+	kill -TERM "$pid"
+	sleep 0.3 # it must not be gone yet: the snapshot still runs (an exit now would leave it behind)
+	kill -0 "$pid" || fail "ctr.sh exited before its snapshot job ended"
+	touch "$d/go" # the snapshot is made now, after the TERM
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 143
+	! kill -0 "$(cat "$d/pid")" 2>/dev/null || fail "the snapshot job outlived ctr.sh"
+	no_container_left
+	run sh -c "ls -d /sys/fs/cgroup/*/$CTR_PREFIX/*/ /sys/fs/cgroup/$CTR_PREFIX/*/ 2>/dev/null"
+	assert_output ""
+}

@@ -222,3 +222,52 @@ orphans_done() {
 	refute_output --partial "$CTR_ROOT"
 	refute_output --partial "$TOP"
 }
+
+# ppid PID: the parent of PID.
+ppid() { awk '/^PPid:/ { print $2 }' "/proc/$1/status"; }
+
+@test "run -d: one process of ours per container outside it: the supervisor, PID 1's parent" {
+	id=$(ctr run -d busybox sleep 60)
+	c=$CTR_ROOT/containers/$id
+	sp=$(cat "$c/shim.pid")
+	pid=$(cat "$c/pid")
+	[ "$(ppid "$pid")" = "$sp" ] || fail "PID 1's parent is $(ppid "$pid"), not the shim $sp"
+	run pgrep -P "$sp"
+	assert_output "$pid"
+	# every process naming the container (its directory) outside its pid namespace: the shim alone
+	# (nsenter-chroot --detach exited once PID 1 ran)
+	ns=$(readlink "/proc/$pid/ns/pid")
+	run sh -c 'for p in $(pgrep -f -- "$1/"); do [ "$(readlink "/proc/$p/ns/pid")" = "$2" ] || echo "$p"; done' _ "$c" "$ns"
+	assert_output "$sp"
+	# and after a restart of the container (ctr.sh start: a new supervisor)
+	ctr kill "$id"
+	ctr start "$id"
+	sp=$(cat "$c/shim.pid") pid=$(cat "$c/pid")
+	[ "$(ppid "$pid")" = "$sp" ] || fail "after start: PID 1's parent is $(ppid "$pid"), not the shim $sp"
+	ctr rm -f "$id"
+}
+
+@test "run -d: PID 1 killed with SIGKILL: the supervisor records 137, ps and the die event say so" {
+	id=$(ctr run -d --name k9 busybox sleep 60)
+	c=$CTR_ROOT/containers/$id
+	sp=$(cat "$c/shim.pid")
+	kill -KILL "$(cat "$c/pid")"
+	wait_for sh -c '! kill -0 "$1" 2>/dev/null' _ "$sp" || fail "the supervisor did not exit"
+	[ "$(cut -d' ' -f1 "$c/exit")" = 137 ]
+	run ctr ps -a
+	assert_line --regexp "^$id .* Exited \\(137\\) "
+	run ctr events --since 0 --until 0s --filter container=k9 --format '{{.Action}} {{.Actor.Attributes.exitCode}}'
+	assert_output $'create <no value>\nstart <no value>\ndie 137'
+}
+
+@test "run --restart in the foreground: each run's PID 1 is the child of the supervisor (a daemon after the first exit)" {
+	# exits 3 on its first run, then runs on
+	run -3 ctr run --name r --restart on-failure busybox sh -c '[ -e /ran ] && exec sleep 60; touch /ran; exit 3'
+	c=$CTR_ROOT/containers/$(cat "$CTR_ROOT/names/r")
+	wait_for grep -qx '1 running' "$c/restart" || fail "not restarted: $(cat "$c/restart")"
+	wait_for test -s "$c/pid"
+	sp=$(cat "$c/shim.pid") pid=$(cat "$c/pid")
+	[ "$(ppid "$pid")" = "$sp" ] || fail "PID 1's parent is $(ppid "$pid"), not the shim $sp"
+	[ "$(ps -o args= -p "$pid")" = "sleep 60" ]
+	ctr rm -f r
+}

@@ -22,7 +22,7 @@
 enum { OPT_NET_HOST = 256, OPT_PID_FILE, OPT_CGROUP, OPT_INIT, OPT_CONSOLE_FD,
        OPT_NOTIFY_FD, OPT_JOIN, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECCOMP,
        OPT_USERNS, OPT_ROOTLESS, OPT_RO_ROOTFS, OPT_DEVICE_CGROUP, OPT_SYSCTL, OPT_NET_HOOK,
-       OPT_NET_HOOK_ARG, OPT_CONFIG, OPT_PROCESS, OPT_HELP };
+       OPT_NET_HOOK_ARG, OPT_CONFIG, OPT_PROCESS, OPT_DETACH, OPT_HELP };
 
 static const struct ctr_opt options[] = {
 	{ "netns", 'n', "PATH", "join the network namespace at PATH" },
@@ -37,6 +37,7 @@ static const struct ctr_opt options[] = {
 	{ "init", OPT_INIT, NULL, "run a minimal init as PID 1" },
 	{ "console-fd", OPT_CONSOLE_FD, "N", "send a new pty master over unix socket N" },
 	{ "notify-fd", OPT_NOTIFY_FD, "N", "write 'R' to fd N once PROG runs, then close it" },
+	{ "detach", OPT_DETACH, NULL, "exit 0 once PROG runs (--pid-file): PID 1 goes to a subreaper" },
 	{ "net-hook", OPT_NET_HOOK, "PROG", "run PROG [ARG...] PID before the new netns's PID runs" },
 	{ "net-hook-arg", OPT_NET_HOOK_ARG, "ARG", "an argument of --net-hook's PROG (repeatable)" },
 	{ "join", OPT_JOIN, "PID", "enter the running container of PID" },
@@ -61,7 +62,8 @@ void args_usage(FILE *f)
 	fputs("usage: nsenter-chroot [options] ROOTFS PROG [ARG...]\n"
 	      "       nsenter-chroot --join PID [options] PROG [ARG...]\n"
 	      "       nsenter-chroot --config FILE [--join PID --process FILE] [per-start options]\n"
-	      "options (per-start: --pid-file --notify-fd --console-fd --net-hook --net-hook-arg --cgroup):\n", f);
+	      "options (per-start: --pid-file --notify-fd --detach --console-fd --net-hook --net-hook-arg\n"
+	      "         --cgroup):\n", f);
 	ctr_opt_usage(f, options);
 	fputs("exit: PROG's status, 128+N on signal N, 125 own error, 126 cannot exec, 127 not found\n",
 	      f);
@@ -84,7 +86,7 @@ static bool per_start(int c)
 {
 	return c == OPT_CONFIG || c == OPT_PROCESS || c == OPT_PID_FILE || c == OPT_NOTIFY_FD ||
 	       c == OPT_CONSOLE_FD || c == OPT_JOIN || c == OPT_NET_HOOK || c == OPT_NET_HOOK_ARG ||
-	       c == OPT_CGROUP;
+	       c == OPT_CGROUP || c == OPT_DETACH;
 }
 
 static int parse_num(const char *s, const char *what, long max, long *v, struct ctr_err *e)
@@ -226,6 +228,7 @@ static int set_opt(struct ctr_spec *s, struct args *a, struct args_files *f, int
 		s->cgroups[s->ncgroups++] = arg;
 		break;
 	case OPT_INIT: s->init = true; break;
+	case OPT_DETACH: s->detach = true; break;
 	case OPT_CONSOLE_FD:
 		if (parse_num(arg, "--console-fd", INT_MAX, &n, e) < 0)
 			return -1;
@@ -348,7 +351,8 @@ static int check_config(const struct ctr_spec *s, const struct args *a, const st
 {
 	if (a->other)
 		return ctr_misuse(e, "--config: %s is the config's (with --config only --process,"
-				  " --join, --pid-file, --notify-fd, --console-fd, --net-hook, --cgroup)", a->other);
+				  " --join, --pid-file, --notify-fd, --detach, --console-fd, --net-hook, --cgroup)",
+				  a->other);
 	if (optind < argc)
 		return ctr_misuse(e, "--config: no ROOTFS or PROG (the config has them)");
 	if (f->process && !s->join)
@@ -375,6 +379,9 @@ static int parse(struct ctr_spec *s, struct args *a, struct args_files *f, int a
 		if (!per_start(c) && !a->other)
 			a->other = argv[optind - 1][0] == '-' ? argv[optind - 1] : argv[optind - 2];
 	}
+	/* the caller finds PID 1 by its pid file; an exec's process is not a container's PID 1 */
+	if (s->detach && (!s->pid_file || s->join))
+		return ctr_misuse(e, "--detach: requires --pid-file, excludes --join");
 	if (f->config)
 		return check_config(s, a, f, argc, e);
 	if (f->process)

@@ -163,6 +163,9 @@ void privileges_drop(const struct ctr_spec *s, uid_t uid, gid_t gid)
 			die_errno("raise ambient capability %d", c);
 	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno("no_new_privs");
-	if (!s->outlive_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)  /* setuid cleared it */
+	/* setuid cleared it; --detach: PID 1 outlives the helper (re-parented
+	 * to the caller), so from here on it has none: the parent can die in
+	 * setup, until here, and not leave a half-made container running */
+	if (!s->outlive_parent && prctl(PR_SET_PDEATHSIG, s->detach ? 0 : SIGKILL) < 0)
 		die_errno("set parent death signal");
 }

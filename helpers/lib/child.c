@@ -42,7 +42,7 @@ static void close_fds(struct ctr_run *r)
 {
 	const struct ctr_spec *s = r->s;
 	size_t n = 0;
-	int *keep = calloc(9 + NJOIN + s->nmounts, sizeof(*keep));  /* as many as below */
+	int *keep = calloc(10 + NJOIN + s->nmounts, sizeof(*keep));  /* as many as below */
 	if (!keep)
 		die_errno("calloc");
 	keep[n++] = r->ready[1];
@@ -53,6 +53,7 @@ static void close_fds(struct ctr_run *r)
 	keep[n++] = r->sys_tree;
 	keep[n++] = r->idmap_tree;  /* idmapped by the parent, attached by the child */
 	keep[n++] = r->mntns;       /* OCI: the mount namespace joined by path */
+	keep[n++] = s->netns_fd;    /* nsenter-chroot: opened early; net_setup closes it */
 	for (size_t i = 0; i < NJOIN; i++)
 		keep[n++] = r->join.fd[i];  /* -1 without --join */
 	keep[n++] = r->join.root;

@@ -4,7 +4,7 @@
  * symlink followed, checked, copied from that fd; the device rules), clones the
  * child (child.c), releases it once its id maps and cgroups are set, waits
  * for its word, writes the pid file, notifies, forwards signals and returns
- * its exit code. Every failure is returned with context, after the child
+ * its exit code (--detach: leaves it to the caller once it runs). Every failure is returned with context, after the child
  * (if any) is killed and reaped: nothing is left running.
  */
 #include "container.h"
@@ -289,6 +289,31 @@ static int detached(struct ctr_run *r, pid_t pid, int err, struct ctr_err *e)
 	return pid;
 }
 
+/* --detach: PROG runs and the pid file names it: PID 1 is the caller's
+ * from here. The signals that came for it meanwhile (blocked since before
+ * clone: the caller's Ctrl-C) are passed on first, as supervise would;
+ * then the helper exits 0 and the kernel re-parents PID 1 to the nearest
+ * child subreaper (ctr-shim --container-pid-file), which reaps it and
+ * forwards what comes after. No other process of ours stays resident. */
+static int hand_over(struct ctr_run *r, pid_t pid, struct ctr_err *e)
+{
+	static const struct timespec now = { 0, 0 };
+	sigset_t fwd = r->fwd;
+	int sig;
+	if (sigdelset(&fwd, SIGCHLD) < 0) {
+		ctr_fail_errno(e, "sigdelset");
+		return abort_child(pid);
+	}
+	while ((sig = sigtimedwait(&fwd, NULL, &now)) > 0 || (sig < 0 && errno == EINTR))
+		if (sig > 0)
+			(void)kill(pid, sig);  /* our child, not reaped: its pid is its own */
+	if (errno != EAGAIN) {
+		ctr_fail_errno(e, "sigtimedwait");
+		return abort_child(pid);
+	}
+	return 0;
+}
+
 static int parent_main(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 {
 	struct ctr_spec *s = r->s;
@@ -311,6 +336,8 @@ static int parent_main(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 	close_fd(&s->notify_fd);
 	if (r->detach)
 		return detached(r, pid, err, e);
+	if (s->detach && err == 0)
+		return hand_over(r, pid, e);
 	int code = supervise(r, pid, e);
 	if (code >= 0 && err > 0)
 		return ctr_exec_code(err);

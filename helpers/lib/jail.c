@@ -168,25 +168,16 @@ static int pid_in_cgroup(int proc, pid_t pid, const char *cgroup, struct ctr_err
 }
 
 /* A rootless container's PID 1, which no cgroup names (ctr.sh's pid_ours,
- * rootless.sh): PID 1 of its pid namespace (NSpid ends in 1), the child of a
- * process whose parent is shim, the container's supervisor (ctr-shim runs
- * nsenter-chroot, which cloned it). */
+ * rootless.sh): PID 1 of its pid namespace (NSpid ends in 1), the child of
+ * shim, the container's supervisor (nsenter-chroot --detach cloned it and
+ * handed it over to ctr-shim --container-pid-file). */
 static int pid_of_shim(int proc, pid_t pid, pid_t shim, struct ctr_err *e)
 {
-	char text[16384], path[64];
+	char text[16384];
 	if (proc_read(proc, pid, "status", text, sizeof(text), e) < 0)
 		return -1;
-	long parent = status_last(text, "PPid");
-	if (status_last(text, "NSpid") != 1 || parent <= 1)
+	if (status_last(text, "NSpid") != 1)
 		return ctr_fail(e, 0, "process %d: not PID 1 of a container", (int)pid);
-	snprintf(path, sizeof(path), "/proc/%ld", parent);
-	int pproc = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (pproc < 0)
-		return ctr_fail_errno(e, "open %s", path);
-	int rc = proc_read(pproc, (pid_t)parent, "status", text, sizeof(text), e);
-	xclose(pproc);
-	if (rc < 0)
-		return -1;
 	if (status_last(text, "PPid") != shim)
 		return ctr_fail(e, 0, "process %d: not under supervisor %d (not the container's)", (int)pid, (int)shim);
 	return 0;

@@ -166,18 +166,30 @@ void ns_join_enter(struct ns_join *j)
 	xclose(j->root);
 }
 
-int netns_enter(const char *path, struct ctr_err *e)
+/* The network namespace at path, close-on-exec: an fd, or -1 (e says why). */
+int netns_open(const char *path, struct ctr_err *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ctr_fail_errno(e, "open netns %s", path);
+	return fd;
+}
+
+/* setns into s->netns: its fd opened already (s->netns_fd, kept: the
+ * caller's), or the path, opened and closed here. */
+int netns_enter(const struct ctr_spec *s, struct ctr_err *e)
+{
+	int fd = s->netns_fd;
+	if (fd < 0 && (fd = netns_open(s->netns, e)) < 0)
+		return -1;
 	if (setns(fd, CLONE_NEWNET) < 0) {
-		ctr_fail_errno(e, "setns %s", path);
-		close_fd(&fd);
+		ctr_fail_errno(e, "setns %s", s->netns);
+		if (fd != s->netns_fd)
+			close_fd(&fd);
 		return -1;
 	}
-	if (close(fd) < 0)
-		return ctr_fail_errno(e, "close %s", path);
+	if (fd != s->netns_fd && close(fd) < 0)
+		return ctr_fail_errno(e, "close %s", s->netns);
 	return 0;
 }
 
@@ -288,13 +300,17 @@ void net_setup(const struct ctr_spec *s)
 {
 	struct ctr_err e;
 	if (s->netns && !(s->ns_new & CLONE_NEWUSER) && !s->userns) {
-		if (netns_enter(s->netns, &e) < 0 || sysctl_write(s, &e) < 0)
+		if (netns_enter(s, &e) < 0 || sysctl_write(s, &e) < 0)
 			ctr_err_die(&e);
 	} else if (s->ns_new & CLONE_NEWNET) {
 		lo_up();
 		if (sysctl_write(s, &e) < 0)
 			ctr_err_die(&e);
 	}
+	/* the child's copy of the netns fd (close_fds kept it): entered, or
+	 * entered by the parent (a user namespace); none reaches PROG */
+	if (s->netns_fd >= 0 && close(s->netns_fd) < 0)
+		die_errno("close netns %s", s->netns);
 }
 
 /* clone() as fork() with namespace flags: the child is born in them while

@@ -130,6 +130,7 @@ int oci_nsenter_load(struct oci_config *c, const char *path, const char *process
 	s->outlive_parent = false;  /* it dies with us: the caller supervises us */
 	s->pid_file = opts->pid_file;
 	s->notify_fd = opts->notify_fd;
+	s->detach = opts->detach;
 	s->console_fd = opts->console_fd;
 	if (opts->nnet_hook) {  /* rootless networking (pasta): the config's own new netns only */
 		if (opts->join || s->netns || !(s->ns_new & CLONE_NEWNET))

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct shim_opts shim_opt = { .ready_fd = -1, .exited_fd = -1, .exited_lock = -1 };
+struct shim_opts shim_opt = { .ready_fd = -1, .pass_fd = -1, .exited_fd = -1, .exited_lock = -1 };
 struct shim_state shim = {
 	.log_fd = -1, .log_dir = -1, .exit_dir = -1, .sock_dir = -1, .ready_fd = -1, .prog_ready = -1,
 	.sig_fd = -1, .console = -1, .master = -1, .raw = { .fd = -1 },
@@ -127,11 +127,18 @@ static void signals_block(void)
 
 /* Pass a signal meant for the container on to PROG (nsenter-chroot passes it
  * to PID 1). One the terminal sent to the whole foreground process group
- * reached PROG already: forwarding it would deliver it twice. */
+ * reached PROG already: forwarding it would deliver it twice; but an
+ * adopted PID 1 is in a session of its own and gets it only from us.
+ * While PROG starts the container it hands over (--container-pid-file),
+ * the signal waits for PID 1 (PROG passes on those it got itself). */
 static void signal_forward(const struct signalfd_siginfo *si)
 {
-	if (si->ssi_code == SI_KERNEL || shim.reaped)
+	if ((si->ssi_code == SI_KERNEL && !shim.adopted) || shim.reaped)
 		return;
+	if (shim.adopting) {
+		sigaddset(&shim.deferred, (int)si->ssi_signo);
+		return;
+	}
 	if (kill(shim.child, (int)si->ssi_signo) < 0)
 		warn_errno("kill %d", (int)shim.child);
 }
@@ -356,6 +363,8 @@ static void run_reset(void)
 {
 	shim.reaped = 0;
 	shim.code = 0;
+	shim.adopted = 0;
+	sigemptyset(&shim.deferred);
 	shim.hung_up = 0;
 	close_fd(&shim.console);
 	if (shim.in_dst >= 0 && shim.in_dst != shim.master)
@@ -383,11 +392,14 @@ static int prog_run(void)
 int shim_run(void)
 {
 	int code;
-	/* the caller's fds are not ours to hold, nor PROG's to inherit (but
-	 * --exited-fd's and --exited-lock's, kept from PROG) */
-	int keep[] = { shim_opt.exited_fd, shim_opt.exited_lock };
-	if (fds_close_except(keep, 2) < 0)
+	/* the caller's fds are not ours to hold, nor PROG's to inherit, but
+	 * --pass-fd's (held for good, close-on-exec: child_exec gives it to PROG),
+	 * --exited-fd's and --exited-lock's (kept from PROG) */
+	int keep[] = { shim_opt.pass_fd, shim_opt.exited_fd, shim_opt.exited_lock };
+	if (fds_close_except(keep, 3) < 0)
 		die_errno("close the caller's fds");
+	if (shim_opt.pass_fd >= 0 && fcntl(shim_opt.pass_fd, F_SETFD, FD_CLOEXEC) < 0)
+		die_errno("--pass-fd %d", shim_opt.pass_fd);
 	if (shim_opt.exited_fd >= 0 && fcntl(shim_opt.exited_fd, F_SETFD, FD_CLOEXEC) < 0)
 		die_errno("--exited-fd %d", shim_opt.exited_fd);
 	if (shim_opt.exited_lock >= 0 && fcntl(shim_opt.exited_lock, F_SETFD, FD_CLOEXEC) < 0)

@@ -1,19 +1,23 @@
 /* shim-prog.c - PROG's process under ctr-shim: its fds (pipes for 0, 1 and 2,
  * never the caller's files; the console socket as fd 3 with -t, the ready
- * pipe as fd N), fork and execvp, and whether the exec worked (a
- * close-on-exec pipe). Before the loop: dies on the shim's own failures;
- * exec failures are reported and become 126/127 (lib/error.c,
- * ctr_exec_code).
+ * pipe as fd N, --pass-fd's fd), fork and execvp, and whether the exec worked (a
+ * close-on-exec pipe); reaping it, and with --container-pid-file adopting
+ * the container's PID 1 once PROG exited 0. Before the loop: dies on the
+ * shim's own failures; exec failures are reported and become 126/127
+ * (lib/error.c, ctr_exec_code).
  */
 #include "shim.h"
 #include "error.h"
 #include "exec.h"
 #include "fdio.h"
+#include "opt.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,6 +59,9 @@ static void child_exec(const struct child_fds *c, int ep)
 		child_fail(ep, 1);
 	/* last: c->ready is above N (child_fds_make), nothing dup'ed above can be it */
 	if (c->ready >= 0 && dup2(c->ready, shim_opt.ready_fd) < 0)
+		child_fail(ep, 1);
+	/* --pass-fd N: the caller's fd, in place (N is neither 0-3 nor the ready fd) */
+	if (shim_opt.pass_fd >= 0 && fcntl(shim_opt.pass_fd, F_SETFD, 0) < 0)
 		child_fail(ep, 1);
 	/* one of ctr's helpers (PROG in our own directory: nsenter-chroot)
 	 * starts from a read-only overlayfs: it needs no sealed re-exec of its
@@ -157,6 +164,12 @@ int prog_start(struct child_fds *c)
 	struct exec_error e;
 	ssize_t n;
 	int ep[2];
+	/* --container-pid-file: PROG's orphans, the container's PID 1 among
+	 * them, are re-parented to us (not inherited across fork: set again in
+	 * the daemon of foreground_leave) */
+	if (shim_opt.container_pid_file && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		die_errno("set child subreaper");
+	shim.adopting = shim_opt.container_pid_file != NULL;
 	pipe_open(ep);
 	shim.child = fork();
 	if (shim.child < 0)
@@ -177,13 +190,60 @@ int prog_start(struct child_fds *c)
 	return e.step ? EXIT_SELF : ctr_exec_code(e.err);
 }
 
+/* --container-pid-file, PROG exited 0: the pid there is the container's
+ * PID 1, re-parented to us by then (the kernel does it before PROG's exit
+ * is reported). It must be our child (waitid, WNOWAIT: left to reap): a
+ * stale file names some other process, never to be signalled; a child of
+ * ours keeps its pid until we reap it. Its signals deferred meanwhile go
+ * to it now. 0, or -1 (warned: the start failed). */
+static int adopt(void)
+{
+	char buf[32] = "";
+	const char *end;
+	unsigned long pid = 0;
+	siginfo_t si;
+	int fd = open(shim_opt.container_pid_file, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read_full(fd, buf, sizeof(buf) - 1);
+	close_fd(&fd);
+	if (n < 0) {
+		warn_errno("read %s", shim_opt.container_pid_file);
+		return -1;
+	}
+	if (!parse_ulong(buf, INT_MAX, &pid, &end) || pid == 0 || (*end && strcmp(end, "\n") != 0)) {
+		errno = EINVAL;
+		warn_errno("%s: not a pid", shim_opt.container_pid_file);
+		return -1;
+	}
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+		warn_errno("%s: pid %lu is not the shim's child", shim_opt.container_pid_file, pid);
+		return -1;
+	}
+	shim.child = (pid_t)pid;
+	shim.adopting = 0;
+	shim.adopted = 1;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&shim.deferred, sig) == 1 && kill(shim.child, sig) < 0)
+			warn_errno("kill %d", (int)shim.child);
+	sigemptyset(&shim.deferred);
+	return 0;
+}
+
+/* Reap every child that exited: PROG (or the PID 1 it handed over) and, as
+ * a child subreaper, orphans re-parented to us (pasta's daemon), ignored.
+ * PROG's code, or PID 1's, is the code: its status, 128+N on signal N. */
 void child_reap(void)
 {
 	int st;
-	pid_t r = waitpid(shim.child, &st, WNOHANG);
-	if (r <= 0)
-		return;
-	shim.reaped = 1;
-	shim.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	pid_t r;
+	while ((r = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (r != shim.child || shim.reaped)
+			continue;
+		int code = ctr_status_code(st);
+		if (shim.adopting && code == 0 && adopt() == 0)
+			continue;  /* PID 1 may have exited already: the next waitpid */
+		shim.reaped = 1;
+		shim.code = shim.adopting && code == 0 ? EXIT_SELF : code;
+		shim.adopting = 0;
+	}
 }
 

@@ -40,6 +40,7 @@ struct exec_error {
 struct shim_opts {
 	int detach, interactive, tty;
 	int ready_fd;               /* --ready-fd N, -1 none */
+	int pass_fd;                /* --pass-fd N, -1 none */
 	int exited_fd;              /* --exited-fd N: the caller's answer, -1 none */
 	int exited_lock;            /* --exited-lock L: the caller's lock file, -1 none */
 	const char *log, *exit_file, *pid_file, *sock;
@@ -49,6 +50,7 @@ struct shim_opts {
 	unsigned long restart_max;  /* on-failure:N, 0 no maximum */
 	const char *restart_file, *restart_cancel;
 	char **exit_envp;           /* its environment: PATH=..., then each --exit-command-env */
+	const char *container_pid_file;  /* PROG hands its PID 1 over (nsenter-chroot --detach) */
 	char **argv;
 };
 
@@ -69,7 +71,10 @@ struct shim_state {
 	int prog_ready;             /* --ready-fd: our read end of PROG's */
 	sigset_t old_mask;          /* the caller's mask, for PROG */
 	int sig_fd;
-	pid_t child;
+	pid_t child;                /* PROG, or once adopted the container's first process */
+	int adopting;               /* --container-pid-file: PROG runs, PID 1 not yet ours */
+	int adopted;                /* shim.child is the container's PID 1 (own session) */
+	sigset_t deferred;          /* signals for PID 1 that came while adopting */
 	int reaped, code;
 	int console;                /* our end of the console socketpair */
 	int master;                 /* pty master, -1 until received */

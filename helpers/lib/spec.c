@@ -45,6 +45,7 @@ void ctr_spec_init(struct ctr_spec *s)
 	memset(s, 0, sizeof(*s));
 	s->console_fd = -1;
 	s->notify_fd = -1;
+	s->netns_fd = -1;
 	s->rootfs_nodev = true;
 	s->no_new_privs = true;
 	s->seccomp = CTR_SECCOMP_DEFAULT;

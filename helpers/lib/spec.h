@@ -99,6 +99,8 @@ struct ctr_spec {
 	size_t nmounts;
 	int ns_new;               /* CLONE_NEW* to create */
 	const char *netns;        /* join the network namespace at this path */
+	int netns_fd;             /* netns opened already (nsenter-chroot: before it closes the
+	                           * caller's fds, so PATH may be /proc/self/fd/N), -1: open PATH */
 	const char **sysctl;      /* K=V: net.* sysctls of the container's own network namespace */
 	size_t nsysctl;
 	struct { int type; const char *path; } ns_paths[4];  /* OCI: ipc, uts, pid, cgroup to join */
@@ -131,6 +133,8 @@ struct ctr_spec {
 	const char *pid_file;
 	bool pid_file_bare;       /* no newline after the number (the OCI verbs, as runc) */
 	int notify_fd;            /* 'R' once PROG runs, -1 */
+	bool detach;              /* --detach: exit 0 once PROG runs, PID 1 left to the caller
+	                           * (a child subreaper: ctr-shim --container-pid-file) */
 	const char **net_hook;    /* --net-hook PROG [--net-hook-arg ARG]...: run with the child's pid
 	                           * appended, before the child goes on (user-mode networking) */
 	size_t nnet_hook;

@@ -63,7 +63,7 @@ int userns_prepare(const struct ctr_spec *s, int *idmap_tree, int *sys_tree, str
 		      open_tree(AT_FDCWD, s->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (*idmap_tree < 0 && !s->userns_plain_rootfs)
 		return ctr_fail_errno(e, "open_tree %s", s->rootfs);
-	if (s->netns && (netns_enter(s->netns, e) < 0 || sysctl_write(s, e) < 0))
+	if (s->netns && (netns_enter(s, e) < 0 || sysctl_write(s, e) < 0))
 		return -1;
 	if (!(s->ns_new & CLONE_NEWNET))
 		return sysfs_prepare(s, sys_tree, e);

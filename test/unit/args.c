@@ -203,7 +203,13 @@ static void test_config(void)
 	   str_eq(files.process, "/c/p.json"), "--config --join --process: an exec");
 	ok(P("--config", "/c/oci.json", "--hostname", "x") < 0 && e.hint, "a container option with --config");
 	is_str(e.msg, "--config: --hostname is the config's (with --config only --process, --join,"
-	       " --pid-file, --notify-fd, --console-fd, --net-hook, --cgroup)", "... named");
+	       " --pid-file, --notify-fd, --detach, --console-fd, --net-hook, --cgroup)", "... named");
+	ok(P("--config", "/c/oci.json", "--pid-file", "/c/pid", "--detach") == 0 && s.detach,
+	   "--config --pid-file --detach");
+	ok(P("--config", "/c/oci.json", "--detach") < 0 &&
+	   str_eq(e.msg, "--detach: requires --pid-file, excludes --join"), "--detach without --pid-file");
+	ok(P("--config", "/c/oci.json", "--pid-file", "/c/pid", "--detach", "--join", "42") < 0 &&
+	   str_eq(e.msg, "--detach: requires --pid-file, excludes --join"), "--detach with --join");
 	ok(P("--config", "/c/oci.json", "--net-hook", "/usr/bin/pasta", "--net-hook-arg", "-q",
 	     "--cgroup", "/sys/fs/cgroup/u/c") == 0 && s.nnet_hook == 2 && s.ncgroups == 1,
 	   "--config with --net-hook and --cgroup (rootless: pasta, a delegated group)");
