@@ -325,8 +325,12 @@ no_net_objects() {
 	id=$(ctr run -d -p "$(random_port):8080" busybox sleep 60)
 	ip=$(ctr inspect "$id" | jq -r .network.ip)
 	# a process outside the container keeps the netns alive, so its veth outlives the container
+	local ns
+	ns=$(readlink "/proc/$(cat "$CTR_ROOT/containers/$id/pid")/ns/net")
 	nsenter --net="/proc/$(cat "$CTR_ROOT/containers/$id/pid")/ns/net" sleep 60 &
 	FOREIGN_PID=$!
+	# in it before the container dies (nsenter may not have entered yet)
+	wait_for sh -c "[ \"\$(readlink /proc/$FOREIGN_PID/ns/net)\" = '$ns' ]" || fail "nsenter did not enter the netns"
 	# the container and its supervisor die unseen (no exit action), then the state is lost
 	c=$CTR_ROOT/containers/$id
 	kill -KILL "$(cat "$c/shim.pid")" "$(cat "$c/pid")"

@@ -359,7 +359,14 @@ B=b' -- "$ROOTFS" env </dev/null
 @test "SIGINT, SIGHUP, SIGUSR1 are forwarded too" {
 	start_bg "$ROOTFS" sh -c 'for s in INT HUP USR1; do trap "echo got $s" $s; done; trap "exit 0" USR2; touch /ready; i=0; while [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; exit 99'
 	wait_for "$ROOTFS/ready"
-	for s in INT HUP USR1; do kill -s "$s" "$HELPER"; sleep 0.2; done
+	# one at a time: the shell runs a trap once its sleep ends, and two pending ones in signal
+	# order (HUP before INT), so each is sent once the last one's line is out
+	local n=0
+	for s in INT HUP USR1; do
+		kill -s "$s" "$HELPER"
+		n=$((n + 1))
+		for _ in $(seq 100); do [ "$(grep -c '^got ' "$T/out")" -ge "$n" ] && break; sleep 0.05; done
+	done
 	kill -USR2 "$HELPER"
 	rc=0 && wait "$HELPER" || rc=$?
 	assert_equal "$rc" 0
