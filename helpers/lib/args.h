@@ -15,4 +15,8 @@ struct args_files {
 int args_parse(struct ctr_spec *s, struct args_files *f, int argc, char **argv, struct ctr_err *e);
 void args_usage(FILE *f);
 
+/* args-value.c: --volume H:C[:opts] as a bind step; --sysctl K=V (net.* only) */
+int args_volume(struct ctr_spec *s, const char *arg, struct ctr_err *e);
+int args_sysctl(struct ctr_spec *s, const char *arg, struct ctr_err *e);
+
 #endif

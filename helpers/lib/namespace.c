@@ -1,12 +1,12 @@
 /* namespace.c - namespaces. Parent side (errors returned): clone_child
  * (clone with new namespaces), ns_join_open + clone_joined (--join: open the
  * container's namespaces before anything moves, clone into its pid
- * namespace), netns_enter, ns_paths_enter, ns_open (OCI: a mount namespace
+ * namespace), ns_paths_enter, ns_open (OCI: a mount namespace
  * to set up in, a user namespace to join, checked), clone_in_userns (the
  * container born in a joined user namespace, owning its new namespaces).
  * Child side (dies): ns_join_enter (setns into each, the user namespace
- * last), net_setup (the prepared netns, or lo up in a new one),
- * become_userns_root; groups_clear (either side).
+ * last), become_userns_root; groups_clear (either side). The network
+ * namespace's steps are netns.c's.
  */
 #include "namespace.h"
 #include "fdio.h"
@@ -166,33 +166,6 @@ void ns_join_enter(struct ns_join *j)
 	xclose(j->root);
 }
 
-/* The network namespace at path, close-on-exec: an fd, or -1 (e says why). */
-int netns_open(const char *path, struct ctr_err *e)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ctr_fail_errno(e, "open netns %s", path);
-	return fd;
-}
-
-/* setns into s->netns: its fd opened already (s->netns_fd, kept: the
- * caller's), or the path, opened and closed here. */
-int netns_enter(const struct ctr_spec *s, struct ctr_err *e)
-{
-	int fd = s->netns_fd;
-	if (fd < 0 && (fd = netns_open(s->netns, e)) < 0)
-		return -1;
-	if (setns(fd, CLONE_NEWNET) < 0) {
-		ctr_fail_errno(e, "setns %s", s->netns);
-		if (fd != s->netns_fd)
-			close_fd(&fd);
-		return -1;
-	}
-	if (fd != s->netns_fd && close(fd) < 0)
-		return ctr_fail_errno(e, "close %s", s->netns);
-	return 0;
-}
-
 /* OCI namespaces joined by path (ipc, uts, pid, cgroup): entered by the
  * parent before clone, so the child is born in them (for pid, its children
  * are: setns changes pid_for_children). The file must be a namespace of
@@ -254,63 +227,6 @@ int ns_open(const char *path, int type, struct ctr_err *e)
 	if (r < 0)
 		close_fd(&fd);
 	return r < 0 ? r : fd;
-}
-
-/* A new network namespace has lo down: bring it up so 127.0.0.1 works. */
-static void lo_up(void)
-{
-	struct ifreq ifr;
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		die_errno("socket");
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		die_errno("get lo flags");
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		die_errno("bring lo up");
-	xclose(s);
-}
-
-/* --sysctl: write each K=V into /proc/sys/K (dots as slashes), which answers
- * for the writer's network namespace, whatever /proc is mounted. */
-int sysctl_write(const struct ctr_spec *s, struct ctr_err *e)
-{
-	for (size_t i = 0; i < s->nsysctl; i++) {
-		char path[PATH_MAX];
-		const char *kv = s->sysctl[i], *eq = strchr(kv, '=');
-		int n = snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)(eq - kv), kv);
-		if (n < 0 || (size_t)n >= sizeof(path))
-			return ctr_fail(e, ENAMETOOLONG, "sysctl %s", kv);
-		for (char *p = path + 10; *p; p++)
-			*p = *p == '.' ? '/' : *p;
-		if (write_file(path, eq + 1) < 0)
-			return ctr_fail_errno(e, "sysctl %.*s", (int)(eq - kv), kv);
-	}
-	return 0;
-}
-
-/* The network: a prepared one (ctr.sh's veth + addresses; with a user
- * namespace, new or joined, the parent entered it already and wrote the
- * sysctls: the child's user namespace does not own it), the host's, or a new
- * empty one (created by clone, only lo to bring up). Then --sysctl, in the
- * container's own. */
-void net_setup(const struct ctr_spec *s)
-{
-	struct ctr_err e;
-	if (s->netns && !(s->ns_new & CLONE_NEWUSER) && !s->userns) {
-		if (netns_enter(s, &e) < 0 || sysctl_write(s, &e) < 0)
-			ctr_err_die(&e);
-	} else if (s->ns_new & CLONE_NEWNET) {
-		lo_up();
-		if (sysctl_write(s, &e) < 0)
-			ctr_err_die(&e);
-	}
-	/* the child's copy of the netns fd (close_fds kept it): entered, or
-	 * entered by the parent (a user namespace); none reaches PROG */
-	if (s->netns_fd >= 0 && close(s->netns_fd) < 0)
-		die_errno("close netns %s", s->netns);
 }
 
 /* clone() as fork() with namespace flags: the child is born in them while

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,8 +33,6 @@ struct shim_state shim = {
 struct stream shim_out = { .fd = -1, .name = "stdout", .frame = 'o', .echo = -1 };
 struct stream shim_err = { .fd = -1, .name = "stderr", .frame = 'e', .echo = -1 };
 struct stream shim_pty = { .fd = -1, .name = "stdout", .frame = 'o', .echo = -1 };
-
-static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
 /* ---------------------------------------------------------------- small tools */
 
@@ -84,89 +81,6 @@ static void std_fds_open(void)
 
 /* Once the terminal is raw, leave through here so it is never left raw. */
 #define FATAL_ERRNO(...) do { int e_ = errno; term_restore(); errno = e_; die_errno(__VA_ARGS__); } while (0)
-
-/* ---------------------------------------------------------------- signals */
-
-/* A signal that arrives while its disposition is SIG_IGN is discarded, even
- * when blocked, so the signalfd would never see it: ctr.sh starts the shim as
- * a background job of dash, which ignores INT and QUIT there (and an ignored
- * SIGCHLD would reap PROG behind our back). Called once the signals are
- * blocked: from then on a default action can no longer kill the shim. */
-static void signal_default(int sig)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	if (sigaction(sig, &sa, NULL) < 0)
-		die_errno("sigaction %d", sig);
-}
-
-/* Block the handled signals and read them from a signalfd: they become
- * events of the poll loop and never interrupt a write half-way. */
-static void signals_block(void)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaddset(&set, forwarded[i]);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGWINCH);
-	if (sigprocmask(SIG_BLOCK, &set, &shim.old_mask) < 0)
-		die_errno("sigprocmask");
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		signal_default(forwarded[i]);
-	signal_default(SIGCHLD);
-	signal_default(SIGWINCH);
-	shim.sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (shim.sig_fd < 0)
-		die_errno("signalfd");
-	/* a reader that goes away must cost an EPIPE, not the shim */
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
-		die_errno("signal SIGPIPE");
-}
-
-/* Pass a signal meant for the container on to PROG (nsenter-chroot passes it
- * to PID 1). One the terminal sent to the whole foreground process group
- * reached PROG already: forwarding it would deliver it twice; but an
- * adopted PID 1 is in a session of its own and gets it only from us.
- * While PROG starts the container it hands over (--container-pid-file),
- * the signal waits for PID 1 (PROG passes on those it got itself). */
-static void signal_forward(const struct signalfd_siginfo *si)
-{
-	if ((si->ssi_code == SI_KERNEL && !shim.adopted) || shim.reaped)
-		return;
-	if (shim.adopting) {
-		sigaddset(&shim.deferred, (int)si->ssi_signo);
-		return;
-	}
-	if (kill(shim.child, (int)si->ssi_signo) < 0)
-		warn_errno("kill %d", (int)shim.child);
-}
-
-/* SIGHUP with -t in the foreground: the user's terminal went away (the
- * kernel's hangup, or ctr.sh passing on its own): forward it as any other
- * signal, then hang up the pty. In that order: the hangup may end PROG's
- * foreground job and PROG with it before a signal sent after it arrives. */
-static void signal_hup(const struct signalfd_siginfo *si)
-{
-	signal_forward(si);
-	term_hangup();
-}
-
-static void signals_read(void)
-{
-	struct signalfd_siginfo si;
-	while (read(shim.sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD)
-			child_reap();
-		else if (si.ssi_signo == SIGWINCH)
-			winsize_from_tty();
-		else if (si.ssi_signo == SIGHUP)
-			signal_hup(&si);
-		else
-			signal_forward(&si);
-	}
-}
 
 /* ---------------------------------------------------------------- -d */
 

@@ -104,6 +104,10 @@ void pipe_open(int p[2]);
 void nonblock(int fd);
 int parent_dir(const char *path, const char **base);
 
+/* shim-signal.c: the handled signals, through a signalfd */
+void signals_block(void);
+void signals_read(void);
+
 /* shim-log.c: the CRI log */
 void log_open(void);
 void log_record(const char *stream, char tag, const char *text, size_t len);
