@@ -1490,11 +1490,9 @@ ctr_version() {
 	printf 'Cgroup Version:  %s\nStorage Driver:  btrfs\n' "$CGV"
 }
 
-#HELP info                         containers, images, storage pool, cgroups, network and security of this root
-ctr_info() {
-	[ $# -eq 0 ] || die "usage: ctr.sh info"
-	pool_ensure
-	cg_version
+# info_counts: info's first lines, the root's containers by state and its images (root's info and
+# rootless-verbs.sh's).
+info_counts() {
 	_run=0 _pau=0 _sto=0 _img=0
 	for _d in "$CTR_ROOT"/containers/*/config.json; do
 		[ -f "$_d" ] || continue
@@ -1511,6 +1509,14 @@ ctr_info() {
 	done
 	printf 'Containers: %s\n Running: %s\n Paused: %s\n Stopped: %s\nImages: %s\n' \
 		$((_run + _pau + _sto)) "$_run" "$_pau" "$_sto" "$_img"
+}
+
+#HELP info                         containers, images, storage pool, cgroups, network and security of this root
+ctr_info() {
+	[ $# -eq 0 ] || die "usage: ctr.sh info"
+	pool_ensure
+	cg_version
+	info_counts
 	# shellcheck disable=SC2046 # block size, blocks, free blocks
 	set -- $(stat -f -c '%S %b %f' "$CTR_BTRFS")
 	hsize $(($1 * $2))

@@ -621,13 +621,19 @@ cg_freeze() {
 	else
 		[ -f "$_cgd/cgroup.freeze" ] && printf '%s\n' "$2" >"$_cgd/cgroup.freeze" || return 1
 	fi
+	cg_freeze_wait "$1" "$2" "$_cgd"
+}
+
+# cg_freeze_wait CID 1|0 DIR: wait (5 s at most) until cg_frozen says the group DIR is frozen (1) or
+# thawed (0); the freezer works in the background. Also rootless-cgroup.sh's.
+cg_freeze_wait() {
 	_cgn=100
 	while [ "$_cgn" -gt 0 ]; do
 		if [ "$2" = 1 ]; then cg_frozen "$1" && return 0; else ! cg_frozen "$1" && return 0; fi
 		sleep 0.05
 		_cgn=$((_cgn - 1))
 	done
-	printf 'ctr: cgroup: %s: the freezer did not settle\n' "$_cgd" >&2
+	printf 'ctr: cgroup: %s: the freezer did not settle\n' "$3" >&2
 	return 1
 }
 

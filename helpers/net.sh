@@ -219,14 +219,7 @@ net_alloc() {
 	n_f=$CTR_ROOT/containers/$1/net
 	# What teardown has to release is listed before it is taken: a record taken by a run killed
 	# before the list is written still names a container that cleanup removes, so it is reclaimed.
-	{
-		printf 'mode=%s\n' "$R_NET"
-		while IFS= read -r n_l; do
-			[ -z "$n_l" ] || printf 'port=%s\n' "$n_l"
-		done <<EOF
-$NET_PORTS
-EOF
-	} >"$n_f" || die "$n_f: cannot write"
+	net_file_write "$1" "$R_NET"
 	[ "$R_NET" = bridge ] || return 0
 	[ -d "$NET_DIR/ports" ] || mkdir -p "$NET_DIR/ips" "$NET_DIR/ports" || die "$NET_DIR: cannot create"
 	net_check_layout
@@ -235,6 +228,19 @@ EOF
 	printf 'ip=%s\nplen=%s\ngw=%s\nbridge=%s\nmac=%s\nveth=v%s\n' "$NET_IP" "$NET_SLEN" "$NET_GW" \
 		"$NET_BR" "$NET_MAC" "$1" >>"$n_f" || die "$n_f: cannot write"
 	net_kill_at alloc
+}
+
+# net_file_write CID MODE: the container's net file, its first lines: mode=MODE, then port= for
+# each -p (NET_PORTS). Also rootless.sh's net_alloc.
+net_file_write() {
+	{
+		printf 'mode=%s\n' "$2"
+		while IFS= read -r n_l; do
+			[ -z "$n_l" ] || printf 'port=%s\n' "$n_l"
+		done <<EOF
+$NET_PORTS
+EOF
+	} >"$CTR_ROOT/containers/$1/net" || die "$CTR_ROOT/containers/$1/net: cannot write"
 }
 
 # net_check_layout: the subnet, slices and bridge name are fixed while the network exists: the

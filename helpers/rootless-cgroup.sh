@@ -165,14 +165,7 @@ cg_freeze() {
 	rl_cg_need "$1" pause || return 1
 	printf '%s\n' "$2" 2>/dev/null >"$RL_CGD/cgroup.freeze" || return 1
 	[ "${CTR_TEST_CGROUP2FS:-}" != 1 ] || printf 'populated 1\nfrozen %s\n' "$2" >"$RL_CGD/cgroup.events"
-	_rcn=100
-	while [ "$_rcn" -gt 0 ]; do
-		if [ "$2" = 1 ]; then cg_frozen "$1" && return 0; else ! cg_frozen "$1" && return 0; fi
-		sleep 0.05
-		_rcn=$((_rcn - 1))
-	done
-	printf 'ctr: cgroup: %s: the freezer did not settle\n' "$RL_CGD" >&2
-	return 1
+	cg_freeze_wait "$1" "$2" "$RL_CGD"
 }
 
 # cg_frozen CID (rootless): its group's cgroup.events says "frozen 1" (no group: never). No fork.

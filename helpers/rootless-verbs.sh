@@ -52,22 +52,7 @@ ctr_info() {
 	[ $# -eq 0 ] || die "usage: ctr.sh info"
 	pool_ensure
 	cg_version
-	_run=0 _pau=0 _sto=0 _img=0
-	for _d in "$CTR_ROOT"/containers/*/config.json; do
-		[ -f "$_d" ] || continue
-		_d=${_d%/config.json}
-		ctr_state "${_d##*/}"
-		if [ "$ST" != running ]; then _sto=$((_sto + 1))
-		elif cg_frozen "${_d##*/}"; then _pau=$((_pau + 1))
-		else _run=$((_run + 1))
-		fi
-	done
-	for _d in "$CTR_ROOT"/images/*/; do
-		_d=${_d%/}
-		! valid_id "${_d##*/}" || _img=$((_img + 1))
-	done
-	printf 'Containers: %s\n Running: %s\n Paused: %s\n Stopped: %s\nImages: %s\n' \
-		$((_run + _pau + _sto)) "$_run" "$_pau" "$_sto" "$_img"
+	info_counts
 	rl_subids
 	# shellcheck disable=SC2154 # _rln: rl_subids' (the user's name)
 	printf 'Rootless: true\n User: %s (uid %s)\n Root Dir: %s\n Runtime Dir: %s\n' "$_rln" "$CTR_UID" "$CTR_ROOT" "$CTR_RUN"

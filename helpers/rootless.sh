@@ -260,14 +260,7 @@ rl_net_check() {
 net_alloc() {
 	_rlm=pasta
 	[ "${R_NET:-bridge}" != none ] || _rlm=none
-	{
-		printf 'mode=%s\n' "$_rlm"
-		while IFS= read -r _rll; do
-			[ -z "$_rll" ] || printf 'port=%s\n' "$_rll"
-		done <<EOF
-$NET_PORTS
-EOF
-	} >"$CTR_ROOT/containers/$1/net" || die "$CTR_ROOT/containers/$1/net: cannot write"
+	net_file_write "$1" "$_rlm"
 }
 
 # net_setup CID MODE: /etc/hosts and the rest as for --net none (the container's address is the

@@ -31,19 +31,9 @@
  * the caller's terminal's, whose hangup must not end it. */
 static void exited_detach(void)
 {
-	int fd;
 	if (setsid() < 0)
 		warn_errno("setsid");
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		warn_errno("open /dev/null");
-	for (int i = 0; fd >= 0 && i < 3; i++)
-		if (dup2(fd, i) < 0)
-			warn_errno("dup2 /dev/null");
-	if (fd > 2)
-		close(fd);
-	if (chdir("/") < 0)
-		warn_errno("chdir /");
+	stdio_detach();
 }
 
 /* The caller's answer: 1 for its 'd', 0 for EOF, an error or anything else. */

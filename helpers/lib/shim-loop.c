@@ -64,6 +64,22 @@ int parent_dir(const char *path, const char **base)
 	return fd;
 }
 
+/* Fds 0-2 on /dev/null and the cwd /: a daemon holds no terminal, no pipe of
+ * its caller's, no directory that could not be unmounted. Warns only. */
+void stdio_detach(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		warn_errno("open /dev/null");
+	for (int i = 0; fd >= 0 && i < 3; i++)
+		if (dup2(fd, i) < 0)
+			warn_errno("dup2 /dev/null");
+	if (fd > 2)
+		close(fd);
+	if (chdir("/") < 0)
+		warn_errno("chdir /");
+}
+
 /* Fds 0-2 must be open: otherwise the pipes made below could land on them and
  * PROG's dup2()s would clobber each other. */
 static void std_fds_open(void)
@@ -244,7 +260,6 @@ static int finish(void)
 void foreground_leave(int code)
 {
 	pid_t pid;
-	int fd;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -259,14 +274,7 @@ void foreground_leave(int code)
 	shim_out.echo = shim_err.echo = shim_pty.echo = -1;
 	shim.term_fd = shim.in_src = -1;
 	shim.raw.fd = -1;
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	for (int i = 0; fd >= 0 && i < 3; i++)
-		if (dup2(fd, i) < 0)
-			warn_errno("dup2 /dev/null");
-	if (fd > 2)
-		close(fd);
-	if (chdir("/") < 0)
-		warn_errno("chdir /");
+	stdio_detach();
 	if (shim_opt.pid_file)
 		pid_file_write();
 }

@@ -103,6 +103,7 @@ void foreground_leave(int code);
 void pipe_open(int p[2]);
 void nonblock(int fd);
 int parent_dir(const char *path, const char **base);
+void stdio_detach(void);
 
 /* shim-signal.c: the handled signals, through a signalfd */
 void signals_block(void);
