@@ -444,7 +444,7 @@ sec_oci() {
 "hostname":"","mounts":['$SEC_OCI_PROC',
 {"destination":"/sys","type":"sysfs","source":"sysfs","options":["nosuid","noexec","nodev"'$_ssys']},'$SEC_OCI_DEV'],
 "linux":{"namespaces":[{"type":"pid"},{"type":"mount"},{"type":"uts"},{"type":"ipc"},{"type":"cgroup"}'$_sns$_suser']'$_smap$_scg$_ssy$_sres'},
-"ctr":{"rootfsNodev":'$_snodev',"rootfsIdmap":'$_sidmap',"seccomp":"'$_ssc'","init":'$_sinit$_srl'}}'
+"ctr":{"rootfsNodev":'$_snodev',"shmInDev":true,"rootfsIdmap":'$_sidmap',"seccomp":"'$_ssc'","init":'$_sinit$_srl'}}'
 }
 
 # sec_oci_rootless: sec_oci's user namespace of a rootless container: container id 0 is the
@@ -468,7 +468,8 @@ sec_oci_rootless() {
 	_smap=$_smap',"gidMappings":[{"containerID":0,"hostID":'$_sgid',"size":1}'$_smg']'
 }
 
-# The constant parts of SEC_OCI: /proc, the private /dev; the device rules (the container's group
+# The constant parts of SEC_OCI: /proc, the private /dev (its /dev/shm a directory of the /dev tmpfs
+# bound on itself, ctr.shmInDev: no superblock of its own, docs/design.md "Superblocks"); the device rules (the container's group
 # allows only the harmless nodes: not rootless, which has no group), moby's masked and read-only
 # paths.
 SEC_OCI_PROC='{"destination":"/proc","type":"proc","source":"proc","options":["nosuid","noexec","nodev"]}'

@@ -79,7 +79,7 @@ same_under_ctr_oci() {
 		[{type: "pid"}, {type: "mount"}, {type: "uts"}, {type: "ipc"}, {type: "cgroup"},
 		 {type: "network", path: "/proc/self/fd/6"}], "/\($p)/\($id)", "box",
 		{uid: 0, gid: 0, username: "nobody:nogroup"}, ["CAP_CHOWN"], true, {path: $r, readonly: false},
-		{rootfsNodev: true, rootfsIdmap: false, seccomp: "default", init: false},
+		{rootfsNodev: true, rootfsIdmap: false, seccomp: "default", init: false, shmInDev: true},
 		{devices: [{allow: false, access: "rwm"}]},
 		{"net.ipv4.ping_group_range": "0 2147483647", "net.ipv4.ip_unprivileged_port_start": "0"}]')"
 	run jq -cS '.mounts[-1]' "$f"

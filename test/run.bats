@@ -74,6 +74,27 @@ load helper
 	refute_line kmsg
 }
 
+@test "run: 6 filesystems of the container's own (proc, sysfs, /dev, devpts, mqueue, one for the masked dirs); /dev/shm a 1777 noexec dir of /dev's" {
+	# each superblock costs every memory cgroup on the host a shrinker slot (docs/design.md)
+	run ctr run --rm busybox sh -c 'awk "\$3 != \"0:6\" && \$5 != \"/\" { print \$3 }" /proc/self/mountinfo | sort -u | wc -l
+		awk "\$5 == \"/dev\" || \$5 == \"/dev/shm\" || \$5 == \"/proc/acpi\" || \$5 == \"/sys/firmware\" { print \$5, \$3, \$4, \$6 }" /proc/self/mountinfo
+		stat -c "%a %U" /dev/shm; echo data >/dev/shm/f && cat /dev/shm/f
+		printf "#!/bin/sh\necho ran\n" >/dev/shm/x && chmod +x /dev/shm/x && /dev/shm/x
+		touch /sys/firmware/y'
+	assert_line --index 0 6
+	dev=$(awk '$1 == "/dev" { print $2 }' <<<"$output")
+	[ -n "$dev" ]
+	assert_line "/dev/shm $dev /shm rw,nosuid,nodev,noexec"
+	mask=$(awk '$1 == "/sys/firmware" { print $2 }' <<<"$output")
+	[ -n "$mask" ] && [ "$mask" != "$dev" ]
+	[ ! -d /proc/acpi ] || assert_line "/proc/acpi $mask / ro,nosuid,nodev,noexec,relatime"
+	assert_line "1777 root"
+	assert_line data
+	refute_line ran
+	assert_output --partial "/dev/shm/x: Permission denied"
+	assert_output --partial "/sys/firmware/y: Read-only file system"
+}
+
 @test "run: exit codes propagate (0, 3, 127 not found, 126 not executable, 137 SIGKILL)" {
 	run ctr run --rm busybox sh -c 'exit 3'
 	assert_failure 3

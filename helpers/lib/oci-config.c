@@ -92,6 +92,26 @@ static int parse_root(struct oci_config *c, const struct oj *top, struct ctr_err
 	return 0;
 }
 
+/* ctr.shmInDev: the mounts' tmpfs on /dev/shm made a directory of the tmpfs
+ * on /dev: the last mount on /dev before it must be that tmpfs. */
+static int shm_in_dev(struct oci_config *c, const struct oj *x, struct ctr_err *e)
+{
+	for (size_t i = 0; i < c->spec.nmounts; i++) {
+		struct ctr_mount *m = &c->spec.mounts[i];
+		if (m->kind != CTR_MOUNT_FS || strcmp(m->dst, "/dev/shm") || strcmp(m->type, "tmpfs") || m->copyup)
+			continue;
+		size_t d = i;
+		while (d > 0 && strcmp(c->spec.mounts[d - 1].dst, "/dev"))
+			d--;
+		if (d == 0 || c->spec.mounts[d - 1].kind != CTR_MOUNT_FS ||
+		    strcmp(c->spec.mounts[d - 1].type, "tmpfs"))
+			break;
+		m->kind = CTR_MOUNT_SUBDIR;
+		return 0;
+	}
+	return oj_bad(x, "shmInDev", e, "needs a tmpfs on /dev/shm after a tmpfs on /dev");
+}
+
 /* "ctr": what ctr.sh's containers need that the runtime-spec cannot say.
  * Part of the config (not an annotation: an engine passes its users'
  * annotations on, never their keys), so as trusted as the rest of it; other
@@ -105,19 +125,26 @@ static int parse_root(struct oci_config *c, const struct oj *top, struct ctr_err
  *   rootless     an unprivileged caller: newuidmap/newgidmap write the
  *                user namespace's maps (its caller's id and subordinate
  *                ids, as uidMappings says), the child binds the volumes,
- *                an exec enters the user namespace first (userns.c) */
+ *                an exec enters the user namespace first (userns.c)
+ *   shmInDev     the tmpfs mount on /dev/shm is a directory of the tmpfs
+ *                mounted on /dev just before, bound on itself with its
+ *                flags (its size is /dev's): one superblock less
+ *                (docs/design.md "Superblocks") */
 static int parse_ctr(struct oci_config *c, const struct oj *top, struct ctr_err *e)
 {
-	static const char *const known[] = { "rootfsNodev", "rootfsIdmap", "seccomp", "init", "rootless", NULL };
+	static const char *const known[] = {
+		"rootfsNodev", "rootfsIdmap", "seccomp", "init", "rootless", "shmInDev", NULL,
+	};
 	struct oj x, l;
-	bool idmap = false, rootless = false;
+	bool idmap = false, rootless = false, shm = false;
 	const char *sc = NULL;
 	int r = oj_child(top, "ctr", json_type_object, &x, e);
 	if (r <= 0)
 		return r;
 	if (oj_keys(&x, known, e) < 0 || oj_bool(&x, "rootfsNodev", &c->spec.rootfs_nodev, e) < 0 ||
 	    oj_bool(&x, "rootfsIdmap", &idmap, e) < 0 || oj_str(&x, "seccomp", &sc, e) < 0 ||
-	    oj_bool(&x, "init", &c->spec.init, e) < 0 || oj_bool(&x, "rootless", &rootless, e) < 0)
+	    oj_bool(&x, "init", &c->spec.init, e) < 0 || oj_bool(&x, "rootless", &rootless, e) < 0 ||
+	    oj_bool(&x, "shmInDev", &shm, e) < 0 || (shm && shm_in_dev(c, &x, e) < 0))
 		return -1;
 	if ((idmap || rootless) && !(c->spec.ns_new & CLONE_NEWUSER))
 		return oj_bad(&x, idmap ? "rootfsIdmap" : "rootless", e, "needs a new user namespace");

@@ -14,6 +14,8 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -182,16 +184,54 @@ static void mount_bind(int root, const struct ctr_mount *m)
 	set_propagation(root, m);
 }
 
-/* Masked: /dev/null over a file, an empty read-only tmpfs over a directory. */
-static void mount_mask(int t, const char *dst)
+/* Masked: /dev/null over a file; over a directory an empty read-only tmpfs,
+ * one for all of them: the first is mounted, the others get copies of it
+ * (*mask, its root). Every superblock costs each memory cgroup of the host a
+ * shrinker slot (docs/design.md "Superblocks"): one, not one per path. */
+static void mount_mask(int root, int t, const char *dst, int *mask)
 {
 	struct stat st;
 	if (fstat(t, &st) < 0)
 		die_errno("mask %s", dst);
-	if (S_ISDIR(st.st_mode))
-		mount_on(t, "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k", dst);
-	else
+	if (!S_ISDIR(st.st_mode)) {
 		bind_host("/dev/null", t, 0, dst);
+		return;
+	}
+	if (*mask >= 0) {
+		int tree = clone_tree(*mask, "", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0, false);
+		if (tree < 0)
+			die_errno("mask %s", dst);
+		attach_tree(tree, t, dst);
+		return;
+	}
+	mount_on(t, "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k", dst);
+	*mask = open_in_root(root, dst, O_DIRECTORY);  /* the new tmpfs */
+	if (*mask < 0)
+		die_errno("mask %s", dst);
+}
+
+/* A directory of the filesystem it is made in (ctr.shmInDev: /dev/shm in the
+ * /dev tmpfs), its mode the data's mode= (1777 without), bound on itself
+ * with the step's flags: a mount of its own without a superblock of its own. */
+static void mount_subdir(int t, const struct ctr_mount *m)
+{
+	unsigned long mode = 01777;
+	const char *o = m->data ? strstr(m->data, "mode=") : NULL;
+	if (o && (o == m->data || o[-1] == ','))
+		mode = strtoul(o + 5, NULL, 8) & 07777;
+	int d = openat(t, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d < 0 || fchmod(d, (mode_t)mode) < 0)
+		die_errno("chmod %s", m->dst);
+	xclose(d);
+	uint64_t attrs = ((m->flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0) |
+			 ((m->flags & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0) |
+			 ((m->flags & MS_NODEV) ? MOUNT_ATTR_NODEV : 0) |
+			 ((m->flags & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0);
+	int tree = clone_tree(t, "", attrs, 0, false);
+	if (tree < 0)
+		die_errno("mount %s", m->dst);
+	attach_tree(tree, t, m->dst);
 }
 
 /* Read-only: a read-only copy of the path mounted on itself. */
@@ -219,7 +259,8 @@ static int step_target(int root, const struct ctr_mount *m)
 /* One step of the list. sysfs is mounted after the network namespace is set,
  * so /sys/class/net shows the container's interfaces; with a user namespace
  * and a network namespace it does not own, the parent made it (sys_tree). */
-static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount *m, int sys_tree)
+static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount *m, int sys_tree,
+		      int *mask)
 {
 	if (m->kind == CTR_MOUNT_BIND) {
 		mount_bind(root, m);
@@ -237,7 +278,7 @@ static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount
 			mount_on(t, "sysfs", "sysfs", m->flags, NULL, m->dst);
 		break;
 	case CTR_MOUNT_DEV: mount_dev(root, t, m->dst); break;
-	case CTR_MOUNT_MASK: mount_mask(t, m->dst); break;
+	case CTR_MOUNT_MASK: mount_mask(root, t, m->dst, mask); break;
 	case CTR_MOUNT_READONLY: mount_readonly(t, m->dst); break;
 	case CTR_MOUNT_FS:
 		if (m->copyup)
@@ -246,6 +287,7 @@ static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount
 			mount_on(t, m->src, m->type, m->flags, m->data, m->dst);
 		break;
 	case CTR_MOUNT_DEVNODES: oci_devnodes(t, s->devices, s->ndevices); break;
+	case CTR_MOUNT_SUBDIR: mount_subdir(t, m); break;
 	case CTR_MOUNT_BIND: break;
 	}
 	xclose(t);
@@ -254,8 +296,11 @@ static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount
 
 void rootfs_run_mounts(const struct ctr_spec *s, int root, int sys_tree)
 {
+	int mask = -1;
 	for (size_t i = 0; i < s->nmounts; i++)
-		run_mount(s, root, &s->mounts[i], sys_tree);
+		run_mount(s, root, &s->mounts[i], sys_tree, &mask);
+	if (mask >= 0)
+		xclose(mask);
 }
 
 /* pivot_root, not chroot: after the old root is detached the host's tree is

@@ -21,6 +21,8 @@ enum ctr_mount_kind {
 	CTR_MOUNT_MASK,      /* /dev/null over a file, empty ro tmpfs over a dir */
 	CTR_MOUNT_READONLY,  /* dst remounted read-only on itself */
 	CTR_MOUNT_DEVNODES,  /* OCI: the default and the spec's device nodes, links, in dst (/dev) */
+	CTR_MOUNT_SUBDIR,    /* a directory of the filesystem under dst (mode= of data), bound on
+	                      * itself with flags: no superblock of its own (ctr.shmInDev) */
 };
 
 struct ctr_mount {

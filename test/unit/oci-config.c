@@ -186,6 +186,19 @@ static void test_ctr_extensions(void)
 		 "\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
 		 "\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]},\"ctr\":{\"rootfsIdmap\":true}") == 0 &&
 	   !c.spec.userns_plain_rootfs, "ctr.rootfsIdmap: the root idmapped: %s", e.msg);
+	/* shmInDev: the tmpfs on /dev/shm becomes a directory of the tmpfs on /dev */
+	const char *devm = ",\"mounts\":[{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"options\":[\"size=64k\"]},"
+		"{\"destination\":\"/dev/pts\",\"type\":\"devpts\"},"
+		"{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"options\":[\"nosuid\",\"noexec\",\"mode=1777\"]}]";
+	snprintf(text, sizeof(text), "%s,\"ctr\":{\"shmInDev\":true}", devm);
+	ok(parse(&c, &e, text) == 0 && count(&c.spec, CTR_MOUNT_SUBDIR) == 1 &&
+	   c.spec.mounts[2].kind == CTR_MOUNT_SUBDIR && c.spec.mounts[2].flags == (MS_NOSUID | MS_NOEXEC) &&
+	   c.spec.mounts[0].kind == CTR_MOUNT_FS, "ctr.shmInDev: /dev/shm a directory of /dev's tmpfs: %s", e.msg);
+	ok(parse(&c, &e, devm) == 0 && count(&c.spec, CTR_MOUNT_SUBDIR) == 0, "without shmInDev: a tmpfs of its own");
+	refused(&c, ",\"ctr\":{\"shmInDev\":true}", "shmInDev: needs a tmpfs on /dev/shm after a tmpfs on /dev");
+	refused(&c, ",\"mounts\":[{\"destination\":\"/dev\",\"type\":\"bind\",\"source\":\"/dev\"},"
+		"{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\"}],\"ctr\":{\"shmInDev\":true}", "shmInDev: needs");
+	refused(&c, ",\"ctr\":{\"shmInDev\":1}", "ctr.shmInDev");
 	/* x-ctr.inode: the source as given, checked; other x- options dropped */
 	ok(parse(&c, &e, ",\"mounts\":[{\"destination\":\"/v\",\"type\":\"bind\",\"source\":\"/no/such/dir\","
 		 "\"options\":[\"rbind\",\"nosuid\",\"x-ctr.inode=2049:1234\",\"x-comment\"]}]") == 0 &&
