@@ -527,6 +527,18 @@ B=b' -- "$ROOTFS" env </dev/null
 	assert_equal "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$host_ups"
 }
 
+@test "--sysctl: written through the container's own /proc, never by a lookup of the host's /proc/sys/net" {
+	# the host's /proc keeps a /proc/sys/net dentry for each netns that looked it up there, all of
+	# one name under one parent: every later lookup on the host compares them all
+	ASAN_OPTIONS=detect_leaks=0 run strace -f -qq -o "$BATS_TEST_TMPDIR/trace" -e trace=openat,open \
+		"$NSENTER" --sysctl net.ipv4.ip_unprivileged_port_start=0 "$ROOTFS" cat /proc/sys/net/ipv4/ip_unprivileged_port_start
+	assert_success
+	assert_output 0
+	grep -q '"sys/net/ipv4/ip_unprivileged_port_start", O_WRONLY' "$BATS_TEST_TMPDIR/trace"
+	run grep '"/proc/sys/net/ipv4/ip_unprivileged_port_start", O_WRONLY' "$BATS_TEST_TMPDIR/trace"
+	assert_failure
+}
+
 @test "--sysctl: only net.* keys, K=V on one line, not with --net-host or --join; a bad key fails the start (125)" {
 	local k
 	for k in kernel.hostname=x net=1 net.=1 net..ipv4=1 'net.ipv4/../../kernel/x=1' net.ipv4.x. noequals "$(printf 'net.a=1\nb')"; do

@@ -84,12 +84,12 @@ static void wait_go(struct ctr_run *r)
 static void create_container(struct ctr_run *r)
 {
 	const struct ctr_spec *s = r->s;
-	net_setup(s);
+	bool sysctls = net_setup(s);
 	if (unshare(CLONE_NEWCGROUP) < 0)  /* after the cgroup join: its root is ours */
 		die_errno("unshare cgroup namespace");
 	root_private();
 	int root = rootfs_mount(s, r->idmap_tree, r->rootfs_fd);
-	rootfs_run_mounts(s, root, r->sys_tree);
+	rootfs_run_mounts(s, root, r->sys_tree, sysctls);
 	rootfs_pivot(root);
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		die_errno("sethostname");

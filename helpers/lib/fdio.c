@@ -76,7 +76,13 @@ int set_nonblock(int fd)
 /* Write text to an existing file (uid_map, cgroup.procs). */
 int write_file(const char *path, const char *text)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	return write_file_at(AT_FDCWD, path, text);
+}
+
+/* The same, path relative to the directory dir (AT_FDCWD: as open(2)). */
+int write_file_at(int dir, const char *path, const char *text)
+{
+	int fd = openat(dir, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
 	if (write_all(fd, text, strlen(text)) < 0) {

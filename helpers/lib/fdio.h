@@ -11,6 +11,7 @@ void xclose(int fd);
 void close_fd(int *fd);
 int set_nonblock(int fd);
 int write_file(const char *path, const char *text);
+int write_file_at(int dir, const char *path, const char *text);
 int write_pid_file(const char *file, pid_t pid, bool newline);
 int open_parent(const char *path, const char **base, char *dir, size_t dirlen);
 int write_atomic(int dir, const char *base, const char *text);

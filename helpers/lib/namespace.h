@@ -35,6 +35,8 @@ pid_t clone_joined(struct ns_join *j, struct ctr_err *e);
 int netns_open(const char *path, struct ctr_err *e);
 int netns_enter(const struct ctr_spec *s, struct ctr_err *e);
 int sysctl_write(const struct ctr_spec *s, struct ctr_err *e);
-void net_setup(const struct ctr_spec *s);
+int sysctl_write_at(const struct ctr_spec *s, int proc, struct ctr_err *e);
+bool sysctl_late(const struct ctr_spec *s);
+bool net_setup(const struct ctr_spec *s);
 
 #endif

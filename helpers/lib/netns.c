@@ -1,7 +1,8 @@
 /* netns.c - the container's network namespace (declared in namespace.h).
  * netns_open, netns_enter: a prepared netns, by path or by the fd the
  * caller holds (ctr-shim --pass-fd: /proc/self/fd/N), entered with setns;
- * sysctl_write: --sysctl K=V into /proc/sys of the writer's netns;
+ * sysctl_write: --sysctl K=V into /proc/sys of the writer's netns (or through
+ * the container's procfs: sysctl_write_at, sysctl_late);
  * net_setup (child side, dies): the prepared netns and its sysctls, or lo up
  * in a new one made by clone; the child's copy of the netns fd closed, so
  * that none reaches PROG. Parent-side functions return errors in e.
@@ -68,38 +69,64 @@ static void lo_up(void)
  * for the writer's network namespace, whatever /proc is mounted. */
 int sysctl_write(const struct ctr_spec *s, struct ctr_err *e)
 {
+	return sysctl_write_at(s, -1, e);
+}
+
+/* The same through the procfs whose root is the directory proc (-1: the
+ * mount namespace's /proc). The host's /proc keeps a dentry of /proc/sys/net
+ * for every network namespace that looked there, all of one name under one
+ * parent: each lookup of /proc/sys/net on the host compares them all
+ * (proc_sys_compare). Through the container's own procfs they go with it. */
+int sysctl_write_at(const struct ctr_spec *s, int proc, struct ctr_err *e)
+{
 	for (size_t i = 0; i < s->nsysctl; i++) {
 		char path[PATH_MAX];
 		const char *kv = s->sysctl[i], *eq = strchr(kv, '=');
-		int n = snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)(eq - kv), kv);
+		const char *top = proc >= 0 ? "sys/" : "/proc/sys/";
+		int n = snprintf(path, sizeof(path), "%s%.*s", top, (int)(eq - kv), kv);
 		if (n < 0 || (size_t)n >= sizeof(path))
 			return ctr_fail(e, ENAMETOOLONG, "sysctl %s", kv);
-		for (char *p = path + 10; *p; p++)
+		for (char *p = path + strlen(top); *p; p++)
 			*p = *p == '.' ? '/' : *p;
-		if (write_file(path, eq + 1) < 0)
+		if (write_file_at(proc >= 0 ? proc : AT_FDCWD, path, eq + 1) < 0)
 			return ctr_fail_errno(e, "sysctl %.*s", (int)(eq - kv), kv);
 	}
 	return 0;
+}
+
+/* The child's sysctls wait for the container's /proc (rootfs.c writes them
+ * through it once mounted): there is one in the mount list. */
+bool sysctl_late(const struct ctr_spec *s)
+{
+	for (size_t i = 0; s->nsysctl && i < s->nmounts; i++)
+		if (s->mounts[i].kind == CTR_MOUNT_PROC)
+			return true;
+	return false;
 }
 
 /* The network: a prepared one (ctr.sh's veth + addresses; with a user
  * namespace, new or joined, the parent entered it already and wrote the
  * sysctls: the child's user namespace does not own it), the host's, or a new
  * empty one (created by clone, only lo to bring up). Then --sysctl, in the
- * container's own. */
-void net_setup(const struct ctr_spec *s)
+ * container's own; true: left for the container's /proc (sysctl_late), which
+ * rootfs_run_mounts writes them through. */
+bool net_setup(const struct ctr_spec *s)
 {
 	struct ctr_err e;
+	bool late = false;
 	if (s->netns && !(s->ns_new & CLONE_NEWUSER) && !s->userns) {
-		if (netns_enter(s, &e) < 0 || sysctl_write(s, &e) < 0)
+		late = sysctl_late(s);
+		if (netns_enter(s, &e) < 0 || (!late && sysctl_write(s, &e) < 0))
 			ctr_err_die(&e);
 	} else if (s->ns_new & CLONE_NEWNET) {
+		late = sysctl_late(s);
 		lo_up();
-		if (sysctl_write(s, &e) < 0)
+		if (!late && sysctl_write(s, &e) < 0)
 			ctr_err_die(&e);
 	}
 	/* the child's copy of the netns fd (close_fds kept it): entered, or
 	 * entered by the parent (a user namespace); none reaches PROG */
 	if (s->netns_fd >= 0 && close(s->netns_fd) < 0)
 		die_errno("close netns %s", s->netns);
+	return late;
 }

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "fdio.h"
 #include "mount.h"
+#include "namespace.h"
 #include "oci-devices.h"
 
 #include <fcntl.h>
@@ -256,11 +257,24 @@ static int step_target(int root, const struct ctr_mount *m)
 	return t;
 }
 
+/* The spec's sysctls (net_setup left them: sysctl_late), written through the
+ * procfs just mounted on dst, the container's: not the host's /proc. */
+static void proc_sysctls(const struct ctr_spec *s, int root, const char *dst)
+{
+	struct ctr_err e;
+	int proc = open_in_root(root, dst, O_DIRECTORY);
+	if (proc < 0)
+		die_errno("open %s", dst);
+	if (sysctl_write_at(s, proc, &e) < 0)
+		ctr_err_die(&e);
+	xclose(proc);
+}
+
 /* One step of the list. sysfs is mounted after the network namespace is set,
  * so /sys/class/net shows the container's interfaces; with a user namespace
  * and a network namespace it does not own, the parent made it (sys_tree). */
 static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount *m, int sys_tree,
-		      int *mask)
+		      int *mask, bool *sysctls)
 {
 	if (m->kind == CTR_MOUNT_BIND) {
 		mount_bind(root, m);
@@ -270,7 +284,12 @@ static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount
 	if (t < 0)
 		return;
 	switch (m->kind) {
-	case CTR_MOUNT_PROC: mount_on(t, "proc", "proc", m->flags, NULL, m->dst); break;
+	case CTR_MOUNT_PROC:
+		mount_on(t, "proc", "proc", m->flags, NULL, m->dst);
+		if (*sysctls)
+			proc_sysctls(s, root, m->dst);
+		*sysctls = false;
+		break;
 	case CTR_MOUNT_SYSFS:
 		if (sys_tree >= 0)
 			attach_tree(sys_tree, t, m->dst);
@@ -294,11 +313,11 @@ static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount
 	set_propagation(root, m);
 }
 
-void rootfs_run_mounts(const struct ctr_spec *s, int root, int sys_tree)
+void rootfs_run_mounts(const struct ctr_spec *s, int root, int sys_tree, bool sysctls)
 {
 	int mask = -1;
 	for (size_t i = 0; i < s->nmounts; i++)
-		run_mount(s, root, &s->mounts[i], sys_tree, &mask);
+		run_mount(s, root, &s->mounts[i], sys_tree, &mask, &sysctls);
 	if (mask >= 0)
 		xclose(mask);
 }

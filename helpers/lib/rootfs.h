@@ -4,9 +4,11 @@
 
 #include "spec.h"
 
+#include <stdbool.h>
+
 void root_private(void);
 int rootfs_mount(const struct ctr_spec *s, int idmap_tree, int rootfs_fd);
-void rootfs_run_mounts(const struct ctr_spec *s, int root, int sys_tree);
+void rootfs_run_mounts(const struct ctr_spec *s, int root, int sys_tree, bool sysctls);
 void rootfs_pivot(int root);
 void rootfs_finish(const struct ctr_spec *s);
 
