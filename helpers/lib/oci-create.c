@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -33,6 +34,19 @@ static int connect_console(const char *path, struct ctr_err *e)
 	if (s < 0)
 		return ctr_fail_errno(e, "connect --console-socket %s", path);
 	return s;
+}
+
+/* A procfs mounted nowhere (its mount fd), or -1: the caller uses /proc. */
+static int proc_detached(void)
+{
+	int fs = fsopen("proc", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -1;
+	int m = -1;
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	xclose(fs);
+	return m;
 }
 
 /* sysctl and domainname, from a child in the container's namespaces (net,
@@ -56,11 +70,15 @@ static int apply_ns_settings(const struct oci_config *c, pid_t pid, struct ctr_e
 				die_errno("setns %s", path);
 			xclose(fd);
 		}
+		/* through a procfs of our own, gone when we exit: the host's /proc
+		 * keeps a /proc/sys/net dentry per netns that looked there, all
+		 * compared on each lookup (netns.c, sysctl_write_at) */
+		int proc = c->nsysctl ? proc_detached() : -1;
 		for (size_t i = 0; i < c->nsysctl; i++) {
-			snprintf(path, sizeof(path), "/proc/sys/%s", c->sysctl[i].key);
-			for (char *p = path + 10; *p; p++)
+			snprintf(path, sizeof(path), "%s%s", proc >= 0 ? "sys/" : "/proc/sys/", c->sysctl[i].key);
+			for (char *p = path + (proc >= 0 ? 4 : 10); *p; p++)
 				*p = *p == '.' ? '/' : *p;
-			if (write_file(path, c->sysctl[i].value) < 0)
+			if (write_file_at(proc >= 0 ? proc : AT_FDCWD, path, c->sysctl[i].value) < 0)
 				die_errno("sysctl %s", c->sysctl[i].key);
 		}
 		if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0)

@@ -30,6 +30,20 @@ load helper
 	wait "$hpid" || true
 }
 
+@test "ctr-oci run: linux.sysctl is written through a procfs of its own, never by a lookup of the host's /proc/sys/net" {
+	# the host's /proc keeps a /proc/sys/net dentry per netns that looked there, all compared on
+	# each lookup: podman's default sysctl (ping_group_range) would add one per container
+	config '.linux.sysctl = {"net.ipv4.ip_unprivileged_port_start": "42"}'
+	args cat /proc/sys/net/ipv4/ip_unprivileged_port_start
+	ASAN_OPTIONS=detect_leaks=0 run strace -f -qq -o "$BATS_TEST_TMPDIR/trace" -e trace=openat,open \
+		"$OCI" --root "$ROOT" run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_output 42
+	grep -q '"sys/net/ipv4/ip_unprivileged_port_start", O_WRONLY' "$BATS_TEST_TMPDIR/trace"
+	run grep '"/proc/sys/net/ipv4/ip_unprivileged_port_start", O_WRONLY' "$BATS_TEST_TMPDIR/trace"
+	assert_failure
+}
+
 @test "ctr-oci create: a sysctl of the host's network or ipc namespace, joined by path, is refused" {
 	config '.linux.namespaces |= map(select(.type != "network")) | .linux.namespaces += [{"type": "network", "path": "/proc/1/ns/net"}]
 		| .linux.sysctl = {"net.ipv4.ip_forward": "0"}'
