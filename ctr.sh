@@ -1037,19 +1037,25 @@ restart_settle() {
 	done
 }
 
-# stop_wait CID TICKS: wait (20 ms ticks) until PID 1 is gone and ctr-shim has written the exit
-# file (a supervisor that was itself killed writes none: then 1 s after PID 1 is enough).
+# stop_wait CID TICKS: wait at most TICKS x 20 ms until PID 1 is gone and ctr-shim has written the
+# exit file (a supervisor that was itself killed writes none: then 1 s after PID 1 is enough).
+# PID 1's end: tail checks it every 2 ms with a kill(2), no process per tick (timeout bounds it);
+# the shim writes the file a moment later: looked for every 2 ms, then every 20 ms.
 stop_wait() {
-	_sw=$2 _sg=50
-	while [ "$_sw" -gt 0 ] && [ ! -e "$CTR_ROOT/containers/$1/exit" ]; do
-		if ! kill -0 "$ST_PID" 2>/dev/null; then
-			_sg=$((_sg - 1))
-			[ "$_sg" -gt 0 ] || return 0
-		fi
-		sleep 0.02
-		_sw=$((_sw - 1))
+	_swf=$CTR_ROOT/containers/$1/exit
+	[ ! -e "$_swf" ] || return 0
+	[ "$2" -gt 0 ] || return 1
+	if kill -0 "$ST_PID" 2>/dev/null; then
+		timeout "$(($2 / 50)).$(($2 % 50 * 2 / 10))$(($2 % 50 * 2 % 10))" \
+			tail -s 0.002 --pid="$ST_PID" -f /dev/null 2>/dev/null </dev/null
+		! kill -0 "$ST_PID" 2>/dev/null || [ -e "$_swf" ] || return 1
+	fi
+	_sg=0
+	while [ ! -e "$_swf" ] && [ "$_sg" -lt 60 ]; do
+		if [ "$_sg" -lt 10 ]; then sleep 0.002; else sleep 0.02; fi
+		_sg=$((_sg + 1))
 	done
-	[ "$_sw" -gt 0 ]
+	return 0
 }
 
 #HELP rm [-f] CONTAINER...         remove containers (-f: stop running ones first)
