@@ -993,7 +993,8 @@ ctr_stop() {
 	done
 }
 
-# container_stop CID SECS: SIGTERM PID 1, SIGKILL after SECS, wait until the shim recorded the exit.
+# container_stop CID SECS: SIGTERM PID 1, SIGKILL after SECS (-: SIGKILL at once, docker's rm -f),
+# wait until the shim recorded the exit.
 # A restart policy ends first (policy_cancel); a run the supervisor started meanwhile is stopped
 # in the next round.
 container_stop() {
@@ -1005,9 +1006,11 @@ container_stop() {
 		[ "$ST" != restarting ] || { restart_settle "$1"; continue; }
 		[ "$ST" = running ] || return 0
 		! cg_frozen "$1" || cg_freeze "$1" 0 # paused: thawed first, so that it can act on SIGTERM
-		ev_container kill "$1" signal 15
-		kill -TERM "$ST_PID" 2>/dev/null
-		stop_wait "$1" $(($2 * 50)) && continue
+		if [ "$2" != - ]; then
+			ev_container kill "$1" signal 15
+			kill -TERM "$ST_PID" 2>/dev/null
+			stop_wait "$1" $(($2 * 50)) && continue
+		fi
 		ev_container kill "$1" signal 9
 		kill -KILL "$ST_PID" 2>/dev/null
 		stop_wait "$1" 250 || return 1
@@ -1058,7 +1061,7 @@ stop_wait() {
 	return 0
 }
 
-#HELP rm [-f] CONTAINER...         remove containers (-f: stop running ones first)
+#HELP rm [-f] CONTAINER...         remove containers (-f: SIGKILL running ones first)
 ctr_rm() {
 	_force=
 	case ${1:-} in -f | --force) _force=1; shift ;; esac
@@ -1074,7 +1077,7 @@ ctr_rm() {
 				_rc=125
 				continue
 			fi
-			container_stop "$_id" 0
+			container_stop "$_id" -
 			rm_kill_at stopped
 		fi
 		# under the lock, as the exit action; gone meanwhile (a --rm one's exit action): removed

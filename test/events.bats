@@ -50,6 +50,18 @@ destroy s"
 	assert_output 137
 }
 
+@test "events: rm -f of a running container is kill (signal 9, no SIGTERM first), die 137, destroy, as docker's" {
+	ctr run -d --name rf busybox sleep 100
+	ctr rm -f rf
+	ctr events --since 0 --until 0s -f container=rf --format json >"$BATS_TEST_TMPDIR/ev"
+	run jq -r '"\(.Action) \(.Actor.Attributes.signal // "")\(.Actor.Attributes.exitCode // "")"' "$BATS_TEST_TMPDIR/ev"
+	assert_output "create 
+start 
+kill 9
+die 137
+destroy "
+}
+
 @test "events: kill, stop, pause, unpause, rename, commit; image import, tag, untag, delete; prune" {
 	ctr run -d --name k busybox sleep 100
 	ctr pause k
