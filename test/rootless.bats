@@ -60,6 +60,13 @@ teardown() {
 	for u in "$RL_UA" "$RL_UB" "$RL_UC"; do
 		for pid in $(ps -u "$u" -o pid= 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
 	done
+	# the containers a failed test left: the next tests count the user's own
+	local ids
+	for u in "$RL_UA" "$RL_UB" "$RL_UC"; do
+		ids=$(ctr_as "$u" ps -aq 2>/dev/null) || continue
+		# shellcheck disable=SC2086 # one ID a word
+		[ -z "$ids" ] || ctr_as "$u" rm -f $ids >/dev/null 2>&1
+	done
 	# the delegated cgroup v2 subtree a test made, and the controllers it turned on
 	local d c
 	if [ -f "$BATS_TEST_TMPDIR/rl-cgroup" ]; then
@@ -85,6 +92,9 @@ host_listen() {
 }
 
 listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }
+# answering PORT: a line sent to the host's PORT gets the container's echo back (pasta listens on the
+# host's port before the container's server does: listening alone is not enough)
+answering() { "$TOP/build/progs/tcp-client" -w 1 127.0.0.1 "$1" probe 2>/dev/null | grep -q ': echo probe$'; }
 
 # live USER: USER's processes that are not zombies (a reaper may be slow to collect them)
 live() { ps -u "$1" -o stat=,comm= | awk '$1 !~ /^Z/ { print $2 }'; }
@@ -262,7 +272,8 @@ ctr_as() {
 	p1=$(free_port) p2=$(free_port)
 	a=$(ctr_as "$RL_UA" run -d -p "$p1:80" busybox tcp-server -p 80)
 	b=$(ctr_as "$RL_UA" run -d -p "127.0.0.1:$p2:80" busybox tcp-server -p 80)
-	wait_for listening "$p2"
+	wait_for answering "$p1"
+	wait_for answering "$p2"
 	run -0 "$TOP/build/progs/tcp-client" -w 5 127.0.0.1 "$p1" one
 	assert_line "${a:0:12} 127.0.0.1: echo one"
 	run -0 "$TOP/build/progs/tcp-client" -w 5 127.0.0.1 "$p2" two
@@ -504,7 +515,7 @@ ctr_pid() { cat "$RL_BASE/home-$1/.local/share/ctr/containers/$2/pid"; }
 	run ! "$TOP/build/progs/tcp-client" -w 1 127.0.0.1 "$p" gone
 	run -0 ctr_as "$RL_UA" start sv
 	assert_output sv
-	wait_for listening "$p"
+	wait_for answering "$p"
 	run -0 "$TOP/build/progs/tcp-client" -w 5 127.0.0.1 "$p" two
 	assert_line "${id:0:12} 127.0.0.1: echo two"
 	pid1=$(ctr_pid "$RL_UA" "$id")
@@ -518,7 +529,7 @@ run
 	assert_output sv
 	[ "$(ctr_pid "$RL_UA" "$id")" = "$pid1" ]
 	run -0 ctr_as "$RL_UA" restart -t 1 sv
-	wait_for listening "$p"
+	wait_for answering "$p"
 	pid2=$(ctr_pid "$RL_UA" "$id")
 	[ "$pid2" != "$pid1" ] && [ ! -e "/proc/$pid1" ]
 	run -0 "$TOP/build/progs/tcp-client" -w 5 127.0.0.1 "$p" three
