@@ -837,7 +837,8 @@ container_remove() {
 	[ ! -f "$_crm/config.json" ] || { ev_read "$1"; _crev=1; } # created: its destroy is an event
 	# it ran and its exit action did not (rm took the lock first, or the shim was killed): the die
 	# is this removal's to tell (the code the shim recorded, else a kill's)
-	if [ -n "$_crev" ] && [ "${EV_DIED:-}" != "$1" ] && [ ! -e "$_crm/released" ] && [ -f "$_crm/pid" ]; then
+	if [ -n "$_crev" ] && [ "${EV_DIED:-}" != "$1" ] && [ ! -e "$_crm/released" ] && [ ! -e "$_crm/died" ] &&
+		[ -f "$_crm/pid" ]; then
 		_crx=''
 		[ ! -f "$_crm/exit" ] || read -r _crx _ <"$_crm/exit" || :
 		case $_crx in '' | *[!0-9]*) _crx=137 ;; esac
@@ -881,7 +882,8 @@ rm_kill_at() {
 container_exited() {
 	_xc=$CTR_ROOT/containers/$1
 	[ -f "$_xc/config.json" ] || return 0
-	[ -e "$_xc/released" ] || { ev_container die "$1" exitCode "${ST_CODE:-0}"; EV_DIED=$1; }
+	# its die once: `died` says it is logged (an exit action killed after it, then rm or cleanup)
+	[ -e "$_xc/released" ] || [ -e "$_xc/died" ] || { ev_container die "$1" exitCode "${ST_CODE:-0}"; EV_DIED=$1; : >"$_xc/died"; }
 	if [ "${2:-}" = --rm ] && [ -e "$_xc/pid" ]; then
 		container_remove "$1"
 		return

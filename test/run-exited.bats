@@ -192,6 +192,9 @@ shim_exited() {
 			assert_success
 		fi
 		assert_gone "$id" "s$step"
+		# one die, logged before the exit action was killed: not again by cleanup or rm
+		run "$CTR" events --since 0 --until 0s --filter "container=s$step" --format '{{.Action}}'
+		assert_output "$(printf 'create\nstart\ndie\ndestroy')"
 	done
 }
 
