@@ -109,6 +109,11 @@ no_net_objects() {
 	assert_output ""
 	run ip -o -6 addr show dev "v$id"
 	assert_output ""
+	# the host's end has no IPv6 at all: no route of its own in the host's IPv6 tables (each one
+	# would make every interface change on the host walk one more)
+	[ "$(cat "/proc/sys/net/ipv6/conf/v$id/disable_ipv6")" = 1 ]
+	run ip -6 route show table all dev "v$id"
+	assert_output ""
 	ctr rm -f "$id"
 }
 
