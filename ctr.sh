@@ -1594,7 +1594,7 @@ main() {
 		# the registry client and image work: not read by the verbs of a container's life (run's path)
 		# shellcheck source=/dev/null
 		case $_verb in
-		run | exec | _exited | ps | inspect | logs | stop | kill | wait | attach | pause | unpause | top | port) ;;
+		run | exec | _exited | rm | ps | inspect | logs | stop | kill | wait | attach | pause | unpause | top | port) ;;
 		*) . "$CTR_HOME/helpers/pull.sh" || exit 125 ;;
 		esac
 		if [ "$CTR_UID" != 0 ]; then
