@@ -1400,18 +1400,32 @@ ctr_top() {
 	[ "$ST" = running ] || die "container $1: is not running"
 	shift
 	[ $# -gt 0 ] || set -- -ef
-	cg_dirs "$_id"
+	top_of "$_id" "$@"
+}
+
+# top_of CID [ps OPTIONS]: top_rows of the processes of the container's cgroup (rootless-verbs.sh
+# has its own: those of its pid namespace).
+top_of() {
+	cg_dirs "$1"
 	_tp=''
 	for _cg in $CG_DIRS; do [ -n "$_tp" ] || _tp=$_cg/cgroup.procs; done
-	[ -f "$_tp" ] || die "container $_id: no cgroup"
-	# as docker: the host's ps with the caller's options, its rows kept when the PID column names
-	# a process of the container's cgroup (read by awk as a file: the pids never become a list)
+	[ -f "$_tp" ] || die "container $1: no cgroup"
+	shift
+	top_rows "$_tp" "$@"
+}
+
+# top_rows FILE [ps OPTIONS]: as docker's top, the host's ps with the caller's options, its rows
+# kept when the PID column names a process whose pid is a line of FILE (read by awk as a file: the
+# pids never become a list). Also rootless-verbs.sh's top_of.
+top_rows() {
+	_tf=$1
+	shift
 	_to=$(ps "$@") || die "top: ps $*: failed"
 	printf '%s\n' "$_to" | awk 'NR == FNR { p[$1]; next }
 		FNR == 1 { for (i = 1; i <= NF; i++) if ($i == "PID") c = i
 			if (!c) { print "ctr: top: no PID column in the output of ps" > "/dev/stderr"; exit 125 }
 			print; next }
-		$c in p' "$_tp" -
+		$c in p' "$_tf" -
 }
 
 #HELP port CONTAINER [PORT[/PROTO]]   the published ports of a running container (80/tcp -> 0.0.0.0:8080)

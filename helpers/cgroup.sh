@@ -25,7 +25,7 @@
 #   cg_load CID        set R_MEM R_SWAP R_CPUS R_SHARES R_PIDS from the container's recorded limits
 #                      (then cg_validate, cg_setup: a container started again keeps them)
 #   cg_update CID      write every limit (CG_* of cg_validate) into a running container's groups
-#   ctr_stats          the `stats` verb
+#   ctr_stats          the `stats` verb (stats_setup, stats_keep: what rootless-verbs.sh replaces)
 
 CG_CONTROLLERS='memory cpu cpuacct pids freezer' # freezer last: cg_v2_has reads the others'
 CG_PERIOD=100000        # CFS period in microseconds, as docker: --cpus N.N becomes a quota of N.N periods
@@ -709,24 +709,31 @@ cg_remove_parents() {
 #HELP stats [CONTAINER...]         one-shot CPU %, memory and PIDs of running containers (default: all)
 ctr_stats() {
 	pool_ensure
-	cg_detect
+	stats_setup
 	if [ $# -eq 0 ]; then
 		for _cgd in "$CTR_ROOT"/containers/*/; do
 			_cgid=${_cgd%/}
 			_cgid=${_cgid##*/}
 			[ -f "$_cgd/config.json" ] || continue
 			ctr_state "$_cgid"
-			[ "$ST" = running ] && set -- "$@" "$_cgid"
+			[ "$ST" = running ] && stats_keep "$_cgid" all && set -- "$@" "$_cgid"
 		done
 	else # replace each argument by its container ID: append the ID, drop the argument
 		for _cgc; do
 			_cgid=$(ctr_resolve "$_cgc") || exit 125
+			stats_keep "$_cgid" || exit 125
 			set -- "$@" "$_cgid"
 			shift
 		done
 	fi
 	stats_table "$@"
 }
+
+# stats_setup: the layout stats_table reads (rootless-verbs.sh: the delegated cgroup v2 group's).
+# stats_keep CID [all]: whether stats shows the container: every one here; rootless-verbs.sh's
+# only one with a group (a container named without one is an error, skipped ones are said once).
+stats_setup() { cg_detect; }
+stats_keep() { return 0; }
 
 # stats_table CID...: sample the CPU counters twice, $CTR_STATS_INTERVAL (0.5 s) apart, and print one row
 # per container: CPU % is of one CPU, as docker (200% = two CPUs busy).

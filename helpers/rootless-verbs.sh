@@ -1,14 +1,15 @@
 #!/bin/sh
 # rootless-verbs.sh - the rootless versions of start/restart's reading, top, info, network and
 # stats (docs/rootless.md). Sourced by rootless.sh's rootless_verb for those verbs only, for a user
-# other than root: after ctr.sh, cgroup.sh and net.sh (it replaces their ctr_top, ctr_info,
-# ctr_network, ctr_stats), before start.sh (whose start_read calls rl_start_read).
+# other than root: after ctr.sh, cgroup.sh and net.sh (it replaces their top_of, ctr_info,
+# ctr_network, stats_setup and stats_keep), before start.sh (whose start_read calls rl_start_read).
 #
 # Interface:
 #   rl_start_read CID   (start_read's, rootless) NET_PORTS from the container's net file, pasta
 #                       checked as run does, the delegated cgroup for the limits recorded
 #                       (rl_cg_load): no bridge, no id range of ctr's, no default pids limit
-#   ctr_top, ctr_info, ctr_network, ctr_stats   the verbs
+#   top_of (top's processes), ctr_info, ctr_network, stats_setup and stats_keep (stats'
+#   containers)   the verbs
 # pause, unpause and update need nothing here: rootless-cgroup.sh's cg_freeze, cg_frozen, cg_update.
 # shellcheck disable=SC2034,SC2153 # NET_*, CG_*: read by start.sh, net.sh and cgroup.sh's; NETC_*: net_read's
 
@@ -20,30 +21,26 @@ rl_start_read() {
 	rl_cg_load
 }
 
-# ctr_top (rootless): no cgroup names the container's processes; its pid namespace does. The user
-# owns the container's user namespace, so it may read the namespace links of every process in
-# it, whatever id it runs as there (user_namespaces(7): the owner has every capability in it),
-# and of no other user's. PID 1 is checked to be the container's first (pid_ours).
-ctr_top() {
-	[ $# -ge 1 ] || die "usage: ctr.sh top CONTAINER [ps OPTIONS]"
-	pool_ensure
-	_id=$(ctr_resolve "$1") || exit 125
-	ctr_state "$_id"
-	[ "$ST" = running ] || die "container $1: is not running"
+# top_of CID [ps OPTIONS] (ctr.sh's ctr_top, rootless): no cgroup names the container's processes;
+# its pid namespace does. The user owns the container's user namespace, so it may read the
+# namespace links of every process in it, whatever id it runs as there (user_namespaces(7): the
+# owner has every capability in it), and of no other user's. PID 1 is checked to be the
+# container's first (pid_ours).
+top_of() {
+	_tn=$(readlink "/proc/$ST_PID/ns/pid") && pid_ours "$ST_PID" "$1" ||
+		die "container $1: cannot read its pid namespace"
 	shift
-	[ $# -gt 0 ] || set -- -ef
-	_tn=$(readlink "/proc/$ST_PID/ns/pid") && pid_ours "$ST_PID" "$_id" ||
-		die "container $_id: cannot read its pid namespace"
 	_tn=${_tn#pid:?}
-	# every process whose pid namespace is the container's (read by awk as lines /proc/PID/ns/pid)
+	# every process whose pid namespace is the container's: /proc/PID/ns/pid, PID a line for top_rows
 	_tq=$(find /proc/[0-9]*/ns/pid -maxdepth 0 -lname "pid:?${_tn%?}?" 2>/dev/null)
-	_to=$(ps "$@") || die "top: ps $*: failed"
-	printf '%s\n' "$_to" | awk -v q="$_tq" 'BEGIN { n = split(q, a, "\n")
-			for (i = 1; i <= n; i++) { split(a[i], f, "/"); p[f[3]] } }
-		FNR == 1 { for (i = 1; i <= NF; i++) if ($i == "PID") c = i
-			if (!c) { print "ctr: top: no PID column in the output of ps" > "/dev/stderr"; exit 125 }
-			print; next }
-		$c in p'
+	_tp=''
+	for _l in $_tq; do
+		_l=${_l#/proc/}
+		_tp=$_tp${_l%%/*}$NL
+	done
+	top_rows /dev/fd/3 "$@" 3<<EOF
+$_tp
+EOF
 }
 
 # ctr_info (rootless): as root's, with what is the user's: its roots, its id mapping, the cgroup
@@ -109,30 +106,14 @@ ctr_network() {
 	printf '%-8s  %-6s  %s\n' NETWORK DRIVER CONTAINERS pasta pasta "$_np" none null "$_nn"
 }
 
-# ctr_stats (rootless): the containers that have a cgroup (run with a limit), read as v2's.
-ctr_stats() {
-	pool_ensure
-	_rc=0
-	if [ $# -eq 0 ]; then
-		for _cgd in "$CTR_ROOT"/containers/*/; do
-			_cgid=${_cgd%/}
-			_cgid=${_cgid##*/}
-			[ -f "$_cgd/config.json" ] || continue
-			ctr_state "$_cgid"
-			[ "$ST" = running ] || continue
-			# a rootless container without a group has nothing to show: said, not a row of zeros
-			if rl_cg_need "$_cgid" stats 2>/dev/null; then set -- "$@" "$_cgid"; else _rc=1; fi
-		done
-		[ "$_rc" = 0 ] || printf 'ctr: stats: rootless, running containers without a cgroup are not shown (one is made when a container runs with a limit, in a delegated cgroup v2 subtree)\n' >&2
-	else # replace each argument by its container ID: append the ID, drop the argument
-		for _cgc; do
-			_cgid=$(ctr_resolve "$_cgc") || exit 125
-			rl_cg_need "$_cgid" stats || exit 125
-			set -- "$@" "$_cgid"
-			shift
-		done
-	fi
-	# the delegated group is cgroup v2's, whatever the host's mounts (cgroup.sh's readers)
-	CGV_cpuacct=2 CGV_memory=2
-	stats_table "$@"
+# stats_setup, stats_keep CID [all] (cgroup.sh's ctr_stats, rootless): the containers that have a
+# cgroup (run with a limit), read as v2's whatever the host's mounts; a rootless container without
+# a group has nothing to show: said, not a row of zeros.
+stats_setup() { CGV_cpuacct=2 CGV_memory=2; }
+stats_keep() {
+	[ "${2:-}" = all ] || { rl_cg_need "$1" stats; return; }
+	rl_cg_need "$1" stats 2>/dev/null && return 0
+	[ -n "${RL_STATS_SAID:-}" ] || printf 'ctr: stats: rootless, running containers without a cgroup are not shown (one is made when a container runs with a limit, in a delegated cgroup v2 subtree)\n' >&2
+	RL_STATS_SAID=1
+	return 1
 }

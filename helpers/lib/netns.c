@@ -80,18 +80,28 @@ int sysctl_write(const struct ctr_spec *s, struct ctr_err *e)
 int sysctl_write_at(const struct ctr_spec *s, int proc, struct ctr_err *e)
 {
 	for (size_t i = 0; i < s->nsysctl; i++) {
-		char path[PATH_MAX];
 		const char *kv = s->sysctl[i], *eq = strchr(kv, '=');
-		const char *top = proc >= 0 ? "sys/" : "/proc/sys/";
-		int n = snprintf(path, sizeof(path), "%s%.*s", top, (int)(eq - kv), kv);
-		if (n < 0 || (size_t)n >= sizeof(path))
-			return ctr_fail(e, ENAMETOOLONG, "sysctl %s", kv);
-		for (char *p = path + strlen(top); *p; p++)
-			*p = *p == '.' ? '/' : *p;
-		if (write_file_at(proc >= 0 ? proc : AT_FDCWD, path, eq + 1) < 0)
+		if (sysctl_set(proc, kv, (size_t)(eq - kv), eq + 1) < 0)
 			return ctr_fail_errno(e, "sysctl %.*s", (int)(eq - kv), kv);
 	}
 	return 0;
+}
+
+/* One sysctl: the key's first n characters (dots) as a path under sys/ of
+ * the procfs whose root is proc (-1: /proc/sys/), value written there.
+ * Also ctr-oci's linux.sysctl (oci-create.c). -1 with errno. */
+int sysctl_set(int proc, const char *key, size_t n, const char *value)
+{
+	char path[PATH_MAX];
+	const char *top = proc >= 0 ? "sys/" : "/proc/sys/";
+	int len = snprintf(path, sizeof(path), "%s%.*s", top, (int)n, key);
+	if (len < 0 || (size_t)len >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = path + strlen(top); *p; p++)
+		*p = *p == '.' ? '/' : *p;
+	return write_file_at(proc >= 0 ? proc : AT_FDCWD, path, value);
 }
 
 /* The child's sysctls wait for the container's /proc (rootfs.c writes them

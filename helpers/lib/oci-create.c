@@ -10,6 +10,7 @@
 #include "oci-cmd.h"
 #include "container.h"
 #include "fdio.h"
+#include "namespace.h"
 #include "oci-cgroup.h"
 #include "oci-hooks.h"
 #include "oci.h"
@@ -74,13 +75,9 @@ static int apply_ns_settings(const struct oci_config *c, pid_t pid, struct ctr_e
 		 * keeps a /proc/sys/net dentry per netns that looked there, all
 		 * compared on each lookup (netns.c, sysctl_write_at) */
 		int proc = c->nsysctl ? proc_detached() : -1;
-		for (size_t i = 0; i < c->nsysctl; i++) {
-			snprintf(path, sizeof(path), "%s%s", proc >= 0 ? "sys/" : "/proc/sys/", c->sysctl[i].key);
-			for (char *p = path + (proc >= 0 ? 4 : 10); *p; p++)
-				*p = *p == '.' ? '/' : *p;
-			if (write_file_at(proc >= 0 ? proc : AT_FDCWD, path, c->sysctl[i].value) < 0)
+		for (size_t i = 0; i < c->nsysctl; i++)
+			if (sysctl_set(proc, c->sysctl[i].key, strlen(c->sysctl[i].key), c->sysctl[i].value) < 0)
 				die_errno("sysctl %s", c->sysctl[i].key);
-		}
 		if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0)
 			die_errno("setdomainname");
 		_exit(0);
