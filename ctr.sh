@@ -4,8 +4,13 @@
 set -u
 
 CTR_VERSION=0.1.0
-case $0 in */*) CTR_HOME=${0%/*} ;; *) CTR_HOME=. ;; esac
-CTR_HOME=$(cd "$CTR_HOME" && pwd -P) || exit 125
+# its directory, absolute (the exit action runs ctr.sh from elsewhere): no subshell, no cd
+case $0 in
+/*) CTR_HOME=${0%/*} CTR_HOME=${CTR_HOME:-/} ;;
+*/*) CTR_HOME=$PWD/${0%/*} ;;
+*) CTR_HOME=$PWD ;;
+esac
+[ -f "$CTR_HOME/helpers/net.sh" ] || { printf 'ctr: %s: not the directory of ctr.sh\n' "$CTR_HOME" >&2; exit 125; }
 # the effective uid: Uid:'s second field in /proc/self/status, read by the shell (no fork)
 CTR_UID=''
 while read -r _rk _ _re _; do
@@ -195,6 +200,21 @@ lock_held() {
 		[ "$_lk" != lock: ] || [ "$_lt" != FLOCK ] || [ "$_lw" != WRITE ] || return 0
 	done 2>/dev/null </proc/self/fdinfo/9
 	return 1
+}
+
+# run_lock_free DIR: no run or start is making the container of DIR: its run.lock is free, or held
+# only by the jobs of a run that was killed (run writes its pid in the file; that process is gone
+# or a zombie): they end within moments (a snapshot, a jq), and this waits for them.
+run_lock_free() {
+	[ -f "$1/run.lock" ] || return 0
+	flock -n "$1/run.lock" true && return 0
+	_rlp='' _rls=''
+	read -r _rlp 2>/dev/null <"$1/run.lock"
+	case $_rlp in '' | 0* | *[!0-9]*) return 1 ;; esac
+	while read -r _rlk _rlv _; do
+		[ "$_rlk" != State: ] || { _rls=$_rlv; break; }
+	done 2>/dev/null <"/proc/$_rlp/status"
+	case $_rls in '' | Z | X) flock -w 10 "$1/run.lock" true ;; *) return 1 ;; esac
 }
 
 # ---------------------------------------------------------------- the event log
@@ -453,9 +473,9 @@ ENV_JQ='def envkey: split("=") | if length > 1 then .[0] else null end;
 # oci-config.json, the container's OCI runtime-spec config (what nsenter-chroot --config runs, as
 # ctr-oci would): the skeleton $ocik (security.sh's sec_oci: all but what the user wrote) with the
 # command, env, workdir, hostname, user, volumes and a full pool's /etc binds (net.sh's
-# NET_ETCDIR) merged in (SEC_OCI_JQ, NET_ETC_JQ); then shell code for eval: ev_at the creation
-# time. The command: the image's entrypoint + (CMD or the image's cmd), else /bin/sh. USER: -u,
-# else the image's. Labels: the image's, then --label's (the later wins; K alone: "").
+# NET_ETCDIR) merged in (SEC_OCI_JQ, NET_ETC_JQ); then the creation time: seconds and nanoseconds.
+# The command: the image's entrypoint + (CMD or the image's cmd), else /bin/sh. USER: -u, else the
+# image's. Labels: the image's, then --label's (the later wins; K alone: "").
 # shellcheck disable=SC2016
 RUN_JQ=$ENV_JQ$SEC_OCI_JQ$NET_ETC_JQ'
 	now as $now | ($now | floor) as $sec | (($now - $sec) * 1e9 + 1e9 | floor | tostring | .[1:]) as $ns
@@ -482,7 +502,7 @@ RUN_JQ=$ENV_JQ$SEC_OCI_JQ$NET_ETC_JQ'
 	   rootfs: $rootfs}
 	| tojson, ($ocik * {root: {path: .rootfs}, process: ({terminal: .tty, args: .cmd, env: .env, cwd: .workdir}
 	  + (.security | sec_user)), hostname: .hostname,
-	  mounts: ($ocik.mounts + sec_binds($vols) + net_etc_binds)} | tojson), "ev_at \($sec) \($ns)"'
+	  mounts: ($ocik.mounts + sec_binds($vols) + net_etc_binds)} | tojson), "\($sec) \($ns)"'
 
 # run_check_name NAME: --name follows docker's rule for container names.
 run_check_name() {
@@ -600,8 +620,8 @@ ctr_run() {
 	storage_validate
 	run_log_validate
 	pool_ensure
-	_img=$(image_resolve "$1") || exit 125
-	_iref=$1
+	image_id "$1"
+	_img=$IMG_ID _iref=$1
 	shift
 	_icfg=$CTR_ROOT/images/$_img/config.json
 
@@ -620,7 +640,7 @@ ctr_run() {
 	mkdir "$C" "$TREE_DIR" || die "$C: cannot create"
 	# held until the container has started: cleanup removes a half-made container only when
 	# no run holds its lock (fd 7 is closed for the shim)
-	exec 7>"$C/run.lock" && flock 7 || die "$C/run.lock: cannot lock"
+	exec 7>"$C/run.lock" && flock 7 && printf '%s\n' "$$" >&7 || die "$C/run.lock: cannot lock"
 	if [ -n "$R_NAME" ]; then
 		# read back by rm without a jq; first, so that run_undo finds the name
 		printf '%s\n' "$R_NAME" 2>/dev/null >"$C/name" || die "$C/name: cannot write (is its file system full?)"
@@ -637,26 +657,47 @@ ctr_run() {
 	[ -z "$ST_SIZE" ] || storage_quota_on
 	# a snapshot without -r is writable, even of a read-only image
 	tree_of images "$_img"
-	# the snapshot is made while the groups are (a job of its own: it holds run.lock, fd 7, until
-	# it ends, so cleanup leaves the container alone; run_undo waits for it before removing)
+	# Three things at once (two cores: a run is mostly one process after another): the snapshot
+	# and the configs are jobs of their own while this shell makes the groups and the links. Each
+	# job holds run.lock (fd 7) until it ends, so cleanup leaves the container alone; run_undo
+	# waits for them before removing what they made.
 	{
 		btrfs subvolume snapshot "$TREE" "$R_TREE" >/dev/null || die "image $_img: cannot snapshot"
 		[ -z "$ST_SIZE" ] || storage_limit "$R_TREE"
 	} &
 	R_SNAP=$!
+	run_config "$@" &
+	R_CFG=$!
 	cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"
+	net_links "$CID" "$R_NET" || die "network: setup failed"
 	wait "$R_SNAP" || exit 125 # the job said why
 	R_SNAP=''
-	# the network (its /etc files go in the snapshot) and the groups before the config: it binds a
-	# full pool's /etc files (NET_ETCDIR)
-	net_setup "$CID" "$R_NET" || die "network: setup failed"
+	# /etc/hostname, hosts, resolv.conf go in the snapshot, or, on a full pool, are bound from
+	# the state directory (NET_ETCDIR): then the configs are made again, with those binds
+	net_finish "$CID" "$R_NET" || die "network: setup failed"
 	cg_prime # about a grace period before nsenter-chroot's move (cg_prime says why): not earlier
-	# One jq (CTR_JQ) reads the image's config and writes the container's two: RUN_JQ.
-	# The lists go in as arguments, each as its length then its items, before the command.
+	wait "$R_CFG" || exit 125
+	R_CFG=''
+	[ -z "$NET_ETCDIR" ] || run_config "$@"
+	read -r _cs _cn 2>/dev/null <"$C/created" || die "$C/created: cannot read"
+	ev_at "$_cs" "$_cn"
+	# the image as run was given it, for the events (ev_container)
+	printf '%s\n' "$_iref" 2>/dev/null >"$C/image"
+	ev_container create "$CID"
+	cg_prime # again, just before: on a slow machine the first window may close before the move
+	run_exec
+}
+
+# run_config CMD...: the container's configs from the image's config and run's options (one jq,
+# CTR_JQ: RUN_JQ): config.json, whole or not at all (ps and inspect read every config.json; a full
+# pool cuts a write short), oci-config.json, and `created`: the creation time, seconds and
+# nanoseconds (ev_at). It only reads run's variables and writes these files: run makes it a job.
+run_config() {
 	sec_export
 	export R_INIT R_RESTART R_EP R_EPSET CG_MEM CG_SWAP CG_QUOTA CG_SHARES CG_PIDS NET_ETCDIR # RUN_JQ's $ENV
 	run_oci_net
 	sec_oci "$_net" "/$CTR_PREFIX/$CID" "$R_INIT"
+	# the lists go in as arguments, each as its length then its items, before the command
 	for _l in R_LABELL SEC_VOLL SEC_CAPDROPL SEC_CAPADDL R_PORTS R_ENVL; do
 		list_len "$_l"
 		eval "set -- $LIST_LEN $LIST_WORDS \"\$@\""
@@ -665,18 +706,12 @@ ctr_run() {
 		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" \
 		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$R_TREE" --argjson ocik "$SEC_OCI" \
 		"$RUN_JQ" --args -- "$@") || die "$C/config.json: cannot make"
-	# whole or not at all (ps and inspect read every config.json; a full pool cuts a write short)
 	printf '%s\n' "${_cfg%%"$NL"*}" 2>/dev/null >"$C/config.json.tmp" && mv "$C/config.json.tmp" "$C/config.json" ||
 		die "$C/config.json: cannot write (is its file system full?)"
 	_cfg=${_cfg#*"$NL"}
 	printf '%s\n' "${_cfg%%"$NL"*}" 2>/dev/null >"$C/oci-config.json" ||
 		die "$C/oci-config.json: cannot write (is its file system full?)"
-	eval "${_cfg#*"$NL"}"
-	# the image as run was given it, for the events (ev_container)
-	printf '%s\n' "$_iref" 2>/dev/null >"$C/image"
-	ev_container create "$CID"
-	cg_prime # again, just before: on a slow machine the first window may close before the move
-	run_exec
+	printf '%s\n' "${_cfg#*"$NL"}" 2>/dev/null >"$C/created" || die "$C/created: cannot write (is its file system full?)"
 }
 
 # run_oci_net: _net = the network of the container's OCI config (sec_oci's NET): host, none (a new
@@ -813,6 +848,7 @@ run_undo() {
 	trap - EXIT INT TERM HUP
 	# the snapshot job of ctr_run, if it still runs: what it makes is removed below
 	[ -z "${R_SNAP:-}" ] || wait "$R_SNAP"
+	[ -z "${R_CFG:-}" ] || wait "$R_CFG"
 	# under the lock: the shim's exit action may be releasing the same objects
 	[ -n "${CID:-}" ] && [ -d "$C" ] && lock && container_remove "$CID" >/dev/null 2>&1
 	exit "$_rc"
@@ -823,6 +859,11 @@ run_undo() {
 container_remove() {
 	valid_id "$1" || { printf 'ctr: container ID %s: not 12 hex digits\n' "$1" >&2; return 1; }
 	_crm=$CTR_ROOT/containers/$1
+	# the snapshot goes while the links and groups do: a job (a btrfs delete is ~2 ms of a removal)
+	tree_of containers "$1"
+	_crt=$TREE _crtd=$TREE_DIR
+	subvol_rm "$_crt" &
+	_crj=$!
 	if [ ! -e "$_crm/released" ]; then
 		net_teardown "$1"
 		rm_kill_at net
@@ -845,15 +886,14 @@ container_remove() {
 		ev_emit container die "$1" exitCode "$_crx" image "$EV_IMG" name "$EV_NAME"
 	fi
 	# the name goes last: a container that cannot be removed keeps it (rm NAME again)
-	tree_of containers "$1"
-	subvol_rm "$TREE" || return 1
+	wait "$_crj" || return 1
 	subvol_rm "$_crm/rootfs" || return 1 # the earlier layout (an --rm exit action before the migration)
 	rm_kill_at tree
 	_crnv='' # whose the name is: the shell's read, no `cat` (a named run --rm's exit action)
 	[ -z "$_crn" ] || read -r _crnv 2>/dev/null <"$CTR_ROOT/names/$_crn" || :
 	[ -z "$_crn" ] || [ "$_crnv" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
 	rm_kill_at name
-	rm -rf "$TREE_DIR" "$_crm" || return 1
+	rm -rf "$_crtd" "$_crm" || return 1
 	[ -z "$_crev" ] || ev_emit container destroy "$1" image "$EV_IMG" name "$EV_NAME"
 }
 
@@ -1113,7 +1153,7 @@ ctr_cleanup() {
 	done
 	for _c in "$CTR_ROOT"/containers/*; do
 		valid_id "${_c##*/}" && [ -d "$_c" ] && [ ! -e "$_c/pid" ] && [ ! -e "$_c/exit" ] || continue
-		[ ! -f "$_c/run.lock" ] || flock -n "$_c/run.lock" true || continue
+		run_lock_free "$_c" || continue
 		container_remove "${_c##*/}" && printf 'removed container %s\n' "${_c##*/}"
 	done
 	for _c in "$CTR_ROOT"/containers/*; do
@@ -1136,7 +1176,7 @@ cleanup_exited() {
 	_ce=$CTR_ROOT/containers/$1
 	valid_id "$1" && [ -f "$_ce/config.json" ] && { [ -e "$_ce/pid" ] || [ -e "$_ce/exit" ]; } || return 0
 	[ ! -e "$_ce/released" ] || [ ! -e "$_ce/pid" ] || return 0
-	[ ! -f "$_ce/run.lock" ] || flock -n "$_ce/run.lock" true || return 0
+	run_lock_free "$_ce" || return 0
 	! shim_alive "$1" || return 0
 	ctr_state "$1"
 	[ "$ST" != running ] || return 0

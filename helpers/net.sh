@@ -363,10 +363,14 @@ net_read() {
 }
 
 #   net_setup CID MODE: make the container's network (after net_alloc, once the rootfs exists):
-#   bridge: the netns, veth on the bridge, address, route, published ports; none and host: nothing
-#   (nsenter-chroot makes a none container's netns, with lo up); every mode: /etc/hostname,
-#   /etc/hosts and /etc/resolv.conf in the rootfs.
+#   net_links, then net_finish. run calls the two itself: the links while its snapshot is made.
 net_setup() {
+	net_links "$1" "$2" && net_finish "$1" "$2"
+}
+
+#   net_links CID MODE: bridge: the netns, veth on the bridge, address, route, published ports;
+#   none and host: nothing (nsenter-chroot makes a none container's netns, with lo up).
+net_links() {
 	case $2 in
 	host | none) ;;
 	*)
@@ -376,6 +380,11 @@ net_setup() {
 		net_publish "$1"
 		;;
 	esac
+}
+
+#   net_finish CID MODE: every mode, once the rootfs exists: /etc/hostname, /etc/hosts and
+#   /etc/resolv.conf in it (or bound: net_etc).
+net_finish() {
 	net_etc "$1" "$2"
 	net_kill_at etc
 }

@@ -172,7 +172,7 @@ prune_stopped() {
 	[ -f "$CTR_ROOT/containers/$1/config.json" ] || return 1
 	ctr_state "$1"
 	[ "$ST" != running ] || return 1
-	[ ! -f "$CTR_ROOT/containers/$1/run.lock" ] || flock -n "$CTR_ROOT/containers/$1/run.lock" true || return 1
+	run_lock_free "$CTR_ROOT/containers/$1" || return 1
 	! shim_alive "$1"
 }
 

@@ -263,12 +263,17 @@ net_alloc() {
 	net_file_write "$1" "$_rlm"
 }
 
-# net_setup CID MODE: /etc/hosts and the rest as for --net none (the container's address is the
+# net_links CID MODE: nothing (pasta makes the container's network when it runs).
+net_links() {
+	:
+}
+
+# net_finish CID MODE: /etc/hosts and the rest as for --net none (the container's address is the
 # host's own: pasta copies it); with pasta, RL_NETARGV = nsenter-chroot's --net-hook options:
 # pasta -q --config-net, its pid file, the published ports (-t/-u, HOSTIP/ when one is given),
 # none of its automatic forwards (-t none: no container port is published unless -p says so;
 # -T none -U none: the host's loopback ports are not mapped onto the container's loopback).
-net_setup() {
+net_finish() {
 	net_etc "$1" none
 	RL_NETARGV=''
 	[ "$2" != none ] || return 0

@@ -382,18 +382,22 @@ image_ref() {
 }
 
 # ref_file NAME[:TAG]: the refs/ file for a (valid) image name (tag defaults to latest); every '/'
-# is encoded as %2F, so the file is always directly in refs/.
+# is encoded as %2F, so the file is always directly in refs/. ref_path: the same in REF_PATH.
 ref_file() {
-	_r=$1
-	case ${_r##*/} in *:*) ;; *) _r=$_r:latest ;; esac
-	_e=''
+	ref_path "$1"
+	printf '%s' "$REF_PATH"
+}
+ref_path() {
+	_rpr=$1
+	case ${_rpr##*/} in *:*) ;; *) _rpr=$_rpr:latest ;; esac
+	_rpe=''
 	while :; do
-		case $_r in
-		*/*) _e=$_e${_r%%/*}%2F _r=${_r#*/} ;;
+		case $_rpr in
+		*/*) _rpe=$_rpe${_rpr%%/*}%2F _rpr=${_rpr#*/} ;;
 		*) break ;;
 		esac
 	done
-	printf '%s/refs/%s' "$CTR_ROOT" "$_e$_r"
+	REF_PATH=$CTR_ROOT/refs/$_rpe$_rpr
 }
 
 # ref_read FILE: REF_ID = the image ID a refs/ file holds; fails unless it is a valid ID (the file
@@ -404,35 +408,40 @@ ref_read() {
 	valid_id "$REF_ID"
 }
 
-# image_resolve NAME[:TAG]|ID: print the image ID, or fail. The built-in busybox is imported on demand.
-image_resolve() {
+# image_id NAME[:TAG]|ID: IMG_ID = the image's ID, or fail. The built-in busybox is imported on
+# demand. No subshell unless it imports (run's path). image_resolve: the same, printed.
+image_id() {
 	image_ref "$1"
-	_f=$(ref_file "$1")
-	if [ -f "$_f" ]; then
-		ref_read "$_f" || die "image $1: $_f: not an image ID"
-		printf '%s\n' "$REF_ID"
+	ref_path "$1"
+	if [ -f "$REF_PATH" ]; then
+		ref_read "$REF_PATH" || die "image $1: $REF_PATH: not an image ID"
+		IMG_ID=$REF_ID
 		return 0
 	fi
 	if valid_id "$1" && [ -d "$CTR_ROOT/images/$1" ]; then
-		printf '%s\n' "$1"
+		IMG_ID=$1
 		return 0
 	fi
 	case $1 in busybox | busybox:latest)
 		[ -d "$CTR_BUSYBOX" ] || die "image busybox: not built (run make in $CTR_HOME)"
 		# runs started at the same moment import it once
 		exec 6>"$CTR_ROOT/import.lock" && flock 6 || die "$CTR_ROOT/import.lock: cannot lock"
-		_f=$(ref_file busybox:latest)
-		if [ -f "$_f" ]; then
-			ref_read "$_f" || die "image $1: $_f: not an image ID"
-			printf '%s\n' "$REF_ID"
+		ref_path busybox:latest
+		if [ -f "$REF_PATH" ]; then
+			ref_read "$REF_PATH" || die "image $1: $REF_PATH: not an image ID"
+			IMG_ID=$REF_ID
 		else
-			image_import "$CTR_BUSYBOX" busybox:latest "ctr built-in ($CTR_BUSYBOX)"
+			IMG_ID=$(image_import "$CTR_BUSYBOX" busybox:latest "ctr built-in ($CTR_BUSYBOX)") || exit 125
 		fi
 		exec 6>&-
 		return 0
 		;;
 	esac
 	die "image $1: no such image"
+}
+image_resolve() {
+	image_id "$1"
+	printf '%s\n' "$IMG_ID"
 }
 
 # image_import DIR NAME[:TAG] SOURCE: copy DIR into a new read-only subvolume; print the image ID.
