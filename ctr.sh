@@ -568,7 +568,7 @@ ctr_run() {
 	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
 	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENVL='' R_WD='' R_NET=bridge R_PORTS='' R_INIT=''
 	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE='' R_LOGMAX='' R_RESTART='' R_EP='' R_EPSET=''
-	R_LABELL='' R_LABELF='' R_ENVF=''
+	R_LABELL='' R_LABELF='' R_ENVF='' R_SNAP='' R_CFG='' R_CG=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -668,13 +668,22 @@ ctr_run() {
 	R_SNAP=$!
 	run_config "$@" &
 	R_CFG=$!
-	cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"
+	# the groups: a job as well as root (nsenter-chroot finds them by the config's cgroupsPath);
+	# rootless here (its CG_DIRS are nsenter-chroot's --cgroup options)
+	if [ -z "$CTR_ROOTLESS" ]; then
+		{ cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"; } &
+		R_CG=$!
+	else
+		cg_setup "$CID" || die "cgroup: setup failed"
+	fi
 	net_links "$CID" "$R_NET" || die "network: setup failed"
 	wait "$R_SNAP" || exit 125 # the job said why
 	R_SNAP=''
 	# /etc/hostname, hosts, resolv.conf go in the snapshot, or, on a full pool, are bound from
 	# the state directory (NET_ETCDIR): then the configs are made again, with those binds
 	net_finish "$CID" "$R_NET" || die "network: setup failed"
+	[ -z "$R_CG" ] || wait "$R_CG" || exit 125
+	R_CG=''
 	cg_prime # about a grace period before nsenter-chroot's move (cg_prime says why): not earlier
 	wait "$R_CFG" || exit 125
 	R_CFG=''
@@ -849,6 +858,7 @@ run_undo() {
 	# the snapshot job of ctr_run, if it still runs: what it makes is removed below
 	[ -z "${R_SNAP:-}" ] || wait "$R_SNAP"
 	[ -z "${R_CFG:-}" ] || wait "$R_CFG"
+	[ -z "${R_CG:-}" ] || wait "$R_CG"
 	# under the lock: the shim's exit action may be releasing the same objects
 	[ -n "${CID:-}" ] && [ -d "$C" ] && lock && container_remove "$CID" >/dev/null 2>&1
 	exit "$_rc"
