@@ -676,6 +676,7 @@ ctr_run() {
 	else
 		cg_setup "$CID" || die "cgroup: setup failed"
 	fi
+	rm_kill_at jobs
 	net_links "$CID" "$R_NET" || die "network: setup failed"
 	wait "$R_SNAP" || exit 125 # the job said why
 	R_SNAP=''
@@ -702,6 +703,8 @@ ctr_run() {
 # pool cuts a write short), oci-config.json, and `created`: the creation time, seconds and
 # nanoseconds (ev_at). It only reads run's variables and writes these files: run makes it a job.
 run_config() {
+	# test hook (test/run-exited.bats): the job holds here, SIGSTOPped, while the run dies
+	[ "${CTR_TEST_KILL_AT:-}" != run:jobs ] || sh -c 'kill -STOP "$PPID"'
 	sec_export
 	export R_INIT R_RESTART R_EP R_EPSET CG_MEM CG_SWAP CG_QUOTA CG_SHARES CG_PIDS NET_ETCDIR # RUN_JQ's $ENV
 	run_oci_net
@@ -910,9 +913,11 @@ container_remove() {
 # rm_kill_at STEP: test hook (CTR_TEST_KILL_AT=stopped|net|cgroup|tree|name; net and cgroup only
 # when rm does the release itself): an rm SIGKILLs
 # itself there (test/exit.bats: what cleanup and a second rm make of a removal cut short).
-# CTR_TEST_KILL_AT=run:STEP[:stop] (exited: the shim has returned; net, cgroup, tree, name: a --rm
-# removal): a foreground run does so in its own exit action (:stop: SIGSTOPs itself, for the test
-# to kill the shim first; test/run-exited.bats).
+# CTR_TEST_KILL_AT=run:STEP[:stop] (jobs: run's snapshot, configs and groups jobs have started,
+# and the configs' job SIGSTOPs itself;
+# exited: the shim has returned; net, cgroup, tree, name: a --rm removal): a run does so there (the
+# last four in its own exit action; :stop: SIGSTOPs itself, for the test to kill the shim first;
+# test/run-exited.bats).
 rm_kill_at() {
 	case ${CTR_TEST_KILL_AT:-} in
 	"$1") [ "${_verb:-}" != rm ] || kill -KILL $$ ;;

@@ -169,6 +169,44 @@ shim_exited() {
 	assert_gone "$id" kr
 }
 
+# holders PATH: the PIDs of the processes with PATH open (the jobs of a run hold its run.lock).
+holders() {
+	local p f
+	for p in /proc/[0-9]*; do
+		for f in "$p"/fd/*; do
+			[ "$(readlink "$f" 2>/dev/null)" = "$1" ] && { echo "${p#/proc/}"; break; }
+		done
+	done
+	return 0
+}
+
+@test "run: SIGKILLed while its jobs make the snapshot, configs and groups: cleanup waits for them and leaves nothing" {
+	local id job clean
+	ctr images >/dev/null
+	# the run kills itself once its jobs run; its configs' job stops itself (the hook)
+	status=0
+	CTR_TEST_KILL_AT=run:jobs "$CTR" run --rm --name j busybox true >/dev/null 2>&1 || status=$?
+	[ "$status" -eq 137 ] || fail "run was not killed ($status)"
+	id=$(cat "$CTR_ROOT/names/j")
+	wait_for sh -c "for p in \$(ls /proc | grep -x '[0-9]*'); do [ \"\$(awk '{print \$3}' /proc/\$p/stat 2>/dev/null)\" = T ] &&
+		[ \"\$(readlink /proc/\$p/fd/7 2>/dev/null)\" = '$CTR_ROOT/containers/$id/run.lock' ] && exit 0; done; exit 1" ||
+		fail "the configs' job never stopped"
+	job=$(holders "$CTR_ROOT/containers/$id/run.lock")
+	"$CTR" cleanup >"$BATS_TEST_TMPDIR/cleanup.out" 2>&1 &
+	clean=$!
+	sleep 0.5
+	if gone "$clean"; then
+		kill -KILL $job
+		fail "cleanup did not wait for the job: $(cat "$BATS_TEST_TMPDIR/cleanup.out")"
+	fi
+	kill -CONT $job
+	wait "$clean" || fail "cleanup failed: $(cat "$BATS_TEST_TMPDIR/cleanup.out")"
+	grep -qx "removed container $id" "$BATS_TEST_TMPDIR/cleanup.out" || fail "not removed: $(cat "$BATS_TEST_TMPDIR/cleanup.out")"
+	assert_gone "$id" j
+	[ -z "$(ls "$CTR_ROOT/containers")" ] || fail "left: $(ls "$CTR_ROOT/containers")"
+	[ -z "$(ls "$POOL_DIR/containers")" ] || fail "trees left: $(ls "$POOL_DIR/containers")"
+}
+
 @test "run: caller and shim both killed during the exit action (nothing finishes it): cleanup, or rm, does" {
 	local step id pids
 	ctr images >/dev/null
