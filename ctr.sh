@@ -286,7 +286,8 @@ ev_rotate() {
 }
 
 # ---------------------------------------------------------------- container state
-# ctr_state CID: set ST (created|running|restarting|exited), ST_CODE, ST_PID, ST_FINISHED,
+# ctr_state CID: set ST (created|running|restarting|exited), ST_CODE, ST_PID, ST_FINISHED (and its
+# nanoseconds, ST_FINISHED_NS, when the exit file has them),
 # ST_RESTARTS (run --restart: the restarts so far; restarting: the supervisor waits out its
 # back-off, ST_CODE and ST_FINISHED are the last run's, helpers/start.sh). A pid is the
 # container's PID 1 only while that process is in the container's own cgroup (pid_ours): a pid
@@ -294,12 +295,13 @@ ev_rotate() {
 # file) is never taken for the container, so stop and rm -f never signal it.
 ctr_state() {
 	_sd=$CTR_ROOT/containers/$1
-	ST=created ST_CODE='' ST_PID='' ST_FINISHED=''
+	ST=created ST_CODE='' ST_PID='' ST_FINISHED='' ST_FINISHED_NS=''
 	[ -f "$_sd/pid" ] && read -r ST_PID <"$_sd/pid"
 	# a pid is what stop signals: never 0, -1 (every process), 1 (the host's init) or not a number
 	case $ST_PID in 0* | 1 | *[!0-9]*) ST_PID='' ;; esac
 	if [ -f "$_sd/exit" ]; then
-		read -r ST_CODE ST_FINISHED <"$_sd/exit"
+		read -r ST_CODE ST_FINISHED ST_FINISHED_NS _ <"$_sd/exit"
+		case $ST_FINISHED_NS in [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]) ;; *) ST_FINISHED_NS='' ;; esac
 		ST=exited
 	elif [ -n "$ST_PID" ] && kill -0 "$ST_PID" 2>/dev/null && pid_ours "$ST_PID" "$1"; then
 		ST=running
@@ -971,7 +973,7 @@ exit_action() {
 	[ "$ST" != running ] || { unlock; return 3; }
 	# the events' time: the exit's, as the shim recorded it (no fork)
 	EV_T=''
-	[ -z "$ST_FINISHED" ] || ev_at "$ST_FINISHED"
+	[ -z "$ST_FINISHED" ] || ev_at "$ST_FINISHED" "$ST_FINISHED_NS"
 	container_exited "$1" "${2:-}" || { unlock; return 1; }
 	unlock
 }
@@ -1126,7 +1128,9 @@ ctr_rm() {
 	pool_ensure
 	_rc=0
 	for _c; do
-		_id=$( (ctr_resolve "$_c") ) || { _rc=125; continue; }
+		ctr_id "$_c" || { _rc=125; continue; }
+		# shellcheck disable=SC2153 # CTR_ID: ctr_id's (storage.sh)
+		_id=$CTR_ID EV_T=''
 		ctr_state "$_id"
 		if [ "$ST" = running ] || [ "$ST" = restarting ]; then
 			if [ -z "$_force" ]; then
@@ -1136,6 +1140,9 @@ ctr_rm() {
 			fi
 			container_stop "$_id" -
 			rm_kill_at stopped
+			# its die and destroy, as its exit action's: at the exit's time (no date)
+			ctr_state "$_id"
+			[ -z "$ST_FINISHED" ] || ev_at "$ST_FINISHED" "$ST_FINISHED_NS"
 		fi
 		# under the lock, as the exit action; gone meanwhile (a --rm one's exit action): removed
 		lock

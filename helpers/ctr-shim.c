@@ -41,8 +41,9 @@
  *                         (replacing it) and start a new FILE: at most about
  *                         2 x BYTES on disk. A failed rotation is warned
  *                         about once on stderr; logging carries on in FILE
- *   --exit-file FILE      when PROG ends: `<code> <unix-time>\n`, written to
- *                         FILE.tmp then renamed; code = status or 128+signal
+ *   --exit-file FILE      when PROG ends: `<code> <unix-time> <nanoseconds>\n`,
+ *                         written to FILE.tmp then renamed; code = status or
+ *                         128+signal; the time is the exit's (CLOCK_REALTIME)
  *                         (without it, only the shim's exit code says it)
  *   --exit-command PATH   once PROG is reaped and the exit file written, run
  *                         PATH (no PATH search) with the --exit-command-args
@@ -203,7 +204,7 @@ static const struct ctr_opt options[] = {
 	{ "tty", 't', NULL, "relay the pty PROG sends on fd 3" },
 	{ "log", OPT_LOG, "FILE", "append CRI records of PROG's output" },
 	{ "log-max-size", OPT_LOG_MAX, "BYTES", "rotate FILE to FILE.1 at BYTES (0: never)" },
-	{ "exit-file", OPT_EXIT, "FILE", "write `<code> <unix-time>` when PROG ends" },
+	{ "exit-file", OPT_EXIT, "FILE", "write `<code> <unix-time> <nanoseconds>` when PROG ends" },
 	{ "exit-command", OPT_EXIT_CMD, "PATH", "run PATH (detached, waited for) once PROG's exit is recorded" },
 	{ "exit-command-arg", OPT_EXIT_ARG, "ARG", "an argument of the exit command (repeatable)" },
 	{ "exit-command-env", OPT_EXIT_ENV, "K=V", "K=V in the exit command's environment (repeatable)" },

@@ -508,23 +508,25 @@ image_tag() {
 
 # ctr_resolve NAME|ID-PREFIX: print the container ID (12 hex digits), or fail. The argument must be
 # a valid name (every ID prefix is one): no '/', '..', glob character or newline reaches a path.
+# ctr_id: the same in CTR_ID, in the caller's shell (no subshell): it says why on stderr and fails.
 ctr_resolve() {
-	valid_name "$1" || die "container $1: invalid name or ID (want [a-zA-Z0-9][a-zA-Z0-9_.-]*)"
+	ctr_id "$1" || exit 125
+	printf '%s\n' "$CTR_ID"
+}
+ctr_id() {
+	CTR_ID=''
+	valid_name "$1" || { printf 'ctr: container %s: invalid name or ID (want [a-zA-Z0-9][a-zA-Z0-9_.-]*)\n' "$1" >&2; return 1; }
 	if [ -f "$CTR_ROOT/names/$1" ]; then
-		_cr=''
-		read -r _cr <"$CTR_ROOT/names/$1"
-		valid_id "$_cr" || die "container $1: $CTR_ROOT/names/$1: not a container ID"
-		printf '%s\n' "$_cr"
+		read -r CTR_ID <"$CTR_ROOT/names/$1"
+		valid_id "$CTR_ID" || { printf 'ctr: container %s: %s: not a container ID\n' "$1" "$CTR_ROOT/names/$1" >&2; return 1; }
 		return 0
 	fi
-	case $1 in *[!0-9a-f]*) die "container $1: no such container" ;; esac
-	_cr=''
+	case $1 in *[!0-9a-f]*) printf 'ctr: container %s: no such container\n' "$1" >&2; return 1 ;; esac
 	for _cp in "$CTR_ROOT/containers/$1"*; do
 		_cp=${_cp##*/}
 		valid_id "$_cp" && [ -d "$CTR_ROOT/containers/$_cp" ] || continue
-		[ -z "$_cr" ] || die "container $1: ambiguous ID prefix"
-		_cr=$_cp
+		[ -z "$CTR_ID" ] || { printf 'ctr: container %s: ambiguous ID prefix\n' "$1" >&2; CTR_ID=''; return 1; }
+		CTR_ID=$_cp
 	done
-	[ -n "$_cr" ] || die "container $1: no such container"
-	printf '%s\n' "$_cr"
+	[ -n "$CTR_ID" ] || { printf 'ctr: container %s: no such container\n' "$1" >&2; return 1; }
 }

@@ -60,6 +60,15 @@ start
 kill 9
 die 137
 destroy "
+	# in time order to the nanosecond: the die at the exit's time, as the shim recorded it
+	jq -se 'map(.timeNano) as $t | $t == ($t | sort) and ($t[3] % 1000000000) != 0' "$BATS_TEST_TMPDIR/ev" ||
+		fail "times: $(jq -c '[.Action, .timeNano]' "$BATS_TEST_TMPDIR/ev")"
+	# a --rm run's exit action: its die and destroy after its start, not at a whole second
+	ctr run --rm --name rr busybox true
+	ctr events --since 0 --until 0s -f container=rr --format json >"$BATS_TEST_TMPDIR/ev"
+	jq -se 'map(.Action) == ["create", "start", "die", "destroy"] and (map(.timeNano) as $t | $t == ($t | sort))
+		and (.[2].timeNano % 1000000000) != 0' "$BATS_TEST_TMPDIR/ev" ||
+		fail "times: $(jq -c '[.Action, .timeNano]' "$BATS_TEST_TMPDIR/ev")"
 }
 
 @test "events: kill, stop, pause, unpause, rename, commit; image import, tag, untag, delete; prune" {

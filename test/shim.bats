@@ -46,10 +46,11 @@ not() { ! "$@"; }
 
 need_attach() { [ -x "$ATTACH" ] || skip "$ATTACH not built (Makefile HELPERS)"; }
 
-# assert_exit_file CODE: the exit file holds `CODE <unix time of about now>`.
+# assert_exit_file CODE: the exit file holds `CODE <unix time of about now> <its nanoseconds>`.
 assert_exit_file() {
-	local code t
-	read -r code t <"$D/exit"
+	local code t ns
+	read -r code t ns <"$D/exit"
+	[[ "$ns" =~ ^[0-9]{9}$ ]] || fail "exit file: nanoseconds $ns"
 	[ "$code" = "$1" ] || fail "exit file: code $code, expected $1"
 	[ $(($(date +%s) - t)) -ge 0 ] && [ $(($(date +%s) - t)) -lt 60 ] || fail "exit file: time $t"
 	[ ! -e "$D/exit.tmp" ] || fail "exit.tmp left behind"
@@ -152,7 +153,7 @@ assert_exit_file() {
 	assert_line 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 	assert_line 'A=1'
 	assert_line 'B=x y=z'
-	assert_line --regexp '^3 [0-9]+$'
+	assert_line --regexp '^3 [0-9]+ [0-9]{9}$'
 	refute_line --partial 'LEAK'
 	run "$SHIM" --exit-command /bin/true --exit-command-env =x true
 	assert_failure 125
@@ -447,7 +448,7 @@ assert_exit_file() {
 	wait_for test -f "$D/exit" || fail "the shell survived its terminal: $(ps -o pid,stat,args -p "$(cat "$D/inner.pid")")"
 	# the shell's code: whatever it makes of EOF or EIO on its terminal
 	run cat "$D/exit"
-	assert_output --regexp '^[0-9]+ [0-9]+$'
+	assert_output --regexp '^[0-9]+ [0-9]+ [0-9]{9}$'
 	assert_exit_file "${output%% *}"
 	wait_for sh -c '! kill -0 "$1" 2>/dev/null' _ "$(cat "$D/shim.pid")" || fail "the shim survived"
 	! kill -0 "$(cat "$D/inner.pid")" 2>/dev/null || fail "the shell survived"

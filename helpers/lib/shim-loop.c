@@ -238,13 +238,16 @@ static void loop_once(void)
 static int finish(void)
 {
 	char text[64];
+	struct timespec now = { 0, 0 };
 	unsigned char code = (unsigned char)shim.code;
 	if (shim.console >= 0)
 		console_receive();
 	stream_drain(&shim_out);
 	stream_drain(&shim_err);
 	stream_drain(&shim_pty);
-	snprintf(text, sizeof(text), "%d %lld\n", shim.code, (long long)time(NULL));
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+		warn_errno("clock_gettime");
+	snprintf(text, sizeof(text), "%d %lld %09ld\n", shim.code, (long long)now.tv_sec, now.tv_nsec);
 	if (shim.exit_dir >= 0 && replace_file(shim.exit_dir, shim.exit_base, text) < 0)
 		warn_errno("write %s", shim_opt.exit_file);
 	client_send('x', &code, 1);
