@@ -676,7 +676,7 @@ ctr_run() {
 		{ cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"; } &
 		R_CG=$!
 	else
-		cg_setup "$CID" || die "cgroup: setup failed"
+		cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"
 	fi
 	rm_kill_at jobs
 	net_links "$CID" "$R_NET" || die "network: setup failed"
