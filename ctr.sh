@@ -670,10 +670,12 @@ ctr_run() {
 	R_SNAP=$!
 	run_config "$@" &
 	R_CFG=$!
-	# the groups: a job as well as root (nsenter-chroot finds them by the config's cgroupsPath);
-	# rootless here (its CG_DIRS are nsenter-chroot's --cgroup options)
+	# the groups: a job as well as root (nsenter-chroot finds them by the config's cgroupsPath),
+	# which starts the grace period of nsenter-chroot's move as soon as they exist (cg_prime says
+	# why: after the groups' mkdir, ~10 ms before the move); rootless here (its CG_DIRS are
+	# nsenter-chroot's --cgroup options; nothing to prime)
 	if [ -z "$CTR_ROOTLESS" ]; then
-		{ cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"; } &
+		{ cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"; cg_prime; } &
 		R_CG=$!
 	else
 		cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"
@@ -687,7 +689,6 @@ ctr_run() {
 	net_finish "$CID" "$R_NET" || die "network: setup failed"
 	[ -z "$R_CG" ] || wait "$R_CG" || exit 125
 	R_CG=''
-	cg_prime # about a grace period before nsenter-chroot's move (cg_prime says why): not earlier
 	wait "$R_CFG" || exit 125
 	R_CFG=''
 	[ -z "$NET_ETCDIR" ] || run_config "$@"

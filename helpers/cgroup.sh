@@ -381,10 +381,11 @@ EOF
 # config, shim); the real move, within about a grace period after it, does not wait (one that
 # comes sooner waits only for what is left of it). After cg_setup: the writer holds cgroup_mutex
 # while it waits, which mkdir of a group needs; late in run: the window closes about a grace
-# period after the last write (measured: 12 ms open, 20 ms closed). run calls it twice: after the
-# network (~10 ms before the move here: the period is over when the move comes) and again just
-# before the shim (under load the move comes later; a write inside the first window is free and
-# keeps it open). It exits at once; its
+# period after the last write (measured: 12 ms open, 20 ms closed). run calls it twice: from its
+# groups' job once they exist (~10 ms before the move here: the period is over when the move
+# comes; called just before the second, the move waited behind the first's period: nsenter-chroot
+# 4-6 -> 8-20 ms) and again just before the shim (under load the move comes later; a write inside
+# the first window is free and keeps it open). It exits at once; its
 # fds are /dev/null (no pipe of the caller held open), not the run's lock (fd 7) or ctr's (9), nor
 # a bridge netns that net_setup holds open (fd 6, where it does).
 # A group path it cannot write (a cgroup namespace, a hierarchy gone) only costs the wait back.
