@@ -12,6 +12,9 @@
 # Usage: bench/bench.sh            (as root; needs no terminal)
 # Environment:
 #   BENCH_RUNS (20), BENCH_WARMUP (3)  timed and warm-up runs of each one-shot row
+#   BENCH_ROUNDS (4)       the one-shot rows take turns: each round times every row BENCH_RUNS /
+#                          BENCH_ROUNDS times (its warm-ups in the first round, one in the others),
+#                          so that a row and runc's are timed in the same minutes
 #   BENCH_TPUT (200)       starts one after another in each throughput row (ctr and runc)
 #   BENCH_MAX_N (1000)     most detached containers; checkpoints at 1, 10, 100, 1000, 4000, 10000 up to
 #                          it (make bench BENCH_MAX_N=10000: about 1.5 h on a 2-core VM)
@@ -39,8 +42,9 @@ CTR=$TOP/ctr.sh
 ROOTFS=$TOP/build/rootfs/busybox
 : "${BENCH_RUNS:=20}" "${BENCH_WARMUP:=3}" "${BENCH_MAX_N:=1000}" "${BENCH_RM_SAMPLE:=10}" "${BENCH_TPUT:=200}"
 : "${BENCH_PULL_RUNS:=3}" "${BENCH_OUT:=$TOP/bench/results.md}" "${BENCH_KEEP:=}"
-: "${BENCH_BUILD:=1}" "${BENCH_BUILD_RUNS:=5}" "${BENCH_ROOTLESS:=1}"
-W='' HF_PID='' BH='' RL_U='' RL_TUN='' RL_NOTE='' RL_AS='' RL_PODMAN='' RL_PODMAN_NOTE=''
+: "${BENCH_BUILD:=1}" "${BENCH_BUILD_RUNS:=5}" "${BENCH_ROOTLESS:=1}" "${BENCH_ROUNDS:=4}"
+W='' HF_PID='' BH='' RL_U='' RL_TUN='' RL_NOTE='' RL_AS='' RL_PODMAN='' RL_PODMAN_NOTE='' RL_OK='' OS_ROUND=1
+TAB='	'
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() {
@@ -61,11 +65,11 @@ preflight() {
 	[ -x "$TOP/build/ctr-shim" ] && [ -x "$TOP/build/nsenter-chroot" ] && [ -x "$TOP/build/ctr-oci" ] ||
 		die "helpers not built (make helpers)"
 	case $TOP in *[[:space:]]*) die "$TOP: a path with blanks cannot be benchmarked" ;; esac
-	case $BENCH_MAX_N$BENCH_RUNS$BENCH_WARMUP$BENCH_RM_SAMPLE$BENCH_PULL_RUNS$BENCH_TPUT$BENCH_BUILD$BENCH_BUILD_RUNS$BENCH_ROOTLESS in
-	*[!0-9]*) die "BENCH_MAX_N, BENCH_RUNS, BENCH_WARMUP, BENCH_RM_SAMPLE, BENCH_PULL_RUNS, BENCH_TPUT, BENCH_BUILD, BENCH_BUILD_RUNS, BENCH_ROOTLESS: numbers" ;;
+	case $BENCH_MAX_N$BENCH_RUNS$BENCH_WARMUP$BENCH_RM_SAMPLE$BENCH_PULL_RUNS$BENCH_TPUT$BENCH_BUILD$BENCH_BUILD_RUNS$BENCH_ROOTLESS$BENCH_ROUNDS in
+	*[!0-9]*) die "BENCH_MAX_N, BENCH_RUNS, BENCH_WARMUP, BENCH_RM_SAMPLE, BENCH_PULL_RUNS, BENCH_TPUT, BENCH_BUILD, BENCH_BUILD_RUNS, BENCH_ROOTLESS, BENCH_ROUNDS: numbers" ;;
 	esac
-	[ "$BENCH_MAX_N" -ge 1 ] && [ "$BENCH_RUNS" -ge 1 ] && [ "$BENCH_TPUT" -ge 1 ] && [ "$BENCH_BUILD_RUNS" -ge 1 ] ||
-		die "BENCH_MAX_N, BENCH_RUNS, BENCH_TPUT and BENCH_BUILD_RUNS: at least 1"
+	[ "$BENCH_MAX_N" -ge 1 ] && [ "$BENCH_RUNS" -ge 1 ] && [ "$BENCH_TPUT" -ge 1 ] && [ "$BENCH_BUILD_RUNS" -ge 1 ] &&
+		[ "$BENCH_ROUNDS" -ge 1 ] || die "BENCH_MAX_N, BENCH_RUNS, BENCH_TPUT, BENCH_BUILD_RUNS and BENCH_ROUNDS: at least 1"
 }
 
 # free_octet FROM COUNT: a second octet X in [FROM, FROM+COUNT) such that no address or route of the
@@ -239,18 +243,44 @@ stats() {
 		printf "%.1f %.1f %.1f %d\n", m, a[1], a[NR], NR }'
 }
 
-# one_shot NAME LABEL WHAT CMD: a row of the first table: CMD timed BENCH_RUNS times after the
-# warm-ups. t1.tsv gets "NAME<tab>LABEL<tab>WHAT<tab>median min max" (table1 adds the ratio to runc).
+# one_shot NAME LABEL WHAT CMD: a row of the first table, in round OS_ROUND (one_shot_rows): CMD timed
+# OS_RUNS times after the warm-ups (BENCH_WARMUP in the first round, one after it), its times added
+# to NAME.times; t1.rows gets "NAME<tab>LABEL<tab>WHAT" in the first round. A row that fails once
+# is not run again: NAME.err says why.
 one_shot() {
-	say "$1: $4"
-	if hf "$1" "$4" --warmup "$BENCH_WARMUP" --runs "$BENCH_RUNS"; then
-		_os=$(times_ms "$1" | stats)
-		printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${_os% *}" >>"$W/t1.tsv"
-		say "$1: median ${_os%% *} ms"
+	[ "$OS_ROUND" -gt 1 ] || printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$W/t1.rows"
+	[ ! -e "$W/$1.err" ] || return 0
+	say "$1 (round $OS_ROUND of $BENCH_ROUNDS): $4"
+	_ow=1
+	[ "$OS_ROUND" -gt 1 ] || _ow=$BENCH_WARMUP
+	if hf "$1" "$4" --warmup "$_ow" --runs "$OS_RUNS"; then
+		times_ms "$1" >>"$W/$1.times"
 	else
-		printf '%s\t%s\t%s\t\n' "$1" "$2" "could not run: $(cat "$W/$1.err")" >>"$W/t1.tsv"
+		[ -s "$W/$1.err" ] || echo "hyperfine failed" >"$W/$1.err"
 		say "$1: could not run: $(cat "$W/$1.err")"
 	fi
+}
+
+# one_shot_note NAME LABEL NOTE: a row of the first table that could not be measured (first round).
+one_shot_note() {
+	[ "$OS_ROUND" -gt 1 ] || printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$W/t1.rows"
+	[ "$OS_ROUND" -gt 1 ] || printf '%s\n' "$3" >"$W/$1.note"
+}
+
+# one_shot_table: t1.tsv from t1.rows and the rows' times: "NAME<tab>LABEL<tab>WHAT<tab>median min
+# max" (table1 adds the ratio to runc); a row without times gets its note or error as WHAT.
+one_shot_table() {
+	: >"$W/t1.tsv"
+	while IFS=$TAB read -r _tn _tl _tw; do
+		if [ -e "$W/$_tn.note" ]; then
+			printf '%s\t%s\t%s\t\n' "$_tn" "$_tl" "$_tw"
+		elif _os=$(stats <"$W/$_tn.times" 2>/dev/null); then
+			printf '%s\t%s\t%s\t%s\n' "$_tn" "$_tl" "$_tw" "${_os% *}"
+			say "$_tn: median ${_os%% *} ms of ${_os##* } runs"
+		else
+			printf '%s\t%s\t%s\t\n' "$_tn" "$_tl" "could not run: $(cat "$W/$_tn.err" 2>/dev/null)"
+		fi
+	done <"$W/t1.rows" >>"$W/t1.tsv"
 }
 
 # table1: the first table from t1.tsv, with each median as a multiple of runc's.
@@ -317,9 +347,21 @@ crun_what() {
 	fi
 }
 
-# shellcheck disable=SC2016 # Markdown backquotes
+# one_shot_rows: the first table: BENCH_ROUNDS rounds of every row (one_shot_round), then t1.tsv.
 one_shot_rows() {
-	: >"$W/t1.tsv"
+	: >"$W/t1.rows"
+	OS_RUNS=$(((BENCH_RUNS + BENCH_ROUNDS - 1) / BENCH_ROUNDS))
+	OS_ROUND=1
+	while [ "$OS_ROUND" -le "$BENCH_ROUNDS" ]; do
+		one_shot_round
+		OS_ROUND=$((OS_ROUND + 1))
+	done
+	one_shot_table
+}
+
+# one_shot_round: every row of the first table once (one_shot: round OS_ROUND).
+# shellcheck disable=SC2016 # Markdown backquotes
+one_shot_round() {
 	one_shot floor "floor" '`unshare -fmuipn --mount-proc chroot ROOTFS true`' \
 		"unshare -fmuipn --mount-proc chroot $ROOTFS true"
 	one_shot bocker "bocker way" '`bench/bocker-run.sh`: veth on a bridge, netns, 5 `ip netns exec`, btrfs snapshot, `cgcreate` + 2 `cgset`, `cgexec … ip netns exec … unshare -fmuip --mount-proc chroot SNAPSHOT true`, teardown' \
@@ -373,8 +415,9 @@ rootless_prepare() {
 
 # shellcheck disable=SC2016 # Markdown backquotes
 rootless_rows() {
-	if ! rootless_prepare; then
-		printf '%s\t%s\t%s\t\n' ctr_rootless "ctr, rootless" "$RL_NOTE" >>"$W/t1.tsv"
+	[ "$OS_ROUND" -gt 1 ] || { rootless_prepare && RL_OK=1; }
+	if [ -z "$RL_OK" ]; then
+		one_shot_note ctr_rootless "ctr, rootless" "$RL_NOTE"
 		return 0
 	fi
 	one_shot ctr_rootless_none "ctr, rootless, --net none" '`ctr.sh run --rm --net none busybox true` as an unprivileged user (behind `setpriv … env -i`)' \
@@ -382,7 +425,7 @@ rootless_rows() {
 	one_shot ctr_rootless "ctr, rootless (pasta)" '`ctr.sh run --rm busybox true` as the same user: user-mode networking, pasta' \
 		"$RL_AS $CTR run --rm busybox true"
 	if [ -z "$RL_PODMAN" ]; then
-		printf '%s\t%s\t%s\t\n' podman_rootless "podman, rootless" "could not run: $RL_PODMAN_NOTE" >>"$W/t1.tsv"
+		one_shot_note podman_rootless "podman, rootless" "could not run: $RL_PODMAN_NOTE"
 		return 0
 	fi
 	one_shot podman_rootless_none "podman, rootless, --network none" "\`podman run --rm --network none busybox true\` as the same user ($RL_PODMAN_NOTE)" \
@@ -743,8 +786,10 @@ report() {
 	printf 'root filesystem, build/rootfs/busybox, measured in the same run. Times are wall-clock ms.\n\n'
 	machine
 	printf '\n## Start a container running `true`, wait for it, remove it\n\n'
-	printf 'hyperfine -N, %s runs after %s warm-up run(s). ctr and the bocker way snapshot the rootfs (btrfs);\n' \
-		"$BENCH_RUNS" "$BENCH_WARMUP"
+	printf 'hyperfine -N, %s runs of each row in %s rounds (every row timed %s times a round, after %s\n' \
+		"$((OS_RUNS * BENCH_ROUNDS))" "$BENCH_ROUNDS" "$OS_RUNS" "$BENCH_WARMUP"
+	printf 'warm-up run(s) in the first round and one in the others: a row and runc'"'"'s in the same minutes).\n'
+	printf 'ctr and the bocker way snapshot the rootfs (btrfs);\n'
 	printf 'runc, crun and ctr-oci use it in place, read-only. `--net none` and runc/crun/ctr-oci: a new netns with lo only.\n'
 	printf 'The rootless rows run as a throwaway user the bench makes (`ctr.sh rootless-setup` gives it its\n'
 	printf 'directory on the pool and subordinate ids) and removes; podman'"'"'s store is in its home.\n\n'
