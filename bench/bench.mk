@@ -12,9 +12,9 @@
 #                                Debian's, is installed for them: the tests do not need it)
 # make bench BENCH_ROOTLESS=0    without the rootless rows (ctr.sh run as a throwaway user the bench
 #                                makes and removes, next to rootless podman)
-# Other knobs (BENCH_RUNS, BENCH_WARMUP, BENCH_TPUT, BENCH_RM_SAMPLE, BENCH_PULL_RUNS, BENCH_BUILD_RUNS,
-# BENCH_OUT, BENCH_KEEP) are described at the top of bench/bench.sh; make passes them on from its
-# command line or environment.
+# Other knobs (BENCH_RUNS, BENCH_WARMUP, BENCH_ROUNDS, BENCH_TPUT, BENCH_RM_SAMPLE, BENCH_PULL_RUNS,
+# BENCH_BUILD_RUNS, BENCH_OUT, BENCH_KEEP) are described at the top of bench/bench.sh; make passes
+# them on from its command line or environment.
 
 .PHONY: bench
 bench: deps helpers image
