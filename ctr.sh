@@ -208,13 +208,11 @@ lock_held() {
 run_lock_free() {
 	[ -f "$1/run.lock" ] || return 0
 	flock -n "$1/run.lock" true && return 0
-	_rlp='' _rls=''
+	_rlp=''
 	read -r _rlp 2>/dev/null <"$1/run.lock"
 	case $_rlp in '' | 0* | *[!0-9]*) return 1 ;; esac
-	while read -r _rlk _rlv _; do
-		[ "$_rlk" != State: ] || { _rls=$_rlv; break; }
-	done 2>/dev/null <"/proc/$_rlp/status"
-	case $_rls in '' | Z | X) flock -w 10 "$1/run.lock" true ;; *) return 1 ;; esac
+	! pid_live "$_rlp" || return 1
+	flock -w 10 "$1/run.lock" true
 }
 
 # ---------------------------------------------------------------- the event log
@@ -446,15 +444,8 @@ tmp_busy() {
 
 # image_resolve_local NAME|ID: like image_resolve, without importing the built-in.
 image_resolve_local() {
-	image_ref "$1"
-	_f=$(ref_file "$1")
-	if [ -f "$_f" ]; then
-		ref_read "$_f" || die "image $1: $_f: not an image ID"
-		printf '%s\n' "$REF_ID"
-		return 0
-	fi
-	valid_id "$1" && [ -d "$CTR_ROOT/images/$1" ] && { printf '%s\n' "$1"; return 0; }
-	die "image $1: no such image"
+	image_local "$1" || die "image $1: no such image"
+	printf '%s\n' "$IMG_ID"
 }
 
 # ENV_JQ: jq definitions for environments. envset: the list with the later K=V winning over an
@@ -1054,7 +1045,8 @@ ctr_stop() {
 }
 
 # container_stop CID SECS: SIGTERM PID 1, SIGKILL after SECS (-: SIGKILL at once, docker's rm -f),
-# wait until the shim recorded the exit.
+# wait until the shim recorded the exit. Returns with ctr_state's variables of the container as it
+# left it (stopped: ST_FINISHED and ST_FINISHED_NS, the exit's time).
 # A restart policy ends first (policy_cancel); a run the supervisor started meanwhile is stopped
 # in the next round.
 container_stop() {
@@ -1141,8 +1133,8 @@ ctr_rm() {
 			fi
 			container_stop "$_id" -
 			rm_kill_at stopped
-			# its die and destroy, as its exit action's: at the exit's time (no date)
-			ctr_state "$_id"
+			# its die and destroy, as its exit action's: at the exit's time (container_stop's
+			# ctr_state; no date)
 			[ -z "$ST_FINISHED" ] || ev_at "$ST_FINISHED" "$ST_FINISHED_NS"
 		fi
 		# under the lock, as the exit action; gone meanwhile (a --rm one's exit action): removed
@@ -1220,13 +1212,21 @@ cleanup_exited() {
 # shim_alive CID: the container's supervisor still runs: its shim.pid names a ctr-shim that is
 # not a zombie (a killed daemon stays one until its new parent reaps it).
 shim_alive() {
-	_sa='' _sn='' _ss=''
+	_sa=''
 	[ -f "$CTR_ROOT/containers/$1/shim.pid" ] && read -r _sa <"$CTR_ROOT/containers/$1/shim.pid" || return 1
 	case $_sa in '' | 0* | *[!0-9]*) return 1 ;; esac
-	while read -r _sk _sv _; do
-		case $_sk in Name:) _sn=$_sv ;; State:) _ss=$_sv; break ;; esac
-	done 2>/dev/null <"/proc/$_sa/status"
-	[ "$_sn" = ctr-shim ] && [ "$_ss" != Z ] && [ "$_ss" != X ]
+	pid_live "$_sa" ctr-shim
+}
+
+# pid_live PID [NAME]: PID is a process that is not a zombie (nor dead), named NAME if given (its
+# /proc status, read by the shell: no fork).
+pid_live() {
+	_pln='' _pls=''
+	while read -r _plk _plv _; do
+		case $_plk in Name:) _pln=$_plv ;; State:) _pls=$_plv; break ;; esac
+	done 2>/dev/null <"/proc/$1/status"
+	case $_pls in '' | Z | X) return 1 ;; esac
+	[ -z "${2:-}" ] || [ "$_pln" = "$2" ]
 }
 
 # EXEC_JQ: exec's jq program. In: the container's oci-config.json ($c), -w ($wd), -u ($user), -t

@@ -408,9 +408,9 @@ ref_read() {
 	valid_id "$REF_ID"
 }
 
-# image_id NAME[:TAG]|ID: IMG_ID = the image's ID, or fail. The built-in busybox is imported on
-# demand. No subshell unless it imports (run's path). image_resolve: the same, printed.
-image_id() {
+# image_local NAME[:TAG]|ID: IMG_ID = the ID of an image that is here (its refs/ file, or an ID);
+# fails when there is none (dies on an invalid name or a refs/ file that holds no ID).
+image_local() {
 	image_ref "$1"
 	ref_path "$1"
 	if [ -f "$REF_PATH" ]; then
@@ -418,10 +418,14 @@ image_id() {
 		IMG_ID=$REF_ID
 		return 0
 	fi
-	if valid_id "$1" && [ -d "$CTR_ROOT/images/$1" ]; then
-		IMG_ID=$1
-		return 0
-	fi
+	valid_id "$1" && [ -d "$CTR_ROOT/images/$1" ] || return 1
+	IMG_ID=$1
+}
+
+# image_id NAME[:TAG]|ID: IMG_ID = the image's ID, or fail. The built-in busybox is imported on
+# demand. No subshell unless it imports (run's path). image_resolve: the same, printed.
+image_id() {
+	image_local "$1" && return 0
 	case $1 in busybox | busybox:latest)
 		[ -d "$CTR_BUSYBOX" ] || die "image busybox: not built (run make in $CTR_HOME)"
 		# runs started at the same moment import it once
