@@ -99,6 +99,20 @@ list_add() {
 	eval "$1=\"\$$1 \$SHQ\""
 }
 
+# nl_split VALUE: NL_N = the number of VALUE's lines (empty ones are not counted), NL_1..NL_3 the
+# first three: the shell's field splitting on newlines, no pathname expansion. Linear in VALUE, where
+# dash's ${VALUE#*"$NL"} tries every prefix against the pattern (quadratic: ~1 ms for a 2 KB first
+# line here, 27 ms of a run with 100 -e).
+nl_split() {
+	set -f
+	_nlifs=$IFS IFS=$NL
+	# shellcheck disable=SC2086 # split on purpose, on newlines only
+	set -- $1
+	IFS=$_nlifs
+	set +f
+	NL_N=$# NL_1=${1:-} NL_2=${2:-} NL_3=${3:-}
+}
+
 # list_len VAR: LIST_LEN = the number of items of the list VAR, LIST_WORDS = its words (for eval).
 list_len() {
 	eval "LIST_WORDS=\$$1"
@@ -712,12 +726,13 @@ run_config() {
 		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" \
 		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$R_TREE" --argjson ocik "$SEC_OCI" \
 		"$RUN_JQ" --args -- "$@") || die "$C/config.json: cannot make"
-	printf '%s\n' "${_cfg%%"$NL"*}" 2>/dev/null >"$C/config.json.tmp" && mv "$C/config.json.tmp" "$C/config.json" ||
+	nl_split "$_cfg"
+	[ "$NL_N" -eq 3 ] || die "$C/config.json: cannot make ($CTR_JQ gave $NL_N lines)"
+	printf '%s\n' "$NL_1" 2>/dev/null >"$C/config.json.tmp" && mv "$C/config.json.tmp" "$C/config.json" ||
 		die "$C/config.json: cannot write (is its file system full?)"
-	_cfg=${_cfg#*"$NL"}
-	printf '%s\n' "${_cfg%%"$NL"*}" 2>/dev/null >"$C/oci-config.json" ||
+	printf '%s\n' "$NL_2" 2>/dev/null >"$C/oci-config.json" ||
 		die "$C/oci-config.json: cannot write (is its file system full?)"
-	printf '%s\n' "${_cfg#*"$NL"}" 2>/dev/null >"$C/created" || die "$C/created: cannot write (is its file system full?)"
+	printf '%s\n' "$NL_3" 2>/dev/null >"$C/created" || die "$C/created: cannot write (is its file system full?)"
 }
 
 # run_oci_net: _net = the network of the container's OCI config (sec_oci's NET): host, none (a new

@@ -250,9 +250,11 @@ start_config() {
 	export SEC_RANGE SEC_USERNS_SIZE SEC_DEVCG NET_ETCDIR
 	_sc=$("$CTR_JQ" -r --slurpfile o "$C/oci-config.json" "$START_CONFIG_JQ" "$C/config.json") ||
 		die "container $CID: cannot update its config.json"
-	printf '%s\n' "${_sc%%"$NL"*}" 2>/dev/null >"$C/config.json.tmp" && mv "$C/config.json.tmp" "$C/config.json" ||
+	nl_split "$_sc"
+	[ "$NL_N" -eq 2 ] || die "container $CID: cannot update its config.json ($CTR_JQ gave $NL_N lines)"
+	printf '%s\n' "$NL_1" 2>/dev/null >"$C/config.json.tmp" && mv "$C/config.json.tmp" "$C/config.json" ||
 		die "$C/config.json: cannot write (is the pool full?)"
-	printf '%s\n' "${_sc#*"$NL"}" 2>/dev/null >"$C/oci-config.json.tmp" && mv "$C/oci-config.json.tmp" "$C/oci-config.json" ||
+	printf '%s\n' "$NL_2" 2>/dev/null >"$C/oci-config.json.tmp" && mv "$C/oci-config.json.tmp" "$C/oci-config.json" ||
 		die "$C/oci-config.json: cannot write (is the pool full?)"
 }
 
