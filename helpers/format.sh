@@ -14,12 +14,23 @@
 #                      an RFC 3339 date[-time] (no zone: the local one), or a Go duration before
 #                      now (10m, 1h30m, 90s); else an error
 #   fmt_die($msg)      stop jq with "ctr: MSG" on stderr and exit 125 (ctr's own error)
+#   fmt_files          read fmt_files' output (raw lines, jq -nR): {pre: the text before it,
+#                      files: {PATH: its text}}
+# and fmt_files FILE... (shell): each FILE still there, whole, after a line "==> FILE <==" (tail
+# -v's header; a blank line before the next): the records of a listing (ps, system df), read in
+# one pass while containers come and go. One removed since the glob is left out, where jq's own
+# FILE arguments make it fail ("Could not open file", status 2): ps -a beside a run --rm.
 # A row is an object: its keys are the template's fields; a key "_json" is what {{json .}} prints
 # (else the row without its "_" keys); "_labels" is the map {{.Label "key"}} reads.
 
 # shellcheck disable=SC2016,SC2034 # jq's $, not the shell's; read by the verbs that source this file
 FMT_JQ='
 def fmt_die($m): "ctr: \($m)\n" | halt_error(125);
+def fmt_files: reduce inputs as $l ({pre: "", f: null, files: {}};
+	if ($l | startswith("==> ")) and ($l | endswith(" <==")) then .f = $l[4:-4]
+	elif .f == null then .pre += $l + "\n"
+	elif $l != "" then .files[.f] += $l + "\n"
+	else . end);
 def fmt_pad($n): if $n > 0 then " " * $n else "" end;
 def fmt_go: if type == "string" then .
 	elif type == "object" then "map[" + (to_entries | sort_by(.key)
@@ -93,3 +104,10 @@ def fmt_time($now): . as $v
 			| ((.[1:3] | tonumber) * 3600 + (.[4:6] | tonumber) * 60) * (if .[:1] == "-" then -1 else 1 end))
 	else error("not a time") end;
 '
+
+# fmt_files FILE...: see the top (FMT_JQ's fmt_files reads it). tail's errors are those of a file
+# gone: left out, like it.
+fmt_files() {
+	[ $# -eq 0 ] || tail -v -n +1 -- "$@" 2>/dev/null
+	return 0
+}

@@ -360,9 +360,8 @@ system_df() {
 	for _dd in "$CTR_ROOT"/images/*/config.json "$CTR_ROOT"/containers/*/config.json; do
 		[ ! -f "$_dd" ] || set -- "$@" "$_dd"
 	done
-	[ $# -gt 0 ] || set -- /dev/null
-	jq -nrR --arg st "$_ds" --arg sz "$_dsz" --arg it "${_dit:-0}" --arg v "$_dv" --arg fmt "$_df" \
-		--arg refs "$(df_refs)" "$FMT_JQ$DF_JQ" "$@"
+	fmt_files "$@" | jq -nrR --arg st "$_ds" --arg sz "$_dsz" --arg it "${_dit:-0}" --arg v "$_dv" \
+		--arg fmt "$_df" --arg refs "$(df_refs)" "$FMT_JQ$DF_JQ"
 }
 
 # df_refs: "NAME ID" lines, every image name (refs/).
@@ -373,7 +372,7 @@ df_refs() {
 	done
 }
 
-# DF_JQ: system df's jq program. In: the configs (-R lines; images/ID or containers/ID by path),
+# DF_JQ: system df's jq program. In: the configs (fmt_files; images/ID or containers/ID by path),
 # $st ("ID STATE" of the containers), $sz (btrfs filesystem du lines), $it (the images' bytes,
 # shared counted once), $refs ("NAME ID"), $v (-v), $fmt.
 # shellcheck disable=SC2016 # jq's $, not the shell's
@@ -384,8 +383,7 @@ def pct($r; $t): if $t > 0 then "\($r | fmt_size) (\($r * 100 / $t | floor)%)" e
 	| {key: (.[3] | split("/") | .[-3:-1] | join("/")), value: {total: (.[0] | tonumber), excl: (.[1] | tonumber),
 	   shared: (.[2] | tonumber)}}) | from_entries) as $Z
 | ($refs | split("\n") | map(select(. != "") | split(" "))) as $R
-| reduce inputs as $l ({}; .[input_filename] += $l + "\n")
-| [to_entries[] | (.key | split("/")) as $p | .value | fromjson? | {kind: $p[-3], id: $p[-2], c: .}
+| [fmt_files.files | to_entries[] | (.key | split("/")) as $p | .value | fromjson? | {kind: $p[-3], id: $p[-2], c: .}
 	| . + ($Z[.kind + "/" + .id] // {total: 0, excl: 0, shared: 0})] as $all
 | [$all[] | select(.kind == "containers") | . + {state: ($S[.id] // "exited")}] as $ctrs
 | [$all[] | select(.kind == "images") | .id as $i

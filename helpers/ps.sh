@@ -47,13 +47,13 @@ ctr_ps() {
 		list_add _cf "$_d"
 	done
 	eval "set -- $_cf"
-	[ $# -gt 0 ] || set -- /dev/null
-	# the states, then "T MTIME PATH" of the running ones' pid files (their start), on stdin
+	# the states, "T MTIME PATH" of the running ones' pid files (their start), then the configs
 	{
 		printf '%s' "$_st"
 		[ -z "$_pids" ] || eval "stat -c 'T %Y %n' -- $_pids" 2>/dev/null
-	} | jq -nrR --rawfile st /dev/stdin --arg fl "$PS_FL" --arg fmt "$_fmt" --arg all "$_psa" \
-		--arg q "$_psq" --arg last "$_last" --arg nt "$_nt" "$FMT_JQ$PS_JQ" "$@"
+		fmt_files "$@"
+	} | jq -nrR --arg fl "$PS_FL" --arg fmt "$_fmt" --arg all "$_psa" \
+		--arg q "$_psq" --arg last "$_last" --arg nt "$_nt" "$FMT_JQ$PS_JQ"
 }
 
 # ps_filter KEY=VALUE: check a --filter and add it to PS_FL (one a line: no value has a newline).
@@ -89,8 +89,8 @@ EOF
 	PS_FL=$_pf
 }
 
-# PS_JQ: ps's jq program (after FMT_JQ). In: -R lines of every config.json ($ARGS: the files),
-# $st (the states: "ID STATE CODE FINISHED" lines, then "T MTIME .../ID/pid" of the running ones),
+# PS_JQ: ps's jq program (after FMT_JQ). In: -R lines: the states ("ID STATE CODE FINISHED" lines,
+# then "T MTIME .../ID/pid" of the running ones), then every config.json (fmt_files),
 # $fl (the filters, KEY=VALUE lines), $fmt, $all, $q, $last, $nt. Out: the listing.
 # Filters as docker's: values of one key OR, different keys AND; label filters all must match.
 # shellcheck disable=SC2016 # jq's $, not the shell's
@@ -136,14 +136,14 @@ def ps_header: {Command: "COMMAND", CreatedAt: "CREATED AT", ID: "CONTAINER ID",
 	Labels: "LABELS", LocalVolumes: "LOCAL VOLUMES", Mounts: "MOUNTS", Names: "NAMES",
 	Networks: "NETWORKS", Ports: "PORTS", RunningFor: "CREATED", State: "STATE", Status: "STATUS",
 	_labels: {}, _header: true};
-($st | split("\n") | map(split(" "))) as $lines
+fmt_files as $in
+| ($in.pre | split("\n") | map(split(" "))) as $lines
 | ([$lines[] | select(length == 4) | {key: .[0], value: {id: .[0], state: .[1], code: .[2], fin: .[3]}}]
 	| from_entries) as $S
 | ([$lines[] | select(.[0] == "T") | {key: (.[2] | split("/") | .[-2]), value: (.[1] | tonumber)}]
 	| from_entries) as $T
 | ($fl | split("\n") | map(select(. != "") | {k: .[:index("=")], v: .[index("=") + 1:]})) as $F
-| reduce inputs as $l ({}; .[input_filename] += $l + "\n")
-| [to_entries[] | (.key | split("/") | .[-2]) as $id | select($S[$id])
+| [$in.files | to_entries[] | (.key | split("/") | .[-2]) as $id | select($S[$id])
 	| .value | fromjson? | ps_row($S[$id] + {started: $T[$id]})]
 | sort_by(._ns) | reverse as $all_rows
 | ($F | map(select(.k == "before" or .k == "since")

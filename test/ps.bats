@@ -142,3 +142,25 @@ b'; do
 		and .labels == .Config.Labels' <<<"$output"
 	[ "$(ctr inspect plain | jq -c .Config.Labels)" = '{}' ]
 }
+
+@test "ps -a and system df while run --rm containers come and go beside them: every listing whole, no error" {
+	local k i n=0 bad=''
+	# three loops of run --rm: containers made and removed all along (none left: the file's four stay)
+	for k in 1 2 3; do
+		(for i in $(seq 1 15); do ctr run --rm busybox true >/dev/null 2>&1; done) 3>&- &
+	done
+	# a config removed after ps listed the directory is left out, never an error; the checks are
+	# made once the loops are over (a failed one must not leave them running)
+	while [ -n "$(jobs -pr)" ]; do
+		if ! out=$(ctr ps -a --format '{{.ID}} {{.Names}}' 2>&1) || grep -qvE '^[0-9a-f]{12} ' <<<"$out" ||
+			[ "$(grep -cE ' (web|db|plain|done)$' <<<"$out")" -ne 4 ]; then
+			bad="$bad${bad:+$'\n'}ps: $out"
+		fi
+		out=$(ctr system df 2>&1) && ! grep -q error <<<"$out" || bad="$bad${bad:+$'\n'}system df: $out"
+		n=$((n + 1))
+	done
+	wait
+	[ -z "$bad" ] || { printf '%s\n' "$bad"; false; }
+	[ "$n" -ge 3 ]
+	[ "$(names -a)" = "web db plain done" ]
+}
