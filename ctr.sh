@@ -926,12 +926,13 @@ container_remove() {
 # and the configs' job SIGSTOPs itself;
 # exited: the shim has returned; net, cgroup, tree, name: a --rm removal): a run does so there (the
 # last four in its own exit action; :stop: SIGSTOPs itself, for the test to kill the shim first;
-# test/run-exited.bats).
+# test/run-exited.bats). inspect:resolved:stop, logs:resolved:stop: SIGSTOPped once the container
+# is found, for the test to remove it meanwhile (test/logs.bats).
 rm_kill_at() {
 	case ${CTR_TEST_KILL_AT:-} in
 	"$1") [ "${_verb:-}" != rm ] || kill -KILL $$ ;;
 	"run:$1") [ "${_verb:-}" != run ] || kill -KILL $$ ;;
-	"run:$1:stop") [ "${_verb:-}" != run ] || kill -STOP $$ ;;
+	"${_verb:-}:$1:stop") kill -STOP $$ ;;
 	esac
 }
 
@@ -990,18 +991,23 @@ ctr_inspect() {
 	[ $# -eq 1 ] || die "usage: ctr.sh inspect CONTAINER"
 	pool_ensure
 	_id=$(ctr_resolve "$1") || exit 125
+	rm_kill_at resolved
+	# opened now: a removal from here on does not turn into jq's "Could not open file" (the record
+	# as it was is shown, as a lookup just before it would have)
+	{ command exec 3<"$CTR_ROOT/containers/$_id/config.json"; } 2>/dev/null ||
+		{ printf 'ctr: container %s: no such container\n' "$1" >&2; exit 125; }
 	ctr_state "$_id"
 	[ "$ST" != running ] || ! cg_frozen "$_id" || ST=paused
 	# recorded by the exit action before the cgroup went; read from the cgroup while it runs
 	_oom=''
-	[ ! -f "$CTR_ROOT/containers/$_id/oom_killed" ] || read -r _oom <"$CTR_ROOT/containers/$_id/oom_killed"
+	[ ! -f "$CTR_ROOT/containers/$_id/oom_killed" ] || read -r _oom 2>/dev/null <"$CTR_ROOT/containers/$_id/oom_killed"
 	case $_oom in true | false) ;; *) _oom=$(cg_oom_killed "$_id") ;; esac
 	jq --arg st "$ST" --arg pid "${ST_PID:-0}" --arg code "${ST_CODE:-}" --arg fin "${ST_FINISHED:-}" \
 		--argjson oom "${_oom:-false}" --argjson net "$(net_inspect "$_id")" --argjson rc "$ST_RESTARTS" \
 		'. + {state:$st, pid:($pid|tonumber), exit_code:(if $code == "" then null else ($code|tonumber) end),
 		  finished:(if $fin == "" then null else ($fin|tonumber) end), oom_killed:$oom, restart_count:$rc,
 		  Config: {Labels: (.labels // {})}}
-		  | .network += $net' "$CTR_ROOT/containers/$_id/config.json"
+		  | .network += $net' <&3
 }
 
 #HELP logs [-f] [-t] [--stdout|--stderr] CONTAINER   print a container's output (-f: follow until it exits)
@@ -1020,20 +1026,25 @@ ctr_logs() {
 	[ $# -eq 1 ] || die "usage: ctr.sh logs [-f] [-t] [--stdout|--stderr] CONTAINER"
 	pool_ensure
 	_id=$(ctr_resolve "$1") || exit 125
-	_l=$CTR_ROOT/containers/$_id/log
+	rm_kill_at resolved
+	_l=$CTR_ROOT/containers/$_id/log _lc=$1
 	# mawk (Debian's awk) reads a pipe in blocks: -W interactive makes -f follow line by line
 	set --
 	case $(awk -W version 2>&1) in mawk*) set -- -W interactive ;; esac
-	[ -f "$_l" ] || : >"$_l"
-	# the shim rotates log to log.1 at --log-opt max-size: the older records first; -f follows
-	# the name log (tail -F) across rotations, until the shim exits
-	if [ -n "$_f" ] && [ -f "$CTR_ROOT/containers/$_id/shim.pid" ]; then
-		[ ! -f "$_l.1" ] || cat "$_l.1"
-		tail -n +1 -F --pid="$(cat "$CTR_ROOT/containers/$_id/shim.pid")" "$_l" 2>/dev/null
-	elif [ -f "$_l.1" ]; then
-		cat "$_l.1" "$_l"
+	# the shim rotates log to log.1 at --log-opt max-size: the older records first. Both opened
+	# now: a removal from here on is no error of cat's (a container still being made has no log:
+	# its shim makes it). -f follows the name log (tail -F) across rotations, until the shim exits.
+	{ command exec 3<"$_l.1"; } 2>/dev/null || exec 3</dev/null
+	{ command exec 4<"$_l"; } 2>/dev/null || { [ -d "$CTR_ROOT/containers/$_id" ] && exec 4</dev/null; } ||
+		{ printf 'ctr: container %s: no such container\n' "$_lc" >&2; exit 125; }
+	_sp=''
+	[ -z "$_f" ] || read -r _sp 2>/dev/null <"$CTR_ROOT/containers/$_id/shim.pid" || _sp=''
+	case $_sp in '' | *[!0-9]*) _sp='' ;; esac
+	if [ -n "$_sp" ]; then
+		cat /dev/fd/3
+		tail -n +1 -F --pid="$_sp" "$_l" 2>/dev/null
 	else
-		cat "$_l"
+		cat /dev/fd/3 /dev/fd/4
 	fi | awk "$@" -v t="$_t" -v s="$_s" '
 		{ ts = $1; st = $2; tag = $3; sub(/^[^ ]* [^ ]* [^ ]* ?/, "") }
 		s != "" && st != s { next }

@@ -30,9 +30,6 @@ gone() {
 	done
 }
 
-# stopped PID: PID is stopped (SIGSTOP).
-stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
-
 # assert_gone CID [NAME]: the container and every object of it are gone, its name free.
 assert_gone() {
 	local d

@@ -11,3 +11,6 @@ wait_for() {
 	done
 	return 1
 }
+
+# stopped PID: PID is stopped (SIGSTOP: a test hook's CTR_TEST_KILL_AT=...:stop).
+stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
