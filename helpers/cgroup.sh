@@ -707,8 +707,17 @@ cg_remove_parents() {
 	return 0
 }
 
-#HELP stats [CONTAINER...]         one-shot CPU %, memory and PIDs of running containers (default: all)
+#HELP stats [--no-stream] [CONTAINER...]   one-shot CPU %, memory and PIDs of running containers (default: all)
 ctr_stats() {
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--no-stream) ;; # one sample is all ctr's stats prints (docker's streams without it)
+		--) shift; break ;;
+		-*) die "stats: unknown option $1 (see ctr.sh help)" ;;
+		*) break ;;
+		esac
+		shift
+	done
 	pool_ensure
 	stats_setup
 	if [ $# -eq 0 ]; then

@@ -237,6 +237,14 @@ no_trace() {
 	assert_success
 	assert_equal "${#lines[@]}" 2
 	assert_line --index 1 --regexp "^$idle +- +0\.00% +.* 1$"
+	# docker's one-shot form; an option it does not know is refused
+	run ctr stats --no-stream "$idle"
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 1 --regexp "^$idle +- +0\.00% +.* 1$"
+	run ctr stats --all "$idle"
+	assert_failure 125
+	assert_output "ctr: stats: unknown option --all (see ctr.sh help)"
 	ctr rm -f "$id" "$idle"
 }
 
