@@ -220,13 +220,20 @@ lock_held() {
 # only by the jobs of a run that was killed (run writes its pid in the file; that process is gone
 # or a zombie): they end within moments (a snapshot, a jq), and this waits for them.
 run_lock_free() {
-	[ -f "$1/run.lock" ] || return 0
-	flock -n "$1/run.lock" true && return 0
+	lock_free "$1/run.lock" && return 0
 	_rlp=''
 	read -r _rlp 2>/dev/null <"$1/run.lock"
 	case $_rlp in '' | 0* | *[!0-9]*) return 1 ;; esac
 	! pid_live "$_rlp" || return 1
-	flock -w 10 "$1/run.lock" true
+	lock_free "$1/run.lock" 10
+}
+
+# lock_free FILE [SECS]: FILE's flock is free now (or within SECS), or FILE is gone. FILE is opened
+# as it is, never made: `flock FILE` would make one in a directory being removed (a container's,
+# a pull's), whose `rm -rf` then fails ("Directory not empty").
+lock_free() {
+	if [ -n "${2:-}" ]; then flock -w "$2" 8 2>/dev/null 8<"$1"; else flock -n 8 2>/dev/null 8<"$1"; fi ||
+		[ ! -e "$1" ]
 }
 
 # ---------------------------------------------------------------- the event log
@@ -308,11 +315,12 @@ ev_rotate() {
 ctr_state() {
 	_sd=$CTR_ROOT/containers/$1
 	ST=created ST_CODE='' ST_PID='' ST_FINISHED='' ST_FINISHED_NS=''
-	[ -f "$_sd/pid" ] && read -r ST_PID <"$_sd/pid"
+	# (the files may go meanwhile: a removal takes no reader's lock)
+	[ -f "$_sd/pid" ] && read -r ST_PID 2>/dev/null <"$_sd/pid"
 	# a pid is what stop signals: never 0, -1 (every process), 1 (the host's init) or not a number
 	case $ST_PID in 0* | 1 | *[!0-9]*) ST_PID='' ;; esac
 	if [ -f "$_sd/exit" ]; then
-		read -r ST_CODE ST_FINISHED ST_FINISHED_NS _ <"$_sd/exit"
+		read -r ST_CODE ST_FINISHED ST_FINISHED_NS _ 2>/dev/null <"$_sd/exit"
 		case $ST_FINISHED_NS in [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]) ;; *) ST_FINISHED_NS='' ;; esac
 		ST=exited
 	elif [ -n "$ST_PID" ] && kill -0 "$ST_PID" 2>/dev/null && pid_ours "$ST_PID" "$1"; then
@@ -451,7 +459,7 @@ ref_name() {
 tmp_busy() {
 	for _tb in "$CTR_ROOT"/tmp/*/.lock; do
 		[ -f "$_tb" ] || continue
-		flock -n "$_tb" true || return 0
+		lock_free "$_tb" || return 0
 	done
 	return 1
 }
@@ -927,7 +935,8 @@ container_remove() {
 # exited: the shim has returned; net, cgroup, tree, name: a --rm removal): a run does so there (the
 # last four in its own exit action; :stop: SIGSTOPs itself, for the test to kill the shim first;
 # test/run-exited.bats). inspect:resolved:stop, logs:resolved:stop: SIGSTOPped once the container
-# is found, for the test to remove it meanwhile (test/logs.bats).
+# is found, for the test to remove it meanwhile (test/logs.bats); cleanup:halfmade:stop: once it
+# saw a container without pid and exit files, for the test to let its run finish (lifecycle.bats).
 rm_kill_at() {
 	case ${CTR_TEST_KILL_AT:-} in
 	"$1") [ "${_verb:-}" != rm ] || kill -KILL $$ ;;
@@ -1187,14 +1196,18 @@ ctr_cleanup() {
 	for _t in "$CTR_ROOT"/tmp/*; do
 		[ -e "$_t" ] || continue
 		# a pull, load or save still running holds its work directory's lock
-		[ ! -f "$_t/.lock" ] || flock -n "$_t/.lock" true || continue
+		[ ! -f "$_t/.lock" ] || lock_free "$_t/.lock" || continue
 		tree_of tmp "${_t##*/}"
 		subvol_rm "$TREE"
 		rm -rf "$TREE_DIR" "$_t" && printf 'removed %s\n' "$_t"
 	done
 	for _c in "$CTR_ROOT"/containers/*; do
 		valid_id "${_c##*/}" && [ -d "$_c" ] && [ ! -e "$_c/pid" ] && [ ! -e "$_c/exit" ] || continue
+		rm_kill_at halfmade
 		run_lock_free "$_c" || continue
+		# its run may have ended since the look above, the container made whole and started: once
+		# run.lock is free, no pid and no exit file is half-made for good
+		[ ! -e "$_c/pid" ] && [ ! -e "$_c/exit" ] || continue
 		container_remove "${_c##*/}" && printf 'removed container %s\n' "${_c##*/}"
 	done
 	for _c in "$CTR_ROOT"/containers/*; do

@@ -884,7 +884,10 @@ net_cleanup() {
 		n_id=${n_p##*/v}
 		net_is_cid "$n_id" && { [ ! -d "$CTR_ROOT/containers/$n_id" ] || [ -e "$CTR_ROOT/containers/$n_id/released" ]; } &&
 			net_alias "v$n_id" && [ "$NET_ALIAS" = "$CTR_PREFIX:$n_id" ] || continue
-		ip link del "v$n_id" && printf 'removed veth v%s\n' "$n_id"
+		# (one whose netns is ending goes by itself meanwhile: gone is no error)
+		if ip link del "v$n_id" 2>/dev/null; then printf 'removed veth v%s\n' "$n_id"
+		elif [ -e "/sys/class/net/v$n_id" ]; then printf 'ctr: cleanup: cannot remove veth v%s\n' "$n_id" >&2
+		fi
 	done
 	net_cleanup_rules
 	net_nft_repair

@@ -168,6 +168,30 @@ line3"
 	refute_output --partial deadbeef0001
 }
 
+@test "cleanup: a run that ends while cleanup looks at its container keeps it, running" {
+	local front cl id
+	ctr images >/dev/null
+	# the run stops (a hook) once its jobs run: its container has no pid file yet
+	CTR_TEST_KILL_AT=run:jobs:stop "$CTR" run -d busybox sleep 1000 >"$BATS_TEST_TMPDIR/id" &
+	front=$!
+	wait_for stopped "$front" || fail "the run never stopped"
+	id=$(ls "$CTR_ROOT/containers")
+	# cleanup stops (a hook) just after it found the container without a pid or exit file
+	CTR_TEST_KILL_AT=cleanup:halfmade:stop "$CTR" cleanup >"$BATS_TEST_TMPDIR/cleanup" 2>&1 &
+	cl=$!
+	wait_for stopped "$cl" || fail "cleanup never stopped"
+	# the run goes on and ends: the container runs, its run.lock is free
+	kill -CONT "$front"
+	wait "$front" || fail "the run failed"
+	[ "$(cat "$BATS_TEST_TMPDIR/id")" = "$id" ]
+	kill -CONT "$cl"
+	wait "$cl" || fail "cleanup failed: $(cat "$BATS_TEST_TMPDIR/cleanup")"
+	run cat "$BATS_TEST_TMPDIR/cleanup"
+	refute_output --partial "$id"
+	[ "$(ctr inspect "$id" | jq -r .state)" = running ]
+	ctr rm -f "$id" >/dev/null
+}
+
 @test "a recycled PID is never taken for the container: stop and rm -f leave that process alone" {
 	id=$(ctr run -d --name recyc busybox sleep 60)
 	c=$CTR_ROOT/containers/$id
