@@ -1159,6 +1159,7 @@ ctr_rm() {
 		ctr_id "$_c" || { _rc=125; continue; }
 		# shellcheck disable=SC2153 # CTR_ID: ctr_id's (storage.sh)
 		_id=$CTR_ID EV_T=''
+		rm_settled "$_id"
 		ctr_state "$_id"
 		if [ "$ST" = running ] || [ "$ST" = restarting ]; then
 			if [ -z "$_force" ]; then
@@ -1184,6 +1185,23 @@ ctr_rm() {
 		printf '%s\n' "$_c"
 	done
 	return "$_rc"
+}
+
+# rm_settled CID: a run or start still at work on the container (its run.lock held while it is
+# not running: being made, being started again, or its exit action under way) is waited for, 30 s
+# at most. rm then finds it running or exited, or half-made by a killed run (its lock free), and
+# never removes it from under a maker whose next step would fail on what is gone (its netns
+# name, its state directory). A running one is not waited for (a foreground run holds run.lock
+# while its container runs).
+rm_settled() {
+	_rsd=$CTR_ROOT/containers/$1 _rsn=1500
+	while [ "$_rsn" -gt 0 ]; do
+		ctr_state "$1"
+		case $ST in running | restarting) return 0 ;; esac
+		[ -d "$_rsd" ] && ! lock_free "$_rsd/run.lock" || return 0
+		sleep 0.02
+		_rsn=$((_rsn - 1))
+	done
 }
 
 #HELP cleanup [--all]             remove objects left by killed runs (--all: also the bridge and rules)
@@ -1337,7 +1355,9 @@ ctr_exec() {
 	# a bridge container's config names its netns /proc/self/fd/6 (its supervisor's fd, see
 	# run_oci_net): PID 1's is given there, for the config's checks (exec joins PID 1's anyway)
 	_nfd=''
-	[ -n "$CTR_ROOTLESS" ] || { exec 6<"/proc/$ST_PID/ns/net" && _nfd=6; } || die "container $_id: cannot open its netns"
+	# (gone: PID 1 ended since ctr_state said running)
+	[ -n "$CTR_ROOTLESS" ] || { { command exec 6<"/proc/$ST_PID/ns/net"; } 2>/dev/null && _nfd=6; } ||
+		die "container $_id: is not running"
 	set -- "$CTR_LIBEXEC/ctr-shim" ${_t:+-t} ${_i:+-i} ${_nfd:+--pass-fd 6} -- "$CTR_LIBEXEC/nsenter-chroot" "$@"
 	shim_fg "$@"
 	exit $?

@@ -589,6 +589,16 @@ ${CG_DEVICES:+devices $CG_DEVICES/$CTR_PREFIX/$_cgid}
 ${CG_UNIFIED:+devices $CG_UNIFIED/$CTR_PREFIX/$_cgid}
 EOF
 	[ $# -eq 0 ] || rmdir -- "$@" 2>/dev/null
+	# a process that entered a group after its kill (an exec joining the container) keeps it: kill
+	# and remove again, a few times
+	_cgr=3
+	while [ "$_cgr" -gt 0 ]; do
+		_cgleft=''
+		for _cgp; do [ ! -d "$_cgp" ] || { cg_kill "$_cgp"; _cgleft=1; }; done
+		[ -n "$_cgleft" ] || return 0
+		rmdir -- "$@" 2>/dev/null
+		_cgr=$((_cgr - 1))
+	done
 	for _cgp; do
 		[ ! -d "$_cgp" ] || { printf 'ctr: cgroup: cannot remove %s\n' "$_cgp" >&2; return 1; }
 	done

@@ -123,11 +123,23 @@ start_one() {
 	# shellcheck disable=SC2034 # R_TREE: the container's rootfs in the pool, read by run_exec
 	R_TREE=$TREE
 	start_settled "$1"
+	# run.lock first (held by a run or a start of it), then the lock: never the other way round.
+	# Opened as it is: a container being removed must not get one back (its rm -rf would fail);
+	# one of a ctr that made none gets one, under the lock (no removal is then under way).
+	if ! { command exec 7<"$C/run.lock"; } 2>/dev/null; then
+		lock
+		[ -f "$C/config.json" ] || die "container $2: no such container"
+		exec 7>"$C/run.lock" || die "$C/run.lock: cannot make"
+		unlock
+	fi
+	flock 7 || die "$C/run.lock: cannot lock"
+	lock
+	# what it is now that no run makes it: removed meanwhile, or left half-made by a killed run
+	[ -d "$C" ] || die "container $2: no such container"
 	[ -f "$C/config.json" ] || die "container $2: has no config.json (remove it: ctr.sh rm $2)"
 	[ -f "$C/oci-config.json" ] || die "container $2: has no oci-config.json (made by an older ctr: run it again)"
-	# run.lock first (held by a run or a start of it), then the lock: never the other way round
-	exec 7>"$C/run.lock" && flock 7 || die "$C/run.lock: cannot lock"
-	lock
+	# its pid, for cleanup (run_lock_free): a start that is killed is told from one at work
+	printf '%s\n' "$$" 2>/dev/null >"$C/run.lock"
 	ctr_state "$1"
 	if [ "$ST" = running ] || [ "$ST" = restarting ]; then
 		unlock
@@ -263,9 +275,9 @@ start_config() {
 start_undo() {
 	_rc=$?
 	trap - EXIT INT TERM HUP
-	if [ -d "$C" ] && lock; then
+	if [ -d "$C" ] && lock && [ -d "$C" ]; then
 		container_exited "$CID" >/dev/null 2>&1
-		[ -e "$C/exit" ] || [ -z "$START_EXIT" ] || printf '%s\n' "$START_EXIT" >"$C/exit"
+		[ -e "$C/exit" ] || [ -z "$START_EXIT" ] || printf '%s\n' "$START_EXIT" 2>/dev/null >"$C/exit"
 	fi
 	exit "$_rc"
 }

@@ -274,3 +274,26 @@ only_id() { ls "$CTR_ROOT/containers"; }
 		[ ! -e "$(tree_path containers "$id")" ] || fail "$step: tree left"
 	done
 }
+
+@test "rm -f of a container its run is still making waits for the run, then removes it; the run succeeds" {
+	local front rmp id
+	ctr images >/dev/null
+	# the run stops (a hook) once its jobs run: no pid file yet, its run.lock held
+	CTR_TEST_KILL_AT=run:jobs:stop "$CTR" run -d --name making busybox sleep 1000 >"$BATS_TEST_TMPDIR/id" &
+	front=$!
+	wait_for stopped "$front" || fail "the run never stopped"
+	id=$(cat "$CTR_ROOT/names/making")
+	"$CTR" rm -f making >"$BATS_TEST_TMPDIR/rm" 2>&1 &
+	rmp=$!
+	# rm waits: the container and its netns name are still there a moment later
+	sleep 0.5
+	kill -0 "$rmp" || fail "rm did not wait: $(cat "$BATS_TEST_TMPDIR/rm")"
+	[ -d "$CTR_ROOT/containers/$id" ] || fail "removed under its run"
+	kill -CONT "$front"
+	wait "$front" || fail "the run failed"
+	[ "$(cat "$BATS_TEST_TMPDIR/id")" = "$id" ]
+	wait "$rmp" || fail "rm failed: $(cat "$BATS_TEST_TMPDIR/rm")"
+	[ "$(cat "$BATS_TEST_TMPDIR/rm")" = making ]
+	assert_gone "$id"
+	[ ! -e "$CTR_ROOT/names/making" ] || fail "name left"
+}
