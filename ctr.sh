@@ -840,8 +840,9 @@ run_exec() {
 	# 3: still running (the shim was killed); failed: the shim's exit command tries again
 	_xok=''
 	[ -z "$_xfd" ] || ! exit_action "$CID" ${R_RM:+--rm} || _xok=1
-	# still there: it never started (no pid file: the exit action keeps it), or the action is late
-	[ -z "$R_RM" ] || [ ! -d "$C" ] || ctr_rm -f "$CID" >/dev/null
+	# still there: it never started (no pid file: the exit action keeps it), or the action is late.
+	# run.lock goes first: rm waits for the container's maker, which is this run (rm_settled)
+	[ -z "$R_RM" ] || [ ! -d "$C" ] || { exec 7>&-; ctr_rm -f "$CID" >/dev/null; }
 	[ -z "$_xok" ] || printf d >&3
 	exit "$R_RC"
 }
