@@ -937,7 +937,8 @@ container_remove() {
 # last four in its own exit action; :stop: SIGSTOPs itself, for the test to kill the shim first;
 # test/run-exited.bats). inspect:resolved:stop, logs:resolved:stop: SIGSTOPped once the container
 # is found, for the test to remove it meanwhile (test/logs.bats); cleanup:halfmade:stop: once it
-# saw a container without pid and exit files, for the test to let its run finish (lifecycle.bats).
+# saw a container without pid and exit files, for the test to let its run finish (lifecycle.bats);
+# wait:pidgone:stop: once PID 1 is gone, for a --rm container's removal to come first (verbs.bats).
 rm_kill_at() {
 	case ${CTR_TEST_KILL_AT:-} in
 	"$1") [ "${_verb:-}" != rm ] || kill -KILL $$ ;;
@@ -1448,10 +1449,21 @@ ctr_wait() {
 		# says exited, 137, until the shim writes the exit file)
 		[ "$ST" != running ] && { [ -e "$CTR_ROOT/containers/$_id/exit" ] || [ -z "$ST_PID" ]; } ||
 			wait_exit "$_id"
-		[ -n "$ST_CODE" ] || [ "$ST" = created ] || { printf 'ctr: container %s: removed before its exit code was read\n' "$_c" >&2; _rc=125; continue; }
+		# a --rm one's exit action may remove it before the exit file is read (a busy machine):
+		# its die event, logged before the removal, has the code
+		[ -n "$ST_CODE" ] || [ "$ST" = created ] || wait_died "$_id" ||
+			{ printf 'ctr: container %s: removed before its exit code was read\n' "$_c" >&2; _rc=125; continue; }
 		printf '%s\n' "${ST_CODE:-0}"
 	done
 	return "$_rc"
+}
+
+# wait_died CID: ST_CODE = the exit code of the container's last die event (events.1, then events).
+wait_died() {
+	ST_CODE=$(cat -- "$CTR_ROOT/events.1" "$CTR_ROOT/events" 2>/dev/null | jq -r --arg id "$1" \
+		'select(.id == $id and .status == "die") | .Actor.Attributes.exitCode // empty' 2>/dev/null) || ST_CODE=''
+	ST_CODE=${ST_CODE##*"$NL"}
+	case $ST_CODE in '' | *[!0-9]*) ST_CODE=''; return 1 ;; esac
 }
 
 # wait_exit CID: wait until the container's PID 1 is gone (tail sleeps and checks the pid every
@@ -1461,6 +1473,7 @@ ctr_wait() {
 # then ctr_state's 137.
 wait_exit() {
 	tail -s 0.01 --pid="$ST_PID" -f /dev/null
+	rm_kill_at pidgone
 	_we=$CTR_ROOT/containers/$1/exit _ws=''
 	read -r _ws 2>/dev/null <"$CTR_ROOT/containers/$1/shim.pid"
 	case $_ws in '' | 0* | 1 | *[!0-9]*) _ws=1 ;; esac # 1: the test below fails (never signalled)

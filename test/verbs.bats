@@ -78,6 +78,16 @@ x' SIG; do
 	run ctr wait gone
 	assert_success
 	assert_output 4
+	# removed before wait read its exit file (a hook holds wait once PID 1 is gone): the code is
+	# its die event's
+	id=$(ctr run -d --rm --name gone2 busybox sh -c 'sleep 1; exit 6')
+	CTR_TEST_KILL_AT=wait:pidgone:stop "$CTR" wait gone2 >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	w=$!
+	wait_for stopped "$w" || fail "wait never stopped"
+	wait_for test ! -d "$CTR_ROOT/containers/$id" || fail "not removed"
+	kill -CONT "$w"
+	wait "$w" || fail "wait failed: $(cat "$BATS_TEST_TMPDIR/out")"
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = 6 ]
 	run ctr wait nosuch
 	assert_failure 125
 	assert_output "ctr: container nosuch: no such container"
