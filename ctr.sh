@@ -1215,8 +1215,14 @@ ctr_cleanup() {
 	# half-made images, and containers that never started (a run or pull killed midway)
 	for _t in "$CTR_ROOT"/tmp/*; do
 		[ -e "$_t" ] || continue
-		# a pull, load or save still running holds its work directory's lock
-		[ ! -f "$_t/.lock" ] || lock_free "$_t/.lock" || continue
+		# a pull, load, save or import still running holds its work directory's lock; one without
+		# a lock is being made (mkdir, then its lock: no ctr lock between), or was left so by one
+		# killed in between: only one older than a minute is taken for that
+		if [ -f "$_t/.lock" ]; then
+			lock_free "$_t/.lock" || continue
+		else
+			[ -n "$(find "$_t" -maxdepth 0 -mmin +1 2>/dev/null)" ] || continue
+		fi
 		tree_of tmp "${_t##*/}"
 		subvol_rm "$TREE"
 		rm -rf "$TREE_DIR" "$_t" && printf 'removed %s\n' "$_t"
@@ -1272,7 +1278,7 @@ cleanup_exited() {
 # not a zombie (a killed daemon stays one until its new parent reaps it).
 shim_alive() {
 	_sa=''
-	[ -f "$CTR_ROOT/containers/$1/shim.pid" ] && read -r _sa <"$CTR_ROOT/containers/$1/shim.pid" || return 1
+	[ -f "$CTR_ROOT/containers/$1/shim.pid" ] && read -r _sa 2>/dev/null <"$CTR_ROOT/containers/$1/shim.pid" || return 1
 	case $_sa in '' | 0* | *[!0-9]*) return 1 ;; esac
 	pid_live "$_sa" ctr-shim
 }

@@ -168,6 +168,21 @@ line3"
 	refute_output --partial deadbeef0001
 }
 
+@test "cleanup: a work directory without its lock yet is being made: kept; one a minute old is a killed one's: removed" {
+	ctr images >/dev/null
+	# as an import, pull, load or save makes it: the directory, then its .lock
+	mkdir "$CTR_ROOT/tmp/img-0123456789ab" "$POOL_DIR/tmp/img-0123456789ab"
+	run ctr cleanup
+	assert_success
+	refute_output --partial img-0123456789ab
+	[ -d "$CTR_ROOT/tmp/img-0123456789ab" ]
+	touch -d '2 minutes ago' "$CTR_ROOT/tmp/img-0123456789ab"
+	run ctr cleanup
+	assert_success
+	assert_output --partial "removed $CTR_ROOT/tmp/img-0123456789ab"
+	[ ! -e "$CTR_ROOT/tmp/img-0123456789ab" ] && [ ! -e "$POOL_DIR/tmp/img-0123456789ab" ]
+}
+
 @test "cleanup: a run that ends while cleanup looks at its container keeps it, running" {
 	local front cl id
 	ctr images >/dev/null
