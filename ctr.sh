@@ -1162,7 +1162,6 @@ ctr_rm() {
 		# shellcheck disable=SC2153 # CTR_ID: ctr_id's (storage.sh)
 		_id=$CTR_ID EV_T=''
 		rm_settled "$_id"
-		ctr_state "$_id"
 		if [ "$ST" = running ] || [ "$ST" = restarting ]; then
 			if [ -z "$_force" ]; then
 				printf 'ctr: container %s: is %s (stop it first, or rm -f)\n' "$_c" "$ST" >&2
@@ -1194,16 +1193,18 @@ ctr_rm() {
 # at most. rm then finds it running or exited, or half-made by a killed run (its lock free), and
 # never removes it from under a maker whose next step would fail on what is gone (its netns
 # name, its state directory). A running one is not waited for (a foreground run holds run.lock
-# while its container runs).
+# while its container runs). Leaves ctr_state's ST, read after the wait (rm's state).
 rm_settled() {
 	_rsd=$CTR_ROOT/containers/$1 _rsn=1500
-	while [ "$_rsn" -gt 0 ]; do
+	while :; do
 		ctr_state "$1"
 		case $ST in running | restarting) return 0 ;; esac
-		[ -d "$_rsd" ] && ! lock_free "$_rsd/run.lock" || return 0
+		[ "$_rsn" -gt 0 ] && [ -d "$_rsd" ] && ! lock_free "$_rsd/run.lock" || break
 		sleep 0.02
 		_rsn=$((_rsn - 1))
 	done
+	# its maker may have ended between that state and the free lock
+	ctr_state "$1"
 }
 
 #HELP cleanup [--all]             remove objects left by killed runs (--all: also the bridge and rules)
