@@ -398,7 +398,7 @@ ctr_images() {
 
 #HELP rmi [-f] IMAGE...            remove images (refused while a container uses one, unless -f)
 ctr_rmi() {
-	_force=
+	_force='' IMG_USED=''
 	[ "${1:-}" = -f ] && { _force=1; shift; }
 	[ $# -ge 1 ] || die "usage: ctr.sh rmi [-f] IMAGE..."
 	pool_ensure
@@ -424,10 +424,13 @@ ctr_rmi() {
 			_rc=125
 			continue
 		fi
-		if [ -z "$_force" ] && grep -lqs "\"image_id\": *\"$_id\"" "$CTR_ROOT"/containers/*/config.json; then
-			printf 'ctr: image %s: in use by a container (rm it first, or rmi -f)\n' "$_i" >&2
-			_rc=125
-			continue
+		if [ -z "$_force" ]; then
+			[ -n "$IMG_USED" ] || images_used
+			case $IMG_USED in *" $_id "*)
+				printf 'ctr: image %s: in use by a container (rm it first, or rmi -f)\n' "$_i" >&2
+				_rc=125
+				continue ;;
+			esac
 		fi
 		for _r in "$CTR_ROOT"/refs/*; do
 			[ -f "$_r" ] && ref_read "$_r" && [ "$REF_ID" = "$_id" ] && rm -f "$_r" &&
@@ -462,6 +465,18 @@ tmp_busy() {
 		lock_free "$_tb" || return 0
 	done
 	return 1
+}
+
+# images_used: IMG_USED = " ID ID ... " the images containers were made from (any state), from
+# their config.json's image_id (jq: a label or a value that reads like one is not a match). Under
+# ctr's lock: no container is made or removed meanwhile. rmi, image prune, builder prune.
+images_used() {
+	IMG_USED=' '
+	set --
+	for _iu in "$CTR_ROOT"/containers/*/config.json; do [ ! -f "$_iu" ] || set -- "$@" "$_iu"; done
+	# a config that cannot be read could name any image: then none is removed
+	[ $# -eq 0 ] || IMG_USED=" $("$CTR_JQ" -rn '[inputs | .image_id // empty] | join(" ")' "$@") " ||
+		die "cannot read the containers' config.json (no image is removed)"
 }
 
 # image_resolve_local NAME|ID: like image_resolve, without importing the built-in.
@@ -1541,34 +1556,36 @@ ctr_top() {
 	_id=$(ctr_resolve "$1") || exit 125
 	ctr_state "$_id"
 	[ "$ST" = running ] || die "container $1: is not running"
-	shift
-	[ $# -gt 0 ] || set -- -ef
+	[ $# -gt 1 ] || set -- "$1" -ef
 	top_of "$_id" "$@"
 }
 
-# top_of CID [ps OPTIONS]: top_rows of the processes of the container's cgroup (rootless-verbs.sh
-# has its own: those of its pid namespace).
+# top_of CID NAME [ps OPTIONS]: top_rows of the processes of the container's cgroup (NAME: the
+# container as the user named it; rootless-verbs.sh has its own: those of its pid namespace).
 top_of() {
 	cg_dirs "$1"
 	_tp=''
 	for _cg in $CG_DIRS; do [ -n "$_tp" ] || _tp=$_cg/cgroup.procs; done
-	[ -f "$_tp" ] || die "container $1: no cgroup"
+	[ -f "$_tp" ] || die "container $2: no cgroup"
 	shift
+	rm_kill_at procs
 	top_rows "$_tp" "$@"
 }
 
-# top_rows FILE [ps OPTIONS]: as docker's top, the host's ps with the caller's options, its rows
-# kept when the PID column names a process whose pid is a line of FILE (read by awk as a file: the
-# pids never become a list). Also rootless-verbs.sh's top_of.
+# top_rows FILE NAME [ps OPTIONS]: as docker's top, the host's ps with the caller's options, its
+# rows kept when the PID column names a process whose pid is a line of FILE (read by awk as a file:
+# the pids never become a list). FILE gone (the container ended meanwhile, its group removed):
+# "is not running", 125. Also rootless-verbs.sh's top_of.
 top_rows() {
-	_tf=$1
-	shift
+	_tf=$1 _tw=$2
+	shift 2
 	_to=$(ps "$@") || die "top: ps $*: failed"
-	printf '%s\n' "$_to" | awk 'NR == FNR { p[$1]; next }
-		FNR == 1 { for (i = 1; i <= NF; i++) if ($i == "PID") c = i
+	printf '%s\n' "$_to" | TOP_F=$_tf TOP_N=$_tw awk 'BEGIN { while ((r = (getline l < ENVIRON["TOP_F"])) > 0) p[l]
+			if (r < 0) { print "ctr: container " ENVIRON["TOP_N"] ": is not running" > "/dev/stderr"; exit 125 } }
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == "PID") c = i
 			if (!c) { print "ctr: top: no PID column in the output of ps" > "/dev/stderr"; exit 125 }
 			print; next }
-		$c in p' "$_tf" -
+		$c in p'
 }
 
 #HELP port CONTAINER [PORT[/PROTO]]   the published ports of a running container (80/tcp -> 0.0.0.0:8080)

@@ -218,16 +218,6 @@ image_prune() {
 	ev_emit image prune '' reclaimed "$PR_BYTES"
 }
 
-# images_used: IMG_USED = " ID ID ... " the images containers were made from (any state).
-images_used() {
-	IMG_USED=' '
-	set --
-	for _iu in "$CTR_ROOT"/containers/*/config.json; do [ ! -f "$_iu" ] || set -- "$@" "$_iu"; done
-	# a config that cannot be read could name any image: then none is removed
-	[ $# -eq 0 ] || IMG_USED=" $(jq -rn '[inputs | .image_id // empty] | join(" ")' "$@") " ||
-		die "image prune: cannot read the containers' config.json"
-}
-
 # image_unused ID: no container uses the image, and (without -a) no name points at it.
 image_unused() {
 	case $IMG_USED in *" $1 "*) return 1 ;; esac

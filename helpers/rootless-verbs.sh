@@ -21,14 +21,14 @@ rl_start_read() {
 	rl_cg_load
 }
 
-# top_of CID [ps OPTIONS] (ctr.sh's ctr_top, rootless): no cgroup names the container's processes;
+# top_of CID NAME [ps OPTIONS] (ctr.sh's ctr_top, rootless): no cgroup names the container's processes;
 # its pid namespace does. The user owns the container's user namespace, so it may read the
 # namespace links of every process in it, whatever id it runs as there (user_namespaces(7): the
 # owner has every capability in it), and of no other user's. PID 1 is checked to be the
 # container's first (pid_ours).
 top_of() {
 	_tn=$(readlink "/proc/$ST_PID/ns/pid") && pid_ours "$ST_PID" "$1" ||
-		die "container $1: cannot read its pid namespace"
+		die "container $2: cannot read its pid namespace"
 	shift
 	_tn=${_tn#pid:?}
 	# every process whose pid namespace is the container's: /proc/PID/ns/pid, PID a line for top_rows

@@ -65,6 +65,19 @@ load helper
 	refute_output --partial busybox
 }
 
+@test "rmi: a container whose label reads like an image_id does not keep that image" {
+	ctr run --name src busybox touch /made
+	ctr commit src other:1 >/dev/null
+	ctr rm src
+	id=$(ctr images | awk '$1 == "other:1" { print $2 }')
+	[ -n "$id" ] || fail "no image other:1: $(ctr images)"
+	ctr run --name lab --label "image_id=$id" busybox true
+	run ctr rmi other:1
+	assert_success
+	assert_line "Deleted: $id"
+	ctr rm lab
+}
+
 @test "run -d + ps + logs + stop + rm: the whole lifecycle" {
 	id=$(ctr run -d --name life busybox sh -c 'echo out; echo err >&2; exec sleep 60')
 	[[ "$id" =~ ^[0-9a-f]{12}$ ]]
