@@ -28,9 +28,10 @@ tree_of() {
 # was read at start, and the registry (tmpfs: emptied by a reboot) names this root.
 pool_ensure() {
 	[ -z "${POOL_OK:-}" ] || return 0
-	[ -d "$CTR_BTRFS/containers" ] && [ -d "$CTR_ROOT/containers" ] &&
+	[ -d "$CTR_BTRFS/containers" ] && [ -d "$CTR_ROOT/containers" ] && [ -e "$CTR_ROOT/locks.private" ] &&
 		[ -n "$CTR_PREFIX_REC" ] && root_registered && POOL_OK=1 && return 0
 	mkdir -p "$CTR_ROOT" || die "$CTR_ROOT: cannot create"
+	locks_private
 	(
 		flock 8 || die "$CTR_POOL.lock: cannot lock"
 		layout_unmount
@@ -53,7 +54,27 @@ pool_ensure() {
 	# shellcheck disable=SC2174 # the parent, $CTR_ROOT, exists
 	mkdir -p -m 0700 "$CTR_ROOT/images" "$CTR_ROOT/containers" "$CTR_ROOT/refs" "$CTR_ROOT/names" \
 		"$CTR_ROOT/tmp" || die "$CTR_ROOT: cannot create ctr's directories"
+	: >>"$CTR_ROOT/locks.private" || die "$CTR_ROOT/locks.private: cannot write"
 	POOL_OK=1
+}
+
+# locks_private: only root can open ctr's lock files (docs/security.md "Locks"). flock(2) needs
+# no more than a read-only open, so another user who could open one (0644 under a 0755
+# $CTR_ROOT, as umask 022 made them) would hold it forever: every run, rm and exit action of
+# the root waiting behind it. The root's locks are made 0600 before anything opens them (and
+# those an earlier ctr made are changed), the host-wide ones live in $CTR_RUN, made 0700.
+# pool_ensure's slow path, once per root ($CTR_ROOT/locks.private says it is done).
+locks_private() {
+	_lpu=$(umask)
+	umask 077
+	# shellcheck disable=SC2174 # 0700 for /run/ctr itself; /run exists
+	mkdir -p -m 0700 "$CTR_RUN" && chmod go-rwx "$CTR_RUN" || die "$CTR_RUN: cannot make it root's only"
+	for _lpf in "$CTR_POOL.lock" "$CTR_ROOT/lock" "$CTR_ROOT/import.lock" "$CTR_ROOT/events.lock" \
+		"$CTR_ROOT/subuid.lock" "$CTR_ROOT/net/lock"; do
+		[ "$_lpf" != "$CTR_ROOT/net/lock" ] || [ -d "$CTR_ROOT/net" ] || continue
+		{ : >>"$_lpf" && chmod 0600 "$_lpf"; } || die "$_lpf: cannot make it root's only"
+	done
+	umask "$_lpu"
 }
 
 # ---------------------------------------------------------------- the root's prefix
