@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-# locks: no other user of the host can hold a lock of ctr's (docs/security.md "Locks"). flock(2)
-# needs only a read-only open: a lock file another user can open is one that user can hold
-# forever, and every run, rm and exit action of the root waits behind it. The root here lives in
-# a directory others can traverse, as /var/lib/ctr is.
+# local-users: what another user of the host (not root, no ctr of its own) can do to a root's
+# containers: nothing. It cannot hold a lock of ctr's (docs/security.md "Locks": flock(2) needs only
+# a read-only open, and every run, rm and exit action of the root waited behind it) nor read the
+# pool file ("The pool file": every container's and image's bytes). The root here lives in a
+# directory others can search, as /var/lib/ctr is.
 
 load helper
 
@@ -57,15 +58,17 @@ hold_as_nobody() {
 	assert_output ''
 }
 
-@test "a root made by an earlier ctr (lock files 0644, no locks.private): its locks become root's only" {
+@test "a root made by an earlier ctr (lock files 0644, no private marker): its locks become root's only" {
 	ctr run --rm busybox true
 	local f
 	while read -r f; do [ ! -e "$f" ] || chmod 0644 "$f"; done < <(lock_files)
+	chmod 0644 "$CTR_POOL"
 	chmod 0755 /run/ctr
-	rm -f "$CTR_ROOT/locks.private"
+	rm -f "$CTR_ROOT/private"
 	ctr ps -a
-	[ -e "$CTR_ROOT/locks.private" ]
+	[ -e "$CTR_ROOT/private" ]
 	[ "$(stat -c %a /run/ctr)" = 700 ]
+	[ "$(stat -c %a "$CTR_POOL")" = 600 ]
 	while read -r f; do
 		[ -e "$f" ] || continue
 		[[ $f == /run/ctr/* ]] || [ "$(stat -c %a "$f")" = 600 ]
@@ -76,4 +79,15 @@ hold_as_nobody() {
 	run timeout 60 "$CTR" run --rm busybox echo ran
 	assert_success
 	assert_output ran
+}
+
+@test "another user cannot read a container's files through the pool file" {
+	ctr run --rm busybox sh -c 'echo "SECRET-$((6 * 7))-$$" >/root/secret; sync'
+	sync
+	[ "$(grep -a -c -m 1 'SECRET-42-' "$CTR_POOL")" = 1 ] # root: the bytes are there
+	run as_nobody grep -a -c -m 1 'SECRET-42-' "$CTR_POOL"
+	assert_failure 2
+	assert_output --partial 'Permission denied'
+	run as_nobody cat "$CTR_POOL.lock"
+	assert_failure
 }
