@@ -512,7 +512,11 @@ layer_scan() {
 	while read -r _psn _psw _; do
 		[ "$_psw" != bytes ] || _psz=$_psn
 	done <"$3.dd"
-	case $_psz in '' | *[!0-9]*) die "layer ${1##*/}: cannot read: $(cat "$3.dd")" ;; esac
+	case $_psz in '' | *[!0-9]*)
+		# ctr-tar refused the layer and stopped reading: tee, then dd, died of SIGPIPE
+		[ "$_pxr" = 0 ] || die "layer ${1##*/}: $(sed -n '1s/^ctr-tar: //p' "$3.xerr")"
+		die "layer ${1##*/}: cannot read: $(cat "$3.dd")" ;;
+	esac
 	[ "$_psz" -le "$P_MAXSIZE" ] ||
 		die "$P_WHAT: layer sha256:${1##*/}: more than CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S) unpacked"
 	echo "$_psz" >"$3.size"
