@@ -31,7 +31,7 @@ pool_ensure() {
 	[ -d "$CTR_BTRFS/containers" ] && [ -d "$CTR_ROOT/containers" ] && [ -e "$CTR_ROOT/private" ] &&
 		[ -n "$CTR_PREFIX_REC" ] && root_registered && POOL_OK=1 && return 0
 	mkdir -p "$CTR_ROOT" || die "$CTR_ROOT: cannot create"
-	root_private
+	root_private pool
 	(
 		flock 8 || die "$CTR_POOL.lock: cannot lock"
 		layout_unmount
@@ -49,6 +49,7 @@ pool_ensure() {
 			printf '%s\n' "$_pp" >"$CTR_ROOT/prefix" || die "$CTR_ROOT/prefix: cannot write"
 		fi
 	) 8>"$CTR_POOL.lock" || exit 125
+	root_private state
 	root_settle
 	# after the prefix: a root with containers/ and no prefix is one made by an older ctr
 	# shellcheck disable=SC2174 # the parent, $CTR_ROOT, exists
@@ -67,17 +68,24 @@ pool_ensure() {
 # made 0600 before anything opens them, the pool 0600 (pool_mount makes it so), the host-wide
 # locks live in $CTR_RUN, made 0700; what an earlier ctr made is changed. pool_ensure's slow
 # path, once per root ($CTR_ROOT/private says it is done).
+# root_private pool: $CTR_RUN, the pool's lock and file (before the pool's lock is taken);
+# root_private state: the locks in $CTR_ROOT (after an earlier layout's state has moved there: until
+# then $CTR_ROOT must hold nothing of its own).
 root_private() {
 	_lpu=$(umask)
 	umask 077
-	# shellcheck disable=SC2174 # 0700 for /run/ctr itself; /run exists
-	mkdir -p -m 0700 "$CTR_RUN" && chmod go-rwx "$CTR_RUN" || die "$CTR_RUN: cannot make it root's only"
-	for _lpf in "$CTR_POOL.lock" "$CTR_ROOT/lock" "$CTR_ROOT/import.lock" "$CTR_ROOT/events.lock" \
-		"$CTR_ROOT/subuid.lock" "$CTR_ROOT/net/lock"; do
-		[ "$_lpf" != "$CTR_ROOT/net/lock" ] || [ -d "$CTR_ROOT/net" ] || continue
+	if [ "$1" = pool ]; then
+		# shellcheck disable=SC2174 # 0700 for /run/ctr itself; /run exists
+		mkdir -p -m 0700 "$CTR_RUN" && chmod go-rwx "$CTR_RUN" || die "$CTR_RUN: cannot make it root's only"
+		set -- "$CTR_POOL.lock"
+		[ ! -f "$CTR_POOL" ] || set -- "$@" "$CTR_POOL"
+	else
+		set -- "$CTR_ROOT/lock" "$CTR_ROOT/import.lock" "$CTR_ROOT/events.lock" "$CTR_ROOT/subuid.lock"
+		[ ! -d "$CTR_ROOT/net" ] || set -- "$@" "$CTR_ROOT/net/lock"
+	fi
+	for _lpf; do
 		{ : >>"$_lpf" && chmod 0600 "$_lpf"; } || die "$_lpf: cannot make it root's only"
 	done
-	[ ! -f "$CTR_POOL" ] || chmod 0600 "$CTR_POOL" || die "$CTR_POOL: cannot make it root's only"
 	umask "$_lpu"
 }
 
