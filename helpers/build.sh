@@ -525,12 +525,19 @@ b_from() {
 		B_IMG=$(image_find "$1") || exit 125
 	}
 	B_KEY=$B_IMG
+	# every value one word: a list as one string of @sh words, a scalar a string (an array there
+	# would be words after the assignment: a command; pull refuses such an image, one pulled before
+	# not); jq's words are checked before they are eval'ed (eval of nothing succeeds)
 	# shellcheck disable=SC2016
-	eval "$(jq -r '@sh "B_ENV=\(.env // [] | map(select(type == "string")) | @sh) B_CMD=\(.cmd // [] | @sh)
-		B_EP=\(.entrypoint // [] | @sh) B_WD=\(.workdir // "") B_USER=\(.user // "")
-		B_PORTS=\(.exposed_ports // [] | @sh) B_LABELS=\(.labels // {} | to_entries | map("\(.key)=\(.value)") | @sh)
-		B_VOLS=\(.volumes // [] | @sh) B_STOPSIG=\(.stop_signal // "") B_HC=\(.healthcheck // "" | if . == "" then . else tojson end)"' \
-		"$CTR_ROOT/images/$B_IMG/config.json")" || b_die "image $1: its config.json is not valid"
+	_bfc=$(jq -r 'def str: if . == null then "" elif type == "string" then . else error("not a string") end;
+		def words: if . == null then "" elif type == "array" and all(.[]; type == "string") then @sh
+			else error("not a list of strings") end;
+		@sh "B_ENV=\(.env // [] | map(select(type == "string")) | @sh) B_CMD=\(.cmd | words)
+		B_EP=\(.entrypoint | words) B_WD=\(.workdir | str) B_USER=\(.user | str)
+		B_PORTS=\(.exposed_ports | words) B_LABELS=\(.labels // {} | to_entries | map("\(.key)=\(.value)") | @sh)
+		B_VOLS=\(.volumes | words) B_STOPSIG=\(.stop_signal | str) B_HC=\(.healthcheck // "" | if . == "" then . else tojson end)"' \
+		"$CTR_ROOT/images/$B_IMG/config.json" 2>/dev/null) || b_die "image $1: its config.json is not valid"
+	eval "$_bfc"
 }
 
 # b_stage_image NAME: the image of an earlier stage named NAME (or numbered NAME).

@@ -120,6 +120,8 @@ net_release() {
 # and fd 7 holds a starting container's run.lock: reusing it would drop that lock).
 net_lock() {
 	[ -d "$NET_DIR" ] || mkdir -p "$NET_DIR" || die "$NET_DIR: cannot create"
+	# root's only, from its birth (storage.sh root_private says why)
+	[ -e "$NET_DIR/lock" ] || (umask 077 && : >>"$NET_DIR/lock") || die "$NET_DIR/lock: cannot create"
 	exec 5>"$NET_DIR/lock" && flock 5 || die "$NET_DIR/lock: cannot lock"
 }
 net_unlock() {
@@ -630,7 +632,8 @@ net_bridge_ensure() {
 net_bridge_create() {
 	# host-wide: another root's first run must not pass the overlap check with the same subnet
 	# between this check and this bridge's address
-	[ -d "$CTR_RUN" ] || mkdir -p "$CTR_RUN" || die "$CTR_RUN: cannot create"
+	# shellcheck disable=SC2174 # root's only (storage.sh root_private); /run exists
+	[ -d "$CTR_RUN" ] || mkdir -p -m 0700 "$CTR_RUN" || die "$CTR_RUN: cannot create"
 	exec 8>>"$CTR_RUN/net.lock" && flock 8 || die "$CTR_RUN/net.lock: cannot lock"
 	if net_alias "$1"; then
 		[ "$NET_ALIAS" = "$CTR_PREFIX:net" ] || net_bridge_foreign "$1"

@@ -404,6 +404,20 @@ host_platform() {
 	esac
 }
 
+# P_CFG_JQ: jq definition of cfg_bad: the first field of an image config's run settings (.config) that
+# is not of the type docker's config has (its JSON decoder refuses the image then), else nothing.
+# A value of another type would reach the shell as several words where one is meant (build's FROM
+# reads the record as @sh words: a WorkingDir array was a command run on the host).
+# shellcheck disable=SC2016 # jq's $, not the shell's
+P_CFG_JQ='def cfg_bad: (.config // {}) as $k
+	| if ($k | type) != "object" then "config" else
+	  first((["Cmd", "Entrypoint", "Env", "Shell", "OnBuild"][] as $f
+		| select(($k[$f] // []) | type != "array" or any(.[]; type != "string")) | $f),
+		(["WorkingDir", "User", "StopSignal"][] as $f | select(($k[$f] // "") | type != "string") | $f),
+		(["ExposedPorts", "Volumes", "Healthcheck"][] as $f | select(($k[$f] // {}) | type != "object") | $f),
+		("Labels" | select(($k.Labels // {}) | type != "object" or any(.[]; type != "string"))))
+	  end // empty;'
+
 # manifest_layers: check the image manifest P_MFILE and its config, write $P_W/layers ("digest size"
 # per layer, bottom first) and $P_W/diffids (the config's uncompressed digests, same order).
 manifest_layers() {
@@ -423,9 +437,11 @@ manifest_layers() {
 		blob_path "$_pd" >/dev/null || exit 125
 		printf '%s %s\n' "$_pd" "$_ps"
 	done <"$P_W/layers.t" >"$P_W/layers" || exit 125
-	jq -r 'if (.os // "linux") != "linux" then "!" else (.rootfs.diff_ids // [])[] end' \
+	jq -r "$P_CFG_JQ"'if (.os // "linux") != "linux" then "!" else (cfg_bad | "?\(.)"), (.rootfs.diff_ids // [])[] end' \
 		"$(blob_path "$P_CDIGEST")" >"$P_W/diffids" 2>/dev/null || die "image config: not valid"
 	! grep -qx '!' "$P_W/diffids" || die "image config: not a linux image"
+	_pcb=$(sed -n '1s/^?//p' "$P_W/diffids")
+	[ -z "$_pcb" ] || die "image config: config.$_pcb: not of its type (docker's: strings, arrays of strings, objects)"
 	_pnd=$(wc -l <"$P_W/diffids") _pnl=$(wc -l <"$P_W/layers")
 	[ "$_pnd" = "$_pnl" ] || die "image config: $_pnd diff_ids for $_pnl layers"
 }
@@ -512,7 +528,11 @@ layer_scan() {
 	while read -r _psn _psw _; do
 		[ "$_psw" != bytes ] || _psz=$_psn
 	done <"$3.dd"
-	case $_psz in '' | *[!0-9]*) die "layer ${1##*/}: cannot read: $(cat "$3.dd")" ;; esac
+	case $_psz in '' | *[!0-9]*)
+		# ctr-tar refused the layer and stopped reading: tee, then dd, died of SIGPIPE
+		[ "$_pxr" = 0 ] || die "layer ${1##*/}: $(sed -n '1s/^ctr-tar: //p' "$3.xerr")"
+		die "layer ${1##*/}: cannot read: $(cat "$3.dd")" ;;
+	esac
 	[ "$_psz" -le "$P_MAXSIZE" ] ||
 		die "$P_WHAT: layer sha256:${1##*/}: more than CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S) unpacked"
 	echo "$_psz" >"$3.size"

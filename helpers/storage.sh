@@ -28,9 +28,10 @@ tree_of() {
 # was read at start, and the registry (tmpfs: emptied by a reboot) names this root.
 pool_ensure() {
 	[ -z "${POOL_OK:-}" ] || return 0
-	[ -d "$CTR_BTRFS/containers" ] && [ -d "$CTR_ROOT/containers" ] &&
+	[ -d "$CTR_BTRFS/containers" ] && [ -d "$CTR_ROOT/containers" ] && [ -e "$CTR_ROOT/private" ] &&
 		[ -n "$CTR_PREFIX_REC" ] && root_registered && POOL_OK=1 && return 0
 	mkdir -p "$CTR_ROOT" || die "$CTR_ROOT: cannot create"
+	root_private pool
 	(
 		flock 8 || die "$CTR_POOL.lock: cannot lock"
 		layout_unmount
@@ -48,12 +49,44 @@ pool_ensure() {
 			printf '%s\n' "$_pp" >"$CTR_ROOT/prefix" || die "$CTR_ROOT/prefix: cannot write"
 		fi
 	) 8>"$CTR_POOL.lock" || exit 125
+	root_private state
 	root_settle
 	# after the prefix: a root with containers/ and no prefix is one made by an older ctr
 	# shellcheck disable=SC2174 # the parent, $CTR_ROOT, exists
 	mkdir -p -m 0700 "$CTR_ROOT/images" "$CTR_ROOT/containers" "$CTR_ROOT/refs" "$CTR_ROOT/names" \
 		"$CTR_ROOT/tmp" || die "$CTR_ROOT: cannot create ctr's directories"
+	: >>"$CTR_ROOT/private" || die "$CTR_ROOT/private: cannot write"
 	POOL_OK=1
+}
+
+# root_private: only root can open ctr's lock files and its pool file (docs/security.md "Locks",
+# "The pool file"), which sit in directories other users must be able to search ($CTR_ROOT:
+# rootless users reach their trees through it). flock(2) needs no more than a read-only open, so
+# another user who could open a lock (0644, as umask 022 made them) would hold it forever: every
+# run, rm and exit action of the root waiting behind it; and a pool file others can read gives
+# them every file of every container and image, whatever the modes inside. The root's locks are
+# made 0600 before anything opens them, the pool 0600 (pool_mount makes it so), the host-wide
+# locks live in $CTR_RUN, made 0700; what an earlier ctr made is changed. pool_ensure's slow
+# path, once per root ($CTR_ROOT/private says it is done).
+# root_private pool: $CTR_RUN, the pool's lock and file (before the pool's lock is taken);
+# root_private state: the locks in $CTR_ROOT (after an earlier layout's state has moved there: until
+# then $CTR_ROOT must hold nothing of its own).
+root_private() {
+	_lpu=$(umask)
+	umask 077
+	if [ "$1" = pool ]; then
+		# shellcheck disable=SC2174 # 0700 for /run/ctr itself; /run exists
+		mkdir -p -m 0700 "$CTR_RUN" && chmod go-rwx "$CTR_RUN" || die "$CTR_RUN: cannot make it root's only"
+		set -- "$CTR_POOL.lock"
+		[ ! -f "$CTR_POOL" ] || set -- "$@" "$CTR_POOL"
+	else
+		set -- "$CTR_ROOT/lock" "$CTR_ROOT/import.lock" "$CTR_ROOT/events.lock" "$CTR_ROOT/subuid.lock"
+		[ ! -d "$CTR_ROOT/net" ] || set -- "$@" "$CTR_ROOT/net/lock"
+	fi
+	for _lpf; do
+		{ : >>"$_lpf" && chmod 0600 "$_lpf"; } || die "$_lpf: cannot make it root's only"
+	done
+	umask "$_lpu"
 }
 
 # ---------------------------------------------------------------- the root's prefix
@@ -123,7 +156,8 @@ pool_mount() {
 		die "$CTR_BTRFS: not empty, and not on btrfs: the pool would hide its files (move them away)"
 	if [ ! -f "$CTR_POOL" ]; then
 		[ ! -t 2 ] || printf 'ctr: creating a %s btrfs pool in %s\n' "$CTR_POOL_SIZE" "$CTR_POOL" >&2
-		truncate -s "$CTR_POOL_SIZE" "$CTR_POOL.tmp" &&
+		# root's only from its birth (root_private): the image holds every tree's bytes
+		(umask 077 && truncate -s "$CTR_POOL_SIZE" "$CTR_POOL.tmp") &&
 			mkfs.btrfs -q "$CTR_POOL.tmp" >/dev/null &&
 			mv "$CTR_POOL.tmp" "$CTR_POOL" || { rm -f "$CTR_POOL.tmp"; die "$CTR_POOL: cannot create the btrfs pool"; }
 	fi

@@ -3,6 +3,7 @@
 
 load helper
 load fixtures/registry
+load fixtures/images
 
 teardown() {
 	[ -z "${REG_DIR:-}" ] || reg_stop "$REG_DIR"
@@ -642,4 +643,34 @@ EOF2
 	assert_equal "$(jq -r .parent "$CTR_ROOT/images/$id/config.json")" "$(cat "$CTR_ROOT/refs/busybox:latest")"
 	id=$("$CTR" build -q --build-arg BASE=other:1 --network none "$CTX")
 	assert_equal "$(cat "$(tree_path images "$id")/which")" other
+}
+
+@test "FROM a hostile image config (WorkingDir, User, StopSignal not strings): load refuses it; recorded so by an earlier ctr, build stops; nothing runs on the host" {
+	# build read the image's record as shell words: a WorkingDir array was a command run as root
+	local a=$BATS_TEST_TMPDIR f cmd id
+	cmd='["/", "sh", "-c", "id > '"$a"'/pwned", "x"]'
+	tar -C "$TOP/build/rootfs" -cf "$a/rootfs.tar" .
+	for f in WorkingDir User StopSignal; do
+		layout_add "$a/layout" "$f" none amd64 "{\"$f\": $cmd}" "$a/rootfs.tar" >/dev/null
+		skopeo copy -q "oci:$a/layout:$f" "oci-archive:$a/$f.tar:t/evil:$f"
+		run ctr load -i "$a/$f.tar"
+		assert_failure 125
+		assert_output "ctr: image config: config.$f: not of its type (docker's: strings, arrays of strings, objects)"
+	done
+	run ctr images
+	refute_output --partial t/evil
+	# the record an earlier ctr made of such an image: build stops at FROM
+	ctr tag busybox t/old:1
+	id=$(cat "$CTR_ROOT/refs/t%2Fold:1")
+	for f in workdir user stop_signal; do
+		jq --arg f "$f" --argjson v "$cmd" '.[$f] = $v' "$CTR_ROOT/images/$id/config.json" >"$a/c" &&
+			cp "$a/c" "$CTR_ROOT/images/$id/config.json"
+		printf 'FROM t/old:1\nRUN true\n' | dockerfile
+		run ctr build -t t/out "$CTX"
+		assert_failure 125
+		assert_output --partial "image t/old:1: its config.json is not valid"
+		jq --arg f "$f" '.[$f] = ""' "$CTR_ROOT/images/$id/config.json" >"$a/c" && cp "$a/c" "$CTR_ROOT/images/$id/config.json"
+	done
+	[ ! -e "$a/pwned" ]
+	[ ! -e "$a/B_USER=" ] && [ ! -e "$TOP/B_USER=" ]
 }

@@ -207,6 +207,26 @@ host_disk() {
 	[ ! -e "$dir" ]
 }
 
+@test "the host's device nodes in /dev and over masked /proc files: no chmod, chown or touch of them reaches the host" {
+	# the attack changes nothing it could not put back (the same mode, owner and times): the
+	# host's ctime would still show it. Without read-only binds, chmod 0 /dev/null would have
+	# broken every user of the host's /dev/null.
+	local nodes='/dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty' before f
+	before=$(stat -c '%n %a %u %Y %Z' $nodes)
+	run ctr run --rm busybox sh -c 'for f in '"$nodes"' /proc/keys /proc/timer_list /proc/interrupts; do
+		[ -e "$f" ] || continue
+		m=$(stat -c %a "$f") o=$(stat -c %u:%g "$f")
+		chmod "$m" "$f" && echo "chmod $f: done"; chown "$o" "$f" && echo "chown $f: done"
+		touch -c -r "$f" "$f" && echo "touch $f: done"
+	done; echo x >/dev/null && echo "write /dev/null: ok"; head -c 3 /dev/zero | wc -c'
+	refute_output --partial ': done'
+	assert_output --partial 'chmod: /dev/null: Read-only file system'
+	assert_output --partial 'chown: /proc/keys: Read-only file system'
+	assert_line 'write /dev/null: ok'
+	assert_line 3
+	assert_equal "$(stat -c '%n %a %u %Y %Z' $nodes)" "$before"
+}
+
 @test "devices through cgroup2's eBPF program (CTR_DEVICE_CONTROL=bpf): the disk refused, /dev/null, ptys work" {
 	awk '$3 == "cgroup2"' /proc/self/mounts | grep -q . || skip "no cgroup2 mount"
 	disk=$(host_disk)

@@ -250,3 +250,23 @@ web_manifest() {
 	run ctr load -i "$a/four.tar"
 	assert_success
 }
+
+@test "load: a layer's xattr metadata is bounded: 40 MB of pax headers before one file, 70 files of a 1 MB xattr: refused, nothing left" {
+	# a gzip of repeated headers is ~1000 times smaller than what the xattr reader would hold (the
+	# default CTR_MAX_IMAGE_SIZE let 10 MB of download make ctr-tar hold 10 GB) and the plan it writes
+	local a=$BATS_TEST_TMPDIR l=$BATS_TEST_TMPDIR/layout d
+	d=$(pax_xattr_layer "$a/one.gz" 1 40)
+	layout_add_gz "$l" one "$a/one.gz:$d" >/dev/null
+	d=$(pax_xattr_layer "$a/many.gz" 70 1)
+	layout_add_gz "$l" many "$a/many.gz:$d" >/dev/null
+	skopeo copy -q "oci:$l:one" "oci-archive:$a/one.tar:t/one:1"
+	skopeo copy -q "oci:$l:many" "oci-archive:$a/many.tar:t/many:1"
+	run ctr load -i "$a/one.tar"
+	assert_failure 125
+	assert_output --partial "more than 1 MiB of tar metadata (pax headers, long names) for one entry"
+	assert_nothing_left
+	run ctr load -i "$a/many.tar"
+	assert_failure 125
+	assert_output --partial "the layer's xattrs and their paths take more than 64 MiB"
+	assert_nothing_left
+}

@@ -7,6 +7,10 @@
  *   ctr's layer jail): each path's xattrs are replaced by the plan's.
  *   What cannot be set (trusted.*, a name the kernel refuses) is a warning.
  * Plan format: per entry, NUL-terminated fields: PATH, N, then N pairs NAME, HEX.
+ * Bounded: a layer whose planned paths, names and values add up to more than
+ * LAYER_XATTRS_MAX is refused (the set of paths is kept in memory, and the
+ * plan written to the pool: a gzip of repeated headers is ~1000 times smaller
+ * than what it would make them hold).
  */
 #include "layer.h"
 #include "tar.h"
@@ -137,8 +141,21 @@ static void drop_selinux(struct tar_ent *t)
 	t->nxattrs = j;
 }
 
+/* Real layers carry a few capabilities, or a label per file (dropped): KiBs. */
+#define LAYER_XATTRS_MAX (64u << 20)
+
+/* The bytes an entry adds to the plan (its path, each name and value). */
+static uint64_t plan_bytes(const char *path, const struct tar_ent *t)
+{
+	uint64_t n = strlen(path);
+	for (size_t i = 0; i < t->nxattrs; i++)
+		n += strlen(t->xattrs[i].name) + t->xattrs[i].len;
+	return n;
+}
+
 int layer_xattrs(int in, int out, struct ctr_err *e)
 {
+	uint64_t total = 0;
 	struct tar_r rd;
 	struct tar_ent t = { 0 };
 	struct strset seen = { 0 };
@@ -156,6 +173,12 @@ int layer_xattrs(int in, int out, struct ctr_err *e)
 		if (!p || is_whiteout(p) || (t.nxattrs == 0 && !strset_has(&seen, p))) {
 			free(p);
 			continue;
+		}
+		total += plan_bytes(p, &t);
+		if (total > LAYER_XATTRS_MAX) {
+			free(p);
+			r = ctr_fail(e, 0, "the layer's xattrs and their paths take more than 64 MiB");
+			break;
 		}
 		if (plan_entry(f, p, &t) < 0) {
 			free(p);

@@ -148,3 +148,14 @@ void bind_host(const char *src, int target, uint64_t attrs, const char *what)
 		die_errno("bind %s", src);
 	attach_tree(tree, target, what);
 }
+
+/* Bind the host's device node src (/dev/null, ...) on target, read-only:
+ * the inode is the host's own, and container root (CAP_FOWNER, CAP_CHOWN)
+ * could otherwise chmod, chown or touch it through the bind (chmod 0 of
+ * /dev/null, or of a path masked by it, breaks every user of the host's).
+ * A device node stays writable on a read-only mount: a write reaches the
+ * driver, not the file system. */
+void bind_host_node(const char *src, int target, const char *what)
+{
+	bind_host(src, target, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, what);
+}

@@ -14,5 +14,6 @@ void mount_on(int target, const char *src, const char *type,
 int clone_tree(int dirfd, const char *path, uint64_t attrs, uint64_t clr, bool recursive);
 void attach_tree(int tree, int target, const char *what);
 void bind_host(const char *src, int target, uint64_t attrs, const char *what);
+void bind_host_node(const char *src, int target, const char *what);
 
 #endif

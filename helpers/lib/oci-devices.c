@@ -35,7 +35,7 @@ static void bind_default(int dev, const char *name)
 	if (t < 0)
 		die_errno("open /dev/%s", name);
 	snprintf(host, sizeof(host), "/dev/%s", name);
-	bind_host(host, t, 0, host);
+	bind_host_node(host, t, host);
 	xclose(t);
 }
 

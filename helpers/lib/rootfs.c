@@ -94,7 +94,7 @@ static void bind_dev_node(int dev, const char *name)
 	if (t < 0)
 		die_errno("open /dev/%s", name);
 	snprintf(host, sizeof(host), "/dev/%s", name);
-	bind_host(host, t, 0, host);
+	bind_host_node(host, t, host);
 	xclose(t);
 }
 
@@ -195,7 +195,7 @@ static void mount_mask(int root, int t, const char *dst, int *mask)
 	if (fstat(t, &st) < 0)
 		die_errno("mask %s", dst);
 	if (!S_ISDIR(st.st_mode)) {
-		bind_host("/dev/null", t, 0, dst);
+		bind_host_node("/dev/null", t, dst);
 		return;
 	}
 	if (*mask >= 0) {

@@ -1,8 +1,9 @@
 /* tar-read.c - the tar format of image layers: the reader (tar.h).
  * tar_r_*: ustar, pax ('x' per entry, 'g' skipped) and GNU ('L'/'K'
  * long names, base-256 numbers) headers; an entry's data is skipped by the
- * next call. Headers are checked (checksum, numbers, pax records); metadata
- * larger than TAR_META_MAX is refused (no unbounded allocation).
+ * next call. Headers are checked (checksum, numbers, pax records); an entry
+ * whose metadata headers add up to more than TAR_META_MAX is refused (no
+ * unbounded allocation, however many headers come before it).
  */
 #include "tar.h"
 #include "fdio.h"
@@ -240,6 +241,7 @@ int tar_r_next(struct tar_r *r, struct tar_ent *t, struct ctr_err *e)
 {
 	unsigned char b[TAR_BLOCK];
 	struct meta m = { 0 };
+	uint64_t meta_bytes = 0; /* of this entry's metadata headers so far */
 	tar_ent_free(t);
 	if (r_skip(r, r->pending, e) < 0)
 		return -1;
@@ -261,6 +263,11 @@ int tar_r_next(struct tar_r *r, struct tar_ent *t, struct ctr_err *e)
 		}
 		char type = (char)b[156];
 		if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
+			meta_bytes += size;
+			if (meta_bytes > TAR_META_MAX) {
+				meta_free(&m);
+				return ctr_fail(e, 0, "more than 1 MiB of tar metadata (pax headers, long names) for one entry");
+			}
 			char *d = meta_data(r, size, e);
 			int rc = d ? 0 : -1;
 			if (d && type == 'x')

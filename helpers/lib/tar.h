@@ -9,7 +9,9 @@
 #include <stdint.h>
 
 #define TAR_BLOCK 512
-/* The largest pax header or GNU long name the reader takes into memory. */
+/* The most metadata the reader takes into memory for one entry: its pax
+ * headers and GNU long names together (consecutive headers add up: one
+ * entry preceded by a thousand 1 MiB pax headers is refused, not kept). */
 #define TAR_META_MAX (1u << 20)
 
 /* One extended attribute: a name and a value of len bytes (binary). */
