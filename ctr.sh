@@ -458,11 +458,10 @@ ref_name() {
 	printf '%s\n' "$_ro$_rn"
 }
 
-# tmp_busy: a pull, load or save is running (its work directory's lock is held).
+# tmp_busy: a pull, load, save or import is running, or being started (work_live).
 tmp_busy() {
-	for _tb in "$CTR_ROOT"/tmp/*/.lock; do
-		[ -f "$_tb" ] || continue
-		lock_free "$_tb" || return 0
+	for _tb in "$CTR_ROOT"/tmp/*; do
+		[ ! -d "$_tb" ] || ! work_live "$_tb" || return 0
 	done
 	return 1
 }
@@ -1232,13 +1231,8 @@ ctr_cleanup() {
 	for _t in "$CTR_ROOT"/tmp/*; do
 		[ -e "$_t" ] || continue
 		# a pull, load, save or import still running holds its work directory's lock; one without
-		# a lock is being made (mkdir, then its lock: no ctr lock between), or was left so by one
-		# killed in between: only one older than a minute is taken for that
-		if [ -f "$_t/.lock" ]; then
-			lock_free "$_t/.lock" || continue
-		else
-			[ -n "$(find "$_t" -maxdepth 0 -mmin +1 2>/dev/null)" ] || continue
-		fi
+		# its lock yet is being made (no ctr lock between), or was left so by one killed then
+		work_live "$_t" && continue
 		tree_of tmp "${_t##*/}"
 		subvol_rm "$TREE"
 		rm -rf "$TREE_DIR" "$_t" && printf 'removed %s\n' "$_t"

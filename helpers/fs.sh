@@ -132,7 +132,7 @@ fs_pipe() {
 # while we run, so that `cleanup` leaves it alone; the caller removes it.
 fs_tmpdir() {
 	FS_TMP=$(mktemp -d "$CTR_ROOT/tmp/$1-XXXXXX") || die "$CTR_ROOT/tmp: cannot write"
-	exec 7>"$FS_TMP/.lock" && flock 7 || die "$FS_TMP/.lock: cannot lock"
+	work_lock 7 "$FS_TMP"
 }
 
 # fs_undo: (EXIT trap) remove the staging directory, and a directory made for a copy that failed.

@@ -72,7 +72,7 @@ ctr_import() {
 	p_begin
 	P_WORK=$CTR_ROOT/tmp/import-$(new_id)
 	(umask 077 && mkdir -p "$P_WORK") || die "$P_WORK: cannot create"
-	exec 6>"$P_WORK/.lock" && flock 6 || die "$P_WORK/.lock: cannot lock"
+	work_lock 6 "$P_WORK"
 	if [ "$1" = - ]; then
 		head -c "$((P_MAXSIZE + 1))" >"$P_WORK/layer" || die "import: cannot read stdin"
 	else

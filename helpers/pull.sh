@@ -736,7 +736,7 @@ p_new() {
 	P_TREE=$TREE P_W=$TREE_DIR/w
 	mkdir "$P_TMP" || die "$P_TMP: cannot create"
 	# held (fd 7, inherited by our children) while we work: how `cleanup` can tell a live pull from a dead one
-	exec 7>"$P_TMP/.lock" && flock 7 || die "$P_TMP/.lock: cannot lock"
+	work_lock 7 "$P_TMP"
 	(umask 077 && mkdir -p "$P_W/st" && : >"$P_W/auth.hdr") || die "$P_W: cannot create"
 }
 
@@ -747,7 +747,7 @@ p_work() {
 	tree_of tmp "${P_WORK##*/}"
 	P_DATA=$TREE_DIR
 	(umask 077 && mkdir "$P_WORK") || die "$P_WORK: cannot create"
-	exec 6>"$P_WORK/.lock" && flock 6 || die "$P_WORK/.lock: cannot lock"
+	work_lock 6 "$P_WORK"
 	(umask 077 && mkdir "$P_DATA") || die "$P_DATA: cannot create"
 }
 

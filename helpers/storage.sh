@@ -490,7 +490,8 @@ image_import() {
 	tree_of tmp "img-$_id"
 	mkdir "$_tmp" || die "$_tmp: cannot create"
 	# held while we work: cleanup removes only the work of a dead one (as pull's, p_new)
-	exec 4>"$_tmp/.lock" && flock 4 && mkdir "$TREE_DIR" || { rm -rf "$_tmp"; die "$TREE_DIR: cannot create"; }
+	work_lock 4 "$_tmp"
+	mkdir "$TREE_DIR" || { rm -rf "$_tmp"; die "$TREE_DIR: cannot create"; }
 	btrfs subvolume create "$TREE" >/dev/null || { rm -rf "$TREE_DIR" "$_tmp"; die "$1: cannot create subvolume"; }
 	if ! image_copy "$1" "$TREE"; then
 		subvol_rm "$TREE"
@@ -522,6 +523,30 @@ image_copy() {
 image_place() {
 	mv -T "$CTR_BTRFS/tmp/$1" "$CTR_BTRFS/images/$2" &&
 		mv -T "$CTR_ROOT/tmp/$1" "$CTR_ROOT/images/$2" && rm -f "$CTR_ROOT/images/$2/.lock"
+}
+
+# work_lock FD DIR: take the lock of the work directory DIR (tmp/VERB-ID: an import, pull, load,
+# save, cp...) on fd FD, held while the work runs (FD is inherited by its children), then write our
+# pid in it. Its open makes the file, and flock(1) takes the lock a moment later: a .lock that is
+# free and empty is a work being made, not a dead one (work_live), and cleanup leaves it alone.
+# Test hook: CTR_TEST_KILL_AT=VERB:worklock:stop stops the process between the two (lifecycle.bats).
+work_lock() {
+	eval "exec $1>\"\$2/.lock\"" || die "$2/.lock: cannot create"
+	[ "${CTR_TEST_KILL_AT:-}" != "${_verb:-}:worklock:stop" ] || sh -c 'kill -STOP "$PPID"'
+	flock "$1" && printf '%s\n' "$$" >&"$1" || die "$2/.lock: cannot lock"
+}
+
+# work_live DIR: the work directory DIR (tmp/VERB-ID) is in use, or may be: its lock is held, or
+# its maker has not taken it yet (work_lock: the directory, then its .lock, then the lock and the
+# pid in it: no ctr lock between), which only one that was killed in between is a minute later.
+# A .lock with a pid and a free lock is a dead work's (or one done: moved to images/ meanwhile).
+work_live() {
+	# the pid first: read once the lock is free, an empty file could have been locked since
+	if [ -s "$1/.lock" ]; then
+		! lock_free "$1/.lock"
+		return
+	fi
+	! lock_free "$1/.lock" || [ -z "$(find "$1" -maxdepth 0 -mmin +1 2>/dev/null)" ]
 }
 
 # tree_gc: (cleanup, under the lock, no work running) remove the pool's directories that no record

@@ -194,6 +194,46 @@ line3"
 	assert_success
 	assert_output --partial "removed $CTR_ROOT/tmp/img-0123456789ab"
 	[ ! -e "$CTR_ROOT/tmp/img-0123456789ab" ] && [ ! -e "$POOL_DIR/tmp/img-0123456789ab" ]
+	# its .lock made, not locked yet (empty: the maker writes its pid once it holds it): kept
+	mkdir "$CTR_ROOT/tmp/img-0123456789ac" "$POOL_DIR/tmp/img-0123456789ac"
+	: >"$CTR_ROOT/tmp/img-0123456789ac/.lock"
+	run ctr cleanup
+	assert_success
+	refute_output --partial img-0123456789ac
+	[ -d "$CTR_ROOT/tmp/img-0123456789ac" ]
+	# a pid in it and the lock free: its maker held it and is gone, at once
+	echo 1 >"$CTR_ROOT/tmp/img-0123456789ac/.lock"
+	run ctr cleanup
+	assert_success
+	assert_output --partial "removed $CTR_ROOT/tmp/img-0123456789ac"
+	[ ! -e "$CTR_ROOT/tmp/img-0123456789ac" ] && [ ! -e "$POOL_DIR/tmp/img-0123456789ac" ]
+}
+
+@test "cleanup: the built-in image's import between its lock file and its lock is kept: the run works" {
+	local front p imp=''
+	ctr images >/dev/null # the pool, without the busybox image: the run imports it
+	# the import (a subshell of the run) stops itself once it made its .lock, before it locks it
+	CTR_TEST_KILL_AT=run:worklock:stop "$CTR" run --rm busybox echo ok >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	front=$!
+	for _ in $(seq 100); do
+		for p in $(pgrep -P "$front"); do stopped "$p" && imp=$p; done
+		[ -z "$imp" ] || break
+		sleep 0.1
+	done
+	[ -n "$imp" ] || fail "the import never stopped"
+	[ -f "$CTR_ROOT"/tmp/img-*/.lock ]
+	# (the import goes on before any assertion: a failed one must not leave it stopped)
+	run ctr cleanup
+	ls "$CTR_ROOT"/tmp/img-*/.lock >"$BATS_TEST_TMPDIR/kept" 2>&1 || true
+	kill -CONT "$imp"
+	wait "$front" || fail "the run failed: $(cat "$BATS_TEST_TMPDIR/out")"
+	assert_success
+	refute_output --partial "$CTR_ROOT/tmp/img-"
+	grep -q '/.lock$' "$BATS_TEST_TMPDIR/kept"
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = ok ]
+	[ -z "$(ls -A "$CTR_ROOT/tmp")" ] && [ -z "$(ls -A "$POOL_DIR/tmp")" ]
+	run ctr images
+	assert_line --regexp '^busybox:latest '
 }
 
 @test "cleanup: a run that ends while cleanup looks at its container keeps it, running" {
