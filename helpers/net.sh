@@ -639,6 +639,7 @@ net_bridge_create() {
 		[ "$NET_ALIAS" = "$CTR_PREFIX:net" ] || net_bridge_foreign "$1"
 	else
 		net_check_overlap "$2/$3"
+		net_check_roots
 	fi
 	net_rules_ensure
 	net_kill_at rules
@@ -686,6 +687,34 @@ net_check_overlap() {
 		ip -4 -o route show match "$1"
 	} | grep -v '^default' | head -n 1)
 	[ -z "$n_r" ] || die "CTR_SUBNET $CTR_SUBNET: $1 overlaps the host's route '$n_r': choose another CTR_SUBNET"
+}
+
+# net_check_roots: refuse a $CTR_SUBNET that overlaps the network of another root of this host
+# (registered in $CTR_REGISTRY, its subnet in its net/layout, its bridge up). Routes alone do not show it (two
+# roots' slices may not overlap while their subnets do), and each root's nftables table filters
+# every bridge port whose interface group, its address, lies in that root's subnet: a container of
+# the other root there would have its every frame dropped. Under the host-wide net.lock, once
+# per bridge.
+net_check_roots() {
+	net_subnet
+	n_lo=$NET_BASE n_hi=$((NET_BASE + NET_SIZE - 1))
+	for n_g in "$CTR_REGISTRY"/*; do
+		[ -f "$n_g" ] && [ "${n_g##*/}" != "$CTR_PREFIX" ] || continue
+		n_o=''
+		read -r n_o 2>/dev/null <"$n_g" && [ -n "$n_o" ] && root_owns "$n_o" "${n_g##*/}" || continue
+		n_s='' n_br=''
+		read -r n_s _ n_br 2>/dev/null <"$n_o/net/layout" || continue
+		# its network is there: its first bridge, made under net.lock as this one is
+		[ -n "$n_br" ] && net_alias "$n_br" && [ "$NET_ALIAS" = "${n_g##*/}:net" ] || continue
+		n_l=${n_s#*/}
+		case $n_l in [89] | [12][0-9] | 3[0-2]) ;; *) continue ;; esac
+		net_valid_ip "${n_s%/*}" || continue
+		net_ip2int "${n_s%/*}"
+		n_sz=$((1 << (32 - n_l)))
+		n_b=$((NET_INT - NET_INT % n_sz))
+		[ "$n_b" -gt "$n_hi" ] || [ $((n_b + n_sz - 1)) -lt "$n_lo" ] ||
+			die "CTR_SUBNET $CTR_SUBNET: overlaps $n_s, the network of the ctr root $n_o: choose another CTR_SUBNET"
+	done
 }
 
 # net_neigh_room BRIDGE: from the second bridge on, raise the neighbour table's hard limit

@@ -183,6 +183,31 @@ every_verb_spares() {
 	A rm -f "$id"
 }
 
+@test "roots: a second root whose subnet holds the first's (no route between them overlaps) is refused and leaves nothing" {
+	id=$(A run -d busybox sleep 60)
+	# A's /24 inside B's /16, B's first slice (a /22) at the /16's start, away from A's /24: only
+	# the subnets overlap (A's nftables table would drop every frame of B's ports in A's subnet)
+	local o=${SA#*.*.} x=${SA#*.} sb l=15 k
+	x=${x%%.*}
+	sb=10.$x.0.0/16
+	# A's /24 within the /16's first 1024 addresses: a wider subnet, starting lower
+	if [ "${o%%.*}" -lt 4 ]; then
+		while k=$((x - x % (1 << (16 - l)))); [ "$k" -eq "$x" ]; do l=$((l - 1)); done
+		sb=10.$k.0.0/$l
+	fi
+	run -125 env CTR_ROOT="$RB" CTR_POOL="$RB.pool" CTR_BRIDGE="$BB" CTR_SUBNET="$sb" "$CTR" run --rm busybox true
+	assert_output "ctr: CTR_SUBNET $sb: overlaps $SA, the network of the ctr root $(realpath "$RA"): choose another CTR_SUBNET"
+	[ ! -e "/sys/class/net/$BB" ] || fail "bridge $BB made"
+	run B ps -aq
+	assert_output ""
+	run ip netns list
+	refute_output --partial "$PB-"
+	# and A's container still talks to its gateway
+	run A exec "$id" ping -c 1 -W 2 "${SA%.*}.1"
+	assert_success
+	A rm -f "$id"
+}
+
 @test "roots: a root made by an older ctr (containers, no record) keeps its objects' names" {
 	local re=$BATS_TEST_TMPDIR/e pe=ctrt${CTR_BRIDGE#ctb}e
 	E() { CTR_ROOT=$re CTR_POOL=$re.pool "$CTR" "$@"; }
