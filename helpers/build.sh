@@ -311,7 +311,8 @@ ctr_build() {
 	fi
 	p_begin
 	trap 'b_undo' EXIT
-	mkdir -p "$CTR_ROOT/cache" || die "$CTR_ROOT/cache: cannot create"
+	# shellcheck disable=SC2174 # 0700 (storage.sh root_private); $CTR_ROOT exists
+	mkdir -p -m 0700 "$CTR_ROOT/cache" || die "$CTR_ROOT/cache: cannot create"
 	p_work build
 	B_STAGE=0 B_GARGS='' B_ARGV='' B_ENV=''
 	eval "$_bscript"
