@@ -299,8 +299,10 @@ ev_read() {
 # ev_rotate: the log is past EV_MAX: move it to events.1 (under a lock, and only if it still is:
 # two writers past the size must not move it twice, the second the new one).
 ev_rotate() {
+	# the new log root's only, as the old (storage.sh root_private): made before a writer's >> does
 	(flock 5 && [ "$(stat -c %s "$CTR_ROOT/events" 2>/dev/null || echo 0)" -gt "$EV_MAX" ] &&
-		mv -f "$CTR_ROOT/events" "$CTR_ROOT/events.1") 2>/dev/null 5>>"$CTR_ROOT/events.lock"
+		mv -f "$CTR_ROOT/events" "$CTR_ROOT/events.1" && umask 077 && : >>"$CTR_ROOT/events") \
+		2>/dev/null 5>>"$CTR_ROOT/events.lock"
 	return 0
 }
 

@@ -306,12 +306,13 @@ ctr_build() {
 	p_busybox
 	# .dockerignore: read under the jail (a symlink reaches nothing outside the context)
 	if fs_hjail "$B_CTX" test -e /.dockerignore; then
-		B_IGN=$(fs_hjail "$B_CTX" cat /.dockerignore) || die "build: $B_CTX/.dockerignore: cannot read"
+		B_IGN=$(b_jail_read "$B_CTX" /.dockerignore) || die "build: $B_CTX/.dockerignore: not a regular file, or cannot read"
 		B_IGN=$B_IGN$NL
 	fi
 	p_begin
 	trap 'b_undo' EXIT
-	mkdir -p "$CTR_ROOT/cache" || die "$CTR_ROOT/cache: cannot create"
+	# shellcheck disable=SC2174 # 0700 (storage.sh root_private); $CTR_ROOT exists
+	mkdir -p -m 0700 "$CTR_ROOT/cache" || die "$CTR_ROOT/cache: cannot create"
 	p_work build
 	B_STAGE=0 B_GARGS='' B_ARGV='' B_ENV=''
 	eval "$_bscript"
@@ -888,6 +889,15 @@ b_copy_one() {
 	[ -z "$B_F_chown$B_F_chmod" ] || printf -- '-\t%s\n' "$_bt" >>"${3%/*}/own" || b_die "cannot write"
 }
 
+# b_jail_read ROOT PATH: the first MiB of ROOT's PATH, read under ROOT's jail (its symlinks stay
+# inside), only if it is a regular file: a FIFO there (a base image's /etc/passwd, a context's
+# .dockerignore) blocked the build for ever, a sparse file of terabytes kept it reading. Fails when
+# PATH is not a regular file. The trees are not changing meanwhile (no container runs on them).
+b_jail_read() {
+	fs_hjail "$1" test -f "$2" || return 1
+	fs_hjail "$1" head -c 1048576 "$2"
+}
+
 # b_owner USER[:GROUP]: B_OWN = UID:GID of COPY --chown, names looked up in the new image's
 # /etc/passwd and /etc/group (read under the jail); a user without a group: a name's primary
 # group, a number's same number (as docker).
@@ -896,7 +906,7 @@ b_owner() {
 	_bu=${1%%:*} _bg=''
 	case $1 in *:*) _bg=${1#*:} ;; esac
 	case $_bu in
-	*[!0-9]*) _bl=$(fs_hjail "$P_TREE" cat /etc/passwd 2>/dev/null | "$B_AWK" -F: -v n="$_bu" '$1 == n { print $3 ":" $4; exit }')
+	*[!0-9]*) _bl=$(b_jail_read "$P_TREE" /etc/passwd 2>/dev/null | "$B_AWK" -F: -v n="$_bu" '$1 == n { print $3 ":" $4; exit }')
 		case $_bl in [0-9]*:[0-9]*) ;; *) b_die "--chown=$1: no user $_bu in the image's /etc/passwd" ;; esac
 		_bu=${_bl%%:*}
 		[ -n "$_bg" ] || _bg=${_bl#*:} ;;
@@ -906,7 +916,7 @@ b_owner() {
 		case $_bx in *[!0-9]*) ;; *) [ ${#_bx} -le 10 ] && [ "$_bx" -le 4294967294 ] || b_die "--chown=$1: $_bx is not a valid id" ;; esac
 	done
 	case $_bg in
-	*[!0-9]*) _bl=$(fs_hjail "$P_TREE" cat /etc/group 2>/dev/null | "$B_AWK" -F: -v n="$_bg" '$1 == n { print $3; exit }')
+	*[!0-9]*) _bl=$(b_jail_read "$P_TREE" /etc/group 2>/dev/null | "$B_AWK" -F: -v n="$_bg" '$1 == n { print $3; exit }')
 		case $_bl in '' | *[!0-9]*) b_die "--chown=$1: no group $_bg in the image's /etc/group" ;; esac
 		_bg=$_bl ;;
 	esac

@@ -2,11 +2,16 @@
  * host directory, as its root (helpers/lib/jail.c).
  *
  * Usage: ctr-jail --root DIR -- PROG [ARG...]
+ *        ctr-jail --root-exact DIR -- PROG [ARG...]
  *        ctr-jail --pid PID --cgroup /PREFIX/CID -- PROG [ARG...]
  *        ctr-jail --pid PID --shim SHIMPID -- PROG [ARG...]
  *
  * --root DIR: DIR becomes the program's root (a stopped container's rootfs,
  *   or the host directory that receives what a container gave).
+ * --root-exact DIR: the same, DIR opened following no symlink in any
+ *   component (openat2 RESOLVE_NO_SYMLINKS): the caller gives it resolved,
+ *   so one that a container turned into a symlink since is refused (cp's
+ *   host directory in a volume a container writes).
  * --pid PID --cgroup GROUP: a running container's: PID must be in GROUP (any
  *   hierarchy); the program enters its mount namespace (its volumes are
  *   there), its user namespace as root when it has one, and its root. It
@@ -34,7 +39,7 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: ctr-jail --root DIR -- PROG [ARG...]\n"
+	"usage: ctr-jail --root|--root-exact DIR -- PROG [ARG...]\n"
 	"       ctr-jail --pid PID --cgroup /PREFIX/CID -- PROG [ARG...]\n"
 	"       ctr-jail --pid PID --shim SHIMPID -- PROG [ARG...]";
 
@@ -54,11 +59,14 @@ int main(int argc, char *argv[])
 	struct jail j = { .prog = -1, .root = -1, .mnt = -1, .user = -1 };
 	struct ctr_err e = { 0 };
 	const char *root = NULL, *cgroup = NULL;
+	bool exact = false;
 	pid_t pid = 0, shim = 0;
 	int i = 1;
 	for (; i + 1 < argc && strcmp(argv[i], "--") != 0; i += 2) {
-		if (strcmp(argv[i], "--root") == 0)
+		if (strcmp(argv[i], "--root") == 0 || strcmp(argv[i], "--root-exact") == 0) {
 			root = argv[i + 1];
+			exact = strcmp(argv[i], "--root-exact") == 0;
+		}
 		else if (strcmp(argv[i], "--cgroup") == 0)
 			cgroup = argv[i + 1];
 		else if (strcmp(argv[i], "--pid") == 0)
@@ -73,7 +81,7 @@ int main(int argc, char *argv[])
 		die("%s", usage);
 	if (jail_prog(&j, argv[i + 1], &e) < 0)
 		ctr_err_die(&e);
-	if (root ? jail_open_dir(&j, root, &e) < 0 : jail_open_pid(&j, pid, cgroup, shim, &e) < 0)
+	if (root ? jail_open_dir(&j, root, exact, &e) < 0 : jail_open_pid(&j, pid, cgroup, shim, &e) < 0)
 		ctr_err_die(&e);
 	jail_exec(&j, argv + i + 1);
 }

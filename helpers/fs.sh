@@ -92,6 +92,24 @@ fs_hjail() {
 	${CTR_ROOTLESS:+rootless_userns} "$CTR_LIBEXEC/ctr-jail" --root "$_fhj" -- "$P_BUSYBOX" "$@"
 }
 
+# fs_hjail_exact DIR ARG...: fs_hjail with DIR opened following no symlink (ctr-jail --root-exact):
+# DIR comes from fs_host_resolve, and a component a container swapped for a symlink since is refused.
+fs_hjail_exact() {
+	_fhj=$1
+	shift
+	${CTR_ROOTLESS:+rootless_userns} "$CTR_LIBEXEC/ctr-jail" --root-exact "$_fhj" -- "$P_BUSYBOX" "$@"
+}
+
+# fs_host_resolve PATH ARG: FS_HR = the host's PATH resolved once (security.sh sec_resolve), refused
+# when a symlink it crossed lies in a directory a container can write (sec_links_check: a volume
+# shared with a container, where the container chooses where a link points). ARG: cp's, for errors.
+# shellcheck disable=SC2154 # _sl, _sr: sec_resolve's
+fs_host_resolve() {
+	sec_resolve "$1" || die "cp: $2: cannot resolve"
+	[ -z "$_sl" ] || sec_links_check "cp $2"
+	FS_HR=$_sr
+}
+
 # fs_path WHERE PATH: FS_P = PATH made absolute and clean (".", ".." and repeated "/" removed
 # lexically, as docker's filepath.Clean; a container's path is relative to its /), FS_DIR and
 # FS_BASE its parent and last name, FS_DOT = 1 when PATH ends in "/." or is the root (the
@@ -223,6 +241,9 @@ fs_cp_out() {
 # fs_out_dir DEST DOT: a directory of the container into DEST (into DEST/NAME when DEST is a
 # directory, unless SRC ended in /.).
 fs_out_dir() {
+	# resolved once; the jail opens it following no symlink (fs_untar_host)
+	fs_host_resolve "$_fdst" "$1"
+	_fdst=$FS_HR
 	if [ -d "$_fdst" ]; then
 		[ -n "$2" ] || _fdst=${_fdst%/}/$FS_SBASE
 		[ ! -e "$_fdst" ] && [ ! -L "$_fdst" ] || [ -d "$_fdst" ] ||
@@ -247,6 +268,9 @@ fs_out_other() {
 	[ ! -d "$_fdst" ] || [ -L "$_fdst" ] || die "cp: $_fdst: cannot overwrite a directory with a non-directory"
 	_fpar=${_fdst%/*}
 	_fpar=${_fpar:-/}
+	# the directory resolved once; the jail opens the stage in it following no symlink
+	fs_host_resolve "$_fpar" "$1"
+	_fpar=$FS_HR _fdst=${FS_HR%/}/${_fdst##*/}
 	[ -d "$_fpar" ] || die "cp: $1: no such directory"
 	FS_STAGE=$(mktemp -d "${_fpar%/}/.ctr-cp-XXXXXX") || die "cp: $_fpar: cannot write"
 	FS_TARGET=$FS_STAGE
@@ -261,12 +285,12 @@ fs_tar_src_contents() {
 fs_tar_src_entry() {
 	fs_jail tar -c -f - ${FS_SFOL:+-h} -C "$FS_SDIR" -- "$FS_SBASE"
 }
-# without -a the files are the caller's (root's), as docker's
+# without -a the files are the caller's (root's), as docker's. FS_TARGET is resolved (fs_host_resolve).
 fs_untar_host() {
 	if [ -n "$FS_ARCH" ]; then
-		fs_hjail "$FS_TARGET" tar -x -f - --numeric-owner
+		fs_hjail_exact "$FS_TARGET" tar -x -f - --numeric-owner
 	else
-		fs_hjail "$FS_TARGET" tar -x -f - -o
+		fs_hjail_exact "$FS_TARGET" tar -x -f - -o
 	fi
 }
 
@@ -286,6 +310,17 @@ fs_cp_in() {
 	[ -e "$FS_SRC" ] || [ -L "$FS_SRC" ] || die "cp: $1: no such file or directory"
 	FS_SFOL=$FS_FOLLOW
 	[ -z "$FS_DOT$FS_SLASH" ] || FS_SFOL=1
+	# resolved once (the last link too when it is followed): a symlink in a directory a container
+	# can write is not followed (the host's tar then reads from the resolved path)
+	if [ -n "$FS_SFOL" ] || [ "$FS_SRC" = / ]; then
+		fs_host_resolve "$FS_SRC" "$1"
+		FS_SRC=$FS_HR FS_SDIR=${FS_HR%/*}
+		[ "$FS_SRC" = / ] || FS_SBASE=${FS_HR##*/}
+	else
+		fs_host_resolve "$FS_SDIR" "$1"
+		FS_SDIR=$FS_HR FS_SRC=${FS_HR%/}/$FS_SBASE
+	fi
+	FS_SDIR=${FS_SDIR:-/}
 	_fsd=''
 	if [ -d "$FS_SRC" ] && { [ -n "$FS_SFOL" ] || [ ! -L "$FS_SRC" ]; }; then _fsd=1; fi
 	[ -n "$_fsd" ] || [ -z "$FS_DOT$FS_SLASH" ] || die "cp: $1: not a directory"

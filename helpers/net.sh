@@ -119,7 +119,7 @@ net_release() {
 # net_lock / net_unlock: serialise bridge creation and removal (fd 5; ctr.sh's own lock is fd 9,
 # and fd 7 holds a starting container's run.lock: reusing it would drop that lock).
 net_lock() {
-	[ -d "$NET_DIR" ] || mkdir -p "$NET_DIR" || die "$NET_DIR: cannot create"
+	[ -d "$NET_DIR" ] || mkdir -m 0700 "$NET_DIR" || die "$NET_DIR: cannot create"
 	# root's only, from its birth (storage.sh root_private says why)
 	[ -e "$NET_DIR/lock" ] || (umask 077 && : >>"$NET_DIR/lock") || die "$NET_DIR/lock: cannot create"
 	exec 5>"$NET_DIR/lock" && flock 5 || die "$NET_DIR/lock: cannot lock"
@@ -223,7 +223,9 @@ net_alloc() {
 	# before the list is written still names a container that cleanup removes, so it is reclaimed.
 	net_file_write "$1" "$R_NET"
 	[ "$R_NET" = bridge ] || return 0
-	[ -d "$NET_DIR/ports" ] || mkdir -p "$NET_DIR/ips" "$NET_DIR/ports" || die "$NET_DIR: cannot create"
+	# (0700: the addresses and ports of the root's containers are root's business, root_private)
+	[ -d "$NET_DIR/ports" ] || { [ -d "$NET_DIR" ] || mkdir -m 0700 "$NET_DIR"; } && mkdir -p "$NET_DIR/ips" "$NET_DIR/ports" ||
+		die "$NET_DIR: cannot create"
 	net_check_layout
 	net_claim_ports "$1"
 	net_claim_ip "$1"

@@ -155,7 +155,7 @@ sec_volume() {
 	[ -n "$(printf '%s' "$_st" | tr -d /)" ] || die "-v $1: cannot mount over the container's /"
 	[ -e "$_sh" ] || die "-v $1: $_sh: no such file or directory"
 	sec_resolve "$_sh" || die "-v $1: $_sh: cannot resolve"
-	[ -z "$_sl" ] || sec_links_check "$1"
+	[ -z "$_sl" ] || sec_links_check "-v $1"
 	case $_sr in *:* | *"$NL"*) die "-v $1: the host path resolves to $_sr: a ':' or newline is not supported" ;; esac
 	_sid=$(stat -c '%d %i' -- "$_sr") || die "-v $1: $_sh: cannot resolve"
 	_sro=false _sne=false
@@ -209,10 +209,11 @@ sec_resolve() {
 	_sr=${_sr:-/}
 }
 
-# sec_links_check SPEC: die when a symlink that sec_resolve crossed (_sl) lies in a directory a
+# sec_links_check WHAT: die when a symlink that sec_resolve crossed (_sl) lies in a directory a
 # container can write: a read-write volume of any container of CTR_ROOT, or CTR_ROOT itself (the
 # containers' root filesystems). There a container decides where the link points (e.g. to /), so
-# following it would mount what the container chose. Only run when a symlink was crossed.
+# following it would mount (or cp write, fs.sh) what the container chose. WHAT starts the message
+# (-v SPEC, cp PATH). Only run when a symlink was crossed.
 sec_links_check() {
 	_sv=$1
 	_sw=$(readlink -f -- "$CTR_ROOT")
@@ -225,7 +226,7 @@ sec_links_check() {
 		while IFS= read -r _sd; do
 			case $_sd in '') continue ;; /) _sd='' ;; esac
 			case $_sy in "$_sd"/*)
-				die "-v $_sv: $_sy is a symlink in ${_sd:-/}, which a container can write: not followed (give the real path)" ;;
+				die "$_sv: $_sy is a symlink in ${_sd:-/}, which a container can write: not followed (give the real path)" ;;
 			esac
 		done <<EOF
 $_sw

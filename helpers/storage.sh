@@ -80,8 +80,15 @@ root_private() {
 		set -- "$CTR_POOL.lock"
 		[ ! -f "$CTR_POOL" ] || set -- "$@" "$CTR_POOL"
 	else
-		set -- "$CTR_ROOT/lock" "$CTR_ROOT/import.lock" "$CTR_ROOT/events.lock" "$CTR_ROOT/subuid.lock"
+		# and what tells of the root's containers: the event log (names, images, exit codes), the
+		# addresses and ports, the build cache's keys
+		set -- "$CTR_ROOT/lock" "$CTR_ROOT/import.lock" "$CTR_ROOT/events.lock" "$CTR_ROOT/subuid.lock" \
+			"$CTR_ROOT/events"
+		[ ! -e "$CTR_ROOT/events.1" ] || set -- "$@" "$CTR_ROOT/events.1"
 		[ ! -d "$CTR_ROOT/net" ] || set -- "$@" "$CTR_ROOT/net/lock"
+		for _lpf in "$CTR_ROOT/net" "$CTR_ROOT/cache"; do
+			[ ! -d "$_lpf" ] || chmod 0700 "$_lpf" || die "$_lpf: cannot make it root's only"
+		done
 	fi
 	for _lpf; do
 		{ : >>"$_lpf" && chmod 0600 "$_lpf"; } || die "$_lpf: cannot make it root's only"

@@ -674,3 +674,26 @@ EOF2
 	[ ! -e "$a/pwned" ]
 	[ ! -e "$a/B_USER=" ] && [ ! -e "$TOP/B_USER=" ]
 }
+
+@test "a FIFO as the base image's /etc/passwd or the context's .dockerignore: the build stops with an error, never waits for ever" {
+	local a=$BATS_TEST_TMPDIR
+	mkdir -p "$a/root"
+	cp -a "$TOP/build/rootfs/busybox/." "$a/root/"
+	rm -f "$a/root/etc/passwd" "$a/root/etc/group"
+	mkfifo "$a/root/etc/passwd" "$a/root/etc/group"
+	tar -C "$a/root" -cf "$a/img.tar" .
+	ctr import "$a/img.tar" t/fifo:1 >/dev/null
+	echo hi >"$CTX/f"
+	printf 'FROM t/fifo:1\nCOPY --chown=app f /f\n' | dockerfile
+	run timeout 60 "$CTR" build -t t/out "$CTX"
+	assert_failure 125
+	assert_output --partial "--chown=app: no user app in the image's /etc/passwd"
+	printf 'FROM t/fifo:1\nCOPY --chown=0:app f /f\n' | dockerfile
+	run timeout 60 "$CTR" build -t t/out "$CTX"
+	assert_failure 125
+	assert_output --partial "--chown=0:app: no group app in the image's /etc/group"
+	mkfifo "$CTX/.dockerignore"
+	run timeout 60 "$CTR" build -t t/out "$CTX"
+	assert_failure 125
+	assert_output "ctr: build: $CTX/.dockerignore: not a regular file, or cannot read"
+}

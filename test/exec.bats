@@ -187,3 +187,27 @@ exec_pid() {
 	assert_failure 125
 	assert_output --partial usage
 }
+
+@test "exec joins only the container's PID 1: a PID that is not in the container's group (its PID 1 ended, the PID recycled) is refused, nothing runs on the host" {
+	# what exec does with a recycled PID: nsenter-chroot given the container's config and a host
+	# process's PID; it entered that process's namespaces and root: the command ran on the host
+	local nsenter=${CTR_TEST_LIBEXEC:-$TOP/build}/nsenter-chroot host f=$BATS_TEST_TMPDIR/exec.json
+	ID=$(ctr run -d --net none busybox sleep 100)
+	sleep 100 &
+	host=$!
+	printf '{"args": ["/bin/sh", "-c", "echo ran > %s/ran"], "cwd": "/", "env": ["PATH=/bin:/usr/bin"]}' \
+		"$BATS_TEST_TMPDIR" >"$f"
+	run "$nsenter" --config "$CTR_ROOT/containers/$ID/oci-config.json" --join "$host" --process "$f"
+	kill "$host"
+	assert_failure 125
+	assert_output --regexp "^nsenter-chroot: process $host: not in cgroup /$CTR_PREFIX/$ID \(not the container's"
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	# the container's own PID 1: the command runs, in the container (its root has no $BATS_TEST_TMPDIR)
+	run "$nsenter" --config "$CTR_ROOT/containers/$ID/oci-config.json" --join "$(cat "$CTR_ROOT/containers/$ID/pid")" \
+		--process "$f"
+	assert_failure 1
+	assert_output --partial "can't create $BATS_TEST_TMPDIR/ran: nonexistent directory"
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	run ctr exec "$ID" hostname
+	assert_output "$ID"
+}

@@ -194,6 +194,62 @@ f"
 	host_untouched
 }
 
+# jail_between: a CTR_LIBEXEC whose ctr-jail, when its root is a host directory under $S, first runs
+# $T/between (what a container writing $S would do between ctr.sh's checks and the copy), once.
+jail_between() {
+	local l=$T/libexec real=${CTR_LIBEXEC:-$TOP/build} f
+	mkdir -p "$l"
+	for f in "$real"/*; do ln -s "$f" "$l/${f##*/}"; done
+	rm "$l/ctr-jail"
+	printf '#!/bin/sh
+case $2 in "%s"/*) [ -e "%s/done" ] || { : >"%s/done"; sh "%s/between"; } ;; esac
+exec "%s/ctr-jail" "$@"
+' \
+		"$S" "$T" "$T" "$T" "$real" >"$l/ctr-jail"
+	chmod +x "$l/ctr-jail"
+	export CTR_LIBEXEC=$l
+}
+
+@test "cp attack: the host side in a directory a container writes (a shared volume): its symlinks are not followed, one swapped in is refused" {
+	# the container writes $S (its volume); the user copies to and from there: the container
+	# chooses where a link in $S points ($H: the host's /etc, say), before the copy or during it
+	S=$T/shared
+	mkdir -p "$S/in" "$S/real"
+	echo 'payload' >"$S/real/file"
+	ctr run --net none -d --name c6 -v "$S:/s" busybox sh -c 'mkdir -p /p && echo pwned >/p/cron && sleep 300' >/dev/null
+	wait_for ctr cp c6:/p/cron "$T/ready"
+	# a link planted before: cp to it, and from it, refused with the rule's message
+	ln -s "$H" "$S/link"
+	run ctr cp c6:/p/. "$S/link/"
+	assert_failure 125
+	assert_output "ctr: cp $S/link/: $S/link is a symlink in $S, which a container can write: not followed (give the real path)"
+	run ctr cp c6:/p/cron "$S/link/x"
+	assert_failure 125
+	assert_output --partial "$S/link is a symlink in $S, which a container can write"
+	run ctr cp "$S/link/." c6:/tmp/
+	assert_failure 125
+	assert_output --partial "$S/link is a symlink in $S, which a container can write"
+	run ctr exec c6 ls /tmp
+	assert_output ''
+	# swapped between ctr.sh's checks and the copy: the directory, then the stage's parent
+	jail_between
+	printf 'mv "%s/in" "%s/in.real" && ln -s "%s" "%s/in"\n' "$S" "$S" "$H" "$S" >"$T/between"
+	run ctr cp c6:/p/. "$S/in/"
+	assert_failure 125
+	assert_output --partial "a component is (or became) a symlink"
+	rm -f "$S/in" "$T/done" && mv "$S/in.real" "$S/in"
+	run ctr cp c6:/p/cron "$S/in/"
+	assert_failure 125
+	assert_output --partial "a component is (or became) a symlink"
+	host_untouched
+	# without the race: the copies land where they were asked to
+	rm -f "$S/in" "$S/link" && mkdir -p "$S/in" && rmdir "$S/in.real" 2>/dev/null || true
+	echo ': >/dev/null' >"$T/between"
+	rm -f "$T/done"
+	ctr cp c6:/p/. "$S/in/"
+	[ "$(cat "$S/in/cron")" = pwned ]
+}
+
 @test "cp: into a running container's volume; a --userns container's files belong to its root" {
 	mkdir "$T/vol"
 	echo f >"$T/f"

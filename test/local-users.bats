@@ -62,13 +62,16 @@ hold_as_nobody() {
 	ctr run --rm busybox true
 	local f
 	while read -r f; do [ ! -e "$f" ] || chmod 0644 "$f"; done < <(lock_files)
-	chmod 0644 "$CTR_POOL"
+	chmod 0644 "$CTR_POOL" "$CTR_ROOT/events"
+	chmod 0755 "$CTR_ROOT/net"
 	chmod 0755 /run/ctr
 	rm -f "$CTR_ROOT/private"
 	ctr ps -a
 	[ -e "$CTR_ROOT/private" ]
 	[ "$(stat -c %a /run/ctr)" = 700 ]
 	[ "$(stat -c %a "$CTR_POOL")" = 600 ]
+	[ "$(stat -c %a "$CTR_ROOT/events")" = 600 ]
+	[ "$(stat -c %a "$CTR_ROOT/net")" = 700 ]
 	while read -r f; do
 		[ -e "$f" ] || continue
 		[[ $f == /run/ctr/* ]] || [ "$(stat -c %a "$f")" = 600 ]
@@ -81,8 +84,15 @@ hold_as_nobody() {
 	assert_output ran
 }
 
-@test "another user cannot read a container's files through the pool file" {
-	ctr run --rm busybox sh -c 'echo "SECRET-$((6 * 7))-$$" >/root/secret; sync'
+@test "another user cannot read a container's files through the pool file, nor the root's events, addresses and ports" {
+	ctr run --rm --name secretive busybox sh -c 'echo "SECRET-$((6 * 7))-$$" >/root/secret; sync'
+	ctr run -d -p 18080:80 busybox sleep 300 >/dev/null
+	run as_nobody cat "$CTR_ROOT/events"
+	assert_failure
+	refute_output --partial secretive
+	run as_nobody ls "$CTR_ROOT/net/ips" "$CTR_ROOT/net/ports"
+	assert_failure
+	grep -q secretive "$CTR_ROOT/events" # root: they are there
 	sync
 	[ "$(grep -a -c -m 1 'SECRET-42-' "$CTR_POOL")" = 1 ] # root: the bytes are there
 	run as_nobody grep -a -c -m 1 'SECRET-42-' "$CTR_POOL"

@@ -112,7 +112,7 @@ int binds_prepare(struct ctr_spec *s, struct ctr_err *e)
 static int prepare(struct ctr_run *r, struct ctr_err *e)
 {
 	struct ctr_spec *s = r->s;
-	if (s->join && ns_join_open(&r->join, s->join, e) < 0)
+	if (s->join && ns_join_open(&r->join, s->join, s->join_cgroup, e) < 0)
 		return -1;
 	if (s->join && s->rootless && ns_join_userns_first(&r->join, e) < 0)
 		return -1;

@@ -8,7 +8,8 @@
  *                  dynamic one would load its interpreter, or a script its
  *                  #! program, from inside the root: the container's code)
  *   jail_open_dir  the root is a directory (a stopped container's rootfs, or
- *                  a host directory that receives files)
+ *                  a host directory that receives files; exact: opened
+ *                  following no symlink, as the caller resolved it)
  *   jail_open_pid  the root is a running container's: /proc/PID is opened
  *                  once and checked to be the container's (in its cgroup;
  *                  rootless: PID 1 of a pid namespace under its supervisor,
@@ -31,6 +32,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,9 +89,24 @@ int jail_prog(struct jail *j, const char *path, struct ctr_err *e)
 	return elf_static(j->prog, path, e);
 }
 
-int jail_open_dir(struct jail *j, const char *dir, struct ctr_err *e)
+int jail_open_dir(struct jail *j, const char *dir, bool exact, struct ctr_err *e)
 {
-	j->root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (!exact) {
+		j->root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (j->root < 0)
+			return ctr_fail_errno(e, "open %s", dir);
+		return 0;
+	}
+	/* exact: the caller resolved dir once and checked the symlinks it crossed;
+	 * a component that became a symlink since (a container swapped a directory
+	 * it can write) is refused, never followed */
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	j->root = (int)syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof(how));
+	if (j->root < 0 && errno == ELOOP)
+		return ctr_fail(e, ELOOP, "%s: a component is (or became) a symlink", dir);
 	if (j->root < 0)
 		return ctr_fail_errno(e, "open %s", dir);
 	return 0;

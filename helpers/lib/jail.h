@@ -20,7 +20,7 @@ struct jail {
 
 int elf_static(int fd, const char *name, struct ctr_err *e);
 int jail_prog(struct jail *j, const char *path, struct ctr_err *e);
-int jail_open_dir(struct jail *j, const char *dir, struct ctr_err *e);
+int jail_open_dir(struct jail *j, const char *dir, bool exact, struct ctr_err *e);
 int jail_open_pid(struct jail *j, pid_t pid, const char *cgroup, pid_t shim, struct ctr_err *e);
 int cgroup_has(const char *text, const char *group);
 long status_last(const char *text, const char *key);

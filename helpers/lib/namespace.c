@@ -10,6 +10,7 @@
  */
 #include "namespace.h"
 #include "fdio.h"
+#include "jail.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,32 +49,72 @@ int open_proc(pid_t pid, const char *what, struct ctr_err *e)
 	return fd;
 }
 
-/* Open every namespace of pid up front, before anything moves. A namespace
- * we already share is not entered (setns into one's own user namespace is
- * EINVAL). */
-int ns_join_open(struct ns_join *j, pid_t pid, struct ctr_err *e)
+static int open_at(int proc, pid_t pid, const char *what, struct ctr_err *e)
 {
+	int fd = openat(proc, what, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ctr_fail_errno(e, "open /proc/%d/%s", (int)pid, what);
+	return fd;
+}
+
+/* The process of proc (the fd of /proc/PID) is in group or under it: its
+ * cgroup file, read through that fd, lists it on some hierarchy. */
+static int in_group(int proc, pid_t pid, const char *group, struct ctr_err *e)
+{
+	char text[16384];
+	int fd = open_at(proc, pid, "cgroup", e);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read_full(fd, text, sizeof(text) - 1);
+	close_fd(&fd);
+	if (n < 0)
+		return ctr_fail_errno(e, "read /proc/%d/cgroup", (int)pid);
+	text[n] = '\0';
+	if (!cgroup_has(text, group))
+		return ctr_fail(e, 0, "process %d: not in cgroup %s (not the container's: its PID 1 has ended)",
+				(int)pid, group);
+	return 0;
+}
+
+/* Open every namespace of pid up front, before anything moves, through one
+ * fd of /proc/PID: it names that process for good (a PID recycled later is
+ * another directory). With group (the container's cgroupsPath), that
+ * process must be in it, checked after the opens: a PID 1 that ended and
+ * whose PID a host process took is refused, its namespaces never entered.
+ * A namespace we already share is not entered (setns into one's own user
+ * namespace is EINVAL). */
+int ns_join_open(struct ns_join *j, pid_t pid, const char *group, struct ctr_err *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	int proc = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (proc < 0)
+		return ctr_fail_errno(e, "open %s", path);
+	int rc = -1;
 	for (size_t i = 0; i < NJOIN; i++) {
 		char what[32];
 		snprintf(what, sizeof(what), "ns/%s", join_ns[i].name);
-		j->fd[i] = open_proc(pid, what, e);
+		j->fd[i] = open_at(proc, pid, what, e);
 		if (j->fd[i] < 0)
-			return -1;
+			goto out;
 		int self = open_proc(getpid(), what, e);
 		if (self < 0)
-			return -1;
+			goto out;
 		int same = same_file(j->fd[i], self);
-		if (same < 0)
-			return ctr_fail_errno(e, "fstat");
+		close_fd(&self);
+		if (same < 0) {
+			ctr_fail_errno(e, "fstat");
+			goto out;
+		}
 		if (same)
 			close_fd(&j->fd[i]);
-		close_fd(&self);
 	}
-	if ((j->pidns = open_proc(pid, "ns/pid", e)) < 0)
-		return -1;
-	if ((j->root = open_proc(pid, "root", e)) < 0)
-		return -1;
-	return 0;
+	if ((j->pidns = open_at(proc, pid, "ns/pid", e)) < 0 || (j->root = open_at(proc, pid, "root", e)) < 0)
+		goto out;
+	rc = group ? in_group(proc, pid, group, e) : 0;
+out:
+	close_fd(&proc);
+	return rc;
 }
 
 /* --join --rootless, in the parent before clone: enter the container's user

@@ -19,7 +19,7 @@ struct ns_join {
 };
 
 int open_proc(pid_t pid, const char *what, struct ctr_err *e);
-int ns_join_open(struct ns_join *j, pid_t pid, struct ctr_err *e);
+int ns_join_open(struct ns_join *j, pid_t pid, const char *group, struct ctr_err *e);
 int ns_join_userns_first(struct ns_join *j, struct ctr_err *e);
 void ns_join_enter(struct ns_join *j);
 int ns_paths_enter(const struct ctr_spec *s, struct ctr_err *e);

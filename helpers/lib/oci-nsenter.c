@@ -105,6 +105,7 @@ static int join_spec(struct oci_config *c, pid_t pid, const char *process, struc
 		free(s->mounts[i].owned);
 	s->nmounts = 0;
 	s->join = pid;
+	s->join_cgroup = s->rootless ? NULL : c->cgroups_path;  /* a recycled PID is not the container's */
 	s->ns_new = 0;
 	s->nns_paths = 0;
 	s->rootfs = NULL;

@@ -131,6 +131,8 @@ struct ctr_spec {
 	bool outlive_parent;      /* no parent-death signal: the OCI init outlives create */
 	int start_fifo;           /* O_PATH fd of exec.fifo: wait there after seccomp, -1 */
 	pid_t join;               /* enter the container of this PID 1 instead */
+	const char *join_cgroup;  /* --join: that PID must be in this group (the container's
+	                           * cgroupsPath; NULL: rootless, no group names it) */
 	/* reporting */
 	const char *pid_file;
 	bool pid_file_bare;       /* no newline after the number (the OCI verbs, as runc) */
