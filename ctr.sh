@@ -954,7 +954,9 @@ container_remove() {
 # test/run-exited.bats). inspect:resolved:stop, logs:resolved:stop: SIGSTOPped once the container
 # is found, for the test to remove it meanwhile (test/logs.bats); cleanup:halfmade:stop: once it
 # saw a container without pid and exit files, for the test to let its run finish (lifecycle.bats);
-# wait:pidgone:stop: once PID 1 is gone, for a --rm container's removal to come first (verbs.bats).
+# wait:pidgone:stop: once PID 1 is gone, for a --rm container's removal to come first (verbs.bats);
+# rm:settled:stop: once rm first found the container at rest, before it takes the lock;
+# start:unlocked:stop: once start leaves the lock to set the container up (both exit.bats).
 rm_kill_at() {
 	case ${CTR_TEST_KILL_AT:-} in
 	"$1") [ "${_verb:-}" != rm ] || kill -KILL $$ ;;
@@ -1177,21 +1179,8 @@ ctr_rm() {
 		ctr_id "$_c" || { _rc=125; continue; }
 		# shellcheck disable=SC2153 # CTR_ID: ctr_id's (storage.sh)
 		_id=$CTR_ID EV_T=''
-		rm_settled "$_id"
-		if [ "$ST" = running ] || [ "$ST" = restarting ]; then
-			if [ -z "$_force" ]; then
-				printf 'ctr: container %s: is %s (stop it first, or rm -f)\n' "$_c" "$ST" >&2
-				_rc=125
-				continue
-			fi
-			container_stop "$_id" -
-			rm_kill_at stopped
-			# its die and destroy, as its exit action's: at the exit's time (container_stop's
-			# ctr_state; no date)
-			[ -z "$ST_FINISHED" ] || ev_at "$ST_FINISHED" "$ST_FINISHED_NS"
-		fi
+		rm_claim "$_id" "$_c" || { _rc=125; continue; }
 		# under the lock, as the exit action; gone meanwhile (a --rm one's exit action): removed
-		lock
 		if [ -d "$CTR_ROOT/containers/$_id" ] && ! container_remove "$_id"; then
 			unlock
 			printf 'ctr: container %s: cannot remove\n' "$_c" >&2
@@ -1202,6 +1191,38 @@ ctr_rm() {
 		printf '%s\n' "$_c"
 	done
 	return "$_rc"
+}
+
+# rm_claim CID ARG: (rm) take the lock with the container at rest: no run or start at work on it
+# (rm_settled) and not running (rm -f stops it), both checked again under the lock: a start takes
+# the container's run.lock, then the lock, and works on outside it; one that came after rm looked
+# would have the container removed from under it (its rootfs gone: "cannot create .../etc").
+# Gone meanwhile is at rest. 1 (the lock not held, said why) when it runs and no -f, or when
+# starts come back each time rm looks.
+rm_claim() {
+	_rcn=5
+	while [ "$_rcn" -gt 0 ]; do
+		_rcn=$((_rcn - 1))
+		rm_settled "$1"
+		[ "$_rcn" -lt 4 ] || rm_kill_at settled # the first look only
+		if [ "$ST" = running ] || [ "$ST" = restarting ]; then
+			[ -n "$_force" ] || { printf 'ctr: container %s: is %s (stop it first, or rm -f)\n' "$2" "$ST" >&2; return 1; }
+			container_stop "$1" -
+			rm_kill_at stopped
+			# its die and destroy, as its exit action's: at the exit's time (container_stop's
+			# ctr_state; no date)
+			[ -z "$ST_FINISHED" ] || ev_at "$ST_FINISHED" "$ST_FINISHED_NS"
+		fi
+		lock
+		[ -d "$CTR_ROOT/containers/$1" ] || return 0
+		if run_lock_free "$CTR_ROOT/containers/$1"; then
+			ctr_state "$1"
+			case $ST in running | restarting) ;; *) return 0 ;; esac
+		fi
+		unlock
+	done
+	printf 'ctr: container %s: cannot remove: started again each time rm looked (try again)\n' "$2" >&2
+	return 1
 }
 
 # rm_settled CID: a run or start still at work on the container (its run.lock held while it is

@@ -164,6 +164,7 @@ start_one() {
 	net_alloc "$1"
 	sec_alloc "$1"
 	unlock
+	rm_kill_at unlocked
 	net_setup "$1" "$R_NET" || die "network: setup failed"
 	cg_setup "$1" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"
 	start_kill_at cgroup

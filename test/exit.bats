@@ -297,3 +297,37 @@ only_id() { ls "$CTR_ROOT/containers"; }
 	assert_gone "$id"
 	[ ! -e "$CTR_ROOT/names/making" ] || fail "name left"
 }
+
+@test "rm of a stopped container that a start takes up after rm looked: rm waits for the start, the start succeeds; rm -f then stops and removes it" {
+	local f rmp stp id
+	id=$(ctr run -d --name again busybox sleep 1000)
+	for f in '' -f; do
+		ctr stop -t 0 again >/dev/null
+		# rm stops (a hook) once it found the container at rest, before it takes the lock
+		CTR_TEST_KILL_AT=rm:settled:stop "$CTR" rm $f again >"$BATS_TEST_TMPDIR/rm" 2>&1 &
+		rmp=$!
+		wait_for stopped "$rmp" || fail "rm never stopped"
+		# a start takes the container's run.lock and the lock, then leaves the lock to set it up:
+		# stopped there (a hook), its run.lock held
+		CTR_TEST_KILL_AT=start:unlocked:stop "$CTR" start again >"$BATS_TEST_TMPDIR/start" 2>&1 &
+		stp=$!
+		wait_for stopped "$stp" || fail "start never stopped"
+		# rm goes on: it ends (it removed the container from under the start), or waits for the start
+		kill -CONT "$rmp"
+		wait_for sh -c "! kill -0 $rmp 2>/dev/null || pgrep -P $rmp -x sleep >/dev/null" ||
+			{ kill -CONT "$stp"; fail "rm neither ended nor waited"; }
+		kill -CONT "$stp"
+		wait "$stp" || fail "start failed: $(cat "$BATS_TEST_TMPDIR/start")"
+		[ "$(cat "$BATS_TEST_TMPDIR/start")" = again ]
+		if [ -z "$f" ]; then
+			# the container runs now: rm without -f refuses it, as it refuses a running one
+			! wait "$rmp" || fail "rm removed it: $(cat "$BATS_TEST_TMPDIR/rm")"
+			[ "$(cat "$BATS_TEST_TMPDIR/rm")" = "ctr: container again: is running (stop it first, or rm -f)" ]
+			[ "$(ctr inspect again | jq -r .state)" = running ]
+		else
+			wait "$rmp" || fail "rm -f failed: $(cat "$BATS_TEST_TMPDIR/rm")"
+			[ "$(cat "$BATS_TEST_TMPDIR/rm")" = again ]
+			assert_gone "$id"
+		fi
+	done
+}
