@@ -586,6 +586,13 @@ check_workdir() {
 	case $1 in /*) ;; *) die "--workdir $1: must be an absolute path" ;; esac
 }
 
+R_CREATE='' # create: ctr_run makes the container, starts nothing (run_created)
+#HELP create [OPTIONS] IMAGE [CMD [ARG...]]   make a container without starting it (run's options but -d; start runs it)
+ctr_create() {
+	R_CREATE=1
+	ctr_run "$@"
+}
+
 #HELP run [OPTIONS] IMAGE [CMD [ARG...]]   run a command in a new container
 #HELP     -d  detach   -i  keep stdin   -t  terminal   --rm   --name NAME   -h|--hostname NAME
 #HELP     -e|--env K=V|K   -w|--workdir DIR   --net bridge|none|host   -p [IP:]HPORT:CPORT[/udp]
@@ -635,7 +642,9 @@ ctr_run() {
 		esac
 		shift
 	done
-	[ $# -ge 1 ] || die "usage: ctr.sh run [OPTIONS] IMAGE [CMD [ARG...]]"
+	[ $# -ge 1 ] || { [ -n "$R_CREATE" ] && die "usage: ctr.sh create [OPTIONS] IMAGE [CMD [ARG...]]"; } ||
+		die "usage: ctr.sh run [OPTIONS] IMAGE [CMD [ARG...]]"
+	[ -z "$R_CREATE" ] || [ -z "$R_DETACH" ] || die "create: unknown option -d (create starts nothing: start does, detached)"
 	# as docker: the files' entries first, then the options' (a later K wins)
 	R_ENVL="$R_ENVF $R_ENVL" R_LABELL="$R_LABELF $R_LABELL"
 	case $R_NET in bridge | none | host) ;; *) die "--net $R_NET: must be bridge, none or host" ;; esac
@@ -682,7 +691,8 @@ ctr_run() {
 		}
 	fi
 	[ -n "$R_HOST" ] || R_HOST=$CID
-	net_alloc "$CID" # under the lock: address and ports
+	# under the lock: address and ports (create: none yet, start takes them, its net file only)
+	if [ -n "$R_CREATE" ]; then net_file_write "$CID" "$R_NET"; else net_alloc "$CID"; fi
 	sec_alloc "$CID"
 	unlock
 	[ -z "$ST_SIZE" ] || storage_quota_on
@@ -703,19 +713,22 @@ ctr_run() {
 	# which starts the grace period of nsenter-chroot's move as soon as they exist (cg_prime says
 	# why: after the groups' mkdir, ~10 ms before the move); rootless here (its CG_DIRS are
 	# nsenter-chroot's --cgroup options; nothing to prime)
-	if [ -z "$CTR_ROOTLESS" ]; then
+	# (create: no groups, no network: start makes them)
+	if [ -n "$R_CREATE" ]; then
+		:
+	elif [ -z "$CTR_ROOTLESS" ]; then
 		{ cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"; cg_prime; } &
 		R_CG=$!
 	else
 		cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"
 	fi
 	rm_kill_at jobs
-	net_links "$CID" "$R_NET" || die "network: setup failed"
+	[ -n "$R_CREATE" ] || net_links "$CID" "$R_NET" || die "network: setup failed"
 	wait "$R_SNAP" || exit 125 # the job said why
 	R_SNAP=''
 	# /etc/hostname, hosts, resolv.conf go in the snapshot, or, on a full pool, are bound from
 	# the state directory (NET_ETCDIR): then the configs are made again, with those binds
-	net_finish "$CID" "$R_NET" || die "network: setup failed"
+	[ -n "$R_CREATE" ] || net_finish "$CID" "$R_NET" || die "network: setup failed"
 	[ -z "$R_CG" ] || wait "$R_CG" || exit 125
 	R_CG=''
 	wait "$R_CFG" || exit 125
@@ -726,8 +739,21 @@ ctr_run() {
 	# the image as run was given it, for the events (ev_container)
 	printf '%s\n' "$_iref" 2>/dev/null >"$C/image"
 	ev_container create "$CID"
+	[ -z "$R_CREATE" ] || run_created
 	cg_prime # again, just before: on a slow machine the first window may close before the move
 	run_exec
+}
+
+# run_created: (create) the container is made: it holds nothing (no network, groups, id range:
+# start takes them up, as for one that ran and exited: `released`), and its pid file is empty, as
+# start leaves it before its supervisor runs (ps and inspect: Created; cleanup: made whole, kept).
+# Prints its ID, exits.
+run_created() {
+	[ -z "$SEC_RANGE" ] || sec_range_free "$CID" || die "userns: cannot release the id range of $CID"
+	{ : >"$C/released" && : >"$C/pid"; } 2>/dev/null || die "$C: cannot write its state (is its file system full?)"
+	trap - EXIT INT TERM HUP
+	printf '%s\n' "$CID"
+	exit 0
 }
 
 # run_config CMD...: the container's configs from the image's config and run's options (one jq,
@@ -1778,14 +1804,14 @@ main() {
 	--version) printf 'ctr %s\n' "$CTR_VERSION" ;;
 	version) ctr_version "$@" ;;
 	-h | --help | help) ctr_help ;;
-	init | images | rmi | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
+	init | images | rmi | create | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
 		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
 		kill | wait | pause | unpause | top | port | rename | info | start | restart | \
 		cp | diff | export | import | history | update | events | container | image | system | build | push | builder)
 		# the registry client and image work: not read by the verbs of a container's life (run's path)
 		# shellcheck source=/dev/null
 		case $_verb in
-		run | exec | _exited | rm | ps | inspect | logs | stop | kill | wait | attach | pause | unpause | top | port) ;;
+		create | run | exec | _exited | rm | ps | inspect | logs | stop | kill | wait | attach | pause | unpause | top | port) ;;
 		*) . "$CTR_HOME/helpers/pull.sh" || exit 125 ;;
 		esac
 		if [ "$CTR_UID" != 0 ]; then

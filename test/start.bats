@@ -125,6 +125,64 @@ run"
 	ctr rm -f r1 r2 >/dev/null
 }
 
+@test "create: made, not started (Created: no network, group, port or id range held); start -a runs it, its files kept; cleanup keeps it" {
+	port=$(random_port)
+	id=$(ctr create --name made -p "$port:80" --userns auto -e A=1 busybox sh -c 'echo "hello $A" >>/log; cat /log; cat /proc/self/uid_map')
+	[[ "$id" =~ ^[0-9a-f]{12}$ ]] || fail "not an ID: $id"
+	run ctr ps -a
+	assert_line --regexp "^$id +made +busybox:latest .* Created$"
+	run ctr ps -q
+	assert_output ''
+	state_is made created
+	[ "$(ctr inspect made | jq .pid)" = 0 ]
+	assert_released "$id"
+	[ -z "$(ls "$CTR_ROOT/net/ports" 2>/dev/null)" ] || fail "port claimed: $(ls -R "$CTR_ROOT/net/ports")"
+	run ctr events --since 0 --until 0s --filter container=made --format '{{.Action}}'
+	assert_output create
+	run ctr exec made true
+	assert_failure 125
+	ctr cleanup >/dev/null
+	run ctr ps -aq
+	assert_output "$id"
+	# start: the network, groups, port and id range now, as for an exited container
+	run ctr start -a made
+	assert_success
+	assert_line --index 0 "hello 1"
+	assert_line --index 1 --regexp '^ +0 +[1-9][0-9]* +65536$'
+	run ctr start -a made
+	assert_success
+	assert_line --index 1 "hello 1"
+	state_is made exited
+	ctr rm made
+	assert_released "$id"
+	[ ! -e "$CTR_ROOT/containers/$id" ]
+}
+
+@test "create: --rm is removed once it ran; container prune and rm remove a created one; -d and no image are 125" {
+	id=$(ctr create --rm busybox echo once)
+	run ctr start -a "$id"
+	assert_success
+	assert_output once
+	wait_for test ! -e "$CTR_ROOT/containers/$id" || fail "--rm: not removed"
+	id=$(ctr create busybox true)
+	run ctr container prune -f
+	assert_success
+	assert_line "$id"
+	[ ! -e "$CTR_ROOT/containers/$id" ]
+	id=$(ctr create --name gone busybox true)
+	ctr rm gone >/dev/null
+	[ ! -e "$CTR_ROOT/containers/$id" ]
+	[ ! -e "$CTR_ROOT/names/gone" ]
+	run ctr create -d busybox true
+	assert_failure 125
+	assert_output "ctr: create: unknown option -d (create starts nothing: start does, detached)"
+	run ctr create
+	assert_failure 125
+	assert_output "ctr: usage: ctr.sh create [OPTIONS] IMAGE [CMD [ARG...]]"
+	run ctr ps -aq
+	assert_output ''
+}
+
 @test "start, restart: bad input is an error 125 that changes nothing" {
 	ctr run --name x busybox true
 	id=$(cat "$CTR_ROOT/names/x")
