@@ -661,7 +661,7 @@ cg_dir() {
 @test "--join: a PID that does not exist fails with 125" {
 	run "$NSENTER" --join 999999999 true
 	assert_failure 125
-	assert_output --regexp "^nsenter-chroot: open /proc/999999999/ns/user: No such file or directory$"
+	assert_output --regexp "^nsenter-chroot: open /proc/999999999: No such file or directory$"
 }
 
 @test "--join with --netns is refused" {

@@ -136,6 +136,7 @@ static int join_spec(struct oci_config *c, const struct oci_state *st, struct cg
 {
 	struct ctr_spec *s = &c->spec;
 	s->join = st->pid;
+	s->join_cgroup = st->cgroup[0] ? st->cgroup : NULL;  /* a recycled PID is not the container's */
 	s->ns_new = 0;
 	s->nmounts = 0;
 	s->rootfs = NULL;
