@@ -39,9 +39,9 @@ hold_as_nobody() {
 	sleep 0.5
 }
 
-@test "another user cannot hold ctr's locks: run, rm -f and the exit action go on" {
-	ctr run --rm busybox true
-	ctr run -d --name bg busybox sleep 300
+# locks_refused: no lock file opens for nobody, and with nobody holding the root's lock (as far as
+# it can: it cannot open it) a run still runs.
+locks_refused() {
 	local f
 	while read -r f; do
 		[ -e "$f" ] || continue
@@ -52,6 +52,12 @@ hold_as_nobody() {
 	run timeout 60 "$CTR" run --rm busybox echo ran
 	assert_success
 	assert_output ran
+}
+
+@test "another user cannot hold ctr's locks: run, rm -f and the exit action go on" {
+	ctr run --rm busybox true
+	ctr run -d --name bg busybox sleep 300
+	locks_refused
 	run timeout 60 "$CTR" rm -f bg
 	assert_success
 	run ctr ps -a -q
@@ -73,15 +79,9 @@ hold_as_nobody() {
 	[ "$(stat -c %a "$CTR_ROOT/events")" = 600 ]
 	[ "$(stat -c %a "$CTR_ROOT/net")" = 700 ]
 	while read -r f; do
-		[ -e "$f" ] || continue
-		[[ $f == /run/ctr/* ]] || [ "$(stat -c %a "$f")" = 600 ]
-		run as_nobody flock -n "$f" true
-		assert_failure
+		[ ! -e "$f" ] || [[ $f == /run/ctr/* ]] || [ "$(stat -c %a "$f")" = 600 ]
 	done < <(lock_files)
-	hold_as_nobody "$CTR_ROOT/lock"
-	run timeout 60 "$CTR" run --rm busybox echo ran
-	assert_success
-	assert_output ran
+	locks_refused
 }
 
 @test "another user cannot read a container's files through the pool file, nor the root's events, addresses and ports" {

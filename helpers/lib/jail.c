@@ -209,9 +209,9 @@ int jail_open_pid(struct jail *j, pid_t pid, const char *cgroup, pid_t shim, str
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	int proc = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int proc = open_proc_dir(pid, e);
 	if (proc < 0)
-		return ctr_fail_errno(e, "open %s", path);
+		return -1;
 	int rc = -1;
 	j->user_first = !cgroup;
 	if (pid_ours(proc, pid, cgroup, shim, e) < 0)

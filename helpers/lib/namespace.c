@@ -49,6 +49,16 @@ int open_proc(pid_t pid, const char *what, struct ctr_err *e)
 	return fd;
 }
 
+int open_proc_dir(pid_t pid, struct ctr_err *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return ctr_fail_errno(e, "open %s", path);
+	return fd;
+}
+
 static int open_at(int proc, pid_t pid, const char *what, struct ctr_err *e)
 {
 	int fd = openat(proc, what, O_RDONLY | O_CLOEXEC);
@@ -85,11 +95,9 @@ static int in_group(int proc, pid_t pid, const char *group, struct ctr_err *e)
  * namespace is EINVAL). */
 int ns_join_open(struct ns_join *j, pid_t pid, const char *group, struct ctr_err *e)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	int proc = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int proc = open_proc_dir(pid, e);
 	if (proc < 0)
-		return ctr_fail_errno(e, "open %s", path);
+		return -1;
 	int rc = -1;
 	for (size_t i = 0; i < NJOIN; i++) {
 		char what[32];

@@ -19,6 +19,9 @@ struct ns_join {
 };
 
 int open_proc(pid_t pid, const char *what, struct ctr_err *e);
+/* An O_PATH fd of /proc/PID: it names that process for good (a PID recycled later is another
+ * directory); -1 and e set when there is none. */
+int open_proc_dir(pid_t pid, struct ctr_err *e);
 int ns_join_open(struct ns_join *j, pid_t pid, const char *group, struct ctr_err *e);
 int ns_join_userns_first(struct ns_join *j, struct ctr_err *e);
 void ns_join_enter(struct ns_join *j);
