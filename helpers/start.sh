@@ -22,7 +22,7 @@
 # releases them itself (start_undo) and keeps the last exit code.
 #
 # Test hook: CTR_TEST_KILL_AT=release|config|cgroup|reset (and net.sh's steps): start SIGKILLs
-# itself there.
+# itself there; start:unlocked:stop: it SIGSTOPs itself once it leaves the lock (rm_kill_at).
 #
 # Restart policies are not carried out here but by the supervisor (ctr-shim --restart,
 # helpers/lib/shim-restart.c); ctr.sh's stop, kill and rm -f end them (policy_cancel).
