@@ -469,15 +469,25 @@ tmp_busy() {
 }
 
 # images_used: IMG_USED = " ID ID ... " the images containers were made from (any state), from
-# their config.json's image_id (jq: a label or a value that reads like one is not a match). Under
-# ctr's lock: no container is made or removed meanwhile. rmi, image prune, builder prune.
+# their config.json's image_id (jq: a label or a value that reads like one is not a match), or for
+# one a run is still making, its image_id file. Under ctr's lock: no container is made or removed
+# meanwhile. rmi, image prune, builder prune.
 images_used() {
-	IMG_USED=' '
+	IMG_USED=' ' _iux=''
 	set --
-	for _iu in "$CTR_ROOT"/containers/*/config.json; do [ ! -f "$_iu" ] || set -- "$@" "$_iu"; done
+	for _iu in "$CTR_ROOT"/containers/*/; do
+		if [ -f "${_iu}config.json" ]; then
+			set -- "$@" "${_iu}config.json"
+		elif [ -f "${_iu}image_id" ]; then
+			# one a run is making: its image, written under the lock before its config.json
+			_iui=''
+			read -r _iui 2>/dev/null <"${_iu}image_id" && valid_id "$_iui" && _iux="$_iux$_iui "
+		fi
+	done
 	# a config that cannot be read could name any image: then none is removed
 	[ $# -eq 0 ] || IMG_USED=" $("$CTR_JQ" -rn '[inputs | .image_id // empty] | join(" ")' "$@") " ||
 		die "cannot read the containers' config.json (no image is removed)"
+	IMG_USED=$IMG_USED$_iux
 }
 
 # image_resolve_local NAME|ID: like image_resolve, without importing the built-in.
@@ -681,6 +691,10 @@ ctr_run() {
 	# held until the container has started: cleanup removes a half-made container only when
 	# no run holds its lock (fd 7 is closed for the shim)
 	exec 7>"$C/run.lock" && flock 7 && printf '%s\n' "$$" >&7 || die "$C/run.lock: cannot lock"
+	# its image, under the lock: rmi and image prune see it in use from here on (config.json comes
+	# later, from a job); one removed since image_id found it is not snapshotted
+	[ -d "$CTR_ROOT/images/$_img" ] || die "image $_iref: no such image (removed meanwhile)"
+	printf '%s\n' "$_img" 2>/dev/null >"$C/image_id" || die "$C/image_id: cannot write (is its file system full?)"
 	if [ -n "$R_NAME" ]; then
 		# read back by rm without a jq; first, so that run_undo finds the name
 		printf '%s\n' "$R_NAME" 2>/dev/null >"$C/name" || die "$C/name: cannot write (is its file system full?)"

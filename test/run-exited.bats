@@ -177,6 +177,37 @@ holders() {
 	return 0
 }
 
+@test "rmi and image prune while a run makes a container of the image (its config.json not written yet): in use, the image stays" {
+	local id job img
+	ctr run --name src busybox touch /made
+	ctr commit src other:1 >/dev/null
+	ctr rm src >/dev/null
+	img=$(ctr images | awk '$1 == "other:1" { print $2 }')
+	[ -n "$img" ] || fail "no image other:1"
+	# the run is SIGKILLed once its jobs started; its configs' job stops itself before its jq
+	status=0
+	CTR_TEST_KILL_AT=run:jobs "$CTR" run --rm --name mk other:1 true >/dev/null 2>&1 || status=$?
+	[ "$status" -eq 137 ] || fail "run was not killed ($status)"
+	id=$(cat "$CTR_ROOT/names/mk")
+	wait_for sh -c "for p in \$(ls /proc | grep -x '[0-9]*'); do [ \"\$(awk '{print \$3}' /proc/\$p/stat 2>/dev/null)\" = T ] &&
+		[ \"\$(readlink /proc/\$p/fd/7 2>/dev/null)\" = '$CTR_ROOT/containers/$id/run.lock' ] && exit 0; done; exit 1" ||
+		fail "the configs' job never stopped"
+	job=$(holders "$CTR_ROOT/containers/$id/run.lock")
+	[ ! -e "$CTR_ROOT/containers/$id/config.json" ] || { kill -CONT $job; fail "config.json written"; }
+	run ctr rmi other:1
+	[ "$status" -eq 125 ] && [[ $output == *"in use"* ]] || { kill -CONT $job; fail "rmi: $status $output"; }
+	run ctr image prune -a -f
+	run ctr images
+	[[ $output == *"$img"* ]] || { kill -CONT $job; fail "image prune removed it: $output"; }
+	kill -CONT $job
+	wait_for sh -c "! kill -0 $job 2>/dev/null" || fail "the job did not end"
+	run ctr cleanup
+	assert_success
+	assert_line "removed container $id"
+	run ctr rmi other:1
+	assert_success
+}
+
 @test "run: SIGKILLed while its jobs make the snapshot, configs and groups: cleanup waits for them and leaves nothing" {
 	local id job clean
 	ctr images >/dev/null
