@@ -991,8 +991,9 @@ container_remove() {
 # and the configs' job SIGSTOPs itself;
 # exited: the shim has returned; net, cgroup, tree, name: a --rm removal): a run does so there (the
 # last four in its own exit action; :stop: SIGSTOPs itself, for the test to kill the shim first;
-# test/run-exited.bats). inspect:resolved:stop, logs:resolved:stop: SIGSTOPped once the container
-# is found, for the test to remove it meanwhile (test/logs.bats); cleanup:halfmade:stop: once it
+# test/run-exited.bats). inspect:resolved:stop, logs:resolved:stop, exec:resolved:stop: SIGSTOPped
+# once the container is found, for the test to remove it meanwhile (test/logs.bats, exec.bats);
+# top:procs:stop: once top has the group's file name (verbs.bats); cleanup:halfmade:stop: once it
 # saw a container without pid and exit files, for the test to let its run finish (lifecycle.bats);
 # wait:pidgone:stop: once PID 1 is gone, for a --rm container's removal to come first (verbs.bats);
 # rm:settled:stop: once rm first found the container at rest, before it takes the lock;
@@ -1409,12 +1410,18 @@ ctr_exec() {
 	ctr_state "$_id"
 	[ "$ST" = running ] || die "container $_id: is not running"
 	C=$CTR_ROOT/containers/$_id
-	[ -f "$C/oci-config.json" ] || die "container $_id: no oci-config.json (made by an older ctr: run it again)"
+	# its OCI config, opened once the container is found (as logs and inspect do): one removed
+	# meanwhile (rm -f, a --rm one's exit) is no such container, not jq's "cannot open"
+	rm_kill_at resolved
+	{ command exec 5<"$C/oci-config.json"; } 2>/dev/null || {
+		[ -d "$C" ] || die "container $_id: no such container"
+		die "container $_id: no oci-config.json (made by an older ctr: run it again)"
+	}
 	# One jq (EXEC_JQ); the -e's and the command go to it as arguments, the process it makes to
 	# nsenter-chroot in a file of this exec's own (the command's words are never options), on
 	# the host's tmpfs (an exec works when the pool is full), readable by root only (its env)
 	list_len _envl
-	_proc=$(eval "\"\$CTR_JQ\" -rn --slurpfile c \"\$C/oci-config.json\" --arg wd \"\$_wd\" --arg user \"\$_user\" \
+	_proc=$(eval "\"\$CTR_JQ\" -rn --slurpfile c /dev/fd/5 --arg wd \"\$_wd\" --arg user \"\$_user\" \
 		--arg tty \"\$_t\" \"\$EXEC_JQ\" --args -- $LIST_LEN $LIST_WORDS \"\$@\"") ||
 		die "container $_id: cannot read its oci-config.json"
 	# removed when this exec ends (a SIGKILL'ed one's: by cleanup, exec_cleanup)
@@ -1425,6 +1432,7 @@ ctr_exec() {
 	trap 'exit 129' HUP
 	umask 077
 	printf '%s\n' "$_proc" 2>/dev/null >"$_pf" || die "$_pf: cannot write"
+	exec 5<&-
 	set -- --config "$C/oci-config.json" --join "$ST_PID" --process "$_pf"
 	if [ -n "$CTR_ROOTLESS" ]; then
 		cg_dirs "$_id"
