@@ -200,7 +200,7 @@ CTR_ROOTLESS='' RL_IDS='' RL_NETARGV='' # not root: helpers/rootless.sh, sourced
 
 # lock / unlock: serialise ID, name, address and port allocation across concurrent ctr.sh calls.
 # unlock closes fd 9, which releases the lock without a flock -u process: no child lives on with a
-# copy of fd 9 (nothing is started in the background while the lock is held).
+# copy of fd 9 (what is started in the background while the lock is held closes it: exec 9>&-).
 lock() {
 	exec 9>"$CTR_ROOT/lock" && flock 9 || die "$CTR_ROOT/lock: cannot lock"
 }
@@ -690,11 +690,21 @@ ctr_run() {
 	mkdir "$C" "$TREE_DIR" || die "$C: cannot create"
 	# held until the container has started: cleanup removes a half-made container only when
 	# no run holds its lock (fd 7 is closed for the shim)
-	exec 7>"$C/run.lock" && flock 7 && printf '%s\n' "$$" >&7 || die "$C/run.lock: cannot lock"
+	exec 7>"$C/run.lock" || die "$C/run.lock: cannot open"
 	# its image, under the lock: rmi and image prune see it in use from here on (config.json comes
 	# later, from a job); one removed since image_id found it is not snapshotted
 	[ -d "$CTR_ROOT/images/$_img" ] || die "image $_iref: no such image (removed meanwhile)"
 	printf '%s\n' "$_img" 2>/dev/null >"$C/image_id" || die "$C/image_id: cannot write (is its file system full?)"
+	[ -n "$R_HOST" ] || R_HOST=$CID
+	# the jobs need nothing allocated under ctr's lock but --userns's id range: they start on the
+	# open run.lock (its flock, taken next, is theirs too: it belongs to the open file), while
+	# this shell takes the name, address and ports (a second core is idle then)
+	[ -n "$SEC_USERNS" ] || { sec_alloc "$CID"; run_jobs "$@"; }
+	# run.lock's flock too is taken in the background, and waited for before ctr's lock is let
+	# go: cleanup and rm never find it free meanwhile
+	flock 7 9>&- &
+	_rfl=$!
+	printf '%s\n' "$$" >&7 || die "$C/run.lock: cannot write"
 	if [ -n "$R_NAME" ]; then
 		# read back by rm without a jq; first, so that run_undo finds the name
 		printf '%s\n' "$R_NAME" 2>/dev/null >"$C/name" || die "$C/name: cannot write (is its file system full?)"
@@ -704,38 +714,16 @@ ctr_run() {
 			die "name $R_NAME: already in use by container $(cat "$CTR_ROOT/names/$R_NAME")"
 		}
 	fi
-	[ -n "$R_HOST" ] || R_HOST=$CID
 	# under the lock: address and ports (create: none yet, start takes them, its net file only)
 	if [ -n "$R_CREATE" ]; then net_file_write "$CID" "$R_NET"; else net_alloc "$CID"; fi
-	sec_alloc "$CID"
+	[ -z "$SEC_USERNS" ] || sec_alloc "$CID"
+	wait "$_rfl" || die "$C/run.lock: cannot lock"
 	unlock
-	[ -z "$ST_SIZE" ] || storage_quota_on
-	# a snapshot without -r is writable, even of a read-only image
-	tree_of images "$_img"
-	# Three things at once (two cores: a run is mostly one process after another): the snapshot
-	# and the configs are jobs of their own while this shell makes the groups and the links. Each
-	# job holds run.lock (fd 7) until it ends, so cleanup leaves the container alone; run_undo
-	# waits for them before removing what they made.
-	{
-		btrfs subvolume snapshot "$TREE" "$R_TREE" >/dev/null || die "image $_img: cannot snapshot"
-		[ -z "$ST_SIZE" ] || storage_limit "$R_TREE"
-	} &
-	R_SNAP=$!
-	run_config "$@" &
-	R_CFG=$!
-	# the groups: a job as well as root (nsenter-chroot finds them by the config's cgroupsPath),
-	# which starts the grace period of nsenter-chroot's move as soon as they exist (cg_prime says
-	# why: after the groups' mkdir, ~10 ms before the move); rootless here (its CG_DIRS are
-	# nsenter-chroot's --cgroup options; nothing to prime)
-	# (create: no groups, no network: start makes them)
-	if [ -n "$R_CREATE" ]; then
-		:
-	elif [ -z "$CTR_ROOTLESS" ]; then
-		{ cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"; cg_prime; } &
-		R_CG=$!
-	else
-		cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"
-	fi
+	[ -n "$R_CFG" ] || run_jobs "$@"
+	# rootless: the groups here (its CG_DIRS are nsenter-chroot's --cgroup options; nothing to
+	# prime); create: no groups, no network (start makes them)
+	[ -n "$R_CREATE" ] || [ -z "$CTR_ROOTLESS" ] || cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} ||
+		die "cgroup: setup failed"
 	rm_kill_at jobs
 	[ -n "$R_CREATE" ] || net_links "$CID" "$R_NET" || die "network: setup failed"
 	wait "$R_SNAP" || exit 125 # the job said why
@@ -768,6 +756,38 @@ run_created() {
 	trap - EXIT INT TERM HUP
 	printf '%s\n' "$CID"
 	exit 0
+}
+
+# run_jobs CMD...: three things at once (two cores: a run is mostly one process after another):
+# the snapshot, the configs and, as root, the groups are jobs of their own while run takes its
+# locks and makes the links. Each job holds run.lock (fd 7) until it ends, so cleanup leaves the
+# container alone; run_undo waits for them before removing what they made. None holds ctr's lock
+# (fd 9): unlock's closing it must release it (an `exec 9>&-` in the job: a redirection of the
+# job, `9>&-`, has dash keep a saved copy of fd 9 open in it while it runs). The groups' job (nsenter-chroot finds them by the
+# config's cgroupsPath) starts the grace period of nsenter-chroot's move as soon as they exist
+# (cg_prime says why). create makes no groups.
+run_jobs() {
+	[ -z "$ST_SIZE" ] || storage_quota_on
+	# a snapshot without -r is writable, even of a read-only image
+	tree_of images "$_img"
+	{
+		exec 9>&-
+		btrfs subvolume snapshot "$TREE" "$R_TREE" >/dev/null || die "image $_img: cannot snapshot"
+		[ -z "$ST_SIZE" ] || storage_limit "$R_TREE"
+	} &
+	R_SNAP=$!
+	{
+		exec 9>&-
+		run_config "$@"
+	} &
+	R_CFG=$!
+	[ -z "$R_CREATE" ] && [ -z "$CTR_ROOTLESS" ] || return 0
+	{
+		exec 9>&-
+		cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"
+		cg_prime
+	} &
+	R_CG=$!
 }
 
 # run_config CMD...: the container's configs from the image's config and run's options (one jq,

@@ -136,7 +136,7 @@ run"
 	state_is made created
 	[ "$(ctr inspect made | jq .pid)" = 0 ]
 	assert_released "$id"
-	[ -z "$(ls "$CTR_ROOT/net/ports" 2>/dev/null)" ] || fail "port claimed: $(ls -R "$CTR_ROOT/net/ports")"
+	! grep -rqx -- "$id" "$CTR_ROOT/net/ports" 2>/dev/null || fail "port claimed: $(grep -rx -- "$id" "$CTR_ROOT/net/ports")"
 	run ctr events --since 0 --until 0s --filter container=made --format '{{.Action}}'
 	assert_output create
 	run ctr exec made true
