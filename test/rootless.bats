@@ -362,7 +362,8 @@ $a"
 	# root makes an image with a file of uid 42 and pushes it
 	local id img
 	id=$("$CTR" run -d --net none busybox sh -c 'echo x >/f42; chown 42:42 /f42; sleep 60')
-	wait_for test -s "$CTR_ROOT/containers/$id/pid"
+	# committed once the chown is done (PID 1's pid file is there before its first command)
+	wait_for sh -c "'$CTR' exec '$id' stat -c %u:%g /f42 2>/dev/null | grep -qx 42:42" || fail "no /f42 of 42:42"
 	"$CTR" commit "$id" rl42:1 >/dev/null
 	"$CTR" rm -f "$id" >/dev/null
 	"$CTR" push -q --tls-verify=false rl42:1 "$REG/t/rl42:1" >/dev/null
@@ -376,7 +377,7 @@ $a"
 	# the user commits on it and pushes: root pulls the container's ids back (42 is 42, not the
 	# user's subordinate id)
 	id=$(ctr_as "$RL_UA" run -d --net none mine:1 sh -c 'echo y >/g7; chown 7:7 /g7; sleep 60')
-	wait_for ctr_as "$RL_UA" exec "$id" test -f /g7
+	wait_for ctr_as "$RL_UA" exec "$id" sh -c '[ "$(stat -c %u:%g /g7 2>/dev/null)" = 7:7 ]' || fail "no /g7 of 7:7"
 	run -0 ctr_as "$RL_UA" commit "$id" mine:2
 	run -0 ctr_as "$RL_UA" rm -f "$id"
 	run -0 ctr_as "$RL_UA" push -q --tls-verify=false mine:2 "$REG/t/rlu:2"
@@ -399,7 +400,7 @@ $a"
 @test "rootless commit, save, load: a container's ids survive the round trip" {
 	local id
 	id=$(ctr_as "$RL_UA" run -d --net none busybox sh -c 'echo d >/made; chown 42:42 /made; mkdir /m7; chown 7 /m7; sleep 60')
-	wait_for ctr_as "$RL_UA" exec "$id" test -d /m7
+	wait_for ctr_as "$RL_UA" exec "$id" sh -c '[ "$(stat -c %u /m7 2>/dev/null)" = 7 ]' || fail "no /m7 of 7"
 	run -0 ctr_as "$RL_UA" commit "$id" rt:1
 	run -0 ctr_as "$RL_UA" rm -f "$id"
 	run -0 ctr_as "$RL_UA" save -o "$RL_BASE/home-$RL_UA/rt.tar" rt:1
