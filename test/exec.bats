@@ -188,16 +188,10 @@ exec_pid() {
 	assert_output --partial usage
 	# found running, then held (a test hook) while rm -f removes it: no such container, no jq error
 	id=$(ctr run -d --net none busybox sleep 1000)
-	CTR_TEST_KILL_AT=exec:resolved:stop "$CTR" exec "$id" echo ran >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
-	front=$!
-	wait_for stopped "$front" || fail "exec never stopped once it found the container"
-	ctr rm -f "$id" >/dev/null
-	kill -CONT "$front"
-	st=0
-	wait "$front" || st=$?
-	[ "$st" -eq 125 ] || fail "status $st: $(cat "$BATS_TEST_TMPDIR/err")"
-	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "ctr: container $id: no such container" ] || fail "$(cat "$BATS_TEST_TMPDIR/err")"
-	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	held_while_removed exec:resolved "$id" "$CTR" exec "$id" echo ran
+	[ "$HELD_ST" -eq 125 ] || fail "status $HELD_ST: $HELD_ERR"
+	[ "$HELD_ERR" = "ctr: container $id: no such container" ] || fail "$HELD_ERR"
+	[ -z "$HELD_OUT" ]
 }
 
 @test "exec joins only the container's PID 1: a PID that is not in the container's group (its PID 1 ended, the PID recycled) is refused, nothing runs on the host" {

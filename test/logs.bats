@@ -139,22 +139,15 @@ max-file=2" busybox true
 }
 
 @test "logs and inspect of a container removed while they run: 'no such container' (125), never an error of cat's or jq's" {
-	local v id front st
+	local v id front
 	for v in logs inspect; do
 		id=$(ctr run -d --net none busybox sh -c 'echo hello; exec sleep 1000')
 		wait_for grep -q hello "$CTR_ROOT/containers/$id/log" || fail "$v: no output"
 		# found, then SIGSTOPped (a test hook) while rm removes the container
-		CTR_TEST_KILL_AT="$v:resolved:stop" "$CTR" "$v" "$id" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
-		front=$!
-		wait_for stopped "$front" || fail "$v: never stopped once it found the container"
-		ctr rm -f "$id" >/dev/null
-		kill -CONT "$front"
-		st=0
-		wait "$front" || st=$?
-		[ "$st" -eq 125 ] || fail "$v: status $st: $(cat "$BATS_TEST_TMPDIR/err")"
-		[ "$(cat "$BATS_TEST_TMPDIR/err")" = "ctr: container $id: no such container" ] ||
-			fail "$v: $(cat "$BATS_TEST_TMPDIR/err")"
-		[ ! -s "$BATS_TEST_TMPDIR/out" ]
+		held_while_removed "$v:resolved" "$id" "$CTR" "$v" "$id"
+		[ "$HELD_ST" -eq 125 ] || fail "$v: status $HELD_ST: $HELD_ERR"
+		[ "$HELD_ERR" = "ctr: container $id: no such container" ] || fail "$v: $HELD_ERR"
+		[ -z "$HELD_OUT" ]
 		# and while it is there, both print it (the hook only stops: CONT, it goes on)
 		id=$(ctr run -d --net none busybox sh -c 'echo again; exec sleep 1000')
 		wait_for grep -q again "$CTR_ROOT/containers/$id/log" || fail "$v: no output"

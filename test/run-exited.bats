@@ -177,6 +177,20 @@ holders() {
 	return 0
 }
 
+# jobs_held NAME IMAGE: `run --rm --name NAME IMAGE true`, SIGKILLed once its jobs started (the
+# hook run:jobs), its configs' job stopped by the hook before its jq: id, that container; job, the
+# processes that hold its run.lock (the stopped job).
+jobs_held() {
+	status=0
+	CTR_TEST_KILL_AT=run:jobs "$CTR" run --rm --name "$1" "$2" true >/dev/null 2>&1 || status=$?
+	[ "$status" -eq 137 ] || fail "run was not killed ($status)"
+	id=$(cat "$CTR_ROOT/names/$1")
+	wait_for sh -c "for p in \$(ls /proc | grep -x '[0-9]*'); do [ \"\$(awk '{print \$3}' /proc/\$p/stat 2>/dev/null)\" = T ] &&
+		[ \"\$(readlink /proc/\$p/fd/7 2>/dev/null)\" = '$CTR_ROOT/containers/$id/run.lock' ] && exit 0; done; exit 1" ||
+		fail "the configs' job never stopped"
+	job=$(holders "$CTR_ROOT/containers/$id/run.lock")
+}
+
 @test "rmi and image prune while a run makes a container of the image (its config.json not written yet): in use, the image stays" {
 	local id job img
 	ctr run --name src busybox touch /made
@@ -185,14 +199,7 @@ holders() {
 	img=$(ctr images | awk '$1 == "other:1" { print $2 }')
 	[ -n "$img" ] || fail "no image other:1"
 	# the run is SIGKILLed once its jobs started; its configs' job stops itself before its jq
-	status=0
-	CTR_TEST_KILL_AT=run:jobs "$CTR" run --rm --name mk other:1 true >/dev/null 2>&1 || status=$?
-	[ "$status" -eq 137 ] || fail "run was not killed ($status)"
-	id=$(cat "$CTR_ROOT/names/mk")
-	wait_for sh -c "for p in \$(ls /proc | grep -x '[0-9]*'); do [ \"\$(awk '{print \$3}' /proc/\$p/stat 2>/dev/null)\" = T ] &&
-		[ \"\$(readlink /proc/\$p/fd/7 2>/dev/null)\" = '$CTR_ROOT/containers/$id/run.lock' ] && exit 0; done; exit 1" ||
-		fail "the configs' job never stopped"
-	job=$(holders "$CTR_ROOT/containers/$id/run.lock")
+	jobs_held mk other:1
 	[ ! -e "$CTR_ROOT/containers/$id/config.json" ] || { kill -CONT $job; fail "config.json written"; }
 	run ctr rmi other:1
 	[ "$status" -eq 125 ] && [[ $output == *"in use"* ]] || { kill -CONT $job; fail "rmi: $status $output"; }
@@ -212,14 +219,7 @@ holders() {
 	local id job clean
 	ctr images >/dev/null
 	# the run kills itself once its jobs run; its configs' job stops itself (the hook)
-	status=0
-	CTR_TEST_KILL_AT=run:jobs "$CTR" run --rm --name j busybox true >/dev/null 2>&1 || status=$?
-	[ "$status" -eq 137 ] || fail "run was not killed ($status)"
-	id=$(cat "$CTR_ROOT/names/j")
-	wait_for sh -c "for p in \$(ls /proc | grep -x '[0-9]*'); do [ \"\$(awk '{print \$3}' /proc/\$p/stat 2>/dev/null)\" = T ] &&
-		[ \"\$(readlink /proc/\$p/fd/7 2>/dev/null)\" = '$CTR_ROOT/containers/$id/run.lock' ] && exit 0; done; exit 1" ||
-		fail "the configs' job never stopped"
-	job=$(holders "$CTR_ROOT/containers/$id/run.lock")
+	jobs_held j busybox
 	"$CTR" cleanup >"$BATS_TEST_TMPDIR/cleanup.out" 2>&1 &
 	clean=$!
 	sleep 0.5

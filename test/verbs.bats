@@ -168,16 +168,10 @@ x' SIG; do
 	assert_output "ctr: container t: is not running"
 	# found running, then held (a test hook) while the container ends and its group goes
 	ctr run -d --name t2 busybox sleep 1000 >/dev/null
-	CTR_TEST_KILL_AT=top:procs:stop "$CTR" top t2 >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
-	front=$!
-	wait_for stopped "$front" || fail "top never stopped"
-	ctr rm -f t2 >/dev/null
-	kill -CONT "$front"
-	st=0
-	wait "$front" || st=$?
-	[ "$st" -eq 125 ] || fail "status $st: $(cat "$BATS_TEST_TMPDIR/err")"
-	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "ctr: container t2: is not running" ] || fail "$(cat "$BATS_TEST_TMPDIR/err")"
-	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	held_while_removed top:procs t2 "$CTR" top t2
+	[ "$HELD_ST" -eq 125 ] || fail "status $HELD_ST: $HELD_ERR"
+	[ "$HELD_ERR" = "ctr: container t2: is not running" ] || fail "$HELD_ERR"
+	[ -z "$HELD_OUT" ]
 }
 
 @test "port: the published ports as docker prints them, one private port, errors" {
