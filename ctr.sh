@@ -652,8 +652,7 @@ ctr_run() {
 		esac
 		shift
 	done
-	[ $# -ge 1 ] || { [ -n "$R_CREATE" ] && die "usage: ctr.sh create [OPTIONS] IMAGE [CMD [ARG...]]"; } ||
-		die "usage: ctr.sh run [OPTIONS] IMAGE [CMD [ARG...]]"
+	[ $# -ge 1 ] || die "usage: ctr.sh ${_verb:-run} [OPTIONS] IMAGE [CMD [ARG...]]"
 	[ -z "$R_CREATE" ] || [ -z "$R_DETACH" ] || die "create: unknown option -d (create starts nothing: start does, detached)"
 	# as docker: the files' entries first, then the options' (a later K wins)
 	R_ENVL="$R_ENVF $R_ENVL" R_LABELL="$R_LABELF $R_LABELL"
