@@ -538,6 +538,8 @@ RUN_JQ=$ENV_JQ$SEC_OCI_JQ$NET_ETC_JQ'
 	   storage: {size: ($ENV.ST_SIZE | if . == "" then null else tonumber end)}, resources: '"$CG_RES_JQ"',
 	   log: {max_size: ($ENV.LOG_MAX | tonumber | if . == 0 then null else . end)},
 	   init: ($ENV.R_INIT != ""),
+	   ulimits: [$ENV.R_ULIMITS | split(" ")[] | select(. != "") | split("=") as [$u, $v]
+		| ($v | split(":") | map(tonumber)) as [$s, $h] | {name: $u, soft: $s, hard: $h}],
 	   restart_policy: ($ENV.R_RESTART | if . == "" then {name: "no", maximum_retry_count: 0}
 	     else split(":") | {name: .[0], maximum_retry_count: (.[1] // "0" | tonumber)} end),
 	   rootfs: $rootfs}
@@ -590,6 +592,79 @@ run_log_validate() {
 	export LOG_MAX # run's jq records it as .log.max_size
 }
 
+# run_ulimit TYPE=SOFT[:HARD]: run --ulimit, docker's form (HARD: SOFT when left out; -1 or
+# unlimited: no limit; a later TYPE wins). R_ULIMITS holds TYPE=SOFT:HARD words, -1 for unlimited.
+# A number is at most 2^53 - 1: what a double holds exactly (jq 1.6 makes every number one).
+run_ulimit() {
+	one_line --ulimit "$1"
+	case $1 in
+	*=*:*:* | *=*=*) die "--ulimit $1: TYPE=SOFT[:HARD] (e.g. nofile=1024:2048)" ;;
+	*=?*) _un=${1%%=*} _us=${1#*=} ;;
+	*) die "--ulimit $1: TYPE=SOFT[:HARD] (e.g. nofile=1024:2048)" ;;
+	esac
+	case $_un in
+	core | cpu | data | fsize | locks | memlock | msgqueue | nice | nofile | nproc | rss | rtprio | rttime | sigpending | stack) ;;
+	*) die "--ulimit $1: unknown type $_un (core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)" ;;
+	esac
+	_uh=${_us#*:} _us=${_us%%:*}
+	for _ux in _us _uh; do
+		eval "_uy=\$$_ux"
+		case $_uy in
+		-1 | unlimited) _uy=-1 ;;
+		0 | [1-9] | [1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9] | [1-9][0-9][0-9][0-9][0-9]*)
+			case $_uy in *[!0-9]*) _uy=bad ;; esac
+			[ ${#_uy} -le 16 ] && [ "$_uy" -le 9007199254740991 ] 2>/dev/null || _uy=bad ;;
+		*) _uy=bad ;;
+		esac
+		[ "$_uy" != bad ] || die "--ulimit $1: a limit is a number from 0 to 9007199254740991, or -1 or unlimited"
+		eval "$_ux=\$_uy"
+	done
+	[ "$_uh" = -1 ] || { [ "$_us" != -1 ] && [ "$_us" -le "$_uh" ]; } ||
+		die "--ulimit $1: the soft limit is above the hard limit"
+	_uw=''
+	for _ux in $R_ULIMITS; do
+		[ "${_ux%%=*}" = "$_un" ] || _uw="$_uw $_ux"
+	done
+	R_ULIMITS="$_uw $_un=$_us:$_uh"
+}
+
+# run_ulimits: (run's configs job) SEC_RLIMITS, the container's rlimits (process.rlimits of its OCI
+# config) from --ulimit; nofile, unless set, is never the caller's soft limit: 1024, hard 524288
+# (systemd's default for services, which docker's containers get from dockerd), each at most the
+# caller's hard limit (ctr raises no limit by default: a caller without CAP_SYS_RESOURCE cannot).
+# The others, unless set, are the caller's (as docker's are dockerd's). -1: RLIM_INFINITY, 2^64 - 1.
+run_ulimits() {
+	case " $R_ULIMITS" in
+	*" nofile="*) ;;
+	*)
+		_us=1024 _uh=524288 _uy=''
+		# the caller's hard limit (POSIX's ulimit has no -H): this shell's line of its limits
+		while read -r _ux _un _uw _ux _uy _; do
+			[ "$_un $_uw" != 'open files' ] || break
+		done </proc/self/limits
+		case $_uy in unlimited) ;; '' | *[!0-9]*) die "/proc/self/limits: no hard limit of open files" ;;
+		*) [ "$_uy" -ge "$_uh" ] || _uh=$_uy ;; esac
+		[ "$_us" -le "$_uh" ] || _us=$_uh
+		R_ULIMITS="$R_ULIMITS nofile=$_us:$_uh" ;;
+	esac
+	SEC_RLIMITS=''
+	for _ux in $R_ULIMITS; do
+		_un=${_ux%%=*} _us=${_ux#*=}
+		_uh=${_us#*:} _us=${_us%%:*}
+		[ "$_us" != -1 ] || _us=18446744073709551615
+		[ "$_uh" != -1 ] || _uh=18446744073709551615
+		case $_un in
+		core) _un=CORE ;; cpu) _un=CPU ;; data) _un=DATA ;; fsize) _un=FSIZE ;; locks) _un=LOCKS ;;
+		memlock) _un=MEMLOCK ;; msgqueue) _un=MSGQUEUE ;; nice) _un=NICE ;; nofile) _un=NOFILE ;;
+		nproc) _un=NPROC ;; rss) _un=RSS ;; rtprio) _un=RTPRIO ;; rttime) _un=RTTIME ;;
+		sigpending) _un=SIGPENDING ;; stack) _un=STACK ;;
+		esac
+		SEC_RLIMITS="$SEC_RLIMITS${SEC_RLIMITS:+,}{\"type\":\"RLIMIT_$_un\",\"soft\":$_us,\"hard\":$_uh}"
+	done
+	SEC_RLIMITS=",\"rlimits\":[$SEC_RLIMITS]"
+	export R_ULIMITS # run's jq records them as .ulimits
+}
+
 # check_workdir DIR: -w is an absolute path on one line (docker's rule, and no newline).
 check_workdir() {
 	one_line --workdir "$1"
@@ -612,11 +687,12 @@ ctr_create() {
 #HELP     --log-opt max-size=SIZE   rotate the log at SIZE, keep one old (default CTR_LOG_MAX_SIZE; 0: no cap)
 #HELP     --restart no|on-failure[:N]|always|unless-stopped   its supervisor runs it again when it exits; stop ends it
 #HELP     --entrypoint CMD   instead of the image's entrypoint ('': none)
+#HELP     --ulimit TYPE=SOFT[:HARD]   a resource limit (nofile, nproc, core, stack...; -1: none); nofile is 1024:524288 unless set
 ctr_run() {
 	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
 	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENVL='' R_WD='' R_NET=bridge R_PORTS='' R_INIT=''
 	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE='' R_LOGMAX='' R_RESTART='' R_EP='' R_EPSET=''
-	R_LABELL='' R_LABELF='' R_ENVF='' R_SNAP='' R_CFG='' R_CG=''
+	R_LABELL='' R_LABELF='' R_ENVF='' R_SNAP='' R_CFG='' R_CG='' R_ULIMITS=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -644,6 +720,7 @@ ctr_run() {
 		--storage-opt) need_arg "$@"; R_STORAGE="$R_STORAGE$2
 "; shift ;;
 		--log-opt) need_arg "$@"; run_log_opt "$2"; shift ;;
+		--ulimit) need_arg "$@"; run_ulimit "$2"; shift ;;
 		--restart) need_arg "$@"; R_RESTART=$2; shift ;;
 		--entrypoint) need_arg "$@"; one_line "$1" "$2"; R_EP=$2 R_EPSET=1; shift ;;
 		--) shift; break ;;
@@ -799,6 +876,7 @@ run_config() {
 	sec_export
 	export R_INIT R_RESTART R_EP R_EPSET CG_MEM CG_SWAP CG_QUOTA CG_SHARES CG_PIDS NET_ETCDIR # RUN_JQ's $ENV
 	run_oci_net
+	run_ulimits
 	sec_oci "$_net" "/$CTR_PREFIX/$CID" "$R_INIT"
 	# the lists go in as arguments, each as its length then its items, before the command
 	for _l in R_LABELL SEC_VOLL SEC_CAPDROPL SEC_CAPADDL R_PORTS R_ENVL; do
@@ -1798,8 +1876,8 @@ ctr_info() {
 	printf 'Cgroup Driver: cgroupfs\nCgroup Version: %s\n' "$CGV"
 	printf 'Network:\n Bridge: %s\n Subnet: %s\nPrefix: %s\nSecurity Options:\n' "$CTR_BRIDGE" "$CTR_SUBNET" "$CTR_PREFIX"
 	grep -qs '^Seccomp:' /proc/self/status && printf ' seccomp\n  Profile: builtin\n'
-	_un=0
-	read -r _un 2>/dev/null </proc/sys/user/max_user_namespaces
+	# (cat: a /proc/sys number gives the shell's 1-byte reads its first digit, then EOF)
+	_un=$(cat /proc/sys/user/max_user_namespaces 2>/dev/null)
 	[ "${_un:-0}" -eq 0 ] || printf ' userns (run --userns: an id range of its own)\n'
 	_kv=''
 	read -r _kv </proc/sys/kernel/osrelease

@@ -224,8 +224,9 @@ net_alloc() {
 	net_file_write "$1" "$R_NET"
 	[ "$R_NET" = bridge ] || return 0
 	# (0700: the addresses and ports of the root's containers are root's business, root_private)
-	[ -d "$NET_DIR/ports" ] || { [ -d "$NET_DIR" ] || mkdir -m 0700 "$NET_DIR"; } && mkdir -p "$NET_DIR/ips" "$NET_DIR/ports" ||
-		die "$NET_DIR: cannot create"
+	# (made once: `A || { B; } && C` would run C every time, a process on each run's path)
+	[ -d "$NET_DIR/ports" ] || { { [ -d "$NET_DIR" ] || mkdir -m 0700 "$NET_DIR"; } &&
+		mkdir -p "$NET_DIR/ips" "$NET_DIR/ports"; } || die "$NET_DIR: cannot create"
 	net_check_layout
 	net_claim_ports "$1"
 	net_claim_ip "$1"

@@ -237,7 +237,9 @@ net_validate() {
 	host) die "--net host: rootless, not available (the host's network namespace is not the user's: use the default, user-mode networking, or --net none)" ;;
 	esac
 	rl_net_check
-	read -r _rlf 2>/dev/null </proc/sys/net/ipv4/ip_unprivileged_port_start || _rlf=1024
+	# (cat: a /proc/sys number gives the shell's 1-byte reads its first digit, then EOF)
+	_rlf=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null)
+	case $_rlf in '' | *[!0-9]*) _rlf=1024 ;; esac
 	eval "set -- ${R_PORTS:-}"
 	for _rls; do
 		net_parse_port "$_rls"

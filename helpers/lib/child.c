@@ -21,6 +21,7 @@
 #include "seccomp.h"
 #include "user.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -98,9 +99,16 @@ static void create_container(struct ctr_run *r)
 static void set_rlimits(const struct ctr_spec *s)
 {
 	for (size_t i = 0; i < s->nrlimits; i++) {
-		struct rlimit rl = { s->rlimits[i].soft, s->rlimits[i].hard };
-		if (setrlimit(s->rlimits[i].resource, &rl) < 0)
-			die_errno("setrlimit %d", s->rlimits[i].resource);
+		struct rlimit rl = { s->rlimits[i].soft, s->rlimits[i].hard }, now;
+		if (setrlimit(s->rlimits[i].resource, &rl) == 0)
+			continue;
+		if (errno == EPERM && getrlimit(s->rlimits[i].resource, &now) == 0 &&
+		    rl.rlim_max > now.rlim_max)
+			die("setrlimit %s: hard limit %llu above the caller's %llu: raising one needs "
+			    "CAP_SYS_RESOURCE", s->rlimits[i].name, (unsigned long long)rl.rlim_max,
+			    (unsigned long long)now.rlim_max);
+		die_errno("setrlimit %s (soft %llu, hard %llu)", s->rlimits[i].name,
+			  (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
 	}
 }
 

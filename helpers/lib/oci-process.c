@@ -136,6 +136,20 @@ static int parse_caps(struct oci_config *c, const struct oj *p, struct ctr_err *
 	return 0;
 }
 
+/* A limit: a uint64, RLIM_INFINITY as 2^64 - 1; also as the double 2^64,
+ * which is what jq 1.6 (every number a double) makes of 2^64 - 1 when ctr.sh
+ * runs with CTR_JQ=jq: no other value can round to it. */
+static int rlim_value(const struct oj *x, const char *key, uint64_t *v, struct ctr_err *e)
+{
+	json_object *d;
+	if (json_object_object_get_ex(x->o, key, &d) && json_object_is_type(d, json_type_double) &&
+	    json_object_get_double(d) >= 18446744073709551616.0) {
+		*v = UINT64_MAX;
+		return 1;
+	}
+	return oj_u64(x, key, v, e);
+}
+
 static int parse_rlimits(struct oci_config *c, const struct oj *p, struct ctr_err *e)
 {
 	static const char *const known[] = { "type", "soft", "hard", NULL };
@@ -152,8 +166,8 @@ static int parse_rlimits(struct oci_config *c, const struct oj *p, struct ctr_er
 		uint64_t soft = 0, hard = 0;
 		size_t k = 0;
 		if (oj_index(&a, i, json_type_object, &x, e) < 0 || oj_keys(&x, known, e) < 0 ||
-		    oj_str(&x, "type", &type, e) < 0 || oj_u64(&x, "soft", &soft, e) < 0 ||
-		    oj_u64(&x, "hard", &hard, e) < 0)
+		    oj_str(&x, "type", &type, e) < 0 || rlim_value(&x, "soft", &soft, e) < 0 ||
+		    rlim_value(&x, "hard", &hard, e) < 0)
 			return -1;
 		while (k < NELEM(rlimit_names) && strcmp(rlimit_names[k].name, type) != 0)
 			k++;
@@ -163,6 +177,7 @@ static int parse_rlimits(struct oci_config *c, const struct oj *p, struct ctr_er
 			if (c->spec.rlimits[j].resource == rlimit_names[k].res)
 				return oj_bad(&x, "type", e, "%s given twice", type);
 		l->resource = rlimit_names[k].res;
+		l->name = rlimit_names[k].name;
 		l->soft = soft;
 		l->hard = hard;
 	}

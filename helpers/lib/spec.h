@@ -62,6 +62,7 @@ struct ctr_idmap {
 
 struct ctr_rlimit {
 	int resource;             /* RLIMIT_* */
+	const char *name;         /* "RLIMIT_NOFILE"..., for errors */
 	rlim_t soft, hard;
 };
 
