@@ -149,7 +149,7 @@ rootless_ids() {
 # rootless_verb VERB: the verbs that work rootless (docs/rootless.md "Not yet": the others).
 rootless_verb() {
 	case $1 in
-	init | images | rmi | run | ps | inspect | logs | stop | rm | exec | attach | kill | wait | \
+	init | images | rmi | run | create | ps | inspect | logs | stop | rm | exec | attach | kill | wait | \
 		rename | cleanup | _exited | pull | tag | commit | save | load | push | cp | start | restart | \
 		top | port | info | network | stats | pause | unpause | update | build | events | history | \
 		login | container | image | system | builder) ;;

@@ -548,6 +548,34 @@ run
 	assert_output ''
 }
 
+@test "rootless create: made, not started (Created, no pasta, no process); start runs it with its -p; start -a of a created --net none one" {
+	local p id
+	p=$(free_port)
+	id=$(ctr_as "$RL_UA" create --name cv -p "$p:80" busybox sh -c 'echo run >>/runs; exec tcp-server -p 80')
+	run -0 ctr_as "$RL_UA" ps -a --format '{{.Names}} {{.Status}}'
+	assert_output 'cv Created'
+	# nothing of the user's runs: no pasta, no shim, no container process
+	run live "$RL_UA"
+	assert_output ''
+	run ! "$TOP/build/progs/tcp-client" -w 1 127.0.0.1 "$p" early
+	run -0 ctr_as "$RL_UA" start cv
+	assert_output cv
+	wait_for answering "$p"
+	run -0 "$TOP/build/progs/tcp-client" -w 5 127.0.0.1 "$p" one
+	assert_line "${id:0:12} 127.0.0.1: echo one"
+	[ "$(stat -c %u "/proc/$(ctr_pid "$RL_UA" "$id")")" = "$RL_IDA" ]
+	run -0 ctr_as "$RL_UA" exec cv cat /runs
+	assert_output run
+	run -0 ctr_as "$RL_UA" rm -f cv
+	wait_for no_pasta "$RL_UA"
+	run -0 ctr_as "$RL_UA" create --name once --net none busybox sh -c 'id -u; exit 3'
+	run -3 ctr_as "$RL_UA" start -a once
+	assert_output 0
+	run -0 ctr_as "$RL_UA" rm once
+	run -0 ctr_as "$RL_UA" ps -aq
+	assert_output ''
+}
+
 @test "rootless top, port, info, network ls: the container's processes (one of a subordinate id too, none of another's), its ports, the user's roots and maps, no bridge" {
 	local p id ib
 	p=$(free_port)
