@@ -173,9 +173,43 @@ $_kf
 EOF
 }
 
+# write_out FILE CMD...: CMD's output becomes FILE, whole or not at all (export -o, save -o), and
+# never through a symlink: FILE may be in a directory a container writes (a volume), where it
+# could plant one, at FILE or in its path, between a check and a write. FILE's directory is
+# entered once (cd -P: its path is not looked up again); CMD writes a new file of a random name
+# made there with O_EXCL (set -C: a name that exists, a symlink too, is an error, never opened),
+# which is renamed over FILE (a rename replaces a symlink at FILE, never its target). CMD runs
+# in that directory: its paths are absolute (check_env: $CTR_ROOT is).
+write_out() {
+	_wof=$1
+	shift
+	case $_wof in
+	*/*) _wod=${_wof%/*} _wob=${_wof##*/} ;;
+	*) _wod=. _wob=$_wof ;;
+	esac
+	[ -n "$_wod" ] || _wod=/
+	case $_wob in '' | . | ..) die "$_wof: not a file name" ;; esac
+	_wou=''
+	read -r _wou </proc/sys/kernel/random/uuid || die "/proc/sys/kernel/random/uuid: cannot read"
+	_wot=.ctr-out.$_wou
+	(
+		cd -P -- "$_wod" || exit 1
+		set -C
+		exec >"$_wot" || exit 1
+		"$@" || { rm -f -- "$_wot"; exit 1; }
+		mv -f -- "$_wot" "$_wob" || { rm -f -- "$_wot"; exit 1; }
+	)
+}
+
 # check_env: the variables ctr.sh takes from its environment that name kernel objects or files
 # (netns, cgroups, iptables chains and comments, bridges) follow their grammar, once at start.
 check_env() {
+	# absolute, on one line: the supervisor's exit action runs ctr.sh from another directory, and
+	# write_out's command from the directory of its file
+	for _x in "CTR_ROOT=$CTR_ROOT" "CTR_POOL=$CTR_POOL"; do
+		one_line "${_x%%=*}" "$_x"
+		case ${_x#*=} in /*) ;; *) die "${_x%%=*} ${_x#*=}: must be an absolute path" ;; esac
+	done
 	# (it also names the nftables table `bridge PREFIX`: a letter first)
 	case $CTR_PREFIX in '' | [!A-Za-z]* | *[!A-Za-z0-9_-]*)
 		die "CTR_PREFIX $CTR_PREFIX: use [A-Za-z0-9_-], starting with a letter" ;;

@@ -594,8 +594,8 @@ ctr_export() {
 	# a btrfs snapshot is atomic: a running container is caught at one instant, as by commit
 	btrfs subvolume snapshot -r "$FS_ROOTFS" "$P_TREE" >/dev/null || die "container $1: cannot snapshot"
 	if [ -n "$_fo" ]; then
-		tar -C "$P_TREE" --numeric-owner --xattrs --sort=name -cf "$_fo.tmp" . && mv -f "$_fo.tmp" "$_fo" ||
-			{ rm -f "$_fo.tmp"; die "export: $_fo: cannot write"; }
+		write_out "$_fo" tar -C "$P_TREE" --numeric-owner --xattrs --sort=name -cf - . ||
+			die "export: $_fo: cannot write"
 	else
 		tar -C "$P_TREE" --numeric-owner --xattrs --sort=name -cf - . || die "export: cannot write"
 	fi

@@ -1083,8 +1083,8 @@ ctr_save() {
 	jq -cs --arg t "$P_MT_OCI_I" '{schemaVersion: 2, mediaType: $t, manifests: .}' "$P_W/descs" \
 		>"$_psl/index.json" || die "save: cannot write index.json"
 	if [ -n "$_pso" ]; then
-		tar -C "$_psl" --hard-dereference --numeric-owner --owner=0 --group=0 -cf "$_pso.tmp" \
-			oci-layout index.json blobs && mv -f "$_pso.tmp" "$_pso" || { rm -f "$_pso.tmp"; die "$_pso: cannot write"; }
+		write_out "$_pso" tar -C "$_psl" --hard-dereference --numeric-owner --owner=0 --group=0 -cf - \
+			oci-layout index.json blobs || die "save: $_pso: cannot write"
 	else
 		tar -C "$_psl" --hard-dereference --numeric-owner --owner=0 --group=0 -cf - oci-layout index.json blobs ||
 			die "save: cannot write"

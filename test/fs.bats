@@ -335,6 +335,37 @@ D /usr"
 	assert_failure 125
 }
 
+@test "export -o, save -o into a directory a container writes: a symlink it planted at FILE (or at an old temporary name) is replaced, never written through" {
+	local v=$T/vol
+	mkdir -p "$v"
+	echo precious >"$H/victim"
+	# the container plants links to a host file at the names root will write: FILE, FILE.tmp
+	ctr run --net none --rm -v "$v:/vol" busybox sh -c "for f in e.tar e.tar.tmp s.tar s.tar.tmp; do ln -s $H/victim /vol/\$f; done"
+	[ -L "$v/e.tar" ] && [ -L "$v/s.tar.tmp" ]
+	ctr run --net none -d --name ex busybox sh -c 'echo data >/f; sleep 1000'
+	ctr export -o "$v/e.tar" ex
+	ctr save -o "$v/s.tar" busybox
+	[ "$(cat "$H/victim")" = precious ]
+	[ -f "$v/e.tar" ] && [ ! -L "$v/e.tar" ] && [ -f "$v/s.tar" ] && [ ! -L "$v/s.tar" ]
+	[ "$(tar -xOf "$v/e.tar" ./f)" = data ]
+	tar -tf "$v/s.tar" index.json >/dev/null
+	# the temporary file is gone, with the output a relative path too; nothing but what was there
+	(cd "$v" && "$CTR" export -o rel.tar ex)
+	[ -f "$v/rel.tar" ]
+	run ls -A "$v"
+	assert_output "e.tar
+e.tar.tmp
+rel.tar
+s.tar
+s.tar.tmp"
+	# a directory, or a name that is none, is an error 125 (nothing written)
+	run ctr export -o "$v/" ex
+	assert_failure 125
+	run ctr save -o "$v/nodir/s.tar" busybox
+	assert_failure 125
+	[ "$(cat "$H/victim")" = precious ]
+}
+
 @test "import: hostile tars stay inside the image (absolute, .., symlink then through it, hardlink out, devices)" {
 	tar_entry "$T/evil.tar" "$H/abs-escaped" 0 "" pwned
 	tar_entry "$T/evil.tar" "../../../../../../..$H/dotdot-escaped" 0 "" pwned

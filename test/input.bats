@@ -169,6 +169,15 @@ nothing_made() {
 	CTR_BRIDGE=.. run -125 ctr ps
 	assert_output --partial "ctr: CTR_BRIDGE ..: use [A-Za-z0-9_.-]"
 	CTR_BRIDGE=-x run -125 ctr cleanup
+	# the state root and pool are absolute paths on one line (the supervisor's exit action runs
+	# ctr.sh from another directory); nothing is made in the current one
+	mkdir "$BATS_TEST_TMPDIR/cwd"
+	(cd "$BATS_TEST_TMPDIR/cwd" && CTR_ROOT=rel CTR_POOL=rel.pool run -125 "$CTR" ps && [ "$output" = "ctr: CTR_ROOT rel: must be an absolute path" ])
+	CTR_POOL=p.img run -125 ctr ps
+	assert_output "ctr: CTR_POOL p.img: must be an absolute path"
+	CTR_ROOT="$CTR_ROOT"$'\n'/x run -125 ctr ps
+	assert_output "ctr: CTR_ROOT: the value contains a newline"
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/cwd")" ]
 	nothing_made
 }
 
