@@ -572,6 +572,7 @@ RUN_JQ=$ENV_JQ$SEC_OCI_JQ$NET_ETC_JQ'
 	   storage: {size: ($ENV.ST_SIZE | if . == "" then null else tonumber end)}, resources: '"$CG_RES_JQ"',
 	   log: {max_size: ($ENV.LOG_MAX | tonumber | if . == 0 then null else . end)},
 	   init: ($ENV.R_INIT != ""),
+	   oom_score_adj: ($ENV.R_OOM | if . == "" then null else tonumber end),
 	   ulimits: [$ENV.R_ULIMITS | split(" ")[] | select(. != "") | split("=") as [$u, $v]
 		| ($v | split(":") | map(tonumber)) as [$s, $h] | {name: $u, soft: $s, hard: $h}],
 	   restart_policy: ($ENV.R_RESTART | if . == "" then {name: "no", maximum_retry_count: 0}
@@ -663,7 +664,7 @@ run_ulimit() {
 }
 
 # run_ulimits: (run's configs job) SEC_RLIMITS, the container's rlimits (process.rlimits of its OCI
-# config) from --ulimit; nofile, unless set, is never the caller's soft limit: 1024, hard 524288
+# config) from --ulimit, and its process.oomScoreAdj; nofile, unless set, is never the caller's soft limit: 1024, hard 524288
 # (systemd's default for services, which docker's containers get from dockerd), each at most the
 # caller's hard limit (ctr raises no limit by default: a caller without CAP_SYS_RESOURCE cannot).
 # The others, unless set, are the caller's (as docker's are dockerd's). -1: RLIM_INFINITY, 2^64 - 1.
@@ -697,6 +698,16 @@ run_ulimits() {
 	done
 	SEC_RLIMITS=",\"rlimits\":[$SEC_RLIMITS]"
 	export R_ULIMITS # run's jq records them as .ulimits
+	# the OOM killer's rank: --oom-score-adj; else the caller's, but never below 0 (a caller the
+	# killer spares, -1000, would make a container that fills the host's memory unkillable)
+	_uy=$R_OOM
+	if [ -z "$_uy" ]; then
+		read -r _uy </proc/self/oom_score_adj || _uy=0
+		case $_uy in -*) _uy=0 ;; *) _uy='' ;; esac
+	fi
+	[ -z "$_uy" ] || SEC_RLIMITS="$SEC_RLIMITS,\"oomScoreAdj\":$_uy"
+	R_OOM=$_uy
+	export R_OOM # .oom_score_adj (null: the caller's)
 }
 
 # check_workdir DIR: -w is an absolute path on one line (docker's rule, and no newline).
@@ -721,12 +732,13 @@ ctr_create() {
 #HELP     --log-opt max-size=SIZE   rotate the log at SIZE, keep one old (default CTR_LOG_MAX_SIZE; 0: no cap)
 #HELP     --restart no|on-failure[:N]|always|unless-stopped   its supervisor runs it again when it exits; stop ends it
 #HELP     --entrypoint CMD   instead of the image's entrypoint ('': none)
+#HELP     --oom-score-adj N   the OOM killer's preference, -1000 to 1000 (default: the caller's, at least 0)
 #HELP     --ulimit TYPE=SOFT[:HARD]   a resource limit (nofile, nproc, core, stack...; -1: none); nofile is 1024:524288 unless set
 ctr_run() {
 	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
 	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENVL='' R_WD='' R_NET=bridge R_PORTS='' R_INIT=''
 	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE='' R_LOGMAX='' R_RESTART='' R_EP='' R_EPSET=''
-	R_LABELL='' R_LABELF='' R_ENVF='' R_SNAP='' R_CFG='' R_CG='' R_ULIMITS=''
+	R_LABELL='' R_LABELF='' R_ENVF='' R_SNAP='' R_CFG='' R_CG='' R_ULIMITS='' R_OOM='' R_OOMSET=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -755,6 +767,7 @@ ctr_run() {
 "; shift ;;
 		--log-opt) need_arg "$@"; run_log_opt "$2"; shift ;;
 		--ulimit) need_arg "$@"; run_ulimit "$2"; shift ;;
+		--oom-score-adj) need_arg "$@"; R_OOM=$2 R_OOMSET=1; shift ;;
 		--restart) need_arg "$@"; R_RESTART=$2; shift ;;
 		--entrypoint) need_arg "$@"; one_line "$1" "$2"; R_EP=$2 R_EPSET=1; shift ;;
 		--) shift; break ;;
@@ -771,6 +784,10 @@ ctr_run() {
 	[ -z "$R_NAME" ] || run_check_name "$R_NAME"
 	[ -z "$R_HOST" ] || run_check_hostname "$R_HOST"
 	[ -z "$R_WD" ] || check_workdir "$R_WD"
+	[ -z "$R_OOMSET" ] || case $R_OOM in
+	0 | [1-9] | [1-9][0-9] | [1-9][0-9][0-9] | 1000 | -[1-9] | -[1-9][0-9] | -[1-9][0-9][0-9] | -1000) ;;
+	*) die "--oom-score-adj $R_OOM: a number from -1000 to 1000" ;;
+	esac
 	[ -z "$R_PORTS" ] || [ "$R_NET" = bridge ] || die "-p: needs --net bridge"
 	# shellcheck source=/dev/null
 	[ -z "$R_RESTART" ] || { . "$CTR_HOME/helpers/start.sh" && restart_validate; }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# run --ulimit (docker's TYPE=SOFT[:HARD]): the container's resource limits, read where a user
-# reads them (ulimit in the container, /proc/PID/limits from the host); the caller's open-files
-# limit does not reach the container; bad values are refused with nothing made.
+# run --ulimit (docker's TYPE=SOFT[:HARD]) and --oom-score-adj: the container's resource limits and
+# its rank for the OOM killer, read where a user reads them (ulimit in the container,
+# /proc/PID/limits and oom_score_adj from the host); the caller's open-files limit, and an OOM
+# protection of the caller's, do not reach the container; bad values are refused with nothing made.
 
 load helper
 
@@ -87,4 +88,32 @@ can_raise() { bash -c 'ulimit -H -n $(($(ulimit -H -n) + 1))' 2>/dev/null; }
 	assert_failure 125
 	[ -z "$(ctr ps -aq)" ]
 	[ -z "$(ls -A "$CTR_ROOT/containers")" ]
+}
+
+@test "--oom-score-adj: PID 1 and an exec get it; default the caller's, never below 0; inspect shows it; bad values 125" {
+	id=$(ctr run -d --net none --oom-score-adj 700 busybox sleep 1000)
+	[ "$(cat "/proc/$(cat "$CTR_ROOT/containers/$id/pid")/oom_score_adj")" = 700 ]
+	run ctr exec "$id" cat /proc/self/oom_score_adj
+	assert_output 700
+	[ "$(ctr inspect "$id" | jq .oom_score_adj)" = 700 ]
+	# a caller at 300: the container too (raising it needs no privilege; inspect: null, the caller's)
+	run bash -c 'echo 300 >/proc/self/oom_score_adj && exec "$0" run --rm --net none busybox cat /proc/self/oom_score_adj' "$CTR"
+	assert_output 300
+	if can_raise; then
+		# a caller the OOM killer spares: the container is not spared
+		run bash -c 'echo -1000 >/proc/self/oom_score_adj && exec "$0" run --rm --net none busybox cat /proc/self/oom_score_adj' "$CTR"
+		assert_output 0
+		run ctr run --rm --net none --oom-score-adj -500 busybox cat /proc/self/oom_score_adj
+		assert_output -- -500
+	else
+		run ctr run --rm --net none --oom-score-adj -500 busybox true
+		assert_failure 125
+		assert_output --partial "oom_score_adj -500 (lower than the caller's: needs CAP_SYS_RESOURCE)"
+	fi
+	for bad in 1001 -1001 x '' 1e3 +5 05; do
+		run ctr run --rm --net none --oom-score-adj "$bad" busybox true
+		assert_failure 125
+		assert_output "ctr: --oom-score-adj $bad: a number from -1000 to 1000"
+	done
+	[ "$(ctr ps -aq)" = "$id" ]
 }

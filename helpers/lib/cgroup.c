@@ -4,11 +4,15 @@
  * byte and fork of the container is accounted there; a group on cgroup v2
  * the child is born in instead (cgroup_birth_group, clone3
  * CLONE_INTO_CGROUP: no migration). Creating and limiting the groups is
- * ctr.sh's (helpers/cgroup.sh); devices are devices.c's.
+ * ctr.sh's (helpers/cgroup.sh); devices are devices.c's. Also, where the
+ * OOM killer ranks the container among the host's processes: the parent
+ * writes the spec's oom_score_adj for the child (/proc/PID/oom_score_adj,
+ * the host's /proc), before its first step.
  */
 #include "cgroup.h"
 #include "fdio.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
@@ -63,5 +67,20 @@ int cgroups_join(const struct ctr_spec *s, pid_t pid, int born, struct ctr_err *
 		if (write_file(path, text) < 0)
 			return ctr_fail_errno(e, "%s", path);
 	}
+	return 0;
+}
+
+/* The spec's oom_score_adj (none: pid keeps its parent's) for pid. Lower
+ * than the writer's own minimum needs CAP_SYS_RESOURCE. */
+int oom_score_adj_write(const struct ctr_spec *s, pid_t pid, struct ctr_err *e)
+{
+	char path[64], v[16];
+	if (!s->has_oom_score_adj)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+	snprintf(v, sizeof(v), "%d", s->oom_score_adj);
+	if (write_file(path, v) < 0)
+		return ctr_fail_errno(e, "oom_score_adj %d%s", s->oom_score_adj,
+				      errno == EACCES ? " (lower than the caller's: needs CAP_SYS_RESOURCE)" : "");
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* cgroup.h - joining cgroups (cgroup.c). */
+/* cgroup.h - joining cgroups, and the OOM score (cgroup.c). */
 #ifndef CTR_CGROUP_H
 #define CTR_CGROUP_H
 
@@ -7,5 +7,6 @@
 
 int cgroup_birth_group(const struct ctr_spec *s, int *fd);
 int cgroups_join(const struct ctr_spec *s, pid_t pid, int born, struct ctr_err *e);
+int oom_score_adj_write(const struct ctr_spec *s, pid_t pid, struct ctr_err *e);
 
 #endif

@@ -204,7 +204,7 @@ static int release_child(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 			return -1;
 		close_fd(&r->idmap_tree);
 	}
-	if (cgroups_join(s, pid, r->born_cgroup, e) < 0)
+	if (cgroups_join(s, pid, r->born_cgroup, e) < 0 || oom_score_adj_write(s, pid, e) < 0)
 		return -1;
 	if (s->nnet_hook && net_hook_run(s, pid, e) < 0)
 		return -1;

@@ -8,8 +8,9 @@
  * notify fd, console fd, --join PID with --process FILE for an exec, and
  * --net-hook: rootless pasta, for the config's own new netns; --cgroup: a
  * rootless container's delegated group) come from argv. linux.sysctl's net.* keys are written in the container's
- * network namespace as --sysctl's are. What only ctr-oci does (hooks, other
- * sysctls, domainname, oomScoreAdj) is an error naming the field.
+ * network namespace as --sysctl's are; process.oomScoreAdj is written by the
+ * executor's parent, as ctr-oci's. What only ctr-oci does (hooks, other
+ * sysctls, domainname) is an error naming the field.
  * Entry point: oci_nsenter_load, before anything of the container exists.
  */
 #include "oci-nsenter.h"
@@ -30,8 +31,6 @@ static int refuse_runtime_fields(const struct oci_config *c, struct ctr_err *e)
 					" hooks)", oci_hook_names[k]);
 	if (c->domainname)
 		return ctr_fail(e, 0, "config.json: domainname: not set by nsenter-chroot (ctr-oci)");
-	if (c->has_oom_score_adj)
-		return ctr_fail(e, 0, "config.json: process.oomScoreAdj: not set by nsenter-chroot (ctr-oci)");
 	return 0;
 }
 
@@ -150,6 +149,8 @@ int oci_nsenter_load(struct oci_config *c, const char *path, const char *process
 	}
 	if (opts->join && join_spec(c, opts->join, process, e) < 0)
 		return -1;
+	s->has_oom_score_adj = c->has_oom_score_adj;  /* the process's (an exec's: its file's) */
+	s->oom_score_adj = c->oom_score_adj;
 	if (c->terminal != (s->console_fd >= 0))
 		return ctr_fail(e, 0, "config.json: process.terminal is %s: --console-fd %s",
 				c->terminal ? "true" : "false", c->terminal ? "required" : "not wanted");

@@ -94,6 +94,8 @@ struct ctr_spec {
 	bool no_new_privs;
 	struct ctr_rlimit *rlimits;
 	size_t nrlimits;
+	bool has_oom_score_adj;   /* write oom_score_adj (the parent, on the host's /proc) */
+	int oom_score_adj;
 	bool init;                /* a tiny init as PID 1 */
 	int console_fd;           /* socket to send a pty master to, -1 */
 	/* the container */
