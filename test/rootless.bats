@@ -506,6 +506,17 @@ pastas() { live "$1" | grep -c '^pas'; }
 one_pasta() { [ "$(pastas "$1")" = 1 ]; }
 ctr_pid() { cat "$RL_BASE/home-$1/.local/share/ctr/containers/$2/pid"; }
 
+# start_serves NAME ID PORT WORD: the user's start of NAME says NAME; its server (tcp-server) then
+# echoes WORD sent to the host's PORT, and its PID 1 is the user's on the host
+start_serves() {
+	run -0 ctr_as "$RL_UA" start "$1"
+	assert_output "$1"
+	wait_for answering "$3"
+	run -0 "$TOP/build/progs/tcp-client" -w 5 127.0.0.1 "$3" "$4"
+	assert_line "${2:0:12} 127.0.0.1: echo $4"
+	[ "$(stat -c %u "/proc/$(ctr_pid "$RL_UA" "$2")")" = "$RL_IDA" ]
+}
+
 @test "rootless start, restart: a stopped container runs again as the user, its files kept, its pasta and -p back; start -a gives its exit code" {
 	local p id pid1 pid2
 	p=$(free_port)
@@ -514,13 +525,8 @@ ctr_pid() { cat "$RL_BASE/home-$1/.local/share/ctr/containers/$2/pid"; }
 	run -0 ctr_as "$RL_UA" stop -t 1 sv
 	wait_for no_pasta "$RL_UA"
 	run ! "$TOP/build/progs/tcp-client" -w 1 127.0.0.1 "$p" gone
-	run -0 ctr_as "$RL_UA" start sv
-	assert_output sv
-	wait_for answering "$p"
-	run -0 "$TOP/build/progs/tcp-client" -w 5 127.0.0.1 "$p" two
-	assert_line "${id:0:12} 127.0.0.1: echo two"
+	start_serves sv "$id" "$p" two
 	pid1=$(ctr_pid "$RL_UA" "$id")
-	[ "$(stat -c %u "/proc/$pid1")" = "$RL_IDA" ]
 	run -0 ctr_as "$RL_UA" exec sv sh -c 'cat /runs; id -u'
 	assert_output "run
 run
@@ -558,12 +564,7 @@ run
 	run live "$RL_UA"
 	assert_output ''
 	run ! "$TOP/build/progs/tcp-client" -w 1 127.0.0.1 "$p" early
-	run -0 ctr_as "$RL_UA" start cv
-	assert_output cv
-	wait_for answering "$p"
-	run -0 "$TOP/build/progs/tcp-client" -w 5 127.0.0.1 "$p" one
-	assert_line "${id:0:12} 127.0.0.1: echo one"
-	[ "$(stat -c %u "/proc/$(ctr_pid "$RL_UA" "$id")")" = "$RL_IDA" ]
+	start_serves cv "$id" "$p" one
 	run -0 ctr_as "$RL_UA" exec cv cat /runs
 	assert_output run
 	run -0 ctr_as "$RL_UA" rm -f cv
