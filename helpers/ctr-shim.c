@@ -85,7 +85,9 @@
  *                         holder has closed it (nsenter-chroot --notify-fd N:
  *                         the container's command runs), not as soon as PROG
  *                         is exec'd; a foreground shim waits for it too, and
- *                         so does each restart before it says `running`
+ *                         so does each restart before it says `running`.
+ *                         With --container-pid-file, -d returns once the
+ *                         pid there is adopted (or PROG failed)
  *   --pass-fd N           (N > 3, not --ready-fd's) keep the caller's fd N open
  *                         (close-on-exec) for the shim's whole life and give
  *                         it to PROG as fd N at each run (restarts too), never
@@ -168,8 +170,9 @@
  *   5. -d --attach-socket: listen
  *   6. make PROG's pipes (and console socket), fork, exec, learn whether the
  *      exec worked
- *   7. -d: (--ready-fd: wait for PROG's byte or EOF) stdio to /dev/null,
- *      chdir /, report to the caller
+ *   7. -d: (--ready-fd: wait for PROG's byte or EOF; --container-pid-file:
+ *      then for PROG's exit and the adoption) stdio to /dev/null, chdir /,
+ *      report to the caller
  *   8. poll loop until PROG is reaped; drain; write the exit file; tell the
  *      client; restore the terminal; remove the socket
  *   9. --restart: while the policy says so, (foreground: become a daemon)

@@ -567,6 +567,21 @@ adoptee() {
 	wait_for not kill -0 "$sp" || fail "the shim outlived the adopted process"
 }
 
+@test "-d --ready-fd with --container-pid-file: returns once PID 1 is adopted, not when PROG says it runs; the pid file is read by then" {
+	# PROG says "ready" as soon as its child's pid is in the file, then takes 1 s to exit
+	shim -d --ready-fd 4 --container-pid-file "$D/cpid" sh -c "$(adoptee "$D/cpid"); echo r >&4; sleep 1"
+	sp=$(cat "$D/shim.pid")
+	cp=$(cat "$D/cpid")
+	# no wait: at return the child is the shim's already (PROG gone), and a write to the file now
+	# (a user's, an attacker's) does not change which process is PID 1
+	[ "$(awk '/^PPid:/ { print $2 }' "/proc/$cp/status")" = "$sp" ] || fail "returned before the adoption"
+	echo 1 >"$D/cpid"
+	kill -TERM "$sp"
+	wait_for test -f "$D/exit" || fail "no exit recorded"
+	read -r code _ <"$D/exit"
+	[ "$code" = 6 ] || fail "exit $code"
+}
+
 @test "--container-pid-file: a signal sent while PROG starts the container waits for the adopted PID 1" {
 	shim --container-pid-file "$D/cpid" sh -c "while [ ! -e $D/go ]; do sleep 0.05; done; $(adoptee "$D/cpid")" \
 		>"$D/out" 2>&1 3>&- &

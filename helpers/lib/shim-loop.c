@@ -346,6 +346,11 @@ int shim_run(void)
 		shim_err.echo = 2;
 	}
 	code = prog_run();
+	/* PROG hands PID 1 over (--container-pid-file): the caller hears once it is
+	 * adopted (or PROG is gone), not when PID 1 runs: a verb run next finds PID 1
+	 * the shim's child, its pid file read (a write to it meanwhile changes nothing) */
+	while (shim_opt.detach && code == 0 && shim.adopting && !shim.reaped)
+		loop_once();
 	if (shim_opt.detach)
 		ready_report(code);
 	else if (shim_opt.tty)
