@@ -592,6 +592,8 @@ ctr_id() {
 		return 0
 	fi
 	case $1 in *[!0-9a-f]*) printf 'ctr: container %s: no such container\n' "$1" >&2; return 1 ;; esac
+	# a whole ID: one stat (a prefix's glob reads the whole directory: ~2.5 ms at 10,000)
+	[ ${#1} -ne 12 ] || [ ! -d "$CTR_ROOT/containers/$1" ] || { CTR_ID=$1; return 0; }
 	for _cp in "$CTR_ROOT/containers/$1"*; do
 		_cp=${_cp##*/}
 		valid_id "$_cp" && [ -d "$CTR_ROOT/containers/$_cp" ] || continue
