@@ -418,17 +418,44 @@ ctr_init() {
 }
 
 #HELP images                       list images
+# One jq for every image's creation time; an image's size (du: a walk of its tree) is measured once
+# and kept in images/ID/size (an image's tree never changes).
 ctr_images() {
 	pool_ensure
 	printf '%-28s %-12s %-20s %s\n' REPOSITORY:TAG "IMAGE ID" CREATED SIZE
+	_l='' _f=''
 	for _r in "$CTR_ROOT"/refs/*; do
-		[ -f "$_r" ] && ref_read "$_r" || continue
-		_id=$REF_ID
-		_n=$(printf '%s' "${_r##*/}" | sed 's|%2F|/|g')
-		_c=$(jq -r .created "$CTR_ROOT/images/$_id/config.json" 2>/dev/null)
-		tree_of images "$_id"
-		_s=$(du -sh "$TREE" 2>/dev/null | cut -f1)
-		printf '%-28s %-12s %-20s %s\n' "$_n" "$_id" "$_c" "$_s"
+		[ -f "$_r" ] && ref_read "$_r" && [ -f "$CTR_ROOT/images/$REF_ID/config.json" ] || continue
+		list_add _l "${_r##*/}"
+		list_add _l "$REF_ID"
+		list_add _f "$CTR_ROOT/images/$REF_ID/config.json"
+	done
+	[ -n "$_l" ] || return 0
+	# one line per file, in order ('' when a config has no date; an image's control characters, a
+	# newline among them, are ?: one line each, and nothing for the terminal to act on)
+	eval "set -- $_f"
+	_c=$("$CTR_JQ" -r '.created // "" | tostring | gsub("[[:cntrl:]]"; "?")' "$@" 2>/dev/null) || _c=''
+	_c=$_c$NL
+	eval "set -- $_l"
+	while [ $# -ge 2 ]; do
+		_r=$1 _id=$2
+		shift 2
+		_d=${_c%%"$NL"*} _c=${_c#*"$NL"}
+		_nm=''
+		while :; do
+			case $_r in
+			*%2F*) _nm="$_nm${_r%%"%2F"*}/" _r=${_r#*"%2F"} ;;
+			*) _nm=$_nm$_r; break ;;
+			esac
+		done
+		_s=''
+		[ ! -f "$CTR_ROOT/images/$_id/size" ] || read -r _s 2>/dev/null <"$CTR_ROOT/images/$_id/size"
+		if [ -z "$_s" ]; then
+			tree_of images "$_id"
+			_s=$(du -sh "$TREE" 2>/dev/null | cut -f1)
+			[ -z "$_s" ] || printf '%s\n' "$_s" 2>/dev/null >"$CTR_ROOT/images/$_id/size" || :
+		fi
+		printf '%-28s %-12s %-20s %s\n' "$_nm" "$_id" "$_d" "$_s"
 	done
 }
 

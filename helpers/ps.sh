@@ -163,7 +163,7 @@ fmt_files as $in
 	("CONTAINER ID" | col(12)) + ("NAME" | col(16)) + ("IMAGE" | col(16)) + ("COMMAND" | col(24))
 		+ ("CREATED" | col(16)) + "STATUS",
 	($rows[] | (.ID | col(12)) + (.Names | col(16)) + (.Image | col(16))
-		+ ("\"" + (._cmd | if $nt == "" then .[:24] else . end) + "\"" | col(24))
+		+ (._cmd | if $nt == "" then .[:24] else . end | tojson | col(24))
 		+ (.RunningFor | col(16)) + .Status)
   elif $fmt == "json" then $rows[] | fmt_public | tojson
   elif $fmt | startswith("table") then fmt_tpl($fmt[5:] | ltrimstr(" ")) as $t

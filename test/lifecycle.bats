@@ -16,6 +16,47 @@ load helper
 	assert_output secret
 }
 
+@test "images: a row per tag (a name with a registry's /), its ID, date and size; a config's newline or escape is one '?' in one row" {
+	ctr tag busybox reg.example:5000/team/app:1
+	ctr tag busybox other:2
+	id=$(cat "$CTR_ROOT/refs/busybox:latest")
+	run ctr images
+	assert_success
+	assert_line --index 0 --regexp '^REPOSITORY:TAG +IMAGE ID +CREATED +SIZE$'
+	assert_line --regexp "^reg.example:5000/team/app:1 +$id +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+Z +[0-9.]+[KMG]$"
+	assert_line --regexp "^other:2 +$id "
+	[ "${#lines[@]}" = 4 ]
+	# an image's date that holds a newline and a terminal escape (a registry's value is a string
+	# whatever it holds): each stays in its row, shown as ?
+	mkdir "$BATS_TEST_TMPDIR/tree"
+	echo x >"$BATS_TEST_TMPDIR/tree/f"
+	d=$(ctr init "$BATS_TEST_TMPDIR/tree" evil:1)
+	jq '.created = "2020\nFAKE ROW\u001b[2J"' "$CTR_ROOT/images/$d/config.json" >"$BATS_TEST_TMPDIR/c"
+	cp "$BATS_TEST_TMPDIR/c" "$CTR_ROOT/images/$d/config.json"
+	run ctr images
+	assert_success
+	[ "${#lines[@]}" = 5 ]
+	assert_line --regexp "^evil:1 +$d +2020\?FAKE ROW\?\[2J "
+	refute_output --partial $'\e'
+	# after rmi, its row is gone and the others' rows are whole
+	ctr rmi other:2 >/dev/null
+	run ctr images
+	refute_line --partial other:2
+	assert_line --regexp "^busybox:latest +$id +[0-9T:-]+Z +[0-9.]+[KMG]$"
+}
+
+@test "ps: a command's newline, quote or terminal escape is escaped in its one row (docker's quoting)" {
+	ctr create --name inj busybox sh -c $'echo "a"\nFAKE 1 up\e[2J' >/dev/null
+	run ctr ps -a --no-trunc
+	assert_success
+	[ "${#lines[@]}" = 2 ]
+	assert_line --index 1 --regexp '^[0-9a-f]{12} +inj +busybox:latest +"sh -c echo \\"a\\"\\nFAKE 1 up\\u001b\[2J" '
+	refute_output --partial $'\e'
+	run ctr ps -a
+	[ "${#lines[@]}" = 2 ]
+	assert_line --index 1 --partial '"sh -c echo \"a\"\nFAKE 1 up"  '
+}
+
 @test "init: a missing directory is an error that leaves nothing behind" {
 	run ctr init /no/such/dir x
 	assert_failure 125
