@@ -217,7 +217,9 @@ im_sizes() {
 }
 
 # IM_ROWS_JQ: an OCI/docker image config's history into im_rows' lines, newest first; the layers'
-# sizes ($sz) go to the entries that made a layer (not empty_layer), in order. An image without
+# sizes ($sz) go to the entries that made a layer (not empty_layer), in order. A control character
+# of the image's (a newline, an escape, the field separator) is a blank: one row, nothing for the
+# terminal to act on. An image without
 # history gets a row per layer.
 # shellcheck disable=SC2016
 IM_ROWS_JQ='
@@ -229,7 +231,7 @@ IM_ROWS_JQ='
 		| if $e.empty_layer then . else .n += 1 end)
 	| .rows | reverse | to_entries
 	| map([(if .key == 0 then $id else "<missing>" end)] + .value
-		| map(tostring | gsub("[\n\u001f]"; " ")) | join("\u001f")) | .[]'
+		| map(tostring | gsub("[[:cntrl:]]"; " ")) | join("\u001f")) | .[]'
 
 # IM_TABLE_AWK: im_rows' lines as docker history prints them (created as "3 weeks ago", sizes in
 # kB/MB/GB with 3 digits, CREATED BY cut to 45 characters), or the IDs only (q), or RFC 3339 times

@@ -448,7 +448,7 @@ s.tar.tmp"
 	d=$(jq -r .config.digest "$m")
 	jq -c '. + {history: [{created: "2024-01-02T03:04:05Z", created_by: "/bin/sh -c #(nop) ADD file:0123456789abcdef0123456789abcdef in / "},
 		{created: "2024-01-02T03:04:06Z", created_by: "/bin/sh -c #(nop)  CMD [\"sh\"]", empty_layer: true},
-		{created: "2024-01-02T03:04:07Z", created_by: "/bin/sh -c echo 0123456789 >/data", comment: "step 3"}]}' \
+		{created: "2024-01-02T03:04:07Z", created_by: "/bin/sh -c echo 0123456789 >/data", comment: "step\n3\u001b[2J"}]}' \
 		"$l/blobs/sha256/${d#sha256:}" >"$T/cfg"
 	local nd
 	nd=$(blob_add "$l" "$T/cfg")
@@ -464,7 +464,10 @@ s.tar.tmp"
 	run ctr history h:1
 	assert_success
 	assert_line --index 0 --regexp '^IMAGE +CREATED +CREATED BY +SIZE +COMMENT$'
-	assert_line --index 1 --regexp "^$id +[0-9]+ (months|years) ago +/bin/sh -c echo 0123456789 >/data +10B +step 3$"
+	# (the comment's newline and escape are blanks: one row, nothing for the terminal)
+	assert_line --index 1 --regexp "^$id +[0-9]+ (months|years) ago +/bin/sh -c echo 0123456789 >/data +10B +step 3 \[2J$"
+	[ "${#lines[@]}" = 4 ]
+	refute_output --partial $'\e'
 	assert_line --index 2 --regexp '^<missing> +.* ago +/bin/sh -c #\(nop\)  CMD \["sh"\] +0B$'
 	assert_line --index 3 --regexp '^<missing> +.* ago +/bin/sh -c #\(nop\) ADD file:0123456789abcdef0… +11B$'
 	run ctr history -q h:1
