@@ -109,7 +109,8 @@ def ps_status($s): if $s.state == "running" or $s.state == "paused" then
 def ps_row($s): {Command: (.cmd // [] | join(" ") | ps_trunc(20) | tojson),
 	CreatedAt: (.created // 0 | strftime("%Y-%m-%d %H:%M:%S +0000 UTC")),
 	ID: $s.id, Image: (.image // ""),
-	Labels: (.labels // {} | to_entries | sort_by(.key) | map("\(.key)=\(.value)") | join(",")),
+	Labels: (.labels // {} | to_entries | sort_by(.key) | map("\(.key)=\(.value)") | join(",")
+		| gsub("[[:cntrl:]]"; "?")),
 	LocalVolumes: "0",
 	Mounts: ([.security.volumes[]?.source | ps_trunc(15)] | join(",")),
 	Names: (.name // ""), Networks: (.network.mode // ""),

@@ -45,7 +45,7 @@ load helper
 	assert_line --regexp "^busybox:latest +$id +[0-9T:-]+Z +[0-9.]+[KMG]$"
 }
 
-@test "ps: a command's newline, quote or terminal escape is escaped in its one row (docker's quoting)" {
+@test "ps: a command's newline, quote or terminal escape is escaped in its one row (docker's quoting); an image label's too" {
 	ctr create --name inj busybox sh -c $'echo "a"\nFAKE 1 up\e[2J' >/dev/null
 	run ctr ps -a --no-trunc
 	assert_success
@@ -55,6 +55,16 @@ load helper
 	run ctr ps -a
 	[ "${#lines[@]}" = 2 ]
 	assert_line --index 1 --partial '"sh -c echo \"a\"\nFAKE 1 up"  '
+	# an image's label (run -l refuses a newline; an image's config may hold one): ? in its row
+	mkdir "$BATS_TEST_TMPDIR/tree"
+	echo x >"$BATS_TEST_TMPDIR/tree/f"
+	d=$(ctr init "$BATS_TEST_TMPDIR/tree" lab:1)
+	jq '.labels = {"a": "x\nFAKE\u001b[2J"}' "$CTR_ROOT/images/$d/config.json" >"$BATS_TEST_TMPDIR/c"
+	cp "$BATS_TEST_TMPDIR/c" "$CTR_ROOT/images/$d/config.json"
+	ctr create --name lab lab:1 true >/dev/null
+	run ctr ps -a --filter name=lab --format 'table {{.Names}} {{.Labels}}'
+	assert_output "NAMES LABELS
+lab a=x?FAKE?[2J"
 }
 
 @test "init: a missing directory is an error that leaves nothing behind" {
