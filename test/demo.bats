@@ -13,10 +13,12 @@ teardown() {
 		(flock 9; sed -i "/^$u:/d" /etc/subuid /etc/subgid) 9>/run/ctr/subids.lock
 	fi
 	[ -z "${DEMO_TUN:-}" ] || chmod "$DEMO_TUN" /dev/net/tun
+	tun_release
 	ctr_teardown
 }
 
 @test "demo: all 9 steps pass, and nothing of it remains (step 9's user, its ids, trees and processes too)" {
+	tun_hold # step 9 changes /dev/net/tun's mode and puts it back: not beside rootless.bats
 	DEMO_TUN=$(stat -c %a /dev/net/tun)
 	run ctr demo
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out"

@@ -17,6 +17,8 @@ setup_file() {
 	export CTR_PREFIX="ctrtrl$r" CTR_ROOT="$RL_BASE/sys" CTR_POOL="$RL_BASE/pool" CTR_POOL_SIZE=1G
 	RL_UA="ctrrl${r}a" RL_UB="ctrrl${r}b" RL_UC="ctrrl${r}c"
 	# rootless-setup makes /dev/net/tun 0666 (pasta) where it is not: put back in teardown_file
+	# (tun_hold: not while another test file changes it)
+	tun_hold
 	export RL_TUN_MODE
 	RL_TUN_MODE=$(stat -c %a /dev/net/tun 2>/dev/null) || RL_TUN_MODE="" # none: a guest without tun (make test-v2)
 	for u in "$RL_UA" "$RL_UB" "$RL_UC"; do
@@ -49,6 +51,7 @@ teardown_file() {
 	if mountpoint -q "$CTR_ROOT/btrfs"; then umount "$CTR_ROOT/btrfs" || umount -l "$CTR_ROOT/btrfs"; fi
 	rm -rf "$RL_BASE"
 	[ -z "$RL_TUN_MODE" ] || chmod "$RL_TUN_MODE" /dev/net/tun
+	tun_release
 }
 
 setup() { RL_PIDS='' RL_REG=''; }
