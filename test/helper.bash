@@ -104,19 +104,18 @@ ctr() { "$CTR" "$@"; }
 
 # tun_hold, tun_release: /dev/net/tun's mode is the host's: rootless-setup makes it 0666 (pasta) and
 # a test that ran it puts the old mode back. The test files that do (rootless.bats for its whole run,
-# demo.bats's demo) hold this lock meanwhile, one after the other, so that none finds or leaves the
-# other's mode (bats runs files side by side). The holder is a process of its own (the tests of a
-# file run in processes of their own): its pid in $BATS_FILE_TMPDIR/tun.holder.
-TUN_LOCK=/run/lock/ctr-tests-tun.lock
+# demo.bats's demo) hold a lock on the device node itself meanwhile (flock: no lock file to leave
+# behind), one after the other, so that none finds or leaves the other's mode (bats runs files side
+# by side). The holder is a process of its own (the tests of a file run in processes of their own):
+# its pid in $BATS_FILE_TMPDIR/tun.holder. No-op without /dev/net/tun.
 tun_hold() {
-	local f=$BATS_FILE_TMPDIR/tun.holder
-	mkdir -p /run/lock
+	local f=$BATS_FILE_TMPDIR/tun.holder i
+	[ -c /dev/net/tun ] || return 0
 	rm -f "$f"
-	sh -c 'exec 9>"$1" && flock -w 900 9 && echo $$ >"$2.tmp" && mv "$2.tmp" "$2" && exec sleep 3600' \
-		_ "$TUN_LOCK" "$f" 3>&- </dev/null >/dev/null 2>&1 &
-	local i
+	sh -c 'exec 9</dev/net/tun && flock -w 900 9 && echo $$ >"$1.tmp" && mv "$1.tmp" "$1" && exec sleep 3600' \
+		_ "$f" 3>&- </dev/null >/dev/null 2>&1 &
 	for i in $(seq 9000); do [ -s "$f" ] && return 0; sleep 0.1; done
-	fail "$TUN_LOCK: held by another test for 15 minutes"
+	fail "/dev/net/tun: locked by another test for 15 minutes"
 }
 tun_release() {
 	local f=$BATS_FILE_TMPDIR/tun.holder
