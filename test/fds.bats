@@ -137,8 +137,8 @@ term_run() {
 @test "fd 12 of the caller: run -it --init and exec -it in a terminal: only 0,1,2, the pty" {
 	ctr images >/dev/null # the pool is made first: its message is not on the screen
 	term_run "$CTR" run -it --rm --init busybox sh -c "$FDS"
-	wait_for test -s "$D/rc" || fail "run -it did not end: $(tmux -S "$TS" capture-pane -p -t t)"
-	run tmux -S "$TS" capture-pane -p -t t
+	wait_for test -s "$D/rc" || fail "run -it did not end: $(tmux -S "$TS" capture-pane -p -t =t:)"
+	run tmux -S "$TS" capture-pane -p -t =t:
 	assert_fds_clean
 	assert_line --regexp '^1:0 1 2$'
 	assert_line 0=/dev/pts/0
@@ -152,8 +152,8 @@ term_run() {
 	rm -f "$D/rc"
 	id=$(ctr run -d --init busybox sleep 600)
 	term_run "$CTR" exec -it "$id" sh -c "$FDS"
-	wait_for test -s "$D/rc" || fail "exec -it did not end: $(tmux -S "$TS" capture-pane -p -t t)"
-	run tmux -S "$TS" capture-pane -p -t t
+	wait_for test -s "$D/rc" || fail "exec -it did not end: $(tmux -S "$TS" capture-pane -p -t =t:)"
+	run tmux -S "$TS" capture-pane -p -t =t:
 	assert_fds_clean
 	assert_line --regexp '^0=/dev/pts/[0-9]+$'
 	assert_line --regexp '^1=/dev/pts/[0-9]+$'

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# lint: every sh file is clean under shellcheck -s sh and runs under dash; C is clean under cppcheck.
+# lint: every sh file is clean under shellcheck -s sh and runs under dash; C is clean under cppcheck;
+# the terminal tests target tmux sessions exactly.
 
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 
@@ -24,4 +25,12 @@ TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	run make -s -B helpers B="$BATS_TEST_TMPDIR/b"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+@test "lint: the terminal tests name a tmux session exactly (-t =NAME:), never by a bare name" {
+	# tmux reads a bare -t NAME first as a window's name, by prefix, in the most recently active
+	# session: "t" was a just-made second session's window "tmux" (see test/tmux.bash)
+	cd "$TOP"
+	run grep -nE --exclude=lint.bats 'tmux.* -t +([^"= -]|"[^=])' test/*.bats test/oci/*.bats test/*.bash
+	[ "$status" -eq 1 ] || { echo "$output"; false; }
 }

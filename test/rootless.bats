@@ -7,6 +7,7 @@
 
 load helper
 load fixtures/registry
+load tmux
 
 setup_file() {
 	local r
@@ -824,10 +825,21 @@ run
 	assert_equal "$status" 137
 }
 
-# rl_screen SESSION: what the user's terminal (a tmux session of the user's own server) shows
-rl_screen() { as "$RL_UA" tmux -S "$RL_BASE/run-$RL_UA/tmux.sock" capture-pane -p -t "$1"; }
+# rl_screen SESSION: what the user's terminal (a tmux session of the user's own server) shows. The
+# session named exactly (=SESSION:): a bare name may be another session's window (test/tmux.bash).
+rl_screen() { as "$RL_UA" tmux -S "$RL_BASE/run-$RL_UA/tmux.sock" capture-pane -p -t "=$1:"; }
 rl_shows() { rl_screen "$1" | grep -qF -- "$2"; }
-rl_keys() { as "$RL_UA" tmux -S "$RL_BASE/run-$RL_UA/tmux.sock" send-keys -t "$@"; }
+rl_keys() {
+	local s=$1
+	shift
+	as "$RL_UA" tmux -S "$RL_BASE/run-$RL_UA/tmux.sock" send-keys -t "=$s:" "$@"
+}
+# rl_report: both terminals, the container's processes and stacks (term_report) of the tty test
+rl_report() {
+	local d=$RL_BASE/home-$RL_UA/.local/share/ctr/containers
+	TS=$RL_BASE/run-$RL_UA/tmux.sock TERM_USER=$RL_UA term_report "$(cat "$d"/*/pid 2>/dev/null)" \
+		"$(cat "$d"/*/shim.pid 2>/dev/null)"
+}
 
 @test "rootless run -it and exec -it in a real terminal (tmux, the user's own)" {
 	[ -c /dev/net/tun ] || skip "no /dev/net/tun (the make test-v2 guest): pasta cannot run"
@@ -847,9 +859,9 @@ rl_keys() { as "$RL_UA" tmux -S "$RL_BASE/run-$RL_UA/tmux.sock" send-keys -t "$@
 	assert_line /dev/pts/1
 	assert_line --partial "ps sh sh" # the run's sh and this one
 	rl_keys e 'exit 3' Enter
-	wait_for rl_shows e rc=3 || fail "$(rl_screen e)"
+	wait_for rl_shows e rc=3 || fail "$(rl_report)"
 	rl_keys t 'exit' Enter
-	wait_for rl_shows t rc=0 || fail "$(rl_screen t)"
+	wait_for rl_shows t rc=0 || fail "$(rl_report)"
 	as "$RL_UA" tmux -S "$ts" kill-server
 	wait_for no_pasta "$RL_UA"
 	run -0 ctr_as "$RL_UA" ps -aq

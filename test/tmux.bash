@@ -3,6 +3,14 @@
 # teardown kills it). Keys go in with send-keys, what a user would see comes back with
 # capture-pane; both act on the window of session W (t unless W is set). Needs wait_for
 # (test/wait.bash) and bats-support's fail.
+#
+# A session is always named exactly, as =NAME: (its current window's active pane). tmux reads a
+# bare NAME given as a pane or window first as a window's name in the most recently active session,
+# and by prefix: a new session's window is named "tmux" for its first half second (the name is taken
+# while the pane's child has not yet exec'd, and renamed at most every 500 ms), so with a second
+# session just made, `-t t` was that session's window "tmux" and the keys typed "into t" went to the
+# other terminal (the flaky failures of the two tests with two terminals, rootless.bats's and
+# containerd.bats's run -it + exec -it: the first terminal never saw its `exit`).
 
 # term_open SCRIPT [SESSION COLS ROWS]: run `bash SCRIPT` in a new terminal, the session SESSION
 # (t) of COLSxROWS (80x24).
@@ -34,18 +42,52 @@ term_close() {
 }
 term_server_gone() { [ ! -d "/proc/$1" ] || grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat" 2>/dev/null; }
 
-screen() { tmux -S "$TS" capture-pane -p -t "${W:-t}"; }
+screen() { tmux -S "$TS" capture-pane -p -t "=${W:-t}:"; }
 screen_has() { screen | grep -qF -- "$1"; }
 # screen_ends LINE: the last line on the screen that is not blank is LINE: a shell waits at its
 # prompt (capture-pane drops the prompt's trailing space). Keys typed before the prompt shows are
 # echoed by the terminal ahead of it, and a shell that asks the terminal where its cursor is
 # (busybox's ESC [6n) has the answer echoed into the output: wait for it before typing.
 screen_ends() { [ "$(screen | awk 'NF { l = $0 } END { print l }')" = "$1" ]; }
-keys() { tmux -S "$TS" send-keys -t "${W:-t}" "$@"; }
+keys() { tmux -S "$TS" send-keys -t "=${W:-t}:" "$@"; }
 # term_resize COLS ROWS: the user resizes the terminal's window.
-term_resize() { tmux -S "$TS" resize-window -t "${W:-t}" -x "$1" -y "$2"; }
-term_mode() { stty -a -F "$(tmux -S "$TS" display-message -p -t "${W:-t}" '#{pane_tty}')"; }
+term_resize() { tmux -S "$TS" resize-window -t "=${W:-t}:" -x "$1" -y "$2"; }
+term_mode() { stty -a -F "$(tmux -S "$TS" display-message -p -t "=${W:-t}:" '#{pane_tty}')"; }
 term_is_raw() { term_mode | grep -q -- '-icanon'; }
+
+# term_report [PID [RELAY]]: for the message of a failing terminal test: every terminal of the
+# server (its session, window name, pane tty and command) with what it shows; then, given a
+# container's PID 1 and the process that relays its terminal (ctr-shim, containerd-shim; PID's
+# parent if not given), RELAY and every process in PID's pid namespace (pid, parent, group, session,
+# tty, the tty's foreground group, state, wait channel; NB a container's pts/N and the host's
+# pts/N show alike)
+# and the kernel stacks of PID and RELAY. The server is $TS, run as
+# the user TERM_USER when set (through the test file's `as USER CMD...`).
+term_report() {
+	local s p r l q n
+	for s in $(term_tmux list-sessions -F '#{session_name}'); do
+		term_tmux display-message -p -t "=$s:" \
+			'== terminal #{session_name}: window "#{window_name}", #{pane_tty}, #{pane_current_command}'
+		term_tmux capture-pane -p -t "=$s:" | awk '{ l[NR] = $0 } NF { n = NR } END { for (i = 1; i <= n; i++) print l[i] }'
+	done
+	p=${1:-}
+	[ -n "$p" ] && [ -d "/proc/$p" ] || return 0
+	r=${2:-$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$p/stat" 2>/dev/null)}
+	echo "== the relay ($r) and the container's processes (PID 1: $p; an exec's too)"
+	l=$r n=$(readlink "/proc/$p/ns/pid")
+	for q in /proc/[0-9]*; do
+		[ "$(readlink "$q/ns/pid" 2>/dev/null)" != "$n" ] || l=$l,${q#/proc/}
+	done
+	ps -o pid,ppid,pgid,sid,tpgid,stat,wchan:32,tty,args -p "$l" | cut -c1-160
+	for s in "$p" "$r"; do
+		echo "== stack of $s ($(cat "/proc/$s/comm" 2>/dev/null))"
+		cat "/proc/$s/stack" 2>/dev/null
+	done
+	return 0
+}
+term_tmux() {
+	if [ -n "${TERM_USER:-}" ]; then as "$TERM_USER" tmux -S "$TS" "$@"; else tmux -S "$TS" "$@"; fi
+}
 
 # prompt: the busybox shell's prompt for root in / waits for input (capture-pane drops the
 # trailing space of "/ # "). Up to 20 s: the first run of a test also makes its pool and image.

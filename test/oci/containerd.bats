@@ -336,11 +336,12 @@ runs() { xargs -r -n1 sh -c 'cat "/proc/$0/comm"' <"$(cg_file "$1" cgroup.procs)
 	wait_for has '^sh$' || fail "$(screen)"
 	# (the echo of what is typed just before the exit may not reach the terminal: the shim and
 	# the client stop copying when the process ends; hence rc= anywhere on its line)
+	pid=$(task_field "$ID" 2)
 	keys 'exit 6' Enter
-	wait_for has 'rc=6$' || fail "$(screen)"
+	wait_for has 'rc=6$' || fail "$(term_report "$pid")"
 	W=t
 	keys 'exit 4' Enter
-	wait_for has 'rc=4$' || fail "$(screen)"
+	wait_for has 'rc=4$' || fail "$(term_report "$pid")"
 }
 
 @test "containerd-shim's calls: --root/--log/--log-format json before each verb, ps --format json, delete --force" {
