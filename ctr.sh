@@ -690,11 +690,12 @@ run_ulimit() {
 	R_ULIMITS="$_uw $_un=$_us:$_uh"
 }
 
-# run_ulimits: (run's configs job) SEC_RLIMITS, the container's rlimits (process.rlimits of its OCI
-# config) from --ulimit, and its process.oomScoreAdj; nofile, unless set, is never the caller's soft limit: 1024, hard 524288
-# (systemd's default for services, which docker's containers get from dockerd), each at most the
-# caller's hard limit (ctr raises no limit by default: a caller without CAP_SYS_RESOURCE cannot).
-# The others, unless set, are the caller's (as docker's are dockerd's). -1: RLIM_INFINITY, 2^64 - 1.
+# run_ulimits: (run's configs job) SEC_PROCX, what the OCI config's process gets of --ulimit
+# (process.rlimits) and --oom-score-adj (process.oomScoreAdj). nofile, unless set, is never the
+# caller's soft limit: 1024, hard 524288 (systemd's default for services, which docker's containers
+# get from dockerd), each at most the caller's hard limit (ctr raises no limit by default: a caller
+# without CAP_SYS_RESOURCE cannot). The others, unless set, are the caller's (as docker's are
+# dockerd's). -1: RLIM_INFINITY, 2^64 - 1.
 run_ulimits() {
 	case " $R_ULIMITS" in
 	*" nofile="*) ;;
@@ -709,7 +710,7 @@ run_ulimits() {
 		[ "$_us" -le "$_uh" ] || _us=$_uh
 		R_ULIMITS="$R_ULIMITS nofile=$_us:$_uh" ;;
 	esac
-	SEC_RLIMITS=''
+	SEC_PROCX=''
 	for _ux in $R_ULIMITS; do
 		_un=${_ux%%=*} _us=${_ux#*=}
 		_uh=${_us#*:} _us=${_us%%:*}
@@ -721,9 +722,9 @@ run_ulimits() {
 		nproc) _un=NPROC ;; rss) _un=RSS ;; rtprio) _un=RTPRIO ;; rttime) _un=RTTIME ;;
 		sigpending) _un=SIGPENDING ;; stack) _un=STACK ;;
 		esac
-		SEC_RLIMITS="$SEC_RLIMITS${SEC_RLIMITS:+,}{\"type\":\"RLIMIT_$_un\",\"soft\":$_us,\"hard\":$_uh}"
+		SEC_PROCX="$SEC_PROCX${SEC_PROCX:+,}{\"type\":\"RLIMIT_$_un\",\"soft\":$_us,\"hard\":$_uh}"
 	done
-	SEC_RLIMITS=",\"rlimits\":[$SEC_RLIMITS]"
+	SEC_PROCX=",\"rlimits\":[$SEC_PROCX]"
 	export R_ULIMITS # run's jq records them as .ulimits
 	# the OOM killer's rank: --oom-score-adj; else the caller's, but never below 0 (a caller the
 	# killer spares, -1000, would make a container that fills the host's memory unkillable)
@@ -732,7 +733,7 @@ run_ulimits() {
 		read -r _uy </proc/self/oom_score_adj || _uy=0
 		case $_uy in -*) _uy=0 ;; *) _uy='' ;; esac
 	fi
-	[ -z "$_uy" ] || SEC_RLIMITS="$SEC_RLIMITS,\"oomScoreAdj\":$_uy"
+	[ -z "$_uy" ] || SEC_PROCX="$SEC_PROCX,\"oomScoreAdj\":$_uy"
 	R_OOM=$_uy
 	export R_OOM # .oom_score_adj (null: the caller's)
 }

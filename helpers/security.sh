@@ -31,7 +31,7 @@
 # shellcheck disable=SC2034 # the lists are read by ctr.sh (list_len)
 SEC_PRIV='' SEC_CAPADDL='' SEC_CAPDROPL='' SEC_USER='' SEC_SECCOMP='' SEC_USERNS='' SEC_VOLS='' SEC_RO=''
 SEC_SHIFT=1 SEC_VOLL='' SEC_RANGE='' SEC_DEVCG='' SEC_DEVCG_NEW='' SEC_CAPHELD='' SEC_CAPSET='' SEC_OCI=''
-SEC_RLIMITS='' # ,"rlimits":[...] of process (ctr.sh run_ulimits)
+SEC_PROCX='' # the process object's ,"rlimits":[...] and ,"oomScoreAdj":N (ctr.sh run_ulimits)
 # shellcheck disable=SC2034 # SEC_OCI is read by ctr.sh
 SEC_USERNS_SIZE=65536
 # every capability of Linux 6.x, in the kernel's order (CAP_CHOWN is 0, CAP_LAST_CAP is
@@ -442,7 +442,7 @@ sec_oci() {
 	[ -n "$SEC_PRIV" ] || _sres=$SEC_OCI_PROTECT
 	[ -n "$SEC_PRIV$CTR_ROOTLESS" ] || _sres=$SEC_OCI_DEVRULES$_sres
 	SEC_OCI='{"ociVersion":"1.1.0","root":{"path":"","readonly":'$_sro'},
-"process":{"terminal":false,"args":[],"env":[],"cwd":"/","capabilities":'$_so',"noNewPrivileges":'$_snnp$SEC_RLIMITS'},
+"process":{"terminal":false,"args":[],"env":[],"cwd":"/","capabilities":'$_so',"noNewPrivileges":'$_snnp$SEC_PROCX'},
 "hostname":"","mounts":['$SEC_OCI_PROC',
 {"destination":"/sys","type":"sysfs","source":"sysfs","options":["nosuid","noexec","nodev"'$_ssys']},'$SEC_OCI_DEV'],
 "linux":{"namespaces":[{"type":"pid"},{"type":"mount"},{"type":"uts"},{"type":"ipc"},{"type":"cgroup"}'$_sns$_suser']'$_smap$_scg$_ssy$_sres'},
