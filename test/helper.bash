@@ -33,15 +33,25 @@ ctr_setup() {
 	[ -z "${CTR_TEST_LIBEXEC:-}" ] || export CTR_LIBEXEC="$CTR_TEST_LIBEXEC"
 }
 
+# pid_is_ours PID: PID is a process of this test's: in one of its cgroups (a container's), or one
+# whose command line names its state root (a supervisor, ctr-shim).
+pid_is_ours() {
+	grep -q ":/$CTR_PREFIX/" "/proc/$1/cgroup" 2>/dev/null && return 0
+	tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$CTR_ROOT/"
+}
+
 # ctr_teardown: remove every kernel object of this test's prefix, then the pool.
 ctr_teardown() {
 	local p=$CTR_PREFIX pid ns cg d
 	# processes still in the test's cgroups or namespaces
 	for d in "$CTR_ROOT"/containers/*/; do
 		# only a pid above 1: a test plants -1 or 0 in a pid file (input.bats), and kill -KILL -1
-		# as root is every process of the host (this suite's and every other's on the machine)
+		# as root is every process of the host (this suite's and every other's on the machine);
+		# and only a process of this test's (pid_is_ours): the pid files of a container that has
+		# exited name a pid the kernel may have given since to another test's process (seen: an
+		# image.bats mkrootfs SIGKILLed by a parallel file's teardown)
 		for pid in "$(cat "$d/pid" 2>/dev/null)" "$(cat "$d/shim.pid" 2>/dev/null)"; do
-			case $pid in '' | 0* | 1 | *[!0-9]*) ;; *) kill -KILL "$pid" 2>/dev/null ;; esac
+			case $pid in '' | 0* | 1 | *[!0-9]*) ;; *) ! pid_is_ours "$pid" || kill -KILL "$pid" 2>/dev/null ;; esac
 		done
 	done
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$p-"); do

@@ -227,14 +227,18 @@ fake_busybox() {
 # interrupt_build DEST: start mkrootfs in its own session, hit the whole session with
 # SIGTERM (like ^C on make) once its temp dir exists; its status is mkrootfs's.
 interrupt_build() {
-	local tmpdir
+	local tmpdir rc=0
 	BUSYBOX="$BATS_TEST_TMPDIR/busybox" setsid -w sh "$TOP/images/mkrootfs.sh" "$1" 3>&- &
 	bg_job=$!
 	wait_for compgen -G "$(dirname "$1")/.$(basename "$1").tmp.*" >/dev/null
 	tmpdir=$(compgen -G "$(dirname "$1")/.$(basename "$1").tmp.*")
 	bg_pid=${tmpdir##*.} # mkrootfs's $$: the session (and process group) leader
 	kill -TERM -- "-$bg_pid"
-	wait_exit "$bg_job"
+	# waited for: its pid and group are free again, another test's to have (teardown kills
+	# them only when the build outlived this)
+	wait_exit "$bg_job" || rc=$?
+	[ "$rc" = 124 ] || bg_pid='' bg_job=''
+	return "$rc"
 }
 
 @test "mkrootfs: an interrupted build leaves no DEST and no temp dir" {

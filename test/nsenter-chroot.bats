@@ -86,7 +86,11 @@ teardown() {
 		wait "$(cat "$T/helper.pid")" 2>/dev/null || true
 	fi
 	[ ! -f "$T/pid" ] || wait_gone "$(cat "$T/pid")"
-	[ ! -f "$T/cpid" ] || kill -KILL "$(cat "$T/cpid")" 2>/dev/null || true  # --detach's PID 1
+	# --detach's PID 1, while it is one: in a pid namespace of its own (its pid, once it has
+	# exited, may be another test's process by now)
+	if [ -f "$T/cpid" ] && [ "$(readlink "/proc/$(cat "$T/cpid")/ns/pid" 2>/dev/null)" != "$(readlink /proc/self/ns/pid)" ]; then
+		kill -KILL "$(cat "$T/cpid")" 2>/dev/null || true
+	fi
 	[ ! -f "$T/shim.pid" ] || wait_gone "$(cat "$T/shim.pid")"
 	for ns in $NETNS; do ip netns delete "$ns"; done
 	for cg in $CGROUPS; do
