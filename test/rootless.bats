@@ -515,7 +515,9 @@ ctr_pid() { cat "$RL_BASE/home-$1/.local/share/ctr/containers/$2/pid"; }
 start_serves() {
 	run -0 ctr_as "$RL_UA" start "$1"
 	assert_output "$1"
-	wait_for answering "$3"
+	wait_for answering "$3" || fail "nothing answers on $3: $(ss -ltnp "sport = :$3" 2>&1)
+$(ps -u "$RL_UA" -o pid,ppid,stat,args 2>&1)
+$(ctr_as "$RL_UA" ps -a 2>&1; ctr_as "$RL_UA" logs "$1" 2>&1)"
 	run -0 "$TOP/build/progs/tcp-client" -w 5 127.0.0.1 "$3" "$4"
 	assert_line "${2:0:12} 127.0.0.1: echo $4"
 	[ "$(stat -c %u "/proc/$(ctr_pid "$RL_UA" "$2")")" = "$RL_IDA" ]
