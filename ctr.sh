@@ -189,9 +189,8 @@ write_out() {
 	esac
 	[ -n "$_wod" ] || _wod=/
 	case $_wob in '' | . | ..) die "$_wof: not a file name" ;; esac
-	_wou=''
-	read -r _wou </proc/sys/kernel/random/uuid || die "/proc/sys/kernel/random/uuid: cannot read"
-	_wot=.ctr-out.$_wou
+	id_new
+	_wot=.ctr-out.$NEW_ID
 	(
 		cd -P -- "$_wod" || exit 1
 		set -C
@@ -441,13 +440,7 @@ ctr_images() {
 		_r=$1 _id=$2
 		shift 2
 		_d=${_c%%"$NL"*} _c=${_c#*"$NL"}
-		_nm=''
-		while :; do
-			case $_r in
-			*%2F*) _nm="$_nm${_r%%"%2F"*}/" _r=${_r#*"%2F"} ;;
-			*) _nm=$_nm$_r; break ;;
-			esac
-		done
+		ref_decode "$_r"
 		_s=''
 		[ ! -f "$CTR_ROOT/images/$_id/size" ] || read -r _s 2>/dev/null <"$CTR_ROOT/images/$_id/size"
 		if [ -z "$_s" ]; then
@@ -455,7 +448,7 @@ ctr_images() {
 			_s=$(du -sh "$TREE" 2>/dev/null | cut -f1)
 			[ -z "$_s" ] || printf '%s\n' "$_s" 2>/dev/null >"$CTR_ROOT/images/$_id/size" || :
 		fi
-		printf '%-28s %-12s %-20s %s\n' "$_nm" "$_id" "$_d" "$_s"
+		printf '%-28s %-12s %-20s %s\n' "$REF_DEC" "$_id" "$_d" "$_s"
 	done
 }
 
@@ -509,16 +502,21 @@ ctr_rmi() {
 	return "$_rc"
 }
 
-# ref_name REFFILE: the image name a refs/ file stands for (its %2F are '/').
-ref_name() {
-	_rn=${1##*/} _ro=''
+# ref_decode REFFILE: REF_DEC = the image name a refs/ file stands for (its %2F are '/'); no fork.
+# ref_name REFFILE: the same, printed.
+ref_decode() {
+	_rn=${1##*/} REF_DEC=''
 	while :; do
 		case $_rn in
-		*%2F*) _ro=$_ro${_rn%%\%2F*}/ _rn=${_rn#*%2F} ;;
+		*%2F*) REF_DEC=$REF_DEC${_rn%%\%2F*}/ _rn=${_rn#*%2F} ;;
 		*) break ;;
 		esac
 	done
-	printf '%s\n' "$_ro$_rn"
+	REF_DEC=$REF_DEC$_rn
+}
+ref_name() {
+	ref_decode "$1"
+	printf '%s\n' "$REF_DEC"
 }
 
 # tmp_busy: a pull, load, save or import is running, or being started (work_live).

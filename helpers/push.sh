@@ -197,7 +197,8 @@ push_targets() {
 	_utd=${REF_FULL%:*}
 	for _utr in "$CTR_ROOT"/refs/*; do
 		[ -f "$_utr" ] && ref_read "$_utr" || continue
-		_utt=$(printf '%s' "${_utr##*/}" | sed 's|%2F|/|g')
+		ref_decode "$_utr"
+		_utt=$REF_DEC
 		case $_utt in "$_utn":*) ;; *) continue ;; esac
 		printf '%s %s:%s\n' "$REF_ID" "$_utd" "${_utt##*:}"
 		_utc=$((_utc + 1))

@@ -1,8 +1,9 @@
 /* oci-create.c - `create`: the state dir, config.json read into a spec, the
  * cgroup made and limited, exec.fifo, the container set up by the executor
  * (container_create: its init, our child, blocks on the fifo after
- * seccomp), state.json, oomScoreAdj, sysctl and domainname, the
- * prestart/createRuntime/createContainer hooks, the pid file; then this
+ * seccomp; its oomScoreAdj written by the executor), state.json, sysctl and
+ * domainname, the prestart/createRuntime/createContainer hooks, the pid
+ * file; then this
  * process exits and the init is reparented (to the caller's subreaper:
  * conmon, containerd-shim). Any failure undoes it all: no state dir,
  * cgroup, mount or process is left.
@@ -87,16 +88,6 @@ static int apply_ns_settings(const struct oci_config *c, pid_t pid, struct ctr_e
 	return 0;
 }
 
-static int write_oom(const struct oci_config *c, pid_t pid, struct ctr_err *e)
-{
-	char path[64], v[16];
-	if (!c->has_oom_score_adj)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
-	snprintf(v, sizeof(v), "%d", c->oom_score_adj);
-	return write_file(path, v) < 0 ? ctr_fail_errno(e, "process.oomScoreAdj: %s", path) : 0;
-}
-
 /* The cgroup: made, limited; the spec joins every directory of it. */
 static int setup_cgroup(struct oci_config *c, struct oci_state *st, struct cg_groups *cg,
 			struct ctr_err *e)
@@ -154,8 +145,7 @@ static int finish(const struct oci_ctx *g, struct oci_config *c, struct oci_stat
 	(void)g;
 	st->start_time = oci_proc_start(st->pid);
 	st->created = (long long)time(NULL);
-	if (oci_state_save(st, e) < 0 || write_oom(c, st->pid, e) < 0 ||
-	    apply_ns_settings(c, st->pid, e) < 0)
+	if (oci_state_save(st, e) < 0 || apply_ns_settings(c, st->pid, e) < 0)
 		return -1;
 	char *state = oci_state_json(st, OCI_CREATING);
 	int r = 0;

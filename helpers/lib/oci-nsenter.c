@@ -149,8 +149,6 @@ int oci_nsenter_load(struct oci_config *c, const char *path, const char *process
 	}
 	if (opts->join && join_spec(c, opts->join, process, e) < 0)
 		return -1;
-	s->has_oom_score_adj = c->has_oom_score_adj;  /* the process's (an exec's: its file's) */
-	s->oom_score_adj = c->oom_score_adj;
 	if (c->terminal != (s->console_fd >= 0))
 		return ctr_fail(e, 0, "config.json: process.terminal is %s: --console-fd %s",
 				c->terminal ? "true" : "false", c->terminal ? "required" : "not wanted");

@@ -255,8 +255,8 @@ int oci_process_parse(struct oci_config *c, const struct oj *p, struct ctr_err *
 	s->caps.root_only = by_name;
 	if ((r = oj_i64(p, "oomScoreAdj", -1000, 1000, &oom, e)) < 0)
 		return -1;
-	c->has_oom_score_adj = r > 0;
-	c->oom_score_adj = (int)oom;
+	s->has_oom_score_adj = r > 0;  /* written by the executor's parent (cgroup.c) */
+	s->oom_score_adj = (int)oom;
 	return 0;
 }
 

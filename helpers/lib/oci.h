@@ -41,8 +41,6 @@ struct oci_config {
 	size_t nsysctl;
 	const char *domainname;
 	bool terminal;
-	bool has_oom_score_adj;
-	int oom_score_adj;
 	void **allocs;            /* freed with the config */
 	size_t nallocs;
 };

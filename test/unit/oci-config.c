@@ -155,8 +155,8 @@ static void test_process(void)
 		 "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}");
 	oci_config_free(&c);
 	ok(oci_config_parse(&c, bundle, text, &e) == 0 && str_eq(c.spec.user, "1000:100") && c.spec.umask == 077 &&
-	   c.spec.ngroups == 2 && c.spec.groups[1] == 6 && c.spec.console_rows == 30 && c.has_oom_score_adj &&
-	   c.oom_score_adj == -5, "user, umask, additional gids, console size, oomScoreAdj: %s", e.msg);
+	   c.spec.ngroups == 2 && c.spec.groups[1] == 6 && c.spec.console_rows == 30 && c.spec.has_oom_score_adj &&
+	   c.spec.oom_score_adj == -5, "user, umask, additional gids, console size, oomScoreAdj: %s", e.msg);
 	oci_config_free(&c);
 }
 
