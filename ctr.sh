@@ -895,7 +895,6 @@ ctr_run() {
 	printf '%s\n' "$_iref" 2>/dev/null >"$C/image"
 	ev_container create "$CID"
 	[ -z "$R_CREATE" ] || run_created
-	cg_prime # again, just before: on a slow machine the first window may close before the move
 	run_exec
 }
 
@@ -916,9 +915,8 @@ run_created() {
 # locks and makes the links. Each job holds run.lock (fd 7) until it ends, so cleanup leaves the
 # container alone; run_undo waits for them before removing what they made. None holds ctr's lock
 # (fd 9): unlock's closing it must release it (an `exec 9>&-` in the job: a redirection of the
-# job, `9>&-`, has dash keep a saved copy of fd 9 open in it while it runs). The groups' job (nsenter-chroot finds them by the
-# config's cgroupsPath) starts the grace period of nsenter-chroot's move as soon as they exist
-# (cg_prime says why). create makes no groups.
+# job, `9>&-`, has dash keep a saved copy of fd 9 open in it while it runs). nsenter-chroot finds
+# the groups by the config's cgroupsPath. create makes no groups.
 run_jobs() {
 	[ -z "$ST_SIZE" ] || storage_quota_on
 	# a snapshot without -r is writable, even of a read-only image
@@ -938,7 +936,6 @@ run_jobs() {
 	{
 		exec 9>&-
 		cg_setup "$CID" ${SEC_DEVCG_NEW:+"$SEC_DEVCG_NEW"} || die "cgroup: setup failed"
-		cg_prime
 	} &
 	R_CG=$!
 }

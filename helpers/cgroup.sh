@@ -12,9 +12,6 @@
 #   cg_setup CID [DIR] create the group, apply the limits, set CG_DIRS (one --cgroup DIR per hierarchy);
 #                      DIR: one more group to make in the same mkdir (security.sh's devices group)
 #   cg_dirs CID        set CG_DIRS for an existing container (for exec)
-#   cg_prime           (run, once its groups exist) start in the background the RCU grace period that
-#                      the first move into a v1 group waits for, so that nsenter-chroot's move does not
-#                      wait for it (nothing to do on pure v2)
 #   cg_teardown CID    kill what is left in the group, remove it from every controller and the
 #                      devices group with it (idempotent)
 #   cg_oom_killed CID  print true when the kernel's OOM killer killed a process of the container
@@ -368,41 +365,6 @@ EOF
 	done
 	cg_limits "$_cgid"
 	cg_dirs "$_cgid"
-}
-
-# cg_prime: the first write to any cgroup.procs waits for an RCU grace period (8-16 ms here): the
-# kernel's cgroup_threadgroup_rwsem sends its readers (fork, exit) to the slow path first
-# (rcu_sync_enter), and returns to the fast path only about a grace period after its last writer.
-# On v1 nsenter-chroot's parent moves the container's first process into each group (writes its
-# pid to DIR/cgroup.procs), and the child waits for it; on v2 it is born in its group (clone3
-# CLONE_INTO_CGROUP, no move, no wait). So, with a v1 group to join, a background subshell writes
-# itself (0) to the cgroup.procs of the group it is already in: a move to where it is, which
-# changes nothing, but takes the lock and waits out the grace period while run goes on (network,
-# config, shim); the real move, within about a grace period after it, does not wait (one that
-# comes sooner waits only for what is left of it). After cg_setup: the writer holds cgroup_mutex
-# while it waits, which mkdir of a group needs; late in run: the window closes about a grace
-# period after the last write (measured: 12 ms open, 20 ms closed). run calls it twice: from its
-# groups' job once they exist (~10 ms before the move here: the period is over when the move
-# comes; called just before the second, the move waited behind the first's period: nsenter-chroot
-# 4-6 -> 8-20 ms) and again just before the shim (under load the move comes later; a write inside
-# the first window is free and keeps it open). It exits at once; its
-# fds are /dev/null (no pipe of the caller held open), not the run's lock (fd 7) or ctr's (9), nor
-# a bridge netns that net_setup holds open (fd 6, where it does).
-# A group path it cannot write (a cgroup namespace, a hierarchy gone) only costs the wait back.
-# Rootless (rootless-cgroup.sh: no CG_<controller>, a delegated v2 group) writes nothing.
-cg_prime() {
-	_cgc=''
-	for _cgp in $CG_CONTROLLERS; do
-		eval "[ -n \"\${CG_$_cgp:-}\" ] && [ \"\${CGV_$_cgp:-}\" = 1 ]" && { _cgc=$_cgp; break; }
-	done
-	[ -n "$_cgc" ] || return 0
-	eval "_cgm=\$CG_$_cgc"
-	(
-		exec 6<&- 7>&- 9>&- </dev/null >/dev/null 2>&1
-		while IFS=: read -r _ _cgl _cgp; do
-			case ,$_cgl, in *,"$_cgc",*) echo 0 >"$_cgm$_cgp/cgroup.procs"; exit 0 ;; esac
-		done </proc/self/cgroup
-	) &
 }
 
 # cg_v2_delegate: on v2 a child group only gets the controllers its parent lists in cgroup.subtree_control:

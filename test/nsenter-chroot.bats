@@ -621,6 +621,33 @@ cg_dir() {
 	assert_output "$CPID"
 }
 
+@test "--cgroup on cgroup v1: the child joins the group itself (0 to tasks, its parent's open file), also in a new user namespace" {
+	[ -d /sys/fs/cgroup/pids ] && [ ! -e /sys/fs/cgroup/cgroup.controllers ] || skip "no cgroup v1 pids hierarchy"
+	cg_dir "$PREFIX-self"
+	# a pid written to cgroup.procs (a move of a whole process) waits for an RCU grace period;
+	# a thread writing 0 to tasks moves itself without the lock. Nothing writes a pid.
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$T/trace" -e trace=openat,write -e signal=none \
+		"$NSENTER" --cgroup "$CG" "$ROOTFS" true
+	run grep -E 'tasks|cgroup.procs|write\([0-9]+, "[0-9]+' "$T/trace"
+	assert_line --regexp "openat\(AT_FDCWD, \"$CG/tasks\", O_WRONLY"
+	assert_line --regexp 'write\([0-9]+, "0", 1\) += 1'
+	refute_output --partial cgroup.procs
+	refute_output --regexp 'write\([0-9]+, "[1-9][0-9]*'
+	# PID 1 is in the group (its namespace rooted there), with a user namespace too
+	for u in 0 1; do
+		set --
+		[ "$u" = 0 ] || set -- --userns 1879048192:1879048192:65536
+		rm -f "$T/pid"
+		start_bg "$@" --cgroup "$CG" "$ROOTFS" sleep 30
+		run cat "$CG/cgroup.procs"
+		assert_output "$CPID"
+		run "$NSENTER" "$@" --cgroup "$CG" "$ROOTFS" cat /proc/self/cgroup
+		assert_line --regexp '^[0-9]+:pids:/$'
+		kill -KILL "$CPID" 2>/dev/null || :
+		wait "$HELPER" 2>/dev/null || :
+	done
+}
+
 # --- --join
 
 @test "--join enters the container's namespaces and root" {

@@ -1,6 +1,6 @@
 /* child.c - everything the container's first process does between clone()
- * and execve(), in this order: close every fd that is not its own, wait for
- * the parent's go (id maps, cgroups),
+ * and execve(), in this order: close every fd that is not its own, join its
+ * cgroup v1 groups, wait for the parent's go (id maps, other cgroups),
  * become the user namespace's root, build the filesystem view (net,
  * cgroup namespace, private /, ROOTFS, the mount list, pivot_root,
  * hostname) or enter the --join'ed container, console, workdir, read-only
@@ -10,6 +10,7 @@
  */
 #include "container.h"
 #include "caps.h"
+#include "cgroup.h"
 #include "console.h"
 #include "env.h"
 #include "exec.h"
@@ -43,7 +44,7 @@ static void close_fds(struct ctr_run *r)
 {
 	const struct ctr_spec *s = r->s;
 	size_t n = 0;
-	int *keep = calloc(10 + NJOIN + s->nmounts, sizeof(*keep));  /* as many as below */
+	int *keep = calloc(10 + NJOIN + s->nmounts + s->ncgroups, sizeof(*keep));  /* as many as below */
 	if (!keep)
 		die_errno("calloc");
 	keep[n++] = r->ready[1];
@@ -60,6 +61,8 @@ static void close_fds(struct ctr_run *r)
 	keep[n++] = r->join.root;
 	for (size_t i = 0; i < s->nmounts; i++)
 		keep[n++] = s->mounts[i].tree;  /* volumes: copied by the parent */
+	for (size_t i = 0; i < s->ncgroups; i++)
+		keep[n++] = r->cg_self[i];  /* cgroup v1 tasks files: joined next */
 	if (fds_close_except(keep, n) < 0)
 		die_errno("close fds");
 	free(keep);
@@ -67,7 +70,7 @@ static void close_fds(struct ctr_run *r)
 }
 
 /* The child waits here until the parent has written its id maps and moved it
- * into its cgroups, so that every step, every byte it allocates and every
+ * into its other cgroups (v2 but the one it was born in), so that every step, every byte it allocates and every
  * process it forks is accounted there. A closed pipe means the parent failed:
  * it says why. */
 static void wait_go(struct ctr_run *r)
@@ -172,6 +175,7 @@ void child_main(struct ctr_run *r)
 	xclose(r->ready[0]);
 	xclose(s->notify_fd);  /* the parent's: an --init would hold it for good */
 	close_fds(r);
+	cgroups_join_self(s, r->cg_self);  /* v1: before any other step */
 	if (!s->outlive_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)  /* no orphan containers */
 		die_errno("set parent death signal");
 	umask(022);

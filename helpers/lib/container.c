@@ -2,7 +2,7 @@
  * child cannot do itself (--join's namespace fds, OCI's namespaces joined by
  * path, the user namespace's ROOTFS copy and sysfs, the volumes' source trees: each source opened once, no
  * symlink followed, checked, copied from that fd; the device rules), clones the
- * child (child.c), releases it once its id maps and cgroups are set, waits
+ * child (child.c), which joins its cgroup v1 groups itself (cgroup.c), releases it once its id maps and other cgroups are set, waits
  * for its word, writes the pid file, notifies, forwards signals and returns
  * its exit code (--detach: leaves it to the caller once it runs). Every failure is returned with context, after the child
  * (if any) is killed and reaped: nothing is left running.
@@ -21,6 +21,7 @@
 #include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -135,6 +136,11 @@ static int prepare(struct ctr_run *r, struct ctr_err *e)
 	 * the child cannot reach the host's cache once it has pivoted */
 	if (s->seccomp == CTR_SECCOMP_DEFAULT && seccomp_default_prepare(s->caps.bounding, r->seccomp, e) < 0)
 		return -1;
+	r->cg_self = calloc(s->ncgroups + 1, sizeof(*r->cg_self));
+	if (!r->cg_self)
+		return ctr_fail_errno(e, "calloc");
+	if (cgroups_self_open(s, r->cg_self, e) < 0)
+		return -1;
 	if (pipe2(r->ready, O_CLOEXEC) < 0)
 		return ctr_fail_errno(e, "pipe");
 	if ((s->ncgroups > 0 || (s->ns_new & CLONE_NEWUSER) || s->userns || s->nnet_hook) &&
@@ -204,7 +210,7 @@ static int release_child(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 			return -1;
 		close_fd(&r->idmap_tree);
 	}
-	if (cgroups_join(s, pid, r->born_cgroup, e) < 0 || oom_score_adj_write(s, pid, e) < 0)
+	if (cgroups_join(s, pid, r->born_cgroup, r->cg_self, e) < 0 || oom_score_adj_write(s, pid, e) < 0)
 		return -1;
 	if (s->nnet_hook && net_hook_run(s, pid, e) < 0)
 		return -1;
@@ -267,6 +273,11 @@ static void close_child_fds(struct ctr_run *r)
 	close_fd(&r->join.root);
 	for (size_t i = 0; i < s->nmounts; i++)
 		close_fd(&s->mounts[i].tree);
+	for (size_t i = 0; r->cg_self && i < s->ncgroups; i++)
+		if (r->cg_self[i] >= 0) {  /* -2: the child joins it (cgroups_join skips it) */
+			close_fd(&r->cg_self[i]);
+			r->cg_self[i] = -2;
+		}
 }
 
 /* container_create: the child is set up (and waits for start, or runs

@@ -26,6 +26,7 @@ struct ctr_run {
 	struct ns_join join;    /* --join: the container's namespaces and root */
 	struct ctr_bpf seccomp[BPF_CACHE_NPROG];  /* --seccomp default: built by the parent */
 	int born_cgroup;        /* index of the cgroup v2 group the child was born in, or -1 */
+	int *cg_self;           /* per group of the spec: its v1 tasks file, for the child, or -1 */
 	bool detach;            /* container_create: return once it is set up */
 };
 
