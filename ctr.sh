@@ -1026,6 +1026,9 @@ run_exec() {
 		list_add _xl --exit-command-arg
 		list_add _xl "$_x"
 	done
+	# rm -f writes `removing` before its kill: its removal does all the action would (rm_claim)
+	list_add _xl --exit-command-cancel
+	list_add _xl "$C/removing"
 	eval "set -- $_xl \"\$@\""
 	ev_container start "$CID"
 	if [ -n "$R_DETACH" ]; then
@@ -1419,6 +1422,9 @@ rm_claim() {
 		[ "$_rcn" -lt 4 ] || rm_kill_at settled # the first look only
 		if [ "$ST" = running ] || [ "$ST" = restarting ]; then
 			[ -n "$_force" ] || { printf 'ctr: container %s: is %s (stop it first, or rm -f)\n' "$2" "$ST" >&2; return 1; }
+			# its supervisor runs no exit action (ctr-shim --exit-command-cancel): the removal
+			# releases all (one cut short leaves it to a second rm, or cleanup: cleanup_exited)
+			: 2>/dev/null >"$CTR_ROOT/containers/$1/removing"
 			container_stop "$1" -
 			rm_kill_at stopped
 			# its die and destroy, as its exit action's: at the exit's time (container_stop's
@@ -1507,6 +1513,7 @@ cleanup_exited() {
 	[ "$ST" != running ] || return 0
 	_cerm=''
 	[ "$("$CTR_JQ" -r .rm "$_ce/config.json" 2>/dev/null)" != true ] || _cerm=--rm
+	[ ! -e "$_ce/removing" ] || _cerm=--rm # an rm -f cut short after its kill
 	if [ -e "$_ce/released" ]; then
 		[ -n "$_cerm" ] && container_remove "$1" && printf 'removed container %s\n' "$1"
 		return 0

@@ -4,7 +4,7 @@
  * Usage:
  *   ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]
  *            [--ready-fd N] [--pass-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]
- *            [--exit-command PATH [--exit-command-arg ARG]...]
+ *            [--exit-command PATH [--exit-command-arg ARG]... [--exit-command-cancel FILE]]
  *            [--exited-fd N [--exited-lock L]]
  *            [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]]
  *            [--container-pid-file FILE] [--] prog...
@@ -60,6 +60,9 @@
  *   --exit-command-env K=V  (repeatable) K=V in PATH's environment (K not
  *                         empty), after PATH=...: what ctr.sh's exit action
  *                         needs (CTR_ROOT=...), with no env(1) in between
+ *   --exit-command-cancel FILE  no --exit-command if FILE exists once PROG's
+ *                         exit is recorded (ctr.sh rm -f writes it before
+ *                         the kill: the removal does what the action would)
  *   --exited-fd N         (foreground, N > 3) the caller does the exit action
  *                         itself, and fd N (the read end of a pipe it writes
  *                         to) says whether it did: once PROG's exit is recorded
@@ -198,6 +201,7 @@
 enum {
 	OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_EXIT_CMD, OPT_EXIT_ARG, OPT_EXIT_ENV, OPT_PID, OPT_SOCK,
 	OPT_READY, OPT_PASS_FD, OPT_EXITED, OPT_EXITED_LOCK, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL,
+	OPT_EXIT_CANCEL,
 	OPT_CONTAINER_PID, OPT_HELP
 };
 
@@ -211,6 +215,7 @@ static const struct ctr_opt options[] = {
 	{ "exit-command", OPT_EXIT_CMD, "PATH", "run PATH (detached, waited for) once PROG's exit is recorded" },
 	{ "exit-command-arg", OPT_EXIT_ARG, "ARG", "an argument of the exit command (repeatable)" },
 	{ "exit-command-env", OPT_EXIT_ENV, "K=V", "K=V in the exit command's environment (repeatable)" },
+	{ "exit-command-cancel", OPT_EXIT_CANCEL, "FILE", "no exit command if FILE exists by then" },
 	{ "exited-fd", OPT_EXITED, "N", "the caller does the exit action; fd N: its `d` (EOF: run it)" },
 	{ "exited-lock", OPT_EXITED_LOCK, "L", "(--exited-fd) flock fd L for the caller before returning" },
 	{ "shim-pid-file", OPT_PID, "FILE", "write the shim's own pid" },
@@ -229,7 +234,8 @@ static void usage(void)
 {
 	fputs("Usage: ctr-shim [-d] [-i] [-t] [--attach-socket PATH] [--shim-pid-file FILE]\n"
 	      "                [--ready-fd N] [--pass-fd N] [--log FILE] [--log-max-size BYTES] [--exit-file FILE]\n"
-	      "                [--exit-command PATH [--exit-command-arg ARG]... [--exit-command-env K=V]...]\n"
+	      "                [--exit-command PATH [--exit-command-arg ARG]... [--exit-command-env K=V]...\n"
+	      "                 [--exit-command-cancel FILE]]\n"
 	      "                [--exited-fd N [--exited-lock L]]\n"
 	      "                [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]]\n"
 	      "                [--container-pid-file FILE] [--] prog...\n"
@@ -274,6 +280,7 @@ static void set_opt(int c, char *arg)
 			usage_error("--exit-command-env: K=V, K not empty");
 		exit_envp[exit_envc++] = arg;
 		break;
+	case OPT_EXIT_CANCEL: shim_opt.exit_cancel = arg; break;
 	case OPT_PID: shim_opt.pid_file = arg; break;
 	case OPT_SOCK: shim_opt.sock = arg; break;
 	case OPT_READY:
@@ -335,8 +342,8 @@ static void parse_args(int argc, char **argv)
 		usage_error("--pass-fd, --exited-fd and --exited-lock: different fds");
 	if ((shim_opt.restart_file || shim_opt.restart_cancel) && shim_opt.restart == RESTART_NO)
 		usage_error("--restart-file and --restart-cancel require --restart");
-	if ((exit_argc > 0 || exit_envc > 1) && !exit_argv[0])
-		usage_error("--exit-command-arg and --exit-command-env require --exit-command");
+	if ((exit_argc > 0 || exit_envc > 1 || shim_opt.exit_cancel) && !exit_argv[0])
+		usage_error("--exit-command-arg, --exit-command-env and --exit-command-cancel require --exit-command");
 	shim_opt.exit_envp = exit_envp;
 	if (exit_argv[0])
 		shim_opt.exit_argv = exit_argv;

@@ -173,7 +173,7 @@ start_one() {
 	# the last run's record goes only now (ps, inspect and wait read it until the new one runs);
 	# the pid file is emptied, not removed: run_exec waits for the new pid, and cleanup takes a
 	# container with neither pid nor exit file for one that never ran, and removes it
-	rm -f "$C/exit" "$C/oom_killed" "$C/stopped" "$C/restart" "$C/died" && : >"$C/pid" || die "$C: cannot reset its state"
+	rm -f "$C/exit" "$C/oom_killed" "$C/stopped" "$C/restart" "$C/died" "$C/removing" && : >"$C/pid" || die "$C: cannot reset its state"
 	start_kill_at reset
 	# shellcheck disable=SC2034 # R_DETACH: read by run_exec
 	if [ -n "$START_ATT" ]; then

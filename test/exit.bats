@@ -256,9 +256,8 @@ only_id() { ls "$CTR_ROOT/containers"; }
 
 @test "rm -f SIGKILLed at each step, then cleanup: no kernel object is left; rm again removes the rest" {
 	local step id
-	# (net, cgroup: the exit action has released those by the time rm -f gets the lock; see
-	# "cleanup does the exit action of a container whose supervisor was killed")
-	for step in stopped tree name; do
+	# (the supervisor runs no exit action: rm -f releases the network and groups itself)
+	for step in stopped net cgroup tree name; do
 		id=$(ctr run -d --name "k$step" -p "127.0.0.1:$((20000 + RANDOM % 20000)):80" busybox sleep 100)
 		run env CTR_TEST_KILL_AT=$step "$CTR" rm -f "k$step"
 		[ "$status" -eq 137 ] || fail "$step: rm was not killed there ($status): $output"

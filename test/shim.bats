@@ -162,7 +162,26 @@ assert_exit_file() {
 	assert_failure 125
 	run "$SHIM" --exit-command-env A=1 true
 	assert_failure 125
-	assert_line --index 0 'ctr-shim: --exit-command-arg and --exit-command-env require --exit-command'
+	assert_line --index 0 'ctr-shim: --exit-command-arg, --exit-command-env and --exit-command-cancel require --exit-command'
+}
+
+@test "--exit-command-cancel FILE: no exit command once FILE exists (written while PROG runs); without it, it runs" {
+	for cancel in 1 ''; do
+		rm -f "$D/x.out" "$D/cancel" "$D/exit"
+		"$SHIM" --exit-file "$D/exit" --exit-command /bin/sh --exit-command-arg -c \
+			--exit-command-arg 'echo ran >"$0"' --exit-command-arg "$D/x.out" \
+			--exit-command-cancel "$D/cancel" -- sh -c "${cancel:+: >$D/cancel;} exit 4" || [ $? -eq 4 ]
+		[ -s "$D/exit" ]
+		if [ -n "$cancel" ]; then
+			[ ! -e "$D/x.out" ] || fail "the exit command ran although $D/cancel exists"
+		else
+			run cat "$D/x.out"
+			assert_output ran
+		fi
+	done
+	run "$SHIM" --exit-command-cancel "$D/cancel" true
+	assert_failure 125
+	assert_line --index 0 'ctr-shim: --exit-command-arg, --exit-command-env and --exit-command-cancel require --exit-command'
 }
 
 @test "--pass-fd N: PROG gets the caller's fd N at each run (restarts too); no other fd of the caller, nor the exit command" {

@@ -4,6 +4,8 @@
  * an environment of PATH and the --exit-command-envs only) and wait for it at
  * most EXIT_CMD_WAIT_MS. It outlives
  * the shim: a killed shim, or one that stops waiting, does not stop it.
+ * Not when the --exit-command-cancel file exists by then (the caller removes
+ * the container: its removal does what the command would).
  * Entry point: exit_command_run(), after finish(). Warns, never dies: PROG's
  * code is the shim's whatever happens here.
  */
@@ -78,11 +80,14 @@ static void exit_wait(pid_t pid)
 	}
 }
 
-/* Run --exit-command (if any) and wait for it, bounded. */
+/* Run --exit-command (if any, and no --exit-command-cancel file exists) and
+ * wait for it, bounded. */
 void exit_command_run(void)
 {
 	pid_t pid;
 	if (!shim_opt.exit_argv)
+		return;
+	if (shim_opt.exit_cancel && faccessat(AT_FDCWD, shim_opt.exit_cancel, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return;
 	pid = fork();
 	if (pid < 0) {

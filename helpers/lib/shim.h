@@ -46,6 +46,7 @@ struct shim_opts {
 	const char *log, *exit_file, *pid_file, *sock;
 	unsigned long log_max;      /* --log-max-size: bytes, 0 no cap */
 	char **exit_argv;           /* --exit-command PATH, then each --exit-command-arg; NULL none */
+	const char *exit_cancel;    /* --exit-command-cancel FILE, NULL none */
 	int restart;                /* --restart: enum restart_policy */
 	unsigned long restart_max;  /* on-failure:N, 0 no maximum */
 	const char *restart_file, *restart_cancel;
