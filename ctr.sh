@@ -148,9 +148,25 @@ label_arg() {
 # as -e K; --label-file: label_arg); leading blanks and a first line's UTF-8 BOM are dropped, and
 # a line's ending \r; blank lines and # comments are skipped; a K that is empty or has a blank is
 # refused, as is a file that is not UTF-8. One line is one entry: no value can add another.
+# FILE may lie in a directory a container writes (a volume), where the container chooses where a
+# symlink points (a host file of secrets: its lines became the container's environment): FILE is
+# resolved once (sec_resolve), a symlink crossed in such a directory is refused (sec_links_check,
+# as for -v and cp), only a regular file is read (a FIFO blocked run), and only through an open
+# whose path is the one checked (a directory swapped for a symlink since is refused).
 kv_file() {
-	[ -r "$2" ] && [ ! -d "$2" ] || die "$1 $2: not a readable file"
-	_kf=$(cat -- "$2" && echo .) || die "$1 $2: cannot read"
+	case $2 in /*) _kp=$2 ;; *) _kp=$PWD/$2 ;; esac
+	sec_resolve "$_kp" || die "$1 $2: cannot resolve"
+	# shellcheck disable=SC2154 # _sl, _sr: sec_resolve's
+	[ -z "$_sl" ] || sec_links_check "$1 $2"
+	# shellcheck disable=SC2154
+	_kp=$_sr
+	[ -f "$_kp" ] && [ -r "$_kp" ] || die "$1 $2: not a readable file"
+	rm_kill_at envfile
+	_kf=$(
+		exec 3<"$_kp" || exit 1
+		[ "$(readlink /proc/self/fd/3)" = "$_kp" ] || exit 3
+		cat <&3 && echo .
+	) || { [ $? -ne 3 ] || die "$1 $2: it changed while it was opened (a symlink in its path?): not read"; die "$1 $2: cannot read"; }
 	_kf=${_kf%.}
 	_kb=$(printf '%s' "$_kf" | LC_ALL=C.UTF-8 grep -naxv '.*' | head -n 1)
 	[ -z "$_kb" ] || die "$1 $2: line ${_kb%%:*}: invalid UTF-8"
@@ -1167,7 +1183,8 @@ container_remove() {
 # last four in its own exit action; :stop: SIGSTOPs itself, for the test to kill the shim first;
 # test/run-exited.bats). inspect:resolved:stop, logs:resolved:stop, exec:resolved:stop: SIGSTOPped
 # once the container is found, for the test to remove it meanwhile (test/logs.bats, exec.bats);
-# top:procs:stop: once top has the group's file name (verbs.bats); cleanup:halfmade:stop: once it
+# top:procs:stop: once top has the group's file name (verbs.bats); run:envfile:stop: once
+# --env-file/--label-file's FILE is checked, before it is opened (run-opts.bats); cleanup:halfmade:stop: once it
 # saw a container without pid and exit files, for the test to let its run finish (lifecycle.bats);
 # wait:pidgone:stop: once PID 1 is gone, for a --rm container's removal to come first (verbs.bats);
 # rm:settled:stop: once rm first found the container at rest, before it takes the lock;
