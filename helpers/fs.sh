@@ -459,7 +459,9 @@ fs_changes() {
 	if [ -n "${FS_SIZE:-}" ]; then
 		awk -v size=1 "$FS_REPORT_AWK" "$P_W/changes"
 	else
-		awk "$FS_REPORT_AWK" "$P_W/changes" | LC_ALL=C sort -z -t / -k 2 | tr '\0' '\n'
+		# one line a change: a name's control characters (a newline, an escape) as ?, as ps's and
+		# history's listings: a name cannot add a line of its own or reach the terminal as a sequence
+		awk "$FS_REPORT_AWK" "$P_W/changes" | LC_ALL=C sort -z -t / -k 2 | LC_ALL=C tr '\000\001-\037\177' '\n?'
 	fi
 }
 

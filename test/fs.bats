@@ -285,9 +285,13 @@ exec "%s/ctr-jail" "$@"
 	ctr run --net none --name d1 busybox sh -c 'echo hi >/tmp/new; mkdir -p /a/b; echo x >/a/b/f; rm /bin/vi;
 		rm -rf /usr; chmod 700 /etc; echo >>/etc/passwd; mv /home /home2; touch /var; ln -s /etc /lnk;
 		touch "/tmp/with space" "/tmp/new
-line"'
+line" "$(printf "/tmp/\\033[2J")"; mkdir -p "/tmp/x
+D "; touch "/tmp/x
+D /shadow"'
 	run ctr diff d1
 	assert_success
+	# a name's newline or escape is a ?: one line a change, no line the container wrote, no sequence
+	refute_output --partial $'\e'
 	assert_output "A /a
 A /a/b
 A /a/b/f
@@ -299,10 +303,12 @@ D /home
 A /home2
 A /lnk
 C /tmp
+A /tmp/?[2J
 A /tmp/new
-A /tmp/new
-line
+A /tmp/new?line
 A /tmp/with space
+A /tmp/x?D 
+A /tmp/x?D /shadow
 D /usr"
 	# ctr's own /etc/hosts, hostname, resolv.conf (docker's init layer) are no change
 	ctr run --net none --name d2 busybox true
