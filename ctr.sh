@@ -150,23 +150,15 @@ label_arg() {
 # refused, as is a file that is not UTF-8. One line is one entry: no value can add another.
 # FILE may lie in a directory a container writes (a volume), where the container chooses where a
 # symlink points (a host file of secrets: its lines became the container's environment): FILE is
-# resolved once (sec_resolve), a symlink crossed in such a directory is refused (sec_links_check,
-# as for -v and cp), only a regular file is read (a FIFO blocked run), and only through an open
-# whose path is the one checked (a directory swapped for a symlink since is refused).
+# resolved once, a symlink crossed in such a directory refused (security.sh sec_host_path, as for
+# -v and cp), only a regular file read (a FIFO blocked run), through an open of the path checked
+# (sec_fd_is: a directory swapped for a symlink since is refused).
 kv_file() {
-	case $2 in /*) _kp=$2 ;; *) _kp=$PWD/$2 ;; esac
-	sec_resolve "$_kp" || die "$1 $2: cannot resolve"
-	# shellcheck disable=SC2154 # _sl, _sr: sec_resolve's
-	[ -z "$_sl" ] || sec_links_check "$1 $2"
-	# shellcheck disable=SC2154
-	_kp=$_sr
-	[ -f "$_kp" ] && [ -r "$_kp" ] || die "$1 $2: not a readable file"
+	sec_host_path "$1" "$2"
+	[ -f "$SEC_HP" ] && [ -r "$SEC_HP" ] || die "$1 $2: not a readable file"
 	rm_kill_at envfile
-	_kf=$(
-		exec 3<"$_kp" || exit 1
-		[ "$(readlink /proc/self/fd/3)" = "$_kp" ] || exit 3
-		cat <&3 && echo .
-	) || { [ $? -ne 3 ] || die "$1 $2: it changed while it was opened (a symlink in its path?): not read"; die "$1 $2: cannot read"; }
+	# shellcheck disable=SC2094 # SEC_HP is only read
+	{ sec_fd_is "$1 $2" "$SEC_HP" 3; _kf=$(cat <&3 && echo .); } 3<"$SEC_HP" || die "$1 $2: cannot read"
 	_kf=${_kf%.}
 	_kb=$(printf '%s' "$_kf" | LC_ALL=C.UTF-8 grep -naxv '.*' | head -n 1)
 	[ -z "$_kb" ] || die "$1 $2: line ${_kb%%:*}: invalid UTF-8"
@@ -418,7 +410,9 @@ ctr_init() {
 	[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: ctr.sh init DIR [NAME[:TAG]]"
 	[ -d "$1" ] || die "$1: not a directory"
 	[ -r "$1" ] && [ -x "$1" ] || die "$1: not readable"
-	_src=$(cd "$1" && pwd -P) || die "$1: not readable"
+	# DIR may be in a directory a container writes: its symlinks there are not followed
+	sec_host_path init "$1"
+	_src=$SEC_HP
 	_name=${2:-${_src##*/}}
 	if ! valid_ref "$_name"; then
 		[ $# -eq 2 ] || die "init: the directory's name ${_src##*/} is not an image name ($V_WHY): give NAME"

@@ -372,6 +372,39 @@ s.tar.tmp"
 	[ "$(cat "$H/victim")" = precious ]
 }
 
+@test "import FILE, load -i FILE, init DIR in a directory a container writes: its symlinks to host files and trees are not followed" {
+	local v=$T/vol id
+	mkdir -p "$v" "$H/tree"
+	echo "host tree" >"$H/tree/f"
+	# host archives the container must not turn into images (a backup, another team's image)
+	ctr export -o "$H/host.tar" "$(ctr create --net none busybox true)"
+	ctr save -o "$H/layout.tar" busybox
+	# a container that writes $v (it exists: its volume is read-write) plants links where the
+	# user's pipeline picks up its output
+	ctr run --net none --name w -v "$v:/out" busybox sh -c \
+		"ln -s $H/host.tar /out/rootfs.tar; ln -s $H/layout.tar /out/image.tar; ln -s $H/tree /out/tree; ln -s $H /out/d"
+	for a in "import $v/rootfs.tar t/x:1" "load -i $v/image.tar" "init $v/tree t/x:2"; do
+		run ctr $a
+		assert_failure 125
+		f=${a#* } f=${f#-i } f=${f%% *}
+		assert_output "ctr: ${a%% *} $f: $f is a symlink in $v, which a container can write: not followed (give the real path)"
+	done
+	run ctr import "$v/d/host.tar" t/x:3
+	assert_failure 125
+	assert_output "ctr: import $v/d/host.tar: $v/d is a symlink in $v, which a container can write: not followed (give the real path)"
+	run ctr images
+	assert_success
+	refute_output --partial t/x
+	# the user's own files and links elsewhere: as before (a relative path too)
+	ln -s "$H/host.tar" "$T/mine.tar"
+	id=$(cd "$T" && "$CTR" import mine.tar t/x:4)
+	[ "$(ctr run --net none --rm t/x:4 echo fine)" = fine ]
+	run ctr load -i "$H/layout.tar"
+	assert_success
+	id=$(ctr init "$H/tree" t/x:5)
+	[ -n "$id" ]
+}
+
 @test "import: hostile tars stay inside the image (absolute, .., symlink then through it, hardlink out, devices)" {
 	tar_entry "$T/evil.tar" "$H/abs-escaped" 0 "" pwned
 	tar_entry "$T/evil.tar" "../../../../../../..$H/dotdot-escaped" 0 "" pwned
