@@ -405,6 +405,37 @@ s.tar.tmp"
 	[ -n "$id" ]
 }
 
+@test "a container's sparse file (terabytes in a few blocks): cp out, cp -, export, save stop at CTR_MAX_IMAGE_SIZE; the host's disk is not filled" {
+	local v=$T/out
+	mkdir -p "$v"
+	ctr run --net none --name sp busybox sh -c 'mkdir /d && echo small >/d/a && truncate -s 64M /d/zeros'
+	ctr commit sp t/sparse:1 >/dev/null
+	export CTR_MAX_IMAGE_SIZE=8m
+	run ctr cp sp:/d/zeros "$v/z"
+	assert_failure 125
+	assert_line --index 0 "ctr: more than CTR_MAX_IMAGE_SIZE (8m) to write: stopped (a sparse file of the container?)"
+	run ctr cp sp:/d "$v/"
+	assert_failure 125
+	run ctr export -o "$v/e.tar" sp
+	assert_failure 125
+	run ctr save -o "$v/s.tar" t/sparse:1
+	assert_failure 125
+	assert_line --index 0 "ctr: more than CTR_MAX_IMAGE_SIZE (8m) to write: stopped (a sparse file of the container?)"
+	# what was written: at most the limit, no output file, no staging directory (the one made for
+	# the directory copy is removed)
+	[ "$(du -sm "$v" | cut -f1)" -le 9 ] || fail "$(du -sm "$v")"
+	run ls -A "$v"
+	assert_output ''
+	[ "$("$CTR" cp sp:/d/zeros - | wc -c)" -le $((8 << 20)) ]
+	run ctr export sp
+	assert_failure 125
+	# within the limit, as before
+	ctr cp sp:/d/a "$v/a"
+	[ "$(cat "$v/a")" = small ]
+	CTR_MAX_IMAGE_SIZE=1g ctr cp sp:/d/zeros "$v/z"
+	[ "$(stat -c %s "$v/z")" = $((64 << 20)) ]
+}
+
 @test "import: hostile tars stay inside the image (absolute, .., symlink then through it, hardlink out, devices)" {
 	tar_entry "$T/evil.tar" "$H/abs-escaped" 0 "" pwned
 	tar_entry "$T/evil.tar" "../../../../../../..$H/dotdot-escaped" 0 "" pwned
