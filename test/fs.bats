@@ -378,7 +378,9 @@ s.tar.tmp"
 	echo "host tree" >"$H/tree/f"
 	# host archives the container must not turn into images (a backup, another team's image)
 	ctr export -o "$H/host.tar" "$(ctr create --net none busybox true)"
-	ctr save -o "$H/layout.tar" busybox
+	ctr tag busybox t/x:0
+	ctr save -o "$H/layout.tar" t/x:0
+	ctr rmi t/x:0 >/dev/null
 	# a container that writes $v (it exists: its volume is read-write) plants links where the
 	# user's pipeline picks up its output
 	ctr run --net none --name w -v "$v:/out" busybox sh -c \
