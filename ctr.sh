@@ -155,7 +155,7 @@ label_arg() {
 # (sec_fd_is: a directory swapped for a symlink since is refused).
 kv_file() {
 	sec_host_path "$1" "$2"
-	[ -f "$SEC_HP" ] && [ -r "$SEC_HP" ] || die "$1 $2: not a readable file"
+	[ -n "$SEC_HP_OWN" ] || { [ -f "$SEC_HP" ] && [ -r "$SEC_HP" ]; } || die "$1 $2: not a readable file"
 	rm_kill_at envfile
 	# shellcheck disable=SC2094 # SEC_HP is only read
 	{ sec_fd_is "$1 $2" "$SEC_HP" 3; _kf=$(cat <&3 && echo .); } 3<"$SEC_HP" || die "$1 $2: cannot read"

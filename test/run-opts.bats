@@ -86,6 +86,11 @@ EVIL=1|1\\nINJECTED=2|"
 	assert_failure 125
 	assert_output "ctr: --env-file $shared/fifo.env: not a readable file"
 	[ "$(ctr ps -aq)" = "$(ctr ps -aq --filter name=app)" ] || fail "a container was made: $(ctr ps -a)"
+	# the caller's own fds: a process substitution, stdin
+	run ctr run --rm --net none --env-file <(echo P=1) busybox sh -c 'echo "$P"'
+	assert_output 1
+	run ctr run --rm --net none --label-file /dev/stdin busybox true <<<'l=1'
+	assert_success
 	# the user's own link elsewhere, relative to the working directory, is followed
 	ln -s "$secret" "$BATS_TEST_TMPDIR/mine.env"
 	cd "$BATS_TEST_TMPDIR"
