@@ -298,7 +298,10 @@ ctr_build() {
 	[ $# -eq 1 ] || die "usage: ctr.sh build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--target STAGE] [--label K=V]... [--pull] [--no-cache] [-q] [--network bridge|none|host] CONTEXT"
 	case $B_NET in bridge | none | host) ;; *) die "build: --network $B_NET: must be bridge, none or host" ;; esac
 	[ -d "$1" ] || die "build: $1: not a directory"
-	B_CTX=$(cd "$1" && pwd -P) || die "build: $1: not readable"
+	# CONTEXT may be in a directory a container writes: its symlinks there are not followed
+	sec_host_path build "$1"
+	B_CTX=$SEC_HP
+	[ -d "$B_CTX" ] && [ -r "$B_CTX" ] && [ -x "$B_CTX" ] || die "build: $1: not readable"
 	need jq jq
 	p_busybox
 	b_dockerfile "$1" "$_bf"

@@ -262,6 +262,14 @@ payload'
 	run "$CTR" build -q -f mine --network none ctx
 	assert_success
 	[ "$(jq -r .labels.from "$CTR_ROOT/images/$output/config.json")" = outside ]
+	# a CONTEXT that a container (whose volume holds it) turned into a link to a host directory:
+	# not followed (COPY . would have put the host's files in the image)
+	mkdir -p "$BATS_TEST_TMPDIR/shared" "$BATS_TEST_TMPDIR/hostdir"
+	printf 'FROM busybox\nCOPY . /stolen\n' >"$BATS_TEST_TMPDIR/hostdir/Dockerfile"
+	"$CTR" run --name ci --net none -v "$BATS_TEST_TMPDIR/shared:/ci" busybox ln -s "$BATS_TEST_TMPDIR/hostdir" /ci/ctx
+	run "$CTR" build -q --network none shared/ctx
+	assert_failure 125
+	assert_output "ctr: build shared/ctx: $BATS_TEST_TMPDIR/shared/ctx is a symlink in $BATS_TEST_TMPDIR/shared, which a container can write: not followed (give the real path)"
 }
 
 @test "build: .dockerignore: patterns, ** and ! exceptions, out of the copy and of the cache key" {
