@@ -1178,7 +1178,7 @@ container_remove() {
 # test/run-exited.bats). inspect:resolved:stop, logs:resolved:stop, exec:resolved:stop: SIGSTOPped
 # once the container is found, for the test to remove it meanwhile (test/logs.bats, exec.bats);
 # top:procs:stop: once top has the group's file name (verbs.bats); run:envfile:stop: once
-# --env-file/--label-file's FILE is checked, before it is opened (run-opts.bats); cleanup:halfmade:stop: once it
+# --env-file's FILE is checked, before it is opened (run-opts.bats); cleanup:halfmade:stop: once it
 # saw a container without pid and exit files, for the test to let its run finish (lifecycle.bats);
 # wait:pidgone:stop: once PID 1 is gone, for a --rm container's removal to come first (verbs.bats);
 # rm:settled:stop: once rm first found the container at rest, before it takes the lock;
