@@ -148,9 +148,17 @@ label_arg() {
 # as -e K; --label-file: label_arg); leading blanks and a first line's UTF-8 BOM are dropped, and
 # a line's ending \r; blank lines and # comments are skipped; a K that is empty or has a blank is
 # refused, as is a file that is not UTF-8. One line is one entry: no value can add another.
+# FILE may lie in a directory a container writes (a volume), where the container chooses where a
+# symlink points (a host file of secrets: its lines became the container's environment): FILE is
+# resolved once, a symlink crossed in such a directory refused (security.sh sec_host_path, as for
+# -v and cp), only a regular file read (a FIFO blocked run), through an open of the path checked
+# (sec_fd_is: a directory swapped for a symlink since is refused).
 kv_file() {
-	[ -r "$2" ] && [ ! -d "$2" ] || die "$1 $2: not a readable file"
-	_kf=$(cat -- "$2" && echo .) || die "$1 $2: cannot read"
+	sec_host_path "$1" "$2"
+	[ -n "$SEC_HP_OWN" ] || { [ -f "$SEC_HP" ] && [ -r "$SEC_HP" ]; } || die "$1 $2: not a readable file"
+	rm_kill_at envfile
+	# shellcheck disable=SC2094 # SEC_HP is only read
+	{ sec_fd_is "$1 $2" "$SEC_HP" 3; _kf=$(cat <&3 && echo .); } 3<"$SEC_HP" || die "$1 $2: cannot read"
 	_kf=${_kf%.}
 	_kb=$(printf '%s' "$_kf" | LC_ALL=C.UTF-8 grep -naxv '.*' | head -n 1)
 	[ -z "$_kb" ] || die "$1 $2: line ${_kb%%:*}: invalid UTF-8"
@@ -402,7 +410,9 @@ ctr_init() {
 	[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: ctr.sh init DIR [NAME[:TAG]]"
 	[ -d "$1" ] || die "$1: not a directory"
 	[ -r "$1" ] && [ -x "$1" ] || die "$1: not readable"
-	_src=$(cd "$1" && pwd -P) || die "$1: not readable"
+	# DIR may be in a directory a container writes: its symlinks there are not followed
+	sec_host_path init "$1"
+	_src=$SEC_HP
 	_name=${2:-${_src##*/}}
 	if ! valid_ref "$_name"; then
 		[ $# -eq 2 ] || die "init: the directory's name ${_src##*/} is not an image name ($V_WHY): give NAME"
@@ -1167,7 +1177,8 @@ container_remove() {
 # last four in its own exit action; :stop: SIGSTOPs itself, for the test to kill the shim first;
 # test/run-exited.bats). inspect:resolved:stop, logs:resolved:stop, exec:resolved:stop: SIGSTOPped
 # once the container is found, for the test to remove it meanwhile (test/logs.bats, exec.bats);
-# top:procs:stop: once top has the group's file name (verbs.bats); cleanup:halfmade:stop: once it
+# top:procs:stop: once top has the group's file name (verbs.bats); run:envfile:stop: once
+# --env-file's FILE is checked, before it is opened (run-opts.bats); cleanup:halfmade:stop: once it
 # saw a container without pid and exit files, for the test to let its run finish (lifecycle.bats);
 # wait:pidgone:stop: once PID 1 is gone, for a --rm container's removal to come first (verbs.bats);
 # rm:settled:stop: once rm first found the container at rest, before it takes the lock;

@@ -298,12 +298,15 @@ ctr_build() {
 	[ $# -eq 1 ] || die "usage: ctr.sh build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--target STAGE] [--label K=V]... [--pull] [--no-cache] [-q] [--network bridge|none|host] CONTEXT"
 	case $B_NET in bridge | none | host) ;; *) die "build: --network $B_NET: must be bridge, none or host" ;; esac
 	[ -d "$1" ] || die "build: $1: not a directory"
-	B_CTX=$(cd "$1" && pwd -P) || die "build: $1: not readable"
-	[ -n "$_bf" ] || _bf=$B_CTX/Dockerfile
-	[ -f "$_bf" ] && [ -r "$_bf" ] || die "build: $_bf: no Dockerfile"
+	# CONTEXT may be in a directory a container writes: its symlinks there are not followed
+	sec_host_path build "$1"
+	B_CTX=$SEC_HP
+	[ -d "$B_CTX" ] && [ -r "$B_CTX" ] && [ -x "$B_CTX" ] || die "build: $1: not readable"
 	need jq jq
-	_bscript=$(jq -rRs --arg target "$B_TARGET" "$B_PARSE_JQ" <"$_bf" 2>&1) || die "build: ${_bscript#jq: error (at <stdin>:*): }"
 	p_busybox
+	b_dockerfile "$1" "$_bf"
+	_bscript=$(printf '%s' "$B_DF" | jq -rRs --arg target "$B_TARGET" "$B_PARSE_JQ" 2>&1) ||
+		die "build: ${_bscript#jq: error (at <stdin>:*): }"
 	# .dockerignore: read under the jail (a symlink reaches nothing outside the context)
 	if fs_hjail "$B_CTX" test -e /.dockerignore; then
 		B_IGN=$(b_jail_read "$B_CTX" /.dockerignore) || die "build: $B_CTX/.dockerignore: not a regular file, or cannot read"
@@ -896,6 +899,27 @@ b_copy_one() {
 b_jail_read() {
 	fs_hjail "$1" test -f "$2" || return 1
 	fs_hjail "$1" head -c 1048576 "$2"
+}
+
+# b_dockerfile CONTEXT [FILE]: B_DF = the Dockerfile's text. The context's (the default, or -f
+# naming a path inside CONTEXT) is read under the context's jail, as .dockerignore: whoever
+# prepared the context (a cloned repository) chose its symlinks, and `Dockerfile -> /etc/shadow`
+# made root's build read a host file and print its first line in the error (a CI log). Only a
+# regular file, 1 MiB at most. A -f outside the context is the user's own file, read as named.
+b_dockerfile() {
+	_bfa=$(realpath -ms -- "${2:-$1/Dockerfile}") && _bca=$(realpath -ms -- "$1") ||
+		die "build: ${2:-$1/Dockerfile}: cannot resolve"
+	case $_bfa in
+	"${_bca%/}"/*)
+		B_DF=$(b_jail_read "$B_CTX" "${_bfa#"${_bca%/}"}" && echo .) ||
+			die "build: ${2:-$B_CTX/Dockerfile}: no Dockerfile (not a regular file in the context, or cannot read)"
+		B_DF=${B_DF%.}
+		[ "$(printf '%s' "$B_DF" | wc -c)" -lt 1048576 ] || die "build: ${2:-$B_CTX/Dockerfile}: 1 MiB or more (not a Dockerfile)" ;;
+	*)
+		[ -f "$2" ] && [ -r "$2" ] || die "build: $2: no Dockerfile"
+		B_DF=$(cat -- "$2" && echo .) || die "build: $2: cannot read"
+		B_DF=${B_DF%.} ;;
+	esac
 }
 
 # b_owner USER[:GROUP]: B_OWN = UID:GID of COPY --chown, names looked up in the new image's

@@ -65,7 +65,7 @@ def fmt_call($r): .[0] as $f | (.[1:] | map(fmt_arg($r))) as $x
 	elif $f == "index" and ($x | length) == 2 then $x[0][$x[1]] | fmt_go
 	elif $f == ".Label" and ($x | length) == 1 and ($r | has("_labels")) then
 		if $r._header then $x[0] | split(".") | .[-1] | gsub("[-_]"; " ") | ascii_upcase
-		else $r._labels[$x[0]] // "" end
+		else $r._labels[$x[0]] // "" | gsub("[[:cntrl:]]"; "?") end
 	elif $f | startswith(".") then fmt_die("--format: \($f) takes no argument")
 	else fmt_die("--format: \($f): unknown function (json upper lower title truncate index)") end;
 def fmt_run($tpl): . as $r | [$tpl[] | if has("t") then .t

@@ -146,6 +146,25 @@ fs_pipe() {
 	[ "$FS_PST" = 0 ] && [ "$FS_CST" = 0 ]
 }
 
+# fs_capped CMD...: CMD's output on stdout, at most CTR_MAX_IMAGE_SIZE bytes (p_limits), as `cp -`
+# into a container and import read at most: fails when CMD fails or has more, said once. A
+# container's sparse file (terabytes in a few blocks) is all zeros in a tar, and what ctr unpacked
+# or wrote of it on the host (cp out, export, a layer for save and push) filled the host's disk.
+# fds 5 and 6 carry CMD's status and our stdout past the command substitution.
+fs_capped() {
+	p_limits
+	{ _fcs=$( { { "$@"; printf '%s' "$?" >&5; } | fs_cap >&6; } 5>&1); _fcc=$?; } 6>&1
+	[ "$_fcs" = 0 ] && [ "$_fcc" = 0 ]
+}
+
+# fs_cap: stdin to stdout up to P_MAXSIZE bytes; 1 (said) when there is more.
+fs_cap() {
+	head -c "$P_MAXSIZE" || return 1
+	[ "$(head -c 1 | wc -c)" != 0 ] || return 0
+	printf 'ctr: more than CTR_MAX_IMAGE_SIZE (%s) to write: stopped (a sparse file of the container?)\n' "$P_MAXSIZE_S" >&2
+	return 1
+}
+
 # fs_tmpdir VERB: FS_TMP = a new work directory $CTR_ROOT/tmp/VERB-XXXXXX, its .lock held (fd 7)
 # while we run, so that `cleanup` leaves it alone; the caller removes it.
 fs_tmpdir() {
@@ -223,9 +242,9 @@ fs_cp_out() {
 	if [ "$2" = - ]; then
 		[ ! -t 1 ] || die "cp: refusing to write a tar to a terminal (redirect stdout)"
 		if [ "$FS_TYPE" = dir ] && [ -n "$_fdot$FS_SFOL" ]; then
-			fs_jail tar -c -f - -C "$FS_SRC" . || die "cp: container $FS_NAME: $1: cannot archive"
+			fs_tar_src_contents || die "cp: container $FS_NAME: $1: cannot archive"
 		else
-			fs_jail tar -c -f - ${FS_SFOL:+-h} -C "$FS_SDIR" -- "$FS_SBASE" || die "cp: container $FS_NAME: $1: cannot archive"
+			fs_tar_src_entry || die "cp: container $FS_NAME: $1: cannot archive"
 		fi
 		return 0
 	fi
@@ -280,10 +299,10 @@ fs_out_other() {
 
 # the producers and consumers of fs_pipe
 fs_tar_src_contents() {
-	fs_jail tar -c -f - -C "$FS_SRC" .
+	fs_capped fs_jail tar -c -f - -C "$FS_SRC" .
 }
 fs_tar_src_entry() {
-	fs_jail tar -c -f - ${FS_SFOL:+-h} -C "$FS_SDIR" -- "$FS_SBASE"
+	fs_capped fs_jail tar -c -f - ${FS_SFOL:+-h} -C "$FS_SDIR" -- "$FS_SBASE"
 }
 # without -a the files are the caller's (root's), as docker's. FS_TARGET is resolved (fs_host_resolve).
 fs_untar_host() {
@@ -459,7 +478,9 @@ fs_changes() {
 	if [ -n "${FS_SIZE:-}" ]; then
 		awk -v size=1 "$FS_REPORT_AWK" "$P_W/changes"
 	else
-		awk "$FS_REPORT_AWK" "$P_W/changes" | LC_ALL=C sort -z -t / -k 2 | tr '\0' '\n'
+		# one line a change: a name's control characters (a newline, an escape) as ?, as ps's and
+		# history's listings: a name cannot add a line of its own or reach the terminal as a sequence
+		awk "$FS_REPORT_AWK" "$P_W/changes" | LC_ALL=C sort -z -t / -k 2 | LC_ALL=C tr '\000\001-\037\177' '\n?'
 	fi
 }
 
@@ -594,9 +615,9 @@ ctr_export() {
 	# a btrfs snapshot is atomic: a running container is caught at one instant, as by commit
 	btrfs subvolume snapshot -r "$FS_ROOTFS" "$P_TREE" >/dev/null || die "container $1: cannot snapshot"
 	if [ -n "$_fo" ]; then
-		write_out "$_fo" tar -C "$P_TREE" --numeric-owner --xattrs --sort=name -cf - . ||
+		write_out "$_fo" fs_capped tar -C "$P_TREE" --numeric-owner --xattrs --sort=name -cf - . ||
 			die "export: $_fo: cannot write"
 	else
-		tar -C "$P_TREE" --numeric-owner --xattrs --sort=name -cf - . || die "export: cannot write"
+		fs_capped tar -C "$P_TREE" --numeric-owner --xattrs --sort=name -cf - . || die "export: cannot write"
 	fi
 }

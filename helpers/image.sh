@@ -64,7 +64,9 @@ ctr_import() {
 	if [ "$1" = - ]; then
 		[ ! -t 0 ] || die "import: refusing to read a tar from a terminal"
 	else
-		[ -f "$1" ] && [ -r "$1" ] || die "import: $1: not a readable file"
+		# FILE may be in a directory a container writes: security.sh sec_host_path, as --env-file
+		sec_host_path import "$1"
+		[ -f "$SEC_HP" ] && [ -r "$SEC_HP" ] || die "import: $1: not a readable file"
 	fi
 	p_limits
 	# shellcheck disable=SC2034 # P_WHAT, P_QUIET, P_MFILE, P_MTYPE: read by pull.sh
@@ -76,7 +78,9 @@ ctr_import() {
 	if [ "$1" = - ]; then
 		head -c "$((P_MAXSIZE + 1))" >"$P_WORK/layer" || die "import: cannot read stdin"
 	else
-		cp --reflink=auto -- "$1" "$P_WORK/layer" || die "import: $1: cannot read"
+		# shellcheck disable=SC2094 # SEC_HP is only read
+		{ sec_fd_is "import $1" "$SEC_HP" 3 && cp --reflink=auto -- /dev/fd/3 "$P_WORK/layer"; } 3<"$SEC_HP" ||
+			die "import: $1: cannot read"
 	fi
 	[ "$(stat -c %s "$P_WORK/layer")" -le "$P_MAXSIZE" ] ||
 		die "import: $1: larger than CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S)"

@@ -27,12 +27,13 @@ layer_make() {
 	if [ -n "${L_KEEP:-}" ]; then
 		for _lyk in $FS_ETC_RUN; do set -- "$@" --keep "$_lyk"; done
 	fi
-	# rootless: read in the user's namespace, so that the layer has the container's ids (rootless.sh)
-	{ ${CTR_ROOTLESS:+rootless_userns} "$CTR_LIBEXEC/ctr-tar" diff "$@" ${_lyl:+"$_lyl"} "$_lyu" 2>"$_lyf.err"; echo $? >"$_lyf.rc"; } |
+	# rootless: read in the user's namespace, so that the layer has the container's ids (rootless.sh);
+	# at most CTR_MAX_IMAGE_SIZE bytes, as pull takes (fs_capped: a sparse file of terabytes)
+	{ fs_capped ${CTR_ROOTLESS:+rootless_userns} "$CTR_LIBEXEC/ctr-tar" diff "$@" ${_lyl:+"$_lyl"} "$_lyu" 2>"$_lyf.err"; echo $? >"$_lyf.rc"; } |
 		tee "$_lyf.fifo" | layer_z "$_lyc" >"$_lyf" || die "layer of $_lyu: cannot write $_lyf"
 	wait "$_lyp"
 	read -r _lyrc <"$_lyf.rc"
-	[ "$_lyrc" = 0 ] || die "$(sed -n '$s/^ctr-tar: //p' "$_lyf.err")"
+	[ "$_lyrc" = 0 ] || die "$(sed -n '$s/^ctr\(-tar\)\{0,1\}: //p' "$_lyf.err")"
 	sed 's/^ctr-tar: /ctr: warning: /' "$_lyf.err" >&2
 	L_DIFFID=sha256:$(cut -d' ' -f1 "$_lyf.diffid")
 	L_DIGEST=sha256:$(sha256sum <"$_lyf" | cut -d' ' -f1)

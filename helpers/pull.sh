@@ -1132,8 +1132,15 @@ ctr_load() {
 		[ "$(stat -c %s "$_pli")" -le "$P_MAXSIZE" ] ||
 			die "load: the archive on stdin is larger than CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S) (use -i FILE)"
 	fi
-	[ -f "$_pli" ] && [ -r "$_pli" ] || die "$_pli: cannot read"
-	load_extract "$_pli"
+	if [ "$_pli" = "$P_DATA/in.tar" ]; then
+		load_extract "$_pli" "$_pli"
+	else
+		# -i FILE may be in a directory a container writes: security.sh sec_host_path, as --env-file
+		sec_host_path load "$_pli"
+		[ -f "$SEC_HP" ] && [ -r "$SEC_HP" ] || die "$_pli: cannot read"
+		# shellcheck disable=SC2094 # SEC_HP is only read
+		{ sec_fd_is "load $_pli" "$SEC_HP" 3 && load_extract /dev/fd/3 "$_pli"; } 3<"$SEC_HP" || die "$_pli: cannot read"
+	fi
 	P_QUIET=1 P_PLATFORM=$(host_platform)
 	jq -c '.manifests // [] | .[]' "$P_DATA/x/index.json" >"$P_DATA/descs" 2>/dev/null ||
 		die "$_pli: index.json is not valid"
@@ -1143,24 +1150,24 @@ ctr_load() {
 	done <"$P_DATA/descs"
 }
 
-# load_extract FILE: extract the layout's index.json and blobs (only those names, as plain files)
+# load_extract FILE NAME: extract the layout's index.json and blobs (only those names, as plain files)
 # into $P_DATA/x. Nothing else in the archive is written anywhere. Sizes are checked first, as listed:
 # index.json and oci-layout up to $P_MAX_DOC, a blob up to $P_MAXSIZE, all together no more than the
-# archive itself (a sparse member can claim terabytes in a few bytes).
+# archive itself (a sparse member can claim terabytes in a few bytes). NAME: FILE for the messages.
 load_extract() {
-	tar -tv --numeric-owner -f "$1" >"$P_DATA/list" 2>/dev/null || die "$1: not a tar archive"
+	tar -tv --numeric-owner -f "$1" >"$P_DATA/list" 2>/dev/null || die "$2: not a tar archive"
 	_ple=$(awk -v doc="$P_MAX_DOC" -v max="$P_MAXSIZE" -v lim="CTR_MAX_IMAGE_SIZE ($P_MAXSIZE_S)" \
-		-v all="$(stat -c %s "$1")" -v want="$P_DATA/want" 'BEGIN { printf "" > want }
+		-v all="$(stat -L -c %s "$1")" -v want="$P_DATA/want" 'BEGIN { printf "" > want }
 		NF == 6 && substr($1, 1, 1) == "-" && $3 ~ /^[0-9]+$/ {
 			n = $6; sub(/^\.\//, "", n)
 			if (n != "oci-layout" && n != "index.json" && !(n ~ /^blobs\/sha256\/[0-9a-f]+$/ && length(n) == 77)) next
 			if (n !~ /^blobs/ && $3 + 0 > doc) { print n ": " $3 " bytes, more than 4 MiB"; exit 1 }
 			if ($3 + 0 > max) { print n ": " $3 " bytes, more than " lim; exit 1 }
 			t += $3; if (t > all) { print "its members add up to more bytes than the archive has (sparse files)"; exit 1 }
-			print $6 > want }' "$P_DATA/list") || die "load $1: $_ple"
-	grep -qE '^(\./)?index\.json$' "$P_DATA/want" || die "$1: not an OCI image layout (no index.json)"
+			print $6 > want }' "$P_DATA/list") || die "load $2: $_ple"
+	grep -qE '^(\./)?index\.json$' "$P_DATA/want" || die "$2: not an OCI image layout (no index.json)"
 	tar -xf "$1" -C "$P_DATA/x" --no-same-owner --no-same-permissions --no-overwrite-dir \
-		--verbatim-files-from -T "$P_DATA/want" || die "$1: cannot extract"
+		--verbatim-files-from -T "$P_DATA/want" || die "$2: cannot extract"
 	find "$P_DATA/x" ! -type f ! -type d -exec rm -f {} + # links and specials are not blobs
 }
 

@@ -237,6 +237,35 @@ $_sl
 EOF
 }
 
+# sec_host_path WHAT PATH: SEC_HP = the host's PATH (a relative one from the working directory)
+# resolved once (sec_resolve): a file or tree whose content ctr reads for the user (--env-file,
+# --label-file, import FILE, load -i FILE, init DIR). Dies when a symlink it crossed lies in a
+# directory a container can write (sec_links_check): there the container chose where it points
+# (a host file of secrets). WHAT starts the messages. Read it through an fd opened at SEC_HP and
+# checked with sec_fd_is: a directory of the path swapped for a symlink since is caught there.
+# The caller's own fds (/dev/fd/N, /proc/self/fd/N, /dev/stdin) are taken as they are.
+sec_host_path() {
+	# the caller's own open file (`--env-file <(...)`, /dev/stdin): as it is (SEC_HP_OWN)
+	SEC_HP_OWN=''
+	case $2 in
+	/dev/stdin) SEC_HP_OWN=1 ;;
+	/dev/fd/* | /proc/self/fd/*) case ${2##*/fd/} in '' | *[!0-9]*) ;; *) SEC_HP_OWN=1 ;; esac ;;
+	esac
+	[ -z "$SEC_HP_OWN" ] || { SEC_HP=$2; return 0; }
+	case $2 in /*) _shp=$2 ;; *) _shp=$PWD/$2 ;; esac
+	sec_resolve "$_shp" || die "$1 $2: cannot resolve"
+	[ -z "$_sl" ] || sec_links_check "$1 $2"
+	SEC_HP=$_sr
+}
+
+# sec_fd_is WHAT PATH FD: die unless FD (open in this shell) is PATH: its /proc/self/fd link names
+# PATH (an open that crossed a symlink swapped in after sec_host_path names where it led).
+sec_fd_is() {
+	[ -z "$SEC_HP_OWN" ] || return 0
+	[ "$(readlink "/proc/self/fd/$3")" = "$2" ] ||
+		die "$1: it changed while it was opened (a symlink in its path?): not read"
+}
+
 # sec_userns_params: the range ctr owns must be valid ids (below 2^32 - 1, the invalid id).
 sec_userns_params() {
 	SEC_USERNS_BASE=${CTR_USERNS_BASE:-1879048192}

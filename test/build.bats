@@ -236,6 +236,42 @@ payload
 payload'
 }
 
+@test "build: Dockerfile attack: the context's Dockerfile (or -f in the context) a symlink to a host file, a FIFO: not read" {
+	# a host file whose first line the error message would print (a CI log)
+	printf 'SECRET_TOKEN=hunter2\n' >"$BATS_TEST_TMPDIR/secret"
+	chmod 600 "$BATS_TEST_TMPDIR/secret"
+	ln -s "$BATS_TEST_TMPDIR/secret" "$CTX/Dockerfile"
+	ln -s ../secret "$CTX/Dockerfile.rel"
+	mkfifo "$CTX/Dockerfile.fifo"
+	cd "$BATS_TEST_TMPDIR"
+	for f in '' ctx/Dockerfile.rel "$CTX/Dockerfile.rel" ctx/Dockerfile.fifo; do
+		run timeout 60 "$CTR" build ${f:+-f "$f"} --network none ctx
+		assert_failure 125
+		refute_output --partial hunter2
+		assert_output "ctr: build: ${f:-$CTX/Dockerfile}: no Dockerfile (not a regular file in the context, or cannot read)"
+	done
+	[ ! -d "$CTR_ROOT/images" ] || [ "$(images_count)" = 0 ] || fail "an image was made"
+	# a symlink inside the context resolves inside it; -f outside the context is the user's own file
+	printf 'FROM busybox\nLABEL from=context\n' >"$CTX/real"
+	ln -sf real "$CTX/Dockerfile"
+	run "$CTR" build -q --network none ctx
+	assert_success
+	[ "$(jq -r .labels.from "$CTR_ROOT/images/$output/config.json")" = context ]
+	printf 'FROM busybox\nLABEL from=outside\n' >"$BATS_TEST_TMPDIR/outside"
+	ln -s "$BATS_TEST_TMPDIR/outside" "$BATS_TEST_TMPDIR/mine"
+	run "$CTR" build -q -f mine --network none ctx
+	assert_success
+	[ "$(jq -r .labels.from "$CTR_ROOT/images/$output/config.json")" = outside ]
+	# a CONTEXT that a container (whose volume holds it) turned into a link to a host directory:
+	# not followed (COPY . would have put the host's files in the image)
+	mkdir -p "$BATS_TEST_TMPDIR/shared" "$BATS_TEST_TMPDIR/hostdir"
+	printf 'FROM busybox\nCOPY . /stolen\n' >"$BATS_TEST_TMPDIR/hostdir/Dockerfile"
+	"$CTR" run --name ci --net none -v "$BATS_TEST_TMPDIR/shared:/ci" busybox ln -s "$BATS_TEST_TMPDIR/hostdir" /ci/ctx
+	run "$CTR" build -q --network none shared/ctx
+	assert_failure 125
+	assert_output "ctr: build shared/ctx: $BATS_TEST_TMPDIR/shared/ctx is a symlink in $BATS_TEST_TMPDIR/shared, which a container can write: not followed (give the real path)"
+}
+
 @test "build: .dockerignore: patterns, ** and ! exceptions, out of the copy and of the cache key" {
 	mkdir -p "$CTX/sub/deep" "$CTX/secret" "$CTX/docs"
 	for f in a.log keep.log sub/b.log sub/deep/c.log sub/ok secret/key docs/x.md docs/y.txt top; do

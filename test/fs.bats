@@ -285,9 +285,13 @@ exec "%s/ctr-jail" "$@"
 	ctr run --net none --name d1 busybox sh -c 'echo hi >/tmp/new; mkdir -p /a/b; echo x >/a/b/f; rm /bin/vi;
 		rm -rf /usr; chmod 700 /etc; echo >>/etc/passwd; mv /home /home2; touch /var; ln -s /etc /lnk;
 		touch "/tmp/with space" "/tmp/new
-line"'
+line" "$(printf "/tmp/\\033[2J")"; mkdir -p "/tmp/x
+D "; touch "/tmp/x
+D /shadow"'
 	run ctr diff d1
 	assert_success
+	# a name's newline or escape is a ?: one line a change, no line the container wrote, no sequence
+	refute_output --partial $'\e'
 	assert_output "A /a
 A /a/b
 A /a/b/f
@@ -299,10 +303,12 @@ D /home
 A /home2
 A /lnk
 C /tmp
+A /tmp/?[2J
 A /tmp/new
-A /tmp/new
-line
+A /tmp/new?line
 A /tmp/with space
+A /tmp/x?D 
+A /tmp/x?D /shadow
 D /usr"
 	# ctr's own /etc/hosts, hostname, resolv.conf (docker's init layer) are no change
 	ctr run --net none --name d2 busybox true
@@ -364,6 +370,72 @@ s.tar.tmp"
 	run ctr save -o "$v/nodir/s.tar" busybox
 	assert_failure 125
 	[ "$(cat "$H/victim")" = precious ]
+}
+
+@test "import FILE, load -i FILE, init DIR in a directory a container writes: its symlinks to host files and trees are not followed" {
+	local v=$T/vol id
+	mkdir -p "$v" "$H/tree"
+	echo "host tree" >"$H/tree/f"
+	# host archives the container must not turn into images (a backup, another team's image)
+	ctr export -o "$H/host.tar" "$(ctr create --net none busybox true)"
+	ctr tag busybox t/x:0
+	ctr save -o "$H/layout.tar" t/x:0
+	ctr rmi t/x:0 >/dev/null
+	# a container that writes $v (it exists: its volume is read-write) plants links where the
+	# user's pipeline picks up its output
+	ctr run --net none --name w -v "$v:/out" busybox sh -c \
+		"ln -s $H/host.tar /out/rootfs.tar; ln -s $H/layout.tar /out/image.tar; ln -s $H/tree /out/tree; ln -s $H /out/d"
+	for a in "import $v/rootfs.tar t/x:1" "load -i $v/image.tar" "init $v/tree t/x:2"; do
+		run ctr $a
+		assert_failure 125
+		f=${a#* } f=${f#-i } f=${f%% *}
+		assert_output "ctr: ${a%% *} $f: $f is a symlink in $v, which a container can write: not followed (give the real path)"
+	done
+	run ctr import "$v/d/host.tar" t/x:3
+	assert_failure 125
+	assert_output "ctr: import $v/d/host.tar: $v/d is a symlink in $v, which a container can write: not followed (give the real path)"
+	run ctr images
+	assert_success
+	refute_output --partial t/x
+	# the user's own files and links elsewhere: as before (a relative path too)
+	ln -s "$H/host.tar" "$T/mine.tar"
+	id=$(cd "$T" && "$CTR" import mine.tar t/x:4)
+	[ "$(ctr run --net none --rm t/x:4 echo fine)" = fine ]
+	run ctr load -i "$H/layout.tar"
+	assert_success
+	id=$(ctr init "$H/tree" t/x:5)
+	[ -n "$id" ]
+}
+
+@test "a container's sparse file (terabytes in a few blocks): cp out, cp -, export, save stop at CTR_MAX_IMAGE_SIZE; the host's disk is not filled" {
+	local v=$T/out
+	mkdir -p "$v"
+	ctr run --net none --name sp busybox sh -c 'mkdir /d && echo small >/d/a && truncate -s 64M /d/zeros'
+	ctr commit sp t/sparse:1 >/dev/null
+	export CTR_MAX_IMAGE_SIZE=8m
+	run ctr cp sp:/d/zeros "$v/z"
+	assert_failure 125
+	assert_line --index 0 "ctr: more than CTR_MAX_IMAGE_SIZE (8m) to write: stopped (a sparse file of the container?)"
+	run ctr cp sp:/d "$v/"
+	assert_failure 125
+	run ctr export -o "$v/e.tar" sp
+	assert_failure 125
+	run ctr save -o "$v/s.tar" t/sparse:1
+	assert_failure 125
+	assert_line --index 0 "ctr: more than CTR_MAX_IMAGE_SIZE (8m) to write: stopped (a sparse file of the container?)"
+	# what was written: at most the limit, no output file, no staging directory (the one made for
+	# the directory copy is removed)
+	[ "$(du -sm "$v" | cut -f1)" -le 9 ] || fail "$(du -sm "$v")"
+	run ls -A "$v"
+	assert_output ''
+	[ "$("$CTR" cp sp:/d/zeros - | wc -c)" -le $((8 << 20)) ]
+	run ctr export sp
+	assert_failure 125
+	# within the limit, as before
+	ctr cp sp:/d/a "$v/a"
+	[ "$(cat "$v/a")" = small ]
+	CTR_MAX_IMAGE_SIZE=1g ctr cp sp:/d/zeros "$v/z"
+	[ "$(stat -c %s "$v/z")" = $((64 << 20)) ]
 }
 
 @test "import: hostile tars stay inside the image (absolute, .., symlink then through it, hardlink out, devices)" {

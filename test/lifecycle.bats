@@ -65,6 +65,9 @@ load helper
 	run ctr ps -a --filter name=lab --format 'table {{.Names}} {{.Labels}}'
 	assert_output "NAMES LABELS
 lab a=x?FAKE?[2J"
+	# one label by its key, too
+	run ctr ps -a --filter label=a --format '{{.Names}} {{.Label "a"}}'
+	assert_output "lab x?FAKE?[2J"
 }
 
 @test "init: a missing directory is an error that leaves nothing behind" {

@@ -62,6 +62,64 @@ EVIL=1|1\\nINJECTED=2|"
 	nothing_made
 }
 
+@test "env-file attack: --env-file, --label-file in a container's volume: its symlinks to host files are not followed" {
+	# a host file of secrets the container must never see, and a directory the container writes (a
+	# volume of a container that exists): it plants links there, where the user keeps app.env
+	secret=$BATS_TEST_TMPDIR/other/.env shared=$BATS_TEST_TMPDIR/shared
+	mkdir -p "${secret%/*}" "$shared"
+	printf 'DB_PASSWORD=hunter2\n' >"$secret"
+	chmod 600 "$secret"
+	printf 'APP=1\n' >"$shared/app.env"
+	ctr run --name app --net none -v "$shared:/app" busybox \
+		sh -c "ln -sfn $secret /app/app.env && ln -sfn ${secret%/*} /app/conf && mkfifo /app/fifo.env"
+	for o in --env-file --label-file; do
+		run ctr run --rm --net none "$o" "$shared/app.env" busybox env
+		assert_failure 125
+		assert_output "ctr: $o $shared/app.env: $shared/app.env is a symlink in $shared, which a container can write: not followed (give the real path)"
+		# a directory of the path (the link in the middle)
+		run ctr run --rm --net none "$o" "$shared/conf/.env" busybox env
+		assert_failure 125
+		assert_output "ctr: $o $shared/conf/.env: $shared/conf is a symlink in $shared, which a container can write: not followed (give the real path)"
+	done
+	# a FIFO: refused, not waited on
+	run timeout 60 "$CTR" run --rm --net none --env-file "$shared/fifo.env" busybox true
+	assert_failure 125
+	assert_output "ctr: --env-file $shared/fifo.env: not a readable file"
+	[ "$(ctr ps -aq)" = "$(ctr ps -aq --filter name=app)" ] || fail "a container was made: $(ctr ps -a)"
+	# the caller's own fds: a process substitution, stdin
+	run ctr run --rm --net none --env-file <(echo P=1) busybox sh -c 'echo "$P"'
+	assert_output 1
+	run ctr run --rm --net none --label-file /dev/stdin busybox true <<<'l=1'
+	assert_success
+	# the user's own link elsewhere, relative to the working directory, is followed
+	ln -s "$secret" "$BATS_TEST_TMPDIR/mine.env"
+	cd "$BATS_TEST_TMPDIR"
+	run ctr run --rm --net none --env-file mine.env busybox sh -c 'echo "$DB_PASSWORD"'
+	assert_success
+	assert_output hunter2
+}
+
+@test "env-file attack: a directory of FILE's path swapped for a symlink after the check: not read" {
+	secret=$BATS_TEST_TMPDIR/other shared=$BATS_TEST_TMPDIR/shared
+	mkdir -p "$secret" "$shared/d"
+	printf 'DB_PASSWORD=hunter2\n' >"$secret/app.env"
+	printf 'APP=1\n' >"$shared/d/app.env"
+	CTR_TEST_KILL_AT=run:envfile:stop "$CTR" run --rm --net none --env-file "$shared/d/app.env" busybox env \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+	front=$!
+	wait_for stopped "$front" || { kill -KILL "$front"; fail "run never stopped at envfile"; }
+	# as a container that writes $shared would: d becomes a link to the secrets' directory
+	mv "$shared/d" "$shared/d.old"
+	ln -s "$secret" "$shared/d"
+	kill -CONT "$front"
+	st=0
+	wait "$front" || st=$?
+	run cat "$BATS_TEST_TMPDIR/out"
+	[ "$st" = 125 ] || fail "status $st: $output"
+	assert_output "ctr: --env-file $shared/d/app.env: it changed while it was opened (a symlink in its path?): not read"
+	nothing_made
+}
+
 @test "run --label and --label-file: the later wins, K alone is empty, the image's are kept; ps and inspect show them" {
 	printf '# labels\nfrom=file\nshared=file\nflag\n' >"$BATS_TEST_TMPDIR/labels"
 	ctr run -d --name l -l shared=flag --label-file "$BATS_TEST_TMPDIR/labels" --label=eq=a=b busybox sleep 100
