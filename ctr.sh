@@ -848,6 +848,9 @@ ctr_run() {
 	# later, from a job); one removed since image_id found it is not snapshotted
 	[ -d "$CTR_ROOT/images/$_img" ] || die "image $_iref: no such image (removed meanwhile)"
 	printf '%s\n' "$_img" 2>/dev/null >"$C/image_id" || die "$C/image_id: cannot write (is its file system full?)"
+	# named and anonymous volumes (helpers/volume.sh, sourced by sec_volume): made, filled from
+	# the image and recorded as this container's ($C/volumes) under the lock, before the configs
+	[ -z "${SEC_NAMED:-}" ] || vol_run "$_img"
 	[ -n "$R_HOST" ] || R_HOST=$CID
 	# the jobs need nothing allocated under ctr's lock but --userns's id range: they start on the
 	# open run.lock (its flock, taken next, is theirs too: it belongs to the open file), while
@@ -2007,11 +2010,12 @@ main() {
 	init | images | rmi | create | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
 		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
 		kill | wait | pause | unpause | top | port | rename | info | start | restart | \
-		cp | diff | export | import | history | update | events | container | image | system | build | push | builder)
+		cp | diff | export | import | history | update | events | container | image | system | build | push | builder | \
+		volume)
 		# the registry client and image work: not read by the verbs of a container's life (run's path)
 		# shellcheck source=/dev/null
 		case $_verb in
-		create | run | exec | _exited | rm | ps | inspect | logs | stop | kill | wait | attach | pause | unpause | top | port) ;;
+		create | run | exec | _exited | rm | ps | inspect | logs | stop | kill | wait | attach | pause | unpause | top | port | volume) ;;
 		*) . "$CTR_HOME/helpers/pull.sh" || exit 125 ;;
 		esac
 		if [ "$CTR_UID" != 0 ]; then
@@ -2030,6 +2034,7 @@ main() {
 		ps) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/ps.sh" ;;
 		events) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/events.sh" ;;
 		container | image | system) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/prune.sh" ;;
+		volume) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/prune.sh" && . "$CTR_HOME/helpers/volume.sh" ;;
 		build) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/build.sh" ;;
 		push) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/layers.sh" && . "$CTR_HOME/helpers/push.sh" ;;
 		save) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/layers.sh" ;;

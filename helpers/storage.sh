@@ -12,12 +12,14 @@
 # disk: mount it on $CTR_BTRFS (or keep $CTR_ROOT on it: state and trees then share it), no pool file.
 CTR_BTRFS=$CTR_ROOT/btrfs
 
-# tree_of containers|images|tmp NAME: TREE = the file tree (a subvolume, the root filesystem) of a
-# container, an image or a work in progress (tmp/<verb>-<id>): $CTR_BTRFS/KIND/NAME/rootfs;
-# TREE_DIR = the pool's directory that holds it (and a work's files). Every path to a tree is made
-# here. No fork.
+# tree_of containers|images|tmp|volumes NAME: TREE = the file tree (a subvolume, the root
+# filesystem) of a container, an image or a work in progress (tmp/<verb>-<id>):
+# $CTR_BTRFS/KIND/NAME/rootfs, or a named volume's (helpers/volume.sh): $CTR_BTRFS/volumes/NAME/_data,
+# docker's; TREE_DIR = the pool's directory that holds it (and a work's files). Every path to a tree
+# is made here. No fork.
 tree_of() {
 	TREE_DIR=$CTR_BTRFS/$1/$2 TREE=$CTR_BTRFS/$1/$2/rootfs
+	[ "$1" != volumes ] || TREE=$TREE_DIR/_data
 }
 
 # pool_ensure: make sure $CTR_BTRFS is on a mounted btrfs, $CTR_ROOT has ctr's directories, its
