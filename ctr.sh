@@ -1075,7 +1075,7 @@ run_exec() {
 	[ -z "$_xfd" ] || ! exit_action "$CID" ${R_RM:+--rm} || _xok=1
 	# still there: it never started (no pid file: the exit action keeps it), or the action is late.
 	# run.lock goes first: rm waits for the container's maker, which is this run (rm_settled)
-	[ -z "$R_RM" ] || [ ! -d "$C" ] || { exec 7>&-; ctr_rm -f "$CID" >/dev/null; }
+	[ -z "$R_RM" ] || [ ! -d "$C" ] || { exec 7>&-; ctr_rm -f -v "$CID" >/dev/null; }
 	[ -z "$_xok" ] || printf d >&3
 	exit "$R_RC"
 }
@@ -1113,16 +1113,21 @@ run_undo() {
 	[ -z "${R_SNAP:-}" ] || wait "$R_SNAP"
 	[ -z "${R_CFG:-}" ] || wait "$R_CFG"
 	[ -z "${R_CG:-}" ] || wait "$R_CG"
-	# under the lock: the shim's exit action may be releasing the same objects
+	# under the lock: the shim's exit action may be releasing the same objects (and the anonymous
+	# volumes made for it: container_remove)
+	VOL_RM=1
 	[ -n "${CID:-}" ] && [ -d "$C" ] && lock && container_remove "$CID" >/dev/null 2>&1
 	exit "$_rc"
 }
 
 # container_remove CID: remove every object of a container (it must not be running). CID must be
-# an ID: an empty or malformed one would name containers/ itself, or a path outside it.
+# an ID: an empty or malformed one would name containers/ itself, or a path outside it. VOL_RM set
+# (rm -v, run --rm, a failed run): its anonymous volumes too, unless another container uses one.
 container_remove() {
 	valid_id "$1" || { printf 'ctr: container ID %s: not 12 hex digits\n' "$1" >&2; return 1; }
 	_crm=$CTR_ROOT/containers/$1
+	_crvol=''
+	[ -z "${VOL_RM:-}" ] || [ ! -s "$_crm/volumes" ] || _crvol=$(cat "$_crm/volumes")
 	# the snapshot goes while the links and groups do: a job (a btrfs delete is ~2 ms of a removal)
 	tree_of containers "$1"
 	_crt=$TREE _crtd=$TREE_DIR
@@ -1158,6 +1163,8 @@ container_remove() {
 	[ -z "$_crn" ] || [ "$_crnv" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
 	rm_kill_at name
 	rm -rf "$_crtd" "$_crm" || return 1
+	# shellcheck source=/dev/null disable=SC2086 # volume names: one word each (valid_name's)
+	[ -z "$_crvol" ] || { { [ -n "${VOL_SH:-}" ] || . "$CTR_HOME/helpers/volume.sh"; } && vol_rm_anon "$1" $_crvol; }
 	[ -z "$_crev" ] || ev_emit container destroy "$1" image "$EV_IMG" name "$EV_NAME"
 }
 
@@ -1197,6 +1204,7 @@ container_exited() {
 	# its die once: `died` says it is logged (an exit action killed after it, then rm or cleanup)
 	[ -e "$_xc/released" ] || [ -e "$_xc/died" ] || { ev_container die "$1" exitCode "${ST_CODE:-0}"; EV_DIED=$1; : >"$_xc/died"; }
 	if [ "${2:-}" = --rm ] && [ -e "$_xc/pid" ]; then
+		VOL_RM=1 # its anonymous volumes too, as docker's run --rm
 		container_remove "$1"
 		return
 	fi
@@ -1386,11 +1394,19 @@ stop_wait() {
 	return 0
 }
 
-#HELP rm [-f] CONTAINER...         remove containers (-f: SIGKILL running ones first)
+#HELP rm [-f] [-v] CONTAINER...    remove containers (-f: SIGKILL running ones first; -v: their anonymous volumes too)
 ctr_rm() {
 	_force=
-	case ${1:-} in -f | --force) _force=1; shift ;; esac
-	[ $# -ge 1 ] || die "usage: ctr.sh rm [-f] CONTAINER..."
+	while :; do
+		case ${1:-} in
+		-f | --force) _force=1 ;;
+		-v | --volumes) VOL_RM=1 ;; # container_remove
+		-fv | -vf) _force=1 VOL_RM=1 ;;
+		*) break ;;
+		esac
+		shift
+	done
+	[ $# -ge 1 ] || die "usage: ctr.sh rm [-f] [-v] CONTAINER..."
 	pool_ensure
 	_rc=0
 	for _c; do
