@@ -136,10 +136,13 @@ mp() { ctr volume inspect "$1" | jq -r '.[0].Mountpoint'; }
 	ctr volume rm "$long"
 }
 
-@test "volume rm: refused while a container uses it, running or not (docker's message); works after" {
+@test "volume rm: refused while a container uses it, running or not (docker's message); works after; ps -f volume=NAME" {
 	local r c
 	r=$(ctr run -d -v inuse:/d busybox sleep 1000)
 	c=$(ctr create -v inuse:/d busybox true)
+	# ps: -f volume=NAME finds both; the volume's name in MOUNTS, as docker's
+	[ "$(ctr ps -aq -f volume=inuse | sort | paste -sd' ')" = "$(printf '%s\n' "$r" "$c" | sort | paste -sd' ')" ]
+	[ "$(ctr ps -a -f "id=$c" --format '{{.Mounts}} {{.LocalVolumes}}')" = "inuse 1" ]
 	run ctr volume rm inuse
 	assert_failure 125
 	assert_output --regexp "^ctr: volume inuse: volume is in use - \[($r $c|$c $r)\]$"
