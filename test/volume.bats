@@ -249,3 +249,24 @@ mp() { ctr volume inspect "$1" | jq -r '.[0].Mountpoint'; }
 	[ -z "$(ls -A "$CTR_ROOT/containers")" ]
 	ctr volume rm race
 }
+
+@test "system df: Local Volumes counts the volumes, ACTIVE those in use, RECLAIMABLE the others' data" {
+	local c row
+	ctr volume prune -af >/dev/null
+	ctr run --rm -v dfa:/d busybox sh -c 'head -c 300000 /dev/urandom >/d/x'
+	ctr volume create dfb >/dev/null
+	c=$(ctr create -v dfb:/d busybox true)
+	run ctr system df --format json
+	assert_success
+	row=$(jq -c 'select(.Type == "Local Volumes")' <<<"$output")
+	[ "$(jq -r '[.TotalCount, .Active] | join(" ")' <<<"$row")" = "2 1" ]
+	[[ $(jq -r .Size <<<"$row") =~ ^30[0-9](\.[0-9]+)?kB$ ]]
+	[[ $(jq -r .Reclaimable <<<"$row") =~ ^30[0-9](\.[0-9]+)?kB\ \(100%\)$ ]]
+	run ctr system df -v
+	assert_success
+	assert_line --regexp '^dfa +0 +30[0-9](\.[0-9]+)?kB$'
+	assert_line --regexp '^dfb +1 +0B$'
+	assert_line --regexp "^$c .* 1 +0B .* created"
+	ctr rm "$c"
+	ctr volume rm dfa dfb
+}
