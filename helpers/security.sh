@@ -159,7 +159,7 @@ sec_volume() {
 	[ "$_st" != "$1" ] || die "-v $1: expected /HOST:/CONTAINER[:ro][:noexec]"
 	_so=
 	case $_st in *:*) _so=${_st#*:} _st=${_st%%:*} ;; esac
-	case $_sh in /*) ;; *) die "-v $1: the host path must be absolute (named volumes are not supported)" ;; esac
+	case $_sh in /*) ;; *) die "-v $1: the host path must be absolute" ;; esac
 	case $_st in /*) ;; *) die "-v $1: the container path must be absolute" ;; esac
 	[ -n "$(printf '%s' "$_st" | tr -d /)" ] || die "-v $1: cannot mount over the container's /"
 	[ -e "$_sh" ] || die "-v $1: $_sh: no such file or directory"
