@@ -145,7 +145,8 @@ vol_names() {
 # ---------------------------------------------------------------- run -v
 
 # vol_spec SPEC: run's -v NAME:/CTR[:OPTS] or -v /CTR, checked (sec_validate: nothing exists yet).
-# The volume is made later, under the lock (vol_run). OPTS: sec_volume's (ro, rw, noexec, exec).
+# The volume is made later, under the lock (vol_run). OPTS: sec_volume's (ro, rw, noexec, exec),
+# and docker's nocopy (no copy-up).
 # shellcheck disable=SC2034 # SEC_NAMED is read by ctr.sh
 vol_spec() {
 	case $1 in
@@ -159,7 +160,7 @@ vol_spec() {
 	case $_vt in /*) ;; *) die "-v $1: the container path must be absolute" ;; esac
 	[ -n "$(printf '%s' "$_vt" | tr -d /)" ] || die "-v $1: cannot mount over the container's /"
 	for _vx in $(printf '%s' "$_vo" | tr ':,' '  '); do
-		case $_vx in ro | rw | noexec | exec) ;; *) die "-v $1: unknown option $_vx (ro, rw, noexec, exec)" ;; esac
+		case $_vx in ro | rw | noexec | exec | nocopy) ;; *) die "-v $1: unknown option $_vx (ro, rw, noexec, exec, nocopy)" ;; esac
 	done
 	[ -z "$CTR_ROOTLESS" ] || die "-v $1: named and anonymous volumes are not available rootless yet (use -v /HOST:/CTR)"
 	SEC_NAMED=1
@@ -181,8 +182,16 @@ vol_run() {
 			case $_vt in *:*) _vo=:${_vt#*:} _vt=${_vt%%:*} ;; esac ;;
 		esac
 		vol_name "-v $_vs" "$_vn"
+		# nocopy (docker's): no copy-up; the others are the bind's (sec_volume)
+		_vnc='' _vx='' _vifs=$IFS IFS=':,'
+		set -f
+		for _vw in ${_vo#:}; do
+			case $_vw in nocopy) _vnc=1 ;; *) _vx="$_vx:$_vw" ;; esac
+		done
+		set +f
+		IFS=$_vifs _vo=$_vx
 		vol_make "$_vn" ${_vl:+"$_vl"}
-		vol_fill "$_vimg" "$_vt" || {
+		[ -n "$_vnc" ] || vol_fill "$_vimg" "$_vt" || {
 			[ -z "$VOL_NEW" ] || vol_unmake
 			die "-v $_vs: cannot copy the image's $_vt into the volume (is the pool full?)"
 		}

@@ -76,6 +76,15 @@ mp() { ctr volume inspect "$1" | jq -r '.[0].Mountpoint'; }
 	ctr create --name cu2 -v cu:/data tree:1 /x >/dev/null
 	[ "$(cat "$m/file")" = mine ]
 	[ ! -e "$m/hard" ] && [ ! -L "$m/link" ]
+	# nocopy (docker's): an empty volume, and a volume made so is filled by the next run without it
+	ctr create --name cu4 -v cu-nocopy:/data:ro,nocopy tree:1 /x >/dev/null
+	[ -z "$(ls -A "$(mp cu-nocopy)")" ]
+	jq -e '.security.volumes[0].ro' "$CTR_ROOT/containers/$(ctr inspect cu4 | jq -r .id)/config.json"
+	ctr rm cu4
+	ctr create --name cu4 -v cu-nocopy:/data tree:1 /x >/dev/null
+	[ "$(cat "$(mp cu-nocopy)/file")" = hello ]
+	ctr rm cu4
+	ctr volume rm cu-nocopy
 	# a path the image does not have, or a file: nothing to copy, an empty volume
 	ctr create --name cu3 -v cu-none:/nothing -v cu-file:/etc/marker tree:1 /x >/dev/null
 	[ -z "$(ls -A "$(mp cu-none)")" ]
