@@ -560,12 +560,13 @@ work_live() {
 
 # tree_gc: (cleanup, under the lock, no work running) remove the pool's directories that no record
 # names: a container's or image's whose removal was cut short, a work's whose tmp/ entry is gone.
-# (Records are made before trees and removed after them; an image's tree is placed first.)
+# (Records are made before trees and removed after them; an image's tree is placed first; a
+# volume's record is written after its tree, helpers/volume.sh: under the lock, as this runs.)
 tree_gc() {
-	for _tg in "$CTR_BTRFS"/containers/* "$CTR_BTRFS"/images/* "$CTR_BTRFS"/tmp/*; do
+	for _tg in "$CTR_BTRFS"/containers/* "$CTR_BTRFS"/images/* "$CTR_BTRFS"/tmp/* "$CTR_BTRFS"/volumes/*; do
 		_tk=${_tg#"$CTR_BTRFS"/}
 		[ -d "$_tg" ] && [ ! -e "$CTR_ROOT/$_tk" ] || continue
-		subvol_rm "$_tg/rootfs" && rm -rf "$_tg" && printf 'removed %s\n' "$_tg"
+		subvol_rm "$_tg/rootfs" && subvol_rm "$_tg/_data" && rm -rf "$_tg" && printf 'removed %s\n' "$_tg"
 	done
 }
 

@@ -19,12 +19,12 @@
 # On disk: volume NAME is the subvolume $CTR_BTRFS/volumes/NAME/_data (tree_of volumes: its
 # Mountpoint) and the record $CTR_ROOT/volumes/NAME ({Name, CreatedAt, Labels}, JSON). It exists
 # when its record does: the record is written last (after the subvolume and the copy-up) and
-# removed first, so a make or removal cut short leaves a tree no record names, which the next make
-# of that name removes. Which containers use a volume: their $C/volumes (one name a line), written
-# under the lock before anything else of theirs can use it: every check of use is made under the
-# lock (volume rm, prune), as every make (volume create, run). Names: docker's grammar
-# [a-zA-Z0-9][a-zA-Z0-9_.-]* (storage.sh valid_name, at most 255): checked before any path is made
-# of one. An anonymous volume (-v /CTR) has a random name of 64 hex digits and docker's label
+# removed first, so a make or removal cut short leaves a tree no record names, which cleanup
+# (storage.sh tree_gc) or the next make of that name removes. Which containers use a volume:
+# their $C/volumes (one name a line), written under the lock before anything else of theirs can
+# use it: every check of use is made under the lock (volume rm, prune), as every make (volume
+# create, run). Names: docker's grammar [a-zA-Z0-9][a-zA-Z0-9_.-]* (storage.sh valid_name, at
+# most 255): checked before any path is made of one. An anonymous volume (-v /CTR) has a random name of 64 hex digits and docker's label
 # com.docker.volume.anonymous; rm -v and run --rm remove it with its container.
 # shellcheck disable=SC2034 # read by security.sh (sourced once)
 VOL_SH=1

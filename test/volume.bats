@@ -279,3 +279,16 @@ mp() { ctr volume inspect "$1" | jq -r '.[0].Mountpoint'; }
 	ctr rm "$c"
 	ctr volume rm dfa dfb
 }
+
+@test "cleanup: a volume's tree that no record names (a make cut short) is removed; whole volumes stay" {
+	ctr volume create whole >/dev/null
+	mkdir "$CTR_ROOT/btrfs/volumes/stray"
+	btrfs subvolume create "$CTR_ROOT/btrfs/volumes/stray/_data" >/dev/null
+	run ctr cleanup
+	assert_success
+	assert_line "removed $CTR_ROOT/btrfs/volumes/stray"
+	[ ! -e "$CTR_ROOT/btrfs/volumes/stray" ]
+	[ "$(ctr volume ls -q -f name=^whole$)" = whole ]
+	[ -d "$(mp whole)" ]
+	ctr volume rm whole
+}
