@@ -293,3 +293,28 @@ mp() { ctr volume inspect "$1" | jq -r '.[0].Mountpoint'; }
 	[ -d "$(mp whole)" ]
 	ctr volume rm whole
 }
+
+@test "a container's symlink in a volume is never followed by ctr: the next run binds the volume, -v through the link is refused" {
+	ctr run --rm -v planted:/data busybox sh -c 'ln -s / /data/root && ln -s /etc /data/etc'
+	local m
+	m=$(mp planted)
+	[ "$(readlink "$m/root")" = / ]
+	# the volume is bound by its own root: the links stay links inside, where / is the container's
+	run ctr run --rm -v planted:/data busybox readlink /data/root
+	assert_success
+	assert_output /
+	# a host path through the link (in a directory a container writes): refused, nothing mounted
+	run ctr run --rm -v "$m/etc:/x" busybox true
+	assert_failure 125
+	assert_output --regexp "$m/etc is a symlink in .*, which a container can write: not followed"
+	ctr volume rm planted
+}
+
+@test "run -d --rm -v /CTR: the supervisor's exit action removes the anonymous volume with the container" {
+	local c n
+	c=$(ctr run -d --rm -v /anon busybox sh -c 'sleep 0.5')
+	n=$(cat "$CTR_ROOT/containers/$c/volumes")
+	[[ $n =~ ^[0-9a-f]{64}$ ]]
+	wait_for sh -c "[ ! -e '$CTR_ROOT/containers/$c' ]"
+	[ ! -e "$CTR_ROOT/volumes/$n" ] && [ ! -e "$CTR_ROOT/btrfs/volumes/$n" ]
+}
