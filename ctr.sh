@@ -2007,7 +2007,7 @@ Rootless (any user but root, after root's rootless-setup; docs/rootless.md): CTR
              CTR_RUNTIME_DIR ($XDG_RUNTIME_DIR/ctr, else /tmp/ctr-UID); network: pasta (-p HOSTPORT:CPORT,
              HOSTPORT >= ip_unprivileged_port_start) or --net none; limits only in a delegated cgroup v2
              subtree (CTR_ROOTLESS_CGROUP, else found from /proc/self/cgroup), pause/stats/update too;
-             not yet: diff, export, import, demo, volume
+             not yet: diff, export, import, demo
 Exit status: the container command's status (128+N if killed by signal N); 125 ctr's own error;
              126 the command cannot be executed; 127 the command was not found.
 EOF

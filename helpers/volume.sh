@@ -38,7 +38,6 @@ VOL_ANON=com.docker.volume.anonymous
 ctr_volume() {
 	_vv=${1:-}
 	[ $# -eq 0 ] || shift
-	[ "$CTR_UID" = 0 ] || die "volume: not available rootless yet (run it as root; docs/rootless.md)"
 	case $_vv in
 	create) vol_create "$@" ;;
 	ls | list) vol_ls "$@" ;;
@@ -99,8 +98,10 @@ vol_record() {
 		{ rm -f "$_vtmp"; vol_unmake; die "volume $VOL_MADE: cannot write its record (is the file system full?)"; }
 }
 
-# vol_unmake: remove the tree of the volume vol_make made (no record yet).
+# vol_unmake: remove the volume's tree (vol_make's before its record; vol_delete's after it).
+# Rootless: a copy-up may have given its top a subordinate id: deleted in the user's namespace.
 vol_unmake() {
+	[ -z "$CTR_ROOTLESS" ] || [ ! -d "$VOL" ] || vol_as btrfs subvolume delete "$VOL" >/dev/null 2>&1
 	subvol_rm "$VOL" && rm -rf "$VOL_DIR"
 }
 
@@ -162,7 +163,6 @@ vol_spec() {
 	for _vx in $(printf '%s' "$_vo" | tr ':,' '  '); do
 		case $_vx in ro | rw | noexec | exec | nocopy) ;; *) die "-v $1: unknown option $_vx (ro, rw, noexec, exec, nocopy)" ;; esac
 	done
-	[ -z "$CTR_ROOTLESS" ] || die "-v $1: named and anonymous volumes are not available rootless yet (use -v /HOST:/CTR)"
 	SEC_NAMED=1
 }
 
@@ -210,9 +210,16 @@ vol_fill() {
 	[ -z "$(ls -A -- "$VOL")" ] || return 0
 	vol_resolve "$1" "$2" || return 0
 	[ -d "$1$_vr" ] && [ ! -L "$1$_vr" ] && [ -n "$_vr" ] || return 0
-	cp -a --reflink=auto -- "$1$_vr/." "$VOL/" 2>/dev/null && return 0
-	find "$VOL" -mindepth 1 -delete 2>/dev/null
+	vol_as cp -a --reflink=auto -- "$1$_vr/." "$VOL/" 2>/dev/null && return 0
+	vol_as find "$VOL" -mindepth 1 -delete 2>/dev/null
 	return 1
+}
+
+# vol_as CMD...: CMD as the volume's owner: rootless, in the user's namespace (rootless_userns: a
+# file of the container's uid 42 is 42 there, and the user may chown to it and delete it), else
+# as root.
+vol_as() {
+	if [ -n "$CTR_ROOTLESS" ]; then rootless_userns "$@"; else "$@"; fi
 }
 
 # vol_resolve ROOT PATH: _vr = PATH resolved as the container would see it inside ROOT: every
