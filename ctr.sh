@@ -858,6 +858,9 @@ ctr_run() {
 	# later, from a job); one removed since image_id found it is not snapshotted
 	[ -d "$CTR_ROOT/images/$_img" ] || die "image $_iref: no such image (removed meanwhile)"
 	printf '%s\n' "$_img" 2>/dev/null >"$C/image_id" || die "$C/image_id: cannot write (is its file system full?)"
+	# named and anonymous volumes (helpers/volume.sh, sourced by sec_volume): made, filled from
+	# the image and recorded as this container's ($C/volumes) under the lock, before the configs
+	[ -z "${SEC_NAMED:-}" ] || vol_run "$_img"
 	[ -n "$R_HOST" ] || R_HOST=$CID
 	# the jobs need nothing allocated under ctr's lock but --userns's id range: they start on the
 	# open run.lock (its flock, taken next, is theirs too: it belongs to the open file), while
@@ -1082,7 +1085,7 @@ run_exec() {
 	[ -z "$_xfd" ] || ! exit_action "$CID" ${R_RM:+--rm} || _xok=1
 	# still there: it never started (no pid file: the exit action keeps it), or the action is late.
 	# run.lock goes first: rm waits for the container's maker, which is this run (rm_settled)
-	[ -z "$R_RM" ] || [ ! -d "$C" ] || { exec 7>&-; ctr_rm -f "$CID" >/dev/null; }
+	[ -z "$R_RM" ] || [ ! -d "$C" ] || { exec 7>&-; ctr_rm -f -v "$CID" >/dev/null; }
 	[ -z "$_xok" ] || printf d >&3
 	exit "$R_RC"
 }
@@ -1120,16 +1123,21 @@ run_undo() {
 	[ -z "${R_SNAP:-}" ] || wait "$R_SNAP"
 	[ -z "${R_CFG:-}" ] || wait "$R_CFG"
 	[ -z "${R_CG:-}" ] || wait "$R_CG"
-	# under the lock: the shim's exit action may be releasing the same objects
+	# under the lock: the shim's exit action may be releasing the same objects (and the anonymous
+	# volumes made for it: container_remove)
+	VOL_RM=1
 	[ -n "${CID:-}" ] && [ -d "$C" ] && lock && container_remove "$CID" >/dev/null 2>&1
 	exit "$_rc"
 }
 
 # container_remove CID: remove every object of a container (it must not be running). CID must be
-# an ID: an empty or malformed one would name containers/ itself, or a path outside it.
+# an ID: an empty or malformed one would name containers/ itself, or a path outside it. VOL_RM set
+# (rm -v, run --rm, a failed run): its anonymous volumes too, unless another container uses one.
 container_remove() {
 	valid_id "$1" || { printf 'ctr: container ID %s: not 12 hex digits\n' "$1" >&2; return 1; }
 	_crm=$CTR_ROOT/containers/$1
+	_crvol=''
+	[ -z "${VOL_RM:-}" ] || [ ! -s "$_crm/volumes" ] || _crvol=$(cat "$_crm/volumes")
 	# the snapshot goes while the links and groups do: a job (a btrfs delete is ~2 ms of a removal)
 	tree_of containers "$1"
 	_crt=$TREE _crtd=$TREE_DIR
@@ -1165,6 +1173,8 @@ container_remove() {
 	[ -z "$_crn" ] || [ "$_crnv" != "$1" ] || rm -f "$CTR_ROOT/names/$_crn"
 	rm_kill_at name
 	rm -rf "$_crtd" "$_crm" || return 1
+	# shellcheck source=/dev/null disable=SC2086 # volume names: one word each (valid_name's)
+	[ -z "$_crvol" ] || { { [ -n "${VOL_SH:-}" ] || . "$CTR_HOME/helpers/volume.sh"; } && vol_rm_anon "$1" $_crvol; }
 	[ -z "$_crev" ] || ev_emit container destroy "$1" image "$EV_IMG" name "$EV_NAME"
 }
 
@@ -1205,6 +1215,7 @@ container_exited() {
 	# its die once: `died` says it is logged (an exit action killed after it, then rm or cleanup)
 	[ -e "$_xc/released" ] || [ -e "$_xc/died" ] || { ev_container die "$1" exitCode "${ST_CODE:-0}"; EV_DIED=$1; : >"$_xc/died"; }
 	if [ "${2:-}" = --rm ] && [ -e "$_xc/pid" ]; then
+		VOL_RM=1 # its anonymous volumes too, as docker's run --rm
 		container_remove "$1"
 		return
 	fi
@@ -1394,11 +1405,19 @@ stop_wait() {
 	return 0
 }
 
-#HELP rm [-f] CONTAINER...         remove containers (-f: SIGKILL running ones first)
+#HELP rm [-f] [-v] CONTAINER...    remove containers (-f: SIGKILL running ones first; -v: their anonymous volumes too)
 ctr_rm() {
 	_force=
-	case ${1:-} in -f | --force) _force=1; shift ;; esac
-	[ $# -ge 1 ] || die "usage: ctr.sh rm [-f] CONTAINER..."
+	while :; do
+		case ${1:-} in
+		-f | --force) _force=1 ;;
+		-v | --volumes) VOL_RM=1 ;; # container_remove
+		-fv | -vf) _force=1 VOL_RM=1 ;;
+		*) break ;;
+		esac
+		shift
+	done
+	[ $# -ge 1 ] || die "usage: ctr.sh rm [-f] [-v] CONTAINER..."
 	pool_ensure
 	_rc=0
 	for _c; do
@@ -2018,11 +2037,12 @@ main() {
 	init | images | rmi | create | run | ps | inspect | logs | stop | rm | cleanup | network | stats | \
 		pull | login | commit | tag | save | load | exec | attach | demo | _exited | \
 		kill | wait | pause | unpause | top | port | rename | info | start | restart | \
-		cp | diff | export | import | history | update | events | container | image | system | build | push | builder)
+		cp | diff | export | import | history | update | events | container | image | system | build | push | builder | \
+		volume)
 		# the registry client and image work: not read by the verbs of a container's life (run's path)
 		# shellcheck source=/dev/null
 		case $_verb in
-		create | run | exec | _exited | rm | ps | inspect | logs | stop | kill | wait | attach | pause | unpause | top | port) ;;
+		create | run | exec | _exited | rm | ps | inspect | logs | stop | kill | wait | attach | pause | unpause | top | port | volume) ;;
 		*) . "$CTR_HOME/helpers/pull.sh" || exit 125 ;;
 		esac
 		if [ "$CTR_UID" != 0 ]; then
@@ -2041,6 +2061,7 @@ main() {
 		ps) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/ps.sh" ;;
 		events) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/events.sh" ;;
 		container | image | system) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/prune.sh" ;;
+		volume) . "$CTR_HOME/helpers/format.sh" && . "$CTR_HOME/helpers/prune.sh" && . "$CTR_HOME/helpers/volume.sh" ;;
 		build) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/build.sh" ;;
 		push) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/layers.sh" && . "$CTR_HOME/helpers/push.sh" ;;
 		save) . "$CTR_HOME/helpers/fs.sh" && . "$CTR_HOME/helpers/layers.sh" ;;

@@ -314,7 +314,8 @@ hsize_si() {
 #   system df [-v] [--format json|TEMPLATE]: docker's table TYPE TOTAL ACTIVE SIZE RECLAIMABLE;
 #   -v: each image and container. Images: SIZE is their data (shared counted once, btrfs's "set
 #   shared"), RECLAIMABLE the exclusive data of those no container uses. Containers: what they
-#   wrote; RECLAIMABLE that of the stopped ones. ctr has no volumes and no build cache (0).
+#   wrote; RECLAIMABLE that of the stopped ones. Local Volumes (helpers/volume.sh): SIZE their
+#   data, ACTIVE those a container uses, RECLAIMABLE the data of the others. No build cache (0).
 system_df() {
 	_dv='' _df=''
 	while [ $# -gt 0 ]; do
@@ -341,6 +342,17 @@ system_df() {
 		rootfs_of "$_dk" "$_di"
 		[ ! -d "$ROOTFS" ] || list_add _dl "$ROOTFS"
 	done
+	# the volumes (their records' names) and the names the containers use, one a line
+	_dvn=''
+	for _dd in "$CTR_ROOT"/volumes/*; do
+		_di=${_dd##*/}
+		valid_name "$_di" && [ -f "$_dd" ] || continue
+		_dvn="$_dvn$_di$NL"
+		tree_of volumes "$_di"
+		[ ! -d "$TREE" ] || list_add _dl "$TREE"
+	done
+	_dvu=''
+	[ -z "$_dvn" ] || _dvu=$(cat "$CTR_ROOT"/containers/*/volumes 2>/dev/null)
 	_dsz=''
 	sync -f "$CTR_BTRFS"
 	[ -z "$_dl" ] || _dsz=$(eval "btrfs filesystem du -s --raw -- $_dl" 2>/dev/null)
@@ -351,7 +363,8 @@ system_df() {
 		[ ! -f "$_dd" ] || set -- "$@" "$_dd"
 	done
 	fmt_files "$@" | jq -nrR --arg st "$_ds" --arg sz "$_dsz" --arg it "${_dit:-0}" --arg v "$_dv" \
-		--arg fmt "$_df" --arg refs "$(df_refs)" "$FMT_JQ$DF_JQ"
+		--arg fmt "$_df" --arg refs "$(df_refs)" --arg vn "$_dvn" --arg vu "$_dvu" \
+		--arg vr "$CTR_BTRFS/volumes/" "$FMT_JQ$DF_JQ"
 }
 
 # df_refs: "NAME ID" lines, every image name (refs/).
@@ -364,7 +377,8 @@ df_refs() {
 
 # DF_JQ: system df's jq program. In: the configs (fmt_files; images/ID or containers/ID by path),
 # $st ("ID STATE" of the containers), $sz (btrfs filesystem du lines), $it (the images' bytes,
-# shared counted once), $refs ("NAME ID"), $v (-v), $fmt.
+# shared counted once), $refs ("NAME ID"), $v (-v), $fmt, $vn (the volumes' names, lines), $vu
+# (the names the containers use, a line per use), $vr (where the volumes are: $vr/NAME/_data).
 # shellcheck disable=SC2016 # jq's $, not the shell's
 DF_JQ='
 def pct($r; $t): if $t > 0 then "\($r | fmt_size) (\($r * 100 / $t | floor)%)" else $r | fmt_size end;
@@ -373,6 +387,10 @@ def pct($r; $t): if $t > 0 then "\($r | fmt_size) (\($r * 100 / $t | floor)%)" e
 	| {key: (.[3] | split("/") | .[-3:-1] | join("/")), value: {total: (.[0] | tonumber), excl: (.[1] | tonumber),
 	   shared: (.[2] | tonumber)}}) | from_entries) as $Z
 | ($refs | split("\n") | map(select(. != "") | split(" "))) as $R
+| ($vu | split("\n")) as $VU
+| [$vn | split("\n")[] | select(. != "") | . as $n
+	| {name: ., links: ([$VU[] | select(. == $n)] | length), size: ($Z["volumes/" + .].total // 0)}] as $vols
+| ([$vols[].size] | add // 0) as $vsize
 | [fmt_files.files | to_entries[] | (.key | split("/")) as $p | .value | fromjson? | {kind: $p[-3], id: $p[-2], c: .}
 	| . + ($Z[.kind + "/" + .id] // {total: 0, excl: 0, shared: 0})] as $all
 | [$all[] | select(.kind == "containers") | . + {state: ($S[.id] // "exited")}] as $ctrs
@@ -388,7 +406,9 @@ def pct($r; $t): if $t > 0 then "\($r | fmt_size) (\($r * 100 / $t | floor)%)" e
    {Type: "Containers", TotalCount: ($ctrs | length | tostring),
 	Active: ([$ctrs[] | select(.state == "running")] | length | tostring),
 	Size: ($csize | fmt_size), Reclaimable: pct($creclaim; $csize)},
-   {Type: "Local Volumes", TotalCount: "0", Active: "0", Size: "0B", Reclaimable: "0B"},
+   {Type: "Local Volumes", TotalCount: ($vols | length | tostring),
+	Active: ([$vols[] | select(.links > 0)] | length | tostring),
+	Size: ($vsize | fmt_size), Reclaimable: pct([$vols[] | select(.links == 0) | .size] | add // 0; $vsize)},
    {Type: "Build Cache", TotalCount: "0", Active: "0", Size: "0B", Reclaimable: "0B"}] as $rows
 | if $fmt == "json" then $rows[] | {Active, Reclaimable, Size, TotalCount, Type} | tojson
   elif $fmt != "" and ($fmt | startswith("table") | not) then fmt_tpl($fmt) as $t | $rows[] | fmt_run($t)
@@ -406,7 +426,10 @@ def pct($r; $t): if $t > 0 then "\($r | fmt_size) (\($r * 100 / $t | floor)%)" e
 	"", "Containers space usage:", "",
 	([["CONTAINER ID", "IMAGE", "COMMAND", "LOCAL VOLUMES", "SIZE", "CREATED", "STATUS", "NAMES"]]
 	 + [$ctrs[] | [.id, (.c.image // ""), (.c.cmd // [] | join(" ") | if length > 20 then .[:19] + "…" else . end | tojson),
-		"0", (.excl | fmt_size), ((now - (.c.created // now) | fmt_ago) + " ago"), .state, (.c.name // "")]]
+		([.c.security.volumes[]?.source | select(startswith($vr) and endswith("/_data"))] | length | tostring),
+		(.excl | fmt_size), ((now - (.c.created // now) | fmt_ago) + " ago"), .state, (.c.name // "")]]
 	 | map(join("\t")) | fmt_table),
-	"", "Local Volumes space usage:", "", "VOLUME NAME   LINKS     SIZE", "",
+	"", "Local Volumes space usage:", "",
+	([["VOLUME NAME", "LINKS", "SIZE"]] + [$vols[] | [.name, (.links | tostring), (.size | fmt_size)]]
+	 | map(join("\t")) | fmt_table), "",
 	"Build cache usage: 0B" end'

@@ -8,7 +8,7 @@
 
 #HELP ps [-a] [-q] [-n N|-l] [--no-trunc] [-f KEY=VALUE]... [--format table|json|TEMPLATE]   list containers (default: running)
 #HELP     -f|--filter status=created|running|paused|exited  name=RE  id=RE  label=K[=V]  ancestor=IMAGE
-#HELP                 exited=CODE  before=CONTAINER  since=CONTAINER  network=MODE  volume=PATH
+#HELP                 exited=CODE  before=CONTAINER  since=CONTAINER  network=MODE  volume=PATH|NAME
 #HELP     --format fields: .ID .Names .Image .Command .CreatedAt .RunningFor .Status .State .Ports
 #HELP                 .Labels .Label "K" .Mounts .Networks (table TEMPLATE: a header and aligned columns)
 ctr_ps() {
@@ -53,7 +53,7 @@ ctr_ps() {
 		[ -z "$_pids" ] || eval "stat -c 'T %Y %n' -- $_pids" 2>/dev/null
 		fmt_files "$@"
 	} | jq -nrR --arg fl "$PS_FL" --arg fmt "$_fmt" --arg all "$_psa" \
-		--arg q "$_psq" --arg last "$_last" --arg nt "$_nt" "$FMT_JQ$PS_JQ"
+		--arg q "$_psq" --arg last "$_last" --arg nt "$_nt" --arg vr "$CTR_BTRFS/volumes/" "$FMT_JQ$PS_JQ"
 }
 
 # ps_filter KEY=VALUE: check a --filter and add it to PS_FL (one a line: no value has a newline).
@@ -91,12 +91,14 @@ EOF
 
 # PS_JQ: ps's jq program (after FMT_JQ). In: -R lines: the states ("ID STATE CODE FINISHED" lines,
 # then "T MTIME .../ID/pid" of the running ones), then every config.json (fmt_files),
-# $fl (the filters, KEY=VALUE lines), $fmt, $all, $q, $last, $nt. Out: the listing.
+# $fl (the filters, KEY=VALUE lines), $fmt, $all, $q, $last, $nt, $vr (where the named volumes
+# are: their binds' sources are $vr/NAME/_data, helpers/volume.sh). Out: the listing.
 # Filters as docker's: values of one key OR, different keys AND; label filters all must match.
 # shellcheck disable=SC2016 # jq's $, not the shell's
 PS_JQ='
 def ps_re($v): try test($v) catch false;
 def ps_trunc($n): if $nt == "" and length > $n then .[:$n - 1] + "…" else . end;
+def ps_vname: if startswith($vr) and endswith("/_data") then .[($vr | length):-6] else null end;
 def ps_port: (if test("/") then split("/") else [., "tcp"] end) as [$p, $proto] | ($p | split(":"))
 	| (if length == 3 then . else ["0.0.0.0"] + . end) as [$ip, $h, $c] | "\($ip):\($h)->\($c)/\($proto)";
 def ps_status($s): if $s.state == "running" or $s.state == "paused" then
@@ -111,8 +113,8 @@ def ps_row($s): {Command: (.cmd // [] | join(" ") | ps_trunc(20) | tojson),
 	ID: $s.id, Image: (.image // ""),
 	Labels: (.labels // {} | to_entries | sort_by(.key) | map("\(.key)=\(.value)") | join(",")
 		| gsub("[[:cntrl:]]"; "?")),
-	LocalVolumes: "0",
-	Mounts: ([.security.volumes[]?.source | ps_trunc(15)] | join(",")),
+	LocalVolumes: ([.security.volumes[]?.source | ps_vname // empty] | length | tostring),
+	Mounts: ([.security.volumes[]?.source | ps_vname // . | ps_trunc(15)] | join(",")),
 	Names: (.name // ""), Networks: (.network.mode // ""),
 	Ports: (if $s.state == "running" or $s.state == "paused"
 		then [.network.ports[]? | ps_port] | join(", ") else "" end),
@@ -121,7 +123,7 @@ def ps_row($s): {Command: (.cmd // [] | join(" ") | ps_trunc(20) | tojson),
 	_labels: (.labels // {}), _created: (.created // 0),
 	_ns: (.created_ns // "\(.created // 0)000000000"), _cmd: (.cmd // [] | join(" ")),
 	_image_id: (.image_id // ""), _net: (.network.mode // ""),
-	_vols: [.security.volumes[]? | .source, .target], _code: $s.code};
+	_vols: [.security.volumes[]? | .source, .target, (.source | ps_vname // empty)], _code: $s.code};
 def ps_match($k; $v): if $k == "status" then .State == $v
 	elif $k == "name" then (.Names | ps_re($v)) or ("/" + .Names | ps_re($v))
 	elif $k == "id" then .ID | ps_re($v)

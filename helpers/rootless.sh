@@ -152,7 +152,7 @@ rootless_verb() {
 	init | images | rmi | run | create | ps | inspect | logs | stop | rm | exec | attach | kill | wait | \
 		rename | cleanup | _exited | pull | tag | commit | save | load | push | cp | start | restart | \
 		top | port | info | network | stats | pause | unpause | update | build | events | history | \
-		login | container | image | system | builder) ;;
+		login | container | image | system | builder | volume) ;;
 	*) die "$1: not available rootless yet (run it as root; docs/rootless.md)" ;;
 	esac
 	# shellcheck source=/dev/null # their rootless versions (after ctr.sh's, before start.sh's)

@@ -50,7 +50,7 @@ SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP"
 #HELP run [security options]       docker's defaults apply unless changed (docs/security.md)
 #HELP     --privileged   --cap-add CAP   --cap-drop CAP   -u|--user USER[:GROUP]   --read-only
 #HELP     --security-opt seccomp=unconfined|default   --userns (own id range) | --userns=host
-#HELP     -v|--volume /HOST:/CTR[:ro][:noexec]
+#HELP     -v|--volume /HOST:/CTR[:ro][:noexec] | NAME:/CTR[:ro] (a named volume) | /CTR (an anonymous one)
 # shellcheck disable=SC2034 # SEC_SHIFT is read by ctr.sh
 sec_opt() {
 	SEC_SHIFT=1
@@ -137,7 +137,9 @@ sec_valid_user() {
 }
 
 # sec_volume SPEC: check /HOST:/CTR[:ro|rw][:noexec|exec] and append it to SEC_VOLL (source, target,
-# ro, noexec, dev, ino, and its OCI mount options, comma-separated). The host path must exist (docker's named volumes are not supported). It is
+# ro, noexec, dev, ino, and its OCI mount options, comma-separated). The host path must exist. NAME:/CTR
+# and /CTR (docker's named and anonymous volumes) are helpers/volume.sh's: checked here (vol_spec),
+# made under the lock and passed back here as host paths (vol_run). A host path is
 # resolved ONCE, here, and recorded resolved (no symlink left) with the device and inode it names
 # (in the OCI config: the bind's source and x-ctr.inode=DEV:INO): nsenter-chroot opens that path
 # following no symlink at all and mounts what it opened only if it is still that inode, so a component that a container turns into a symlink (or replaces) after
@@ -146,12 +148,18 @@ sec_valid_user() {
 # resolved path (nsenter-chroot's argv form splits H:C at ':'), is refused.
 sec_volume() {
 	one_line -v "$1"
+	case $1 in /*:*) ;; *)
+		# shellcheck source=/dev/null
+		[ -n "${VOL_SH:-}" ] || . "$CTR_HOME/helpers/volume.sh" || exit 125
+		vol_spec "$1"
+		return ;;
+	esac
 	_sh=${1%%:*}
 	_st=${1#*:}
 	[ "$_st" != "$1" ] || die "-v $1: expected /HOST:/CONTAINER[:ro][:noexec]"
 	_so=
 	case $_st in *:*) _so=${_st#*:} _st=${_st%%:*} ;; esac
-	case $_sh in /*) ;; *) die "-v $1: the host path must be absolute (named volumes are not supported)" ;; esac
+	case $_sh in /*) ;; *) die "-v $1: the host path must be absolute" ;; esac
 	case $_st in /*) ;; *) die "-v $1: the container path must be absolute" ;; esac
 	[ -n "$(printf '%s' "$_st" | tr -d /)" ] || die "-v $1: cannot mount over the container's /"
 	[ -e "$_sh" ] || die "-v $1: $_sh: no such file or directory"

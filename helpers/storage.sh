@@ -12,12 +12,14 @@
 # disk: mount it on $CTR_BTRFS (or keep $CTR_ROOT on it: state and trees then share it), no pool file.
 CTR_BTRFS=$CTR_ROOT/btrfs
 
-# tree_of containers|images|tmp NAME: TREE = the file tree (a subvolume, the root filesystem) of a
-# container, an image or a work in progress (tmp/<verb>-<id>): $CTR_BTRFS/KIND/NAME/rootfs;
-# TREE_DIR = the pool's directory that holds it (and a work's files). Every path to a tree is made
-# here. No fork.
+# tree_of containers|images|tmp|volumes NAME: TREE = the file tree (a subvolume, the root
+# filesystem) of a container, an image or a work in progress (tmp/<verb>-<id>):
+# $CTR_BTRFS/KIND/NAME/rootfs, or a named volume's (helpers/volume.sh): $CTR_BTRFS/volumes/NAME/_data,
+# docker's; TREE_DIR = the pool's directory that holds it (and a work's files). Every path to a tree
+# is made here. No fork.
 tree_of() {
 	TREE_DIR=$CTR_BTRFS/$1/$2 TREE=$CTR_BTRFS/$1/$2/rootfs
+	[ "$1" != volumes ] || TREE=$TREE_DIR/_data
 }
 
 # pool_ensure: make sure $CTR_BTRFS is on a mounted btrfs, $CTR_ROOT has ctr's directories, its
@@ -558,12 +560,13 @@ work_live() {
 
 # tree_gc: (cleanup, under the lock, no work running) remove the pool's directories that no record
 # names: a container's or image's whose removal was cut short, a work's whose tmp/ entry is gone.
-# (Records are made before trees and removed after them; an image's tree is placed first.)
+# (Records are made before trees and removed after them; an image's tree is placed first; a
+# volume's record is written after its tree, helpers/volume.sh: under the lock, as this runs.)
 tree_gc() {
-	for _tg in "$CTR_BTRFS"/containers/* "$CTR_BTRFS"/images/* "$CTR_BTRFS"/tmp/*; do
+	for _tg in "$CTR_BTRFS"/containers/* "$CTR_BTRFS"/images/* "$CTR_BTRFS"/tmp/* "$CTR_BTRFS"/volumes/*; do
 		_tk=${_tg#"$CTR_BTRFS"/}
 		[ -d "$_tg" ] && [ ! -e "$CTR_ROOT/$_tk" ] || continue
-		subvol_rm "$_tg/rootfs" && rm -rf "$_tg" && printf 'removed %s\n' "$_tg"
+		subvol_rm "$_tg/rootfs" && subvol_rm "$_tg/_data" && rm -rf "$_tg" && printf 'removed %s\n' "$_tg"
 	done
 }
 

@@ -171,6 +171,32 @@ ctr_as() {
 	refute_output --partial secret
 }
 
+@test "rootless named volumes: in the user's pool, the image's files copied up as the container's, a container's ids kept; removed with a subordinate id at the top; the other user sees none" {
+	local sub m
+	sub=$(awk -F: -v u="$RL_UA" '$1 == u { print $2 }' /etc/subuid)
+	# copy-up of busybox's /etc (root's files: the user's on the host) and a file chowned to 42
+	run -0 ctr_as "$RL_UA" run --rm --net none -v rlvol:/etc busybox sh -c 'chown 42:42 /etc/passwd && echo kept >/etc/new && ls -ln /etc/passwd'
+	assert_output --regexp '^-.* 42 +42 '
+	m=$(ctr_as "$RL_UA" volume inspect rlvol | jq -r '.[0].Mountpoint')
+	[ "$m" = "$CTR_ROOT/btrfs/users/$RL_IDA/volumes/rlvol/_data" ]
+	[ "$(stat -c %u "$m/group")" = "$RL_IDA" ]
+	[ "$(stat -c %u "$m/passwd")" = "$((sub + 41))" ]
+	run -0 ctr_as "$RL_UA" run --rm --net none -v rlvol:/data busybox cat /data/new
+	assert_output kept
+	run -0 ctr_as "$RL_UA" volume ls -q
+	assert_output rlvol
+	run -0 ctr_as "$RL_UB" volume ls -q
+	assert_output ''
+	run -125 ctr_as "$RL_UB" volume rm rlvol
+	# an image directory of a subordinate id at the top: the user removes it all the same
+	run -0 ctr_as "$RL_UA" run --rm --net none -v /etc busybox true
+	run -0 ctr_as "$RL_UA" run --rm --net none -v rlsub:/sub busybox sh -c 'chown 7:7 /sub && echo x >/sub/f'
+	run -0 ctr_as "$RL_UA" volume rm rlvol rlsub
+	[ ! -e "$m" ] && [ ! -e "$CTR_ROOT/btrfs/users/$RL_IDA/volumes/rlsub" ]
+	run -0 ctr_as "$RL_UA" volume ls -q
+	assert_output ''
+}
+
 @test "rootless run -d, ps, exec, logs, stop, rm" {
 	run -0 ctr_as "$RL_UA" run -d --name web --net none busybox sh -c 'echo up; exec sleep 60'
 	run -0 ctr_as "$RL_UA" ps
