@@ -191,6 +191,12 @@ vol_run() {
 		set +f
 		IFS=$_vifs _vo=$_vx
 		vol_make "$_vn" ${_vl:+"$_vl"}
+		# copy-up fills an empty volume only if no container has it: one that runs could plant a
+		# symlink in it between the look and the copy, and root's cp would write through it
+		if [ -z "$_vnc" ] && [ -z "$VOL_NEW" ]; then
+			vol_users "$_vn"
+			[ -z "$VOL_USERS" ] || _vnc=1
+		fi
 		[ -n "$_vnc" ] || vol_fill "$_vimg" "$_vt" || {
 			[ -z "$VOL_NEW" ] || vol_unmake
 			die "-v $_vs: cannot copy the image's $_vt into the volume (is the pool full?)"

@@ -103,6 +103,22 @@ mp() { ctr volume inspect "$1" | jq -r '.[0].Mountpoint'; }
 	ctr volume rm sl-abs sl-rel
 }
 
+@test "copy-up: an empty volume a container already has is not filled (it could plant a link meanwhile); once free, it is" {
+	local id
+	ctr volume create held >/dev/null
+	# the first user's path is not in its image: the volume stays empty, and the holder could
+	# plant a symlink in it that root's copy-up would write the image's /etc through
+	id=$(ctr run -d -v held:/nothere busybox sleep 100)
+	ctr create --name h2 -v held:/etc tree:1 /x >/dev/null
+	[ -z "$(ls -A "$(mp held)")" ] || fail "filled while a container has it: $(ls -A "$(mp held)")"
+	ctr rm -f "$id" h2 >/dev/null
+	# no container has it: filled, as docker's
+	ctr create --name h3 -v held:/etc tree:1 /x >/dev/null
+	[ "$(cat "$(mp held)/marker")" = image-etc ]
+	ctr rm h3 >/dev/null
+	ctr volume rm held >/dev/null
+}
+
 @test "names are checked before anything is made: ../x, a/b, .x, a newline, 256 characters; /x is a host path" {
 	local long bad
 	long=$(printf 'a%.0s' $(seq 256))
