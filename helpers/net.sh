@@ -394,15 +394,6 @@ net_finish() {
 	net_kill_at etc
 }
 
-# net_in NETNS CMD...: run CMD in the named netns. Not `ip -n`/`ip netns exec`: they also unshare a
-# mount namespace (a copy of the host's mount table, which holds one mount per netns) and remount
-# /sys, which costs O(containers); nsenter --net only calls setns(2) and execs.
-net_in() {
-	n_ns=$1
-	shift
-	nsenter --net="/run/netns/$n_ns" "$@"
-}
-
 # NET_SYSCTLS: docker's defaults in a container's own netns, as the OCI config's linux.sysctl
 # (security.sh's sec_oci puts it there; nsenter-chroot writes them once in the netns, as an OCI
 # runtime does): every group may open ICMP echo sockets (ping without NET_RAW: a -u user, a
@@ -414,9 +405,14 @@ NET_SYSCTLS='"sysctl":{"net.ipv4.ping_group_range":"0 2147483647","net.ipv4.ip_u
 # shellcheck disable=SC2034 # read by security.sh's sec_oci
 NET_SYSCTLS_USERNS='"sysctl":{"net.ipv4.ping_group_range":"0 65535","net.ipv4.ip_unprivileged_port_start":"0"}'
 
-# net_in_ip NETNS: run the `ip -batch` commands of stdin in NETNS. Two processes: nsenter, ip.
+# net_in_ip NETNS: run the `ip -batch` commands of stdin in the named NETNS: one process, `ip -n`
+# (1.4 ms here, `nsenter --net` + `ip` 3.2). ip -n also unshares a mount namespace and mounts a
+# sysfs of NETNS there: a copy of the host's mount table, which no longer grows with the containers
+# (a running one's netns has no name), and a look through the sysfs superblocks (one per running
+# container's /sys): 1.5 ms with 500 running. A `netns del NETNS` in the batch umounts the name in
+# ip's namespace (a slave of the host's); its unlink then detaches the host's mount of it too.
 net_in_ip() {
-	net_in "$1" ip -batch -
+	ip -n "$1" -batch -
 }
 
 # net_veth CID: the netns, and a veth pair whose container end is born inside it as eth0 (no
