@@ -291,7 +291,7 @@ vol_delete() {
 # vol_create [--label K=V]... [-o size=SIZE] [NAME]: docker's volume create (an existing NAME: no
 # error, as docker's). Its size: -o size=SIZE, else CTR_STORAGE_SIZE (size=0: none).
 vol_create() {
-	_vls='' _vsz=${CTR_STORAGE_SIZE:-} _vso=CTR_STORAGE_SIZE
+	_vls='' _vsz=${CTR_STORAGE_SIZE:-} _vso="CTR_STORAGE_SIZE=${CTR_STORAGE_SIZE:-}"
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--label=*) label_arg --label "${1#*=}"; list_add _vls "$LABEL_ARG" ;;
