@@ -109,19 +109,23 @@ p_curl() {
 # p_get OUT MAX ARG...: a GET (curl ARG..., redirects followed) into OUT, response headers in OUT.h.
 # curl is stopped once MAX+1 bytes of body have come (--max-filesize when a Content-Length says so
 # at once; head for a body without one, that would otherwise run on and fill the pool); an error
-# body may have 64 KiB. Sets P_CODE (the last HTTP status). Returns 2 for a 200 larger than MAX.
+# body may have 64 KiB. Sets P_CODE (the last HTTP status) and P_URL (the URL that gave it: where
+# the redirects led). Returns 2 for a 200 larger than MAX.
 p_get() {
 	_pgo=$1 _pgm=$2
 	shift 2
 	_pgc=$_pgm
 	[ "$_pgc" -ge 65536 ] || _pgc=65536
 	: >"$_pgo.h"
-	{ p_curl -L -D "$_pgo.h" --max-filesize "$_pgc" "$@" 2>"$_pgo.err"; echo "$?" >"$_pgo.rc"; } |
-		head -c "$((_pgc + 1))" >"$_pgo"
-	P_CODE=''
+	{ p_curl -L -D "$_pgo.h" --max-filesize "$_pgc" -w '%{stderr}ctr-url %{url_effective}\n' "$@" 2>"$_pgo.err"
+		echo "$?" >"$_pgo.rc"; } | head -c "$((_pgc + 1))" >"$_pgo"
+	P_CODE='' P_URL=''
 	while read -r _pgl _pgs _; do
 		case $_pgl in HTTP/*) P_CODE=$_pgs ;; esac
 	done <"$_pgo.h"
+	while read -r _pgl _pgs; do
+		[ "$_pgl" != ctr-url ] || P_URL=$_pgs
+	done <"$_pgo.err"
 	read -r _pgr <"$_pgo.rc"
 	_pgz=$(stat -c %s "$_pgo")
 	if [ "$_pgr" = 63 ] || [ "$_pgz" -gt "$_pgc" ] || { [ "$P_CODE" = 200 ] && [ "$_pgz" -gt "$_pgm" ]; }; then
@@ -129,20 +133,33 @@ p_get() {
 		return 0
 	fi
 	for _pgu; do :; done
-	[ "$_pgr" = 0 ] || { cat "$_pgo.err" >&2; die "GET $_pgu: failed"; }
+	[ "$_pgr" = 0 ] || { grep -v '^ctr-url ' "$_pgo.err" >&2; die "GET $_pgu: failed"; }
 }
 
 # reg_get PATH OUT [ACCEPT [MAXBYTES]]: GET $REF_BASE$PATH into OUT (response headers in OUT.h),
-# following redirects and answering one authentication challenge. Sets P_CODE (the HTTP status).
-# A body is cut at MAXBYTES (default $P_MAX_DOC): returns 2 when a 200's is larger.
+# following redirects and answering one authentication challenge: the registry's own. Sets P_CODE
+# (the HTTP status). A body is cut at MAXBYTES (default $P_MAX_DOC): returns 2 when a 200's is larger.
 # The Authorization header lives in $P_W/auth.hdr (0600), never in argv.
 reg_get() {
 	set -- "$REF_BASE$1" "$2" "${3:-*/*}" "${4:-$P_MAX_DOC}"
 	for _pt in 1 2; do
 		p_get "$2" "$4" -H "Accept: $3" -H "@$P_W/auth.hdr" "$1" || return
 		[ "$P_CODE" = 401 ] && [ "$_pt" = 1 ] || return 0
+		# a 401 from where a redirect led (a blob's storage, another host) is not answered: its
+		# challenge's realm would get the registry's credentials (push's reg_req follows none)
+		p_origin "$P_URL"
+		[ "$P_ORIGIN" = "$(printf '%s' "$REF_BASE" | tr '[:upper:]' '[:lower:]')" ] ||
+			die "$REF_REG: HTTP 401 from ${P_ORIGIN:-an unknown place}, where the registry redirected: not answered (the registry's credentials go only to its own challenges)"
 		auth_answer "$2.h"
 	done
+}
+
+# p_origin URL: P_ORIGIN = URL's scheme://host[:port], lowercase.
+p_origin() {
+	P_ORIGIN=''
+	case $1 in http://* | https://*) ;; *) return 0 ;; esac
+	_pox=${1#*://}
+	P_ORIGIN=$(printf '%s://%s' "${1%%://*}" "${_pox%%/*}" | tr '[:upper:]' '[:lower:]')
 }
 
 # http_error FILE: "HTTP <code>" and the registry's error code and message, if the body has one.

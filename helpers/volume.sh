@@ -30,7 +30,7 @@
 VOL_SH=1
 VOL_ANON=com.docker.volume.anonymous
 
-#HELP volume create [--label K=V]... [NAME]   make a named volume (no NAME: a random one); prints its name
+#HELP volume create [--label K=V]... [-o size=SIZE] [NAME]   make a named volume (no NAME: a random one; SIZE: a btrfs quota, default CTR_STORAGE_SIZE); prints its name
 #HELP volume ls [-q] [-f dangling=true|false] [-f name=REGEX]   list volumes
 #HELP volume inspect NAME...       the volumes as JSON (Name, Mountpoint, CreatedAt, Labels, Driver, Scope)
 #HELP volume rm [-f] NAME...       remove volumes (refused while a container, running or not, uses one)
@@ -82,6 +82,13 @@ vol_make() {
 	mkdir "$VOL_DIR" && btrfs subvolume create "$VOL" >/dev/null ||
 		{ rm -rf "$VOL_DIR"; die "volume $_vn: cannot create its subvolume (is the pool full?)"; }
 	chmod 0755 "$VOL" || { vol_unmake; die "volume $_vn: cannot set its mode"; }
+	# its size (VOL_SIZE, bytes: run's --storage-opt size or CTR_STORAGE_SIZE, volume create's
+	# --opt size): a qgroup limit, as a container's tree has; without it, a container given the
+	# volume filled the pool, data or metadata, whatever size its own tree had
+	if [ -n "${VOL_SIZE:-}" ]; then
+		btrfs quota enable "$CTR_BTRFS" >/dev/null 2>&1 && btrfs qgroup limit -e "$VOL_SIZE" "$VOL" >/dev/null 2>&1 ||
+			{ vol_unmake; die "volume $_vn: cannot set its size limit (btrfs quotas on $CTR_BTRFS)"; }
+	fi
 	VOL_NEW=1 VOL_MADE=$_vn VOL_LABELS=''
 	for _vx; do list_add VOL_LABELS "$_vx"; done
 }
@@ -91,9 +98,10 @@ vol_make() {
 vol_record() {
 	eval "set -- $VOL_LABELS"
 	_vtmp=$CTR_ROOT/tmp/volume-$$
-	"$CTR_JQ" -n --arg n "$VOL_MADE" --arg t "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	"$CTR_JQ" -n --arg n "$VOL_MADE" --arg t "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg z "${VOL_SIZE:-}" \
 		'{Name: $n, CreatedAt: $t, Labels: ($ARGS.positional | map(index("=") as $e
-			| if $e == null then {(.): ""} else {(.[:$e]): .[$e + 1:]} end) | add // {})}' \
+			| if $e == null then {(.): ""} else {(.[:$e]): .[$e + 1:]} end) | add // {}),
+			Options: (if $z == "" then null else {size: $z} end)}' \
 		--args -- "$@" 2>/dev/null >"$_vtmp" && mv "$_vtmp" "$VOL_REC" ||
 		{ rm -f "$_vtmp"; vol_unmake; die "volume $VOL_MADE: cannot write its record (is the file system full?)"; }
 }
@@ -173,6 +181,8 @@ vol_run() {
 	tree_of images "$1"
 	_vimg=$TREE
 	SEC_VOLL='' _vnames=''
+	# the volumes it makes get its size (storage_validate's ST_SIZE)
+	VOL_SIZE=${ST_SIZE:-}
 	eval "set -- $SEC_VOLS"
 	for _vs; do
 		case $_vs in
@@ -199,7 +209,7 @@ vol_run() {
 		fi
 		[ -n "$_vnc" ] || vol_fill "$_vimg" "$_vt" || {
 			[ -z "$VOL_NEW" ] || vol_unmake
-			die "-v $_vs: cannot copy the image's $_vt into the volume (is the pool full?)"
+			die "-v $_vs: cannot copy the image's $_vt into the volume (is the pool full, or the volume's size too small?)"
 		}
 		[ -z "$VOL_NEW" ] || vol_record "$_vn"
 		_vnames="$_vnames$_vn$NL"
@@ -278,13 +288,19 @@ vol_delete() {
 
 # ---------------------------------------------------------------- the verbs
 
-# vol_create [--label K=V]... [NAME]: docker's volume create (an existing NAME: no error, as docker's).
+# vol_create [--label K=V]... [-o size=SIZE] [NAME]: docker's volume create (an existing NAME: no
+# error, as docker's). Its size: -o size=SIZE, else CTR_STORAGE_SIZE (size=0: none).
 vol_create() {
-	_vls=''
+	_vls='' _vsz=${CTR_STORAGE_SIZE:-} _vso="CTR_STORAGE_SIZE=${CTR_STORAGE_SIZE:-}"
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--label=*) label_arg --label "${1#*=}"; list_add _vls "$LABEL_ARG" ;;
 		-l | --label) need_arg "$@"; label_arg "$1" "$2"; list_add _vls "$LABEL_ARG"; shift ;;
+		--opt=*) _vx=${1#*=}; shift; set -- -o "$_vx" "$@"; continue ;;
+		-o?*) _vx=${1#-o}; shift; set -- -o "$_vx" "$@"; continue ;;
+		-o | --opt) need_arg "$@"
+			case $2 in size=*) _vsz=${2#size=} _vso="$1 $2" ;; *) die "volume create: $1 $2: only size=SIZE" ;; esac
+			shift ;;
 		-d | --driver) need_arg "$@"; [ "$2" = local ] || die "volume create: --driver $2: only local"; shift ;;
 		--) shift; break ;;
 		-*) die "volume create: unknown option $1 (see ctr.sh help)" ;;
@@ -292,7 +308,14 @@ vol_create() {
 		esac
 		shift
 	done
-	[ $# -le 1 ] || die "usage: ctr.sh volume create [--label K=V]... [NAME]"
+	[ $# -le 1 ] || die "usage: ctr.sh volume create [--label K=V]... [-o size=SIZE] [NAME]"
+	VOL_SIZE=''
+	if [ -n "$_vsz" ]; then
+		VOL_SIZE=$(cg_bytes "$_vso" "$_vsz" 2>/dev/null) ||
+			die "volume create: $_vso: invalid size (a number with an optional b, k, m, g or t suffix, at most 8 PiB)"
+		[ "$VOL_SIZE" != 0 ] || VOL_SIZE=''
+		[ -z "$VOL_SIZE" ] || [ -z "$CTR_ROOTLESS" ] || die "volume create: $_vso: rootless, not available (btrfs quotas need root)"
+	fi
 	if [ $# -eq 1 ]; then
 		one_line "volume create" "$1"
 		vol_name "volume create" "$1"
@@ -368,7 +391,7 @@ vol_inspect() {
 	eval "set -- $_vf"
 	tree_of volumes NAME
 	"$CTR_JQ" -n --arg d "${TREE_DIR%/NAME}" '[inputs | {CreatedAt, Driver: "local", Labels,
-		Mountpoint: ($d + "/" + .Name + "/_data"), Name, Options: null, Scope: "local"}]' "$@" || _vrc=125
+		Mountpoint: ($d + "/" + .Name + "/_data"), Name, Options: (.Options // null), Scope: "local"}]' "$@" || _vrc=125
 	return "$_vrc"
 }
 

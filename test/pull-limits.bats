@@ -146,6 +146,58 @@ web_manifest() {
 	[ ! -e "$CTR_ROOT/tmp" ] # refused before anything is made
 }
 
+# cgi_web DIR [CONF]: a busybox httpd on 127.0.0.1 serving DIR/www (Basic auth as CONF says), whose
+# DIR/www/cgi-bin/index.cgi answers a directory without index.html (write it after: the server runs
+# it at each request); sets CGI (host:port). Its pid goes to $WEB_DIR/pids: teardown_file stops it.
+cgi_web() {
+	local dir=$1 port _
+	mkdir -p "$dir/www/cgi-bin"
+	echo ok >"$dir/www/index.html"
+	for _ in 1 2 3 4 5; do
+		port=$(free_port)
+		busybox httpd -f -p "127.0.0.1:$port" -h "$dir/www" ${2:+-c "$2"} >"$dir/httpd.log" 2>&1 &
+		echo "$!" >>"$WEB_DIR/pids"
+		CGI=127.0.0.1:$port
+		wait_http "http://$CGI/" && return 0
+	done
+	return 1
+}
+
+@test "pull attack: a 401 from where the registry redirected is not answered: the registry's credentials never reach a realm it names" {
+	local d=$BATS_TEST_TMPDIR cdn reg c
+	# the blob's storage (another host, or a man in the middle on a plain-HTTP redirect): a Bearer
+	# challenge whose realm is its own, behind Basic auth that logs the credentials it is given
+	printf '/cgi-bin/steal:%s:%s\n' "$REG_USER" "$REG_PASS" >"$d/cdn.conf"
+	cgi_web "$d/cdn" "$d/cdn.conf"
+	cdn=$CGI
+	mkdir "$d/cdn/www/blob"
+	printf '#!/bin/sh\nprintf '"'"'Status: 401 Unauthorized\\r\\nWWW-Authenticate: Bearer realm="http://%s/cgi-bin/steal",service="cdn"\\r\\nContent-Type: text/plain\\r\\n\\r\\nno\\n'"'"'\n' \
+		"$cdn" >"$d/cdn/www/cgi-bin/index.cgi"
+	printf '#!/bin/sh\necho "${REMOTE_USER:-anonymous}" >>%s/stolen\nprintf '"'"'Content-Type: application/json\\r\\n\\r\\n{"token": "t"}\\n'"'"'\n' \
+		"$d" >"$d/cdn/www/cgi-bin/steal"
+	chmod 755 "$d/cdn/www/cgi-bin/index.cgi" "$d/cdn/www/cgi-bin/steal"
+	# the registry: the image's manifest, its config blob redirected to the storage
+	cgi_web "$d/reg"
+	reg=$CGI
+	web_image "$d/reg" "$IMG_LAYOUT" four t/redir
+	c=$(jq -r .config.digest "$d/reg/www/v2/t/redir/manifests/1")
+	rm "$d/reg/www/v2/t/redir/blobs/$c"
+	mkdir "$d/reg/www/v2/t/redir/blobs/$c"
+	printf '#!/bin/sh\nprintf '"'"'Status: 302 Found\\r\\nLocation: http://%s/blob/\\r\\n\\r\\n'"'"'\n' "$cdn" \
+		>"$d/reg/www/cgi-bin/index.cgi"
+	chmod 755 "$d/reg/www/cgi-bin/index.cgi"
+	# the user's credentials for the registry (docker's config.json)
+	mkdir -p "$DOCKER_CONFIG"
+	jq -n --arg r "$reg" --arg a "$(printf '%s:%s' "$REG_USER" "$REG_PASS" | base64 -w0)" \
+		'{auths: {($r): {auth: $a}}}' >"$DOCKER_CONFIG/config.json"
+	run ctr pull -q "$reg/t/redir:1"
+	assert_failure 125
+	# before: the realm got "Authorization: Basic <alice:secret>" (its httpd let the CGI run as alice)
+	[ ! -e "$d/stolen" ] || fail "the realm got the registry's credentials: user $(cat "$d/stolen")"
+	assert_output --partial "ctr: $reg: HTTP 401 from http://$cdn, where the registry redirected: not answered"
+	assert_nothing_left
+}
+
 @test "pull: a blob larger than the manifest says (with a Content-Length) is refused" {
 	web_image "$WEB_DIR" "$IMG_LAYOUT" four t/lie
 	local l size

@@ -195,6 +195,11 @@ ctr_as() {
 	[ ! -e "$m" ] && [ ! -e "$CTR_ROOT/btrfs/users/$RL_IDA/volumes/rlsub" ]
 	run -0 ctr_as "$RL_UA" volume ls -q
 	assert_output ''
+	# a size is a btrfs quota: root's
+	run -125 ctr_as "$RL_UA" volume create -o size=10m rlsize
+	assert_output "ctr: volume create: -o size=10m: rootless, not available (btrfs quotas need root)"
+	run -0 ctr_as "$RL_UA" volume ls -q
+	assert_output ''
 }
 
 @test "rootless run -d, ps, exec, logs, stop, rm" {

@@ -149,6 +149,44 @@ quotas_on() { btrfs qgroup show "$POOL_DIR" >/dev/null 2>&1; }
 	assert_line "dd=0"
 }
 
+# fill VOLSPEC [RUN OPTIONS]: a container given the volume writes 40 MiB into it; prints dd=<status>
+fill() {
+	local v=$1
+	shift
+	ctr run --rm --net none "$@" -v "$v" busybox sh -c 'dd if=/dev/zero of=/data/f bs=1M count=40 2>&1; echo dd=$?'
+}
+
+@test "volume attack: a container given a volume cannot write beyond the size (CTR_STORAGE_SIZE, --storage-opt size, volume create -o size)" {
+	# before, a volume was a subvolume without a qgroup: a container whose own tree had a size
+	# filled the pool (data or metadata) through -v NAME:/data, stopping its neighbours' runs
+	CTR_STORAGE_SIZE=20m run fill big:/data
+	assert_line dd=1
+	assert_line --partial "Disk quota exceeded"
+	run fill /data --storage-opt size=20m # an anonymous volume, the run's own size
+	assert_line dd=1
+	assert_line --partial "Disk quota exceeded"
+	ctr volume create -o size=20m made >/dev/null
+	assert_equal "$(ctr volume inspect made | jq -c '.[0].Options')" '{"size":"20971520"}'
+	run fill made:/data # a volume keeps its size: this run has none
+	assert_line dd=1
+	CTR_STORAGE_SIZE=20m ctr volume create --opt=size=0 free >/dev/null
+	assert_equal "$(ctr volume inspect free | jq -c '.[0].Options')" null
+	run fill free:/data
+	assert_line dd=0
+	run ctr volume create -o size=12x bad
+	assert_failure 125
+	assert_output "ctr: volume create: -o size=12x: invalid size (a number with an optional b, k, m, g or t suffix, at most 8 PiB)"
+	run ctr volume create -o type=tmpfs bad
+	assert_failure 125
+	assert_output "ctr: volume create: -o type=tmpfs: only size=SIZE"
+	assert_equal "$(ctr volume ls -q | sort | paste -sd' ')" "big free made"
+	run ctr volume rm big free made
+	assert_success
+	run ctr volume prune -f # the anonymous one went with its run (--rm)
+	refute_output --partial Deleted
+	no_container_left
+}
+
 @test "bad --storage-opt values and CTR_STORAGE_SIZE are refused before anything is made; quotas stay off" {
 	ctr run --rm --net none busybox true # the pool and the image exist
 	for v in size=12x size=-5m size= size=1.5.5m size=9999999t; do
