@@ -1192,7 +1192,8 @@ container_remove() {
 # saw a container without pid and exit files, for the test to let its run finish (lifecycle.bats);
 # wait:pidgone:stop: once PID 1 is gone, for a --rm container's removal to come first (verbs.bats);
 # rm:settled:stop: once rm first found the container at rest, before it takes the lock;
-# start:unlocked:stop: once start leaves the lock to set the container up (both exit.bats).
+# start:unlocked:stop: once start leaves the lock to set the container up (both exit.bats);
+# demo:ran:stop: once step 7's two containers run (demo.bats).
 rm_kill_at() {
 	case ${CTR_TEST_KILL_AT:-} in
 	"$1") [ "${_verb:-}" != rm ] || kill -KILL $$ ;;

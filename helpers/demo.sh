@@ -147,6 +147,7 @@ d_step7() {
 	_a=$D_ID
 	d_run --hostname box-b busybox tcp-server -p 8080 || { d_verdict 1 run; return; }
 	_b=$D_ID
+	rm_kill_at ran # test hook (demo:ran:stop, test/demo.bats): stopped with both running
 	_ia=$(d_ctr inspect "$_a" | jq -r .network.ip) _ib=$(d_ctr inspect "$_b" | jq -r .network.ip)
 	sleep 0.3
 	_ra=$("$CTR_HOME/build/progs/tcp-client" "$_ia" 8080 hi 2>&1 | tail -1)

@@ -566,7 +566,9 @@ net_nft_repair() {
 		net_is_cid "$n_id" && [ -d "$CTR_ROOT/containers/$n_id" ] && net_alias "v$n_id" &&
 			[ "$NET_ALIAS" = "$CTR_PREFIX:$n_id" ] && net_read "$n_id" && [ -n "$NETC_IP" ] || continue
 		net_group_is "v$n_id" "$NETC_IP" && continue
-		net_group_set "v$n_id" "$NETC_IP" && printf 'bound veth v%s to %s %s\n' "$n_id" "$NETC_MAC" "$NETC_IP"
+		# (a veth that goes meanwhile, its container ending, refuses the write: EIO, not ours to say)
+		net_group_set "v$n_id" "$NETC_IP" 2>/dev/null &&
+			printf 'bound veth v%s to %s %s\n' "$n_id" "$NETC_MAC" "$NETC_IP"
 	done
 }
 
