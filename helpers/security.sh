@@ -189,11 +189,13 @@ sec_volume() {
 	list_add SEC_VOLL "$_sx,x-ctr.inode=${_sid% *}:${_sid#* }"
 }
 
-# sec_resolve PATH: _sr = PATH with every symlink, . and .. resolved (as readlink -f does), _sl = the
-# symlinks crossed (each one's own path, one a line). Each component is tested with the shell's own
-# [ -L ] (no fork); readlink runs for a symlink only. Fails on a loop (40 symlinks, as the kernel).
+# sec_resolve PATH [ROOT]: _sr = PATH with every symlink, . and .. resolved (as readlink -f does), _sl
+# = the symlinks crossed (each one's own path, one a line). With ROOT, PATH as a process chrooted
+# there sees it (an absolute symlink from ROOT, .. stopping there: volume.sh's copy-up); _sr is then
+# inside ROOT. Each component is tested with the shell's own [ -L ] (no fork); readlink runs for a
+# symlink only. Fails on a loop (40 symlinks, as the kernel).
 sec_resolve() {
-	_sr='' _sl='' _sx=$1 _sn=0
+	_sr='' _sl='' _sx=$1 _sn=0 _srt=${2:-}
 	while :; do
 		_sx=${_sx#"${_sx%%[!/]*}"} # leading slashes
 		[ -n "$_sx" ] || break
@@ -203,11 +205,11 @@ sec_resolve() {
 		.) ;;
 		..) _sr=${_sr%/*} ;;
 		*)
-			if [ -L "$_sr/$_sc" ]; then
+			if [ -L "$_srt$_sr/$_sc" ]; then
 				_sn=$((_sn + 1))
 				[ "$_sn" -le 40 ] || return 1
-				_sy=$(readlink -- "$_sr/$_sc") && [ -n "$_sy" ] || return 1
-				_sl="$_sl$_sr/$_sc$NL"
+				_sy=$(readlink -- "$_srt$_sr/$_sc") && [ -n "$_sy" ] || return 1
+				_sl="$_sl$_srt$_sr/$_sc$NL"
 				case $_sy in /*) _sr='' ;; esac
 				_sx=$_sy$_sx
 			else

@@ -239,30 +239,12 @@ vol_as() {
 }
 
 # vol_resolve ROOT PATH: _vr = PATH resolved as the container would see it inside ROOT: every
-# symlink followed in ROOT, an absolute one from ROOT, '..' stopping at ROOT (as chroot). No fork
-# but readlink for a symlink. Fails on a loop (40 symlinks).
+# symlink followed in ROOT, an absolute one from ROOT, '..' stopping at ROOT (as chroot); '' for
+# ROOT itself (security.sh sec_resolve). Fails on a loop (40 symlinks).
+# shellcheck disable=SC2154 # _sr: sec_resolve's
 vol_resolve() {
-	_vr='' _vx=$2 _vk=0
-	while :; do
-		_vx=${_vx#"${_vx%%[!/]*}"}
-		[ -n "$_vx" ] || return 0
-		_vc=${_vx%%/*}
-		_vx=${_vx#"$_vc"}
-		case $_vc in
-		.) ;;
-		..) _vr=${_vr%/*} ;;
-		*)
-			if [ -L "$1$_vr/$_vc" ]; then
-				_vk=$((_vk + 1))
-				[ "$_vk" -le 40 ] || return 1
-				_vy=$(readlink -- "$1$_vr/$_vc") && [ -n "$_vy" ] || return 1
-				case $_vy in /*) _vr='' ;; esac
-				_vx=$_vy/$_vx
-			else
-				_vr=$_vr/$_vc
-			fi ;;
-		esac
-	done
+	sec_resolve "$2" "$1" || return 1
+	_vr=${_sr%/}
 }
 
 # vol_rm_anon CID NAME...: (under the lock) remove the anonymous volumes among NAMES that no
