@@ -60,10 +60,19 @@ vol_paths() {
 	VOL=$TREE VOL_DIR=$TREE_DIR VOL_REC=$CTR_ROOT/volumes/$1
 }
 
-# vol_anon_name: VOL_NAME = a new anonymous volume's name: 64 random hex digits, docker's form.
+# vol_anon_name: VOL_NAME = a new anonymous volume's name: 64 random hex digits, docker's form: two
+# of the kernel's UUIDs without their dashes, read by the shell (as storage.sh's id_new: no fork).
 vol_anon_name() {
+	VOL_NAME=''
+	for _ in 1 2; do
+		_vu=''
+		read -r _vu 2>/dev/null </proc/sys/kernel/random/uuid
+		while :; do case $_vu in *-*) _vu=${_vu%%-*}${_vu#*-} ;; *) break ;; esac; done
+		VOL_NAME=$VOL_NAME$_vu
+	done
+	case $VOL_NAME in *[!0-9a-f]*) VOL_NAME='' ;; esac
 	# shellcheck disable=SC2046 # 32 words, joined
-	VOL_NAME=$(printf '%s' $(od -An -N32 -tx1 /dev/urandom))
+	[ ${#VOL_NAME} -eq 64 ] || VOL_NAME=$(printf '%s' $(od -An -N32 -tx1 /dev/urandom))
 	[ ${#VOL_NAME} -eq 64 ] || die "/dev/urandom: cannot read"
 }
 
