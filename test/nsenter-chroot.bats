@@ -621,6 +621,37 @@ cg_dir() {
 	assert_output "$CPID"
 }
 
+@test "--join --cgroup on cgroup v2: the joined process is born in the group too (exec: no move)" {
+	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+		v2=/sys/fs/cgroup
+	elif [ -e /sys/fs/cgroup/unified/cgroup.controllers ]; then
+		v2=/sys/fs/cgroup/unified
+	else
+		skip "no cgroup2 mount"
+	fi
+	CG=$v2/$PREFIX-joinborn
+	mkdir "$CG"
+	CGROUPS="$CGROUPS $CG"
+	start_bg --cgroup "$CG" "$ROOTFS" sleep 30
+	# a move (a pid written to cgroup.procs) waits for an RCU grace period: exec's process is
+	# cloned in the container's pid namespace straight into its group, as PID 1 was
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$T/trace" -e trace=clone,clone3,write -e signal=none \
+		"$NSENTER" --join "$CPID" --cgroup "$CG" cat /proc/self/cgroup >"$T/jout"
+	run cat "$T/trace"
+	assert_output --regexp 'clone3\(\{flags=[^}]*CLONE_INTO_CGROUP'
+	refute_output --regexp 'write\([0-9]+, "[0-9]+\\n"'
+	# the group as the container sees it (its cgroup namespace is rooted at PID 1's group)
+	run grep '^0::' "$T/jout"
+	assert_output '0::/'
+	"$NSENTER" --join "$CPID" --cgroup "$CG" sh -c 'sleep 30 & wait' >"$T/j2" 2>&1 &
+	joiner=$!
+	for _ in $(seq 100); do [ "$(wc -l <"$CG/cgroup.procs")" -ge 3 ] && break; sleep 0.05; done
+	run wc -l <"$CG/cgroup.procs"
+	assert_output 3
+	kill -KILL "$CPID"
+	wait "$joiner" || :
+}
+
 @test "--cgroup on cgroup v1: the child joins the group itself (0 to tasks, its parent's open file), also in a new user namespace" {
 	[ -d /sys/fs/cgroup/pids ] && [ ! -e /sys/fs/cgroup/cgroup.controllers ] || skip "no cgroup v1 pids hierarchy"
 	cg_dir "$PREFIX-self"

@@ -265,12 +265,16 @@ hexand() {
 	! grep -q " $ROOTFS" /proc/self/mountinfo
 }
 
-@test "masked paths: /proc/keys and /proc/timer_list read empty, /sys/firmware is an empty read-only dir" {
-	run "$NSENTER" "$ROOTFS" sh -c 'wc -c </proc/keys; wc -c </proc/timer_list; ls -A /sys/firmware | wc -l; touch /sys/firmware/x'
+@test "masked paths: /proc/keys and /proc/timer_list read empty, /sys/firmware is an empty dir nothing can be made in" {
+	run "$NSENTER" "$ROOTFS" sh -c 'wc -c </proc/keys; wc -c </proc/timer_list; ls -A /sys/firmware | wc -l
+		touch /sys/firmware/x && echo made; mkdir /sys/firmware/d && echo made; ls -A /sys/firmware | wc -l'
 	assert_line --index 0 0
 	assert_line --index 1 0
 	assert_line --index 2 0
-	assert_output --partial "Read-only file system"
+	assert_line --index 5 0
+	refute_line made
+	# a read-only bind of a removed directory of the container's /dev (no filesystem of its own)
+	assert_output --partial "touch: /sys/firmware/x: No such file or directory"
 	# the host still has them
 	[ -n "$(ls -A /sys/firmware)" ]
 	if [ -d /proc/acpi ]; then

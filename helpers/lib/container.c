@@ -355,20 +355,22 @@ static int parent_main(struct ctr_run *r, pid_t pid, struct ctr_err *e)
 	return code;
 }
 
-/* A new container's child, born in its cgroup v2 group (cgroup.c): pid (0
- * in the child), or -1 where there is no such group or the kernel refuses
- * (r->born_cgroup then -1: the caller clones and moves it). */
-static pid_t clone_born(struct ctr_run *r)
+/* The container's first process (pid; 0 in it), born in its cgroup v2 group
+ * where it has one (cgroup.c): a new container's, --join's (in the
+ * container's pid namespace) and one in a joined user namespace alike; none,
+ * or the kernel refuses: r->born_cgroup -1, and the parent moves it. */
+static pid_t clone_first(struct ctr_run *r, struct ctr_err *e)
 {
+	const struct ctr_spec *s = r->s;
 	int fd = -1;
-	r->born_cgroup = cgroup_birth_group(r->s, &fd);
-	if (r->born_cgroup < 0)
-		return -1;
-	pid_t pid = clone_into_cgroup(r->s->ns_new, fd);
+	r->born_cgroup = cgroup_birth_group(s, &fd);
+	pid_t pid = s->join ? clone_joined(&r->join, &fd, e) :
+		    r->userns >= 0 ? clone_in_userns(r->userns, s->ns_new, &fd, e) :
+		    clone_maybe_into(s->ns_new, &fd, e);
+	if (fd < 0)
+		r->born_cgroup = -1;
 	if (pid != 0)
 		close_fd(&fd);  /* the child's close_fds closes its copy */
-	if (pid < 0)
-		r->born_cgroup = -1;
 	return pid;
 }
 
@@ -389,10 +391,7 @@ static int start(struct ctr_spec *s, bool detach, struct ctr_err *e)
 	if (prepare(&r, e) < 0)
 		return -1;
 	fflush(NULL);
-	pid_t pid = s->join || r.userns >= 0 ? -1 : clone_born(&r);
-	if (pid < 0)
-		pid = s->join ? clone_joined(&r.join, e) :
-		      r.userns >= 0 ? clone_in_userns(r.userns, s->ns_new, e) : clone_child(s->ns_new, e);
+	pid_t pid = clone_first(&r, e);
 	if (pid < 0)
 		return -1;
 	if (pid == 0)

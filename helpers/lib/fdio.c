@@ -187,7 +187,12 @@ int same_file(int a, int b)
 /* Send fd over the unix socket sock with SCM_RIGHTS (one byte of payload). */
 int send_fd(int sock, int fd)
 {
-	char byte = 0;
+	return send_fd_byte(sock, fd, 0);
+}
+
+/* send_fd, the message's byte: byte (a word of one byte with the fd). */
+int send_fd_byte(int sock, int fd, char byte)
+{
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
@@ -207,9 +212,15 @@ int send_fd(int sock, int fd)
 int recv_fd(int sock, int flags)
 {
 	char byte;
+	return recv_fd_byte(sock, flags, &byte);
+}
+
+/* recv_fd, and the message's first byte in *byte (send_fd_byte's). */
+int recv_fd_byte(int sock, int flags, char *byte)
+{
 	int fd = -1;
 	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct iovec iov = { .iov_base = byte, .iov_len = 1 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 	                      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
 	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);

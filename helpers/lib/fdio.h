@@ -20,6 +20,8 @@ int replace_file(int dir, const char *base, const char *text);
 int same_file(int a, int b);
 int send_fd(int sock, int fd);
 int recv_fd(int sock, int flags);
+int send_fd_byte(int sock, int fd, char byte);
+int recv_fd_byte(int sock, int flags, char *byte);
 int connect_unix(const char *path);
 int mkdir_p(const char *path);
 

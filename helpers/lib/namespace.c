@@ -1,12 +1,10 @@
-/* namespace.c - namespaces. Parent side (errors returned): clone_child
- * (clone with new namespaces), ns_join_open + clone_joined (--join: open the
- * container's namespaces before anything moves, clone into its pid
- * namespace), ns_paths_enter, ns_open (OCI: a mount namespace
- * to set up in, a user namespace to join, checked), clone_in_userns (the
- * container born in a joined user namespace, owning its new namespaces).
+/* namespace.c - namespaces. Parent side (errors returned): ns_join_open
+ * (--join: open the container's namespaces before anything moves; clone.c's
+ * clone_joined clones into its pid namespace), ns_paths_enter, ns_open (OCI:
+ * a mount namespace to set up in, a user namespace to join, checked).
  * Child side (dies): ns_join_enter (setns into each, the user namespace
- * last), become_userns_root; groups_clear (either side). The network
- * namespace's steps are netns.c's.
+ * last), become_userns_root; groups_clear (either side). How the first
+ * process is cloned is clone.c's; the network namespace's steps netns.c's.
  */
 #include "namespace.h"
 #include "fdio.h"
@@ -17,17 +15,11 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/nsfs.h>
-#include <linux/sched.h>
 #include <stdbool.h>
-#include <net/if.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* Namespaces of the container to enter with --join, in nsenter(1)'s order,
@@ -276,116 +268,4 @@ int ns_open(const char *path, int type, struct ctr_err *e)
 	if (r < 0)
 		close_fd(&fd);
 	return r < 0 ? r : fd;
-}
-
-/* clone() as fork() with namespace flags: the child is born in them while
- * this process stays in all of the host's. */
-pid_t clone_child(int flags, struct ctr_err *e)
-{
-	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD,
-				   NULL, NULL, NULL, NULL);
-	if (pid < 0)
-		return ctr_fail_errno(e, "clone");
-	return pid;
-}
-
-/* clone_child, the child born in the cgroup v2 group of fd cgroup
- * (clone3 CLONE_INTO_CGROUP): no migration, so none of the wait for an RCU
- * grace period that the first write to a cgroup.procs of a run costs
- * (docs/design.md, "Start-up cost"). -1 (errno set) if the kernel refuses:
- * the caller clones and moves the child as before. */
-pid_t clone_into_cgroup(int flags, int cgroup)
-{
-	struct clone_args args = {
-		.flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
-		.exit_signal = SIGCHLD,
-		.cgroup = (uint64_t)cgroup,
-	};
-	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-}
-
-/* The pid of a pidfd, as our pid namespace sees it. */
-static pid_t pidfd_pid(int pidfd, struct ctr_err *e)
-{
-	char path[64], line[128];
-	int pid = -1;
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return ctr_fail_errno(e, "open %s", path);
-	while (pid < 0 && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Pid: %d", &pid) != 1)
-			pid = -1;
-	fclose(f);
-	if (pid <= 0)
-		return ctr_fail(e, 0, "%s: no pid", path);
-	return pid;
-}
-
-/* OCI: a user namespace joined by path. The container's new namespaces
- * must belong to it (its root mounts in its mount namespace, proc for its
- * pid namespace), so a process in it makes them: a short-lived child enters
- * it and clones the container's first process as OUR child (CLONE_PARENT),
- * sends back a pidfd of it (the pid it sees may be of a pid namespace
- * joined by path) and exits. Returns the pid, 0 in the container's process,
- * or -1 and e. */
-pid_t clone_in_userns(int userns, int flags, struct ctr_err *e)
-{
-	int sp[2], st, pidfd = -1;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
-		return ctr_fail_errno(e, "socketpair");
-	pid_t mid = clone_child(0, e);
-	if (mid == 0) {
-		xclose(sp[0]);
-		if (setns(userns, CLONE_NEWUSER) < 0)
-			die_errno("setns user namespace");
-		pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | CLONE_PARENT | CLONE_PIDFD | SIGCHLD,
-					   NULL, &pidfd, NULL, NULL);
-		if (pid == 0)
-			return 0;
-		if (pid < 0)
-			die_errno("clone in the user namespace");
-		if (send_fd(sp[1], pidfd) < 0)
-			die_errno("send pidfd");
-		_exit(0);
-	}
-	close_fd(&sp[1]);
-	if (mid > 0) {
-		pidfd = recv_fd(sp[0], 0);
-		(void)waitpid(mid, &st, 0);
-	}
-	close_fd(&sp[0]);
-	if (mid < 0)
-		return -1;
-	if (pidfd < 0)
-		return ctr_fail(e, 0, "clone in the user namespace failed (the reason is above)");
-	pid_t pid = pidfd_pid(pidfd, e);
-	close_fd(&pidfd);
-	return pid;
-}
-
-/* --join: the child must be born in the container's pid namespace; point
- * pid_for_children there for the one clone and back, so nothing else this
- * process forks (e.g. the leak checker of a sanitizer build) lands in it. */
-pid_t clone_joined(struct ns_join *j, struct ctr_err *e)
-{
-	int self = open_proc(getpid(), "ns/pid", e);
-	if (self < 0)
-		return -1;
-	if (setns(j->pidns, CLONE_NEWPID) < 0)
-		return ctr_fail_errno(e, "setns pid");
-	pid_t pid = clone_child(0, e);
-	if (pid <= 0)
-		return pid;
-	/* rootless (ns_join_userns_first): going back needs CAP_SYS_ADMIN over
-	 * the host's pid namespace; this process forks nothing after this one */
-	if (!j->in_userns && setns(self, CLONE_NEWPID) < 0) {
-		ctr_fail_errno(e, "setns back to own pid namespace");
-		(void)kill(pid, SIGKILL);
-		(void)waitpid(pid, NULL, 0);
-		return -1;
-	}
-	close_fd(&self);
-	close_fd(&j->pidns);
-	return pid;
 }

@@ -1,4 +1,4 @@
-/* namespace.h - namespaces: new, joined, cloned into (namespace.c); the
+/* namespace.h - namespaces: new and joined (namespace.c), cloned into (clone.c); the
  * network namespace (netns.c). */
 #ifndef CTR_NAMESPACE_H
 #define CTR_NAMESPACE_H
@@ -27,12 +27,13 @@ int ns_join_userns_first(struct ns_join *j, struct ctr_err *e);
 void ns_join_enter(struct ns_join *j);
 int ns_paths_enter(const struct ctr_spec *s, struct ctr_err *e);
 int ns_open(const char *path, int type, struct ctr_err *e);
-pid_t clone_in_userns(int userns, int flags, struct ctr_err *e);
+pid_t clone_in_userns(int userns, int flags, int *cgroup, struct ctr_err *e);
 void become_userns_root(void);
 int groups_clear(void);
 pid_t clone_child(int flags, struct ctr_err *e);
 pid_t clone_into_cgroup(int flags, int cgroup);
-pid_t clone_joined(struct ns_join *j, struct ctr_err *e);
+pid_t clone_maybe_into(int flags, int *cgroup, struct ctr_err *e);
+pid_t clone_joined(struct ns_join *j, int *cgroup, struct ctr_err *e);
 
 /* netns.c */
 int netns_open(const char *path, struct ctr_err *e);

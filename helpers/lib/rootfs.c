@@ -185,31 +185,78 @@ static void mount_bind(int root, const struct ctr_mount *m)
 	set_propagation(root, m);
 }
 
-/* Masked: /dev/null over a file; over a directory an empty read-only tmpfs,
- * one for all of them: the first is mounted, the others get copies of it
- * (*mask, its root). Every superblock costs each memory cgroup of the host a
- * shrinker slot (docs/design.md "Superblocks"): one, not one per path. */
-static void mount_mask(int root, int t, const char *dst, int *mask)
+/* What the steps share: the masked directories' mount (-1 until the first),
+ * the /dev tmpfs this start mounted (-1: none) and the name of the empty
+ * directory made there for them ("": none), whether the sysctls are still
+ * to be written (by the first procfs). */
+struct mount_state {
+	int mask, dev;
+	char mask_dir[40];
+	bool sysctls;
+};
+
+/* The first masked directory from an empty directory of the start's own /dev
+ * tmpfs, bound read-only on t; the others are copies of that mount, and
+ * rootfs_run_mounts removes the directory after the last: their root is then
+ * a dead directory (no entry can be made in it, no path leads to it), and no
+ * filesystem of its own. false (nothing made) where it cannot be made. */
+static bool mask_from_dev(struct mount_state *st, int t, const char *dst)
 {
-	struct stat st;
-	if (fstat(t, &st) < 0)
+	snprintf(st->mask_dir, sizeof(st->mask_dir), ".ctr-mask.%d", (int)getpid());
+	if (mkdirat(st->dev, st->mask_dir, 0555) < 0) {
+		st->mask_dir[0] = '\0';
+		return false;
+	}
+	int tree = clone_tree(st->dev, st->mask_dir, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+			      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0, false);
+	if (tree < 0)
 		die_errno("mask %s", dst);
-	if (!S_ISDIR(st.st_mode)) {
+	attach_tree(tree, t, dst);
+	return true;
+}
+
+/* Masked: /dev/null over a file; over a directory an empty read-only one,
+ * the same for all of them: the first is made (mask_from_dev, else a tmpfs
+ * of 4k), the others get copies of its mount (st->mask, its root). Every
+ * superblock costs each memory cgroup of the host a shrinker slot
+ * (docs/design.md "Superblocks"): none of their own where the start
+ * mounted /dev, else one, never one per path. */
+static void mount_mask(int root, int t, const char *dst, struct mount_state *st)
+{
+	struct stat sb;
+	if (fstat(t, &sb) < 0)
+		die_errno("mask %s", dst);
+	if (!S_ISDIR(sb.st_mode)) {
 		bind_host_node("/dev/null", t, dst);
 		return;
 	}
-	if (*mask >= 0) {
-		int tree = clone_tree(*mask, "", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+	if (st->mask >= 0) {
+		int tree = clone_tree(st->mask, "", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 				      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0, false);
 		if (tree < 0)
 			die_errno("mask %s", dst);
 		attach_tree(tree, t, dst);
 		return;
 	}
-	mount_on(t, "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k", dst);
-	*mask = open_in_root(root, dst, O_DIRECTORY);  /* the new tmpfs */
-	if (*mask < 0)
+	if (st->dev < 0 || !mask_from_dev(st, t, dst))
+		mount_on(t, "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k", dst);
+	st->mask = open_in_root(root, dst, O_DIRECTORY);  /* the new mount */
+	if (st->mask < 0)
 		die_errno("mask %s", dst);
+}
+
+/* After a step that mounted a tmpfs on /dev (ctr's argv, an OCI mount): its
+ * root, for mask_from_dev. */
+static void note_dev(int root, const struct ctr_mount *m, struct mount_state *st)
+{
+	if (st->dev >= 0 || strcmp(m->dst, "/dev") != 0)
+		return;
+	if (m->kind != CTR_MOUNT_DEV && !(m->kind == CTR_MOUNT_FS && !m->copyup && m->type &&
+					  strcmp(m->type, "tmpfs") == 0))
+		return;
+	st->dev = open_in_root(root, m->dst, O_DIRECTORY);
+	if (st->dev < 0)
+		die_errno("open %s", m->dst);
 }
 
 /* A directory of the filesystem it is made in (ctr.shmInDev: /dev/shm in the
@@ -274,7 +321,7 @@ static void proc_sysctls(const struct ctr_spec *s, int root, const char *dst)
  * so /sys/class/net shows the container's interfaces; with a user namespace
  * and a network namespace it does not own, the parent made it (sys_tree). */
 static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount *m, int sys_tree,
-		      int *mask, bool *sysctls)
+		      struct mount_state *st)
 {
 	if (m->kind == CTR_MOUNT_BIND) {
 		mount_bind(root, m);
@@ -286,9 +333,9 @@ static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount
 	switch (m->kind) {
 	case CTR_MOUNT_PROC:
 		mount_on(t, "proc", "proc", m->flags, NULL, m->dst);
-		if (*sysctls)
+		if (st->sysctls)
 			proc_sysctls(s, root, m->dst);
-		*sysctls = false;
+		st->sysctls = false;
 		break;
 	case CTR_MOUNT_SYSFS:
 		if (sys_tree >= 0)
@@ -297,7 +344,7 @@ static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount
 			mount_on(t, "sysfs", "sysfs", m->flags, NULL, m->dst);
 		break;
 	case CTR_MOUNT_DEV: mount_dev(root, t, m->dst); break;
-	case CTR_MOUNT_MASK: mount_mask(root, t, m->dst, mask); break;
+	case CTR_MOUNT_MASK: mount_mask(root, t, m->dst, st); break;
 	case CTR_MOUNT_READONLY: mount_readonly(t, m->dst); break;
 	case CTR_MOUNT_FS:
 		if (m->copyup)
@@ -311,15 +358,20 @@ static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount
 	}
 	xclose(t);
 	set_propagation(root, m);
+	note_dev(root, m, st);
 }
 
 void rootfs_run_mounts(const struct ctr_spec *s, int root, int sys_tree, bool sysctls)
 {
-	int mask = -1;
+	struct mount_state st = { .mask = -1, .dev = -1, .mask_dir = "", .sysctls = sysctls };
 	for (size_t i = 0; i < s->nmounts; i++)
-		run_mount(s, root, &s->mounts[i], sys_tree, &mask, &sysctls);
-	if (mask >= 0)
-		xclose(mask);
+		run_mount(s, root, &s->mounts[i], sys_tree, &st);
+	if (st.mask >= 0)
+		xclose(st.mask);
+	if (st.mask_dir[0] && unlinkat(st.dev, st.mask_dir, AT_REMOVEDIR) < 0)
+		die_errno("remove /dev/%s (the masked directories' source)", st.mask_dir);
+	if (st.dev >= 0)
+		xclose(st.dev);
 }
 
 /* pivot_root, not chroot: after the old root is detached the host's tree is
