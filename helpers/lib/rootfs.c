@@ -9,6 +9,7 @@
 #include "copyup.h"
 #include "error.h"
 #include "fdio.h"
+#include "mask.h"
 #include "mount.h"
 #include "namespace.h"
 #include "oci-devices.h"
@@ -185,80 +186,6 @@ static void mount_bind(int root, const struct ctr_mount *m)
 	set_propagation(root, m);
 }
 
-/* What the steps share: the masked directories' mount (-1 until the first),
- * the /dev tmpfs this start mounted (-1: none) and the name of the empty
- * directory made there for them ("": none), whether the sysctls are still
- * to be written (by the first procfs). */
-struct mount_state {
-	int mask, dev;
-	char mask_dir[40];
-	bool sysctls;
-};
-
-/* The first masked directory from an empty directory of the start's own /dev
- * tmpfs, bound read-only on t; the others are copies of that mount, and
- * rootfs_run_mounts removes the directory after the last: their root is then
- * a dead directory (no entry can be made in it, no path leads to it), and no
- * filesystem of its own. false (nothing made) where it cannot be made. */
-static bool mask_from_dev(struct mount_state *st, int t, const char *dst)
-{
-	snprintf(st->mask_dir, sizeof(st->mask_dir), ".ctr-mask.%d", (int)getpid());
-	if (mkdirat(st->dev, st->mask_dir, 0555) < 0) {
-		st->mask_dir[0] = '\0';
-		return false;
-	}
-	int tree = clone_tree(st->dev, st->mask_dir, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-			      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0, false);
-	if (tree < 0)
-		die_errno("mask %s", dst);
-	attach_tree(tree, t, dst);
-	return true;
-}
-
-/* Masked: /dev/null over a file; over a directory an empty read-only one,
- * the same for all of them: the first is made (mask_from_dev, else a tmpfs
- * of 4k), the others get copies of its mount (st->mask, its root). Every
- * superblock costs each memory cgroup of the host a shrinker slot
- * (docs/design.md "Superblocks"): none of their own where the start
- * mounted /dev, else one, never one per path. */
-static void mount_mask(int root, int t, const char *dst, struct mount_state *st)
-{
-	struct stat sb;
-	if (fstat(t, &sb) < 0)
-		die_errno("mask %s", dst);
-	if (!S_ISDIR(sb.st_mode)) {
-		bind_host_node("/dev/null", t, dst);
-		return;
-	}
-	if (st->mask >= 0) {
-		int tree = clone_tree(st->mask, "", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-				      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0, false);
-		if (tree < 0)
-			die_errno("mask %s", dst);
-		attach_tree(tree, t, dst);
-		return;
-	}
-	if (st->dev < 0 || !mask_from_dev(st, t, dst))
-		mount_on(t, "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k", dst);
-	st->mask = open_in_root(root, dst, O_DIRECTORY);  /* the new mount */
-	if (st->mask < 0)
-		die_errno("mask %s", dst);
-}
-
-/* After a step that mounted a tmpfs on /dev (ctr's argv, an OCI mount): its
- * root, for mask_from_dev. */
-static void note_dev(int root, const struct ctr_mount *m, struct mount_state *st)
-{
-	if (st->dev >= 0 || strcmp(m->dst, "/dev") != 0)
-		return;
-	if (m->kind != CTR_MOUNT_DEV && !(m->kind == CTR_MOUNT_FS && !m->copyup && m->type &&
-					  strcmp(m->type, "tmpfs") == 0))
-		return;
-	st->dev = open_in_root(root, m->dst, O_DIRECTORY);
-	if (st->dev < 0)
-		die_errno("open %s", m->dst);
-}
-
 /* A directory of the filesystem it is made in (ctr.shmInDev: /dev/shm in the
  * /dev tmpfs), its mode the data's mode= (1777 without), bound on itself
  * with the step's flags: a mount of its own without a superblock of its own. */
@@ -321,7 +248,7 @@ static void proc_sysctls(const struct ctr_spec *s, int root, const char *dst)
  * so /sys/class/net shows the container's interfaces; with a user namespace
  * and a network namespace it does not own, the parent made it (sys_tree). */
 static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount *m, int sys_tree,
-		      struct mount_state *st)
+		      struct mask_state *mask, bool *sysctls)
 {
 	if (m->kind == CTR_MOUNT_BIND) {
 		mount_bind(root, m);
@@ -333,9 +260,9 @@ static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount
 	switch (m->kind) {
 	case CTR_MOUNT_PROC:
 		mount_on(t, "proc", "proc", m->flags, NULL, m->dst);
-		if (st->sysctls)
+		if (*sysctls)
 			proc_sysctls(s, root, m->dst);
-		st->sysctls = false;
+		*sysctls = false;
 		break;
 	case CTR_MOUNT_SYSFS:
 		if (sys_tree >= 0)
@@ -344,7 +271,7 @@ static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount
 			mount_on(t, "sysfs", "sysfs", m->flags, NULL, m->dst);
 		break;
 	case CTR_MOUNT_DEV: mount_dev(root, t, m->dst); break;
-	case CTR_MOUNT_MASK: mount_mask(root, t, m->dst, st); break;
+	case CTR_MOUNT_MASK: mask_mount(mask, root, t, m->dst); break;
 	case CTR_MOUNT_READONLY: mount_readonly(t, m->dst); break;
 	case CTR_MOUNT_FS:
 		if (m->copyup)
@@ -358,20 +285,16 @@ static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount
 	}
 	xclose(t);
 	set_propagation(root, m);
-	note_dev(root, m, st);
+	mask_note_dev(mask, root, m);
 }
 
 void rootfs_run_mounts(const struct ctr_spec *s, int root, int sys_tree, bool sysctls)
 {
-	struct mount_state st = { .mask = -1, .dev = -1, .mask_dir = "", .sysctls = sysctls };
+	struct mask_state mask;
+	mask_init(&mask);
 	for (size_t i = 0; i < s->nmounts; i++)
-		run_mount(s, root, &s->mounts[i], sys_tree, &st);
-	if (st.mask >= 0)
-		xclose(st.mask);
-	if (st.mask_dir[0] && unlinkat(st.dev, st.mask_dir, AT_REMOVEDIR) < 0)
-		die_errno("remove /dev/%s (the masked directories' source)", st.mask_dir);
-	if (st.dev >= 0)
-		xclose(st.dev);
+		run_mount(s, root, &s->mounts[i], sys_tree, &mask, &sysctls);
+	mask_finish(&mask);
 }
 
 /* pivot_root, not chroot: after the old root is detached the host's tree is
