@@ -149,6 +149,7 @@ sweep() {
 	[ -f "$W/registry/registry.pid" ] && kill "$(cat "$W/registry/registry.pid")" 2>/dev/null
 	buildah_sweep
 	rootless_sweep
+	runc_ramp_rm
 	for _f in "$CTR_ROOT"/containers/*/pid "$CTR_ROOT"/containers/*/shim.pid; do
 		[ -f "$_f" ] && kill -KILL "$(cat "$_f")" 2>/dev/null
 	done
@@ -316,6 +317,10 @@ prime() {
 	ip link add "$BR_BOCKER" type bridge && ip addr add "$NET_BOCKER.1/24" dev "$BR_BOCKER" &&
 		ip link set "$BR_BOCKER" up || die "bocker: cannot make bridge $BR_BOCKER"
 	sh "$TOP/bench/oci-bundle.sh" "$W/bundle" "$ROOTFS" "/$P/oci" || die "cannot make the OCI bundle"
+	# the ramp's reference (ramp): runc's detached `sleep 1d`, a cgroup of its own per container
+	# (no cgroupsPath: runc's default, /ID under the caller's group)
+	mkdir "$W/sbundle" && jq '.process.args = ["sleep", "1d"] | del(.linux.cgroupsPath)' "$W/bundle/config.json" \
+		>"$W/sbundle/config.json" || die "cannot make the ramp's OCI bundle"
 }
 
 # crun_cmd: crun 1.8 refuses hybrid cgroups: there it runs in a private mount namespace where a
@@ -538,10 +543,14 @@ memory_row() {
 	_first=$(head -n "$_k" "$W/ramp.ms" | stats)
 	_last=$(head -n "$1" "$W/ramp.ms" | tail -n "$_k" | stats)
 	_ratio=$(awk -v f="${_first%% *}" -v l="${_last%% *}" 'BEGIN { if (f > 0) printf "%.2f", l / f }')
+	_rall=$(head -n "$1" "$W/rampr.ms" | stats) _rfirst=$(head -n "$_k" "$W/rampr.ms" | stats)
+	_rlast=$(head -n "$1" "$W/rampr.ms" | tail -n "$_k" | stats)
+	_rratio=$(awk -v f="${_rfirst%% *}" -v l="${_rlast%% *}" 'BEGIN { if (f > 0) printf "%.2f", l / f }')
 	# the host's mount table: every new mount namespace copies it (a named netns was one mount)
 	_mnt=$(wc -l </proc/self/mountinfo)
-	printf '| %s | %s | %s | %s | %s | %s | %s–%s | %s | %s | %s | %s | %s | %s |\n' "$1" "$_running" "${_all%% *}" \
+	printf '| %s | %s | %s | %s | %s | %s | %s–%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$_running" "${_all%% *}" \
 		"${_first%% *}" "${_last%% *}" "$_ratio" "$(echo "$_all" | cut -d' ' -f2)" "$(echo "$_all" | cut -d' ' -f3)" \
+		"${_rfirst%% *}" "${_rlast%% *}" "${_rratio:-n/a}" \
 		"${_shim%% *}" "${_nproc%% *}" "${_ours%% *}" "${_kmem%% *}" "${_total%% *}" "$_mnt" >>"$W/t2.md"
 	say "N=$1: start median ${_all%% *} ms (first 10% ${_first%% *}, last 10% ${_last%% *}); ours ${_nproc%% *} process(es), RSS ${_ours%% *} KiB, kmem ${_kmem%% *} KiB"
 }
@@ -550,9 +559,10 @@ memory_row() {
 # hyperfine batches of at most 100 runs (a failure loses one batch's times, not the ramp's); a
 # table row at each checkpoint. ramp.ms: one start time per line, in start order.
 ramp() {
-	printf '| N | running | start, median | first 10%% | last 10%% | last / first | min–max | ctr-shim RSS | our processes | their RSS | cgroup kmem | cgroup total | host mounts |\n' >"$W/t2.md"
-	printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' >>"$W/t2.md"
+	printf '| N | running | start, median | first 10%% | last 10%% | last / first | min–max | runc: first 10%% | runc: last 10%% | runc: last / first | ctr-shim RSS | our processes | their RSS | cgroup kmem | cgroup total | host mounts |\n' >"$W/t2.md"
+	printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' >>"$W/t2.md"
 	: >"$W/ramp.ms"
+	: >"$W/rampr.ms"
 	_rn=0
 	for _rcp in $(checkpoints); do
 		while [ "$_rn" -lt "$_rcp" ]; do
@@ -564,12 +574,29 @@ ramp() {
 				return 0
 			fi
 			times_ms "ramp$_rn" >>"$W/ramp.ms"
+			# the reference, batch for batch: runc starts as many (both see the same kernel state)
+			if [ -z "${RAMP_RUNC_STOP:-}" ]; then
+				if hf "rampr$_rn" "runc --root $W/runcd run -d --bundle $W/sbundle $P-r{n}" --runs 1 \
+					-P n "$((_rn + 1))" "$((_rn + _rk))"; then
+					times_ms "rampr$_rn" >>"$W/rampr.ms"
+				else
+					RAMP_RUNC_STOP="at $_rn: $(cat "$W/rampr$_rn.err")"
+				fi
+			fi
 			_rn=$((_rn + _rk))
 			say "ramp: $_rn containers running"
 		done
 		memory_row "$_rcp"
 		[ "$_rcp" -ne 10 ] || rm_among 10
 	done
+}
+
+# runc_ramp_rm: the ramp's runc containers, killed and deleted (runc removes their cgroups).
+runc_ramp_rm() {
+	[ -n "$W" ] && [ -d "$W/runcd" ] || return 0
+	runc --root "$W/runcd" list -q 2>/dev/null | xargs -r -P "$(($(nproc) * 4))" -n 1 \
+		runc --root "$W/runcd" delete -f >/dev/null 2>&1
+	[ -z "$(runc --root "$W/runcd" list -q 2>/dev/null)" ] || say "runc: some of the ramp's containers could not be deleted"
 }
 
 # rm_among N: with N containers running, start BENCH_RM_SAMPLE more (not timed) and time the rm -f
@@ -805,8 +832,12 @@ report() {
 	printf 'its ctr-shim and, before issue 14, the nsenter-chroot waiting as PID 1'"'"'s parent; their RSS summed);\n'
 	printf 'kmem and total from the container'"'"'s memory cgroup\n'
 	printf '(v1: memory.kmem.usage_in_bytes, memory.usage_in_bytes; v2: memory.stat kernel, memory.current).\n'
-	printf 'Host mounts: lines of the host'"'"'s /proc/self/mountinfo (each new mount namespace copies them).\n\n'
+	printf 'Host mounts: lines of the host'"'"'s /proc/self/mountinfo (each new mount namespace copies them).\n'
+	printf 'runc: the reference, started batch for batch with ctr'"'"'s (100 ctr starts, then 100 `runc run -d` of\n'
+	printf 'the bundle above running `sleep 1d`, a cgroup of its own each, no veth), so that both see the same\n'
+	printf 'kernel: what grows for both is the kernel'"'"'s; N and running count ctr'"'"'s containers only.\n\n'
 	cat "$W/t2.md"
+	[ -z "${RAMP_RUNC_STOP:-}" ] || printf '\nrunc'"'"'s ramp stopped %s\n' "$RAMP_RUNC_STOP"
 	[ -z "${RAMP_STOP:-}" ] || printf '\nThe ramp stopped %s\n' "$RAMP_STOP"
 	printf '\n`rm -f` per container among 10 running: %s.\n' "${RM_AMONG:-not measured}"
 	printf '`rm -f` per container at the end: %s.\n' "${RM_ROW:-not measured}"
@@ -846,6 +877,8 @@ main() {
 	LOAD3=$(cut -d' ' -f1-3 /proc/loadavg)
 	ramp
 	rm_rows
+	say "runc: deleting the ramp's containers"
+	runc_ramp_rm
 	pull_rows
 	push_rows
 	build_rows
