@@ -99,22 +99,20 @@ pid_t clone_in_userns(int userns, int flags, int *cgroup, struct ctr_err *e)
 		xclose(sp[0]);
 		if (setns(userns, CLONE_NEWUSER) < 0)
 			die_errno("setns user namespace");
-		struct clone_args args = {
-			.flags = (uint64_t)(unsigned)flags | CLONE_PARENT | CLONE_PIDFD,
-			.pidfd = (uint64_t)(uintptr_t)&pidfd,
-			.cgroup = (uint64_t)(*cgroup >= 0 ? *cgroup : 0),
-		};
 		pid_t pid = -1;
 		if (*cgroup >= 0) {  /* born in its v2 group, as clone_into_cgroup */
-			args.flags |= CLONE_INTO_CGROUP;
+			struct clone_args args = {
+				.flags = (uint64_t)(unsigned)flags | CLONE_PARENT | CLONE_PIDFD | CLONE_INTO_CGROUP,
+				.pidfd = (uint64_t)(uintptr_t)&pidfd,
+				.exit_signal = SIGCHLD,  /* CLONE_PARENT: the kernel takes this one's (the same) */
+				.cgroup = (uint64_t)*cgroup,
+			};
 			pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 			born = pid >= 0;
 		}
-		if (pid < 0) {
-			args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
-			args.cgroup = 0;
-			pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-		}
+		if (pid < 0)  /* none, or refused (or no clone3): the parent moves it */
+			pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | CLONE_PARENT | CLONE_PIDFD | SIGCHLD,
+					     NULL, &pidfd, NULL, NULL);
 		if (pid == 0)
 			return 0;
 		if (pid < 0)
