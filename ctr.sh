@@ -838,6 +838,12 @@ ctr_run() {
 	_img=$IMG_ID _iref=$1
 	shift
 	_icfg=$CTR_ROOT/images/$_img/config.json
+	# the image's own volumes (VOLUME): a file only an image with some has (pull.sh image_volumes)
+	if [ -f "$CTR_ROOT/images/$_img/volumes" ]; then
+		# shellcheck source=/dev/null
+		[ -n "${VOL_SH:-}" ] || . "$CTR_HOME/helpers/volume.sh" || exit 125
+		vol_image "$_img" "$_iref"
+	fi
 
 	# From here on every object made is undone by run_undo unless the run succeeds.
 	lock
