@@ -578,20 +578,21 @@ ENV_JQ='def envkey: split("=") | if length > 1 then .[0] else null end;
 	def envclean: map(select(type == "string") | select((envkey // "") != ""));'
 
 # RUN_JQ: run's jq program. In: the image's config ($icfg), run's options (--arg), and as
-# arguments the lists -e, -p, --cap-add, --cap-drop, -v, --label (each: its length, then its
-# items), then the command. Out: three lines: config.json (ctr's record: ps, inspect, start), then
+# arguments the lists -e, -p, --cap-add, --cap-drop, -v, --label, --tmpfs (each: its length, then
+# its items), then the command. Out: three lines: config.json (ctr's record: ps, inspect, start), then
 # oci-config.json, the container's OCI runtime-spec config (what nsenter-chroot --config runs, as
 # ctr-oci would): the skeleton $ocik (security.sh's sec_oci: all but what the user wrote) with the
-# command, env, workdir, hostname, user, volumes and a full pool's /etc binds (net.sh's
-# NET_ETCDIR) merged in (SEC_OCI_JQ, NET_ETC_JQ); then the creation time: seconds and nanoseconds.
+# command, env, workdir, hostname, user, volumes and tmpfs mounts (sec_mounts: parents before what
+# is mounted in them, as docker sorts them) and a full pool's /etc binds (net.sh's NET_ETCDIR)
+# merged in (SEC_OCI_JQ, NET_ETC_JQ); then the creation time: seconds and nanoseconds.
 # The command: the image's entrypoint + (CMD or the image's cmd), else /bin/sh. USER: -u, else the
 # image's. Labels: the image's, then --label's (the later wins; K alone: "").
 # shellcheck disable=SC2016
 RUN_JQ=$ENV_JQ$SEC_OCI_JQ$NET_ETC_JQ'
 	now as $now | ($now | floor) as $sec | (($now - $sec) * 1e9 + 1e9 | floor | tostring | .[1:]) as $ns
-	| reduce range(6) as $n ({l: [], r: $ARGS.positional}; (.r[0] | tonumber) as $c
+	| reduce range(7) as $n ({l: [], r: $ARGS.positional}; (.r[0] | tonumber) as $c
 		| .l += [.r[1:$c + 1]] | .r = .r[$c + 1:])
-	| . as {l: [$env, $ports, $cap_add, $cap_drop, $vols, $labels], r: $args} | $icfg[0] as $i
+	| . as {l: [$env, $ports, $cap_add, $cap_drop, $vols, $labels, $tmpfs], r: $args} | $icfg[0] as $i
 	| ((if $ENV.R_EPSET == "" then $i.entrypoint // [] elif $ENV.R_EP == "" then [] else [$ENV.R_EP] end)
 		+ (if $args == [] then $i.cmd // [] else $args end)
 		| if . == [] then ["/bin/sh"] else . end) as $argv
@@ -615,7 +616,7 @@ RUN_JQ=$ENV_JQ$SEC_OCI_JQ$NET_ETC_JQ'
 	   rootfs: $rootfs}
 	| tojson, ($ocik * {root: {path: .rootfs}, process: ({terminal: .tty, args: .cmd, env: .env, cwd: .workdir}
 	  + (.security | sec_user)), hostname: .hostname,
-	  mounts: ($ocik.mounts + sec_binds($vols) + net_etc_binds)} | tojson), "\($sec) \($ns)"'
+	  mounts: ($ocik.mounts + sec_mounts($vols; $tmpfs) + net_etc_binds)} | tojson), "\($sec) \($ns)"'
 
 # run_check_name NAME: --name follows docker's rule for container names.
 run_check_name() {
@@ -837,6 +838,12 @@ ctr_run() {
 	_img=$IMG_ID _iref=$1
 	shift
 	_icfg=$CTR_ROOT/images/$_img/config.json
+	# the image's own volumes (VOLUME): a file only an image with some has (pull.sh image_volumes)
+	if [ -f "$CTR_ROOT/images/$_img/volumes" ]; then
+		# shellcheck source=/dev/null
+		[ -n "${VOL_SH:-}" ] || . "$CTR_HOME/helpers/volume.sh" || exit 125
+		vol_image "$_img" "$_iref"
+	fi
 
 	# From here on every object made is undone by run_undo unless the run succeeds.
 	lock
@@ -966,7 +973,7 @@ run_config() {
 	run_ulimits
 	sec_oci "$_net" "/$CTR_PREFIX/$CID" "$R_INIT"
 	# the lists go in as arguments, each as its length then its items, before the command
-	for _l in R_LABELL SEC_VOLL SEC_CAPDROPL SEC_CAPADDL R_PORTS R_ENVL; do
+	for _l in SEC_TMPL R_LABELL SEC_VOLL SEC_CAPDROPL SEC_CAPADDL R_PORTS R_ENVL; do
 		list_len "$_l"
 		eval "set -- $LIST_LEN $LIST_WORDS \"\$@\""
 	done
@@ -1269,11 +1276,22 @@ ctr_inspect() {
 	_oom=''
 	[ ! -f "$CTR_ROOT/containers/$_id/oom_killed" ] || read -r _oom 2>/dev/null <"$CTR_ROOT/containers/$_id/oom_killed"
 	case $_oom in true | false) ;; *) _oom=$(cg_oom_killed "$_id") ;; esac
+	# Mounts: docker's, from the volumes (a volume's source is its subvolume: tree_of) and tmpfs
+	tree_of volumes NAME
 	jq --arg st "$ST" --arg pid "${ST_PID:-0}" --arg code "${ST_CODE:-}" --arg fin "${ST_FINISHED:-}" \
 		--argjson oom "${_oom:-false}" --argjson net "$(net_inspect "$_id")" --argjson rc "$ST_RESTARTS" \
+		--arg vr "${TREE_DIR%NAME}" \
 		'. + {state:$st, pid:($pid|tonumber), exit_code:(if $code == "" then null else ($code|tonumber) end),
 		  finished:(if $fin == "" then null else ($fin|tonumber) end), oom_killed:$oom, restart_count:$rc,
-		  Config: {Labels: (.labels // {})}}
+		  Config: {Labels: (.labels // {})},
+		  Mounts: ([.security.volumes[]? | (.source | if startswith($vr) and endswith("/_data")
+			then .[($vr | length):-6] else null end) as $n
+			| if $n then {Type: "volume", Name: $n, Source: .source, Destination: .target, Driver: "local",
+				Mode: "", RW: (.ro | not), Propagation: ""}
+			  else {Type: "bind", Source: .source, Destination: .target, Mode: "", RW: (.ro | not),
+				Propagation: "rprivate"} end]
+			+ [.security.tmpfs[]? | {Type: "tmpfs", Source: "", Destination: .target, Mode: "",
+				RW: (.options | split(",") | index("ro") | not), Propagation: ""}])}
 		  | .network += $net' <&3
 }
 

@@ -417,7 +417,7 @@ b_undo() {
 	_brc=$?
 	trap - EXIT
 	[ -z "$B_WATCH" ] || kill "$B_WATCH" 2>/dev/null
-	[ -z "$B_CTR" ] || "$CTR_HOME/ctr.sh" rm -f "$B_CTR" >/dev/null 2>&1
+	[ -z "$B_CTR" ] || "$CTR_HOME/ctr.sh" rm -f -v "$B_CTR" >/dev/null 2>&1
 	(exit "$_brc")
 	p_undo
 }
@@ -716,7 +716,7 @@ b_run() {
 	eval "set -- $_bra \"\$B_IMG\" $_brun"
 	# killed (SIGKILL), the build leaves the container to a watchdog: once nothing holds our work
 	# directory's lock (fd 6, which neither it nor run inherits), it removes the container
-	flock "$P_WORK/.lock" "$CTR_HOME/ctr.sh" rm -f "$B_CTR" >/dev/null 2>&1 </dev/null 6>&- 7>&- &
+	flock "$P_WORK/.lock" "$CTR_HOME/ctr.sh" rm -f -v "$B_CTR" >/dev/null 2>&1 </dev/null 6>&- 7>&- &
 	B_WATCH=$!
 	# run in the background and waited for: a signal (INT, TERM) is handled at once (b_undo)
 	if [ -n "$B_QUIET" ]; then
@@ -746,7 +746,7 @@ b_run() {
 	mkdir -p "${P_TREE%/rootfs}" || die "$P_TREE: cannot create"
 	btrfs subvolume snapshot -r "$_bct" "$P_TREE" >/dev/null || b_die "cannot snapshot the container"
 	b_image_done "$_bby"
-	"$CTR_HOME/ctr.sh" rm -f "$B_CTR" >/dev/null || b_die "cannot remove the container $B_CTR"
+	"$CTR_HOME/ctr.sh" rm -f -v "$B_CTR" >/dev/null || b_die "cannot remove the container $B_CTR"
 	B_CTR=''
 }
 

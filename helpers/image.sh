@@ -10,7 +10,8 @@
 
 # IM_CHANGE_JQ: import -c's Dockerfile instructions (the arguments) into an OCI config's "config":
 # CMD and ENTRYPOINT (JSON array, or shell form: /bin/sh -c), ENV K=V... or K VALUE, EXPOSE
-# PORT[/PROTO]..., USER, WORKDIR (absolute), LABEL K=V... A bad one is an error naming it.
+# PORT[/PROTO]..., USER, WORKDIR (absolute), LABEL K=V..., VOLUME PATH... or a JSON array (its
+# paths are checked as any image config's are: pull.sh image_volumes). A bad one is an error naming it.
 # shellcheck disable=SC2016,SC2034 # jq's $, not the shell's; read through eval
 IM_CHANGE_JQ='
 	def bad($c; $why): error("-c \($c | tojson): \($why)");
@@ -35,10 +36,14 @@ IM_CHANGE_JQ='
 		elif $i == "WORKDIR" then .WorkingDir = (if $r | startswith("/") then $r else bad($c; "must be absolute") end)
 		elif $i == "LABEL" then .Labels = (.Labels // {}) + ($r | words
 				| map(capture("^(?<k>[^=]+)=(?<v>.*)$") // bad($c; "want K=V") | {(.k): .v}) | add)
-		else bad($c; "\($i) is not supported (CMD, ENTRYPOINT, ENV, EXPOSE, USER, WORKDIR, LABEL)") end)'
+		elif $i == "VOLUME" then .Volumes = (.Volumes // {}) + (if $r | startswith("[") then
+				(($r | try fromjson catch null) | if type == "array" and all(.[]; type == "string") then .
+					else bad($c; "not a JSON array of strings") end)
+				else $r | words end | map({(.): {}}) | add // {})
+		else bad($c; "\($i) is not supported (CMD, ENTRYPOINT, ENV, EXPOSE, USER, WORKDIR, LABEL, VOLUME)") end)'
 
 #HELP import [-c INSTRUCTION]... [-m MSG] FILE|- [NAME[:TAG]]   a tar (gzip or zstd too) as a new image; prints its ID
-#HELP     -c  CMD, ENTRYPOINT, ENV, EXPOSE, USER, WORKDIR or LABEL, as in a Dockerfile
+#HELP     -c  CMD, ENTRYPOINT, ENV, EXPOSE, USER, WORKDIR, LABEL or VOLUME, as in a Dockerfile
 ctr_import() {
 	_ichg='' _imsg=''
 	_in=$#

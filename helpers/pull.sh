@@ -859,9 +859,41 @@ image_config() {
 		  platform: "\($c.os // "linux")/\($c.architecture // "")\(if $c.variant then "/" + $c.variant else "" end)"}'
 }
 
+# image_volumes WORK TREE: (an image being made: pull, load, commit, build) check the paths of the
+# new image's Volumes (WORK/config.json's volumes, from its image config: hostile) and write those
+# run makes a volume for, cleaned, one a line, to WORK/volumes (none: no file; vol_image reads it,
+# so run costs an image without volumes nothing). Each must be absolute, without '..', a control
+# character or ':', not / and not resolve to the image's / (TREE; a symlink resolved inside it);
+# dies otherwise (the image is not made).
+# shellcheck disable=SC2016,SC2154 # jq's $; _sr: sec_resolve's
+image_volumes() {
+	_ivl=$(jq -r '(.volumes // []) | if type != "array" then "bad\tnot a list"
+		else .[] | if type != "string" then "bad\t\(tojson): not a string"
+		elif explode | any(.[]; . < 32 or . == 127 or . == 58) then "bad\t\(tojson): a control character or a colon is not supported"
+		else "ok\t\(.)" end end' "$1/config.json") || die "image config: cannot read its Volumes"
+	[ -n "$_ivl" ] || return 0
+	_ivo=''
+	while IFS= read -r _ivp; do
+		case $_ivp in "bad	"*) die "image config: Volumes: ${_ivp#bad	}" ;; esac
+		_ivp=${_ivp#ok	}
+		case $_ivp in /*) ;; *) die "image config: Volumes: $_ivp: not an absolute path" ;; esac
+		case /$_ivp/ in */../*) die "image config: Volumes: $_ivp: a '..' is not allowed" ;; esac
+		path_clean "$_ivp"
+		[ "$_pc" != / ] || die "image config: Volumes: $_ivp: a volume over the container's / is not allowed"
+		sec_resolve "$_pc" "$2" || die "image config: Volumes: $_ivp: cannot resolve in the image (a symlink loop?)"
+		[ "$_sr" != / ] || die "image config: Volumes: $_ivp: resolves to the image's / (a symlink)"
+		case $NL$_ivo in *"$NL$_pc$NL"*) continue ;; esac
+		_ivo=$_ivo$_pc$NL
+	done <<EOT
+$_ivl
+EOT
+	printf '%s' "$_ivo" >"$1/volumes" || die "$1/volumes: cannot write"
+}
+
 # image_install NAME: make $P_TREE read-only, make the work image $P_ID (image_place), tag it NAME.
 image_install() {
 	rm -rf "$P_W"
+	image_volumes "$P_TMP" "$P_TREE"
 	btrfs property set -ts "$P_TREE" ro true || die "$P_TREE: cannot make read-only"
 	# under the lock: image prune never sees it in images/ and not yet named (dangling)
 	lock

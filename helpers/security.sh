@@ -29,7 +29,7 @@
 # (no other root's container has it: sec_range_alloc).
 
 # shellcheck disable=SC2034 # the lists are read by ctr.sh (list_len)
-SEC_PRIV='' SEC_CAPADDL='' SEC_CAPDROPL='' SEC_USER='' SEC_SECCOMP='' SEC_USERNS='' SEC_VOLS='' SEC_RO=''
+SEC_PRIV='' SEC_CAPADDL='' SEC_CAPDROPL='' SEC_USER='' SEC_SECCOMP='' SEC_USERNS='' SEC_VOLS='' SEC_RO='' SEC_TMPL=''
 SEC_SHIFT=1 SEC_VOLL='' SEC_RANGE='' SEC_DEVCG='' SEC_DEVCG_NEW='' SEC_CAPHELD='' SEC_CAPSET='' SEC_OCI=''
 SEC_PROCX='' # the process object's ,"rlimits":[...] and ,"oomScoreAdj":N (ctr.sh run_ulimits)
 # shellcheck disable=SC2034 # SEC_OCI is read by ctr.sh
@@ -50,7 +50,11 @@ SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP"
 #HELP run [security options]       docker's defaults apply unless changed (docs/security.md)
 #HELP     --privileged   --cap-add CAP   --cap-drop CAP   -u|--user USER[:GROUP]   --read-only
 #HELP     --security-opt seccomp=unconfined|default   --userns (own id range) | --userns=host
-#HELP     -v|--volume /HOST:/CTR[:ro][:noexec] | NAME:/CTR[:ro] (a named volume) | /CTR (an anonymous one)
+#HELP     -v|--volume /HOST:/CTR[:ro][:noexec] | NAME:/CTR[:ro][:nocopy] (a named volume) | /CTR[:ro] (an anonymous one)
+#HELP     --mount type=bind,source=/HOST,target=/CTR[,readonly][,bind-propagation=rprivate]
+#HELP     --mount type=volume,[source=NAME,]target=/CTR[,readonly][,volume-nocopy]   (no source: an anonymous volume)
+#HELP     --mount type=tmpfs,target=/CTR[,tmpfs-size=SIZE][,tmpfs-mode=OCTAL]   (docker's CSV: src, dst, "quoted,fields")
+#HELP     --tmpfs /CTR[:OPTS]   a tmpfs, nosuid,nodev,noexec unless OPTS say exec (size=SIZE, mode=OCTAL, uid=, gid=, ro)
 # shellcheck disable=SC2034 # SEC_SHIFT is read by ctr.sh
 sec_opt() {
 	SEC_SHIFT=1
@@ -62,8 +66,12 @@ sec_opt() {
 	-u | --user) need_arg "$@"; SEC_USER=$2; SEC_SHIFT=2 ;;
 	-u?*) SEC_USER=${1#-u} ;;
 	--security-opt) need_arg "$@"; sec_security_opt "$2"; SEC_SHIFT=2 ;;
-	-v | --volume) need_arg "$@"; list_add SEC_VOLS "$2"; SEC_SHIFT=2 ;;
-	-v?*) list_add SEC_VOLS "${1#-v}" ;;
+	-v | --volume) need_arg "$@"; sec_vol_add "$2" "-v $2"; SEC_SHIFT=2 ;;
+	-v?*) sec_vol_add "${1#-v}" "-v ${1#-v}" ;;
+	--mount | --tmpfs) need_arg "$@"
+		# shellcheck source=/dev/null
+		[ -n "${MNT_SH:-}" ] || . "$CTR_HOME/helpers/mount.sh" || exit 125
+		mnt_opt "$1" "$2"; SEC_SHIFT=2 ;;
 	--userns) # `--userns=host` arrives as two words; a bare --userns is followed by the image
 		SEC_USERNS=auto
 		case ${2-none} in
@@ -72,6 +80,13 @@ sec_opt() {
 		esac ;;
 	*) return 1 ;;
 	esac
+}
+
+# sec_vol_add SPEC WHAT: a volume for sec_validate (SEC_VOLS: pairs of a -v SPEC and what its
+# errors start with: `-v SPEC`, `--mount CSV`, the image's VOLUME).
+sec_vol_add() {
+	list_add SEC_VOLS "$1"
+	list_add SEC_VOLS "$2"
 }
 
 # sec_security_opt VALUE: docker's --security-opt forms that ctr supports.
@@ -94,10 +109,67 @@ sec_validate() {
 	# shellcheck disable=SC2034 # read by ctr.sh (list_len)
 	SEC_VOLL=''
 	eval "set -- $SEC_VOLS"
-	for _sv; do
-		sec_volume "$_sv"
+	while [ $# -gt 0 ]; do
+		sec_volume "$1" "$2"
+		shift 2
 	done
+	[ -z "$SEC_VOLS$SEC_TMPL" ] || sec_targets_check
 	[ -z "$SEC_USERNS" ] || sec_userns_params
+}
+
+# sec_vol_target SPEC: _svt = the container path of a -v SPEC (/HOST:/CTR[:OPTS], NAME:/CTR[:OPTS],
+# /CTR[:OPTS]), cleaned (path_clean).
+sec_vol_target() {
+	case $1 in
+	/*:/*) _svt=${1#*:} ;;
+	/*) _svt=$1 ;;
+	*) _svt=${1#*:} ;;
+	esac
+	path_clean "${_svt%%:*}"
+	_svt=$_pc
+}
+
+# sec_targets: SEC_TARGETS = the container paths of the run's volumes and tmpfs mounts, cleaned,
+# one a line after a newline; SEC_DUP = the WHAT of the first that repeats an earlier one (docker:
+# "Duplicate mount point").
+# shellcheck disable=SC2120 # the positional parameters are its lists'
+sec_targets() {
+	SEC_TARGETS=$NL SEC_DUP=''
+	eval "set -- $SEC_VOLS"
+	while [ $# -gt 0 ]; do
+		sec_vol_target "$1"
+		case $SEC_TARGETS in *"$NL$_svt$NL"*) [ -n "$SEC_DUP" ] || SEC_DUP="$2: duplicate mount point $_svt" ;; esac
+		SEC_TARGETS=$SEC_TARGETS$_svt$NL
+		shift 2
+	done
+	eval "set -- $SEC_TMPL"
+	while [ $# -gt 0 ]; do
+		path_clean "$1"
+		case $SEC_TARGETS in *"$NL$_pc$NL"*) [ -n "$SEC_DUP" ] || SEC_DUP="$3: duplicate mount point $_pc" ;; esac
+		SEC_TARGETS=$SEC_TARGETS$_pc$NL
+		shift 3
+	done
+}
+
+# sec_targets_check: die when two of the run's mounts have the same container path (docker's rule:
+# one would hide the other).
+sec_targets_check() {
+	sec_targets
+	[ -z "$SEC_DUP" ] || die "$SEC_DUP"
+}
+
+# path_clean PATH: _pc = PATH with its repeated slashes, '.' components and trailing slash dropped
+# (as Go's filepath.Clean, but '..' is kept: the caller refuses it or lets the root resolve it).
+path_clean() {
+	_pc='' _px=$1
+	while :; do
+		_px=${_px#"${_px%%[!/]*}"}
+		[ -n "$_px" ] || break
+		_pk=${_px%%/*}
+		_px=${_px#"$_pk"}
+		[ "$_pk" = . ] || _pc=$_pc/$_pk
+	done
+	case $1 in /*) _pc=${_pc:-/} ;; *) _pc=${_pc#/} ;; esac
 }
 
 # sec_cap OPTION NAME: SEC_CAP = the capability NAME as docker writes it (NET_ADMIN: upper case, no
@@ -147,34 +219,38 @@ sec_valid_user() {
 # container can write (sec_links_check). A newline in the spec, or a ':' or newline in the
 # resolved path (nsenter-chroot's argv form splits H:C at ':'), is refused.
 sec_volume() {
+	_swh=${2:-"-v $1"}
 	one_line -v "$1"
-	case $1 in /*:*) ;; *)
+	case $1 in /*:/*) ;; *)
 		# shellcheck source=/dev/null
 		[ -n "${VOL_SH:-}" ] || . "$CTR_HOME/helpers/volume.sh" || exit 125
-		vol_spec "$1"
+		vol_spec "$1" "$_swh"
 		return ;;
 	esac
 	_sh=${1%%:*}
 	_st=${1#*:}
-	[ "$_st" != "$1" ] || die "-v $1: expected /HOST:/CONTAINER[:ro][:noexec]"
 	_so=
 	case $_st in *:*) _so=${_st#*:} _st=${_st%%:*} ;; esac
-	case $_sh in /*) ;; *) die "-v $1: the host path must be absolute" ;; esac
-	case $_st in /*) ;; *) die "-v $1: the container path must be absolute" ;; esac
-	[ -n "$(printf '%s' "$_st" | tr -d /)" ] || die "-v $1: cannot mount over the container's /"
-	[ -e "$_sh" ] || die "-v $1: $_sh: no such file or directory"
-	sec_resolve "$_sh" || die "-v $1: $_sh: cannot resolve"
-	[ -z "$_sl" ] || sec_links_check "-v $1"
-	case $_sr in *:* | *"$NL"*) die "-v $1: the host path resolves to $_sr: a ':' or newline is not supported" ;; esac
-	_sid=$(stat -c '%d %i' -- "$_sr") || die "-v $1: $_sh: cannot resolve"
+	case $_sh in /*) ;; *) die "$_swh: the host path must be absolute" ;; esac
+	case $_st in /*) ;; *) die "$_swh: the container path must be absolute" ;; esac
+	[ "$_st" != "${_st#*[!/]}" ] || die "$_swh: cannot mount over the container's /"
+	[ -e "$_sh" ] || die "$_swh: $_sh: no such file or directory"
+	sec_resolve "$_sh" || die "$_swh: $_sh: cannot resolve"
+	[ -z "$_sl" ] || sec_links_check "$_swh"
+	case $_sr in *:* | *"$NL"*) die "$_swh: the host path resolves to $_sr: a ':' or newline is not supported" ;; esac
+	_sid=$(stat -c '%d %i' -- "$_sr") || die "$_swh: $_sh: cannot resolve"
 	_sro=false _sne=false
-	for _sx in $(printf '%s' "$_so" | tr ':,' '  '); do
+	_sifs=$IFS IFS=':,'
+	set -f
+	for _sx in $_so; do
 		case $_sx in
 		ro) _sro=true ;; rw) _sro=false ;;
 		noexec) _sne=true ;; exec) _sne=false ;;
-		*) die "-v $1: unknown option $_sx (ro, rw, noexec, exec)" ;;
+		*) IFS=$_sifs; set +f; die "$_swh: unknown option $_sx (ro, rw, noexec, exec)" ;;
 		esac
 	done
+	IFS=$_sifs
+	set +f
 	# dev and ino as strings: jq's numbers are doubles, an inode number may not fit
 	list_add SEC_VOLL "$_sr"
 	list_add SEC_VOLL "$_st"
@@ -436,6 +512,7 @@ SEC_JQ='($ENV.SEC_PRIV != "") as $priv | {privileged: $priv,
 	volumes: [range(0; $vols | length; 7) as $k | {source: $vols[$k], target: $vols[$k + 1],
 		ro: ($vols[$k + 2] == "true"), noexec: ($vols[$k + 3] == "true"),
 		dev: $vols[$k + 4], ino: $vols[$k + 5]}],
+	tmpfs: [range(0; $tmpfs | length; 3) as $k | {target: $tmpfs[$k], options: $tmpfs[$k + 1]}],
 	read_only: ($ENV.SEC_RO != ""),
 	device_cgroup: (if $ENV.SEC_DEVCG == "" then null else $ENV.SEC_DEVCG end)}'
 
@@ -530,7 +607,11 @@ SEC_OCI_PROTECT=',"maskedPaths":["/proc/kcore","/proc/keys","/proc/timer_list","
 # shellcheck disable=SC2016,SC2034
 SEC_OCI_JQ='def sec_user: if .user == "" then {} else {user: {uid: 0, gid: 0, username: .user}} end;
 	def sec_binds($vols): [range(0; $vols | length; 7) as $k | {destination: $vols[$k + 1], type: "bind",
-		source: $vols[$k], options: ($vols[$k + 6] | split(","))}];'
+		source: $vols[$k], options: ($vols[$k + 6] | split(","))}];
+	def sec_mounts($vols; $t): sec_binds($vols) + [range(0; $t | length; 3) as $k | {destination: $t[$k],
+		type: "tmpfs", source: "tmpfs", options: ($t[$k + 1] | split(","))}]
+		| to_entries | sort_by([(.value.destination | split("/") | map(select(. != "")) | length), .key])
+		| map(.value);'
 
 # ---------------------------------------------------------------- teardown
 

@@ -162,24 +162,38 @@ vol_names() {
 
 # ---------------------------------------------------------------- run -v
 
-# vol_spec SPEC: run's -v NAME:/CTR[:OPTS] or -v /CTR, checked (sec_validate: nothing exists yet).
-# The volume is made later, under the lock (vol_run). OPTS: sec_volume's (ro, rw, noexec, exec),
-# and docker's nocopy (no copy-up).
+# vol_spec SPEC [WHAT]: run's -v NAME:/CTR[:OPTS], -v /CTR or -v /CTR:OPTS (an anonymous volume,
+# as docker's -v /data:ro), checked (sec_validate: nothing exists yet); WHAT starts the errors
+# (default -v SPEC). The volume is made later, under the lock (vol_run). OPTS: sec_volume's (ro, rw,
+# noexec, exec), and docker's nocopy (no copy-up).
 # shellcheck disable=SC2034 # SEC_NAMED is read by ctr.sh
 vol_spec() {
+	_vw=${2:-"-v $1"}
 	case $1 in
-	/*:*) die "vol_spec: $1: a host path" ;;
+	/*:/*) die "vol_spec: $1: a host path" ;;
+	/*:*) _vt=${1%%:*} _vo=${1#*:}
+		[ -n "$_vo" ] || die "$_vw: expected /HOST:/CONTAINER[:OPTS], NAME:/CONTAINER[:OPTS] or /CONTAINER[:OPTS]" ;;
 	/*) _vt=$1 _vo='' ;;
-	*:*) vol_name "-v $1" "${1%%:*}"
+	*:*) vol_name "$_vw" "${1%%:*}"
 		_vt=${1#*:} _vo=''
 		case $_vt in *:*) _vo=${_vt#*:} _vt=${_vt%%:*} ;; esac ;;
-	*) vol_name "-v $1" "$1"; die "-v $1: expected NAME:/CONTAINER[:ro] or /HOST:/CONTAINER[:ro]" ;;
+	*) vol_name "$_vw" "$1"; die "$_vw: expected NAME:/CONTAINER[:ro] or /HOST:/CONTAINER[:ro]" ;;
 	esac
-	case $_vt in /*) ;; *) die "-v $1: the container path must be absolute" ;; esac
-	[ -n "$(printf '%s' "$_vt" | tr -d /)" ] || die "-v $1: cannot mount over the container's /"
-	for _vx in $(printf '%s' "$_vo" | tr ':,' '  '); do
-		case $_vx in ro | rw | noexec | exec | nocopy) ;; *) die "-v $1: unknown option $_vx (ro, rw, noexec, exec, nocopy)" ;; esac
+	case $_vt in /*) ;; *) die "$_vw: the container path must be absolute" ;; esac
+	[ "$_vt" != "${_vt#*[!/]}" ] || die "$_vw: cannot mount over the container's /"
+	_vifs=$IFS IFS=':,'
+	set -f
+	for _vx in $_vo; do
+		case $_vx in ro | rw | noexec | exec | nocopy) ;; *)
+			IFS=$_vifs
+			set +f
+			# /HOST:PATH: a relative container path more likely than /CONTAINER:OPTS with a typo
+			case $1 in /*) die "$_vw: the container path must be absolute" ;; esac
+			die "$_vw: unknown option $_vx (ro, rw, noexec, exec, nocopy)" ;;
+		esac
 	done
+	IFS=$_vifs
+	set +f
 	SEC_NAMED=1
 }
 
@@ -193,19 +207,22 @@ vol_run() {
 	# the volumes it makes get its size (storage_validate's ST_SIZE)
 	VOL_SIZE=${ST_SIZE:-}
 	eval "set -- $SEC_VOLS"
-	for _vs; do
+	while [ $# -gt 0 ]; do
+		_vs=$1 _vw=$2
+		shift 2
 		case $_vs in
-		/*:*) sec_volume "$_vs"; continue ;;
+		/*:/*) sec_volume "$_vs" "$_vw"; continue ;;
+		/*:*) vol_anon_name; _vn=$VOL_NAME _vt=${_vs%%:*} _vo=:${_vs#*:} _vl=$VOL_ANON ;;
 		/*) vol_anon_name; _vn=$VOL_NAME _vt=$_vs _vo='' _vl=$VOL_ANON ;;
 		*) _vn=${_vs%%:*} _vt=${_vs#*:} _vo='' _vl=''
 			case $_vt in *:*) _vo=:${_vt#*:} _vt=${_vt%%:*} ;; esac ;;
 		esac
-		vol_name "-v $_vs" "$_vn"
+		vol_name "$_vw" "$_vn"
 		# nocopy (docker's): no copy-up; the others are the bind's (sec_volume)
 		_vnc='' _vx='' _vifs=$IFS IFS=':,'
 		set -f
-		for _vw in ${_vo#:}; do
-			case $_vw in nocopy) _vnc=1 ;; *) _vx="$_vx:$_vw" ;; esac
+		for _vv in ${_vo#:}; do
+			case $_vv in nocopy) _vnc=1 ;; *) _vx="$_vx:$_vv" ;; esac
 		done
 		set +f
 		IFS=$_vifs _vo=$_vx
@@ -218,13 +235,29 @@ vol_run() {
 		fi
 		[ -n "$_vnc" ] || vol_fill "$_vimg" "$_vt" || {
 			[ -z "$VOL_NEW" ] || vol_unmake
-			die "-v $_vs: cannot copy the image's $_vt into the volume (is the pool full, or the volume's size too small?)"
+			die "$_vw: cannot copy the image's $_vt into the volume (is the pool full, or the volume's size too small?)"
 		}
 		[ -z "$VOL_NEW" ] || vol_record "$_vn"
 		_vnames="$_vnames$_vn$NL"
-		sec_volume "$VOL:$_vt$_vo"
+		sec_volume "$VOL:$_vt$_vo" "$_vw"
 	done
 	printf '%s' "$_vnames" 2>/dev/null >"$C/volumes" || die "$C/volumes: cannot write (is its file system full?)"
+}
+
+# vol_image IMG REF: (run, before the lock) image IMG's own volumes (its config's Volumes, Dockerfile
+# VOLUME: the paths image_volumes checked when the image was made, $CTR_ROOT/images/IMG/volumes,
+# which only an image with volumes has): an anonymous volume each, made by vol_run as a -v /CTR is,
+# unless one of the run's mounts (-v, --mount, --tmpfs) is at that path already (docker's rule).
+# REF (the image as run was given it) starts the errors.
+vol_image() {
+	sec_targets
+	while IFS= read -r _vp; do
+		case $_vp in /?*) ;; *) continue ;; esac
+		case $SEC_TARGETS in *"$NL$_vp$NL"*) continue ;; esac
+		SEC_TARGETS=$SEC_TARGETS$_vp$NL
+		sec_vol_add "$_vp" "image $2: VOLUME $_vp"
+		vol_spec "$_vp" "image $2: VOLUME $_vp"
+	done <"$CTR_ROOT/images/$1/volumes" || die "image $2: cannot read its volumes"
 }
 
 # vol_fill ROOT PATH: docker's copy-up: when the volume VOL is empty, copy into it what the image

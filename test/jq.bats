@@ -55,13 +55,14 @@ same_config() {
 	mkdir "$vol"
 	for t in jq gojq; do
 		id=$(CTR_JQ=$t ctr run -d --name "n-$t" -h h -e 'K=v w' -e NOEQ -u 1000:1000 --cap-add NET_ADMIN \
-			--cap-drop CHOWN -v "$vol:/v:ro" --read-only --log-opt max-size=1m -m 64m --pids-limit 99 \
+			--cap-drop CHOWN --tmpfs /tt:size=1m -v "$vol:/v:ro" --mount "type=bind,src=$vol,dst=/w" --read-only --log-opt max-size=1m -m 64m --pids-limit 99 \
 			-p "127.0.0.1:$((20000 + RANDOM % 20000)):80" -w /v odd:1 sleep 100)
 		eval "ID_$t=\$id"
 	done
 	run same_config "$ID_jq" "$ID_gojq"
 	assert_success
-	jq -e '.security.volumes[0].target == "/v" and .security.user == "1000:1000" and .log.max_size == 1048576
+	jq -e '.security.volumes[0].target == "/v" and .security.volumes[1].target == "/w"
+		and .security.tmpfs == [{target: "/tt", options: "nosuid,nodev,noexec,size=1048576"}] and .security.user == "1000:1000" and .log.max_size == 1048576
 		and .cmd == ["/bin/sh", "-c", .cmd[2], "ep0", "sleep", "100"]' "$CTR_ROOT/containers/$ID_gojq/config.json"
 	for t in jq gojq; do
 		run env CTR_JQ=$t "$CTR" exec -e 'E=<&>' -e K -w / -u 0 "$ID_gojq" sh -c 'env | sort; pwd; id -u'
