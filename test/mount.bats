@@ -50,7 +50,7 @@ MNT='for p; do awk -v p="$p" '\''$5 == p { for (i = 7; $i != "-"; i++); print $5
 	run ctr run --rm --net none --mount "type=bind,source=$H,target=/c" \
 		--mount "Type=BIND,src=$H,dst=/r,readonly" --mount "type=bind,src=$H/f,destination=/f,ro=true" \
 		--mount "\"type=bind\",\"src=$H\",\"dst=/a,b\"\"q\"" \
-		busybox sh -c 'cat /c/f /f; echo w >/c/w; echo x >/r/x || echo refused; ls "/a,b\"q"'
+		busybox sh -c 'cat /c/f /f; echo w >/c/w; { echo x >/r/x; } 2>/dev/null || echo refused; ls "/a,b\"q"'
 	assert_success
 	assert_line -n 0 from-host
 	assert_line -n 1 from-host
@@ -101,8 +101,8 @@ MNT='for p; do awk -v p="$p" '\''$5 == p { for (i = 7; $i != "-"; i++); print $5
 	run ctr run --rm --net none --mount type=tmpfs,target=/t,tmpfs-size=1m,tmpfs-mode=0700 \
 		--mount type=tmpfs,dst=/ro,readonly --tmpfs /u --tmpfs /x:exec,size=2m,mode=1770,uid=5,gid=6 \
 		busybox sh -c "$MNT"'; stat -c "%a %u:%g" /t /x
-		printf "#!/bin/sh\necho ran\n" >/u/s && chmod +x /u/s && { /u/s || echo noexec; }
-		cp /u/s /x/s && /x/s; touch /ro/f || echo ro-refused' _ /t /ro /u /x
+		printf "#!/bin/sh\necho ran\n" >/u/s && chmod +x /u/s && { /u/s 2>/dev/null || echo noexec; }
+		cp /u/s /x/s && /x/s; touch /ro/f 2>/dev/null || echo ro-refused' _ /t /ro /u /x
 	assert_success
 	assert_line '/t rw,nosuid,nodev,noexec,relatime tmpfs rw,size=1024k,mode=700'
 	assert_line --regexp '^/ro ro,nosuid,nodev,noexec,relatime tmpfs '
