@@ -1019,6 +1019,13 @@ run_exec() {
 		--container-pid-file "$C/pid" "$@"
 	# the bridge's netns has no name: the shim holds it for the container's life (restarts too)
 	[ -z "$NET_FD" ] || set -- --pass-fd "$NET_FD" "$@"
+	# the shim's work grows with the container's output: in its v1 cpu groups while it runs, it
+	# counts in its --cpus and share (docs/security.md, "The supervisor's work is the container's")
+	if [ -z "$CTR_ROOTLESS" ]; then
+		[ "$CGV_cpu" != 1 ] || [ -z "$CG_cpu" ] || set -- --cgroup "$CG_cpu/$CTR_PREFIX/$CID" "$@"
+		[ "$CGV_cpuacct" != 1 ] || [ -z "$CG_cpuacct" ] || [ "$CG_cpuacct" = "$CG_cpu" ] ||
+			set -- --cgroup "$CG_cpuacct/$CTR_PREFIX/$CID" "$@"
+	fi
 	# the restart policy is the supervisor's: it runs the command again (helpers/start.sh)
 	if [ -n "$R_RESTART" ]; then
 		[ -n "$R_DETACH" ] || set -- --ready-fd 4 "$@"
