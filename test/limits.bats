@@ -297,3 +297,30 @@ shim_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 	ctr rm "$id"
 	no_trace
 }
+
+@test "limits attack: a container's TCP buffers count in its memory group: -m bounds them, an eighth of the host's tcp_mem without" {
+	v2 && skip "cgroup v2 counts socket buffers in memory.current: -m bounds them already"
+	[ -f /sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes ] || skip "no memory.kmem.tcp on this kernel"
+	# cgroup v1 counts a group's socket buffers only once its memory.kmem.tcp limit is set: 40
+	# loopback connections that are never read held 161 MiB of the host's kernel memory in a
+	# -m 64m container (its group said 2.5 MB), and ~560 reach tcp_mem's hard limit, past which
+	# every TCP socket of the host fails to grow (measured).
+	id=$(ctr run -d -m 32m busybox tcphog 40)
+	WAIT_FOR_SECONDS=20 wait_for grep -q queued "$CTR_ROOT/containers/$id/log" || fail "tcphog: $(ctr logs "$id")"
+	run ctr logs "$id"
+	echo "$output; the group's TCP memory: $(cat "$(cg memory "$id")/memory.kmem.tcp.usage_in_bytes")"
+	mib=$(sed -n 's/^queued \([0-9]*\) MiB.*/\1/p' <<<"$output")
+	[ "$mib" -le 34 ] || fail "a -m 32m container queued $mib MiB in TCP buffers"
+	[ "$(cat "$(cg memory "$id")/memory.kmem.tcp.limit_in_bytes")" = 33554432 ]
+	# update moves it with -m
+	ctr update --memory 64m "$id"
+	[ "$(cat "$(cg memory "$id")/memory.kmem.tcp.limit_in_bytes")" = 67108864 ]
+	ctr rm -f "$id"
+	# without -m: an eighth of tcp_mem's hard limit
+	read -r _ _ max </proc/sys/net/ipv4/tcp_mem
+	id=$(ctr run -d busybox sleep 60)
+	[ "$(cat "$(cg memory "$id")/memory.kmem.tcp.limit_in_bytes")" = $((max * $(getconf PAGESIZE) / 8 / 4096 * 4096)) ] ||
+		fail "the TCP limit without -m: $(cat "$(cg memory "$id")/memory.kmem.tcp.limit_in_bytes")"
+	ctr rm -f "$id"
+	no_trace
+}
