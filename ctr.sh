@@ -1023,8 +1023,8 @@ run_exec() {
 	# counts in its --cpus and share (docs/security.md, "The supervisor's work is the container's")
 	# shellcheck disable=SC2154 # CGV_cpu, CGV_cpuacct: cg_detect's (cgroup.sh, set by eval)
 	if [ -z "$CTR_ROOTLESS" ]; then
-		[ "$CGV_cpu" != 1 ] || [ -z "$CG_cpu" ] || set -- --cgroup "$CG_cpu/$CTR_PREFIX/$CID" "$@"
-		[ "$CGV_cpuacct" != 1 ] || [ -z "$CG_cpuacct" ] || [ "$CG_cpuacct" = "$CG_cpu" ] ||
+		[ "${CGV_cpu:-}" != 1 ] || [ -z "$CG_cpu" ] || set -- --cgroup "$CG_cpu/$CTR_PREFIX/$CID" "$@"
+		[ "${CGV_cpuacct:-}" != 1 ] || [ -z "$CG_cpuacct" ] || [ "$CG_cpuacct" = "${CG_cpu:-}" ] ||
 			set -- --cgroup "$CG_cpuacct/$CTR_PREFIX/$CID" "$@"
 	fi
 	# the restart policy is the supervisor's: it runs the command again (helpers/start.sh)

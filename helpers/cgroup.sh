@@ -407,7 +407,7 @@ cg_v2_delegate() {
 # cg_limits CID: write the limits, in the file names of each controller's version.
 cg_limits() {
 	[ -z "$CG_MEM" ] || cg_limits_memory "$1"
-	[ -z "$CG_TCP" ] || cg_set memory "$1" memory.kmem.tcp.limit_in_bytes "${CG_MEM:-$CG_TCP}"
+	[ -z "${CG_TCP:-}" ] || [ "$CGV_memory" != 1 ] || cg_set memory "$1" memory.kmem.tcp.limit_in_bytes "${CG_MEM:-$CG_TCP}"
 	cg_limits_cpu "$1"
 	if [ -n "$CG_pids" ] && [ "$CG_PIDS" = -1 ]; then
 		cg_set pids "$1" pids.max max
@@ -482,7 +482,7 @@ cg_update_memory() {
 	if [ "$CGV_memory" = 1 ]; then
 		_cgm=${CG_MEM:--1} _cgs=-1
 		[ -z "$CG_MEM" ] || case $CG_SWAP in -1) ;; '') _cgs=$((CG_MEM * 2)) ;; *) _cgs=$CG_SWAP ;; esac
-		[ -z "$CG_TCP" ] || cg_put "$2" memory.kmem.tcp.limit_in_bytes "${CG_MEM:-$CG_TCP}" || return 1
+		[ -z "${CG_TCP:-}" ] || cg_put "$2" memory.kmem.tcp.limit_in_bytes "${CG_MEM:-$CG_TCP}" || return 1
 		if [ ! -f "$(cg_path memory "$1" memory.memsw.limit_in_bytes)" ]; then
 			cg_put "$2" memory.limit_in_bytes "$_cgm"
 			return
