@@ -123,7 +123,7 @@
  *                         code. PROG's non-zero code is the code
  *   --cgroup DIR          (repeatable, 4 at most) a cgroup v1 group (others
  *                         are ignored): the shim moves itself into DIR (its
- *                         tasks) before each start of PROG, and into the
+ *                         tasks) after each start of PROG, and into the
  *                         root of DIR's hierarchy once PROG (PID 1) is
  *                         reaped, before the exit file. ctr.sh: the
  *                         container's cpu and cpuacct groups, so that the
@@ -180,8 +180,8 @@
  *   4. write --shim-pid-file; block the handled signals, set them to SIG_DFL,
  *      read them from a signalfd
  *   5. -d --attach-socket: listen
- *   6. --cgroup: move into the groups; make PROG's pipes (and console
- *      socket), fork, exec, learn whether the exec worked
+ *   6. make PROG's pipes (and console socket), fork, exec, learn whether the
+ *      exec worked; --cgroup: move into the groups
  *   7. -d: (--ready-fd: wait for PROG's byte or EOF; --container-pid-file:
  *      then for PROG's exit and the adoption) stdio to /dev/null, chdir /,
  *      report to the caller

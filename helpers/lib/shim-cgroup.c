@@ -103,7 +103,9 @@ static void move(const int *fds, const char *what)
 			warn_errno("%s %s", what, G.dir[i]);
 }
 
-/* Into the container's groups: before PROG starts (PROG is born there). */
+/* Into the container's groups, once PROG is started: nsenter-chroot's setup
+ * stays where its caller's was (its child joins the groups itself), so a
+ * start under load is scheduled as before. */
 void shim_cgroup_join(void)
 {
 	if (G.in)

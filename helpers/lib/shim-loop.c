@@ -306,9 +306,9 @@ static int prog_run(void)
 {
 	struct child_fds c;
 	int code;
-	shim_cgroup_join();
 	child_fds_make(&c);
 	code = prog_start(&c);
+	shim_cgroup_join();
 	if (code == 0 && shim.prog_ready >= 0)
 		prog_ready_wait();
 	close_fd(&shim.prog_ready);
