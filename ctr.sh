@@ -1026,6 +1026,14 @@ run_exec() {
 		--container-pid-file "$C/pid" "$@"
 	# the bridge's netns has no name: the shim holds it for the container's life (restarts too)
 	[ -z "$NET_FD" ] || set -- --pass-fd "$NET_FD" "$@"
+	# the shim's work grows with the container's output: in its v1 cpu groups while it runs, it
+	# counts in its --cpus and share (docs/security.md, "The supervisor's work is the container's")
+	# shellcheck disable=SC2154 # CGV_cpu, CGV_cpuacct: cg_detect's (cgroup.sh, set by eval)
+	if [ -z "$CTR_ROOTLESS" ]; then
+		[ "${CGV_cpu:-}" != 1 ] || [ -z "$CG_cpu" ] || set -- --cgroup "$CG_cpu/$CTR_PREFIX/$CID" "$@"
+		[ "${CGV_cpuacct:-}" != 1 ] || [ -z "$CG_cpuacct" ] || [ "$CG_cpuacct" = "${CG_cpu:-}" ] ||
+			set -- --cgroup "$CG_cpuacct/$CTR_PREFIX/$CID" "$@"
+	fi
 	# the restart policy is the supervisor's: it runs the command again (helpers/start.sh)
 	if [ -n "$R_RESTART" ]; then
 		[ -n "$R_DETACH" ] || set -- --ready-fd 4 "$@"
@@ -2030,6 +2038,8 @@ Environment: CTR_ROOT (/var/lib/ctr), CTR_POOL_SIZE (20G), CTR_BRIDGE (ctr0), CT
                root's recorded one, ctr for /var/lib/ctr, else c + 8 hex of its path's sha256),
              CTR_STORAGE_SIZE (run's default --storage-opt size; unset: no limit),
              CTR_LOG_MAX_SIZE (100m: run's default --log-opt max-size; 0: no cap),
+             CTR_CONNTRACK_LIMIT (flows the host tracks per container address, more are dropped; default
+               an eighth of nf_conntrack_max; 0: none; fixed when the network's rules are made)
              CTR_MAX_LAYERS (128), CTR_MAX_IMAGE_SIZE (10G: unpacked, per image) for pull, load, import, cp -
              CTR_PUSH_CHUNK_SIZE (64M: push sends larger blobs in PATCH chunks of this size)
 Rootless (any user but root, after root's rootless-setup; docs/rootless.md): CTR_ROOT

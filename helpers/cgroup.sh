@@ -2,10 +2,11 @@
 # cgroup.sh - resource limits and accounting through cgroups (v1, hybrid, v2). Sourced by ctr.sh.
 #
 # Each container gets the group /$CTR_PREFIX/<cid> in every controller ctr uses (memory, cpu, cpuacct,
-# pids, freezer), made, set and removed directly in cgroupfs (mkdir, a write per value, rmdir: what
-# cgcreate, cgset and cgdelete do, without their parse of the mount table on every call; measured in
-# docs/design.md). cg_detect is the ONLY place that knows which cgroup version holds which
-# controller (cached per root); everything else asks it (CG_<controller>, cg_path).
+# pids, freezer; on v1 its TCP buffers are limited too: cg_tcp_detect), made, set and removed
+# directly in cgroupfs (mkdir, a write per value, rmdir: what cgcreate, cgset and cgdelete do,
+# without their parse of the mount table on every call; measured in docs/design.md). cg_detect
+# is the ONLY place that knows which cgroup version holds which controller (cached per root);
+# everything else asks it (CG_<controller>, cg_path).
 #
 # Interface used by ctr.sh (R_* are run's options):
 #   cg_validate        check R_MEM R_SWAP R_CPUS R_SHARES R_PIDS before anything exists; die on bad values
@@ -83,7 +84,21 @@ cg_detect() {
 		fi
 		eval "CG_$_cgc=\$_cgd CGV_$_cgc=\$_cgv"
 	done
+	cg_tcp_detect
 	cg_cache_write
+}
+
+# cg_tcp_detect: CG_TCP = the bytes of TCP buffers a v1 memory group may hold without -m (an eighth
+# of the host's tcp_mem hard limit), '' where v1 cannot limit them (cg_limits_tcp). Once per boot:
+# two processes (/proc/sys's integer files give the shell's 1-byte reads only their first byte).
+cg_tcp_detect() {
+	CG_TCP=''
+	[ "$CGV_memory" = 1 ] && [ -f "$CG_memory/memory.kmem.tcp.limit_in_bytes" ] || return 0
+	# shellcheck disable=SC2046 # tcp_mem's three numbers (pages) and the page size, as words
+	set -- $(cat /proc/sys/net/ipv4/tcp_mem 2>/dev/null; getconf PAGESIZE 2>/dev/null)
+	[ $# -eq 4 ] || return 0
+	case $3$4 in '' | *[!0-9]*) return 0 ;; esac
+	CG_TCP=$(($3 * $4 / 8))
 }
 
 # The layout cache, $CTR_ROOT/cgroup.layout: lines KEY=VALUE, cg_detect's variables (CG_VARS) after
@@ -93,7 +108,7 @@ cg_detect() {
 # again and rewrites it. (A hierarchy mounted later in the same boot is seen after a reboot, or
 # once the file is removed.) Read with the shell's own read, no fork; only known keys are set.
 CG_VARS="CG_MODE CG_UNIFIED CG_DEVICES CG_memory CGV_memory CG_cpu CGV_cpu CG_cpuacct CGV_cpuacct
-	CG_pids CGV_pids CG_freezer CGV_freezer"
+	CG_pids CGV_pids CG_freezer CGV_freezer CG_TCP"
 
 # cg_cache_key: CG_KEY = "<boot id> <mount id>": the mount namespace is named by the ID of the first
 # mount it lists (a copy of a namespace gets new mount IDs, and an ID is not reused while its mount
@@ -102,7 +117,8 @@ cg_cache_key() {
 	CG_KEY='' _cgb='' _cgm=''
 	read -r _cgb 2>/dev/null </proc/sys/kernel/random/boot_id
 	read -r _cgm _ 2>/dev/null </proc/self/mountinfo
-	[ -n "$_cgb" ] && [ -n "$_cgm" ] && CG_KEY="$_cgb $_cgm"
+	# (the last word: the cache's format, CG_VARS; a cache of another is detected again)
+	[ -n "$_cgb" ] && [ -n "$_cgm" ] && CG_KEY="$_cgb $_cgm 2"
 }
 
 # cg_cache_read: set CG_VARS from the cache; fails (CG_MODE empty) when it is missing or stale.
@@ -114,7 +130,7 @@ cg_cache_read() {
 		key) _cgfk=$_cgv ;;
 		end) _cgend=$_cgv ;;
 		CG_MODE | CG_UNIFIED | CG_DEVICES | CG_memory | CGV_memory | CG_cpu | CGV_cpu | CG_cpuacct | \
-			CGV_cpuacct | CG_pids | CGV_pids | CG_freezer | CGV_freezer) eval "$_cgk=\$_cgv" ;;
+			CGV_cpuacct | CG_pids | CGV_pids | CG_freezer | CGV_freezer | CG_TCP) eval "$_cgk=\$_cgv" ;;
 		esac
 	done 2>/dev/null <"$CTR_ROOT/cgroup.layout"
 	[ "$_cgend" = 1 ] && [ "$_cgfk" = "$CG_KEY" ] && cg_cache_mounted && return 0
@@ -391,6 +407,7 @@ cg_v2_delegate() {
 # cg_limits CID: write the limits, in the file names of each controller's version.
 cg_limits() {
 	[ -z "$CG_MEM" ] || cg_limits_memory "$1"
+	[ -z "${CG_TCP:-}" ] || [ "$CGV_memory" != 1 ] || cg_set memory "$1" memory.kmem.tcp.limit_in_bytes "${CG_MEM:-$CG_TCP}"
 	cg_limits_cpu "$1"
 	if [ -n "$CG_pids" ] && [ "$CG_PIDS" = -1 ]; then
 		cg_set pids "$1" pids.max max
@@ -465,6 +482,7 @@ cg_update_memory() {
 	if [ "$CGV_memory" = 1 ]; then
 		_cgm=${CG_MEM:--1} _cgs=-1
 		[ -z "$CG_MEM" ] || case $CG_SWAP in -1) ;; '') _cgs=$((CG_MEM * 2)) ;; *) _cgs=$CG_SWAP ;; esac
+		[ -z "${CG_TCP:-}" ] || cg_put "$2" memory.kmem.tcp.limit_in_bytes "${CG_MEM:-$CG_TCP}" || return 1
 		if [ ! -f "$(cg_path memory "$1" memory.memsw.limit_in_bytes)" ]; then
 			cg_put "$2" memory.limit_in_bytes "$_cgm"
 			return

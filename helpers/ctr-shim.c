@@ -7,7 +7,7 @@
  *            [--exit-command PATH [--exit-command-arg ARG]... [--exit-command-cancel FILE]]
  *            [--exited-fd N [--exited-lock L]]
  *            [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]]
- *            [--container-pid-file FILE] [--] prog...
+ *            [--container-pid-file FILE] [--cgroup DIR]... [--] prog...
  *
  * ctr-shim sits between ctr.sh and nsenter-chroot (docs/design.md, "Process
  * tree"). It forks PROG with argv untouched (execvp, no shell; a PROG in the
@@ -121,6 +121,14 @@
  *                         WNOWAIT; else 125), then signals go to it (those
  *                         that came meanwhile too) and its status is the
  *                         code. PROG's non-zero code is the code
+ *   --cgroup DIR          (repeatable, 4 at most) a cgroup v1 group (others
+ *                         are ignored): the shim moves itself into DIR (its
+ *                         tasks) after each start of PROG, and into the
+ *                         root of DIR's hierarchy once PROG (PID 1) is
+ *                         reaped, before the exit file. ctr.sh: the
+ *                         container's cpu and cpuacct groups, so that the
+ *                         shim's work for the container's output counts in
+ *                         its CPU limit and share (lib/shim-cgroup.c)
  *
  * Fds of PROG: pipes the shim owns, never the caller's files (a container
  *   could write to the file given as its input, or read and truncate the one
@@ -164,7 +172,8 @@
  *   <error>`) if the shim fails before PROG runs; 126/127 PROG cannot be
  *   executed / not found (also recorded in --exit-file).
  * Steps, in order:
- *   1. parse argv; close the caller's fds > 2 (but --pass-fd's); make sure fds 0-2 are open
+ *   1. parse argv; close the caller's fds > 2 (but --pass-fd's); make sure fds 0-2 are open;
+ *      open the --cgroup groups' tasks files
  *   2. open the log (--log-max-size: and its directory) and the exit file's
  *      directory (each if given)
  *   3. -d: fork, the caller waits for the "started" byte; setsid
@@ -172,11 +181,11 @@
  *      read them from a signalfd
  *   5. -d --attach-socket: listen
  *   6. make PROG's pipes (and console socket), fork, exec, learn whether the
- *      exec worked
+ *      exec worked; --cgroup: move into the groups
  *   7. -d: (--ready-fd: wait for PROG's byte or EOF; --container-pid-file:
  *      then for PROG's exit and the adoption) stdio to /dev/null, chdir /,
  *      report to the caller
- *   8. poll loop until PROG is reaped; drain; write the exit file; tell the
+ *   8. poll loop until PROG is reaped; --cgroup: out of the groups; drain; write the exit file; tell the
  *      client; restore the terminal; remove the socket
  *   9. --restart: while the policy says so, (foreground: become a daemon)
  *      wait the back-off, PROG again (steps 6 and 8)
@@ -202,7 +211,7 @@ enum {
 	OPT_LOG = 256, OPT_LOG_MAX, OPT_EXIT, OPT_EXIT_CMD, OPT_EXIT_ARG, OPT_EXIT_ENV, OPT_PID, OPT_SOCK,
 	OPT_READY, OPT_PASS_FD, OPT_EXITED, OPT_EXITED_LOCK, OPT_RESTART, OPT_RESTART_FILE, OPT_RESTART_CANCEL,
 	OPT_EXIT_CANCEL,
-	OPT_CONTAINER_PID, OPT_HELP
+	OPT_CONTAINER_PID, OPT_CGROUP, OPT_HELP
 };
 
 static const struct ctr_opt options[] = {
@@ -226,6 +235,7 @@ static const struct ctr_opt options[] = {
 	{ "restart-file", OPT_RESTART_FILE, "FILE", "write `<restarts> <state>` there" },
 	{ "restart-cancel", OPT_RESTART_CANCEL, "FILE", "no more restarts once FILE exists" },
 	{ "container-pid-file", OPT_CONTAINER_PID, "FILE", "PROG exits 0 leaving the PID in FILE: supervise it" },
+	{ "cgroup", OPT_CGROUP, "DIR", "(v1) be in group DIR while PROG runs (repeatable)" },
 	{ "help", OPT_HELP, NULL, "print this help" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -238,7 +248,7 @@ static void usage(void)
 	      "                 [--exit-command-cancel FILE]]\n"
 	      "                [--exited-fd N [--exited-lock L]]\n"
 	      "                [--restart POLICY [--restart-file FILE] [--restart-cancel FILE]]\n"
-	      "                [--container-pid-file FILE] [--] prog...\n"
+	      "                [--container-pid-file FILE] [--cgroup DIR]... [--] prog...\n"
 	      "options:\n", stdout);
 	ctr_opt_usage(stdout, options);
 }
@@ -310,6 +320,10 @@ static void set_opt(int c, char *arg)
 	case OPT_RESTART_FILE: shim_opt.restart_file = arg; break;
 	case OPT_RESTART_CANCEL: shim_opt.restart_cancel = arg; break;
 	case OPT_CONTAINER_PID: shim_opt.container_pid_file = arg; break;
+	case OPT_CGROUP:
+		if (arg[0] != '/' || shim_cgroup_add(arg) < 0)
+			usage_error("--cgroup: an absolute path, 4 at most");
+		break;
 	case OPT_HELP: usage(); exit(0);
 	default: usage_error("bad option");
 	}

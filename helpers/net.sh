@@ -145,6 +145,7 @@ net_subnet() {
 	[ "$NET_SLEN" -ge "$CTR_SLICE" ] || NET_SLEN=$CTR_SLICE
 	NET_SSIZE=$((1 << (32 - NET_SLEN)))
 	NET_NSLICES=$((NET_SIZE / NET_SSIZE))
+	case ${CTR_CONNTRACK_LIMIT:-} in *[!0-9]*) die "CTR_CONNTRACK_LIMIT $CTR_CONNTRACK_LIMIT: a number of connections (0: no limit)" ;; esac
 }
 
 # net_check_bridge: every bridge name the subnet may need fits in 15 characters (IFNAMSIZ).
@@ -759,6 +760,29 @@ net_rules_ensure() {
 	# forwarding: out of the containers, and back in for answers and published ports
 	net_rule_ensure filter FORWARD ACCEPT -s "$CTR_SUBNET"
 	net_rule_ensure filter FORWARD ACCEPT -d "$CTR_SUBNET" -m conntrack --ctstate RELATED,ESTABLISHED,DNAT
+	net_conn_limit
+}
+
+# net_conn_limit: no container fills the host's connection tracking table (nf_conntrack_max, one
+# for every flow the host NATs, forwards or receives: once full, every new flow of the host and
+# of every container is dropped). A new flow from an address of the subnet that already has
+# CTR_CONNTRACK_LIMIT flows tracked (default: an eighth of nf_conntrack_max; 0: no limit) is
+# dropped before conntrack confirms it. One rule in mangle PREROUTING (after conntrack, before
+# routing): one count per container for flows to the host and through it (bridged ones too, with
+# br_netfilter); the source is the container's own (anti-spoofing). Made once per subnet, with
+# its shared rules (not on a run's path): an earlier rule, of another value, stays until
+# `network rm`.
+net_conn_limit() {
+	n_cl=${CTR_CONNTRACK_LIMIT:-}
+	if [ -z "$n_cl" ]; then
+		n_cl=$(cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null)
+		case $n_cl in '' | *[!0-9]*) n_cl=262144 ;; esac
+		n_cl=$((n_cl / 8))
+	fi
+	[ "$n_cl" -gt 0 ] || return 0
+	iptables-save -t mangle 2>/dev/null | grep -q -- "^-A PREROUTING .*connlimit.*--comment \"\\?$CTR_PREFIX:net" && return 0
+	net_rule_ensure mangle PREROUTING DROP -s "$CTR_SUBNET" -m conntrack --ctstate NEW \
+		-m connlimit --connlimit-above "$n_cl" --connlimit-mask 32 --connlimit-saddr
 }
 
 # ---------------------------------------------------------------- /etc files
@@ -875,7 +899,7 @@ EOF
 # net_rules_drop COMMENT-ERE: delete the nat and filter rules whose comment matches, print them.
 net_rules_drop() {
 	n_rc=0
-	for n_t in nat filter; do
+	for n_t in nat filter mangle; do
 		n_rules=$(iptables-save -t "$n_t" | grep -E -- "^-A .*--comment \"?($1)\"?( |\$)")
 		[ -n "$n_rules" ] || continue
 		if printf '*%s\n%s\nCOMMIT\n' "$n_t" "$n_rules" | sed 's/^-A /-D /' | iptables-restore -w --noflush; then

@@ -90,12 +90,12 @@ ctr_teardown() {
 # test_iptables_sweep PREFIX: delete every iptables rule whose comment starts with PREFIX:.
 test_iptables_sweep() {
 	local t rule
-	for t in nat filter; do
+	for t in nat filter mangle; do
 		iptables-save -t "$t" | grep -- "^-A .*--comment \"\\?$1:" | while IFS= read -r rule; do
 			eval "iptables -t $t -D ${rule#-A }" 2>/dev/null
 		done
 	done
-	for t in nat filter; do
+	for t in nat filter mangle; do
 		iptables-save -t "$t" | awk -v p="$1" '$1 ~ "^:" p {print substr($1, 2)}' | while read -r c; do
 			iptables -t "$t" -F "$c" 2>/dev/null
 			iptables -t "$t" -X "$c" 2>/dev/null

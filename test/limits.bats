@@ -262,3 +262,65 @@ no_trace() {
 	assert_success
 	assert_output ""
 }
+
+# shim_ticks PID: the process's user + system CPU time in clock ticks.
+shim_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+@test "limits attack: a container's output flood is its own CPU: its supervisor is in its cpu groups while it runs" {
+	v2 && skip "cgroup v2: the supervisor stays outside the container's group (docs/security.md, known gaps)"
+	# `yes` under --cpus 0.1: its supervisor reads, logs and rotates every line. Outside the
+	# container's groups it burnt 80% of a host core (measured) that no limit counted.
+	id=$(ctr run -d --cpus 0.1 busybox yes)
+	shim=$(cat "$CTR_ROOT/containers/$id/shim.pid")
+	grep -qx "$shim" "$(cg cpu "$id")/tasks" || fail "the supervisor $shim is not in $(cg cpu "$id")"
+	grep -qx "$shim" "$(cg cpuacct "$id")/tasks" || fail "the supervisor $shim is not in $(cg cpuacct "$id")"
+	sleep 0.5
+	s0=$(shim_ticks "$shim") g0=$(cpu_ns "$id") t0=$(date +%s%N)
+	sleep 3
+	s1=$(shim_ticks "$shim") g1=$(cpu_ns "$id") t1=$(date +%s%N)
+	hz=$(getconf CLK_TCK)
+	ps=$(((s1 - s0) * 1000000000 / hz * 100 / (t1 - t0)))
+	pg=$(((g1 - g0) * 100 / (t1 - t0)))
+	echo "supervisor: $ps% of a core; the container's group (supervisor included): $pg%"
+	[ "$ps" -le 15 ] || fail "the supervisor of a --cpus 0.1 container used $ps% of a core"
+	[ "$pg" -le 15 ] || fail "a --cpus 0.1 container's group used $pg% of a core"
+	# it leaves the groups when PID 1 ends: the exit action (its child) removes them, killing what
+	# is left in them; the supervisor records the exit and ends by itself
+	ctr kill "$id"
+	ctr wait "$id"
+	for _ in $(seq 100); do [ -d "$(cg cpu "$id")" ] || break; sleep 0.1; done
+	[ ! -d "$(cg cpu "$id")" ] || fail "group $(cg cpu "$id") left after the exit"
+	run ctr ps -a --format '{{.Status}}'
+	assert_output --regexp '^Exited \(137\)'
+	for _ in $(seq 100); do kill -0 "$shim" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$shim" 2>/dev/null || fail "the supervisor $shim is still there"
+	ctr rm "$id"
+	no_trace
+}
+
+@test "limits attack: a container's TCP buffers count in its memory group: -m bounds them, an eighth of the host's tcp_mem without" {
+	v2 && skip "cgroup v2 counts socket buffers in memory.current: -m bounds them already"
+	[ -f /sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes ] || skip "no memory.kmem.tcp on this kernel"
+	# cgroup v1 counts a group's socket buffers only once its memory.kmem.tcp limit is set: 40
+	# loopback connections that are never read held 161 MiB of the host's kernel memory in a
+	# -m 64m container (its group said 2.5 MB), and ~560 reach tcp_mem's hard limit, past which
+	# every TCP socket of the host fails to grow (measured).
+	id=$(ctr run -d -m 32m busybox tcphog 40)
+	WAIT_FOR_SECONDS=20 wait_for grep -q queued "$CTR_ROOT/containers/$id/log" || fail "tcphog: $(ctr logs "$id")"
+	run ctr logs "$id"
+	echo "$output; the group's TCP memory: $(cat "$(cg memory "$id")/memory.kmem.tcp.usage_in_bytes")"
+	mib=$(sed -n 's/^queued \([0-9]*\) MiB.*/\1/p' <<<"$output")
+	[ "$mib" -le 34 ] || fail "a -m 32m container queued $mib MiB in TCP buffers"
+	[ "$(cat "$(cg memory "$id")/memory.kmem.tcp.limit_in_bytes")" = 33554432 ]
+	# update moves it with -m
+	ctr update --memory 64m "$id"
+	[ "$(cat "$(cg memory "$id")/memory.kmem.tcp.limit_in_bytes")" = 67108864 ]
+	ctr rm -f "$id"
+	# without -m: an eighth of tcp_mem's hard limit
+	read -r _ _ max </proc/sys/net/ipv4/tcp_mem
+	id=$(ctr run -d busybox sleep 60)
+	[ "$(cat "$(cg memory "$id")/memory.kmem.tcp.limit_in_bytes")" = $((max * $(getconf PAGESIZE) / 8 / 4096 * 4096)) ] ||
+		fail "the TCP limit without -m: $(cat "$(cg memory "$id")/memory.kmem.tcp.limit_in_bytes")"
+	ctr rm -f "$id"
+	no_trace
+}

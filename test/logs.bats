@@ -161,3 +161,23 @@ max-file=2" busybox true
 		ctr rm -f "$id" >/dev/null
 	done
 }
+
+@test "attack: an attach client that never reads is dropped; the container's output and log go on" {
+	# the client's pipe is never read: ctr-attach blocks on it and stops reading the socket
+	id=$(ctr run -d --log-opt max-size=0 busybox sh -c 'while :; do echo line; done')
+	fifo=$BATS_TEST_TMPDIR/never-read
+	mkfifo "$fifo"
+	exec 7<>"$fifo" # held open, never read
+	"$CTR" attach "$id" >"$fifo" 2>/dev/null 7>&- &
+	apid=$!
+	sleep 1
+	b0=$(log_bytes "$id")
+	sleep 2
+	b1=$(log_bytes "$id")
+	echo "the log grew by $((b1 - b0)) bytes in 2 s while the client read nothing"
+	[ $((b1 - b0)) -gt 1000000 ] || fail "the container's output stalled behind a client that does not read"
+	kill -0 "$(cat "$CTR_ROOT/containers/$id/shim.pid")" || fail "the supervisor died"
+	kill "$apid" 2>/dev/null || :
+	exec 7>&-
+	ctr rm -f "$id"
+}

@@ -414,3 +414,44 @@ no_net_objects() {
 	run iptables-save
 	refute_output --partial "$CTR_PREFIX"
 }
+
+# flows SRC DST: the host's tracked UDP flows from SRC to DST's port 53.
+flows() {
+	grep -cE "^ipv4 +2 udp +17 +[0-9]+ src=$1 dst=$2 sport=[0-9]+ dport=53 " /proc/net/nf_conntrack || :
+}
+
+@test "net attack: a container cannot fill the host's conntrack table: its new flows beyond CTR_CONNTRACK_LIMIT are dropped, a neighbour's are not" {
+	[ -r /proc/net/nf_conntrack ] || skip "no /proc/net/nf_conntrack on this kernel"
+	# The table (nf_conntrack_max) is the host's, for every flow it NATs, forwards or receives:
+	# a container sending UDP to 20,000 ports of its gateway made 20,000 entries in 0.23 s (each
+	# kept 30 s), so it could keep the whole table full and every new flow of the host and of its
+	# neighbours was dropped. Here with a limit of 20, and 60 DNS queries (UDP, each from its own
+	# port) to the host, which answers none of them.
+	export CTR_CONNTRACK_LIMIT=20
+	a=$(ctr run -d busybox sleep 60)
+	b=$(ctr run -d busybox sleep 60)
+	ipa=$(ctr inspect "$a" | jq -r .network.ip) ipb=$(ctr inspect "$b" | jq -r .network.ip) gw=$(bridge_ip)
+	ctr exec "$a" sh -c 'for i in $(seq 60); do nslookup -timeout=1 x "$1" >/dev/null 2>&1 & done; wait' sh "$gw"
+	na=$(flows "$ipa" "$gw")
+	ctr exec "$b" sh -c 'for i in $(seq 10); do nslookup -timeout=1 x "$1" >/dev/null 2>&1 & done; wait' sh "$gw"
+	nb=$(flows "$ipb" "$gw")
+	echo "the attacker: $na flows tracked; its neighbour: $nb"
+	[ "$na" -le 20 ] || fail "a container has $na flows tracked, beyond CTR_CONNTRACK_LIMIT=20"
+	[ "$na" -ge 10 ] || fail "a container's first flows were dropped too ($na tracked)"
+	[ "$nb" -ge 10 ] || fail "the neighbour's flows were dropped ($nb tracked)"
+	iptables-save -t mangle | grep -- "--connlimit-above 20 " | grep -q -- "$CTR_PREFIX:net" ||
+		fail "no conntrack limit rule: $(iptables-save -t mangle)"
+	ctr rm -f "$a" "$b"
+	# the rule goes with the network
+	run ctr network rm
+	assert_success
+	run iptables-save -t mangle
+	refute_output --partial "$CTR_PREFIX"
+}
+
+@test "net: CTR_CONNTRACK_LIMIT must be a number" {
+	CTR_CONNTRACK_LIMIT=lots run ctr run --rm busybox true
+	assert_failure 125
+	assert_output "ctr: CTR_CONNTRACK_LIMIT lots: a number of connections (0: no limit)"
+	[ -z "$(ls -A "$CTR_ROOT/containers" 2>/dev/null)" ]
+}

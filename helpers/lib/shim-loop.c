@@ -2,8 +2,9 @@
  * fds > 2 closed, fds 0-2 open,
  * the log and the exit file's directory, -d (fork: the caller waits for the
  * "started" byte; setsid), the pid file, the signals (blocked, SIG_DFL, read
- * from a signalfd), the attach socket, PROG, the poll loop until PROG is
- * reaped, then the exit file, the client's 'x', the terminal restored; with
+ * from a signalfd), the attach socket, PROG (the shim in the container's
+ * groups: shim-cgroup.c), the poll loop until PROG is reaped (the shim out of
+ * them), then the exit file, the client's 'x', the terminal restored; with
  * --restart, PROG again while the policy says so (shim-restart.c).
  * Dies before PROG runs; afterwards warns and carries on.
  */
@@ -307,6 +308,7 @@ static int prog_run(void)
 	int code;
 	child_fds_make(&c);
 	code = prog_start(&c);
+	shim_cgroup_join();
 	if (code == 0 && shim.prog_ready >= 0)
 		prog_ready_wait();
 	close_fd(&shim.prog_ready);
@@ -330,6 +332,7 @@ int shim_run(void)
 	if (shim_opt.exited_lock >= 0 && fcntl(shim_opt.exited_lock, F_SETFD, FD_CLOEXEC) < 0)
 		die_errno("--exited-lock %d", shim_opt.exited_lock);
 	std_fds_open();
+	shim_cgroup_open();
 	log_open();
 	if (shim_opt.exit_file)
 		shim.exit_dir = parent_dir(shim_opt.exit_file, &shim.exit_base);
@@ -358,6 +361,7 @@ int shim_run(void)
 	for (;;) {
 		while (!shim.reaped)
 			loop_once();
+		shim_cgroup_leave();
 		code = finish();
 		if (!restart_next(code))
 			break;

@@ -150,6 +150,12 @@ void restart_init(void);
 int restart_next(int code);
 void restart_running(void);
 
+/* shim-cgroup.c: --cgroup, the shim's CPU in the container's v1 groups */
+int shim_cgroup_add(const char *dir);
+void shim_cgroup_open(void);
+void shim_cgroup_join(void);
+void shim_cgroup_leave(void);
+
 /* shim-prog.c: PROG's process */
 void child_fds_make(struct child_fds *c);
 int prog_start(struct child_fds *c);
