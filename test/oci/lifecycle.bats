@@ -35,6 +35,20 @@ load helper
 	assert_output --partial "is running, not created"
 }
 
+@test "ctr-oci start: returns once the process runs (as runc), so a signal sent next reaches it" {
+	# 40,000 missing directories before /bin in PATH: the init's search for sleep, after
+	# the fifo said go, takes a while; start must wait for the exec, not for the fifo's byte
+	# (the runtime-tools program killsig sends TERM right after start)
+	config '.process.env = ["PATH=" + ("/x:" * 40000) + "/bin"]'
+	args sleep 100
+	create --pid-file "$BATS_TEST_TMPDIR/pid"
+	run oci start "$ID"
+	assert_success
+	run readlink "/proc/$(cat "$BATS_TEST_TMPDIR/pid")/exe"
+	assert_output --regexp '/busybox$'
+	[ ! -e "$ROOT/$ID/exec.fifo" ]
+}
+
 @test "ctr-oci state: annotations are reported; an unknown id is an error" {
 	config '.annotations = {"org.example.k": "v"}'
 	args sleep 100
