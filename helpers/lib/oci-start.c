@@ -97,7 +97,11 @@ int oci_load_saved(const struct oci_state *st, struct oci_config *c, struct ctr_
 {
 	char path[PATH_MAX + 16];
 	snprintf(path, sizeof(path), "%s/config.json", st->dir);
-	return oci_config_file(c, path, st->bundle, e);
+	bool quiet = oj_quiet;
+	oj_quiet = true;  /* create warned of its unknown keys */
+	int r = oci_config_file(c, path, st->bundle, e);
+	oj_quiet = quiet;
+	return r;
 }
 
 int oci_start_container(const struct oci_ctx *g, struct oci_state *st, struct ctr_err *e)
