@@ -119,6 +119,18 @@ poststop"
 	[ ! -d "$ROOT/$ID" ]
 }
 
+@test "ctr-oci run: a capability that cannot be mapped or granted is a warning, left out (runtime-spec 1.1)" {
+	# CAP_TEST does not exist; CAP_SYSLOG (34) is out of the bounding set capsh leaves ctr-oci
+	config '.process.capabilities |= map_values(. + ["CAP_TEST", "CAP_SYSLOG", "CAP_KILL"])'
+	args sh -c 'grep CapBnd /proc/self/status'
+	run capsh --drop=cap_syslog -- -c "exec $OCI --root $ROOT run --bundle $BUNDLE $ID"
+	assert_success
+	assert_line "ctr-oci: config.json: process.capabilities.bounding: CAP_TEST: unknown capability, ignored"
+	assert_line "ctr-oci: config.json: process.capabilities.bounding: CAP_SYSLOG: not in ctr-oci's own set, ignored"
+	# runc spec's AUDIT_WRITE, KILL, NET_BIND_SERVICE: bits 29, 5, 10
+	assert_line --regexp '^CapBnd:[[:space:]]+0000000020000420$'
+}
+
 @test "ctr-oci run: a non-root user keeps the capabilities the config gives it (ambient: the kernel clears the rest at exec)" {
 	config '.process.user = {"uid": 1000, "gid": 1000} | .process.capabilities.effective += ["CAP_CHOWN"] | .process.capabilities.permitted += ["CAP_CHOWN"] | .process.capabilities.bounding += ["CAP_CHOWN"] | .process.capabilities.inheritable = ["CAP_CHOWN"] | .process.capabilities.ambient = ["CAP_CHOWN"]'
 	args sh -c 'id -u; grep CapEff /proc/self/status'
