@@ -36,10 +36,13 @@ load helper
 }
 
 @test "ctr-oci start: returns once the process runs (as runc), so a signal sent next reaches it" {
-	# 40,000 missing directories before /bin in PATH: the init's search for sleep, after
-	# the fifo said go, takes a while; start must wait for the exec, not for the fifo's byte
-	# (the runtime-tools program killsig sends TERM right after start)
-	config '.process.env = ["PATH=" + ("/x:" * 40000) + "/bin"]'
+	# PATH: 30,000 times /l0 before /bin, /l0 a chain of 39 symlinks to nothing: the init's
+	# search for sleep, after the fifo said go, takes a while (over a million links followed);
+	# start must wait for the exec, not for the fifo's byte (the runtime-tools program
+	# killsig sends TERM right after start)
+	for i in $(seq 0 37); do ln -s "l$((i + 1))" "$BUNDLE/rootfs/l$i"; done
+	ln -s nothing "$BUNDLE/rootfs/l38"
+	config '.process.env = ["PATH=" + ("/l0:" * 30000) + "/bin"]'
 	args sleep 100
 	create --pid-file "$BATS_TEST_TMPDIR/pid"
 	run oci start "$ID"
