@@ -149,8 +149,10 @@ static char **become_prog(const struct ctr_run *r, int console)
 /* OCI create: tell the parent that the container is ready, then block on
  * exec.fifo until `start` opens it for reading (runc's order: after
  * seccomp, so nothing runs unfiltered once create has returned). The
- * parent is gone after this: exec failures are only printed. */
-static void wait_start(struct ctr_run *r)
+ * parent is gone after this: exec failures are only printed. Returns the
+ * fifo's write end, close-on-exec: held to PROG's execve, so that `start`
+ * reads to its end and returns once PROG runs (as runc's start). */
+static int wait_start(struct ctr_run *r)
 {
 	static const char byte = READY_BYTE;
 	char path[32];
@@ -164,8 +166,8 @@ static void wait_start(struct ctr_run *r)
 		die_errno("open exec fifo");
 	if (write_all(fd, "0", 1) < 0)
 		die_errno("write exec fifo");
-	xclose(fd);
 	xclose(r->s->start_fifo);
+	return fd;
 }
 
 void child_main(struct ctr_run *r)
@@ -214,6 +216,7 @@ void child_main(struct ctr_run *r)
 	if (setsid() < 0)
 		die_errno("setsid");
 	umask(s->umask);
+	int started = -1;  /* exec.fifo's write end, to PROG's execve */
 	if (s->start_fifo >= 0) {
 		/* the pty on 0,1,2 before waiting for start, as runc: the caller's
 		 * stdio must not stay open here (containerd-shim reads the output
@@ -223,11 +226,11 @@ void child_main(struct ctr_run *r)
 			console_attach(console);
 			console = -1;
 		}
-		wait_start(r);
+		started = wait_start(r);
 	}
 	if (s->init)
-		init_run(s->argv, envp, console, &r->fwd, r->ready[1]);
+		init_run(s->argv, envp, console, &r->fwd, r->ready[1], started);
 	if (console >= 0)
 		console_attach(console);
-	exec_prog(s->argv, envp, r->ready[1]);
+	exec_prog(s->argv, envp, r->ready[1], started);
 }

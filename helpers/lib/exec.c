@@ -232,13 +232,16 @@ static void exec_failed(const char *prog, int err, int ready)
 }
 
 /* Last steps before PROG: no fd of ours may reach the container (the
- * CVE-2024-21626 class of leaks): all but ready are closed, and it is
- * close-on-exec; signals are reset, and the parent learns on ready that
- * setup succeeded (the pipe closes at execve). */
-void exec_prog(char **argv, char **envp, int ready)
+ * CVE-2024-21626 class of leaks): all but ready and keep are closed, and
+ * those are close-on-exec; signals are reset, and the parent learns on
+ * ready that setup succeeded (the pipe closes at execve). keep (or -1) is
+ * only held to the execve: OCI's exec.fifo, whose end tells `start` that
+ * PROG runs. */
+void exec_prog(char **argv, char **envp, int ready, int keep)
 {
 	static const char byte = READY_BYTE;
-	if (fds_close_except(&ready, 1) < 0)
+	const int fds[] = { ready, keep };
+	if (fds_close_except(fds, 2) < 0)
 		die_errno("close fds");
 	signals_reset();
 	if (ready >= 0 && write_all(ready, &byte, 1) < 0)  /* -1: OCI, told already */

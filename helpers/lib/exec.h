@@ -7,7 +7,7 @@ int exec_sealed_sibling(const char *path);
 int exec_search(char **argv, char **envp);
 void signals_reset(void);
 __attribute__((noreturn))
-void exec_prog(char **argv, char **envp, int ready);
+void exec_prog(char **argv, char **envp, int ready, int keep);
 
 /* The child's word on the ready pipe: this byte once set up, then the errno
  * of a failed execve (nothing more: PROG runs). */

@@ -57,11 +57,12 @@ static void name_init(void)
 	}
 }
 
-/* PROG runs as our child; signals (blocked since before clone, so none is
+/* PROG runs as our child (keep, or -1: an fd it holds to its execve, exec_prog);
+ * signals (blocked since before clone, so none is
  * lost and the kernel's "init ignores unhandled signals" rule does not drop
  * them) are forwarded to PROG; orphans re-parented here are reaped; the exit
  * code is PROG's. */
-void init_run(char **argv, char **envp, int console, const sigset_t *fwd, int ready)
+void init_run(char **argv, char **envp, int console, const sigset_t *fwd, int ready, int keep)
 {
 	int status = 0;
 	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
@@ -72,7 +73,7 @@ void init_run(char **argv, char **envp, int console, const sigset_t *fwd, int re
 	if (prog == 0) {
 		if (console >= 0)
 			console_attach(console);
-		exec_prog(argv, envp, ready);
+		exec_prog(argv, envp, ready, keep);
 	}
 	name_init();
 	xclose(ready);

@@ -7,6 +7,7 @@
 
 void init_set_cmdline(char *args, size_t len);
 __attribute__((noreturn))
-void init_run(char **argv, char **envp, int console, const sigset_t *fwd, int ready);
+void init_run(char **argv, char **envp, int console, const sigset_t *fwd, int ready,
+	      int keep);
 
 #endif

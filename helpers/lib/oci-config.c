@@ -141,7 +141,7 @@ static int parse_ctr(struct oci_config *c, const struct oj *top, struct ctr_err 
 	int r = oj_child(top, "ctr", json_type_object, &x, e);
 	if (r <= 0)
 		return r;
-	if (oj_keys(&x, known, e) < 0 || oj_bool(&x, "rootfsNodev", &c->spec.rootfs_nodev, e) < 0 ||
+	if (oj_keys_strict(&x, known, e) < 0 || oj_bool(&x, "rootfsNodev", &c->spec.rootfs_nodev, e) < 0 ||
 	    oj_bool(&x, "rootfsIdmap", &idmap, e) < 0 || oj_str(&x, "seccomp", &sc, e) < 0 ||
 	    oj_bool(&x, "init", &c->spec.init, e) < 0 || oj_bool(&x, "rootless", &rootless, e) < 0 ||
 	    oj_bool(&x, "shmInDev", &shm, e) < 0 || (shm && shm_in_dev(c, &x, e) < 0))

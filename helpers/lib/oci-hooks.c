@@ -3,9 +3,11 @@
  * kind in order, the container's state JSON on its stdin, its environment
  * only what the config gives, killed after its timeout. createContainer and
  * startContainer hooks run in the container's mount namespace (setns into
- * ns_pid's, then its root), the others in the runtime's. The first failure
- * is returned; the caller applies the spec's rule (prestart, createRuntime,
- * createContainer: the create fails; poststart, poststop: a warning).
+ * ns_pid's, then its root), the others in the runtime's. A failure is
+ * returned; the caller applies the spec's rule (prestart, createRuntime,
+ * createContainer, startContainer: the verb fails, so the first failure
+ * stops the others; poststart, poststop: a warning, and the remaining hooks
+ * run as if it had succeeded, every failure named in the one error).
  */
 #include "oci-hooks.h"
 #include "fdio.h"
@@ -13,6 +15,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -137,13 +140,19 @@ int oci_hooks_run(const struct oci_config *c, enum oci_hook_kind k, const char *
 		if ((mntns = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 			return ctr_fail_errno(e, "open %s", path);
 	}
-	for (size_t i = 0; r == 0 && i < c->nhooks[k]; i++)
-		r = run_one(&c->hooks[k][i], state, mntns, e);
-	close_fd(&mntns);
-	if (r < 0) {
-		char msg[sizeof(e->msg)];
-		snprintf(msg, sizeof(msg), "%s", e->msg);
-		snprintf(e->msg, sizeof(e->msg), "%s %.400s", oci_hook_names[k], msg);
+	bool go_on = k == OCI_POSTSTART || k == OCI_POSTSTOP;
+	char msg[sizeof(e->msg)] = "";
+	for (size_t i = 0; i < c->nhooks[k] && (r == 0 || go_on); i++) {
+		struct ctr_err one;
+		if (run_one(&c->hooks[k][i], state, mntns, &one) == 0)
+			continue;
+		size_t n = strlen(msg);
+		snprintf(msg + n, sizeof(msg) - n, "%s%s %.400s", n ? "; " : "", oci_hook_names[k], one.msg);
+		*e = one;
+		r = -1;
 	}
+	close_fd(&mntns);
+	if (r < 0)
+		snprintf(e->msg, sizeof(e->msg), "%s", msg);
 	return r;
 }

@@ -1,9 +1,14 @@
 /* oci-json.c - typed reads from config.json (json-c) with the field's path
  * in every error: "config.json: process.user.uid: not a number". Each
  * getter returns 1 when the key is there (null counts as absent), 0 when it
- * is not, -1 with e when it has the wrong type or range. oj_keys refuses a
- * key the caller does not know: a field ctr does not support is an error,
- * never ignored. Strings stay owned by the json tree.
+ * is not, -1 with e when it has the wrong type or range. oj_keys checks an
+ * object's keys against those the caller reads: a field of the runtime-spec
+ * that ctr-oci does not implement is an error naming it, never ignored; a
+ * key that is no field of the spec is ignored with a warning (runtime-spec,
+ * Extensibility: runtimes MUST NOT generate an error for an unknown
+ * property, MUST ignore it; runc and crun do), unless oj_quiet.
+ * oj_keys_strict refuses any unknown key (ctr's own "ctr" object). Strings
+ * stay owned by the json tree.
  */
 #include "oci-json.h"
 
@@ -43,23 +48,90 @@ int oj_bad(const struct oj *j, const char *key, struct ctr_err *e, const char *f
 	return ctr_fail(e, 0, "config.json: %s: %s", p, msg);
 }
 
+bool oj_quiet;
+
+/* "config.json: path.key: <what>" on stderr, unless oj_quiet. */
+void oj_warn(const struct oj *j, const char *key, const char *fmt, ...)
+{
+	char p[OJ_PATH], msg[256];
+	va_list ap;
+	if (oj_quiet)
+		return;
+	join(p, j->path, key);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	warn("config.json: %s: %s", p, msg);
+}
+
 int oj_unsupported(const struct oj *j, const char *key, const char *why, struct ctr_err *e)
 {
 	return oj_bad(j, key, e, "not supported%s%s", why ? ": " : "", why ? why : "");
 }
 
-/* Every key of j must be in known (NULL-terminated). */
-int oj_keys(const struct oj *j, const char *const *known, struct ctr_err *e)
+/* The runtime-spec's Linux fields (up to 1.2) that no caller reads, by
+ * path without array indices. Fields a caller reads and then refuses
+ * (mountLabel, intelRdt...) give their own reason there. */
+static const char *const spec_unsupported[] = {
+	"process.scheduler", "process.ioPriority", "process.execCPUAffinity",
+	"mounts.uidMappings", "mounts.gidMappings",
+	"linux.timeOffsets", "linux.netDevices", "linux.memoryPolicy",
+	"linux.resources.network", "linux.resources.rdma",
+	NULL,
+};
+
+static bool listed(const char *const *list, const char *s)
+{
+	while (*list && strcmp(*list, s) != 0)
+		list++;
+	return *list != NULL;
+}
+
+/* path.key without the [N] of arrays: "mounts[2]", "uidMappings" ->
+ * "mounts.uidMappings" */
+static void spec_path(char *out, const char *path, const char *key)
+{
+	char full[OJ_PATH];
+	size_t n = 0;
+	join(full, path, key);
+	for (const char *p = full; *p && n < OJ_PATH - 1; p++) {
+		if (*p == '[') {
+			p += strcspn(p, "]");
+			if (!*p)
+				break;
+			continue;
+		}
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+}
+
+static int keys(const struct oj *j, const char *const *known, bool strict, struct ctr_err *e)
 {
 	json_object_object_foreach(j->o, key, val) {
 		(void)val;
-		const char *const *k = known;
-		while (*k && strcmp(*k, key) != 0)
-			k++;
-		if (!*k)
+		char p[OJ_PATH];
+		if (listed(known, key))
+			continue;
+		spec_path(p, j->path, key);
+		if (strict || listed(spec_unsupported, p))
 			return oj_unsupported(j, key, NULL, e);
+		oj_warn(j, key, "unknown property, ignored");
 	}
 	return 0;
+}
+
+/* The keys of j not in known (NULL-terminated): a spec field is an error,
+ * anything else is ignored. */
+int oj_keys(const struct oj *j, const char *const *known, struct ctr_err *e)
+{
+	return keys(j, known, false, e);
+}
+
+/* Every key of j must be in known. */
+int oj_keys_strict(const struct oj *j, const char *const *known, struct ctr_err *e)
+{
+	return keys(j, known, true, e);
 }
 
 int oj_child(const struct oj *j, const char *key, json_type type, struct oj *out, struct ctr_err *e)

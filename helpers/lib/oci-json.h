@@ -17,7 +17,11 @@ struct oj {
 	char path[OJ_PATH];
 };
 
+/* no warning for an ignored unknown key (a config read again: start, exec, delete) */
+extern bool oj_quiet;
+
 int oj_keys(const struct oj *j, const char *const *known, struct ctr_err *e);
+int oj_keys_strict(const struct oj *j, const char *const *known, struct ctr_err *e);
 int oj_child(const struct oj *j, const char *key, json_type type, struct oj *out, struct ctr_err *e);
 int oj_index(const struct oj *arr, size_t i, json_type type, struct oj *out, struct ctr_err *e);
 int oj_str(const struct oj *j, const char *key, const char **v, struct ctr_err *e);
@@ -28,5 +32,7 @@ int oj_strv(const struct oj *j, const char *key, const char ***v, size_t *n, str
 int oj_unsupported(const struct oj *j, const char *key, const char *why, struct ctr_err *e);
 int oj_bad(const struct oj *j, const char *key, struct ctr_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+void oj_warn(const struct oj *j, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

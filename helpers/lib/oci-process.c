@@ -1,7 +1,8 @@
 /* oci-process.c - config.json's process (also exec's --process file) into
  * the spec: terminal and consoleSize, user (uid, gid, umask,
  * additionalGids; username: ctr's extension, below), args, env, cwd, the
- * five capability sets, rlimits,
+ * five capability sets (a name the kernel lacks or a capability we do not
+ * hold: a warning, left out, as runtime-spec 1.1 asks), rlimits,
  * noNewPrivileges, oomScoreAdj. apparmorProfile and selinuxLabel are
  * errors when set: this host has neither. Entry points: oci_process_parse,
  * oci_process_file (exec's --process FILE).
@@ -86,27 +87,28 @@ static int parse_user(struct oci_config *c, const struct oj *p, bool *by_name, s
 	return 0;
 }
 
-/* One capability set: names (CAP_X) to bits, within what we hold. */
+/* One capability set: names (CAP_X) to bits, within what we hold. As the
+ * runtime-spec (1.1) asks, a name the kernel does not have or a capability
+ * we cannot grant is a warning, and left out: not an error. */
 static int parse_capset(const struct oj *k, const char *key, uint64_t held, uint64_t *set,
 			struct ctr_err *e)
 {
 	const char **names = NULL;
+	struct ctr_err ignored;
 	int r = oj_strv(k, key, &names, NULL, e);
 	*set = 0;
 	if (r <= 0)
 		return r;
 	for (size_t i = 0; names[i]; i++) {
-		int cap = cap_number(names[i], e);
-		if (cap < 0) {
-			oj_bad(k, key, e, "unknown capability %s", names[i]);
-			free(names);
-			return -1;
-		}
-		*set |= 1ULL << cap;
+		int cap = cap_number(names[i], &ignored);
+		if (cap < 0)
+			oj_warn(k, key, "%s: unknown capability, ignored", names[i]);
+		else if (!(held & (1ULL << cap)))
+			oj_warn(k, key, "%s: not in ctr-oci's own set, ignored", names[i]);
+		else
+			*set |= 1ULL << cap;
 	}
 	free(names);
-	if (*set & ~held)
-		return oj_bad(k, key, e, "holds a capability ctr-oci does not have");
 	return 0;
 }
 

@@ -8,11 +8,13 @@
 #include "oci-tty.h"
 #include "fdio.h"
 #include "oci-hooks.h"
+#include "oci-json.h"
 #include "oci.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -49,9 +51,15 @@ int oci_one_id(int argc, char **argv, int min, int max, struct ctr_err *e)
 	return oci_id_check(argv[optind], e);
 }
 
+/* exec.fifo: the init's byte says it goes on; the end of the fifo (its
+ * write end is close-on-exec in the init) that the process runs, or that
+ * the init died: start returns once the program runs, as runc's (which
+ * reads the fifo to its end), so that a signal sent right after start
+ * finds the program, not ctr-oci's code in the container. */
 static int wait_fifo(struct oci_state *st, struct ctr_err *e)
 {
-	char path[PATH_MAX + 16], c;
+	char path[PATH_MAX + 16], buf[64];
+	bool told = false;
 	snprintf(path, sizeof(path), "%s/exec.fifo", st->dir);
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
@@ -63,9 +71,17 @@ static int wait_fifo(struct oci_state *st, struct ctr_err *e)
 			close_fd(&fd);
 			return ctr_fail_errno(e, "poll exec fifo");
 		}
-		if (n > 0 && read(fd, &c, 1) == 1)
+		/* before the init's byte, no writer yet reads as an end too */
+		ssize_t got = n > 0 ? read(fd, buf, told ? sizeof(buf) : 1) : -1;
+		if (got > 0)
+			told = true;
+		else if (got == 0 && told)
 			break;
-		if (!oci_alive(st)) {
+		else if (got < 0 && n > 0 && errno != EAGAIN && errno != EINTR) {
+			close_fd(&fd);
+			return ctr_fail_errno(e, "read exec fifo");
+		}
+		if (!told && !oci_alive(st)) {
 			close_fd(&fd);
 			return ctr_fail(e, 0, "container %s: its init ended before start", st->id);
 		}
@@ -81,7 +97,11 @@ int oci_load_saved(const struct oci_state *st, struct oci_config *c, struct ctr_
 {
 	char path[PATH_MAX + 16];
 	snprintf(path, sizeof(path), "%s/config.json", st->dir);
-	return oci_config_file(c, path, st->bundle, e);
+	bool quiet = oj_quiet;
+	oj_quiet = true;  /* create warned of its unknown keys */
+	int r = oci_config_file(c, path, st->bundle, e);
+	oj_quiet = quiet;
+	return r;
 }
 
 int oci_start_container(const struct oci_ctx *g, struct oci_state *st, struct ctr_err *e)

@@ -97,6 +97,40 @@ load helper
 	assert_line --index 2 "$ID stopped"
 }
 
+@test "ctr-oci start, delete: a failing poststart or poststop hook is a warning, the hooks after it run" {
+	# runtime-spec: "the remaining hooks and lifecycle continue as if the hook had succeeded"
+	log=$BATS_TEST_TMPDIR/hooks.log
+	config '.hooks = {"poststart": [{"path": "/bin/false"}, {"path": "/bin/sh", "args": ["sh", "-c", "echo poststart >>" + $l]}],
+		"poststop": [{"path": "/bin/false"}, {"path": "/bin/sh", "args": ["sh", "-c", "echo poststop >>" + $l]}]}' --arg l "$log"
+	args true
+	create
+	run oci start "$ID"
+	assert_success
+	assert_output --partial "poststart hook /bin/false: exit status 1"
+	run cat "$log"
+	assert_output poststart
+	wait_status "$ID" stopped
+	run oci delete "$ID"
+	assert_success
+	assert_output --partial "poststop hook /bin/false: exit status 1"
+	run cat "$log"
+	assert_output "poststart
+poststop"
+	[ ! -d "$ROOT/$ID" ]
+}
+
+@test "ctr-oci run: a capability that cannot be mapped or granted is a warning, left out (runtime-spec 1.1)" {
+	# CAP_TEST does not exist; CAP_SYSLOG (34) is out of the bounding set capsh leaves ctr-oci
+	config '.process.capabilities |= map_values(. + ["CAP_TEST", "CAP_SYSLOG", "CAP_KILL"])'
+	args sh -c 'grep CapBnd /proc/self/status'
+	run capsh --drop=cap_syslog -- -c "exec $OCI --root $ROOT run --bundle $BUNDLE $ID"
+	assert_success
+	assert_line "ctr-oci: config.json: process.capabilities.bounding: CAP_TEST: unknown capability, ignored"
+	assert_line "ctr-oci: config.json: process.capabilities.bounding: CAP_SYSLOG: not in ctr-oci's own set, ignored"
+	# runc spec's AUDIT_WRITE, KILL, NET_BIND_SERVICE: bits 29, 5, 10
+	assert_line --regexp '^CapBnd:[[:space:]]+0000000020000420$'
+}
+
 @test "ctr-oci run: a non-root user keeps the capabilities the config gives it (ambient: the kernel clears the rest at exec)" {
 	config '.process.user = {"uid": 1000, "gid": 1000} | .process.capabilities.effective += ["CAP_CHOWN"] | .process.capabilities.permitted += ["CAP_CHOWN"] | .process.capabilities.bounding += ["CAP_CHOWN"] | .process.capabilities.inheritable = ["CAP_CHOWN"] | .process.capabilities.ambient = ["CAP_CHOWN"]'
 	args sh -c 'id -u; grep CapEff /proc/self/status'
