@@ -612,7 +612,7 @@ RUN_JQ=$ENV_JQ$SEC_OCI_JQ$NET_ETC_JQ'
 		| ($v | split(":") | map(tonumber)) as [$s, $h] | {name: $u, soft: $s, hard: $h}],
 	   restart_policy: ($ENV.R_RESTART | if . == "" then {name: "no", maximum_retry_count: 0}
 	     else split(":") | {name: .[0], maximum_retry_count: (.[1] // "0" | tonumber)} end),
-	   rootfs: $rootfs}
+	   rootfs: $rootfs} + $x
 	| tojson, ($ocik * {root: {path: .rootfs}, process: ({terminal: .tty, args: .cmd, env: .env, cwd: .workdir}
 	  + (.security | sec_user)), hostname: .hostname,
 	  mounts: ($ocik.mounts + sec_binds($vols) + net_etc_binds)} | tojson), "\($sec) \($ns)"'
@@ -770,11 +770,18 @@ ctr_create() {
 #HELP     --entrypoint CMD   instead of the image's entrypoint ('': none)
 #HELP     --oom-score-adj N   the OOM killer's preference, -1000 to 1000 (default: the caller's, at least 0)
 #HELP     --ulimit TYPE=SOFT[:HARD]   a resource limit (nofile, nproc, core, stack...; -1: none); nofile is 1024:524288 unless set
+#HELP     --add-host NAME:IP|NAME:host-gateway   a line of /etc/hosts (repeatable)
+#HELP     --dns IP   --dns-search DOMAIN   --dns-option OPT   resolv.conf's name servers, search domains, options (repeatable)
+#HELP     --stop-signal SIG   --stop-timeout SECS   what stop and restart send first (SIGTERM), and wait before SIGKILL (10)
+#HELP     --cidfile FILE   write the container's ID in FILE (which must not exist)
 ctr_run() {
 	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
 	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENVL='' R_WD='' R_NET=bridge R_PORTS='' R_INIT=''
 	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE='' R_LOGMAX='' R_RESTART='' R_EP='' R_EPSET=''
 	R_LABELL='' R_LABELF='' R_ENVF='' R_SNAP='' R_CFG='' R_CG='' R_ULIMITS='' R_OOM='' R_OOMSET=''
+	# helpers/runopts.sh's, loaded by the first of its options
+	# shellcheck disable=SC2034 # read by runopts.sh, net.sh's net_etc
+	R_ADDHOSTS='' R_DNS='' R_DNSSEARCH='' R_DNSOPT='' R_STOPSIG='' R_STOPTIME='' R_CIDFILE='' R_CIDW='' R_X='{}' RO_LOADED=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -806,6 +813,11 @@ ctr_run() {
 		--oom-score-adj) need_arg "$@"; R_OOM=$2 R_OOMSET=1; shift ;;
 		--restart) need_arg "$@"; R_RESTART=$2; shift ;;
 		--entrypoint) need_arg "$@"; one_line "$1" "$2"; R_EP=$2 R_EPSET=1; shift ;;
+		--add-host | --dns | --dns-search | --dns-option | --dns-opt | --stop-signal | --stop-timeout | --cidfile)
+			need_arg "$@"
+			# shellcheck source=/dev/null
+			[ -n "$RO_LOADED" ] || { . "$CTR_HOME/helpers/runopts.sh" && RO_LOADED=1; } || exit 125
+			ro_opt "$1" "$2"; shift ;;
 		--) shift; break ;;
 		-*) sec_opt "$@" || die "run: unknown option $1 (see ctr.sh help)"; shift "$SEC_SHIFT"; continue ;;
 		*) break ;;
@@ -827,6 +839,7 @@ ctr_run() {
 	[ -z "$R_PORTS" ] || [ "$R_NET" = bridge ] || die "-p: needs --net bridge"
 	# shellcheck source=/dev/null
 	[ -z "$R_RESTART" ] || { . "$CTR_HOME/helpers/start.sh" && restart_validate; }
+	[ -z "$RO_LOADED" ] || ro_validate
 	cg_validate
 	net_validate
 	sec_validate
@@ -907,6 +920,7 @@ ctr_run() {
 	# the image as run was given it, for the events (ev_container)
 	printf '%s\n' "$_iref" 2>/dev/null >"$C/image"
 	ev_container create "$CID"
+	[ -z "$R_CIDFILE" ] || ro_cidfile_write
 	[ -z "$R_CREATE" ] || run_created
 	run_exec
 }
@@ -972,7 +986,7 @@ run_config() {
 	done
 	_cfg=$("$CTR_JQ" -rn --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
 		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" \
-		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$R_TREE" --argjson ocik "$SEC_OCI" \
+		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$R_TREE" --argjson ocik "$SEC_OCI" --argjson x "$R_X" \
 		"$RUN_JQ" --args -- "$@") || die "$C/config.json: cannot make"
 	nl_split "$_cfg"
 	[ "$NL_N" -eq 3 ] || die "$C/config.json: cannot make ($CTR_JQ gave $NL_N lines)"
@@ -981,6 +995,7 @@ run_config() {
 	printf '%s\n' "$NL_2" 2>/dev/null >"$C/oci-config.json" ||
 		die "$C/oci-config.json: cannot write (is its file system full?)"
 	printf '%s\n' "$NL_3" 2>/dev/null >"$C/created" || die "$C/created: cannot write (is its file system full?)"
+	[ -z "$RO_LOADED" ] || ro_stop_write
 }
 
 # run_oci_net: _net = the network of the container's OCI config (sec_oci's NET): host, none (a new
@@ -1123,6 +1138,8 @@ run_undo() {
 	[ -z "${R_SNAP:-}" ] || wait "$R_SNAP"
 	[ -z "${R_CFG:-}" ] || wait "$R_CFG"
 	[ -z "${R_CG:-}" ] || wait "$R_CG"
+	# run --cidfile: the file this run made names a container that is no more
+	[ -z "${R_CIDW:-}" ] || rm -f -- "$R_CIDFILE"
 	# under the lock: the shim's exit action may be releasing the same objects (and the anonymous
 	# volumes made for it: container_remove)
 	VOL_RM=1
@@ -1273,7 +1290,10 @@ ctr_inspect() {
 		--argjson oom "${_oom:-false}" --argjson net "$(net_inspect "$_id")" --argjson rc "$ST_RESTARTS" \
 		'. + {state:$st, pid:($pid|tonumber), exit_code:(if $code == "" then null else ($code|tonumber) end),
 		  finished:(if $fin == "" then null else ($fin|tonumber) end), oom_killed:$oom, restart_count:$rc,
-		  Config: {Labels: (.labels // {})}}
+		  Config: ({Labels: (.labels // {})} + if .stop_signal then {StopSignal: .stop_signal} else {} end
+		    + if .stop_timeout then {StopTimeout: .stop_timeout} else {} end),
+		  HostConfig: {ExtraHosts: .extra_hosts, Dns: (.dns // []), DnsSearch: (.dns_search // []),
+		    DnsOptions: (.dns_options // [])}}
 		  | .network += $net' <&3
 }
 
@@ -1320,11 +1340,13 @@ ctr_logs() {
 		{ printf "%s%s", line, nl; fflush() }'
 }
 
-#HELP stop [-t SECS] CONTAINER...  SIGTERM, then SIGKILL after SECS (default 10)
+#HELP stop [-t SECS] CONTAINER...  its stop signal (SIGTERM), then SIGKILL after SECS (default: its --stop-timeout, else 10)
 ctr_stop() {
-	_t=10
-	case ${1:-} in -t | --time) need_arg "$@"; _t=$2; shift 2 ;; esac
-	case $_t in '' | *[!0-9]*) die "stop: -t $_t: not a number of seconds" ;; esac
+	_t=''
+	case ${1:-} in
+	-t | --time) need_arg "$@"; _t=$2; shift 2
+		case $_t in '' | *[!0-9]*) die "stop: -t $_t: not a number of seconds" ;; esac ;;
+	esac
 	[ $# -ge 1 ] || die "usage: ctr.sh stop [-t SECS] CONTAINER..."
 	pool_ensure
 	for _c; do
@@ -1337,13 +1359,19 @@ ctr_stop() {
 	done
 }
 
-# container_stop CID SECS: SIGTERM PID 1, SIGKILL after SECS (-: SIGKILL at once, docker's rm -f),
-# wait until the shim recorded the exit. Returns with ctr_state's variables of the container as it
-# left it (stopped: ST_FINISHED and ST_FINISHED_NS, the exit's time).
+# container_stop CID SECS: its stop signal (run --stop-signal, else SIGTERM) to PID 1, SIGKILL after
+# SECS ('': its --stop-timeout, else 10; -: SIGKILL at once, docker's rm -f), wait until the shim
+# recorded the exit. Returns with ctr_state's variables of the container as it left it (stopped:
+# ST_FINISHED and ST_FINISHED_NS, the exit's time).
 # A restart policy ends first (policy_cancel); a run the supervisor started meanwhile is stopped
 # in the next round.
 container_stop() {
-	_cs=3
+	_cs=3 _csig=15 _cst=''
+	# run --stop-signal, --stop-timeout: "SIGNAL TIMEOUT" ('-': not given), read without a fork
+	read -r _csig _cst 2>/dev/null <"$CTR_ROOT/containers/$1/stop" || _csig=15
+	case $_csig in [1-9] | [1-5][0-9] | 6[0-4]) ;; *) _csig=15 ;; esac
+	case $_cst in '' | *[!0-9]*) _cst=10 ;; esac
+	set -- "$1" "${2:-$_cst}"
 	while [ "$_cs" -gt 0 ]; do
 		_cs=$((_cs - 1))
 		ctr_state "$1"
@@ -1352,8 +1380,8 @@ container_stop() {
 		[ "$ST" = running ] || return 0
 		! cg_frozen "$1" || cg_freeze "$1" 0 # paused: thawed first, so that it can act on SIGTERM
 		if [ "$2" != - ]; then
-			ev_container kill "$1" signal 15
-			kill -TERM "$ST_PID" 2>/dev/null
+			ev_container kill "$1" signal "$_csig"
+			kill -s "$_csig" "$ST_PID" 2>/dev/null
 			stop_wait "$1" $(($2 * 50)) && continue
 		fi
 		ev_container kill "$1" signal 9

@@ -149,3 +149,133 @@ EVIL=1|1\\nINJECTED=2|"
 	assert_output "ctr: --label-file $BATS_TEST_TMPDIR/labels: line 2: 'b c' contains whitespace"
 	nothing_made
 }
+
+@test "run --add-host, --dns, --dns-search, --dns-option: /etc/hosts and resolv.conf, kept by start; inspect's HostConfig" {
+	ctr run -d --name d --add-host foo:1.2.3.4 --add-host=six=[2001:db8::1] --add-host gw:host-gateway \
+		--dns 192.0.2.53 --dns 2001:db8::53 --dns-search a.example --dns-search b.example. --dns-option ndots:2 \
+		--dns-opt rotate busybox sleep 100
+	gw=$(ctr inspect d | jq -r .network.gateway)
+	[ -n "$gw" ] && [ "$gw" != null ]
+	want_hosts=$(printf '1.2.3.4\tfoo\n2001:db8::1\tsix\n%s\tgw\n' "$gw")
+	want_resolv='nameserver 192.0.2.53
+nameserver 2001:db8::53
+search a.example b.example
+options ndots:2 rotate'
+	for round in run start; do
+		run ctr exec d sh -c 'sed -n 3,5p /etc/hosts; grep -v "^#" /etc/resolv.conf'
+		assert_success
+		assert_output "$want_hosts
+$want_resolv"
+		# the container's own name follows the extra ones, as docker's
+		run ctr exec d sh -c 'tail -n 1 /etc/hosts'
+		assert_output --regexp "^10\\.[0-9.]+	$(ctr inspect d | jq -r .id)\$"
+		ctr stop -t 0 d
+		ctr start d
+	done
+	run ctr inspect d
+	jq -e '.HostConfig == {ExtraHosts: ["foo:1.2.3.4", "six:2001:db8::1", "gw:host-gateway"],
+		Dns: ["192.0.2.53", "2001:db8::53"], DnsSearch: ["a.example", "b.example"], DnsOptions: ["ndots:2", "rotate"]}' <<<"$output"
+	ctr rm -f d
+	# none: the extra hosts; host: appended to the host's /etc/hosts, host-gateway is the host's loopback
+	run ctr run --rm --net none --add-host foo:1.2.3.4 --dns-search . busybox sh -c 'grep foo /etc/hosts; grep -c search /etc/resolv.conf'
+	assert_output "$(printf '1.2.3.4\tfoo')
+0"
+	run ctr run --rm --net host --add-host gw:host-gateway --dns 192.0.2.1 busybox sh -c 'grep -w gw /etc/hosts; grep nameserver /etc/resolv.conf'
+	assert_output "$(printf '127.0.0.1\tgw')
+nameserver 192.0.2.1"
+	# no option: docker's default names, no extra line
+	run ctr run --rm --net none busybox cat /etc/hosts
+	refute_output --partial foo
+}
+
+@test "run --add-host, --dns, --dns-search, --dns-option, --stop-*, --cidfile: bad values are an error 125 and nothing is made" {
+	while IFS='|' read -r opt val why; do
+		run ctr run --rm "$opt" "$val" busybox true
+		assert_failure 125
+		assert_output "ctr: $opt $val: $why"
+	done <<'BAD'
+--add-host|foo|expected NAME:IP (or NAME:host-gateway)
+--add-host|foo:1.2.3|1.2.3 is not an IPv4 or IPv6 address
+--add-host|foo:1.2.3.04|1.2.3.04 is not an IPv4 or IPv6 address
+--add-host|foo:1::2::3|1::2::3 is not an IPv4 or IPv6 address
+--add-host|:1.2.3.4|the name must start with a letter or digit
+--add-host|a b:1.2.3.4|the name may only have [A-Za-z0-9_.-]
+--add-host|a/../b:1.2.3.4|the name may only have [A-Za-z0-9_.-]
+--dns|8.8.8|8.8.8 is not an IPv4 or IPv6 address
+--dns|1.2.3.4 options|1.2.3.4 options is not an IPv4 or IPv6 address
+--dns-search|-x.example|a domain starts with a letter or digit
+--dns-search|a..b|not a domain name ([A-Za-z0-9_-] labels joined by dots)
+--dns-search|a/b|not a domain name ([A-Za-z0-9_-] labels joined by dots)
+--dns-option|a b|not a resolver option (e.g. ndots:2, timeout:1, rotate)
+--stop-signal|SIGNOPE|not a signal (a name such as SIGINT, or 1-64)
+--stop-signal|65|not a signal (a name such as SIGINT, or 1-64)
+--stop-timeout|1.5|not a number of seconds
+--stop-timeout|-1|ctr has no endless stop: give a number of seconds
+BAD
+	for opt in --add-host --dns --dns-search --dns-option --stop-signal --cidfile; do
+		run ctr run --rm "$opt" "$(printf 'a:1.2.3.4\nb')" busybox true
+		assert_failure 125
+		assert_output "ctr: $opt: the value contains a newline"
+	done
+	run ctr run --rm --net none --add-host gw:host-gateway busybox true
+	assert_failure 125
+	assert_output "ctr: --add-host NAME:host-gateway: --net none has no way to the host"
+	: >"$BATS_TEST_TMPDIR/cid"
+	ln -s "$BATS_TEST_TMPDIR/target" "$BATS_TEST_TMPDIR/link"
+	for f in "$BATS_TEST_TMPDIR/cid" "$BATS_TEST_TMPDIR/link"; do
+		run ctr run --rm --cidfile "$f" busybox true
+		assert_failure 125
+		assert_output "ctr: --cidfile $f: the file exists (a container may own it): remove it first"
+	done
+	[ ! -e "$BATS_TEST_TMPDIR/target" ] && [ ! -s "$BATS_TEST_TMPDIR/cid" ]
+	nothing_made
+}
+
+# logged CONTAINER TEXT: the container's log has TEXT
+logged() { ctr logs "$1" | grep -q "$2"; }
+
+@test "run --stop-signal, --stop-timeout: stop and restart send the signal and wait that long; stop -t wins; inspect shows them" {
+	ctr run -d --name s --stop-signal usr1 --stop-timeout 1 busybox sh -c \
+		'trap "echo got USR1" USR1; trap "" TERM; echo up; while :; do sleep 0.1; done'
+	wait_for logged s up
+	start=$(date +%s%N)
+	ctr stop s
+	took=$((($(date +%s%N) - start) / 1000000))
+	# USR1 caught, then SIGKILL after 1 s (not docker's default 10 s, not at once)
+	[ "$took" -ge 900 ] && [ "$took" -lt 5000 ] || fail "stop took $took ms"
+	run ctr logs s
+	assert_output --partial "got USR1"
+	[ "$(ctr inspect s | jq .exit_code)" = 137 ]
+	run ctr inspect s
+	jq -e '.Config.StopSignal == "SIGUSR1" and .Config.StopTimeout == 1' <<<"$output"
+	# restart: the same signal and timeout; stop -t 0 overrides the timeout
+	ctr start s
+	wait_for logged s up
+	start=$(date +%s%N)
+	ctr restart s
+	took=$((($(date +%s%N) - start) / 1000000))
+	[ "$took" -ge 900 ] && [ "$took" -lt 5000 ] || fail "restart took $took ms"
+	start=$(date +%s%N)
+	ctr stop -t 0 s
+	took=$((($(date +%s%N) - start) / 1000000))
+	[ "$took" -lt 900 ] || fail "stop -t 0 took $took ms"
+	# a number; the default is SIGTERM
+	ctr run -d --name n --stop-signal 2 busybox sh -c 'trap "echo got INT; exit 7" INT; while :; do sleep 0.1; done'
+	ctr stop n
+	[ "$(ctr inspect n | jq .exit_code)" = 7 ]
+	ctr rm -f s n
+}
+
+@test "run --cidfile: the ID, no newline, made with the container (create too); kept after it is removed" {
+	f=$BATS_TEST_TMPDIR/cid
+	ctr run --rm --cidfile "$f" busybox true
+	[ "$(wc -l <"$f")" = 0 ] && [ "$(wc -c <"$f")" = 12 ]
+	grep -qx '[0-9a-f]\{12\}' "$f"
+	rm "$f"
+	id=$(ctr create --name c --cidfile "$f" busybox true)
+	[ "$(cat "$f")" = "$id" ]
+	run ctr create --cidfile "$f" busybox true
+	assert_failure 125
+	[ "$(ctr ps -aq | wc -l)" = 1 ]
+	ctr rm c
+}

@@ -1,0 +1,155 @@
+#!/bin/sh
+# runopts.sh - docker run's options for names, stopping and the container's ID file: --add-host,
+# --dns, --dns-search, --dns-option, --stop-signal, --stop-timeout, --cidfile. Sourced by ctr.sh's
+# run only when one of them is given (an option not given costs nothing: no source, no process).
+# Variables of this file start with _ro (locals) or RO_.
+#
+# Interface used by ctr.sh:
+#   ro_opt OPTION VALUE   check VALUE (dies: `ctr: OPTION VALUE: why`) and keep it: R_ADDHOSTS,
+#                         R_DNS, R_DNSSEARCH, R_DNSOPT (blank-separated words of [A-Za-z0-9_.:=-]:
+#                         no blank, newline, quote, glob or slash gets in), R_STOPSIG (a signal
+#                         number), R_STOPTIME, R_CIDFILE
+#   ro_validate           what needs all the options (--net): before anything is made; R_X: the
+#                         config.json members of the options given (JSON, from checked words only)
+#   ro_cidfile_write      --cidfile: the container's ID, written as docker does (no newline), in a
+#                         file that must not exist (O_EXCL: a symlink planted there is not followed)
+# The values go in config.json (run's jq: $x), which start reads back (start.sh's START_JQ) for
+# /etc/hosts and resolv.conf (net.sh's net_etc), and stop and restart read $C/stop (signal,
+# timeout) without a jq.
+
+# ro_name OPTION VALUE NAME: NAME is a host name for /etc/hosts: [A-Za-z0-9_.-], a letter or digit
+# first, at most 255.
+ro_name() {
+	case $3 in [A-Za-z0-9]*) ;; *) die "$1 $2: the name must start with a letter or digit" ;; esac
+	case $3 in *[!A-Za-z0-9_.-]*) die "$1 $2: the name may only have [A-Za-z0-9_.-]" ;; esac
+	[ ${#3} -le 255 ] || die "$1 $2: the name has more than 255 characters"
+}
+
+# ro_ip6 ADDR: ADDR is an IPv6 address (hex groups of 1 to 4 digits, at most one ::, an IPv4 tail).
+ro_ip6() {
+	case $1 in *:*) ;; *) return 1 ;; esac
+	case $1 in *[!0-9A-Fa-f:.]* | *:::* | *::*::*) return 1 ;; esac
+	[ ${#1} -le 45 ] || return 1
+	_rog=0 _roz=''
+	case $1 in *::*) _roz=1 ;; esac
+	_rot=${1#::} _rot=${_rot%::}
+	_roifs=$IFS IFS=:
+	# shellcheck disable=SC2086 # split on the colons (checked: no glob character)
+	set -- $_rot
+	IFS=$_roifs
+	for _rox; do
+		_rog=$((_rog + 1))
+		case $_rox in
+		'') [ -n "$_roz" ] || return 1 ;;
+		*.*) [ "$_rog" -eq $# ] && net_valid_ip "$_rox" || return 1; _rog=$((_rog + 1)) ;;
+		? | ?? | ??? | ????) case $_rox in *.*) return 1 ;; esac ;;
+		*) return 1 ;;
+		esac
+	done
+	if [ -n "$_roz" ]; then [ "$_rog" -le 7 ]; else [ "$_rog" -eq 8 ]; fi
+}
+
+# ro_ip OPTION VALUE ADDR: ADDR is an IPv4 or IPv6 address.
+ro_ip() {
+	net_valid_ip "$3" || ro_ip6 "$3" || die "$1 $2: $3 is not an IPv4 or IPv6 address"
+}
+
+# ro_stop_signal VALUE: R_STOPSIG = the number of signal VALUE (a name, with or without SIG, or 1-64).
+ro_stop_signal() {
+	R_STOPSIG=''
+	case $1 in [1-9] | [1-5][0-9] | 6[0-4]) R_STOPSIG=$1; return 0 ;; esac
+	_ros=$(printf '%s' "$1" | tr '[:lower:]' '[:upper:]')
+	_ros=${_ros#SIG} _rok=0
+	case $_ros in '' | *[!A-Z0-9+-]* | [0-9]*) die "--stop-signal $1: not a signal (a name such as SIGINT, or 1-64)" ;; esac
+	for _row in $(kill -l); do
+		[ "$_row" != "$_ros" ] || { R_STOPSIG=$_rok; break; }
+		_rok=$((_rok + 1))
+	done
+	[ -n "$R_STOPSIG" ] && [ "$R_STOPSIG" -ge 1 ] || die "--stop-signal $1: not a signal (a name such as SIGINT, or 1-64)"
+	RO_STOPNAME=SIG$_ros
+}
+
+# ro_opt OPTION VALUE: one option (see the top).
+ro_opt() {
+	one_line "$1" "$2"
+	case $1 in
+	--add-host)
+		case $2 in
+		*=*) _ron=${2%%=*} _roi=${2#*=} ;;
+		*:*) _ron=${2%%:*} _roi=${2#*:} ;;
+		*) die "$1 $2: expected NAME:IP (or NAME:host-gateway)" ;;
+		esac
+		ro_name "$1" "$2" "$_ron"
+		case $_roi in \[*\]) _roi=${_roi#\[} _roi=${_roi%\]} ;; esac
+		[ "$_roi" = host-gateway ] || ro_ip "$1" "$2" "$_roi"
+		R_ADDHOSTS="$R_ADDHOSTS $_ron:$_roi" ;;
+	--dns) ro_ip "$1" "$2" "$2"; R_DNS="$R_DNS $2" ;;
+	--dns-search)
+		_roi=${2%.}
+		[ "$2" = . ] || {
+			case $_roi in [A-Za-z0-9]*) ;; *) die "$1 $2: a domain starts with a letter or digit" ;; esac
+			case $_roi in *[!A-Za-z0-9_.-]* | *..*) die "$1 $2: not a domain name ([A-Za-z0-9_-] labels joined by dots)" ;; esac
+			[ ${#_roi} -le 253 ] || die "$1 $2: a domain name has at most 253 characters"
+		}
+		[ "$2" = . ] && _roi=.
+		R_DNSSEARCH="$R_DNSSEARCH $_roi" ;;
+	--dns-option | --dns-opt)
+		case $2 in '' | *[!A-Za-z0-9_.:-]*) die "$1 $2: not a resolver option (e.g. ndots:2, timeout:1, rotate)" ;; esac
+		[ ${#2} -le 64 ] || die "$1 $2: at most 64 characters"
+		R_DNSOPT="$R_DNSOPT $2" ;;
+	--stop-signal) ro_stop_signal "$2" ;;
+	--stop-timeout)
+		case $2 in
+		-1) die "$1 $2: ctr has no endless stop: give a number of seconds" ;;
+		'' | *[!0-9]*) die "$1 $2: not a number of seconds" ;;
+		esac
+		[ ${#2} -le 9 ] || die "$1 $2: at most 999999999 seconds"
+		_roi=$2
+		while :; do case $_roi in 0?*) _roi=${_roi#0} ;; *) break ;; esac; done
+		R_STOPTIME=$_roi ;;
+	--cidfile)
+		case $2 in '' | */ | */. | */.. | . | ..) die "$1 '$2': not a file name" ;; esac
+		[ ! -e "$2" ] && [ ! -L "$2" ] || die "$1 $2: the file exists (a container may own it): remove it first"
+		R_CIDFILE=$2 ;;
+	esac
+}
+
+# ro_list WORDS: RO_LIST = the blank-separated WORDS (checked: no quote, backslash or glob) as a
+# JSON array of strings.
+ro_list() {
+	RO_LIST=''
+	for _rox in $1; do RO_LIST="$RO_LIST${RO_LIST:+,}\"$_rox\""; done
+	RO_LIST="[$RO_LIST]"
+}
+
+# ro_validate: what needs all of run's options; R_X: the config.json members (see the top).
+ro_validate() {
+	case " $R_ADDHOSTS" in *:host-gateway*)
+		[ "$R_NET" != none ] || die "--add-host NAME:host-gateway: --net none has no way to the host" ;;
+	esac
+	R_X=''
+	[ -z "$R_ADDHOSTS" ] || { ro_list "$R_ADDHOSTS"; R_X="$R_X,\"extra_hosts\":$RO_LIST"; }
+	[ -z "$R_DNS" ] || { ro_list "$R_DNS"; R_X="$R_X,\"dns\":$RO_LIST"; }
+	[ -z "$R_DNSSEARCH" ] || { ro_list "$R_DNSSEARCH"; R_X="$R_X,\"dns_search\":$RO_LIST"; }
+	[ -z "$R_DNSOPT" ] || { ro_list "$R_DNSOPT"; R_X="$R_X,\"dns_options\":$RO_LIST"; }
+	[ -z "$R_STOPSIG" ] || R_X="$R_X,\"stop_signal\":\"${RO_STOPNAME:-$R_STOPSIG}\""
+	[ -z "$R_STOPTIME" ] || R_X="$R_X,\"stop_timeout\":$R_STOPTIME"
+	R_X="{${R_X#,}}"
+}
+
+# ro_stop_write: (run's configs job) $C/stop = "SIGNAL TIMEOUT" of --stop-signal, --stop-timeout
+# ('-': not given), read by container_stop without a jq.
+ro_stop_write() {
+	[ -n "$R_STOPSIG$R_STOPTIME" ] || return 0
+	printf '%s %s\n' "${R_STOPSIG:--}" "${R_STOPTIME:--}" 2>/dev/null >"$C/stop" ||
+		die "$C/stop: cannot write (is its file system full?)"
+}
+
+# ro_cidfile_write: --cidfile's file, made now (O_EXCL) with the ID and no newline, as docker's.
+# R_CIDW: made (run_undo removes it when the run fails).
+ro_cidfile_write() {
+	(set -C && printf '%s' "$CID" >"$R_CIDFILE") 2>/dev/null ||
+		die "--cidfile $R_CIDFILE: cannot create (it exists now, or its directory is not writable)"
+	# shellcheck disable=SC2034 # read by ctr.sh's run_undo
+	R_CIDW=1
+}
