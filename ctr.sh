@@ -615,7 +615,11 @@ RUN_JQ=$ENV_JQ$SEC_OCI_JQ$NET_ETC_JQ'
 	   rootfs: $rootfs} + $x
 	| tojson, ($ocik * {root: {path: .rootfs}, process: ({terminal: .tty, args: .cmd, env: .env, cwd: .workdir}
 	  + (.security | sec_user)), hostname: .hostname,
-	  mounts: ($ocik.mounts + sec_binds($vols) + net_etc_binds)} | tojson), "\($sec) \($ns)"'
+	  mounts: ($ocik.mounts + sec_binds($vols) + net_etc_binds)}
+	  | if $x.sysctls then .linux.sysctl = (.linux.sysctl // {}) + $x.sysctls else . end
+	  | if $x.shm_size then .mounts |= map(if .destination == "/dev" or .destination == "/dev/shm"
+	    then .options |= map(if startswith("size=") then "size=\($x.shm_size)" else . end) else . end) else . end
+	  | tojson), "\($sec) \($ns)"'
 
 # run_check_name NAME: --name follows docker's rule for container names.
 run_check_name() {
@@ -774,6 +778,7 @@ ctr_create() {
 #HELP     --dns IP   --dns-search DOMAIN   --dns-option OPT   resolv.conf's name servers, search domains, options (repeatable)
 #HELP     --stop-signal SIG   --stop-timeout SECS   what stop and restart send first (SIGTERM), and wait before SIGKILL (10)
 #HELP     --cidfile FILE   write the container's ID in FILE (which must not exist)
+#HELP     --sysctl K=V   a sysctl of its own namespaces (net.*, kernel.shm*/msg*/sem, fs.mqueue.*)   --shm-size SIZE   /dev/shm's size (64m)
 ctr_run() {
 	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
 	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENVL='' R_WD='' R_NET=bridge R_PORTS='' R_INIT=''
@@ -782,6 +787,8 @@ ctr_run() {
 	# helpers/runopts.sh's, loaded by the first of its options
 	# shellcheck disable=SC2034 # read by runopts.sh, net.sh's net_etc
 	R_ADDHOSTS='' R_DNS='' R_DNSSEARCH='' R_DNSOPT='' R_STOPSIG='' R_STOPTIME='' R_CIDFILE='' R_CIDW='' R_X='{}' RO_LOADED=''
+	# shellcheck disable=SC2034
+	R_SYSCTLS='' R_SHM=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -813,7 +820,8 @@ ctr_run() {
 		--oom-score-adj) need_arg "$@"; R_OOM=$2 R_OOMSET=1; shift ;;
 		--restart) need_arg "$@"; R_RESTART=$2; shift ;;
 		--entrypoint) need_arg "$@"; one_line "$1" "$2"; R_EP=$2 R_EPSET=1; shift ;;
-		--add-host | --dns | --dns-search | --dns-option | --dns-opt | --stop-signal | --stop-timeout | --cidfile)
+		--add-host | --dns | --dns-search | --dns-option | --dns-opt | --stop-signal | --stop-timeout | --cidfile | \
+			--sysctl | --shm-size)
 			need_arg "$@"
 			# shellcheck source=/dev/null
 			[ -n "$RO_LOADED" ] || { . "$CTR_HOME/helpers/runopts.sh" && RO_LOADED=1; } || exit 125
@@ -1292,8 +1300,9 @@ ctr_inspect() {
 		  finished:(if $fin == "" then null else ($fin|tonumber) end), oom_killed:$oom, restart_count:$rc,
 		  Config: ({Labels: (.labels // {})} + if .stop_signal then {StopSignal: .stop_signal} else {} end
 		    + if .stop_timeout then {StopTimeout: .stop_timeout} else {} end),
-		  HostConfig: {ExtraHosts: .extra_hosts, Dns: (.dns // []), DnsSearch: (.dns_search // []),
-		    DnsOptions: (.dns_options // [])}}
+		  HostConfig: ({ExtraHosts: .extra_hosts, Dns: (.dns // []), DnsSearch: (.dns_search // []),
+		    DnsOptions: (.dns_options // []), ShmSize: (.shm_size // 67108864)}
+		    + if .sysctls then {Sysctls: .sysctls} else {} end)}
 		  | .network += $net' <&3
 }
 

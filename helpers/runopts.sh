@@ -1,6 +1,7 @@
 #!/bin/sh
-# runopts.sh - docker run's options for names, stopping and the container's ID file: --add-host,
-# --dns, --dns-search, --dns-option, --stop-signal, --stop-timeout, --cidfile. Sourced by ctr.sh's
+# runopts.sh - docker run's options for names, stopping, the container's ID file and its kernel's
+# namespaced settings: --add-host, --dns, --dns-search, --dns-option, --stop-signal, --stop-timeout,
+# --cidfile, --sysctl, --shm-size. Sourced by ctr.sh's
 # run only when one of them is given (an option not given costs nothing: no source, no process).
 # Variables of this file start with _ro (locals) or RO_.
 #
@@ -8,12 +9,15 @@
 #   ro_opt OPTION VALUE   check VALUE (dies: `ctr: OPTION VALUE: why`) and keep it: R_ADDHOSTS,
 #                         R_DNS, R_DNSSEARCH, R_DNSOPT (blank-separated words of [A-Za-z0-9_.:=-]:
 #                         no blank, newline, quote, glob or slash gets in), R_STOPSIG (a signal
-#                         number), R_STOPTIME, R_CIDFILE
+#                         number), R_STOPTIME, R_CIDFILE, R_SYSCTLS (JSON members: checked
+#                         keys and values), R_SHM (bytes)
 #   ro_validate           what needs all the options (--net): before anything is made; R_X: the
 #                         config.json members of the options given (JSON, from checked words only)
 #   ro_cidfile_write      --cidfile: the container's ID, written as docker does (no newline), in a
 #                         file that must not exist (O_EXCL: a symlink planted there is not followed)
-# The values go in config.json (run's jq: $x), which start reads back (start.sh's START_JQ) for
+# The values go in config.json (run's jq: $x; --sysctl and --shm-size also in the OCI config:
+# linux.sysctl, which nsenter-chroot writes in the container's namespaces, and the size of the
+# /dev tmpfs, which /dev/shm is a directory of), which start reads back (start.sh's START_JQ) for
 # /etc/hosts and resolv.conf (net.sh's net_etc), and stop and restart read $C/stop (signal,
 # timeout) without a jq.
 
@@ -107,11 +111,34 @@ ro_opt() {
 		_roi=$2
 		while :; do case $_roi in 0?*) _roi=${_roi#0} ;; *) break ;; esac; done
 		R_STOPTIME=$_roi ;;
+	--sysctl) ro_sysctl "$2" ;;
+	--shm-size)
+		R_SHM=$(cg_bytes "$1" "$2") || exit 125
+		[ "$R_SHM" -gt 0 ] || die "$1 $2: must be more than 0" ;;
 	--cidfile)
 		case $2 in '' | */ | */. | */.. | . | ..) die "$1 '$2': not a file name" ;; esac
 		[ ! -e "$2" ] && [ ! -L "$2" ] || die "$1 $2: the file exists (a container may own it): remove it first"
 		R_CIDFILE=$2 ;;
 	esac
+}
+
+# ro_sysctl K=V: --sysctl, docker's rule (runc's): a sysctl of a namespace of the container's own,
+# its network namespace's (net.*) or its ipc namespace's (kernel.msgmax, msgmnb, msgmni, sem,
+# shmall, shmmax, shmmni, shm_rmid_forced, fs.mqueue.*). K: [A-Za-z0-9_-] words joined by dots
+# (/proc/sys/K, dots as slashes, stays where it names); V: letters, digits, blanks and _.:,+/-
+# (no quote or backslash: it goes into JSON as it is). R_SYSCTLS: JSON members, a later K wins.
+ro_sysctl() {
+	case $1 in *=*) ;; *) die "--sysctl $1: expected KEY=VALUE (e.g. net.ipv4.ip_forward=1)" ;; esac
+	_rok=${1%%=*} _rov=${1#*=}
+	case $_rok in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9_.-]* | *..* | *.) die "--sysctl $1: $_rok is not a sysctl name" ;; esac
+	case $_rok in
+	net.?* | fs.mqueue.?*) ;;
+	kernel.msgmax | kernel.msgmnb | kernel.msgmni | kernel.sem | kernel.shmall | kernel.shmmax | kernel.shmmni | kernel.shm_rmid_forced) ;;
+	*) die "--sysctl $1: $_rok is not a sysctl of the container's own namespaces (net.*, fs.mqueue.*, kernel.msgmax, msgmnb, msgmni, sem, shmall, shmmax, shmmni, shm_rmid_forced)" ;;
+	esac
+	case $_rov in '' | *[!A-Za-z0-9\ _.:,+/-]*) die "--sysctl $1: the value may only have letters, digits, blanks and _.:,+/-" ;; esac
+	[ ${#_rov} -le 256 ] || die "--sysctl $1: the value has more than 256 characters"
+	R_SYSCTLS="$R_SYSCTLS,\"$_rok\":\"$_rov\""
 }
 
 # ro_list WORDS: RO_LIST = the blank-separated WORDS (checked: no quote, backslash or glob) as a
@@ -127,7 +154,12 @@ ro_validate() {
 	case " $R_ADDHOSTS" in *:host-gateway*)
 		[ "$R_NET" != none ] || die "--add-host NAME:host-gateway: --net none has no way to the host" ;;
 	esac
+	case $R_SYSCTLS in *'"net.'*)
+		[ "$R_NET" != host ] || die "--sysctl net.*: not with --net host (the host's network namespace is not the container's)" ;;
+	esac
 	R_X=''
+	[ -z "$R_SYSCTLS" ] || R_X="$R_X,\"sysctls\":{${R_SYSCTLS#,}}"
+	[ -z "$R_SHM" ] || R_X="$R_X,\"shm_size\":$R_SHM"
 	[ -z "$R_ADDHOSTS" ] || { ro_list "$R_ADDHOSTS"; R_X="$R_X,\"extra_hosts\":$RO_LIST"; }
 	[ -z "$R_DNS" ] || { ro_list "$R_DNS"; R_X="$R_X,\"dns\":$RO_LIST"; }
 	[ -z "$R_DNSSEARCH" ] || { ro_list "$R_DNSSEARCH"; R_X="$R_X,\"dns_search\":$RO_LIST"; }

@@ -279,3 +279,76 @@ logged() { ctr logs "$1" | grep -q "$2"; }
 	[ "$(ctr ps -aq | wc -l)" = 1 ]
 	ctr rm c
 }
+
+@test "run --sysctl: net.* in its netns, the ipc namespace's (kernel.shm*, sem, fs.mqueue.*) in its own; the host's untouched; kept by start" {
+	host_shmmax=$(cat /proc/sys/kernel/shmmax) host_mq=$(cat /proc/sys/fs/mqueue/msg_max)
+	ctr create --name s --sysctl net.ipv4.ip_forward=1 --sysctl kernel.shmmax=12345678 \
+		--sysctl 'kernel.sem=250 32000 32 128' --sysctl fs.mqueue.msg_max=20 --sysctl kernel.shmmax=23456789 \
+		--sysctl net.ipv4.ip_unprivileged_port_start=500 busybox \
+		sh -c 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax /proc/sys/kernel/sem /proc/sys/fs/mqueue/msg_max /proc/sys/net/ipv4/ip_unprivileged_port_start'
+	want="1
+23456789
+250	32000	32	128
+20
+500"
+	for round in 1 2; do
+		run ctr start -a s
+		assert_success
+		assert_output "$want"
+	done
+	[ "$(cat /proc/sys/kernel/shmmax)" = "$host_shmmax" ] && [ "$(cat /proc/sys/fs/mqueue/msg_max)" = "$host_mq" ]
+	run ctr inspect s
+	jq -e '.HostConfig.Sysctls == {"net.ipv4.ip_forward": "1", "kernel.shmmax": "23456789", "kernel.sem": "250 32000 32 128",
+		"fs.mqueue.msg_max": "20", "net.ipv4.ip_unprivileged_port_start": "500"}' <<<"$output"
+	# the ipc ones with --net host and in a user namespace too; docker's defaults stay without --sysctl
+	run ctr run --rm --net host --sysctl kernel.shmmni=100 busybox cat /proc/sys/kernel/shmmni
+	assert_output 100
+	run ctr run --rm --net none --userns --sysctl kernel.shmmni=100 --sysctl net.ipv4.ip_forward=1 busybox \
+		cat /proc/sys/kernel/shmmni /proc/sys/net/ipv4/ip_forward
+	assert_output "100
+1"
+	run ctr run --rm --net none busybox cat /proc/sys/net/ipv4/ip_unprivileged_port_start
+	assert_output 0
+	ctr rm s
+}
+
+@test "run --sysctl, --shm-size: bad keys and values are an error 125 and nothing is made; a sysctl the kernel lacks fails the run" {
+	for kv in kernel.hostname=x vm.swappiness=1 kernel.core_pattern=/x net.=1 'net..ipv4.x=1' 'net.ipv4/../../kernel/x=1' \
+		'fs.mqueue.x/y=1' net.ipv4.ip_forward 'net.ipv4.ip_forward=' 'net.ipv4.ip_forward=1"' 'net.ipv4.ip_forward=1\' \
+		"$(printf 'net.ipv4.ip_forward=1\nkernel.x=2')"; do
+		run ctr run --rm --sysctl "$kv" busybox true
+		assert_failure 125
+		assert_output --regexp '^ctr: --sysctl'
+	done
+	run ctr run --rm --sysctl kernel.hostname=x busybox true
+	assert_output "ctr: --sysctl kernel.hostname=x: kernel.hostname is not a sysctl of the container's own namespaces (net.*, fs.mqueue.*, kernel.msgmax, msgmnb, msgmni, sem, shmall, shmmax, shmmni, shm_rmid_forced)"
+	run ctr run --rm --net host --sysctl net.ipv4.ip_forward=1 busybox true
+	assert_failure 125
+	assert_output "ctr: --sysctl net.*: not with --net host (the host's network namespace is not the container's)"
+	for s in 0 -1 x 1q; do
+		run ctr run --rm --shm-size "$s" busybox true
+		assert_failure 125
+		assert_output --regexp "^ctr: --shm-size $s: "
+	done
+	nothing_made
+	run ctr run -d --sysctl net.ipv4.no_such_sysctl=1 busybox true
+	assert_failure 125
+	assert_output --partial "sysctl net.ipv4.no_such_sysctl: No such file or directory"
+	nothing_made
+}
+
+@test "run --shm-size: the size of /dev/shm (the /dev tmpfs it is a directory of), kept by start; 64m by default; inspect's ShmSize" {
+	ctr create --name m --shm-size 96m busybox sh -c 'df -k /dev/shm | tail -n 1'
+	for round in 1 2; do
+		run ctr start -a m
+		assert_success
+		assert_output --regexp '^tmpfs +98304 '
+	done
+	[ "$(ctr inspect m | jq .HostConfig.ShmSize)" = 100663296 ]
+	# filled past it: ENOSPC
+	run ctr run --rm --shm-size 1m busybox sh -c 'dd if=/dev/zero of=/dev/shm/f bs=64k count=32 2>&1; ls -l /dev/shm/f'
+	assert_output --partial "No space left on device"
+	run ctr run --rm --net none busybox sh -c 'df -k /dev/shm | tail -n 1'
+	assert_output --regexp '^tmpfs +65536 '
+	ctr rm m
+}
