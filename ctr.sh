@@ -768,6 +768,7 @@ ctr_create() {
 #HELP     -e|--env K=V|K   -w|--workdir DIR   --net bridge|none|host   -p [IP:]HPORT:CPORT[/udp]
 #HELP     --env-file FILE   -l|--label K=V|K   --label-file FILE   (docker's format: K=V or K lines, # comments)
 #HELP     -m|--memory SIZE   --memory-swap SIZE   --cpus N.N   --cpu-shares N   --pids-limit N   --init
+#HELP     --cpuset-cpus LIST   --cpuset-mems LIST   the CPUs and memory nodes it may use (0-3,5: the host's)
 #HELP     --storage-opt size=SIZE   limit the data the container writes (btrfs quota; default CTR_STORAGE_SIZE)
 #HELP     --log-opt max-size=SIZE   rotate the log at SIZE, keep one old (default CTR_LOG_MAX_SIZE; 0: no cap)
 #HELP     --restart no|on-failure[:N]|always|unless-stopped   its supervisor runs it again when it exits; stop ends it
@@ -788,7 +789,7 @@ ctr_run() {
 	# shellcheck disable=SC2034 # read by runopts.sh, net.sh's net_etc
 	R_ADDHOSTS='' R_DNS='' R_DNSSEARCH='' R_DNSOPT='' R_STOPSIG='' R_STOPTIME='' R_CIDFILE='' R_CIDW='' R_X='{}' RO_LOADED=''
 	# shellcheck disable=SC2034
-	R_SYSCTLS='' R_SHM=''
+	R_SYSCTLS='' R_SHM='' R_CPUSET_CPUS='' R_CPUSET_MEMS=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -813,6 +814,8 @@ ctr_run() {
 		--cpus) need_arg "$@"; R_CPUS=$2; shift ;;
 		-c | --cpu-shares) need_arg "$@"; R_SHARES=$2; shift ;;
 		--pids-limit) need_arg "$@"; R_PIDS=$2; shift ;;
+		--cpuset-cpus) need_arg "$@"; R_CPUSET_CPUS=$2; shift ;;
+		--cpuset-mems) need_arg "$@"; R_CPUSET_MEMS=$2; shift ;;
 		--storage-opt) need_arg "$@"; R_STORAGE="$R_STORAGE$2
 "; shift ;;
 		--log-opt) need_arg "$@"; run_log_opt "$2"; shift ;;
@@ -1301,7 +1304,8 @@ ctr_inspect() {
 		  Config: ({Labels: (.labels // {})} + if .stop_signal then {StopSignal: .stop_signal} else {} end
 		    + if .stop_timeout then {StopTimeout: .stop_timeout} else {} end),
 		  HostConfig: ({ExtraHosts: .extra_hosts, Dns: (.dns // []), DnsSearch: (.dns_search // []),
-		    DnsOptions: (.dns_options // []), ShmSize: (.shm_size // 67108864)}
+		    DnsOptions: (.dns_options // []), ShmSize: (.shm_size // 67108864),
+		    CpusetCpus: (.resources.cpuset_cpus // ""), CpusetMems: (.resources.cpuset_mems // "")}
 		    + if .sysctls then {Sysctls: .sysctls} else {} end)}
 		  | .network += $net' <&3
 }

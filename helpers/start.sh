@@ -215,6 +215,7 @@ START_JQ='def flag: if . then 1 else "" end; def v: if . == null then "" else . 
 	@sh "R_I=\(.interactive | flag) R_RM=\(.rm | flag) R_INIT=\(.init | flag) LOG_MAX=\(.log.max_size // 0)",
 	@sh "SEC_USERNS=\(if .security.userns then "auto" else "" end) SEC_PRIV=\(.security.privileged | flag)",
 	@sh "CG_MEM=\(.resources.memory | v) CG_SWAP=\(.resources.memory_swap | v)",
+	@sh "CG_CPUSET_CPUS=\(.resources.cpuset_cpus | v) CG_CPUSET_MEMS=\(.resources.cpuset_mems | v)",
 	@sh "CG_QUOTA=\(.resources.nano_cpus | if . == null then "" else . / 10000 | floor end) CG_SHARES=\(.resources.cpu_shares | v) CG_PIDS=\(.resources.pids_limit | v)",
 	@sh "R_ADDHOSTS=\(.extra_hosts // [] | join(" ")) R_DNS=\(.dns // [] | join(" "))",
 	@sh "R_DNSSEARCH=\(.dns_search // [] | join(" ")) R_DNSOPT=\(.dns_options // [] | join(" "))",

@@ -352,3 +352,54 @@ logged() { ctr logs "$1" | grep -q "$2"; }
 	assert_output --regexp '^tmpfs +65536 '
 	ctr rm m
 }
+
+@test "run --cpuset-cpus, --cpuset-mems: the CPUs and memory nodes its processes may use, kept by start and update; inspect; the group goes with it" {
+	cpus=$(cat /sys/fs/cgroup/cpuset/cpuset.effective_cpus 2>/dev/null || cat /sys/fs/cgroup/cpuset.cpus.effective)
+	[ "$cpus" != 0 ] || skip "one CPU: nothing to choose from"
+	last=${cpus##*[,-]}
+	ctr create --name p --cpuset-cpus "$last" --cpuset-mems 0 busybox sh -c 'grep -e Cpus_allowed_list -e Mems_allowed_list /proc/self/status'
+	for round in 1 2; do
+		run ctr start -a p
+		assert_success
+		assert_output "$(printf 'Cpus_allowed_list:\t%s\nMems_allowed_list:\t0' "$last")"
+	done
+	run ctr inspect p
+	jq -e --arg c "$last" '.HostConfig.CpusetCpus == $c and .HostConfig.CpusetMems == "0"' <<<"$output"
+	ctr update --memory 64m p
+	[ "$(ctr inspect p | jq -r .HostConfig.CpusetCpus)" = "$last" ]
+	# an exec joins it too
+	ctr run -d --name q --cpuset-cpus "$last" busybox sleep 100
+	run ctr exec q grep Cpus_allowed_list /proc/self/status
+	assert_output "$(printf 'Cpus_allowed_list:\t%s' "$last")"
+	id=$(ctr inspect q | jq -r .id)
+	d=$(awk '$3 == "cgroup" && $4 ~ /(^|,)cpuset(,|$)/ { print $2; exit }' /proc/self/mounts)
+	[ -z "$d" ] || [ -d "$d/$CTR_PREFIX/$id" ]
+	ctr rm -f p q
+	[ -z "$d" ] || [ ! -d "$d/$CTR_PREFIX/$id" ]
+	# without them: every CPU, no cpuset group
+	run ctr run --rm busybox grep Cpus_allowed_list /proc/self/status
+	assert_output "$(printf 'Cpus_allowed_list:\t%s' "$cpus")"
+	[ -z "$d" ] || [ -z "$(find "$d/$CTR_PREFIX" -mindepth 1 -type d 2>/dev/null)" ]
+}
+
+@test "run --cpuset-cpus, --cpuset-mems: a list the host lacks or a bad one is an error 125 and nothing is made" {
+	while IFS='|' read -r opt val why; do
+		run ctr run --rm "$opt" "$val" busybox true
+		assert_failure 125
+		assert_output --regexp "^ctr: $opt $val: $why"
+	done <<'BAD'
+--cpuset-cpus|65535|not available here
+--cpuset-cpus|0-65536|a range goes up
+--cpuset-cpus|3-1|a range goes up
+--cpuset-cpus|x|not a list
+--cpuset-cpus|0,,1|not a list
+--cpuset-cpus|0-1,|not a list
+--cpuset-cpus|-1|not a list
+--cpuset-mems|4096|not available here
+--cpuset-mems|0 1|not a list
+BAD
+	run ctr run --rm --cpuset-cpus "$(printf '0\n1')" busybox true
+	assert_failure 125
+	assert_output "ctr: --cpuset-cpus: the value contains a newline"
+	nothing_made
+}
