@@ -617,6 +617,11 @@ RUN_JQ=$ENV_JQ$SEC_OCI_JQ$NET_ETC_JQ'
 	  + (.security | sec_user)), hostname: .hostname,
 	  mounts: ($ocik.mounts + sec_binds($vols) + net_etc_binds)}
 	  | if $x.sysctls then .linux.sysctl = (.linux.sysctl // {}) + $x.sysctls else . end
+	  | if $x.devices then .mounts += [$x.devices[] | {destination: .path_in_container, type: "bind",
+	      source: .path_on_host, options: ["bind", "nosuid", "noexec"]}]
+	    | if .linux.resources.devices then .linux.resources.devices += [$x.devices[]
+	      | {allow: true, type: .type, major: .major, minor: .minor, access: .cgroup_permissions}] else . end
+	    else . end
 	  | if $x.shm_size then .mounts |= map(if .destination == "/dev" or .destination == "/dev/shm"
 	    then .options |= map(if startswith("size=") then "size=\($x.shm_size)" else . end) else . end) else . end
 	  | tojson), "\($sec) \($ns)"'
@@ -779,6 +784,7 @@ ctr_create() {
 #HELP     --dns IP   --dns-search DOMAIN   --dns-option OPT   resolv.conf's name servers, search domains, options (repeatable)
 #HELP     --stop-signal SIG   --stop-timeout SECS   what stop and restart send first (SIGTERM), and wait before SIGKILL (10)
 #HELP     --cidfile FILE   write the container's ID in FILE (which must not exist)
+#HELP     --device HOST[:CTR][:rwm]   the host's device node HOST as CTR (under /dev), with these permissions
 #HELP     --sysctl K=V   a sysctl of its own namespaces (net.*, kernel.shm*/msg*/sem, fs.mqueue.*)   --shm-size SIZE   /dev/shm's size (64m)
 ctr_run() {
 	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
@@ -789,7 +795,7 @@ ctr_run() {
 	# shellcheck disable=SC2034 # read by runopts.sh, net.sh's net_etc
 	R_ADDHOSTS='' R_DNS='' R_DNSSEARCH='' R_DNSOPT='' R_STOPSIG='' R_STOPTIME='' R_CIDFILE='' R_CIDW='' R_X='{}' RO_LOADED=''
 	# shellcheck disable=SC2034
-	R_SYSCTLS='' R_SHM='' R_CPUSET_CPUS='' R_CPUSET_MEMS=''
+	R_SYSCTLS='' R_SHM='' R_CPUSET_CPUS='' R_CPUSET_MEMS='' R_DEVICES='' R_DEVCTRS=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -824,7 +830,7 @@ ctr_run() {
 		--restart) need_arg "$@"; R_RESTART=$2; shift ;;
 		--entrypoint) need_arg "$@"; one_line "$1" "$2"; R_EP=$2 R_EPSET=1; shift ;;
 		--add-host | --dns | --dns-search | --dns-option | --dns-opt | --stop-signal | --stop-timeout | --cidfile | \
-			--sysctl | --shm-size)
+			--sysctl | --shm-size | --device)
 			need_arg "$@"
 			# shellcheck source=/dev/null
 			[ -n "$RO_LOADED" ] || { . "$CTR_HOME/helpers/runopts.sh" && RO_LOADED=1; } || exit 125
@@ -1305,7 +1311,9 @@ ctr_inspect() {
 		    + if .stop_timeout then {StopTimeout: .stop_timeout} else {} end),
 		  HostConfig: ({ExtraHosts: .extra_hosts, Dns: (.dns // []), DnsSearch: (.dns_search // []),
 		    DnsOptions: (.dns_options // []), ShmSize: (.shm_size // 67108864),
-		    CpusetCpus: (.resources.cpuset_cpus // ""), CpusetMems: (.resources.cpuset_mems // "")}
+		    CpusetCpus: (.resources.cpuset_cpus // ""), CpusetMems: (.resources.cpuset_mems // ""),
+		    Devices: [.devices // [] | .[] | {PathOnHost: .path_on_host, PathInContainer: .path_in_container,
+		      CgroupPermissions: .cgroup_permissions}]}
 		    + if .sysctls then {Sysctls: .sysctls} else {} end)}
 		  | .network += $net' <&3
 }

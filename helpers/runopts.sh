@@ -1,7 +1,7 @@
 #!/bin/sh
 # runopts.sh - docker run's options for names, stopping, the container's ID file and its kernel's
 # namespaced settings: --add-host, --dns, --dns-search, --dns-option, --stop-signal, --stop-timeout,
-# --cidfile, --sysctl, --shm-size. Sourced by ctr.sh's
+# --cidfile, --sysctl, --shm-size, --device. Sourced by ctr.sh's
 # run only when one of them is given (an option not given costs nothing: no source, no process).
 # Variables of this file start with _ro (locals) or RO_.
 #
@@ -10,7 +10,7 @@
 #                         R_DNS, R_DNSSEARCH, R_DNSOPT (blank-separated words of [A-Za-z0-9_.:=-]:
 #                         no blank, newline, quote, glob or slash gets in), R_STOPSIG (a signal
 #                         number), R_STOPTIME, R_CIDFILE, R_SYSCTLS (JSON members: checked
-#                         keys and values), R_SHM (bytes)
+#                         keys and values), R_SHM (bytes), R_DEVICES (JSON: checked paths)
 #   ro_validate           what needs all the options (--net): before anything is made; R_X: the
 #                         config.json members of the options given (JSON, from checked words only)
 #   ro_cidfile_write      --cidfile: the container's ID, written as docker does (no newline), in a
@@ -115,6 +115,7 @@ ro_opt() {
 	--shm-size)
 		R_SHM=$(cg_bytes "$1" "$2") || exit 125
 		[ "$R_SHM" -gt 0 ] || die "$1 $2: must be more than 0" ;;
+	--device) ro_device "$2" ;;
 	--cidfile)
 		case $2 in '' | */ | */. | */.. | . | ..) die "$1 '$2': not a file name" ;; esac
 		[ ! -e "$2" ] && [ ! -L "$2" ] || die "$1 $2: the file exists (a container may own it): remove it first"
@@ -141,6 +142,44 @@ ro_sysctl() {
 	R_SYSCTLS="$R_SYSCTLS,\"$_rok\":\"$_rov\""
 }
 
+# ro_device HOST[:CTR][:PERMS]: --device, docker's form: the host's device node HOST (a symlink to
+# one: its target) bound on CTR in the container (default: HOST; under /dev), the devices cgroup
+# allowing PERMS of it (r, w, m: mknod; default rwm). R_DEVICES: JSON array members (checked paths).
+ro_device() {
+	_rop=rwm
+	case $1 in
+	*:*:*:*) die "--device $1: expected HOST[:CONTAINER[:PERMISSIONS]]" ;;
+	*:*:*) _roh=${1%%:*} _roc=${1#*:} _rop=${_roc#*:} _roc=${_roc%%:*} ;;
+	*:*) _roh=${1%%:*} _roc=${1#*:}
+		case $_roc in /*) ;; *) _rop=$_roc _roc='' ;; esac ;;
+	*) _roh=$1 _roc='' ;;
+	esac
+	case $_rop in '' | *[!rwm]* | ????*) die "--device $1: permissions are r, w and m (e.g. rwm)" ;; esac
+	case $_roh in /*) ;; *) die "--device $1: the host's path must be absolute" ;; esac
+	[ -c "$_roh" ] || [ -b "$_roh" ] || die "--device $1: $_roh is not a device node of the host"
+	_roh=$(readlink -f -- "$_roh") && [ -n "$_roh" ] || die "--device $1: cannot resolve $_roh"
+	case $_roh in *[!A-Za-z0-9_.+/-]*) die "--device $1: the host's path may only have [A-Za-z0-9_.+/-]" ;; esac
+	[ -n "$_roc" ] || _roc=$_roh
+	case $_roc in
+	/dev/*/ | */../* | */.. | */./* | */. | *//*) die "--device $1: $_roc is not a plain path" ;;
+	/dev/?*) ;;
+	*) die "--device $1: the container's path must be under /dev" ;;
+	esac
+	case $_roc in *[!A-Za-z0-9_.+/-]*) die "--device $1: the container's path may only have [A-Za-z0-9_.+/-]" ;; esac
+	case " $R_DEVCTRS " in *" $_roc "*) die "--device $1: $_roc is given twice" ;; esac
+	R_DEVCTRS="$R_DEVCTRS $_roc"
+	# type, major and minor (hex) of the node: rules of the devices cgroup
+	_rot=$(stat -L -c '%F %t %T' -- "$_roh") || die "--device $1: cannot stat $_roh"
+	case $_rot in
+	'character special file '*) _roty=c ;;
+	'block special file '*) _roty=b ;;
+	*) die "--device $1: $_roh is not a device node of the host" ;;
+	esac
+	_rot=${_rot##*file } _romin=${_rot#* } _romaj=${_rot% *}
+	case $_romaj$_romin in '' | *[!0-9a-f]*) die "--device $1: $_roh: no major and minor number" ;; esac
+	R_DEVICES="$R_DEVICES,{\"path_on_host\":\"$_roh\",\"path_in_container\":\"$_roc\",\"cgroup_permissions\":\"$_rop\",\"type\":\"$_roty\",\"major\":$((0x$_romaj)),\"minor\":$((0x$_romin))}"
+}
+
 # ro_list WORDS: RO_LIST = the blank-separated WORDS (checked: no quote, backslash or glob) as a
 # JSON array of strings.
 ro_list() {
@@ -160,6 +199,8 @@ ro_validate() {
 	R_X=''
 	[ -z "$R_SYSCTLS" ] || R_X="$R_X,\"sysctls\":{${R_SYSCTLS#,}}"
 	[ -z "$R_SHM" ] || R_X="$R_X,\"shm_size\":$R_SHM"
+	[ -z "$R_DEVICES" ] || R_X="$R_X,\"devices\":[${R_DEVICES#,}]"
+	[ -z "$R_DEVICES" ] || [ -z "$CTR_ROOTLESS" ] || die "--device: rootless, not available yet"
 	[ -z "$R_ADDHOSTS" ] || { ro_list "$R_ADDHOSTS"; R_X="$R_X,\"extra_hosts\":$RO_LIST"; }
 	[ -z "$R_DNS" ] || { ro_list "$R_DNS"; R_X="$R_X,\"dns\":$RO_LIST"; }
 	[ -z "$R_DNSSEARCH" ] || { ro_list "$R_DNSSEARCH"; R_X="$R_X,\"dns_search\":$RO_LIST"; }

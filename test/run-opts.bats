@@ -403,3 +403,45 @@ BAD
 	assert_output "ctr: --cpuset-cpus: the value contains a newline"
 	nothing_made
 }
+
+@test "run --device: the host's node bound under /dev, the devices cgroup allowing its permissions; kept by start; inspect; bad values refused" {
+	dev=/dev/loop-control
+	[ -c "$dev" ] || dev=/dev/fuse
+	[ -c "$dev" ] || skip "no /dev/loop-control or /dev/fuse"
+	probe=': </dev/d/x && echo read; : >/dev/d/x && echo write'
+	# without it: a bind of the node (-v) is nodev, and the devices group denies it anyway
+	run ctr run --rm -v "$dev:/dev/d/x" busybox sh -c "$probe"
+	refute_output --partial read
+	run ctr run --rm --device "$dev:/dev/d/x" busybox sh -c "$probe"
+	assert_output "read
+write"
+	ctr create --name r --device "$dev:/dev/d/x:r" busybox sh -c "$probe"
+	for round in 1 2; do
+		run ctr start -a r
+		assert_output --partial read
+		refute_output --partial write
+		assert_output --partial "Operation not permitted"
+	done
+	run ctr inspect r
+	jq -e --arg d "$dev" '.HostConfig.Devices == [{PathOnHost: $d, PathInContainer: "/dev/d/x", CgroupPermissions: "r"}]' <<<"$output"
+	ctr rm r
+	# the host's path as the container's when none is given
+	run ctr run --rm --device "$dev" busybox sh -c ": <$dev && echo read"
+	assert_output read
+	while IFS='|' read -r val why; do
+		run ctr run --rm --device "$val" busybox true
+		assert_failure 125
+		assert_output "ctr: --device $val: $why"
+	done <<BAD
+$BATS_TEST_TMPDIR|$BATS_TEST_TMPDIR is not a device node of the host
+/dev/no-such-device|/dev/no-such-device is not a device node of the host
+dev/null|the host's path must be absolute
+/dev/null:/etc/null|the container's path must be under /dev
+/dev/null:/dev/../etc/x|/dev/../etc/x is not a plain path
+/dev/null:/dev/a:rwx|permissions are r, w and m (e.g. rwm)
+/dev/null:/dev/a:r:w|expected HOST[:CONTAINER[:PERMISSIONS]]
+BAD
+	run ctr run --rm --device /dev/null:/dev/a --device /dev/zero:/dev/a busybox true
+	assert_output "ctr: --device /dev/zero:/dev/a: /dev/a is given twice"
+	nothing_made
+}
