@@ -53,12 +53,13 @@ static int net_sysctls(struct oci_config *c, struct ctr_err *e)
 		die_errno("calloc");
 	for (size_t i = 0; i < c->nsysctl; i++) {
 		const char *k = c->sysctl[i].key, *v = c->sysctl[i].value;
+		bool net = strncmp(k, "net.", 4) == 0;
 		if (strchr(v, '\n'))
 			return ctr_fail(e, 0, "config.json: linux.sysctl.%s: one line", k);
 		size_t n = strlen(k) + strlen(v) + 2;
 		char *kv = oci_alloc(c, n, 1);
 		snprintf(kv, n, "%s=%s", k, v);
-		if (strncmp(k, "net.", 4) == 0)
+		if (net)
 			s->sysctl[s->nsysctl++] = kv;
 		else
 			s->ipc_sysctl[s->nipc_sysctl++] = kv;
