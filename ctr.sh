@@ -99,8 +99,8 @@ list_add() {
 	eval "$1=\"\$$1 \$SHQ\""
 }
 
-# nl_split VALUE: NL_N = the number of VALUE's lines (empty ones are not counted), NL_1..NL_3 the
-# first three: the shell's field splitting on newlines, no pathname expansion. Linear in VALUE, where
+# nl_split VALUE: NL_N = the number of VALUE's lines (empty ones are not counted), NL_1..NL_4 the
+# first four: the shell's field splitting on newlines, no pathname expansion. Linear in VALUE, where
 # dash's ${VALUE#*"$NL"} tries every prefix against the pattern (quadratic: ~1 ms for a 2 KB first
 # line here, 27 ms of a run with 100 -e).
 nl_split() {
@@ -110,7 +110,7 @@ nl_split() {
 	set -- $1
 	IFS=$_nlifs
 	set +f
-	NL_N=$# NL_1=${1:-} NL_2=${2:-} NL_3=${3:-}
+	NL_N=$# NL_1=${1:-} NL_2=${2:-} NL_3=${3:-} NL_4=${4:-}
 }
 
 # list_len VAR: LIST_LEN = the number of items of the list VAR, LIST_WORDS = its words (for eval).
@@ -583,7 +583,9 @@ ENV_JQ='def envkey: split("=") | if length > 1 then .[0] else null end;
 # oci-config.json, the container's OCI runtime-spec config (what nsenter-chroot --config runs, as
 # ctr-oci would): the skeleton $ocik (security.sh's sec_oci: all but what the user wrote) with the
 # command, env, workdir, hostname, user, volumes and a full pool's /etc binds (net.sh's
-# NET_ETCDIR) merged in (SEC_OCI_JQ, NET_ETC_JQ); then the creation time: seconds and nanoseconds.
+# NET_ETCDIR) merged in (SEC_OCI_JQ, NET_ETC_JQ); then the creation time: seconds and nanoseconds;
+# then the image's stop signal (its STOPSIGNAL, when run has no --stop-signal: docker's default;
+# checked: [A-Za-z0-9+], recorded in config.json too) or -.
 # The command: the image's entrypoint + (CMD or the image's cmd), else /bin/sh. USER: -u, else the
 # image's. Labels: the image's, then --label's (the later wins; K alone: "").
 # shellcheck disable=SC2016
@@ -613,6 +615,8 @@ RUN_JQ=$ENV_JQ$SEC_OCI_JQ$NET_ETC_JQ'
 	   restart_policy: ($ENV.R_RESTART | if . == "" then {name: "no", maximum_retry_count: 0}
 	     else split(":") | {name: .[0], maximum_retry_count: (.[1] // "0" | tonumber)} end),
 	   rootfs: $rootfs} + $x
+	| if .stop_signal == null and ($i.stop_signal // "" | test("^[A-Za-z0-9+]{1,16}$")) then .stop_signal = $i.stop_signal
+	  else . end
 	| tojson, ($ocik * {root: {path: .rootfs}, process: ({terminal: .tty, args: .cmd, env: .env, cwd: .workdir}
 	  + (.security | sec_user)), hostname: .hostname,
 	  mounts: ($ocik.mounts + sec_binds($vols) + net_etc_binds)}
@@ -624,7 +628,7 @@ RUN_JQ=$ENV_JQ$SEC_OCI_JQ$NET_ETC_JQ'
 	    else . end
 	  | if $x.shm_size then .mounts |= map(if .destination == "/dev" or .destination == "/dev/shm"
 	    then .options |= map(if startswith("size=") then "size=\($x.shm_size)" else . end) else . end) else . end
-	  | tojson), "\($sec) \($ns)"'
+	  | tojson), "\($sec) \($ns)", (if $x.stop_signal then "-" else .stop_signal // "-" end)'
 
 # run_check_name NAME: --name follows docker's rule for container names.
 run_check_name() {
@@ -1006,13 +1010,16 @@ run_config() {
 		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$R_TREE" --argjson ocik "$SEC_OCI" --argjson x "$R_X" \
 		"$RUN_JQ" --args -- "$@") || die "$C/config.json: cannot make"
 	nl_split "$_cfg"
-	[ "$NL_N" -eq 3 ] || die "$C/config.json: cannot make ($CTR_JQ gave $NL_N lines)"
+	[ "$NL_N" -eq 4 ] || die "$C/config.json: cannot make ($CTR_JQ gave $NL_N lines)"
 	printf '%s\n' "$NL_1" 2>/dev/null >"$C/config.json.tmp" && mv "$C/config.json.tmp" "$C/config.json" ||
 		die "$C/config.json: cannot write (is its file system full?)"
 	printf '%s\n' "$NL_2" 2>/dev/null >"$C/oci-config.json" ||
 		die "$C/oci-config.json: cannot write (is its file system full?)"
 	printf '%s\n' "$NL_3" 2>/dev/null >"$C/created" || die "$C/created: cannot write (is its file system full?)"
-	[ -z "$RO_LOADED" ] || ro_stop_write
+	# the image's STOPSIGNAL (docker's default for stop), as a number for container_stop
+	[ "$NL_4" = - ] || { sig_lookup "$NL_4"; R_STOPSIG=$SIG_NUM; }
+	[ -z "$R_STOPSIG$R_STOPTIME" ] || printf '%s %s\n' "${R_STOPSIG:--}" "${R_STOPTIME:--}" 2>/dev/null >"$C/stop" ||
+		die "$C/stop: cannot write (is its file system full?)"
 }
 
 # run_oci_net: _net = the network of the container's OCI config (sec_oci's NET): host, none (a new
@@ -1737,16 +1744,24 @@ ctr_attach() {
 # sig_num SIG: SIG_NUM = the number of a signal given as docker takes it: a number (1 to 64), or a
 # name with or without SIG, any case (kill, SIGKILL, RTMIN+2). The shell's own list: no kill(1).
 sig_num() {
-	SIG_NUM=''
+	sig_lookup "$1"
+	[ -n "$SIG_NUM" ] || die "kill: invalid signal: $1"
+}
+
+# sig_lookup NAME|NUMBER: SIG_NUM = its number, '' when it names no signal (1-64; a name with or
+# without SIG, any case); SIG_NAME its name without SIG ('' for a number).
+sig_lookup() {
+	SIG_NUM='' SIG_NAME=''
 	case $1 in [1-9] | [1-5][0-9] | 6[0-4]) SIG_NUM=$1; return 0 ;; esac
 	_sn=$(printf '%s' "$1" | tr '[:lower:]' '[:upper:]')
 	_sn=${_sn#SIG} _sk=0
-	case $_sn in '' | *[!A-Z0-9+-]* | [0-9]*) die "kill: invalid signal: $1" ;; esac
+	case $_sn in '' | *[!A-Z0-9+-]* | [0-9]*) return 0 ;; esac
 	for _sw in $(kill -l); do
-		[ "$_sw" != "$_sn" ] || { SIG_NUM=$_sk; break; }
+		# shellcheck disable=SC2034 # SIG_NAME: read by runopts.sh
+		[ "$_sw" != "$_sn" ] || { SIG_NUM=$_sk SIG_NAME=$_sn; break; }
 		_sk=$((_sk + 1))
 	done
-	[ -n "$SIG_NUM" ] && [ "$SIG_NUM" -ge 1 ] || die "kill: invalid signal: $1"
+	[ "${SIG_NUM:-0}" -ge 1 ] || SIG_NUM=''
 }
 
 #HELP kill [-s SIG] CONTAINER...   send a signal (name or number; default KILL) to each container's PID 1

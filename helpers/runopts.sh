@@ -19,7 +19,8 @@
 # linux.sysctl, which nsenter-chroot writes in the container's namespaces, and the size of the
 # /dev tmpfs, which /dev/shm is a directory of), which start reads back (start.sh's START_JQ) for
 # /etc/hosts and resolv.conf (net.sh's net_etc), and stop and restart read $C/stop (signal,
-# timeout) without a jq.
+# timeout: written by ctr.sh's run_config, with the image's STOPSIGNAL when no --stop-signal)
+# without a jq.
 
 # ro_name OPTION VALUE NAME: NAME is a host name for /etc/hosts: [A-Za-z0-9_.-], a letter or digit
 # first, at most 255.
@@ -58,19 +59,13 @@ ro_ip() {
 	net_valid_ip "$3" || ro_ip6 "$3" || die "$1 $2: $3 is not an IPv4 or IPv6 address"
 }
 
-# ro_stop_signal VALUE: R_STOPSIG = the number of signal VALUE (a name, with or without SIG, or 1-64).
+# ro_stop_signal VALUE: R_STOPSIG = the number of signal VALUE (a name, with or without SIG, or
+# 1-64: ctr.sh's sig_lookup), RO_STOPNAME the name config.json records (SIGNAME, or the number).
 ro_stop_signal() {
-	R_STOPSIG=''
-	case $1 in [1-9] | [1-5][0-9] | 6[0-4]) R_STOPSIG=$1; return 0 ;; esac
-	_ros=$(printf '%s' "$1" | tr '[:lower:]' '[:upper:]')
-	_ros=${_ros#SIG} _rok=0
-	case $_ros in '' | *[!A-Z0-9+-]* | [0-9]*) die "--stop-signal $1: not a signal (a name such as SIGINT, or 1-64)" ;; esac
-	for _row in $(kill -l); do
-		[ "$_row" != "$_ros" ] || { R_STOPSIG=$_rok; break; }
-		_rok=$((_rok + 1))
-	done
-	[ -n "$R_STOPSIG" ] && [ "$R_STOPSIG" -ge 1 ] || die "--stop-signal $1: not a signal (a name such as SIGINT, or 1-64)"
-	RO_STOPNAME=SIG$_ros
+	sig_lookup "$1"
+	[ -n "$SIG_NUM" ] || die "--stop-signal $1: not a signal (a name such as SIGINT, or 1-64)"
+	R_STOPSIG=$SIG_NUM RO_STOPNAME=$1
+	[ -z "$SIG_NAME" ] || RO_STOPNAME=SIG$SIG_NAME
 }
 
 # ro_opt OPTION VALUE: one option (see the top).
@@ -208,14 +203,6 @@ ro_validate() {
 	[ -z "$R_STOPSIG" ] || R_X="$R_X,\"stop_signal\":\"${RO_STOPNAME:-$R_STOPSIG}\""
 	[ -z "$R_STOPTIME" ] || R_X="$R_X,\"stop_timeout\":$R_STOPTIME"
 	R_X="{${R_X#,}}"
-}
-
-# ro_stop_write: (run's configs job) $C/stop = "SIGNAL TIMEOUT" of --stop-signal, --stop-timeout
-# ('-': not given), read by container_stop without a jq.
-ro_stop_write() {
-	[ -n "$R_STOPSIG$R_STOPTIME" ] || return 0
-	printf '%s %s\n' "${R_STOPSIG:--}" "${R_STOPTIME:--}" 2>/dev/null >"$C/stop" ||
-		die "$C/stop: cannot write (is its file system full?)"
 }
 
 # ro_cidfile_write: --cidfile's file, made now (O_EXCL) with the ID and no newline, as docker's.

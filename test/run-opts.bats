@@ -259,11 +259,21 @@ logged() { ctr logs "$1" | grep -q "$2"; }
 	ctr stop -t 0 s
 	took=$((($(date +%s%N) - start) / 1000000))
 	[ "$took" -lt 900 ] || fail "stop -t 0 took $took ms"
+	# the image's STOPSIGNAL when none is given (docker's), --stop-signal over it
+	mkdir "$BATS_TEST_TMPDIR/ctx"
+	printf 'FROM busybox\nSTOPSIGNAL SIGUSR2\n' >"$BATS_TEST_TMPDIR/ctx/Dockerfile"
+	ctr build -q -t stopsig:1 "$BATS_TEST_TMPDIR/ctx"
+	ctr run -d --name i stopsig:1 sh -c 'trap "exit 12" USR2; trap "exit 15" TERM; trap "exit 2" INT; while :; do sleep 0.1; done'
+	ctr run -d --name j --stop-signal INT stopsig:1 sh -c 'trap "exit 12" USR2; trap "exit 2" INT; while :; do sleep 0.1; done'
+	sleep 0.3
+	ctr stop i j
+	[ "$(ctr inspect i | jq -c '[.Config.StopSignal, .exit_code]')" = '["SIGUSR2",12]' ]
+	[ "$(ctr inspect j | jq -c '[.Config.StopSignal, .exit_code]')" = '["SIGINT",2]' ]
 	# a number; the default is SIGTERM
 	ctr run -d --name n --stop-signal 2 busybox sh -c 'trap "echo got INT; exit 7" INT; while :; do sleep 0.1; done'
 	ctr stop n
 	[ "$(ctr inspect n | jq .exit_code)" = 7 ]
-	ctr rm -f s n
+	ctr rm -f s n i j
 }
 
 @test "run --cidfile: the ID, no newline, made with the container (create too); kept after it is removed" {
