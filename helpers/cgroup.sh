@@ -308,15 +308,15 @@ cg_validate_cpuset() {
 
 # CG_RES_JQ: config.json's "resources", docker's HostConfig fields: memory and memory_swap in bytes
 # (memory_swap -1: unlimited; null: not set), nano_cpus (--cpus x 10^9), cpu_shares, pids_limit (-1:
-# unlimited).
+# unlimited); cpuset_cpus, cpuset_mems only when set.
 # shellcheck disable=SC2016,SC2034 # jq's $; read by ctr.sh's RUN_JQ and update.sh
 CG_RES_JQ='($ENV | {memory: (.CG_MEM // "" | if . == "" then null else tonumber end),
 	memory_swap: (.CG_SWAP // "" | if . == "" then null else tonumber end),
 	nano_cpus: (.CG_QUOTA // "" | if . == "" then null else tonumber * 10000 end),
 	cpu_shares: (.CG_SHARES // "" | if . == "" then null else tonumber end),
-	pids_limit: (.CG_PIDS // "" | if . == "" then null else tonumber end),
-	cpuset_cpus: (.CG_CPUSET_CPUS // "" | if . == "" then null else . end),
-	cpuset_mems: (.CG_CPUSET_MEMS // "" | if . == "" then null else . end)})'
+	pids_limit: (.CG_PIDS // "" | if . == "" then null else tonumber end)}
+	+ if (.CG_CPUSET_CPUS // "") == "" then {} else {cpuset_cpus: .CG_CPUSET_CPUS} end
+	+ if (.CG_CPUSET_MEMS // "") == "" then {} else {cpuset_mems: .CG_CPUSET_MEMS} end)'
 
 # cg_load CID: R_MEM R_SWAP R_CPUS R_SHARES R_PIDS from the container's config.json "resources",
 # in forms cg_validate takes (bytes, N.N CPUs): cg_validate then gives the limits it was run with.

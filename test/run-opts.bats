@@ -173,7 +173,7 @@ $want_resolv"
 		ctr start d
 	done
 	run ctr inspect d
-	jq -e '.HostConfig == {ExtraHosts: ["foo:1.2.3.4", "six:2001:db8::1", "gw:host-gateway"],
+	jq -e '.HostConfig | {ExtraHosts, Dns, DnsSearch, DnsOptions} == {ExtraHosts: ["foo:1.2.3.4", "six:2001:db8::1", "gw:host-gateway"],
 		Dns: ["192.0.2.53", "2001:db8::53"], DnsSearch: ["a.example", "b.example"], DnsOptions: ["ndots:2", "rotate"]}' <<<"$output"
 	ctr rm -f d
 	# none: the extra hosts; host: appended to the host's /etc/hosts, host-gateway is the host's loopback
