@@ -288,6 +288,11 @@ logged() { ctr logs "$1" | grep -q "$2"; }
 	assert_failure 125
 	[ "$(ctr ps -aq | wc -l)" = 1 ]
 	ctr rm c
+	# a run that fails once the file is written removes it with the container
+	run ctr run -d --net none --cidfile "$BATS_TEST_TMPDIR/cid2" busybox /no/such/command
+	assert_failure 125
+	[ ! -e "$BATS_TEST_TMPDIR/cid2" ]
+	[ -z "$(ctr ps -aq)" ]
 }
 
 @test "run --sysctl: net.* in its netns, the ipc namespace's (kernel.shm*, sem, fs.mqueue.*) in its own; the host's untouched; kept by start" {
