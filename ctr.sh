@@ -99,8 +99,8 @@ list_add() {
 	eval "$1=\"\$$1 \$SHQ\""
 }
 
-# nl_split VALUE: NL_N = the number of VALUE's lines (empty ones are not counted), NL_1..NL_3 the
-# first three: the shell's field splitting on newlines, no pathname expansion. Linear in VALUE, where
+# nl_split VALUE: NL_N = the number of VALUE's lines (empty ones are not counted), NL_1..NL_4 the
+# first four: the shell's field splitting on newlines, no pathname expansion. Linear in VALUE, where
 # dash's ${VALUE#*"$NL"} tries every prefix against the pattern (quadratic: ~1 ms for a 2 KB first
 # line here, 27 ms of a run with 100 -e).
 nl_split() {
@@ -110,7 +110,7 @@ nl_split() {
 	set -- $1
 	IFS=$_nlifs
 	set +f
-	NL_N=$# NL_1=${1:-} NL_2=${2:-} NL_3=${3:-}
+	NL_N=$# NL_1=${1:-} NL_2=${2:-} NL_3=${3:-} NL_4=${4:-}
 }
 
 # list_len VAR: LIST_LEN = the number of items of the list VAR, LIST_WORDS = its words (for eval).
@@ -579,12 +579,14 @@ ENV_JQ='def envkey: split("=") | if length > 1 then .[0] else null end;
 
 # RUN_JQ: run's jq program. In: the image's config ($icfg), run's options (--arg), and as
 # arguments the lists -e, -p, --cap-add, --cap-drop, -v, --label, --tmpfs (each: its length, then
-# its items), then the command. Out: three lines: config.json (ctr's record: ps, inspect, start), then
+# its items), then the command. Out: four lines: config.json (ctr's record: ps, inspect, start), then
 # oci-config.json, the container's OCI runtime-spec config (what nsenter-chroot --config runs, as
 # ctr-oci would): the skeleton $ocik (security.sh's sec_oci: all but what the user wrote) with the
 # command, env, workdir, hostname, user, volumes and tmpfs mounts (sec_mounts: parents before what
 # is mounted in them, as docker sorts them) and a full pool's /etc binds (net.sh's NET_ETCDIR)
-# merged in (SEC_OCI_JQ, NET_ETC_JQ); then the creation time: seconds and nanoseconds.
+# merged in (SEC_OCI_JQ, NET_ETC_JQ); then the creation time: seconds and nanoseconds; then the
+# image's stop signal (its STOPSIGNAL, when run has no --stop-signal: docker's default; checked:
+# [A-Za-z0-9+], recorded in config.json too) or -.
 # The command: the image's entrypoint + (CMD or the image's cmd), else /bin/sh. USER: -u, else the
 # image's. Labels: the image's, then --label's (the later wins; K alone: "").
 # shellcheck disable=SC2016
@@ -613,10 +615,21 @@ RUN_JQ=$ENV_JQ$SEC_OCI_JQ$NET_ETC_JQ'
 		| ($v | split(":") | map(tonumber)) as [$s, $h] | {name: $u, soft: $s, hard: $h}],
 	   restart_policy: ($ENV.R_RESTART | if . == "" then {name: "no", maximum_retry_count: 0}
 	     else split(":") | {name: .[0], maximum_retry_count: (.[1] // "0" | tonumber)} end),
-	   rootfs: $rootfs}
+	   rootfs: $rootfs} + $x
+	| if .stop_signal == null and ($i.stop_signal // "" | test("^[A-Za-z0-9+]{1,16}$")) then .stop_signal = $i.stop_signal
+	  else . end
 	| tojson, ($ocik * {root: {path: .rootfs}, process: ({terminal: .tty, args: .cmd, env: .env, cwd: .workdir}
 	  + (.security | sec_user)), hostname: .hostname,
-	  mounts: ($ocik.mounts + sec_mounts($vols; $tmpfs) + net_etc_binds)} | tojson), "\($sec) \($ns)"'
+	  mounts: ($ocik.mounts + sec_mounts($vols; $tmpfs) + net_etc_binds)}
+	  | if $x.sysctls then .linux.sysctl = (.linux.sysctl // {}) + $x.sysctls else . end
+	  | if $x.devices then .mounts += [$x.devices[] | {destination: .path_in_container, type: "bind",
+	      source: .path_on_host, options: ["bind", "nosuid", "noexec"]}]
+	    | if .linux.resources.devices then .linux.resources.devices += [$x.devices[]
+	      | {allow: true, type: .type, major: .major, minor: .minor, access: .cgroup_permissions}] else . end
+	    else . end
+	  | if $x.shm_size then .mounts |= map(if .destination == "/dev" or .destination == "/dev/shm"
+	    then .options |= map(if startswith("size=") then "size=\($x.shm_size)" else . end) else . end) else . end
+	  | tojson), "\($sec) \($ns)", (if $x.stop_signal then "-" else .stop_signal // "-" end)'
 
 # run_check_name NAME: --name follows docker's rule for container names.
 run_check_name() {
@@ -765,17 +778,29 @@ ctr_create() {
 #HELP     -e|--env K=V|K   -w|--workdir DIR   --net bridge|none|host   -p [IP:]HPORT:CPORT[/udp]
 #HELP     --env-file FILE   -l|--label K=V|K   --label-file FILE   (docker's format: K=V or K lines, # comments)
 #HELP     -m|--memory SIZE   --memory-swap SIZE   --cpus N.N   --cpu-shares N   --pids-limit N   --init
+#HELP     --cpuset-cpus LIST   --cpuset-mems LIST   the CPUs and memory nodes it may use (0-3,5: the host's)
 #HELP     --storage-opt size=SIZE   limit the data the container writes (btrfs quota; default CTR_STORAGE_SIZE)
 #HELP     --log-opt max-size=SIZE   rotate the log at SIZE, keep one old (default CTR_LOG_MAX_SIZE; 0: no cap)
 #HELP     --restart no|on-failure[:N]|always|unless-stopped   its supervisor runs it again when it exits; stop ends it
 #HELP     --entrypoint CMD   instead of the image's entrypoint ('': none)
 #HELP     --oom-score-adj N   the OOM killer's preference, -1000 to 1000 (default: the caller's, at least 0)
 #HELP     --ulimit TYPE=SOFT[:HARD]   a resource limit (nofile, nproc, core, stack...; -1: none); nofile is 1024:524288 unless set
+#HELP     --add-host NAME:IP|NAME:host-gateway   a line of /etc/hosts (repeatable)
+#HELP     --dns IP   --dns-search DOMAIN   --dns-option OPT   resolv.conf's name servers, search domains, options (repeatable)
+#HELP     --stop-signal SIG   --stop-timeout SECS   what stop and restart send first (SIGTERM), and wait before SIGKILL (10)
+#HELP     --cidfile FILE   write the container's ID in FILE (which must not exist)
+#HELP     --device HOST[:CTR][:rwm]   the host's device node HOST as CTR (under /dev), with these permissions
+#HELP     --sysctl K=V   a sysctl of its own namespaces (net.*, kernel.shm*/msg*/sem, fs.mqueue.*)   --shm-size SIZE   /dev/shm's size (64m)
 ctr_run() {
 	# shellcheck disable=SC2034 # R_ENVL: a list, read through list_len
 	R_DETACH='' R_I='' R_T='' R_RM='' R_NAME='' R_HOST='' R_ENVL='' R_WD='' R_NET=bridge R_PORTS='' R_INIT=''
 	R_MEM='' R_SWAP='' R_CPUS='' R_SHARES='' R_PIDS='' R_STORAGE='' R_LOGMAX='' R_RESTART='' R_EP='' R_EPSET=''
 	R_LABELL='' R_LABELF='' R_ENVF='' R_SNAP='' R_CFG='' R_CG='' R_ULIMITS='' R_OOM='' R_OOMSET=''
+	# helpers/runopts.sh's, loaded by the first of its options
+	# shellcheck disable=SC2034 # read by runopts.sh, net.sh's net_etc
+	R_ADDHOSTS='' R_DNS='' R_DNSSEARCH='' R_DNSOPT='' R_STOPSIG='' R_STOPTIME='' R_CIDFILE='' R_CIDW='' R_X='{}' RO_LOADED=''
+	# shellcheck disable=SC2034
+	R_SYSCTLS='' R_SHM='' R_CPUSET_CPUS='' R_CPUSET_MEMS='' R_DEVICES='' R_DEVCTRS=''
 	# shellcheck disable=SC2034 # R_MEM, R_CPUS... are read by helpers/cgroup.sh
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -800,6 +825,8 @@ ctr_run() {
 		--cpus) need_arg "$@"; R_CPUS=$2; shift ;;
 		-c | --cpu-shares) need_arg "$@"; R_SHARES=$2; shift ;;
 		--pids-limit) need_arg "$@"; R_PIDS=$2; shift ;;
+		--cpuset-cpus) need_arg "$@"; R_CPUSET_CPUS=$2; shift ;;
+		--cpuset-mems) need_arg "$@"; R_CPUSET_MEMS=$2; shift ;;
 		--storage-opt) need_arg "$@"; R_STORAGE="$R_STORAGE$2
 "; shift ;;
 		--log-opt) need_arg "$@"; run_log_opt "$2"; shift ;;
@@ -807,6 +834,12 @@ ctr_run() {
 		--oom-score-adj) need_arg "$@"; R_OOM=$2 R_OOMSET=1; shift ;;
 		--restart) need_arg "$@"; R_RESTART=$2; shift ;;
 		--entrypoint) need_arg "$@"; one_line "$1" "$2"; R_EP=$2 R_EPSET=1; shift ;;
+		--add-host | --dns | --dns-search | --dns-option | --dns-opt | --stop-signal | --stop-timeout | --cidfile | \
+			--sysctl | --shm-size | --device)
+			need_arg "$@"
+			# shellcheck source=/dev/null
+			[ -n "$RO_LOADED" ] || { . "$CTR_HOME/helpers/runopts.sh" && RO_LOADED=1; } || exit 125
+			ro_opt "$1" "$2"; shift ;;
 		--) shift; break ;;
 		-*) sec_opt "$@" || die "run: unknown option $1 (see ctr.sh help)"; shift "$SEC_SHIFT"; continue ;;
 		*) break ;;
@@ -828,6 +861,7 @@ ctr_run() {
 	[ -z "$R_PORTS" ] || [ "$R_NET" = bridge ] || die "-p: needs --net bridge"
 	# shellcheck source=/dev/null
 	[ -z "$R_RESTART" ] || { . "$CTR_HOME/helpers/start.sh" && restart_validate; }
+	[ -z "$RO_LOADED" ] || ro_validate
 	cg_validate
 	net_validate
 	sec_validate
@@ -914,6 +948,7 @@ ctr_run() {
 	# the image as run was given it, for the events (ev_container)
 	printf '%s\n' "$_iref" 2>/dev/null >"$C/image"
 	ev_container create "$CID"
+	[ -z "$R_CIDFILE" ] || ro_cidfile_write
 	[ -z "$R_CREATE" ] || run_created
 	run_exec
 }
@@ -979,15 +1014,19 @@ run_config() {
 	done
 	_cfg=$("$CTR_JQ" -rn --arg id "$CID" --arg name "$R_NAME" --slurpfile icfg "$_icfg" --arg img "$_img" \
 		--arg host "$R_HOST" --arg wd "$R_WD" --arg net "$R_NET" \
-		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$R_TREE" --argjson ocik "$SEC_OCI" \
+		--arg rm "$R_RM" --arg tty "$R_T" --arg iv "$R_I" --arg rootfs "$R_TREE" --argjson ocik "$SEC_OCI" --argjson x "$R_X" \
 		"$RUN_JQ" --args -- "$@") || die "$C/config.json: cannot make"
 	nl_split "$_cfg"
-	[ "$NL_N" -eq 3 ] || die "$C/config.json: cannot make ($CTR_JQ gave $NL_N lines)"
+	[ "$NL_N" -eq 4 ] || die "$C/config.json: cannot make ($CTR_JQ gave $NL_N lines)"
 	printf '%s\n' "$NL_1" 2>/dev/null >"$C/config.json.tmp" && mv "$C/config.json.tmp" "$C/config.json" ||
 		die "$C/config.json: cannot write (is its file system full?)"
 	printf '%s\n' "$NL_2" 2>/dev/null >"$C/oci-config.json" ||
 		die "$C/oci-config.json: cannot write (is its file system full?)"
 	printf '%s\n' "$NL_3" 2>/dev/null >"$C/created" || die "$C/created: cannot write (is its file system full?)"
+	# the image's STOPSIGNAL (docker's default for stop), as a number for container_stop
+	[ "$NL_4" = - ] || { sig_lookup "$NL_4"; R_STOPSIG=$SIG_NUM; }
+	[ -z "$R_STOPSIG$R_STOPTIME" ] || printf '%s %s\n' "${R_STOPSIG:--}" "${R_STOPTIME:--}" 2>/dev/null >"$C/stop" ||
+		die "$C/stop: cannot write (is its file system full?)"
 }
 
 # run_oci_net: _net = the network of the container's OCI config (sec_oci's NET): host, none (a new
@@ -1138,6 +1177,8 @@ run_undo() {
 	[ -z "${R_SNAP:-}" ] || wait "$R_SNAP"
 	[ -z "${R_CFG:-}" ] || wait "$R_CFG"
 	[ -z "${R_CG:-}" ] || wait "$R_CG"
+	# run --cidfile: the file this run made names a container that is no more
+	[ -z "${R_CIDW:-}" ] || rm -f -- "$R_CIDFILE"
 	# under the lock: the shim's exit action may be releasing the same objects (and the anonymous
 	# volumes made for it: container_remove)
 	VOL_RM=1
@@ -1291,7 +1332,8 @@ ctr_inspect() {
 		--arg vr "${TREE_DIR%NAME}" \
 		'. + {state:$st, pid:($pid|tonumber), exit_code:(if $code == "" then null else ($code|tonumber) end),
 		  finished:(if $fin == "" then null else ($fin|tonumber) end), oom_killed:$oom, restart_count:$rc,
-		  Config: {Labels: (.labels // {})},
+		  Config: ({Labels: (.labels // {})} + if .stop_signal then {StopSignal: .stop_signal} else {} end
+		    + if .stop_timeout then {StopTimeout: .stop_timeout} else {} end),
 		  Mounts: ([.security.volumes[]? | (.source | if startswith($vr) and endswith("/_data")
 			then .[($vr | length):-6] else null end) as $n
 			| if $n then {Type: "volume", Name: $n, Source: .source, Destination: .target, Driver: "local",
@@ -1299,7 +1341,13 @@ ctr_inspect() {
 			  else {Type: "bind", Source: .source, Destination: .target, Mode: "", RW: (.ro | not),
 				Propagation: "rprivate"} end]
 			+ [.security.tmpfs[]? | {Type: "tmpfs", Source: "", Destination: .target, Mode: "",
-				RW: (.options | split(",") | index("ro") | not), Propagation: ""}])}
+				RW: (.options | split(",") | index("ro") | not), Propagation: ""}]),
+		  HostConfig: ({ExtraHosts: .extra_hosts, Dns: (.dns // []), DnsSearch: (.dns_search // []),
+		    DnsOptions: (.dns_options // []), ShmSize: (.shm_size // 67108864),
+		    CpusetCpus: (.resources.cpuset_cpus // ""), CpusetMems: (.resources.cpuset_mems // ""),
+		    Devices: [.devices // [] | .[] | {PathOnHost: .path_on_host, PathInContainer: .path_in_container,
+		      CgroupPermissions: .cgroup_permissions}]}
+		    + if .sysctls then {Sysctls: .sysctls} else {} end)}
 		  | .network += $net' <&3
 }
 
@@ -1346,11 +1394,13 @@ ctr_logs() {
 		{ printf "%s%s", line, nl; fflush() }'
 }
 
-#HELP stop [-t SECS] CONTAINER...  SIGTERM, then SIGKILL after SECS (default 10)
+#HELP stop [-t SECS] CONTAINER...  its stop signal (SIGTERM), then SIGKILL after SECS (default: its --stop-timeout, else 10)
 ctr_stop() {
-	_t=10
-	case ${1:-} in -t | --time) need_arg "$@"; _t=$2; shift 2 ;; esac
-	case $_t in '' | *[!0-9]*) die "stop: -t $_t: not a number of seconds" ;; esac
+	_t=''
+	case ${1:-} in
+	-t | --time) need_arg "$@"; _t=$2; shift 2
+		case $_t in '' | *[!0-9]*) die "stop: -t $_t: not a number of seconds" ;; esac ;;
+	esac
 	[ $# -ge 1 ] || die "usage: ctr.sh stop [-t SECS] CONTAINER..."
 	pool_ensure
 	for _c; do
@@ -1363,13 +1413,19 @@ ctr_stop() {
 	done
 }
 
-# container_stop CID SECS: SIGTERM PID 1, SIGKILL after SECS (-: SIGKILL at once, docker's rm -f),
-# wait until the shim recorded the exit. Returns with ctr_state's variables of the container as it
-# left it (stopped: ST_FINISHED and ST_FINISHED_NS, the exit's time).
+# container_stop CID SECS: its stop signal (run --stop-signal, else SIGTERM) to PID 1, SIGKILL after
+# SECS ('': its --stop-timeout, else 10; -: SIGKILL at once, docker's rm -f), wait until the shim
+# recorded the exit. Returns with ctr_state's variables of the container as it left it (stopped:
+# ST_FINISHED and ST_FINISHED_NS, the exit's time).
 # A restart policy ends first (policy_cancel); a run the supervisor started meanwhile is stopped
 # in the next round.
 container_stop() {
-	_cs=3
+	_cs=3 _csig=15 _cst=''
+	# run --stop-signal, --stop-timeout: "SIGNAL TIMEOUT" ('-': not given), read without a fork
+	read -r _csig _cst 2>/dev/null <"$CTR_ROOT/containers/$1/stop" || _csig=15
+	case $_csig in [1-9] | [1-5][0-9] | 6[0-4]) ;; *) _csig=15 ;; esac
+	case $_cst in '' | *[!0-9]*) _cst=10 ;; esac
+	set -- "$1" "${2:-$_cst}"
 	while [ "$_cs" -gt 0 ]; do
 		_cs=$((_cs - 1))
 		ctr_state "$1"
@@ -1378,8 +1434,8 @@ container_stop() {
 		[ "$ST" = running ] || return 0
 		! cg_frozen "$1" || cg_freeze "$1" 0 # paused: thawed first, so that it can act on SIGTERM
 		if [ "$2" != - ]; then
-			ev_container kill "$1" signal 15
-			kill -TERM "$ST_PID" 2>/dev/null
+			ev_container kill "$1" signal "$_csig"
+			kill -s "$_csig" "$ST_PID" 2>/dev/null
 			stop_wait "$1" $(($2 * 50)) && continue
 		fi
 		ev_container kill "$1" signal 9
@@ -1714,16 +1770,24 @@ ctr_attach() {
 # sig_num SIG: SIG_NUM = the number of a signal given as docker takes it: a number (1 to 64), or a
 # name with or without SIG, any case (kill, SIGKILL, RTMIN+2). The shell's own list: no kill(1).
 sig_num() {
-	SIG_NUM=''
+	sig_lookup "$1"
+	[ -n "$SIG_NUM" ] || die "kill: invalid signal: $1"
+}
+
+# sig_lookup NAME|NUMBER: SIG_NUM = its number, '' when it names no signal (1-64; a name with or
+# without SIG, any case); SIG_NAME its name without SIG ('' for a number).
+sig_lookup() {
+	SIG_NUM='' SIG_NAME=''
 	case $1 in [1-9] | [1-5][0-9] | 6[0-4]) SIG_NUM=$1; return 0 ;; esac
 	_sn=$(printf '%s' "$1" | tr '[:lower:]' '[:upper:]')
 	_sn=${_sn#SIG} _sk=0
-	case $_sn in '' | *[!A-Z0-9+-]* | [0-9]*) die "kill: invalid signal: $1" ;; esac
+	case $_sn in '' | *[!A-Z0-9+-]* | [0-9]*) return 0 ;; esac
 	for _sw in $(kill -l); do
-		[ "$_sw" != "$_sn" ] || { SIG_NUM=$_sk; break; }
+		# shellcheck disable=SC2034 # SIG_NAME: read by runopts.sh
+		[ "$_sw" != "$_sn" ] || { SIG_NUM=$_sk SIG_NAME=$_sn; break; }
 		_sk=$((_sk + 1))
 	done
-	[ -n "$SIG_NUM" ] && [ "$SIG_NUM" -ge 1 ] || die "kill: invalid signal: $1"
+	[ "${SIG_NUM:-0}" -ge 1 ] || SIG_NUM=''
 }
 
 #HELP kill [-s SIG] CONTAINER...   send a signal (name or number; default KILL) to each container's PID 1

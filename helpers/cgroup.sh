@@ -2,14 +2,15 @@
 # cgroup.sh - resource limits and accounting through cgroups (v1, hybrid, v2). Sourced by ctr.sh.
 #
 # Each container gets the group /$CTR_PREFIX/<cid> in every controller ctr uses (memory, cpu, cpuacct,
-# pids, freezer; on v1 its TCP buffers are limited too: cg_tcp_detect), made, set and removed
-# directly in cgroupfs (mkdir, a write per value, rmdir: what cgcreate, cgset and cgdelete do,
-# without their parse of the mount table on every call; measured in docs/design.md). cg_detect
-# is the ONLY place that knows which cgroup version holds which controller (cached per root);
-# everything else asks it (CG_<controller>, cg_path).
+# pids, freezer; cpuset only for run --cpuset-cpus, --cpuset-mems; on v1 its TCP buffers are limited
+# too: cg_tcp_detect), made, set and removed directly in cgroupfs (mkdir, a write per value, rmdir:
+# what cgcreate, cgset and cgdelete do, without their parse of the mount table on every call;
+# measured in docs/design.md). cg_detect is the ONLY place that knows which cgroup version holds
+# which controller (cached per root); everything else asks it (CG_<controller>, cg_path).
 #
 # Interface used by ctr.sh (R_* are run's options):
-#   cg_validate        check R_MEM R_SWAP R_CPUS R_SHARES R_PIDS before anything exists; die on bad values
+#   cg_validate        check R_MEM R_SWAP R_CPUS R_SHARES R_PIDS R_CPUSET_CPUS R_CPUSET_MEMS before
+#                      anything exists; die on bad values
 #   cg_setup CID [DIR] create the group, apply the limits, set CG_DIRS (one --cgroup DIR per hierarchy);
 #                      DIR: one more group to make in the same mkdir (security.sh's devices group)
 #   cg_dirs CID        set CG_DIRS for an existing container (for exec)
@@ -47,12 +48,12 @@ cg_detect() {
 	cg_cache_read && return 0
 	# shellcheck disable=SC2034 # all are read as CG_$c / CGV_$c (eval) by the functions below
 	CG_memory='' CG_cpu='' CG_cpuacct='' CG_pids='' CGV_memory='' CGV_cpu='' CGV_cpuacct='' CGV_pids=''
-	CG_freezer='' CGV_freezer=''
-	CG_DEVICES='' _cgm_devices=''
+	CG_freezer='' CGV_freezer='' CG_cpuset='' CGV_cpuset=''
+	CG_DEVICES='' _cgm_devices='' _cgm_cpuset=''
 	# One pass over the mount table (it holds a line per named netns: thousands on a busy host).
 	# It prints CG_UNIFIED=... and CG_<c>=... for the first cgroup2 mount and the v1 mount of each
 	# controller, shell-quoted; a path with a ' cannot be a cgroup mount of ours and is skipped.
-	eval "$(awk -v want="$CG_CONTROLLERS devices" '
+	eval "$(awk -v want="$CG_CONTROLLERS devices cpuset" '
 		BEGIN { n = split(want, c, " ") }
 		index($2, "\047") { next }
 		$3 == "cgroup2" && u == "" { u = $2 }
@@ -85,6 +86,14 @@ cg_detect() {
 		eval "CG_$_cgc=\$_cgd CGV_$_cgc=\$_cgv"
 	done
 	cg_tcp_detect
+	# cpuset (run --cpuset-cpus, --cpuset-mems only: no group of it otherwise): its v1 hierarchy,
+	# else cgroup2 when the container's group is made there (another controller puts it there)
+	if [ -f "$_cgm_cpuset/cpuset.cpus" ]; then
+		CG_cpuset=$_cgm_cpuset CGV_cpuset=1
+	elif [ -n "$CG_UNIFIED" ] && { [ "$CGV_memory" = 2 ] || [ "$CGV_pids" = 2 ] || [ "$CGV_cpu" = 2 ]; } &&
+		cg_v2_has cpuset; then
+		CG_cpuset=$CG_UNIFIED CGV_cpuset=2
+	fi
 	cg_cache_write
 }
 
@@ -108,7 +117,7 @@ cg_tcp_detect() {
 # again and rewrites it. (A hierarchy mounted later in the same boot is seen after a reboot, or
 # once the file is removed.) Read with the shell's own read, no fork; only known keys are set.
 CG_VARS="CG_MODE CG_UNIFIED CG_DEVICES CG_memory CGV_memory CG_cpu CGV_cpu CG_cpuacct CGV_cpuacct
-	CG_pids CGV_pids CG_freezer CGV_freezer CG_TCP"
+	CG_pids CGV_pids CG_freezer CGV_freezer CG_TCP CG_cpuset CGV_cpuset"
 
 # cg_cache_key: CG_KEY = "<boot id> <mount id>": the mount namespace is named by the ID of the first
 # mount it lists (a copy of a namespace gets new mount IDs, and an ID is not reused while its mount
@@ -118,7 +127,7 @@ cg_cache_key() {
 	read -r _cgb 2>/dev/null </proc/sys/kernel/random/boot_id
 	read -r _cgm _ 2>/dev/null </proc/self/mountinfo
 	# (the last word: the cache's format, CG_VARS; a cache of another is detected again)
-	[ -n "$_cgb" ] && [ -n "$_cgm" ] && CG_KEY="$_cgb $_cgm 2"
+	[ -n "$_cgb" ] && [ -n "$_cgm" ] && CG_KEY="$_cgb $_cgm 3"
 }
 
 # cg_cache_read: set CG_VARS from the cache; fails (CG_MODE empty) when it is missing or stale.
@@ -130,7 +139,8 @@ cg_cache_read() {
 		key) _cgfk=$_cgv ;;
 		end) _cgend=$_cgv ;;
 		CG_MODE | CG_UNIFIED | CG_DEVICES | CG_memory | CGV_memory | CG_cpu | CGV_cpu | CG_cpuacct | \
-			CGV_cpuacct | CG_pids | CGV_pids | CG_freezer | CGV_freezer | CG_TCP) eval "$_cgk=\$_cgv" ;;
+			CGV_cpuacct | CG_pids | CGV_pids | CG_freezer | CGV_freezer | CG_TCP | CG_cpuset | CGV_cpuset)
+			eval "$_cgk=\$_cgv" ;;
 		esac
 	done 2>/dev/null <"$CTR_ROOT/cgroup.layout"
 	[ "$_cgend" = 1 ] && [ "$_cgfk" = "$CG_KEY" ] && cg_cache_mounted && return 0
@@ -143,7 +153,7 @@ cg_cache_mounted() {
 	case ${CG_MODE:-} in v1 | hybrid | v2) ;; *) return 1 ;; esac
 	[ -z "$CG_UNIFIED" ] || [ -f "$CG_UNIFIED/cgroup.controllers" ] || return 1
 	[ -z "$CG_DEVICES" ] || [ -f "$CG_DEVICES/devices.deny" ] || return 1
-	for _cgc in $CG_CONTROLLERS; do
+	for _cgc in $CG_CONTROLLERS cpuset; do
 		eval "_cgd=\$CG_$_cgc"
 		[ -z "$_cgd" ] || [ -f "$_cgd/cgroup.procs" ] || return 1
 	done
@@ -263,23 +273,66 @@ cg_validate() {
 	CG_MEM='' CG_SWAP='' CG_QUOTA='' CG_SHARES='' CG_PIDS=$CG_PIDS_DEFAULT
 	cg_validate_memory
 	cg_validate_cpu
+	CG_CPUSET_CPUS='' CG_CPUSET_MEMS=''
+	[ -z "${R_CPUSET_CPUS:-}${R_CPUSET_MEMS:-}" ] || cg_validate_cpuset
 	if [ -n "$R_PIDS" ]; then
 		CG_PIDS=$(cg_int --pids-limit "$R_PIDS" -1 "$CG_PIDS_MAX") || exit 125
 		[ "$CG_PIDS" -gt 0 ] || CG_PIDS=-1 # docker: 0 and -1 both mean unlimited
 		cg_need pids --pids-limit
 	fi
-	export CG_MEM CG_SWAP CG_QUOTA CG_SHARES CG_PIDS # CG_RES_JQ reads them
+	export CG_MEM CG_SWAP CG_QUOTA CG_SHARES CG_PIDS CG_CPUSET_CPUS CG_CPUSET_MEMS # CG_RES_JQ reads them
+}
+
+# cg_validate_cpuset: --cpuset-cpus, --cpuset-mems (R_CPUSET_CPUS, R_CPUSET_MEMS): docker's lists
+# (0-3,5), each CPU or memory node one the host offers (its root group's effective list).
+cg_validate_cpuset() {
+	for _cgo in cpus mems; do
+		if [ "$_cgo" = cpus ]; then _cgl=${R_CPUSET_CPUS:-}; else _cgl=${R_CPUSET_MEMS:-}; fi
+		[ -n "$_cgl" ] || continue
+		one_line "--cpuset-$_cgo" "$_cgl"
+		cg_need cpuset "--cpuset-$_cgo"
+		_cgh=''
+		if [ "$CGV_cpuset" = 1 ]; then
+			read -r _cgh 2>/dev/null <"$CG_cpuset/cpuset.effective_$_cgo" || read -r _cgh 2>/dev/null <"$CG_cpuset/cpuset.$_cgo"
+		else
+			read -r _cgh 2>/dev/null <"$CG_cpuset/cpuset.$_cgo.effective"
+		fi
+		awk -v v="$_cgl" -v h="$_cgh" 'function set(s, a,   n, i, r, k, lo, hi) {
+				n = split(s, r, ",")
+				for (i = 1; i <= n; i++) {
+					k = split(r[i], b, "-"); lo = b[1] + 0; hi = (k == 2 ? b[2] : b[1]) + 0
+					if (lo > hi || hi > 65535) return 0
+					for (; lo <= hi; lo++) a[lo] = 1
+				}
+				return 1
+			}
+			BEGIN {
+				if (v !~ /^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$/) exit 1
+				if (!set(v, want)) exit 3
+				set(h, have)
+				for (c in want) if (!(c in have)) exit 2
+			}'
+		case $? in
+		0) ;;
+		2) die "--cpuset-$_cgo $_cgl: not available here (the host has $_cgo ${_cgh:-none})" ;;
+		3) die "--cpuset-$_cgo $_cgl: a range goes up (N-M with N <= M, at most 65535)" ;;
+		*) die "--cpuset-$_cgo $_cgl: not a list (numbers and ranges joined by commas: 0-3,5)" ;;
+		esac
+		if [ "$_cgo" = cpus ]; then CG_CPUSET_CPUS=$_cgl; else CG_CPUSET_MEMS=$_cgl; fi
+	done
 }
 
 # CG_RES_JQ: config.json's "resources", docker's HostConfig fields: memory and memory_swap in bytes
 # (memory_swap -1: unlimited; null: not set), nano_cpus (--cpus x 10^9), cpu_shares, pids_limit (-1:
-# unlimited).
+# unlimited); cpuset_cpus, cpuset_mems only when set.
 # shellcheck disable=SC2016,SC2034 # jq's $; read by ctr.sh's RUN_JQ and update.sh
 CG_RES_JQ='($ENV | {memory: (.CG_MEM // "" | if . == "" then null else tonumber end),
 	memory_swap: (.CG_SWAP // "" | if . == "" then null else tonumber end),
 	nano_cpus: (.CG_QUOTA // "" | if . == "" then null else tonumber * 10000 end),
 	cpu_shares: (.CG_SHARES // "" | if . == "" then null else tonumber end),
-	pids_limit: (.CG_PIDS // "" | if . == "" then null else tonumber end)})'
+	pids_limit: (.CG_PIDS // "" | if . == "" then null else tonumber end)}
+	+ if (.CG_CPUSET_CPUS // "") == "" then {} else {cpuset_cpus: .CG_CPUSET_CPUS} end
+	+ if (.CG_CPUSET_MEMS // "") == "" then {} else {cpuset_mems: .CG_CPUSET_MEMS} end)'
 
 # cg_load CID: R_MEM R_SWAP R_CPUS R_SHARES R_PIDS from the container's config.json "resources",
 # in forms cg_validate takes (bytes, N.N CPUs): cg_validate then gives the limits it was run with.
@@ -287,7 +340,8 @@ CG_RES_JQ='($ENV | {memory: (.CG_MEM // "" | if . == "" then null else tonumber 
 cg_load() {
 	_cgr=$(jq -r '.resources // {} | @sh "R_MEM=\(.memory // "") R_SWAP=\(.memory_swap // "")
 		R_CPUS=\(.nano_cpus // "" | if . == "" then . else . / 1e9 | tostring end)
-		R_SHARES=\(.cpu_shares // "") R_PIDS=\(.pids_limit // "")"' "$CTR_ROOT/containers/$1/config.json") ||
+		R_SHARES=\(.cpu_shares // "") R_PIDS=\(.pids_limit // "")
+		R_CPUSET_CPUS=\(.cpuset_cpus // "") R_CPUSET_MEMS=\(.cpuset_mems // "")"' "$CTR_ROOT/containers/$1/config.json") ||
 		die "container $1: config.json is not valid"
 	eval "$_cgr"
 }
@@ -379,8 +433,43 @@ EOF
 	for _cgp; do
 		[ -f "$_cgp/cgroup.procs" ] || die "cgroup: $_cgp was not created"
 	done
+	[ -z "${CG_CPUSET_CPUS:-}${CG_CPUSET_MEMS:-}" ] || cg_cpuset_setup "$_cgid"
 	cg_limits "$_cgid"
 	cg_dirs "$_cgid"
+}
+
+# cg_cpuset_setup CID: the container's cpuset group with --cpuset-cpus, --cpuset-mems (CG_CPUSET_*).
+# v1: a new group's cpus and mems are empty and no task can join it: /$CTR_PREFIX gets its parent's
+# (when it has none yet), the container's group the lists asked for, else its parent's. v2: the
+# controller enabled on the way down (root, /$CTR_PREFIX), the lists written in the group (one not
+# given: the parent's, as the kernel has it). nsenter-chroot joins it (every hierarchy's group of
+# cgroupsPath that exists).
+cg_cpuset_setup() {
+	_cgs=$CG_cpuset/$CTR_PREFIX
+	if [ "$CGV_cpuset" = 2 ]; then
+		for _cgd in "$CG_UNIFIED" "$_cgs"; do
+			_cgl=''
+			read -r _cgl <"$_cgd/cgroup.subtree_control"
+			case " $_cgl " in *" cpuset "*) ;; *)
+				printf '+cpuset\n' 2>/dev/null >"$_cgd/cgroup.subtree_control" ||
+					die "cgroup: cannot enable cpuset in $_cgd/cgroup.subtree_control" ;;
+			esac
+		done
+		[ -z "$CG_CPUSET_CPUS" ] || cg_set cpuset "$1" cpuset.cpus "$CG_CPUSET_CPUS"
+		[ -z "$CG_CPUSET_MEMS" ] || cg_set cpuset "$1" cpuset.mems "$CG_CPUSET_MEMS"
+		return 0
+	fi
+	mkdir -p -- "$_cgs/$1" || die "cgroup: cannot create $_cgs/$1"
+	for _cgo in cpus mems; do
+		_cgl=''
+		read -r _cgl 2>/dev/null <"$_cgs/cpuset.$_cgo"
+		if [ -z "$_cgl" ]; then
+			read -r _cgl 2>/dev/null <"$CG_cpuset/cpuset.$_cgo"
+			printf '%s\n' "$_cgl" 2>/dev/null >"$_cgs/cpuset.$_cgo" || die "cgroup: cannot set cpuset.$_cgo=$_cgl in $_cgs"
+		fi
+		if [ "$_cgo" = cpus ]; then _cgw=${CG_CPUSET_CPUS:-$_cgl}; else _cgw=${CG_CPUSET_MEMS:-$_cgl}; fi
+		cg_set cpuset "$1" "cpuset.$_cgo" "$_cgw"
+	done
 }
 
 # cg_v2_delegate: on v2 a child group only gets the controllers its parent lists in cgroup.subtree_control:
@@ -567,6 +656,7 @@ cg_teardown() {
 $CG_GD
 ${CG_DEVICES:+devices $CG_DEVICES/$CTR_PREFIX/$_cgid}
 ${CG_UNIFIED:+devices $CG_UNIFIED/$CTR_PREFIX/$_cgid}
+${CG_cpuset:+cpuset $CG_cpuset/$CTR_PREFIX/$_cgid}
 EOF
 	[ $# -eq 0 ] || rmdir -- "$@" 2>/dev/null
 	# a process that entered a group after its kill (an exec joining the container) keeps it: kill
@@ -675,7 +765,7 @@ cg_mem() {
 # Only directories named like a container ID are considered; other groups are never touched.
 cg_cleanup() {
 	cg_detect
-	for _cgc in $CG_CONTROLLERS; do
+	for _cgc in $CG_CONTROLLERS cpuset; do
 		eval "_cgm=\$CG_$_cgc"
 		[ -n "$_cgm" ] || continue
 		for _cgp in "$_cgm/$CTR_PREFIX"/*; do

@@ -821,12 +821,15 @@ net_etc() {
 	NET_RESOLV=''
 	case $2 in
 	host)
-		n_hosts="$(cat /etc/hosts 2>/dev/null)${NET_NL}127.0.1.1	$n_h$NET_NL"
+		n_hosts="$(cat /etc/hosts 2>/dev/null)$NET_NL" n_own="127.0.1.1	$n_h$NET_NL"
 		[ ! -f /etc/resolv.conf ] || NET_RESOLV=$(cat /etc/resolv.conf)$NET_NL
 		;;
-	none) n_hosts="${n_lo}127.0.1.1	$n_h$NET_NL" ;;
-	*) n_hosts="$n_lo$NETC_IP	$n_h$NET_NL" ;;
+	none) n_hosts=$n_lo n_own="127.0.1.1	$n_h$NET_NL" ;;
+	*) n_hosts=$n_lo n_own="$NETC_IP	$n_h$NET_NL" ;;
 	esac
+	# run --add-host: its lines before the container's own, as docker's
+	[ -z "${R_ADDHOSTS:-}" ] || net_add_hosts "$2"
+	n_hosts=$n_hosts$n_own
 	if [ "$2" != host ] && [ -f /etc/resolv.conf ]; then
 		net_resolv /etc/resolv.conf
 		case $NET_RESOLV in *nameserver*) ;; *)
@@ -834,9 +837,50 @@ net_etc() {
 			[ ! -f /run/systemd/resolve/resolv.conf ] || net_resolv /run/systemd/resolve/resolv.conf ;;
 		esac
 	fi
+	[ -z "${R_DNS:-}${R_DNSSEARCH:-}${R_DNSOPT:-}" ] || net_dns
 	{ net_put "$n_etc/hostname" "$n_h$NET_NL" && net_put "$n_etc/hosts" "$n_hosts" &&
 		net_put "$n_etc/resolv.conf" "$NET_RESOLV"; } 2>/dev/null ||
 		net_etc_state "$1" "$n_h$NET_NL" "$n_hosts" "$NET_RESOLV"
+}
+
+# net_add_hosts MODE: n_hosts += a line "IP<tab>NAME" for each --add-host NAME:IP (R_ADDHOSTS:
+# checked words, helpers/runopts.sh). host-gateway: the host as the container reaches it: the
+# gateway of its bridge (bridge), 127.0.0.1 (host; none refuses it).
+net_add_hosts() {
+	for n_x in $R_ADDHOSTS; do
+		n_ip=${n_x#*:}
+		if [ "$n_ip" = host-gateway ]; then
+			n_ip=127.0.0.1
+			[ "$1" = host ] || n_ip=$NETC_GW
+		fi
+		n_hosts="$n_hosts$n_ip	${n_x%%:*}$NET_NL"
+	done
+}
+
+# net_dns: NET_RESOLV as docker's --dns, --dns-search, --dns-option make it (R_DNS, R_DNSSEARCH,
+# R_DNSOPT: checked words): each given one replaces the host's lines of its kind (nameserver;
+# search and domain; options), the other lines kept. --dns-search . alone: no search line.
+net_dns() {
+	n_r=''
+	while IFS= read -r n_l; do
+		case $n_l in
+		nameserver[[:space:]]*) [ -z "$R_DNS" ] || continue ;;
+		search[[:space:]]* | domain[[:space:]]*) [ -z "$R_DNSSEARCH" ] || continue ;;
+		options[[:space:]]*) [ -z "$R_DNSOPT" ] || continue ;;
+		'') continue ;;
+		esac
+		n_r="$n_r$n_l$NET_NL"
+	done <<EOF
+$NET_RESOLV
+EOF
+	for n_x in $R_DNS; do n_r="${n_r}nameserver $n_x$NET_NL"; done
+	n_x=''
+	for n_l in $R_DNSSEARCH; do [ "$n_l" = . ] || n_x="$n_x $n_l"; done
+	[ -z "$n_x" ] || n_r="${n_r}search$n_x$NET_NL"
+	n_x=''
+	for n_l in $R_DNSOPT; do n_x="$n_x $n_l"; done
+	[ -z "$n_x" ] || n_r="${n_r}options$n_x$NET_NL"
+	NET_RESOLV=$n_r
 }
 
 # net_etc_state CID HOSTNAME HOSTS RESOLV: the container's tree cannot take the files (a full pool:

@@ -217,6 +217,7 @@ cg_validate() {
 	rl_cg_validate
 	[ -z "${R_STORAGE:-}" ] && [ -z "${CTR_STORAGE_SIZE:-}" ] || die "--storage-opt: rootless, not available (btrfs quotas need root)"
 	[ -z "$SEC_USERNS" ] || die "--userns: rootless, the container has the user's own ids already"
+	[ -z "${R_CPUSET_CPUS:-}${R_CPUSET_MEMS:-}" ] || die "--cpuset-cpus, --cpuset-mems: rootless, not available yet"
 	rootless_ids
 }
 

@@ -74,14 +74,16 @@ ctr_start() {
 	start_each '' "$@"
 }
 
-# start_each SECS|'' CONTAINER...: `restart -t SECS` (or start, '') of each container in a ctr.sh
-# of its own (its traps, locks and variables end with it: a failure does not stop the others,
-# as docker's); 125 if one failed.
+# start_each SECS|default|'' CONTAINER...: `restart -t SECS` (default: restart, its own timeout; '':
+# start) of each container in a ctr.sh of its own (its traps, locks and variables end with it: a
+# failure does not stop the others, as docker's); 125 if one failed.
 start_each() {
 	_st=$1 _rc=0
 	shift
 	for _c; do
-		if [ -n "$_st" ]; then
+		if [ "$_st" = default ]; then
+			"$CTR_HOME/${0##*/}" restart -- "$_c" || _rc=125
+		elif [ -n "$_st" ]; then
 			"$CTR_HOME/${0##*/}" restart -t "$_st" -- "$_c" || _rc=125
 		else
 			"$CTR_HOME/${0##*/}" start -- "$_c" || _rc=125
@@ -90,24 +92,24 @@ start_each() {
 	return "$_rc"
 }
 
-#HELP restart [-t SECS] CONTAINER...  stop (SIGTERM, SIGKILL after SECS, default 10), then start
+#HELP restart [-t SECS] CONTAINER...  stop (its stop signal, SIGKILL after SECS: default its --stop-timeout, else 10), then start
 ctr_restart() {
-	_t=10
+	_t='' _tset=''
 	while [ $# -gt 0 ]; do
 		case $1 in
-		-t | --time) need_arg "$@"; _t=$2; shift ;;
-		--time=*) _t=${1#*=} ;;
+		-t | --time) need_arg "$@"; _t=$2 _tset=1; shift ;;
+		--time=*) _t=${1#*=} _tset=1 ;;
 		--) shift; break ;;
 		-?*) die "restart: unknown option $1" ;;
 		*) break ;;
 		esac
 		shift
 	done
-	case $_t in '' | *[!0-9]*) die "restart: -t $_t: not a number of seconds" ;; esac
+	[ -z "$_tset" ] || case $_t in '' | *[!0-9]*) die "restart: -t $_t: not a number of seconds" ;; esac
 	[ $# -ge 1 ] || die "usage: ctr.sh restart [-t SECS] CONTAINER..."
 	pool_ensure
 	if [ $# -gt 1 ]; then
-		start_each "$_t" "$@"
+		start_each "${_t:-default}" "$@"
 		return
 	fi
 	_id=$(ctr_resolve "$1") || exit 125
@@ -213,7 +215,10 @@ START_JQ='def flag: if . then 1 else "" end; def v: if . == null then "" else . 
 	@sh "R_I=\(.interactive | flag) R_RM=\(.rm | flag) R_INIT=\(.init | flag) LOG_MAX=\(.log.max_size // 0)",
 	@sh "SEC_USERNS=\(if .security.userns then "auto" else "" end) SEC_PRIV=\(.security.privileged | flag)",
 	@sh "CG_MEM=\(.resources.memory | v) CG_SWAP=\(.resources.memory_swap | v)",
+	@sh "CG_CPUSET_CPUS=\(.resources.cpuset_cpus | v) CG_CPUSET_MEMS=\(.resources.cpuset_mems | v)",
 	@sh "CG_QUOTA=\(.resources.nano_cpus | if . == null then "" else . / 10000 | floor end) CG_SHARES=\(.resources.cpu_shares | v) CG_PIDS=\(.resources.pids_limit | v)",
+	@sh "R_ADDHOSTS=\(.extra_hosts // [] | join(" ")) R_DNS=\(.dns // [] | join(" "))",
+	@sh "R_DNSSEARCH=\(.dns_search // [] | join(" ")) R_DNSOPT=\(.dns_options // [] | join(" "))",
 	@sh "R_RESTART=\(.restart_policy // {} | if (.name // "no") == "no" then ""
 		elif .name == "on-failure" and (.maximum_retry_count // 0) > 0 then "on-failure:\(.maximum_retry_count)"
 		else .name end)"'

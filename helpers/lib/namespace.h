@@ -40,6 +40,7 @@ int netns_open(const char *path, struct ctr_err *e);
 int netns_enter(const struct ctr_spec *s, struct ctr_err *e);
 int sysctl_write(const struct ctr_spec *s, struct ctr_err *e);
 int sysctl_write_at(const struct ctr_spec *s, int proc, struct ctr_err *e);
+int sysctl_list_at(const char *const *kvs, size_t n, int proc, struct ctr_err *e);
 int sysctl_set(int proc, const char *key, size_t n, const char *value);
 bool sysctl_late(const struct ctr_spec *s);
 bool net_setup(const struct ctr_spec *s);

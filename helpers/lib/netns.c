@@ -2,7 +2,8 @@
  * netns_open, netns_enter: a prepared netns, by path or by the fd the
  * caller holds (ctr-shim --pass-fd: /proc/self/fd/N), entered with setns;
  * sysctl_write: --sysctl K=V into /proc/sys of the writer's netns (or through
- * the container's procfs: sysctl_write_at, sysctl_late);
+ * the container's procfs: sysctl_write_at, sysctl_late; sysctl_list_at: any
+ * list, the ipc namespace's too);
  * net_setup (child side, dies): the prepared netns and its sysctls, or lo up
  * in a new one made by clone; the child's copy of the netns fd closed, so
  * that none reaches PROG. Parent-side functions return errors in e.
@@ -79,8 +80,14 @@ int sysctl_write(const struct ctr_spec *s, struct ctr_err *e)
  * (proc_sys_compare). Through the container's own procfs they go with it. */
 int sysctl_write_at(const struct ctr_spec *s, int proc, struct ctr_err *e)
 {
-	for (size_t i = 0; i < s->nsysctl; i++) {
-		const char *kv = s->sysctl[i], *eq = strchr(kv, '=');
+	return sysctl_list_at(s->sysctl, s->nsysctl, proc, e);
+}
+
+/* n K=V sysctls through the procfs proc (-1: /proc). */
+int sysctl_list_at(const char *const *kvs, size_t n, int proc, struct ctr_err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *kv = kvs[i], *eq = strchr(kv, '=');
 		if (sysctl_set(proc, kv, (size_t)(eq - kv), eq + 1) < 0)
 			return ctr_fail_errno(e, "sysctl %.*s", (int)(eq - kv), kv);
 	}

@@ -8,9 +8,10 @@
  * notify fd, console fd, --join PID with --process FILE for an exec, and
  * --net-hook: rootless pasta, for the config's own new netns; --cgroup: a
  * rootless container's delegated group) come from argv. linux.sysctl's net.* keys are written in the container's
- * network namespace as --sysctl's are; process.oomScoreAdj is written by the
- * executor's parent, as ctr-oci's. What only ctr-oci does (hooks, other
- * sysctls, domainname) is an error naming the field.
+ * network namespace as --sysctl's are, the ipc namespace's by the child through
+ * its /proc; process.oomScoreAdj is written by the executor's parent, as
+ * ctr-oci's. What only ctr-oci does (hooks, domainname) is an error naming the
+ * field.
  * Entry point: oci_nsenter_load, before anything of the container exists.
  */
 #include "oci-nsenter.h"
@@ -34,30 +35,34 @@ static int refuse_runtime_fields(const struct oci_config *c, struct ctr_err *e)
 	return 0;
 }
 
-/* linux.sysctl: the net.* ones, of the container's own network namespace
- * (new, or joined by a path that is not ours: oci-linux.c checked it), are
- * the executor's --sysctl K=V, written once it is in that namespace (before
- * a new user namespace: the parent, which owns the joined one). Others
- * (ipc's) are ctr-oci's, applied from a child in all the namespaces. */
+/* linux.sysctl (oci-linux.c checked each names a sysctl of a namespace of
+ * the container's own): the net.* ones (its network namespace: new, or
+ * joined by a path that is not ours) are the executor's --sysctl K=V,
+ * written once it is in that namespace (before a new user namespace: the
+ * parent, which owns the joined one); the ipc namespace's (kernel.msg*, sem,
+ * shm*, fs.mqueue.*) are written by the child, which is in it, through the
+ * container's /proc (never by the parent: it is in the host's). */
 static int net_sysctls(struct oci_config *c, struct ctr_err *e)
 {
 	struct ctr_spec *s = &c->spec;
 	if (!c->nsysctl)
 		return 0;
 	s->sysctl = calloc(c->nsysctl, sizeof(*s->sysctl));  /* ctr_spec_free's */
-	if (!s->sysctl)
+	s->ipc_sysctl = calloc(c->nsysctl, sizeof(*s->ipc_sysctl));
+	if (!s->sysctl || !s->ipc_sysctl)
 		die_errno("calloc");
 	for (size_t i = 0; i < c->nsysctl; i++) {
 		const char *k = c->sysctl[i].key, *v = c->sysctl[i].value;
-		if (strncmp(k, "net.", 4) != 0)
-			return ctr_fail(e, 0, "config.json: linux.sysctl.%s: only net.* is applied by"
-					" nsenter-chroot (ctr-oci applies the others)", k);
+		bool net = strncmp(k, "net.", 4) == 0;
 		if (strchr(v, '\n'))
 			return ctr_fail(e, 0, "config.json: linux.sysctl.%s: one line", k);
 		size_t n = strlen(k) + strlen(v) + 2;
 		char *kv = oci_alloc(c, n, 1);
 		snprintf(kv, n, "%s=%s", k, v);
-		s->sysctl[s->nsysctl++] = kv;
+		if (net)
+			s->sysctl[s->nsysctl++] = kv;
+		else
+			s->ipc_sysctl[s->nipc_sysctl++] = kv;
 	}
 	return 0;
 }
@@ -111,6 +116,7 @@ static int join_spec(struct oci_config *c, pid_t pid, const char *process, struc
 	s->rootfs_ro = false;
 	s->netns = NULL;
 	s->nsysctl = 0;   /* written when the container was made */
+	s->nipc_sysctl = 0;
 	s->init = false;  /* PID 1 is the container's */
 	return 0;
 }

@@ -231,15 +231,17 @@ static int step_target(int root, const struct ctr_mount *m)
 	return t;
 }
 
-/* The spec's sysctls (net_setup left them: sysctl_late), written through the
- * procfs just mounted on dst, the container's: not the host's /proc. */
-static void proc_sysctls(const struct ctr_spec *s, int root, const char *dst)
+/* The spec's sysctls (net: net_setup left them, sysctl_late; the ipc
+ * namespace's: always here, in the child, which is in it), written through
+ * the procfs just mounted on dst, the container's: not the host's /proc. */
+static void proc_sysctls(const struct ctr_spec *s, int root, const char *dst, bool net)
 {
 	struct ctr_err e;
 	int proc = open_in_root(root, dst, O_DIRECTORY);
 	if (proc < 0)
 		die_errno("open %s", dst);
-	if (sysctl_write_at(s, proc, &e) < 0)
+	if ((net && sysctl_write_at(s, proc, &e) < 0) ||
+	    sysctl_list_at(s->ipc_sysctl, s->nipc_sysctl, proc, &e) < 0)
 		ctr_err_die(&e);
 	xclose(proc);
 }
@@ -260,8 +262,8 @@ static void run_mount(const struct ctr_spec *s, int root, const struct ctr_mount
 	switch (m->kind) {
 	case CTR_MOUNT_PROC:
 		mount_on(t, "proc", "proc", m->flags, NULL, m->dst);
-		if (*sysctls)
-			proc_sysctls(s, root, m->dst);
+		if (*sysctls || s->nipc_sysctl)
+			proc_sysctls(s, root, m->dst, *sysctls);
 		*sysctls = false;
 		break;
 	case CTR_MOUNT_SYSFS:

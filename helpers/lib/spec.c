@@ -104,6 +104,7 @@ void ctr_spec_free(struct ctr_spec *s)
 	free(s->env);
 	free(s->cgroups);
 	free(s->sysctl);
+	free(s->ipc_sysctl);
 	free(s->net_hook);
 	memset(s, 0, sizeof(*s));
 }

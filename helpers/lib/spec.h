@@ -108,6 +108,9 @@ struct ctr_spec {
 	                           * caller's fds, so PATH may be /proc/self/fd/N), -1: open PATH */
 	const char **sysctl;      /* K=V: net.* sysctls of the container's own network namespace */
 	size_t nsysctl;
+	const char **ipc_sysctl;  /* K=V: sysctls of its own ipc namespace (kernel.msg*, sem, shm*,
+	                           * fs.mqueue.*), written by the child through its /proc */
+	size_t nipc_sysctl;
 	struct { int type; const char *path; } ns_paths[4];  /* OCI: ipc, uts, pid, cgroup to join */
 	size_t nns_paths;         /* (the parent enters them before clone: the child is born there) */
 	const char *mntns;        /* OCI: the mount namespace to set up in, joined by path (not CLONE_NEWNS) */

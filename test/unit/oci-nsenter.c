@@ -88,9 +88,14 @@ int main(void)
 		 &opts, NULL, &e) == 0 && c.spec.nsysctl == 1 &&
 	   str_eq(c.spec.sysctl[0], "net.ipv4.ping_group_range=0 65535") && (c.spec.ns_new & CLONE_NEWNET),
 	   "a net.* sysctl of a new netns is written as --sysctl's: %s", e.msg);
-	ok(loadx(&c, ",{\"type\":\"network\"},{\"type\":\"ipc\"}", ",\"sysctl\":{\"kernel.shmmax\":\"1\"}", "",
-		 &opts, NULL, &e) < 0 && strstr(e.msg, "linux.sysctl.kernel.shmmax: only net.*"),
-	   "an ipc sysctl is ctr-oci's: %s", e.msg);
+	ok(loadx(&c, ",{\"type\":\"network\"},{\"type\":\"ipc\"}",
+		 ",\"sysctl\":{\"kernel.shmmax\":\"1\",\"net.ipv4.ip_forward\":\"1\",\"fs.mqueue.msg_max\":\"20\"}", "",
+		 &opts, NULL, &e) == 0 && c.spec.nsysctl == 1 && str_eq(c.spec.sysctl[0], "net.ipv4.ip_forward=1") &&
+	   c.spec.nipc_sysctl == 2 && str_eq(c.spec.ipc_sysctl[0], "kernel.shmmax=1") &&
+	   str_eq(c.spec.ipc_sysctl[1], "fs.mqueue.msg_max=20"),
+	   "the ipc namespace's sysctls are the child's, apart from the net.* ones: %s", e.msg);
+	ok(loadx(&c, ",{\"type\":\"network\"}", ",\"sysctl\":{\"kernel.shmmax\":\"1\"}", "", &opts, NULL, &e) < 0 &&
+	   strstr(e.msg, "not a sysctl of the container's own namespaces"), "an ipc sysctl of the host's ipc namespace: %s", e.msg);
 	ok(loadx(&c, "", ",\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"}", "", &opts, NULL, &e) < 0 &&
 	   strstr(e.msg, "not a sysctl of the container's own namespaces"), "net.* of the host's netns: %s", e.msg);
 	/* ctr.rootless: the maps are newuidmap's */
