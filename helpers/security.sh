@@ -137,18 +137,18 @@ sec_targets() {
 	SEC_TARGETS=$NL SEC_DUP=''
 	eval "set -- $SEC_VOLS"
 	while [ $# -gt 0 ]; do
-		sec_vol_target "$1"
-		case $SEC_TARGETS in *"$NL$_svt$NL"*) [ -n "$SEC_DUP" ] || SEC_DUP="$2: duplicate mount point $_svt" ;; esac
-		SEC_TARGETS=$SEC_TARGETS$_svt$NL
-		shift 2
+		sec_vol_target "$1"; sec_target_add "$_svt" "$2"; shift 2
 	done
 	eval "set -- $SEC_TMPL"
 	while [ $# -gt 0 ]; do
-		path_clean "$1"
-		case $SEC_TARGETS in *"$NL$_pc$NL"*) [ -n "$SEC_DUP" ] || SEC_DUP="$3: duplicate mount point $_pc" ;; esac
-		SEC_TARGETS=$SEC_TARGETS$_pc$NL
-		shift 3
+		path_clean "$1"; sec_target_add "$_pc" "$3"; shift 3
 	done
+}
+
+# sec_target_add PATH WHAT: PATH onto SEC_TARGETS; SEC_DUP set (once) when it was there already.
+sec_target_add() {
+	case $SEC_TARGETS in *"$NL$1$NL"*) [ -n "$SEC_DUP" ] || SEC_DUP="$2: duplicate mount point $1" ;; esac
+	SEC_TARGETS=$SEC_TARGETS$1$NL
 }
 
 # sec_targets_check: die when two of the run's mounts have the same container path (docker's rule:
