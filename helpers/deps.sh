@@ -5,7 +5,7 @@ set -u
 pkgs=${*:-"btrfs-progs cgroup-tools iptables iproute2 busybox-static bats bats-assert bats-support
 shellcheck cppcheck tmux libseccomp-dev libcap-dev libjson-c-dev jq curl gcc make libc6-dev util-linux procps
 skopeo umoci docker-registry apache2-utils zstd hyperfine runc crun strace openssl nftables parallel uidmap
-podman netavark aardvark-dns containerd gojq passt socat attr"}
+podman netavark aardvark-dns containerd gojq passt socat attr slirp4netns"}
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing="$missing $p"
