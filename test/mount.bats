@@ -225,7 +225,8 @@ MNT='for p; do awk -v p="$p" '\''$5 == p { for (i = 7; $i != "-"; i++); print $5
 	ctr volume prune -f >/dev/null
 	# -d --rm: the supervisor's exit action removes them
 	ctr run -d --rm --net none vimg:1 true >/dev/null
-	for _ in $(seq 100); do [ -z "$(ls -A "$CTR_ROOT/containers")" ] && break; sleep 0.1; done
+	# (the container's directory goes first, its anonymous volumes right after it)
+	for _ in $(seq 100); do [ -z "$(ls -A "$CTR_ROOT/containers")" ] && [ "$(nvols)" = 0 ] && break; sleep 0.1; done
 	nothing_left
 }
 

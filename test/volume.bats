@@ -331,6 +331,8 @@ mp() { ctr volume inspect "$1" | jq -r '.[0].Mountpoint'; }
 	c=$(ctr run -d --rm -v /anon busybox sh -c 'sleep 0.5')
 	n=$(cat "$CTR_ROOT/containers/$c/volumes")
 	[[ $n =~ ^[0-9a-f]{64}$ ]]
-	wait_for sh -c "[ ! -e '$CTR_ROOT/containers/$c' ]"
-	[ ! -e "$CTR_ROOT/volumes/$n" ] && [ ! -e "$CTR_ROOT/btrfs/volumes/$n" ]
+	# the container's directory goes first, its anonymous volumes right after it (container_remove)
+	wait_for sh -c "[ ! -e '$CTR_ROOT/containers/$c' ] && [ ! -e '$CTR_ROOT/volumes/$n' ] && [ ! -e '$CTR_ROOT/btrfs/volumes/$n' ]"
+	run ctr volume ls -q
+	refute_output --partial "$n"
 }
