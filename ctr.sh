@@ -629,7 +629,7 @@ RUN_JQ=$ENV_JQ$SEC_OCI_JQ$NET_ETC_JQ'
 	    else . end
 	  | if $x.shm_size then .mounts |= map(if .destination == "/dev" or .destination == "/dev/shm"
 	    then .options |= map(if startswith("size=") then "size=\($x.shm_size)" else . end) else . end) else . end
-	  | tojson), "\($sec) \($ns)", (if $x.stop_signal then "-" else .stop_signal // "-" end)'
+	  | tojson), "\($sec) \($ns)", (if $x.stop_signal then "-" else .stop_signal // "-" | ascii_upcase end)'
 
 # run_check_name NAME: --name follows docker's rule for container names.
 run_check_name() {
@@ -1779,7 +1779,8 @@ sig_num() {
 sig_lookup() {
 	SIG_NUM='' SIG_NAME=''
 	case $1 in [1-9] | [1-5][0-9] | 6[0-4]) SIG_NUM=$1; return 0 ;; esac
-	_sn=$(printf '%s' "$1" | tr '[:lower:]' '[:upper:]')
+	# upper case as kill -l writes it (run's jq already gives the image's STOPSIGNAL so: no tr)
+	case $1 in *[a-z]*) _sn=$(printf '%s' "$1" | tr '[:lower:]' '[:upper:]') ;; *) _sn=$1 ;; esac
 	_sn=${_sn#SIG} _sk=0
 	case $_sn in '' | *[!A-Z0-9+-]* | [0-9]*) return 0 ;; esac
 	for _sw in $(kill -l); do
